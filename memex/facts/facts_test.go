@@ -1,0 +1,210 @@
+package facts
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFindDates(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string
+	}{
+		{"Issued 2026-08-14, due 14 Aug 2026", []string{"2026-08-14", "2026-08-14"}},
+		{"August 14, 2026 and Sept. 3 2025", []string{"2026-08-14", "2025-09-03"}},
+		{"08/14/2026 vs 14/08/2026 vs 14.08.2026", []string{"2026-08-14", "2026-08-14", "2026-08-14"}},
+		{"the 3rd of March 2026", []string{"2026-03-03"}},
+		{"Date: Tue, 5 May 2026 10:00:00 +0000", []string{"2026-05-05"}},
+		{"2026-02-30 is not a date, nor 13/13/2026", nil},
+		{"2026-01-05T10:11:12Z", []string{"2026-01-05"}},
+	}
+	for _, c := range cases {
+		got := FindDates(c.in)
+		if len(got) != len(c.want) {
+			t.Errorf("%q: got %v want %v", c.in, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i].Date.String() != c.want[i] {
+				t.Errorf("%q[%d]: got %s want %s", c.in, i, got[i].Date, c.want[i])
+			}
+		}
+	}
+}
+
+func TestFindAmounts(t *testing.T) {
+	cases := []struct {
+		in    string
+		value float64
+		cur   string
+		role  string
+	}{
+		{"Total: $2,500.00", 2500, "USD", "total"},
+		{"Balance due: $0.00", 0, "USD", "balance_due"},
+		{"Amount due 1.234,56 €", 1234.56, "EUR", "balance_due"},
+		{"Grand Total EUR 1,234.56", 1234.56, "EUR", "total"},
+		{"VAT (20%): £40.00", 40, "GBP", "tax"},
+		{"Subtotal 200 EUR", 200, "EUR", "subtotal"},
+		{"Credit total: -$50.00", -50, "USD", "total"},
+		{"Amount paid: USD 99", 99, "USD", "paid"},
+		{"Total 1 234,50 EUR", 1234.5, "EUR", "total"},
+	}
+	for _, c := range cases {
+		got := FindAmounts(c.in)
+		if len(got) != 1 {
+			t.Errorf("%q: got %+v", c.in, got)
+			continue
+		}
+		a := got[0]
+		if a.Value != c.value || a.Currency != c.cur || a.Role != c.role {
+			t.Errorf("%q: got %v %s %q, want %v %s %q", c.in, a.Value, a.Currency, a.Role, c.value, c.cur, c.role)
+		}
+	}
+}
+
+const invoiceA = `Northwind Traders Ltd.
+12 Harbour Road, Bristol
+
+INVOICE
+
+Invoice No: INV-2026-0042
+Invoice Date: 14 Aug 2026
+Due Date: 13 Sep 2026
+
+Bill To:
+Acme Corp
+1 Main Street
+
+Consulting services     $2,000.00
+Subtotal                $2,000.00
+Tax                       $500.00
+Total                   $2,500.00
+Balance due             $2,500.00
+
+Please remit by 13 Sep 2026.
+`
+
+const invoiceB = `# Invoice 7731
+
+| Vendor: | Contoso Inc. |
+|---|---|
+| Date: | 2026-05-03 |
+| Customer: | Acme Corp |
+
+Widgets x 10 ... EUR 1.200,00
+
+**Total: 1.200,00 €**
+
+Status: PAID — Payment received on 2026-05-10. Thank you!
+`
+
+const receipt = `Fabrikam Coffee Roasters
+SALES RECEIPT
+Date: 08/02/2026
+2 x Espresso beans  $36.00
+Total paid          $36.00
+`
+
+const overdue = `OVERDUE NOTICE — INVOICE
+From: Litware LLC
+Invoice #: LW-991
+Issued: March 2, 2026
+Payment due: April 1, 2026
+Amount due: $4,120.00
+This invoice is now past due.`
+
+const creditNote = `CREDIT NOTE CN-12
+Northwind Traders
+Date: 2026-07-01
+Against invoice INV-2026-0007
+Credit total: -$150.00`
+
+const note = `---
+title: Photosynthesis
+tags: [biology]
+---
+# Photosynthesis
+Plants convert light into chemical energy. See [[Chloroplasts]]. The bill of a pelican is unrelated.`
+
+func TestExtract(t *testing.T) {
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	_ = now
+	cases := []struct {
+		name, text string
+		h          Hints
+		kind       string
+		party      string
+		status     string
+		total      float64
+		issue, due string
+		number     string
+	}{
+		{"layout A", invoiceA, Hints{}, KindInvoice, "northwind traders", StatusUnpaid, 2500, "2026-08-14", "2026-09-13", "INV-2026-0042"},
+		{"markdown table", invoiceB, Hints{}, KindInvoice, "contoso", StatusPaid, 1200, "2026-05-03", "", "7731"},
+		{"receipt", receipt, Hints{}, KindReceipt, "fabrikam coffee roasters", StatusPaid, 36, "2026-08-02", "", ""},
+		{"overdue", overdue, Hints{}, KindInvoice, "litware", StatusOverdue, 4120, "2026-03-02", "2026-04-01", "LW-991"},
+		{"credit note", creditNote, Hints{}, KindCreditNote, "northwind traders", "", -150, "2026-07-01", "", "CN-12"},
+		{"note", note, Hints{Kind: KindNote, Title: "Photosynthesis"}, KindNote, "", "", 0, "", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := Extract(c.text, c.h)
+			if f.Kind != c.kind {
+				t.Errorf("kind %q want %q", f.Kind, c.kind)
+			}
+			if f.PartyKey != c.party {
+				t.Errorf("party %q (%q) want %q", f.PartyKey, f.Party, c.party)
+			}
+			if f.Status != c.status {
+				t.Errorf("status %q want %q", f.Status, c.status)
+			}
+			if c.total != 0 && (f.Total == nil || f.Total.Value != c.total) {
+				t.Errorf("total %+v want %v", f.Total, c.total)
+			}
+			if c.issue != "" && f.IssueDate.String() != c.issue {
+				t.Errorf("issue %s want %s", f.IssueDate, c.issue)
+			}
+			if c.due != "" && f.DueDate.String() != c.due {
+				t.Errorf("due %s want %s", f.DueDate, c.due)
+			}
+			if c.number != "" && f.InvoiceNumber != c.number {
+				t.Errorf("number %q want %q", f.InvoiceNumber, c.number)
+			}
+		})
+	}
+}
+
+func TestParty(t *testing.T) {
+	if k := PartyKey("Northwind Traders Ltd."); k != "northwind traders" {
+		t.Fatal(k)
+	}
+	if !SameParty(PartyKey("Northwind"), PartyKey("Northwind Traders Ltd.")) {
+		t.Fatal("variants not resolved")
+	}
+	if SameParty("north", "northwind traders") {
+		t.Fatal("partial word matched")
+	}
+	f := Extract("Your invoice\nTotal $10.00", Hints{From: `"Contoso Billing" <billing@contoso.com>`})
+	if f.Party != "Contoso Billing" {
+		t.Fatalf("party from sender: %q", f.Party)
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	for _, s := range []string{invoiceA, invoiceB, receipt, overdue, creditNote, note, "$", "1.2.3.4,5 €", "Status: "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fa := Extract(s, Hints{})
+		for _, a := range fa.Amounts {
+			if a.Offset < 0 || a.Offset > len(s) {
+				t.Fatalf("offset %d out of range", a.Offset)
+			}
+		}
+		for _, d := range FindDates(s) {
+			if !validDate(d.Date.Year, d.Date.Month, d.Date.Day) {
+				t.Fatalf("invalid date %v", d.Date)
+			}
+		}
+	})
+}
