@@ -1,0 +1,144 @@
+// Package extract turns files into plain text with structure: title,
+// sections under headings, tags, links and format-specific metadata
+// (Markdown front matter, e-mail headers). Every extractor treats its input
+// as hostile: sizes are bounded, malformed input yields an error, never a
+// panic. Functions are safe for concurrent use.
+package extract
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxTextBytes bounds the text kept from one file.
+const MaxTextBytes = 8 << 20
+
+// Doc is an extracted document.
+type Doc struct {
+	Format   string // text, markdown, html, email, pdf, docx, odt, csv, json
+	Title    string
+	Text     string
+	Sections []Section
+	Tags     []string
+	Links    []string // wikilink targets and local links, as written
+	Meta     map[string]string
+	// E-mail fields.
+	From, To, Subject string
+	Date              time.Time
+	Attachments       []string // names
+}
+
+// Section is a run of text under one heading.
+type Section struct {
+	Heading string
+	Level   int // 0 for text before the first heading
+	Text    string
+}
+
+// SkipError says why a file is not indexed (unknown binary, too large,
+// malformed). It is not a failure of the run.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return e.Reason }
+
+// Skip returns a *SkipError.
+func Skip(format string, args ...any) error { return &SkipError{fmt.Sprintf(format, args...)} }
+
+// IsSkip reports whether err is a *SkipError.
+func IsSkip(err error) bool {
+	var s *SkipError
+	return errors.As(err, &s)
+}
+
+// Extractor reads one format.
+type Extractor func(name string, data []byte) (*Doc, error)
+
+var byExt = map[string]Extractor{}
+
+// Register adds an extractor for file extensions (with dot, lower case).
+// It is called from init functions only.
+func Register(f Extractor, exts ...string) {
+	for _, e := range exts {
+		byExt[e] = f
+	}
+}
+
+func init() {
+	Register(plainText, ".txt", ".text", ".log", ".rst", "")
+	Register(markdown, ".md", ".markdown", ".mdown")
+}
+
+// File extracts a file's content. name is used for its extension and as a
+// fallback title. Unknown binary content is a *SkipError.
+func File(name string, data []byte) (*Doc, error) {
+	ext := strings.ToLower(filepath.Ext(name))
+	f, ok := byExt[ext]
+	if !ok {
+		if looksBinary(data) {
+			return nil, Skip("unsupported binary file type %q", ext)
+		}
+		f = plainText
+	}
+	d, err := f(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Text) > MaxTextBytes {
+		d.Text = d.Text[:MaxTextBytes]
+	}
+	if d.Title == "" {
+		d.Title = firstLine(d.Text)
+	}
+	if len(d.Sections) == 0 {
+		d.Sections = []Section{{Text: d.Text}}
+	}
+	return d, nil
+}
+
+// looksBinary reports NUL bytes or mostly invalid UTF-8 in the first 8 KiB.
+func looksBinary(b []byte) bool {
+	if len(b) > 8192 {
+		b = b[:8192]
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		return true
+	}
+	bad := 0
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n <= 1 {
+			bad++
+		}
+		b = b[n:]
+	}
+	return bad > 16
+}
+
+// CleanText makes b valid UTF-8 with \n line ends.
+func CleanText(b []byte) string {
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+func firstLine(text string) string {
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(strings.TrimLeft(l, "#*=- \t"))
+		if l != "" {
+			if len(l) > 120 {
+				l = l[:120]
+			}
+			return l
+		}
+	}
+	return ""
+}
+
+func plainText(name string, data []byte) (*Doc, error) {
+	return &Doc{Format: "text", Text: CleanText(data)}, nil
+}
