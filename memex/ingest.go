@@ -1,0 +1,469 @@
+package memex
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"nexusos/memex/extract"
+	"nexusos/memex/facts"
+	"nexusos/memex/sparse"
+	"nexusos/vectordb"
+)
+
+// Progress reports ingest progress; it is passed to the callback after each
+// file.
+type Progress struct {
+	Files      int // files seen so far
+	TotalFiles int // files found by the walk
+	Bytes      int64
+	TotalBytes int64
+	Current    string
+	Elapsed    time.Duration
+}
+
+// Skipped is a file that was not indexed, with the reason.
+type Skipped struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Summary is the outcome of Add.
+type Summary struct {
+	Indexed   int       `json:"indexed"`
+	Unchanged int       `json:"unchanged"`
+	Removed   int       `json:"removed"`
+	Skipped   []Skipped `json:"skipped,omitempty"`
+	Chunks    int       `json:"chunks"`
+	Bytes     int64     `json:"bytes"`
+	Elapsed   time.Duration
+}
+
+type candidate struct {
+	path, root string
+	size       int64
+}
+
+// walk lists the regular files under each path. Hidden directories
+// (.git, .obsidian) are skipped; symbolic links to directories are not
+// followed, so link loops cannot trap the walk.
+func walk(ctx context.Context, paths []string, sum *Summary) ([]candidate, error) {
+	var out []candidate
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("add %s: %w", p, err)
+		}
+		if !st.IsDir() {
+			out = append(out, candidate{abs, filepath.Dir(abs), st.Size()})
+			continue
+		}
+		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			if err != nil {
+				sum.Skipped = append(sum.Skipped, Skipped{path, "unreadable: " + err.Error()})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if path != abs && strings.HasPrefix(name, ".") {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if strings.HasPrefix(name, ".") {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				st, err := os.Stat(path)
+				if err != nil {
+					sum.Skipped = append(sum.Skipped, Skipped{path, "broken symbolic link"})
+					return nil
+				}
+				if !st.Mode().IsRegular() {
+					sum.Skipped = append(sum.Skipped, Skipped{path, "symbolic link to a directory (not followed)"})
+					return nil
+				}
+				out = append(out, candidate{path, abs, st.Size()})
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				sum.Skipped = append(sum.Skipped, Skipped{path, "not a regular file"})
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				sum.Skipped = append(sum.Skipped, Skipped{path, "unreadable: " + err.Error()})
+				return nil
+			}
+			out = append(out, candidate{path, abs, info.Size()})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// batch collects the points of several files so they are written with one
+// durable upsert; records are committed only after the points are.
+type batch struct {
+	points  []vectordb.PointStruct
+	records []*FileRecord
+}
+
+const batchPoints = 256
+
+// Add indexes files and folders recursively. Files whose content hash is
+// unchanged are skipped. progress, if not nil, is called after each file.
+//
+// Crash safety: a file's record is written only after its points are
+// durably upserted; point ids are derived from path and chunk number, so a
+// re-run after a crash overwrites instead of duplicating, and stale chunks
+// of a changed file are deleted before the new ones are written.
+func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)) (*Summary, error) {
+	m.addMu.Lock()
+	defer m.addMu.Unlock()
+	start := time.Now()
+	sum := &Summary{}
+	cands, err := walk(ctx, paths, sum)
+	if err != nil {
+		return sum, err
+	}
+	var total int64
+	for _, c := range cands {
+		total += c.size
+	}
+	p := Progress{TotalFiles: len(cands), TotalBytes: total}
+	var b batch
+	for _, c := range cands {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		p.Files++
+		p.Bytes += c.size
+		p.Current = c.path
+		p.Elapsed = time.Since(start)
+		rec, pts, skip, err := m.prepare(c)
+		switch {
+		case err != nil:
+			return sum, err
+		case skip != "":
+			sum.Skipped = append(sum.Skipped, Skipped{c.path, skip})
+		case rec == nil:
+			sum.Unchanged++
+		default:
+			b.points = append(b.points, pts...)
+			b.records = append(b.records, rec)
+			sum.Indexed++
+			sum.Chunks += len(pts)
+			sum.Bytes += c.size
+			if len(b.points) >= batchPoints {
+				if err := m.flush(ctx, &b); err != nil {
+					return sum, err
+				}
+			}
+		}
+		if progress != nil {
+			progress(p)
+		}
+	}
+	if err := m.flush(ctx, &b); err != nil {
+		return sum, err
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}
+
+// prepare reads and extracts one file. It returns a nil record for an
+// unchanged file and a reason for a skipped one.
+func (m *Memex) prepare(c candidate) (*FileRecord, []vectordb.PointStruct, string, error) {
+	if c.size > m.opts.MaxFileBytes {
+		return nil, nil, fmt.Sprintf("too large (%d bytes > limit %d)", c.size, m.opts.MaxFileBytes), nil
+	}
+	f, err := os.Open(c.path)
+	if err != nil {
+		return nil, nil, "unreadable: " + err.Error(), nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, m.opts.MaxFileBytes+1))
+	f.Close()
+	if err != nil {
+		return nil, nil, "unreadable: " + err.Error(), nil
+	}
+	if int64(len(data)) > m.opts.MaxFileBytes {
+		return nil, nil, "too large (grew while reading)", nil
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	if old, ok := m.File(c.path); ok && old.Hash == hash {
+		return nil, nil, "", nil
+	}
+	doc, err := extractSafely(c.path, data)
+	if err != nil {
+		if extract.IsSkip(err) {
+			return nil, nil, err.Error(), nil
+		}
+		return nil, nil, "cannot extract: " + err.Error(), nil
+	}
+	rel, err := filepath.Rel(c.root, c.path)
+	if err != nil {
+		rel = filepath.Base(c.path)
+	}
+	rec, pts := m.build(c.path, c.root, rel, hash, int64(len(data)), doc)
+	return rec, pts, "", nil
+}
+
+// extractSafely runs an extractor, turning a panic in it into an error so
+// one hostile file cannot stop an ingest.
+func extractSafely(path string, data []byte) (d *extract.Doc, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = nil, fmt.Errorf("extractor failed: %v", r)
+		}
+	}()
+	return extract.File(path, data)
+}
+
+func kindHint(doc *extract.Doc) string {
+	switch doc.Format {
+	case "markdown":
+		return facts.KindNote
+	case "email":
+		return facts.KindEmail
+	}
+	return ""
+}
+
+// build turns an extracted document into its file record and chunk points.
+func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc) (*FileRecord, []vectordb.PointStruct) {
+	f := facts.Extract(doc.Text, facts.Hints{Title: doc.Title, From: doc.From, Date: doc.Date, Kind: kindHint(doc)})
+	base := Payload{
+		"path": path, "rel": rel, "root": root, "format": doc.Format, "kind": f.Kind, "title": f.Title, "hash": hash,
+	}
+	set := func(k string, v any) {
+		if v != nil && v != "" {
+			base[k] = v
+		}
+	}
+	set("party", f.Party)
+	set("party_key", f.PartyKey)
+	set("status", f.Status)
+	set("invoice_number", f.InvoiceNumber)
+	set("currency", f.Currency)
+	set("issue_date", dateString(f.IssueDate))
+	set("due_date", dateString(f.DueDate))
+	set("paid_date", dateString(f.PaidDate))
+	if f.Total != nil {
+		base["total"] = f.Total.Value
+	}
+	if f.BalanceDue != nil {
+		base["balance_due"] = f.BalanceDue.Value
+	}
+	if len(doc.Tags) > 0 {
+		base["tags"] = toAny(doc.Tags)
+	}
+	if len(doc.Links) > 0 {
+		base["links"] = toAny(doc.Links)
+	}
+	set("from", doc.From)
+	set("subject", doc.Subject)
+	chunks := Chunk(doc)
+	pts := make([]vectordb.PointStruct, 0, len(chunks))
+	for i, ch := range chunks {
+		pl := make(Payload, len(base)+5)
+		for k, v := range base {
+			pl[k] = v
+		}
+		pl["chunk"] = float64(i)
+		pl["first"] = i == 0
+		pl["text"] = ch.Text
+		if ch.Heading != "" {
+			pl["heading"] = ch.Heading
+		}
+		embedText := f.Title + "\n" + ch.Heading + "\n" + ch.Text
+		dense := m.emb.Embed(embedText)
+		nv := vectordb.NamedVectors{}
+		if nonZero(dense) {
+			nv[DenseVector] = vectordb.Vector{Dense: dense}
+		}
+		if sp := sparse.Document(embedText); len(sp.Indices) > 0 {
+			nv[SparseVector] = vectordb.Vector{Sparse: &sp}
+		}
+		pts = append(pts, vectordb.PointStruct{ID: pointID(path, i), Vectors: nv, Payload: pl})
+	}
+	factsPayload := Payload{}
+	for k, v := range base {
+		if k != "path" && k != "rel" && k != "root" && k != "hash" {
+			factsPayload[k] = v
+		}
+	}
+	rec := &FileRecord{Path: path, Root: root, Rel: rel, Hash: hash, Size: size, Format: doc.Format, Kind: f.Kind, Title: f.Title,
+		Party: f.Party, PartyKey: f.PartyKey, Status: f.Status, Chunks: len(pts), Tags: doc.Tags, Links: doc.Links,
+		IndexedAt: time.Now().UTC(), Facts: factsPayload}
+	return rec, pts
+}
+
+func nonZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func pathFilter(path string) *vectordb.Filter {
+	return &vectordb.Filter{Must: []vectordb.Condition{{Field: &vectordb.FieldCondition{Key: "path", Match: &vectordb.Match{Value: path}}}}}
+}
+
+// flush writes a batch: stale chunks of re-indexed files are deleted, the
+// new points upserted durably, then the records committed.
+func (m *Memex) flush(ctx context.Context, b *batch) error {
+	if len(b.records) == 0 {
+		return nil
+	}
+	for _, r := range b.records {
+		if old, ok := m.File(r.Path); ok && old.Chunks > r.Chunks {
+			var ids []vectordb.PointID
+			for i := r.Chunks; i < old.Chunks; i++ {
+				ids = append(ids, pointID(r.Path, i))
+			}
+			if _, err := m.db.Delete(ctx, m.coll, vectordb.PointsSelector{IDs: ids}, true); err != nil {
+				return fmt.Errorf("delete stale chunks of %s: %w", r.Path, err)
+			}
+		} else if !ok {
+			// A crash may have left points of an unrecorded earlier run.
+			if _, err := m.db.Delete(ctx, m.coll, vectordb.PointsSelector{Filter: pathFilter(r.Path)}, true); err != nil {
+				return fmt.Errorf("clear %s: %w", r.Path, err)
+			}
+		}
+	}
+	if len(b.points) > 0 {
+		if _, err := m.db.Upsert(ctx, m.coll, b.points, true); err != nil {
+			return fmt.Errorf("store chunks: %w", err)
+		}
+	}
+	if err := m.putRecords(b.records); err != nil {
+		return err
+	}
+	b.points, b.records = b.points[:0], b.records[:0]
+	return nil
+}
+
+func (m *Memex) putRecords(recs []*FileRecord) error {
+	old := map[string]string{}
+	err := m.state.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketFiles)
+		for _, r := range recs {
+			if v := bk.Get([]byte(r.Path)); v != nil {
+				var o FileRecord
+				if json.Unmarshal(v, &o) == nil {
+					old[r.Path] = o.PartyKey
+				}
+			}
+			v, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if err := bk.Put([]byte(r.Path), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record indexed files: %w", err)
+	}
+	m.mu.Lock()
+	for _, r := range recs {
+		if k, ok := old[r.Path]; ok && k != "" {
+			if m.parties[k]--; m.parties[k] <= 0 {
+				delete(m.parties, k)
+			}
+		}
+		if r.PartyKey != "" {
+			m.parties[r.PartyKey]++
+		}
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+// ErrNotIndexed is returned by Remove for a path MemexFS does not know.
+var ErrNotIndexed = errors.New("memex: path is not indexed")
+
+// Remove drops a file, or every indexed file under a folder, from the
+// index. It returns how many files were removed.
+func (m *Memex) Remove(ctx context.Context, path string) (int, error) {
+	m.addMu.Lock()
+	defer m.addMu.Unlock()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0, err
+	}
+	var victims []FileRecord
+	m.forEachRecord(func(r *FileRecord) {
+		if r.Path == abs || strings.HasPrefix(r.Path, abs+string(filepath.Separator)) {
+			victims = append(victims, *r)
+		}
+	})
+	if len(victims) == 0 {
+		return 0, fmt.Errorf("%w: %s", ErrNotIndexed, path)
+	}
+	for _, r := range victims {
+		if _, err := m.db.Delete(ctx, m.coll, vectordb.PointsSelector{Filter: pathFilter(r.Path)}, true); err != nil {
+			return 0, fmt.Errorf("remove %s: %w", r.Path, err)
+		}
+	}
+	err = m.state.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketFiles)
+		for _, r := range victims {
+			if err := bk.Delete([]byte(r.Path)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	for _, r := range victims {
+		if r.PartyKey != "" {
+			if m.parties[r.PartyKey]--; m.parties[r.PartyKey] <= 0 {
+				delete(m.parties, r.PartyKey)
+			}
+		}
+	}
+	m.mu.Unlock()
+	return len(victims), nil
+}

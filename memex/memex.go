@@ -1,0 +1,249 @@
+// Package memex is MemexFS's engine: it ingests files into a Qdrant-model
+// collection (one point per chunk, with a dense GloVe-SIF vector, a BM25
+// sparse vector and the document's facts as payload) and answers questions
+// by meaning and context: the question's dates, status, kinds, parties and
+// amounts become a payload filter, the rest a hybrid dense + sparse query
+// fused by RRF.
+//
+// A Memex is safe for concurrent use; Add calls are serialised.
+package memex
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"nexusos/cortex/embed"
+	"nexusos/memex/facts"
+	"nexusos/vectordb"
+)
+
+// DefaultCollection is the collection MemexFS stores chunks in.
+const DefaultCollection = "memex"
+
+// Vector names in the collection.
+const (
+	DenseVector  = "dense"
+	SparseVector = "bm25"
+)
+
+// Options configure Open.
+type Options struct {
+	// Dir holds MemexFS's own state (the file table).
+	Dir string
+	// DB is the vector store.
+	DB *vectordb.DB
+	// Embedder makes dense vectors; nil means the built-in GloVe-SIF.
+	Embedder embed.Embedder
+	// Collection defaults to DefaultCollection.
+	Collection string
+	// MaxFileBytes skips larger files (default 64 MiB).
+	MaxFileBytes int64
+	Logger       *slog.Logger
+}
+
+// Memex is an open MemexFS index.
+type Memex struct {
+	opts  Options
+	db    *vectordb.DB
+	emb   embed.Embedder
+	coll  string
+	state *bolt.DB
+	log   *slog.Logger
+
+	addMu sync.Mutex // serialises Add, Remove and watch updates
+
+	mu      sync.RWMutex
+	parties map[string]int // party key → number of files; guarded by mu
+}
+
+var (
+	bucketFiles = []byte("files")
+)
+
+// FileRecord is what MemexFS remembers of an indexed file.
+type FileRecord struct {
+	Path      string    `json:"path"`
+	Root      string    `json:"root"`
+	Rel       string    `json:"rel"`
+	Hash      string    `json:"hash"`
+	Size      int64     `json:"size"`
+	Format    string    `json:"format"`
+	Kind      string    `json:"kind"`
+	Title     string    `json:"title"`
+	Party     string    `json:"party,omitempty"`
+	PartyKey  string    `json:"party_key,omitempty"`
+	Status    string    `json:"status,omitempty"`
+	Chunks    int       `json:"chunks"`
+	Tags      []string  `json:"tags,omitempty"`
+	Links     []string  `json:"links,omitempty"`
+	IndexedAt time.Time `json:"indexed_at"`
+	Facts     Payload   `json:"facts"`
+}
+
+// Payload is a chunk's payload as stored.
+type Payload = map[string]any
+
+// Open opens (creating) MemexFS state in opts.Dir over opts.DB.
+func Open(ctx context.Context, opts Options) (*Memex, error) {
+	if opts.DB == nil {
+		return nil, errors.New("memex: no vector store")
+	}
+	if opts.Collection == "" {
+		opts.Collection = DefaultCollection
+	}
+	if opts.MaxFileBytes == 0 {
+		opts.MaxFileBytes = 64 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	emb := opts.Embedder
+	if emb == nil {
+		g, err := embed.Default()
+		if err != nil {
+			return nil, fmt.Errorf("load built-in embedder: %w", err)
+		}
+		emb = g
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("memex state dir: %w", err)
+	}
+	st, err := bolt.Open(filepath.Join(opts.Dir, "files.db"), 0o644, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open memex file table (is another nexus using this --home?): %w", err)
+	}
+	m := &Memex{opts: opts, db: opts.DB, emb: emb, coll: opts.Collection, state: st, log: opts.Logger, parties: map[string]int{}}
+	if err := st.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketFiles)
+		return err
+	}); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := m.ensureCollection(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	m.forEachRecord(func(r *FileRecord) {
+		if r.PartyKey != "" {
+			m.parties[r.PartyKey]++
+		}
+	})
+	return m, nil
+}
+
+// Close closes the file table (not the vector store).
+func (m *Memex) Close() error { return m.state.Close() }
+
+// Collection returns the collection name.
+func (m *Memex) Collection() string { return m.coll }
+
+func (m *Memex) ensureCollection(ctx context.Context) error {
+	if m.db.CollectionExists(m.coll) {
+		info, err := m.db.CollectionInfo(m.coll)
+		if err != nil {
+			return err
+		}
+		if p, ok := info.Config.Vectors[DenseVector]; !ok || p.Size != m.emb.Dim() {
+			return fmt.Errorf("collection %q exists with another layout; delete it or pick another collection", m.coll)
+		}
+		return nil
+	}
+	cfg := vectordb.CollectionConfig{
+		Vectors:       map[string]vectordb.VectorParams{DenseVector: {Size: m.emb.Dim(), Distance: vectordb.Cosine}},
+		SparseVectors: map[string]vectordb.SparseVectorParams{SparseVector: {Modifier: vectordb.ModifierIDF}},
+	}
+	if err := m.db.CreateCollection(ctx, m.coll, cfg); err != nil {
+		return fmt.Errorf("create collection %s: %w", m.coll, err)
+	}
+	for field, schema := range map[string]vectordb.PayloadSchemaType{
+		"path": vectordb.SchemaKeyword, "kind": vectordb.SchemaKeyword, "status": vectordb.SchemaKeyword,
+		"party_key": vectordb.SchemaKeyword, "tags": vectordb.SchemaKeyword, "first": vectordb.SchemaBool,
+		"issue_date": vectordb.SchemaDatetime, "due_date": vectordb.SchemaDatetime, "paid_date": vectordb.SchemaDatetime,
+		"total": vectordb.SchemaFloat, "text": vectordb.SchemaText,
+	} {
+		if _, err := m.db.CreateFieldIndex(ctx, m.coll, field, schema, nil, true); err != nil {
+			return fmt.Errorf("create index %s: %w", field, err)
+		}
+	}
+	return nil
+}
+
+func (m *Memex) forEachRecord(fn func(*FileRecord)) {
+	_ = m.state.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketFiles).ForEach(func(k, v []byte) error {
+			var r FileRecord
+			if json.Unmarshal(v, &r) == nil {
+				fn(&r)
+			}
+			return nil
+		})
+	})
+}
+
+// Files lists the indexed files, sorted by path.
+func (m *Memex) Files() []FileRecord {
+	var out []FileRecord
+	m.forEachRecord(func(r *FileRecord) { out = append(out, *r) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// File returns the record of one indexed file (by absolute or relative
+// path).
+func (m *Memex) File(path string) (*FileRecord, bool) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, false
+	}
+	var rec *FileRecord
+	_ = m.state.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketFiles).Get([]byte(abs)); v != nil {
+			var r FileRecord
+			if json.Unmarshal(v, &r) == nil {
+				rec = &r
+			}
+		}
+		return nil
+	})
+	return rec, rec != nil
+}
+
+// Parties returns the known party keys.
+func (m *Memex) Parties() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]string, 0, len(m.parties))
+	for k := range m.parties {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// pointID derives a stable UUID for chunk i of path, so re-indexing
+// overwrites rather than duplicates.
+func pointID(path string, i int) vectordb.PointID {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s#%d", path, i)))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	return vectordb.PointID{UUID: fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])}
+}
+
+func dateString(d facts.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.Time().Format(time.RFC3339)
+}

@@ -1,0 +1,301 @@
+package memex
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"nexusos/memex/query"
+	"nexusos/memex/sparse"
+	"nexusos/vectordb"
+)
+
+// QueryOptions tune Query.
+type QueryOptions struct {
+	Limit int       // files to return (default 10; set questions return the whole set)
+	Now   time.Time // reference day for relative dates (default today)
+	// Paths, when set, restricts results to files under these folders
+	// (used for apps whose manifest grants only some folders).
+	Paths []string
+}
+
+// Result is one file that answers a question.
+type Result struct {
+	Path    string   `json:"path"`
+	Rel     string   `json:"rel"`
+	Score   float64  `json:"score"`
+	Kind    string   `json:"kind"`
+	Title   string   `json:"title"`
+	Snippet string   `json:"snippet"`
+	Why     []string `json:"why"`
+	Facts   Payload  `json:"facts,omitempty"`
+}
+
+// Answer is the response to a question.
+type Answer struct {
+	Query      string            `json:"query"`
+	Understood *query.Understood `json:"understood"`
+	// Set is true when the question was answered as a complete set by its
+	// filter alone.
+	Set     bool     `json:"set"`
+	Results []Result `json:"results"`
+}
+
+// Filter builds the payload filter for what was understood.
+func Filter(u *query.Understood, paths []string) *vectordb.Filter {
+	f := &vectordb.Filter{}
+	must := func(c vectordb.Condition) { f.Must = append(f.Must, c) }
+	field := func(key string, m *vectordb.Match) vectordb.Condition {
+		return vectordb.Condition{Field: &vectordb.FieldCondition{Key: key, Match: m}}
+	}
+	anyOf := func(vals []string) *vectordb.Match {
+		a := make([]any, len(vals))
+		for i, v := range vals {
+			a[i] = v
+		}
+		return &vectordb.Match{Any: a}
+	}
+	if len(u.Kinds) > 0 {
+		must(field("kind", anyOf(u.Kinds)))
+	}
+	if len(u.Statuses) > 0 {
+		must(field("status", anyOf(u.Statuses)))
+	}
+	if u.Overdue {
+		now := u.Now
+		must(vectordb.Condition{Filter: &vectordb.Filter{Should: []vectordb.Condition{
+			field("status", &vectordb.Match{Value: "overdue"}),
+			{Filter: &vectordb.Filter{Must: []vectordb.Condition{
+				field("status", &vectordb.Match{Value: "unpaid"}),
+				{Field: &vectordb.FieldCondition{Key: "due_date", DatetimeRange: &vectordb.DatetimeRange{Lt: &now}}},
+			}}},
+		}}})
+	}
+	if len(u.Parties) > 0 {
+		must(field("party_key", anyOf(u.Parties)))
+	}
+	if t := u.Time; t != nil {
+		from, to := t.From, t.To
+		in := func(key string) vectordb.Condition {
+			return vectordb.Condition{Field: &vectordb.FieldCondition{Key: key, DatetimeRange: &vectordb.DatetimeRange{Gte: &from, Lt: &to}}}
+		}
+		switch t.Field {
+		case query.PaidDate:
+			// Paid in the period: the payment date, or for documents that
+			// only say they are paid, the issue date.
+			key := "paid_date"
+			must(vectordb.Condition{Filter: &vectordb.Filter{Should: []vectordb.Condition{
+				in("paid_date"),
+				{Filter: &vectordb.Filter{Must: []vectordb.Condition{{IsEmpty: &key}, in("issue_date")}}},
+			}}})
+		default:
+			must(in(string(t.Field)))
+		}
+	}
+	if a := u.Amount; a != nil {
+		r := &vectordb.Range{}
+		r.Gte, r.Lte = a.Min, a.Max
+		must(vectordb.Condition{Field: &vectordb.FieldCondition{Key: "total", Range: r}})
+		if a.Currency != "" {
+			key := "currency"
+			must(vectordb.Condition{Filter: &vectordb.Filter{Should: []vectordb.Condition{
+				field("currency", &vectordb.Match{Value: a.Currency}), {IsEmpty: &key},
+			}}})
+		}
+	}
+	if len(paths) > 0 {
+		var sh []vectordb.Condition
+		for _, p := range paths {
+			sh = append(sh, field("root", &vectordb.Match{Value: p}))
+		}
+		must(vectordb.Condition{Filter: &vectordb.Filter{Should: sh}})
+	}
+	if len(f.Must) == 0 {
+		return nil
+	}
+	return f
+}
+
+// Query answers a question. A pure set question ("unpaid invoices from
+// Northwind last quarter") returns exactly the files its filter selects;
+// otherwise the remaining words rank chunks by dense and sparse similarity
+// (fused by RRF) under the filter, and each file appears once with its best
+// chunk as snippet.
+func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Answer, error) {
+	if opts.Limit <= 0 {
+		opts.Limit = 10
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	u := query.Parse(text, opts.Now, m.Parties())
+	ans := &Answer{Query: text, Understood: u, Results: []Result{}}
+	filter := Filter(u, opts.Paths)
+	why := describe(u)
+	if u.IsSetQuestion() {
+		ans.Set = true
+		f := filter
+		f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
+		var off *vectordb.PointID
+		for {
+			page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 256, Filter: f, WithPayload: vectordb.PayloadSelector{All: true}})
+			if err != nil {
+				return nil, fmt.Errorf("memex query: %w", err)
+			}
+			for _, r := range page.Points {
+				ans.Results = append(ans.Results, resultOf(r.Payload, 1, why, ""))
+			}
+			if page.NextPageOffset == nil {
+				break
+			}
+			off = page.NextPageOffset
+		}
+		sort.Slice(ans.Results, func(i, j int) bool {
+			di, _ := ans.Results[i].Facts["issue_date"].(string)
+			dj, _ := ans.Results[j].Facts["issue_date"].(string)
+			if di != dj {
+				return di < dj
+			}
+			return ans.Results[i].Path < ans.Results[j].Path
+		})
+		return ans, nil
+	}
+	rest := u.Rest
+	if strings.TrimSpace(rest) == "" {
+		rest = text
+	}
+	dense := m.emb.Embed(rest)
+	sp := sparse.Query(rest)
+	var prefetch []vectordb.Prefetch
+	const depth = 100
+	if nonZero(dense) {
+		prefetch = append(prefetch, vectordb.Prefetch{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Dense: dense}}, Using: DenseVector, Filter: filter, Limit: depth})
+	}
+	if len(sp.Indices) > 0 {
+		prefetch = append(prefetch, vectordb.Prefetch{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Sparse: &sp}}, Using: SparseVector, Filter: filter, Limit: depth})
+	}
+	if len(prefetch) == 0 {
+		return ans, nil
+	}
+	pts, err := m.db.Query(ctx, m.coll, vectordb.QueryRequest{
+		Prefetch:    prefetch,
+		Query:       &vectordb.Query{Fusion: vectordb.FusionRRF},
+		Limit:       depth,
+		WithPayload: vectordb.PayloadSelector{All: true},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memex query: %w", err)
+	}
+	terms := sparse.Terms(rest)
+	seen := map[string]bool{}
+	for _, p := range pts {
+		path, _ := p.Payload["path"].(string)
+		if seen[path] {
+			continue
+		}
+		seen[path] = true
+		txt, _ := p.Payload["text"].(string)
+		w := append([]string(nil), why...)
+		if matched := matchedTerms(txt, terms); len(matched) > 0 {
+			w = append(w, "mentions: "+strings.Join(matched, ", "))
+		} else {
+			w = append(w, "similar in meaning to: "+rest)
+		}
+		ans.Results = append(ans.Results, resultOf(p.Payload, float64(p.Score), w, snippetAround(txt, terms)))
+		if len(ans.Results) == opts.Limit {
+			break
+		}
+	}
+	return ans, nil
+}
+
+func describe(u *query.Understood) []string {
+	var w []string
+	if len(u.Kinds) > 0 {
+		w = append(w, "kind is "+strings.Join(u.Kinds, " or "))
+	}
+	if u.Overdue {
+		w = append(w, "overdue (unpaid past its due date)")
+	} else if len(u.Statuses) > 0 {
+		w = append(w, "status is "+strings.Join(u.Statuses, " or "))
+	}
+	if len(u.Parties) > 0 {
+		w = append(w, fmt.Sprintf("party matches %q", u.PartyRaw))
+	}
+	if t := u.Time; t != nil {
+		w = append(w, fmt.Sprintf("%s in %s (%s to %s)", strings.ReplaceAll(string(t.Field), "_", " "), t.Phrase,
+			t.From.Format("2006-01-02"), t.To.AddDate(0, 0, -1).Format("2006-01-02")))
+	}
+	if a := u.Amount; a != nil {
+		w = append(w, "total "+a.Phrase)
+	}
+	return w
+}
+
+func resultOf(pl Payload, score float64, why []string, snippet string) Result {
+	str := func(k string) string { s, _ := pl[k].(string); return s }
+	if snippet == "" {
+		snippet = str("text")
+		if len(snippet) > 240 {
+			snippet = cutRunes(snippet, 240) + "…"
+		}
+	}
+	fs := Payload{}
+	for _, k := range []string{"kind", "party", "status", "issue_date", "due_date", "paid_date", "total", "balance_due", "currency", "invoice_number", "tags", "from", "subject"} {
+		if v, ok := pl[k]; ok {
+			fs[k] = v
+		}
+	}
+	return Result{Path: str("path"), Rel: str("rel"), Score: score, Kind: str("kind"), Title: str("title"), Snippet: snippet, Why: why, Facts: fs}
+}
+
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+func matchedTerms(text string, terms []string) []string {
+	have := map[string]bool{}
+	for _, t := range sparse.Terms(text) {
+		have[t] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range terms {
+		if have[t] && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// snippetAround returns about 240 bytes of text around the first term.
+func snippetAround(text string, terms []string) string {
+	lower := strings.ToLower(text)
+	pos := -1
+	for _, t := range terms {
+		if i := strings.Index(lower, t); i >= 0 && (pos < 0 || i < pos) {
+			pos = i
+		}
+	}
+	if pos < 0 || len(text) <= 240 {
+		return cutRunes(text, 240)
+	}
+	start := max(0, pos-80)
+	for start > 0 && text[start]&0xC0 == 0x80 {
+		start--
+	}
+	s := cutRunes(text[start:], 240)
+	if start > 0 {
+		s = "…" + s
+	}
+	return s + "…"
+}
