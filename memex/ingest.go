@@ -58,7 +58,7 @@ type candidate struct {
 // walk lists the regular files under each path. Hidden directories
 // (.git, .obsidian) are skipped; symbolic links to directories are not
 // followed, so link loops cannot trap the walk.
-func walk(ctx context.Context, paths []string, sum *Summary) ([]candidate, error) {
+func walk(ctx context.Context, paths []string, roots []string, sum *Summary) ([]candidate, error) {
 	var out []candidate
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
@@ -70,7 +70,13 @@ func walk(ctx context.Context, paths []string, sum *Summary) ([]candidate, error
 			return nil, fmt.Errorf("add %s: %w", p, err)
 		}
 		if !st.IsDir() {
-			out = append(out, candidate{abs, filepath.Dir(abs), st.Size()})
+			root := filepath.Dir(abs)
+			for _, r := range roots { // keep the folder it was first added from
+				if strings.HasPrefix(abs, r+string(filepath.Separator)) && len(r) < len(root) {
+					root = r
+				}
+			}
+			out = append(out, candidate{abs, root, st.Size()})
 			continue
 		}
 		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
@@ -147,7 +153,7 @@ func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)
 	defer m.addMu.Unlock()
 	start := time.Now()
 	sum := &Summary{}
-	cands, err := walk(ctx, paths, sum)
+	cands, err := walk(ctx, paths, m.roots(), sum)
 	if err != nil {
 		return sum, err
 	}
@@ -466,4 +472,17 @@ func (m *Memex) Remove(ctx context.Context, path string) (int, error) {
 	}
 	m.mu.Unlock()
 	return len(victims), nil
+}
+
+// roots returns the folders files were added from.
+func (m *Memex) roots() []string {
+	seen := map[string]bool{}
+	var out []string
+	m.forEachRecord(func(r *FileRecord) {
+		if !seen[r.Root] {
+			seen[r.Root] = true
+			out = append(out, r.Root)
+		}
+	})
+	return out
 }

@@ -40,14 +40,14 @@ func openTest(t *testing.T) (*Memex, *vectordb.DB, string) {
 }
 
 var corpus = map[string]string{
-	"a/001.txt": "Northwind Traders Ltd.\nINVOICE\nInvoice No: NW-1\nInvoice Date: 14 Aug 2026\nDue Date: 13 Sep 2026\nBill To:\nAcme Corp\n\nTotal: $2,500.00\nBalance due: $2,500.00\nPlease remit by 13 Sep 2026.\n",
-	"a/002.txt": "Northwind\nINVOICE\nInvoice No: NW-2\nInvoice Date: 2026-09-20\nTotal: $800.00\nBalance due: $0.00\nPayment received, thank you.\n",
-	"a/003.txt": "Contoso Inc.\nINVOICE\nInvoice No: C-77\nDate: August 2, 2026\nDue: September 1, 2026\nTotal: $1,200.00\nAmount due: $1,200.00\n",
-	"a/004.txt": "Northwind Traders\nQUOTE\nQuote Q-5\nDate: 2026-08-01\nTotal: $9,999.00\n",
-	"a/005.txt": "Northwind Traders Ltd\nINVOICE\nInvoice No: NW-0\nInvoice Date: 2026-05-03\nTotal: $300.00\nBalance due: $300.00\n",
+	"a/001.txt":               "Northwind Traders Ltd.\nINVOICE\nInvoice No: NW-1\nInvoice Date: 14 Aug 2026\nDue Date: 13 Sep 2026\nBill To:\nAcme Corp\n\nTotal: $2,500.00\nBalance due: $2,500.00\nPlease remit by 13 Sep 2026.\n",
+	"a/002.txt":               "Northwind\nINVOICE\nInvoice No: NW-2\nInvoice Date: 2026-09-20\nTotal: $800.00\nBalance due: $0.00\nPayment received, thank you.\n",
+	"a/003.txt":               "Contoso Inc.\nINVOICE\nInvoice No: C-77\nDate: August 2, 2026\nDue: September 1, 2026\nTotal: $1,200.00\nAmount due: $1,200.00\n",
+	"a/004.txt":               "Northwind Traders\nQUOTE\nQuote Q-5\nDate: 2026-08-01\nTotal: $9,999.00\n",
+	"a/005.txt":               "Northwind Traders Ltd\nINVOICE\nInvoice No: NW-0\nInvoice Date: 2026-05-03\nTotal: $300.00\nBalance due: $300.00\n",
 	"notes/photosynthesis.md": "---\ntags: [biology]\n---\n# Photosynthesis\nPlants capture sunlight with chlorophyll in their leaves and turn carbon dioxide and water into sugar. See [[Cell respiration]].\n",
-	"notes/respiration.md": "# Cell respiration\nMitochondria break glucose down to release energy as ATP. #biology\n",
-	"notes/revolution.md": "# The French Revolution\nIn 1789 the storming of the Bastille in Paris began a decade of political upheaval.\n",
+	"notes/respiration.md":    "# Cell respiration\nMitochondria break glucose down to release energy as ATP. #biology\n",
+	"notes/revolution.md":     "# The French Revolution\nIn 1789 the storming of the Bastille in Paris began a decade of political upheaval.\n",
 }
 
 func paths(ans *Answer) []string {

@@ -10,9 +10,9 @@ import (
 // Amount is a sum of money found in a document.
 type Amount struct {
 	Value    float64 `json:"value"`
-	Currency string  `json:"currency"`         // ISO 4217 code, "" when unknown
-	Role     string  `json:"role,omitempty"`   // total, balance_due, subtotal, tax, paid, or ""
-	Label    string  `json:"label,omitempty"`  // the words before it, lower-cased
+	Currency string  `json:"currency"`        // ISO 4217 code, "" when unknown
+	Role     string  `json:"role,omitempty"`  // total, balance_due, subtotal, tax, paid, or ""
+	Label    string  `json:"label,omitempty"` // the words before it, lower-cased
 	Offset   int     `json:"-"`
 }
 

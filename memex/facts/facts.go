@@ -126,7 +126,6 @@ var kindWords = []struct{ phrase, kind string }{
 	{"service agreement", KindContract}, {"agreement", KindContract}, {"contract", KindContract},
 }
 
-
 func hasPhrase(s, phrase string) bool {
 	for i := 0; ; {
 		j := strings.Index(s[i:], phrase)

@@ -255,9 +255,9 @@ func editDistanceAtMost1(a, b string) bool {
 }
 
 var (
-	reMore  = regexp.MustCompile(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
-	reLess  = regexp.MustCompile(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
-	reMoney = regexp.MustCompile(`^(?:(us\$|\$|€|£|usd|eur|gbp|chf|cad|aud)\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*(usd|eur|gbp|chf|cad|aud|euros?|dollars?|pounds?)?`)
+	reMore         = regexp.MustCompile(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
+	reLess         = regexp.MustCompile(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
+	reMoney        = regexp.MustCompile(`^(?:(us\$|\$|€|£|usd|eur|gbp|chf|cad|aud)\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*(usd|eur|gbp|chf|cad|aud|euros?|dollars?|pounds?)?`)
 	reBetweenMoney = regexp.MustCompile(`\bbetween\s+(\S+(?:\s(?:usd|eur|gbp))?)\s+and\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)`)
 )
 
