@@ -114,6 +114,9 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 	s = u.takeKinds(s)
 	s = u.takeParties(s, parties)
 	u.Rest = strings.Join(strings.Fields(strings.ReplaceAll(s, " , ", " ")), " ")
+	if len(contentWords(u.Rest)) == 0 {
+		u.Rest = ""
+	}
 	if u.Amount != nil || u.Statuses != nil || u.Overdue {
 		if len(u.Kinds) == 0 {
 			// Money words imply money documents.

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"nexusos/internal/progress"
+	"nexusos/memex"
+	"nexusos/vectordb"
+)
+
+func init() { registerCommand(newMemexCmd) }
+
+// openMemex opens the embedded vector store and MemexFS state under home.
+func openMemex(ctx context.Context, g *globalFlags) (*memex.Memex, func(), error) {
+	home, err := g.Home()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := vectordb.Open(filepath.Join(home, "vectordb"), vectordb.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open vector store in %s (is `nexus serve` running on this --home?): %w", home, err)
+	}
+	m, err := memex.Open(ctx, memex.Options{Dir: filepath.Join(home, "memex"), DB: db})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return m, func() { m.Close(); db.Close() }, nil
+}
+
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newMemexCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "memex",
+		Short: "MemexFS: find files by meaning and context, not by path",
+		Long: `MemexFS indexes folders (text, Markdown/Obsidian vaults, and more) and answers
+questions about them: what a file is about, who it is from, when, and in what
+state ("unpaid invoices from Northwind last quarter").
+
+  nexus memex add ~/Documents          index a folder (incremental on re-run)
+  nexus memex query unpaid invoices from Northwind last quarter
+  nexus memex watch ~/Documents        keep the index live
+  nexus memex ls | show FILE | rm PATH
+
+State lives in --home (vectordb/ and memex/).`,
+	}
+	cmd.AddCommand(newMemexAddCmd(g), newMemexQueryCmd(g), newMemexLsCmd(g), newMemexShowCmd(g), newMemexRmCmd(g), newMemexWatchCmd(g))
+	return cmd
+}
+
+func newMemexAddCmd(g *globalFlags) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "add PATH...",
+		Short: "Index files and folders recursively",
+		Long: `Index files and folders recursively. Re-running is incremental: files whose
+content hash is unchanged are skipped. Hidden folders (.git, .obsidian) are not
+entered and symbolic links to folders are not followed. Unknown binary files,
+files over 64 MiB and unreadable files are skipped with a reason.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			m, done, err := openMemex(ctx, g)
+			if err != nil {
+				return err
+			}
+			defer done()
+			bar := progress.New(cmd.ErrOrStderr(), "indexing", "files")
+			sum, err := m.Add(ctx, args, func(p memex.Progress) {
+				bar.Update(p.Files, p.TotalFiles, p.Bytes, p.TotalBytes, filepath.Base(p.Current))
+			})
+			bar.Done()
+			if err != nil {
+				return fmt.Errorf("memex add: %w (files reported as indexed so far are kept)", err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), sum)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "indexed %d files (%d chunks, %s), unchanged %d, skipped %d in %s\n",
+				sum.Indexed, sum.Chunks, progress.Bytes(sum.Bytes), sum.Unchanged, len(sum.Skipped), sum.Elapsed.Round(time.Millisecond))
+			for _, s := range sum.Skipped {
+				fmt.Fprintf(out, "  skipped %s: %s\n", s.Path, s.Reason)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	return c
+}
+
+func newMemexQueryCmd(g *globalFlags) *cobra.Command {
+	var (
+		asJSON bool
+		limit  int
+		nowStr string
+	)
+	c := &cobra.Command{
+		Use:   "query [--json] [--limit N] [--now YYYY-MM-DD] TEXT",
+		Short: "Ask a question; get the files that answer it",
+		Long: `Ask in plain words. Understood, relative to --now (default today):
+  time      last quarter, last month, this year, in March 2026, Q3 2025, since May,
+            between June and August, in the last 30 days; "due ..."/"paid ..." pick the date
+  status    unpaid, outstanding, overdue, paid
+  kinds     invoices, receipts, quotes/estimates, purchase orders, credit notes,
+            payment confirmations, contracts, notes, emails
+  parties   vendor or sender names, fuzzy ("Northwind" finds "Northwind Traders Ltd.")
+  amounts   more than $2,500, under 200 EUR, between $100 and $500
+A question made only of these ("unpaid invoices from Northwind last quarter") returns
+exactly that set. Other words rank files by meaning and by the words they contain.
+
+Examples:
+  nexus memex query unpaid invoices from Northwind last quarter
+  nexus memex query --json --now 2026-11-26 what did we pay Contoso for in May
+  nexus memex query how do plants turn light into energy`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			now := time.Now()
+			if nowStr != "" {
+				t, err := time.Parse("2006-01-02", nowStr)
+				if err != nil {
+					return fmt.Errorf("--now %q: want YYYY-MM-DD", nowStr)
+				}
+				now = t
+			}
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			m, done, err := openMemex(ctx, g)
+			if err != nil {
+				return err
+			}
+			defer done()
+			ans, err := m.Query(ctx, strings.Join(args, " "), memex.QueryOptions{Limit: limit, Now: now})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), ans)
+			}
+			printAnswer(cmd.OutOrStdout(), ans)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print {query, understood, results} as JSON")
+	c.Flags().IntVar(&limit, "limit", 10, "most files to return (set questions return the whole set)")
+	c.Flags().StringVar(&nowStr, "now", "", "reference day for relative dates, YYYY-MM-DD (default today)")
+	return c
+}
+
+func printAnswer(w io.Writer, ans *memex.Answer) {
+	if s := ans.Understood.String(); s != "" {
+		fmt.Fprintf(w, "understood: %s\n", s)
+	}
+	if len(ans.Results) == 0 {
+		fmt.Fprintln(w, "no matching files")
+		return
+	}
+	if ans.Set {
+		fmt.Fprintf(w, "%d files match exactly:\n", len(ans.Results))
+	}
+	for i, r := range ans.Results {
+		fmt.Fprintf(w, "\n%2d. %s  [%s]  %s\n", i+1, r.Rel, r.Kind, r.Title)
+		var fs []string
+		for _, k := range []string{"party", "status", "issue_date", "due_date", "total", "currency"} {
+			if v, ok := r.Facts[k]; ok {
+				if s, ok := v.(string); ok && strings.HasSuffix(k, "_date") && len(s) >= 10 {
+					v = s[:10]
+				}
+				fs = append(fs, fmt.Sprintf("%s=%v", k, v))
+			}
+		}
+		if len(fs) > 0 {
+			fmt.Fprintf(w, "    %s\n", strings.Join(fs, "  "))
+		}
+		fmt.Fprintf(w, "    %s\n", strings.Join(strings.Fields(r.Snippet), " "))
+		fmt.Fprintf(w, "    why: %s\n", strings.Join(r.Why, "; "))
+		fmt.Fprintf(w, "    %s\n", r.Path)
+	}
+}
+
+func newMemexLsCmd(g *globalFlags) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "ls",
+		Short: "List indexed files with their kind, party and status",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, done, err := openMemex(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer done()
+			files := m.Files()
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), files)
+			}
+			for _, f := range files {
+				fmt.Fprintf(cmd.OutOrStdout(), "%-10s %-14s %-8s %s\n", f.Kind, trunc(f.Party, 14), f.Status, f.Path)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d files\n", len(files))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func trunc(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+func newMemexShowCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show FILE",
+		Short: "Show what was extracted from an indexed file (as JSON)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, done, err := openMemex(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer done()
+			rec, ok := m.File(args[0])
+			if !ok {
+				return fmt.Errorf("%s is not indexed (see `nexus memex ls`)", args[0])
+			}
+			return printJSON(cmd.OutOrStdout(), rec)
+		},
+	}
+}
+
+func newMemexRmCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rm PATH",
+		Short: "Remove a file, or every file under a folder, from the index (the files stay on disk)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, done, err := openMemex(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer done()
+			n, err := m.Remove(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d files from the index\n", n)
+			return nil
+		},
+	}
+}
+
+func newMemexWatchCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "watch PATH...",
+		Short: "Index folders, then keep the index live as files change (Ctrl-C stops)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			m, done, err := openMemex(ctx, g)
+			if err != nil {
+				return err
+			}
+			defer done()
+			sum, err := m.Add(ctx, args, nil)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "indexed %d, unchanged %d, skipped %d; watching %s (Ctrl-C stops)\n",
+				sum.Indexed, sum.Unchanged, len(sum.Skipped), strings.Join(args, ", "))
+			return m.Watch(ctx, args, func(ev memex.WatchEvent) {
+				fmt.Fprintf(out, "%s %-8s %s %s\n", time.Now().Format("15:04:05"), ev.Action, ev.Path, ev.Details)
+			})
+		},
+	}
+}
+
