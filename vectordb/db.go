@@ -1,162 +1,570 @@
-// Package vectordb is NexusOS's embedded vector engine, built on Qdrant's
-// data model: collections of points, each with named dense and sparse
-// vectors and a JSON payload; filters over payload; HNSW and exact
-// nearest-neighbour search; a write-ahead log for durability.
-//
-// The Qdrant REST and gRPC APIs over it live in vectordb/qdrantapi.
-//
-// A DB is safe for concurrent use.
 package vectordb
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
 
 // Options configure Open.
 type Options struct {
 	// MaxPointsPerUpsert bounds one update request (0: 100000).
 	MaxPointsPerUpsert int
+
+	// CheckpointBytes is how many bytes of write-ahead log a collection
+	// accumulates before its state is checkpointed and the log truncated
+	// (0: 64 MiB; negative: only on Close).
+	CheckpointBytes int64
+
+	// Logger receives warnings and recovery messages (nil: slog.Default()).
+	Logger *slog.Logger
+
+	fs vfs // nil: the OS file system; tests inject faults here
 }
 
 // DB is an open vector database rooted at a directory.
 type DB struct {
 	dir  string
 	opts Options
+	fs   vfs
+	log  *slog.Logger
+
+	// mu guards the maps below and closed. Lock order: db.mu before any
+	// collection's mu.
+	mu          sync.RWMutex
+	collections map[string]*collection
+	aliases     map[string]string // alias -> collection
+	closed      bool
+
+	bg sync.WaitGroup // background checkpoints
 }
 
-// Open opens (creating if needed) the database in dir, replaying its
-// write-ahead logs.
+const (
+	collectionsDir = "collections"
+	snapshotsDir   = "snapshots"
+	aliasesFile    = "aliases.json"
+	metaFile       = "meta.json"
+	checkpointFile = "checkpoint.dat"
+	walDir         = "wal"
+	deletedPrefix  = ".deleted-"
+	creatingPrefix = ".creating-"
+	maxMetaSize    = 16 << 20
+	maxNameLen     = 255
+)
+
+// Open opens (creating if needed) the database in dir: it loads every
+// collection's checkpoint and replays its write-ahead log.
+//
+// # Errors
+//
+// Open fails when a file cannot be read, when a checkpoint or metadata file
+// is damaged, or when a log is damaged before its last record (the error
+// wraps ErrCorruptWAL). A damaged last record is a write that was never
+// acknowledged; it is dropped with a warning.
 func Open(dir string, opts Options) (*DB, error) {
-	return &DB{dir: dir, opts: opts}, nil
+	if opts.MaxPointsPerUpsert <= 0 {
+		opts.MaxPointsPerUpsert = 100000
+	}
+	if opts.CheckpointBytes == 0 {
+		opts.CheckpointBytes = 64 << 20
+	}
+	db := &DB{dir: dir, opts: opts, fs: opts.fs, log: opts.Logger,
+		collections: map[string]*collection{}, aliases: map[string]string{}}
+	if db.fs == nil {
+		db.fs = osFS{}
+	}
+	if db.log == nil {
+		db.log = slog.Default()
+	}
+	if err := db.fs.MkdirAll(filepath.Join(dir, collectionsDir), 0o755); err != nil {
+		return nil, fmt.Errorf("open vectordb %s: %w", dir, err)
+	}
+	if err := db.load(); err != nil {
+		db.closeCollections()
+		return nil, err
+	}
+	return db, nil
 }
 
-var errTODO = &Error{Kind: KindUnavailable, Msg: "Service unavailable: engine under construction"}
+func (db *DB) load() error {
+	cdir := filepath.Join(db.dir, collectionsDir)
+	ents, err := db.fs.ReadDir(cdir)
+	if err != nil {
+		return fmt.Errorf("list collections in %s: %w", cdir, err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !e.IsDir() {
+			continue
+		}
+		if strings.HasPrefix(name, deletedPrefix) || strings.HasPrefix(name, creatingPrefix) {
+			if err := db.fs.RemoveAll(filepath.Join(cdir, name)); err != nil {
+				db.log.Warn("vectordb: remove leftover directory", "dir", name, "err", err)
+			}
+			continue
+		}
+		c, err := db.loadCollection(name, filepath.Join(cdir, name))
+		if err != nil {
+			return fmt.Errorf("load collection %s: %w", name, err)
+		}
+		db.collections[name] = c
+	}
+	data, err := readFile(db.fs, filepath.Join(db.dir, aliasesFile), maxMetaSize)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read aliases: %w", err)
+	default:
+		if err := json.Unmarshal(data, &db.aliases); err != nil {
+			return fmt.Errorf("parse %s: %w", aliasesFile, err)
+		}
+		for a, c := range db.aliases {
+			if _, ok := db.collections[c]; !ok {
+				delete(db.aliases, a)
+			}
+		}
+	}
+	return nil
+}
 
-// Close flushes and closes the database.
-func (db *DB) Close() error { return nil }
+// Close checkpoints every collection, so the next Open replays nothing,
+// and closes the logs. Calls after Close fail.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	db.mu.Unlock()
+	db.bg.Wait()
+	var errs []error
+	db.mu.RLock()
+	for _, c := range db.collections {
+		c.mu.Lock()
+		if c.log != nil && c.broken == nil && c.log.sinceCkpt > 0 {
+			if err := db.checkpointLocked(c, true); err != nil {
+				errs = append(errs, fmt.Errorf("checkpoint %s: %w", c.name, err))
+			}
+		}
+		c.mu.Unlock()
+	}
+	db.mu.RUnlock()
+	db.bg.Wait()
+	db.closeCollections()
+	return errors.Join(errs...)
+}
+
+func (db *DB) closeCollections() {
+	for _, c := range db.collections {
+		c.mu.Lock()
+		if c.log != nil {
+			c.log.close()
+		}
+		c.mu.Unlock()
+	}
+}
+
+func errDBClosed() error {
+	return &Error{Kind: KindUnavailable, Msg: "Service unavailable: database is closed", Err: ErrClosed}
+}
+
+// validateName checks a collection or alias name: it becomes a directory
+// name, so it must not be able to escape the data directory.
+func validateName(what, name string) error {
+	switch {
+	case name == "":
+		return BadInput("%s name must not be empty", what)
+	case len(name) > maxNameLen:
+		return BadInput("%s name must be at most %d bytes", what, maxNameLen)
+	case name == "." || name == ".." || strings.HasPrefix(name, "."):
+		return BadInput("%s name must not start with a dot: %q", what, name)
+	case strings.ContainsAny(name, "/\\\x00"):
+		return BadInput("%s name must not contain / \\ or NUL: %q", what, name)
+	}
+	return nil
+}
+
+func validateConfig(cfg *CollectionConfig) error {
+	for name, p := range cfg.Vectors {
+		if p.Size < 1 || p.Size > 65536 {
+			return BadInput("Vector %q: size must be between 1 and 65536, got %d", name, p.Size)
+		}
+		switch p.Distance {
+		case Cosine, Dot, Euclid, Manhattan:
+		default:
+			return BadInput("Vector %q: unknown distance %q", name, p.Distance)
+		}
+		if p.HNSW != nil {
+			if err := validateHNSW(p.HNSW); err != nil {
+				return err
+			}
+		}
+	}
+	for name, p := range cfg.SparseVectors {
+		if _, dup := cfg.Vectors[name]; dup {
+			return BadInput("Vector name %q is used for both a dense and a sparse vector", name)
+		}
+		switch p.Modifier {
+		case "", ModifierNone, ModifierIDF:
+		default:
+			return BadInput("Sparse vector %q: unknown modifier %q", name, p.Modifier)
+		}
+	}
+	return validateHNSW(&cfg.HNSW)
+}
+
+func validateHNSW(h *HNSWConfig) error {
+	if h.M < 0 || h.M > 512 {
+		return BadInput("hnsw_config.m must be between 0 and 512, got %d", h.M)
+	}
+	if h.EfConstruct < 0 || (h.EfConstruct > 0 && h.EfConstruct < 4) || h.EfConstruct > 4096 {
+		return BadInput("hnsw_config.ef_construct must be between 4 and 4096, got %d", h.EfConstruct)
+	}
+	if h.FullScanThreshold < 0 {
+		return BadInput("hnsw_config.full_scan_threshold must be non-negative")
+	}
+	return nil
+}
+
+func cloneConfig(cfg CollectionConfig) CollectionConfig {
+	out := cfg
+	out.Vectors = make(map[string]VectorParams, len(cfg.Vectors))
+	for k, v := range cfg.Vectors {
+		if v.HNSW != nil {
+			h := *v.HNSW
+			v.HNSW = &h
+		}
+		out.Vectors[k] = v
+	}
+	out.SparseVectors = make(map[string]SparseVectorParams, len(cfg.SparseVectors))
+	for k, v := range cfg.SparseVectors {
+		if v.Modifier == "" {
+			v.Modifier = ModifierNone
+		}
+		out.SparseVectors[k] = v
+	}
+	return out
+}
 
 // CreateCollection creates a collection. It fails with KindBadInput when the
 // name exists (Qdrant answers 400 "Wrong input: Collection `x` already
 // exists!") or the config is invalid.
 func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionConfig) error {
-	return errTODO
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := validateName("Collection", name); err != nil {
+		return err
+	}
+	if err := validateConfig(&cfg); err != nil {
+		return err
+	}
+	cfg = cloneConfig(cfg)
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return errDBClosed()
+	}
+	if _, ok := db.collections[name]; ok {
+		return errCollectionExists(name)
+	}
+	if _, ok := db.aliases[name]; ok {
+		return BadInput("Collection `%s` already exists! (an alias has this name)", name)
+	}
+	c, err := db.createCollectionFiles(name, cfg, nil, nil)
+	if err != nil {
+		return err
+	}
+	db.collections[name] = c
+	return nil
 }
 
-// DeleteCollection deletes a collection (or the collection an alias points
-// to? no: Qdrant deletes by collection name only). It reports whether it
+// DeleteCollection deletes a collection (by collection name, not alias,
+// as Qdrant does) and the aliases pointing to it. It reports whether it
 // existed.
 func (db *DB) DeleteCollection(ctx context.Context, name string) (bool, error) {
-	return false, errTODO
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return false, errDBClosed()
+	}
+	c, ok := db.collections[name]
+	if !ok {
+		return false, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := db.removeCollectionFiles(c); err != nil {
+		return false, err
+	}
+	c.dropped = true
+	delete(db.collections, name)
+	changed := false
+	for a, target := range db.aliases {
+		if target == name {
+			delete(db.aliases, a)
+			changed = true
+		}
+	}
+	if changed {
+		if err := db.saveAliasesLocked(); err != nil {
+			db.log.Warn("vectordb: save aliases after delete", "collection", name, "err", err)
+		}
+	}
+	return true, nil
 }
 
 // Collections lists collection names, sorted.
-func (db *DB) Collections() []string { return nil }
+func (db *DB) Collections() []string {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	out := make([]string, 0, len(db.collections))
+	for n := range db.collections {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // CollectionExists reports whether name is a collection or an alias.
-func (db *DB) CollectionExists(name string) bool { return false }
+func (db *DB) CollectionExists(name string) bool {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if _, ok := db.collections[name]; ok {
+		return true
+	}
+	_, ok := db.aliases[name]
+	return ok
+}
+
+// collection resolves a collection name or alias.
+func (db *DB) collection(name string) (*collection, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return nil, errDBClosed()
+	}
+	if c, ok := db.collections[name]; ok {
+		return c, nil
+	}
+	if target, ok := db.aliases[name]; ok {
+		if c, ok := db.collections[target]; ok {
+			return c, nil
+		}
+	}
+	return nil, errCollectionNotFound(name)
+}
+
+// readCollection resolves name and read-locks it; call the returned
+// function to unlock.
+func (db *DB) readCollection(ctx context.Context, name string) (*collection, func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	c, err := db.collection(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.mu.RLock()
+	if c.dropped {
+		c.mu.RUnlock()
+		return nil, nil, errCollectionNotFound(name)
+	}
+	return c, c.mu.RUnlock, nil
+}
 
 // CollectionInfo describes a collection (name may be an alias).
 func (db *DB) CollectionInfo(name string) (CollectionInfo, error) {
-	return CollectionInfo{}, errTODO
+	c, unlock, err := db.readCollection(context.Background(), name)
+	if err != nil {
+		return CollectionInfo{}, err
+	}
+	defer unlock()
+	info := CollectionInfo{
+		Status:          "green",
+		OptimizerStatus: "ok",
+		PointsCount:     len(c.points),
+		SegmentsCount:   1,
+		Config:          cloneConfig(c.cfg),
+		PayloadSchema:   map[string]PayloadIndexInfo{},
+	}
+	for _, d := range c.dense {
+		info.IndexedVectorsCount += d.indexedCount()
+	}
+	for k, fi := range c.fields {
+		info.PayloadSchema[k] = fi.info()
+	}
+	return info, nil
 }
 
 // UpdateCollection changes index parameters of a collection.
 func (db *DB) UpdateCollection(ctx context.Context, name string, u CollectionUpdate) error {
-	return errTODO
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c, err := db.collection(name)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped {
+		return errCollectionNotFound(name)
+	}
+	cfg := cloneConfig(c.cfg)
+	if u.HNSW != nil {
+		mergeHNSW(&cfg.HNSW, u.HNSW)
+	}
+	for vn, d := range u.Vectors {
+		p, ok := cfg.Vectors[vn]
+		if !ok {
+			return BadInput("Not existing vector name error: %s", vn)
+		}
+		if d.HNSW != nil {
+			if p.HNSW == nil {
+				p.HNSW = &HNSWConfig{}
+			}
+			mergeHNSW(p.HNSW, d.HNSW)
+		}
+		if d.OnDisk != nil {
+			p.OnDisk = *d.OnDisk
+		}
+		cfg.Vectors[vn] = p
+	}
+	for vn, sp := range u.SparseVectors {
+		if _, ok := cfg.SparseVectors[vn]; !ok {
+			return BadInput("Not existing vector name error: %s", vn)
+		}
+		cfg.SparseVectors[vn] = sp
+	}
+	if err := validateConfig(&cfg); err != nil {
+		return err
+	}
+	cfg = cloneConfig(cfg)
+	old := c.cfg
+	c.cfg = cfg
+	if err := db.saveMetaLocked(c); err != nil {
+		c.cfg = old
+		return internalError(err, "save collection %s metadata", c.name)
+	}
+	return nil
 }
 
-// UpdateAliases applies alias actions atomically.
-func (db *DB) UpdateAliases(ctx context.Context, ops []AliasOp) error { return errTODO }
-
-// Aliases lists all aliases, or those of one collection when collection is
-// non-empty.
-func (db *DB) Aliases(collection string) ([]Alias, error) { return nil, errTODO }
-
-// Upsert inserts or replaces points. With wait it returns after the points
-// are durable and searchable (Status Completed); otherwise after they are
-// durable in the WAL (Status Acknowledged).
-func (db *DB) Upsert(ctx context.Context, coll string, points []PointStruct, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
+func mergeHNSW(dst, src *HNSWConfig) {
+	if src.M != 0 {
+		dst.M = src.M
+	}
+	if src.EfConstruct != 0 {
+		dst.EfConstruct = src.EfConstruct
+	}
+	if src.FullScanThreshold != 0 {
+		dst.FullScanThreshold = src.FullScanThreshold
+	}
+	dst.OnDisk = src.OnDisk || dst.OnDisk
 }
 
-// Delete removes the selected points.
-func (db *DB) Delete(ctx context.Context, coll string, sel PointsSelector, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
+// UpdateAliases applies alias actions atomically: either all apply or none.
+func (db *DB) UpdateAliases(ctx context.Context, ops []AliasOp) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return errDBClosed()
+	}
+	next := make(map[string]string, len(db.aliases))
+	for k, v := range db.aliases {
+		next[k] = v
+	}
+	for _, op := range ops {
+		switch {
+		case op.Create != nil:
+			a := op.Create
+			if err := validateName("Alias", a.Alias); err != nil {
+				return err
+			}
+			if _, ok := db.collections[a.Collection]; !ok {
+				return errCollectionNotFound(a.Collection)
+			}
+			if _, ok := db.collections[a.Alias]; ok {
+				return BadInput("Alias `%s` conflicts with a collection of the same name", a.Alias)
+			}
+			next[a.Alias] = a.Collection
+		case op.Delete != nil:
+			if _, ok := next[*op.Delete]; !ok {
+				return NotFound("Alias %s does not exists!", *op.Delete)
+			}
+			delete(next, *op.Delete)
+		case op.Rename != nil:
+			target, ok := next[op.Rename.Old]
+			if !ok {
+				return NotFound("Alias %s does not exists!", op.Rename.Old)
+			}
+			if err := validateName("Alias", op.Rename.New); err != nil {
+				return err
+			}
+			if _, ok := db.collections[op.Rename.New]; ok {
+				return BadInput("Alias `%s` conflicts with a collection of the same name", op.Rename.New)
+			}
+			delete(next, op.Rename.Old)
+			next[op.Rename.New] = target
+		default:
+			return BadInput("alias action must be create_alias, delete_alias or rename_alias")
+		}
+	}
+	old := db.aliases
+	db.aliases = next
+	if err := db.saveAliasesLocked(); err != nil {
+		db.aliases = old
+		return internalError(err, "save aliases")
+	}
+	return nil
 }
 
-// SetPayload merges payload into the selected points' payloads. With a
-// non-empty key, it merges into the object under that key instead.
-func (db *DB) SetPayload(ctx context.Context, coll string, payload Payload, sel PointsSelector, key string, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
+// Aliases lists all aliases sorted by alias name, or those of one
+// collection when collection is non-empty.
+func (db *DB) Aliases(collection string) ([]Alias, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return nil, errDBClosed()
+	}
+	if collection != "" {
+		if _, ok := db.collections[collection]; !ok {
+			return nil, errCollectionNotFound(collection)
+		}
+	}
+	out := []Alias{}
+	for a, c := range db.aliases {
+		if collection == "" || c == collection {
+			out = append(out, Alias{Alias: a, Collection: c})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Alias < out[j].Alias })
+	return out, nil
 }
 
-// OverwritePayload replaces the selected points' payloads.
-func (db *DB) OverwritePayload(ctx context.Context, coll string, payload Payload, sel PointsSelector, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
+// Preconditions: db.mu is held for writing.
+func (db *DB) saveAliasesLocked() error {
+	data, err := json.Marshal(db.aliases)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(db.fs, filepath.Join(db.dir, aliasesFile), data)
 }
 
-// DeletePayload removes keys from the selected points' payloads.
-func (db *DB) DeletePayload(ctx context.Context, coll string, keys []string, sel PointsSelector, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
-}
-
-// ClearPayload removes all payload of the selected points.
-func (db *DB) ClearPayload(ctx context.Context, coll string, sel PointsSelector, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
-}
-
-// UpdateVectors replaces the given named vectors of existing points.
-func (db *DB) UpdateVectors(ctx context.Context, coll string, points []PointVectors, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
-}
-
-// DeleteVectors removes named vectors from the selected points.
-func (db *DB) DeleteVectors(ctx context.Context, coll string, names []string, sel PointsSelector, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
-}
-
-// Get returns the points with the given ids that exist, in request order.
-func (db *DB) Get(ctx context.Context, coll string, ids []PointID, wp PayloadSelector, wv VectorSelector) ([]Record, error) {
-	return nil, errTODO
-}
-
-// Scroll pages through points.
-func (db *DB) Scroll(ctx context.Context, coll string, req ScrollRequest) (ScrollResult, error) {
-	return ScrollResult{}, errTODO
-}
-
-// Count counts points matching filter (all points when nil).
-func (db *DB) Count(ctx context.Context, coll string, filter *Filter) (int, error) {
-	return 0, errTODO
-}
-
-// Query runs a universal query.
-func (db *DB) Query(ctx context.Context, coll string, req QueryRequest) ([]ScoredPoint, error) {
-	return nil, errTODO
-}
-
-// CreateFieldIndex creates a payload index on field.
-func (db *DB) CreateFieldIndex(ctx context.Context, coll, field string, schema PayloadSchemaType, text *TextIndexParams, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
-}
-
-// DeleteFieldIndex drops the payload index on field.
-func (db *DB) DeleteFieldIndex(ctx context.Context, coll, field string, wait bool) (UpdateResult, error) {
-	return UpdateResult{}, errTODO
-}
-
-// CreateSnapshot writes a snapshot file of the collection.
-func (db *DB) CreateSnapshot(ctx context.Context, coll string) (SnapshotDescription, error) {
-	return SnapshotDescription{}, errTODO
-}
-
-// ListSnapshots lists a collection's snapshots, newest first.
-func (db *DB) ListSnapshots(coll string) ([]SnapshotDescription, error) { return nil, errTODO }
-
-// SnapshotPath returns the file of one snapshot, for download.
-func (db *DB) SnapshotPath(coll, name string) (string, error) { return "", errTODO }
-
-// DeleteSnapshot deletes one snapshot file.
-func (db *DB) DeleteSnapshot(coll, name string) error { return errTODO }
-
-// RecoverSnapshot replaces (or creates) collection coll with the contents
-// of the snapshot file at path.
-func (db *DB) RecoverSnapshot(ctx context.Context, coll, path string) error { return errTODO }
+// now is replaced in tests.
+var now = time.Now

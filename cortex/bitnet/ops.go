@@ -1,0 +1,110 @@
+package bitnet
+
+import (
+	"math"
+
+	"nexusos/cortex/quant"
+)
+
+// rmsNorm writes rmsnorm(x)·w to dst as ggml computes it: squares in f32
+// summed in f64, scale = 1/sqrtf(mean + eps), then (x·scale)·w.
+func rmsNorm(dst, x, w []float32, eps float32) {
+	var sum float64
+	for _, v := range x {
+		sum += float64(v * v)
+	}
+	mean := float32(sum / float64(len(x)))
+	scale := 1 / float32(math.Sqrt(float64(mean+eps)))
+	w = w[:len(x)]
+	dst = dst[:len(x)]
+	for i, v := range x {
+		dst[i] = (v * scale) * w[i]
+	}
+}
+
+// ropeCache fills cs with (cos, sin) pairs for position pos, as ggml's
+// rope cache: theta starts at pos·freqScale and is multiplied by
+// base^(-2/dims) in float32 for each pair.
+func ropeCache(cs []float32, pos int, dims int, base, freqScale float32) {
+	thetaScale := float32(math.Pow(float64(base), -2.0/float64(dims)))
+	theta := float32(pos)
+	for i := 0; i < dims; i += 2 {
+		t := freqScale * theta
+		cs[i] = float32(math.Cos(float64(t)))
+		cs[i+1] = float32(math.Sin(float64(t)))
+		theta *= thetaScale
+	}
+}
+
+// ropeNeox rotates the first dims values of each head of x (nHead heads of
+// headDim) in NEOX order: pairs (i, i+dims/2).
+func ropeNeox(x []float32, nHead, headDim, dims int, cs []float32) {
+	half := dims / 2
+	for h := 0; h < nHead; h++ {
+		v := x[h*headDim : h*headDim+headDim]
+		for i := 0; i < half; i++ {
+			c, s := cs[2*i], cs[2*i+1]
+			x0, x1 := v[i], v[i+half]
+			v[i] = x0*c - x1*s
+			v[i+half] = x0*s + x1*c
+		}
+	}
+}
+
+// silu is ggml_silu_f32.
+func silu(x float32) float32 {
+	return x / (1 + float32(math.Exp(float64(-x))))
+}
+
+// ffnAct writes act(g)·u into g.
+func ffnAct(act Activation, g, u []float32) {
+	u = u[:len(g)]
+	switch act {
+	case ActReLU2:
+		for i, v := range g {
+			r := max(v, 0)
+			g[i] = (r * r) * u[i]
+		}
+	default:
+		for i, v := range g {
+			g[i] = silu(v) * u[i]
+		}
+	}
+}
+
+// softmaxInPlace is ggml's soft_max with the scale already applied: x −
+// max, expf, sum in f64, multiply by f32(1/sum).
+func softmaxInPlace(x []float32) {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var sum float64
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		x[i] = e
+		sum += float64(e)
+	}
+	s := float32(1 / sum)
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// dotF16 returns Σ f16(w[i])·x[i] accumulated in float32 (w holds float16
+// bit patterns, x values already rounded to f16).
+func dotF16(w []uint16, x []float32) float32 {
+	var s0, s1, s2, s3 float32
+	x = x[:len(w)]
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		s0 += quant.F16ToF32(w[i]) * x[i]
+		s1 += quant.F16ToF32(w[i+1]) * x[i+1]
+		s2 += quant.F16ToF32(w[i+2]) * x[i+2]
+		s3 += quant.F16ToF32(w[i+3]) * x[i+3]
+	}
+	for ; i < len(w); i++ {
+		s0 += quant.F16ToF32(w[i]) * x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}

@@ -1,0 +1,402 @@
+package bitnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"nexusos/cortex/gguf"
+	"nexusos/cortex/kernels"
+	"nexusos/cortex/quant"
+)
+
+// ErrContextFull is returned when a sequence would exceed the session's
+// context length.
+var ErrContextFull = errors.New("bitnet: context window is full")
+
+// SessionConfig configures NewSession.
+type SessionConfig struct {
+	// Context is the KV cache length in tokens (0: min(model's, 4096)).
+	Context int
+	// Threads is the number of worker threads (0: GOMAXPROCS).
+	Threads int
+	// Batch is the most prompt tokens processed per forward step (0: 128).
+	Batch int
+}
+
+// Session is one token sequence: its float16 KV cache, scratch buffers and
+// worker threads. It is not safe for concurrent use. Close it to stop the
+// workers.
+type Session struct {
+	m    *Model
+	p    *pool
+	nCtx int
+	ub   int
+	pos  int
+	kc   [][]uint16 // per layer: nCtx × nkv
+	vc   [][]uint16
+
+	x, h, q, k, v, att, o, g, u []float32
+	in                          actIn
+	cs                          []float32
+}
+
+// actIn is the input of one or more linears, quantized on demand in the
+// formats their weight types need.
+type actIn struct {
+	x      []float32 // T × cols
+	t      int
+	cols   int
+	q8     [][]kernels.BlockQ8K
+	q8buf  []kernels.BlockQ8K
+	i8     []kernels.I8S
+	haveQ8 bool
+	haveI8 bool
+}
+
+// NewSession allocates a sequence with an empty KV cache.
+func (m *Model) NewSession(cfg SessionConfig) (*Session, error) {
+	c := m.Config
+	n := cfg.Context
+	if n <= 0 {
+		n = min(c.NCtxTrain, 4096)
+	}
+	if n > 1<<20 {
+		return nil, fmt.Errorf("bitnet: context %d too large", n)
+	}
+	ub := cfg.Batch
+	if ub <= 0 {
+		ub = 128
+	}
+	ub = min(ub, n)
+	nq, nkv := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
+	s := &Session{m: m, nCtx: n, ub: ub, p: newPool(cfg.Threads)}
+	s.kc = make([][]uint16, c.NLayer)
+	s.vc = make([][]uint16, c.NLayer)
+	for i := range s.kc {
+		s.kc[i] = make([]uint16, n*nkv)
+		s.vc[i] = make([]uint16, n*nkv)
+	}
+	s.x = make([]float32, ub*c.NEmbd)
+	s.h = make([]float32, ub*max(c.NEmbd, c.NFF, nq))
+	s.q = make([]float32, ub*nq)
+	s.k = make([]float32, ub*nkv)
+	s.v = make([]float32, ub*nkv)
+	s.att = make([]float32, ub*nq)
+	s.o = make([]float32, ub*c.NEmbd)
+	s.g = make([]float32, ub*c.NFF)
+	s.u = make([]float32, ub*c.NFF)
+	s.cs = make([]float32, c.RopeDim)
+	return s, nil
+}
+
+// Close stops the session's worker threads.
+func (s *Session) Close() { s.p.close() }
+
+// Pos returns the number of tokens in the KV cache.
+func (s *Session) Pos() int { return s.pos }
+
+// Context returns the KV cache length.
+func (s *Session) Context() int { return s.nCtx }
+
+// Reset empties the KV cache (truncates the sequence to n tokens).
+func (s *Session) Reset(n int) {
+	if n >= 0 && n < s.pos {
+		s.pos = n
+	}
+}
+
+// Forward appends tokens to the sequence and returns logits: for every
+// token (len(tokens) × vocab) when all is set, else for the last token only.
+func (s *Session) Forward(ctx context.Context, tokens []int, all bool) ([]float32, error) {
+	c := &s.m.Config
+	if len(tokens) == 0 {
+		return nil, errors.New("bitnet: no tokens")
+	}
+	if s.pos+len(tokens) > s.nCtx {
+		return nil, fmt.Errorf("%w: %d + %d tokens > %d", ErrContextFull, s.pos, len(tokens), s.nCtx)
+	}
+	for _, t := range tokens {
+		if t < 0 || t >= c.NVocab {
+			return nil, fmt.Errorf("bitnet: token id %d out of range [0, %d)", t, c.NVocab)
+		}
+	}
+	var logits []float32
+	if all {
+		logits = make([]float32, len(tokens)*c.NVocab)
+	}
+	for b := 0; b < len(tokens); b += s.ub {
+		e := min(b+s.ub, len(tokens))
+		last := e == len(tokens)
+		var out []float32
+		switch {
+		case all:
+			out = logits[b*c.NVocab : e*c.NVocab]
+		case last:
+			logits = make([]float32, c.NVocab)
+			out = logits
+		}
+		if err := s.step(ctx, tokens[b:e], out, all); err != nil {
+			return nil, err
+		}
+	}
+	return logits, nil
+}
+
+// step runs one batch of T ≤ ub tokens. out receives logits of every token
+// (all) or of the last one; nil skips the output head.
+func (s *Session) step(ctx context.Context, tokens []int, out []float32, all bool) error {
+	m := s.m
+	c := &m.Config
+	T := len(tokens)
+	E := c.NEmbd
+	for t, id := range tokens {
+		if err := m.embd.row(id, s.x[t*E:(t+1)*E]); err != nil {
+			return fmt.Errorf("bitnet: embedding of token %d: %w", id, err)
+		}
+	}
+	for li := range m.layers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.layer(li, T)
+	}
+	if out == nil {
+		return nil
+	}
+	first := T - 1
+	if all {
+		first = 0
+	}
+	return s.head(s.x[first*E:T*E], T-first, out)
+}
+
+// layer runs transformer block li on s.x[:T].
+func (s *Session) layer(li, T int) {
+	m := s.m
+	c := &m.Config
+	l := &m.layers[li]
+	E := c.NEmbd
+	nq, nkv := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
+
+	h := s.h[:T*E]
+	for t := 0; t < T; t++ {
+		rmsNorm(h[t*E:(t+1)*E], s.x[t*E:(t+1)*E], l.attnNorm, c.Eps)
+	}
+	s.in.set(h, T, E)
+	s.linear(&l.q, s.q[:T*nq])
+	s.linear(&l.k, s.k[:T*nkv])
+	s.linear(&l.v, s.v[:T*nkv])
+
+	kc, vc := s.kc[li], s.vc[li]
+	for t := 0; t < T; t++ {
+		pos := s.pos + t
+		ropeCache(s.cs, pos, c.RopeDim, c.RopeBase, c.RopeFreqScl)
+		ropeNeox(s.q[t*nq:(t+1)*nq], c.NHead, c.HeadDim, c.RopeDim, s.cs)
+		kt := s.k[t*nkv : (t+1)*nkv]
+		ropeNeox(kt, c.NHeadKV, c.HeadDim, c.RopeDim, s.cs)
+		for i, v := range kt {
+			kc[pos*nkv+i] = quant.F32ToF16(v)
+		}
+		for i, v := range s.v[t*nkv : (t+1)*nkv] {
+			vc[pos*nkv+i] = quant.F32ToF16(v)
+		}
+	}
+	s.attention(li, T)
+
+	a := s.h[:T*nq]
+	for t := 0; t < T; t++ {
+		rmsNorm(a[t*nq:(t+1)*nq], s.att[t*nq:(t+1)*nq], l.attnSubNorm, c.Eps)
+	}
+	s.in.set(a, T, nq)
+	s.linear(&l.o, s.o[:T*E])
+	for i := range s.o[:T*E] {
+		s.x[i] += s.o[i]
+	}
+
+	for t := 0; t < T; t++ {
+		rmsNorm(h[t*E:(t+1)*E], s.x[t*E:(t+1)*E], l.ffnNorm, c.Eps)
+	}
+	s.in.set(h, T, E)
+	F := c.NFF
+	s.linear(&l.gate, s.g[:T*F])
+	s.linear(&l.up, s.u[:T*F])
+	ffnAct(c.Act, s.g[:T*F], s.u[:T*F])
+	f := s.h[:T*F]
+	for t := 0; t < T; t++ {
+		rmsNorm(f[t*F:(t+1)*F], s.g[t*F:(t+1)*F], l.ffnSubNorm, c.Eps)
+	}
+	s.in.set(f, T, F)
+	s.linear(&l.down, s.o[:T*E])
+	for i := range s.o[:T*E] {
+		s.x[i] += s.o[i]
+	}
+	if li == len(m.layers)-1 {
+		s.pos += T
+	}
+}
+
+// attention computes s.att[:T] from s.q and the cache of layer li, with
+// causal masking and grouped KV heads (query head h uses KV head
+// h / (n_head/n_head_kv)). Q, K, V and the probabilities are float16 as in
+// llama.cpp; dot products accumulate in float32.
+func (s *Session) attention(li, T int) {
+	c := &s.m.Config
+	hd := c.HeadDim
+	nq, nkv := c.NHead*hd, c.NHeadKV*hd
+	group := c.NHead / c.NHeadKV
+	scale := 1 / float32(math.Sqrt(float64(hd)))
+	kc, vc := s.kc[li], s.vc[li]
+	s.p.parallel(T*c.NHead, 1, func(lo, hi int) {
+		qh := make([]float32, hd)
+		sc := make([]float32, s.pos+T)
+		for it := lo; it < hi; it++ {
+			t, h := it/c.NHead, it%c.NHead
+			n := s.pos + t + 1
+			kvo := (h / group) * hd
+			for i, v := range s.q[t*nq+h*hd : t*nq+h*hd+hd] {
+				qh[i] = quant.RoundF16(v)
+			}
+			p := sc[:n]
+			for j := range p {
+				p[j] = dotF16(kc[j*nkv+kvo:j*nkv+kvo+hd], qh) * scale
+			}
+			softmaxInPlace(p)
+			out := s.att[t*nq+h*hd : t*nq+h*hd+hd]
+			clear(out)
+			for j, pj := range p {
+				pj = quant.RoundF16(pj)
+				vr := vc[j*nkv+kvo : j*nkv+kvo+hd]
+				for i := range out {
+					out[i] += pj * quant.F16ToF32(vr[i])
+				}
+			}
+		}
+	})
+}
+
+func (a *actIn) set(x []float32, t, cols int) {
+	a.x, a.t, a.cols = x, t, cols
+	a.haveQ8, a.haveI8 = false, false
+}
+
+// quantize prepares the activations for weights of type typ.
+func (a *actIn) quantize(p *pool, typ gguf.TensorType) {
+	switch typ {
+	case gguf.TypeI2_S:
+		if a.haveI8 {
+			return
+		}
+		if len(a.i8) < a.t {
+			a.i8 = append(a.i8, make([]kernels.I8S, a.t-len(a.i8))...)
+		}
+		p.parallel(a.t, 8, func(lo, hi int) {
+			for t := lo; t < hi; t++ {
+				kernels.QuantizeI8S(a.x[t*a.cols:(t+1)*a.cols], &a.i8[t])
+			}
+		})
+		a.haveI8 = true
+	default:
+		if a.haveQ8 {
+			return
+		}
+		nb := a.cols / kernels.QK
+		if len(a.q8buf) < a.t*nb {
+			a.q8buf = make([]kernels.BlockQ8K, a.t*nb)
+		}
+		a.q8 = a.q8[:0]
+		for t := 0; t < a.t; t++ {
+			a.q8 = append(a.q8, a.q8buf[t*nb:(t+1)*nb])
+		}
+		p.parallel(a.t, 8, func(lo, hi int) {
+			for t := lo; t < hi; t++ {
+				kernels.QuantizeQ8K(a.x[t*a.cols:(t+1)*a.cols], a.q8[t])
+			}
+		})
+		a.haveQ8 = true
+	}
+}
+
+// linear computes dst (T × l.rows) = s.in · lᵀ, times l.scale.
+func (s *Session) linear(l *linear, dst []float32) {
+	a := &s.in
+	a.quantize(s.p, l.typ)
+	T := a.t
+	s.p.parallel(l.rows, 16, func(lo, hi int) {
+		switch l.typ {
+		case gguf.TypeTQ2_0:
+			if T == 1 {
+				kernels.MatVecTQ2Range(dst, l.w, l.rows, l.cols, a.q8[0], lo, hi)
+			} else {
+				kernels.MatMulTQ2Range(dst, l.w, l.rows, l.cols, a.q8[:T], lo, hi)
+			}
+		case gguf.TypeTQ1_0:
+			if T == 1 {
+				kernels.MatVecTQ1Range(dst, l.w, l.rows, l.cols, a.q8[0], lo, hi)
+			} else {
+				kernels.MatMulTQ1Range(dst, l.w, l.rows, l.cols, a.q8[:T], lo, hi)
+			}
+		case gguf.TypeI2_S:
+			if T == 1 {
+				kernels.MatVecI2SRange(dst, l.w, l.rows, l.cols, l.i2s, &a.i8[0], lo, hi)
+			} else {
+				kernels.MatMulI2SRange(dst, l.w, l.rows, l.cols, l.i2s, a.i8[:T], lo, hi)
+			}
+		}
+		if l.scale != 1 {
+			for t := 0; t < T; t++ {
+				row := dst[t*l.rows : (t+1)*l.rows]
+				for r := lo; r < hi; r++ {
+					row[r] *= l.scale
+				}
+			}
+		}
+	})
+}
+
+// head writes the logits of the n hidden states x (n × n_embd) to out.
+func (s *Session) head(x []float32, n int, out []float32) error {
+	m := s.m
+	c := &m.Config
+	E, V := c.NEmbd, c.NVocab
+	xn := make([]float32, n*E)
+	for t := 0; t < n; t++ {
+		rmsNorm(xn[t*E:(t+1)*E], x[t*E:(t+1)*E], m.outputNorm, c.Eps)
+	}
+	tab := &m.output
+	var err error
+	if tab.typ == gguf.TypeF16 {
+		for i := range xn {
+			xn[i] = quant.RoundF16(xn[i])
+		}
+		w := u16s(tab.data)
+		s.p.parallel(V, 64, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				row := w[r*E : (r+1)*E]
+				for t := 0; t < n; t++ {
+					out[t*V+r] = dotF16(row, xn[t*E:(t+1)*E])
+				}
+			}
+		})
+		return nil
+	}
+	// Other table types: dequantize each row, then a float dot product.
+	s.p.parallel(V, 64, func(lo, hi int) {
+		row := make([]float32, E)
+		for r := lo; r < hi; r++ {
+			if e := tab.row(r, row); e != nil {
+				err = e
+				return
+			}
+			for t := 0; t < n; t++ {
+				var sum float32
+				for i, w := range row {
+					sum += w * xn[t*E+i]
+				}
+				out[t*V+r] = sum
+			}
+		}
+	})
+	return err
+}

@@ -1,0 +1,208 @@
+package kernels
+
+import "fmt"
+
+// I8S is one activation vector quantised the way bitnet.cpp does for I2_S
+// weights: one scale for the whole vector and the sum of its codes.
+type I8S struct {
+	Q     []int8
+	Scale float32 // 127/absmax: x ≈ Q/Scale
+	Sum   int32   // Σ Q, removes the +1 offset of the weight codes
+}
+
+// impl is one set of kernel implementations.
+type impl struct {
+	name      string
+	quantQ8K  func(x []float32, y []BlockQ8K)
+	dotTQ1    func(n int, x []byte, y []BlockQ8K) float32
+	dotTQ2    func(n int, x []byte, y []BlockQ8K) float32
+	dotI2S    func(n int, x []byte, y []int8) int32
+	matVecTQ1 func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int)
+	matVecTQ2 func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int)
+	matVecI2S func(dst []float32, w []byte, cols int, scale float32, y *I8S, r0, r1 int)
+	matMulTQ1 func(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, r0, r1 int)
+	matMulTQ2 func(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, r0, r1 int)
+	matMulI2S func(dst []float32, w []byte, rows, cols int, scale float32, ys []I8S, r0, r1 int)
+}
+
+var refImpl = impl{
+	name:      "purego",
+	quantQ8K:  quantizeQ8KRef,
+	dotTQ1:    vecDotTQ1Ref,
+	dotTQ2:    vecDotTQ2Ref,
+	dotI2S:    vecDotI2SRef,
+	matVecTQ1: matVecTQ1Ref,
+	matVecTQ2: matVecTQ2Ref,
+	matVecI2S: matVecI2SRef,
+	matMulTQ1: matMulTQ1Ref,
+	matMulTQ2: matMulTQ2Ref,
+	matMulI2S: matMulI2SRef,
+}
+
+// impls lists the implementations this CPU can run, best first; the last
+// one is always the pure-Go reference.
+var impls = append(archImpls(), refImpl)
+
+// cur is the implementation in use.
+var cur = impls[0]
+
+// Impl names the implementation chosen for this CPU: "avx512vnni", "avx2"
+// or "purego".
+func Impl() string { return cur.name }
+
+// Impls lists the implementation names this CPU supports, best first.
+func Impls() []string {
+	var s []string
+	for _, im := range impls {
+		s = append(s, im.name)
+	}
+	return s
+}
+
+// SetImpl selects an implementation by name for benchmarks and tests. It is
+// not safe to call while kernels run.
+func SetImpl(name string) error {
+	for _, im := range impls {
+		if im.name == name {
+			cur = im
+			return nil
+		}
+	}
+	return fmt.Errorf("kernels: implementation %q not supported on this CPU (have %v)", name, Impls())
+}
+
+// QuantizeQ8K quantises len(y)·256 values of x into Q8_K blocks, bit-exact
+// with ggml's quantize_row_q8_K.
+func QuantizeQ8K(x []float32, y []BlockQ8K) {
+	if len(x) != len(y)*QK {
+		panic(fmt.Sprintf("kernels: QuantizeQ8K: %d values for %d blocks", len(x), len(y)))
+	}
+	cur.quantQ8K(x, y)
+}
+
+// QuantizeI8S quantises x as bitnet.cpp's quantize_row_i8_s into dst,
+// reusing dst.Q when it is large enough.
+func QuantizeI8S(x []float32, dst *I8S) {
+	if cap(dst.Q) < len(x) {
+		dst.Q = make([]int8, len(x))
+	}
+	dst.Q = dst.Q[:len(x)]
+	dst.Scale, dst.Sum = quantizeI8SRef(x, dst.Q)
+}
+
+// VecDotTQ1Q8K returns the dot product of n TQ1_0 weights (x, n/256 blocks)
+// with n Q8_K activations, as ggml_vec_dot_tq1_0_q8_K.
+func VecDotTQ1Q8K(n int, x []byte, y []BlockQ8K) float32 {
+	checkTQ("VecDotTQ1Q8K", n, x, BlockTQ1Size, y)
+	return cur.dotTQ1(n, x, y)
+}
+
+// VecDotTQ2Q8K returns the dot product of n TQ2_0 weights with n Q8_K
+// activations, as ggml_vec_dot_tq2_0_q8_K.
+func VecDotTQ2Q8K(n int, x []byte, y []BlockQ8K) float32 {
+	checkTQ("VecDotTQ2Q8K", n, x, BlockTQ2Size, y)
+	return cur.dotTQ2(n, x, y)
+}
+
+// VecDotI2SI8 returns Σ code·q over n I2_S weights (codes 0..2, n a multiple
+// of 128) and n int8 activations, as bitnet.cpp's ggml_vec_dot_i2_i8_s. The
+// real dot product is (raw − Σq) / actScale · weightScale; see I2SDot.
+func VecDotI2SI8(n int, x []byte, y []int8) int32 {
+	if n%I2SGroup != 0 || len(x) < n/4 || len(y) < n {
+		panic(fmt.Sprintf("kernels: VecDotI2SI8: n=%d with %d weight bytes and %d activations", n, len(x), len(y)))
+	}
+	return cur.dotI2S(n, x, y)
+}
+
+// I2SDot returns the float dot product of one I2_S row with an activation
+// vector: (VecDotI2SI8 − y.Sum) / y.Scale · scale.
+func I2SDot(row []byte, scale float32, y *I8S) float32 {
+	return i2sFinish(VecDotI2SI8(len(y.Q), row, y.Q), y.Sum, y.Scale, scale)
+}
+
+// MatVecTQ1 computes dst[r] = row r of the TQ1_0 matrix w (rows × cols) · y.
+func MatVecTQ1(dst []float32, w []byte, rows, cols int, y []BlockQ8K) {
+	MatVecTQ1Range(dst, w, rows, cols, y, 0, rows)
+}
+
+// MatVecTQ1Range is MatVecTQ1 for rows [rowStart, rowEnd) only.
+func MatVecTQ1Range(dst []float32, w []byte, rows, cols int, y []BlockQ8K, rowStart, rowEnd int) {
+	checkMat("MatVecTQ1", dst, w, rows, cols, TQ1RowSize(cols), 1, rowStart, rowEnd)
+	checkTQ("MatVecTQ1", cols, w, 0, y)
+	cur.matVecTQ1(dst, w, cols, y, rowStart, rowEnd)
+}
+
+// MatVecTQ2 computes dst[r] = row r of the TQ2_0 matrix w (rows × cols) · y.
+func MatVecTQ2(dst []float32, w []byte, rows, cols int, y []BlockQ8K) {
+	MatVecTQ2Range(dst, w, rows, cols, y, 0, rows)
+}
+
+// MatVecTQ2Range is MatVecTQ2 for rows [rowStart, rowEnd) only.
+func MatVecTQ2Range(dst []float32, w []byte, rows, cols int, y []BlockQ8K, rowStart, rowEnd int) {
+	checkMat("MatVecTQ2", dst, w, rows, cols, TQ2RowSize(cols), 1, rowStart, rowEnd)
+	checkTQ("MatVecTQ2", cols, w, 0, y)
+	cur.matVecTQ2(dst, w, cols, y, rowStart, rowEnd)
+}
+
+// MatVecI2S computes dst[r] = row r of the I2_S matrix w · y, with scale the
+// tensor scale (see I2SScale).
+func MatVecI2S(dst []float32, w []byte, rows, cols int, scale float32, y *I8S) {
+	MatVecI2SRange(dst, w, rows, cols, scale, y, 0, rows)
+}
+
+// MatVecI2SRange is MatVecI2S for rows [rowStart, rowEnd) only.
+func MatVecI2SRange(dst []float32, w []byte, rows, cols int, scale float32, y *I8S, rowStart, rowEnd int) {
+	checkMat("MatVecI2S", dst, w, rows, cols, I2SRowSize(cols), 1, rowStart, rowEnd)
+	checkI2S("MatVecI2S", cols, y)
+	cur.matVecI2S(dst, w, cols, scale, y, rowStart, rowEnd)
+}
+
+// MatMulTQ1 computes dst[t*rows+r] = row r of the TQ1_0 matrix w · ys[t] for
+// every token t, decoding each weight block once for all tokens.
+func MatMulTQ1(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K) {
+	MatMulTQ1Range(dst, w, rows, cols, ys, 0, rows)
+}
+
+// MatMulTQ1Range is MatMulTQ1 for rows [rowStart, rowEnd) only.
+func MatMulTQ1Range(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, rowStart, rowEnd int) {
+	checkMat("MatMulTQ1", dst, w, rows, cols, TQ1RowSize(cols), len(ys), rowStart, rowEnd)
+	for _, y := range ys {
+		checkTQ("MatMulTQ1", cols, w, 0, y)
+	}
+	cur.matMulTQ1(dst, w, rows, cols, ys, rowStart, rowEnd)
+}
+
+// MatMulTQ2 computes dst[t*rows+r] = row r of the TQ2_0 matrix w · ys[t] for
+// every token t, decoding each weight block once for all tokens.
+func MatMulTQ2(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K) {
+	MatMulTQ2Range(dst, w, rows, cols, ys, 0, rows)
+}
+
+// MatMulTQ2Range is MatMulTQ2 for rows [rowStart, rowEnd) only.
+func MatMulTQ2Range(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, rowStart, rowEnd int) {
+	checkMat("MatMulTQ2", dst, w, rows, cols, TQ2RowSize(cols), len(ys), rowStart, rowEnd)
+	for _, y := range ys {
+		checkTQ("MatMulTQ2", cols, w, 0, y)
+	}
+	cur.matMulTQ2(dst, w, rows, cols, ys, rowStart, rowEnd)
+}
+
+// MatMulI2S computes dst[t*rows+r] = row r of the I2_S matrix w · ys[t].
+func MatMulI2S(dst []float32, w []byte, rows, cols int, scale float32, ys []I8S) {
+	MatMulI2SRange(dst, w, rows, cols, scale, ys, 0, rows)
+}
+
+// MatMulI2SRange is MatMulI2S for rows [rowStart, rowEnd) only.
+func MatMulI2SRange(dst []float32, w []byte, rows, cols int, scale float32, ys []I8S, rowStart, rowEnd int) {
+	checkMat("MatMulI2S", dst, w, rows, cols, I2SRowSize(cols), len(ys), rowStart, rowEnd)
+	for i := range ys {
+		checkI2S("MatMulI2S", cols, &ys[i])
+	}
+	cur.matMulI2S(dst, w, rows, cols, scale, ys, rowStart, rowEnd)
+}
+
+func checkI2S(name string, cols int, y *I8S) {
+	if cols%I2SGroup != 0 || len(y.Q) < cols {
+		panic(fmt.Sprintf("kernels: %s: cols=%d (multiple of %d) with %d activations", name, cols, I2SGroup, len(y.Q)))
+	}
+}

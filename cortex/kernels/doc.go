@@ -1,0 +1,62 @@
+// Package kernels holds the hot loops of BitNet b1.58 inference: int8
+// activation quantisation and ternary-weight × int8-activation dot products,
+// matrix-vector and batched matrix-matrix products, for the three ternary
+// tensor types Cortex reads from GGUF files.
+//
+// Every kernel has a portable pure-Go version (the reference, in ref.go) and,
+// on amd64, Go assembly for AVX-512 VNNI and AVX2 chosen at run time from
+// golang.org/x/sys/cpu. Building with the `purego` tag, or running on a CPU
+// without AVX2, uses the pure-Go code. The assembly computes the same
+// integer sums and performs the same float32 operations in the same order as
+// the reference, so results are bit-identical across implementations.
+//
+// # Block layouts (all little-endian, exactly as ggml / bitnet.cpp store them)
+//
+//	block_q8_K  (292 bytes, 256 activations)     BlockQ8K
+//	+---------+-------------+-------------------+
+//	| d f32   | qs [256]i8  | bsums [16]i16     |  x ≈ d·q, bsums[j] = Σ qs[16j..16j+15]
+//	+---------+-------------+-------------------+
+//
+//	block_tq2_0 (66 bytes, 256 weights)
+//	+-------------------+--------+
+//	| qs [64]u8 2-bit   | d f16  |  byte 32h+m, bits 2l..2l+1 = code of weight 128h+32l+m
+//	+-------------------+--------+  weight = (code-1)·d, code ∈ {0,1,2}
+//
+//	block_tq1_0 (54 bytes, 256 weights)
+//	+------------------+-------------+--------+
+//	| qs [48]u8 base-3 | qh [4]u8    | d f16  |
+//	+------------------+-------------+--------+
+//	digit k of byte b = ((uint8(b·3^k))·3) >> 8, trit = digit-1
+//	qs[0..31]   digit k of byte m -> weight 32k+m        (k < 5)
+//	qs[32..47]  digit k of byte m -> weight 160+16k+m    (k < 5)
+//	qh[0..3]    digit k of byte j -> weight 240+4k+j     (k < 4)
+//
+//	I2_S (bitnet.cpp, x86 layout), a whole tensor:
+//	+---------------------------------------+-----------+---------+
+//	| rows × cols/4 bytes of 2-bit codes    | scale f32 | padding |
+//	+---------------------------------------+-----------+---------+
+//	each group of 128 weights is 32 bytes; byte m holds weight 32g+m of the
+//	group in bits 6-2g..7-2g (g = 0..3); weight = (code-1)·scale.
+//
+// # Activations
+//
+// The TQ types pair with Q8_K activations ([QuantizeQ8K], one scale per 256
+// values, bit-exact with ggml's quantize_row_q8_K). I2_S pairs with bitnet.cpp's
+// per-tensor int8 activations ([QuantizeI8S]: one absmax scale per token
+// vector, plus the sum of the codes used to remove the +1 code offset).
+//
+// # Products
+//
+//	VecDotTQ1Q8K, VecDotTQ2Q8K      one row · one token (ggml_vec_dot_tq{1,2}_0_q8_K)
+//	VecDotI2SI8                     one row · one token, raw Σ code·q (ggml_vec_dot_i2_i8_s)
+//	MatVecTQ1/TQ2/I2S[Range]        all rows (or rows [rowStart,rowEnd)) · one token
+//	MatMulTQ1/TQ2/I2S[Range]        all rows · many tokens: each weight block is
+//	                                decoded once and used for every token
+//
+// Matrix outputs are token-major: dst[t*rows + r] is row r for token t (the
+// layout of a ggml mul_mat result). The Range variants write only the rows
+// in [rowStart, rowEnd), so callers split rows between goroutines.
+//
+// All functions are safe for concurrent use as long as the goroutines write
+// disjoint parts of dst; they keep no state besides pooled scratch buffers.
+package kernels

@@ -1,0 +1,427 @@
+package kernels
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("read testdata: %v", err)
+	}
+	return b
+}
+
+// TestQuantizeQ8KReference checks bit-exactness against the shared
+// llama.cpp-semantics vectors (30 rows × 768, edge cases in rows 24-29).
+func TestQuantizeQ8KReference(t *testing.T) {
+	in := readTestdata(t, "q8k.input.f32.bin")
+	qs := readTestdata(t, "q8k.qs.i8.bin")
+	ds := readTestdata(t, "q8k.d.f32.bin")
+	bs := readTestdata(t, "q8k.bsums.i16.bin")
+	const rows, cols = 30, 768
+	if len(in) != rows*cols*4 || len(qs) != rows*cols || len(ds) != rows*3*4 || len(bs) != rows*48*2 {
+		t.Fatalf("testdata sizes %d %d %d %d", len(in), len(qs), len(ds), len(bs))
+	}
+	x := make([]float32, rows*cols)
+	for i := range x {
+		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(in[4*i:]))
+	}
+	for _, name := range Impls() {
+		t.Run(name, func(t *testing.T) {
+			withImpl(t, name)
+			for r := range rows {
+				y := make([]BlockQ8K, cols/QK)
+				QuantizeQ8K(x[r*cols:(r+1)*cols], y)
+				for b := range y {
+					wantD := math.Float32frombits(binary.LittleEndian.Uint32(ds[4*(r*3+b):]))
+					if math.Float32bits(y[b].D) != math.Float32bits(wantD) {
+						t.Fatalf("row %d block %d: d=%g want %g", r, b, y[b].D, wantD)
+					}
+					for j := range QK {
+						if want := int8(qs[r*cols+b*QK+j]); y[b].Qs[j] != want {
+							t.Fatalf("row %d block %d q[%d]=%d want %d", r, b, j, y[b].Qs[j], want)
+						}
+					}
+					if wantD == 0 {
+						continue // ggml leaves bsums of an all-zero block unspecified
+					}
+					for j := range 16 {
+						if want := int16(binary.LittleEndian.Uint16(bs[2*(r*48+b*16+j):])); y[b].Bsums[j] != want {
+							t.Fatalf("row %d block %d bsums[%d]=%d want %d", r, b, j, y[b].Bsums[j], want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+type ternaryBlock struct {
+	Type  string  `json:"type"`
+	Hex   string  `json:"bytes_hex"`
+	D     float64 `json:"d"`
+	Trits []int8  `json:"trits"`
+}
+
+// TestTernaryBlocksReference decodes the real blocks of the shared tiny
+// models and checks their trits and d, then checks each dot kernel on them.
+func TestTernaryBlocksReference(t *testing.T) {
+	var doc struct{ Blocks []ternaryBlock }
+	if err := json.Unmarshal(readTestdata(t, "ternary_blocks.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Blocks) == 0 {
+		t.Fatal("no blocks")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i, b := range doc.Blocks {
+		raw, err := hex.DecodeString(b.Hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var trits [QK]int8
+		var size int
+		switch b.Type {
+		case "TQ2_0":
+			size = BlockTQ2Size
+			decodeTQ2(raw, &trits)
+		case "TQ1_0":
+			size = BlockTQ1Size
+			decodeTQ1(raw, &trits)
+		default:
+			t.Fatalf("block %d: type %s", i, b.Type)
+		}
+		if len(raw) != size || len(b.Trits) != QK {
+			t.Fatalf("block %d: %d bytes, %d trits", i, len(raw), len(b.Trits))
+		}
+		for j := range QK {
+			if trits[j] != b.Trits[j] {
+				t.Fatalf("block %d (%s) trit %d = %d want %d", i, b.Type, j, trits[j], b.Trits[j])
+			}
+		}
+		if d := blockD(raw, size); float64(d) != b.D {
+			t.Fatalf("block %d d=%g want %g", i, d, b.D)
+		}
+		// Dot against random activations: the kernel's sum must equal the
+		// sum over the published trits.
+		y := randQ8K(rng, 1)
+		var want int64
+		for j := range QK {
+			want += int64(b.Trits[j]) * int64(y[0].Qs[j])
+		}
+		wantF := float32(float32(want) * float32(float32(b.D)*y[0].D))
+		for _, name := range Impls() {
+			withImpl(t, name)
+			var got float32
+			if size == BlockTQ2Size {
+				got = VecDotTQ2Q8K(QK, raw, y)
+			} else {
+				got = VecDotTQ1Q8K(QK, raw, y)
+			}
+			if got != wantF {
+				t.Errorf("%s block %d (%s): dot %g want %g", name, i, b.Type, got, wantF)
+			}
+		}
+	}
+}
+
+func withImpl(t testing.TB, name string) {
+	t.Helper()
+	prev := cur.name
+	if err := SetImpl(name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = SetImpl(prev) })
+}
+
+func randQ8K(rng *rand.Rand, nb int) []BlockQ8K {
+	x := make([]float32, nb*QK)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	if nb > 1 {
+		for i := 0; i < QK; i++ { // one all-zero block
+			x[QK+i] = 0
+		}
+	}
+	y := make([]BlockQ8K, nb)
+	quantizeQ8KRef(x, y)
+	return y
+}
+
+// randTernary returns rows×cols weights of the given type with random trits
+// (about a third zero) and random block scales.
+func randTernary(rng *rand.Rand, typ string, rows, cols int) []byte {
+	switch typ {
+	case "tq2":
+		w := make([]byte, rows*TQ2RowSize(cols))
+		for b := 0; b < len(w); b += BlockTQ2Size {
+			for j := range QK / 4 {
+				w[b+j] = byte(rng.IntN(3) | rng.IntN(3)<<2 | rng.IntN(3)<<4 | rng.IntN(3)<<6)
+			}
+			binary.LittleEndian.PutUint16(w[b+QK/4:], FP32ToFP16(0.5+rng.Float32()))
+		}
+		return w
+	case "tq1":
+		w := make([]byte, rows*TQ1RowSize(cols))
+		for b := 0; b < len(w); b += BlockTQ1Size {
+			for j := range 52 {
+				nd := 5
+				if j >= 48 {
+					nd = 4
+				}
+				v := 0
+				for range nd {
+					v = v*3 + rng.IntN(3)
+				}
+				if nd == 4 {
+					v *= 3
+				}
+				w[b+j] = byte((v*256 + 242) / 243)
+			}
+			binary.LittleEndian.PutUint16(w[b+52:], FP32ToFP16(0.5+rng.Float32()))
+		}
+		return w
+	case "i2s":
+		w := make([]byte, rows*cols/4+32)
+		for i := range rows * cols / 4 {
+			w[i] = byte(rng.IntN(3) | rng.IntN(3)<<2 | rng.IntN(3)<<4 | rng.IntN(3)<<6)
+		}
+		binary.LittleEndian.PutUint32(w[rows*cols/4:], math.Float32bits(0.03+rng.Float32()))
+		return w
+	}
+	panic(typ)
+}
+
+var shapes = []struct{ rows, cols int }{
+	{1, 256}, {3, 256}, {7, 512}, {17, 768}, {33, 1280}, {64, 2560}, {5, 6912},
+}
+
+var tokenCounts = []int{1, 2, 15, 16, 17, 40}
+
+// TestMatVecMatchesReference checks every implementation against the pure-Go
+// reference, bit for bit, on random data of many shapes and row ranges.
+func TestMatVecMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range shapes {
+		for _, typ := range []string{"tq1", "tq2", "i2s"} {
+			w := randTernary(rng, typ, sh.rows, sh.cols)
+			y := randQ8K(rng, sh.cols/QK)
+			xa := make([]float32, sh.cols)
+			for i := range xa {
+				xa[i] = float32(rng.NormFloat64())
+			}
+			var a I8S
+			QuantizeI8S(xa, &a)
+			scale, err := I2SScale(w, sh.rows, sh.cols)
+			if typ == "i2s" && err != nil {
+				t.Fatal(err)
+			}
+			want := make([]float32, sh.rows)
+			switch typ {
+			case "tq1":
+				matVecTQ1Ref(want, w, sh.cols, y, 0, sh.rows)
+			case "tq2":
+				matVecTQ2Ref(want, w, sh.cols, y, 0, sh.rows)
+			case "i2s":
+				matVecI2SRef(want, w, sh.cols, scale, &a, 0, sh.rows)
+			}
+			for _, name := range Impls() {
+				t.Run(fmt.Sprintf("%s/%s/%dx%d", name, typ, sh.rows, sh.cols), func(t *testing.T) {
+					withImpl(t, name)
+					got := make([]float32, sh.rows)
+					r0, r1 := sh.rows/3, sh.rows-sh.rows/4
+					for _, rr := range [][2]int{{0, r0}, {r0, r1}, {r1, sh.rows}} {
+						switch typ {
+						case "tq1":
+							MatVecTQ1Range(got, w, sh.rows, sh.cols, y, rr[0], rr[1])
+						case "tq2":
+							MatVecTQ2Range(got, w, sh.rows, sh.cols, y, rr[0], rr[1])
+						case "i2s":
+							MatVecI2SRange(got, w, sh.rows, sh.cols, scale, &a, rr[0], rr[1])
+						}
+					}
+					for r := range want {
+						if math.Float32bits(got[r]) != math.Float32bits(want[r]) {
+							t.Fatalf("row %d: got %g want %g", r, got[r], want[r])
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestMatMulMatchesReference checks the batched paths against the
+// row-by-row dot products of the reference, bit for bit.
+func TestMatMulMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, sh := range shapes {
+		for _, typ := range []string{"tq1", "tq2", "i2s"} {
+			w := randTernary(rng, typ, sh.rows, sh.cols)
+			for _, nt := range tokenCounts {
+				ys := make([][]BlockQ8K, nt)
+				as := make([]I8S, nt)
+				for i := range ys {
+					ys[i] = randQ8K(rng, sh.cols/QK)
+					xa := make([]float32, sh.cols)
+					for j := range xa {
+						xa[j] = float32(rng.NormFloat64()) * float32(i+1)
+					}
+					QuantizeI8S(xa, &as[i])
+				}
+				scale, _ := I2SScale(w, sh.rows, sh.cols)
+				want := make([]float32, nt*sh.rows)
+				for ti := range nt {
+					switch typ {
+					case "tq1":
+						matVecTQ1Ref(want[ti*sh.rows:], w, sh.cols, ys[ti], 0, sh.rows)
+					case "tq2":
+						matVecTQ2Ref(want[ti*sh.rows:], w, sh.cols, ys[ti], 0, sh.rows)
+					case "i2s":
+						matVecI2SRef(want[ti*sh.rows:], w, sh.cols, scale, &as[ti], 0, sh.rows)
+					}
+				}
+				for _, name := range Impls() {
+					withImpl(t, name)
+					got := make([]float32, nt*sh.rows)
+					r0 := sh.rows / 2
+					for _, rr := range [][2]int{{0, r0}, {r0, sh.rows}} {
+						switch typ {
+						case "tq1":
+							MatMulTQ1Range(got, w, sh.rows, sh.cols, ys, rr[0], rr[1])
+						case "tq2":
+							MatMulTQ2Range(got, w, sh.rows, sh.cols, ys, rr[0], rr[1])
+						case "i2s":
+							MatMulI2SRange(got, w, sh.rows, sh.cols, scale, as, rr[0], rr[1])
+						}
+					}
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s %s %dx%d tokens=%d: token %d row %d: got %g want %g", name, typ, sh.rows, sh.cols, nt, i/sh.rows, i%sh.rows, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTernaryDotMatchesFloat checks the reference kernels against a float64
+// dot product of dequantised weights and activations.
+func TestTernaryDotMatchesFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const cols = 1024
+	for _, typ := range []string{"tq1", "tq2"} {
+		w := randTernary(rng, typ, 1, cols)
+		y := randQ8K(rng, cols/QK)
+		var want float64
+		var tr [QK]int8
+		for b := range cols / QK {
+			var d float32
+			if typ == "tq1" {
+				blk := w[b*BlockTQ1Size:]
+				decodeTQ1(blk, &tr)
+				d = blockD(blk, BlockTQ1Size)
+			} else {
+				blk := w[b*BlockTQ2Size:]
+				decodeTQ2(blk, &tr)
+				d = blockD(blk, BlockTQ2Size)
+			}
+			for j := range QK {
+				want += float64(tr[j]) * float64(d) * float64(y[b].Qs[j]) * float64(y[b].D)
+			}
+		}
+		var got float32
+		if typ == "tq1" {
+			got = VecDotTQ1Q8K(cols, w, y)
+		} else {
+			got = VecDotTQ2Q8K(cols, w, y)
+		}
+		if math.Abs(float64(got)-want) > 1e-4*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s: got %g want %g", typ, got, want)
+		}
+	}
+	// I2_S: dequantised weights × dequantised activations.
+	w := randTernary(rng, "i2s", 1, cols)
+	scale, _ := I2SScale(w, 1, cols)
+	x := make([]float32, cols)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	var a I8S
+	QuantizeI8S(x, &a)
+	var want float64
+	for j := range cols {
+		g, m := j/I2SGroup, j%I2SGroup
+		code := w[g*32+m%32] >> (6 - 2*(m/32)) & 3
+		want += (float64(code) - 1) * float64(scale) * float64(a.Q[j]) / float64(a.Scale)
+	}
+	if got := I2SDot(w[:cols/4], scale, &a); math.Abs(float64(got)-want) > 1e-4*math.Max(1, math.Abs(want)) {
+		t.Errorf("i2s: got %g want %g", got, want)
+	}
+}
+
+func TestQuantizeI8S(t *testing.T) {
+	x := []float32{0, 1, -2, 0.5, 2, -0.5 * 2 / 127, 1.5 * 2 / 127}
+	x = append(x, make([]float32, 121)...)
+	var a I8S
+	QuantizeI8S(x, &a)
+	if a.Scale != float32(127/2.0) {
+		t.Fatalf("scale %g", a.Scale)
+	}
+	want := []int8{0, 64, -127, 32, 127, -1, 2} // 63.5 and -0.5, 1.5 round away from zero
+	var sum int32
+	for i, w := range want {
+		if a.Q[i] != w {
+			t.Errorf("q[%d]=%d want %d", i, a.Q[i], w)
+		}
+		sum += int32(w)
+	}
+	if a.Sum != sum {
+		t.Errorf("sum %d want %d", a.Sum, sum)
+	}
+	// An all-zero vector uses the 1e-5 floor.
+	QuantizeI8S(make([]float32, 128), &a)
+	if a.Scale != float32(127/0.00001) || a.Sum != 0 {
+		t.Errorf("zero vector: scale %g sum %d", a.Scale, a.Sum)
+	}
+}
+
+func TestFP16RoundTrip(t *testing.T) {
+	for h := range 1 << 16 {
+		f := FP16ToFP32(uint16(h))
+		if f != f { // NaN
+			continue
+		}
+		if back := FP32ToFP16(f); back != uint16(h) {
+			t.Fatalf("%#04x -> %g -> %#04x", h, f, back)
+		}
+	}
+	// Ties round to even: 0.5 + ulp/2 -> 0x3800, 0.5 + 3ulp/2 -> 0x3802.
+	if got := FP32ToFP16(0.5 + 1.0/4096); got != 0x3800 {
+		t.Errorf("tie rounding: %#04x", got)
+	}
+	if got := FP32ToFP16(0.5 + 3.0/4096); got != 0x3802 {
+		t.Errorf("tie rounding: %#04x", got)
+	}
+}
+
+func TestBadShapesPanic(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic for short weights")
+		}
+	}()
+	MatVecTQ2(make([]float32, 2), make([]byte, BlockTQ2Size), 2, 256, make([]BlockQ8K, 1))
+}

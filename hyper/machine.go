@@ -1,0 +1,250 @@
+package hyper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"nexusos/hyper/kvm"
+)
+
+var (
+	sysOnce  sync.Once
+	sysKVM   *kvm.System
+	sysCPUID []kvm.CPUIDEntry
+	sysErr   error
+)
+
+// system opens /dev/kvm once per process and caches the CPUID table.
+func system() (*kvm.System, []kvm.CPUIDEntry, error) {
+	sysOnce.Do(func() {
+		sysKVM, sysErr = kvm.Open()
+		if sysErr != nil {
+			return
+		}
+		sysCPUID, sysErr = sysKVM.SupportedCPUID()
+	})
+	return sysKVM, sysCPUID, sysErr
+}
+
+// Available reports whether KVM can run guests here, and why not.
+func Available() error {
+	_, _, err := system()
+	return err
+}
+
+// Machine is one VM: guest memory, its page tables and its vCPUs.
+// It is safe for concurrent use.
+type Machine struct {
+	vm  *kvm.VM
+	Mem *Memory
+	AS  *AddressSpace
+
+	stopping atomic.Bool
+
+	mu sync.Mutex
+	// cpus are the live vCPUs, by number; guarded by mu.
+	cpus map[int]*CPU
+	// nextID is the next vCPU number; guarded by mu.
+	nextID int
+	// slotUsed marks the system-area slots of live vCPUs; guarded by mu.
+	slotUsed [MaxVCPUs]bool
+	// stopErr is why the machine stopped; guarded by mu.
+	stopErr error
+	// closed is set by Close; guarded by mu.
+	closed bool
+
+	running sync.WaitGroup
+}
+
+// maxVCPUIDs bounds the vCPU numbers handed out over a VM's life (KVM's
+// own limit on ids is at least 1024).
+const maxVCPUIDs = 1024
+
+// New creates a VM with memBytes of guest-physical memory, the stub
+// mapped, and no vCPU yet.
+func New(memBytes uint64) (*Machine, error) {
+	sys, _, err := system()
+	if err != nil {
+		return nil, err
+	}
+	vm, err := sys.CreateVM()
+	if err != nil {
+		return nil, err
+	}
+	mem, err := newMemory(memBytes)
+	if err != nil {
+		vm.Close()
+		return nil, err
+	}
+	if err := vm.SetUserMemoryRegion(0, 0, mem.mem); err != nil {
+		mem.close()
+		vm.Close()
+		return nil, err
+	}
+	as, err := newAddressSpace(mem)
+	if err != nil {
+		mem.close()
+		vm.Close()
+		return nil, err
+	}
+	m := &Machine{vm: vm, Mem: mem, AS: as, cpus: map[int]*CPU{}}
+	stub, err := mem.AllocPage()
+	if err == nil {
+		copy(mem.Page(stub), stubCode())
+		err = as.MapPage(stubVA, stub, ProtRead|ProtExec, true)
+	}
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("map stub: %w", err)
+	}
+	return m, nil
+}
+
+// NewCPU creates the next vCPU in 64-bit mode at CPL 3 with its own GDT,
+// TSS, IDT and exception stack. Its registers are zero but for RFLAGS; set
+// Regs before Run.
+func (m *Machine) NewCPU() (*CPU, error) {
+	m.mu.Lock()
+	if m.closed || m.stopping.Load() {
+		m.mu.Unlock()
+		return nil, ErrStopped
+	}
+	if len(m.cpus) >= MaxVCPUs || m.nextID >= maxVCPUIDs {
+		m.mu.Unlock()
+		return nil, fmt.Errorf("vCPU limit reached (%d live, %d created)", len(m.cpus), m.nextID)
+	}
+	id := m.nextID
+	m.nextID++
+	slot := 0
+	for m.slotUsed[slot] {
+		slot++
+	}
+	m.slotUsed[slot] = true
+	m.mu.Unlock()
+
+	_, cpuid, _ := system()
+	v, err := m.vm.CreateVCPU(id)
+	if err != nil {
+		m.mu.Lock()
+		m.slotUsed[slot] = false
+		m.mu.Unlock()
+		return nil, err
+	}
+	c := &CPU{ID: id, slot: slot, m: m, v: v}
+	if err := c.setup(cpuid); err != nil {
+		v.Close()
+		m.mu.Lock()
+		m.slotUsed[slot] = false
+		m.mu.Unlock()
+		return nil, fmt.Errorf("set up vCPU %d: %w", id, err)
+	}
+	m.mu.Lock()
+	m.cpus[id] = c
+	m.mu.Unlock()
+	return c, nil
+}
+
+// Stop makes every vCPU leave the guest and its Run return err (ErrStopped
+// when err is nil). The first error given wins. Stop does not wait.
+func (m *Machine) Stop(err error) {
+	if err == nil {
+		err = ErrStopped
+	}
+	m.mu.Lock()
+	if m.stopErr == nil {
+		m.stopErr = err
+	}
+	m.stopping.Store(true)
+	cpus := make([]*CPU, 0, len(m.cpus))
+	for _, c := range m.cpus {
+		cpus = append(cpus, c)
+	}
+	m.mu.Unlock()
+	for _, c := range cpus {
+		c.kick()
+	}
+}
+
+// Stopping reports whether Stop was called.
+func (m *Machine) Stopping() bool { return m.stopping.Load() }
+
+// StopErr returns the error given to the first Stop, or nil.
+func (m *Machine) StopErr() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stopErr
+}
+
+// Go runs c on a new goroutine, locked to its own OS thread; when it
+// returns, done (if not nil) is called with Run's error. Wait waits for
+// all of them.
+func (m *Machine) Go(ctx context.Context, c *CPU, h Handler, done func(error)) {
+	m.running.Add(1)
+	go func() {
+		defer m.running.Done()
+		err := c.Run(ctx, h)
+		if done != nil {
+			done(err)
+		}
+	}()
+}
+
+// Wait waits until every vCPU started with Go has returned.
+func (m *Machine) Wait() { m.running.Wait() }
+
+// WatchContext stops the machine with ctx's error when ctx is done; the
+// returned function ends the watch.
+func (m *Machine) WatchContext(ctx context.Context) (cancel func()) {
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			m.Stop(fmt.Errorf("%w: %w", ErrStopped, context.Cause(ctx)))
+		case <-stop:
+		}
+	}()
+	return func() { close(stop) }
+}
+
+// Close stops the vCPUs, waits for them and releases the VM and its memory.
+func (m *Machine) Close() error {
+	m.Stop(nil)
+	m.Wait()
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	cpus := m.cpus
+	m.cpus = nil
+	m.mu.Unlock()
+	var errs []error
+	for _, c := range cpus {
+		errs = append(errs, c.v.Close())
+	}
+	errs = append(errs, m.vm.Close())
+	m.Mem.close()
+	return errors.Join(errs...)
+}
+
+// releaseCPU forgets a vCPU whose thread has exited.
+func (m *Machine) releaseCPU(c *CPU) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cpus != nil && m.cpus[c.ID] == c {
+		delete(m.cpus, c.ID)
+		m.slotUsed[c.slot] = false
+		c.v.Close()
+	}
+}
+
+// CPUs returns the number of live vCPUs.
+func (m *Machine) CPUs() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.cpus)
+}

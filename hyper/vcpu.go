@@ -1,0 +1,343 @@
+package hyper
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"nexusos/hyper/kvm"
+)
+
+// Handler serves a guest's system calls; hyper/libos implements it.
+type Handler interface {
+	// Syscall serves the call whose number is in c.Regs.RAX and arguments
+	// in RDI, RSI, RDX, R10, R8, R9, and leaves the result in c.Regs.RAX.
+	// The monitor then returns to the guest at RCX with RFLAGS from R11.
+	// A non-nil error ends c.Run with that error: ErrThreadExit ends only
+	// this vCPU; anything else should come with Machine.Stop.
+	Syscall(c *CPU) error
+}
+
+// ErrThreadExit is returned by a Handler to end one vCPU (thread exit).
+var ErrThreadExit = errors.New("hyper: thread exited")
+
+// CPU is one vCPU. Its fields belong to the goroutine running it.
+type CPU struct {
+	// ID is the vCPU number (the guest's thread id is the library OS's
+	// business).
+	ID   int
+	slot int
+
+	// Regs are the guest's general-purpose registers: set them before Run;
+	// during a Handler call they hold the state at the `syscall`.
+	Regs kvm.Regs
+
+	// Exits counts exits to the monitor; Syscalls those that were system
+	// calls.
+	Exits, Syscalls uint64
+
+	// Data is the Handler's per-thread state.
+	Data any
+
+	m *Machine
+	v *kvm.VCPU
+
+	tid atomic.Int32
+
+	// vmx is set when `syscall` entered CPL 0 (a VMX host): returns must
+	// then restore the user segments.
+	vmx, vmxKnown bool
+}
+
+// Machine returns the VM this vCPU belongs to.
+func (c *CPU) Machine() *Machine { return c.m }
+
+// sysAreaUser makes the per-vCPU system pages user-accessible (needed
+// where the host delivers exceptions without leaving CPL 3).
+var sysAreaUser = false
+
+func (c *CPU) sysPage(va uint64, prot Prot) ([]byte, error) {
+	as := c.m.AS
+	if pa, _, _, ok := as.Lookup(va); ok {
+		return c.m.Mem.Page(pa), nil
+	}
+	pa, err := c.m.Mem.AllocPage()
+	if err != nil {
+		return nil, err
+	}
+	if err := as.MapPage(va, pa, prot, sysAreaUser); err != nil {
+		return nil, err
+	}
+	return c.m.Mem.Page(pa), nil
+}
+
+// setup builds the vCPU's descriptor tables and long-mode state.
+func (c *CPU) setup(cpuid []kvm.CPUIDEntry) error {
+	base := cpuArea + uint64(c.slot)*cpuAreaN
+	gdt, err := c.sysPage(base+cpuGDT, ProtRead)
+	if err != nil {
+		return err
+	}
+	tss, err := c.sysPage(base+cpuTSS, ProtRead)
+	if err != nil {
+		return err
+	}
+	idt, err := c.sysPage(base+cpuIDT, ProtRead)
+	if err != nil {
+		return err
+	}
+	for off := uint64(0); off < excStack; off += PageSize {
+		if _, err := c.sysPage(base+cpuStack+off, ProtRead|ProtWrite); err != nil {
+			return err
+		}
+	}
+	buildGDT(gdt, base+cpuTSS)
+	buildTSS(tss, base+cpuStack+excStack)
+	buildIDT(idt, vectorEntry)
+
+	if err := c.v.SetCPUID(cpuid); err != nil {
+		return err
+	}
+	var s kvm.Sregs
+	if err := c.v.GetSregs(&s); err != nil {
+		return err
+	}
+	code := kvm.Segment{Limit: 0xffffffff, Selector: selUserCode, Type: 11, Present: 1, DPL: 3, S: 1, L: 1, G: 1}
+	data := kvm.Segment{Limit: 0xffffffff, Selector: selUserData, Type: 3, Present: 1, DPL: 3, S: 1, DB: 1, G: 1}
+	s.CS = code
+	s.DS, s.ES, s.FS, s.GS, s.SS = data, data, data, data, data
+	s.TR = kvm.Segment{Base: base + cpuTSS, Limit: tssLimit, Selector: selTSS, Type: 11, Present: 1}
+	s.LDT = kvm.Segment{Selector: 0, Type: 2, Present: 1, Limit: 0xffff}
+	s.GDT = kvm.DTable{Base: base + cpuGDT, Limit: gdtEntries*8 - 1}
+	s.IDT = kvm.DTable{Base: base + cpuIDT, Limit: 32*16 - 1}
+	s.CR0 = cr0PE | cr0MP | cr0ET | cr0NE | cr0WP | cr0PG
+	s.CR3 = c.m.AS.CR3()
+	s.CR4 = cr4PAE | cr4OSFXSR | cr4OSXMMEXCPT
+	s.EFER = eferSCE | eferLME | eferLMA | eferNXE
+	if err := c.v.SetSregs(&s); err != nil {
+		return err
+	}
+	// STAR: SYSCALL loads CS=0x08, SS=0x10; SYSRET's base 0x10 gives user
+	// CS 0x23 and SS 0x1b (SDM vol. 3A, 5.8.8). FMASK clears TF, DF, NT and
+	// AC on entry but keeps IOPL, which the stub's `out` needs at CPL 3.
+	const fmask = 1<<8 | 1<<10 | 1<<14 | 1<<18
+	if err := c.v.SetMSRs([]kvm.MSREntry{
+		{Index: kvm.MSR_STAR, Data: uint64(selKernelData)<<48 | uint64(selKernelCode)<<32},
+		{Index: kvm.MSR_LSTAR, Data: stubVA + stubSyscallOff},
+		{Index: kvm.MSR_SYSCALL_MASK, Data: fmask},
+	}); err != nil {
+		return err
+	}
+	c.Regs.RFLAGS = rflagsRsv | rflagsIOPL
+	return nil
+}
+
+// userFlags are the RFLAGS bits a guest may keep across a system call:
+// CF, PF, AF, ZF, SF, TF, DF, OF, AC, ID.
+const userFlags = 1<<0 | 1<<2 | 1<<4 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11 | 1<<18 | 1<<21
+
+// kick makes the vCPU leave (or not enter) KVM_RUN.
+func (c *CPU) kick() {
+	c.v.SetImmediateExit(true)
+	if tid := c.tid.Load(); tid != 0 {
+		// SIGURG is the Go runtime's own preemption signal: harmless to any
+		// Go thread, and it interrupts KVM_RUN with EINTR.
+		unix.Tgkill(unix.Getpid(), int(tid), unix.SIGURG)
+	}
+}
+
+// SetFSBase sets the FS segment base (arch_prctl(ARCH_SET_FS)).
+func (c *CPU) SetFSBase(base uint64) error {
+	if !canonical(base) {
+		return ErrFault
+	}
+	var s kvm.Sregs
+	if err := c.v.GetSregs(&s); err != nil {
+		return err
+	}
+	s.FS.Base = base
+	return c.v.SetSregs(&s)
+}
+
+// FSBase returns the FS segment base.
+func (c *CPU) FSBase() (uint64, error) {
+	var s kvm.Sregs
+	if err := c.v.GetSregs(&s); err != nil {
+		return 0, err
+	}
+	return s.FS.Base, nil
+}
+
+// Run runs the vCPU on the calling goroutine, locked to its OS thread,
+// until the guest faults, the Handler returns an error, or the machine is
+// stopped. It returns why: a *Fault, the Handler's error, or the error given
+// to Machine.Stop.
+func (c *CPU) Run(ctx context.Context, h Handler) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c.tid.Store(int32(unix.Gettid()))
+	defer func() {
+		c.tid.Store(0)
+		c.m.releaseCPU(c)
+	}()
+	run := c.v.Run()
+	run.ValidRegs = kvm.KVM_SYNC_X86_REGS
+	if err := c.v.SetRegs(&c.Regs); err != nil {
+		return c.fail(err)
+	}
+	for {
+		if c.m.stopping.Load() {
+			return c.m.StopErr()
+		}
+		err := c.v.RunOnce()
+		if err != nil {
+			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
+				// A kick: clear immediate_exit (Stop sets stopping first,
+				// so the check at the top of the loop cannot miss it).
+				c.v.SetImmediateExit(false)
+				continue
+			}
+			return c.fail(fmt.Errorf("KVM_RUN on vCPU %d: %w", c.ID, err))
+		}
+		c.Exits++
+		c.Regs = run.SyncRegs
+		switch run.ExitReason {
+		case kvm.KVM_EXIT_IO:
+			io := run.IO()
+			switch {
+			case io.Direction == kvm.KVM_EXIT_IO_OUT && io.Port == portSyscall && c.Regs.RIP == stubSyscallRIP:
+				if err := c.syscall(h); err != nil {
+					return err
+				}
+			case io.Direction == kvm.KVM_EXIT_IO_OUT && io.Port >= portException && io.Port < portException+32 &&
+				c.Regs.RIP == vectorRIP(int(io.Port-portException)):
+				if err := c.exception(int(io.Port - portException)); err != nil {
+					return c.fail(err)
+				}
+			default:
+				return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: "I/O port access", Addr: uint64(io.Port), RIP: c.Regs.RIP})
+			}
+		case kvm.KVM_EXIT_MMIO:
+			return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: "access outside guest memory", Addr: run.MMIO().PhysAddr, RIP: c.Regs.RIP})
+		case kvm.KVM_EXIT_HLT:
+			return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: "hlt", RIP: c.Regs.RIP})
+		case kvm.KVM_EXIT_SHUTDOWN:
+			return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: "triple fault", RIP: c.Regs.RIP})
+		case kvm.KVM_EXIT_INTERNAL_ERROR, kvm.KVM_EXIT_FAIL_ENTRY:
+			return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: fmt.Sprintf("KVM exit %d (suberror %d)", run.ExitReason, run.InternalSuberror()), RIP: c.Regs.RIP})
+		default:
+			return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: fmt.Sprintf("unexpected KVM exit %d", run.ExitReason), RIP: c.Regs.RIP})
+		}
+	}
+}
+
+// fail stops the whole machine with err and returns it (or the error that
+// stopped the machine first).
+func (c *CPU) fail(err error) error {
+	c.m.Stop(err)
+	return c.m.StopErr()
+}
+
+// syscall serves one system call and returns to the guest.
+func (c *CPU) syscall(h Handler) error {
+	c.Syscalls++
+	if !c.vmxKnown {
+		var s kvm.Sregs
+		if err := c.v.GetSregs(&s); err != nil {
+			return c.fail(err)
+		}
+		c.vmx = s.CS.Selector&3 == 0
+		c.vmxKnown = true
+	}
+	if err := h.Syscall(c); err != nil {
+		return err
+	}
+	c.Regs.RIP = c.Regs.RCX
+	c.Regs.RFLAGS = c.Regs.R11&userFlags | rflagsRsv | rflagsIOPL
+	return c.resume()
+}
+
+// resume writes c.Regs back for the next KVM_RUN, restoring user segments
+// when the guest is not at CPL 3.
+func (c *CPU) resume() error {
+	run := c.v.Run()
+	run.SyncRegs = c.Regs
+	run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
+	if !c.vmx {
+		return nil
+	}
+	return c.toUser()
+}
+
+func (c *CPU) toUser() error {
+	var s kvm.Sregs
+	if err := c.v.GetSregs(&s); err != nil {
+		return c.fail(err)
+	}
+	s.CS = kvm.Segment{Limit: 0xffffffff, Selector: selUserCode, Type: 11, Present: 1, DPL: 3, S: 1, L: 1, G: 1}
+	s.SS = kvm.Segment{Limit: 0xffffffff, Selector: selUserData, Type: 3, Present: 1, DPL: 3, S: 1, DB: 1, G: 1}
+	if err := c.v.SetSregs(&s); err != nil {
+		return c.fail(err)
+	}
+	return nil
+}
+
+// exception handles vector v delivered to the stub: a page fault the
+// address space can resolve resumes the guest; anything else is a Fault.
+func (c *CPU) exception(v int) error {
+	var s kvm.Sregs
+	if err := c.v.GetSregs(&s); err != nil {
+		return err
+	}
+	n := 5
+	if hasErrorCode(v) {
+		n = 6
+	}
+	frame := make([]byte, n*8)
+	if err := c.readSys(c.Regs.RSP, frame); err != nil {
+		return &Fault{CPU: c.ID, Vector: v, Kind: exceptionName(v) + " (unreadable exception frame)", RIP: c.Regs.RIP}
+	}
+	w := func(i int) uint64 { return binary.LittleEndian.Uint64(frame[i*8:]) }
+	var code uint64
+	if n == 6 {
+		code, frame = w(0), frame[8:]
+	}
+	rip, cs, rflags, rsp := w(0), w(1), w(2), w(3)
+	f := &Fault{CPU: c.ID, Vector: v, Kind: exceptionName(v), RIP: rip, ErrorCode: code}
+	if v == 14 {
+		f.Addr = s.CR2
+		if code&1 == 0 && cs&3 == 3 && c.m.AS.Fault != nil && s.CR2 < UserMax {
+			if c.m.AS.Fault(s.CR2, code&2 != 0) == nil {
+				c.Regs.RIP, c.Regs.RSP = rip, rsp
+				c.Regs.RFLAGS = rflags&userFlags | rflagsRsv | rflagsIOPL
+				run := c.v.Run()
+				run.SyncRegs = c.Regs
+				run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
+				if s.CS.Selector&3 != 3 {
+					return c.toUser()
+				}
+				return nil
+			}
+		}
+	}
+	return f
+}
+
+// readSys reads monitor-owned memory (the exception stack) at va.
+func (c *CPU) readSys(va uint64, dst []byte) error {
+	for len(dst) > 0 {
+		pa, _, _, ok := c.m.AS.Lookup(va)
+		if !ok || va < sysBase {
+			return ErrFault
+		}
+		pg := c.m.Mem.Page(pa)
+		k := copy(dst, pg[pa&(PageSize-1):])
+		dst, va = dst[k:], va+uint64(k)
+	}
+	return nil
+}

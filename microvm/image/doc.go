@@ -1,0 +1,38 @@
+// Package image is the sealed NexusOS image: the format that binds an app's
+// code to its manifest, its content address, its optional ed25519
+// signature, the builder that turns a Go package or a .wasm file into one,
+// and the store that keeps images under <home>/images.
+//
+// # Format
+//
+// A sealed image is one file; integers are little-endian:
+//
+//	+--------+------+------------------------------------------------+
+//	| offset | size | field                                          |
+//	+--------+------+------------------------------------------------+
+//	| 0      | 8    | magic "NXIMAGE\x00"                            |
+//	| 8      | 4    | format version, 1                              |
+//	| 12     | 4    | manifest length M, at most 1 MiB               |
+//	| 16     | M    | manifest, JSON (Manifest)                      |
+//	| 16+M   | 8    | module length N, at most 1 GiB                 |
+//	| 24+M   | N    | module: WebAssembly binary or static ELF       |
+//	| 24+M+N | 4    | signature length S, 0 or at most 4 KiB         |
+//	| 28+M+N | S    | signature, JSON (Signature)                    |
+//	+--------+------+------------------------------------------------+
+//
+// The manifest records the module's SHA-256 and size, so the image digest,
+// "sha256:" + hex(SHA-256(manifest bytes)), addresses the whole image.
+// A signature signs the string "nexus-image-v1\n" + digest. Decode
+// checks the module against the manifest and the signature against its key,
+// so a flipped bit anywhere fails with ErrTampered or ErrBadSignature.
+//
+// # Store
+//
+//	<home>/images/
+//	  sha256/<hex>.nxi   sealed images, named by digest
+//	  names/<name>       the digest of the latest image built under that name
+//	  cache/             wazero's compilation cache (native code)
+//
+// Images and Store are safe for concurrent use once built; Store writes are
+// atomic (write to a temporary file, then rename).
+package image

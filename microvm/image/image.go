@@ -1,0 +1,228 @@
+package image
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"nexusos/microvm"
+)
+
+// Format limits; a header that claims more is rejected before allocating.
+const (
+	Magic           = "NXIMAGE\x00"
+	FormatVersion   = 1
+	MaxManifestSize = 1 << 20
+	MaxModuleSize   = 1 << 30
+	MaxSignature    = 4 << 10
+)
+
+// Errors returned (wrapped) by Decode and Verify.
+var (
+	// ErrFormat: the bytes are not a sealed image of a known version.
+	ErrFormat = errors.New("image: not a sealed image")
+	// ErrTampered: the module or manifest does not match its hashes.
+	ErrTampered = errors.New("image: tampered (content does not match its digest)")
+	// ErrBadSignature: the signature does not verify.
+	ErrBadSignature = errors.New("image: bad signature")
+	// ErrUnsigned: a signature was required but the image has none.
+	ErrUnsigned = errors.New("image: not signed")
+	// ErrUntrusted: the image is signed by a key that is not trusted.
+	ErrUntrusted = errors.New("image: signed by an untrusted key")
+)
+
+// Manifest is what an image says about itself: the microVM manifest plus
+// the address of the module.
+type Manifest struct {
+	microvm.Manifest
+	Module Blob `json:"module"`
+	// Source says what the image was built from ("go" or "wasm"); for
+	// display only.
+	Source string `json:"source,omitempty"`
+}
+
+// Blob is a content address.
+type Blob struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Signature is an ed25519 signature of an image digest.
+type Signature struct {
+	Key []byte `json:"key"` // ed25519 public key, 32 bytes
+	Sig []byte `json:"sig"` // 64 bytes
+}
+
+// KeyID returns a short fingerprint of the signing key.
+func (s *Signature) KeyID() string { return KeyID(s.Key) }
+
+// KeyID returns the fingerprint of a public key: the first 16 hex digits of
+// its SHA-256.
+func KeyID(pub []byte) string {
+	h := sha256.Sum256(pub)
+	return hex.EncodeToString(h[:8])
+}
+
+// Image is a decoded, verified sealed image.
+type Image struct {
+	Manifest     Manifest
+	ManifestJSON []byte // exactly as stored; the digest covers these bytes
+	Module       []byte
+	Signature    *Signature // nil when unsigned
+	Digest       string     // "sha256:<hex>"
+}
+
+// Seal binds module to manifest m and returns the unsigned image.
+func Seal(m Manifest, module []byte) (*Image, error) {
+	if len(module) > MaxModuleSize {
+		return nil, fmt.Errorf("seal %s: module of %d bytes above the %d limit", m.Name, len(module), MaxModuleSize)
+	}
+	sum := sha256.Sum256(module)
+	m.Module = Blob{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(module))}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("seal %s: %w", m.Name, err)
+	}
+	mj, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("seal %s: encode manifest: %w", m.Name, err)
+	}
+	if len(mj) > MaxManifestSize {
+		return nil, fmt.Errorf("seal %s: manifest too large", m.Name)
+	}
+	return &Image{Manifest: m, ManifestJSON: mj, Module: module, Digest: digestOf(mj)}, nil
+}
+
+func digestOf(manifestJSON []byte) string {
+	h := sha256.Sum256(manifestJSON)
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+func signedMessage(digest string) []byte { return []byte("nexus-image-v1\n" + digest) }
+
+// Sign signs the image with key.
+func (img *Image) Sign(key ed25519.PrivateKey) {
+	pub := key.Public().(ed25519.PublicKey)
+	img.Signature = &Signature{Key: append([]byte(nil), pub...), Sig: ed25519.Sign(key, signedMessage(img.Digest))}
+}
+
+// Verify checks the signature policy: with no trusted keys, an image must
+// either be unsigned or carry a valid signature; with trusted keys it must
+// be signed by one of them.
+func (img *Image) Verify(trusted ...ed25519.PublicKey) error {
+	if img.Signature == nil {
+		if len(trusted) > 0 {
+			return fmt.Errorf("verify %s: %w", img.Digest, ErrUnsigned)
+		}
+		return nil
+	}
+	s := img.Signature
+	if len(s.Key) != ed25519.PublicKeySize || len(s.Sig) != ed25519.SignatureSize ||
+		!ed25519.Verify(ed25519.PublicKey(s.Key), signedMessage(img.Digest), s.Sig) {
+		return fmt.Errorf("verify %s: %w", img.Digest, ErrBadSignature)
+	}
+	if len(trusted) == 0 {
+		return nil
+	}
+	for _, k := range trusted {
+		if bytes.Equal(k, s.Key) {
+			return nil
+		}
+	}
+	return fmt.Errorf("verify %s: key %s: %w", img.Digest, s.KeyID(), ErrUntrusted)
+}
+
+// Program returns the image as a microvm.Program.
+func (img *Image) Program() *microvm.Program {
+	return &microvm.Program{ID: img.Digest, Manifest: img.Manifest.Manifest, Code: img.Module}
+}
+
+// Encode writes the sealed image to w.
+func (img *Image) Encode(w io.Writer) error {
+	var hdr [16]byte
+	copy(hdr[:8], Magic)
+	binary.LittleEndian.PutUint32(hdr[8:], FormatVersion)
+	binary.LittleEndian.PutUint32(hdr[12:], uint32(len(img.ManifestJSON)))
+	var sig []byte
+	if img.Signature != nil {
+		var err error
+		if sig, err = json.Marshal(img.Signature); err != nil {
+			return fmt.Errorf("encode signature: %w", err)
+		}
+	}
+	var n8 [8]byte
+	binary.LittleEndian.PutUint64(n8[:], uint64(len(img.Module)))
+	var n4 [4]byte
+	binary.LittleEndian.PutUint32(n4[:], uint32(len(sig)))
+	for _, part := range [][]byte{hdr[:], img.ManifestJSON, n8[:], img.Module, n4[:], sig} {
+		if _, err := w.Write(part); err != nil {
+			return fmt.Errorf("write image %s: %w", img.Digest, err)
+		}
+	}
+	return nil
+}
+
+// Bytes returns the sealed image.
+func (img *Image) Bytes() []byte {
+	var b bytes.Buffer
+	_ = img.Encode(&b)
+	return b.Bytes()
+}
+
+// Decode reads and checks a sealed image: structure and bounds, module
+// hash, manifest validity and (if present) the signature's validity. It
+// does not apply a trust policy; call Verify for that.
+func Decode(b []byte) (*Image, error) {
+	if len(b) < 16 || string(b[:8]) != Magic {
+		return nil, ErrFormat
+	}
+	if v := binary.LittleEndian.Uint32(b[8:]); v != FormatVersion {
+		return nil, fmt.Errorf("%w: format version %d (want %d)", ErrFormat, v, FormatVersion)
+	}
+	m := uint64(binary.LittleEndian.Uint32(b[12:]))
+	if m > MaxManifestSize || uint64(len(b)) < 16+m+8 {
+		return nil, fmt.Errorf("%w: manifest length %d out of bounds", ErrFormat, m)
+	}
+	mj := b[16 : 16+m]
+	off := 16 + m
+	n := binary.LittleEndian.Uint64(b[off:])
+	off += 8
+	if n > MaxModuleSize || uint64(len(b))-off < n+4 {
+		return nil, fmt.Errorf("%w: module length %d out of bounds", ErrFormat, n)
+	}
+	module := b[off : off+n]
+	off += n
+	s := uint64(binary.LittleEndian.Uint32(b[off:]))
+	off += 4
+	if s > MaxSignature || uint64(len(b))-off != s {
+		return nil, fmt.Errorf("%w: signature length %d does not match the file", ErrFormat, s)
+	}
+	img := &Image{ManifestJSON: append([]byte(nil), mj...), Module: append([]byte(nil), module...), Digest: digestOf(mj)}
+	dec := json.NewDecoder(bytes.NewReader(mj))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&img.Manifest); err != nil {
+		return nil, fmt.Errorf("%w: manifest: %v", ErrFormat, err)
+	}
+	sum := sha256.Sum256(module)
+	if img.Manifest.Module.SHA256 != hex.EncodeToString(sum[:]) || img.Manifest.Module.Size != int64(n) {
+		return nil, fmt.Errorf("decode %s: module: %w", img.Digest, ErrTampered)
+	}
+	if err := img.Manifest.Validate(); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", img.Digest, err)
+	}
+	if s > 0 {
+		img.Signature = new(Signature)
+		if err := json.Unmarshal(b[off:], img.Signature); err != nil {
+			return nil, fmt.Errorf("%w: signature: %v", ErrFormat, err)
+		}
+		if err := img.Verify(); err != nil {
+			return nil, err
+		}
+	}
+	return img, nil
+}

@@ -1,0 +1,197 @@
+package microvm
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"nexusos/microvm/abi"
+)
+
+// Tiers an image can target.
+const (
+	TierWasm = "wasm"
+	TierKVM  = "kvm"
+)
+
+// Default limits, used when a manifest leaves a limit at zero.
+const (
+	DefaultMemoryBytes = 256 << 20
+	DefaultTimeout     = 5 * time.Minute
+	DefaultOutputBytes = 16 << 20
+)
+
+// MaxMemoryBytes is the largest memory limit a manifest may ask for (the
+// 32-bit WebAssembly address space).
+const MaxMemoryBytes = 4 << 30
+
+// Manifest describes what a sealed app is and what it may do. It is stored
+// in the image as JSON and covered by the image digest and signature.
+type Manifest struct {
+	ABI     int    `json:"abi"`               // abi.Version the app was built for
+	Name    string `json:"name"`              // short name, [a-z0-9._-]
+	Version string `json:"version,omitempty"` // free-form
+	Tier    string `json:"tier"`              // TierWasm or TierKVM
+
+	// Args are the entry arguments, argv[0] first. Run-time arguments are
+	// appended after them.
+	Args []string `json:"args,omitempty"`
+	// Env is the whole environment the app sees; nothing of the host's
+	// environment leaks in.
+	Env map[string]string `json:"env,omitempty"`
+
+	Capabilities Capabilities `json:"capabilities"`
+	Limits       Limits       `json:"limits"`
+}
+
+// Capabilities are the grants of a manifest. The zero value grants
+// nothing: no files, no clock, no MemexFS, no Cortex.
+type Capabilities struct {
+	// Mounts are host directories preopened read-only in the guest.
+	Mounts []Mount `json:"mounts,omitempty"`
+	// Clock grants the real wall and monotonic clocks and sleeping;
+	// without it the app sees a fake clock that advances 1 ms per reading.
+	Clock bool `json:"clock,omitempty"`
+	// Memex grants MemexFS reads; nil denies it.
+	Memex *MemexGrant `json:"memex,omitempty"`
+	// Cortex grants generation and embeddings.
+	Cortex bool `json:"cortex,omitempty"`
+}
+
+// MemexGrant lists the MemexFS folders an app may read. "/" (or "")
+// grants every folder.
+type MemexGrant struct {
+	Folders []string `json:"folders"`
+}
+
+// Mount is one read-only preopened directory.
+type Mount struct {
+	Host  string `json:"host"`  // absolute host path
+	Guest string `json:"guest"` // absolute guest path
+}
+
+// Limits bound a microVM's resources. Zero means the default.
+type Limits struct {
+	MemoryBytes uint64   `json:"memory_bytes,omitempty"`
+	Timeout     Duration `json:"timeout,omitempty"`
+	OutputBytes int64    `json:"output_bytes,omitempty"`
+}
+
+// Duration is a time.Duration that marshals as "1m30s".
+type Duration time.Duration
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Effective returns l with defaults filled in for zero fields.
+func (l Limits) Effective() Limits {
+	if l.MemoryBytes == 0 {
+		l.MemoryBytes = DefaultMemoryBytes
+	}
+	if l.Timeout == 0 {
+		l.Timeout = Duration(DefaultTimeout)
+	}
+	if l.OutputBytes == 0 {
+		l.OutputBytes = DefaultOutputBytes
+	}
+	return l
+}
+
+// Tighten returns the effective limits of l, lowered to those of t where t
+// sets a smaller non-zero value. A run can tighten an image's limits but
+// never loosen them.
+func (l Limits) Tighten(t Limits) Limits {
+	l = l.Effective()
+	if t.MemoryBytes != 0 && t.MemoryBytes < l.MemoryBytes {
+		l.MemoryBytes = t.MemoryBytes
+	}
+	if t.Timeout != 0 && t.Timeout < l.Timeout {
+		l.Timeout = t.Timeout
+	}
+	if t.OutputBytes != 0 && t.OutputBytes < l.OutputBytes {
+		l.OutputBytes = t.OutputBytes
+	}
+	return l
+}
+
+// ErrInvalidManifest is returned (wrapped) by Manifest.Validate.
+var ErrInvalidManifest = errors.New("microvm: invalid manifest")
+
+// Validate checks a manifest read from an untrusted image.
+func (m *Manifest) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidManifest, fmt.Sprintf(format, args...))
+	}
+	if m.ABI < 1 || m.ABI > abi.Version {
+		return bad("abi version %d not supported (this host speaks 1..%d)", m.ABI, abi.Version)
+	}
+	if !validName(m.Name) {
+		return bad("name %q: want 1-64 characters of a-z 0-9 . _ -", m.Name)
+	}
+	if m.Tier != TierWasm && m.Tier != TierKVM {
+		return bad("tier %q: want %q or %q", m.Tier, TierWasm, TierKVM)
+	}
+	if len(m.Args) > 256 || len(m.Env) > 256 {
+		return bad("too many arguments or environment variables")
+	}
+	for k := range m.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return bad("environment name %q", k)
+		}
+	}
+	for _, mt := range m.Capabilities.Mounts {
+		if !path.IsAbs(mt.Host) || !path.IsAbs(mt.Guest) || path.Clean(mt.Guest) != mt.Guest {
+			return bad("mount %s:%s: both paths must be absolute and clean", mt.Host, mt.Guest)
+		}
+	}
+	if g := m.Capabilities.Memex; g != nil {
+		for _, f := range g.Folders {
+			if _, ok := abi.CleanFolder(f); !ok {
+				return bad("memex folder %q", f)
+			}
+		}
+	}
+	if m.Limits.MemoryBytes > MaxMemoryBytes {
+		return bad("memory limit %d above %d", m.Limits.MemoryBytes, uint64(MaxMemoryBytes))
+	}
+	if m.Limits.Timeout < 0 || m.Limits.OutputBytes < 0 {
+		return bad("negative limit")
+	}
+	return nil
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return s[0] != '.' && s[0] != '-'
+}
+
+// ValidName reports whether s is a valid image name.
+func ValidName(s string) bool { return validName(s) }

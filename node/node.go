@@ -1,0 +1,179 @@
+// Package node runs a NexusOS node (`nexus serve`): it opens the vector
+// engine under the state directory and serves Qdrant's REST API, Qdrant's
+// gRPC API (once package vectordb/qdrantapi/grpcapi is wired) and the
+// node's own HTTP API, until its context is cancelled.
+//
+// Run is meant to be called once per process; the Config value is not
+// retained. The node's HTTP handlers are safe for concurrent use.
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"nexusos/vectordb"
+	"nexusos/vectordb/qdrantapi/rest"
+)
+
+// Config configures a node.
+type Config struct {
+	Home            string // state directory; the engine lives in Home/vectordb
+	QdrantHTTP      string // Qdrant REST listen address ("" disables)
+	QdrantGRPC      string // Qdrant gRPC listen address ("" disables)
+	Addr            string // node API listen address ("" disables)
+	APIKey          string // required by the Qdrant APIs when non-empty
+	MaxRequestBytes int64  // REST request body limit (0: rest.DefaultMaxRequestBytes)
+	Demo            bool   // run the demo against the REST API once it listens
+	DemoOut         io.Writer
+	Logger          *slog.Logger
+	// Ready, when non-nil, receives the bound addresses once every
+	// listener is up (useful with ":0" ports).
+	Ready func(Addrs)
+}
+
+// Addrs are the addresses a node actually listens on.
+type Addrs struct {
+	QdrantHTTP string `json:"qdrant_http,omitempty"`
+	QdrantGRPC string `json:"qdrant_grpc,omitempty"`
+	Node       string `json:"node,omitempty"`
+}
+
+// Run opens the engine and serves until ctx is cancelled, then shuts the
+// servers down gracefully and closes the engine.
+func Run(ctx context.Context, cfg Config) (err error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	dir := filepath.Join(cfg.Home, "vectordb")
+	db, err := vectordb.Open(dir, vectordb.Options{})
+	if err != nil {
+		return fmt.Errorf("open vector engine in %s: %w", dir, err)
+	}
+	log.Info("vector engine open", "dir", dir)
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close vector engine: %w", cerr)
+		}
+		log.Info("vector engine closed", "dir", dir)
+	}()
+
+	started := time.Now()
+	var addrs Addrs
+	var published atomic.Pointer[Addrs]
+	var servers []*http.Server
+	errc := make(chan error, 3)
+	listen := func(name, addr string, h http.Handler) (string, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return "", fmt.Errorf("listen for %s on %s: %w", name, addr, err)
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, srv)
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s server: %w", name, err)
+			}
+		}()
+		bound := ln.Addr().String()
+		log.Info("listening", "api", name, "addr", bound)
+		return bound, nil
+	}
+	shutdown := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var wg sync.WaitGroup
+		for _, s := range servers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = s.Shutdown(sctx)
+			}()
+		}
+		wg.Wait()
+	}
+
+	if cfg.QdrantHTTP != "" {
+		h := rest.NewHandler(db, rest.Config{APIKey: cfg.APIKey, MaxRequestBytes: cfg.MaxRequestBytes, Logger: log})
+		if addrs.QdrantHTTP, err = listen("qdrant-rest", cfg.QdrantHTTP, h); err != nil {
+			shutdown()
+			return err
+		}
+	}
+	if cfg.QdrantGRPC != "" {
+		stop, bound, err := serveGRPC(db, cfg, log, errc)
+		if err != nil {
+			shutdown()
+			return err
+		}
+		if stop != nil {
+			defer stop()
+			addrs.QdrantGRPC = bound
+		}
+	}
+	if cfg.Addr != "" {
+		if addrs.Node, err = listen("node", cfg.Addr, nodeAPI(db, started, &published)); err != nil {
+			shutdown()
+			return err
+		}
+	}
+	published.Store(&addrs)
+	if cfg.Ready != nil {
+		cfg.Ready(addrs)
+	}
+	if cfg.Demo {
+		if addrs.QdrantHTTP == "" {
+			log.Warn("demo skipped: the Qdrant REST API is disabled")
+		} else {
+			go func() {
+				out := cfg.DemoOut
+				if out == nil {
+					out = io.Discard
+				}
+				if err := RunDemo(ctx, "http://"+addrs.QdrantHTTP, cfg.APIKey, out); err != nil && ctx.Err() == nil {
+					log.Error("demo failed", "err", err)
+				}
+			}()
+		}
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-errc:
+		log.Error("server failed, shutting down", "err", err)
+	}
+	shutdown()
+	return err
+}
+
+// nodeAPI serves the node's own HTTP API.
+func nodeAPI(db *vectordb.DB, started time.Time, addrs *atomic.Pointer[Addrs]) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		st := map[string]any{
+			"status":         "ok",
+			"qdrant_version": rest.Version,
+			"uptime_seconds": time.Since(started).Seconds(),
+			"listen":         addrs.Load(),
+			"collections":    db.Collections(),
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(st)
+	})
+	return mux
+}

@@ -1,0 +1,14 @@
+//go:build !wasip1
+
+package nexus
+
+import "nexusos/microvm/abi"
+
+// Outside a microVM there is no host to call: every call reports
+// ErrNotAvailable. (Tier 2 will add its system-call transport here.)
+func transport(op abi.Op, _ []byte) ([]byte, abi.Errno) {
+	return []byte("not running inside a NexusOS microVM"), abi.ErrNotAvailable
+}
+
+// ABIVersion returns the ABI version the host speaks: 0 outside a microVM.
+func ABIVersion() int { return 0 }

@@ -1,0 +1,301 @@
+package vectordb
+
+import (
+	"sync"
+)
+
+// point is one stored point. Its fields are replaced, never mutated in
+// place, so readers may keep the payload and vector values they copied out
+// under the collection's read lock.
+type point struct {
+	id      PointID
+	version uint64
+	vectors NamedVectors
+	payload Payload
+}
+
+// opKind names a logged point operation.
+type opKind uint8
+
+const (
+	opUpsert opKind = 1 + iota
+	opDelete
+	opSetPayload
+	opOverwritePayload
+	opDeletePayload
+	opClearPayload
+	opUpdateVectors
+	opDeleteVectors
+	opKindEnd
+)
+
+// op is one point operation as written to the write-ahead log. Selectors
+// are resolved to ids before logging so replay does not depend on filter
+// evaluation. All values are validated and normalised before logging;
+// applying an op cannot fail.
+type op struct {
+	Kind    opKind         `json:"k"`
+	Seq     uint64         `json:"s"`
+	Points  []PointStruct  `json:"p,omitempty"`
+	IDs     []PointID      `json:"i,omitempty"`
+	Payload Payload        `json:"y,omitempty"`
+	Key     string         `json:"key,omitempty"`
+	Keys    []string       `json:"ks,omitempty"`
+	Vectors []PointVectors `json:"v,omitempty"`
+}
+
+// collection is one collection's state.
+type collection struct {
+	name string
+	dir  string
+
+	// mu guards everything below. Updates hold it exclusively from
+	// validation through logging and applying; reads share it.
+	mu            sync.RWMutex
+	cfg           CollectionConfig
+	points        map[PointID]*point
+	fields        map[string]*fieldIndex // payload indexes by key
+	sparse        map[string]*sparseStats
+	dense         map[string]*denseIndex
+	lastSeq       uint64
+	log           *wal  // nil for a collection without storage (tests)
+	broken        error // set when the log could not be rolled back; writes fail
+	dropped       bool  // set by DeleteCollection
+	checkpointing bool  // a checkpoint is being written
+
+	// sortedMu guards sorted, the cached id order built lazily by readers
+	// holding mu.RLock; writers holding mu.Lock clear it.
+	sortedMu sync.Mutex
+	sorted   []PointID
+}
+
+func newCollection(name, dir string, cfg CollectionConfig) *collection {
+	c := &collection{
+		name:   name,
+		dir:    dir,
+		cfg:    cfg,
+		points: map[PointID]*point{},
+		fields: map[string]*fieldIndex{},
+		sparse: map[string]*sparseStats{},
+		dense:  map[string]*denseIndex{},
+	}
+	for n := range cfg.SparseVectors {
+		c.sparse[n] = newSparseStats()
+	}
+	for n, p := range cfg.Vectors {
+		c.dense[n] = newDenseIndex(p, c.hnswFor(n))
+	}
+	return c
+}
+
+// hnswFor returns the effective HNSW parameters of dense vector name.
+func (c *collection) hnswFor(name string) HNSWConfig {
+	h := c.cfg.HNSW
+	if p, ok := c.cfg.Vectors[name]; ok && p.HNSW != nil {
+		o := *p.HNSW
+		if o.M != 0 {
+			h.M = o.M
+		}
+		if o.EfConstruct != 0 {
+			h.EfConstruct = o.EfConstruct
+		}
+		if o.FullScanThreshold != 0 {
+			h.FullScanThreshold = o.FullScanThreshold
+		}
+	}
+	if h.M == 0 {
+		h.M = 16
+	}
+	if h.EfConstruct == 0 {
+		h.EfConstruct = 100
+	}
+	if h.FullScanThreshold == 0 {
+		h.FullScanThreshold = 10000
+	}
+	return h
+}
+
+// sortedIDs returns all ids in Qdrant's order.
+//
+// Preconditions: c.mu is held (read or write).
+func (c *collection) sortedIDs() []PointID {
+	c.sortedMu.Lock()
+	defer c.sortedMu.Unlock()
+	if c.sorted == nil {
+		ids := make([]PointID, 0, len(c.points))
+		for id := range c.points {
+			ids = append(ids, id)
+		}
+		sortPointIDs(ids)
+		c.sorted = ids
+	}
+	return c.sorted
+}
+
+// apply applies a validated op.
+//
+// Preconditions: c.mu is held for writing.
+func (c *collection) apply(o *op) {
+	switch o.Kind {
+	case opUpsert:
+		for i := range o.Points {
+			ps := &o.Points[i]
+			if old, ok := c.points[ps.ID]; ok {
+				c.unindex(old)
+			} else {
+				c.sorted = nil
+			}
+			p := &point{id: ps.ID, version: o.Seq, vectors: ps.Vectors, payload: ps.Payload}
+			c.points[ps.ID] = p
+			c.index(p)
+		}
+	case opDelete:
+		for _, id := range o.IDs {
+			if p, ok := c.points[id]; ok {
+				c.unindex(p)
+				delete(c.points, id)
+				c.sorted = nil
+			}
+		}
+	case opSetPayload, opOverwritePayload, opDeletePayload, opClearPayload:
+		for _, id := range o.IDs {
+			p, ok := c.points[id]
+			if !ok {
+				continue
+			}
+			c.unindexPayload(p)
+			switch o.Kind {
+			case opSetPayload:
+				np, err := setPayloadAt(p.payload, o.Payload, o.Key)
+				if err == nil {
+					p.payload = np
+				}
+			case opOverwritePayload:
+				p.payload = o.Payload
+			case opDeletePayload:
+				np := p.payload
+				for _, k := range o.Keys {
+					np = deletePayloadKey(np, k)
+				}
+				p.payload = np
+			case opClearPayload:
+				p.payload = nil
+			}
+			p.version = o.Seq
+			c.indexPayload(p)
+		}
+	case opUpdateVectors:
+		for _, pv := range o.Vectors {
+			p, ok := c.points[pv.ID]
+			if !ok {
+				continue
+			}
+			c.unindexVectors(p)
+			nv := make(NamedVectors, len(p.vectors)+len(pv.Vectors))
+			for k, v := range p.vectors {
+				nv[k] = v
+			}
+			for k, v := range pv.Vectors {
+				nv[k] = v
+			}
+			p.vectors = nv
+			p.version = o.Seq
+			c.indexVectors(p)
+		}
+	case opDeleteVectors:
+		for _, id := range o.IDs {
+			p, ok := c.points[id]
+			if !ok {
+				continue
+			}
+			c.unindexVectors(p)
+			nv := make(NamedVectors, len(p.vectors))
+			for k, v := range p.vectors {
+				nv[k] = v
+			}
+			for _, k := range o.Keys {
+				delete(nv, k)
+			}
+			p.vectors = nv
+			p.version = o.Seq
+			c.indexVectors(p)
+		}
+	}
+	if o.Seq > c.lastSeq {
+		c.lastSeq = o.Seq
+	}
+}
+
+func (c *collection) index(p *point) {
+	c.indexPayload(p)
+	c.indexVectors(p)
+}
+
+func (c *collection) unindex(p *point) {
+	c.unindexPayload(p)
+	c.unindexVectors(p)
+}
+
+func (c *collection) indexPayload(p *point) {
+	for _, fi := range c.fields {
+		fi.add(p.id, p.payload)
+	}
+}
+
+func (c *collection) unindexPayload(p *point) {
+	for _, fi := range c.fields {
+		fi.remove(p.id)
+	}
+}
+
+func (c *collection) indexVectors(p *point) {
+	for name, v := range p.vectors {
+		if v.Sparse != nil {
+			if s := c.sparse[name]; s != nil {
+				s.add(v.Sparse)
+			}
+		} else if d := c.dense[name]; d != nil {
+			d.upsert(p.id, v.Dense)
+		}
+	}
+}
+
+func (c *collection) unindexVectors(p *point) {
+	for name, v := range p.vectors {
+		if v.Sparse != nil {
+			if s := c.sparse[name]; s != nil {
+				s.remove(v.Sparse)
+			}
+		} else if d := c.dense[name]; d != nil {
+			d.remove(p.id)
+		}
+	}
+}
+
+// sparseStats counts, for one sparse vector name, how many points carry
+// the vector and how many carry each dimension: the inputs of the IDF
+// modifier.
+type sparseStats struct {
+	n  int
+	df map[uint32]int
+}
+
+func newSparseStats() *sparseStats { return &sparseStats{df: map[uint32]int{}} }
+
+func (s *sparseStats) add(v *SparseVector) {
+	s.n++
+	for _, i := range v.Indices {
+		s.df[i]++
+	}
+}
+
+func (s *sparseStats) remove(v *SparseVector) {
+	s.n--
+	for _, i := range v.Indices {
+		if s.df[i] <= 1 {
+			delete(s.df, i)
+		} else {
+			s.df[i]--
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package vectordb
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"nexusos/vectordb/hnsw"
+)
+
+// denseIndex is the HNSW index of one dense vector name of a collection.
+//
+// Vectors get dense internal ids in the order they are stored: an upsert
+// appends a new internal id (the old one, if any, becomes dead), so the
+// vector storage is append-only and safe for concurrent readers. A
+// background indexer inserts the stored vectors into the graph in id
+// order; internal ids below indexed are in the graph, the rest are scanned
+// exactly by searches until the indexer catches up.
+type denseIndex struct {
+	params VectorParams
+	cfg    HNSWConfig
+	flat   *hnsw.Flat
+	graph  *hnsw.Index
+
+	// Guarded by the owning collection's mu.
+	ids      []PointID          // internal id -> point
+	internal map[PointID]uint32 // point -> live internal id
+
+	indexed atomic.Uint32 // internal ids below this are in the graph
+
+	// mu guards running and stopped, the indexer's state: running is set
+	// while an indexer goroutine works; stopped is set by stop and never
+	// cleared.
+	mu      sync.Mutex
+	running bool
+	stopped bool
+	wg      sync.WaitGroup
+}
+
+func metricOf(d Distance) hnsw.Metric {
+	switch d {
+	case Euclid:
+		return hnsw.L2
+	case Manhattan:
+		return hnsw.L1
+	}
+	return hnsw.Dot
+}
+
+func newDenseIndex(p VectorParams, h HNSWConfig) *denseIndex {
+	d := &denseIndex{params: p, cfg: h, flat: hnsw.NewFlat(p.Size), internal: map[PointID]uint32{}}
+	d.graph = hnsw.New(hnsw.Config{M: h.M, EfConstruct: h.EfConstruct, Metric: metricOf(p.Distance), Seed: 1}, d.flat)
+	return d
+}
+
+// upsert stores v as the vector of id.
+//
+// Preconditions: the collection's mu is held for writing.
+func (d *denseIndex) upsert(id PointID, v []float32) {
+	d.remove(id)
+	n := d.flat.Append(v)
+	d.ids = append(d.ids, id)
+	d.internal[id] = n
+	d.kick()
+}
+
+// remove forgets the vector of id.
+//
+// Preconditions: the collection's mu is held for writing.
+func (d *denseIndex) remove(id PointID) {
+	old, ok := d.internal[id]
+	if !ok {
+		return
+	}
+	delete(d.internal, id)
+	if old < d.indexed.Load() {
+		d.graph.Delete(old)
+	}
+}
+
+// live reports whether internal id n is the current vector of its point.
+//
+// Preconditions: the collection's mu is held.
+func (d *denseIndex) live(n uint32) (PointID, bool) {
+	if int(n) >= len(d.ids) {
+		return PointID{}, false
+	}
+	p := d.ids[n]
+	cur, ok := d.internal[p]
+	return p, ok && cur == n
+}
+
+// indexedCount is the number of live vectors in the graph.
+func (d *denseIndex) indexedCount() int { return d.graph.Len() }
+
+// fullScanPoints is the number of vectors below which exact search is
+// cheaper than the graph: Qdrant's full_scan_threshold is in kilobytes of
+// vector data.
+func (d *denseIndex) fullScanPoints() int {
+	return d.cfg.FullScanThreshold * 1024 / (4 * d.params.Size)
+}
+
+// ready reports whether searches should use the graph.
+//
+// Preconditions: the collection's mu is held.
+func (d *denseIndex) ready() bool {
+	return d.graph.Len() > 0 && len(d.internal) > d.fullScanPoints()
+}
+
+// kick starts the indexer if there is work and none is running.
+func (d *denseIndex) kick() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.running || d.stopped || int(d.indexed.Load()) >= d.flat.Len() {
+		return
+	}
+	d.running = true
+	d.wg.Add(1)
+	go d.run()
+}
+
+// indexBatch is how many vectors the indexer inserts between watermark
+// updates.
+const indexBatch = 512
+
+func (d *denseIndex) run() {
+	defer d.wg.Done()
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	for {
+		start := int(d.indexed.Load())
+		end := d.flat.Len()
+		d.mu.Lock()
+		if d.stopped || start >= end {
+			if d.stopped || start >= d.flat.Len() {
+				d.running = false
+				d.mu.Unlock()
+				return
+			}
+		}
+		d.mu.Unlock()
+		if start >= end {
+			continue
+		}
+		end = min(end, start+indexBatch)
+		var next atomic.Int64
+		next.Store(int64(start))
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := next.Add(1) - 1
+					if i >= int64(end) {
+						return
+					}
+					if !d.graph.Contains(uint32(i)) {
+						d.graph.Insert(uint32(i))
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		d.indexed.Store(uint32(end))
+	}
+}
+
+// stop stops the indexer and waits for it.
+func (d *denseIndex) stop() {
+	d.mu.Lock()
+	d.stopped = true
+	d.mu.Unlock()
+	d.wg.Wait()
+}
+
+// waitIndexed blocks until the indexer has caught up (for tests and
+// benchmarks).
+func (d *denseIndex) waitIndexed() {
+	for {
+		d.mu.Lock()
+		done := !d.running
+		d.mu.Unlock()
+		if done {
+			if int(d.indexed.Load()) >= d.flat.Len() || d.stopped {
+				return
+			}
+			d.kick()
+		}
+		runtime.Gosched()
+		d.wg.Wait()
+	}
+}

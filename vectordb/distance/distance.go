@@ -1,0 +1,86 @@
+// Package distance holds the float32 vector kernels of the vector engine:
+// dot product, squared Euclidean distance, Manhattan distance and
+// normalisation.
+//
+// On amd64 the kernels are Go assembly for AVX-512 (AVX512F) and AVX2 with
+// FMA, chosen once at start-up from the CPU's features
+// (golang.org/x/sys/cpu); elsewhere, or with the purego build tag, they are
+// portable Go. The portable versions in ref.go are the reference that the
+// assembly is tested against.
+//
+// Every function is a pure function of its arguments and safe for
+// concurrent use. Vectors passed to Dot, L2Sq and L1 must have equal
+// lengths; only the first len(a) elements of b are read.
+package distance
+
+// Impl names the kernel family in use: "avx512", "avx2" or "generic".
+func Impl() string { return impl }
+
+// Dot returns the inner product of a and b.
+func Dot(a, b []float32) float32 {
+	if len(b) < len(a) {
+		panic("distance: Dot of vectors with different lengths")
+	}
+	return dotImpl(a, b)
+}
+
+// L2Sq returns the squared Euclidean distance between a and b.
+func L2Sq(a, b []float32) float32 {
+	if len(b) < len(a) {
+		panic("distance: L2Sq of vectors with different lengths")
+	}
+	return l2Impl(a, b)
+}
+
+// L1 returns the Manhattan distance between a and b.
+func L1(a, b []float32) float32 {
+	if len(b) < len(a) {
+		panic("distance: L1 of vectors with different lengths")
+	}
+	return l1Impl(a, b)
+}
+
+// Normalize scales v in place to unit Euclidean length. A zero vector is
+// left unchanged.
+func Normalize(v []float32) {
+	n := Dot(v, v)
+	if n == 0 {
+		return
+	}
+	inv := float32(1 / sqrt64(float64(n)))
+	for i := range v {
+		v[i] *= inv
+	}
+}
+
+// DotBatch sets out[i] = Dot(q, vs[i]) for every i. It is faster than
+// calling Dot in a loop: the vectors are prefetched ahead of use, which
+// matters when they are scattered in memory (a graph search). Every vs[i]
+// must hold at least len(q) elements and out at least len(vs).
+func DotBatch(q []float32, vs [][]float32, out []float32) {
+	checkBatch(q, vs, out)
+	dotBatchImpl(q, vs, out)
+}
+
+// L2SqBatch sets out[i] = L2Sq(q, vs[i]) for every i; see DotBatch.
+func L2SqBatch(q []float32, vs [][]float32, out []float32) {
+	checkBatch(q, vs, out)
+	l2BatchImpl(q, vs, out)
+}
+
+// L1Batch sets out[i] = L1(q, vs[i]) for every i; see DotBatch.
+func L1Batch(q []float32, vs [][]float32, out []float32) {
+	checkBatch(q, vs, out)
+	l1BatchImpl(q, vs, out)
+}
+
+func checkBatch(q []float32, vs [][]float32, out []float32) {
+	if len(out) < len(vs) {
+		panic("distance: batch output shorter than the vector list")
+	}
+	for _, v := range vs {
+		if len(v) < len(q) {
+			panic("distance: batch vector shorter than the query")
+		}
+	}
+}

@@ -1,0 +1,53 @@
+// Package vectordb is NexusOS's embedded vector engine, built on Qdrant's
+// data model: collections of points, each with named dense and sparse
+// vectors and a JSON payload; filters over payload; payload indexes; HNSW
+// and exact nearest-neighbour search; fusion of sub-queries; a write-ahead
+// log, checkpoints and snapshots for durability.
+//
+// The Qdrant REST and gRPC APIs over it live in vectordb/qdrantapi. Errors
+// returned by DB methods are *Error values whose Kind maps to an HTTP or
+// gRPC status and whose Msg follows Qdrant's wording.
+//
+// A DB is safe for concurrent use. Each collection has a read-write lock:
+// searches, scrolls and gets share it; updates hold it exclusively while
+// they validate, log (with fsync) and apply, so an update is durable and
+// visible before its call returns, whatever its wait flag says.
+//
+// # On-disk layout
+//
+//	<dir>/
+//	  aliases.json                      alias -> collection (atomic replace)
+//	  collections/<name>/
+//	    meta.json                       config + payload index definitions (atomic replace)
+//	    checkpoint.dat                  all points as of op last_seq (atomic replace)
+//	    wal/<first-seq, 20 digits>.log  write-ahead log segments
+//	  collections/.creating-*           half-created collection (removed on Open)
+//	  collections/.deleted-*            half-deleted collection (removed on Open)
+//	  snapshots/<name>/<name>-<time>.snapshot   tar snapshots
+//
+// "Atomic replace" is write to name.tmp, fsync, rename, fsync directory.
+//
+// Log segments and checkpoints are sequences of records:
+//
+//	+-------------+-------------+----------------------------------+
+//	| length u32  | crc32c u32  | body (length bytes)              |
+//	+-------------+-------------+----------------------------------+
+//	body[0]: 1 = op (JSON), 2 = checkpoint header, 4 = checkpoint
+//	points (JSON array of up to 1000), 3 = checkpoint footer
+//
+// Integers are little-endian; crc32c is CRC-32 (Castagnoli) of the body.
+// Every op carries a sequence number one above the previous op's. Open
+// loads the checkpoint, then replays, in order, the ops of all segments
+// with a higher sequence number. A record that fails its checks with no
+// valid record after it is a torn write (never acknowledged) and ends the
+// log; one followed by valid records is corruption and Open fails with
+// ErrCorruptWAL. After CheckpointBytes of log, an update seals the current
+// segment and a background goroutine writes a new checkpoint, then deletes
+// the sealed segments. Close checkpoints every collection.
+//
+// # Scores
+//
+// As in Qdrant: Cosine (vectors are normalised at upsert, so it is a dot
+// product) and Dot are similarities, higher is better; Euclid is the L2
+// distance and Manhattan the L1 distance, lower is better.
+package vectordb

@@ -1,0 +1,376 @@
+package vectordb
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/google/uuid"
+)
+
+// fieldIndex is a payload index on one key.
+//
+// Preconditions: the owning collection's mu is held for writing by add and
+// remove, and at least for reading by every other method.
+type fieldIndex struct {
+	key    string
+	segs   []pathSeg
+	schema PayloadSchemaType
+	text   TextIndexParams
+
+	byPoint map[PointID][]any            // values indexed per point
+	eq      map[any]map[PointID]struct{} // value or token -> points
+
+	// sortedMu guards sorted, the range view of numeric, integer and
+	// datetime indexes, rebuilt lazily by readers.
+	sortedMu sync.Mutex
+	sorted   []numEntry
+}
+
+type numEntry struct {
+	v  float64
+	id PointID
+}
+
+func newFieldIndex(key string, schema PayloadSchemaType, text *TextIndexParams) (*fieldIndex, error) {
+	segs, err := parsePath(key)
+	if err != nil {
+		return nil, err
+	}
+	switch schema {
+	case SchemaKeyword, SchemaInteger, SchemaFloat, SchemaBool, SchemaDatetime, SchemaText, SchemaUUID:
+	default:
+		return nil, BadInput("Unknown payload schema type %q", schema)
+	}
+	fi := &fieldIndex{key: key, segs: segs, schema: schema, byPoint: map[PointID][]any{}, eq: map[any]map[PointID]struct{}{}}
+	if text != nil {
+		fi.text = *text
+	}
+	if fi.text.Tokenizer == "" {
+		fi.text.Tokenizer = "word"
+	}
+	switch fi.text.Tokenizer {
+	case "word", "whitespace", "prefix", "multilingual":
+	default:
+		return nil, BadInput("Unknown tokenizer %q", fi.text.Tokenizer)
+	}
+	if fi.text.MaxTokenLen < 0 || fi.text.MinTokenLen < 0 {
+		return nil, BadInput("Token lengths must be non-negative")
+	}
+	return fi, nil
+}
+
+// info returns the index as CollectionInfo reports it.
+func (fi *fieldIndex) info() PayloadIndexInfo {
+	pi := PayloadIndexInfo{DataType: fi.schema, Points: len(fi.byPoint)}
+	if fi.schema == SchemaText {
+		t := fi.text
+		pi.Text = &t
+	}
+	return pi
+}
+
+// rangeCapable reports whether the index answers range queries and order_by.
+func (fi *fieldIndex) rangeCapable() bool {
+	return fi.schema == SchemaInteger || fi.schema == SchemaFloat || fi.schema == SchemaDatetime
+}
+
+// extract returns the index keys of a payload for this index.
+func (fi *fieldIndex) extract(p Payload) []any {
+	vals := flatValues(valuesAt(map[string]any(p), fi.segs))
+	var out []any
+	for _, v := range vals {
+		switch fi.schema {
+		case SchemaKeyword:
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		case SchemaUUID:
+			if s, ok := v.(string); ok {
+				if u, err := uuid.Parse(s); err == nil {
+					out = append(out, u.String())
+				}
+			}
+		case SchemaInteger:
+			if f, ok := v.(float64); ok && f == float64(int64(f)) {
+				out = append(out, f)
+			}
+		case SchemaFloat:
+			if f, ok := v.(float64); ok {
+				out = append(out, f)
+			}
+		case SchemaBool:
+			if b, ok := v.(bool); ok {
+				out = append(out, b)
+			}
+		case SchemaDatetime:
+			if s, ok := v.(string); ok {
+				if t, ok := parseDatetime(s); ok {
+					out = append(out, float64(t.UnixMicro()))
+				}
+			}
+		case SchemaText:
+			if s, ok := v.(string); ok {
+				for _, t := range fi.indexTokens(s) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (fi *fieldIndex) add(id PointID, p Payload) {
+	vals := fi.extract(p)
+	if len(vals) == 0 {
+		return
+	}
+	fi.byPoint[id] = vals
+	for _, v := range vals {
+		set := fi.eq[v]
+		if set == nil {
+			set = map[PointID]struct{}{}
+			fi.eq[v] = set
+		}
+		set[id] = struct{}{}
+	}
+	fi.sorted = nil
+}
+
+func (fi *fieldIndex) remove(id PointID) {
+	vals, ok := fi.byPoint[id]
+	if !ok {
+		return
+	}
+	delete(fi.byPoint, id)
+	for _, v := range vals {
+		if set := fi.eq[v]; set != nil {
+			delete(set, id)
+			if len(set) == 0 {
+				delete(fi.eq, v)
+			}
+		}
+	}
+	fi.sorted = nil
+}
+
+// rangeView returns the (value, id) entries sorted by value, then id.
+func (fi *fieldIndex) rangeView() []numEntry {
+	fi.sortedMu.Lock()
+	defer fi.sortedMu.Unlock()
+	if fi.sorted == nil {
+		s := make([]numEntry, 0, len(fi.byPoint))
+		for id, vals := range fi.byPoint {
+			for _, v := range vals {
+				if f, ok := v.(float64); ok {
+					s = append(s, numEntry{f, id})
+				}
+			}
+		}
+		sort.Slice(s, func(i, j int) bool {
+			if s[i].v != s[j].v {
+				return s[i].v < s[j].v
+			}
+			return comparePointIDs(s[i].id, s[j].id) < 0
+		})
+		fi.sorted = s
+	}
+	return fi.sorted
+}
+
+// tokenize splits query text the way the index splits stored text (but
+// without prefix expansion).
+func (fi *fieldIndex) tokenize(s string) []string {
+	var words []string
+	if fi.text.Tokenizer == "whitespace" {
+		words = strings.Fields(s)
+	} else {
+		words = strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	lower := fi.text.Lowercase == nil || *fi.text.Lowercase
+	out := words[:0]
+	for _, w := range words {
+		if lower {
+			w = strings.ToLower(w)
+		}
+		n := len([]rune(w))
+		if fi.text.MinTokenLen > 0 && n < fi.text.MinTokenLen {
+			continue
+		}
+		if fi.text.MaxTokenLen > 0 && n > fi.text.MaxTokenLen {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// indexTokens are the tokens stored for s: its words, and for the prefix
+// tokenizer every prefix of each word.
+func (fi *fieldIndex) indexTokens(s string) []string {
+	toks := fi.tokenize(s)
+	if fi.text.Tokenizer != "prefix" {
+		return dedupStrings(toks)
+	}
+	var out []string
+	for _, t := range toks {
+		r := []rune(t)
+		min := fi.text.MinTokenLen
+		if min < 1 {
+			min = 1
+		}
+		for i := min; i <= len(r); i++ {
+			out = append(out, string(r[:i]))
+		}
+	}
+	return dedupStrings(out)
+}
+
+func dedupStrings(s []string) []string {
+	seen := make(map[string]struct{}, len(s))
+	out := s[:0]
+	for _, t := range s {
+		if _, ok := seen[t]; !ok {
+			seen[t] = struct{}{}
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// candidates returns the points that may satisfy a field condition on this
+// index, or ok false when the index cannot answer it. The set is exact for
+// the condition; callers still evaluate the whole filter.
+func (fi *fieldIndex) candidates(fc *FieldCondition) (ids []PointID, ok bool) {
+	collect := func(keys ...any) []PointID {
+		seen := map[PointID]struct{}{}
+		var out []PointID
+		for _, k := range keys {
+			for id := range fi.eq[k] {
+				if _, dup := seen[id]; !dup {
+					seen[id] = struct{}{}
+					out = append(out, id)
+				}
+			}
+		}
+		return out
+	}
+	key := func(v any) (any, bool) {
+		switch fi.schema {
+		case SchemaKeyword:
+			s, ok := v.(string)
+			return s, ok
+		case SchemaUUID:
+			s, ok := v.(string)
+			if !ok {
+				return nil, false
+			}
+			u, err := uuid.Parse(s)
+			if err != nil {
+				return s, true
+			}
+			return u.String(), true
+		case SchemaInteger:
+			f, ok := toFloat(v)
+			return f, ok
+		case SchemaBool:
+			b, ok := v.(bool)
+			return b, ok
+		}
+		return nil, false
+	}
+	switch {
+	case fc.Match != nil && fc.Match.Value != nil:
+		k, ok := key(fc.Match.Value)
+		if !ok {
+			return nil, false
+		}
+		return collect(k), true
+	case fc.Match != nil && fc.Match.Any != nil:
+		var keys []any
+		for _, v := range fc.Match.Any {
+			k, ok := key(v)
+			if !ok {
+				return nil, false
+			}
+			keys = append(keys, k)
+		}
+		return collect(keys...), true
+	case fc.Match != nil && fc.Match.Text != nil && fi.schema == SchemaText:
+		toks := fi.tokenize(*fc.Match.Text)
+		if len(toks) == 0 {
+			return []PointID{}, true
+		}
+		best := toks[0]
+		for _, t := range toks[1:] {
+			if len(fi.eq[t]) < len(fi.eq[best]) {
+				best = t
+			}
+		}
+		return collect(best), true
+	case fc.Range != nil && (fi.schema == SchemaInteger || fi.schema == SchemaFloat):
+		r := fc.Range
+		return fi.rangeIDs(func(v float64) bool { return inRange(r, v) }, lowerBound(r.Gt, r.Gte)), true
+	case fc.DatetimeRange != nil && fi.schema == SchemaDatetime:
+		r := fc.DatetimeRange
+		var lo *float64
+		if r.Gt != nil || r.Gte != nil {
+			t := r.Gt
+			if t == nil || (r.Gte != nil && r.Gte.Before(*t)) {
+				t = r.Gte
+			}
+			f := float64(t.UnixMicro()) - 1
+			lo = &f
+		}
+		inside := func(v float64) bool {
+			us := int64(v)
+			return (r.Lt == nil || us < r.Lt.UnixMicro()) && (r.Gt == nil || us > r.Gt.UnixMicro()) &&
+				(r.Lte == nil || us <= r.Lte.UnixMicro()) && (r.Gte == nil || us >= r.Gte.UnixMicro())
+		}
+		return fi.rangeIDs(inside, lo), true
+	}
+	return nil, false
+}
+
+func lowerBound(gt, gte *float64) *float64 {
+	switch {
+	case gt == nil:
+		return gte
+	case gte == nil:
+		return gt
+	case *gt < *gte:
+		return gt
+	}
+	return gte
+}
+
+// rangeIDs returns the distinct points with a value v for which in(v) holds,
+// starting the scan at lo when given.
+func (fi *fieldIndex) rangeIDs(in func(float64) bool, lo *float64) []PointID {
+	view := fi.rangeView()
+	start := 0
+	if lo != nil {
+		start = sort.Search(len(view), func(i int) bool { return view[i].v >= *lo })
+	}
+	seen := map[PointID]struct{}{}
+	var out []PointID
+	for _, e := range view[start:] {
+		if !in(e.v) {
+			if lo != nil && len(out) > 0 {
+				// Past the upper bound once values stop matching.
+				if !in(e.v) && e.v > *lo {
+					// Keep scanning only while an upper bound could still match:
+					// ranges are intervals, so the first miss above lo ends it.
+					break
+				}
+			}
+			continue
+		}
+		if _, dup := seen[e.id]; !dup {
+			seen[e.id] = struct{}{}
+			out = append(out, e.id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package vectordb
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// filterFixture is a collection of points with varied payloads.
+func filterFixture(t *testing.T, indexed bool) *DB {
+	db, _ := openTemp(t)
+	must(t, db.CreateCollection(bg, "f", simpleConfig(2, Dot)))
+	payloads := []string{
+		`{"city":"Berlin","n":1,"tags":["a","b"],"ok":true,"when":"2024-01-02T10:00:00Z","text":"The quick brown fox","country":{"name":"DE","cities":[{"name":"Berlin","pop":3.6},{"name":"Bonn","pop":0.3}]}}`,
+		`{"city":"London","n":5,"tags":["b"],"ok":false,"when":"2024-03-01T00:00:00+01:00","text":"lazy dog","country":{"name":"UK","cities":[{"name":"London","pop":9},{"name":"Leeds","pop":0.8}]}}`,
+		`{"city":"Paris","n":10,"tags":[],"ok":null,"when":"2023-12-31","text":"Quick thinking"}`,
+		`{"city":null,"n":2.5,"other":1}`,
+		`{}`,
+	}
+	var pts []PointStruct
+	for i, s := range payloads {
+		var p Payload
+		must(t, json.Unmarshal([]byte(s), &p))
+		pts = append(pts, PointStruct{ID: num(uint64(i + 1)), Vectors: dense(1, float32(i)), Payload: p})
+	}
+	must(t, errOf(db.Upsert(bg, "f", pts, true)))
+	if indexed {
+		for k, s := range map[string]PayloadSchemaType{"city": SchemaKeyword, "n": SchemaFloat, "when": SchemaDatetime, "text": SchemaText, "ok": SchemaBool, "tags": SchemaKeyword} {
+			must(t, errOf(db.CreateFieldIndex(bg, "f", k, s, nil, true)))
+		}
+	}
+	return db
+}
+
+func fc(key string) *FieldCondition { return &FieldCondition{Key: key} }
+
+func TestFilters(t *testing.T) {
+	tm := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
+	match := func(key string, m Match) Condition { f := fc(key); f.Match = &m; return Condition{Field: f} }
+	cases := []struct {
+		name string
+		f    Filter
+		want []uint64
+	}{
+		{"value", Filter{Must: []Condition{match("city", Match{Value: "Berlin"})}}, []uint64{1}},
+		{"int value on float", Filter{Must: []Condition{match("n", Match{Value: int64(5)})}}, []uint64{2}},
+		{"bool", Filter{Must: []Condition{match("ok", Match{Value: true})}}, []uint64{1}},
+		{"array any element", Filter{Must: []Condition{match("tags", Match{Value: "b"})}}, []uint64{1, 2}},
+		{"any", Filter{Must: []Condition{match("city", Match{Any: []any{"Paris", "London"}})}}, []uint64{2, 3}},
+		{"except", Filter{Must: []Condition{match("city", Match{Except: []any{"Paris", "London"}})}}, []uint64{1, 4, 5}},
+		{"text", Filter{Must: []Condition{match("text", Match{Text: ptr("quick")})}}, nil}, // set per index below
+		{"range", Filter{Must: []Condition{{Field: &FieldCondition{Key: "n", Range: &Range{Gt: ptr(1.0), Lte: ptr(5.0)}}}}}, []uint64{2, 4}},
+		{"datetime", Filter{Must: []Condition{{Field: &FieldCondition{Key: "when", DatetimeRange: &DatetimeRange{Gte: tm("2024-01-01T00:00:00Z"), Lt: tm("2024-02-29T23:00:00Z")}}}}}, []uint64{1}},
+		{"datetime zone instant", Filter{Must: []Condition{{Field: &FieldCondition{Key: "when", DatetimeRange: &DatetimeRange{Lte: tm("2024-02-29T23:00:00Z"), Gt: tm("2024-01-03T00:00:00Z")}}}}}, []uint64{2}},
+		{"values_count", Filter{Must: []Condition{{Field: &FieldCondition{Key: "tags", ValuesCount: &ValuesCount{Gte: ptr(1)}}}}}, []uint64{1, 2}},
+		{"is_empty", Filter{Must: []Condition{{IsEmpty: ptr("tags")}}}, []uint64{3, 4, 5}},
+		{"is_null", Filter{Must: []Condition{{IsNull: ptr("city")}}}, []uint64{4}},
+		{"has_id", Filter{Must: []Condition{{HasID: []PointID{num(2), num(4), num(77)}}}}, []uint64{2, 4}},
+		{"must_not", Filter{MustNot: []Condition{{HasID: []PointID{num(1), num(2)}}}}, []uint64{3, 4, 5}},
+		{"should", Filter{Should: []Condition{match("city", Match{Value: "Paris"}), {HasID: []PointID{num(5)}}}}, []uint64{3, 5}},
+		{"min_should", Filter{MinShould: &MinShould{MinCount: 2, Conditions: []Condition{
+			match("city", Match{Value: "Berlin"}), match("tags", Match{Value: "a"}), match("city", Match{Value: "London"})}}}, []uint64{1}},
+		{"nested key", Filter{Must: []Condition{match("country.name", Match{Value: "UK"})}}, []uint64{2}},
+		{"array path", Filter{Must: []Condition{match("country.cities[].name", Match{Value: "Bonn"})}}, []uint64{1}},
+		// Without nested, conditions may match different elements...
+		{"flat cross-element", Filter{Must: []Condition{
+			match("country.cities[].name", Match{Value: "Bonn"}),
+			{Field: &FieldCondition{Key: "country.cities[].pop", Range: &Range{Gt: ptr(1.0)}}}}}, []uint64{1}},
+		// ...with nested, one element must satisfy all of them.
+		{"nested filter", Filter{Must: []Condition{{Nested: &NestedCondition{Key: "country.cities", Filter: Filter{Must: []Condition{
+			match("name", Match{Value: "Bonn"}),
+			{Field: &FieldCondition{Key: "pop", Range: &Range{Gt: ptr(1.0)}}}}}}}}}, nil},
+		{"nested filter hit", Filter{Must: []Condition{{Nested: &NestedCondition{Key: "country.cities", Filter: Filter{Must: []Condition{
+			match("name", Match{Value: "Leeds"}),
+			{Field: &FieldCondition{Key: "pop", Range: &Range{Lt: ptr(1.0)}}}}}}}}}, []uint64{2}},
+		{"boolean filter", Filter{Must: []Condition{{Filter: &Filter{Should: []Condition{{HasID: []PointID{num(1)}}, {HasID: []PointID{num(3)}}}}}}}, []uint64{1, 3}},
+		{"has_vector", Filter{Must: []Condition{{HasVector: ptr("")}}}, []uint64{1, 2, 3, 4, 5}},
+	}
+	for _, indexed := range []bool{false, true} {
+		db := filterFixture(t, indexed)
+		for _, tc := range cases {
+			want := tc.want
+			if tc.name == "text" {
+				want = []uint64{1}
+				if indexed {
+					want = []uint64{1, 3} // tokens, lower-cased
+				}
+			}
+			t.Run(tc.name, func(t *testing.T) {
+				f := tc.f
+				res, err := db.Scroll(bg, "f", ScrollRequest{Filter: &f, Limit: 100})
+				must(t, err)
+				got := []uint64{}
+				for _, r := range res.Points {
+					got = append(got, r.ID.Num)
+				}
+				if want == nil {
+					want = []uint64{}
+				}
+				eq(t, got, want)
+				n, err := db.Count(bg, "f", &f)
+				must(t, err)
+				eq(t, n, len(want))
+			})
+		}
+	}
+}
+
+func TestFilterValidation(t *testing.T) {
+	db := filterFixture(t, false)
+	bad := []Filter{
+		{Must: []Condition{{}}},
+		{Must: []Condition{{Field: &FieldCondition{Key: "a"}}}},
+		{Must: []Condition{{Field: &FieldCondition{Key: "a", Match: &Match{}}}}},
+		{Must: []Condition{{Field: &FieldCondition{Key: "a[x]", Match: &Match{Value: "x"}}}}},
+		{Must: []Condition{{IsNull: ptr("a"), IsEmpty: ptr("b")}}},
+	}
+	for i := range bad {
+		_, err := db.Count(bg, "f", &bad[i])
+		mustKind(t, err, KindBadInput)
+	}
+}
+
+func TestPayloadIndexInfo(t *testing.T) {
+	db := filterFixture(t, true)
+	info, err := db.CollectionInfo("f")
+	must(t, err)
+	eq(t, info.PayloadSchema["city"].Points, 3)
+	eq(t, info.PayloadSchema["n"].Points, 4)
+	eq(t, info.PayloadSchema["when"].Points, 3)
+	must(t, errOf(db.DeleteFieldIndex(bg, "f", "city", true)))
+	info, _ = db.CollectionInfo("f")
+	_, ok := info.PayloadSchema["city"]
+	eq(t, ok, false)
+	// Index maintenance across updates.
+	must(t, errOf(db.SetPayload(bg, "f", Payload{"n": 100.0}, PointsSelector{IDs: []PointID{num(5)}}, "", true)))
+	res, err := db.Scroll(bg, "f", ScrollRequest{Filter: &Filter{Must: []Condition{{Field: &FieldCondition{Key: "n", Range: &Range{Gte: ptr(50.0)}}}}}})
+	must(t, err)
+	eq(t, ids(res.Points), []PointID{num(5)})
+	must(t, errOf(db.Delete(bg, "f", PointsSelector{IDs: []PointID{num(5)}}, true)))
+	res, _ = db.Scroll(bg, "f", ScrollRequest{Filter: &Filter{Must: []Condition{{Field: &FieldCondition{Key: "n", Range: &Range{Gte: ptr(50.0)}}}}}})
+	eq(t, len(res.Points), 0)
+}

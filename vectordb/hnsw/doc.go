@@ -1,0 +1,31 @@
+// Package hnsw is the approximate nearest-neighbour index of the vector
+// engine: a Hierarchical Navigable Small World graph (Malkov and Yashunin,
+// "Efficient and robust approximate nearest neighbor search using
+// Hierarchical Navigable Small World graphs", 2016/2018) over vectors held
+// in a Flat store.
+//
+// The index stores only the graph: vectors stay in the Flat and are
+// addressed by their dense uint32 ids. Layer 0 keeps, per node, a
+// fixed-capacity array of 2*M neighbour ids in large chunks; the few nodes
+// on upper layers keep M ids per layer in a separate chunked store.
+// Neighbours are chosen with the paper's heuristic (algorithm 4), which
+// keeps the graph navigable on clustered data.
+//
+// A typical build and query:
+//
+//	vecs := hnsw.NewFlat(100)
+//	idx := hnsw.New(hnsw.Config{M: 16, EfConstruct: 100, Metric: hnsw.Dot}, vecs)
+//	for _, v := range data {
+//		idx.Insert(vecs.Append(v))
+//	}
+//	top := idx.Search(q, 10, 64, nil)
+//
+// # Concurrency
+//
+// An Index is safe for concurrent use: Insert may be called from many
+// goroutines at once (so a build can use every core), concurrently with
+// Search, Delete and WriteTo. Links are read and written with atomic
+// operations, and writers hold a per-node lock while they rewrite a
+// node's neighbour list. The Flat must not be appended to by more than one
+// goroutine at a time (see Flat).
+package hnsw

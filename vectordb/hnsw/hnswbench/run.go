@@ -1,0 +1,313 @@
+package hnswbench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"nexusos/vectordb/distance"
+	"nexusos/vectordb/hnsw"
+)
+
+// Options configure Run.
+type Options struct {
+	CacheDir    string // where the tarball, converted vectors and ground truth live
+	N           int    // base vectors (default 300000)
+	Queries     int    // held-out queries (default 1000)
+	K           int    // recall@K (default 10)
+	M           int    // HNSW M (default 16)
+	EfConstruct int    // HNSW ef_construct (default 200)
+	Ef          []int  // search ef values to sweep (default 10,20,40,80,120,200)
+	Threads     []int  // build thread counts; the largest also runs queries (default 1,2)
+	Seed        uint64 // split seed (default 1)
+	Repeat      int    // query passes per point; the median is reported (default 3)
+	// Progress, if set, receives progress lines during long steps.
+	Progress io.Writer
+}
+
+func (o *Options) defaults() {
+	if o.N <= 0 {
+		o.N = 300000
+	}
+	if o.Queries <= 0 {
+		o.Queries = 1000
+	}
+	if o.K <= 0 {
+		o.K = 10
+	}
+	if o.M <= 0 {
+		o.M = 16
+	}
+	if o.EfConstruct <= 0 {
+		o.EfConstruct = 200
+	}
+	if len(o.Ef) == 0 {
+		o.Ef = []int{10, 20, 40, 80, 120, 200}
+	}
+	if len(o.Threads) == 0 {
+		o.Threads = []int{1, 2}
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Repeat <= 0 {
+		o.Repeat = 3
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+}
+
+// ParseInts parses a comma-separated list of positive integers.
+func ParseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("bad number %q in list %q", f, s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Run executes the whole benchmark and prints its report to out.
+func Run(ctx context.Context, o Options, out io.Writer) error {
+	o.defaults()
+	p := func(format string, args ...any) { fmt.Fprintf(o.Progress, format+"\n", args...) }
+	if err := os.MkdirAll(o.CacheDir, 0o755); err != nil {
+		return fmt.Errorf("create cache: %w", err)
+	}
+	p("loading vectors (cache %s)", o.CacheDir)
+	all, err := LoadGloVe(ctx, o.CacheDir)
+	if err != nil {
+		return fmt.Errorf("load vectors: %w", err)
+	}
+	split, err := MakeSplit(all, o.N, o.Queries, o.Seed)
+	if err != nil {
+		return err
+	}
+	all = nil
+	p("ground truth: exact top-%d of %d queries over %d vectors", o.K, o.Queries, o.N)
+	gt, err := CachedGroundTruth(ctx, o.CacheDir, split, o.K)
+	if err != nil {
+		return fmt.Errorf("ground truth: %w", err)
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	baseHeap, baseRSS := memNow()
+
+	fmt.Fprintf(out, "vectors: %s, %d base + %d queries, dim %d, cosine (unit vectors, inner product), split seed %d\n",
+		Package, split.Base.Len(), split.Queries.Len(), split.Base.Dim(), o.Seed)
+	fmt.Fprintf(out, "kernels: %s; GOMAXPROCS %d; %s\n", distance.Impl(), runtime.GOMAXPROCS(0), loadAvg())
+	fmt.Fprintf(out, "hnsw: M=%d ef_construct=%d\n\n", o.M, o.EfConstruct)
+
+	var idx *hnsw.Index
+	threads := slices.Clone(o.Threads)
+	slices.Sort(threads)
+	for _, t := range threads {
+		idx = nil
+		runtime.GC()
+		cfg := hnsw.Config{M: o.M, EfConstruct: o.EfConstruct, Metric: hnsw.Dot, Seed: 1}
+		var cpu0 time.Duration
+		cpu0 = processCPU()
+		start := time.Now()
+		idx, err = Build(ctx, cfg, split.Base, t, func(done int) {
+			p("  build (%d threads): %d/%d (%.0f%%) %s", t, done, split.Base.Len(), 100*float64(done)/float64(split.Base.Len()), time.Since(start).Round(time.Second))
+		})
+		if err != nil {
+			return err
+		}
+		wall := time.Since(start)
+		cpu := processCPU() - cpu0
+		fmt.Fprintf(out, "build, %d thread(s): %.1f s wall, %.1f s CPU\n", t, wall.Seconds(), cpu.Seconds())
+	}
+
+	runtime.GC()
+	debug.FreeOSMemory()
+	heap, rss := memNow()
+	fmt.Fprintf(out, "memory: vectors %.1f MB + graph %.1f MB allocated; Go heap %.1f MB in use (%.1f MB before the build); RSS %.1f MB (%.1f MB before)\n\n",
+		mb(split.Base.Bytes()), mb(idx.Bytes()), mb(int64(heap)), mb(int64(baseHeap)), mb(int64(rss)), mb(int64(baseRSS)))
+
+	qt := threads[len(threads)-1]
+	fmt.Fprintf(out, "%6s  %9s  %14s  %14s  %14s\n", "ef", "recall@"+strconv.Itoa(o.K), "q/s 1 thr wall", "q/s 1 thr CPU", fmt.Sprintf("q/s %d thr wall", qt))
+	for _, ef := range o.Ef {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec := Recall(idx, split.Queries, gt, o.K, ef)
+		var walls, cpus, pars []float64
+		for range o.Repeat {
+			w, c := querySingle(idx, split.Queries, o.K, ef)
+			walls = append(walls, w)
+			cpus = append(cpus, c)
+			pars = append(pars, queryParallel(idx, split.Queries, o.K, ef, qt))
+		}
+		n := float64(split.Queries.Len())
+		fmt.Fprintf(out, "%6d  %9.4f  %14.0f  %14.0f  %14.0f\n", ef, rec, n/median(walls), n/median(cpus), n/median(pars))
+	}
+	fmt.Fprintf(out, "\n(%s after the run)\n", loadAvg())
+	return nil
+}
+
+// Build inserts every vector of base into a new index on threads
+// goroutines, calling progress (if not nil) about every five seconds.
+func Build(ctx context.Context, cfg hnsw.Config, base *hnsw.Flat, threads int, progress func(done int)) (*hnsw.Index, error) {
+	idx := hnsw.New(cfg, base)
+	var next atomic.Int64
+	var done atomic.Int64
+	n := int64(base.Len())
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				// Claim ids in small batches so threads work on nearby
+				// ids without contending on the counter.
+				lo := next.Add(64) - 64
+				if lo >= n {
+					return
+				}
+				for id := lo; id < min(lo+64, n); id++ {
+					idx.Insert(uint32(id))
+				}
+				done.Add(min(64, n-lo))
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	if progress != nil {
+		go func() {
+			t := time.NewTicker(5 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					progress(int(done.Load()))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	return idx, nil
+}
+
+// Recall returns the mean recall@k of idx over the queries at ef.
+func Recall(idx *hnsw.Index, queries *Vectors, gt *GroundTruth, k, ef int) float64 {
+	var hits int
+	for i := range queries.Len() {
+		res := idx.Search(queries.Row(i), k, ef, nil)
+		truth := gt.Row(i)[:min(k, gt.K)]
+		for _, r := range res {
+			if slices.Contains(truth, r.ID) {
+				hits++
+			}
+		}
+	}
+	return float64(hits) / float64(queries.Len()*min(k, gt.K))
+}
+
+// querySingle runs every query once on one locked OS thread and returns
+// the wall and thread-CPU seconds.
+func querySingle(idx *hnsw.Index, queries *Vectors, k, ef int) (wall, cpu float64) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c0 := threadCPU()
+	start := time.Now()
+	for i := range queries.Len() {
+		idx.Search(queries.Row(i), k, ef, nil)
+	}
+	return time.Since(start).Seconds(), (threadCPU() - c0).Seconds()
+}
+
+// queryParallel runs every query once on threads goroutines and returns
+// the wall seconds.
+func queryParallel(idx *hnsw.Index, queries *Vectors, k, ef, threads int) float64 {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= queries.Len() {
+					return
+				}
+				idx.Search(queries.Row(i), k, ef, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start).Seconds()
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func mb(b int64) float64 { return float64(b) / 1e6 }
+
+func memNow() (heap uint64, rss uint64) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse, readRSS()
+}
+
+// readRSS returns the resident set size from /proc/self/status (0 where
+// unavailable).
+func readRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				kb, _ := strconv.ParseUint(f[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "load average unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "load average unknown"
+	}
+	return "load average " + strings.Join(f[:3], " ")
+}
+
+// DefaultCacheDir is where `nexus bench vectors` caches data under home.
+func DefaultCacheDir(home string) string { return filepath.Join(home, "bench", "vectors") }

@@ -1,0 +1,173 @@
+package vectordb
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// comparePointIDs orders ids as Qdrant does: integers (ascending) before
+// UUIDs (ascending by their 128-bit value, which is the order of their
+// canonical text form).
+func comparePointIDs(a, b PointID) int {
+	switch {
+	case a.IsUUID() != b.IsUUID():
+		if a.IsUUID() {
+			return 1
+		}
+		return -1
+	case a.IsUUID():
+		return strings.Compare(a.UUID, b.UUID)
+	case a.Num < b.Num:
+		return -1
+	case a.Num > b.Num:
+		return 1
+	}
+	return 0
+}
+
+// canonicalID validates a UUID id and returns its canonical form.
+func canonicalID(id PointID) (PointID, error) {
+	if !id.IsUUID() {
+		return id, nil
+	}
+	u, err := uuid.Parse(id.UUID)
+	if err != nil {
+		return id, BadInput("Unable to parse UUID: %s", id.UUID)
+	}
+	return PointID{UUID: u.String()}, nil
+}
+
+// NewPointIDFromString parses s as an unsigned integer or a UUID.
+func NewPointIDFromString(s string) (PointID, error) {
+	var n uint64
+	if _, err := fmt.Sscan(s, &n); err == nil && fmt.Sprint(n) == s {
+		return PointID{Num: n}, nil
+	}
+	return canonicalID(PointID{UUID: s})
+}
+
+func sortPointIDs(ids []PointID) {
+	sort.Slice(ids, func(i, j int) bool { return comparePointIDs(ids[i], ids[j]) < 0 })
+}
+
+func finiteVector(v []float32) bool {
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// prepareVector validates one named vector of an upsert against the
+// collection config and returns the stored form: a private copy, normalised
+// for Cosine, sparse indices sorted.
+func prepareVector(cfg *CollectionConfig, name string, v Vector) (Vector, error) {
+	switch {
+	case v.Dense != nil && v.Sparse != nil:
+		return Vector{}, BadInput("vector %q is both dense and sparse", name)
+	case v.Sparse != nil:
+		if _, ok := cfg.SparseVectors[name]; !ok {
+			if _, dense := cfg.Vectors[name]; dense {
+				return Vector{}, BadInput("Conversion between sparse and regular vectors failed")
+			}
+			return Vector{}, BadInput("Not existing vector name error: %s", name)
+		}
+		return prepareSparse(v.Sparse)
+	default:
+		params, ok := cfg.Vectors[name]
+		if !ok {
+			if _, sparse := cfg.SparseVectors[name]; sparse {
+				return Vector{}, BadInput("Conversion between sparse and regular vectors failed")
+			}
+			if name == DefaultVector {
+				return Vector{}, BadInput("Not existing vector name error: ")
+			}
+			return Vector{}, BadInput("Not existing vector name error: %s", name)
+		}
+		if len(v.Dense) != params.Size {
+			return Vector{}, BadInput("Vector dimension error: expected dim: %d, got %d", params.Size, len(v.Dense))
+		}
+		if !finiteVector(v.Dense) {
+			return Vector{}, BadInput("Vector %q contains NaN or infinite values", name)
+		}
+		d := append([]float32(nil), v.Dense...)
+		if params.Distance == Cosine {
+			normalize(d)
+		}
+		return Vector{Dense: d}, nil
+	}
+}
+
+// maxSparseLen bounds the number of non-zero entries of one sparse vector.
+const maxSparseLen = 1 << 20
+
+func prepareSparse(s *SparseVector) (Vector, error) {
+	if len(s.Indices) != len(s.Values) {
+		return Vector{}, BadInput("Sparse vector indices and values must have the same length: %d != %d", len(s.Indices), len(s.Values))
+	}
+	if len(s.Indices) > maxSparseLen {
+		return Vector{}, BadInput("Sparse vector has %d entries, more than %d", len(s.Indices), maxSparseLen)
+	}
+	if !finiteVector(s.Values) {
+		return Vector{}, BadInput("Sparse vector contains NaN or infinite values")
+	}
+	out := &SparseVector{Indices: append([]uint32(nil), s.Indices...), Values: append([]float32(nil), s.Values...)}
+	sort.Sort(sparseByIndex{out})
+	for i := 1; i < len(out.Indices); i++ {
+		if out.Indices[i] == out.Indices[i-1] {
+			return Vector{}, BadInput("Sparse vector indices must be unique: %d is repeated", out.Indices[i])
+		}
+	}
+	return Vector{Sparse: out}, nil
+}
+
+type sparseByIndex struct{ s *SparseVector }
+
+func (x sparseByIndex) Len() int           { return len(x.s.Indices) }
+func (x sparseByIndex) Less(i, j int) bool { return x.s.Indices[i] < x.s.Indices[j] }
+func (x sparseByIndex) Swap(i, j int) {
+	x.s.Indices[i], x.s.Indices[j] = x.s.Indices[j], x.s.Indices[i]
+	x.s.Values[i], x.s.Values[j] = x.s.Values[j], x.s.Values[i]
+}
+
+// prepareVectors validates and copies all vectors of a point.
+func prepareVectors(cfg *CollectionConfig, nv NamedVectors) (NamedVectors, error) {
+	out := make(NamedVectors, len(nv))
+	for name, v := range nv {
+		pv, err := prepareVector(cfg, name, v)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = pv
+	}
+	return out, nil
+}
+
+// selectVectors applies a VectorSelector. The result shares the stored
+// slices; callers must not modify them.
+func selectVectors(nv NamedVectors, sel VectorSelector) NamedVectors {
+	switch {
+	case sel.All:
+		out := make(NamedVectors, len(nv))
+		for k, v := range nv {
+			out[k] = v
+		}
+		return out
+	case len(sel.Names) > 0:
+		out := NamedVectors{}
+		for _, n := range sel.Names {
+			if v, ok := nv[n]; ok {
+				out[n] = v
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func sortSparse(s sparseByIndex) { sort.Sort(s) }

@@ -1,0 +1,377 @@
+package rest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"nexusos/vectordb"
+)
+
+// Point endpoints: upsert, retrieve, delete, payload and vector updates,
+// scroll and count.
+
+func (h *handler) upsertPoints(r *http.Request) (any, error) {
+	var w struct {
+		Batch *struct {
+			IDs      []json.RawMessage `json:"ids"`
+			Vectors  json.RawMessage   `json:"vectors"`
+			Payloads []json.RawMessage `json:"payloads"`
+		} `json:"batch"`
+		Points       *[]json.RawMessage `json:"points"`
+		UpdateFilter json.RawMessage    `json:"update_filter"`
+	}
+	if err := decodeBody(r, &w, false); err != nil {
+		return nil, err
+	}
+	if !isNull(w.UpdateFilter) {
+		return nil, badInput(fmt.Errorf("`update_filter` is not supported"))
+	}
+	var points []vectordb.PointStruct
+	switch {
+	case w.Batch != nil && w.Points != nil:
+		return nil, badInput(fmt.Errorf("either `batch` or `points` is required, not both"))
+	case w.Batch != nil:
+		b := w.Batch
+		ids, err := parsePointIDs(b.IDs)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("batch.ids%w", err))
+		}
+		vecs, err := parseBatchVectors(b.Vectors, len(ids))
+		if err != nil {
+			return nil, badInput(fmt.Errorf("batch.vectors: %w", err))
+		}
+		if b.Payloads != nil && len(b.Payloads) != len(ids) {
+			return nil, badInput(fmt.Errorf("batch has %d ids but %d payloads", len(ids), len(b.Payloads)))
+		}
+		points = make([]vectordb.PointStruct, len(ids))
+		for i := range ids {
+			points[i] = vectordb.PointStruct{ID: ids[i], Vectors: vecs[i]}
+			if b.Payloads != nil {
+				p, err := parsePayload(b.Payloads[i])
+				if err != nil {
+					return nil, badInput(fmt.Errorf("batch.payloads[%d]: %w", i, err))
+				}
+				points[i].Payload = p
+			}
+		}
+	case w.Points != nil:
+		points = make([]vectordb.PointStruct, 0, len(*w.Points))
+		for i, raw := range *w.Points {
+			var pw struct {
+				ID      json.RawMessage `json:"id"`
+				Vector  json.RawMessage `json:"vector"`
+				Payload json.RawMessage `json:"payload"`
+			}
+			if err := json.Unmarshal(raw, &pw); err != nil {
+				return nil, badInput(fmt.Errorf("points[%d]: %w", i, err))
+			}
+			id, err := parsePointID(pw.ID)
+			if err != nil {
+				return nil, badInput(fmt.Errorf("points[%d].id: %w", i, err))
+			}
+			if isNull(pw.Vector) {
+				return nil, badInput(fmt.Errorf("points[%d]: missing field `vector`", i))
+			}
+			vecs, err := parseVectorStruct(pw.Vector)
+			if err != nil {
+				return nil, badInput(fmt.Errorf("points[%d].vector: %w", i, err))
+			}
+			p, err := parsePayload(pw.Payload)
+			if err != nil {
+				return nil, badInput(fmt.Errorf("points[%d].payload: %w", i, err))
+			}
+			points = append(points, vectordb.PointStruct{ID: id, Vectors: vecs, Payload: p})
+		}
+	default:
+		return nil, badInput(fmt.Errorf("either `batch` or `points` is required"))
+	}
+	res, err := h.db.Upsert(r.Context(), collectionName(r), points, waitParam(r))
+	if err != nil {
+		return nil, err
+	}
+	return jsonUpdate(res), nil
+}
+
+// parsePayload decodes a Payload object; null gives nil.
+func parsePayload(raw json.RawMessage) (vectordb.Payload, error) {
+	switch jsonKind(raw) {
+	case 0, 'n':
+		return nil, nil
+	case '{':
+		var p vectordb.Payload
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("payload must be a JSON object")
+}
+
+func (h *handler) getPoint(r *http.Request) (any, error) {
+	id, err := parsePointIDString(r.PathValue("id"))
+	if err != nil {
+		return nil, badInput(err)
+	}
+	recs, err := h.db.Get(r.Context(), collectionName(r), []vectordb.PointID{id},
+		vectordb.PayloadSelector{All: true}, vectordb.VectorSelector{All: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, vectordb.NotFound("No point with id %s found", id)
+	}
+	return jsonRecord(recs[0]), nil
+}
+
+func (h *handler) retrievePoints(r *http.Request) (any, error) {
+	var w struct {
+		IDs         *[]json.RawMessage `json:"ids"`
+		WithPayload json.RawMessage    `json:"with_payload"`
+		WithVector  json.RawMessage    `json:"with_vector"`
+	}
+	if err := decodeBody(r, &w, false); err != nil {
+		return nil, err
+	}
+	if w.IDs == nil {
+		return nil, badInput(fmt.Errorf("missing field `ids`"))
+	}
+	ids, err := parsePointIDs(*w.IDs)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("ids%w", err))
+	}
+	wp, err := parseWithPayload(w.WithPayload, true)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	wv, err := parseWithVector(w.WithVector, false)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	recs, err := h.db.Get(r.Context(), collectionName(r), ids, wp, wv)
+	if err != nil {
+		return nil, err
+	}
+	return jsonRecords(recs), nil
+}
+
+// selectorWire is PointsSelector plus the fields that payload and vector
+// operations add to it.
+type selectorWire struct {
+	Points  json.RawMessage `json:"points"`
+	Filter  json.RawMessage `json:"filter"`
+	Payload json.RawMessage `json:"payload"`
+	Key     *string         `json:"key"`
+	Keys    *[]string       `json:"keys"`
+	Vector  *[]string       `json:"vector"`
+}
+
+func (h *handler) decodeSelector(r *http.Request) (selectorWire, vectordb.PointsSelector, error) {
+	var w selectorWire
+	if err := decodeBody(r, &w, false); err != nil {
+		return w, vectordb.PointsSelector{}, err
+	}
+	sel, err := parsePointsSelector(w.Points, w.Filter)
+	if err != nil {
+		return w, sel, badInput(err)
+	}
+	return w, sel, nil
+}
+
+func (h *handler) deletePoints(r *http.Request) (any, error) {
+	_, sel, err := h.decodeSelector(r)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.db.Delete(r.Context(), collectionName(r), sel, waitParam(r))
+	if err != nil {
+		return nil, err
+	}
+	return jsonUpdate(res), nil
+}
+
+func (h *handler) payloadOp(r *http.Request, overwrite bool) (any, error) {
+	w, sel, err := h.decodeSelector(r)
+	if err != nil {
+		return nil, err
+	}
+	if isNull(w.Payload) {
+		return nil, badInput(fmt.Errorf("missing field `payload`"))
+	}
+	p, err := parsePayload(w.Payload)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	var res vectordb.UpdateResult
+	if overwrite {
+		res, err = h.db.OverwritePayload(r.Context(), collectionName(r), p, sel, waitParam(r))
+	} else {
+		key := ""
+		if w.Key != nil {
+			key = *w.Key
+		}
+		res, err = h.db.SetPayload(r.Context(), collectionName(r), p, sel, key, waitParam(r))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return jsonUpdate(res), nil
+}
+
+func (h *handler) setPayload(r *http.Request) (any, error)       { return h.payloadOp(r, false) }
+func (h *handler) overwritePayload(r *http.Request) (any, error) { return h.payloadOp(r, true) }
+
+func (h *handler) deletePayload(r *http.Request) (any, error) {
+	w, sel, err := h.decodeSelector(r)
+	if err != nil {
+		return nil, err
+	}
+	if w.Keys == nil {
+		return nil, badInput(fmt.Errorf("missing field `keys`"))
+	}
+	res, err := h.db.DeletePayload(r.Context(), collectionName(r), *w.Keys, sel, waitParam(r))
+	if err != nil {
+		return nil, err
+	}
+	return jsonUpdate(res), nil
+}
+
+func (h *handler) clearPayload(r *http.Request) (any, error) {
+	_, sel, err := h.decodeSelector(r)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.db.ClearPayload(r.Context(), collectionName(r), sel, waitParam(r))
+	if err != nil {
+		return nil, err
+	}
+	return jsonUpdate(res), nil
+}
+
+func (h *handler) updateVectors(r *http.Request) (any, error) {
+	var w struct {
+		Points *[]struct {
+			ID     json.RawMessage `json:"id"`
+			Vector json.RawMessage `json:"vector"`
+		} `json:"points"`
+	}
+	if err := decodeBody(r, &w, false); err != nil {
+		return nil, err
+	}
+	if w.Points == nil || len(*w.Points) == 0 {
+		return nil, badInput(fmt.Errorf("`points` must hold at least one point"))
+	}
+	pvs := make([]vectordb.PointVectors, 0, len(*w.Points))
+	for i, p := range *w.Points {
+		id, err := parsePointID(p.ID)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("points[%d].id: %w", i, err))
+		}
+		if isNull(p.Vector) {
+			return nil, badInput(fmt.Errorf("points[%d]: missing field `vector`", i))
+		}
+		v, err := parseVectorStruct(p.Vector)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("points[%d].vector: %w", i, err))
+		}
+		pvs = append(pvs, vectordb.PointVectors{ID: id, Vectors: v})
+	}
+	res, err := h.db.UpdateVectors(r.Context(), collectionName(r), pvs, waitParam(r))
+	if err != nil {
+		return nil, err
+	}
+	return jsonUpdate(res), nil
+}
+
+func (h *handler) deleteVectors(r *http.Request) (any, error) {
+	w, sel, err := h.decodeSelector(r)
+	if err != nil {
+		return nil, err
+	}
+	if w.Vector == nil || len(*w.Vector) == 0 {
+		return nil, badInput(fmt.Errorf("`vector` must name at least one vector"))
+	}
+	res, err := h.db.DeleteVectors(r.Context(), collectionName(r), *w.Vector, sel, waitParam(r))
+	if err != nil {
+		return nil, err
+	}
+	return jsonUpdate(res), nil
+}
+
+// maxLimit bounds limit and offset in read requests.
+const maxLimit = 1 << 20
+
+func parseLimit(p *int, def int, field string) (int, error) {
+	if p == nil {
+		return def, nil
+	}
+	if *p < 0 || *p > maxLimit {
+		return 0, fmt.Errorf("%s must be between 0 and %d", field, maxLimit)
+	}
+	return *p, nil
+}
+
+func (h *handler) scroll(r *http.Request) (any, error) {
+	var w struct {
+		Offset      json.RawMessage `json:"offset"`
+		Limit       *int            `json:"limit"`
+		Filter      json.RawMessage `json:"filter"`
+		WithPayload json.RawMessage `json:"with_payload"`
+		WithVector  json.RawMessage `json:"with_vector"`
+		OrderBy     json.RawMessage `json:"order_by"`
+	}
+	if err := decodeBody(r, &w, true); err != nil {
+		return nil, err
+	}
+	var req vectordb.ScrollRequest
+	var err error
+	if !isNull(w.Offset) {
+		id, err := parsePointID(w.Offset)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("offset: %w", err))
+		}
+		req.Offset = &id
+	}
+	if req.Limit, err = parseLimit(w.Limit, 10, "limit"); err != nil {
+		return nil, badInput(err)
+	}
+	if req.Limit == 0 {
+		return nil, badInput(fmt.Errorf("limit must be at least 1"))
+	}
+	if req.Filter, err = parseFilter(w.Filter); err != nil {
+		return nil, badInput(err)
+	}
+	if req.WithPayload, err = parseWithPayload(w.WithPayload, true); err != nil {
+		return nil, badInput(err)
+	}
+	if req.WithVector, err = parseWithVector(w.WithVector, false); err != nil {
+		return nil, badInput(err)
+	}
+	if req.OrderBy, err = parseOrderBy(w.OrderBy); err != nil {
+		return nil, badInput(err)
+	}
+	res, err := h.db.Scroll(r.Context(), collectionName(r), req)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"points": jsonRecords(res.Points), "next_page_offset": jsonIDPtr(res.NextPageOffset)}, nil
+}
+
+func (h *handler) count(r *http.Request) (any, error) {
+	var w struct {
+		Filter json.RawMessage `json:"filter"`
+		Exact  *bool           `json:"exact"`
+	}
+	if err := decodeBody(r, &w, true); err != nil {
+		return nil, err
+	}
+	f, err := parseFilter(w.Filter)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	n, err := h.db.Count(r.Context(), collectionName(r), f)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int{"count": n}, nil
+}

@@ -1,0 +1,508 @@
+package rest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"nexusos/vectordb"
+)
+
+// Search endpoints: the universal query (v1.19.0) and the legacy search and
+// recommend endpoints (v1.18.3), all translated into vectordb.QueryRequest.
+
+// maxPrefetchDepth bounds nested prefetches.
+const maxPrefetchDepth = 8
+
+// maxBatch bounds the number of searches in one batch request.
+const maxBatch = 1024
+
+// parseVectorInput decodes VectorInput: a dense vector, a sparse vector or
+// a point id.
+func parseVectorInput(raw json.RawMessage) (vectordb.VectorInput, error) {
+	switch jsonKind(raw) {
+	case '[':
+		if isMultiDense(raw) {
+			return vectordb.VectorInput{}, fmt.Errorf("multi-vector queries are not supported")
+		}
+		d, err := parseDense(raw)
+		return vectordb.VectorInput{Dense: d}, err
+	case '{':
+		var probe map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &probe)
+		if _, ok := probe["indices"]; ok {
+			s, err := parseSparse(raw)
+			return vectordb.VectorInput{Sparse: s}, err
+		}
+		return vectordb.VectorInput{}, errInference
+	case '"', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-':
+		id, err := parsePointID(raw)
+		if err != nil {
+			return vectordb.VectorInput{}, err
+		}
+		return vectordb.VectorInput{ID: &id}, nil
+	}
+	return vectordb.VectorInput{}, fmt.Errorf("expected a vector, a sparse vector or a point id")
+}
+
+func parseVectorInputs(raws []json.RawMessage, field string) ([]vectordb.VectorInput, error) {
+	out := make([]vectordb.VectorInput, 0, len(raws))
+	for i, r := range raws {
+		v, err := parseVectorInput(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", field, i, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func parseStrategy(s *string) (vectordb.RecommendStrategy, error) {
+	if s == nil {
+		return vectordb.RecommendAverageVector, nil
+	}
+	switch st := vectordb.RecommendStrategy(*s); st {
+	case vectordb.RecommendAverageVector, vectordb.RecommendBestScore, vectordb.RecommendSumScores:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown recommend strategy %q, expected average_vector, best_score or sum_scores", *s)
+}
+
+// parseQueryInterface decodes QueryInterface: a VectorInput (meaning
+// nearest) or one of the Query objects.
+func parseQueryInterface(raw json.RawMessage) (*vectordb.Query, error) {
+	switch jsonKind(raw) {
+	case 0, 'n':
+		return nil, nil
+	case '{':
+	default:
+		v, err := parseVectorInput(raw)
+		if err != nil {
+			return nil, fmt.Errorf("query: %w", err)
+		}
+		return &vectordb.Query{Nearest: &v}, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	if _, ok := obj["indices"]; ok {
+		v, err := parseVectorInput(raw)
+		if err != nil {
+			return nil, fmt.Errorf("query: %w", err)
+		}
+		return &vectordb.Query{Nearest: &v}, nil
+	}
+	switch {
+	case obj["nearest"] != nil:
+		if !isNull(obj["mmr"]) {
+			return nil, fmt.Errorf("query.nearest.mmr is not supported")
+		}
+		v, err := parseVectorInput(obj["nearest"])
+		if err != nil {
+			return nil, fmt.Errorf("query.nearest: %w", err)
+		}
+		return &vectordb.Query{Nearest: &v}, nil
+	case obj["recommend"] != nil:
+		var w struct {
+			Positive []json.RawMessage `json:"positive"`
+			Negative []json.RawMessage `json:"negative"`
+			Strategy *string           `json:"strategy"`
+		}
+		if err := json.Unmarshal(obj["recommend"], &w); err != nil {
+			return nil, fmt.Errorf("query.recommend: %w", err)
+		}
+		rec, err := recommendInput(w.Positive, w.Negative, w.Strategy)
+		if err != nil {
+			return nil, fmt.Errorf("query.recommend.%w", err)
+		}
+		return &vectordb.Query{Recommend: rec}, nil
+	case obj["fusion"] != nil:
+		var f string
+		if err := json.Unmarshal(obj["fusion"], &f); err != nil {
+			return nil, fmt.Errorf("query.fusion: expected rrf or dbsf")
+		}
+		switch fu := vectordb.Fusion(f); fu {
+		case vectordb.FusionRRF, vectordb.FusionDBSF:
+			return &vectordb.Query{Fusion: fu}, nil
+		}
+		return nil, fmt.Errorf("query.fusion: unknown fusion %q, expected rrf or dbsf", f)
+	case obj["rrf"] != nil:
+		var w struct {
+			K *int `json:"k"`
+		}
+		if err := json.Unmarshal(obj["rrf"], &w); err != nil {
+			return nil, fmt.Errorf("query.rrf: %w", err)
+		}
+		if w.K != nil && *w.K != 2 {
+			return nil, fmt.Errorf("query.rrf.k: only the default k=2 is supported")
+		}
+		return &vectordb.Query{Fusion: vectordb.FusionRRF}, nil
+	case obj["order_by"] != nil:
+		ob, err := parseOrderBy(obj["order_by"])
+		if err != nil {
+			return nil, fmt.Errorf("query.%w", err)
+		}
+		if ob == nil {
+			return nil, fmt.Errorf("query.order_by: expected a key or an object")
+		}
+		return &vectordb.Query{OrderBy: ob}, nil
+	}
+	for _, k := range []string{"discover", "context", "formula", "sample", "relevance_feedback"} {
+		if _, ok := obj[k]; ok {
+			return nil, fmt.Errorf("query `%s` is not supported", k)
+		}
+	}
+	return nil, fmt.Errorf("query: %w", errInference)
+}
+
+func recommendInput(pos, neg []json.RawMessage, strategy *string) (*vectordb.RecommendInput, error) {
+	p, err := parseVectorInputs(pos, "positive")
+	if err != nil {
+		return nil, err
+	}
+	n, err := parseVectorInputs(neg, "negative")
+	if err != nil {
+		return nil, err
+	}
+	st, err := parseStrategy(strategy)
+	if err != nil {
+		return nil, fmt.Errorf("strategy: %w", err)
+	}
+	if len(p) == 0 && (len(n) == 0 || st == vectordb.RecommendAverageVector) {
+		return nil, fmt.Errorf("positive: at least one positive example is required")
+	}
+	return &vectordb.RecommendInput{Positive: p, Negative: n, Strategy: st}, nil
+}
+
+// prefetchWire is the part of Prefetch shared with QueryRequest.
+type prefetchWire struct {
+	Prefetch       json.RawMessage `json:"prefetch"`
+	Query          json.RawMessage `json:"query"`
+	Using          *string         `json:"using"`
+	Filter         json.RawMessage `json:"filter"`
+	Params         json.RawMessage `json:"params"`
+	ScoreThreshold *float32        `json:"score_threshold"`
+	Limit          *int            `json:"limit"`
+	LookupFrom     json.RawMessage `json:"lookup_from"`
+}
+
+// parsePrefetches decodes a Prefetch or an array of them.
+func parsePrefetches(raw json.RawMessage, depth int) ([]vectordb.Prefetch, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	if depth >= maxPrefetchDepth {
+		return nil, fmt.Errorf("prefetch nested deeper than %d levels", maxPrefetchDepth)
+	}
+	var items []json.RawMessage
+	if jsonKind(raw) == '[' {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("prefetch: %w", err)
+		}
+	} else {
+		items = []json.RawMessage{raw}
+	}
+	out := make([]vectordb.Prefetch, 0, len(items))
+	for i, it := range items {
+		var w prefetchWire
+		if err := json.Unmarshal(it, &w); err != nil {
+			return nil, fmt.Errorf("prefetch[%d]: %w", i, err)
+		}
+		p, err := w.prefetch(depth)
+		if err != nil {
+			return nil, fmt.Errorf("prefetch[%d].%w", i, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (w prefetchWire) prefetch(depth int) (vectordb.Prefetch, error) {
+	var p vectordb.Prefetch
+	var err error
+	if !isNull(w.LookupFrom) {
+		return p, fmt.Errorf("lookup_from: not supported")
+	}
+	if p.Prefetch, err = parsePrefetches(w.Prefetch, depth+1); err != nil {
+		return p, err
+	}
+	if p.Query, err = parseQueryInterface(w.Query); err != nil {
+		return p, err
+	}
+	if w.Using != nil {
+		p.Using = *w.Using
+	}
+	if p.Filter, err = parseFilter(w.Filter); err != nil {
+		return p, err
+	}
+	if p.Params, err = parseSearchParams(w.Params); err != nil {
+		return p, err
+	}
+	p.ScoreThreshold = w.ScoreThreshold
+	if p.Limit, err = parseLimit(w.Limit, 10, "limit"); err != nil {
+		return p, err
+	}
+	if p.Limit == 0 {
+		return p, fmt.Errorf("limit must be at least 1")
+	}
+	return p, nil
+}
+
+type queryWire struct {
+	prefetchWire
+	Offset      *int            `json:"offset"`
+	WithPayload json.RawMessage `json:"with_payload"`
+	WithVector  json.RawMessage `json:"with_vector"`
+}
+
+func (w queryWire) request() (vectordb.QueryRequest, error) {
+	p, err := w.prefetch(0)
+	if err != nil {
+		return vectordb.QueryRequest{}, err
+	}
+	req := vectordb.QueryRequest{
+		Prefetch: p.Prefetch, Query: p.Query, Using: p.Using, Filter: p.Filter,
+		Params: p.Params, ScoreThreshold: p.ScoreThreshold, Limit: p.Limit,
+	}
+	if req.Offset, err = parseLimit(w.Offset, 0, "offset"); err != nil {
+		return req, err
+	}
+	if req.WithPayload, err = parseWithPayload(w.WithPayload, false); err != nil {
+		return req, err
+	}
+	if req.WithVector, err = parseWithVector(w.WithVector, false); err != nil {
+		return req, err
+	}
+	if req.Query != nil && req.Query.Fusion != "" && len(req.Prefetch) == 0 {
+		return req, fmt.Errorf("query: fusion needs at least one prefetch")
+	}
+	return req, nil
+}
+
+func (h *handler) runQuery(r *http.Request, w queryWire) (any, error) {
+	req, err := w.request()
+	if err != nil {
+		return nil, badInput(err)
+	}
+	pts, err := h.db.Query(r.Context(), collectionName(r), req)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"points": jsonScored(pts)}, nil
+}
+
+func (h *handler) query(r *http.Request) (any, error) {
+	var w queryWire
+	if err := decodeBody(r, &w, true); err != nil {
+		return nil, err
+	}
+	return h.runQuery(r, w)
+}
+
+// batchRequests decodes {"searches": [...]} into raw requests.
+func batchRequests(r *http.Request) ([]json.RawMessage, error) {
+	var w struct {
+		Searches *[]json.RawMessage `json:"searches"`
+	}
+	if err := decodeBody(r, &w, false); err != nil {
+		return nil, err
+	}
+	if w.Searches == nil {
+		return nil, badInput(fmt.Errorf("missing field `searches`"))
+	}
+	if len(*w.Searches) > maxBatch {
+		return nil, badInput(fmt.Errorf("a batch holds at most %d searches, got %d", maxBatch, len(*w.Searches)))
+	}
+	return *w.Searches, nil
+}
+
+// runBatch parses every request of a batch first (so a bad one fails the
+// whole batch before any search), then runs them in order.
+func runBatch[W any](r *http.Request, parse func(W) (vectordb.QueryRequest, error), out func([]vectordb.ScoredPoint) any, db *vectordb.DB) (any, error) {
+	raws, err := batchRequests(r)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]vectordb.QueryRequest, 0, len(raws))
+	for i, raw := range raws {
+		var w W
+		if err := json.Unmarshal(raw, &w); err != nil {
+			return nil, badInput(fmt.Errorf("searches[%d]: %w", i, err))
+		}
+		q, err := parse(w)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("searches[%d]: %w", i, err))
+		}
+		reqs = append(reqs, q)
+	}
+	results := make([]any, 0, len(reqs))
+	for _, q := range reqs {
+		pts, err := db.Query(r.Context(), collectionName(r), q)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, out(pts))
+	}
+	return results, nil
+}
+
+func queryOut(pts []vectordb.ScoredPoint) any {
+	return map[string]any{"points": jsonScored(pts)}
+}
+
+func scoredOutAny(pts []vectordb.ScoredPoint) any { return jsonScored(pts) }
+
+func (h *handler) queryBatch(r *http.Request) (any, error) {
+	return runBatch(r, queryWire.request, queryOut, h.db)
+}
+
+// searchWire is the legacy SearchRequest (openapi v1.18.3).
+type searchWire struct {
+	Vector         json.RawMessage `json:"vector"`
+	Filter         json.RawMessage `json:"filter"`
+	Params         json.RawMessage `json:"params"`
+	Limit          *int            `json:"limit"`
+	Offset         *int            `json:"offset"`
+	WithPayload    json.RawMessage `json:"with_payload"`
+	WithVector     json.RawMessage `json:"with_vector"`
+	ScoreThreshold *float32        `json:"score_threshold"`
+}
+
+// commonRequest fills the fields search and recommend share.
+func commonRequest(filter, params json.RawMessage, limit, offset *int, wp, wv json.RawMessage, st *float32) (vectordb.QueryRequest, error) {
+	var req vectordb.QueryRequest
+	var err error
+	if limit == nil {
+		return req, fmt.Errorf("missing field `limit`")
+	}
+	if req.Limit, err = parseLimit(limit, 10, "limit"); err != nil {
+		return req, err
+	}
+	if req.Limit == 0 {
+		return req, fmt.Errorf("limit must be at least 1")
+	}
+	if req.Offset, err = parseLimit(offset, 0, "offset"); err != nil {
+		return req, err
+	}
+	if req.Filter, err = parseFilter(filter); err != nil {
+		return req, err
+	}
+	if req.Params, err = parseSearchParams(params); err != nil {
+		return req, err
+	}
+	if req.WithPayload, err = parseWithPayload(wp, false); err != nil {
+		return req, err
+	}
+	if req.WithVector, err = parseWithVector(wv, false); err != nil {
+		return req, err
+	}
+	req.ScoreThreshold = st
+	return req, nil
+}
+
+func (w searchWire) request() (vectordb.QueryRequest, error) {
+	req, err := commonRequest(w.Filter, w.Params, w.Limit, w.Offset, w.WithPayload, w.WithVector, w.ScoreThreshold)
+	if err != nil {
+		return req, err
+	}
+	var in vectordb.VectorInput
+	switch jsonKind(w.Vector) {
+	case '[':
+		if in, err = parseVectorInput(w.Vector); err != nil {
+			return req, fmt.Errorf("vector: %w", err)
+		}
+	case '{':
+		var nv struct {
+			Name   *string         `json:"name"`
+			Vector json.RawMessage `json:"vector"`
+		}
+		if err := json.Unmarshal(w.Vector, &nv); err != nil {
+			return req, fmt.Errorf("vector: %w", err)
+		}
+		if nv.Name == nil || isNull(nv.Vector) {
+			return req, fmt.Errorf("vector: expected {\"name\": ..., \"vector\": ...}")
+		}
+		req.Using = *nv.Name
+		k := jsonKind(nv.Vector)
+		if k != '[' && k != '{' {
+			return req, fmt.Errorf("vector.vector: expected a dense or a sparse vector")
+		}
+		if in, err = parseVectorInput(nv.Vector); err != nil {
+			return req, fmt.Errorf("vector.vector: %w", err)
+		}
+	default:
+		return req, fmt.Errorf("missing field `vector`")
+	}
+	req.Query = &vectordb.Query{Nearest: &in}
+	return req, nil
+}
+
+func (h *handler) search(r *http.Request) (any, error) {
+	var w searchWire
+	if err := decodeBody(r, &w, false); err != nil {
+		return nil, err
+	}
+	req, err := w.request()
+	if err != nil {
+		return nil, badInput(err)
+	}
+	pts, err := h.db.Query(r.Context(), collectionName(r), req)
+	if err != nil {
+		return nil, err
+	}
+	return jsonScored(pts), nil
+}
+
+func (h *handler) searchBatch(r *http.Request) (any, error) {
+	return runBatch(r, searchWire.request, scoredOutAny, h.db)
+}
+
+// recommendWire is the legacy RecommendRequest (openapi v1.18.3).
+type recommendWire struct {
+	searchWire
+	Positive   []json.RawMessage `json:"positive"`
+	Negative   []json.RawMessage `json:"negative"`
+	Strategy   *string           `json:"strategy"`
+	Using      *string           `json:"using"`
+	LookupFrom json.RawMessage   `json:"lookup_from"`
+}
+
+func (w recommendWire) request() (vectordb.QueryRequest, error) {
+	req, err := commonRequest(w.Filter, w.Params, w.Limit, w.Offset, w.WithPayload, w.WithVector, w.ScoreThreshold)
+	if err != nil {
+		return req, err
+	}
+	if !isNull(w.LookupFrom) {
+		return req, fmt.Errorf("lookup_from: not supported")
+	}
+	rec, err := recommendInput(w.Positive, w.Negative, w.Strategy)
+	if err != nil {
+		return req, err
+	}
+	if w.Using != nil {
+		req.Using = *w.Using
+	}
+	req.Query = &vectordb.Query{Recommend: rec}
+	return req, nil
+}
+
+func (h *handler) recommend(r *http.Request) (any, error) {
+	var w recommendWire
+	if err := decodeBody(r, &w, false); err != nil {
+		return nil, err
+	}
+	req, err := w.request()
+	if err != nil {
+		return nil, badInput(err)
+	}
+	pts, err := h.db.Query(r.Context(), collectionName(r), req)
+	if err != nil {
+		return nil, err
+	}
+	return jsonScored(pts), nil
+}
+
+func (h *handler) recommendBatch(r *http.Request) (any, error) {
+	return runBatch(r, recommendWire.request, scoredOutAny, h.db)
+}

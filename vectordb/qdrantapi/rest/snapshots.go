@@ -1,0 +1,195 @@
+package rest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"nexusos/vectordb"
+)
+
+// Snapshot endpoints: create, list, download, delete, recover from a
+// file:// location and recover from an uploaded file.
+
+// snapshotTimeLayout is how Qdrant spells creation_time (no zone, UTC).
+const snapshotTimeLayout = "2006-01-02T15:04:05"
+
+func snapshotOut(s vectordb.SnapshotDescription) map[string]any {
+	m := map[string]any{"name": s.Name, "size": s.Size, "creation_time": nil, "checksum": nil}
+	if !s.CreationTime.IsZero() {
+		m["creation_time"] = s.CreationTime.UTC().Format(snapshotTimeLayout)
+	}
+	if s.Checksum != "" {
+		m["checksum"] = s.Checksum
+	}
+	return m
+}
+
+func validSnapshotName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return fmt.Errorf("invalid snapshot name %q", name)
+	}
+	return nil
+}
+
+func (h *handler) createSnapshot(r *http.Request) (any, error) {
+	s, err := h.db.CreateSnapshot(r.Context(), collectionName(r))
+	if err != nil {
+		return nil, err
+	}
+	return snapshotOut(s), nil
+}
+
+func (h *handler) listSnapshots(r *http.Request) (any, error) {
+	ss, err := h.db.ListSnapshots(collectionName(r))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, snapshotOut(s))
+	}
+	return out, nil
+}
+
+func (h *handler) downloadSnapshot(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	name := r.PathValue("snapshot")
+	if err := validSnapshotName(name); err != nil {
+		writeError(w, start, badInput(err))
+		return
+	}
+	path, err := h.db.SnapshotPath(collectionName(r), name)
+	if err != nil {
+		writeError(w, start, err)
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			writeError(w, start, vectordb.NotFound("Snapshot %s not found", name))
+		} else {
+			writeError(w, start, fmt.Errorf("open snapshot %s: %w", name, err))
+		}
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		writeError(w, start, fmt.Errorf("stat snapshot %s: %w", name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	http.ServeContent(w, r, name, st.ModTime(), f)
+}
+
+func (h *handler) deleteSnapshot(r *http.Request) (any, error) {
+	name := r.PathValue("snapshot")
+	if err := validSnapshotName(name); err != nil {
+		return nil, badInput(err)
+	}
+	if err := h.db.DeleteSnapshot(collectionName(r), name); err != nil {
+		return nil, err
+	}
+	return true, nil
+}
+
+func (h *handler) recoverSnapshot(r *http.Request) (any, error) {
+	var w struct {
+		Location *string `json:"location"`
+		Priority *string `json:"priority"`
+		Checksum *string `json:"checksum"`
+	}
+	if err := decodeBody(r, &w, false); err != nil {
+		return nil, err
+	}
+	if w.Location == nil {
+		return nil, badInput(fmt.Errorf("missing field `location`"))
+	}
+	u, err := url.Parse(*w.Location)
+	if err != nil || u.Scheme != "file" || u.Path == "" {
+		return nil, badInput(fmt.Errorf("location %q: only file:///absolute/path locations are supported", *w.Location))
+	}
+	path := filepath.Clean(u.Path)
+	if w.Checksum != nil && *w.Checksum != "" {
+		// The engine's snapshot descriptions carry SHA-256 checksums; verify
+		// before recovering.
+		sum, err := fileSHA256(path)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("location %q: %w", *w.Location, err))
+		}
+		if !strings.EqualFold(sum, *w.Checksum) {
+			return nil, badInput(fmt.Errorf("snapshot checksum mismatch: expected %s, got %s", *w.Checksum, sum))
+		}
+	}
+	if err := h.db.RecoverSnapshot(r.Context(), collectionName(r), path); err != nil {
+		return nil, err
+	}
+	return true, nil
+}
+
+func (h *handler) uploadSnapshot(r *http.Request) (any, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, badInput(fmt.Errorf("expected a multipart/form-data body with a `snapshot` file: %w", err))
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, badInput(fmt.Errorf("multipart body has no `snapshot` part"))
+		}
+		if err != nil {
+			return nil, uploadError(err)
+		}
+		if part.FormName() != "snapshot" {
+			_ = part.Close()
+			continue
+		}
+		tmp, err := os.CreateTemp("", "nexus-upload-*.snapshot")
+		if err != nil {
+			return nil, fmt.Errorf("create upload file: %w", err)
+		}
+		defer os.Remove(tmp.Name())
+		_, err = io.Copy(tmp, part)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, uploadError(err)
+		}
+		if err := h.db.RecoverSnapshot(r.Context(), collectionName(r), tmp.Name()); err != nil {
+			return nil, err
+		}
+		return true, nil
+	}
+}
+
+func uploadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &vectordb.Error{Kind: vectordb.KindTooLarge, Msg: fmt.Sprintf("Payload error: upload is larger than allowed (limit: %d bytes)", mbe.Limit), Err: err}
+	}
+	return badInput(fmt.Errorf("read upload: %w", err))
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,453 @@
+package vectordb
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// collMeta is a collection's metadata file (meta.json): its config and
+// payload index definitions. It is replaced atomically.
+type collMeta struct {
+	Config  CollectionConfig `json:"config"`
+	Indexes []indexMeta      `json:"indexes,omitempty"`
+}
+
+type indexMeta struct {
+	Field  string            `json:"field"`
+	Schema PayloadSchemaType `json:"schema"`
+	Text   *TextIndexParams  `json:"text,omitempty"`
+}
+
+// Checkpoint files use the WAL record framing: a header record, point
+// records of up to ckptChunk points each, and a footer record.
+type ckptHeader struct {
+	Version int    `json:"version"`
+	LastSeq uint64 `json:"last_seq"`
+	Points  int    `json:"points"`
+}
+
+type ckptFooter struct {
+	Points int `json:"points"`
+}
+
+type ckptPoint struct {
+	ID      PointID      `json:"id"`
+	Version uint64       `json:"v"`
+	Vectors NamedVectors `json:"vec,omitempty"`
+	Payload Payload      `json:"pl,omitempty"`
+}
+
+const (
+	ckptVersion = 1
+	ckptChunk   = 1000
+	recCkptPts  = 4 // body: JSON []ckptPoint
+)
+
+func (c *collection) meta() collMeta {
+	m := collMeta{Config: c.cfg}
+	for _, fi := range c.fields {
+		im := indexMeta{Field: fi.key, Schema: fi.schema}
+		if fi.schema == SchemaText {
+			t := fi.text
+			im.Text = &t
+		}
+		m.Indexes = append(m.Indexes, im)
+	}
+	return m
+}
+
+// Preconditions: c.mu is held for writing.
+func (db *DB) saveMetaLocked(c *collection) error {
+	data, err := json.MarshalIndent(c.meta(), "", " ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(db.fs, filepath.Join(c.dir, metaFile), data)
+}
+
+// createCollectionFiles creates a collection directory holding meta (and a
+// checkpoint of points when given) under a temporary name, then renames it
+// into place, so a crash never leaves half a collection.
+//
+// Preconditions: db.mu is held for writing.
+func (db *DB) createCollectionFiles(name string, cfg CollectionConfig, indexes []indexMeta, pts []ckptPoint) (*collection, error) {
+	cdir := filepath.Join(db.dir, collectionsDir)
+	tmp := filepath.Join(cdir, creatingPrefix+name+"-"+strconv.FormatInt(now().UnixNano(), 36))
+	final := filepath.Join(cdir, name)
+	fail := func(err error, step string) (*collection, error) {
+		db.fs.RemoveAll(tmp)
+		return nil, internalError(err, "create collection %s: %s", name, step)
+	}
+	if err := db.fs.MkdirAll(filepath.Join(tmp, walDir), 0o755); err != nil {
+		return fail(err, "mkdir")
+	}
+	c := newCollection(name, tmp, cfg)
+	for _, im := range indexes {
+		fi, err := newFieldIndex(im.Field, im.Schema, im.Text)
+		if err != nil {
+			db.fs.RemoveAll(tmp)
+			return nil, err
+		}
+		c.fields[im.Field] = fi
+	}
+	if err := db.saveMetaLocked(c); err != nil {
+		return fail(err, "write metadata")
+	}
+	var lastSeq uint64
+	for i := range pts {
+		p := &point{id: pts[i].ID, version: pts[i].Version, vectors: pts[i].Vectors, payload: pts[i].Payload}
+		if p.version > lastSeq {
+			lastSeq = p.version
+		}
+		if old, ok := c.points[p.id]; ok {
+			c.unindex(old)
+		}
+		c.points[p.id] = p
+		c.index(p)
+	}
+	c.lastSeq = lastSeq
+	if len(pts) > 0 {
+		if err := writeCheckpoint(db.fs, filepath.Join(tmp, checkpointFile), lastSeq, pts); err != nil {
+			return fail(err, "write checkpoint")
+		}
+	}
+	if err := db.fs.Rename(tmp, final); err != nil {
+		return fail(err, "rename into place")
+	}
+	if err := syncDir(db.fs, cdir); err != nil {
+		return nil, internalError(err, "create collection %s: sync directory", name)
+	}
+	c.dir = final
+	c.log = &wal{fs: db.fs, dir: filepath.Join(final, walDir)}
+	if err := c.log.openSegment(segmentName(c.log.dir, lastSeq+1), 0); err != nil {
+		return nil, internalError(err, "create collection %s: open log", name)
+	}
+	return c, nil
+}
+
+// removeCollectionFiles renames the collection's directory out of the way
+// (atomic), then deletes it.
+//
+// Preconditions: db.mu and c.mu are held for writing.
+func (db *DB) removeCollectionFiles(c *collection) error {
+	cdir := filepath.Join(db.dir, collectionsDir)
+	gone := filepath.Join(cdir, deletedPrefix+c.name+"-"+strconv.FormatInt(now().UnixNano(), 36))
+	if c.log != nil {
+		c.log.close()
+	}
+	if err := db.fs.Rename(c.dir, gone); err != nil {
+		// Reopen the log so the collection stays usable.
+		if c.log != nil {
+			if oerr := c.log.openSegment(c.log.name, c.log.size); oerr != nil {
+				c.broken = oerr
+			}
+		}
+		return internalError(err, "delete collection %s", c.name)
+	}
+	if err := syncDir(db.fs, cdir); err != nil {
+		db.log.Warn("vectordb: sync after delete", "collection", c.name, "err", err)
+	}
+	if err := db.fs.RemoveAll(gone); err != nil {
+		db.log.Warn("vectordb: remove deleted collection", "dir", gone, "err", err)
+	}
+	return nil
+}
+
+// loadCollection reads meta, checkpoint and log of one collection.
+func (db *DB) loadCollection(name, dir string) (*collection, error) {
+	data, err := readFile(db.fs, filepath.Join(dir, metaFile), maxMetaSize)
+	if err != nil {
+		return nil, fmt.Errorf("read metadata: %w", err)
+	}
+	var m collMeta
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("parse metadata: %w", err)
+	}
+	if err := validateConfig(&m.Config); err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	c := newCollection(name, dir, cloneConfig(m.Config))
+	for _, im := range m.Indexes {
+		fi, err := newFieldIndex(im.Field, im.Schema, im.Text)
+		if err != nil {
+			return nil, fmt.Errorf("metadata: index %s: %w", im.Field, err)
+		}
+		c.fields[im.Field] = fi
+	}
+	start := time.Now()
+	ckpt := filepath.Join(dir, checkpointFile)
+	if err := loadCheckpoint(db.fs, ckpt, c); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	wdir := filepath.Join(dir, walDir)
+	if err := db.fs.MkdirAll(wdir, 0o755); err != nil {
+		return nil, err
+	}
+	names, firsts, err := listSegments(db.fs, wdir)
+	if err != nil {
+		return nil, fmt.Errorf("list log segments: %w", err)
+	}
+	c.log = &wal{fs: db.fs, dir: wdir}
+	var replayed int
+	var lastValid int64
+	for i, seg := range names {
+		data, err := readSegment(db.fs, seg)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", seg, err)
+		}
+		ops, valid, err := replayLog(data)
+		if err != nil {
+			return nil, fmt.Errorf("replay %s: %w", seg, err)
+		}
+		last := i == len(names)-1
+		if valid < len(data) {
+			if !last {
+				return nil, fmt.Errorf("replay %s: %w: damaged record at offset %d of a sealed segment", seg, ErrCorruptWAL, valid)
+			}
+			db.log.Warn("vectordb: dropping torn tail of write-ahead log", "segment", seg, "offset", valid, "bytes", len(data)-valid)
+		}
+		for _, o := range ops {
+			if o.Seq <= c.lastSeq {
+				continue
+			}
+			if o.Seq != c.lastSeq+1 {
+				return nil, fmt.Errorf("replay %s: %w: op %d follows op %d", seg, ErrCorruptWAL, o.Seq, c.lastSeq)
+			}
+			if o.Seq < firsts[i] {
+				return nil, fmt.Errorf("replay %s: %w: op %d before segment start %d", seg, ErrCorruptWAL, o.Seq, firsts[i])
+			}
+			if err := c.validateReplayed(o); err != nil {
+				return nil, fmt.Errorf("replay %s: %w: op %d: %v", seg, ErrCorruptWAL, o.Seq, err)
+			}
+			c.apply(o)
+			replayed++
+		}
+		c.log.sinceCkpt += int64(valid)
+		lastValid = int64(valid)
+	}
+	if len(names) > 0 {
+		if err := c.log.openSegment(names[len(names)-1], lastValid); err != nil {
+			return nil, fmt.Errorf("open log: %w", err)
+		}
+	} else if err := c.log.openSegment(segmentName(wdir, c.lastSeq+1), 0); err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	db.log.Debug("vectordb: loaded collection", "collection", name, "points", len(c.points),
+		"replayed_ops", replayed, "took", time.Since(start))
+	return c, nil
+}
+
+// validateReplayed re-checks a logged op against the config, so a log that
+// passes its checksums but carries nonsense cannot poison the state.
+func (c *collection) validateReplayed(o *op) error {
+	for i := range o.Points {
+		for name, v := range o.Points[i].Vectors {
+			if _, err := prepareVector(&c.cfg, name, v); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range o.Vectors {
+		for name, v := range o.Vectors[i].Vectors {
+			if _, err := prepareVector(&c.cfg, name, v); err != nil {
+				return err
+			}
+		}
+	}
+	if o.Kind == opSetPayload && o.Key != "" {
+		if _, err := parsePath(o.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeCheckpoint writes pts as a checkpoint file, atomically.
+func writeCheckpoint(fs vfs, name string, lastSeq uint64, pts []ckptPoint) error {
+	tmp := name + ".tmp"
+	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	err = writeCheckpointTo(f, lastSeq, pts)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fs.Rename(tmp, name)
+	}
+	if err != nil {
+		fs.Remove(tmp)
+		return err
+	}
+	return syncDir(fs, filepath.Dir(name))
+}
+
+func writeCheckpointTo(w io.Writer, lastSeq uint64, pts []ckptPoint) error {
+	var buf []byte
+	put := func(kind byte, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		body := append([]byte{kind}, b...)
+		buf = appendRecord(buf[:0], body)
+		_, err = w.Write(buf)
+		return err
+	}
+	if err := put(recCkptHead, ckptHeader{Version: ckptVersion, LastSeq: lastSeq, Points: len(pts)}); err != nil {
+		return err
+	}
+	for i := 0; i < len(pts); i += ckptChunk {
+		j := min(i+ckptChunk, len(pts))
+		if err := put(recCkptPts, pts[i:j]); err != nil {
+			return err
+		}
+	}
+	return put(recCkptFoot, ckptFooter{Points: len(pts)})
+}
+
+// loadCheckpoint reads a checkpoint into c. Any damage is an error: the
+// file was written and renamed atomically.
+func loadCheckpoint(fs vfs, name string, c *collection) error {
+	data, err := readSegment(fs, name)
+	if err != nil {
+		return err
+	}
+	pts, lastSeq, err := parseCheckpoint(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	for i := range pts {
+		cp := &pts[i]
+		for vn, v := range cp.Vectors {
+			if _, err := prepareVector(&c.cfg, vn, v); err != nil {
+				return fmt.Errorf("%s: point %s: %w", name, cp.ID, err)
+			}
+		}
+		p := &point{id: cp.ID, version: cp.Version, vectors: cp.Vectors, payload: cp.Payload}
+		if old, ok := c.points[p.id]; ok {
+			c.unindex(old)
+		}
+		c.points[p.id] = p
+		c.index(p)
+	}
+	c.lastSeq = lastSeq
+	c.sorted = nil
+	return nil
+}
+
+func parseCheckpoint(data []byte) ([]ckptPoint, uint64, error) {
+	r := recordReader{data: data}
+	body, err := r.next()
+	if err != nil || len(body) == 0 || body[0] != recCkptHead {
+		return nil, 0, errors.New("missing checkpoint header")
+	}
+	var h ckptHeader
+	if err := json.Unmarshal(body[1:], &h); err != nil || h.Version != ckptVersion || h.Points < 0 {
+		return nil, 0, fmt.Errorf("bad checkpoint header: %v", err)
+	}
+	var pts []ckptPoint
+	for {
+		body, err := r.next()
+		if err != nil {
+			return nil, 0, fmt.Errorf("checkpoint truncated or damaged at offset %d", r.off)
+		}
+		switch body[0] {
+		case recCkptPts:
+			var chunk []ckptPoint
+			if err := json.Unmarshal(body[1:], &chunk); err != nil {
+				return nil, 0, fmt.Errorf("checkpoint points at offset %d: %w", r.off, err)
+			}
+			pts = append(pts, chunk...)
+			if len(pts) > h.Points {
+				return nil, 0, errors.New("checkpoint holds more points than its header says")
+			}
+		case recCkptFoot:
+			var f ckptFooter
+			if err := json.Unmarshal(body[1:], &f); err != nil || f.Points != h.Points || len(pts) != h.Points {
+				return nil, 0, fmt.Errorf("checkpoint footer mismatch: %d points read, header %d", len(pts), h.Points)
+			}
+			return pts, h.LastSeq, nil
+		default:
+			return nil, 0, fmt.Errorf("unknown checkpoint record %d", body[0])
+		}
+	}
+}
+
+// snapshotPoints copies the point table (values are immutable, so this is
+// cheap) in id order.
+//
+// Preconditions: c.mu is held.
+func (c *collection) snapshotPoints() []ckptPoint {
+	ids := c.sortedIDs()
+	out := make([]ckptPoint, len(ids))
+	for i, id := range ids {
+		p := c.points[id]
+		out[i] = ckptPoint{ID: p.id, Version: p.version, Vectors: p.vectors, Payload: p.payload}
+	}
+	return out
+}
+
+// checkpointLocked starts a checkpoint: it seals the current log segment
+// and writes the state as of c.lastSeq, then removes the sealed segments.
+// With wait the file is written before returning; otherwise in the
+// background.
+//
+// Preconditions: c.mu is held for writing.
+func (db *DB) checkpointLocked(c *collection, wait bool) error {
+	if c.log == nil || c.checkpointing {
+		return nil
+	}
+	pts := c.snapshotPoints()
+	seq := c.lastSeq
+	if err := c.log.rotate(seq + 1); err != nil {
+		return fmt.Errorf("rotate log: %w", err)
+	}
+	c.log.sinceCkpt = 0
+	c.checkpointing = true
+	dir, wdir, current := c.dir, c.log.dir, c.log.name
+	run := func() error {
+		err := writeCheckpoint(db.fs, filepath.Join(dir, checkpointFile), seq, pts)
+		if err == nil {
+			names, _, lerr := listSegments(db.fs, wdir)
+			if lerr == nil {
+				for _, n := range names {
+					if n != current {
+						if rerr := db.fs.Remove(n); rerr != nil {
+							db.log.Warn("vectordb: remove sealed log segment", "segment", n, "err", rerr)
+						}
+					}
+				}
+			}
+		}
+		return err
+	}
+	if wait {
+		err := run()
+		c.checkpointing = false
+		return err
+	}
+	db.bg.Add(1)
+	go func() {
+		defer db.bg.Done()
+		err := run()
+		c.mu.Lock()
+		c.checkpointing = false
+		dropped := c.dropped
+		c.mu.Unlock()
+		if err != nil && !dropped {
+			db.log.Warn("vectordb: checkpoint failed; the log is kept", "collection", c.name, "err", err)
+		}
+	}()
+	return nil
+}

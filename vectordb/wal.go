@@ -1,0 +1,302 @@
+package vectordb
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Record framing, shared by write-ahead log segments and checkpoints:
+//
+//	+-------------+-------------+---------------------------+
+//	| length u32  | crc32c u32  | body (length bytes)       |
+//	+-------------+-------------+---------------------------+
+//
+// Integers are little-endian. crc32c is CRC-32 (Castagnoli) of the body.
+// length is in [1, maxRecordSize]. The first body byte is the body format
+// (recJSONOp: the rest is one op as JSON).
+const (
+	recHeaderSize = 8
+	maxRecordSize = 512 << 20
+
+	recJSONOp   byte = 1 // body: JSON-encoded op
+	recCkptHead byte = 2 // body: JSON-encoded ckptHeader
+	recCkptFoot byte = 3 // body: JSON-encoded ckptFooter
+)
+
+var (
+	crcTable    = crc32.MakeTable(crc32.Castagnoli)
+	errTooLarge = errors.New("file too large")
+)
+
+// appendRecord frames body into buf.
+func appendRecord(buf, body []byte) []byte {
+	var h [recHeaderSize]byte
+	binary.LittleEndian.PutUint32(h[0:], uint32(len(body)))
+	binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(body, crcTable))
+	buf = append(buf, h[:]...)
+	return append(buf, body...)
+}
+
+// encodeOp returns the record body of an op.
+func encodeOp(o *op) ([]byte, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{recJSONOp}, b...), nil
+}
+
+// decodeOp parses and sanity-checks a record body written by encodeOp.
+func decodeOp(body []byte) (*op, error) {
+	if len(body) == 0 || body[0] != recJSONOp {
+		return nil, errors.New("not an op record")
+	}
+	var o op
+	if err := json.Unmarshal(body[1:], &o); err != nil {
+		return nil, err
+	}
+	if o.Kind == 0 || o.Kind >= opKindEnd || o.Seq == 0 {
+		return nil, fmt.Errorf("bad op kind %d or sequence %d", o.Kind, o.Seq)
+	}
+	return &o, nil
+}
+
+// recordReader reads framed records from a byte slice.
+type recordReader struct {
+	data []byte
+	off  int
+}
+
+// errBadRecord is returned by next for a record that does not check out.
+var errBadRecord = errors.New("bad record")
+
+// next returns the body of the next record, io.EOF at a clean end, or
+// errBadRecord (with r.off at the record's start) for a torn or corrupt one.
+func (r *recordReader) next() ([]byte, error) {
+	if r.off == len(r.data) {
+		return nil, io.EOF
+	}
+	body, n := parseRecordAt(r.data, r.off)
+	if n == 0 {
+		return nil, errBadRecord
+	}
+	r.off += n
+	return body, nil
+}
+
+// parseRecordAt returns the body of the record at off and its framed size,
+// or size 0 when there is no valid record there.
+func parseRecordAt(data []byte, off int) ([]byte, int) {
+	if len(data)-off < recHeaderSize {
+		return nil, 0
+	}
+	n := binary.LittleEndian.Uint32(data[off:])
+	sum := binary.LittleEndian.Uint32(data[off+4:])
+	if n == 0 || n > maxRecordSize || uint64(n) > uint64(len(data)-off-recHeaderSize) {
+		return nil, 0
+	}
+	body := data[off+recHeaderSize : off+recHeaderSize+int(n)]
+	if crc32.Checksum(body, crcTable) != sum {
+		return nil, 0
+	}
+	return body, recHeaderSize + int(n)
+}
+
+// validRecordAfter reports whether some valid op record starts after off:
+// the sign that damage at off is corruption, not a torn final write.
+func validRecordAfter(data []byte, off int) bool {
+	for i := off + 1; i+recHeaderSize < len(data); i++ {
+		if body, n := parseRecordAt(data, i); n > 0 {
+			if _, err := decodeOp(body); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// replayLog decodes the ops of one log segment. It returns the ops of the
+// valid prefix and the byte length of that prefix. Damage followed by no
+// valid record is a torn tail and ends the log; damage followed by a valid
+// record is reported as ErrCorruptWAL.
+func replayLog(data []byte) (ops []*op, valid int, err error) {
+	r := recordReader{data: data}
+	for {
+		body, err := r.next()
+		if err == io.EOF {
+			return ops, r.off, nil
+		}
+		var o *op
+		if err == nil {
+			o, err = decodeOp(body)
+		}
+		if err != nil {
+			if validRecordAfter(data, r.off) {
+				return ops, r.off, fmt.Errorf("%w: damaged record at offset %d", ErrCorruptWAL, r.off)
+			}
+			return ops, r.off, nil
+		}
+		ops = append(ops, o)
+	}
+}
+
+// wal is the write-ahead log of one collection: a directory of segment
+// files named by the sequence number of their first op.
+//
+// Preconditions: the owning collection's mu is held for writing by every
+// method.
+type wal struct {
+	fs   vfs
+	dir  string
+	f    vfile  // the segment being appended to
+	name string // its path
+	size int64  // its acknowledged length
+	// bytes appended since the last checkpoint, across segments
+	sinceCkpt int64
+	buf       []byte
+}
+
+func segmentName(dir string, first uint64) string {
+	return filepath.Join(dir, fmt.Sprintf("%020d.log", first))
+}
+
+// listSegments returns segment paths ordered by first sequence number.
+func listSegments(fs vfs, dir string) ([]string, []uint64, error) {
+	ents, err := fs.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	type seg struct {
+		name  string
+		first uint64
+	}
+	var segs []seg
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasSuffix(n, ".log") {
+			continue
+		}
+		first, err := strconv.ParseUint(strings.TrimSuffix(n, ".log"), 10, 64)
+		if err != nil {
+			continue
+		}
+		segs = append(segs, seg{filepath.Join(dir, n), first})
+	}
+	sort.Slice(segs, func(i, j int) bool { return segs[i].first < segs[j].first })
+	names := make([]string, len(segs))
+	firsts := make([]uint64, len(segs))
+	for i, s := range segs {
+		names[i], firsts[i] = s.name, s.first
+	}
+	return names, firsts, nil
+}
+
+// openSegment opens (creating) a segment for appending at size.
+func (w *wal) openSegment(name string, size int64) error {
+	f, err := w.fs.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Seek(size, io.SeekStart); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := syncDir(w.fs, w.dir); err != nil {
+		f.Close()
+		return err
+	}
+	w.f, w.name, w.size = f, name, size
+	return nil
+}
+
+// append writes one op and fsyncs it. On failure it truncates the segment
+// back to its previous length; if that fails too, the returned broken flag
+// is set and the log must not be written again.
+func (w *wal) append(o *op) (broken bool, err error) {
+	body, err := encodeOp(o)
+	if err != nil {
+		return false, fmt.Errorf("encode op %d: %w", o.Seq, err)
+	}
+	if len(body) > maxRecordSize {
+		return false, fmt.Errorf("op %d is %d bytes, more than %d", o.Seq, len(body), maxRecordSize)
+	}
+	w.buf = appendRecord(w.buf[:0], body)
+	_, err = w.f.Write(w.buf)
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if err != nil {
+		if terr := w.rollback(); terr != nil {
+			return true, fmt.Errorf("write %s: %w (rollback: %v)", w.name, err, terr)
+		}
+		return false, fmt.Errorf("write %s: %w", w.name, err)
+	}
+	w.size += int64(len(w.buf))
+	w.sinceCkpt += int64(len(w.buf))
+	if cap(w.buf) > 1<<20 {
+		w.buf = nil
+	}
+	return false, nil
+}
+
+func (w *wal) rollback() error {
+	if err := w.f.Truncate(w.size); err != nil {
+		return err
+	}
+	if _, err := w.f.Seek(w.size, io.SeekStart); err != nil {
+		return err
+	}
+	return w.f.Sync()
+}
+
+// rotate starts a new segment whose first op will be next.
+func (w *wal) rotate(next uint64) error {
+	old := w.f
+	if err := w.openSegment(segmentName(w.dir, next), 0); err != nil {
+		return err
+	}
+	if old != nil {
+		old.Close()
+	}
+	return nil
+}
+
+func (w *wal) close() error {
+	if w.f == nil {
+		return nil
+	}
+	err := w.f.Close()
+	w.f = nil
+	return err
+}
+
+// readSegment reads a whole segment.
+func readSegment(fs vfs, name string) ([]byte, error) {
+	f, err := fs.OpenFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(bufio.NewReaderSize(f, 1<<20))
+}
