@@ -64,6 +64,12 @@ func FuzzFile(f *testing.F) {
 	f.Add("a.md", []byte(vaultNote))
 	f.Add("a.txt", []byte("hello"))
 	f.Add("a.md", []byte("---\ntags: [\n---"))
+	f.Add("a.html", []byte("<title>x</title><h1>a</h1><table><tr><td>Total</td><td>$1</td></tr></table><script>x"))
+	f.Add("a.eml", []byte("From: a\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nhi\r\n--X--"))
+	f.Add("a.docx", zipOf(f, map[string]string{"word/document.xml": "<w:p><w:t>x</w:t></w:p>"}))
+	f.Add("a.odt", zipOf(f, map[string]string{"content.xml": "<text:h>x</text:h><text:p>y</text:p>"}))
+	f.Add("a.csv", []byte("a,b\n1,\"2"))
+	f.Add("a.json", []byte(`{"a":[1,{"b":null}]}`))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		d, err := File(name, data)
 		if err == nil && d == nil {
