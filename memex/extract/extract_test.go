@@ -70,6 +70,10 @@ func FuzzFile(f *testing.F) {
 	f.Add("a.odt", zipOf(f, map[string]string{"content.xml": "<text:h>x</text:h><text:p>y</text:p>"}))
 	f.Add("a.csv", []byte("a,b\n1,\"2"))
 	f.Add("a.json", []byte(`{"a":[1,{"b":null}]}`))
+	f.Add("a.pdf", buildPDF([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		stream("", []byte("BT /F1 9 Tf (Total $5) Tj T* [(a) -300 (b)] TJ ET")), "<< /Type /Font /Subtype /Type0 /ToUnicode 6 0 R >>",
+		stream("", []byte("1 beginbfchar <0001> <0041> endbfchar 1 beginbfrange <0002> <0004> <0042> endbfrange"))}, 1))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		d, err := File(name, data)
 		if err == nil && d == nil {
