@@ -39,7 +39,7 @@ func openTest(t *testing.T) (*Memex, *vectordb.DB, string) {
 	return m, db, home
 }
 
-var corpus = map[string]string{
+var smallCorpus = map[string]string{
 	"a/001.txt":               "Northwind Traders Ltd.\nINVOICE\nInvoice No: NW-1\nInvoice Date: 14 Aug 2026\nDue Date: 13 Sep 2026\nBill To:\nAcme Corp\n\nTotal: $2,500.00\nBalance due: $2,500.00\nPlease remit by 13 Sep 2026.\n",
 	"a/002.txt":               "Northwind\nINVOICE\nInvoice No: NW-2\nInvoice Date: 2026-09-20\nTotal: $800.00\nBalance due: $0.00\nPayment received, thank you.\n",
 	"a/003.txt":               "Contoso Inc.\nINVOICE\nInvoice No: C-77\nDate: August 2, 2026\nDue: September 1, 2026\nTotal: $1,200.00\nAmount due: $1,200.00\n",
@@ -62,14 +62,14 @@ func paths(ans *Answer) []string {
 func TestAddAndQuery(t *testing.T) {
 	m, _, _ := openTest(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, corpus)
+	writeFiles(t, dir, smallCorpus)
 	ctx := context.Background()
 	var calls int
 	sum, err := m.Add(ctx, []string{dir}, func(Progress) { calls++ })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Indexed != len(corpus) || calls != len(corpus) {
+	if sum.Indexed != len(smallCorpus) || calls != len(smallCorpus) {
 		t.Fatalf("summary %+v, %d progress calls", sum, calls)
 	}
 	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
@@ -105,10 +105,10 @@ func TestAddAndQuery(t *testing.T) {
 
 	// Re-adding is incremental; a change re-indexes one file.
 	sum, err = m.Add(ctx, []string{dir}, nil)
-	if err != nil || sum.Unchanged != len(corpus) || sum.Indexed != 0 {
+	if err != nil || sum.Unchanged != len(smallCorpus) || sum.Indexed != 0 {
 		t.Fatalf("re-add: %+v %v", sum, err)
 	}
-	writeFiles(t, dir, map[string]string{"a/001.txt": corpus["a/001.txt"] + "\nPAID\n"})
+	writeFiles(t, dir, map[string]string{"a/001.txt": smallCorpus["a/001.txt"] + "\nPAID\n"})
 	sum, err = m.Add(ctx, []string{dir}, nil)
 	if err != nil || sum.Indexed != 1 {
 		t.Fatalf("changed: %+v %v", sum, err)

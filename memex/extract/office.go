@@ -58,7 +58,7 @@ func zipEntry(data []byte, name string) ([]byte, error) {
 // cell names add separators.
 type xmlStyle struct {
 	text, para, tab, cell, row, br string
-	heading                       func(xml.StartElement) int
+	heading                        func(xml.StartElement) int
 }
 
 func xmlDocText(b []byte, st xmlStyle) (text string, sections []Section, err error) {

@@ -174,7 +174,7 @@ func detectKind(text string, h Hints, hasAmounts bool) string {
 		kind = ""
 	}
 	switch {
-	case kind != "" && (h.Kind != KindNote || strings.Contains(head, kindKeyword(kind))):
+	case kind != "" && (h.Kind != KindNote || headNamesKind(head, kind)):
 		return kind
 	case h.Kind != "":
 		return h.Kind
@@ -182,13 +182,14 @@ func detectKind(text string, h Hints, hasAmounts bool) string {
 	return KindOther
 }
 
-func kindKeyword(kind string) string {
+// headNamesKind reports whether the heading lines name kind.
+func headNamesKind(head, kind string) bool {
 	for _, kw := range kindWords {
-		if kw.kind == kind {
-			return kw.phrase
+		if kw.kind == kind && hasPhrase(head, kw.phrase) {
+			return true
 		}
 	}
-	return kind
+	return false
 }
 
 func headLines(s string, n int) string {
@@ -440,13 +441,21 @@ func looksLikeCompany(line string) bool {
 // bill-to block.
 func findParty(text string, h Hints) string {
 	lines := strings.Split(text, "\n")
-	inBuyer := false
+	inBuyer, buyerLines := false, 0
 	var company, top string
+	companyAt, topAt := -1, -1
+	nonEmpty := 0
 	for i, raw := range lines {
 		l := strings.TrimSpace(raw)
 		if l == "" {
-			inBuyer = false
+			if buyerLines > 0 {
+				inBuyer = false // the block ends at the first blank line after its content
+			}
 			continue
+		}
+		nonEmpty++
+		if inBuyer {
+			buyerLines++
 		}
 		if m := reLabelLine.FindStringSubmatch(l); m != nil {
 			lbl := strings.ToLower(strings.TrimSpace(m[1]))
@@ -460,32 +469,44 @@ func findParty(text string, h Hints) string {
 					return name
 				}
 			case hasAnyPhraseExact(lbl, buyerLabels):
-				inBuyer = true
+				inBuyer, buyerLines = true, 0
+				if val != "" && val != strings.TrimSpace(lines[min(i+1, len(lines)-1)]) {
+					buyerLines = 1 // "Customer: Acme Ltd" names the buyer on its own line
+					inBuyer = false
+				}
 				continue
 			}
 		}
 		low := strings.ToLower(l)
 		if hasAnyPhraseExact(strings.Trim(low, ": *#"), buyerLabels) {
-			inBuyer = true
+			inBuyer, buyerLines = true, 0
 			continue
 		}
-		if inBuyer || i > 40 {
+		if inBuyer || i > 40 || isBuyerGreeting(low) {
 			continue
 		}
 		if company == "" && looksLikeCompany(l) && len(l) < 80 {
-			company = cleanName(l)
+			company, companyAt = cleanName(l), i
 		}
-		if top == "" && i < 6 && isNameLine(l) {
-			top = cleanName(l)
+		if top == "" && nonEmpty <= 3 && isNameLine(l) {
+			top, topAt = cleanName(l), i
 		}
 	}
 	switch {
+	case top != "" && (company == "" || topAt < companyAt):
+		return top
 	case company != "":
 		return company
 	case h.From != "":
 		return senderName(h.From)
 	}
 	return top
+}
+
+// isBuyerGreeting reports a salutation line ("Dear Acme Ltd,"): it names
+// the recipient, not the issuer.
+func isBuyerGreeting(low string) bool {
+	return strings.HasPrefix(low, "dear ") || strings.HasPrefix(low, "hello ") || strings.HasPrefix(low, "hi ") || strings.HasPrefix(low, "attn")
 }
 
 func hasAnyPhraseExact(s string, phrases []string) bool {

@@ -48,6 +48,9 @@ type Understood struct {
 	PartyRaw string       `json:"party_phrase,omitempty"`
 	Time     *Range       `json:"time,omitempty"`
 	Amount   *AmountBound `json:"amount,omitempty"`
+	// Spent is a question about money paid out ("what did we pay X for"):
+	// paid invoices, receipts and payment confirmations.
+	Spent bool `json:"spent,omitempty"`
 	// Overdue asks for unpaid documents whose due date is before Now.
 	Overdue bool      `json:"overdue,omitempty"`
 	Now     time.Time `json:"now"`
@@ -117,12 +120,13 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 	if len(contentWords(u.Rest)) == 0 {
 		u.Rest = ""
 	}
-	if u.Amount != nil || u.Statuses != nil || u.Overdue {
-		if len(u.Kinds) == 0 {
-			// Money words imply money documents.
-			if u.Statuses != nil || u.Overdue {
-				u.Kinds = []string{facts.KindInvoice}
-			}
+	if len(u.Kinds) == 0 {
+		// Money words imply money documents.
+		switch {
+		case u.Spent:
+			u.Kinds = []string{facts.KindInvoice, facts.KindReceipt, facts.KindPayment}
+		case u.Statuses != nil || u.Overdue:
+			u.Kinds = []string{facts.KindInvoice}
 		}
 	}
 	return u
@@ -150,7 +154,8 @@ func (u *Understood) takeStatus(s string) string {
 		u.Statuses = []string{facts.StatusPaid}
 		return cut(s, loc)
 	}
-	if regexp.MustCompile(`\b(did we pay|have we paid|we paid|did i pay)\b`).MatchString(s) {
+	if regexp.MustCompile(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`).MatchString(s) {
+		u.Spent = true
 		u.Statuses = []string{facts.StatusPaid}
 		if u.Time != nil && u.Time.Field == IssueDate {
 			u.Time.Field = PaidDate

@@ -34,7 +34,7 @@ func TestParse(t *testing.T) {
 	}{
 		{q: "unpaid invoices from Northwind last quarter", kinds: []string{facts.KindInvoice}, statuses: []string{"unpaid", "overdue"},
 			parties: []string{"northwind traders"}, from: "2026-07-01", to: "2026-10-01", field: IssueDate, set: true},
-		{q: "what did we pay Contoso for in May", statuses: []string{"paid"}, parties: []string{"contoso"}, from: "2026-05-01", to: "2026-06-01", field: PaidDate, kinds: []string{facts.KindInvoice}, set: true},
+		{q: "what did we pay Contoso for in May", statuses: []string{"paid"}, parties: []string{"contoso"}, from: "2026-05-01", to: "2026-06-01", field: PaidDate, kinds: []string{facts.KindInvoice, facts.KindReceipt, facts.KindPayment}, set: true},
 		{q: "overdue bills", kinds: []string{facts.KindInvoice}, overdue: true, set: true},
 		{q: "receipts in March 2026", kinds: []string{facts.KindReceipt}, from: "2026-03-01", to: "2026-04-01", field: IssueDate, set: true},
 		{q: "Q3 2025 invoices over $2,500", kinds: []string{facts.KindInvoice}, from: "2025-07-01", to: "2025-10-01", field: IssueDate, min: 2500, set: true},
