@@ -126,3 +126,34 @@ func TestAddAndQuery(t *testing.T) {
 		t.Fatalf("removed files still found: %v", paths(ans))
 	}
 }
+
+func TestKnowledge(t *testing.T) {
+	m, _, _ := openTest(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, smallCorpus)
+	ctx := context.Background()
+	if _, err := m.Add(ctx, []string{dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := m.Related(ctx, filepath.Join(dir, "notes/photosynthesis.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rel) == 0 || rel[0].Node.Rel != "notes/respiration.md" {
+		t.Fatalf("related: %+v", rel)
+	}
+	path, err := m.Connect(ctx, "chlorophyll sunlight", "glucose energy mitochondria")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(path) < 2 || path[0].Node.Rel != "notes/photosynthesis.md" || path[len(path)-1].Node.Rel != "notes/respiration.md" {
+		t.Fatalf("connect: %+v", path)
+	}
+	sum, err := m.Summarize(ctx, "plants and energy", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Sentences) == 0 {
+		t.Fatal("empty summary")
+	}
+}

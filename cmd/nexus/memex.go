@@ -16,6 +16,8 @@ import (
 
 	"nexusos/internal/progress"
 	"nexusos/memex"
+	"nexusos/memex/fusefs"
+	"nexusos/memex/graph"
 	"nexusos/vectordb"
 )
 
@@ -61,10 +63,16 @@ state ("unpaid invoices from Northwind last quarter").
   nexus memex query unpaid invoices from Northwind last quarter
   nexus memex watch ~/Documents        keep the index live
   nexus memex ls | show FILE | rm PATH
+  nexus memex related NOTE             the knowledge graph around a file
+  nexus memex connect "topic A" "topic B"   the chain of notes linking two topics
+  nexus memex summary TOPIC            an extractive summary across matching files
+  nexus memex graph --json             nodes and edges, for drawing
+  nexus memex mount ~/memex            browse q/<question>/, kind/, date/, tag/, party/
 
 State lives in --home (vectordb/ and memex/).`,
 	}
-	cmd.AddCommand(newMemexAddCmd(g), newMemexQueryCmd(g), newMemexLsCmd(g), newMemexShowCmd(g), newMemexRmCmd(g), newMemexWatchCmd(g))
+	cmd.AddCommand(newMemexAddCmd(g), newMemexQueryCmd(g), newMemexLsCmd(g), newMemexShowCmd(g), newMemexRmCmd(g), newMemexWatchCmd(g),
+		newMemexRelatedCmd(g), newMemexConnectCmd(g), newMemexSummaryCmd(g), newMemexGraphCmd(g), newMemexMountCmd(g))
 	return cmd
 }
 
@@ -301,3 +309,165 @@ func newMemexWatchCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
+
+// withMemex runs fn with an open MemexFS and prints its result as JSON or
+// with pretty.
+func withMemex(g *globalFlags, cmd *cobra.Command, asJSON bool, fn func(context.Context, *memex.Memex) (any, error), pretty func(io.Writer, any)) error {
+	ctx, cancel := signalContext(cmd.Context())
+	defer cancel()
+	m, done, err := openMemex(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer done()
+	v, err := fn(ctx, m)
+	if err != nil {
+		return err
+	}
+	if asJSON || pretty == nil {
+		return printJSON(cmd.OutOrStdout(), v)
+	}
+	pretty(cmd.OutOrStdout(), v)
+	return nil
+}
+
+func edgeWords(es []graph.Edge) string {
+	var w []string
+	for _, e := range es {
+		switch e.Kind {
+		case graph.EdgeSemantic:
+			w = append(w, fmt.Sprintf("similar (%.2f)", e.Weight))
+		default:
+			w = append(w, e.Kind+" "+e.Label)
+		}
+	}
+	return strings.Join(w, ", ")
+}
+
+func newMemexRelatedCmd(g *globalFlags) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "related FILE",
+		Short: "Files related to FILE: links, shared tags and parties, similar meaning",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withMemex(g, cmd, asJSON, func(ctx context.Context, m *memex.Memex) (any, error) {
+				return m.Related(ctx, args[0])
+			}, func(w io.Writer, v any) {
+				for _, n := range v.([]graph.Neighbour) {
+					fmt.Fprintf(w, "%-40s %s\n", n.Node.Rel, edgeWords(n.Edges))
+				}
+			})
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func newMemexConnectCmd(g *globalFlags) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "connect \"TOPIC A\" \"TOPIC B\"",
+		Short: "The chain of notes that links two topics, including links found only by meaning",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withMemex(g, cmd, asJSON, func(ctx context.Context, m *memex.Memex) (any, error) {
+				return m.Connect(ctx, args[0], args[1])
+			}, func(w io.Writer, v any) {
+				steps := v.([]graph.Step)
+				if len(steps) == 0 {
+					fmt.Fprintln(w, "no connection found")
+				}
+				for _, s := range steps {
+					if s.Via != nil {
+						fmt.Fprintf(w, "   ↓ %s\n", edgeWords([]graph.Edge{*s.Via}))
+					}
+					fmt.Fprintf(w, "%s  (%s)\n", s.Node.Title, s.Node.Rel)
+				}
+			})
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func newMemexSummaryCmd(g *globalFlags) *cobra.Command {
+	var (
+		asJSON bool
+		n      int
+	)
+	c := &cobra.Command{
+		Use:   "summary TOPIC",
+		Short: "An extractive summary of what your files say about TOPIC",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withMemex(g, cmd, asJSON, func(ctx context.Context, m *memex.Memex) (any, error) {
+				return m.Summarize(ctx, strings.Join(args, " "), n)
+			}, func(w io.Writer, v any) {
+				s := v.(*memex.TopicSummary)
+				for _, sen := range s.Sentences {
+					fmt.Fprintf(w, "- %s\n", sen.Text)
+				}
+				fmt.Fprintf(w, "\nsources:\n")
+				for _, src := range s.Sources {
+					fmt.Fprintf(w, "  %s\n", src)
+				}
+			})
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().IntVarP(&n, "sentences", "n", 5, "sentences in the summary")
+	return c
+}
+
+func newMemexGraphCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "graph --json",
+		Short: "Print the knowledge graph (nodes and edges) as JSON, for drawing",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withMemex(g, cmd, true, func(ctx context.Context, m *memex.Memex) (any, error) {
+				return m.Graph(ctx)
+			}, nil)
+		},
+	}
+}
+
+func newMemexMountCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "mount DIR",
+		Short: "Mount MemexFS read-only at DIR (FUSE) until Ctrl-C",
+		Long: `Mount MemexFS as read-only virtual folders at DIR:
+
+  DIR/q/<any question>/        the files that answer it, e.g. DIR/q/unpaid invoices from Northwind/
+  DIR/kind/invoice/unpaid/     by kind and payment status (paid/, unpaid/, overdue/)
+  DIR/date/2026/Q3/            by issue date
+  DIR/tag/<tag>/               by tag
+  DIR/party/<name>/            by counterparty
+
+Files read through to the originals; nothing is copied or moved. Ctrl-C unmounts.
+Needs /dev/fuse (as root it mounts directly; otherwise fusermount3 from Debian's fuse3).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			m, done, err := openMemex(ctx, g)
+			if err != nil {
+				return err
+			}
+			defer done()
+			srv, err := fusefs.Mount(args[0], m, time.Now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "MemexFS mounted at %s (Ctrl-C to unmount)\n", args[0])
+			go func() {
+				<-ctx.Done()
+				srv.Unmount()
+			}()
+			srv.Wait()
+			fmt.Fprintln(cmd.OutOrStdout(), "unmounted")
+			return nil
+		},
+	}
+}

@@ -83,7 +83,19 @@ func markdown(name string, data []byte) (*Doc, error) {
 		}
 	}
 	// Plain text: wikilinks read as their alias or target.
-	d.Text = reWikilink.ReplaceAllStringFunc(body, func(s string) string {
+	for i := range d.Sections {
+		d.Sections[i].Text = delink(d.Sections[i].Text)
+	}
+	d.Text = delink(body)
+	if d.Title != "" && !strings.Contains(d.Text, d.Title) {
+		d.Text = d.Title + "\n\n" + d.Text
+	}
+	return d, nil
+}
+
+// delink replaces [[target#heading|alias]] by the words a reader sees.
+func delink(body string) string {
+	return reWikilink.ReplaceAllStringFunc(body, func(s string) string {
 		inner := strings.Trim(s, "[]")
 		if i := strings.IndexByte(inner, '|'); i >= 0 {
 			return inner[i+1:]
@@ -93,10 +105,6 @@ func markdown(name string, data []byte) (*Doc, error) {
 		}
 		return inner
 	})
-	if d.Title != "" && !strings.Contains(d.Text, d.Title) {
-		d.Text = d.Title + "\n\n" + d.Text
-	}
-	return d, nil
 }
 
 // parseFrontMatter reads the YAML subset notes use: `key: value`,
