@@ -309,7 +309,6 @@ func newMemexWatchCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
-
 // withMemex runs fn with an open MemexFS and prints its result as JSON or
 // with pretty.
 func withMemex(g *globalFlags, cmd *cobra.Command, asJSON bool, fn func(context.Context, *memex.Memex) (any, error), pretty func(io.Writer, any)) error {

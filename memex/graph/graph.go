@@ -54,8 +54,8 @@ type Options struct {
 
 // Graph is a built knowledge graph.
 type Graph struct {
-	Nodes []Node `json:"nodes"`
-	Edges []Edge `json:"edges"`
+	Nodes []Node  `json:"nodes"`
+	Edges []Edge  `json:"edges"`
 	adj   [][]int // node → edge indices
 	byKey map[string]int
 }
