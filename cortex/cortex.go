@@ -19,10 +19,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"nexusos/cortex/bitnet"
 	"nexusos/cortex/gguf"
+	"nexusos/cortex/tokenizer"
 )
 
 // Model is a loaded model with its vocabulary.
@@ -31,11 +33,14 @@ type Model struct {
 	File *gguf.File
 	Net  *bitnet.Model
 
-	vocab  *vocab
-	enc    encoder // nil when no tokenizer is available for the file
-	bos    int
-	eos    int
-	addBOS bool
+	// Tok is the model's tokenizer, or nil when its metadata has none
+	// that cortex/tokenizer supports (TokErr says why).
+	Tok    *tokenizer.Tokenizer
+	TokErr error
+
+	vocab *vocab // fallback detokenizer when Tok is nil
+	bos   int
+	eos   int
 }
 
 // LoadOptions adjust Load.
@@ -43,6 +48,9 @@ type LoadOptions struct {
 	// Act overrides the FFN activation (for example relu2 for a 2B-4T
 	// model converted with the upstream "bitnet" architecture name).
 	Act bitnet.Activation
+	// OutputQ8 repacks the output table to int8 at load (faster
+	// generation, small logit error; see bitnet.Options.OutputQ8).
+	OutputQ8 bool
 }
 
 // Load memory-maps a GGUF model and prepares it for inference.
@@ -51,7 +59,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cortex: load %s: %w", path, err)
 	}
-	net, err := bitnet.Load(f, bitnet.Options{Act: opts.Act})
+	net, err := bitnet.Load(f, bitnet.Options{Act: opts.Act, OutputQ8: opts.OutputQ8})
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cortex: load %s: %w", path, err)
@@ -64,14 +72,9 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if v, ok := f.Uint("tokenizer.ggml.eos_token_id"); ok {
 		m.eos = int(v)
 	}
-	m.addBOS = m.bos >= 0
-	if b, ok := f.Bool("tokenizer.ggml.add_bos_token"); ok {
-		m.addBOS = b && m.bos >= 0
-	}
-	if newEncoder != nil {
-		if enc, err := newEncoder(f); err == nil {
-			m.enc = enc
-		}
+	m.Tok, m.TokErr = tokenizer.FromGGUF(f)
+	if m.TokErr != nil {
+		m.Tok = nil
 	}
 	return m, nil
 }
@@ -89,32 +92,60 @@ func (m *Model) BOS() int { return m.bos }
 // tokenizer type is not supported.
 var ErrNoTokenizer = errors.New("cortex: no tokenizer for this model")
 
-// Tokenize encodes text, adding BOS when the model asks for it.
+// Tokenize encodes text as llama.cpp's tools do: BOS added when the model
+// asks for it, control tokens written in the text (<|eot_id|>) recognised.
 func (m *Model) Tokenize(text string) ([]int, error) {
-	if m.enc == nil {
-		return nil, ErrNoTokenizer
+	if m.Tok == nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoTokenizer, m.TokErr)
 	}
-	ids, err := m.enc.Encode(text)
-	if err != nil {
-		return nil, fmt.Errorf("cortex: tokenize: %w", err)
+	return ints(m.Tok.Encode(text, true, true)), nil
+}
+
+func ints(ids []int32) []int {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = int(id)
 	}
-	if m.addBOS && (len(ids) == 0 || ids[0] != m.bos) {
-		ids = append([]int{m.bos}, ids...)
-	}
-	return ids, nil
+	return out
 }
 
 // TokenText returns the bytes of one token as text (control tokens are
 // empty).
-func (m *Model) TokenText(id int) string { return m.vocab.piece(id) }
+func (m *Model) TokenText(id int) string {
+	if m.Tok != nil {
+		if id < 0 || id >= m.Tok.NumTokens() {
+			return ""
+		}
+		return string(m.Tok.Piece(int32(id)))
+	}
+	return m.vocab.piece(id)
+}
 
 // Detokenize returns the text of ids.
 func (m *Model) Detokenize(ids []int) string {
 	var b []byte
 	for _, id := range ids {
-		b = append(b, m.vocab.piece(id)...)
+		b = append(b, m.TokenText(id)...)
 	}
 	return string(b)
+}
+
+// isEnd reports whether tok ends a generation (EOS, or end of turn).
+func (m *Model) isEnd(tok int) bool {
+	if m.Tok != nil && tok >= 0 && tok <= math.MaxInt32 {
+		return m.Tok.IsEOG(int32(tok))
+	}
+	return tok == m.eos
+}
+
+// Chat continues a conversation rendered in the model's chat format (see
+// tokenizer.ApplyChatTemplate) and returns the assistant's reply.
+func (m *Model) Chat(ctx context.Context, msgs []tokenizer.Message, opts GenerateOptions) (*Result, error) {
+	if m.Tok == nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoTokenizer, m.TokErr)
+	}
+	ids := ints(m.Tok.Encode(m.Tok.ApplyChatTemplate(msgs, true), false, true))
+	return m.GenerateTokens(ctx, ids, opts)
 }
 
 // Token is one generated token.
@@ -184,12 +215,12 @@ func (m *Model) GenerateTokens(ctx context.Context, prompt []int, opts GenerateO
 	for i := 0; i < n; i++ {
 		tok := smp.Sample(logits)
 		smp.Accept(tok)
-		if tok == m.eos && !opts.IgnoreEOS {
+		if m.isEnd(tok) && !opts.IgnoreEOS {
 			res.StopReason = "eos"
 			break
 		}
 		res.Tokens = append(res.Tokens, tok)
-		piece := m.vocab.piece(tok)
+		piece := m.TokenText(tok)
 		text = append(text, piece...)
 		if opts.OnToken != nil {
 			if err := opts.OnToken(Token{ID: tok, Text: piece}); err != nil {

@@ -7,17 +7,10 @@ import (
 	"nexusos/cortex/gguf"
 )
 
-// encoder turns text into token ids (without BOS).
-type encoder interface {
-	Encode(text string) ([]int, error)
-}
-
-// newEncoder builds the tokenizer of a file; it is set by tokenizer.go
-// when a tokenizer package is available.
-var newEncoder func(f *gguf.File) (encoder, error)
-
 // vocab turns token ids back into bytes, for SentencePiece ("llama") and
-// byte-level BPE ("gpt2") vocabularies from GGUF metadata.
+// byte-level BPE ("gpt2") vocabularies from GGUF metadata. It is the
+// fallback when cortex/tokenizer rejects a file's tokenizer, so that a
+// model given token ids can still show text.
 type vocab struct {
 	pieces []string
 }

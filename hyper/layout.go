@@ -8,13 +8,17 @@ const (
 	PageSize  = 4096
 	pageShift = 12
 
-	pteP   = 1 << 0
-	pteRW  = 1 << 1
-	pteUS  = 1 << 2
-	pteA   = 1 << 5
-	pteD   = 1 << 6
-	pteNX  = 1 << 63
-	pteMsk = 0x000f_ffff_ffff_f000
+	pteP  = 1 << 0
+	pteRW = 1 << 1
+	pteUS = 1 << 2
+	pteA  = 1 << 5
+	pteD  = 1 << 6
+	pteNX = 1 << 63
+	// pteAvlUser (an available-to-software bit) marks pages of the
+	// program, including ProtNone ones that are present but
+	// supervisor-only.
+	pteAvlUser = 1 << 9
+	pteMsk     = 0x000f_ffff_ffff_f000
 )
 
 // Prot is a guest page protection: a combination of ProtRead, ProtWrite and

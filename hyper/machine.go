@@ -29,6 +29,17 @@ func system() (*kvm.System, []kvm.CPUIDEntry, error) {
 	return sysKVM, sysCPUID, sysErr
 }
 
+// HWCap returns CPUID.1:EDX as the guest sees it (the AT_HWCAP value).
+func HWCap() uint64 {
+	_, cpuid, _ := system()
+	for _, e := range cpuid {
+		if e.Function == 1 {
+			return uint64(e.EDX)
+		}
+	}
+	return 0
+}
+
 // Available reports whether KVM can run guests here, and why not.
 func Available() error {
 	_, _, err := system()
@@ -43,6 +54,7 @@ type Machine struct {
 	AS  *AddressSpace
 
 	stopping atomic.Bool
+	exits    atomic.Uint64
 
 	mu sync.Mutex
 	// cpus are the live vCPUs, by number; guarded by mu.
@@ -51,6 +63,8 @@ type Machine struct {
 	nextID int
 	// slotUsed marks the system-area slots of live vCPUs; guarded by mu.
 	slotUsed [MaxVCPUs]bool
+	// idle are the vCPUs of exited threads, ready for reuse; guarded by mu.
+	idle []*kvm.VCPU
 	// stopErr is why the machine stopped; guarded by mu.
 	stopErr error
 	// closed is set by Close; guarded by mu.
@@ -112,12 +126,24 @@ func (m *Machine) NewCPU() (*CPU, error) {
 		m.mu.Unlock()
 		return nil, ErrStopped
 	}
-	if len(m.cpus) >= MaxVCPUs || m.nextID >= maxVCPUIDs {
+	if len(m.cpus) >= MaxVCPUs {
 		m.mu.Unlock()
-		return nil, fmt.Errorf("vCPU limit reached (%d live, %d created)", len(m.cpus), m.nextID)
+		return nil, fmt.Errorf("vCPU limit of %d reached", MaxVCPUs)
+	}
+	// Reuse the vCPU of an exited thread when there is one: KVM cannot
+	// destroy a single vCPU, and reuse also skips KVM_CREATE_VCPU.
+	var v *kvm.VCPU
+	if n := len(m.idle); n > 0 {
+		v = m.idle[n-1]
+		m.idle = m.idle[:n-1]
+	} else if m.nextID >= maxVCPUIDs {
+		m.mu.Unlock()
+		return nil, fmt.Errorf("vCPU limit reached (%d created)", m.nextID)
 	}
 	id := m.nextID
-	m.nextID++
+	if v == nil {
+		m.nextID++
+	}
 	slot := 0
 	for m.slotUsed[slot] {
 		slot++
@@ -126,12 +152,18 @@ func (m *Machine) NewCPU() (*CPU, error) {
 	m.mu.Unlock()
 
 	_, cpuid, _ := system()
-	v, err := m.vm.CreateVCPU(id)
-	if err != nil {
-		m.mu.Lock()
-		m.slotUsed[slot] = false
-		m.mu.Unlock()
-		return nil, err
+	fresh := v == nil
+	if fresh {
+		var err error
+		if v, err = m.vm.CreateVCPU(id); err != nil {
+			m.mu.Lock()
+			m.slotUsed[slot] = false
+			m.mu.Unlock()
+			return nil, err
+		}
+	} else {
+		id = v.ID
+		cpuid = nil // already set; KVM refuses changes after KVM_RUN
 	}
 	c := &CPU{ID: id, slot: slot, m: m, v: v}
 	if err := c.setup(cpuid); err != nil {
@@ -158,14 +190,11 @@ func (m *Machine) Stop(err error) {
 		m.stopErr = err
 	}
 	m.stopping.Store(true)
-	cpus := make([]*CPU, 0, len(m.cpus))
+	// Kick under mu: releaseCPU (which closes the vCPU) takes mu too.
 	for _, c := range m.cpus {
-		cpus = append(cpus, c)
-	}
-	m.mu.Unlock()
-	for _, c := range cpus {
 		c.kick()
 	}
+	m.mu.Unlock()
 }
 
 // Stopping reports whether Stop was called.
@@ -219,26 +248,38 @@ func (m *Machine) Close() error {
 		return nil
 	}
 	m.closed = true
-	cpus := m.cpus
-	m.cpus = nil
+	cpus, idle := m.cpus, m.idle
+	m.cpus, m.idle = nil, nil
 	m.mu.Unlock()
 	var errs []error
 	for _, c := range cpus {
 		errs = append(errs, c.v.Close())
+	}
+	for _, v := range idle {
+		errs = append(errs, v.Close())
 	}
 	errs = append(errs, m.vm.Close())
 	m.Mem.close()
 	return errors.Join(errs...)
 }
 
-// releaseCPU forgets a vCPU whose thread has exited.
-func (m *Machine) releaseCPU(c *CPU) {
+// Exits returns the exits to the monitor of the vCPUs that have finished.
+func (m *Machine) Exits() uint64 { return m.exits.Load() }
+
+// releaseCPU forgets a vCPU whose Run returned; the vCPU of a thread that
+// exited cleanly (reusable) is kept for the next NewCPU.
+func (m *Machine) releaseCPU(c *CPU, reusable bool) {
+	m.exits.Add(c.Exits)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.cpus != nil && m.cpus[c.ID] == c {
 		delete(m.cpus, c.ID)
 		m.slotUsed[c.slot] = false
-		c.v.Close()
+		if reusable && !m.stopping.Load() {
+			m.idle = append(m.idle, c.v)
+		} else {
+			c.v.Close()
+		}
 	}
 }
 

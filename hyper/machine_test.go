@@ -67,7 +67,7 @@ type testHandler struct {
 	calls int
 }
 
-func (h *testHandler) Syscall(c *CPU) error {
+func (h *testHandler) Syscall(_ context.Context, c *CPU) error {
 	h.calls++
 	switch c.Regs.RAX {
 	case 1: // write
@@ -224,7 +224,7 @@ type remapHandler struct {
 
 const remapVA = 0x2000_0000
 
-func (h *remapHandler) Syscall(c *CPU) error {
+func (h *remapHandler) Syscall(_ context.Context, c *CPU) error {
 	switch c.Regs.RAX {
 	case 39:
 		h.n++
@@ -278,7 +278,7 @@ func TestTLBFlush(t *testing.T) {
 
 type protectHandler struct{ m *Machine }
 
-func (h protectHandler) Syscall(c *CPU) error {
+func (h protectHandler) Syscall(_ context.Context, c *CPU) error {
 	if c.Regs.RAX == 39 {
 		h.m.AS.ProtectPage(remapVA, ProtRead)
 		return nil

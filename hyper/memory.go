@@ -78,6 +78,14 @@ func (m *Memory) AllocPage() (uint64, error) {
 	return pa, nil
 }
 
+// HighWater returns the most guest-physical memory ever allocated (bytes),
+// page tables and monitor pages included.
+func (m *Memory) HighWater() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.next
+}
+
 // FreePage returns a page to the allocator. Its host page is dropped
 // (MADV_DONTNEED), which both gives the memory back to the host and, through
 // KVM's MMU notifier, removes every cached guest translation to it on every

@@ -94,13 +94,19 @@ func (as *AddressSpace) walk(va uint64, alloc bool) ([]byte, int, error) {
 	return as.mem.Page(table), int(va>>pageShift) & 511, nil
 }
 
+// pteFor builds a leaf entry. A user page with ProtNone stays present (its
+// contents are kept) but becomes supervisor-only, so any guest access
+// faults.
 func pteFor(pa uint64, prot Prot, user bool) uint64 {
-	e := pa&pteMsk | pteP | pteA
+	e := pa&pteMsk | pteP | pteA | pteAvlUser
 	if prot&ProtWrite != 0 {
 		e |= pteRW | pteD
 	}
-	if user {
+	if user && prot != ProtNone {
 		e |= pteUS
+	}
+	if !user {
+		e &^= pteAvlUser
 	}
 	if prot&ProtExec == 0 {
 		e |= pteNX
@@ -109,6 +115,9 @@ func pteFor(pa uint64, prot Prot, user bool) uint64 {
 }
 
 func protOf(e uint64) Prot {
+	if e&pteAvlUser != 0 && e&pteUS == 0 {
+		return ProtNone
+	}
 	p := ProtRead
 	if e&pteRW != 0 {
 		p |= ProtWrite
@@ -170,7 +179,7 @@ func (as *AddressSpace) ProtectPage(va uint64, prot Prot) bool {
 	if e&pteP == 0 {
 		return false
 	}
-	n := pteFor(e&pteMsk, prot, e&pteUS != 0)
+	n := pteFor(e&pteMsk, prot, e&pteAvlUser != 0)
 	binary.LittleEndian.PutUint64(p[i*8:], n)
 	if n != e {
 		as.mem.Invalidate(e & pteMsk)
@@ -296,4 +305,57 @@ func (as *AddressSpace) word(va uint64, write bool) ([]byte, error) {
 		return nil, err
 	}
 	return p[:4], nil
+}
+
+// ForEachPresent calls fn for every present page in [start, end), in
+// address order, skipping absent tables quickly (sparse ranges of
+// terabytes cost only their populated parts). fn must not change the page
+// tables; collect and change afterwards.
+func (as *AddressSpace) ForEachPresent(start, end uint64, fn func(va, pa uint64)) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	le := binary.LittleEndian
+	var walk func(table uint64, level int, base uint64)
+	walk = func(table uint64, level int, base uint64) {
+		span := uint64(1) << (pageShift + 9*level)
+		p := as.mem.Page(table)
+		for i := 0; i < 512; i++ {
+			lo := base + uint64(i)*span
+			if level == 3 && i >= 256 {
+				return // the upper half is the monitor's
+			}
+			hi := lo + span
+			if hi <= start || lo >= end {
+				continue
+			}
+			e := le.Uint64(p[i*8:])
+			if e&pteP == 0 {
+				continue
+			}
+			if level == 0 {
+				if e&pteAvlUser != 0 {
+					fn(lo, e&pteMsk)
+				}
+				continue
+			}
+			walk(e&pteMsk, level-1, lo)
+		}
+	}
+	walk(as.pml4, 3, 0)
+}
+
+// Poke writes src at va for the monitor (loading read-only segments):
+// the pages must be user pages, but need not be writable.
+func (as *AddressSpace) Poke(va uint64, src []byte) error {
+	for len(src) > 0 {
+		as.mu.Lock()
+		pa, _, _, ok := as.lookup(va)
+		as.mu.Unlock()
+		if !ok || va < UserMin || va >= UserMax {
+			return fmt.Errorf("%w: poke %#x", ErrFault, va)
+		}
+		n := copy(as.mem.Page(pa)[pa&(PageSize-1):], src)
+		src, va = src[n:], va+uint64(n)
+	}
+	return nil
 }

@@ -20,7 +20,7 @@ type Handler interface {
 	// The monitor then returns to the guest at RCX with RFLAGS from R11.
 	// A non-nil error ends c.Run with that error: ErrThreadExit ends only
 	// this vCPU; anything else should come with Machine.Stop.
-	Syscall(c *CPU) error
+	Syscall(ctx context.Context, c *CPU) error
 }
 
 // ErrThreadExit is returned by a Handler to end one vCPU (thread exit).
@@ -100,8 +100,10 @@ func (c *CPU) setup(cpuid []kvm.CPUIDEntry) error {
 	buildTSS(tss, base+cpuStack+excStack)
 	buildIDT(idt, vectorEntry)
 
-	if err := c.v.SetCPUID(cpuid); err != nil {
-		return err
+	if cpuid != nil {
+		if err := c.v.SetCPUID(cpuid); err != nil {
+			return err
+		}
 	}
 	var s kvm.Sregs
 	if err := c.v.GetSregs(&s); err != nil {
@@ -141,6 +143,11 @@ func (c *CPU) setup(cpuid []kvm.CPUIDEntry) error {
 // CF, PF, AF, ZF, SF, TF, DF, OF, AC, ID.
 const userFlags = 1<<0 | 1<<2 | 1<<4 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11 | 1<<18 | 1<<21
 
+// UserRFLAGS returns the RFLAGS a guest thread resumes with, given the
+// value it had (R11 at a `syscall`): only arithmetic and user-controlled
+// flags are kept.
+func UserRFLAGS(r11 uint64) uint64 { return r11&userFlags | rflagsRsv | rflagsIOPL }
+
 // kick makes the vCPU leave (or not enter) KVM_RUN.
 func (c *CPU) kick() {
 	c.v.SetImmediateExit(true)
@@ -177,13 +184,13 @@ func (c *CPU) FSBase() (uint64, error) {
 // until the guest faults, the Handler returns an error, or the machine is
 // stopped. It returns why: a *Fault, the Handler's error, or the error given
 // to Machine.Stop.
-func (c *CPU) Run(ctx context.Context, h Handler) error {
+func (c *CPU) Run(ctx context.Context, h Handler) (err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	c.tid.Store(int32(unix.Gettid()))
 	defer func() {
 		c.tid.Store(0)
-		c.m.releaseCPU(c)
+		c.m.releaseCPU(c, errors.Is(err, ErrThreadExit))
 	}()
 	run := c.v.Run()
 	run.ValidRegs = kvm.KVM_SYNC_X86_REGS
@@ -211,7 +218,7 @@ func (c *CPU) Run(ctx context.Context, h Handler) error {
 			io := run.IO()
 			switch {
 			case io.Direction == kvm.KVM_EXIT_IO_OUT && io.Port == portSyscall && c.Regs.RIP == stubSyscallRIP:
-				if err := c.syscall(h); err != nil {
+				if err := c.syscall(ctx, h); err != nil {
 					return err
 				}
 			case io.Direction == kvm.KVM_EXIT_IO_OUT && io.Port >= portException && io.Port < portException+32 &&
@@ -244,7 +251,7 @@ func (c *CPU) fail(err error) error {
 }
 
 // syscall serves one system call and returns to the guest.
-func (c *CPU) syscall(h Handler) error {
+func (c *CPU) syscall(ctx context.Context, h Handler) error {
 	c.Syscalls++
 	if !c.vmxKnown {
 		var s kvm.Sregs
@@ -254,11 +261,15 @@ func (c *CPU) syscall(h Handler) error {
 		c.vmx = s.CS.Selector&3 == 0
 		c.vmxKnown = true
 	}
-	if err := h.Syscall(c); err != nil {
+	if err := h.Syscall(ctx, c); err != nil {
 		return err
 	}
+	if c.Regs.RCX < UserMin || c.Regs.RCX >= UserMax {
+		// Only a jump into the stub can get here with such an RCX.
+		return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: "system call return address outside user space", Addr: c.Regs.RCX, RIP: c.Regs.RIP})
+	}
 	c.Regs.RIP = c.Regs.RCX
-	c.Regs.RFLAGS = c.Regs.R11&userFlags | rflagsRsv | rflagsIOPL
+	c.Regs.RFLAGS = UserRFLAGS(c.Regs.R11)
 	return c.resume()
 }
 
@@ -312,7 +323,11 @@ func (c *CPU) exception(v int) error {
 	if v == 14 {
 		f.Addr = s.CR2
 		if code&1 == 0 && cs&3 == 3 && c.m.AS.Fault != nil && s.CR2 < UserMax {
-			if c.m.AS.Fault(s.CR2, code&2 != 0) == nil {
+			ferr := c.m.AS.Fault(s.CR2, code&2 != 0)
+			if errors.Is(ferr, ErrNoMemory) {
+				f.Kind += " (out of guest memory)"
+			}
+			if ferr == nil {
 				c.Regs.RIP, c.Regs.RSP = rip, rsp
 				c.Regs.RFLAGS = rflags&userFlags | rflagsRsv | rflagsIOPL
 				run := c.v.Run()

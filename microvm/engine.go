@@ -11,6 +11,20 @@ type Program struct {
 	ID       string // image digest, "sha256:..."
 	Manifest Manifest
 	Code     []byte // the module (tier 1) or static ELF (tier 2)
+	// Snapshot, when set, marks Code as pre-initialised: its globals and
+	// memory size are those after the app's initialisation, Memory holds
+	// that memory, and the app starts by calling Entry instead of _start.
+	Snapshot *Snapshot
+}
+
+// Snapshot is an app's state after initialisation (see docs/abi.md and
+// the Wizer approach): restoring it skips the language runtime's start-up.
+type Snapshot struct {
+	Memory []byte // linear memory, a whole number of 64 KiB pages
+	Entry  string // exported function that runs main
+	// Nanotime is the app's monotonic clock reading when the snapshot was
+	// taken; restored clocks continue from it, so time never runs back.
+	Nanotime int64
 }
 
 // RunConfig is what one run adds to a Program.

@@ -1,7 +1,6 @@
 // Package node runs a NexusOS node (`nexus serve`): it opens the vector
 // engine under the state directory and serves Qdrant's REST API, Qdrant's
-// gRPC API (once package vectordb/qdrantapi/grpcapi is wired) and the
-// node's own HTTP API, until its context is cancelled.
+// gRPC API and the node's own HTTP API, until its context is cancelled.
 //
 // Run is meant to be called once per process; the Config value is not
 // retained. The node's HTTP handlers are safe for concurrent use.
@@ -170,10 +169,17 @@ func nodeAPI(db *vectordb.DB, started time.Time, addrs *atomic.Pointer[Addrs]) h
 			"qdrant_version": rest.Version,
 			"uptime_seconds": time.Since(started).Seconds(),
 			"listen":         addrs.Load(),
-			"collections":    db.Collections(),
+			"collections":    nonNil(db.Collections()),
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(st)
 	})
 	return mux
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

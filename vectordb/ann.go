@@ -1,9 +1,104 @@
 package vectordb
 
+// selectivitySample is how many points annSearch samples to estimate the
+// fraction of points a filter without a usable payload index lets through.
+const selectivitySample = 256
+
+// exactWork is the number of vector elements (estimated matches ×
+// dimension) up to which an exact scan of the filtered set is preferred to
+// a filtered graph search: about 2 ms of dot products. It keeps very
+// selective filters exact whatever full_scan_threshold says.
+const exactWork = 2_000_000
+
+// maxFilteredEf caps the widened ef of a filtered graph search.
+const maxFilteredEf = 4096
+
 // annSearch answers a dense nearest query from the HNSW index, or returns
-// nil so the caller scans exactly.
+// nil so the caller scans exactly. It scans exactly when the filtered set
+// is small (below the full-scan threshold: a graph search would have to
+// visit most of the graph to find enough allowed points) and when the
+// graph search comes back short. Vectors not yet in the graph are scored
+// exactly and merged.
 //
 // Preconditions: c.mu is held.
 func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Filter, exclude map[PointID]struct{}, limit, ef int) []hit {
-	return nil
+	if ef <= 0 {
+		ef = max(d.cfg.EfConstruct, limit)
+	}
+	m := matcher{c}
+	total := len(d.internal)
+	var allowed map[PointID]struct{} // preselected candidates, when known
+	if filter != nil {
+		est := total
+		if cand, ok := c.preselect(filter); ok {
+			est = len(cand)
+			// Scoring a known candidate set exactly costs est distance
+			// computations; take it while that is cheap.
+			if est*d.params.Size <= exactWork {
+				return nil
+			}
+			allowed = make(map[PointID]struct{}, len(cand))
+			for _, id := range cand {
+				allowed[id] = struct{}{}
+			}
+		} else {
+			n, matched := 0, 0
+			for _, p := range c.points {
+				if n == selectivitySample {
+					break
+				}
+				n++
+				if m.match(filter, p) {
+					matched++
+				}
+			}
+			if n > 0 {
+				est = total * matched / n
+			}
+		}
+		if est <= d.fullScanPoints() || est < 4*limit || est*d.params.Size <= exactWork {
+			return nil
+		}
+		if est < total {
+			ef = min(max(ef, limit)*total/max(est, 1), max(ef, maxFilteredEf))
+		}
+	}
+	allow := func(n uint32) bool {
+		id, ok := d.live(n)
+		if !ok {
+			return false
+		}
+		if _, skip := exclude[id]; skip {
+			return false
+		}
+		if allowed != nil {
+			if _, ok := allowed[id]; !ok {
+				return false
+			}
+		}
+		return filter == nil || m.match(filter, c.points[id])
+	}
+	t := topK{k: limit}
+	indexed := d.indexed.Load()
+	seen := map[uint32]struct{}{}
+	for _, r := range d.graph.Search(q, limit, ef, allow) {
+		id, _ := d.live(r.ID)
+		seen[r.ID] = struct{}{}
+		if s, k, ok := sc(c.points[id]); ok {
+			t.push(hit{id: id, score: s, key: k})
+		}
+	}
+	// The tail the indexer had not finished when the search started.
+	for n := indexed; int(n) < len(d.ids); n++ {
+		if _, dup := seen[n]; !dup && allow(n) {
+			id := d.ids[n]
+			if s, k, ok := sc(c.points[id]); ok {
+				t.push(hit{id: id, score: s, key: k})
+			}
+		}
+	}
+	if len(t.h) < limit && len(t.h) < total-len(exclude) {
+		return nil // possibly short: let the exact scan decide
+	}
+	return t.sorted()
 }

@@ -299,3 +299,11 @@ func (s *sparseStats) remove(v *SparseVector) {
 		}
 	}
 }
+
+// stopIndexers stops the background HNSW indexers. The collection must not
+// be written afterwards.
+func (c *collection) stopIndexers() {
+	for _, d := range c.dense {
+		d.stop()
+	}
+}

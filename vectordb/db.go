@@ -155,6 +155,17 @@ func (db *DB) Close() error {
 				errs = append(errs, fmt.Errorf("checkpoint %s: %w", c.name, err))
 			}
 		}
+		if c.log != nil && c.broken == nil {
+			c.stopIndexers()
+			for vn, d := range c.dense {
+				if d.graph.Len() == 0 {
+					continue
+				}
+				if err := writeDenseFile(db.fs, denseFileName(c.dir, vn), vn, d, c.lastSeq); err != nil {
+					db.log.Warn("vectordb: save HNSW index (it will be rebuilt)", "collection", c.name, "vector", vn, "err", err)
+				}
+			}
+		}
 		c.mu.Unlock()
 	}
 	db.mu.RUnlock()
@@ -165,6 +176,7 @@ func (db *DB) Close() error {
 
 func (db *DB) closeCollections() {
 	for _, c := range db.collections {
+		c.stopIndexers()
 		c.mu.Lock()
 		if c.log != nil {
 			c.log.close()
@@ -280,7 +292,7 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 	if _, ok := db.aliases[name]; ok {
 		return BadInput("Collection `%s` already exists! (an alias has this name)", name)
 	}
-	c, err := db.createCollectionFiles(name, cfg, nil, nil)
+	c, err := db.createCollectionFiles(name, cfg, nil, nil, 0, nil)
 	if err != nil {
 		return err
 	}
@@ -310,6 +322,7 @@ func (db *DB) DeleteCollection(ctx context.Context, name string) (bool, error) {
 		return false, err
 	}
 	c.dropped = true
+	c.stopIndexers()
 	delete(db.collections, name)
 	changed := false
 	for a, target := range db.aliases {

@@ -24,6 +24,7 @@ type denseIndex struct {
 
 	// Guarded by the owning collection's mu.
 	ids      []PointID          // internal id -> point
+	alive    []bool             // internal id -> is the point's current vector
 	internal map[PointID]uint32 // point -> live internal id
 
 	indexed atomic.Uint32 // internal ids below this are in the graph
@@ -31,10 +32,12 @@ type denseIndex struct {
 	// mu guards running and stopped, the indexer's state: running is set
 	// while an indexer goroutine works; stopped is set by stop and never
 	// cleared.
-	mu      sync.Mutex
-	running bool
-	stopped bool
-	wg      sync.WaitGroup
+	mu         sync.Mutex
+	running    bool
+	stopped    bool
+	hold       bool     // set while the collection loads: no indexing yet
+	pendingDel []uint32 // dead ids at or above indexed, deleted once inserted
+	wg         sync.WaitGroup
 }
 
 func metricOf(d Distance) hnsw.Metric {
@@ -60,6 +63,7 @@ func (d *denseIndex) upsert(id PointID, v []float32) {
 	d.remove(id)
 	n := d.flat.Append(v)
 	d.ids = append(d.ids, id)
+	d.alive = append(d.alive, true)
 	d.internal[id] = n
 	d.kick()
 }
@@ -73,8 +77,13 @@ func (d *denseIndex) remove(id PointID) {
 		return
 	}
 	delete(d.internal, id)
+	d.alive[old] = false
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if old < d.indexed.Load() {
 		d.graph.Delete(old)
+	} else {
+		d.pendingDel = append(d.pendingDel, old)
 	}
 }
 
@@ -82,12 +91,10 @@ func (d *denseIndex) remove(id PointID) {
 //
 // Preconditions: the collection's mu is held.
 func (d *denseIndex) live(n uint32) (PointID, bool) {
-	if int(n) >= len(d.ids) {
+	if int(n) >= len(d.ids) || !d.alive[n] {
 		return PointID{}, false
 	}
-	p := d.ids[n]
-	cur, ok := d.internal[p]
-	return p, ok && cur == n
+	return d.ids[n], true
 }
 
 // indexedCount is the number of live vectors in the graph.
@@ -111,7 +118,7 @@ func (d *denseIndex) ready() bool {
 func (d *denseIndex) kick() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.running || d.stopped || int(d.indexed.Load()) >= d.flat.Len() {
+	if d.running || d.stopped || d.hold || int(d.indexed.Load()) >= d.flat.Len() {
 		return
 	}
 	d.running = true
@@ -161,7 +168,28 @@ func (d *denseIndex) run() {
 			}()
 		}
 		wg.Wait()
+		d.mu.Lock()
 		d.indexed.Store(uint32(end))
+		keep := d.pendingDel[:0]
+		for _, n := range d.pendingDel {
+			if n < uint32(end) {
+				d.graph.Delete(n)
+			} else {
+				keep = append(keep, n)
+			}
+		}
+		d.pendingDel = keep
+		d.mu.Unlock()
+	}
+}
+
+// setHold suspends or resumes indexing (resuming kicks the indexer).
+func (d *denseIndex) setHold(hold bool) {
+	d.mu.Lock()
+	d.hold = hold
+	d.mu.Unlock()
+	if !hold {
+		d.kick()
 	}
 }
 
@@ -174,19 +202,16 @@ func (d *denseIndex) stop() {
 }
 
 // waitIndexed blocks until the indexer has caught up (for tests and
-// benchmarks).
+// benchmarks; no writer may run meanwhile).
 func (d *denseIndex) waitIndexed() {
 	for {
+		d.kick()
+		d.wg.Wait()
 		d.mu.Lock()
-		done := !d.running
+		done := d.stopped || int(d.indexed.Load()) >= d.flat.Len()
 		d.mu.Unlock()
 		if done {
-			if int(d.indexed.Load()) >= d.flat.Len() || d.stopped {
-				return
-			}
-			d.kick()
+			return
 		}
-		runtime.Gosched()
-		d.wg.Wait()
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // maxPayloadDepth bounds the nesting of payload values so that recursive
@@ -103,8 +104,38 @@ type pathSeg struct {
 	index int  // name[N]; -1 when absent
 }
 
-// parsePath splits a payload key like "a.b[].c" or "a[0].b".
+// pathCache memoises parsePath: filters evaluate the same keys for every
+// point. It is cleared when it reaches pathCacheMax entries.
+var (
+	pathCacheMu sync.RWMutex
+	pathCache   = map[string][]pathSeg{}
+)
+
+const pathCacheMax = 4096
+
+// parsePath splits a payload key like "a.b[].c" or "a[0].b". The result
+// is shared and must not be modified.
 func parsePath(key string) ([]pathSeg, error) {
+	pathCacheMu.RLock()
+	segs, ok := pathCache[key]
+	pathCacheMu.RUnlock()
+	if ok {
+		return segs, nil
+	}
+	segs, err := parsePathUncached(key)
+	if err != nil {
+		return nil, err
+	}
+	pathCacheMu.Lock()
+	if len(pathCache) >= pathCacheMax {
+		clear(pathCache)
+	}
+	pathCache[key] = segs
+	pathCacheMu.Unlock()
+	return segs, nil
+}
+
+func parsePathUncached(key string) ([]pathSeg, error) {
 	if key == "" {
 		return nil, BadInput("empty payload key")
 	}

@@ -112,7 +112,9 @@ func hybridFixture(t *testing.T) *DB {
 		Vectors:       map[string]VectorParams{"d": {Size: 2, Distance: Cosine}},
 		SparseVectors: map[string]SparseVectorParams{"s": {Modifier: ModifierIDF}, "raw": {}},
 	}))
-	sp := func(idx []uint32, vals []float32) Vector { return Vector{Sparse: &SparseVector{Indices: idx, Values: vals}} }
+	sp := func(idx []uint32, vals []float32) Vector {
+		return Vector{Sparse: &SparseVector{Indices: idx, Values: vals}}
+	}
 	must(t, errOf(db.Upsert(bg, "h", []PointStruct{
 		{ID: num(1), Vectors: NamedVectors{"d": {Dense: []float32{1, 0}}, "s": sp([]uint32{1, 2}, []float32{1, 1}), "raw": sp([]uint32{1, 2}, []float32{1, 1})}},
 		{ID: num(2), Vectors: NamedVectors{"d": {Dense: []float32{0.8, 0.6}}, "s": sp([]uint32{1}, []float32{1}), "raw": sp([]uint32{1}, []float32{1})}},

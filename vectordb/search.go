@@ -184,10 +184,48 @@ func (c *collection) vectorSearch(st *queryStage, filter *Filter, candidates map
 	if d := c.dense[using]; annQuery != nil && candidates == nil && !exact && d != nil && d.ready() {
 		hits = c.annSearch(d, annQuery, sc, filter, exclude, limit, ef)
 	}
+	if d := c.dense[using]; hits == nil && annQuery != nil && candidates == nil && d != nil {
+		if _, pre := c.preselect(filter); !pre {
+			hits = c.denseExact(d, annQuery, filter, exclude, limit)
+		}
+	}
 	if hits == nil {
 		hits = c.exactSearch(sc, filter, candidates, exclude, limit)
 	}
 	return applyThreshold(hits, st.ScoreThreshold, higher), nil
+}
+
+// denseExact scans the dense vector storage of d in internal id order.
+//
+// Preconditions: c.mu is held.
+func (c *collection) denseExact(d *denseIndex, q []float32, filter *Filter, exclude map[PointID]struct{}, limit int) []hit {
+	t := topK{k: limit}
+	m := matcher{c}
+	dist := d.params.Distance
+	higher := higherIsBetter(dist)
+	for n, ok := range d.alive {
+		if !ok {
+			continue
+		}
+		id := d.ids[n]
+		if len(exclude) > 0 {
+			if _, skip := exclude[id]; skip {
+				continue
+			}
+		}
+		if filter != nil && !m.match(filter, c.points[id]) {
+			continue
+		}
+		s := score(dist, q, d.flat.At(uint32(n)))
+		k := s
+		if !higher {
+			k = -s
+		}
+		if len(t.h) < t.k || k >= t.h[0].key {
+			t.push(hit{id: id, score: s, key: k})
+		}
+	}
+	return t.sorted()
 }
 
 // exactSearch scores every candidate (or every point matching filter).

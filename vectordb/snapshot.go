@@ -1,23 +1,392 @@
 package vectordb
 
-import "context"
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
 
-var errTODO = &Error{Kind: KindUnavailable, Msg: "Service unavailable: snapshots are under construction"}
+// Snapshot files are tar archives holding, in this order:
+//
+//	+-----------------+---------------------------------------------------+
+//	| entry           | content                                           |
+//	+-----------------+---------------------------------------------------+
+//	| snapshot.json   | snapshotManifest: format, collection, last_seq,   |
+//	|                 | and the SHA-256 and size of the two files below   |
+//	| meta.json       | the collection's meta.json (config, indexes)      |
+//	| checkpoint.dat  | a checkpoint file of all points (record framing)  |
+//	+-----------------+---------------------------------------------------+
+//
+// Next to each <name>.snapshot a <name>.snapshot.checksum file holds the
+// hex SHA-256 of the whole archive, as Qdrant writes it.
+const (
+	snapshotExt        = ".snapshot"
+	checksumExt        = ".checksum"
+	snapshotFormat     = "nexus-vectordb-snapshot"
+	manifestEntry      = "snapshot.json"
+	maxSnapshotMeta    = 16 << 20
+	maxSnapshotPoints  = 64 << 30 // bytes of checkpoint data accepted on recovery
+	snapshotTimeLayout = "2006-01-02-15-04-05"
+)
 
-// CreateSnapshot writes a snapshot file of the collection.
+type snapshotManifest struct {
+	Format     string            `json:"format"`
+	Version    int               `json:"version"`
+	Collection string            `json:"collection"`
+	LastSeq    uint64            `json:"last_seq"`
+	Points     int               `json:"points"`
+	Files      map[string]string `json:"files"` // entry -> hex SHA-256
+}
+
+func (db *DB) snapshotDir(coll string) string {
+	return filepath.Join(db.dir, snapshotsDir, coll)
+}
+
+// CreateSnapshot writes a snapshot file of the collection (name may be an
+// alias; the snapshot belongs to the collection) under
+// <dir>/snapshots/<collection>/. The collection stays readable and
+// writable while the file is written: its state is captured first.
 func (db *DB) CreateSnapshot(ctx context.Context, coll string) (SnapshotDescription, error) {
-	return SnapshotDescription{}, errTODO
+	c, unlock, err := db.readCollection(ctx, coll)
+	if err != nil {
+		return SnapshotDescription{}, err
+	}
+	pts := c.snapshotPoints()
+	meta := c.meta()
+	lastSeq := c.lastSeq
+	name := c.name
+	unlock()
+
+	var ckpt bytes.Buffer
+	if err := writeCheckpointTo(&ckpt, lastSeq, pts); err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: encode points", name)
+	}
+	metaJSON, err := json.MarshalIndent(meta, "", " ")
+	if err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: encode metadata", name)
+	}
+	man := snapshotManifest{Format: snapshotFormat, Version: 1, Collection: name, LastSeq: lastSeq, Points: len(pts),
+		Files: map[string]string{metaFile: sha256Hex(metaJSON), checkpointFile: sha256Hex(ckpt.Bytes())}}
+	manJSON, _ := json.MarshalIndent(man, "", " ")
+
+	dir := db.snapshotDir(name)
+	if err := db.fs.MkdirAll(dir, 0o755); err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: mkdir", name)
+	}
+	created := now().UTC()
+	base := name + "-" + created.Format(snapshotTimeLayout)
+	file := base + snapshotExt
+	for i := 1; ; i++ {
+		if _, err := db.fs.Stat(filepath.Join(dir, file)); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		file = fmt.Sprintf("%s-%d%s", base, i, snapshotExt)
+	}
+	path := filepath.Join(dir, file)
+	tmp := path + ".tmp"
+	f, err := db.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: create file", name)
+	}
+	h := sha256.New()
+	cw := &countingWriter{w: io.MultiWriter(f, h)}
+	tw := tar.NewWriter(cw)
+	err = nil
+	for _, e := range []struct {
+		name string
+		data []byte
+	}{{manifestEntry, manJSON}, {metaFile, metaJSON}, {checkpointFile, ckpt.Bytes()}} {
+		if err == nil {
+			err = tw.WriteHeader(&tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), ModTime: created, Typeflag: tar.TypeReg})
+		}
+		if err == nil {
+			_, err = tw.Write(e.data)
+		}
+	}
+	if err == nil {
+		err = tw.Close()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = db.fs.Rename(tmp, path)
+	}
+	if err != nil {
+		db.fs.Remove(tmp)
+		return SnapshotDescription{}, internalError(err, "snapshot %s: write %s", name, file)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if err := writeFileAtomic(db.fs, path+checksumExt, []byte(sum)); err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: write checksum", name)
+	}
+	return SnapshotDescription{Name: file, CreationTime: created, Size: cw.n, Checksum: sum}, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
 
 // ListSnapshots lists a collection's snapshots, newest first.
-func (db *DB) ListSnapshots(coll string) ([]SnapshotDescription, error) { return nil, errTODO }
+func (db *DB) ListSnapshots(coll string) ([]SnapshotDescription, error) {
+	c, err := db.collection(coll)
+	if err != nil {
+		return nil, err
+	}
+	dir := db.snapshotDir(c.name)
+	ents, err := db.fs.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return []SnapshotDescription{}, nil
+	}
+	if err != nil {
+		return nil, internalError(err, "list snapshots of %s", c.name)
+	}
+	out := []SnapshotDescription{}
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), snapshotExt) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		d := SnapshotDescription{Name: e.Name(), CreationTime: info.ModTime().UTC(), Size: info.Size()}
+		if sum, err := readFile(db.fs, filepath.Join(dir, e.Name()+checksumExt), 128); err == nil {
+			d.Checksum = strings.TrimSpace(string(sum))
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreationTime.Equal(out[j].CreationTime) {
+			return out[i].CreationTime.After(out[j].CreationTime)
+		}
+		return out[i].Name > out[j].Name
+	})
+	return out, nil
+}
+
+func validSnapshotName(name string) error {
+	if name == "" || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, snapshotExt) {
+		return BadInput("invalid snapshot name %q", name)
+	}
+	return nil
+}
 
 // SnapshotPath returns the file of one snapshot, for download.
-func (db *DB) SnapshotPath(coll, name string) (string, error) { return "", errTODO }
+func (db *DB) SnapshotPath(coll, name string) (string, error) {
+	c, err := db.collection(coll)
+	if err != nil {
+		return "", err
+	}
+	if err := validSnapshotName(name); err != nil {
+		return "", err
+	}
+	p := filepath.Join(db.snapshotDir(c.name), name)
+	if _, err := db.fs.Stat(p); err != nil {
+		return "", NotFound("Snapshot %s not found", name)
+	}
+	return p, nil
+}
 
-// DeleteSnapshot deletes one snapshot file.
-func (db *DB) DeleteSnapshot(coll, name string) error { return errTODO }
+// DeleteSnapshot deletes one snapshot file (and its checksum file).
+func (db *DB) DeleteSnapshot(coll, name string) error {
+	p, err := db.SnapshotPath(coll, name)
+	if err != nil {
+		return err
+	}
+	if err := db.fs.Remove(p); err != nil {
+		return internalError(err, "delete snapshot %s", name)
+	}
+	db.fs.Remove(p + checksumExt)
+	return nil
+}
+
+// readSnapshot reads and validates a snapshot archive: only the three
+// known regular entries, bounded sizes, matching checksums, a config that
+// validates and points that fit it.
+func readSnapshot(r io.Reader) (*snapshotManifest, *collMeta, []ckptPoint, error) {
+	tr := tar.NewReader(r)
+	files := map[string][]byte{}
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, nil, BadInput("snapshot is not a valid tar archive: %v", err)
+		}
+		limit := int64(maxSnapshotMeta)
+		switch hdr.Name {
+		case manifestEntry, metaFile:
+		case checkpointFile:
+			limit = maxSnapshotPoints
+		default:
+			return nil, nil, nil, BadInput("snapshot has an unexpected entry %q", hdr.Name)
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			return nil, nil, nil, BadInput("snapshot entry %q is not a regular file", hdr.Name)
+		}
+		if _, dup := files[hdr.Name]; dup {
+			return nil, nil, nil, BadInput("snapshot entry %q is repeated", hdr.Name)
+		}
+		if hdr.Size < 0 || hdr.Size > limit {
+			return nil, nil, nil, &Error{Kind: KindTooLarge, Msg: fmt.Sprintf("Bad request: snapshot entry %q is too large", hdr.Name)}
+		}
+		data, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
+		if err != nil || int64(len(data)) != hdr.Size {
+			return nil, nil, nil, BadInput("snapshot entry %q is truncated", hdr.Name)
+		}
+		files[hdr.Name] = data
+	}
+	manJSON, ok := files[manifestEntry]
+	if !ok {
+		return nil, nil, nil, BadInput("snapshot has no %s", manifestEntry)
+	}
+	var man snapshotManifest
+	if err := json.Unmarshal(manJSON, &man); err != nil || man.Format != snapshotFormat || man.Version != 1 {
+		return nil, nil, nil, BadInput("snapshot manifest is not a %s version 1", snapshotFormat)
+	}
+	for _, name := range []string{metaFile, checkpointFile} {
+		data, ok := files[name]
+		if !ok {
+			return nil, nil, nil, BadInput("snapshot has no %s", name)
+		}
+		if sha256Hex(data) != man.Files[name] {
+			return nil, nil, nil, BadInput("snapshot entry %s fails its checksum", name)
+		}
+	}
+	var meta collMeta
+	if err := json.Unmarshal(files[metaFile], &meta); err != nil {
+		return nil, nil, nil, BadInput("snapshot metadata: %v", err)
+	}
+	if err := validateConfig(&meta.Config); err != nil {
+		return nil, nil, nil, err
+	}
+	meta.Config = cloneConfig(meta.Config)
+	for _, im := range meta.Indexes {
+		if _, err := newFieldIndex(im.Field, im.Schema, im.Text); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	pts, lastSeq, err := parseCheckpoint(files[checkpointFile])
+	if err != nil {
+		return nil, nil, nil, BadInput("snapshot points: %v", err)
+	}
+	man.LastSeq = max(man.LastSeq, lastSeq)
+	seen := make(map[PointID]struct{}, len(pts))
+	for i := range pts {
+		id, err := canonicalID(pts[i].ID)
+		if err != nil || id != pts[i].ID {
+			return nil, nil, nil, BadInput("snapshot point id %q is not canonical", pts[i].ID)
+		}
+		if _, dup := seen[id]; dup {
+			return nil, nil, nil, BadInput("snapshot point %s is repeated", id)
+		}
+		seen[id] = struct{}{}
+		vecs, err := prepareVectors(&meta.Config, pts[i].Vectors)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("snapshot point %s: %w", id, err)
+		}
+		pts[i].Vectors = vecs
+		pl, err := normalizePayload(pts[i].Payload)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		pts[i].Payload = pl
+	}
+	return &man, &meta, pts, nil
+}
 
 // RecoverSnapshot replaces (or creates) collection coll with the contents
-// of the snapshot file at path.
-func (db *DB) RecoverSnapshot(ctx context.Context, coll, path string) error { return errTODO }
+// of the snapshot file at path. The file is validated completely before
+// anything changes; a bad file is a KindBadInput error.
+func (db *DB) RecoverSnapshot(ctx context.Context, coll, path string) error {
+	if err := validateName("Collection", coll); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return NotFound("Snapshot file %s: %v", filepath.Base(path), err)
+	}
+	defer f.Close()
+	_, meta, pts, err := readSnapshot(&ctxReader{ctx: ctx, r: f})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return errDBClosed()
+	}
+	if _, isAlias := db.aliases[coll]; isAlias {
+		return BadInput("Cannot recover snapshot into `%s`: it is an alias", coll)
+	}
+	old := db.collections[coll]
+	if old != nil {
+		old.mu.Lock()
+		defer old.mu.Unlock()
+	}
+	var lastSeq uint64
+	for i := range pts {
+		lastSeq = max(lastSeq, pts[i].Version)
+	}
+	c, err := db.createCollectionFiles(coll, meta.Config, meta.Indexes, pts, lastSeq, old)
+	if err != nil {
+		if old != nil {
+			if _, serr := db.fs.Stat(old.dir); serr != nil {
+				// The old files are gone: so is the collection.
+				old.dropped = true
+				old.stopIndexers()
+				delete(db.collections, coll)
+			}
+		}
+		return err
+	}
+	if old != nil {
+		old.dropped = true
+		old.stopIndexers()
+	}
+	db.collections[coll] = c
+	return nil
+}
+
+// ctxReader stops a long read when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

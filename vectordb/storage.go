@@ -76,18 +76,19 @@ func (db *DB) saveMetaLocked(c *collection) error {
 // into place, so a crash never leaves half a collection.
 //
 // Preconditions: db.mu is held for writing.
-func (db *DB) createCollectionFiles(name string, cfg CollectionConfig, indexes []indexMeta, pts []ckptPoint) (*collection, error) {
+func (db *DB) createCollectionFiles(name string, cfg CollectionConfig, indexes []indexMeta, pts []ckptPoint, lastSeq uint64, replace *collection) (*collection, error) {
 	cdir := filepath.Join(db.dir, collectionsDir)
 	tmp := filepath.Join(cdir, creatingPrefix+name+"-"+strconv.FormatInt(now().UnixNano(), 36))
 	final := filepath.Join(cdir, name)
+	c := newCollection(name, tmp, cfg)
 	fail := func(err error, step string) (*collection, error) {
+		c.stopIndexers()
 		db.fs.RemoveAll(tmp)
 		return nil, internalError(err, "create collection %s: %s", name, step)
 	}
 	if err := db.fs.MkdirAll(filepath.Join(tmp, walDir), 0o755); err != nil {
 		return fail(err, "mkdir")
 	}
-	c := newCollection(name, tmp, cfg)
 	for _, im := range indexes {
 		fi, err := newFieldIndex(im.Field, im.Schema, im.Text)
 		if err != nil {
@@ -99,7 +100,6 @@ func (db *DB) createCollectionFiles(name string, cfg CollectionConfig, indexes [
 	if err := db.saveMetaLocked(c); err != nil {
 		return fail(err, "write metadata")
 	}
-	var lastSeq uint64
 	for i := range pts {
 		p := &point{id: pts[i].ID, version: pts[i].Version, vectors: pts[i].Vectors, payload: pts[i].Payload}
 		if p.version > lastSeq {
@@ -115,6 +115,13 @@ func (db *DB) createCollectionFiles(name string, cfg CollectionConfig, indexes [
 	if len(pts) > 0 {
 		if err := writeCheckpoint(db.fs, filepath.Join(tmp, checkpointFile), lastSeq, pts); err != nil {
 			return fail(err, "write checkpoint")
+		}
+	}
+	if replace != nil {
+		if err := db.removeCollectionFiles(replace); err != nil {
+			c.stopIndexers()
+			db.fs.RemoveAll(tmp)
+			return nil, err
 		}
 	}
 	if err := db.fs.Rename(tmp, final); err != nil {
@@ -173,6 +180,14 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	c := newCollection(name, dir, cloneConfig(m.Config))
+	for _, d := range c.dense {
+		d.setHold(true)
+	}
+	defer func() {
+		for _, d := range c.dense {
+			d.setHold(false)
+		}
+	}()
 	for _, im := range m.Indexes {
 		fi, err := newFieldIndex(im.Field, im.Schema, im.Text)
 		if err != nil {
@@ -237,6 +252,26 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 		}
 	} else if err := c.log.openSegment(segmentName(wdir, c.lastSeq+1), 0); err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
+	}
+	for vn := range c.dense {
+		path := denseFileName(dir, vn)
+		if _, err := db.fs.Stat(path); err != nil {
+			continue
+		}
+		d, err := readDenseFile(db.fs, path, vn, c.cfg.Vectors[vn], c.hnswFor(vn), c.lastSeq)
+		switch {
+		case err != nil:
+			db.log.Info("vectordb: rebuilding HNSW index", "collection", name, "vector", vn, "reason", err)
+		case !c.denseMatches(vn, d):
+			db.log.Warn("vectordb: HNSW index file does not match the points; rebuilding", "collection", name, "vector", vn)
+		default:
+			d.setHold(true)
+			c.dense[vn].stop()
+			c.dense[vn] = d
+		}
+		if err := db.fs.Remove(path); err != nil {
+			db.log.Warn("vectordb: remove used HNSW index file", "path", path, "err", err)
+		}
 	}
 	db.log.Debug("vectordb: loaded collection", "collection", name, "points", len(c.points),
 		"replayed_ops", replayed, "took", time.Since(start))
@@ -309,7 +344,12 @@ func writeCheckpointTo(w io.Writer, lastSeq uint64, pts []ckptPoint) error {
 	}
 	for i := 0; i < len(pts); i += ckptChunk {
 		j := min(i+ckptChunk, len(pts))
-		if err := put(recCkptPts, pts[i:j]); err != nil {
+		body, err := encodeCkptPoints(pts[i:j])
+		if err != nil {
+			return err
+		}
+		buf = appendRecord(buf[:0], body)
+		if _, err := w.Write(buf); err != nil {
 			return err
 		}
 	}
@@ -363,9 +403,15 @@ func parseCheckpoint(data []byte) ([]ckptPoint, uint64, error) {
 			return nil, 0, fmt.Errorf("checkpoint truncated or damaged at offset %d", r.off)
 		}
 		switch body[0] {
-		case recCkptPts:
+		case recCkptPts, recCkptBin:
 			var chunk []ckptPoint
-			if err := json.Unmarshal(body[1:], &chunk); err != nil {
+			var err error
+			if body[0] == recCkptBin {
+				chunk, err = decodeCkptPoints(body)
+			} else {
+				err = json.Unmarshal(body[1:], &chunk)
+			}
+			if err != nil {
 				return nil, 0, fmt.Errorf("checkpoint points at offset %d: %w", r.off, err)
 			}
 			pts = append(pts, chunk...)

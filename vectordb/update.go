@@ -38,8 +38,13 @@ func (db *DB) update(ctx context.Context, coll string, wait bool, build func(c *
 	if o == nil {
 		return UpdateResult{OperationID: c.lastSeq, Status: status}, nil
 	}
-	if c.broken != nil {
-		return UpdateResult{}, internalError(c.broken, "collection %s write-ahead log is unusable until restart", c.name)
+	if c.broken != nil && c.log != nil {
+		// Try to get back to the last acknowledged length.
+		if err := c.log.reopen(); err != nil {
+			return UpdateResult{}, internalError(err, "collection %s write-ahead log is unusable (after: %v)", c.name, c.broken)
+		}
+		db.log.Warn("vectordb: write-ahead log recovered after an I/O error", "collection", c.name, "err", c.broken)
+		c.broken = nil
 	}
 	o.Seq = c.lastSeq + 1
 	if c.log != nil {

@@ -47,28 +47,33 @@ func appendRecord(buf, body []byte) []byte {
 	return append(buf, body...)
 }
 
-// encodeOp returns the record body of an op.
-func encodeOp(o *op) ([]byte, error) {
-	b, err := json.Marshal(o)
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte{recJSONOp}, b...), nil
-}
+// encodeOp returns the record body of an op (binary; see codec.go).
+func encodeOp(o *op) ([]byte, error) { return encodeOpBinary(o) }
 
-// decodeOp parses and sanity-checks a record body written by encodeOp.
+// decodeOp parses and sanity-checks a record body written by encodeOp (or
+// the JSON form, recJSONOp, which replay still accepts).
 func decodeOp(body []byte) (*op, error) {
-	if len(body) == 0 || body[0] != recJSONOp {
+	var o *op
+	switch {
+	case len(body) == 0:
+		return nil, errors.New("empty record")
+	case body[0] == recBinOp:
+		var err error
+		if o, err = decodeOpBinary(body); err != nil {
+			return nil, err
+		}
+	case body[0] == recJSONOp:
+		o = new(op)
+		if err := json.Unmarshal(body[1:], o); err != nil {
+			return nil, err
+		}
+	default:
 		return nil, errors.New("not an op record")
-	}
-	var o op
-	if err := json.Unmarshal(body[1:], &o); err != nil {
-		return nil, err
 	}
 	if o.Kind == 0 || o.Kind >= opKindEnd || o.Seq == 0 {
 		return nil, fmt.Errorf("bad op kind %d or sequence %d", o.Kind, o.Seq)
 	}
-	return &o, nil
+	return o, nil
 }
 
 // recordReader reads framed records from a byte slice.
@@ -234,6 +239,9 @@ func (w *wal) openSegment(name string, size int64) error {
 // back to its previous length; if that fails too, the returned broken flag
 // is set and the log must not be written again.
 func (w *wal) append(o *op) (broken bool, err error) {
+	if w.f == nil {
+		return true, fmt.Errorf("write-ahead log %s is closed", w.dir)
+	}
 	body, err := encodeOp(o)
 	if err != nil {
 		return false, fmt.Errorf("encode op %d: %w", o.Seq, err)
@@ -268,6 +276,16 @@ func (w *wal) rollback() error {
 		return err
 	}
 	return w.f.Sync()
+}
+
+// reopen closes and reopens the current segment at its acknowledged
+// length, after a failed write whose rollback failed too.
+func (w *wal) reopen() error {
+	if w.f != nil {
+		w.f.Close()
+		w.f = nil
+	}
+	return w.openSegment(w.name, w.size)
 }
 
 // rotate starts a new segment whose first op will be next.

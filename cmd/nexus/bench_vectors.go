@@ -76,5 +76,7 @@ Examples:
 	f.IntVar(&o.Repeat, "repeat", 3, "query passes per ef; the median is reported")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the base/query split")
 	f.StringVar(&cacheDir, "cache", "", "cache directory (default $NEXUS_HOME/bench/vectors)")
+	f.BoolVar(&o.ExportOnly, "export-only", false, "stop after --export (this is how vectordb/hnsw/testdata was made: --n 5000 --queries 100 --export-only)")
+	f.StringVar(&o.ExportDir, "export", "", "also write the split (base.vec, queries.vec) and ground truth (gt.bin) to this directory, to run other engines on the same data")
 	return cmd
 }

@@ -51,9 +51,42 @@ func ropeNeox(x []float32, nHead, headDim, dims int, cs []float32) {
 	}
 }
 
-// silu is ggml_silu_f32.
+// silu is ggml_silu_f32: x/(1+expf(−x)).
 func silu(x float32) float32 {
-	return x / (1 + float32(math.Exp(float64(-x))))
+	return x / (1 + expf(-x))
+}
+
+// expf is a float32 exponential (Cephes' expf: range reduction by ln 2 and
+// a degree-6 polynomial), within about 2 ulp of the exact value and much
+// cheaper than math.Exp.
+func expf(x float32) float32 {
+	switch {
+	case x > 88.72283:
+		return float32(math.Inf(1))
+	case x < -103.97208:
+		return 0
+	case x != x:
+		return x
+	}
+	n := float32(math.Floor(float64(x*1.442695041 + 0.5)))
+	r := x - n*0.693359375 - n*-2.12194440e-4
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	y := p*r*r + r + 1
+	e := int32(n)
+	if e < -125 {
+		// Scale in two steps so that 2^e stays a normal float32.
+		y *= math.Float32frombits(uint32(e+125+127) << 23)
+		return y * math.Float32frombits(uint32(-125+127)<<23)
+	}
+	if e > 127 {
+		return y * 2 * math.Float32frombits(uint32(e-1+127)<<23)
+	}
+	return y * math.Float32frombits(uint32(e+127)<<23)
 }
 
 // ffnAct writes act(g)·u into g.
@@ -107,4 +140,12 @@ func dotF16(w []uint16, x []float32) float32 {
 		s0 += quant.F16ToF32(w[i]) * x[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// axpyF16Ref adds a·f16(v[i]) to dst[i].
+func axpyF16Ref(dst []float32, v []uint16, a float32) {
+	v = v[:len(dst)]
+	for i := range dst {
+		dst[i] += a * quant.F16ToF32(v[i])
+	}
 }

@@ -1,6 +1,7 @@
 package bitnet
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -137,10 +138,11 @@ func TestOpsMatchIntermediates(t *testing.T) {
 				opCheck(t, "matmul attn_v", lin(&l.v, g("attn_norm")), g("v"))
 				q := append([]float32(nil), g("q")...)
 				k := append([]float32(nil), g("k")...)
+				cs := make([]float32, c.RopeDim)
 				for tt := 0; tt < T; tt++ {
-					ropeCache(s.cs, tt, c.RopeDim, c.RopeBase, c.RopeFreqScl)
-					ropeNeox(q[tt*nq:(tt+1)*nq], c.NHead, hd, c.RopeDim, s.cs)
-					ropeNeox(k[tt*nkv:(tt+1)*nkv], c.NHeadKV, hd, c.RopeDim, s.cs)
+					ropeCache(cs, tt, c.RopeDim, c.RopeBase, c.RopeFreqScl)
+					ropeNeox(q[tt*nq:(tt+1)*nq], c.NHead, hd, c.RopeDim, cs)
+					ropeNeox(k[tt*nkv:(tt+1)*nkv], c.NHeadKV, hd, c.RopeDim, cs)
 				}
 				opCheck(t, "rope q", q, g("q_rope"))
 				opCheck(t, "rope k", k, g("k_rope"))
@@ -282,4 +284,86 @@ func TestKernelsMatchOracle(t *testing.T) {
 		s.Close()
 	}
 	t.Logf("kernels implementation: %s", kernels.Impl())
+}
+
+func TestExpf(t *testing.T) {
+	for x := float32(-110); x < 90; x += 0.0137 {
+		got, want := float64(expf(x)), math.Exp(float64(x))
+		if want < 1.2e-38 { // float32 subnormal range: absolute check
+			if math.Abs(got-want) > 1e-44 {
+				t.Fatalf("expf(%g) = %g, want %g", x, got, want)
+			}
+			continue
+		}
+		if want > math.MaxFloat32 {
+			if !math.IsInf(got, 1) {
+				t.Fatalf("expf(%g) = %g, want +Inf", x, got)
+			}
+			continue
+		}
+		if rel := math.Abs(got-want) / want; rel > 3e-7 {
+			t.Fatalf("expf(%g) = %g, want %g (rel %g)", x, got, want, rel)
+		}
+	}
+}
+
+// TestI2SKernelsMatchOracle checks I2_S linears (bitnet.cpp layout and
+// per-token int8 activations) of a synthetic model against a plain
+// oracle: dequantized trits, bitnet.cpp's quantize_row_i8_s written out
+// here, and (Σ trit·q) / act_scale · weight_scale.
+func TestI2SKernelsMatchOracle(t *testing.T) {
+	c := SynthTiny()
+	c.Arch, c.WeightType, c.Seed = "bitnet-25", gguf.TypeI2_S, 5
+	var buf bytes.Buffer
+	if err := WriteSynth(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.OpenBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.NewSession(SessionConfig{Context: 8, Threads: 2})
+	defer s.Close()
+	const T = 3
+	for _, lin := range []*linear{&m.layers[0].q, &m.layers[1].down, &m.layers[3].gate} {
+		x := make([]float32, T*lin.cols)
+		for i := range x {
+			x[i] = float32(math.Cos(float64(i) * 0.37))
+		}
+		got := make([]float32, T*lin.rows)
+		s.in.set(x, T, lin.cols)
+		s.linear(lin, got)
+		w := make([]float32, lin.rows*lin.cols)
+		ti, _ := f.Tensor(lin.name + ".weight")
+		data, _ := f.TensorData(ti)
+		if err := quant.Dequantize(gguf.TypeI2_S, data, len(w), w); err != nil {
+			t.Fatal(err)
+		}
+		for tt := 0; tt < T; tt++ {
+			xs := x[tt*lin.cols : (tt+1)*lin.cols]
+			amax := 0.00001
+			for _, v := range xs {
+				amax = max(amax, math.Abs(float64(v)))
+			}
+			sc := float32(127 / amax)
+			q := make([]float32, len(xs))
+			for i, v := range xs {
+				q[i] = float32(max(-128, min(127, math.Round(float64(v*sc)))))
+			}
+			for r := 0; r < lin.rows; r++ {
+				var sum int64
+				for i := range q {
+					sum += int64(math.Round(float64(w[r*lin.cols+i]/lin.i2s))) * int64(q[i])
+				}
+				want := float32(sum) / sc * lin.i2s
+				if g := got[tt*lin.rows+r]; math.Abs(float64(g-want)) > 1e-5*max(1, math.Abs(float64(want))) {
+					t.Fatalf("%s token %d row %d: kernels %g, oracle %g", lin.name, tt, r, g, want)
+				}
+			}
+		}
+	}
 }

@@ -39,7 +39,6 @@ type Session struct {
 
 	x, h, q, k, v, att, o, g, u []float32
 	in                          actIn
-	cs                          []float32
 }
 
 // actIn is the input of one or more linears, quantized on demand in the
@@ -87,7 +86,6 @@ func (m *Model) NewSession(cfg SessionConfig) (*Session, error) {
 	s.o = make([]float32, ub*c.NEmbd)
 	s.g = make([]float32, ub*c.NFF)
 	s.u = make([]float32, ub*c.NFF)
-	s.cs = make([]float32, c.RopeDim)
 	return s, nil
 }
 
@@ -181,52 +179,47 @@ func (s *Session) layer(li, T int) {
 	nq, nkv := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
 
 	h := s.h[:T*E]
-	for t := 0; t < T; t++ {
-		rmsNorm(h[t*E:(t+1)*E], s.x[t*E:(t+1)*E], l.attnNorm, c.Eps)
-	}
+	s.norm(h, s.x[:T*E], l.attnNorm, T, E)
 	s.in.set(h, T, E)
 	s.linear(&l.q, s.q[:T*nq])
 	s.linear(&l.k, s.k[:T*nkv])
 	s.linear(&l.v, s.v[:T*nkv])
 
 	kc, vc := s.kc[li], s.vc[li]
-	for t := 0; t < T; t++ {
-		pos := s.pos + t
-		ropeCache(s.cs, pos, c.RopeDim, c.RopeBase, c.RopeFreqScl)
-		ropeNeox(s.q[t*nq:(t+1)*nq], c.NHead, c.HeadDim, c.RopeDim, s.cs)
-		kt := s.k[t*nkv : (t+1)*nkv]
-		ropeNeox(kt, c.NHeadKV, c.HeadDim, c.RopeDim, s.cs)
-		for i, v := range kt {
-			kc[pos*nkv+i] = quant.F32ToF16(v)
+	s.p.parallel(T, 1, func(lo, hi int) {
+		cs := make([]float32, c.RopeDim)
+		for t := lo; t < hi; t++ {
+			pos := s.pos + t
+			ropeCache(cs, pos, c.RopeDim, c.RopeBase, c.RopeFreqScl)
+			ropeNeox(s.q[t*nq:(t+1)*nq], c.NHead, c.HeadDim, c.RopeDim, cs)
+			kt := s.k[t*nkv : (t+1)*nkv]
+			ropeNeox(kt, c.NHeadKV, c.HeadDim, c.RopeDim, cs)
+			for i, v := range kt {
+				kc[pos*nkv+i] = quant.F32ToF16(v)
+			}
+			for i, v := range s.v[t*nkv : (t+1)*nkv] {
+				vc[pos*nkv+i] = quant.F32ToF16(v)
+			}
 		}
-		for i, v := range s.v[t*nkv : (t+1)*nkv] {
-			vc[pos*nkv+i] = quant.F32ToF16(v)
-		}
-	}
+	})
 	s.attention(li, T)
 
 	a := s.h[:T*nq]
-	for t := 0; t < T; t++ {
-		rmsNorm(a[t*nq:(t+1)*nq], s.att[t*nq:(t+1)*nq], l.attnSubNorm, c.Eps)
-	}
+	s.norm(a, s.att[:T*nq], l.attnSubNorm, T, nq)
 	s.in.set(a, T, nq)
 	s.linear(&l.o, s.o[:T*E])
 	for i := range s.o[:T*E] {
 		s.x[i] += s.o[i]
 	}
 
-	for t := 0; t < T; t++ {
-		rmsNorm(h[t*E:(t+1)*E], s.x[t*E:(t+1)*E], l.ffnNorm, c.Eps)
-	}
+	s.norm(h, s.x[:T*E], l.ffnNorm, T, E)
 	s.in.set(h, T, E)
 	F := c.NFF
 	s.linear(&l.gate, s.g[:T*F])
 	s.linear(&l.up, s.u[:T*F])
-	ffnAct(c.Act, s.g[:T*F], s.u[:T*F])
+	s.p.parallel(T*F, 1024, func(lo, hi int) { ffnAct(c.Act, s.g[lo:hi], s.u[lo:hi]) })
 	f := s.h[:T*F]
-	for t := 0; t < T; t++ {
-		rmsNorm(f[t*F:(t+1)*F], s.g[t*F:(t+1)*F], l.ffnSubNorm, c.Eps)
-	}
+	s.norm(f, s.g[:T*F], l.ffnSubNorm, T, F)
 	s.in.set(f, T, F)
 	s.linear(&l.down, s.o[:T*E])
 	for i := range s.o[:T*E] {
@@ -235,6 +228,15 @@ func (s *Session) layer(li, T int) {
 	if li == len(m.layers)-1 {
 		s.pos += T
 	}
+}
+
+// norm applies rmsNorm with weight w to each of the T rows of n values.
+func (s *Session) norm(dst, x, w []float32, T, n int) {
+	s.p.parallel(T, 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			rmsNorm(dst[t*n:(t+1)*n], x[t*n:(t+1)*n], w, s.m.Config.Eps)
+		}
+	})
 }
 
 // attention computes s.att[:T] from s.q and the cache of layer li, with
@@ -260,17 +262,14 @@ func (s *Session) attention(li, T int) {
 			}
 			p := sc[:n]
 			for j := range p {
-				p[j] = dotF16(kc[j*nkv+kvo:j*nkv+kvo+hd], qh) * scale
+				p[j] = dotF16Fast(kc[j*nkv+kvo:j*nkv+kvo+hd], qh) * scale
 			}
 			softmaxInPlace(p)
 			out := s.att[t*nq+h*hd : t*nq+h*hd+hd]
 			clear(out)
 			for j, pj := range p {
 				pj = quant.RoundF16(pj)
-				vr := vc[j*nkv+kvo : j*nkv+kvo+hd]
-				for i := range out {
-					out[i] += pj * quant.F16ToF32(vr[i])
-				}
+				axpyF16(out, vc[j*nkv+kvo:j*nkv+kvo+hd], pj)
 			}
 		}
 	})
@@ -366,6 +365,21 @@ func (s *Session) head(x []float32, n int, out []float32) error {
 	}
 	tab := &m.output
 	var err error
+	if q8 := m.outQ8; q8 != nil {
+		u := make([]uint8, n*E)
+		xs := make([]float32, n)
+		for t := 0; t < n; t++ {
+			xs[t] = quantizeU8(xn[t*E:(t+1)*E], u[t*E:(t+1)*E])
+		}
+		s.p.parallel(V, 64, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				for t := 0; t < n; t++ {
+					out[t*V+r] = q8.logit(r, u[t*E:(t+1)*E], xs[t])
+				}
+			}
+		})
+		return nil
+	}
 	if tab.typ == gguf.TypeF16 {
 		for i := range xn {
 			xn[i] = quant.RoundF16(xn[i])
@@ -375,7 +389,7 @@ func (s *Session) head(x []float32, n int, out []float32) error {
 			for r := lo; r < hi; r++ {
 				row := w[r*E : (r+1)*E]
 				for t := 0; t < n; t++ {
-					out[t*V+r] = dotF16(row, xn[t*E:(t+1)*E])
+					out[t*V+r] = dotF16Fast(row, xn[t*E:(t+1)*E])
 				}
 			}
 		})

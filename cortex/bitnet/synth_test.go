@@ -3,6 +3,7 @@ package bitnet
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"nexusos/cortex/gguf"
@@ -71,15 +72,11 @@ func TestSynthLoadsAndRuns(t *testing.T) {
 	}
 }
 
-func TestLoadErrors(t *testing.T) {
-	c := SynthTiny()
-	c.Arch = "bitnet"
-	var buf bytes.Buffer
-	if err := WriteSynth(&buf, c); err != nil {
-		t.Fatal(err)
-	}
-	// Rewrite with a different architecture name.
-	f, err := gguf.OpenBytes(buf.Bytes())
+// rewrite copies a GGUF image, replacing metadata values (nil deletes)
+// and dropping tensors.
+func rewrite(t *testing.T, img []byte, meta map[string]any, drop map[string]bool) *gguf.File {
+	t.Helper()
+	f, err := gguf.OpenBytes(img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,25 +84,114 @@ func TestLoadErrors(t *testing.T) {
 	for _, k := range f.Keys() {
 		v, _ := f.Value(k)
 		x := v.Any()
-		if k == "general.architecture" {
-			x = "llama"
+		if nv, ok := meta[k]; ok {
+			if nv == nil {
+				continue
+			}
+			x = nv
 		}
-		w.Set(k, x)
+		if err := w.Set(k, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, v := range meta {
+		if _, ok := f.Value(k); !ok && v != nil {
+			w.Set(k, v)
+		}
+	}
+	for i := range f.Tensors {
+		ti := &f.Tensors[i]
+		if drop[ti.Name] {
+			continue
+		}
+		d, _ := f.TensorData(ti)
+		if err := w.AddTensor(ti.Name, ti.Type, ti.Dims, d); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var out bytes.Buffer
-	w.WriteTo(&out)
+	if _, err := w.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
 	g, err := gguf.OpenBytes(out.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(g, Options{}); err == nil || !bytes.Contains([]byte(err.Error()), []byte(`"llama"`)) {
-		t.Errorf("unsupported arch error = %v", err)
+	return g
+}
+
+// TestLoadErrors checks that bad or unsupported files fail with an error
+// that names the problem.
+func TestLoadErrors(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSynth(&buf, SynthTiny()); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := Load(g, Options{}); err == nil {
-		t.Error("model without tensors loaded")
+	img := buf.Bytes()
+	cases := []struct {
+		name string
+		meta map[string]any
+		drop map[string]bool
+		want string
+	}{
+		{"unsupported arch", map[string]any{"general.architecture": "llama"}, nil, `"llama"`},
+		{"no arch", map[string]any{"general.architecture": nil}, nil, "general.architecture"},
+		{"heads do not divide", map[string]any{"bitnet.attention.head_count": uint32(7)}, nil, "divide"},
+		{"kv heads do not divide", map[string]any{"bitnet.attention.head_count_kv": uint32(3)}, nil, "divide"},
+		{"no eps", map[string]any{"bitnet.attention.layer_norm_rms_epsilon": nil}, nil, "layer_norm_rms_epsilon"},
+		{"huge layer count", map[string]any{"bitnet.block_count": uint32(1 << 30)}, nil, "out of range"},
+		{"more layers than tensors", map[string]any{"bitnet.block_count": uint32(5)}, nil, "blk.4."},
+		{"wrong ffn size", map[string]any{"bitnet.feed_forward_length": uint32(512)}, nil, "ffn_sub_norm"},
+		{"odd rope dims", map[string]any{"bitnet.rope.dimension_count": uint32(7)}, nil, "rope"},
+		{"yarn rope", map[string]any{"bitnet.rope.scaling.type": "yarn"}, nil, "yarn"},
+		{"missing tensor", nil, map[string]bool{"blk.2.ffn_up.weight": true}, "blk.2.ffn_up.weight"},
+		{"missing norm", nil, map[string]bool{"output_norm.weight": true}, "output_norm.weight"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(rewrite(t, img, tc.meta, tc.drop), Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one mentioning %s", err, tc.want)
+			}
+		})
+	}
+	// A linear layer of an unsupported type names the tensor and type.
+	w := gguf.NewWriter()
+	f, _ := gguf.OpenBytes(img)
+	for _, k := range f.Keys() {
+		v, _ := f.Value(k)
+		w.Set(k, v.Any())
+	}
+	for i := range f.Tensors {
+		ti := &f.Tensors[i]
+		d, _ := f.TensorData(ti)
+		if ti.Name == "blk.0.attn_q.weight" {
+			w.AddTensor(ti.Name, gguf.TypeF16, ti.Dims, make([]byte, 2*ti.Elements()))
+			continue
+		}
+		w.AddTensor(ti.Name, ti.Type, ti.Dims, d)
+	}
+	var out bytes.Buffer
+	w.WriteTo(&out)
+	g, _ := gguf.OpenBytes(out.Bytes())
+	if _, err := Load(g, Options{}); err == nil || !strings.Contains(err.Error(), "blk.0.attn_q.weight has type F16") {
+		t.Errorf("F16 linear: %v", err)
 	}
 	if _, err := writeSynthErr(SynthConfig{WeightType: gguf.TypeF16, NEmbd: 256, NLayer: 1, NHead: 1, NHeadKV: 1, NFF: 256, NVocab: 300}); err == nil {
 		t.Error("non-ternary synth accepted")
+	}
+	// Token ids are checked.
+	m, err := Load(f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.NewSession(SessionConfig{Context: 4})
+	defer s.Close()
+	if _, err := s.Forward(context.Background(), []int{512}, false); err == nil {
+		t.Error("token id out of range accepted")
+	}
+	if _, err := s.Forward(context.Background(), []int{1, 2, 3, 4, 5}, false); err == nil {
+		t.Error("context overflow accepted")
 	}
 }
 

@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // I8S is one activation vector quantised the way bitnet.cpp does for I2_S
 // weights: one scale for the whole vector and the sum of its codes.
@@ -20,9 +23,11 @@ type impl struct {
 	matVecTQ1 func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int)
 	matVecTQ2 func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int)
 	matVecI2S func(dst []float32, w []byte, cols int, scale float32, y *I8S, r0, r1 int)
-	matMulTQ1 func(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, r0, r1 int)
-	matMulTQ2 func(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, r0, r1 int)
-	matMulI2S func(dst []float32, w []byte, rows, cols int, scale float32, ys []I8S, r0, r1 int)
+	packQ8K   func(p *PackedQ8K)
+	packI8S   func(p *PackedI8S)
+	matMulTQ1 func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int)
+	matMulTQ2 func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int)
+	matMulI2S func(dst []float32, w []byte, rows, cols int, scale float32, p *PackedI8S, r0, r1 int)
 }
 
 var refImpl = impl{
@@ -34,9 +39,17 @@ var refImpl = impl{
 	matVecTQ1: matVecTQ1Ref,
 	matVecTQ2: matVecTQ2Ref,
 	matVecI2S: matVecI2SRef,
-	matMulTQ1: matMulTQ1Ref,
-	matMulTQ2: matMulTQ2Ref,
-	matMulI2S: matMulI2SRef,
+	packQ8K:   func(*PackedQ8K) {},
+	packI8S:   func(*PackedI8S) {},
+	matMulTQ1: func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int) {
+		matMulTQ1Ref(dst, w, rows, cols, p.ys, r0, r1)
+	},
+	matMulTQ2: func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int) {
+		matMulTQ2Ref(dst, w, rows, cols, p.ys, r0, r1)
+	},
+	matMulI2S: func(dst []float32, w []byte, rows, cols int, scale float32, p *PackedI8S, r0, r1 int) {
+		matMulI2SRef(dst, w, rows, cols, scale, p.ys, r0, r1)
+	},
 }
 
 // impls lists the implementations this CPU can run, best first; the last
@@ -157,19 +170,85 @@ func MatVecI2SRange(dst []float32, w []byte, rows, cols int, scale float32, y *I
 	cur.matVecI2S(dst, w, cols, scale, y, rowStart, rowEnd)
 }
 
+// PackedQ8K is the Q8_K activations of several tokens, laid out once for
+// the batched kernels. Pack with PackQ8K, then pass it to any number of
+// MatMulTQ1Packed / MatMulTQ2Packed calls (different weights, different row
+// ranges, concurrently): it is read-only after packing. Reusing a PackedQ8K
+// for the next batch reuses its memory. The zero value is ready to pack.
+type PackedQ8K struct {
+	ys   [][]BlockQ8K
+	cols int
+	// Layout of the amd64 token-lane kernels, valid when packed is true:
+	// a[pair][quad][32 tokens][4 bytes], qneg and dy [pair][block][32].
+	packed bool
+	npairs int
+	a      []int8
+	qneg   []int32
+	dy     []float32
+}
+
+// Tokens returns the number of packed tokens.
+func (p *PackedQ8K) Tokens() int { return len(p.ys) }
+
+// PackQ8K packs ys (each cols/256 blocks) into dst. dst keeps a reference
+// to ys, which must not change while dst is in use.
+func PackQ8K(ys [][]BlockQ8K, cols int, dst *PackedQ8K) {
+	if cols%QK != 0 {
+		panic(fmt.Sprintf("kernels: PackQ8K: cols=%d is not a multiple of %d", cols, QK))
+	}
+	for _, y := range ys {
+		if len(y) < cols/QK {
+			panic(fmt.Sprintf("kernels: PackQ8K: token with %d blocks, need %d", len(y), cols/QK))
+		}
+	}
+	dst.ys, dst.cols, dst.packed = ys, cols, false
+	cur.packQ8K(dst)
+}
+
+// PackedI8S is PackedQ8K for the I8S activations of I2_S weights.
+type PackedI8S struct {
+	ys     []I8S
+	cols   int
+	packed bool
+	npairs int
+	a      []int8
+}
+
+// Tokens returns the number of packed tokens.
+func (p *PackedI8S) Tokens() int { return len(p.ys) }
+
+// PackI8S packs ys (each with at least cols values) into dst.
+func PackI8S(ys []I8S, cols int, dst *PackedI8S) {
+	for i := range ys {
+		checkI2S("PackI8S", cols, &ys[i])
+	}
+	dst.ys, dst.cols, dst.packed = ys, cols, false
+	cur.packI8S(dst)
+}
+
 // MatMulTQ1 computes dst[t*rows+r] = row r of the TQ1_0 matrix w · ys[t] for
 // every token t, decoding each weight block once for all tokens.
 func MatMulTQ1(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K) {
 	MatMulTQ1Range(dst, w, rows, cols, ys, 0, rows)
 }
 
-// MatMulTQ1Range is MatMulTQ1 for rows [rowStart, rowEnd) only.
+// MatMulTQ1Range is MatMulTQ1 for rows [rowStart, rowEnd) only. It packs
+// the activations on every call: callers that split rows between threads
+// or reuse one input for several matrices should pack once and call
+// MatMulTQ1Packed.
 func MatMulTQ1Range(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, rowStart, rowEnd int) {
-	checkMat("MatMulTQ1", dst, w, rows, cols, TQ1RowSize(cols), len(ys), rowStart, rowEnd)
-	for _, y := range ys {
-		checkTQ("MatMulTQ1", cols, w, 0, y)
-	}
-	cur.matMulTQ1(dst, w, rows, cols, ys, rowStart, rowEnd)
+	p := packPool.Get().(*PackedQ8K)
+	PackQ8K(ys, cols, p)
+	MatMulTQ1Packed(dst, w, rows, cols, p, rowStart, rowEnd)
+	p.ys = nil
+	packPool.Put(p)
+}
+
+// MatMulTQ1Packed is MatMulTQ1Range on packed activations.
+func MatMulTQ1Packed(dst []float32, w []byte, rows, cols int, p *PackedQ8K, rowStart, rowEnd int) {
+	checkPacked("MatMulTQ1", cols, p.cols)
+	checkMat("MatMulTQ1", dst, w, rows, cols, TQ1RowSize(cols), len(p.ys), rowStart, rowEnd)
+	cur.matMulTQ1(dst, w, rows, cols, p, rowStart, rowEnd)
 }
 
 // MatMulTQ2 computes dst[t*rows+r] = row r of the TQ2_0 matrix w · ys[t] for
@@ -178,13 +257,21 @@ func MatMulTQ2(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K) {
 	MatMulTQ2Range(dst, w, rows, cols, ys, 0, rows)
 }
 
-// MatMulTQ2Range is MatMulTQ2 for rows [rowStart, rowEnd) only.
+// MatMulTQ2Range is MatMulTQ2 for rows [rowStart, rowEnd) only; see
+// MatMulTQ1Range about packing.
 func MatMulTQ2Range(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, rowStart, rowEnd int) {
-	checkMat("MatMulTQ2", dst, w, rows, cols, TQ2RowSize(cols), len(ys), rowStart, rowEnd)
-	for _, y := range ys {
-		checkTQ("MatMulTQ2", cols, w, 0, y)
-	}
-	cur.matMulTQ2(dst, w, rows, cols, ys, rowStart, rowEnd)
+	p := packPool.Get().(*PackedQ8K)
+	PackQ8K(ys, cols, p)
+	MatMulTQ2Packed(dst, w, rows, cols, p, rowStart, rowEnd)
+	p.ys = nil
+	packPool.Put(p)
+}
+
+// MatMulTQ2Packed is MatMulTQ2Range on packed activations.
+func MatMulTQ2Packed(dst []float32, w []byte, rows, cols int, p *PackedQ8K, rowStart, rowEnd int) {
+	checkPacked("MatMulTQ2", cols, p.cols)
+	checkMat("MatMulTQ2", dst, w, rows, cols, TQ2RowSize(cols), len(p.ys), rowStart, rowEnd)
+	cur.matMulTQ2(dst, w, rows, cols, p, rowStart, rowEnd)
 }
 
 // MatMulI2S computes dst[t*rows+r] = row r of the I2_S matrix w · ys[t].
@@ -192,13 +279,32 @@ func MatMulI2S(dst []float32, w []byte, rows, cols int, scale float32, ys []I8S)
 	MatMulI2SRange(dst, w, rows, cols, scale, ys, 0, rows)
 }
 
-// MatMulI2SRange is MatMulI2S for rows [rowStart, rowEnd) only.
+// MatMulI2SRange is MatMulI2S for rows [rowStart, rowEnd) only; see
+// MatMulTQ1Range about packing.
 func MatMulI2SRange(dst []float32, w []byte, rows, cols int, scale float32, ys []I8S, rowStart, rowEnd int) {
-	checkMat("MatMulI2S", dst, w, rows, cols, I2SRowSize(cols), len(ys), rowStart, rowEnd)
-	for i := range ys {
-		checkI2S("MatMulI2S", cols, &ys[i])
+	p := packI8SPool.Get().(*PackedI8S)
+	PackI8S(ys, cols, p)
+	MatMulI2SPacked(dst, w, rows, cols, scale, p, rowStart, rowEnd)
+	p.ys = nil
+	packI8SPool.Put(p)
+}
+
+// MatMulI2SPacked is MatMulI2SRange on packed activations.
+func MatMulI2SPacked(dst []float32, w []byte, rows, cols int, scale float32, p *PackedI8S, rowStart, rowEnd int) {
+	checkPacked("MatMulI2S", cols, p.cols)
+	checkMat("MatMulI2S", dst, w, rows, cols, I2SRowSize(cols), len(p.ys), rowStart, rowEnd)
+	cur.matMulI2S(dst, w, rows, cols, scale, p, rowStart, rowEnd)
+}
+
+var (
+	packPool    = sync.Pool{New: func() any { return new(PackedQ8K) }}
+	packI8SPool = sync.Pool{New: func() any { return new(PackedI8S) }}
+)
+
+func checkPacked(name string, cols, packedCols int) {
+	if cols != packedCols {
+		panic(fmt.Sprintf("kernels: %s: matrix has %d columns, activations were packed for %d", name, cols, packedCols))
 	}
-	cur.matMulI2S(dst, w, rows, cols, scale, ys, rowStart, rowEnd)
 }
 
 func checkI2S(name string, cols int, y *I8S) {

@@ -3,7 +3,9 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // Benchmarks report weight bandwidth (GB/s of packed weights read per
@@ -38,6 +40,7 @@ func BenchmarkMatVec(b *testing.B) {
 					withImpl(b, name)
 					wbytes := rowBytes(typ, sh.cols) * sh.rows
 					b.SetBytes(int64(wbytes))
+					start := cpuNow()
 					for b.Loop() {
 						switch typ {
 						case "tq1":
@@ -48,7 +51,7 @@ func BenchmarkMatVec(b *testing.B) {
 							MatVecI2S(dst, w, sh.rows, sh.cols, 1, &a)
 						}
 					}
-					report(b, 1, sh.rows, sh.cols)
+					report(b, 1, sh.rows, sh.cols, start)
 				})
 			}
 		}
@@ -79,6 +82,7 @@ func BenchmarkMatMul(b *testing.B) {
 				b.Run(fmt.Sprintf("%s/%s/t%d/%s", typ, sh.name, tokens, name), func(b *testing.B) {
 					withImpl(b, name)
 					b.SetBytes(int64(rowBytes(typ, sh.cols) * sh.rows))
+					start := cpuNow()
 					for b.Loop() {
 						switch typ {
 						case "tq1":
@@ -89,7 +93,7 @@ func BenchmarkMatMul(b *testing.B) {
 							MatMulI2S(dst, w, sh.rows, sh.cols, 1, as)
 						}
 					}
-					report(b, tokens, sh.rows, sh.cols)
+					report(b, tokens, sh.rows, sh.cols, start)
 				})
 			}
 		}
@@ -103,9 +107,27 @@ func BenchmarkQuantizeQ8K(b *testing.B) {
 		x[i] = float32(rng.NormFloat64())
 	}
 	y := make([]BlockQ8K, len(x)/QK)
+	for _, name := range Impls() {
+		b.Run(name, func(b *testing.B) {
+			withImpl(b, name)
+			b.SetBytes(int64(4 * len(x)))
+			for b.Loop() {
+				QuantizeQ8K(x, y)
+			}
+		})
+	}
+}
+
+func BenchmarkQuantizeI8S(b *testing.B) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	x := make([]float32, 6912)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	var a I8S
 	b.SetBytes(int64(4 * len(x)))
 	for b.Loop() {
-		QuantizeQ8K(x, y)
+		QuantizeI8S(x, &a)
 	}
 }
 
@@ -119,8 +141,23 @@ func rowBytes(typ string, cols int) int {
 	return I2SRowSize(cols)
 }
 
-func report(b *testing.B, tokens, rows, cols int) {
+// report adds throughput metrics. On a shared machine wall time is noisy, so
+// it also reports GMAC/s per second of process CPU time (cpuGMAC/s) measured
+// since start (from cpuNow), which other processes' load affects far less.
+func report(b *testing.B, tokens, rows, cols int, start time.Duration) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(tokens*rows)/sec/1e9, "Gtok·row/s")
 	b.ReportMetric(float64(tokens*rows*cols)/sec/1e9, "GMAC/s")
+	if cpu := (cpuNow() - start).Seconds() / float64(b.N); cpu > 0 {
+		b.ReportMetric(float64(tokens*rows*cols)/cpu/1e9, "cpuGMAC/s")
+	}
+}
+
+// cpuNow returns the CPU time (user+system) this process has used.
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -31,6 +31,14 @@ func asmImpl(name string, vnni bool) impl {
 		tq2mv, i2smv = tq2MatVecVNNI, i2sMatVecVNNI
 		tokQ8K, tokI8 = tokensQ8KVNNI, tokensI8VNNI
 	}
+	quantQ8K := quantizeQ8KRef
+	if vnni {
+		quantQ8K = func(x []float32, y []BlockQ8K) {
+			if len(y) > 0 {
+				quantizeQ8KAVX512(&x[0], &y[0], len(y))
+			}
+		}
+	}
 	matVecTQ2 := func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int) {
 		if r1 > r0 && cols > 0 {
 			tq2mv(&dst[r0], &w[r0*TQ2RowSize(cols)], r1-r0, cols/QK, &y[0])
@@ -48,8 +56,9 @@ func asmImpl(name string, vnni bool) impl {
 		}
 		putScratch(s)
 	}
-	matMulQ8K := func(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, r0, r1 int, tq1 bool,
+	matMulQ8K := func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int, tq1 bool,
 		matVec func([]float32, []byte, int, []BlockQ8K, int, int)) {
+		ys := p.ys
 		if len(ys) < minBatch {
 			for t, y := range ys {
 				matVec(dst[t*rows:(t+1)*rows], w, cols, y, r0, r1)
@@ -59,9 +68,15 @@ func asmImpl(name string, vnni bool) impl {
 		if r1 <= r0 || cols == 0 {
 			return
 		}
-		nb := cols / QK
 		s := getScratch()
-		npairs := prepQ8K(s, ys, nb)
+		defer putScratch(s)
+		if !p.packed { // packed under another implementation
+			q := &s.pq
+			q.ys, q.cols = ys, cols
+			packQ8K(q)
+			p = q
+		}
+		nb, npairs := cols/QK, p.npairs
 		codes := grow(&s.codes, nb*QK)
 		dw := grow(&s.dw, nb)
 		out := grow(&s.out, npairs*32)
@@ -69,32 +84,57 @@ func asmImpl(name string, vnni bool) impl {
 		if tq1 {
 			bsize, rs = BlockTQ1Size, TQ1RowSize(cols)
 		}
-		for r := r0; r < r1; r++ {
-			row := w[r*rs : (r+1)*rs]
+		decode := func(row []byte, codes []byte, dw []float32, dstride int) {
 			if tq1 {
-				for b := range nb {
-					decodeTQ1Codes(row[b*bsize:(b+1)*bsize], codes[b*QK:(b+1)*QK])
-				}
+				decodeTQ1Row(&codes[0], &row[0], nb)
 			} else {
 				decodeTQ2Row(&codes[0], &row[0], nb)
 			}
 			for b := range nb {
-				dw[b] = blockD(row[b*bsize:(b+1)*bsize], bsize)
+				dw[b*dstride] = blockD(row[b*bsize:(b+1)*bsize], bsize)
 			}
-			tokQ8K(&codes[0], nb, &s.a[0], &s.qneg[0], &s.dy[0], &dw[0], npairs, &out[0])
+		}
+		r := r0
+		if r1-r0 >= 4 {
+			codes4 := grow(&s.codes4, 4*nb*QK)
+			dw4 := grow(&s.dw4, 4*nb)
+			out4 := grow(&s.out4, 4*npairs*32)
+			for ; r+4 <= r1; r += 4 {
+				if vnni && !noRowBlock {
+					for k := range 4 {
+						decode(w[(r+k)*rs:(r+k+1)*rs], codes4[k*nb*QK:], dw4[k:], 4)
+					}
+					tokensQ8K4VNNI(&codes4[0], nb*QK, nb, &p.a[0], &p.qneg[0], &p.dy[0], &dw4[0], npairs, &out4[0], npairs*32*4)
+				} else {
+					for k := range 4 {
+						decode(w[(r+k)*rs:(r+k+1)*rs], codes, dw, 1)
+						tokQ8K(&codes[0], nb, &p.a[0], &p.qneg[0], &p.dy[0], &dw[0], npairs, &out4[k*npairs*32])
+					}
+				}
+				scatter4(dst, rows, r, out4, npairs*32, len(ys))
+			}
+		}
+		for ; r < r1; r++ {
+			decode(w[r*rs:(r+1)*rs], codes, dw, 1)
+			tokQ8K(&codes[0], nb, &p.a[0], &p.qneg[0], &p.dy[0], &dw[0], npairs, &out[0])
 			for t := range ys {
 				dst[t*rows+r] = out[t]
 			}
 		}
-		putScratch(s)
 	}
 	matVecTQ1 := func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int) {
-		matVecTQ1Ref(dst, w, cols, y, r0, r1)
+		if r1 > r0 && cols > 0 {
+			tq1MatVecAVX2(&dst[r0], &w[r0*TQ1RowSize(cols)], r1-r0, cols/QK, &y[0])
+		}
 	}
 	return impl{
 		name:     name,
-		quantQ8K: quantizeQ8KRef,
-		dotTQ1:   vecDotTQ1Ref,
+		quantQ8K: quantQ8K,
+		dotTQ1: func(n int, x []byte, y []BlockQ8K) float32 {
+			var d [1]float32
+			tq1MatVecAVX2(&d[0], &x[0], 1, n/QK, &y[0])
+			return d[0]
+		},
 		dotTQ2: func(n int, x []byte, y []BlockQ8K) float32 {
 			var d [1]float32
 			tq2mv(&d[0], &x[0], 1, n/QK, &y[0])
@@ -108,13 +148,24 @@ func asmImpl(name string, vnni bool) impl {
 		matVecTQ1: matVecTQ1,
 		matVecTQ2: matVecTQ2,
 		matVecI2S: matVecI2S,
-		matMulTQ1: func(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, r0, r1 int) {
-			matMulQ8K(dst, w, rows, cols, ys, r0, r1, true, matVecTQ1)
+		packQ8K: func(p *PackedQ8K) {
+			if len(p.ys) >= minBatch {
+				packQ8K(p)
+			}
 		},
-		matMulTQ2: func(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, r0, r1 int) {
-			matMulQ8K(dst, w, rows, cols, ys, r0, r1, false, matVecTQ2)
+		packI8S: func(p *PackedI8S) {
+			if len(p.ys) >= minBatch {
+				packI8S(p)
+			}
 		},
-		matMulI2S: func(dst []float32, w []byte, rows, cols int, scale float32, ys []I8S, r0, r1 int) {
+		matMulTQ1: func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int) {
+			matMulQ8K(dst, w, rows, cols, p, r0, r1, true, matVecTQ1)
+		},
+		matMulTQ2: func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int) {
+			matMulQ8K(dst, w, rows, cols, p, r0, r1, false, matVecTQ2)
+		},
+		matMulI2S: func(dst []float32, w []byte, rows, cols int, scale float32, p *PackedI8S, r0, r1 int) {
+			ys := p.ys
 			if len(ys) < minBatch {
 				for t := range ys {
 					matVecI2S(dst[t*rows:(t+1)*rows], w, cols, scale, &ys[t], r0, r1)
@@ -124,39 +175,75 @@ func asmImpl(name string, vnni bool) impl {
 			if r1 <= r0 || cols == 0 {
 				return
 			}
-			ng := cols / I2SGroup
 			s := getScratch()
-			npairs := prepI8S(s, ys, cols)
+			defer putScratch(s)
+			if !p.packed {
+				q := &s.pi
+				q.ys, q.cols = ys, cols
+				packI8S(q)
+				p = q
+			}
+			ng, npairs := cols/I2SGroup, p.npairs
 			codes := grow(&s.codes, cols)
 			raw := grow(&s.raw, npairs*32)
 			rs := I2SRowSize(cols)
-			for r := r0; r < r1; r++ {
+			r := r0
+			if r1-r0 >= 4 {
+				codes4 := grow(&s.codes4, 4*cols)
+				raw4 := grow(&s.raw4, 4*npairs*32)
+				out4 := grow(&s.out4, 4*npairs*32)
+				for ; r+4 <= r1; r += 4 {
+					for k := range 4 {
+						decodeI2SRow(&codes4[k*cols], &w[(r+k)*rs], ng)
+					}
+					if vnni && !noRowBlock {
+						tokensI84VNNI(&codes4[0], cols, ng, &p.a[0], npairs, &raw4[0], npairs*32*4)
+					} else {
+						for k := range 4 {
+							tokI8(&codes4[k*cols], ng, &p.a[0], npairs, &raw4[k*npairs*32])
+						}
+					}
+					for k := range 4 {
+						for t := range ys {
+							out4[k*npairs*32+t] = i2sFinish(raw4[k*npairs*32+t], ys[t].Sum, ys[t].Scale, scale)
+						}
+					}
+					scatter4(dst, rows, r, out4, npairs*32, len(ys))
+				}
+			}
+			for ; r < r1; r++ {
 				decodeI2SRow(&codes[0], &w[r*rs], ng)
-				tokI8(&codes[0], ng, &s.a[0], npairs, &raw[0])
+				tokI8(&codes[0], ng, &p.a[0], npairs, &raw[0])
 				for t := range ys {
 					dst[t*rows+r] = i2sFinish(raw[t], ys[t].Sum, ys[t].Scale, scale)
 				}
 			}
-			putScratch(s)
 		},
 	}
 }
 
 // scratch holds the per-call buffers of the batched kernels.
 type scratch struct {
-	a     []int8    // activations, [pair][quad][32 tokens][4]
-	qneg  []int32   // −Σq per [pair][block][32]
-	dy    []float32 // Q8_K scales per [pair][block][32]
+	pq    PackedQ8K // activations packed here when the caller did not
+	pi    PackedI8S
 	codes []byte    // one decoded weight row
 	dw    []float32 // block scales of that row
 	out   []float32
 	raw   []int32
+	// four-row kernels
+	codes4 []byte
+	dw4    []float32 // [block][4]
+	out4   []float32
+	raw4   []int32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-func getScratch() *scratch  { return scratchPool.Get().(*scratch) }
-func putScratch(s *scratch) { scratchPool.Put(s) }
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+func putScratch(s *scratch) {
+	s.pq.ys, s.pi.ys = nil, nil
+	scratchPool.Put(s)
+}
 
 func grow[T any](s *[]T, n int) []T {
 	if cap(*s) < n {
@@ -166,16 +253,18 @@ func grow[T any](s *[]T, n int) []T {
 	return *s
 }
 
-// prepQ8K lays out the Q8_K activations of all tokens for tokensQ8K*,
-// padding the last pair with zero tokens. It returns the number of pairs.
-func prepQ8K(s *scratch, ys [][]BlockQ8K, nb int) int {
+// packQ8K lays out p.ys for tokensQ8K*, padding the last pair with zero
+// tokens.
+func packQ8K(p *PackedQ8K) {
+	ys, nb := p.ys, p.cols/QK
 	npairs := (len(ys) + 31) / 32
-	a := grow(&s.a, npairs*nb*QK*32)
-	qneg := grow(&s.qneg, npairs*nb*32)
-	dy := grow(&s.dy, npairs*nb*32)
+	a := grow(&p.a, npairs*nb*QK*32)
+	qneg := grow(&p.qneg, npairs*nb*32)
+	dy := grow(&p.dy, npairs*nb*32)
 	for t := len(ys); t < npairs*32; t++ {
 		zeroToken(a, qneg, dy, t, nb*QK/4, nb)
 	}
+	aw := asWords(a)
 	for t, y := range ys {
 		pair, lane := t/32, t%32
 		for b := range nb {
@@ -190,33 +279,43 @@ func prepQ8K(s *scratch, ys [][]BlockQ8K, nb int) int {
 			i := (pair*nb+b)*32 + lane
 			qneg[i] = -sum
 			dy[i] = blk.D
-			base := ((pair*nb+b)*QK/4)*128 + lane*4
-			for p := range QK / 4 {
-				o := base + p*128
-				a[o], a[o+1], a[o+2], a[o+3] = blk.Qs[4*p], blk.Qs[4*p+1], blk.Qs[4*p+2], blk.Qs[4*p+3]
+			src := qsWords(blk)
+			dst := aw[((pair*nb+b)*QK/4)*32+lane:]
+			for q, v := range src {
+				dst[q*32] = v
 			}
 		}
 	}
-	return npairs
+	p.npairs, p.packed = npairs, true
 }
 
-// prepI8S lays out I8S activations (cols values per token) for tokensI8*.
-func prepI8S(s *scratch, ys []I8S, cols int) int {
+// packI8S lays out p.ys (cols values per token) for tokensI8*.
+func packI8S(p *PackedI8S) {
+	ys, cols := p.ys, p.cols
 	npairs := (len(ys) + 31) / 32
 	nq := cols / 4
-	a := grow(&s.a, npairs*nq*128)
+	a := grow(&p.a, npairs*nq*128)
 	for t := len(ys); t < npairs*32; t++ {
 		zeroToken(a, nil, nil, t, nq, 0)
 	}
+	aw := asWords(a) // a is from make: aligned
 	for t := range ys {
 		q := ys[t].Q[:cols]
-		base := (t/32)*nq*128 + (t%32)*4
-		for p := range nq {
-			o := base + p*128
-			a[o], a[o+1], a[o+2], a[o+3] = q[4*p], q[4*p+1], q[4*p+2], q[4*p+3]
+		src := asWords(q)
+		if src == nil {
+			base := (t/32)*nq*128 + (t%32)*4
+			for i := range nq {
+				o := base + i*128
+				a[o], a[o+1], a[o+2], a[o+3] = q[4*i], q[4*i+1], q[4*i+2], q[4*i+3]
+			}
+			continue
+		}
+		dst := aw[(t/32)*nq*32+t%32:]
+		for i, v := range src {
+			dst[i*32] = v
 		}
 	}
-	return npairs
+	p.npairs, p.packed = npairs, true
 }
 
 func zeroToken(a []int8, qneg []int32, dy []float32, t, nq, nb int) {
@@ -228,5 +327,18 @@ func zeroToken(a []int8, qneg []int32, dy []float32, t, nq, nb int) {
 	for b := range nb {
 		i := ((t/32)*nb+b)*32 + t%32
 		qneg[i], dy[i] = 0, 0
+	}
+}
+
+// noRowBlock disables the four-row kernels (benchmarks compare both).
+var noRowBlock bool
+
+// scatter4 copies the four-row kernel output out[k*stride+t] (row r+k, token
+// t) into the token-major dst[t*rows+r+k].
+func scatter4(dst []float32, rows, r int, out []float32, stride, tokens int) {
+	o0, o1, o2, o3 := out[:tokens], out[stride:stride+tokens], out[2*stride:2*stride+tokens], out[3*stride:3*stride+tokens]
+	for t := range tokens {
+		d := dst[t*rows+r : t*rows+r+4 : t*rows+r+4]
+		d[0], d[1], d[2], d[3] = o0[t], o1[t], o2[t], o3[t]
 	}
 }

@@ -57,6 +57,30 @@
 // layout of a ggml mul_mat result). The Range variants write only the rows
 // in [rowStart, rowEnd), so callers split rows between goroutines.
 //
+// # Batched products (prompt processing)
+//
+// MatMul* packs the activations of all tokens into a token-lane layout
+// (4 positions × 32 tokens per 128 bytes), decodes 4 weight rows at a time
+// into bytes, and runs VPDPBUSD with one broadcast weight quad against 16
+// tokens per instruction: every decoded weight is used by every token, and
+// every activation load by 4 rows. Packing costs about one pass over the
+// activations, so a caller that splits one product into many row ranges, or
+// feeds one input to several matrices (q/k/v, gate/up), should pack once:
+//
+//	var p kernels.PackedQ8K
+//	kernels.PackQ8K(ys, cols, &p)              // once per input
+//	kernels.MatMulTQ2Packed(q, wq, rq, cols, &p, lo, hi) // per matrix, per thread
+//
+// With fewer than 4 tokens MatMul* runs the matrix-vector kernel per token.
+//
+// # Implementations
+//
+// avx512vnni needs AVX-512 F/BW/VL/VNNI; avx2 needs AVX2 and F16C (its
+// batched path uses VPMADDUBSW); purego runs anywhere. Impl names the one
+// in use; SetImpl switches (tests and benchmarks only). QuantizeQ8K has an
+// AVX-512 version; QuantizeI8S and the TQ1_0 digit decoding (AVX2) are
+// shared by both assembly implementations.
+//
 // All functions are safe for concurrent use as long as the goroutines write
 // disjoint parts of dst; they keep no state besides pooled scratch buffers.
 package kernels

@@ -40,3 +40,12 @@ func tokensQ8K4VNNI(codes *byte, cstride, nb int, a *int8, qneg *int32, dy *floa
 
 //go:noescape
 func tokensI84VNNI(codes *byte, cstride, ng int, a *int8, npairs int, out *int32, ostride int)
+
+//go:noescape
+func tq1MatVecAVX2(dst *float32, w *byte, rows, nb int, y *BlockQ8K)
+
+//go:noescape
+func decodeTQ1Row(codes *byte, w *byte, nb int)
+
+//go:noescape
+func quantizeQ8KAVX512(x *float32, y *BlockQ8K, nb int)

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -278,6 +279,9 @@ func TestMatMulMatchesReference(t *testing.T) {
 					for j := range xa {
 						xa[j] = float32(rng.NormFloat64()) * float32(i+1)
 					}
+					if i%3 == 1 { // a misaligned caller buffer
+						as[i].Q = make([]int8, sh.cols+1)[1:]
+					}
 					QuantizeI8S(xa, &as[i])
 				}
 				scale, _ := I2SScale(w, sh.rows, sh.cols)
@@ -306,10 +310,36 @@ func TestMatMulMatchesReference(t *testing.T) {
 							MatMulI2SRange(got, w, sh.rows, sh.cols, scale, as, rr[0], rr[1])
 						}
 					}
-					for i := range want {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("%s %s %dx%d tokens=%d: token %d row %d: got %g want %g", name, typ, sh.rows, sh.cols, nt, i/sh.rows, i%sh.rows, got[i], want[i])
+					check := func(how string) {
+						for i := range want {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s %s %s %dx%d tokens=%d: token %d row %d: got %g want %g", name, how, typ, sh.rows, sh.cols, nt, i/sh.rows, i%sh.rows, got[i], want[i])
+							}
 						}
+					}
+					check("range")
+					// Packed once, used for three row ranges; packed under
+					// another implementation must work too.
+					for _, packWith := range []string{name, "purego", Impls()[0]} {
+						clear(got)
+						withImpl(t, packWith)
+						var pq PackedQ8K
+						var pi PackedI8S
+						PackQ8K(ys, sh.cols, &pq)
+						PackI8S(as, sh.cols, &pi)
+						withImpl(t, name)
+						r1, r2 := sh.rows/3, 2*sh.rows/3
+						for _, rr := range [][2]int{{r2, sh.rows}, {0, r1}, {r1, r2}} {
+							switch typ {
+							case "tq1":
+								MatMulTQ1Packed(got, w, sh.rows, sh.cols, &pq, rr[0], rr[1])
+							case "tq2":
+								MatMulTQ2Packed(got, w, sh.rows, sh.cols, &pq, rr[0], rr[1])
+							case "i2s":
+								MatMulI2SPacked(got, w, sh.rows, sh.cols, scale, &pi, rr[0], rr[1])
+							}
+						}
+						check("packed by " + packWith)
 					}
 				}
 			}
@@ -424,4 +454,109 @@ func TestBadShapesPanic(t *testing.T) {
 		}
 	}()
 	MatVecTQ2(make([]float32, 2), make([]byte, BlockTQ2Size), 2, 256, make([]BlockQ8K, 1))
+}
+
+// TestQuantizeQ8KRandom compares every implementation with the reference on
+// random blocks, including ties in |x| and exact .5 products.
+func TestQuantizeQ8KRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 14))
+	const nb = 40
+	x := make([]float32, nb*QK)
+	for i := range x {
+		switch rng.IntN(4) {
+		case 0:
+			x[i] = float32(rng.IntN(255)-127) / 2 // many exact halves after scaling
+		default:
+			x[i] = float32(rng.NormFloat64() * math.Exp(rng.NormFloat64()*3))
+		}
+	}
+	x[5*QK+7], x[5*QK+9] = 300, -300 // tie in |x|: the first wins
+	clear(x[7*QK : 8*QK])
+	want := make([]BlockQ8K, nb)
+	quantizeQ8KRef(x, want)
+	for _, name := range Impls() {
+		withImpl(t, name)
+		got := make([]BlockQ8K, nb)
+		QuantizeQ8K(x, got)
+		for b := range got {
+			if got[b] != want[b] {
+				t.Fatalf("%s: block %d differs: d %g vs %g", name, b, got[b].D, want[b].D)
+			}
+		}
+	}
+}
+
+// TestQuantizeI8SRounding checks half-away-from-zero rounding against a
+// float64 model of bitnet.cpp's round((double)(x*s)).
+func TestQuantizeI8SRounding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 15))
+	x := make([]float32, 4096)
+	for i := range x {
+		if i%2 == 0 {
+			x[i] = float32(rng.IntN(509)-254) / 2 // exact halves once scaled by 1
+		} else {
+			x[i] = float32(rng.NormFloat64() * 40)
+		}
+	}
+	x[0] = 127 // scale = 1
+	var a I8S
+	QuantizeI8S(x, &a)
+	for i, v := range x {
+		want := math.Round(float64(float32(v * a.Scale)))
+		want = math.Max(-128, math.Min(127, want))
+		if float64(a.Q[i]) != want {
+			t.Fatalf("x=%g: q=%d want %g", v, a.Q[i], want)
+		}
+	}
+}
+
+// TestPackedConcurrent runs one packed input through several goroutines,
+// each on its own row range of two matrices (as a thread pool does), and
+// checks the result against the reference. Run with -race to check that
+// packed activations are only read.
+func TestPackedConcurrent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 16))
+	const rows, cols, tokens, workers = 96, 512, 37, 6
+	w1 := randTernary(rng, "tq2", rows, cols)
+	w2 := randTernary(rng, "tq1", rows, cols)
+	ys := make([][]BlockQ8K, tokens)
+	for i := range ys {
+		ys[i] = randQ8K(rng, cols/QK)
+	}
+	want1 := make([]float32, tokens*rows)
+	want2 := make([]float32, tokens*rows)
+	matMulTQ2Ref(want1, w1, rows, cols, ys, 0, rows)
+	matMulTQ1Ref(want2, w2, rows, cols, ys, 0, rows)
+	var p PackedQ8K
+	PackQ8K(ys, cols, &p)
+	got1 := make([]float32, tokens*rows)
+	got2 := make([]float32, tokens*rows)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lo, hi := i*rows/workers, (i+1)*rows/workers
+			MatMulTQ2Packed(got1, w1, rows, cols, &p, lo, hi)
+			MatMulTQ1Packed(got2, w2, rows, cols, &p, lo, hi)
+		}()
+	}
+	wg.Wait()
+	for i := range want1 {
+		if got1[i] != want1[i] || got2[i] != want2[i] {
+			t.Fatalf("value %d: got %g/%g want %g/%g", i, got1[i], got2[i], want1[i], want2[i])
+		}
+	}
+}
+
+// TestImplementations reports which implementations run here, and skips
+// with a message when the AVX-512 kernels cannot be tested on this CPU.
+func TestImplementations(t *testing.T) {
+	t.Logf("implementations: %v (using %s)", Impls(), Impl())
+	if Impls()[len(Impls())-1] != "purego" {
+		t.Fatal("purego must always be available")
+	}
+	if Impls()[0] != "avx512vnni" {
+		t.Skip("CPU lacks AVX-512 VNNI (or purego build): AVX-512 kernels not tested")
+	}
 }

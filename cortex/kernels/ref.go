@@ -5,14 +5,17 @@ import "math"
 // This file holds the pure-Go reference implementations. They are the
 // oracle for the assembly and the implementation used with the purego tag.
 
-// quantizeQ8KRef is ggml's quantize_row_q8_K_ref.
+// quantizeQ8KRef is ggml's quantize_row_q8_K_ref: per block, m is the
+// first element of largest magnitude, iscale = -127/m, q = min(127,
+// nearest_int(f32(iscale·x))) with ggml's round-half-even magic-number
+// rounding, d = 1/iscale.
 func quantizeQ8KRef(x []float32, y []BlockQ8K) {
 	for i := range y {
-		xb := x[i*QK : i*QK+QK]
+		xb := x[i*QK : i*QK+QK : i*QK+QK]
 		b := &y[i]
 		var amax, maxv float32
 		for _, v := range xb {
-			if av := float32(math.Abs(float64(v))); av > amax {
+			if av := math.Float32frombits(math.Float32bits(v) &^ (1 << 31)); av > amax {
 				amax, maxv = av, v
 			}
 		}
@@ -22,14 +25,13 @@ func quantizeQ8KRef(x []float32, y []BlockQ8K) {
 		}
 		iscale := -127 / maxv
 		for j, v := range xb {
-			// f32 product, then round half to even (ggml's nearest_int).
-			q := int32(math.RoundToEven(float64(float32(iscale * v))))
-			if q > 127 {
-				q = 127
-			}
-			b.Qs[j] = int8(q)
+			// nearest_int: the f32 product plus 1.5·2^23 puts the rounded
+			// integer in the low mantissa bits (|product| ≤ 127).
+			f := float32(iscale*v) + 12582912
+			q := int32(math.Float32bits(f)&0x007fffff) - 0x00400000
+			b.Qs[j] = int8(min(q, 127))
 		}
-		for j := 0; j < QK/16; j++ {
+		for j := range QK / 16 {
 			var s int16
 			for _, q := range b.Qs[16*j : 16*j+16] {
 				s += int16(q)
@@ -147,24 +149,29 @@ func vecDotI2SRef(n int, x []byte, y []int8) int32 {
 }
 
 // quantizeI8SRef is bitnet.cpp's quantize_row_i8_s: one absmax scale for the
-// whole vector (floored at 1e-5), round half away from zero of the f32
-// product, clamp to [-128, 127].
+// whole vector (floored at 1e-5, computed in float64), round half away from
+// zero of the f32 product, clamp to [-128, 127].
 func quantizeI8SRef(x []float32, q []int8) (scale float32, sum int32) {
-	maxv := 0.00001
+	var amax float32
 	for _, v := range x {
-		maxv = math.Max(maxv, math.Abs(float64(v)))
+		if av := math.Float32frombits(math.Float32bits(v) &^ (1 << 31)); av > amax {
+			amax = av // (the builtin max is a call for floats)
+		}
 	}
-	scale = float32(127 / maxv)
+	scale = float32(127 / max(0.00001, float64(amax)))
 	for i, v := range x {
-		r := math.Round(float64(float32(v * scale)))
+		// Round half away from zero without branches: add the largest
+		// float32 below 0.5 with p's sign, then truncate (exact for |p| < 2^23).
+		p := float32(v * scale)
+		half := math.Float32frombits(0x3effffff | math.Float32bits(p)&(1<<31))
+		r := int32(p + half)
 		if r > 127 {
 			r = 127
-		}
-		if r < -128 {
+		} else if r < -128 {
 			r = -128
 		}
 		q[i] = int8(r)
-		sum += int32(r)
+		sum += r
 	}
 	return scale, sum
 }

@@ -66,38 +66,20 @@ func F32ToF16(f float32) uint16 {
 	b := math.Float32bits(f)
 	sign := uint16(b>>16) & 0x8000
 	a := b & 0x7fffffff
-	if a >= 0x7f800000 {
-		if a > 0x7f800000 {
-			return sign | 0x7e00
-		}
+	switch {
+	case a > 0x7f800000: // NaN
+		return sign | 0x7e00
+	case a >= 0x477ff000: // ≥ 65520 rounds to Inf
 		return sign | 0x7c00
-	}
-	// Work in float64, where the half-precision rounding is exact to express.
-	v := float64(math.Float32frombits(a))
-	if v >= 65520 { // rounds to Inf
-		return sign | 0x7c00
-	}
-	if v < 6.103515625e-05 { // subnormal half: multiples of 2^-24
-		q := math.RoundToEven(v * (1 << 24))
+	case a < 0x38800000: // below 2^-14: a multiple of the subnormal unit 2^-24
+		q := math.RoundToEven(float64(math.Float32frombits(a)) * (1 << 24))
 		return sign | uint16(q)
 	}
-	exp := math.Floor(math.Log2(v))
-	// Guard against Log2 rounding at exact powers of two.
-	if math.Ldexp(1, int(exp)) > v {
-		exp--
-	} else if math.Ldexp(1, int(exp)+1) <= v {
-		exp++
+	h := (a>>23-112)<<10 | (a&0x7fffff)>>13
+	if rem := a & 0x1fff; rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
+		h++ // a carry into the exponent is the correct rounding
 	}
-	m := math.RoundToEven(math.Ldexp(v, 10-int(exp))) // in [1024, 2048]
-	e := int(exp) + 15
-	if m == 2048 {
-		m = 1024
-		e++
-	}
-	if e >= 31 {
-		return sign | 0x7c00
-	}
-	return sign | uint16(e)<<10 | uint16(int(m)-1024)
+	return sign | uint16(h)
 }
 
 // RoundF16 rounds f to the nearest half-precision value.

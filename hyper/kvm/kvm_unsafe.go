@@ -149,6 +149,9 @@ func wrap(op string, err error) error {
 // from any goroutine: it is how another thread stops a vCPU that is about
 // to enter, or is in, KVM_RUN (together with a signal to its thread).
 func (c *VCPU) SetImmediateExit(on bool) {
+	if c.run == nil {
+		return
+	}
 	var v uint32
 	if on {
 		v = 1 << 8 // byte 1 of the first word, little endian

@@ -3,11 +3,16 @@ package image
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"nexusos/microvm"
+	"nexusos/microvm/abi"
 )
 
 // wasmMagic is the start of every WebAssembly binary (Core spec §5.5.16).
@@ -30,13 +35,42 @@ func GoToolchain() string {
 // NexusOS: any ordinary package main works. Compiler output is returned in
 // the error when the build fails.
 func BuildGo(ctx context.Context, dir string) ([]byte, error) {
+	return buildGo(ctx, dir, false)
+}
+
+// BuildGoReactor builds the Go main package in dir as a WASI reactor for
+// pre-initialisation: it exports _initialize and PreinitEntry, which runs
+// main. The app's source is not changed; the entry is added through go
+// build -overlay.
+func BuildGoReactor(ctx context.Context, dir string) ([]byte, error) {
+	return buildGo(ctx, dir, true)
+}
+
+func buildGo(ctx context.Context, dir string, reactor bool) ([]byte, error) {
 	tmp, err := os.MkdirTemp("", "nexus-build-*")
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", dir, err)
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, "app.wasm")
-	cmd := exec.CommandContext(ctx, GoToolchain(), "build", "-trimpath", "-o", out, ".")
+	args := []string{"build", "-trimpath", "-o", out}
+	if reactor {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: %w", dir, err)
+		}
+		entry := filepath.Join(tmp, "entry.go")
+		if err := os.WriteFile(entry, []byte(preinitEntry), 0o644); err != nil {
+			return nil, fmt.Errorf("build %s: %w", dir, err)
+		}
+		ov, _ := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(abs, "zz_nexus_preinit_entry.go"): entry}})
+		overlay := filepath.Join(tmp, "overlay.json")
+		if err := os.WriteFile(overlay, ov, 0o644); err != nil {
+			return nil, fmt.Errorf("build %s: %w", dir, err)
+		}
+		args = append(args, "-buildmode=c-shared", "-overlay", overlay)
+	}
+	cmd := exec.CommandContext(ctx, GoToolchain(), append(args, ".")...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	var stderr bytes.Buffer
@@ -74,4 +108,115 @@ func ReadModule(ctx context.Context, path string) (module []byte, kind string, e
 		return nil, "", fmt.Errorf("build: %s is neither a Go package directory nor a WebAssembly binary", path)
 	}
 	return b, "wasm", nil
+}
+
+// BuildOptions say what to seal.
+type BuildOptions struct {
+	Path    string // Go package directory or .wasm file
+	Name    string // default: derived from Path
+	Version string
+	// Args are the entry arguments after argv[0] (which is Name).
+	Args         []string
+	Env          map[string]string
+	Capabilities microvm.Capabilities
+	Limits       microvm.Limits
+	// SignKey signs the image when not nil.
+	SignKey ed25519.PrivateKey
+	// Preinit, when set and Path is a Go package, builds the app as a
+	// reactor and pre-initialises it with this function (the tier's
+	// snapshotter, e.g. wasm.Preinit), so runs skip the Go runtime's
+	// start-up. If that fails the build falls back to an ordinary command
+	// and Build reports why in Warning.
+	Preinit func(ctx context.Context, module []byte, m *microvm.Manifest, entry string) ([]byte, *microvm.Snapshot, error)
+}
+
+// Built is the result of Build.
+type Built struct {
+	*Image
+	// Warning explains a fallback (e.g. why pre-initialisation was
+	// skipped); empty when none.
+	Warning string
+}
+
+// Build compiles (for a Go package) or reads (for .wasm) the module and
+// seals it with its manifest.
+func Build(ctx context.Context, o BuildOptions) (*Built, error) {
+	name := o.Name
+	if name == "" {
+		name = DefaultName(o.Path)
+	}
+	m := Manifest{
+		Manifest: microvm.Manifest{
+			ABI: abi.Version, Name: name, Version: o.Version, Tier: microvm.TierWasm,
+			Args: append([]string{name}, o.Args...), Env: o.Env,
+			Capabilities: o.Capabilities, Limits: o.Limits,
+		},
+	}
+	var warning string
+	if st, err := os.Stat(o.Path); err == nil && st.IsDir() && o.Preinit != nil {
+		img, err := buildPreinit(ctx, o, m)
+		if err == nil {
+			if o.SignKey != nil {
+				img.Sign(o.SignKey)
+			}
+			return &Built{Image: img}, nil
+		}
+		warning = fmt.Sprintf("pre-initialisation skipped, built an ordinary command: %v", err)
+	}
+	module, kind, err := ReadModule(ctx, o.Path)
+	if err != nil {
+		return nil, err
+	}
+	m.Source = kind
+	img, err := Seal(m, module)
+	if err != nil {
+		return nil, err
+	}
+	if o.SignKey != nil {
+		img.Sign(o.SignKey)
+	}
+	return &Built{Image: img, Warning: warning}, nil
+}
+
+func buildPreinit(ctx context.Context, o BuildOptions, m Manifest) (*Image, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	reactor, err := BuildGoReactor(ctx, o.Path)
+	if err != nil {
+		return nil, err
+	}
+	mod, snap, err := o.Preinit(ctx, reactor, &m.Manifest, PreinitEntry)
+	if err != nil {
+		return nil, err
+	}
+	m.Source = "go"
+	return SealSnapshot(m, mod, snap)
+}
+
+// DefaultName derives an image name from a build path: its last element,
+// without ".wasm", lower-cased, other characters replaced by '-'.
+func DefaultName(p string) string {
+	abs, err := filepath.Abs(p)
+	if err == nil {
+		p = abs
+	}
+	base := strings.TrimSuffix(filepath.Base(p), ".wasm")
+	var b strings.Builder
+	for _, c := range strings.ToLower(base) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	s := strings.Trim(b.String(), ".-")
+	if s == "" {
+		s = "app"
+	}
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
 }

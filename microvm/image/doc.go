@@ -16,11 +16,14 @@
 //	| 16     | M    | manifest, JSON (Manifest)                      |
 //	| 16+M   | 8    | module length N, at most 1 GiB                 |
 //	| 24+M   | N    | module: WebAssembly binary or static ELF       |
-//	| 24+M+N | 4    | signature length S, 0 or at most 4 KiB         |
-//	| 28+M+N | S    | signature, JSON (Signature)                    |
+//	| 24+M+N | 8    | memory snapshot length P, 0 unless preinit     |
+//	| 32+M+N | P    | memory snapshot (whole 64 KiB pages)           |
+//	| +P     | 4    | signature length S, 0 or at most 4 KiB         |
+//	| +4     | S    | signature, JSON (Signature)                    |
 //	+--------+------+------------------------------------------------+
 //
-// The manifest records the module's SHA-256 and size, so the image digest,
+// The manifest records the SHA-256 and size of the module and of the
+// memory snapshot (manifest "preinit"), so the image digest,
 // "sha256:" + hex(SHA-256(manifest bytes)), addresses the whole image.
 // A signature signs the string "nexus-image-v1\n" + digest. Decode
 // checks the module against the manifest and the signature against its key,

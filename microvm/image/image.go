@@ -45,6 +45,16 @@ type Manifest struct {
 	// Source says what the image was built from ("go" or "wasm"); for
 	// display only.
 	Source string `json:"source,omitempty"`
+	// Preinit, when set, says the module is pre-initialised and the
+	// image carries its memory snapshot.
+	Preinit *Preinit `json:"preinit,omitempty"`
+}
+
+// Preinit describes a pre-initialised module's snapshot.
+type Preinit struct {
+	Entry    string `json:"entry"`    // export that runs main
+	Memory   Blob   `json:"memory"`   // the memory snapshot's address
+	Nanotime int64  `json:"nanotime"` // clock reading at snapshot time
 }
 
 // Blob is a content address.
@@ -74,17 +84,32 @@ type Image struct {
 	Manifest     Manifest
 	ManifestJSON []byte // exactly as stored; the digest covers these bytes
 	Module       []byte
+	Memory       []byte     // memory snapshot; empty unless Manifest.Preinit
 	Signature    *Signature // nil when unsigned
 	Digest       string     // "sha256:<hex>"
 }
 
 // Seal binds module to manifest m and returns the unsigned image.
 func Seal(m Manifest, module []byte) (*Image, error) {
+	return SealSnapshot(m, module, nil)
+}
+
+// SealSnapshot is Seal for a pre-initialised module: snap (when not nil)
+// supplies the memory snapshot, entry and clock.
+func SealSnapshot(m Manifest, module []byte, snap *microvm.Snapshot) (*Image, error) {
 	if len(module) > MaxModuleSize {
 		return nil, fmt.Errorf("seal %s: module of %d bytes above the %d limit", m.Name, len(module), MaxModuleSize)
 	}
-	sum := sha256.Sum256(module)
-	m.Module = Blob{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(module))}
+	m.Module = blobOf(module)
+	m.Preinit = nil
+	var memory []byte
+	if snap != nil {
+		if len(snap.Memory) > MaxModuleSize || len(snap.Memory)%(64<<10) != 0 || snap.Entry == "" {
+			return nil, fmt.Errorf("seal %s: bad memory snapshot", m.Name)
+		}
+		memory = snap.Memory
+		m.Preinit = &Preinit{Entry: snap.Entry, Memory: blobOf(memory), Nanotime: snap.Nanotime}
+	}
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("seal %s: %w", m.Name, err)
 	}
@@ -95,7 +120,12 @@ func Seal(m Manifest, module []byte) (*Image, error) {
 	if len(mj) > MaxManifestSize {
 		return nil, fmt.Errorf("seal %s: manifest too large", m.Name)
 	}
-	return &Image{Manifest: m, ManifestJSON: mj, Module: module, Digest: digestOf(mj)}, nil
+	return &Image{Manifest: m, ManifestJSON: mj, Module: module, Memory: memory, Digest: digestOf(mj)}, nil
+}
+
+func blobOf(b []byte) Blob {
+	sum := sha256.Sum256(b)
+	return Blob{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))}
 }
 
 func digestOf(manifestJSON []byte) string {
@@ -139,7 +169,11 @@ func (img *Image) Verify(trusted ...ed25519.PublicKey) error {
 
 // Program returns the image as a microvm.Program.
 func (img *Image) Program() *microvm.Program {
-	return &microvm.Program{ID: img.Digest, Manifest: img.Manifest.Manifest, Code: img.Module}
+	p := &microvm.Program{ID: img.Digest, Manifest: img.Manifest.Manifest, Code: img.Module}
+	if pi := img.Manifest.Preinit; pi != nil {
+		p.Snapshot = &microvm.Snapshot{Memory: img.Memory, Entry: pi.Entry, Nanotime: pi.Nanotime}
+	}
+	return p
 }
 
 // Encode writes the sealed image to w.
@@ -155,11 +189,12 @@ func (img *Image) Encode(w io.Writer) error {
 			return fmt.Errorf("encode signature: %w", err)
 		}
 	}
-	var n8 [8]byte
+	var n8, m8 [8]byte
 	binary.LittleEndian.PutUint64(n8[:], uint64(len(img.Module)))
+	binary.LittleEndian.PutUint64(m8[:], uint64(len(img.Memory)))
 	var n4 [4]byte
 	binary.LittleEndian.PutUint32(n4[:], uint32(len(sig)))
-	for _, part := range [][]byte{hdr[:], img.ManifestJSON, n8[:], img.Module, n4[:], sig} {
+	for _, part := range [][]byte{hdr[:], img.ManifestJSON, n8[:], img.Module, m8[:], img.Memory, n4[:], sig} {
 		if _, err := w.Write(part); err != nil {
 			return fmt.Errorf("write image %s: %w", img.Digest, err)
 		}
@@ -192,25 +227,42 @@ func Decode(b []byte) (*Image, error) {
 	off := 16 + m
 	n := binary.LittleEndian.Uint64(b[off:])
 	off += 8
-	if n > MaxModuleSize || uint64(len(b))-off < n+4 {
+	if n > MaxModuleSize || uint64(len(b))-off < n+8 {
 		return nil, fmt.Errorf("%w: module length %d out of bounds", ErrFormat, n)
 	}
 	module := b[off : off+n]
 	off += n
+	mn := binary.LittleEndian.Uint64(b[off:])
+	off += 8
+	if mn > MaxModuleSize || uint64(len(b))-off < mn+4 {
+		return nil, fmt.Errorf("%w: memory length %d out of bounds", ErrFormat, mn)
+	}
+	memory := b[off : off+mn]
+	off += mn
 	s := uint64(binary.LittleEndian.Uint32(b[off:]))
 	off += 4
 	if s > MaxSignature || uint64(len(b))-off != s {
 		return nil, fmt.Errorf("%w: signature length %d does not match the file", ErrFormat, s)
 	}
 	img := &Image{ManifestJSON: append([]byte(nil), mj...), Module: append([]byte(nil), module...), Digest: digestOf(mj)}
+	if mn > 0 {
+		img.Memory = append([]byte(nil), memory...)
+	}
 	dec := json.NewDecoder(bytes.NewReader(mj))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&img.Manifest); err != nil {
 		return nil, fmt.Errorf("%w: manifest: %v", ErrFormat, err)
 	}
-	sum := sha256.Sum256(module)
-	if img.Manifest.Module.SHA256 != hex.EncodeToString(sum[:]) || img.Manifest.Module.Size != int64(n) {
+	if img.Manifest.Module != blobOf(module) {
 		return nil, fmt.Errorf("decode %s: module: %w", img.Digest, ErrTampered)
+	}
+	switch pi := img.Manifest.Preinit; {
+	case pi == nil && mn != 0:
+		return nil, fmt.Errorf("decode %s: memory snapshot without preinit in the manifest: %w", img.Digest, ErrTampered)
+	case pi != nil && pi.Memory != blobOf(memory):
+		return nil, fmt.Errorf("decode %s: memory snapshot: %w", img.Digest, ErrTampered)
+	case pi != nil && (pi.Entry == "" || mn%(64<<10) != 0):
+		return nil, fmt.Errorf("%w: bad preinit section", ErrFormat)
 	}
 	if err := img.Manifest.Validate(); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", img.Digest, err)

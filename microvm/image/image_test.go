@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"nexusos/microvm"
-	"nexusos/microvm/internal/wasmbin"
+	"nexusos/microvm/wasmbin"
 )
 
 func testManifest(name string) Manifest {

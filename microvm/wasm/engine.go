@@ -57,6 +57,7 @@ type Engine struct {
 type compiled struct {
 	once sync.Once
 	mod  wazero.CompiledModule
+	snap *snapshotImage // memory snapshot of a pre-initialised module
 	err  error
 }
 
@@ -117,6 +118,9 @@ func (e *Engine) Forget(ctx context.Context, id string) {
 	if c != nil && c.mod != nil {
 		_ = c.mod.Close(ctx)
 	}
+	if c != nil && c.snap != nil {
+		c.snap.close()
+	}
 }
 
 func (e *Engine) compile(ctx context.Context, p *microvm.Program) (wazero.CompiledModule, error) {
@@ -134,13 +138,22 @@ func (e *Engine) compile(ctx context.Context, p *microvm.Program) (wazero.Compil
 	e.mu.Unlock()
 	c.once.Do(func() {
 		start := time.Now()
-		cctx := experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0))
+		// Compilation is shared by every run of the image, so one caller's
+		// cancellation must not fail it for the others.
+		cctx := experimental.WithCompilationWorkers(context.WithoutCancel(ctx), runtime.GOMAXPROCS(0))
 		c.mod, c.err = e.rt.CompileModule(cctx, p.Code)
 		if c.err != nil {
 			c.err = fmt.Errorf("wasm: compile %s: %w", p.Manifest.Name, c.err)
 			return
 		}
-		c.err = checkModule(c.mod)
+		entry := "_start"
+		if p.Snapshot != nil {
+			entry = p.Snapshot.Entry
+			if c.snap, c.err = newSnapshotImage(p.Snapshot.Memory); c.err != nil {
+				return
+			}
+		}
+		c.err = checkModule(c.mod, entry)
 		e.logger.Debug("compiled module", "image", p.ID, "took", time.Since(start))
 	})
 	if c.err != nil {
@@ -156,7 +169,7 @@ func (e *Engine) compile(ctx context.Context, p *microvm.Program) (wazero.Compil
 // checkModule rejects modules that import what no microVM offers, with a
 // message naming the import (wazero's own would say "module not
 // instantiated").
-func checkModule(m wazero.CompiledModule) error {
+func checkModule(m wazero.CompiledModule, entry string) error {
 	for _, f := range m.ImportedFunctions() {
 		mod, name, _ := f.Import()
 		switch mod {
@@ -172,8 +185,8 @@ func checkModule(m wazero.CompiledModule) error {
 	if len(m.ImportedMemories()) > 0 {
 		return errors.New("wasm: module imports a memory; a microVM offers none")
 	}
-	if _, ok := m.ExportedFunctions()["_start"]; !ok {
-		return errors.New("wasm: module exports no _start function (build a command, not a library)")
+	if _, ok := m.ExportedFunctions()[entry]; !ok {
+		return fmt.Errorf("wasm: module exports no %s function (build a command, not a library)", entry)
 	}
 	return nil
 }
@@ -182,6 +195,7 @@ var (
 	errTimeout     = errors.New("wall-time limit reached")
 	errOutputLimit = errors.New("output limit reached")
 	errMemoryLimit = errors.New("initial memory above the memory limit")
+	errHostMemory  = errors.New("host could not map the memory")
 )
 
 // Run implements microvm.Engine.
@@ -192,6 +206,18 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 	}
 	st := microvm.Status{ID: id, Image: p.ID, Name: p.Manifest.Name, State: microvm.StateCreated}
 	mod, err := e.compile(ctx, p)
+	var snap *snapshotImage
+	if err == nil {
+		e.mu.Lock()
+		if c := e.modules[p.ID]; c != nil {
+			snap = c.snap
+		}
+		e.mu.Unlock()
+	}
+	if err == nil && ctx.Err() != nil {
+		st.State, st.Reason, st.ExitCode, st.Detail = microvm.StateStopped, microvm.ReasonStopped, microvm.ExitCodeStopped, "stopped before start"
+		return st, nil
+	}
 	if err != nil {
 		st.State, st.Reason, st.ExitCode, st.Detail = microvm.StateFailed, microvm.ReasonError, microvm.ExitCodeError, err.Error()
 		return st, err
@@ -236,11 +262,20 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 		}
 		mc = mc.WithFSConfig(fc)
 	}
-	if caps.Clock {
+	switch {
+	case p.Snapshot != nil:
+		// Continue the snapshot's clock; never start it over.
+		clock := &vmClock{base: p.Snapshot.Nanotime, real: caps.Clock, start: time.Now()}
+		mc = mc.WithStartFunctions().WithNanotime(clock.nanotime, 1).WithNanosleep(clock.nanosleep)
+		if caps.Clock {
+			mc = mc.WithSysWalltime()
+		}
+	case caps.Clock:
 		mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
 	}
 
-	ml := &memoryLimiter{limit: lim.MemoryBytes, overLimit: func() { cancel(errMemoryLimit) }}
+	ml := &memoryLimiter{limit: lim.MemoryBytes, overLimit: func() { cancel(errMemoryLimit) }, snap: snap,
+		failed: func(err error) { cancel(fmt.Errorf("%w: %v", errHostMemory, err)) }}
 	vctx := experimental.WithMemoryAllocator(runCtx, ml)
 	services := rc.Services
 	if services.Logger == nil {
@@ -251,6 +286,9 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 
 	st.State, st.StartedAt = microvm.StateRunning, time.Now()
 	inst, err := e.rt.InstantiateModule(vctx, mod, mc)
+	if err == nil && p.Snapshot != nil {
+		err = callEntry(vctx, inst, p.Snapshot.Entry)
+	}
 	if inst != nil {
 		_ = inst.Close(vctx)
 	}
@@ -279,6 +317,10 @@ func classify(st *microvm.Status, err, cause error, refused bool, lim microvm.Li
 		st.State, st.Reason, st.ExitCode = microvm.StateFailed, microvm.ReasonMemory, microvm.ExitCodeMemory
 		st.Detail = fmt.Sprintf("the module's initial memory exceeds the memory limit of %d bytes", lim.MemoryBytes)
 		return
+	case errors.Is(cause, errHostMemory):
+		st.State, st.Reason, st.ExitCode = microvm.StateFailed, microvm.ReasonError, microvm.ExitCodeError
+		st.Detail = cause.Error()
+		return
 	case cause != nil:
 		st.State, st.Reason, st.ExitCode = microvm.StateStopped, microvm.ReasonStopped, microvm.ExitCodeStopped
 		st.Detail = cause.Error()
@@ -291,15 +333,19 @@ func classify(st *microvm.Status, err, cause error, refused bool, lim microvm.Li
 	case errors.As(err, &ee):
 		code = int(ee.ExitCode())
 	default:
-		st.State, st.Reason, st.ExitCode = microvm.StateFailed, microvm.ReasonTrap, microvm.ExitCodeTrap
 		msg := err.Error()
 		if i := strings.IndexByte(msg, '\n'); i >= 0 {
 			msg = msg[:i]
 		}
-		st.Detail = msg
 		if refused {
-			st.Detail += fmt.Sprintf(" (after a memory grow beyond the %d-byte limit was refused)", lim.MemoryBytes)
+			// The app died of a refused grow (a Go reactor aborts with a
+			// trap where a command exits).
+			st.State, st.Reason, st.ExitCode = microvm.StateFailed, microvm.ReasonMemory, microvm.ExitCodeMemory
+			st.Detail = fmt.Sprintf("memory limit of %d bytes reached (then %s)", lim.MemoryBytes, msg)
+			return
 		}
+		st.State, st.Reason, st.ExitCode = microvm.StateFailed, microvm.ReasonTrap, microvm.ExitCodeTrap
+		st.Detail = msg
 		return
 	}
 	if code != 0 && refused {

@@ -13,7 +13,7 @@ import (
 
 	"nexusos/microvm"
 	"nexusos/microvm/abi"
-	. "nexusos/microvm/internal/wasmbin"
+	. "nexusos/microvm/wasmbin"
 )
 
 func program(name string, code []byte, caps microvm.Capabilities, lim microvm.Limits) *microvm.Program {

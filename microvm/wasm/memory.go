@@ -28,6 +28,10 @@ type memoryLimiter struct {
 	// the limit; the memory is still handed out (wazero cannot fail an
 	// allocation gracefully) and the run is cancelled.
 	overLimit func()
+	// snap, when set, provides the initial memory (a restored snapshot).
+	snap *snapshotImage
+	// failed is called when the host cannot map the memory.
+	failed func(error)
 
 	mu  sync.Mutex
 	mem *limitedMemory // guarded by mu
@@ -44,7 +48,18 @@ func (a *memoryLimiter) Allocate(capacity, max uint64) experimental.LinearMemory
 	if over {
 		reserve = capacity
 	}
-	m := newLimitedMemory(reserve)
+	var m *limitedMemory
+	if a.snap != nil {
+		var err error
+		if m, err = a.snap.newMemory(reserve); err != nil {
+			if a.failed != nil {
+				a.failed(err)
+			}
+			m = newLimitedMemory(reserve)
+		}
+	} else {
+		m = newLimitedMemory(reserve)
+	}
 	if over {
 		m.refused = true
 		if a.overLimit != nil {

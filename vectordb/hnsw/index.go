@@ -250,6 +250,10 @@ type scratch struct {
 	sel     []item
 	tmp     []item
 	keep    []item
+	ids     []uint32
+	vs      [][]float32 // vectors of ids; cleared before pooling
+	selVecs [][]float32 // vectors of the neighbours selected so far
+	dists   []float32
 }
 
 func (x *Index) getScratch() *scratch {
@@ -260,6 +264,7 @@ func (x *Index) getScratch() *scratch {
 
 func (x *Index) putScratch(s *scratch) {
 	s.t = tables{}
+	clear(s.vs[:cap(s.vs)])
 	x.scratch.Put(s)
 }
 
@@ -448,9 +453,14 @@ func (x *Index) connect(s *scratch, id uint32, q []float32, level int) {
 		nv := x.vec(&s.t, nb.id)
 		s.tmp = s.tmp[:0]
 		s.tmp = append(s.tmp, item{id: id, d: nb.d})
+		s.vs = s.vs[:0]
 		for i := 0; i < n; i++ {
 			j := atomic.LoadUint32(&nl[1+i])
-			s.tmp = append(s.tmp, item{id: j, d: x.dist(nv, x.vec(&s.t, j))})
+			s.tmp = append(s.tmp, item{id: j})
+			s.vs = append(s.vs, x.vec(&s.t, j))
+		}
+		for i, d := range x.batch(s, nv, s.vs) {
+			s.tmp[1+i].d = d
 		}
 		slices.SortFunc(s.tmp, func(a, b item) int {
 			switch {
@@ -481,22 +491,25 @@ func (x *Index) selectNeighbors(s *scratch, cands []item, m int, buf *[]item) []
 		*buf = out
 		return out
 	}
+	s.selVecs = s.selVecs[:0]
 	for _, c := range cands {
 		if len(out) >= m {
 			break
 		}
 		cv := x.vec(&s.t, c.id)
 		good := true
-		for _, r := range out {
-			if x.dist(cv, x.vec(&s.t, r.id)) < c.d {
+		for _, d := range x.batch(s, cv, s.selVecs) {
+			if d < c.d {
 				good = false
 				break
 			}
 		}
 		if good {
 			out = append(out, c)
+			s.selVecs = append(s.selVecs, cv)
 		}
 	}
+	clear(s.selVecs)
 	*buf = out
 	return out
 }
@@ -507,10 +520,16 @@ func (x *Index) greedy(s *scratch, q []float32, cur item, level int) item {
 		changed = false
 		lst := x.list(&s.t, cur.id, level)
 		n := int(atomic.LoadUint32(&lst[0]))
+		s.ids = s.ids[:0]
+		s.vs = s.vs[:0]
 		for i := 0; i < n; i++ {
 			j := atomic.LoadUint32(&lst[1+i])
-			if d := x.dist(q, x.vec(&s.t, j)); d < cur.d {
-				cur = item{id: j, d: d}
+			s.ids = append(s.ids, j)
+			s.vs = append(s.vs, x.vec(&s.t, j))
+		}
+		for i, d := range x.batch(s, q, s.vs) {
+			if d < cur.d {
+				cur = item{id: s.ids[i], d: d}
 				changed = true
 			}
 		}
@@ -527,19 +546,10 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 	s.cand = s.cand[:0]
 	s.res = s.res[:0]
 	checkDel := filter && x.deleted.Load() > 0
-	ok := func(id uint32) bool {
-		if !filter {
-			return true
-		}
-		if checkDel && x.header(id)&hdrDeleted != 0 {
-			return false
-		}
-		return allow == nil || allow(id)
-	}
 	s.visited[ep.id] = s.gen
 	s.cand.push(ep)
 	lower := float32(math.Inf(1))
-	if ok(ep.id) {
+	if !filter || x.accept(ep.id, checkDel, allow) {
 		s.res.push(ep)
 		lower = ep.d
 	}
@@ -550,6 +560,8 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 		}
 		lst := x.list(&s.t, c.id, level)
 		n := int(atomic.LoadUint32(&lst[0]))
+		s.ids = s.ids[:0]
+		s.vs = s.vs[:0]
 		for i := 0; i < n; i++ {
 			j := atomic.LoadUint32(&lst[1+i])
 			if int(j) >= len(s.visited) {
@@ -560,10 +572,15 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 				continue
 			}
 			s.visited[j] = s.gen
-			d := x.dist(q, x.vec(&s.t, j))
+			s.ids = append(s.ids, j)
+			s.vs = append(s.vs, x.vec(&s.t, j))
+		}
+		dists := x.batch(s, q, s.vs)
+		for i, j := range s.ids {
+			d := dists[i]
 			if len(s.res) < ef || d < lower {
 				s.cand.push(item{id: j, d: d})
-				if ok(j) {
+				if !filter || x.accept(j, checkDel, allow) {
 					s.res.push(item{id: j, d: d})
 					if len(s.res) > ef {
 						s.res.pop()
@@ -573,6 +590,34 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 			}
 		}
 	}
+}
+
+// accept reports whether a search may return id.
+func (x *Index) accept(id uint32, checkDel bool, allow func(uint32) bool) bool {
+	if checkDel && x.header(id)&hdrDeleted != 0 {
+		return false
+	}
+	return allow == nil || allow(id)
+}
+
+// batch returns the distances from q to each of vs, in s.dists.
+func (x *Index) batch(s *scratch, q []float32, vs [][]float32) []float32 {
+	if cap(s.dists) < len(vs) {
+		s.dists = make([]float32, len(vs)+16)
+	}
+	out := s.dists[:len(vs)]
+	switch x.cfg.Metric {
+	case L2:
+		distance.L2SqBatch(q, vs, out)
+	case L1:
+		distance.L1Batch(q, vs, out)
+	default:
+		distance.DotBatch(q, vs, out)
+		for i := range out {
+			out[i] = -out[i]
+		}
+	}
+	return out
 }
 
 // Search returns the k nearest inserted, non-deleted ids to q for which

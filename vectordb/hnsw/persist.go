@@ -189,6 +189,8 @@ func Load(r io.Reader, vecs *Flat) (*Index, error) {
 		return nil, corrupt("entry level %d out of range", epLevel1)
 	case epLevel1 != 0 && epID >= n:
 		return nil, corrupt("entry point %d beyond %d nodes", epID, n)
+	case epLevel1 == 0 && epID != 0:
+		return nil, corrupt("entry point %d in an empty graph", epID)
 	}
 	x := New(Config{M: int(m), EfConstruct: int(efc), Metric: Metric(metric), Seed: seed}, vecs)
 	if x.cfg.M != int(m) || x.cfg.EfConstruct != int(efc) {
@@ -207,6 +209,9 @@ func Load(r io.Reader, vecs *Flat) (*Index, error) {
 		if h&hdrInserted == 0 {
 			if h != 0 {
 				return nil, corrupt("node %d: flags %#x on an empty slot", id, h)
+			}
+			if id == n-1 {
+				return nil, corrupt("last node slot %d is empty", id)
 			}
 			continue
 		}

@@ -33,6 +33,12 @@ type Options struct {
 	Repeat      int    // query passes per point; the median is reported (default 3)
 	// Progress, if set, receives progress lines during long steps.
 	Progress io.Writer
+	// ExportDir, if set, receives the split (base.vec, queries.vec in the
+	// cache format) and the ground truth (gt.bin) so other engines can be
+	// measured on exactly the same data.
+	ExportDir string
+	// ExportOnly stops after the export.
+	ExportOnly bool
 }
 
 func (o *Options) defaults() {
@@ -106,6 +112,15 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	gt, err := CachedGroundTruth(ctx, o.CacheDir, split, o.K)
 	if err != nil {
 		return fmt.Errorf("ground truth: %w", err)
+	}
+	if o.ExportDir != "" {
+		if err := Export(o.ExportDir, split, gt); err != nil {
+			return err
+		}
+		p("exported the split to %s", o.ExportDir)
+		if o.ExportOnly {
+			return nil
+		}
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -311,3 +326,22 @@ func loadAvg() string {
 
 // DefaultCacheDir is where `nexus bench vectors` caches data under home.
 func DefaultCacheDir(home string) string { return filepath.Join(home, "bench", "vectors") }
+
+// Export writes the split and ground truth to dir: base.vec and
+// queries.vec in the cache format, gt.bin as "NXGT\0\0\0\1", uint32
+// queries, uint32 k, then queries*k uint32 ids (all little-endian).
+func Export(dir string, s *Split, gt *GroundTruth) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	base := &Vectors{Dim: s.Base.Dim(), Data: make([]float32, 0, s.Base.Len()*s.Base.Dim())}
+	for id := range uint32(s.Base.Len()) {
+		base.Data = append(base.Data, s.Base.At(id)...)
+	}
+	for name, v := range map[string]*Vectors{"base.vec": base, "queries.vec": s.Queries} {
+		if err := writeFileAtomic(filepath.Join(dir, name), func(w io.Writer) error { return WriteVectors(w, v) }); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	return writeFileAtomic(filepath.Join(dir, "gt.bin"), func(w io.Writer) error { return writeGroundTruth(w, gt) })
+}

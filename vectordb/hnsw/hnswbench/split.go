@@ -146,14 +146,16 @@ func CachedGroundTruth(ctx context.Context, cacheDir string, s *Split, k int) (*
 	if err != nil {
 		return nil, err
 	}
-	err = writeFileAtomic(name, func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		bw.Write(gtMagic[:])
-		binary.Write(bw, binary.LittleEndian, [2]uint32{uint32(s.Queries.Len()), uint32(g.K)})
-		binary.Write(bw, binary.LittleEndian, g.IDs)
-		return bw.Flush()
-	})
+	err = writeFileAtomic(name, func(w io.Writer) error { return writeGroundTruth(w, g) })
 	return g, err
+}
+
+func writeGroundTruth(w io.Writer, g *GroundTruth) error {
+	bw := bufio.NewWriter(w)
+	bw.Write(gtMagic[:])
+	binary.Write(bw, binary.LittleEndian, [2]uint32{uint32(len(g.IDs) / max(g.K, 1)), uint32(g.K)})
+	binary.Write(bw, binary.LittleEndian, g.IDs)
+	return bw.Flush()
 }
 
 func readGroundTruth(r io.Reader, nq, k, nBase int) (*GroundTruth, error) {

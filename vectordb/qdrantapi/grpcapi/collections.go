@@ -333,7 +333,9 @@ func collectionInfoToProto(info vectordb.CollectionInfo) *qdrant.CollectionInfo 
 	}
 	if p, ok := info.Config.Vectors[vectordb.DefaultVector]; ok && len(info.Config.Vectors) == 1 {
 		params.VectorsConfig = qdrant.NewVectorsConfig(vp(p))
-	} else if len(info.Config.Vectors) > 0 {
+	} else {
+		// Named vectors; an empty map for a sparse-only collection, as
+		// Qdrant reports it.
 		m := make(map[string]*qdrant.VectorParams, len(info.Config.Vectors))
 		for name, p := range info.Config.Vectors {
 			m[name] = vp(p)
@@ -377,9 +379,23 @@ func collectionInfoToProto(info vectordb.CollectionInfo) *qdrant.CollectionInfo 
 		Config: &qdrant.CollectionConfig{
 			Params:          params,
 			HnswConfig:      hnswToProto(info.Config.HNSW),
-			OptimizerConfig: &qdrant.OptimizersConfigDiff{},
-			WalConfig:       &qdrant.WalConfigDiff{},
+			OptimizerConfig: defaultOptimizerConfig(),
+			WalConfig:       &qdrant.WalConfigDiff{WalCapacityMb: qdrant.PtrOf(uint64(32)), WalSegmentsAhead: qdrant.PtrOf(uint64(0))},
 		},
+	}
+}
+
+// defaultOptimizerConfig reports Qdrant's default optimizer settings. The
+// engine has its own optimizer; clients that convert collection info into
+// their REST models expect these fields to be present.
+func defaultOptimizerConfig() *qdrant.OptimizersConfigDiff {
+	return &qdrant.OptimizersConfigDiff{
+		DeletedThreshold:       qdrant.PtrOf(0.2),
+		VacuumMinVectorNumber:  qdrant.PtrOf(uint64(1000)),
+		DefaultSegmentNumber:   qdrant.PtrOf(uint64(0)),
+		IndexingThreshold:      qdrant.PtrOf(uint64(10000)),
+		FlushIntervalSec:       qdrant.PtrOf(uint64(5)),
+		MaxOptimizationThreads: qdrant.NewMaxOptimizationThreadsSetting(qdrant.MaxOptimizationThreads_Auto),
 	}
 }
 

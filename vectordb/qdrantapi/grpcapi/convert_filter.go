@@ -13,15 +13,29 @@ import (
 
 // Bounds on filters from requests.
 const (
-	maxFilterDepth      = 32    // nesting of filters and nested conditions
-	maxFilterConditions = 10000 // conditions in one filter, all levels
-	maxMatchValues      = 10000 // values in one match any/except or has_id
+	maxFilterDepth      = 32     // nesting of filters and nested conditions
+	maxFilterConditions = 10000  // conditions in one filter, all levels
+	maxMatchValues      = 10000  // values in one match any/except or has_id
+	maxFilterValues     = 100000 // such values in one filter, all levels
 )
 
 // filterConv converts one request's filter tree and counts what it visits
 // against the bounds.
 type filterConv struct {
-	count int
+	count  int // conditions
+	values int // ids, match values and text tokens
+}
+
+// addValues charges n listed values against the filter's budget.
+func (c *filterConv) addValues(n int) error {
+	if n > maxMatchValues {
+		return badInput("a condition lists more than %d values", maxMatchValues)
+	}
+	c.values += n
+	if c.values > maxFilterValues {
+		return badInput("filter lists more than %d values in all", maxFilterValues)
+	}
+	return nil
 }
 
 // filterFromProto converts a filter. A nil filter gives nil.
@@ -97,8 +111,8 @@ func (c *filterConv) condition(pc *qdrant.Condition, depth int) (vectordb.Condit
 		return vectordb.Condition{IsNull: &key}, nil
 	case *qdrant.Condition_HasId:
 		ids := k.HasId.GetHasId()
-		if len(ids) > maxMatchValues {
-			return vectordb.Condition{}, badInput("has_id lists more than %d ids", maxMatchValues)
+		if err := c.addValues(len(ids)); err != nil {
+			return vectordb.Condition{}, err
 		}
 		vids, err := pointIDsFromProto(ids)
 		if err != nil {
@@ -151,7 +165,7 @@ func (c *filterConv) field(fc *qdrant.FieldCondition, depth int) (vectordb.Condi
 		parts = append(parts, vectordb.Condition{Field: &f})
 	}
 	if fc.Match != nil {
-		cond, err := matchFromProto(key, fc.Match)
+		cond, err := c.match(key, fc.Match)
 		if err != nil {
 			return vectordb.Condition{}, err
 		}
@@ -224,7 +238,7 @@ func (c *filterConv) field(fc *qdrant.FieldCondition, depth int) (vectordb.Condi
 
 // matchFromProto converts a match. text_any (any token) becomes a should
 // over one text match per token.
-func matchFromProto(key string, m *qdrant.Match) (vectordb.Condition, error) {
+func (c *filterConv) match(key string, m *qdrant.Match) (vectordb.Condition, error) {
 	field := func(vm vectordb.Match) vectordb.Condition {
 		return vectordb.Condition{Field: &vectordb.FieldCondition{Key: key, Match: &vm}}
 	}
@@ -239,21 +253,29 @@ func matchFromProto(key string, m *qdrant.Match) (vectordb.Condition, error) {
 		t := k.Text
 		return field(vectordb.Match{Text: &t}), nil
 	case *qdrant.Match_Keywords:
-		vs, err := anyStrings(k.Keywords.GetStrings())
-		return field(vectordb.Match{Any: vs}), err
+		if err := c.addValues(len(k.Keywords.GetStrings())); err != nil {
+			return vectordb.Condition{}, err
+		}
+		return field(vectordb.Match{Any: anyStrings(k.Keywords.GetStrings())}), nil
 	case *qdrant.Match_Integers:
-		vs, err := anyInts(k.Integers.GetIntegers())
-		return field(vectordb.Match{Any: vs}), err
+		if err := c.addValues(len(k.Integers.GetIntegers())); err != nil {
+			return vectordb.Condition{}, err
+		}
+		return field(vectordb.Match{Any: anyInts(k.Integers.GetIntegers())}), nil
 	case *qdrant.Match_ExceptKeywords:
-		vs, err := anyStrings(k.ExceptKeywords.GetStrings())
-		return field(vectordb.Match{Except: vs}), err
+		if err := c.addValues(len(k.ExceptKeywords.GetStrings())); err != nil {
+			return vectordb.Condition{}, err
+		}
+		return field(vectordb.Match{Except: anyStrings(k.ExceptKeywords.GetStrings())}), nil
 	case *qdrant.Match_ExceptIntegers:
-		vs, err := anyInts(k.ExceptIntegers.GetIntegers())
-		return field(vectordb.Match{Except: vs}), err
+		if err := c.addValues(len(k.ExceptIntegers.GetIntegers())); err != nil {
+			return vectordb.Condition{}, err
+		}
+		return field(vectordb.Match{Except: anyInts(k.ExceptIntegers.GetIntegers())}), nil
 	case *qdrant.Match_TextAny:
 		toks := strings.Fields(k.TextAny)
-		if len(toks) > maxMatchValues {
-			return vectordb.Condition{}, badInput("text_any has more than %d tokens", maxMatchValues)
+		if err := c.addValues(len(toks)); err != nil {
+			return vectordb.Condition{}, err
 		}
 		f := &vectordb.Filter{}
 		for _, t := range toks {
@@ -273,26 +295,20 @@ func matchFromProto(key string, m *qdrant.Match) (vectordb.Condition, error) {
 	}
 }
 
-func anyStrings(ss []string) ([]any, error) {
-	if len(ss) > maxMatchValues {
-		return nil, badInput("match lists more than %d values", maxMatchValues)
-	}
+func anyStrings(ss []string) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
 		out[i] = s
 	}
-	return out, nil
+	return out
 }
 
-func anyInts(is []int64) ([]any, error) {
-	if len(is) > maxMatchValues {
-		return nil, badInput("match lists more than %d values", maxMatchValues)
-	}
+func anyInts(is []int64) []any {
 	out := make([]any, len(is))
 	for i, n := range is {
 		out[i] = n
 	}
-	return out, nil
+	return out
 }
 
 // filterToProto is the inverse of filterFromProto for the filters it

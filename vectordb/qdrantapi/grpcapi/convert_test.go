@@ -24,16 +24,16 @@ func u64(v uint64) *uint64   { return &v }
 func roundTripFilters() map[string]*qdrant.Filter {
 	ts := timestamppb.New(time.Date(2024, 3, 1, 12, 30, 0, 500, time.UTC))
 	return map[string]*qdrant.Filter{
-		"empty": {},
-		"keyword": {Must: []*qdrant.Condition{qdrant.NewMatch("city", "Berlin")}},
+		"empty":        {},
+		"keyword":      {Must: []*qdrant.Condition{qdrant.NewMatch("city", "Berlin")}},
 		"int and bool": {Must: []*qdrant.Condition{qdrant.NewMatchInt("n", -7), qdrant.NewMatchBool("ok", true)}},
 		"any/except": {Should: []*qdrant.Condition{
 			qdrant.NewMatchKeywords("tags", "a", "b"), qdrant.NewMatchInts("n", 1, 2, 3),
 			qdrant.NewMatchExcept("city", "x"), qdrant.NewMatchExceptInts("n", 4),
 		}},
-		"text": {Must: []*qdrant.Condition{qdrant.NewMatchText("body", "hello world")}},
-		"range": {MustNot: []*qdrant.Condition{qdrant.NewRange("price", &qdrant.Range{Gte: f64(1.5), Lt: f64(10)})}},
-		"datetime": {Must: []*qdrant.Condition{qdrant.NewDatetimeRange("date", &qdrant.DatetimeRange{Gt: ts, Lte: timestamppb.New(time.Unix(1e9, 0))})}},
+		"text":         {Must: []*qdrant.Condition{qdrant.NewMatchText("body", "hello world")}},
+		"range":        {MustNot: []*qdrant.Condition{qdrant.NewRange("price", &qdrant.Range{Gte: f64(1.5), Lt: f64(10)})}},
+		"datetime":     {Must: []*qdrant.Condition{qdrant.NewDatetimeRange("date", &qdrant.DatetimeRange{Gt: ts, Lte: timestamppb.New(time.Unix(1e9, 0))})}},
 		"values_count": {Must: []*qdrant.Condition{qdrant.NewValuesCount("tags", &qdrant.ValuesCount{Gte: u64(2), Lt: u64(5)})}},
 		"empty/null/has": {Must: []*qdrant.Condition{
 			qdrant.NewIsEmpty("tags"), qdrant.NewIsNull("gone"),
@@ -121,12 +121,22 @@ func TestFilterFromProtoErrors(t *testing.T) {
 	for range maxFilterConditions + 1 {
 		many.Should = append(many.Should, qdrant.NewMatch("k", "v"))
 	}
+	manyIDs := make([]*qdrant.PointId, maxMatchValues)
+	for i := range manyIDs {
+		manyIDs[i] = qdrant.NewIDNum(uint64(i))
+	}
+	tooManyValues := &qdrant.Filter{}
+	for range maxFilterValues/maxMatchValues + 1 {
+		tooManyValues.Should = append(tooManyValues.Should, qdrant.NewHasID(manyIDs...))
+	}
 	tests := []struct {
 		name string
 		f    *qdrant.Filter
 		code codes.Code
 		msg  string
 	}{
+		{"too many values in one", &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewHasID(append(manyIDs, qdrant.NewIDNum(0))...)}}, codes.InvalidArgument, "more than 10000 values"},
+		{"too many values in all", tooManyValues, codes.InvalidArgument, "values in all"},
 		{"empty condition", &qdrant.Filter{Must: []*qdrant.Condition{{}}}, codes.InvalidArgument, "condition is empty"},
 		{"empty key", &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewMatch("", "v")}}, codes.InvalidArgument, "must not be empty"},
 		{"no test", &qdrant.Filter{Must: []*qdrant.Condition{{ConditionOneOf: &qdrant.Condition_Field{Field: &qdrant.FieldCondition{Key: "k"}}}}}, codes.InvalidArgument, "has no test"},

@@ -46,3 +46,56 @@ func FuzzFilterFromProto(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPointFromProto does the same for points: ids, vectors and payload
+// accepted from the wire must survive vectordb → proto → vectordb.
+func FuzzPointFromProto(f *testing.F) {
+	seeds := []*qdrant.PointStruct{
+		{Id: qdrant.NewIDNum(7), Vectors: qdrant.NewVectors(1, 2), Payload: qdrant.NewValueMap(map[string]any{"a": []any{1, "x", nil, map[string]any{"b": 2.5}}})},
+		{Id: qdrant.NewIDUUID("5c56c793-69f3-4fbf-87e6-c4bf54c28c26"), Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{
+			"d": qdrant.NewVectorDense([]float32{1}), "s": qdrant.NewVectorSparse([]uint32{1}, []float32{2}),
+		})},
+		{Id: qdrant.NewIDNum(1), Vectors: &qdrant.Vectors{VectorsOptions: &qdrant.Vectors_Vector{Vector: &qdrant.Vector{Data: []float32{1}, Indices: &qdrant.SparseIndices{Data: []uint32{3}}}}}},
+	}
+	for _, p := range seeds {
+		b, err := proto.Marshal(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var pp qdrant.PointStruct
+		if err := proto.Unmarshal(b, &pp); err != nil {
+			return
+		}
+		vp, err := pointFromProto(&pp)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "rpc error: code = ") {
+				t.Fatalf("error without status: %v", err)
+			}
+			return
+		}
+		for _, v := range vp.Vectors {
+			if hasNaN(v.Dense) || (v.Sparse != nil && hasNaN(v.Sparse.Values)) {
+				return // NaN != NaN; the engine rejects them anyway
+			}
+		}
+		again, err := pointFromProto(pointToProto(vp))
+		if err != nil {
+			t.Fatalf("canonical point rejected: %v", err)
+		}
+		if !reflect.DeepEqual(vp, again) {
+			t.Fatalf("round trip changed the point:\n first: %+v\nsecond: %+v", vp, again)
+		}
+	})
+}
+
+func hasNaN(v []float32) bool {
+	for _, x := range v {
+		if x != x {
+			return true
+		}
+	}
+	return false
+}

@@ -38,7 +38,7 @@ func startServer(t *testing.T, apiKey, clientKey string) *testServer {
 	port := lis.Addr().(*net.TCPAddr).Port
 	client, err := qdrant.NewClient(&qdrant.Config{
 		Host: "127.0.0.1", Port: port, APIKey: clientKey,
-		PoolSize: 1, KeepAliveTime: -1, SkipCompatibilityCheck: true,
+		PoolSize: 1, SkipCompatibilityCheck: true, // default keepalive, as users run it
 	})
 	if err != nil {
 		t.Fatalf("client: %v", err)
@@ -91,3 +91,21 @@ func must(t *testing.T, what string, err error) {
 }
 
 var bg = context.Background()
+
+// benchServer serves db on a loopback port for a benchmark and returns a
+// connected official client.
+func benchServer(b *testing.B, db *vectordb.DB) *qdrant.Client {
+	b.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := NewServer(db, "")
+	go srv.Serve(lis)
+	c, err := qdrant.NewClient(&qdrant.Config{Host: "127.0.0.1", Port: lis.Addr().(*net.TCPAddr).Port, PoolSize: 1, KeepAliveTime: -1, SkipCompatibilityCheck: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close(); srv.Stop() })
+	return c
+}

@@ -1,32 +1,10 @@
-// Package grpcapi serves Qdrant's gRPC API over the embedded engine in
-// package vectordb: the services qdrant.Qdrant (HealthCheck),
-// qdrant.Collections, qdrant.Points and qdrant.Snapshots, as defined by the
-// official Go client module github.com/qdrant/go-client, plus the standard
-// grpc.health.v1.Health service that Qdrant also serves.
-//
-// Requests are validated and translated into vectordb calls by the
-// converters in this package (convert_*.go); vectordb errors become gRPC
-// status codes carrying Qdrant's message text (see statusError). Methods
-// that depend on cluster features (shards, replication), on server-side
-// inference (documents, images) or on query kinds the engine lacks (discover,
-// context, formula, MMR, grouping, facets) answer codes.Unimplemented with a
-// message that names the feature.
-//
-// Usage:
-//
-//	db, _ := vectordb.Open(dir, vectordb.Options{})
-//	srv := grpcapi.NewServer(db, apiKey)
-//	lis, _ := net.Listen("tcp", "127.0.0.1:6334")
-//	go srv.Serve(lis)
-//	defer srv.GracefulStop()
-//
-// The server returned by NewServer is safe for concurrent use.
 package grpcapi
 
 import (
 	"context"
 	"crypto/subtle"
 	"strings"
+	"time"
 
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc"
@@ -34,6 +12,7 @@ import (
 	_ "google.golang.org/grpc/encoding/gzip" // Qdrant clients may send gzip-compressed messages.
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -47,6 +26,9 @@ const MaxRecvMsgSize = 32 << 20
 // MaxSendMsgSize bounds one outgoing message (a large scroll page with
 // vectors); clients default to a 4 MiB receive limit, Qdrant's to larger.
 const MaxSendMsgSize = 128 << 20
+
+// maxConcurrentStreams bounds the calls in flight on one connection.
+const maxConcurrentStreams = 256
 
 // Title and Version are what HealthCheck reports. Version is the Qdrant
 // API version this package implements, so that official clients' version
@@ -65,6 +47,11 @@ func NewServer(db *vectordb.DB, apiKey string) *grpc.Server {
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
+		grpc.MaxConcurrentStreams(maxConcurrentStreams),
+		// Official clients ping every 10 s even when idle (Config.KeepAliveTime);
+		// grpc-go's default policy (5 min) would answer with GOAWAY
+		// "too_many_pings" and drop their connections.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.ChainUnaryInterceptor(recoverInterceptor),
 	}
 	if apiKey != "" {

@@ -5,8 +5,11 @@ import (
 	"testing"
 
 	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding/gzip"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 )
 
 func TestHealthCheck(t *testing.T) {
@@ -126,5 +129,20 @@ func TestRequestValidation(t *testing.T) {
 				t.Fatalf("got %v, want %v containing %q", err, tc.code, tc.msg)
 			}
 		})
+	}
+}
+
+func TestBearerTokenAndGzip(t *testing.T) {
+	ts := startServer(t, "s3cret", "")
+	qc := qdrant.NewQdrantClient(ts.client.GetConnection())
+	ctx := metadata.AppendToOutgoingContext(bg, "authorization", "Bearer s3cret")
+	r, err := qc.HealthCheck(ctx, &qdrant.HealthCheckRequest{}, grpc.UseCompressor(gzip.Name))
+	must(t, "health check with bearer token and gzip", err)
+	if r.GetTitle() != Title {
+		t.Errorf("title = %q", r.GetTitle())
+	}
+	ctx = metadata.AppendToOutgoingContext(bg, "authorization", "Bearer wrong")
+	if _, err := qc.HealthCheck(ctx, &qdrant.HealthCheckRequest{}); codeOf(err) != codes.Unauthenticated {
+		t.Errorf("wrong bearer token: %v", err)
 	}
 }

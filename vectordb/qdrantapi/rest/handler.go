@@ -19,6 +19,8 @@
 package rest
 
 import (
+	"bytes"
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -26,6 +28,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,6 +101,7 @@ func (h *handler) routes() {
 	m.HandleFunc("GET /livez", plain("healthz check passed"))
 	m.HandleFunc("GET /readyz", plain("all shards are ready"))
 	api("GET /telemetry", h.telemetry)
+	api("GET /cluster", func(*http.Request) (any, error) { return map[string]string{"status": "disabled"}, nil })
 
 	// Collections and aliases.
 	api("GET /collections", h.listCollections)
@@ -117,14 +121,15 @@ func (h *handler) routes() {
 	// Points.
 	api("GET /collections/{collection}/points/{id}", h.getPoint)
 	api("POST /collections/{collection}/points", h.retrievePoints)
-	api("PUT /collections/{collection}/points", h.upsertPoints)
-	api("POST /collections/{collection}/points/delete", h.deletePoints)
-	api("POST /collections/{collection}/points/payload", h.setPayload)
-	api("PUT /collections/{collection}/points/payload", h.overwritePayload)
-	api("POST /collections/{collection}/points/payload/delete", h.deletePayload)
-	api("POST /collections/{collection}/points/payload/clear", h.clearPayload)
-	api("PUT /collections/{collection}/points/vectors", h.updateVectors)
-	api("POST /collections/{collection}/points/vectors/delete", h.deleteVectors)
+	api("PUT /collections/{collection}/points", h.update("upsert"))
+	api("POST /collections/{collection}/points/delete", h.update("delete"))
+	api("POST /collections/{collection}/points/payload", h.update("set_payload"))
+	api("PUT /collections/{collection}/points/payload", h.update("overwrite_payload"))
+	api("POST /collections/{collection}/points/payload/delete", h.update("delete_payload"))
+	api("POST /collections/{collection}/points/payload/clear", h.update("clear_payload"))
+	api("PUT /collections/{collection}/points/vectors", h.update("update_vectors"))
+	api("POST /collections/{collection}/points/vectors/delete", h.update("delete_vectors"))
+	api("POST /collections/{collection}/points/batch", h.batchUpdate)
 	api("POST /collections/{collection}/points/scroll", h.scroll)
 	api("POST /collections/{collection}/points/count", h.count)
 
@@ -135,6 +140,10 @@ func (h *handler) routes() {
 	api("POST /collections/{collection}/points/search/batch", h.searchBatch)
 	api("POST /collections/{collection}/points/recommend", h.recommend)
 	api("POST /collections/{collection}/points/recommend/batch", h.recommendBatch)
+	api("POST /collections/{collection}/points/query/groups", h.queryGroups)
+	api("POST /collections/{collection}/points/search/groups", h.searchGroups)
+	api("POST /collections/{collection}/points/recommend/groups", h.recommendGroups)
+	api("POST /collections/{collection}/facet", h.facet)
 
 	// Snapshots.
 	api("POST /collections/{collection}/snapshots", h.createSnapshot)
@@ -184,6 +193,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) wrap(f apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if t := r.URL.Query().Get("timeout"); t != "" {
+			secs, err := strconv.Atoi(t)
+			if err != nil || secs < 1 || secs > maxTimeoutSeconds {
+				writeError(w, start, badInput(fmt.Errorf("timeout must be a whole number of seconds between 1 and %d", maxTimeoutSeconds)))
+				return
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), time.Duration(secs)*time.Second)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
 		res, err := f(r)
 		if err != nil {
 			if vectordb.KindOf(err) == vectordb.KindInternal {
@@ -197,6 +216,10 @@ func (h *handler) wrap(f apiFunc) http.Handler {
 		writeJSON(w, http.StatusOK, envelope{Result: res, Status: "ok", Time: time.Since(start).Seconds()})
 	})
 }
+
+// maxTimeoutSeconds bounds the `timeout` query parameter, which every
+// endpoint accepts (as Qdrant's do) and turns into a request deadline.
+const maxTimeoutSeconds = 3600
 
 type envelope struct {
 	Result any     `json:"result"`
@@ -286,11 +309,17 @@ func decodeBody(r *http.Request, v any, allowEmpty bool) error {
 	if err != nil {
 		return err
 	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		if !allowEmpty {
-			return &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Json deserialize error: EOF while parsing a value at line 1 column 0"}
-		}
+	if allowEmpty && len(bytes.TrimSpace(b)) == 0 {
 		b = []byte("{}")
+	}
+	return unmarshalBody(b, v)
+}
+
+// unmarshalBody decodes a JSON request body, mapping errors to Qdrant's
+// 400 "Json deserialize error".
+func unmarshalBody(b []byte, v any) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Json deserialize error: EOF while parsing a value at line 1 column 0"}
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Json deserialize error: " + err.Error(), Err: err}

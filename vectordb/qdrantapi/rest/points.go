@@ -11,7 +11,9 @@ import (
 // Point endpoints: upsert, retrieve, delete, payload and vector updates,
 // scroll and count.
 
-func (h *handler) upsertPoints(r *http.Request) (any, error) {
+// parseUpsert decodes an upsert body: PointsBatch ({"batch": {ids,
+// vectors, payloads}}) or PointsList ({"points": [...]}).
+func parseUpsert(body []byte) ([]vectordb.PointStruct, error) {
 	var w struct {
 		Batch *struct {
 			IDs      []json.RawMessage `json:"ids"`
@@ -21,7 +23,7 @@ func (h *handler) upsertPoints(r *http.Request) (any, error) {
 		Points       *[]json.RawMessage `json:"points"`
 		UpdateFilter json.RawMessage    `json:"update_filter"`
 	}
-	if err := decodeBody(r, &w, false); err != nil {
+	if err := unmarshalBody(body, &w); err != nil {
 		return nil, err
 	}
 	if !isNull(w.UpdateFilter) {
@@ -86,11 +88,7 @@ func (h *handler) upsertPoints(r *http.Request) (any, error) {
 	default:
 		return nil, badInput(fmt.Errorf("either `batch` or `points` is required"))
 	}
-	res, err := h.db.Upsert(r.Context(), collectionName(r), points, waitParam(r))
-	if err != nil {
-		return nil, err
-	}
-	return jsonUpdate(res), nil
+	return points, nil
 }
 
 // parsePayload decodes a Payload object; null gives nil.
@@ -129,6 +127,7 @@ func (h *handler) retrievePoints(r *http.Request) (any, error) {
 		IDs         *[]json.RawMessage `json:"ids"`
 		WithPayload json.RawMessage    `json:"with_payload"`
 		WithVector  json.RawMessage    `json:"with_vector"`
+		WithVectors json.RawMessage    `json:"with_vectors"` // alias Qdrant accepts
 	}
 	if err := decodeBody(r, &w, false); err != nil {
 		return nil, err
@@ -144,7 +143,7 @@ func (h *handler) retrievePoints(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
-	wv, err := parseWithVector(w.WithVector, false)
+	wv, err := parseWithVector(orAlias(w.WithVector, w.WithVectors), false)
 	if err != nil {
 		return nil, badInput(err)
 	}
@@ -153,149 +152,6 @@ func (h *handler) retrievePoints(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return jsonRecords(recs), nil
-}
-
-// selectorWire is PointsSelector plus the fields that payload and vector
-// operations add to it.
-type selectorWire struct {
-	Points  json.RawMessage `json:"points"`
-	Filter  json.RawMessage `json:"filter"`
-	Payload json.RawMessage `json:"payload"`
-	Key     *string         `json:"key"`
-	Keys    *[]string       `json:"keys"`
-	Vector  *[]string       `json:"vector"`
-}
-
-func (h *handler) decodeSelector(r *http.Request) (selectorWire, vectordb.PointsSelector, error) {
-	var w selectorWire
-	if err := decodeBody(r, &w, false); err != nil {
-		return w, vectordb.PointsSelector{}, err
-	}
-	sel, err := parsePointsSelector(w.Points, w.Filter)
-	if err != nil {
-		return w, sel, badInput(err)
-	}
-	return w, sel, nil
-}
-
-func (h *handler) deletePoints(r *http.Request) (any, error) {
-	_, sel, err := h.decodeSelector(r)
-	if err != nil {
-		return nil, err
-	}
-	res, err := h.db.Delete(r.Context(), collectionName(r), sel, waitParam(r))
-	if err != nil {
-		return nil, err
-	}
-	return jsonUpdate(res), nil
-}
-
-func (h *handler) payloadOp(r *http.Request, overwrite bool) (any, error) {
-	w, sel, err := h.decodeSelector(r)
-	if err != nil {
-		return nil, err
-	}
-	if isNull(w.Payload) {
-		return nil, badInput(fmt.Errorf("missing field `payload`"))
-	}
-	p, err := parsePayload(w.Payload)
-	if err != nil {
-		return nil, badInput(err)
-	}
-	var res vectordb.UpdateResult
-	if overwrite {
-		res, err = h.db.OverwritePayload(r.Context(), collectionName(r), p, sel, waitParam(r))
-	} else {
-		key := ""
-		if w.Key != nil {
-			key = *w.Key
-		}
-		res, err = h.db.SetPayload(r.Context(), collectionName(r), p, sel, key, waitParam(r))
-	}
-	if err != nil {
-		return nil, err
-	}
-	return jsonUpdate(res), nil
-}
-
-func (h *handler) setPayload(r *http.Request) (any, error)       { return h.payloadOp(r, false) }
-func (h *handler) overwritePayload(r *http.Request) (any, error) { return h.payloadOp(r, true) }
-
-func (h *handler) deletePayload(r *http.Request) (any, error) {
-	w, sel, err := h.decodeSelector(r)
-	if err != nil {
-		return nil, err
-	}
-	if w.Keys == nil {
-		return nil, badInput(fmt.Errorf("missing field `keys`"))
-	}
-	res, err := h.db.DeletePayload(r.Context(), collectionName(r), *w.Keys, sel, waitParam(r))
-	if err != nil {
-		return nil, err
-	}
-	return jsonUpdate(res), nil
-}
-
-func (h *handler) clearPayload(r *http.Request) (any, error) {
-	_, sel, err := h.decodeSelector(r)
-	if err != nil {
-		return nil, err
-	}
-	res, err := h.db.ClearPayload(r.Context(), collectionName(r), sel, waitParam(r))
-	if err != nil {
-		return nil, err
-	}
-	return jsonUpdate(res), nil
-}
-
-func (h *handler) updateVectors(r *http.Request) (any, error) {
-	var w struct {
-		Points *[]struct {
-			ID     json.RawMessage `json:"id"`
-			Vector json.RawMessage `json:"vector"`
-		} `json:"points"`
-	}
-	if err := decodeBody(r, &w, false); err != nil {
-		return nil, err
-	}
-	if w.Points == nil || len(*w.Points) == 0 {
-		return nil, badInput(fmt.Errorf("`points` must hold at least one point"))
-	}
-	pvs := make([]vectordb.PointVectors, 0, len(*w.Points))
-	for i, p := range *w.Points {
-		id, err := parsePointID(p.ID)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("points[%d].id: %w", i, err))
-		}
-		if isNull(p.Vector) {
-			return nil, badInput(fmt.Errorf("points[%d]: missing field `vector`", i))
-		}
-		v, err := parseVectorStruct(p.Vector)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("points[%d].vector: %w", i, err))
-		}
-		pvs = append(pvs, vectordb.PointVectors{ID: id, Vectors: v})
-	}
-	res, err := h.db.UpdateVectors(r.Context(), collectionName(r), pvs, waitParam(r))
-	if err != nil {
-		return nil, err
-	}
-	return jsonUpdate(res), nil
-}
-
-func (h *handler) deleteVectors(r *http.Request) (any, error) {
-	w, sel, err := h.decodeSelector(r)
-	if err != nil {
-		return nil, err
-	}
-	if w.Vector == nil || len(*w.Vector) == 0 {
-		return nil, badInput(fmt.Errorf("`vector` must name at least one vector"))
-	}
-	res, err := h.db.DeleteVectors(r.Context(), collectionName(r), *w.Vector, sel, waitParam(r))
-	if err != nil {
-		return nil, err
-	}
-	return jsonUpdate(res), nil
 }
 
 // maxLimit bounds limit and offset in read requests.
@@ -318,6 +174,7 @@ func (h *handler) scroll(r *http.Request) (any, error) {
 		Filter      json.RawMessage `json:"filter"`
 		WithPayload json.RawMessage `json:"with_payload"`
 		WithVector  json.RawMessage `json:"with_vector"`
+		WithVectors json.RawMessage `json:"with_vectors"` // alias Qdrant accepts
 		OrderBy     json.RawMessage `json:"order_by"`
 	}
 	if err := decodeBody(r, &w, true); err != nil {
@@ -344,7 +201,7 @@ func (h *handler) scroll(r *http.Request) (any, error) {
 	if req.WithPayload, err = parseWithPayload(w.WithPayload, true); err != nil {
 		return nil, badInput(err)
 	}
-	if req.WithVector, err = parseWithVector(w.WithVector, false); err != nil {
+	if req.WithVector, err = parseWithVector(orAlias(w.WithVector, w.WithVectors), false); err != nil {
 		return nil, badInput(err)
 	}
 	if req.OrderBy, err = parseOrderBy(w.OrderBy); err != nil {

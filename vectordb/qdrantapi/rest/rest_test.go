@@ -29,6 +29,9 @@ func TestService(t *testing.T) {
 	if at(res, "id") == nil {
 		t.Errorf("telemetry without id: %v", res)
 	}
+	c.ok("GET", "/collections?timeout=5", nil)
+	c.fail("GET", "/collections?timeout=0", nil, 400)
+	c.fail("GET", "/collections?timeout=abc", nil, 400)
 	msg := c.fail("GET", "/no/such/endpoint", nil, 404)
 	if !strings.Contains(msg, "no such endpoint") {
 		t.Errorf("unknown endpoint message %q", msg)
@@ -187,6 +190,10 @@ func TestPoints(t *testing.T) {
 	if p := obj(at(recs, 0, "payload")); len(p) != 1 || p["city"] != "London" || len(arr(at(recs, 0, "vector"))) != 4 {
 		t.Errorf("retrieve with_payload [city], with_vector: %v", recs)
 	}
+	recs = c.ok("POST", "/collections/p/points", map[string]any{"ids": []any{1}, "with_vectors": true})
+	if len(arr(at(recs, 0, "vector"))) != 4 {
+		t.Errorf("with_vectors alias ignored: %v", recs)
+	}
 	recs = c.ok("POST", "/collections/p/points", map[string]any{"ids": []any{1}, "with_payload": map[string]any{"exclude": []string{"city"}}})
 	if p := obj(at(recs, 0, "payload")); p["city"] != nil || p["price"] != 10.0 {
 		t.Errorf("retrieve with_payload exclude city: %v", p)
@@ -249,6 +256,41 @@ func TestPoints(t *testing.T) {
 	}
 	c.fail("POST", "/collections/p/points/delete", map[string]any{}, 400)
 	c.fail("POST", "/collections/nope/points/delete", map[string]any{"points": []any{1}}, 404)
+}
+
+func TestBatchUpdate(t *testing.T) {
+	c := newClient(t, Config{})
+	setupPoints(t, c)
+	res := c.ok("POST", "/collections/p/points/batch?wait=true", map[string]any{"operations": []any{
+		map[string]any{"upsert": map[string]any{"points": []any{map[string]any{"id": 7, "vector": []float32{1, 1, 0, 0}, "payload": map[string]any{"city": "Oslo"}}}}},
+		map[string]any{"set_payload": map[string]any{"payload": map[string]any{"new": true}, "points": []any{7, 1}}},
+		map[string]any{"delete_payload": map[string]any{"keys": []string{"price"}, "points": []any{1}}},
+		map[string]any{"overwrite_payload": map[string]any{"payload": map[string]any{"x": 1}, "points": []any{2}}},
+		map[string]any{"clear_payload": map[string]any{"points": []any{3}}},
+		map[string]any{"update_vectors": map[string]any{"points": []any{map[string]any{"id": 7, "vector": []float32{0, 0, 0, 1}}}}},
+		map[string]any{"delete": map[string]any{"points": []any{4}}},
+	}})
+	if n := len(arr(res)); n != 7 {
+		t.Fatalf("batch: %d results, want 7: %v", n, res)
+	}
+	if p := obj(at(c.ok("GET", "/collections/p/points/1", nil), "payload")); p["new"] != true || p["price"] != nil {
+		t.Errorf("point 1 after batch: %v", p)
+	}
+	if p := obj(at(c.ok("GET", "/collections/p/points/7", nil), "payload")); p["city"] != "Oslo" || p["new"] != true {
+		t.Errorf("point 7 after batch: %v", p)
+	}
+	if n := countOf(t, c, "p", nil); n != 5 {
+		t.Errorf("count after batch = %d, want 5", n)
+	}
+	// One bad operation rejects the whole batch before anything runs.
+	c.fail("POST", "/collections/p/points/batch", map[string]any{"operations": []any{
+		map[string]any{"delete": map[string]any{"points": []any{1}}},
+		map[string]any{"set_payload": map[string]any{"points": []any{1}}},
+	}}, 400)
+	c.fail("POST", "/collections/p/points/batch", map[string]any{"operations": []any{map[string]any{"explode": map[string]any{}}}}, 400)
+	if n := countOf(t, c, "p", nil); n != 5 {
+		t.Errorf("count after rejected batches = %d, want 5", n)
+	}
 }
 
 func TestNamedVectorOps(t *testing.T) {
@@ -532,6 +574,53 @@ func TestLegacySearchAndRecommend(t *testing.T) {
 	c.fail("POST", "/collections/q/points/recommend", map[string]any{"using": "d", "limit": 1}, 400)
 }
 
+func TestGroupsAndFacet(t *testing.T) {
+	c := newClient(t, Config{})
+	setupQuery(t, c)
+	// kind: 1 invoice, 2 invoice, 3 receipt, 4 letter, 5 note, 6 invoice.
+	res := c.ok("POST", "/collections/q/points/query/groups", map[string]any{
+		"query": []float32{1, 0, 0, 0}, "using": "d", "group_by": "kind", "group_size": 2, "limit": 2, "with_payload": []string{"price"},
+	})
+	groups := arr(at(res, "groups"))
+	if len(groups) != 2 || at(groups, 0, "id") != "invoice" || at(groups, 1, "id") != "receipt" {
+		t.Fatalf("query groups: %v", res)
+	}
+	wantIDs(t, "invoice group", ids(at(groups, 0, "hits")), "1", "2")
+	if p := obj(at(groups, 0, "hits", 0, "payload")); len(p) != 1 || p["price"] != 100.0 {
+		t.Errorf("group hit payload selector: %v", p)
+	}
+	res = c.ok("POST", "/collections/q/points/search/groups", map[string]any{
+		"vector": map[string]any{"name": "d", "vector": []float32{0, 0, 1, 0}}, "group_by": "kind", "group_size": 1, "limit": 3,
+	})
+	if got := fmt.Sprintf("%v %v", at(res, "groups", 0, "id"), at(res, "groups", 1, "id")); got != "letter note" {
+		t.Errorf("search groups: %v", res)
+	}
+	res = c.ok("POST", "/collections/q/points/recommend/groups", map[string]any{
+		"positive": []any{1}, "using": "d", "group_by": "kind", "group_size": 3, "limit": 1,
+		"with_lookup": map[string]any{"collection": "q", "with_payload": true},
+	})
+	if at(res, "groups", 0, "id") != "invoice" || len(arr(at(res, "groups", 0, "hits"))) != 2 {
+		t.Errorf("recommend groups: %v", res)
+	}
+	c.fail("POST", "/collections/q/points/query/groups", map[string]any{"query": []float32{1, 0, 0, 0}, "using": "d"}, 400)
+	c.fail("POST", "/collections/q/points/search/groups", map[string]any{"vector": map[string]any{"name": "d", "vector": []float32{1, 0, 0, 0}}, "group_by": "kind", "limit": 1}, 400)
+
+	res = c.ok("POST", "/collections/q/facet", map[string]any{"key": "kind"})
+	hits := arr(at(res, "hits"))
+	if len(hits) != 4 || at(hits, 0, "value") != "invoice" || at(hits, 0, "count") != 3.0 || at(hits, 1, "count") != 1.0 {
+		t.Errorf("facet kind: %v", hits)
+	}
+	res = c.ok("POST", "/collections/q/facet", map[string]any{"key": "kind", "limit": 1, "filter": map[string]any{
+		"must": []any{map[string]any{"key": "price", "range": map[string]any{"lt": 80}}}}})
+	if got := fmt.Sprint(at(res, "hits")); got != "[map[count:2 value:invoice]]" {
+		t.Errorf("facet with filter and limit: %s", got)
+	}
+	c.fail("POST", "/collections/q/facet", map[string]any{"limit": 3}, 400)
+	if at(c.ok("GET", "/cluster", nil), "status") != "disabled" {
+		t.Error("cluster status")
+	}
+}
+
 func TestPayloadIndexes(t *testing.T) {
 	c := newClient(t, Config{})
 	c.ok("PUT", "/collections/i", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}})
@@ -575,10 +664,12 @@ func TestPayloadIndexes(t *testing.T) {
 func TestSnapshots(t *testing.T) {
 	c := newClient(t, Config{})
 	setupPoints(t, c)
-	if code, m := c.do("POST", "/collections/p/snapshots", nil); code != 200 {
+	code, m := c.do("POST", "/collections/p/snapshots", nil)
+	if code != 200 {
 		skipIfMissing(t, fmt.Sprint(m["status"]), "CreateSnapshot")
+		t.Fatalf("create snapshot: HTTP %d %v", code, m["status"])
 	}
-	snap := c.ok("POST", "/collections/p/snapshots", nil)
+	snap := m["result"]
 	name, _ := at(snap, "name").(string)
 	if name == "" {
 		t.Fatalf("create snapshot: %v", snap)
@@ -588,6 +679,7 @@ func TestSnapshots(t *testing.T) {
 		t.Errorf("list snapshots: %v", list)
 	}
 	code, data := c.raw("GET", "/collections/p/snapshots/"+name, "", nil)
+	_ = code
 	if code != 200 || float64(len(data)) != at(snap, "size") {
 		t.Fatalf("download snapshot: HTTP %d, %d bytes, want size %v", code, len(data), at(snap, "size"))
 	}

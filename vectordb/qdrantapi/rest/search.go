@@ -254,6 +254,7 @@ type queryWire struct {
 	Offset      *int            `json:"offset"`
 	WithPayload json.RawMessage `json:"with_payload"`
 	WithVector  json.RawMessage `json:"with_vector"`
+	WithVectors json.RawMessage `json:"with_vectors"` // alias Qdrant accepts
 }
 
 func (w queryWire) request() (vectordb.QueryRequest, error) {
@@ -271,7 +272,7 @@ func (w queryWire) request() (vectordb.QueryRequest, error) {
 	if req.WithPayload, err = parseWithPayload(w.WithPayload, false); err != nil {
 		return req, err
 	}
-	if req.WithVector, err = parseWithVector(w.WithVector, false); err != nil {
+	if req.WithVector, err = parseWithVector(orAlias(w.WithVector, w.WithVectors), false); err != nil {
 		return req, err
 	}
 	if req.Query != nil && req.Query.Fusion != "" && len(req.Prefetch) == 0 {
@@ -366,6 +367,7 @@ type searchWire struct {
 	Offset         *int            `json:"offset"`
 	WithPayload    json.RawMessage `json:"with_payload"`
 	WithVector     json.RawMessage `json:"with_vector"`
+	WithVectors    json.RawMessage `json:"with_vectors"` // alias Qdrant accepts
 	ScoreThreshold *float32        `json:"score_threshold"`
 }
 
@@ -402,7 +404,7 @@ func commonRequest(filter, params json.RawMessage, limit, offset *int, wp, wv js
 }
 
 func (w searchWire) request() (vectordb.QueryRequest, error) {
-	req, err := commonRequest(w.Filter, w.Params, w.Limit, w.Offset, w.WithPayload, w.WithVector, w.ScoreThreshold)
+	req, err := commonRequest(w.Filter, w.Params, w.Limit, w.Offset, w.WithPayload, orAlias(w.WithVector, w.WithVectors), w.ScoreThreshold)
 	if err != nil {
 		return req, err
 	}
@@ -469,7 +471,7 @@ type recommendWire struct {
 }
 
 func (w recommendWire) request() (vectordb.QueryRequest, error) {
-	req, err := commonRequest(w.Filter, w.Params, w.Limit, w.Offset, w.WithPayload, w.WithVector, w.ScoreThreshold)
+	req, err := commonRequest(w.Filter, w.Params, w.Limit, w.Offset, w.WithPayload, orAlias(w.WithVector, w.WithVectors), w.ScoreThreshold)
 	if err != nil {
 		return req, err
 	}

@@ -528,3 +528,12 @@ func parsePointsSelector(points, filter json.RawMessage) (vectordb.PointsSelecto
 	}
 	return vectordb.PointsSelector{}, fmt.Errorf("either `points` or `filter` is required")
 }
+
+// orAlias returns v, or alias when v is absent (Qdrant accepts
+// "with_vectors" as an alias of "with_vector").
+func orAlias(v, alias json.RawMessage) json.RawMessage {
+	if isNull(v) {
+		return alias
+	}
+	return v
+}

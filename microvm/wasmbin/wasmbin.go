@@ -25,6 +25,8 @@ const (
 	OpDrop        = 0x1a
 	OpLocalGet    = 0x20
 	OpLocalSet    = 0x21
+	OpGlobalGet   = 0x23
+	OpGlobalSet   = 0x24
 	OpI32Load     = 0x28
 	OpI32Store    = 0x36
 	OpMemoryGrow  = 0x40
@@ -62,10 +64,17 @@ type Data struct {
 	Bytes  []byte
 }
 
+// Global is a defined i32 global.
+type Global struct {
+	Mutable bool
+	Init    int32
+}
+
 // Module is a module to assemble.
 type Module struct {
 	Imports      []Import
 	Funcs        []Func
+	Globals      []Global
 	MemoryMin    uint32
 	MemoryMax    uint32 // 0 means no maximum
 	ExportMemory bool
@@ -179,6 +188,20 @@ func (m *Module) Bytes() []byte {
 		s = Uleb(s, uint64(m.MemoryMin))
 	}
 	out = section(out, 5, s)
+
+	if len(m.Globals) > 0 {
+		s = Uleb(nil, uint64(len(m.Globals)))
+		for _, g := range m.Globals {
+			mut := byte(0)
+			if g.Mutable {
+				mut = 1
+			}
+			s = append(s, I32, mut)
+			s = append(s, I32Const(g.Init)...)
+			s = append(s, OpEnd)
+		}
+		out = section(out, 6, s)
+	}
 
 	var exports [][]byte
 	for i, f := range m.Funcs {

@@ -1,0 +1,492 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"nexusos/microvm"
+	"nexusos/microvm/image"
+	"nexusos/microvm/wasm"
+)
+
+func init() {
+	registerCommand(newBuildCmd)
+	registerCommand(newRunCmd)
+	registerCommand(newImagesCmd)
+	registerCommand(newInspectCmd)
+	registerCommand(newKeyCmd)
+}
+
+// microvmServiceProviders fill in the host services (MemexFS, Cortex) that
+// `nexus run` hands to apps. The groups that own those services register a
+// provider from their own file's init; with none, apps get "not available".
+var microvmServiceProviders []func(ctx context.Context, home string, svc *microvm.Services) error
+
+// registerMicroVMServices adds a provider of host services for microVMs.
+// Call it from an init function.
+func registerMicroVMServices(f func(ctx context.Context, home string, svc *microvm.Services) error) {
+	microvmServiceProviders = append(microvmServiceProviders, f)
+}
+
+func openImageStore(g *globalFlags) (*image.Store, error) {
+	home, err := g.Home()
+	if err != nil {
+		return nil, err
+	}
+	return image.OpenStore(filepath.Join(home, "images"))
+}
+
+// keyPath resolves a key argument: an existing file, else a key name under
+// <home>/keys with the given suffix.
+func keyPath(g *globalFlags, arg, suffix string) (string, error) {
+	if _, err := os.Stat(arg); err == nil {
+		return arg, nil
+	}
+	home, err := g.Home()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(home, "keys", arg+suffix)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("key %q: no such file, and no %s", arg, p)
+	}
+	return p, nil
+}
+
+type limitFlags struct {
+	memory, output string
+	timeout        time.Duration
+}
+
+func (l *limitFlags) add(cmd *cobra.Command, what string) {
+	cmd.Flags().StringVar(&l.memory, "memory", "", what+" memory limit, e.g. 64MiB (default 256MiB)")
+	cmd.Flags().DurationVar(&l.timeout, "timeout", 0, what+" wall-time limit, e.g. 30s (default 5m)")
+	cmd.Flags().StringVar(&l.output, "output-limit", "", what+" limit on stdout+stderr bytes (default 16MiB)")
+}
+
+func (l *limitFlags) limits() (microvm.Limits, error) {
+	var out microvm.Limits
+	if l.memory != "" {
+		n, err := microvm.ParseSize(l.memory)
+		if err != nil {
+			return out, fmt.Errorf("--memory: %w", err)
+		}
+		out.MemoryBytes = n
+	}
+	if l.output != "" {
+		n, err := microvm.ParseSize(l.output)
+		if err != nil {
+			return out, fmt.Errorf("--output-limit: %w", err)
+		}
+		out.OutputBytes = int64(n)
+	}
+	if l.timeout < 0 {
+		return out, errors.New("--timeout: negative duration")
+	}
+	out.Timeout = microvm.Duration(l.timeout)
+	return out, nil
+}
+
+func newBuildCmd(g *globalFlags) *cobra.Command {
+	var (
+		out, name, version, sign string
+		memex, mounts, envs      []string
+		args                     []string
+		cortex, clock, noAOT     bool
+		noPreinit                bool
+		lim                      limitFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "build PATH",
+		Short: "Seal an app into an immutable microVM image",
+		Long: `build turns PATH into a sealed image and stores it under --home/images.
+
+PATH is either a Go main package directory, built unchanged with
+GOOS=wasip1 GOARCH=wasm (any ordinary package main works; apps that call
+MemexFS or Cortex import nexusos/sdk/go/nexus), or a .wasm file from any
+language (a WASI command exporting _start).
+
+A Go app is pre-initialised: it is built as a WASI reactor (an entry
+function is added through go build -overlay; the source is untouched), its
+Go runtime start-up and init functions run once at build time, and the
+image stores the resulting memory and globals. Runs map that memory
+copy-on-write and start in well under a millisecond. What init computes is
+fixed for every run (including the Go runtime's internal random seeds, so
+math/rand sequences repeat; crypto/rand stays fresh); os.Args is refreshed
+per run. --no-preinit builds an ordinary command instead.
+
+The image binds the module to its manifest: name, entry arguments,
+environment, capabilities and limits. It is addressed by the SHA-256 of
+the manifest, which records the module's SHA-256, and is optionally signed
+with an ed25519 key from 'nexus key gen'. The build also compiles the
+module to native code into the image store's cache, so the first run does
+not pay for compilation.
+
+By default an app may do nothing but compute and write to stdout/stderr:
+no files, no network, no clock, no environment, no MemexFS, no Cortex.
+Each grant is a flag.
+
+Examples:
+  nexus build ./examples/hello
+  nexus build ./examples/invoices --memex invoices
+  nexus build app.wasm --name tool --mount /srv/data:/data --clock --sign release
+  nexus build ./examples/summarize --memex reports --cortex -o summarize.nxi
+
+Environment:
+  NEXUS_GO   the go command used to build Go packages (default: go in PATH)`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			ctx := cmd.Context()
+			l, err := lim.limits()
+			if err != nil {
+				return err
+			}
+			opts := image.BuildOptions{Path: a[0], Name: name, Version: version, Args: args, Limits: l}
+			if !noPreinit {
+				opts.Preinit = wasm.Preinit
+			}
+			opts.Capabilities.Cortex = cortex
+			opts.Capabilities.Clock = clock
+			if len(memex) > 0 {
+				opts.Capabilities.Memex = &microvm.MemexGrant{Folders: memex}
+			}
+			for _, m := range mounts {
+				host, guest, ok := strings.Cut(m, ":")
+				if !ok {
+					return fmt.Errorf("--mount %q: want HOST:GUEST", m)
+				}
+				abs, err := filepath.Abs(host)
+				if err != nil {
+					return fmt.Errorf("--mount %q: %w", m, err)
+				}
+				opts.Capabilities.Mounts = append(opts.Capabilities.Mounts, microvm.Mount{Host: abs, Guest: guest})
+			}
+			for _, e := range envs {
+				k, v, ok := strings.Cut(e, "=")
+				if !ok {
+					return fmt.Errorf("--env %q: want NAME=VALUE", e)
+				}
+				if opts.Env == nil {
+					opts.Env = map[string]string{}
+				}
+				opts.Env[k] = v
+			}
+			if sign != "" {
+				p, err := keyPath(g, sign, ".key")
+				if err != nil {
+					return fmt.Errorf("--sign: %w", err)
+				}
+				if opts.SignKey, err = image.ReadPrivateKey(p); err != nil {
+					return fmt.Errorf("--sign: %w", err)
+				}
+			}
+			store, err := openImageStore(g)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			b, err := image.Build(ctx, opts)
+			if err != nil {
+				return err
+			}
+			built := time.Since(start)
+			img := b.Image
+			if b.Warning != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", b.Warning)
+			}
+			if err := store.Put(img); err != nil {
+				return err
+			}
+			if out != "" {
+				if err := os.WriteFile(out, img.Bytes(), 0o644); err != nil {
+					return fmt.Errorf("write %s: %w", out, err)
+				}
+			}
+			w := cmd.OutOrStdout()
+			signed := "unsigned"
+			if img.Signature != nil {
+				signed = "signed by " + img.Signature.KeyID()
+			}
+			fmt.Fprintf(w, "sealed %s %s (%s module from %s, %s) in %s\n", img.Manifest.Name, img.Digest,
+				microvm.FormatSize(uint64(len(img.Module))), img.Manifest.Source, signed, built.Round(time.Millisecond))
+			if pi := img.Manifest.Preinit; pi != nil {
+				fmt.Fprintf(w, "pre-initialised: %s memory snapshot, entry %s\n", microvm.FormatSize(uint64(pi.Memory.Size)), pi.Entry)
+			}
+			if out != "" {
+				fmt.Fprintf(w, "wrote %s\n", out)
+			}
+			if noAOT {
+				return nil
+			}
+			start = time.Now()
+			eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(store.CacheDir()))
+			if err != nil {
+				return err
+			}
+			defer eng.Close(ctx)
+			if err := eng.Prepare(ctx, img.Program()); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "compiled ahead of time in %s\n", time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&out, "output", "o", "", "also write the sealed image to this file")
+	f.StringVar(&name, "name", "", "image name (default: from PATH)")
+	f.StringVar(&version, "version", "", "image version, free-form")
+	f.StringVar(&sign, "sign", "", "sign with this key (a file, or a name under --home/keys)")
+	f.StringArrayVar(&memex, "memex", nil, "grant MemexFS reads in this folder (repeatable; / for all)")
+	f.BoolVar(&cortex, "cortex", false, "grant Cortex generation and embeddings")
+	f.BoolVar(&clock, "clock", false, "grant the real clock (default: a fake clock)")
+	f.StringArrayVar(&mounts, "mount", nil, "preopen host directory HOST read-only at GUEST (repeatable)")
+	f.StringArrayVar(&envs, "env", nil, "set NAME=VALUE in the app's environment (repeatable)")
+	f.StringArrayVar(&args, "arg", nil, "fixed entry argument (repeatable), before run-time arguments")
+	f.BoolVar(&noAOT, "no-compile", false, "skip compiling to native code ahead of time")
+	f.BoolVar(&noPreinit, "no-preinit", false, "do not pre-initialise a Go app (by default its runtime start-up is snapshotted at build time)")
+	lim.add(cmd, "the image's")
+	return cmd
+}
+
+func loadImage(g *globalFlags, ref string, trust []string) (*image.Image, error) {
+	var keys []ed25519.PublicKey
+	for _, t := range trust {
+		p, err := keyPath(g, t, ".key.pub")
+		if err != nil {
+			return nil, fmt.Errorf("--trust: %w", err)
+		}
+		k, err := image.ReadPublicKey(p)
+		if err != nil {
+			return nil, fmt.Errorf("--trust: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
+		return image.ReadFile(ref, keys...)
+	}
+	store, err := openImageStore(g)
+	if err != nil {
+		return nil, err
+	}
+	return store.Load(ref, keys...)
+}
+
+func newRunCmd(g *globalFlags) *cobra.Command {
+	var (
+		lim    limitFlags
+		trust  []string
+		detach bool
+		node   string
+	)
+	cmd := &cobra.Command{
+		Use:   "run [flags] IMAGE|NAME [-- ARGS...]",
+		Short: "Run a sealed app in a fresh microVM",
+		Long: `run starts the app in a fresh microVM, streams its stdout and stderr,
+and exits with the app's exit code.
+
+IMAGE is a sealed image file, a name from 'nexus images', a digest
+(sha256:...) or an unambiguous digest prefix. ARGS are appended after the
+image's entry arguments. The image is verified before it runs: a module or
+manifest that does not match its hashes, or a bad signature, is refused.
+With --trust, the image must be signed by one of the given keys.
+
+The flags tighten the image's limits; they can never loosen them. When the
+microVM is ended by the host, run exits with:
+  124  wall-time limit reached      134  trap (unreachable, bounds, stack)
+  125  output limit reached         137  memory limit reached
+  126  the host could not run it
+
+Host services: MemexFS and Cortex calls reach the services this node has
+configured; without them the calls fail with "not available".
+
+With --detach the node started by 'nexus serve' runs the image from its
+own store in the background; 'nexus ps', 'nexus logs ID' and 'nexus stop ID'
+follow it.
+
+Examples:
+  nexus run hello -- world
+  nexus run --timeout 2s --memory 32MiB hostile -- loop
+  nexus run --trust release ./app.nxi`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			ctx := cmd.Context()
+			l, err := lim.limits()
+			if err != nil {
+				return err
+			}
+			appArgs := a[1:]
+			if len(appArgs) > 0 && appArgs[0] == "--" {
+				appArgs = appArgs[1:]
+			}
+			if detach {
+				st, err := vmClient(node).Start(ctx, microvm.StartRequest{Image: a[0], Args: appArgs, Limits: l})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), st.ID)
+				return nil
+			}
+			img, err := loadImage(g, a[0], trust)
+			if err != nil {
+				return err
+			}
+			home, err := g.Home()
+			if err != nil {
+				return err
+			}
+			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+			svc := microvm.Services{Logger: logger}
+			for _, p := range microvmServiceProviders {
+				if err := p(ctx, home, &svc); err != nil {
+					logger.Warn("host service unavailable", "err", err)
+				}
+			}
+			eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(home, "images", "cache")))
+			if err != nil {
+				return err
+			}
+			defer eng.Close(ctx)
+			st, err := eng.Run(ctx, img.Program(), microvm.RunConfig{
+				Args: appArgs, Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
+				Limits: l, Services: svc, Logger: logger,
+			})
+			if err != nil {
+				return err
+			}
+			if err := st.Err(); err != nil {
+				if st.Reason == microvm.ReasonExit {
+					// The app's own exit code: nothing to add to its output.
+					cmd.SilenceErrors = true
+				}
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	lim.add(cmd, "tighten the")
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run on the 'nexus serve' node in the background and print its id (see ps, logs, stop)")
+	cmd.Flags().StringVar(&node, "node", defaultNode(), "node API address for --detach (env NEXUS_NODE)")
+	cmd.Flags().StringArrayVar(&trust, "trust", nil, "require a signature by this public key (a file, or a name under --home/keys; repeatable)")
+	return cmd
+}
+
+func newImagesCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "images",
+		Short: "List the sealed images in the image store",
+		Long: `images lists the images under --home/images, newest first. LATEST marks
+the image a name currently points at; older builds stay addressable by
+digest.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := openImageStore(g)
+			if err != nil {
+				return err
+			}
+			list, err := store.List()
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tVERSION\tDIGEST\tSIZE\tSIGNED BY\tLATEST\tCREATED")
+			for _, e := range list {
+				latest, signer := "", e.Signer
+				if e.Latest {
+					latest = "*"
+				}
+				if signer == "" {
+					signer = "-"
+				}
+				d := strings.TrimPrefix(e.Digest, "sha256:")
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Version, d[:12], microvm.FormatSize(uint64(e.Size)),
+					signer, latest, e.Created.Format(time.DateTime))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func newInspectCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "inspect IMAGE|NAME",
+		Short: "Show a sealed image's manifest, digest and signature",
+		Long: `inspect verifies the image (as run would) and prints, as JSON, its digest,
+signer and manifest: capabilities, limits, entry arguments, environment and
+the module's SHA-256.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			img, err := loadImage(g, a[0], nil)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				Digest   string         `json:"digest"`
+				Signer   string         `json:"signer,omitempty"`
+				Manifest image.Manifest `json:"manifest"`
+			}{Digest: img.Digest, Manifest: img.Manifest}
+			if img.Signature != nil {
+				out.Signer = img.Signature.KeyID()
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(out)
+		},
+	}
+}
+
+func newKeyCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "key",
+		Short: "Manage the ed25519 keys that sign images",
+		Args:  cobra.NoArgs,
+	}
+	var out string
+	gen := &cobra.Command{
+		Use:   "gen [NAME]",
+		Short: "Generate a signing key pair",
+		Long: `gen creates an ed25519 key pair: the private key NAME.key (mode 0600)
+and the public key NAME.key.pub, under --home/keys (or at --out). Sign with
+'nexus build --sign NAME'; require the signature with 'nexus run --trust
+NAME' (give others the .pub file). NAME defaults to "default".`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			name := "default"
+			if len(a) == 1 {
+				name = a[0]
+			}
+			p := out
+			if p == "" {
+				home, err := g.Home()
+				if err != nil {
+					return err
+				}
+				dir := filepath.Join(home, "keys")
+				if err := os.MkdirAll(dir, 0o700); err != nil {
+					return err
+				}
+				p = filepath.Join(dir, name+".key")
+			}
+			pub, err := image.GenerateKey(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "key %s\nprivate %s\npublic  %s.pub\n", image.KeyID(pub), p, p)
+			return nil
+		},
+	}
+	gen.Flags().StringVar(&out, "out", "", "write the private key to this path (public key: PATH.pub)")
+	cmd.AddCommand(gen)
+	return cmd
+}

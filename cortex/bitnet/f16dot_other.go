@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package bitnet
+
+const haveF16Asm = false
+
+func dotF16Fast(w []uint16, x []float32) float32 { return dotF16(w, x) }
+
+func axpyF16(dst []float32, v []uint16, a float32) { axpyF16Ref(dst, v, a) }

@@ -1,0 +1,76 @@
+package libos
+
+import (
+	"io"
+	"io/fs"
+	"log/slog"
+	"time"
+)
+
+// Config describes one program run. Build it with NewConfig and the With
+// methods, which return changed copies; it is validated by Run.
+type Config struct {
+	args, env      []string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	files          fs.FS
+	memory         uint64
+	cpus           int
+	maxThreads     int
+	maxOutput      int64
+	logger         *slog.Logger
+	host           HostCaller
+	now            func() time.Time
+}
+
+// NewConfig returns the defaults: no arguments, no files, empty stdin,
+// discarded output, 512 MiB of guest memory, 2 CPUs reported, 32 threads.
+func NewConfig() Config {
+	return Config{
+		memory:     512 << 20,
+		cpus:       2,
+		maxThreads: 32,
+		maxOutput:  64 << 20,
+		logger:     slog.New(slog.DiscardHandler),
+		now:        time.Now,
+	}
+}
+
+// WithArgs sets argv (argv[0] included).
+func (c Config) WithArgs(args ...string) Config { c.args = append([]string(nil), args...); return c }
+
+// WithEnv sets the environment ("KEY=value" strings).
+func (c Config) WithEnv(env ...string) Config { c.env = append([]string(nil), env...); return c }
+
+// WithStdin sets what the program reads on fd 0.
+func (c Config) WithStdin(r io.Reader) Config { c.stdin = r; return c }
+
+// WithStdout sets where fd 1 goes.
+func (c Config) WithStdout(w io.Writer) Config { c.stdout = w; return c }
+
+// WithStderr sets where fd 2 goes.
+func (c Config) WithStderr(w io.Writer) Config { c.stderr = w; return c }
+
+// WithFS sets the read-only file tree the program sees as "/".
+func (c Config) WithFS(f fs.FS) Config { c.files = f; return c }
+
+// WithMemory sets the guest memory size in bytes.
+func (c Config) WithMemory(n uint64) Config { c.memory = n; return c }
+
+// WithCPUs sets how many CPUs sched_getaffinity reports.
+func (c Config) WithCPUs(n int) Config { c.cpus = n; return c }
+
+// WithMaxThreads bounds the threads (vCPUs) the program may have.
+func (c Config) WithMaxThreads(n int) Config { c.maxThreads = n; return c }
+
+// WithMaxOutput bounds the bytes written to stdout and stderr together;
+// writes beyond it fail with EFBIG.
+func (c Config) WithMaxOutput(n int64) Config { c.maxOutput = n; return c }
+
+// WithHostCall sets who serves the NexusOS host ABI (MemexFS, Cortex, log)
+// for this program; microvm.Dispatcher fits. Without one, every call
+// answers abi.ErrNotAvailable.
+func (c Config) WithHostCall(h HostCaller) Config { c.host = h; return c }
+
+// WithLogger sets the logger (debug lines name unsupported calls).
+func (c Config) WithLogger(l *slog.Logger) Config { c.logger = l; return c }

@@ -1,0 +1,305 @@
+package libos
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"nexusos/hyper"
+	"nexusos/microvm/abi"
+)
+
+// maxIO bounds one read or write; longer requests are served partially, as
+// Linux does for large transfers.
+const maxIO = 1 << 20
+
+// dispatch serves system call nr. A non-nil error ends the vCPU (thread
+// exit) or the program.
+func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint64, a [6]uint64) (uint64, error) {
+	switch nr {
+	// The NexusOS host ABI (reserved numbers, see hostcall.go).
+	case SysNexusABIVersion:
+		return abi.Version, nil
+	case SysNexusCall:
+		return p.hostCall(ctx, t, a), nil
+	case SysNexusTake:
+		return p.hostTake(t, a[0], a[1]), nil
+
+	// Files.
+	case unix.SYS_READ:
+		return p.files.read(p, int32(a[0]), a[1], a[2], -1), nil
+	case unix.SYS_PREAD64:
+		return p.files.read(p, int32(a[0]), a[1], a[2], int64(a[3])), nil
+	case unix.SYS_WRITE:
+		return p.files.write(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_WRITEV:
+		return p.files.writev(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_READV:
+		return p.files.readv(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_OPEN:
+		return p.files.openat(p, unix.AT_FDCWD, a[0], a[1]), nil
+	case unix.SYS_OPENAT:
+		return p.files.openat(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_CLOSE:
+		return p.files.close(int32(a[0])), nil
+	case unix.SYS_FSTAT:
+		return p.files.fstat(p, int32(a[0]), a[1]), nil
+	case unix.SYS_STAT, unix.SYS_LSTAT:
+		return p.files.fstatat(p, unix.AT_FDCWD, a[0], a[1], 0), nil
+	case unix.SYS_NEWFSTATAT:
+		return p.files.fstatat(p, int32(a[0]), a[1], a[2], a[3]), nil
+	case unix.SYS_LSEEK:
+		return p.files.lseek(int32(a[0]), int64(a[1]), int(a[2])), nil
+	case unix.SYS_GETDENTS64:
+		return p.files.getdents64(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_READLINK:
+		return p.files.readlinkat(p, unix.AT_FDCWD, a[0], a[1], a[2]), nil
+	case unix.SYS_READLINKAT:
+		return p.files.readlinkat(p, int32(a[0]), a[1], a[2], a[3]), nil
+	case unix.SYS_ACCESS:
+		return p.files.faccessat(p, unix.AT_FDCWD, a[0], a[1]), nil
+	case unix.SYS_FACCESSAT, unix.SYS_FACCESSAT2:
+		return p.files.faccessat(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_FCNTL:
+		return p.files.fcntl(int32(a[0]), int(a[1]), a[2]), nil
+	case unix.SYS_DUP:
+		return p.files.dup(int32(a[0]), 0), nil
+	case unix.SYS_IOCTL:
+		if p.files.get(int32(a[0])) == nil {
+			return errno(unix.EBADF), nil
+		}
+		return errno(unix.ENOTTY), nil
+	case unix.SYS_GETCWD:
+		return p.getcwd(a[0], a[1]), nil
+	case unix.SYS_CHDIR:
+		return errno(unix.EACCES), nil
+	case unix.SYS_EPOLL_CREATE1, unix.SYS_EPOLL_CREATE:
+		return p.files.epollCreate(), nil
+	case unix.SYS_EPOLL_CTL:
+		return p.files.epollCtl(p, int32(a[0]), int(a[1]), int32(a[2]), a[3]), nil
+	case unix.SYS_EPOLL_WAIT, unix.SYS_EPOLL_PWAIT:
+		return p.files.epollWait(p, int32(a[0]), a[1], int(int32(a[2])), int(int32(a[3]))), nil
+	case unix.SYS_EVENTFD2, unix.SYS_EVENTFD:
+		return p.files.eventfd(uint32(a[0])), nil
+
+	// Memory.
+	case unix.SYS_MMAP:
+		return p.mmap(a[0], a[1], int(a[2]), int(a[3]), int32(a[4]), a[5]), nil
+	case unix.SYS_MUNMAP:
+		return p.mm.munmap(a[0], a[1]), nil
+	case unix.SYS_MPROTECT:
+		return p.mm.mprotect(a[0], a[1], int(a[2])), nil
+	case unix.SYS_MADVISE:
+		return p.mm.madvise(a[0], a[1], int(a[2])), nil
+	case unix.SYS_BRK:
+		return p.mm.brk(a[0]), nil
+	case unix.SYS_MREMAP:
+		return errno(unix.ENOMEM), nil
+
+	// Threads and processes.
+	case unix.SYS_CLONE:
+		return p.clone(c, a[0], a[1], a[2], a[3], a[4]), nil
+	case unix.SYS_FORK, unix.SYS_VFORK, unix.SYS_EXECVE, unix.SYS_EXECVEAT, unix.SYS_CLONE3:
+		return errno(unix.ENOSYS), nil
+	case unix.SYS_EXIT:
+		return 0, p.exitThread(t, int(a[0]))
+	case unix.SYS_EXIT_GROUP:
+		return 0, p.exitGroup(int(a[0]), 0)
+	case unix.SYS_FUTEX:
+		return p.futexCall(a[0], int(a[1]), uint32(a[2]), a[3], a[4], uint32(a[5])), nil
+	case unix.SYS_SET_TID_ADDRESS:
+		t.clearTID = a[0]
+		return uint64(t.tid), nil
+	case unix.SYS_SET_ROBUST_LIST, unix.SYS_RSEQ:
+		return errno(unix.ENOSYS), nil
+	case unix.SYS_GETTID:
+		return uint64(t.tid), nil
+	case unix.SYS_GETPID, unix.SYS_GETPGRP, unix.SYS_GETSID:
+		return pid, nil
+	case unix.SYS_GETPPID:
+		return 0, nil
+	case unix.SYS_GETUID, unix.SYS_GETEUID, unix.SYS_GETGID, unix.SYS_GETEGID:
+		return 1000, nil
+	case unix.SYS_SCHED_YIELD:
+		runtime.Gosched()
+		return 0, nil
+	case unix.SYS_SCHED_GETAFFINITY:
+		return p.schedGetaffinity(a[1], a[2]), nil
+	case unix.SYS_ARCH_PRCTL:
+		return p.archPrctl(c, a[0], a[1]), nil
+	case unix.SYS_PRLIMIT64, unix.SYS_GETRLIMIT:
+		return errno(unix.ENOSYS), nil
+
+	// Signals: accepted, never delivered.
+	case unix.SYS_RT_SIGACTION:
+		return p.zeroOut(a[2], 32), nil
+	case unix.SYS_RT_SIGPROCMASK:
+		return p.zeroOut(a[2], min(a[3], 128)), nil
+	case unix.SYS_SIGALTSTACK:
+		return p.sigaltstack(a[1]), nil
+	case unix.SYS_KILL, unix.SYS_TKILL, unix.SYS_TGKILL:
+		return p.kill(nr, a)
+
+	// Time.
+	case unix.SYS_CLOCK_GETTIME:
+		return p.clockGettime(int(a[0]), a[1]), nil
+	case unix.SYS_CLOCK_GETRES:
+		return p.timespecOut(a[1], time.Nanosecond), nil
+	case unix.SYS_GETTIMEOFDAY:
+		return p.gettimeofday(a[0]), nil
+	case unix.SYS_TIME:
+		now := uint64(p.cfg.now().Unix())
+		if a[0] != 0 {
+			if err := p.put64(a[0], now); err != nil {
+				return fault(err), nil
+			}
+		}
+		return now, nil
+	case unix.SYS_NANOSLEEP:
+		return p.nanosleep(0, 0, a[0]), nil
+	case unix.SYS_CLOCK_NANOSLEEP:
+		return p.nanosleep(int(a[0]), int(a[1]), a[2]), nil
+
+	// Misc.
+	case unix.SYS_GETRANDOM:
+		n := min(a[1], maxIO)
+		buf := make([]byte, n)
+		rand.Read(buf)
+		if err := p.as.CopyOut(a[0], buf); err != nil {
+			return fault(err), nil
+		}
+		return n, nil
+	case unix.SYS_UNAME:
+		return p.uname(a[0]), nil
+	}
+	return p.unsupported(nr), nil
+}
+
+func (p *Process) put64(va, v uint64) error {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	return p.as.CopyOut(va, b[:])
+}
+
+// zeroOut writes n zero bytes at va if va is not NULL (old signal masks and
+// actions: nothing is ever installed).
+func (p *Process) zeroOut(va, n uint64) uint64 {
+	if va == 0 {
+		return 0
+	}
+	if err := p.as.Zero(va, n); err != nil {
+		return fault(err)
+	}
+	return 0
+}
+
+func (p *Process) sigaltstack(old uint64) uint64 {
+	if old == 0 {
+		return 0
+	}
+	var b [24]byte
+	binary.LittleEndian.PutUint32(b[8:], ssDisable)
+	if err := p.as.CopyOut(old, b[:]); err != nil {
+		return fault(err)
+	}
+	return 0
+}
+
+// kill handles kill, tkill and tgkill. Signals are not delivered: a signal
+// that would kill the program (sent to itself) ends it with 128+signal;
+// SIGURG (Go's preemption) and signal 0 are accepted and ignored.
+func (p *Process) kill(nr uint64, a [6]uint64) (uint64, error) {
+	sig := a[1]
+	target := int64(a[0])
+	if nr == unix.SYS_TGKILL {
+		sig = a[2]
+		if int64(a[0]) != pid {
+			return errno(unix.ESRCH), nil
+		}
+		target = pid
+	}
+	if nr == unix.SYS_KILL && target != pid && target != 0 && target != -1 {
+		return errno(unix.ESRCH), nil
+	}
+	if sig >= 65 {
+		return errno(unix.EINVAL), nil
+	}
+	switch unix.Signal(sig) {
+	case 0, unix.SIGURG, unix.SIGCHLD, unix.SIGWINCH, unix.SIGCONT:
+		return 0, nil
+	}
+	return 0, p.exitGroup(0, int(sig))
+}
+
+func (p *Process) schedGetaffinity(size, mask uint64) uint64 {
+	if size < 8 || size%8 != 0 {
+		return errno(unix.EINVAL)
+	}
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], (uint64(1)<<p.cfg.cpus)-1)
+	if p.cfg.cpus == 64 {
+		binary.LittleEndian.PutUint64(b[:], ^uint64(0))
+	}
+	if err := p.as.CopyOut(mask, b[:]); err != nil {
+		return fault(err)
+	}
+	return 8
+}
+
+// arch_prctl codes from <asm/prctl.h>.
+const (
+	archSetGS = 0x1001
+	archSetFS = 0x1002
+	archGetFS = 0x1003
+)
+
+func (p *Process) archPrctl(c *hyper.CPU, code, addr uint64) uint64 {
+	switch code {
+	case archSetFS:
+		if addr >= hyper.UserMax {
+			return errno(unix.EPERM)
+		}
+		if err := c.SetFSBase(addr); err != nil {
+			return errno(unix.EINVAL)
+		}
+		return 0
+	case archGetFS:
+		fs, err := c.FSBase()
+		if err != nil {
+			return errno(unix.EINVAL)
+		}
+		if err := p.put64(addr, fs); err != nil {
+			return fault(err)
+		}
+		return 0
+	}
+	return errno(unix.EINVAL)
+}
+
+func (p *Process) uname(va uint64) uint64 {
+	var b [6 * 65]byte
+	for i, s := range []string{"Linux", "nexus", "6.1.0-nexusos", "#1 NexusOS libos", "x86_64", "(none)"} {
+		copy(b[i*65:], s)
+	}
+	if err := p.as.CopyOut(va, b[:]); err != nil {
+		return fault(err)
+	}
+	return 0
+}
+
+func (p *Process) getcwd(va, size uint64) uint64 {
+	if size < 2 {
+		return errno(unix.ERANGE)
+	}
+	if err := p.as.CopyOut(va, []byte("/\x00")); err != nil {
+		return fault(err)
+	}
+	return 2
+}
+
+// ssDisable is SS_DISABLE from <signal.h>: no alternate signal stack.
+const ssDisable = 2

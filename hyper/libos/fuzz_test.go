@@ -1,0 +1,107 @@
+package libos
+
+import (
+	"encoding/binary"
+	"errors"
+	"testing"
+	"testing/fstest"
+
+	"golang.org/x/sys/unix"
+
+	"nexusos/hyper"
+)
+
+// tinyELF is a one-segment static executable whose code is `ud2`: enough
+// for newProcess to build a VM; the fuzzer never runs it.
+func tinyELF() []byte {
+	le := binary.LittleEndian
+	b := make([]byte, 64+56+2)
+	copy(b, "\x7fELF")
+	b[4], b[5], b[6] = 2, 1, 1
+	le.PutUint16(b[16:], 2)
+	le.PutUint16(b[18:], 62)
+	le.PutUint32(b[20:], 1)
+	le.PutUint64(b[24:], 0x400000+120)
+	le.PutUint64(b[32:], 64)
+	le.PutUint16(b[52:], 64)
+	le.PutUint16(b[54:], 56)
+	le.PutUint16(b[56:], 1)
+	le.PutUint32(b[64:], 1)
+	le.PutUint32(b[68:], 5)
+	le.PutUint64(b[80:], 0x400000)
+	le.PutUint64(b[96:], uint64(len(b)))
+	le.PutUint64(b[104:], uint64(len(b)))
+	b[120], b[121] = 0x0f, 0x0b
+	return b
+}
+
+// fuzzCalls are the numbers the fuzzer picks from (plus raw numbers).
+var fuzzCalls = []uint64{
+	unix.SYS_READ, unix.SYS_WRITE, unix.SYS_OPENAT, unix.SYS_CLOSE, unix.SYS_FSTAT,
+	unix.SYS_NEWFSTATAT, unix.SYS_LSEEK, unix.SYS_GETDENTS64, unix.SYS_READLINKAT,
+	unix.SYS_PREAD64, unix.SYS_WRITEV, unix.SYS_READV, unix.SYS_MMAP, unix.SYS_MUNMAP,
+	unix.SYS_MPROTECT, unix.SYS_MADVISE, unix.SYS_BRK, unix.SYS_FUTEX, unix.SYS_CLONE,
+	unix.SYS_NANOSLEEP, unix.SYS_CLOCK_GETTIME, unix.SYS_GETRANDOM, unix.SYS_UNAME,
+	unix.SYS_ARCH_PRCTL, unix.SYS_SCHED_GETAFFINITY, unix.SYS_RT_SIGACTION,
+	unix.SYS_RT_SIGPROCMASK, unix.SYS_SIGALTSTACK, unix.SYS_EPOLL_CREATE1,
+	unix.SYS_EPOLL_CTL, unix.SYS_EPOLL_PWAIT, unix.SYS_EVENTFD2, unix.SYS_FCNTL,
+	unix.SYS_GETTID, unix.SYS_FACCESSAT, unix.SYS_CLOCK_NANOSLEEP, unix.SYS_GETTIMEOFDAY,
+	unix.SYS_SET_TID_ADDRESS, unix.SYS_DUP, unix.SYS_IOCTL, unix.SYS_GETCWD,
+	SysNexusCall, SysNexusTake, SysNexusABIVersion,
+}
+
+// FuzzSyscall calls the library OS with random numbers and arguments, half
+// of the pointers aimed at the program's stack so the calls get past their
+// first checks. Every call must return a count/address or -errno in
+// [-4095, -1], never panic and never block (the process is marked done, so
+// waits return at once), and guest memory accounting must stay in bounds.
+func FuzzSyscall(f *testing.F) {
+	f.Add(uint16(0), uint8(0), uint64(1), uint64(0), uint64(16), uint64(0), uint64(0), uint64(0))
+	f.Add(uint16(9), uint8(0x3f), uint64(0), uint64(1<<20), uint64(3), uint64(0x22), uint64(0xffffffffffffffff), uint64(0))
+	f.Add(uint16(2), uint8(2), uint64(0xffffff9c), uint64(0x7ffffffe0000), uint64(0), uint64(0), uint64(0), uint64(0))
+	f.Add(uint16(17), uint8(1), uint64(0x7ffffffe0000), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0))
+	if err := hyper.Available(); err != nil {
+		f.Skipf("skipping: KVM unavailable on this machine: %v", err)
+	}
+	cfg := NewConfig().WithMemory(16 << 20).WithFS(fstest.MapFS{
+		"a.txt":   {Data: []byte("hello")},
+		"d/b.txt": {Data: []byte("world")},
+	})
+	p, cpu, err := newProcess(cfg, tinyELF())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { p.m.Close() })
+	p.m.Stop(nil)
+	p.finish()
+	t0 := cpu.Data.(*thread)
+	stack := uint64(stackTop - 0x10000)
+	// Put a path at the stack pointer target for the path-taking calls.
+	p.as.CopyOut(stack, []byte("a.txt\x00"))
+	f.Fuzz(func(t *testing.T, pick uint16, ptrs uint8, a0, a1, a2, a3, a4, a5 uint64) {
+		nr := uint64(pick)
+		if int(pick) < 4*len(fuzzCalls) {
+			nr = fuzzCalls[int(pick)%len(fuzzCalls)]
+		}
+		args := [6]uint64{a0, a1, a2, a3, a4, a5}
+		for i := range args {
+			if ptrs&(1<<i) != 0 {
+				args[i] = stack + args[i]%0x8000
+			}
+		}
+		ret, err := p.dispatch(t.Context(), cpu, t0, nr, args)
+		if err != nil {
+			var ee *ExitError
+			if !errors.As(err, &ee) && !errors.Is(err, hyper.ErrThreadExit) {
+				t.Fatalf("syscall %d%v: error %v", nr, args, err)
+			}
+			return
+		}
+		if int64(ret) < 0 && int64(ret) < -4095 {
+			t.Fatalf("syscall %d%v returned %#x: neither a value nor -errno", nr, args, ret)
+		}
+		if used := p.m.Mem.Used(); used > p.m.Mem.Size() {
+			t.Fatalf("guest memory accounting: %d used of %d", used, p.m.Mem.Size())
+		}
+	})
+}

@@ -1,0 +1,297 @@
+package libos
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"nexusos/hyper"
+)
+
+// ExitError is how a program ended: its exit status, or the signal that
+// killed it.
+type ExitError struct {
+	Code   int // exit status (0..255), or 128+Signal
+	Signal int // the fatal signal, 0 for a normal exit
+}
+
+func (e *ExitError) Error() string {
+	if e.Signal != 0 {
+		return fmt.Sprintf("program killed by signal %d", e.Signal)
+	}
+	return fmt.Sprintf("program exited with status %d", e.Code)
+}
+
+// Result is what Run reports about a finished program.
+type Result struct {
+	ExitCode int
+	// FirstInstruction is how long it took from Run's start to the
+	// program's first instruction (the entry of its first vCPU).
+	FirstInstruction time.Duration
+	// Syscalls and Exits count what the vCPUs did.
+	Syscalls, Exits uint64
+	// PeakMemory is the most guest memory in use (bytes).
+	PeakMemory uint64
+	// Threads is how many threads the program had in all.
+	Threads int
+}
+
+// Process is one program running in its own VM.
+type Process struct {
+	cfg   Config
+	log   *slog.Logger
+	m     *hyper.Machine
+	as    *hyper.AddressSpace
+	mm    *memoryManager
+	files *fileTable
+	futex futexTable
+	start time.Time
+
+	done     chan struct{}
+	doneOnce sync.Once
+
+	mu sync.Mutex
+	// threads are the live threads by tid; guarded by mu.
+	threads map[int]*thread
+	// nextTID is the next thread id; guarded by mu.
+	nextTID int
+	// total counts threads ever started; guarded by mu.
+	total int
+
+	outBytes          atomic.Int64
+	syscalls          atomic.Uint64
+	firstInstruction  time.Duration
+	warnedUnsupported sync.Map
+}
+
+// thread is a guest thread: one vCPU.
+type thread struct {
+	tid      int
+	clearTID uint64 // CLONE_CHILD_CLEARTID / set_tid_address
+	// pending is a host-call response too large for the caller's buffer,
+	// waiting for SysNexusTake. Only the thread itself touches it.
+	pending []byte
+}
+
+// pid is the process id the program sees (its main thread's tid).
+const pid = 1
+
+// Stack layout of the main thread.
+const (
+	stackTop  = 0x7fff_ffff_0000
+	stackSize = 8 << 20
+)
+
+// Run loads the static x86-64 executable elf into a new VM, runs it to
+// completion and returns its exit status. The VM is stopped when ctx is
+// done (Run then returns ctx's error wrapped with hyper.ErrStopped).
+//
+// # Errors
+//
+// ErrBadELF-wrapped errors for executables it cannot load; a *hyper.Fault
+// when the program faulted (segmentation fault, privileged instruction...);
+// errors wrapping kvm.ErrUnavailable where KVM cannot be used.
+func Run(ctx context.Context, cfg Config, elf []byte) (Result, error) {
+	start := time.Now()
+	if cfg.memory < 4<<20 || cfg.memory > 64<<30 {
+		return Result{}, fmt.Errorf("libos: guest memory %d bytes out of range [4 MiB, 64 GiB]", cfg.memory)
+	}
+	if cfg.maxThreads < 1 || cfg.maxThreads > hyper.MaxVCPUs {
+		return Result{}, fmt.Errorf("libos: max threads %d out of range [1, %d]", cfg.maxThreads, hyper.MaxVCPUs)
+	}
+	if cfg.cpus < 1 || cfg.cpus > 64 {
+		return Result{}, fmt.Errorf("libos: cpus %d out of range [1, 64]", cfg.cpus)
+	}
+	p, cpu, err := newProcess(cfg, elf)
+	if err != nil {
+		return Result{}, err
+	}
+	m := p.m
+	defer m.Close()
+	p.start = start
+
+	stopWatch := m.WatchContext(ctx)
+	defer stopWatch()
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.finish()
+		case <-p.done:
+		}
+	}()
+	p.firstInstruction = time.Since(start)
+	m.Go(ctx, cpu, p, p.threadDone)
+	m.Wait()
+	p.finish()
+
+	res := Result{
+		FirstInstruction: p.firstInstruction,
+		Syscalls:         p.syscalls.Load(), Exits: m.Exits(),
+		PeakMemory: p.mm.peak(), Threads: p.totalThreads(),
+	}
+	err = m.StopErr()
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		res.ExitCode = ee.Code
+		if ee.Signal == 0 {
+			return res, nil
+		}
+		return res, ee
+	}
+	if err == nil {
+		return res, nil
+	}
+	return res, err
+}
+
+// newProcess creates the VM, loads the program and its stack, and returns
+// the main thread's vCPU ready to run. The caller closes p.m.
+func newProcess(cfg Config, elf []byte) (*Process, *hyper.CPU, error) {
+	x, err := hyper.ParseELF(elf)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := hyper.New(cfg.memory)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create VM: %w", err)
+	}
+	p := &Process{
+		cfg: cfg, log: cfg.logger, m: m, as: m.AS,
+		threads: map[int]*thread{}, nextTID: pid, start: time.Now(),
+		done: make(chan struct{}),
+	}
+	fail := func(err error) (*Process, *hyper.CPU, error) {
+		m.Close()
+		return nil, nil, err
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	p.mm = newMemoryManager(m)
+	p.files = newFileTable(cfg)
+	m.AS.Fault = p.mm.fault
+	if err := p.mm.load(x); err != nil {
+		return fail(fmt.Errorf("load program: %w", err))
+	}
+	if err := p.mm.mapFixed(stackTop-stackSize, stackSize, hyper.ProtRead|hyper.ProtWrite, vmaStack); err != nil {
+		return fail(fmt.Errorf("map stack: %w", err))
+	}
+	var sc hyper.StackConfig
+	sc.Args, sc.Env, sc.Exe, sc.HWCap = cfg.args, cfg.env, x, hyper.HWCap()
+	if len(sc.Args) == 0 {
+		sc.Args = []string{"program"}
+	}
+	rand.Read(sc.Random[:])
+	sp, err := hyper.BuildStack(m.AS, stackTop, sc)
+	if err != nil {
+		return fail(err)
+	}
+	cpu, err := m.NewCPU()
+	if err != nil {
+		return fail(err)
+	}
+	cpu.Regs.RIP, cpu.Regs.RSP = x.Entry, sp
+	cpu.Data = p.newThread()
+	return p, cpu, nil
+}
+
+// threadDone is called when a vCPU's Run returns.
+func (p *Process) threadDone(err error) {
+	if errors.Is(err, hyper.ErrThreadExit) {
+		return
+	}
+	// A fault or stop ends the whole program.
+	p.finish()
+}
+
+// finish wakes every blocked system call so all vCPUs can leave.
+func (p *Process) finish() { p.doneOnce.Do(func() { close(p.done) }) }
+
+func (p *Process) totalThreads() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.total
+}
+
+func (p *Process) newThread() *thread {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := &thread{tid: p.nextTID}
+	p.nextTID++
+	p.total++
+	p.threads[t.tid] = t
+	return t
+}
+
+// exitGroup ends the program with status code.
+func (p *Process) exitGroup(code int, signal int) error {
+	err := &ExitError{Code: code & 0xff, Signal: signal}
+	if signal != 0 {
+		err.Code = 128 + signal
+	}
+	p.m.Stop(err)
+	p.finish()
+	return err
+}
+
+// errno results are returned to the guest as -errno in RAX.
+func errno(e unix.Errno) uint64 { return uint64(-int64(e)) }
+
+// Syscall implements hyper.Handler.
+func (p *Process) Syscall(ctx context.Context, c *hyper.CPU) error {
+	p.syscalls.Add(1)
+	r := &c.Regs
+	t, _ := c.Data.(*thread)
+	if t == nil {
+		return fmt.Errorf("libos: vCPU %d has no thread", c.ID)
+	}
+	ret, err := p.dispatch(ctx, c, t, r.RAX, [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9})
+	if err != nil {
+		return err
+	}
+	r.RAX = ret
+	return nil
+}
+
+// guard wraps guest-memory errors as EFAULT.
+func fault(err error) uint64 {
+	if errors.Is(err, hyper.ErrFault) {
+		return errno(unix.EFAULT)
+	}
+	if errors.Is(err, hyper.ErrNoMemory) {
+		return errno(unix.ENOMEM)
+	}
+	return errno(unix.EIO)
+}
+
+// unsupported logs (once per call number at debug level) and returns
+// ENOSYS.
+func (p *Process) unsupported(nr uint64) uint64 {
+	if _, seen := p.warnedUnsupported.LoadOrStore(nr, true); !seen {
+		p.log.Debug("libos: unsupported system call", "nr", nr, "name", syscallName(nr))
+	}
+	return errno(unix.ENOSYS)
+}
+
+// limitedWriter counts output against the process's limit.
+func (p *Process) write(w io.Writer, b []byte) uint64 {
+	if w == nil {
+		w = io.Discard
+	}
+	if p.outBytes.Add(int64(len(b))) > p.cfg.maxOutput {
+		return errno(unix.EFBIG)
+	}
+	n, err := w.Write(b)
+	if err != nil && n == 0 {
+		return errno(unix.EIO)
+	}
+	return uint64(n)
+}

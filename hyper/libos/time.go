@@ -1,0 +1,103 @@
+package libos
+
+import (
+	"encoding/binary"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// monoOffset keeps CLOCK_MONOTONIC away from zero, as on a booted system.
+const monoOffset = 10 * time.Second
+
+// clock returns the value of a POSIX clock, or false for an unknown one.
+func (p *Process) clock(id int) (time.Duration, bool) {
+	switch id {
+	case unix.CLOCK_REALTIME, unix.CLOCK_REALTIME_COARSE, unix.CLOCK_TAI:
+		return time.Duration(p.cfg.now().UnixNano()), true
+	case unix.CLOCK_MONOTONIC, unix.CLOCK_MONOTONIC_RAW, unix.CLOCK_MONOTONIC_COARSE,
+		unix.CLOCK_BOOTTIME, unix.CLOCK_PROCESS_CPUTIME_ID, unix.CLOCK_THREAD_CPUTIME_ID:
+		return time.Since(p.start) + monoOffset, true
+	}
+	return 0, false
+}
+
+func (p *Process) timespecOut(va uint64, d time.Duration) uint64 {
+	if va == 0 {
+		return 0
+	}
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[0:], uint64(d/time.Second))
+	binary.LittleEndian.PutUint64(b[8:], uint64(d%time.Second))
+	if err := p.as.CopyOut(va, b[:]); err != nil {
+		return fault(err)
+	}
+	return 0
+}
+
+// timespecIn reads a struct timespec; ok is false (with an errno result)
+// when it is unreadable or out of range.
+func (p *Process) timespecIn(va uint64) (time.Duration, uint64, bool) {
+	var b [16]byte
+	if err := p.as.CopyIn(va, b[:]); err != nil {
+		return 0, fault(err), false
+	}
+	sec, nsec := int64(binary.LittleEndian.Uint64(b[0:])), int64(binary.LittleEndian.Uint64(b[8:]))
+	if sec < 0 || nsec < 0 || nsec >= 1e9 {
+		return 0, errno(unix.EINVAL), false
+	}
+	if sec > int64(100*365*24*time.Hour/time.Second) {
+		sec = int64(100 * 365 * 24 * time.Hour / time.Second)
+	}
+	return time.Duration(sec)*time.Second + time.Duration(nsec), 0, true
+}
+
+func (p *Process) clockGettime(id int, va uint64) uint64 {
+	d, ok := p.clock(id)
+	if !ok {
+		return errno(unix.EINVAL)
+	}
+	return p.timespecOut(va, d)
+}
+
+func (p *Process) gettimeofday(va uint64) uint64 {
+	if va == 0 {
+		return 0
+	}
+	now := p.cfg.now()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[0:], uint64(now.Unix()))
+	binary.LittleEndian.PutUint64(b[8:], uint64(now.Nanosecond()/1000))
+	if err := p.as.CopyOut(va, b[:]); err != nil {
+		return fault(err)
+	}
+	return 0
+}
+
+// nanosleep serves nanosleep (clock 0, flags 0) and clock_nanosleep.
+func (p *Process) nanosleep(clock, flags int, req uint64) uint64 {
+	d, e, ok := p.timespecIn(req)
+	if !ok {
+		return e
+	}
+	if flags&unix.TIMER_ABSTIME != 0 {
+		now, ok := p.clock(clock)
+		if !ok {
+			return errno(unix.EINVAL)
+		}
+		d -= now
+	} else if _, ok := p.clock(clock); !ok {
+		return errno(unix.EINVAL)
+	}
+	if d <= 0 {
+		return 0
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return 0
+	case <-p.done:
+		return errno(unix.EINTR)
+	}
+}

@@ -1,0 +1,309 @@
+// Package vmbench measures tier-2 microVMs: start-up latency, system-call
+// round trips, compute speed against native, and host memory per VM. It
+// builds its workloads from examples-kvm with musl-gcc and the go tool, so
+// it needs both, plus a usable /dev/kvm. `nexus bench kvm` prints its
+// report; the functions are not safe for concurrent use with each other
+// (they measure the process's memory).
+package vmbench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"nexusos/hyper/libos"
+)
+
+// Config says how much to measure.
+type Config struct {
+	// Source is the repository root holding examples-kvm.
+	Source string
+	// Runs is how many VMs each start-up figure is taken over.
+	Runs int
+	// CLIRuns is how many `nexus vm run` processes are timed (0: skip).
+	CLIRuns int
+	// Nexus is the nexus binary for the CLI figures.
+	Nexus string
+	// Syscalls is the number of getpid calls timed.
+	Syscalls int
+	// Compute is the iteration count of the compute loop.
+	Compute int
+	// IdleVMs is how many idle VMs the memory figure is taken over.
+	IdleVMs int
+	// Log receives progress lines (may be nil).
+	Log io.Writer
+}
+
+// Latency is a distribution summary.
+type Latency struct{ P50, P99 time.Duration }
+
+func summarize(d []time.Duration) Latency {
+	if len(d) == 0 {
+		return Latency{}
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	idx := func(q float64) int { return min(len(s)-1, int(q*float64(len(s)))) }
+	return Latency{P50: s[idx(0.5)], P99: s[idx(0.99)]}
+}
+
+// Startup is the start-up figures of one program.
+type Startup struct {
+	Program          string
+	FirstInstruction Latency // Run called -> first vCPU entering the guest
+	Exit             Latency // Run called -> program exited, VM torn down
+	CLI              Latency // `nexus vm run` process start -> exit
+}
+
+// Report is everything vmbench measures.
+type Report struct {
+	Load             string
+	Startups         []Startup
+	SyscallVM        time.Duration // getpid round trip in the VM
+	SyscallNative    time.Duration // getpid natively
+	ComputeVM        time.Duration
+	ComputeNative    time.Duration
+	RSSPerVM         int64 // host resident bytes per idle VM, guest pages included
+	GuestPagesPerVM  int64 // guest-physical bytes an idle VM allocated (high-water)
+	IdleVMs          int
+	ComputeIteration int
+}
+
+// Build compiles the workloads into dir and returns their paths by name:
+// "hello-c", "hello-go", "bench".
+func Build(ctx context.Context, src, dir string) (map[string]string, error) {
+	out := map[string]string{}
+	cc, err := exec.LookPath("musl-gcc")
+	if err != nil {
+		return nil, fmt.Errorf("musl-gcc not found (Debian package musl-tools): %w", err)
+	}
+	for name, c := range map[string]string{"hello-c": "examples-kvm/hello-c/hello.c", "bench": "examples-kvm/bench/bench.c"} {
+		p := filepath.Join(dir, name)
+		if b, err := exec.CommandContext(ctx, cc, "-static", "-O2", "-o", p, filepath.Join(src, c)).CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("build %s: %v\n%s", name, err, b)
+		}
+		out[name] = p
+	}
+	p := filepath.Join(dir, "hello-go")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", p, "./examples-kvm/hello-go")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build hello-go: %v\n%s", err, b)
+	}
+	out["hello-go"] = p
+	return out, nil
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// Run measures everything in cfg and returns the report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	logf := func(format string, a ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format+"\n", a...)
+		}
+	}
+	dir, err := os.MkdirTemp("", "nexus-vmbench")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	logf("building workloads...")
+	progs, err := Build(ctx, cfg.Source, dir)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Load: loadavg(), IdleVMs: cfg.IdleVMs, ComputeIteration: cfg.Compute}
+	for _, name := range []string{"hello-c", "hello-go"} {
+		elf, err := os.ReadFile(progs[name])
+		if err != nil {
+			return nil, err
+		}
+		logf("starting %d %s VMs...", cfg.Runs, name)
+		var first, exit []time.Duration
+		for i := 0; i < cfg.Runs; i++ {
+			t0 := time.Now()
+			res, err := libos.Run(ctx, libos.NewConfig().WithArgs(name, "-quick").WithStdout(io.Discard), elf)
+			d := time.Since(t0)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			first = append(first, res.FirstInstruction)
+			exit = append(exit, d)
+		}
+		st := Startup{Program: name, FirstInstruction: summarize(first), Exit: summarize(exit)}
+		if cfg.CLIRuns > 0 && cfg.Nexus != "" {
+			var cli []time.Duration
+			for i := 0; i < cfg.CLIRuns; i++ {
+				t0 := time.Now()
+				cmd := exec.CommandContext(ctx, cfg.Nexus, "vm", "run", progs[name], "--", "-quick")
+				cmd.Run() // hello-c exits with 3 on purpose
+				cli = append(cli, time.Since(t0))
+			}
+			st.CLI = summarize(cli)
+		}
+		rep.Startups = append(rep.Startups, st)
+	}
+
+	logf("timing %d system calls...", cfg.Syscalls)
+	bench, err := os.ReadFile(progs["bench"])
+	if err != nil {
+		return nil, err
+	}
+	vmNumber := func(args ...string) (int64, error) {
+		var out bytes.Buffer
+		_, err := libos.Run(ctx, libos.NewConfig().WithArgs(append([]string{"bench"}, args...)...).WithStdout(&out), bench)
+		if err != nil {
+			return 0, err
+		}
+		return strconv.ParseInt(strings.TrimSpace(out.String()), 10, 64)
+	}
+	nativeNumber := func(args ...string) (int64, error) {
+		b, err := exec.CommandContext(ctx, progs["bench"], args...).Output()
+		if err != nil {
+			return 0, err
+		}
+		return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	}
+	n := strconv.Itoa(cfg.Syscalls)
+	v, err := vmNumber("syscalls", n)
+	if err != nil {
+		return nil, fmt.Errorf("syscalls in the VM: %w", err)
+	}
+	rep.SyscallVM = time.Duration(v)
+	if v, err = nativeNumber("syscalls", n); err != nil {
+		return nil, fmt.Errorf("syscalls natively: %w", err)
+	}
+	rep.SyscallNative = time.Duration(v)
+
+	logf("timing the compute loop (VM and native, alternating, best of 3)...")
+	c := strconv.Itoa(cfg.Compute)
+	rep.ComputeVM, rep.ComputeNative = time.Duration(1<<62), time.Duration(1<<62)
+	for i := 0; i < 3; i++ {
+		v, err := vmNumber("compute", c)
+		if err != nil {
+			return nil, fmt.Errorf("compute in the VM: %w", err)
+		}
+		rep.ComputeVM = min(rep.ComputeVM, time.Duration(v))
+		if v, err = nativeNumber("compute", c); err != nil {
+			return nil, fmt.Errorf("compute natively: %w", err)
+		}
+		rep.ComputeNative = min(rep.ComputeNative, time.Duration(v))
+	}
+
+	logf("measuring memory of %d idle VMs...", cfg.IdleVMs)
+	if err := idleOverhead(ctx, bench, cfg.IdleVMs, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// rss returns the process's resident set size in bytes.
+func rss() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// idleOverhead starts n VMs blocked reading stdin and compares the
+// process's RSS with the guest pages they use.
+func idleOverhead(ctx context.Context, bench []byte, n int, rep *Report) error {
+	runtime.GC()
+	before := rss()
+	type vm struct {
+		w    *io.PipeWriter
+		done chan libos.Result
+	}
+	vms := make([]vm, n)
+	started := make(chan struct{}, n)
+	for i := range vms {
+		r, w := io.Pipe()
+		vms[i] = vm{w: w, done: make(chan libos.Result, 1)}
+		go func(r io.Reader, done chan libos.Result) {
+			res, _ := libos.Run(ctx, libos.NewConfig().WithArgs("bench", "wait").WithStdin(&signalReader{r: r, started: started}), bench)
+			done <- res
+		}(r, vms[i].done)
+	}
+	for range vms {
+		<-started
+	}
+	during := rss()
+	var guest int64
+	for _, v := range vms {
+		v.w.Close()
+		res := <-v.done
+		guest += int64(res.PeakMemory)
+	}
+	if n > 0 {
+		rep.GuestPagesPerVM = guest / int64(n)
+		rep.RSSPerVM = (during - before) / int64(n)
+	}
+	return nil
+}
+
+// signalReader reports its first Read (the VM is up and blocked on stdin).
+type signalReader struct {
+	r       io.Reader
+	started chan struct{}
+	once    bool
+}
+
+func (s *signalReader) Read(p []byte) (int, error) {
+	if !s.once {
+		s.once = true
+		s.started <- struct{}{}
+	}
+	return s.r.Read(p)
+}
+
+// Print writes the report as a table with the targets of issue 6.
+func (r *Report) Print(w io.Writer) {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/1e6) }
+	fmt.Fprintf(w, "load average: %s (figures from one run; compare within it)\n\n", r.Load)
+	fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", "program", "measure", "p50", "p99")
+	for _, s := range r.Startups {
+		fmt.Fprintf(w, "%-10s %-28s %12s %12s   (target < 5 ms)\n", s.Program, "start -> first instruction", ms(s.FirstInstruction.P50), ms(s.FirstInstruction.P99))
+		fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "start -> exit (in-process)", ms(s.Exit.P50), ms(s.Exit.P99))
+		if s.CLI.P50 > 0 {
+			fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "start -> exit (nexus vm run)", ms(s.CLI.P50), ms(s.CLI.P99))
+		}
+	}
+	fmt.Fprintf(w, "\nsystem call round trip (getpid): %.1f µs in the VM, %.3f µs natively\n",
+		float64(r.SyscallVM)/1e3, float64(r.SyscallNative)/1e3)
+	ratio := float64(r.ComputeNative) / float64(r.ComputeVM)
+	fmt.Fprintf(w, "compute loop (%d iterations, best of 3): %s in the VM, %s natively: %.2fx native speed (target >= 0.95x)\n",
+		r.ComputeIteration, ms(r.ComputeVM), ms(r.ComputeNative), ratio)
+	fmt.Fprintf(w, "host memory per idle VM: %d KiB resident, of which up to %d KiB are guest pages, over %d VMs (target < 5 MiB overhead; kernel-side KVM memory not included)\n",
+		r.RSSPerVM>>10, r.GuestPagesPerVM>>10, r.IdleVMs)
+}

@@ -1,0 +1,46 @@
+package microvm
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ParseSize parses a byte size: a number with an optional unit K, M, G
+// (powers of 1024; "KiB", "MB" and "k" spellings are accepted), e.g.
+// "64MiB", "512k", "1G", "4096".
+func ParseSize(s string) (uint64, error) {
+	t := strings.TrimSpace(s)
+	u := strings.ToLower(t)
+	u = strings.TrimSuffix(u, "ib")
+	u = strings.TrimSuffix(u, "b")
+	mult := uint64(1)
+	if n := len(u); n > 0 {
+		switch u[n-1] {
+		case 'k':
+			mult, u = 1<<10, u[:n-1]
+		case 'm':
+			mult, u = 1<<20, u[:n-1]
+		case 'g':
+			mult, u = 1<<30, u[:n-1]
+		}
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(u), 10, 64)
+	if err != nil || v > (1<<63)/mult {
+		return 0, fmt.Errorf("bad size %q: want a number with an optional K, M or G suffix", s)
+	}
+	return v * mult, nil
+}
+
+// FormatSize formats a byte count for people: "64.0 MiB".
+func FormatSize(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

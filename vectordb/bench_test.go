@@ -1,0 +1,77 @@
+package vectordb
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+)
+
+// Benchmarks (go test -bench . -run XXX ./vectordb/): they print figures,
+// they assert nothing about time.
+
+func benchPoints(r *rand.Rand, start, n, dim int) []PointStruct {
+	pts := make([]PointStruct, n)
+	for i := range pts {
+		pts[i] = PointStruct{ID: num(uint64(start + i)), Vectors: dense(randVec(r, dim)...), Payload: Payload{"g": float64(i % 100), "name": fmt.Sprint("p", i)}}
+	}
+	return pts
+}
+
+// BenchmarkUpsert measures logged (fsynced) upserts of 100-d points in
+// batches of 1000.
+func BenchmarkUpsert(b *testing.B) {
+	db, _ := openTemp(b)
+	must(b, db.CreateCollection(bg, "b", simpleConfig(100, Cosine)))
+	r := rand.New(rand.NewSource(1))
+	batches := make([][]PointStruct, 8)
+	for i := range batches {
+		batches[i] = benchPoints(r, i*1000, 1000, 100)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		must(b, errOf(db.Upsert(bg, "b", batches[i%len(batches)], true)))
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "points/s")
+}
+
+// BenchmarkQuery compares exact and HNSW search on 20k 100-d points.
+func BenchmarkQuery(b *testing.B) {
+	db, dir := openTemp(b)
+	cfg := simpleConfig(100, Cosine)
+	cfg.HNSW.FullScanThreshold = 1
+	must(b, db.CreateCollection(bg, "b", cfg))
+	must(b, errOf(db.CreateFieldIndex(bg, "b", "g", SchemaInteger, nil, true)))
+	r := rand.New(rand.NewSource(1))
+	for i := 0; i < 20; i++ {
+		must(b, errOf(db.Upsert(bg, "b", benchPoints(r, i*1000, 1000, 100), true)))
+	}
+	start := time.Now()
+	waitIndexed(b, db, "b")
+	b.Logf("indexing wait after upserts: %v", time.Since(start))
+	for _, tc := range []struct {
+		name string
+		req  QueryRequest
+	}{
+		{"exact", QueryRequest{Params: &SearchParams{Exact: true}}},
+		{"hnsw-ef64", QueryRequest{Params: &SearchParams{HnswEf: 64}}},
+		{"hnsw-ef64-filter10pct", QueryRequest{Params: &SearchParams{HnswEf: 64}, Filter: &Filter{Must: []Condition{{Field: &FieldCondition{Key: "g", Range: &Range{Lt: ptr(10.0)}}}}}}},
+		{"hnsw-filter1pct", QueryRequest{Filter: &Filter{Must: []Condition{{Field: &FieldCondition{Key: "g", Match: &Match{Value: int64(3)}}}}}}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				req := tc.req
+				req.Query = &Query{Nearest: &VectorInput{Dense: randVec(r, 100)}}
+				must(b, errOf(db.Query(bg, "b", req)))
+			}
+		})
+	}
+	b.Run("reopen", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			must(b, db.Close())
+			var err error
+			db, err = Open(dir, Options{})
+			must(b, err)
+		}
+	})
+}

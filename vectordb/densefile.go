@@ -1,0 +1,252 @@
+package vectordb
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"nexusos/vectordb/hnsw"
+)
+
+// Dense index files (hnsw-<hex of vector name>.idx) let a cleanly closed
+// collection reopen without rebuilding its graphs. Close writes them after
+// its final checkpoint; Open uses one only when it was written at the
+// sequence number the collection reopens at, and deletes it either way
+// (a later crash then rebuilds the graph from the points).
+//
+//	record (kind 7)  JSON denseFileHeader
+//	record (kind 8)  internal ids -> point ids, binary ids, in chunks
+//	record (kind 9)  vectors, float32 little-endian, in chunks
+//	record (kind 10) alive flags, one byte per internal id
+//	record (kind 11) empty: the graph follows
+//	hnsw.Index.WriteTo stream to the end of the file
+const (
+	recDenseHead  byte = 7
+	recDenseIDs   byte = 8
+	recDenseVecs  byte = 9
+	recDenseAlive byte = 10
+	recDenseGraph byte = 11
+
+	denseChunkBytes = 32 << 20
+)
+
+type denseFileHeader struct {
+	Version int    `json:"version"`
+	LastSeq uint64 `json:"last_seq"`
+	Vector  string `json:"vector"`
+	Dim     int    `json:"dim"`
+	N       int    `json:"n"`
+	Indexed int    `json:"indexed"`
+}
+
+func denseFileName(dir, vector string) string {
+	return filepath.Join(dir, "hnsw-"+hex.EncodeToString([]byte(vector))+".idx")
+}
+
+// writeDenseFile saves d atomically. The indexer must be stopped.
+func writeDenseFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64) error {
+	tmp := path + ".tmp"
+	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = func() error {
+		var buf []byte
+		put := func(body []byte) error {
+			buf = appendRecord(buf[:0], body)
+			_, err := bw.Write(buf)
+			return err
+		}
+		h, _ := json.Marshal(denseFileHeader{Version: 1, LastSeq: lastSeq, Vector: vector, Dim: d.params.Size, N: len(d.ids), Indexed: int(d.indexed.Load())})
+		if err := put(append([]byte{recDenseHead}, h...)); err != nil {
+			return err
+		}
+		const idsPerChunk = 1 << 20
+		for i := 0; i < len(d.ids); i += idsPerChunk {
+			e := &encoder{b: []byte{recDenseIDs}}
+			for _, id := range d.ids[i:min(i+idsPerChunk, len(d.ids))] {
+				e.id(id)
+			}
+			if err := put(e.b); err != nil {
+				return err
+			}
+		}
+		perChunk := max(1, denseChunkBytes/(4*d.params.Size))
+		for i := 0; i < len(d.ids); i += perChunk {
+			b := []byte{recDenseVecs}
+			for n := i; n < min(i+perChunk, len(d.ids)); n++ {
+				for _, x := range d.flat.At(uint32(n)) {
+					b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+				}
+			}
+			if err := put(b); err != nil {
+				return err
+			}
+		}
+		alive := make([]byte, 1, 1+len(d.alive))
+		alive[0] = recDenseAlive
+		for _, a := range d.alive {
+			if a {
+				alive = append(alive, 1)
+			} else {
+				alive = append(alive, 0)
+			}
+		}
+		if err := put(alive); err != nil {
+			return err
+		}
+		if err := put([]byte{recDenseGraph}); err != nil {
+			return err
+		}
+		if _, err := d.graph.WriteTo(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}()
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fs.Rename(tmp, path)
+	}
+	if err != nil {
+		fs.Remove(tmp)
+		return err
+	}
+	return syncDir(fs, filepath.Dir(path))
+}
+
+// readRecordFrom reads one framed record from a stream.
+func readRecordFrom(r io.Reader) ([]byte, error) {
+	var h [recHeaderSize]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint32(h[0:])
+	if n == 0 || n > maxRecordSize {
+		return nil, fmt.Errorf("bad record length %d", n)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(h[4:]) {
+		return nil, errors.New("record checksum mismatch")
+	}
+	return body, nil
+}
+
+// readDenseFile loads a dense index file written at lastSeq for vector.
+func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, lastSeq uint64) (*denseIndex, error) {
+	f, err := fs.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	body, err := readRecordFrom(r)
+	if err != nil || body[0] != recDenseHead {
+		return nil, fmt.Errorf("header: %v", err)
+	}
+	var hd denseFileHeader
+	if err := json.Unmarshal(body[1:], &hd); err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	if hd.Version != 1 || hd.LastSeq != lastSeq || hd.Vector != vector || hd.Dim != p.Size || hd.N < 0 || hd.Indexed < 0 || hd.Indexed > hd.N {
+		return nil, fmt.Errorf("stale or foreign index file (seq %d, want %d)", hd.LastSeq, lastSeq)
+	}
+	d := newDenseIndex(p, h)
+	d.ids = make([]PointID, 0, min(hd.N, 1<<20))
+	for len(d.ids) < hd.N {
+		body, err := readRecordFrom(r)
+		if err != nil || body[0] != recDenseIDs {
+			return nil, fmt.Errorf("ids: %v", err)
+		}
+		dec := &decoder{b: body[1:]}
+		for len(dec.b) > 0 && dec.err == nil {
+			d.ids = append(d.ids, dec.id())
+		}
+		if dec.err != nil || len(d.ids) > hd.N {
+			return nil, errors.New("ids: bad chunk")
+		}
+	}
+	for d.flat.Len() < hd.N {
+		body, err := readRecordFrom(r)
+		if err != nil || body[0] != recDenseVecs || (len(body)-1)%(4*p.Size) != 0 {
+			return nil, fmt.Errorf("vectors: %v", err)
+		}
+		v := make([]float32, p.Size)
+		for off := 1; off < len(body); off += 4 * p.Size {
+			if d.flat.Len() >= hd.N {
+				return nil, errors.New("vectors: too many")
+			}
+			for i := range v {
+				v[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[off+4*i:]))
+			}
+			d.flat.Append(v)
+		}
+	}
+	body, err = readRecordFrom(r)
+	if err != nil || body[0] != recDenseAlive || len(body)-1 != hd.N {
+		return nil, fmt.Errorf("alive flags: %v", err)
+	}
+	d.alive = make([]bool, hd.N)
+	for n := range d.alive {
+		if body[1+n] == 1 {
+			if _, dup := d.internal[d.ids[n]]; dup {
+				return nil, fmt.Errorf("point %s has two live vectors", d.ids[n])
+			}
+			d.alive[n] = true
+			d.internal[d.ids[n]] = uint32(n)
+		}
+	}
+	body, err = readRecordFrom(r)
+	if err != nil || len(body) != 1 || body[0] != recDenseGraph {
+		return nil, fmt.Errorf("graph marker: %v", err)
+	}
+	g, err := hnsw.Load(r, d.flat)
+	if err != nil {
+		return nil, fmt.Errorf("graph: %w", err)
+	}
+	d.graph = g
+	d.indexed.Store(uint32(hd.Indexed))
+	return d, nil
+}
+
+// matches reports whether a loaded index holds exactly the collection's
+// current vectors of name.
+//
+// Preconditions: c.mu is held.
+func (c *collection) denseMatches(name string, d *denseIndex) bool {
+	count := 0
+	for id, p := range c.points {
+		v, ok := p.vectors[name]
+		if !ok || v.Dense == nil {
+			continue
+		}
+		count++
+		n, ok := d.internal[id]
+		if !ok {
+			return false
+		}
+		got := d.flat.At(n)
+		for i := range got {
+			if got[i] != v.Dense[i] {
+				return false
+			}
+		}
+	}
+	return count == len(d.internal)
+}

@@ -1,0 +1,83 @@
+package hnsw_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"nexusos/vectordb/distance"
+	"nexusos/vectordb/hnsw"
+	"nexusos/vectordb/hnsw/hnswbench"
+)
+
+func readVectors(t *testing.T, name string) *hnswbench.Vectors {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "glove5k", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	v, err := hnswbench.ReadVectors(f)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}
+
+// TestRecallGloVe builds an index over 5,000 real word vectors with two
+// goroutines and checks recall@10 against exact search on 100 held-out
+// queries.
+func TestRecallGloVe(t *testing.T) {
+	base := readVectors(t, "base.vec")
+	queries := readVectors(t, "queries.vec")
+	flat := hnsw.NewFlat(base.Dim)
+	for i := range base.Len() {
+		flat.Append(base.Row(i))
+	}
+	idx, err := hnswbench.Build(t.Context(), hnsw.Config{M: 16, EfConstruct: 100, Seed: 1}, flat, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Exact top 10 by brute force.
+	truth := func(q []float32) []uint32 {
+		ids := make([]uint32, flat.Len())
+		for i := range ids {
+			ids[i] = uint32(i)
+		}
+		slices.SortFunc(ids, func(a, b uint32) int {
+			da, db := distance.Dot(q, flat.At(a)), distance.Dot(q, flat.At(b))
+			switch {
+			case da > db:
+				return -1
+			case da < db:
+				return 1
+			}
+			return int(a) - int(b)
+		})
+		return ids[:10]
+	}
+	var hits, total int
+	for i := range queries.Len() {
+		q := queries.Row(i)
+		want := truth(q)
+		got := idx.Search(q, 10, 64, nil)
+		if len(got) != 10 {
+			t.Fatalf("query %d: %d results", i, len(got))
+		}
+		for j, r := range got {
+			if want := -distance.Dot(q, flat.At(r.ID)); r.Dist != want {
+				t.Fatalf("query %d result %d: Dist %v, want %v", i, j, r.Dist, want)
+			}
+			if slices.Contains(want, r.ID) {
+				hits++
+			}
+		}
+		total += len(want)
+	}
+	rec := float64(hits) / float64(total)
+	t.Logf("recall@10 at ef=64 on glove5k: %.3f", rec)
+	if rec < 0.95 {
+		t.Fatalf("recall@10 = %.3f, want >= 0.95", rec)
+	}
+}
