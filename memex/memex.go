@@ -41,8 +41,8 @@ const (
 type Options struct {
 	// Dir holds MemexFS's own state (the file table).
 	Dir string
-	// DB is the vector store.
-	DB *vectordb.DB
+	// DB is the vector store: the embedded engine or a remote Qdrant.
+	DB Store
 	// Embedder makes dense vectors; nil means the built-in GloVe-SIF.
 	Embedder embed.Embedder
 	// Collection defaults to DefaultCollection.
@@ -55,7 +55,7 @@ type Options struct {
 // Memex is an open MemexFS index.
 type Memex struct {
 	opts  Options
-	db    *vectordb.DB
+	db    Store
 	emb   embed.Embedder
 	coll  string
 	state *bolt.DB
@@ -70,6 +70,22 @@ type Memex struct {
 var (
 	bucketFiles = []byte("files")
 )
+
+// Store is the Qdrant-model vector store MemexFS writes to and queries. The
+// embedded engine (*vectordb.DB) implements it, and so does the remote
+// Qdrant client adapter, so the same requests go to either.
+type Store interface {
+	CollectionExists(name string) bool
+	CollectionInfo(name string) (vectordb.CollectionInfo, error)
+	CreateCollection(ctx context.Context, name string, cfg vectordb.CollectionConfig) error
+	CreateFieldIndex(ctx context.Context, coll, field string, schema vectordb.PayloadSchemaType, text *vectordb.TextIndexParams, wait bool) (vectordb.UpdateResult, error)
+	Upsert(ctx context.Context, coll string, points []vectordb.PointStruct, wait bool) (vectordb.UpdateResult, error)
+	Delete(ctx context.Context, coll string, sel vectordb.PointsSelector, wait bool) (vectordb.UpdateResult, error)
+	Scroll(ctx context.Context, coll string, req vectordb.ScrollRequest) (vectordb.ScrollResult, error)
+	Query(ctx context.Context, coll string, req vectordb.QueryRequest) ([]vectordb.ScoredPoint, error)
+}
+
+var _ Store = (*vectordb.DB)(nil)
 
 // FileRecord is what MemexFS remembers of an indexed file.
 type FileRecord struct {
