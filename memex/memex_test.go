@@ -61,6 +61,12 @@ func paths(ans *Answer) []string {
 
 func TestAddAndQuery(t *testing.T) {
 	m, _, _ := openTest(t)
+	checkAddAndQuery(t, m)
+}
+
+// checkAddAndQuery runs the ingest and query checks against m, whatever
+// its store.
+func checkAddAndQuery(t *testing.T, m *Memex) {
 	dir := t.TempDir()
 	writeFiles(t, dir, smallCorpus)
 	ctx := context.Background()

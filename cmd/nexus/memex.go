@@ -19,26 +19,45 @@ import (
 	"nexusos/memex/fusefs"
 	"nexusos/memex/graph"
 	"nexusos/vectordb"
+	"nexusos/vectordb/qdrantapi/grpcapi"
 )
 
 func init() { registerCommand(newMemexCmd) }
 
-// openMemex opens the embedded vector store and MemexFS state under home.
+// memexStore says where MemexFS keeps its points: the embedded engine
+// under --home, or a remote Qdrant.
+var memexStore struct {
+	qdrantURL, apiKey string
+}
+
+// openMemex opens MemexFS state under home over the embedded vector store,
+// or over a remote Qdrant when --qdrant-url is set.
 func openMemex(ctx context.Context, g *globalFlags) (*memex.Memex, func(), error) {
 	home, err := g.Home()
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := vectordb.Open(filepath.Join(home, "vectordb"), vectordb.Options{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("open vector store in %s (is `nexus serve` running on this --home?): %w", home, err)
+	var store memex.Store
+	var closeStore func() error
+	if memexStore.qdrantURL != "" {
+		r, err := grpcapi.DialURL(memexStore.qdrantURL, memexStore.apiKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		store, closeStore = r, r.Close
+	} else {
+		db, err := vectordb.Open(filepath.Join(home, "vectordb"), vectordb.Options{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open vector store in %s (is `nexus serve` running on this --home?): %w", home, err)
+		}
+		store, closeStore = db, db.Close
 	}
-	m, err := memex.Open(ctx, memex.Options{Dir: filepath.Join(home, "memex"), DB: db})
+	m, err := memex.Open(ctx, memex.Options{Dir: filepath.Join(home, "memex"), DB: store})
 	if err != nil {
-		db.Close()
+		closeStore()
 		return nil, nil, err
 	}
-	return m, func() { m.Close(); db.Close() }, nil
+	return m, func() { m.Close(); closeStore() }, nil
 }
 
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
@@ -69,8 +88,16 @@ state ("unpaid invoices from Northwind last quarter").
   nexus memex graph --json             nodes and edges, for drawing
   nexus memex mount ~/memex            browse q/<question>/, kind/, date/, tag/, party/
 
-State lives in --home (vectordb/ and memex/).`,
+State lives in --home (vectordb/ and memex/). With --qdrant-url, the points go
+to a Qdrant server instead (a real Qdrant cluster, or another nexus node), over
+Qdrant's gRPC API; the file table stays under --home.
+
+Environment:
+  NEXUS_QDRANT_URL       default for --qdrant-url
+  NEXUS_QDRANT_API_KEY   default for --qdrant-api-key`,
 	}
+	cmd.PersistentFlags().StringVar(&memexStore.qdrantURL, "qdrant-url", os.Getenv("NEXUS_QDRANT_URL"), "use a remote Qdrant gRPC endpoint (grpc://host:6334, grpcs:// for TLS) instead of the embedded engine")
+	cmd.PersistentFlags().StringVar(&memexStore.apiKey, "qdrant-api-key", os.Getenv("NEXUS_QDRANT_API_KEY"), "api-key for --qdrant-url")
 	cmd.AddCommand(newMemexAddCmd(g), newMemexQueryCmd(g), newMemexLsCmd(g), newMemexShowCmd(g), newMemexRmCmd(g), newMemexWatchCmd(g),
 		newMemexRelatedCmd(g), newMemexConnectCmd(g), newMemexSummaryCmd(g), newMemexGraphCmd(g), newMemexMountCmd(g))
 	return cmd
