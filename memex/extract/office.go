@@ -34,7 +34,7 @@ func zipEntry(data []byte, name string) ([]byte, error) {
 			continue
 		}
 		if f.UncompressedSize64 > maxXMLBytes {
-			return nil, Skip("%s claims %d bytes uncompressed (limit %d)", name, f.UncompressedSize64, maxXMLBytes)
+			return nil, Skip("%s claims %d bytes uncompressed (limit %d: zip bomb?)", name, f.UncompressedSize64, maxXMLBytes)
 		}
 		rc, err := f.Open()
 		if err != nil {
