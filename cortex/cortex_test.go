@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"nexusos/cortex/bitnet"
@@ -178,5 +180,35 @@ func TestRegistry(t *testing.T) {
 	m.Close()
 	if _, err := Resolve(home, "missing"); err == nil {
 		t.Error("missing model resolved")
+	}
+}
+
+// TestConcurrentGenerate hammers one Model from several goroutines: each
+// greedy generation must equal the sequential one.
+func TestConcurrentGenerate(t *testing.T) {
+	m, err := Load(tinyTQ2, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	opts := GenerateOptions{MaxTokens: 6, Threads: 2, IgnoreEOS: true}
+	want, err := m.GenerateTokens(context.Background(), refPrompt, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			res, err := m.GenerateTokens(context.Background(), refPrompt, opts)
+			if err == nil && !slices.Equal(res.Tokens, want.Tokens) {
+				err = fmt.Errorf("tokens %v, want %v", res.Tokens, want.Tokens)
+			}
+			errs <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -299,6 +299,38 @@ func testHostileProbes(t *testing.T, mode string) {
 	}
 }
 
+// TestHostileMount grants a read-only directory: the app reads it and
+// cannot change it. Apps with mounts are never pre-initialised (Go finds
+// its preopened directories during start-up), so only the command mode
+// applies.
+func TestHostileMount(t *testing.T) {
+	m := microvm.Manifest{ABI: 1, Name: "hostile", Tier: microvm.TierWasm, Capabilities: microvm.Capabilities{Mounts: []microvm.Mount{{Host: "/tmp", Guest: "/data"}}}}
+	if _, _, err := wasm.Preinit(t.Context(), reactors["hostile"], &m, image.PreinitEntry); err == nil {
+		t.Fatal("pre-initialised an app with a mount")
+	}
+	for _, mode := range modes[:1] {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "note.txt"), []byte("granted"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			caps := microvm.Capabilities{Mounts: []microvm.Mount{{Host: dir, Guest: "/data"}}}
+			p := seal(t, mode, "hostile", caps, microvm.Limits{}, nil)
+			st, out, errs := run(t, p, microvm.Services{}, "fs", "/data/note.txt")
+			wantExit(t, st, 0, errs)
+			if !strings.Contains(out, `read /data/note.txt: "granted"`) || strings.Contains(out, "ESCAPED") {
+				t.Fatalf("output:\n%s", out)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "note.txt.new")); err == nil {
+				t.Fatal("the app wrote into a read-only mount")
+			}
+			if _, err := os.Stat(filepath.Join(dir, "note.txt")); err != nil {
+				t.Fatal("the app removed a file from a read-only mount")
+			}
+		})
+	}
+}
+
 // TestHostileAttacks runs every attack on the limits at once, beside a
 // healthy app, on one engine: each attacker ends with its own status and
 // the healthy app is undisturbed.

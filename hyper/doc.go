@@ -15,7 +15,12 @@
 //
 //	0x0000_0000_0001_0000 .. 0x0000_7fff_ffff_f000   the program: ELF, heap, mmap, stacks
 //	0xffff_ff80_0000_0000                            stub page (user, read+execute)
-//	0xffff_ff80_0001_0000 + 64 KiB*n                 vCPU n: GDT, TSS, IDT, exception stack
+//	0xffff_ff80_0000_1000                            vDSO image (user, read+execute)
+//	0xffff_ff80_0000_2000                            vDSO data (user, read-only)
+//	0xffff_ff80_0001_0000 + 64 KiB*n                 vCPU n: GDT, TSS, IDT, exception
+//	                                                 stack (supervisor-only)
+//
+// Page tables are not mapped in the guest at all.
 //
 // A Machine is safe for concurrent use by its vCPUs; a CPU belongs to the
 // goroutine that runs it.

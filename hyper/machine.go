@@ -224,20 +224,6 @@ func (m *Machine) Go(ctx context.Context, c *CPU, h Handler, done func(error)) {
 // Wait waits until every vCPU started with Go has returned.
 func (m *Machine) Wait() { m.running.Wait() }
 
-// WatchContext stops the machine with ctx's error when ctx is done; the
-// returned function ends the watch.
-func (m *Machine) WatchContext(ctx context.Context) (cancel func()) {
-	stop := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			m.Stop(fmt.Errorf("%w: %w", ErrStopped, context.Cause(ctx)))
-		case <-stop:
-		}
-	}()
-	return func() { close(stop) }
-}
-
 // Close stops the vCPUs, waits for them and releases the VM and its memory.
 func (m *Machine) Close() error {
 	m.Stop(nil)

@@ -86,6 +86,23 @@ func (m *Memory) HighWater() uint64 {
 	return m.next
 }
 
+// Resident returns how many bytes of guest memory are backed by host
+// pages right now (mincore), which is what the VM's memory costs the host.
+func (m *Memory) Resident() uint64 {
+	m.mu.Lock()
+	n := m.next
+	m.mu.Unlock()
+	vec := make([]byte, n/PageSize)
+	if err := mincore(m.mem[:n], vec); err != nil {
+		return 0
+	}
+	var r uint64
+	for _, v := range vec {
+		r += uint64(v & 1)
+	}
+	return r * PageSize
+}
+
 // FreePage returns a page to the allocator. Its host page is dropped
 // (MADV_DONTNEED), which both gives the memory back to the host and, through
 // KVM's MMU notifier, removes every cached guest translation to it on every

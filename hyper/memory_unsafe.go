@@ -3,7 +3,26 @@ package hyper
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
+
+// mincore reports which pages of b are resident, one byte per page in vec.
+func mincore(b, vec []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(vec) < (len(b)+PageSize-1)/PageSize {
+		return unix.EINVAL
+	}
+	// SAFETY: b is a live page-aligned mapping and vec has a byte for each
+	// of its pages; the kernel writes only vec.
+	_, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(unsafe.Pointer(&vec[0])))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
 
 // Load32 atomically reads the aligned 32-bit guest word at va (futexes).
 func (as *AddressSpace) Load32(va uint64) (uint32, error) {

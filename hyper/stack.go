@@ -7,25 +7,26 @@ import (
 
 // Auxiliary vector keys from <elf.h> (System V x86-64 psABI, 3.4.3).
 const (
-	AT_NULL     = 0
-	AT_PHDR     = 3
-	AT_PHENT    = 4
-	AT_PHNUM    = 5
-	AT_PAGESZ   = 6
-	AT_BASE     = 7
-	AT_FLAGS    = 8
-	AT_ENTRY    = 9
-	AT_UID      = 11
-	AT_EUID     = 12
-	AT_GID      = 13
-	AT_EGID     = 14
-	AT_PLATFORM = 15
-	AT_HWCAP    = 16
-	AT_CLKTCK   = 17
-	AT_SECURE   = 23
-	AT_RANDOM   = 25
-	AT_HWCAP2   = 26
-	AT_EXECFN   = 31
+	AT_NULL         = 0
+	AT_PHDR         = 3
+	AT_PHENT        = 4
+	AT_PHNUM        = 5
+	AT_PAGESZ       = 6
+	AT_BASE         = 7
+	AT_FLAGS        = 8
+	AT_ENTRY        = 9
+	AT_UID          = 11
+	AT_EUID         = 12
+	AT_GID          = 13
+	AT_EGID         = 14
+	AT_PLATFORM     = 15
+	AT_HWCAP        = 16
+	AT_CLKTCK       = 17
+	AT_SECURE       = 23
+	AT_RANDOM       = 25
+	AT_HWCAP2       = 26
+	AT_EXECFN       = 31
+	AT_SYSINFO_EHDR = 33
 )
 
 // Limits on the initial stack's contents.
@@ -40,6 +41,8 @@ type StackConfig struct {
 	Exe       *Executable
 	HWCap     uint64
 	Random    [16]byte
+	// VDSO is the vDSO's address (AT_SYSINFO_EHDR), 0 for none.
+	VDSO uint64
 }
 
 // BuildStack writes argc, argv, envp, auxv and the strings they point to
@@ -97,8 +100,12 @@ func BuildStack(as *AddressSpace, top uint64, sc StackConfig) (uint64, error) {
 		AT_PAGESZ, PageSize, AT_BASE, 0, AT_FLAGS, 0, AT_ENTRY, x.Entry,
 		AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0,
 		AT_PLATFORM, platform, AT_HWCAP, sc.HWCap, AT_HWCAP2, 0, AT_CLKTCK, 100,
-		AT_SECURE, 0, AT_RANDOM, random, AT_EXECFN, execfn, AT_NULL, 0,
+		AT_SECURE, 0, AT_RANDOM, random, AT_EXECFN, execfn,
 	}
+	if sc.VDSO != 0 {
+		aux = append(aux, AT_SYSINFO_EHDR, sc.VDSO)
+	}
+	aux = append(aux, AT_NULL, 0)
 	words := []uint64{uint64(len(sc.Args))}
 	words = append(words, ptrs...)
 	words = append(words, 0)

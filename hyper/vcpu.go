@@ -57,10 +57,6 @@ type CPU struct {
 // Machine returns the VM this vCPU belongs to.
 func (c *CPU) Machine() *Machine { return c.m }
 
-// sysAreaUser makes the per-vCPU system pages user-accessible (needed
-// where the host delivers exceptions without leaving CPL 3).
-var sysAreaUser = false
-
 func (c *CPU) sysPage(va uint64, prot Prot) ([]byte, error) {
 	as := c.m.AS
 	if pa, _, _, ok := as.Lookup(va); ok {
@@ -70,7 +66,9 @@ func (c *CPU) sysPage(va uint64, prot Prot) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := as.MapPage(va, pa, prot, sysAreaUser); err != nil {
+	// Supervisor-only: the guest cannot read or write its own descriptor
+	// tables or exception stack (kvm-pvm delivers exceptions at CPL 0).
+	if err := as.MapPage(va, pa, prot, false); err != nil {
 		return nil, err
 	}
 	return c.m.Mem.Page(pa), nil

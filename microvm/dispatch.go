@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"nexusos/microvm/abi"
 )
@@ -20,26 +21,20 @@ const (
 // Both tiers hand it the raw request bytes, so the checks live in one place.
 // It is safe for concurrent use.
 type Dispatcher struct {
-	caps   Capabilities
-	svc    Services
-	logger *slog.Logger
+	caps Capabilities
+	svc  Services
+	vmID string
+	app  string
 }
 
 // NewDispatcher returns the dispatcher for a microVM of manifest m.
 func NewDispatcher(m *Manifest, svc Services, vmID string) *Dispatcher {
-	l := svc.Logger
-	if l == nil {
-		l = slog.New(slog.DiscardHandler)
-	}
-	return &Dispatcher{
-		caps:   m.Capabilities,
-		svc:    svc,
-		logger: l.With("vm", vmID, "app", m.Name),
-	}
+	return &Dispatcher{caps: m.Capabilities, svc: svc, vmID: vmID, app: m.Name}
 }
 
 // Call runs one ABI call. On success it returns the response and abi.OK;
-// otherwise a message (UTF-8) and the error number.
+// otherwise a message (UTF-8) and the error number. req is only read
+// during the call. Capabilities are checked before the request is decoded.
 func (d *Dispatcher) Call(ctx context.Context, op abi.Op, req []byte) ([]byte, abi.Errno) {
 	if len(req) > abi.MaxRequest {
 		return fail(abi.ErrTooLarge, "request larger than 1 MiB")
@@ -56,8 +51,16 @@ func (d *Dispatcher) Call(ctx context.Context, op abi.Op, req []byte) ([]byte, a
 	case abi.OpCortexEmbed:
 		return d.cortexEmbed(ctx, req)
 	}
-	return fail(abi.ErrUnknownOp, op.String()+" is not an operation of this host")
+	return errUnknownOp, abi.ErrUnknownOp
 }
+
+// Constant messages: the common refusals allocate nothing. Callers must
+// not modify the returned slices.
+var (
+	errNoMemex   = []byte("memex: the manifest grants no MemexFS access")
+	errNoCortex  = []byte("cortex: the manifest does not grant Cortex")
+	errUnknownOp = []byte("unknown operation for ABI version 1 on this host")
+)
 
 func fail(e abi.Errno, msg string) ([]byte, abi.Errno) { return []byte(msg), e }
 
@@ -73,11 +76,11 @@ func reply(v any) ([]byte, abi.Errno) {
 }
 
 func serviceError(op abi.Op, err error) ([]byte, abi.Errno) {
-	if errors.Is(err, ErrNotFound) {
+	switch {
+	case errors.Is(err, ErrNotFound):
 		return fail(abi.ErrNotFound, op.String()+": not found")
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return fail(abi.ErrService, op.String()+": "+err.Error())
+	case errors.Is(err, ErrNotAvailable):
+		return fail(abi.ErrNotAvailable, strings.TrimSuffix(err.Error(), ": "+ErrNotAvailable.Error()))
 	}
 	return fail(abi.ErrService, op.String()+": "+err.Error())
 }
@@ -103,8 +106,8 @@ func (d *Dispatcher) log(ctx context.Context, req []byte) ([]byte, abi.Errno) {
 	if len(msg) > maxLog {
 		msg = msg[:maxLog]
 	}
-	if d.logger.Enabled(ctx, lvl) {
-		d.logger.Log(ctx, lvl, string(msg))
+	if l := d.svc.Logger; l != nil && l.Enabled(ctx, lvl) {
+		l.Log(ctx, lvl, string(msg), "vm", d.vmID, "app", d.app)
 	}
 	return nil, abi.OK
 }
@@ -113,9 +116,6 @@ func (d *Dispatcher) log(ctx context.Context, req []byte) ([]byte, abi.Errno) {
 // to folder when the request names one.
 func (d *Dispatcher) memexFolders(folder string) ([]string, abi.Errno, string) {
 	g := d.caps.Memex
-	if g == nil {
-		return nil, abi.ErrDenied, "memex: the manifest grants no MemexFS access"
-	}
 	var granted []string
 	for _, f := range g.Folders {
 		if c, ok := abi.CleanFolder(f); ok {
@@ -153,6 +153,9 @@ func (d *Dispatcher) allowedPath(p string) bool {
 }
 
 func (d *Dispatcher) memexQuery(ctx context.Context, req []byte) ([]byte, abi.Errno) {
+	if d.caps.Memex == nil {
+		return errNoMemex, abi.ErrDenied
+	}
 	var q abi.QueryRequest
 	if err := json.Unmarshal(req, &q); err != nil {
 		return fail(abi.ErrInvalid, "memex.query: "+err.Error())
@@ -199,12 +202,12 @@ func inAny(p string, folders []string) bool {
 }
 
 func (d *Dispatcher) memexGet(ctx context.Context, req []byte) ([]byte, abi.Errno) {
+	if d.caps.Memex == nil {
+		return errNoMemex, abi.ErrDenied
+	}
 	var q abi.GetRequest
 	if err := json.Unmarshal(req, &q); err != nil {
 		return fail(abi.ErrInvalid, "memex.get: "+err.Error())
-	}
-	if d.caps.Memex == nil {
-		return fail(abi.ErrDenied, "memex: the manifest grants no MemexFS access")
 	}
 	if d.svc.Memex == nil {
 		return fail(abi.ErrNotAvailable, "memex.get: MemexFS is not available on this host")
@@ -225,12 +228,12 @@ func (d *Dispatcher) memexGet(ctx context.Context, req []byte) ([]byte, abi.Errn
 }
 
 func (d *Dispatcher) cortexGenerate(ctx context.Context, req []byte) ([]byte, abi.Errno) {
+	if !d.caps.Cortex {
+		return errNoCortex, abi.ErrDenied
+	}
 	var q abi.GenerateRequest
 	if err := json.Unmarshal(req, &q); err != nil {
 		return fail(abi.ErrInvalid, "cortex.generate: "+err.Error())
-	}
-	if !d.caps.Cortex {
-		return fail(abi.ErrDenied, "cortex: the manifest does not grant Cortex")
 	}
 	if d.svc.Cortex == nil {
 		return fail(abi.ErrNotAvailable, "cortex.generate: no model is configured on this host")
@@ -246,12 +249,12 @@ func (d *Dispatcher) cortexGenerate(ctx context.Context, req []byte) ([]byte, ab
 }
 
 func (d *Dispatcher) cortexEmbed(ctx context.Context, req []byte) ([]byte, abi.Errno) {
+	if !d.caps.Cortex {
+		return errNoCortex, abi.ErrDenied
+	}
 	var q abi.EmbedRequest
 	if err := json.Unmarshal(req, &q); err != nil {
 		return fail(abi.ErrInvalid, "cortex.embed: "+err.Error())
-	}
-	if !d.caps.Cortex {
-		return fail(abi.ErrDenied, "cortex: the manifest does not grant Cortex")
 	}
 	if d.svc.Cortex == nil {
 		return fail(abi.ErrNotAvailable, "cortex.embed: no model is configured on this host")

@@ -149,19 +149,3 @@ func TestDispatcherMemexGrant(t *testing.T) {
 		t.Errorf("oversized request = %s", e)
 	}
 }
-
-func TestCleanFolder(t *testing.T) {
-	for in, want := range map[string]string{"/": "", "": "", "/a/b/": "a/b", "a//b/./c": "a/b/c"} {
-		if got, ok := abi.CleanFolder(in); !ok || got != want {
-			t.Errorf("CleanFolder(%q) = %q, %v", in, got, ok)
-		}
-	}
-	for _, in := range []string{"..", "a/../b", "a\\b", "a\x00"} {
-		if _, ok := abi.CleanFolder(in); ok {
-			t.Errorf("CleanFolder(%q) accepted", in)
-		}
-	}
-	if abi.InFolder("invoices-old/x", "invoices") || !abi.InFolder("invoices/x", "invoices") || !abi.InFolder("x", "/") {
-		t.Error("InFolder prefix rule")
-	}
-}

@@ -63,3 +63,8 @@ type Services struct {
 
 // ErrNotFound is what a Memex returns (wrapped) for an unknown id.
 var ErrNotFound = errors.New("microvm: not found")
+
+// ErrNotAvailable is what a service returns (wrapped) for a call it cannot
+// serve on this host, e.g. Generate with no model loaded; apps see
+// abi.ErrNotAvailable.
+var ErrNotAvailable = errors.New("microvm: not available")

@@ -8,7 +8,6 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +37,27 @@ type Config struct {
 	// Ready, when non-nil, receives the bound addresses once every
 	// listener is up (useful with ":0" ports).
 	Ready func(Addrs)
+
+	// The rest is what `nexus up` adds (see services.go and up.go).
+
+	// Memex runs MemexFS inside the node over its engine and serves it
+	// on Addr; it indexes Data (or, with DemoData and no Data, the demo
+	// folder extracted under Home/demo) in the background.
+	Memex    bool
+	Data     []string
+	DemoData bool
+	// Apps runs the microVM runtime (/v1/apps, /v1/vms) and seals
+	// AppSources (found under AppSourceRoot) in the background.
+	Apps          bool
+	AppSources    []AppSource
+	AppSourceRoot string
+	// Console serves the web console at "/" on Addr (nil: a placeholder).
+	Console http.Handler
+	// Version is reported by /v1/status (default: the VCS revision).
+	Version string
+	// Notify, when non-nil, receives one-line messages for a person
+	// (indexing finished, an app sealed).
+	Notify func(string)
 }
 
 // Addrs are the addresses a node actually listens on.
@@ -54,6 +74,9 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if err := checkBind(cfg); err != nil {
+		return err
+	}
 	dir := filepath.Join(cfg.Home, "vectordb")
 	db, err := vectordb.Open(dir, vectordb.Options{})
 	if err != nil {
@@ -67,7 +90,6 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		log.Info("vector engine closed", "dir", dir)
 	}()
 
-	started := time.Now()
 	var addrs Addrs
 	var published atomic.Pointer[Addrs]
 	var servers []*http.Server
@@ -103,7 +125,13 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}
 
 	if cfg.QdrantHTTP != "" {
-		h := rest.NewHandler(db, rest.Config{APIKey: cfg.APIKey, MaxRequestBytes: cfg.MaxRequestBytes, Logger: log})
+		h := rest.NewHandler(db, rest.Config{
+			APIKey:          cfg.APIKey,
+			MaxRequestBytes: cfg.MaxRequestBytes,
+			RecoverRoots:    []string{cfg.Home},
+			CORS:            true,
+			Logger:          log,
+		})
 		if addrs.QdrantHTTP, err = listen("qdrant-rest", cfg.QdrantHTTP, h); err != nil {
 			shutdown()
 			return err
@@ -120,8 +148,20 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			addrs.QdrantGRPC = bound
 		}
 	}
+	svc, err := startServices(ctx, db, cfg, log, &published)
+	if err != nil {
+		shutdown()
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if cerr := svc.close(cctx); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	if cfg.Addr != "" {
-		if addrs.Node, err = listen("node", cfg.Addr, nodeAPI(db, started, &published)); err != nil {
+		if addrs.Node, err = listen("node", cfg.Addr, svc.handler()); err != nil {
 			shutdown()
 			return err
 		}
@@ -130,6 +170,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
 	}
+	svc.begin(ctx, cfg)
 	if cfg.Demo {
 		if addrs.QdrantHTTP == "" {
 			log.Warn("demo skipped: the Qdrant REST API is disabled")
@@ -154,32 +195,4 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}
 	shutdown()
 	return err
-}
-
-// nodeAPI serves the node's own HTTP API.
-func nodeAPI(db *vectordb.DB, started time.Time, addrs *atomic.Pointer[Addrs]) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
-		st := map[string]any{
-			"status":         "ok",
-			"qdrant_version": rest.Version,
-			"uptime_seconds": time.Since(started).Seconds(),
-			"listen":         addrs.Load(),
-			"collections":    nonNil(db.Collections()),
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(st)
-	})
-	return mux
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

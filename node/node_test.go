@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qdrant/go-client/qdrant"
 )
 
 // runNode starts a node on free ports and returns its addresses; the node
@@ -76,6 +80,20 @@ func TestNodeAPIAndDemo(t *testing.T) {
 	// Running it again recreates the collection instead of failing.
 	if err := RunDemo(context.Background(), "http://"+a.QdrantHTTP, "", io.Discard); err != nil {
 		t.Fatalf("second demo run: %v", err)
+	}
+
+	// The demo's points are visible through the gRPC API too (official
+	// Go client), which shows both APIs serve the same engine.
+	host, port, _ := net.SplitHostPort(a.QdrantGRPC)
+	pn, _ := strconv.Atoi(port)
+	gc, err := qdrant.NewClient(&qdrant.Config{Host: host, Port: pn, SkipCompatibilityCheck: true})
+	if err != nil {
+		t.Fatalf("gRPC client: %v", err)
+	}
+	defer gc.Close()
+	n, err := gc.Count(context.Background(), &qdrant.CountPoints{CollectionName: DemoCollection, Exact: qdrant.PtrOf(true)})
+	if err != nil || n != uint64(len(demoDocs)) {
+		t.Errorf("gRPC count of %s = %d, %v; want %d", DemoCollection, n, err, len(demoDocs))
 	}
 
 	code, body := get(t, "http://"+a.Node+"/v1/status")

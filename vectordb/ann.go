@@ -21,7 +21,7 @@ const maxFilteredEf = 4096
 // exactly and merged.
 //
 // Preconditions: c.mu is held.
-func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Filter, exclude map[PointID]struct{}, limit, ef int) []hit {
+func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Filter, cand []PointID, preOK bool, exclude map[PointID]struct{}, limit, ef int) []hit {
 	if ef <= 0 {
 		ef = max(d.cfg.EfConstruct, limit)
 	}
@@ -30,7 +30,7 @@ func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Fi
 	var allowed map[PointID]struct{} // preselected candidates, when known
 	if filter != nil {
 		est := total
-		if cand, ok := c.preselect(filter); ok {
+		if preOK {
 			est = len(cand)
 			// Scoring a known candidate set exactly costs est distance
 			// computations; take it while that is cheap.

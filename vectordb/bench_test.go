@@ -3,6 +3,8 @@ package vectordb
 import (
 	"fmt"
 	"math/rand"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -35,7 +37,16 @@ func BenchmarkUpsert(b *testing.B) {
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "points/s")
 }
 
-// BenchmarkQuery compares exact and HNSW search on 20k 100-d points.
+// benchN is the collection size of BenchmarkQuery: $NEXUS_BENCH_N or 20000.
+func benchN() int {
+	if n, err := strconv.Atoi(os.Getenv("NEXUS_BENCH_N")); err == nil && n >= 1000 {
+		return n
+	}
+	return 20000
+}
+
+// BenchmarkQuery compares exact and HNSW search on benchN() random 100-d
+// points (cosine), and times a reopen (checkpoint + HNSW file).
 func BenchmarkQuery(b *testing.B) {
 	db, dir := openTemp(b)
 	cfg := simpleConfig(100, Cosine)
@@ -43,12 +54,14 @@ func BenchmarkQuery(b *testing.B) {
 	must(b, db.CreateCollection(bg, "b", cfg))
 	must(b, errOf(db.CreateFieldIndex(bg, "b", "g", SchemaInteger, nil, true)))
 	r := rand.New(rand.NewSource(1))
-	for i := 0; i < 20; i++ {
+	n := benchN()
+	start := time.Now()
+	for i := 0; i < n/1000; i++ {
 		must(b, errOf(db.Upsert(bg, "b", benchPoints(r, i*1000, 1000, 100), true)))
 	}
-	start := time.Now()
+	up := time.Since(start)
 	waitIndexed(b, db, "b")
-	b.Logf("indexing wait after upserts: %v", time.Since(start))
+	b.Logf("%d points: upserts %v, indexing done %v after start", n, up, time.Since(start))
 	for _, tc := range []struct {
 		name string
 		req  QueryRequest
@@ -68,10 +81,26 @@ func BenchmarkQuery(b *testing.B) {
 	}
 	b.Run("reopen", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
+			t0 := time.Now()
 			must(b, db.Close())
+			t1 := time.Now()
 			var err error
 			db, err = Open(dir, Options{})
 			must(b, err)
+			b.Logf("close %v, open %v", t1.Sub(t0), time.Since(t1))
 		}
 	})
+}
+
+// BenchmarkUpsertOne measures one acknowledged (fsynced) single-point
+// upsert: the latency floor of wait=true writes.
+func BenchmarkUpsertOne(b *testing.B) {
+	db, _ := openTemp(b)
+	must(b, db.CreateCollection(bg, "b", simpleConfig(100, Cosine)))
+	r := rand.New(rand.NewSource(1))
+	pts := benchPoints(r, 0, 64, 100)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		must(b, errOf(db.Upsert(bg, "b", pts[i%64:i%64+1], true)))
+	}
 }

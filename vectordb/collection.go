@@ -255,7 +255,8 @@ func (c *collection) indexVectors(p *point) {
 				s.add(v.Sparse)
 			}
 		} else if d := c.dense[name]; d != nil {
-			d.upsert(p.id, v.Dense)
+			// Keep one copy of the vector: the point shares the index's.
+			p.vectors[name] = Vector{Dense: d.upsert(p.id, v.Dense)}
 		}
 	}
 }

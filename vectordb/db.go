@@ -44,7 +44,8 @@ type DB struct {
 	aliases     map[string]string // alias -> collection
 	closed      bool
 
-	bg sync.WaitGroup // background checkpoints
+	bg   sync.WaitGroup // background checkpoints
+	lock *os.File       // holds the directory lock; nil with a test vfs
 }
 
 const (
@@ -87,8 +88,16 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err := db.fs.MkdirAll(filepath.Join(dir, collectionsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("open vectordb %s: %w", dir, err)
 	}
+	if _, real := db.fs.(osFS); real {
+		l, err := lockDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		db.lock = l
+	}
 	if err := db.load(); err != nil {
 		db.closeCollections()
+		db.unlock()
 		return nil, err
 	}
 	return db, nil
@@ -171,7 +180,15 @@ func (db *DB) Close() error {
 	db.mu.RUnlock()
 	db.bg.Wait()
 	db.closeCollections()
+	db.unlock()
 	return errors.Join(errs...)
+}
+
+func (db *DB) unlock() {
+	if db.lock != nil {
+		db.lock.Close() // closing the descriptor releases the flock
+		db.lock = nil
+	}
 }
 
 func (db *DB) closeCollections() {
@@ -292,6 +309,9 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 	if _, ok := db.aliases[name]; ok {
 		return BadInput("Collection `%s` already exists! (an alias has this name)", name)
 	}
+	// A dropped collection of the same name may still be writing a
+	// checkpoint into the directory the new one is about to take.
+	db.bg.Wait()
 	c, err := db.createCollectionFiles(name, cfg, nil, nil, 0, nil)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package vectordb
 
 import (
+	"errors"
 	"math"
 	"testing"
 )
@@ -205,4 +206,18 @@ func TestReopen(t *testing.T) {
 	info, err := db.CollectionInfo("c")
 	must(t, err)
 	eq(t, info.PayloadSchema["a"], PayloadIndexInfo{DataType: SchemaKeyword, Points: 1})
+}
+
+func TestOpenLocksDirectory(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, Options{})
+	must(t, err)
+	_, err = Open(dir, Options{})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: want ErrLocked, got %v", err)
+	}
+	must(t, db.Close())
+	db, err = Open(dir, Options{})
+	must(t, err)
+	must(t, db.Close())
 }

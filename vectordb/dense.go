@@ -56,16 +56,18 @@ func newDenseIndex(p VectorParams, h HNSWConfig) *denseIndex {
 	return d
 }
 
-// upsert stores v as the vector of id.
+// upsert stores v as the vector of id and returns the stored copy, which
+// never moves and is never modified.
 //
 // Preconditions: the collection's mu is held for writing.
-func (d *denseIndex) upsert(id PointID, v []float32) {
+func (d *denseIndex) upsert(id PointID, v []float32) []float32 {
 	d.remove(id)
 	n := d.flat.Append(v)
 	d.ids = append(d.ids, id)
 	d.alive = append(d.alive, true)
 	d.internal[id] = n
 	d.kick()
+	return d.flat.At(n)
 }
 
 // remove forgets the vector of id.

@@ -21,6 +21,8 @@
 //	    meta.json                       config + payload index definitions (atomic replace)
 //	    checkpoint.dat                  all points as of op last_seq (atomic replace)
 //	    wal/<first-seq, 20 digits>.log  write-ahead log segments
+//	    hnsw-<hex name>.idx             HNSW graph + vectors, written by Close,
+//	                                    consumed (deleted) by Open
 //	  collections/.creating-*           half-created collection (removed on Open)
 //	  collections/.deleted-*            half-deleted collection (removed on Open)
 //	  snapshots/<name>/<name>-<time>.snapshot   tar snapshots
@@ -32,8 +34,9 @@
 //	+-------------+-------------+----------------------------------+
 //	| length u32  | crc32c u32  | body (length bytes)              |
 //	+-------------+-------------+----------------------------------+
-//	body[0]: 1 = op (JSON), 2 = checkpoint header, 4 = checkpoint
-//	points (JSON array of up to 1000), 3 = checkpoint footer
+//	body[0]: 5 = op (binary, see codec.go; 1 = op as JSON, read only),
+//	         2 = checkpoint header, 6 = up to 1000 checkpoint points
+//	         (binary), 3 = checkpoint footer; 7..11 = HNSW index file
 //
 // Integers are little-endian; crc32c is CRC-32 (Castagnoli) of the body.
 // Every op carries a sequence number one above the previous op's. Open
@@ -43,7 +46,21 @@
 // log; one followed by valid records is corruption and Open fails with
 // ErrCorruptWAL. After CheckpointBytes of log, an update seals the current
 // segment and a background goroutine writes a new checkpoint, then deletes
-// the sealed segments. Close checkpoints every collection.
+// the sealed segments. Close checkpoints every collection and saves its
+// HNSW graphs; after a crash the graphs are rebuilt in the background.
+//
+// # Search
+//
+// Dense vectors live in append-only storage shared with an HNSW graph per
+// vector name; a background indexer inserts new vectors, and searches
+// scan the not-yet-indexed tail exactly. Filtered searches pick a plan:
+// a payload index (keyword, integer, uuid or bool equality; integer,
+// float or datetime range; text tokens) or has_id preselects candidates,
+// otherwise a sample estimates the filter's selectivity; small filtered
+// sets (estimate × dimension ≤ 2,000,000, or below full_scan_threshold)
+// are scored exactly, larger ones search the graph with the filter as an
+// allow-list and a widened ef, falling back to exact search when the
+// graph returns fewer than limit points. exact=true always scans.
 //
 // # Scores
 //

@@ -20,6 +20,7 @@ type fieldIndex struct {
 	text   TextIndexParams
 
 	byPoint map[PointID][]any            // values indexed per point
+	multi   int                          // points with more than one value
 	eq      map[any]map[PointID]struct{} // value or token -> points
 
 	// sortedMu guards sorted, the range view of numeric, integer and
@@ -127,6 +128,9 @@ func (fi *fieldIndex) add(id PointID, p Payload) {
 		return
 	}
 	fi.byPoint[id] = vals
+	if len(vals) > 1 {
+		fi.multi++
+	}
 	for _, v := range vals {
 		set := fi.eq[v]
 		if set == nil {
@@ -144,6 +148,9 @@ func (fi *fieldIndex) remove(id PointID) {
 		return
 	}
 	delete(fi.byPoint, id)
+	if len(vals) > 1 {
+		fi.multi--
+	}
 	for _, v := range vals {
 		if set := fi.eq[v]; set != nil {
 			delete(set, id)
@@ -353,24 +360,27 @@ func (fi *fieldIndex) rangeIDs(in func(float64) bool, lo *float64) []PointID {
 	if lo != nil {
 		start = sort.Search(len(view), func(i int) bool { return view[i].v >= *lo })
 	}
-	seen := map[PointID]struct{}{}
+	var seen map[PointID]struct{}
+	if fi.multi > 0 {
+		seen = map[PointID]struct{}{}
+	}
 	var out []PointID
 	for _, e := range view[start:] {
 		if !in(e.v) {
-			if lo != nil && len(out) > 0 {
-				// Past the upper bound once values stop matching.
-				if !in(e.v) && e.v > *lo {
-					// Keep scanning only while an upper bound could still match:
-					// ranges are intervals, so the first miss above lo ends it.
-					break
-				}
+			// Ranges are intervals: once values matched, the first miss
+			// above the lower bound is past the upper bound.
+			if lo != nil && len(out) > 0 && e.v > *lo {
+				break
 			}
 			continue
 		}
-		if _, dup := seen[e.id]; !dup {
+		if seen != nil {
+			if _, dup := seen[e.id]; dup {
+				continue
+			}
 			seen[e.id] = struct{}{}
-			out = append(out, e.id)
 		}
+		out = append(out, e.id)
 	}
 	return out
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // maxFilterDepth bounds the nesting of filters.
@@ -281,6 +283,17 @@ func (m matcher) field(fc *FieldCondition, root map[string]any) bool {
 func (m matcher) matchValue(fc *FieldCondition, root map[string]any) bool {
 	mt := fc.Match
 	vals := valuesOf(root, fc.Key)
+	if fi := m.c.fields[fc.Key]; fi != nil && fi.schema == SchemaUUID && mt.Text == nil {
+		// A uuid index compares UUID values, not spellings.
+		vals = canonicalUUIDs(vals)
+		mt = &Match{Value: canonicalUUID(mt.Value), Any: canonicalUUIDs(mt.Any), Except: canonicalUUIDs(mt.Except)}
+		if fc.Match.Any != nil && mt.Any == nil {
+			mt.Any = []any{}
+		}
+		if fc.Match.Except != nil && mt.Except == nil {
+			mt.Except = []any{}
+		}
+	}
 	switch {
 	case mt.Value != nil:
 		for _, v := range vals {
@@ -303,6 +316,9 @@ func (m matcher) matchValue(fc *FieldCondition, root map[string]any) bool {
 			return true
 		}
 		for _, v := range vals {
+			if v == nil {
+				continue // Qdrant: null never matches except
+			}
 			excluded := false
 			for _, e := range mt.Except {
 				if jsonEqual(v, e) {
@@ -323,7 +339,7 @@ func (m matcher) matchValue(fc *FieldCondition, root map[string]any) bool {
 				if !ok {
 					continue
 				}
-				if containsAllTokens(fi.tokenize(s), want) {
+				if containsAllTokens(fi.indexTokens(s), want) {
 					return true
 				}
 			}
@@ -337,6 +353,26 @@ func (m matcher) matchValue(fc *FieldCondition, root map[string]any) bool {
 		return false
 	}
 	return false
+}
+
+func canonicalUUID(v any) any {
+	if s, ok := v.(string); ok {
+		if u, err := uuid.Parse(s); err == nil {
+			return u.String()
+		}
+	}
+	return v
+}
+
+func canonicalUUIDs(vs []any) []any {
+	if vs == nil {
+		return nil
+	}
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = canonicalUUID(v)
+	}
+	return out
 }
 
 func containsAllTokens(have, want []string) bool {

@@ -7,7 +7,7 @@ import (
 )
 
 // filterFixture is a collection of points with varied payloads.
-func filterFixture(t *testing.T, indexed bool) *DB {
+func filterFixture(t testing.TB, indexed bool) *DB {
 	db, _ := openTemp(t)
 	must(t, db.CreateCollection(bg, "f", simpleConfig(2, Dot)))
 	payloads := []string{
@@ -47,7 +47,7 @@ func TestFilters(t *testing.T) {
 		{"bool", Filter{Must: []Condition{match("ok", Match{Value: true})}}, []uint64{1}},
 		{"array any element", Filter{Must: []Condition{match("tags", Match{Value: "b"})}}, []uint64{1, 2}},
 		{"any", Filter{Must: []Condition{match("city", Match{Any: []any{"Paris", "London"}})}}, []uint64{2, 3}},
-		{"except", Filter{Must: []Condition{match("city", Match{Except: []any{"Paris", "London"}})}}, []uint64{1, 4, 5}},
+		{"except", Filter{Must: []Condition{match("city", Match{Except: []any{"Paris", "London"}})}}, []uint64{1, 5}}, // null never matches, missing does
 		{"text", Filter{Must: []Condition{match("text", Match{Text: ptr("quick")})}}, nil}, // set per index below
 		{"range", Filter{Must: []Condition{{Field: &FieldCondition{Key: "n", Range: &Range{Gt: ptr(1.0), Lte: ptr(5.0)}}}}}, []uint64{2, 4}},
 		{"datetime", Filter{Must: []Condition{{Field: &FieldCondition{Key: "when", DatetimeRange: &DatetimeRange{Gte: tm("2024-01-01T00:00:00Z"), Lt: tm("2024-02-29T23:00:00Z")}}}}}, []uint64{1}},
@@ -140,4 +140,37 @@ func TestPayloadIndexInfo(t *testing.T) {
 	must(t, errOf(db.Delete(bg, "f", PointsSelector{IDs: []PointID{num(5)}}, true)))
 	res, _ = db.Scroll(bg, "f", ScrollRequest{Filter: &Filter{Must: []Condition{{Field: &FieldCondition{Key: "n", Range: &Range{Gte: ptr(50.0)}}}}}})
 	eq(t, len(res.Points), 0)
+}
+
+func TestIndexKinds(t *testing.T) {
+	db, _ := openTemp(t)
+	must(t, db.CreateCollection(bg, "c", simpleConfig(2, Dot)))
+	must(t, errOf(db.Upsert(bg, "c", []PointStruct{
+		{ID: num(1), Vectors: dense(1, 0), Payload: Payload{"u": "5C56C793-69F3-4FBF-87E6-C4BF54C28C26", "t": "Invoice number 42", "d": "2024-05-01T10:00:00+02:00", "b": true}},
+		{ID: num(2), Vectors: dense(0, 1), Payload: Payload{"u": "6c56c793-69f3-4fbf-87e6-c4bf54c28c26", "t": "invoicing rules", "d": "2024-05-01T09:00:00Z", "b": false}},
+	}, true)))
+	must(t, errOf(db.CreateFieldIndex(bg, "c", "u", SchemaUUID, nil, true)))
+	must(t, errOf(db.CreateFieldIndex(bg, "c", "t", SchemaText, &TextIndexParams{Tokenizer: "prefix", MinTokenLen: 2}, true)))
+	must(t, errOf(db.CreateFieldIndex(bg, "c", "d", SchemaDatetime, nil, true)))
+	must(t, errOf(db.CreateFieldIndex(bg, "c", "b", SchemaBool, nil, true)))
+	count := func(f Filter) int {
+		t.Helper()
+		n, err := db.Count(bg, "c", &f)
+		must(t, err)
+		return n
+	}
+	fcm := func(key string, m Match) Filter {
+		return Filter{Must: []Condition{{Field: &FieldCondition{Key: key, Match: &m}}}}
+	}
+	eq(t, count(fcm("u", Match{Value: "5c56c793-69f3-4fbf-87e6-c4bf54c28c26"})), 1)
+	eq(t, count(fcm("t", Match{Text: ptr("invoic")})), 2) // prefix tokens
+	eq(t, count(fcm("t", Match{Text: ptr("invoice 42")})), 1)
+	eq(t, count(fcm("b", Match{Value: false})), 1)
+	// 10:00+02:00 is 08:00Z: before 09:00Z.
+	res, err := db.Scroll(bg, "c", ScrollRequest{OrderBy: &OrderBy{Key: "d"}})
+	must(t, err)
+	eq(t, ids(res.Points), []PointID{num(1), num(2)})
+	info, _ := db.CollectionInfo("c")
+	eq(t, info.PayloadSchema["t"].Text.Tokenizer, "prefix")
+	mustKind(t, errOf(db.CreateFieldIndex(bg, "c", "x", "geo", nil, true)), KindBadInput)
 }

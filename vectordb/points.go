@@ -67,40 +67,70 @@ func finiteVector(v []float32) bool {
 // collection config and returns the stored form: a private copy, normalised
 // for Cosine, sparse indices sorted.
 func prepareVector(cfg *CollectionConfig, name string, v Vector) (Vector, error) {
+	if err := checkVector(cfg, name, v); err != nil {
+		return Vector{}, err
+	}
+	if v.Sparse != nil {
+		return prepareSparse(v.Sparse)
+	}
+	d := append([]float32(nil), v.Dense...)
+	if cfg.Vectors[name].Distance == Cosine {
+		normalize(d)
+	}
+	return Vector{Dense: d}, nil
+}
+
+// checkVector validates one named vector against the config without
+// copying it (sparse index uniqueness is checked by prepareSparse).
+func checkVector(cfg *CollectionConfig, name string, v Vector) error {
 	switch {
 	case v.Dense != nil && v.Sparse != nil:
-		return Vector{}, BadInput("vector %q is both dense and sparse", name)
+		return BadInput("vector %q is both dense and sparse", name)
 	case v.Sparse != nil:
 		if _, ok := cfg.SparseVectors[name]; !ok {
 			if _, dense := cfg.Vectors[name]; dense {
-				return Vector{}, BadInput("Conversion between sparse and regular vectors failed")
+				return BadInput("Conversion between sparse and regular vectors failed")
 			}
-			return Vector{}, BadInput("Not existing vector name error: %s", name)
+			return BadInput("Not existing vector name error: %s", name)
 		}
-		return prepareSparse(v.Sparse)
-	default:
-		params, ok := cfg.Vectors[name]
-		if !ok {
-			if _, sparse := cfg.SparseVectors[name]; sparse {
-				return Vector{}, BadInput("Conversion between sparse and regular vectors failed")
-			}
-			if name == DefaultVector {
-				return Vector{}, BadInput("Not existing vector name error: ")
-			}
-			return Vector{}, BadInput("Not existing vector name error: %s", name)
+		if len(v.Sparse.Indices) != len(v.Sparse.Values) {
+			return BadInput("Sparse vector indices and values must have the same length: %d != %d", len(v.Sparse.Indices), len(v.Sparse.Values))
 		}
-		if len(v.Dense) != params.Size {
-			return Vector{}, BadInput("Vector dimension error: expected dim: %d, got %d", params.Size, len(v.Dense))
-		}
-		if !finiteVector(v.Dense) {
-			return Vector{}, BadInput("Vector %q contains NaN or infinite values", name)
-		}
-		d := append([]float32(nil), v.Dense...)
-		if params.Distance == Cosine {
-			normalize(d)
-		}
-		return Vector{Dense: d}, nil
+		return nil
 	}
+	params, ok := cfg.Vectors[name]
+	if !ok {
+		if _, sparse := cfg.SparseVectors[name]; sparse {
+			return BadInput("Conversion between sparse and regular vectors failed")
+		}
+		return BadInput("Not existing vector name error: %s", name)
+	}
+	if len(v.Dense) != params.Size {
+		return BadInput("Vector dimension error: expected dim: %d, got %d", params.Size, len(v.Dense))
+	}
+	if !finiteVector(v.Dense) {
+		return BadInput("Vector %q contains NaN or infinite values", name)
+	}
+	return nil
+}
+
+// checkStoredVector is checkVector plus what stored (already prepared)
+// vectors guarantee: sparse indices strictly increasing, values finite.
+func checkStoredVector(cfg *CollectionConfig, name string, v Vector) error {
+	if err := checkVector(cfg, name, v); err != nil {
+		return err
+	}
+	if s := v.Sparse; s != nil {
+		for i := 1; i < len(s.Indices); i++ {
+			if s.Indices[i] <= s.Indices[i-1] {
+				return BadInput("stored sparse vector %q is not sorted", name)
+			}
+		}
+		if !finiteVector(s.Values) {
+			return BadInput("stored sparse vector %q has NaN or infinite values", name)
+		}
+	}
+	return nil
 }
 
 // maxSparseLen bounds the number of non-zero entries of one sparse vector.
@@ -169,5 +199,3 @@ func selectVectors(nv NamedVectors, sel VectorSelector) NamedVectors {
 	}
 	return nil
 }
-
-func sortSparse(s sparseByIndex) { sort.Sort(s) }

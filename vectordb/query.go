@@ -224,7 +224,7 @@ func (c *collection) runStage(ctx context.Context, st *queryStage, parent *Filte
 			hits = append(hits, hit{id: o.id, score: float32(o.value), key: float32(o.value), orderValue: o.orderValue})
 		}
 	case q.Nearest != nil || q.Recommend != nil:
-		hits, err = c.vectorSearch(st, filter, candidates, limit)
+		hits, err = c.vectorSearch(ctx, st, filter, candidates, limit)
 		if err != nil {
 			return nil, err
 		}

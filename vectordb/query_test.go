@@ -1,6 +1,8 @@
 package vectordb
 
 import (
+	"context"
+	"errors"
 	"math"
 	"testing"
 )
@@ -186,4 +188,19 @@ func TestQueryOrderBy(t *testing.T) {
 	must(t, err)
 	eq(t, hitIDs(res), []PointID{num(3), num(2)})
 	eq(t, res[0].OrderValue, any(10.0))
+}
+
+func TestQueryCancelled(t *testing.T) {
+	db, _ := openTemp(t)
+	must(t, db.CreateCollection(bg, "c", simpleConfig(2, Dot)))
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	_, err := db.Query(ctx, "c", QueryRequest{Query: near(1, 0)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	_, err = db.Upsert(ctx, "c", []PointStruct{{ID: num(1), Vectors: dense(1, 1)}}, true)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
 }

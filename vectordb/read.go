@@ -43,13 +43,51 @@ func (c *collection) preselect(f *Filter) (ids []PointID, ok bool) {
 	return ids, ok
 }
 
+// preselectExact reports whether ids from preselect(f) match f exactly,
+// so the filter need not be evaluated again: f is a single Must condition
+// that an index answers exactly (equality or range; not text, whose
+// preselection uses only the rarest token).
+//
+// Preconditions: c.mu is held.
+func (c *collection) preselectExact(f *Filter) bool {
+	if f == nil || len(f.Must) != 1 || len(f.Should) > 0 || len(f.MustNot) > 0 || f.MinShould != nil {
+		return false
+	}
+	cond := &f.Must[0]
+	switch {
+	case cond.HasID != nil:
+		return true
+	case cond.Field != nil:
+		fi := c.fields[cond.Field.Key]
+		if fi == nil || cond.Field.Match != nil && cond.Field.Match.Text != nil {
+			return false
+		}
+		fc := cond.Field
+		switch {
+		case fc.Match != nil && (fc.Match.Value != nil || fc.Match.Any != nil):
+			return fi.schema != SchemaText
+		case fc.Range != nil:
+			return fi.schema == SchemaInteger || fi.schema == SchemaFloat
+		}
+	}
+	return false
+}
+
 // scanFiltered calls fn for each point matching f, in no particular order,
 // until fn returns false.
 //
 // Preconditions: c.mu is held.
 func (c *collection) scanFiltered(f *Filter, fn func(*point) bool) {
+	ids, ok := c.preselect(f)
+	c.scanPreselected(f, ids, ok, fn)
+}
+
+// scanPreselected is scanFiltered with the preselection already made.
+//
+// Preconditions: c.mu is held.
+func (c *collection) scanPreselected(f *Filter, ids []PointID, preOK bool, fn func(*point) bool) {
 	m := matcher{c}
-	if ids, ok := c.preselect(f); ok {
+	if preOK {
 		for _, id := range ids {
 			if p := c.points[id]; p != nil && m.match(f, p) && !fn(p) {
 				return
@@ -64,7 +102,7 @@ func (c *collection) scanFiltered(f *Filter, fn func(*point) bool) {
 	}
 }
 
-// countFiltered estimates cheaply (preselection size) or counts exactly.
+// countFiltered counts the points matching f exactly.
 //
 // Preconditions: c.mu is held.
 func (c *collection) countFiltered(f *Filter) int {

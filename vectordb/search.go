@@ -1,8 +1,14 @@
 package vectordb
 
 import (
+	"context"
 	"math"
+	"sort"
 )
+
+// cancelCheckEvery is how many points a scan visits between checks of its
+// context.
+const cancelCheckEvery = 4096
 
 // queryVec is a resolved query vector: dense or sparse.
 type queryVec struct {
@@ -151,7 +157,7 @@ func (c *collection) vectorScorer(q queryVec, using string) scorer {
 // vectorSearch answers a Nearest or Recommend stage.
 //
 // Preconditions: c.mu is held.
-func (c *collection) vectorSearch(st *queryStage, filter *Filter, candidates map[PointID]struct{}, limit int) ([]hit, error) {
+func (c *collection) vectorSearch(ctx context.Context, st *queryStage, filter *Filter, candidates map[PointID]struct{}, limit int) ([]hit, error) {
 	using := st.Using
 	exclude := map[PointID]struct{}{}
 	var sc scorer
@@ -181,16 +187,30 @@ func (c *collection) vectorSearch(st *queryStage, filter *Filter, candidates map
 		ef = st.Params.HnswEf
 	}
 	var hits []hit
+	var pre []PointID
+	preOK := false
+	if candidates == nil {
+		pre, preOK = c.preselect(filter)
+	}
 	if d := c.dense[using]; annQuery != nil && candidates == nil && !exact && d != nil && d.ready() {
-		hits = c.annSearch(d, annQuery, sc, filter, exclude, limit, ef)
+		hits = c.annSearch(d, annQuery, sc, filter, pre, preOK, exclude, limit, ef)
 	}
 	if d := c.dense[using]; hits == nil && annQuery != nil && candidates == nil && d != nil {
-		if _, pre := c.preselect(filter); !pre {
-			hits = c.denseExact(d, annQuery, filter, exclude, limit)
+		if !preOK {
+			hits = c.denseExact(ctx, d, annQuery, filter, exclude, limit)
+		} else {
+			f := filter
+			if c.preselectExact(filter) {
+				f = nil
+			}
+			hits = c.denseExactIDs(ctx, d, annQuery, pre, f, exclude, limit)
 		}
 	}
 	if hits == nil {
-		hits = c.exactSearch(sc, filter, candidates, exclude, limit)
+		hits = c.exactSearch(ctx, sc, filter, candidates, pre, preOK, exclude, limit)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return applyThreshold(hits, st.ScoreThreshold, higher), nil
 }
@@ -198,7 +218,7 @@ func (c *collection) vectorSearch(st *queryStage, filter *Filter, candidates map
 // denseExact scans the dense vector storage of d in internal id order.
 //
 // Preconditions: c.mu is held.
-func (c *collection) denseExact(d *denseIndex, q []float32, filter *Filter, exclude map[PointID]struct{}, limit int) []hit {
+func (c *collection) denseExact(ctx context.Context, d *denseIndex, q []float32, filter *Filter, exclude map[PointID]struct{}, limit int) []hit {
 	t := topK{k: limit}
 	m := matcher{c}
 	dist := d.params.Distance
@@ -206,6 +226,9 @@ func (c *collection) denseExact(d *denseIndex, q []float32, filter *Filter, excl
 	for n, ok := range d.alive {
 		if !ok {
 			continue
+		}
+		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
+			return nil
 		}
 		id := d.ids[n]
 		if len(exclude) > 0 {
@@ -228,13 +251,55 @@ func (c *collection) denseExact(d *denseIndex, q []float32, filter *Filter, excl
 	return t.sorted()
 }
 
+// denseExactIDs scores the points ids (those matching filter, when not
+// nil) from the dense vector storage of d.
+//
+// Preconditions: c.mu is held.
+func (c *collection) denseExactIDs(ctx context.Context, d *denseIndex, q []float32, ids []PointID, filter *Filter, exclude map[PointID]struct{}, limit int) []hit {
+	t := topK{k: limit}
+	m := matcher{c}
+	dist := d.params.Distance
+	higher := higherIsBetter(dist)
+	for i, id := range ids {
+		if i%cancelCheckEvery == 0 && ctx.Err() != nil {
+			return nil
+		}
+		n, ok := d.internal[id]
+		if !ok {
+			continue
+		}
+		if len(exclude) > 0 {
+			if _, skip := exclude[id]; skip {
+				continue
+			}
+		}
+		if filter != nil && !m.match(filter, c.points[id]) {
+			continue
+		}
+		s := score(dist, q, d.flat.At(n))
+		k := s
+		if !higher {
+			k = -s
+		}
+		if len(t.h) < t.k || k >= t.h[0].key {
+			t.push(hit{id: id, score: s, key: k})
+		}
+	}
+	return t.sorted()
+}
+
 // exactSearch scores every candidate (or every point matching filter).
 //
 // Preconditions: c.mu is held.
-func (c *collection) exactSearch(sc scorer, filter *Filter, candidates map[PointID]struct{}, exclude map[PointID]struct{}, limit int) []hit {
+func (c *collection) exactSearch(ctx context.Context, sc scorer, filter *Filter, candidates map[PointID]struct{}, pre []PointID, preOK bool, exclude map[PointID]struct{}, limit int) []hit {
 	t := topK{k: limit}
 	m := matcher{c}
+	visited := 0
 	visit := func(p *point) bool {
+		visited++
+		if visited%cancelCheckEvery == 0 && ctx.Err() != nil {
+			return false
+		}
 		if _, skip := exclude[p.id]; skip {
 			return true
 		}
@@ -250,7 +315,7 @@ func (c *collection) exactSearch(sc scorer, filter *Filter, candidates map[Point
 			}
 		}
 	} else {
-		c.scanFiltered(filter, visit)
+		c.scanPreselected(filter, pre, preOK, visit)
 	}
 	return t.sorted()
 }
@@ -396,7 +461,6 @@ func averageTarget(pos, neg []queryVec, dense bool) queryVec {
 		s.Indices = append(s.Indices, d)
 		s.Values = append(s.Values, x)
 	}
-	sort := sparseByIndex{s}
-	sortSparse(sort)
+	sort.Sort(sparseByIndex{s})
 	return queryVec{sparse: s}
 }

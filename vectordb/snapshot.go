@@ -351,8 +351,18 @@ func (db *DB) RecoverSnapshot(ctx context.Context, coll, path string) error {
 	}
 	old := db.collections[coll]
 	if old != nil {
+		// Stop new checkpoints of the old collection, let running ones
+		// finish (they need old.mu), then take it for good.
+		old.mu.Lock()
+		wasDropped := old.dropped
+		old.dropped = true
+		old.mu.Unlock()
+		db.bg.Wait()
 		old.mu.Lock()
 		defer old.mu.Unlock()
+		old.dropped = wasDropped
+	} else {
+		db.bg.Wait()
 	}
 	var lastSeq uint64
 	for i := range pts {

@@ -268,6 +268,9 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 			d.setHold(true)
 			c.dense[vn].stop()
 			c.dense[vn] = d
+			for id, n := range d.internal {
+				c.points[id].vectors[vn] = Vector{Dense: d.flat.At(n)}
+			}
 		}
 		if err := db.fs.Remove(path); err != nil {
 			db.log.Warn("vectordb: remove used HNSW index file", "path", path, "err", err)
@@ -283,14 +286,14 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 func (c *collection) validateReplayed(o *op) error {
 	for i := range o.Points {
 		for name, v := range o.Points[i].Vectors {
-			if _, err := prepareVector(&c.cfg, name, v); err != nil {
+			if err := checkStoredVector(&c.cfg, name, v); err != nil {
 				return err
 			}
 		}
 	}
 	for i := range o.Vectors {
 		for name, v := range o.Vectors[i].Vectors {
-			if _, err := prepareVector(&c.cfg, name, v); err != nil {
+			if err := checkStoredVector(&c.cfg, name, v); err != nil {
 				return err
 			}
 		}
@@ -370,7 +373,7 @@ func loadCheckpoint(fs vfs, name string, c *collection) error {
 	for i := range pts {
 		cp := &pts[i]
 		for vn, v := range cp.Vectors {
-			if _, err := prepareVector(&c.cfg, vn, v); err != nil {
+			if err := checkStoredVector(&c.cfg, vn, v); err != nil {
 				return fmt.Errorf("%s: point %s: %w", name, cp.ID, err)
 			}
 		}

@@ -2,6 +2,7 @@ package vectordb
 
 import (
 	"context"
+	"fmt"
 )
 
 // update runs one point operation on a collection: build validates the
@@ -67,14 +68,9 @@ func (db *DB) update(ctx context.Context, coll string, wait bool, build func(c *
 
 func (db *DB) checkBatch(n int) error {
 	if n > db.opts.MaxPointsPerUpsert {
-		return &Error{Kind: KindTooLarge, Msg: "Bad request: too many points in one request: " +
-			itoa(n) + " > " + itoa(db.opts.MaxPointsPerUpsert)}
+		return &Error{Kind: KindTooLarge, Msg: fmt.Sprintf("Bad request: too many points in one request: %d > %d", n, db.opts.MaxPointsPerUpsert)}
 	}
 	return nil
-}
-
-func itoa(n int) string {
-	return PointID{Num: uint64(n)}.String()
 }
 
 // Upsert inserts or replaces points. Vectors are validated against the

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +18,7 @@ func newBenchVectorsCmd(g *globalFlags) *cobra.Command {
 		o              hnswbench.Options
 		efList, thList string
 		cacheDir       string
+		cpuProfile     string
 	)
 	cmd := &cobra.Command{
 		Use:   "vectors",
@@ -63,6 +66,17 @@ Examples:
 			o.CacheDir = cacheDir
 			o.Progress = cmd.ErrOrStderr()
 			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("cpu profile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("cpu profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return hnswbench.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
@@ -76,6 +90,7 @@ Examples:
 	f.IntVar(&o.Repeat, "repeat", 3, "query passes per ef; the median is reported")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the base/query split")
 	f.StringVar(&cacheDir, "cache", "", "cache directory (default $NEXUS_HOME/bench/vectors)")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	f.BoolVar(&o.ExportOnly, "export-only", false, "stop after --export (this is how vectordb/hnsw/testdata was made: --n 5000 --queries 100 --export-only)")
 	f.StringVar(&o.ExportDir, "export", "", "also write the split (base.vec, queries.vec) and ground truth (gt.bin) to this directory, to run other engines on the same data")
 	return cmd

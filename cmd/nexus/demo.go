@@ -29,11 +29,17 @@ Start a server first (nexus serve), or run both at once: nexus serve --demo.
 
 Examples:
   nexus demo
-  nexus demo --url http://127.0.0.1:16333 --api-key secret`,
+  nexus demo --url http://127.0.0.1:16333 --api-key secret
+
+Environment:
+  NEXUS_API_KEY   API key when --api-key is not given`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if apiKey == "" {
+				apiKey = os.Getenv("NEXUS_API_KEY")
+			}
 			return node.RunDemo(ctx, url, apiKey, cmd.OutOrStdout())
 		},
 	}

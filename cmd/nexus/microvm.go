@@ -15,7 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"nexusos/cortex"
 	"nexusos/microvm"
+	"nexusos/microvm/hostsvc"
 	"nexusos/microvm/image"
 	"nexusos/microvm/wasm"
 )
@@ -31,11 +33,16 @@ func init() {
 // microvmServiceProviders fill in the host services (MemexFS, Cortex) that
 // `nexus run` hands to apps. The groups that own those services register a
 // provider from their own file's init; with none, apps get "not available".
-var microvmServiceProviders []func(ctx context.Context, home string, svc *microvm.Services) error
+var microvmServiceProviders []microvmServiceProvider
+
+// microvmServiceProvider sets fields of svc when its service is configured
+// under home, and returns a function that releases it (nil when nothing
+// was opened).
+type microvmServiceProvider func(ctx context.Context, home string, svc *microvm.Services) (release func(), err error)
 
 // registerMicroVMServices adds a provider of host services for microVMs.
 // Call it from an init function.
-func registerMicroVMServices(f func(ctx context.Context, home string, svc *microvm.Services) error) {
+func registerMicroVMServices(f microvmServiceProvider) {
 	microvmServiceProviders = append(microvmServiceProviders, f)
 }
 
@@ -288,6 +295,7 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 		trust  []string
 		detach bool
 		node   string
+		model  string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] IMAGE|NAME [-- ARGS...]",
@@ -307,8 +315,10 @@ microVM is ended by the host, run exits with:
   125  output limit reached         137  memory limit reached
   126  the host could not run it
 
-Host services: MemexFS and Cortex calls reach the services this node has
-configured; without them the calls fail with "not available".
+Host services: MemexFS calls reach the index under --home (when 'nexus
+serve' holds it, run with --detach instead); Cortex embeddings use the
+built-in embedder; Cortex generation needs --model. A service that is not
+there fails the call with "not available", and the app decides what to do.
 
 With --detach the node started by 'nexus serve' runs the image from its
 own store in the background; 'nexus ps', 'nexus logs ID' and 'nexus stop ID'
@@ -348,9 +358,29 @@ Examples:
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 			svc := microvm.Services{Logger: logger}
 			for _, p := range microvmServiceProviders {
-				if err := p(ctx, home, &svc); err != nil {
+				release, err := p(ctx, home, &svc)
+				if err != nil {
 					logger.Warn("host service unavailable", "err", err)
 				}
+				if release != nil {
+					defer release()
+				}
+			}
+			if svc.Cortex == nil {
+				c := &hostsvc.Cortex{}
+				if model != "" {
+					p := model
+					if _, err := os.Stat(p); err != nil {
+						p = filepath.Join(cortex.ModelsDir(home), model+".gguf")
+					}
+					m, err := cortex.Load(p, cortex.LoadOptions{})
+					if err != nil {
+						return fmt.Errorf("--model: %w", err)
+					}
+					defer m.Close()
+					c.Model = m
+				}
+				svc.Cortex = c
 			}
 			eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(home, "images", "cache")))
 			if err != nil {
@@ -376,6 +406,7 @@ Examples:
 	}
 	cmd.Flags().SetInterspersed(false)
 	lim.add(cmd, "tighten the")
+	cmd.Flags().StringVar(&model, "model", "", "serve the app's Cortex generate calls with this model (a name from 'nexus cortex list' or a GGUF file)")
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run on the 'nexus serve' node in the background and print its id (see ps, logs, stop)")
 	cmd.Flags().StringVar(&node, "node", defaultNode(), "node API address for --detach (env NEXUS_NODE)")
 	cmd.Flags().StringArrayVar(&trust, "trust", nil, "require a signature by this public key (a file, or a name under --home/keys; repeatable)")

@@ -30,6 +30,8 @@ It opens the embedded vector engine in <home>/vectordb and serves:
     GET /v1/status.
 Pass an empty address to disable a listener. With --api-key, both Qdrant
 APIs require the key in the "api-key" header (or "Authorization: Bearer KEY").
+Snapshots are recovered from file:// locations only under the home
+directory (put files to import in <home>/import, for example).
 
 Examples:
   nexus serve --demo                      # serve and run the demo against itself
@@ -37,7 +39,8 @@ Examples:
   curl -s localhost:6333/collections
 
 Environment:
-  NEXUS_HOME   state directory (default ~/.local/share/nexus)`,
+  NEXUS_HOME      state directory (default ~/.local/share/nexus)
+  NEXUS_API_KEY   API key when --api-key is not given (keeps it out of ps)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			home, err := g.Home()
@@ -47,6 +50,10 @@ Environment:
 			cfg.Home = home
 			cfg.DemoOut = cmd.OutOrStdout()
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			slog.SetDefault(cfg.Logger)
+			if cfg.APIKey == "" {
+				cfg.APIKey = os.Getenv("NEXUS_API_KEY")
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return node.Run(ctx, cfg)

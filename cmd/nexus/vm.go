@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,6 +45,7 @@ func newVMRunCmd(g *globalFlags) *cobra.Command {
 	var (
 		dir, memory string
 		envs        []string
+		mounts      []string
 		timeout     time.Duration
 		threads     int
 		cpus        int
@@ -59,14 +62,16 @@ program's (128+N when it was killed by signal N; a memory or protection
 fault exits 139 like SIGSEGV, an invalid instruction 132 like SIGILL).
 
 The program sees only what is given to it: with --dir, that host directory
-as a read-only file tree at "/" (symbolic links cannot leave it); without,
-an empty "/". It cannot create files, open sockets, start processes or see
+as a read-only file tree at "/"; with --mount, host directories at guest
+paths (symbolic links cannot leave any of them); without either, an empty
+"/". It cannot create files, open sockets, start processes or see
 the host's. A fault (bad memory access, privileged instruction) stops the
 VM with a message naming the fault and its address; so does --timeout.
 
 Examples:
   musl-gcc -static -O2 hello.c -o hello && nexus vm run hello -- a b
   CGO_ENABLED=0 go build -o app ./cmd/app && nexus vm run --dir ./data app
+  nexus vm run --mount ./invoices:/data/invoices --mount ./etc:/etc app -- -v
   nexus vm run --memory 64MiB --timeout 5s ./untrusted
 
 Environment:
@@ -94,12 +99,27 @@ Environment:
 				cfg = cfg.WithLogger(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug})))
 			}
 			if dir != "" {
-				root, err := os.OpenRoot(dir)
-				if err != nil {
-					return fmt.Errorf("--dir: %w", err)
+				mounts = append(mounts, dir+":/")
+			}
+			if len(mounts) > 0 {
+				tree := map[string]fs.FS{}
+				for _, m := range mounts {
+					host, guest, ok := strings.Cut(m, ":")
+					if !ok || host == "" || !strings.HasPrefix(guest, "/") {
+						return fmt.Errorf("--mount %q: want HOST_DIR:/GUEST/PATH", m)
+					}
+					root, err := os.OpenRoot(host)
+					if err != nil {
+						return fmt.Errorf("--mount %s: %w", host, err)
+					}
+					defer root.Close()
+					tree[path.Clean(guest)] = root.FS()
 				}
-				defer root.Close()
-				cfg = cfg.WithFS(root.FS().(fs.FS))
+				fsys, err := libos.MountFS(tree)
+				if err != nil {
+					return fmt.Errorf("--mount: %w", err)
+				}
+				cfg = cfg.WithFS(fsys)
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -133,7 +153,8 @@ Environment:
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dir, "dir", "", "host directory to expose read-only as the program's /")
+	f.StringVar(&dir, "dir", "", "host directory to expose read-only as the program's / (same as --mount DIR:/)")
+	f.StringArrayVar(&mounts, "mount", nil, "HOST_DIR:/GUEST/PATH: expose a host directory read-only at a guest path (repeatable)")
 	f.StringVar(&memory, "memory", "256MiB", "guest memory size")
 	f.StringArrayVarP(&envs, "env", "e", nil, "environment variable KEY=VALUE for the program (repeatable)")
 	f.DurationVar(&timeout, "timeout", 0, "stop the VM after this wall time, e.g. 10s (default: none)")

@@ -14,7 +14,7 @@
 // vectors for the derivation):
 //
 //	h = rmsnorm(x)·attn_norm
-//	q, k, v = L_q(h), L_k(h), L_v(h)        (· blk.N.attn_q.scale if present)
+//	q, k, v = L_q(h), L_k(h), L_v(h)        (· blk.N.attn_q.scale, + .bias if present)
 //	q, k = rope_neox(q, k, pos)             (pairs (i, i+d/2) within a head)
 //	a = softmax(f16(q)·f16(K)ᵀ/√d + causal)  →  f16(a)·f16(V)    (GQA)
 //	x += L_o(rmsnorm(a)·attn_sub_norm)

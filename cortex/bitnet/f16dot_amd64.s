@@ -58,3 +58,37 @@ axpy:
 	JNZ         axpy
 	VZEROUPPER
 	RET
+
+// func f32ToF16AVX2(dst *uint16, src *float32, n int)
+// dst[i] = f16(src[i]) rounding to nearest even, n a positive multiple of 8.
+TEXT ·f32ToF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+tof16:
+	VMOVUPS   (SI), Y0
+	VCVTPS2PH $0, Y0, (DI)
+	ADDQ      $32, SI
+	ADDQ      $16, DI
+	SUBQ      $8, CX
+	JNZ       tof16
+	VZEROUPPER
+	RET
+
+// func roundF16AVX2(x *float32, n int)
+// x[i] = f32(f16(x[i])), n a positive multiple of 8.
+TEXT ·roundF16AVX2(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+
+round:
+	VMOVUPS   (SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y0
+	VMOVUPS   Y0, (SI)
+	ADDQ      $32, SI
+	SUBQ      $8, CX
+	JNZ       round
+	VZEROUPPER
+	RET

@@ -67,3 +67,25 @@ func TestAxpyF16MatchesReference(t *testing.T) {
 		}
 	}
 }
+
+func TestF16ConversionsMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{1, 7, 8, 9, 64, 130} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(12)-8)))
+		}
+		x[0] = 65519 // just below the overflow threshold
+		h1, h2 := make([]uint16, n), make([]uint16, n)
+		toF16(h1, x)
+		toF16Ref(h2, x)
+		r1, r2 := append([]float32(nil), x...), append([]float32(nil), x...)
+		roundF16(r1)
+		roundF16Ref(r2)
+		for i := range x {
+			if h1[i] != h2[i] || r1[i] != r2[i] {
+				t.Fatalf("n=%d x=%g: toF16 %#x vs %#x, round %g vs %g", n, x[i], h1[i], h2[i], r1[i], r2[i])
+			}
+		}
+	}
+}

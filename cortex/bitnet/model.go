@@ -18,8 +18,9 @@ type linear struct {
 	rows  int
 	cols  int
 	w     []byte
-	scale float32 // blk.N.<name>.scale, or 1
-	i2s   float32 // I2_S per-tensor scale
+	scale float32   // blk.N.<name>.scale, or 1
+	bias  []float32 // blk.N.<name>.bias, or nil
+	i2s   float32   // I2_S per-tensor scale
 }
 
 // layer holds one transformer block.
@@ -97,6 +98,16 @@ func Load(f *gguf.File, opts Options) (*Model, error) {
 		m.outQ8, err = repackQ8(p, &m.output)
 		p.close()
 		if err != nil {
+			return nil, err
+		}
+		// The F16 pages were read once for the repack: drop them from the
+		// resident set (a tied table's embedding rows fault back in on use).
+		name := "output.weight"
+		if _, ok := f.Tensor(name); !ok {
+			name = "token_embd.weight"
+		}
+		t, _ := f.Tensor(name)
+		if err := f.Evict(t); err != nil {
 			return nil, err
 		}
 	}
@@ -220,6 +231,11 @@ func loadLinear(f *gguf.File, name string, cols, rows int) (linear, error) {
 		}
 		l.scale = math.Float32frombits(binary.LittleEndian.Uint32(d))
 	}
+	if _, ok := f.Tensor(name + ".bias"); ok {
+		if l.bias, err = loadVector(f, name+".bias", rows); err != nil {
+			return l, err
+		}
+	}
 	return l, nil
 }
 
@@ -233,7 +249,7 @@ func (m *Model) Bytes() (linears, output int64) {
 		}
 	}
 	if m.outQ8 != nil {
-		return linears, int64(len(m.outQ8.q))
+		return linears, int64(len(m.outQ8.w))
 	}
 	return linears, int64(len(m.output.data))
 }

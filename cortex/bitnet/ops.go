@@ -8,11 +8,22 @@ import (
 
 // rmsNorm writes rmsnorm(x)·w to dst as ggml computes it: squares in f32
 // summed in f64, scale = 1/sqrtf(mean + eps), then (x·scale)·w.
+//
+// The f64 sum uses four partial sums (ggml adds sequentially): in double
+// precision the order changes the result far below float32 resolution.
 func rmsNorm(dst, x, w []float32, eps float32) {
-	var sum float64
-	for _, v := range x {
-		sum += float64(v * v)
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i] * x[i])
+		s1 += float64(x[i+1] * x[i+1])
+		s2 += float64(x[i+2] * x[i+2])
+		s3 += float64(x[i+3] * x[i+3])
 	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i] * x[i])
+	}
+	sum := (s0 + s1) + (s2 + s3)
 	mean := float32(sum / float64(len(x)))
 	scale := 1 / float32(math.Sqrt(float64(mean+eps)))
 	w = w[:len(x)]
@@ -68,7 +79,12 @@ func expf(x float32) float32 {
 	case x != x:
 		return x
 	}
-	n := float32(math.Floor(float64(x*1.442695041 + 0.5)))
+	h := x*1.442695041 + 0.5
+	k := int32(h) // truncation: floor for h ≥ 0
+	if float32(k) > h {
+		k--
+	}
+	n := float32(k)
 	r := x - n*0.693359375 - n*-2.12194440e-4
 	p := float32(1.9875691500e-4)
 	p = p*r + 1.3981999507e-3
@@ -147,5 +163,20 @@ func axpyF16Ref(dst []float32, v []uint16, a float32) {
 	v = v[:len(dst)]
 	for i := range dst {
 		dst[i] += a * quant.F16ToF32(v[i])
+	}
+}
+
+// toF16Ref stores src as float16 bit patterns in dst.
+func toF16Ref(dst []uint16, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = quant.F32ToF16(v)
+	}
+}
+
+// roundF16Ref rounds x to float16 precision in place.
+func roundF16Ref(x []float32) {
+	for i, v := range x {
+		x[i] = quant.RoundF16(v)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"nexusos/cortex/gguf"
@@ -223,8 +225,8 @@ func TestOpsMatchIntermediates(t *testing.T) {
 			opCheck(t, "lm_head", logits, in.get(t, "logits"))
 		})
 	}
-	for k, v := range worstRel {
-		t.Logf("worst relative difference %-28s %.2g", k, v)
+	for _, k := range slices.Sorted(maps.Keys(worstRel)) {
+		t.Logf("worst relative difference %-28s %.2g", k, worstRel[k])
 	}
 }
 

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"nexusos/cortex/gguf"
 	"nexusos/cortex/kernels"
-	"nexusos/cortex/quant"
 )
 
 // ErrContextFull is returned when a sequence would exceed the session's
@@ -50,6 +50,8 @@ type actIn struct {
 	q8     [][]kernels.BlockQ8K
 	q8buf  []kernels.BlockQ8K
 	i8     []kernels.I8S
+	pq8    kernels.PackedQ8K // q8 packed for the batched kernels (t > 1)
+	pi8    kernels.PackedI8S
 	haveQ8 bool
 	haveI8 bool
 }
@@ -107,6 +109,14 @@ func (s *Session) Reset(n int) {
 
 // Forward appends tokens to the sequence and returns logits: for every
 // token (len(tokens) × vocab) when all is set, else for the last token only.
+// Prompts longer than the session's batch run in several steps.
+//
+// # Errors
+//
+// ErrContextFull (wrapped) when the tokens do not fit, an error for an
+// out-of-range id, or ctx.Err() when ctx is cancelled; the check runs
+// between layers. After an error the sequence may have grown by a prefix
+// of tokens (whole batches): Pos tells where it stands.
 func (s *Session) Forward(ctx context.Context, tokens []int, all bool) ([]float32, error) {
 	c := &s.m.Config
 	if len(tokens) == 0 {
@@ -181,9 +191,7 @@ func (s *Session) layer(li, T int) {
 	h := s.h[:T*E]
 	s.norm(h, s.x[:T*E], l.attnNorm, T, E)
 	s.in.set(h, T, E)
-	s.linear(&l.q, s.q[:T*nq])
-	s.linear(&l.k, s.k[:T*nkv])
-	s.linear(&l.v, s.v[:T*nkv])
+	s.linears([]*linear{&l.q, &l.k, &l.v}, [][]float32{s.q[:T*nq], s.k[:T*nkv], s.v[:T*nkv]})
 
 	kc, vc := s.kc[li], s.vc[li]
 	s.p.parallel(T, 1, func(lo, hi int) {
@@ -194,12 +202,8 @@ func (s *Session) layer(li, T int) {
 			ropeNeox(s.q[t*nq:(t+1)*nq], c.NHead, c.HeadDim, c.RopeDim, cs)
 			kt := s.k[t*nkv : (t+1)*nkv]
 			ropeNeox(kt, c.NHeadKV, c.HeadDim, c.RopeDim, cs)
-			for i, v := range kt {
-				kc[pos*nkv+i] = quant.F32ToF16(v)
-			}
-			for i, v := range s.v[t*nkv : (t+1)*nkv] {
-				vc[pos*nkv+i] = quant.F32ToF16(v)
-			}
+			toF16(kc[pos*nkv:(pos+1)*nkv], kt)
+			toF16(vc[pos*nkv:(pos+1)*nkv], s.v[t*nkv:(t+1)*nkv])
 		}
 	})
 	s.attention(li, T)
@@ -215,8 +219,7 @@ func (s *Session) layer(li, T int) {
 	s.norm(h, s.x[:T*E], l.ffnNorm, T, E)
 	s.in.set(h, T, E)
 	F := c.NFF
-	s.linear(&l.gate, s.g[:T*F])
-	s.linear(&l.up, s.u[:T*F])
+	s.linears([]*linear{&l.gate, &l.up}, [][]float32{s.g[:T*F], s.u[:T*F]})
 	s.p.parallel(T*F, 1024, func(lo, hi int) { ffnAct(c.Act, s.g[lo:hi], s.u[lo:hi]) })
 	f := s.h[:T*F]
 	s.norm(f, s.g[:T*F], l.ffnSubNorm, T, F)
@@ -257,18 +260,17 @@ func (s *Session) attention(li, T int) {
 			t, h := it/c.NHead, it%c.NHead
 			n := s.pos + t + 1
 			kvo := (h / group) * hd
-			for i, v := range s.q[t*nq+h*hd : t*nq+h*hd+hd] {
-				qh[i] = quant.RoundF16(v)
-			}
+			copy(qh, s.q[t*nq+h*hd:t*nq+h*hd+hd])
+			roundF16(qh)
 			p := sc[:n]
 			for j := range p {
 				p[j] = dotF16Fast(kc[j*nkv+kvo:j*nkv+kvo+hd], qh) * scale
 			}
 			softmaxInPlace(p)
+			roundF16(p)
 			out := s.att[t*nq+h*hd : t*nq+h*hd+hd]
 			clear(out)
 			for j, pj := range p {
-				pj = quant.RoundF16(pj)
 				axpyF16(out, vc[j*nkv+kvo:j*nkv+kvo+hd], pj)
 			}
 		}
@@ -295,6 +297,9 @@ func (a *actIn) quantize(p *pool, typ gguf.TensorType) {
 				kernels.QuantizeI8S(a.x[t*a.cols:(t+1)*a.cols], &a.i8[t])
 			}
 		})
+		if a.t > 1 {
+			kernels.PackI8S(a.i8[:a.t], a.cols, &a.pi8)
+		}
 		a.haveI8 = true
 	default:
 		if a.haveQ8 {
@@ -313,45 +318,80 @@ func (a *actIn) quantize(p *pool, typ gguf.TensorType) {
 				kernels.QuantizeQ8K(a.x[t*a.cols:(t+1)*a.cols], a.q8[t])
 			}
 		})
+		if a.t > 1 {
+			kernels.PackQ8K(a.q8, a.cols, &a.pq8)
+		}
 		a.haveQ8 = true
 	}
 }
 
 // linear computes dst (T × l.rows) = s.in · lᵀ, times l.scale.
 func (s *Session) linear(l *linear, dst []float32) {
+	s.linears([]*linear{l}, [][]float32{dst})
+}
+
+// linears computes several linears that share the input s.in in one
+// parallel loop over all their output rows (one synchronisation instead
+// of one per matrix).
+func (s *Session) linears(ls []*linear, dsts [][]float32) {
 	a := &s.in
-	a.quantize(s.p, l.typ)
-	T := a.t
-	s.p.parallel(l.rows, 16, func(lo, hi int) {
-		switch l.typ {
-		case gguf.TypeTQ2_0:
-			if T == 1 {
-				kernels.MatVecTQ2Range(dst, l.w, l.rows, l.cols, a.q8[0], lo, hi)
-			} else {
-				kernels.MatMulTQ2Range(dst, l.w, l.rows, l.cols, a.q8[:T], lo, hi)
+	total := 0
+	for _, l := range ls {
+		a.quantize(s.p, l.typ)
+		total += l.rows
+	}
+	s.p.parallel(total, 16, func(lo, hi int) {
+		base := 0
+		for i, l := range ls {
+			r0, r1 := max(lo-base, 0), min(hi-base, l.rows)
+			if r0 < r1 {
+				s.rows(l, dsts[i], r0, r1)
 			}
-		case gguf.TypeTQ1_0:
-			if T == 1 {
-				kernels.MatVecTQ1Range(dst, l.w, l.rows, l.cols, a.q8[0], lo, hi)
-			} else {
-				kernels.MatMulTQ1Range(dst, l.w, l.rows, l.cols, a.q8[:T], lo, hi)
-			}
-		case gguf.TypeI2_S:
-			if T == 1 {
-				kernels.MatVecI2SRange(dst, l.w, l.rows, l.cols, l.i2s, &a.i8[0], lo, hi)
-			} else {
-				kernels.MatMulI2SRange(dst, l.w, l.rows, l.cols, l.i2s, a.i8[:T], lo, hi)
-			}
-		}
-		if l.scale != 1 {
-			for t := 0; t < T; t++ {
-				row := dst[t*l.rows : (t+1)*l.rows]
-				for r := lo; r < hi; r++ {
-					row[r] *= l.scale
-				}
-			}
+			base += l.rows
 		}
 	})
+}
+
+// rows computes rows [lo, hi) of one linear for every token of s.in.
+func (s *Session) rows(l *linear, dst []float32, lo, hi int) {
+	a := &s.in
+	T := a.t
+	switch l.typ {
+	case gguf.TypeTQ2_0:
+		if T == 1 {
+			kernels.MatVecTQ2Range(dst, l.w, l.rows, l.cols, a.q8[0], lo, hi)
+		} else {
+			kernels.MatMulTQ2Packed(dst, l.w, l.rows, l.cols, &a.pq8, lo, hi)
+		}
+	case gguf.TypeTQ1_0:
+		if T == 1 {
+			kernels.MatVecTQ1Range(dst, l.w, l.rows, l.cols, a.q8[0], lo, hi)
+		} else {
+			kernels.MatMulTQ1Packed(dst, l.w, l.rows, l.cols, &a.pq8, lo, hi)
+		}
+	case gguf.TypeI2_S:
+		if T == 1 {
+			kernels.MatVecI2SRange(dst, l.w, l.rows, l.cols, l.i2s, &a.i8[0], lo, hi)
+		} else {
+			kernels.MatMulI2SPacked(dst, l.w, l.rows, l.cols, l.i2s, &a.pi8, lo, hi)
+		}
+	}
+	if l.scale != 1 {
+		for t := 0; t < T; t++ {
+			row := dst[t*l.rows : (t+1)*l.rows]
+			for r := lo; r < hi; r++ {
+				row[r] *= l.scale
+			}
+		}
+	}
+	if l.bias != nil {
+		for t := 0; t < T; t++ {
+			row := dst[t*l.rows : (t+1)*l.rows]
+			for r := lo; r < hi; r++ {
+				row[r] += l.bias[r]
+			}
+		}
+	}
 }
 
 // head writes the logits of the n hidden states x (n × n_embd) to out.
@@ -364,26 +404,25 @@ func (s *Session) head(x []float32, n int, out []float32) error {
 		rmsNorm(xn[t*E:(t+1)*E], x[t*E:(t+1)*E], m.outputNorm, c.Eps)
 	}
 	tab := &m.output
-	var err error
+	var (
+		errMu sync.Mutex
+		err   error // guarded by errMu
+	)
 	if q8 := m.outQ8; q8 != nil {
-		u := make([]uint8, n*E)
-		xs := make([]float32, n)
+		nb := E / kernels.QK
+		ys := make([]kernels.BlockQ8K, n*nb)
 		for t := 0; t < n; t++ {
-			xs[t] = quantizeU8(xn[t*E:(t+1)*E], u[t*E:(t+1)*E])
+			kernels.QuantizeQ8K(xn[t*E:(t+1)*E], ys[t*nb:(t+1)*nb])
 		}
 		s.p.parallel(V, 64, func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				for t := 0; t < n; t++ {
-					out[t*V+r] = q8.logit(r, u[t*E:(t+1)*E], xs[t])
-				}
+			for t := 0; t < n; t++ {
+				kernels.MatVecQ8Range(out[t*V:(t+1)*V], q8.w, V, E, ys[t*nb:(t+1)*nb], lo, hi)
 			}
 		})
 		return nil
 	}
 	if tab.typ == gguf.TypeF16 {
-		for i := range xn {
-			xn[i] = quant.RoundF16(xn[i])
-		}
+		roundF16(xn)
 		w := u16s(tab.data)
 		s.p.parallel(V, 64, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
@@ -400,7 +439,9 @@ func (s *Session) head(x []float32, n int, out []float32) error {
 		row := make([]float32, E)
 		for r := lo; r < hi; r++ {
 			if e := tab.row(r, row); e != nil {
+				errMu.Lock()
 				err = e
+				errMu.Unlock()
 				return
 			}
 			for t := 0; t < n; t++ {

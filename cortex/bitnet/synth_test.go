@@ -3,6 +3,8 @@ package bitnet
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"math"
 	"strings"
 	"testing"
 
@@ -199,4 +201,62 @@ func writeSynthErr(c SynthConfig) (int, error) {
 	var buf bytes.Buffer
 	err := WriteSynth(&buf, c)
 	return buf.Len(), err
+}
+
+// TestLinearBias checks optional blk.N.<linear>.bias tensors: a zero bias
+// leaves the logits unchanged, a non-zero one changes them.
+func TestLinearBias(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSynth(&buf, SynthTiny()); err != nil {
+		t.Fatal(err)
+	}
+	withBias := func(v float32) []float32 {
+		f, err := gguf.OpenBytes(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := gguf.NewWriter()
+		for _, k := range f.Keys() {
+			x, _ := f.Value(k)
+			w.Set(k, x.Any())
+		}
+		for i := range f.Tensors {
+			ti := &f.Tensors[i]
+			d, _ := f.TensorData(ti)
+			w.AddTensor(ti.Name, ti.Type, ti.Dims, d)
+		}
+		b := make([]byte, 4*256)
+		for i := 0; i < 256; i++ {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		}
+		w.AddTensor("blk.1.attn_q.bias", gguf.TypeF32, []uint64{256}, b)
+		var out bytes.Buffer
+		w.WriteTo(&out)
+		g, err := gguf.OpenBytes(out.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Load(g, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := m.NewSession(SessionConfig{Context: 8, Threads: 1})
+		defer s.Close()
+		l, err := s.Forward(context.Background(), []int{1, 300, 301}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	f, _ := gguf.OpenBytes(buf.Bytes())
+	m, _ := Load(f, Options{})
+	s, _ := m.NewSession(SessionConfig{Context: 8, Threads: 1})
+	defer s.Close()
+	plain, _ := s.Forward(context.Background(), []int{1, 300, 301}, false)
+	zero, one := withBias(0), withBias(0.5)
+	d0, _, _, _ := logitDiff(zero, plain, len(plain))
+	d1, _, _, _ := logitDiff(one, plain, len(plain))
+	if d0 != 0 || d1 == 0 {
+		t.Errorf("zero bias moved logits by %g; bias 0.5 by %g", d0, d1)
+	}
 }

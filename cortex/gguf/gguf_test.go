@@ -394,3 +394,22 @@ func TestDataSizeI2S(t *testing.T) {
 		t.Errorf("I2_S size = %d, %v", n, err)
 	}
 }
+
+func TestEvict(t *testing.T) {
+	f, err := Open(filepath.Join(testdata, "bitnet-tiny-tq2_0.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ti, _ := f.Tensor("token_embd.weight")
+	before, _ := f.TensorData(ti)
+	want := append([]byte(nil), before...)
+	if err := f.Evict(ti); err != nil {
+		t.Fatal(err)
+	}
+	// The data reads back unchanged from the file.
+	after, _ := f.TensorData(ti)
+	if !bytes.Equal(after, want) {
+		t.Error("data changed after Evict")
+	}
+}

@@ -575,3 +575,28 @@ func parse(path string, b []byte) (*File, error) {
 	}
 	return f, nil
 }
+
+// Evict tells the kernel that the mapped pages of t are not needed for now:
+// they leave the process's resident set and are read back from the file
+// (usually the page cache) on the next access. Use it after copying a
+// tensor into another form. It does nothing for images from OpenBytes.
+func (f *File) Evict(t *TensorInfo) error {
+	if !f.mmapped || f.data == nil {
+		return nil
+	}
+	page := uint64(os.Getpagesize())
+	start := f.DataOffset + t.Offset
+	end := start + t.Size
+	if end > uint64(len(f.data)) {
+		return fmt.Errorf("gguf: evict %q: outside the file", t.Name)
+	}
+	start = (start + page - 1) / page * page
+	end = end / page * page
+	if start >= end {
+		return nil
+	}
+	if err := unix.Madvise(f.data[start:end], unix.MADV_DONTNEED); err != nil {
+		return fmt.Errorf("gguf: evict %q: %w", t.Name, err)
+	}
+	return nil
+}

@@ -17,12 +17,14 @@ type I8S struct {
 type impl struct {
 	name      string
 	quantQ8K  func(x []float32, y []BlockQ8K)
+	quantI8S  func(x []float32, q []int8) (scale float32, sum int32)
 	dotTQ1    func(n int, x []byte, y []BlockQ8K) float32
 	dotTQ2    func(n int, x []byte, y []BlockQ8K) float32
 	dotI2S    func(n int, x []byte, y []int8) int32
 	matVecTQ1 func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int)
 	matVecTQ2 func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int)
 	matVecI2S func(dst []float32, w []byte, cols int, scale float32, y *I8S, r0, r1 int)
+	matVecQ8  func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int)
 	packQ8K   func(p *PackedQ8K)
 	packI8S   func(p *PackedI8S)
 	matMulTQ1 func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int)
@@ -33,12 +35,14 @@ type impl struct {
 var refImpl = impl{
 	name:      "purego",
 	quantQ8K:  quantizeQ8KRef,
+	quantI8S:  quantizeI8SRef,
 	dotTQ1:    vecDotTQ1Ref,
 	dotTQ2:    vecDotTQ2Ref,
 	dotI2S:    vecDotI2SRef,
 	matVecTQ1: matVecTQ1Ref,
 	matVecTQ2: matVecTQ2Ref,
 	matVecI2S: matVecI2SRef,
+	matVecQ8:  matVecQ8Ref,
 	packQ8K:   func(*PackedQ8K) {},
 	packI8S:   func(*PackedI8S) {},
 	matMulTQ1: func(dst []float32, w []byte, rows, cols int, p *PackedQ8K, r0, r1 int) {
@@ -100,7 +104,7 @@ func QuantizeI8S(x []float32, dst *I8S) {
 		dst.Q = make([]int8, len(x))
 	}
 	dst.Q = dst.Q[:len(x)]
-	dst.Scale, dst.Sum = quantizeI8SRef(x, dst.Q)
+	dst.Scale, dst.Sum = cur.quantI8S(x, dst.Q)
 }
 
 // VecDotTQ1Q8K returns the dot product of n TQ1_0 weights (x, n/256 blocks)
@@ -142,6 +146,10 @@ func MatVecTQ1(dst []float32, w []byte, rows, cols int, y []BlockQ8K) {
 func MatVecTQ1Range(dst []float32, w []byte, rows, cols int, y []BlockQ8K, rowStart, rowEnd int) {
 	checkMat("MatVecTQ1", dst, w, rows, cols, TQ1RowSize(cols), 1, rowStart, rowEnd)
 	checkTQ("MatVecTQ1", cols, w, 0, y)
+	if cols == 0 {
+		clear(dst[rowStart:rowEnd])
+		return
+	}
 	cur.matVecTQ1(dst, w, cols, y, rowStart, rowEnd)
 }
 
@@ -154,6 +162,10 @@ func MatVecTQ2(dst []float32, w []byte, rows, cols int, y []BlockQ8K) {
 func MatVecTQ2Range(dst []float32, w []byte, rows, cols int, y []BlockQ8K, rowStart, rowEnd int) {
 	checkMat("MatVecTQ2", dst, w, rows, cols, TQ2RowSize(cols), 1, rowStart, rowEnd)
 	checkTQ("MatVecTQ2", cols, w, 0, y)
+	if cols == 0 {
+		clear(dst[rowStart:rowEnd])
+		return
+	}
 	cur.matVecTQ2(dst, w, cols, y, rowStart, rowEnd)
 }
 
@@ -167,6 +179,10 @@ func MatVecI2S(dst []float32, w []byte, rows, cols int, scale float32, y *I8S) {
 func MatVecI2SRange(dst []float32, w []byte, rows, cols int, scale float32, y *I8S, rowStart, rowEnd int) {
 	checkMat("MatVecI2S", dst, w, rows, cols, I2SRowSize(cols), 1, rowStart, rowEnd)
 	checkI2S("MatVecI2S", cols, y)
+	if cols == 0 {
+		clear(dst[rowStart:rowEnd])
+		return
+	}
 	cur.matVecI2S(dst, w, cols, scale, y, rowStart, rowEnd)
 }
 
@@ -248,6 +264,12 @@ func MatMulTQ1Range(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, ro
 func MatMulTQ1Packed(dst []float32, w []byte, rows, cols int, p *PackedQ8K, rowStart, rowEnd int) {
 	checkPacked("MatMulTQ1", cols, p.cols)
 	checkMat("MatMulTQ1", dst, w, rows, cols, TQ1RowSize(cols), len(p.ys), rowStart, rowEnd)
+	if cols == 0 {
+		for t := range p.ys {
+			clear(dst[t*rows+rowStart : t*rows+rowEnd])
+		}
+		return
+	}
 	cur.matMulTQ1(dst, w, rows, cols, p, rowStart, rowEnd)
 }
 
@@ -271,6 +293,12 @@ func MatMulTQ2Range(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, ro
 func MatMulTQ2Packed(dst []float32, w []byte, rows, cols int, p *PackedQ8K, rowStart, rowEnd int) {
 	checkPacked("MatMulTQ2", cols, p.cols)
 	checkMat("MatMulTQ2", dst, w, rows, cols, TQ2RowSize(cols), len(p.ys), rowStart, rowEnd)
+	if cols == 0 {
+		for t := range p.ys {
+			clear(dst[t*rows+rowStart : t*rows+rowEnd])
+		}
+		return
+	}
 	cur.matMulTQ2(dst, w, rows, cols, p, rowStart, rowEnd)
 }
 
@@ -293,6 +321,12 @@ func MatMulI2SRange(dst []float32, w []byte, rows, cols int, scale float32, ys [
 func MatMulI2SPacked(dst []float32, w []byte, rows, cols int, scale float32, p *PackedI8S, rowStart, rowEnd int) {
 	checkPacked("MatMulI2S", cols, p.cols)
 	checkMat("MatMulI2S", dst, w, rows, cols, I2SRowSize(cols), len(p.ys), rowStart, rowEnd)
+	if cols == 0 {
+		for t := range p.ys {
+			clear(dst[t*rows+rowStart : t*rows+rowEnd])
+		}
+		return
+	}
 	cur.matMulI2S(dst, w, rows, cols, scale, p, rowStart, rowEnd)
 }
 

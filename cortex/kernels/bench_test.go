@@ -161,3 +161,35 @@ func cpuNow() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkMatVecQ8 measures the int8 output-table kernel on a table larger
+// than the last-level cache (32768 × 2560, 84 MB), where it is bound by
+// memory bandwidth as the 128256-row table of BitNet 2B-4T is.
+func BenchmarkMatVecQ8(b *testing.B) {
+	rng := rand.New(rand.NewPCG(18, 18))
+	const rows, cols = 32768, 2560
+	w := make([]byte, rows*Q8RowSize(cols))
+	src := make([]float32, 64*cols)
+	for i := range src {
+		src[i] = float32(rng.NormFloat64())
+	}
+	for r := 0; r < rows; r += 64 { // repeat 64 random rows
+		QuantizeQ8Rows(w[r*Q8RowSize(cols):], src, 64, cols)
+	}
+	y := randQ8K(rng, cols/QK)
+	dst := make([]float32, rows)
+	for _, name := range Impls() {
+		if name == "purego" {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			withImpl(b, name)
+			b.SetBytes(int64(len(w)))
+			start := cpuNow()
+			for b.Loop() {
+				MatVecQ8(dst, w, rows, cols, y)
+			}
+			report(b, 1, rows, cols, start)
+		})
+	}
+}

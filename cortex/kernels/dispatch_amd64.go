@@ -39,6 +39,27 @@ func asmImpl(name string, vnni bool) impl {
 			}
 		}
 	}
+	quantI8S := quantizeI8SRef
+	if vnni {
+		quantI8S = func(x []float32, q []int8) (float32, int32) {
+			n := len(x) &^ 63
+			if n == 0 || n != len(x) {
+				return quantizeI8SRef(x, q)
+			}
+			amax := absMaxAVX512(&x[0], n)
+			scale := float32(127 / max(0.00001, float64(amax)))
+			return scale, quantI8SAVX512(&x[0], &q[0], n, scale)
+		}
+	}
+	q8mv := q8MatVecAVX2
+	if vnni {
+		q8mv = q8MatVecVNNI
+	}
+	matVecQ8 := func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int) {
+		if r1 > r0 && cols > 0 {
+			q8mv(&dst[r0], &w[r0*Q8RowSize(cols)], r1-r0, cols/QK, &y[0])
+		}
+	}
 	matVecTQ2 := func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int) {
 		if r1 > r0 && cols > 0 {
 			tq2mv(&dst[r0], &w[r0*TQ2RowSize(cols)], r1-r0, cols/QK, &y[0])
@@ -104,7 +125,11 @@ func asmImpl(name string, vnni bool) impl {
 					for k := range 4 {
 						decode(w[(r+k)*rs:(r+k+1)*rs], codes4[k*nb*QK:], dw4[k:], 4)
 					}
-					tokensQ8K4VNNI(&codes4[0], nb*QK, nb, &p.a[0], &p.qneg[0], &p.dy[0], &dw4[0], npairs, &out4[0], npairs*32*4)
+					if len(ys) <= 16 {
+						tokensQ8K4HalfVNNI(&codes4[0], nb*QK, nb, &p.a[0], &p.qneg[0], &p.dy[0], &dw4[0], &out4[0], npairs*32*4)
+					} else {
+						tokensQ8K4VNNI(&codes4[0], nb*QK, nb, &p.a[0], &p.qneg[0], &p.dy[0], &dw4[0], npairs, &out4[0], npairs*32*4)
+					}
 				} else {
 					for k := range 4 {
 						decode(w[(r+k)*rs:(r+k+1)*rs], codes, dw, 1)
@@ -122,32 +147,61 @@ func asmImpl(name string, vnni bool) impl {
 			}
 		}
 	}
+	// The TQ1_0 matrix-vector kernels take the activations widened to int16
+	// once per call, so the rows do not each sign-extend them again.
+	tq1w := tq1MatVecAVX2W
+	if vnni {
+		tq1w = tq1MatVecAVX512
+	}
+	tq1mv := func(dst *float32, w *byte, rows, nb int, y *BlockQ8K) {
+		ys := unsafeBlocks(y, nb)
+		s := getScratch()
+		yw := grow(&s.yw, nb*QK)
+		for b := range ys {
+			for j, q := range ys[b].Qs {
+				yw[b*QK+j] = int16(q)
+			}
+		}
+		tq1w(dst, w, rows, nb, y, &yw[0])
+		putScratch(s)
+	}
 	matVecTQ1 := func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int) {
 		if r1 > r0 && cols > 0 {
-			tq1MatVecAVX2(&dst[r0], &w[r0*TQ1RowSize(cols)], r1-r0, cols/QK, &y[0])
+			tq1mv(&dst[r0], &w[r0*TQ1RowSize(cols)], r1-r0, cols/QK, &y[0])
 		}
 	}
 	return impl{
 		name:     name,
 		quantQ8K: quantQ8K,
+		quantI8S: quantI8S,
 		dotTQ1: func(n int, x []byte, y []BlockQ8K) float32 {
 			var d [1]float32
-			tq1MatVecAVX2(&d[0], &x[0], 1, n/QK, &y[0])
+			if n < QK {
+				return 0
+			}
+			tq1mv(&d[0], &x[0], 1, n/QK, &y[0])
 			return d[0]
 		},
 		dotTQ2: func(n int, x []byte, y []BlockQ8K) float32 {
 			var d [1]float32
+			if n < QK {
+				return 0
+			}
 			tq2mv(&d[0], &x[0], 1, n/QK, &y[0])
 			return d[0]
 		},
 		dotI2S: func(n int, x []byte, y []int8) int32 {
 			var d [1]int32
+			if n < I2SGroup {
+				return 0
+			}
 			i2smv(&d[0], &x[0], 1, n/I2SGroup, &y[0])
 			return d[0]
 		},
 		matVecTQ1: matVecTQ1,
 		matVecTQ2: matVecTQ2,
 		matVecI2S: matVecI2S,
+		matVecQ8:  matVecQ8,
 		packQ8K: func(p *PackedQ8K) {
 			if len(p.ys) >= minBatch {
 				packQ8K(p)
@@ -197,7 +251,11 @@ func asmImpl(name string, vnni bool) impl {
 						decodeI2SRow(&codes4[k*cols], &w[(r+k)*rs], ng)
 					}
 					if vnni && !noRowBlock {
-						tokensI84VNNI(&codes4[0], cols, ng, &p.a[0], npairs, &raw4[0], npairs*32*4)
+						if len(ys) <= 16 {
+							tokensI84HalfVNNI(&codes4[0], cols, ng, &p.a[0], &raw4[0], npairs*32*4)
+						} else {
+							tokensI84VNNI(&codes4[0], cols, ng, &p.a[0], npairs, &raw4[0], npairs*32*4)
+						}
 					} else {
 						for k := range 4 {
 							tokI8(&codes4[k*cols], ng, &p.a[0], npairs, &raw4[k*npairs*32])
@@ -230,6 +288,7 @@ type scratch struct {
 	dw    []float32 // block scales of that row
 	out   []float32
 	raw   []int32
+	yw    []int16 // Q8_K codes widened for the TQ1_0 matrix-vector kernel
 	// four-row kernels
 	codes4 []byte
 	dw4    []float32 // [block][4]

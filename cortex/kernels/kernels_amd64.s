@@ -44,10 +44,10 @@ GLOBL ·one1w<>(SB), RODATA|NOPTR, $8
 	DOT(off+32(DX), Y3, Y1) \
 	VPSRLW  $4, Y2, Y3 \
 	VPAND   Y3, Y15, Y3 \
-	DOT(off+64(DX), Y3, Y0) \
+	DOT(off+64(DX), Y3, Y7) \
 	VPSRLW  $6, Y2, Y3 \
 	VPAND   Y3, Y15, Y3 \
-	DOT(off+96(DX), Y3, Y1)
+	DOT(off+96(DX), Y3, Y8)
 
 #define DOT_VNNI(act, codes, acc) VPDPBUSD act, codes, acc
 
@@ -75,11 +75,15 @@ tq2v_row:
 tq2v_block:
 	VPMADDWD 260(DX), Y14, Y0 // -(bsum pairs): removes the +1 code offset
 	VPXOR    Y1, Y1, Y1
+	VPXOR    Y7, Y7, Y7
+	VPXOR    Y8, Y8, Y8
 	VMOVDQU  (SI), Y2
 	TQ2_HALF(DOT_VNNI, 4)
 	VMOVDQU  32(SI), Y2
 	TQ2_HALF(DOT_VNNI, 132)
 	VPADDD   Y1, Y0, Y0
+	VPADDD   Y8, Y7, Y7
+	VPADDD   Y7, Y0, Y0
 	HSUMD
 	TQ2_BLOCK_FLOAT
 	ADDQ     $66, SI
@@ -112,11 +116,15 @@ tq2a_row:
 tq2a_block:
 	VPXOR      Y0, Y0, Y0
 	VPXOR      Y1, Y1, Y1
+	VPXOR      Y7, Y7, Y7
+	VPXOR      Y8, Y8, Y8
 	VMOVDQU    (SI), Y2
 	TQ2_HALF(DOT_AVX2, 4)
 	VMOVDQU    32(SI), Y2
 	TQ2_HALF(DOT_AVX2, 132)
 	VPADDW     Y1, Y0, Y0
+	VPADDW     Y8, Y7, Y7
+	VPADDW     Y7, Y0, Y0
 	VMOVDQU    260(DX), Y1
 	VPSUBW     Y1, Y0, Y0 // minus the 16 bsums, still in int16 range
 	VPMADDWD   Y13, Y0, Y0
@@ -144,9 +152,9 @@ tq2a_block:
 	DOT(32(DX), Y3, Y1) \
 	VPSRLW  $2, Y2, Y3 \
 	VPAND   Y3, Y15, Y3 \
-	DOT(64(DX), Y3, Y0) \
+	DOT(64(DX), Y3, Y7) \
 	VPAND   Y2, Y15, Y3 \
-	DOT(96(DX), Y3, Y1)
+	DOT(96(DX), Y3, Y8)
 
 // func i2sMatVecVNNI(dst *int32, w *byte, rows, ng int, q *int8)
 // dst[r] = Σ code·q over the row (raw, before offset removal and scaling).
@@ -161,6 +169,8 @@ TEXT ·i2sMatVecVNNI(SB), NOSPLIT, $0-40
 i2sv_row:
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
 	MOVQ  R10, DX
 	MOVQ  R8, BX
 
@@ -171,6 +181,8 @@ i2sv_group:
 	DECQ BX
 	JNZ  i2sv_group
 	VPADDD Y1, Y0, Y0
+	VPADDD Y8, Y7, Y7
+	VPADDD Y7, Y0, Y0
 	HSUMD
 	MOVL AX, (DI)
 	ADDQ $4, DI
@@ -199,6 +211,8 @@ TEXT ·i2sMatVecAVX2(SB), NOSPLIT, $0-40
 i2sa_row:
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
 	MOVQ  R10, DX
 	MOVQ  R8, BX
 
@@ -209,6 +223,8 @@ i2sa_group:
 	DECQ BX
 	JNZ  i2sa_group
 	VPADDD Y1, Y0, Y0
+	VPADDD Y8, Y7, Y7
+	VPADDD Y7, Y0, Y0
 	HSUMD
 	MOVL AX, (DI)
 	ADDQ $4, DI
@@ -282,5 +298,119 @@ di2s_group:
 	ADDQ    $128, DI
 	DECQ    CX
 	JNZ     di2s_group
+	VZEROUPPER
+	RET
+
+DATA ·m128w<>+0(SB)/8, $0xff80ff80ff80ff80
+GLOBL ·m128w<>(SB), RODATA|NOPTR, $8
+DATA ·x80<>+0(SB)/8, $0x8080808080808080
+GLOBL ·x80<>(SB), RODATA|NOPTR, $8
+
+// Q8_FLOAT: X10 += f32(AX) · (scale_w · d_y), the scale at (R11).
+#define Q8_FLOAT \
+	VMOVSS     (R11), X4 \
+	VMULSS     (DX), X4, X4 \
+	VCVTSI2SSL AX, X5, X5 \
+	VMULSS     X4, X5, X5 \
+	VADDSS     X5, X10, X10
+
+// func q8MatVecVNNI(dst *float32, w *byte, rows, nb int, y *BlockQ8K)
+//
+// VPDPBUSD needs one unsigned operand: the weights are offset by 128
+// (XOR 0x80) and 128·Σq_y, from the bsums, is subtracted.
+TEXT ·q8MatVecVNNI(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         w+8(FP), SI
+	MOVQ         rows+16(FP), CX
+	MOVQ         nb+24(FP), R8
+	MOVQ         y+32(FP), R10
+	VPBROADCASTQ ·m128w<>(SB), Y14
+	VPBROADCASTQ ·x80<>(SB), Z15
+
+q8v_row:
+	VXORPS X10, X10, X10
+	MOVQ   R10, DX
+	MOVQ   SI, R11
+	LEAQ   (SI)(R8*4), R12
+	MOVQ   R8, BX
+
+q8v_block:
+	VPMADDWD  260(DX), Y14, Y0 // -128·(bsum pairs); clears the upper half of Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    (R12), Z15, Z2
+	VPDPBUSD  4(DX), Z2, Z0
+	VPXORD    64(R12), Z15, Z3
+	VPDPBUSD  68(DX), Z3, Z1
+	VPXORD    128(R12), Z15, Z2
+	VPDPBUSD  132(DX), Z2, Z0
+	VPXORD    192(R12), Z15, Z3
+	VPDPBUSD  196(DX), Z3, Z1
+	VPADDD    Z1, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD    Y1, Y0, Y0
+	HSUMD
+	Q8_FLOAT
+	ADDQ      $4, R11
+	ADDQ      $256, R12
+	ADDQ      $292, DX
+	DECQ      BX
+	JNZ       q8v_block
+	VMOVSS    X10, (DI)
+	ADDQ      $4, DI
+	MOVQ      R12, SI
+	DECQ      CX
+	JNZ       q8v_row
+	VZEROUPPER
+	RET
+
+// AVX2: |w| (unsigned) times q with w's sign (VPSIGNB); pairs ≤ 2·127·127
+// fit int16.
+#define Q8_DOT_AVX2(woff, qoff) \
+	VMOVDQU    woff(R12), Y2 \
+	VPABSB     Y2, Y3 \
+	VMOVDQU    qoff(DX), Y6 \
+	VPSIGNB    Y2, Y6, Y6 \
+	VPMADDUBSW Y6, Y3, Y6 \
+	VPMADDWD   Y13, Y6, Y6 \
+	VPADDD     Y6, Y0, Y0
+
+// func q8MatVecAVX2(dst *float32, w *byte, rows, nb int, y *BlockQ8K)
+TEXT ·q8MatVecAVX2(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         w+8(FP), SI
+	MOVQ         rows+16(FP), CX
+	MOVQ         nb+24(FP), R8
+	MOVQ         y+32(FP), R10
+	VPBROADCASTQ ·one1w<>(SB), Y13
+
+q8a_row:
+	VXORPS X10, X10, X10
+	MOVQ   R10, DX
+	MOVQ   SI, R11
+	LEAQ   (SI)(R8*4), R12
+	MOVQ   R8, BX
+
+q8a_block:
+	VPXOR Y0, Y0, Y0
+	Q8_DOT_AVX2(0, 4)
+	Q8_DOT_AVX2(32, 36)
+	Q8_DOT_AVX2(64, 68)
+	Q8_DOT_AVX2(96, 100)
+	Q8_DOT_AVX2(128, 132)
+	Q8_DOT_AVX2(160, 164)
+	Q8_DOT_AVX2(192, 196)
+	Q8_DOT_AVX2(224, 228)
+	HSUMD
+	Q8_FLOAT
+	ADDQ   $4, R11
+	ADDQ   $256, R12
+	ADDQ   $292, DX
+	DECQ   BX
+	JNZ    q8a_block
+	VMOVSS X10, (DI)
+	ADDQ   $4, DI
+	MOVQ   R12, SI
+	DECQ   CX
+	JNZ    q8a_row
 	VZEROUPPER
 	RET

@@ -42,10 +42,31 @@ func tokensQ8K4VNNI(codes *byte, cstride, nb int, a *int8, qneg *int32, dy *floa
 func tokensI84VNNI(codes *byte, cstride, ng int, a *int8, npairs int, out *int32, ostride int)
 
 //go:noescape
-func tq1MatVecAVX2(dst *float32, w *byte, rows, nb int, y *BlockQ8K)
-
-//go:noescape
 func decodeTQ1Row(codes *byte, w *byte, nb int)
 
 //go:noescape
 func quantizeQ8KAVX512(x *float32, y *BlockQ8K, nb int)
+
+//go:noescape
+func q8MatVecVNNI(dst *float32, w *byte, rows, nb int, y *BlockQ8K)
+
+//go:noescape
+func q8MatVecAVX2(dst *float32, w *byte, rows, nb int, y *BlockQ8K)
+
+//go:noescape
+func tq1MatVecAVX512(dst *float32, w *byte, rows, nb int, y *BlockQ8K, yw *int16)
+
+//go:noescape
+func absMaxAVX512(x *float32, n int) float32
+
+//go:noescape
+func quantI8SAVX512(x *float32, q *int8, n int, scale float32) int32
+
+//go:noescape
+func tq1MatVecAVX2W(dst *float32, w *byte, rows, nb int, y *BlockQ8K, yw *int16)
+
+//go:noescape
+func tokensQ8K4HalfVNNI(codes *byte, cstride, nb int, a *int8, qneg *int32, dy *float32, dw *float32, out *float32, ostride int)
+
+//go:noescape
+func tokensI84HalfVNNI(codes *byte, cstride, ng int, a *int8, out *int32, ostride int)

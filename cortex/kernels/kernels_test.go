@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -206,6 +207,7 @@ func randTernary(rng *rand.Rand, typ string, rows, cols int) []byte {
 
 var shapes = []struct{ rows, cols int }{
 	{1, 256}, {3, 256}, {7, 512}, {17, 768}, {33, 1280}, {64, 2560}, {5, 6912},
+	{2, 128}, {9, 384}, // I2_S only: groups of 128
 }
 
 var tokenCounts = []int{1, 2, 15, 16, 17, 40}
@@ -216,6 +218,9 @@ func TestMatVecMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, sh := range shapes {
 		for _, typ := range []string{"tq1", "tq2", "i2s"} {
+			if typ != "i2s" && sh.cols%QK != 0 {
+				continue
+			}
 			w := randTernary(rng, typ, sh.rows, sh.cols)
 			y := randQ8K(rng, sh.cols/QK)
 			xa := make([]float32, sh.cols)
@@ -269,6 +274,9 @@ func TestMatMulMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, sh := range shapes {
 		for _, typ := range []string{"tq1", "tq2", "i2s"} {
+			if typ != "i2s" && sh.cols%QK != 0 {
+				continue
+			}
 			w := randTernary(rng, typ, sh.rows, sh.cols)
 			for _, nt := range tokenCounts {
 				ys := make([][]BlockQ8K, nt)
@@ -325,8 +333,11 @@ func TestMatMulMatchesReference(t *testing.T) {
 						withImpl(t, packWith)
 						var pq PackedQ8K
 						var pi PackedI8S
-						PackQ8K(ys, sh.cols, &pq)
-						PackI8S(as, sh.cols, &pi)
+						if typ == "i2s" {
+							PackI8S(as, sh.cols, &pi)
+						} else {
+							PackQ8K(ys, sh.cols, &pq)
+						}
 						withImpl(t, name)
 						r1, r2 := sh.rows/3, 2*sh.rows/3
 						for _, rr := range [][2]int{{r2, sh.rows}, {0, r1}, {r1, r2}} {
@@ -559,4 +570,123 @@ func TestImplementations(t *testing.T) {
 	if Impls()[0] != "avx512vnni" {
 		t.Skip("CPU lacks AVX-512 VNNI (or purego build): AVX-512 kernels not tested")
 	}
+}
+
+// TestQ8Rows checks the int8 weight rows: every implementation against the
+// reference, and the dequantised product against float64.
+func TestQ8Rows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 17))
+	for _, sh := range []struct{ rows, cols int }{{1, 256}, {7, 512}, {33, 2560}} {
+		src := make([]float32, sh.rows*sh.cols)
+		f16 := make([]byte, 2*len(src))
+		for i := range src {
+			h := FP32ToFP16(float32(rng.NormFloat64() * 0.08))
+			binary.LittleEndian.PutUint16(f16[2*i:], h)
+			src[i] = FP16ToFP32(h)
+		}
+		w := make([]byte, sh.rows*Q8RowSize(sh.cols))
+		QuantizeQ8Rows(w, src, sh.rows, sh.cols)
+		w16 := make([]byte, len(w))
+		QuantizeQ8RowsF16(w16, f16, sh.rows, sh.cols)
+		if !bytes.Equal(w, w16) {
+			t.Fatal("F16 and F32 packing differ")
+		}
+		x := make([]float32, sh.cols)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		y := make([]BlockQ8K, sh.cols/QK)
+		QuantizeQ8K(x, y)
+		want := make([]float32, sh.rows)
+		matVecQ8Ref(want, w, sh.cols, y, 0, sh.rows)
+		nb := sh.cols / QK
+		for r := range sh.rows {
+			row := w[r*Q8RowSize(sh.cols):]
+			var exact float64
+			for j := range sh.cols {
+				b := j / QK
+				scale := math.Float32frombits(binary.LittleEndian.Uint32(row[4*b:]))
+				wq := float64(scale) * float64(int8(row[4*nb+j]))
+				// Each weight is within half a step (absmax/127/2) of the original.
+				var amax float64
+				for _, v := range src[r*sh.cols+b*QK : r*sh.cols+(b+1)*QK] {
+					amax = math.Max(amax, math.Abs(float64(v)))
+				}
+				if d := math.Abs(wq - float64(src[r*sh.cols+j])); d > amax/254*1.0001 {
+					t.Fatalf("%dx%d row %d weight %d: %g from %g", sh.rows, sh.cols, r, j, wq, src[r*sh.cols+j])
+				}
+				exact += wq * float64(y[b].D) * float64(y[b].Qs[j%QK])
+			}
+			if d := math.Abs(float64(want[r]) - exact); d > 1e-5*math.Max(1, math.Abs(exact)) {
+				t.Errorf("%dx%d row %d: q8 %g, dequantised %g", sh.rows, sh.cols, r, want[r], exact)
+			}
+		}
+		for _, name := range Impls() {
+			withImpl(t, name)
+			got := make([]float32, sh.rows)
+			MatVecQ8Range(got, w, sh.rows, sh.cols, y, 0, sh.rows/2)
+			MatVecQ8Range(got, w, sh.rows, sh.cols, y, sh.rows/2, sh.rows)
+			for r := range got {
+				if math.Float32bits(got[r]) != math.Float32bits(want[r]) {
+					t.Fatalf("%s %dx%d row %d: %g want %g", name, sh.rows, sh.cols, r, got[r], want[r])
+				}
+			}
+		}
+	}
+}
+
+// TestEmpty checks that zero-sized products return zeros on every
+// implementation (the assembly loops need at least one iteration).
+func TestEmpty(t *testing.T) {
+	for _, name := range Impls() {
+		withImpl(t, name)
+		if VecDotTQ1Q8K(0, nil, nil) != 0 || VecDotTQ2Q8K(0, nil, nil) != 0 || VecDotI2SI8(0, nil, nil) != 0 {
+			t.Errorf("%s: empty dot not zero", name)
+		}
+		dst := []float32{7, 7}
+		MatVecTQ2(dst, nil, 2, 0, nil)
+		MatVecTQ1(dst, nil, 2, 0, nil)
+		MatVecQ8(dst, nil, 2, 0, nil)
+		MatVecI2S(dst, nil, 2, 0, 1, &I8S{})
+		MatMulTQ2(dst, nil, 1, 0, make([][]BlockQ8K, 2))
+		MatMulI2S(dst, nil, 1, 0, 1, make([]I8S, 2))
+		if dst[0] != 0 || dst[1] != 0 {
+			t.Errorf("%s: zero-column products gave %v", name, dst)
+		}
+		MatVecTQ2(dst, nil, 0, 256, make([]BlockQ8K, 1))
+		QuantizeQ8K(nil, nil)
+	}
+}
+
+// TestQuantizeI8SImpls compares every implementation of QuantizeI8S with
+// the reference on lengths with and without an assembly path.
+func TestQuantizeI8SImpls(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 19))
+	for _, n := range []int{64, 128, 200, 2560, 6912} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Exp(rng.NormFloat64()))
+			if i%7 == 0 {
+				x[i] = float32(rng.IntN(255)-127) / 2
+			}
+		}
+		want := make([]int8, n)
+		ws, wsum := quantizeI8SRef(x, want)
+		for _, name := range Impls() {
+			withImpl(t, name)
+			var a I8S
+			QuantizeI8S(x, &a)
+			if a.Scale != ws || a.Sum != wsum || !bytes.Equal(int8Bytes(a.Q), int8Bytes(want)) {
+				t.Fatalf("%s n=%d: scale %g/%g sum %d/%d", name, n, a.Scale, ws, a.Sum, wsum)
+			}
+		}
+	}
+}
+
+func int8Bytes(q []int8) []byte {
+	b := make([]byte, len(q))
+	for i, v := range q {
+		b[i] = byte(v)
+	}
+	return b
 }

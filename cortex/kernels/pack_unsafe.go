@@ -21,3 +21,10 @@ func qsWords(b *BlockQ8K) *[QK / 4]uint32 {
 	// whenever the block is (float32 D is its first field).
 	return (*[QK / 4]uint32)(unsafe.Pointer(&b.Qs))
 }
+
+// unsafeBlocks rebuilds the slice of nb blocks starting at y.
+func unsafeBlocks(y *BlockQ8K, nb int) []BlockQ8K {
+	// SAFETY: callers pass &ys[0] of a slice already checked to hold nb
+	// blocks.
+	return unsafe.Slice(y, nb)
+}

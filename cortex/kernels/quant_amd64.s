@@ -199,3 +199,93 @@ qnext:
 	JNZ  qblock
 	VZEROUPPER
 	RET
+
+DATA ·halfdown<>+0(SB)/4, $0x3effffff
+GLOBL ·halfdown<>(SB), RODATA|NOPTR, $4
+DATA ·signbit<>+0(SB)/4, $0x80000000
+GLOBL ·signbit<>(SB), RODATA|NOPTR, $4
+DATA ·im128<>+0(SB)/4, $-128
+GLOBL ·im128<>(SB), RODATA|NOPTR, $4
+
+// func absMaxAVX512(x *float32, n int) float32
+// n is a positive multiple of 64.
+TEXT ·absMaxAVX512(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	SHRQ         $6, CX
+	VBROADCASTSS ·absmask<>(SB), Z31
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+
+am_loop:
+	VANDPS  (SI), Z31, Z4
+	VANDPS  64(SI), Z31, Z5
+	VANDPS  128(SI), Z31, Z6
+	VANDPS  192(SI), Z31, Z7
+	VMAXPS  Z4, Z0, Z0
+	VMAXPS  Z5, Z1, Z1
+	VMAXPS  Z6, Z2, Z2
+	VMAXPS  Z7, Z3, Z3
+	ADDQ    $256, SI
+	DECQ    CX
+	JNZ     am_loop
+	VMAXPS     Z1, Z0, Z0
+	VMAXPS     Z3, Z2, Z2
+	VMAXPS     Z2, Z0, Z0
+	VSHUFF32X4 $0x4e, Z0, Z0, Z1
+	VMAXPS     Z1, Z0, Z0
+	VSHUFF32X4 $0xb1, Z0, Z0, Z1
+	VMAXPS     Z1, Z0, Z0
+	VPERMILPS  $0x4e, Z0, Z1
+	VMAXPS     Z1, Z0, Z0
+	VPERMILPS  $0xb1, Z0, Z1
+	VMAXPS     Z1, Z0, Z0
+	VMOVSS     X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func quantI8SAVX512(x *float32, q *int8, n int, scale float32) int32
+//
+// q = clamp(round-half-away(f32(x·scale)), -128, 127); returns Σq. Rounding
+// adds the largest float below 0.5 with the product's sign and truncates.
+// n is a positive multiple of 16.
+TEXT ·quantI8SAVX512(SB), NOSPLIT, $0-36
+	MOVQ         x+0(FP), SI
+	MOVQ         q+8(FP), DI
+	MOVQ         n+16(FP), CX
+	SHRQ         $4, CX
+	VBROADCASTSS scale+24(FP), Z30
+	VBROADCASTSS ·halfdown<>(SB), Z29
+	VBROADCASTSS ·signbit<>(SB), Z28
+	VPBROADCASTD ·i127<>(SB), Z27
+	VPBROADCASTD ·im128<>(SB), Z26
+	VPXORD       Z0, Z0, Z0
+
+qi_loop:
+	VMULPS      (SI), Z30, Z1
+	VANDPS      Z28, Z1, Z2
+	VORPS       Z29, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VCVTTPS2DQ  Z1, Z1
+	VPMINSD     Z27, Z1, Z1
+	VPMAXSD     Z26, Z1, Z1
+	VPADDD      Z1, Z0, Z0
+	VPMOVDB     Z1, (DI)
+	ADDQ        $64, SI
+	ADDQ        $16, DI
+	DECQ        CX
+	JNZ         qi_loop
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD        Y1, Y0, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPADDD        X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+32(FP)
+	VZEROUPPER
+	RET

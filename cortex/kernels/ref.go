@@ -233,10 +233,20 @@ func matMulTritsRef(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, r0
 
 func matMulI2SRef(dst []float32, w []byte, rows, cols int, scale float32, ys []I8S, r0, r1 int) {
 	rs := I2SRowSize(cols)
+	codes := make([]int8, cols)
 	for r := r0; r < r1; r++ {
 		row := w[r*rs : (r+1)*rs]
+		for j := range codes { // decode once, use for every token
+			g, m := j/I2SGroup, j%I2SGroup
+			codes[j] = int8(row[g*32+m%32] >> (6 - 2*(m/32)) & 3)
+		}
 		for ti := range ys {
-			dst[ti*rows+r] = i2sFinish(vecDotI2SRef(cols, row, ys[ti].Q), ys[ti].Sum, ys[ti].Scale, scale)
+			q := ys[ti].Q[:cols]
+			var raw int32
+			for j, c := range codes {
+				raw += int32(c) * int32(q[j])
+			}
+			dst[ti*rows+r] = i2sFinish(raw, ys[ti].Sum, ys[ti].Scale, scale)
 		}
 	}
 }

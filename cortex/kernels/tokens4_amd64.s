@@ -158,3 +158,111 @@ i4_quad:
 	JNZ       i4_pair
 	VZEROUPPER
 	RET
+
+// Half variants for at most 16 tokens: only the first 64 bytes of each
+// 128-byte quad row (tokens 0..15) are read; Z0, Z2, Z4, Z6 accumulate.
+#define QUAD_4R_HALF \
+	VMOVDQU64    (DI), Z8 \
+	VPBROADCASTD (R13), Z10 \
+	VPBROADCASTD (R13)(R15*1), Z11 \
+	VPBROADCASTD (R13)(R15*2), Z12 \
+	VPBROADCASTD (R13)(R14*1), Z13 \
+	VPDPBUSD     Z8, Z10, Z0 \
+	VPDPBUSD     Z8, Z11, Z2 \
+	VPDPBUSD     Z8, Z12, Z4 \
+	VPDPBUSD     Z8, Z13, Z6 \
+	ADDQ         $4, R13 \
+	ADDQ         $128, DI
+
+#define FIN_ROW_HALF(off, i0, f0) \
+	VBROADCASTSS off(DX), Z24 \
+	VMULPS       Z22, Z24, Z25 \
+	VCVTDQ2PS    i0, i0 \
+	VMULPS       Z25, i0, i0 \
+	VADDPS       i0, f0, f0
+
+// func tokensQ8K4HalfVNNI(codes *byte, cstride, nb int, a *int8, qneg *int32, dy *float32, dw *float32, out *float32, ostride int)
+//
+// tokensQ8K4VNNI for one pair whose tokens 16..31 are padding.
+TEXT ·tokensQ8K4HalfVNNI(SB), NOSPLIT, $0-72
+	MOVQ codes+0(FP), SI
+	MOVQ cstride+8(FP), R15
+	MOVQ nb+16(FP), CX
+	MOVQ a+24(FP), DI
+	MOVQ qneg+32(FP), R8
+	MOVQ dy+40(FP), R9
+	MOVQ dw+48(FP), R10
+	MOVQ out+56(FP), R12
+	LEAQ (R15)(R15*2), R14
+	VPXORD Z14, Z14, Z14
+	VPXORD Z16, Z16, Z16
+	VPXORD Z18, Z18, Z18
+	VPXORD Z20, Z20, Z20
+	MOVQ   SI, R13
+	MOVQ   R10, DX
+	MOVQ   CX, BX
+
+qh_block:
+	VMOVDQU32 (R8), Z0
+	VMOVDQA64 Z0, Z2
+	VMOVDQA64 Z0, Z4
+	VMOVDQA64 Z0, Z6
+	MOVQ      $32, AX
+
+qh_quad:
+	QUAD_4R_HALF
+	QUAD_4R_HALF
+	DECQ AX
+	JNZ  qh_quad
+
+	VMOVUPS (R9), Z22
+	FIN_ROW_HALF(0, Z0, Z14)
+	FIN_ROW_HALF(4, Z2, Z16)
+	FIN_ROW_HALF(8, Z4, Z18)
+	FIN_ROW_HALF(12, Z6, Z20)
+	ADDQ    $128, R8
+	ADDQ    $128, R9
+	ADDQ    $16, DX
+	DECQ    BX
+	JNZ     qh_block
+
+	MOVQ    ostride+64(FP), AX
+	VMOVUPS Z14, (R12)
+	VMOVUPS Z16, (R12)(AX*1)
+	VMOVUPS Z18, (R12)(AX*2)
+	LEAQ    (AX)(AX*2), AX
+	VMOVUPS Z20, (R12)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tokensI84HalfVNNI(codes *byte, cstride, ng int, a *int8, out *int32, ostride int)
+//
+// tokensI84VNNI for one pair whose tokens 16..31 are padding.
+TEXT ·tokensI84HalfVNNI(SB), NOSPLIT, $0-48
+	MOVQ   codes+0(FP), SI
+	MOVQ   cstride+8(FP), R15
+	MOVQ   ng+16(FP), CX
+	MOVQ   a+24(FP), DI
+	MOVQ   out+32(FP), R12
+	MOVQ   ostride+40(FP), R8
+	LEAQ   (R15)(R15*2), R14
+	LEAQ   (R8)(R8*2), R9
+	SHLQ   $4, CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z2, Z2, Z2
+	VPXORD Z4, Z4, Z4
+	VPXORD Z6, Z6, Z6
+	MOVQ   SI, R13
+
+ih_quad:
+	QUAD_4R_HALF
+	QUAD_4R_HALF
+	DECQ CX
+	JNZ  ih_quad
+
+	VMOVDQU32 Z0, (R12)
+	VMOVDQU32 Z2, (R12)(R8*1)
+	VMOVDQU32 Z4, (R12)(R8*2)
+	VMOVDQU32 Z6, (R12)(R9*1)
+	VZEROUPPER
+	RET

@@ -45,51 +45,73 @@ GLOBL ·qhmul<>(SB), RODATA|NOPTR, $32
 	VPMULLW  pow, Y1, Y2 \
 	VPMULHUW Y8, Y2, Y2
 
-// Y0 += digits(Y2) · the 16 activations at off(DX).
-#define TQ1_DOT(off) \
-	VPMOVSXBW off(DX), Y3 \
-	VPMADDWD  Y3, Y2, Y3 \
-	VPADDD    Y3, Y0, Y0
+// Store the 16 digit words of Y2 as bytes at off(DI).
+#define TQ1_ST(off) \
+	VEXTRACTI128 $1, Y2, X3 \
+	VPACKUSWB    X3, X2, X3 \
+	VMOVDQU      X3, off(DI)
 
-// Five digits of 16 bytes whose digit k lands at activation offset off+k·step.
-#define TQ1_5DOT(addr, off, step) \
+#define TQ1_5ST(addr, off, step) \
 	TQ1_LOAD(addr) \
 	TQ1_DIG0 \
-	TQ1_DOT(off) \
+	TQ1_ST(off) \
 	TQ1_DIG(Y8) \
-	TQ1_DOT(off+step) \
+	TQ1_ST(off+step) \
 	TQ1_DIG(Y9) \
-	TQ1_DOT(off+2*step) \
+	TQ1_ST(off+2*step) \
 	TQ1_DIG(Y10) \
-	TQ1_DOT(off+3*step) \
+	TQ1_ST(off+3*step) \
 	TQ1_DIG(Y11) \
-	TQ1_DOT(off+4*step)
+	TQ1_ST(off+4*step)
 
-// func tq1MatVecAVX2(dst *float32, w *byte, rows, nb int, y *BlockQ8K)
-TEXT ·tq1MatVecAVX2(SB), NOSPLIT, $0-40
+// Widened-activation forms: Y0 += digits(Y2) · the 16 int16 at off(R13).
+#define TQ1W_DOT(off) \
+	VPMADDWD off(R13), Y2, Y3 \
+	VPADDD   Y3, Y0, Y0
+
+#define TQ1W_5DOT(addr, off, step) \
+	TQ1_LOAD(addr) \
+	TQ1_DIG0 \
+	TQ1W_DOT(off) \
+	TQ1_DIG(Y8) \
+	TQ1W_DOT(off+step) \
+	TQ1_DIG(Y9) \
+	TQ1W_DOT(off+2*step) \
+	TQ1_DIG(Y10) \
+	TQ1W_DOT(off+3*step) \
+	TQ1_DIG(Y11) \
+	TQ1W_DOT(off+4*step)
+
+// func tq1MatVecAVX2W(dst *float32, w *byte, rows, nb int, y *BlockQ8K, yw *int16)
+//
+// tq1MatVecAVX2 with y's codes pre-widened to int16 in yw (see
+// tq1MatVecAVX512).
+TEXT ·tq1MatVecAVX2W(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ rows+16(FP), CX
 	MOVQ nb+24(FP), R8
 	MOVQ y+32(FP), R10
+	MOVQ yw+40(FP), R15
 	TQ1_CONSTS
 
-tq1v_row:
+tq1w_row:
 	VXORPS X12, X12, X12
 	MOVQ   R10, DX
+	MOVQ   R15, R13
 	MOVQ   R8, BX
 
-tq1v_block:
+tq1w_block:
 	VPMADDWD 260(DX), Y14, Y0 // -(bsum pairs): removes the +1 code offset
-	TQ1_5DOT(0(SI), 4, 32)
-	TQ1_5DOT(16(SI), 20, 32)
-	TQ1_5DOT(32(SI), 164, 16)
+	TQ1W_5DOT(0(SI), 0, 64)
+	TQ1W_5DOT(16(SI), 32, 64)
+	TQ1W_5DOT(32(SI), 320, 32)
 	VPBROADCASTD 48(SI), X1
 	VPMOVZXBW    X1, Y1
 	VPSLLW       $8, Y1, Y1
 	VPMULLW      Y13, Y1, Y2
 	VPMULHUW     Y8, Y2, Y2
-	TQ1_DOT(244)
+	TQ1W_DOT(480)
 
 	// horizontal sum of Y0 into AX
 	VEXTRACTI128 $1, Y0, X1
@@ -110,33 +132,118 @@ tq1v_block:
 	VADDSS     X5, X12, X12
 	ADDQ       $54, SI
 	ADDQ       $292, DX
+	ADDQ       $512, R13
 	DECQ       BX
-	JNZ        tq1v_block
+	JNZ        tq1w_block
 	VMOVSS     X12, (DI)
 	ADDQ       $4, DI
 	DECQ       CX
-	JNZ        tq1v_row
+	JNZ        tq1w_row
 	VZEROUPPER
 	RET
 
-// Store the 16 digit words of Y2 as bytes at off(DI).
-#define TQ1_ST(off) \
-	VEXTRACTI128 $1, Y2, X3 \
-	VPACKUSWB    X3, X2, X3 \
-	VMOVDQU      X3, off(DI)
+// AVX-512 BW variant: qs[0..31] as 32 words per instruction into Z0; the
+// 16-byte parts into Y4 (VEX writes to Y0 would clear Z0's upper half).
 
-#define TQ1_5ST(addr, off, step) \
-	TQ1_LOAD(addr) \
-	TQ1_DIG0 \
-	TQ1_ST(off) \
-	TQ1_DIG(Y8) \
-	TQ1_ST(off+step) \
-	TQ1_DIG(Y9) \
-	TQ1_ST(off+2*step) \
-	TQ1_DIG(Y10) \
-	TQ1_ST(off+3*step) \
-	TQ1_DIG(Y11) \
-	TQ1_ST(off+4*step)
+#define TQ1Z_DIG0 VPMULHUW Z8, Z1, Z2
+#define TQ1Z_DIG(pow) \
+	VPMULLW  pow, Z1, Z2 \
+	VPMULHUW Z8, Z2, Z2
+
+#define TQ1W_DOTZ(off) \
+	VPMADDWD off(R13), Z2, Z3 \
+	VPADDD   Z3, Z0, Z0
+
+#define TQ1W_DOTY(off) \
+	VPMADDWD off(R13), Y2, Y3 \
+	VPADDD   Y3, Y4, Y4
+
+// func tq1MatVecAVX512(dst *float32, w *byte, rows, nb int, y *BlockQ8K, yw *int16)
+//
+// yw holds y's codes widened to int16 (256 per block), made once per call
+// so the rows do not each sign-extend the activations again.
+TEXT ·tq1MatVecAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         w+8(FP), SI
+	MOVQ         rows+16(FP), CX
+	MOVQ         nb+24(FP), R8
+	MOVQ         y+32(FP), R10
+	MOVQ         yw+40(FP), R15
+	TQ1_CONSTS
+	VPBROADCASTQ ·w3<>(SB), Z8
+	VPBROADCASTQ ·w9<>(SB), Z9
+	VPBROADCASTQ ·w27<>(SB), Z10
+	VPBROADCASTQ ·w81<>(SB), Z11
+
+tq1z_row:
+	VXORPS X12, X12, X12
+	MOVQ   R10, DX
+	MOVQ   R15, R13
+	MOVQ   R8, BX
+
+tq1z_block:
+	VPMADDWD  260(DX), Y14, Y4 // -(bsum pairs)
+	VPXORD    Z0, Z0, Z0
+	VPMOVZXBW (SI), Z1
+	VPSLLW    $8, Z1, Z1
+	TQ1Z_DIG0
+	TQ1W_DOTZ(0)
+	TQ1Z_DIG(Z8)
+	TQ1W_DOTZ(64)
+	TQ1Z_DIG(Z9)
+	TQ1W_DOTZ(128)
+	TQ1Z_DIG(Z10)
+	TQ1W_DOTZ(192)
+	TQ1Z_DIG(Z11)
+	TQ1W_DOTZ(256)
+
+	TQ1_LOAD(32(SI))
+	TQ1_DIG0
+	TQ1W_DOTY(320)
+	TQ1_DIG(Y8)
+	TQ1W_DOTY(352)
+	TQ1_DIG(Y9)
+	TQ1W_DOTY(384)
+	TQ1_DIG(Y10)
+	TQ1W_DOTY(416)
+	TQ1_DIG(Y11)
+	TQ1W_DOTY(448)
+	VPBROADCASTD 48(SI), X1
+	VPMOVZXBW    X1, Y1
+	VPSLLW       $8, Y1, Y1
+	VPMULLW      Y13, Y1, Y2
+	VPMULHUW     Y8, Y2, Y2
+	TQ1W_DOTY(480)
+
+	VPADDD        Z4, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD        Y1, Y0, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPADDD        X1, X0, X0
+	VMOVD         X0, AX
+
+	MOVWLZX    52(SI), R9
+	VMOVD      R9, X4
+	VCVTPH2PS  X4, X4
+	VMULSS     (DX), X4, X4
+	VCVTSI2SSL AX, X5, X5
+	VMULSS     X4, X5, X5
+	VADDSS     X5, X12, X12
+	ADDQ       $54, SI
+	ADDQ       $292, DX
+	ADDQ       $512, R13
+	DECQ       BX
+	JNZ        tq1z_block
+	VMOVSS     X12, (DI)
+	ADDQ       $4, DI
+	DECQ       CX
+	JNZ        tq1z_row
+	VZEROUPPER
+	RET
 
 // func decodeTQ1Row(codes *byte, w *byte, nb int)
 // Writes the 256 codes (0..2) of each TQ1_0 block in natural order.

@@ -171,7 +171,14 @@ func New(c Config) (*Tokenizer, error) {
 				t.merges[m] = int32(i)
 			}
 		}
-		switch c.Pre {
+		pre := c.Pre
+		if _, llama3 := t.ids["<|begin_of_text|>"]; llama3 && (pre == "" || pre == "default") {
+			// bitnet.cpp's converter leaves tokenizer.ggml.pre out of the
+			// official BitNet b1.58 2B-4T file; its vocabulary is Llama 3's,
+			// which was trained with the Llama 3 pattern.
+			pre = "llama-bpe"
+		}
+		switch pre {
 		case "llama-bpe", "llama3", "llama-v3":
 			t.split, t.ignMrg = splitLlama3, true
 			t.addBOS = true

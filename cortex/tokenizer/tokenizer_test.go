@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,6 +257,7 @@ func FuzzRoundTrip(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add("\xff\xfe invalid \xc3")
+	f.Add("<|begin_of_text|>User: hi<|eot_id|>Assistant: ")
 	bpe := load(f, "llama3-bpe-vocab.gguf")
 	spm := load(f, "ggml-vocab-llama-spm.gguf")
 	f.Fuzz(func(t *testing.T, s string) {
@@ -270,9 +272,11 @@ func FuzzRoundTrip(f *testing.F) {
 			if got := tk.Decode(ids); got != s {
 				t.Fatalf("model %d: %q -> %v -> %q", tk.Model(), s, ids, got)
 			}
-			if !bytes.Equal([]byte(tk.Decode(ids)), []byte(s)) {
-				t.Fatal("bytes differ")
-			}
+		}
+		// Byte-level BPE also round-trips with special tokens parsed.
+		ids := bpe.Encode(s, false, true)
+		if got := bpe.Decode(ids); !bytes.Equal([]byte(got), []byte(s)) {
+			t.Fatalf("parse special: %q -> %v -> %q", s, ids, got)
 		}
 	})
 }
@@ -323,5 +327,28 @@ func BenchmarkEncode(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		tk.Encode(text, true, true)
+	}
+}
+
+// TestMissingPreLlama3 checks that a Llama 3 vocabulary without
+// tokenizer.ggml.pre (as in the official BitNet 2B-4T file) still uses the
+// Llama 3 pre-tokenizer.
+func TestMissingPreLlama3(t *testing.T) {
+	tk := load(t, "llama3-bpe-vocab.gguf")
+	c := Config{Model: "gpt2", Tokens: tk.tokens, Types: tk.types, Merges: nil, BOS: tk.bos, EOS: tk.eos, EOT: -1, Unknown: -1}
+	for m := range tk.merges {
+		c.Merges = append(c.Merges, m)
+	}
+	// Merge order matters for BPE: rebuild it from the ranks.
+	sort.Slice(c.Merges, func(i, j int) bool { return tk.merges[c.Merges[i]] < tk.merges[c.Merges[j]] })
+	tk2, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Hello world", "12345 apples", "I'm here\n\n  ok"} {
+		a, b := tk.Encode(s, true, false), tk2.Encode(s, true, false)
+		if !equalIDs(a, b) {
+			t.Errorf("%q: %v vs %v", s, a, b)
+		}
 	}
 }

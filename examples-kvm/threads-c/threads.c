@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -27,7 +28,26 @@ static void *worker(void *arg) {
 	return NULL;
 }
 
+static void *bump(void *arg) {
+	__atomic_fetch_add((long *)arg, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
 int main(int argc, char **argv) {
+	if (argc > 2 && !strcmp(argv[1], "churn")) {
+		/* Many short-lived threads, one after the other: more than any
+		 * fixed number of vCPUs. */
+		long k = atol(argv[2]), c = 0;
+		for (long i = 0; i < k; i++) {
+			pthread_t th;
+			if (pthread_create(&th, NULL, bump, &c) != 0 || pthread_join(th, NULL) != 0) {
+				printf("churn failed at %ld\n", i);
+				return 1;
+			}
+		}
+		printf("churn %ld: %ld\n", k, c);
+		return 0;
+	}
 	int t = argc > 1 ? atoi(argv[1]) : 4;
 	n = argc > 2 ? atol(argv[2]) : 10000;
 	pthread_t th[64];

@@ -12,6 +12,8 @@
 //	hostile stack   recurses without bound  (stack / memory limit)
 //	hostile flood   writes without end      (output limit)
 //	hostile panic   panics                  (exit code 2)
+//	hostile fs PATH reads PATH (a granted read-only mount), then tries to
+//	                write beside it and to delete it
 package main
 
 import (
@@ -107,6 +109,23 @@ func attack(mode string) {
 		}
 	case "panic":
 		panic("hostile: deliberate panic")
+	case "fs":
+		if len(os.Args) < 3 {
+			fmt.Fprintln(os.Stderr, "hostile: fs needs a PATH")
+			os.Exit(2)
+		}
+		p := os.Args[2]
+		b, err := os.ReadFile(p)
+		if err != nil {
+			fmt.Printf("read %s: %v\n", p, err)
+		} else {
+			fmt.Printf("read %s: %q\n", p, b)
+		}
+		blocked("write "+p+".new", os.WriteFile(p+".new", []byte("x"), 0o644))
+		blocked("remove "+p, os.Remove(p))
+		if escaped {
+			os.Exit(1)
+		}
 	default:
 		fmt.Fprintln(os.Stderr, "hostile: unknown attack", mode)
 		os.Exit(2)

@@ -16,6 +16,8 @@ const (
 	_KVM_SET_SREGS              = 0x4138ae84
 	_KVM_SET_MSRS               = 0x4008ae89
 	_KVM_SET_CPUID2             = 0x4008ae90
+	_KVM_GET_MSRS               = 0xc008ae88
+	_KVM_GET_TSC_KHZ            = 0xaea3
 )
 
 // KVM_API_VERSION is the only API version this package speaks.
@@ -60,6 +62,7 @@ const (
 
 // Model-specific registers from <asm/msr-index.h>.
 const (
+	MSR_IA32_TSC       = 0x00000010
 	MSR_EFER           = 0xc0000080
 	MSR_STAR           = 0xc0000081
 	MSR_LSTAR          = 0xc0000082

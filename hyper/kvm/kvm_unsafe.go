@@ -9,24 +9,43 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ioctl issues an ioctl with an integer argument.
+// ioctl issues an ioctl with an integer argument. KVM ioctls other than
+// KVM_RUN may fail with EINTR when a signal is pending (Go's preemption
+// signal reaches any thread at any time), so they are retried.
 func ioctl(fd int, req, arg uintptr) (uintptr, error) {
-	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, arg)
-	if errno != 0 {
-		return r, errno
+	for {
+		r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, arg)
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return r, errno
+		}
+		return r, nil
 	}
-	return r, nil
 }
 
-// ioctlPtr issues an ioctl whose argument is a pointer to a kernel struct.
+// ioctlPtr issues an ioctl whose argument is a pointer to a kernel struct,
+// retrying on EINTR like ioctl.
 func ioctlPtr(fd int, req uintptr, p unsafe.Pointer) error {
-	// SAFETY: p points to a live Go value of the size encoded in req; the
-	// kernel reads or writes only that many bytes during the call.
-	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, uintptr(p))
-	if errno != 0 {
-		return errno
+	_, err := ioctlPtrN(fd, req, p)
+	return err
+}
+
+// ioctlPtrN is ioctlPtr returning the ioctl's result too.
+func ioctlPtrN(fd int, req uintptr, p unsafe.Pointer) (uintptr, error) {
+	for {
+		// SAFETY: p points to a live Go value of the size encoded in req;
+		// the kernel reads or writes only that many bytes during the call.
+		r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, uintptr(p))
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return r, errno
+		}
+		return r, nil
 	}
-	return nil
 }
 
 func cpuidPtr(c *cpuid2) unsafe.Pointer { return unsafe.Pointer(c) }
@@ -73,10 +92,14 @@ func (vm *VM) CreateVCPU(id int) (*VCPU, error) {
 func (c *VCPU) fd() int { return int(c.f.Fd()) }
 
 // RunOnce enters the guest until the next exit (KVM_RUN). EINTR is
-// returned as unix.EINTR so the caller can check why it was kicked.
+// returned as unix.EINTR, not retried, so the caller can check why it was
+// kicked.
 func (c *VCPU) RunOnce() error {
-	_, err := ioctl(c.fd(), _KVM_RUN, 0)
-	return err
+	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(c.fd()), _KVM_RUN, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // GetRegs reads the general-purpose registers.
@@ -118,14 +141,41 @@ func (c *VCPU) SetMSRs(entries []MSREntry) error {
 	}
 	m := msrs{NMSRs: uint32(len(entries))}
 	copy(m.Entries[:], entries)
-	n, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(c.fd()), _KVM_SET_MSRS, uintptr(unsafe.Pointer(&m)))
-	if errno != 0 {
-		return fmt.Errorf("KVM_SET_MSRS: %w", errno)
+	n, err := ioctlPtrN(c.fd(), _KVM_SET_MSRS, unsafe.Pointer(&m))
+	if err != nil {
+		return fmt.Errorf("KVM_SET_MSRS: %w", err)
 	}
 	if int(n) != len(entries) {
 		return fmt.Errorf("KVM_SET_MSRS: set %d of %d (first refused: %#x)", n, len(entries), entries[n].Index)
 	}
 	return nil
+}
+
+// GetMSRs reads model-specific registers: each entry's Index in, Data out.
+func (c *VCPU) GetMSRs(entries []MSREntry) error {
+	if len(entries) > maxMSRs {
+		return fmt.Errorf("KVM_GET_MSRS: %d entries, at most %d", len(entries), maxMSRs)
+	}
+	m := msrs{NMSRs: uint32(len(entries))}
+	copy(m.Entries[:], entries)
+	n, err := ioctlPtrN(c.fd(), _KVM_GET_MSRS, unsafe.Pointer(&m))
+	if err != nil {
+		return fmt.Errorf("KVM_GET_MSRS: %w", err)
+	}
+	if int(n) != len(entries) {
+		return fmt.Errorf("KVM_GET_MSRS: read %d of %d", n, len(entries))
+	}
+	copy(entries, m.Entries[:len(entries)])
+	return nil
+}
+
+// TSCKHz returns the guest TSC frequency in kHz (KVM_GET_TSC_KHZ).
+func (c *VCPU) TSCKHz() (uint32, error) {
+	r, err := ioctl(c.fd(), _KVM_GET_TSC_KHZ, 0)
+	if err != nil {
+		return 0, fmt.Errorf("KVM_GET_TSC_KHZ: %w", err)
+	}
+	return uint32(r), nil
 }
 
 // SetCPUID sets the CPUID leaves the guest sees.

@@ -20,6 +20,8 @@ type Config struct {
 	maxOutput      int64
 	logger         *slog.Logger
 	host           HostCaller
+	noVDSO         bool
+	fakeClock      bool
 	now            func() time.Time
 }
 
@@ -71,6 +73,17 @@ func (c Config) WithMaxOutput(n int64) Config { c.maxOutput = n; return c }
 // for this program; microvm.Dispatcher fits. Without one, every call
 // answers abi.ErrNotAvailable.
 func (c Config) WithHostCall(h HostCaller) Config { c.host = h; return c }
+
+// WithVDSO turns the vDSO on (the default) or off. With it, the program
+// reads CLOCK_MONOTONIC and CLOCK_REALTIME from the TSC without leaving
+// the VM; without it, every clock read is a system call.
+func (c Config) WithVDSO(on bool) Config { c.noVDSO = !on; return c }
+
+// WithFakeClock gives the program a deterministic clock instead of the
+// host's, as tier 1 does for images without the clock capability: every
+// reading advances it by 1 ms, real time starts at 2000-01-01T00:00:00Z,
+// and there is no vDSO. Sleeps and timeouts still wait in real time.
+func (c Config) WithFakeClock() Config { c.fakeClock = true; return c }
 
 // WithLogger sets the logger (debug lines name unsupported calls).
 func (c Config) WithLogger(l *slog.Logger) Config { c.logger = l; return c }

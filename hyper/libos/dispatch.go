@@ -33,6 +33,9 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 	case unix.SYS_READ:
 		return p.files.read(p, int32(a[0]), a[1], a[2], -1), nil
 	case unix.SYS_PREAD64:
+		if int64(a[3]) < 0 {
+			return errno(unix.EINVAL), nil
+		}
 		return p.files.read(p, int32(a[0]), a[1], a[2], int64(a[3])), nil
 	case unix.SYS_WRITE:
 		return p.files.write(p, int32(a[0]), a[1], a[2]), nil
@@ -68,6 +71,13 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 		return p.files.fcntl(int32(a[0]), int(a[1]), a[2]), nil
 	case unix.SYS_DUP:
 		return p.files.dup(int32(a[0]), 0), nil
+	case unix.SYS_DUP2:
+		return p.files.dup2(int32(a[0]), int32(a[1]), false), nil
+	case unix.SYS_DUP3:
+		if a[2]&^unix.O_CLOEXEC != 0 {
+			return errno(unix.EINVAL), nil
+		}
+		return p.files.dup2(int32(a[0]), int32(a[1]), true), nil
 	case unix.SYS_IOCTL:
 		if p.files.get(int32(a[0])) == nil {
 			return errno(unix.EBADF), nil
@@ -102,7 +112,7 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 
 	// Threads and processes.
 	case unix.SYS_CLONE:
-		return p.clone(c, a[0], a[1], a[2], a[3], a[4]), nil
+		return p.clone(ctx, c, a[0], a[1], a[2], a[3], a[4]), nil
 	case unix.SYS_FORK, unix.SYS_VFORK, unix.SYS_EXECVE, unix.SYS_EXECVEAT, unix.SYS_CLONE3:
 		return errno(unix.ENOSYS), nil
 	case unix.SYS_EXIT:
@@ -152,7 +162,8 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 	case unix.SYS_GETTIMEOFDAY:
 		return p.gettimeofday(a[0]), nil
 	case unix.SYS_TIME:
-		now := uint64(p.cfg.now().Unix())
+		d, _ := p.clock(unix.CLOCK_REALTIME)
+		now := uint64(d / time.Second)
 		if a[0] != 0 {
 			if err := p.put64(a[0], now); err != nil {
 				return fault(err), nil

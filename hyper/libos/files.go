@@ -65,7 +65,7 @@ type epollInterest struct {
 
 // bytesAt returns up to n bytes of a regular file from off.
 func (f *openFile) bytesAt(off, n int64) []byte {
-	if off >= f.size || f.data == nil {
+	if off < 0 || n <= 0 || off >= f.size || f.data == nil {
 		return nil
 	}
 	n = min(n, f.size-off)
@@ -81,7 +81,7 @@ type fileTable struct {
 	out   io.Writer
 	err   io.Writer
 
-	stdinMu sync.Mutex
+	in stdinPump
 
 	mu sync.Mutex
 	// fds are the open descriptors; guarded by mu.
@@ -125,6 +125,14 @@ func (t *fileTable) install(f *openFile, lowest int32) uint64 {
 func (t *fileTable) close(fd int32) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.closeLocked(fd)
+}
+
+// closeLocked removes fd and releases its file once no descriptor refers
+// to it.
+//
+// Preconditions: t.mu is held.
+func (t *fileTable) closeLocked(fd int32) uint64 {
 	f, ok := t.fds[fd]
 	if !ok {
 		return errno(unix.EBADF)
@@ -147,6 +155,28 @@ func (t *fileTable) dup(fd, lowest int32) uint64 {
 		return errno(unix.EBADF)
 	}
 	return t.install(f, lowest)
+}
+
+// dup2 makes newfd refer to oldfd's file, closing what newfd held. dup3
+// (strict) refuses oldfd == newfd.
+func (t *fileTable) dup2(oldfd, newfd int32, strict bool) uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f, ok := t.fds[oldfd]
+	if !ok || newfd < 0 || newfd >= maxFDs {
+		return errno(unix.EBADF)
+	}
+	if oldfd == newfd {
+		if strict {
+			return errno(unix.EINVAL)
+		}
+		return uint64(newfd)
+	}
+	if _, used := t.fds[newfd]; used {
+		t.closeLocked(newfd)
+	}
+	t.fds[newfd] = f
+	return uint64(newfd)
 }
 
 // resolve turns a guest path (relative to dirfd) into a clean fs.FS name.
@@ -294,17 +324,17 @@ func (t *fileTable) read(p *Process, fd int32, buf, count uint64, at int64) uint
 		if t.stdin == nil || n == 0 {
 			return 0
 		}
-		b := make([]byte, n)
-		t.stdinMu.Lock()
-		k, err := t.stdin.Read(b)
-		t.stdinMu.Unlock()
-		if k == 0 && err != nil && err != io.EOF {
+		b, err, ok := t.in.read(t.stdin, int(n), p.done)
+		if !ok {
+			return errno(unix.EINTR)
+		}
+		if len(b) == 0 && err != nil && err != io.EOF {
 			return errno(unix.EIO)
 		}
-		if err := p.as.CopyOut(buf, b[:k]); err != nil {
+		if err := p.as.CopyOut(buf, b); err != nil {
 			return fault(err)
 		}
-		return uint64(k)
+		return uint64(len(b))
 	case kindFile:
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -813,3 +843,48 @@ func (rootInfo) Mode() fs.FileMode  { return fs.ModeDir | 0o555 }
 func (rootInfo) ModTime() time.Time { return time.Time{} }
 func (rootInfo) IsDir() bool        { return true }
 func (rootInfo) Sys() any           { return nil }
+
+// stdinPump reads the host stdin on a helper goroutine, so a guest blocked
+// reading it can still be stopped (the read returns EINTR when the program
+// ends; the helper finishes whenever the host read does).
+type stdinPump struct {
+	mu sync.Mutex
+	// pending delivers the outstanding host read; guarded by mu.
+	pending chan stdinChunk
+	// left is data read but not yet handed to the guest; guarded by mu.
+	left []byte
+}
+
+type stdinChunk struct {
+	b   []byte
+	err error
+}
+
+// read returns up to n bytes; ok is false when done closed first.
+func (s *stdinPump) read(r io.Reader, n int, done <-chan struct{}) (b []byte, err error, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.left) > 0 {
+		k := min(n, len(s.left))
+		b, s.left = s.left[:k:k], s.left[k:]
+		return b, nil, true
+	}
+	if s.pending == nil {
+		ch := make(chan stdinChunk, 1)
+		s.pending = ch
+		go func() {
+			buf := make([]byte, n)
+			k, err := r.Read(buf)
+			ch <- stdinChunk{buf[:k], err}
+		}()
+	}
+	select {
+	case c := <-s.pending:
+		s.pending = nil
+		k := min(n, len(c.b))
+		s.left = c.b[k:]
+		return c.b[:k:k], c.err, true
+	case <-done:
+		return nil, nil, false
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -47,7 +48,7 @@ var fuzzCalls = []uint64{
 	unix.SYS_EPOLL_CTL, unix.SYS_EPOLL_PWAIT, unix.SYS_EVENTFD2, unix.SYS_FCNTL,
 	unix.SYS_GETTID, unix.SYS_FACCESSAT, unix.SYS_CLOCK_NANOSLEEP, unix.SYS_GETTIMEOFDAY,
 	unix.SYS_SET_TID_ADDRESS, unix.SYS_DUP, unix.SYS_IOCTL, unix.SYS_GETCWD,
-	SysNexusCall, SysNexusTake, SysNexusABIVersion,
+	SysNexusCall, SysNexusTake, SysNexusABIVersion, unix.SYS_DUP2, unix.SYS_DUP3,
 }
 
 // FuzzSyscall calls the library OS with random numbers and arguments, half
@@ -67,7 +68,7 @@ func FuzzSyscall(f *testing.F) {
 		"a.txt":   {Data: []byte("hello")},
 		"d/b.txt": {Data: []byte("world")},
 	})
-	p, cpu, err := newProcess(cfg, tinyELF())
+	p, cpu, err := newProcess(cfg, tinyELF(), time.Now())
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -166,3 +166,16 @@ func TestStaticPIE(t *testing.T) {
 		t.Fatalf("Run = %v, exit %d (native %d)\nVM:\n%s\nnative:\n%s", r.err, r.res.ExitCode, code, r.stdout.String(), want)
 	}
 }
+
+// TestGoStress runs hundreds of goroutines, many GCs, timers and a
+// parallel sort; the output must match a native run.
+func TestGoStress(t *testing.T) {
+	needKVM(t)
+	prog := buildGo(t, "examples-kvm/gostress")
+	r := runVM(t, prog, NewConfig().WithArgs("gostress").WithMemory(1<<30))
+	want, _ := native(t, prog, t.TempDir(), nil)
+	if r.err != nil || r.res.ExitCode != 0 || r.stdout.String() != want {
+		t.Fatalf("Run = %v, exit %d\nVM:\n%s%s\nnative:\n%s", r.err, r.res.ExitCode, r.stdout.String(), r.stderr.String(), want)
+	}
+	t.Logf("%d threads, %d syscalls, %d exits, peak memory %d MiB", r.res.Threads, r.res.Syscalls, r.res.Exits, r.res.PeakMemory>>20)
+}

@@ -319,8 +319,11 @@ func (p *Process) mmap(addr, length uint64, protBits, flags int, fd int32, off u
 		if file == nil {
 			return errno(unix.EBADF)
 		}
-		if file.kind != kindFile || off%hyper.PageSize != 0 {
+		if file.kind != kindFile {
 			return errno(unix.EACCES)
+		}
+		if off%hyper.PageSize != 0 || off > 1<<62 {
+			return errno(unix.EINVAL)
 		}
 		if flags&0xf != mapPrivate && prot&hyper.ProtWrite != 0 {
 			return errno(unix.EACCES) // the file tree is read-only

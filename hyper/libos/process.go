@@ -40,8 +40,14 @@ type Result struct {
 	Syscalls, Exits uint64
 	// PeakMemory is the most guest memory in use (bytes).
 	PeakMemory uint64
+	// Resident is the guest memory backed by host pages at exit (bytes).
+	Resident uint64
 	// Threads is how many threads the program had in all.
 	Threads int
+	// OutputBytes counts what the program wrote to stdout and stderr;
+	// OutputLimited is set when a write was refused for the output limit.
+	OutputBytes   int64
+	OutputLimited bool
 }
 
 // Process is one program running in its own VM.
@@ -66,9 +72,18 @@ type Process struct {
 	// total counts threads ever started; guarded by mu.
 	total int
 
-	outBytes          atomic.Int64
-	syscalls          atomic.Uint64
-	firstInstruction  time.Duration
+	outMu sync.Mutex
+	// outBytes counts output written; outLimited is set once a write hit
+	// the limit; both guarded by outMu.
+	outBytes   int64
+	outLimited bool
+
+	syscalls         atomic.Uint64
+	firstInstruction time.Duration
+	// tsc is the clock shared with the vDSO, nil without one.
+	tsc *hyper.TSCClock
+	// fakeTicks counts fake-clock readings (WithFakeClock).
+	fakeTicks         atomic.Int64
 	warnedUnsupported sync.Map
 }
 
@@ -110,25 +125,26 @@ func Run(ctx context.Context, cfg Config, elf []byte) (Result, error) {
 	if cfg.cpus < 1 || cfg.cpus > 64 {
 		return Result{}, fmt.Errorf("libos: cpus %d out of range [1, 64]", cfg.cpus)
 	}
-	p, cpu, err := newProcess(cfg, elf)
+	p, cpu, err := newProcess(cfg, elf, start)
 	if err != nil {
 		return Result{}, err
 	}
 	m := p.m
 	defer m.Close()
-	p.start = start
 
-	stopWatch := m.WatchContext(ctx)
-	defer stopWatch()
 	go func() {
 		select {
 		case <-ctx.Done():
+			// Stop first, so the stop reason wins over whatever the
+			// program does once its blocked calls return EINTR.
+			m.Stop(fmt.Errorf("%w: %w", hyper.ErrStopped, context.Cause(ctx)))
 			p.finish()
 		case <-p.done:
 		}
 	}()
 	p.firstInstruction = time.Since(start)
-	m.Go(ctx, cpu, p, p.threadDone)
+	main := cpu.Data.(*thread)
+	m.Go(ctx, cpu, p, func(err error) { p.threadDone(main, err) })
 	m.Wait()
 	p.finish()
 
@@ -136,7 +152,11 @@ func Run(ctx context.Context, cfg Config, elf []byte) (Result, error) {
 		FirstInstruction: p.firstInstruction,
 		Syscalls:         p.syscalls.Load(), Exits: m.Exits(),
 		PeakMemory: p.mm.peak(), Threads: p.totalThreads(),
+		Resident: m.Mem.Resident(),
 	}
+	p.outMu.Lock()
+	res.OutputBytes, res.OutputLimited = p.outBytes, p.outLimited
+	p.outMu.Unlock()
 	err = m.StopErr()
 	var ee *ExitError
 	if errors.As(err, &ee) {
@@ -154,7 +174,7 @@ func Run(ctx context.Context, cfg Config, elf []byte) (Result, error) {
 
 // newProcess creates the VM, loads the program and its stack, and returns
 // the main thread's vCPU ready to run. The caller closes p.m.
-func newProcess(cfg Config, elf []byte) (*Process, *hyper.CPU, error) {
+func newProcess(cfg Config, elf []byte, start time.Time) (*Process, *hyper.CPU, error) {
 	x, err := hyper.ParseELF(elf)
 	if err != nil {
 		return nil, nil, err
@@ -165,7 +185,7 @@ func newProcess(cfg Config, elf []byte) (*Process, *hyper.CPU, error) {
 	}
 	p := &Process{
 		cfg: cfg, log: cfg.logger, m: m, as: m.AS,
-		threads: map[int]*thread{}, nextTID: pid, start: time.Now(),
+		threads: map[int]*thread{}, nextTID: pid, start: start,
 		done: make(chan struct{}),
 	}
 	fail := func(err error) (*Process, *hyper.CPU, error) {
@@ -184,17 +204,25 @@ func newProcess(cfg Config, elf []byte) (*Process, *hyper.CPU, error) {
 	if err := p.mm.mapFixed(stackTop-stackSize, stackSize, hyper.ProtRead|hyper.ProtWrite, vmaStack); err != nil {
 		return fail(fmt.Errorf("map stack: %w", err))
 	}
+	cpu, err := m.NewCPU()
+	if err != nil {
+		return fail(err)
+	}
 	var sc hyper.StackConfig
 	sc.Args, sc.Env, sc.Exe, sc.HWCap = cfg.args, cfg.env, x, hyper.HWCap()
 	if len(sc.Args) == 0 {
 		sc.Args = []string{"program"}
 	}
+	if !cfg.noVDSO && !cfg.fakeClock {
+		clk, err := m.EnableVDSO(cpu, time.Since(p.start)+monoOffset, time.Duration(cfg.now().UnixNano()))
+		if err != nil {
+			p.log.Debug("libos: no vDSO, clocks use system calls", "err", err)
+		} else {
+			p.tsc, sc.VDSO = clk, hyper.VDSOVA
+		}
+	}
 	rand.Read(sc.Random[:])
 	sp, err := hyper.BuildStack(m.AS, stackTop, sc)
-	if err != nil {
-		return fail(err)
-	}
-	cpu, err := m.NewCPU()
 	if err != nil {
 		return fail(err)
 	}
@@ -203,9 +231,18 @@ func newProcess(cfg Config, elf []byte) (*Process, *hyper.CPU, error) {
 	return p, cpu, nil
 }
 
-// threadDone is called when a vCPU's Run returns.
-func (p *Process) threadDone(err error) {
+// threadDone is called when a vCPU's Run has returned (and the vCPU is
+// released). For a thread exit, only now is the thread's CLONE_CHILD_CLEARTID
+// word cleared and its joiner woken: a joiner that starts a new thread at
+// once then finds the exited thread's vCPU ready for reuse.
+func (p *Process) threadDone(t *thread, err error) {
 	if errors.Is(err, hyper.ErrThreadExit) {
+		if t.clearTID != 0 {
+			var zero [4]byte
+			if p.as.CopyOut(t.clearTID, zero[:]) == nil {
+				p.futex.wake(t.clearTID, 1, ^uint32(0))
+			}
+		}
 		return
 	}
 	// A fault or stop ends the whole program.
@@ -281,15 +318,25 @@ func (p *Process) unsupported(nr uint64) uint64 {
 	return errno(unix.ENOSYS)
 }
 
-// limitedWriter counts output against the process's limit.
+// write sends guest output to w, counting it against the output limit:
+// a write that crosses the limit is cut short, and once it is reached
+// writes fail with EFBIG (as for a file-size limit).
 func (p *Process) write(w io.Writer, b []byte) uint64 {
 	if w == nil {
 		w = io.Discard
 	}
-	if p.outBytes.Add(int64(len(b))) > p.cfg.maxOutput {
-		return errno(unix.EFBIG)
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	room := p.cfg.maxOutput - p.outBytes
+	if int64(len(b)) > room {
+		p.outLimited = true
+		if room <= 0 {
+			return errno(unix.EFBIG)
+		}
+		b = b[:room]
 	}
 	n, err := w.Write(b)
+	p.outBytes += int64(n)
 	if err != nil && n == 0 {
 		return errno(unix.EIO)
 	}

@@ -24,7 +24,7 @@ const (
 // clone starts a thread on a new vCPU. Only threads (CLONE_VM and
 // CLONE_THREAD) are supported: a new process would need a second address
 // space, which a microVM does not have, so fork-like calls get ENOSYS.
-func (p *Process) clone(c *hyper.CPU, flags, stack, ptid, ctid, tls uint64) uint64 {
+func (p *Process) clone(ctx context.Context, c *hyper.CPU, flags, stack, ptid, ctid, tls uint64) uint64 {
 	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread || flags&cloneVFork != 0 {
 		return errno(unix.ENOSYS)
 	}
@@ -35,6 +35,9 @@ func (p *Process) clone(c *hyper.CPU, flags, stack, ptid, ctid, tls uint64) uint
 		return errno(unix.EAGAIN)
 	}
 	fs := tls
+	if flags&cloneSetTLS != 0 && tls >= hyper.UserMax {
+		return errno(unix.EPERM)
+	}
 	if flags&cloneSetTLS == 0 {
 		var err error
 		if fs, err = c.FSBase(); err != nil {
@@ -75,7 +78,7 @@ func (p *Process) clone(c *hyper.CPU, flags, stack, ptid, ctid, tls uint64) uint
 	if flags&cloneChildClearTID != 0 {
 		t.clearTID = ctid
 	}
-	p.m.Go(context.Background(), child, p, p.threadDone)
+	p.m.Go(ctx, child, p, func(err error) { p.threadDone(t, err) })
 	return uint64(t.tid)
 }
 
@@ -87,13 +90,8 @@ func (p *Process) dropThread(t *thread) (last bool) {
 }
 
 // exitThread ends the calling thread; the last one ends the program.
+// threadDone clears and wakes its CLONE_CHILD_CLEARTID word afterwards.
 func (p *Process) exitThread(t *thread, code int) error {
-	if t.clearTID != 0 {
-		var zero [4]byte
-		if p.as.CopyOut(t.clearTID, zero[:]) == nil {
-			p.futex.wake(t.clearTID, 1, ^uint32(0))
-		}
-	}
 	if p.dropThread(t) {
 		return p.exitGroup(code, 0)
 	}

@@ -10,13 +10,35 @@ import (
 // monoOffset keeps CLOCK_MONOTONIC away from zero, as on a booted system.
 const monoOffset = 10 * time.Second
 
+// fakeEpoch is where a fake real-time clock starts: 2000-01-01T00:00:00Z.
+const fakeEpoch = 946684800 * time.Second
+
 // clock returns the value of a POSIX clock, or false for an unknown one.
+//
+// With a vDSO, the clocks it serves come from the same TSC formula, so a
+// program mixing vDSO reads and system calls never sees time go back.
 func (p *Process) clock(id int) (time.Duration, bool) {
+	if p.cfg.fakeClock {
+		switch id {
+		case unix.CLOCK_REALTIME, unix.CLOCK_REALTIME_COARSE, unix.CLOCK_TAI:
+			return fakeEpoch + time.Duration(p.fakeTicks.Add(1))*time.Millisecond, true
+		case unix.CLOCK_MONOTONIC, unix.CLOCK_MONOTONIC_RAW, unix.CLOCK_MONOTONIC_COARSE,
+			unix.CLOCK_BOOTTIME, unix.CLOCK_PROCESS_CPUTIME_ID, unix.CLOCK_THREAD_CPUTIME_ID:
+			return monoOffset + time.Duration(p.fakeTicks.Add(1))*time.Millisecond, true
+		}
+		return 0, false
+	}
 	switch id {
 	case unix.CLOCK_REALTIME, unix.CLOCK_REALTIME_COARSE, unix.CLOCK_TAI:
+		if p.tsc != nil {
+			return p.tsc.Realtime(), true
+		}
 		return time.Duration(p.cfg.now().UnixNano()), true
 	case unix.CLOCK_MONOTONIC, unix.CLOCK_MONOTONIC_RAW, unix.CLOCK_MONOTONIC_COARSE,
 		unix.CLOCK_BOOTTIME, unix.CLOCK_PROCESS_CPUTIME_ID, unix.CLOCK_THREAD_CPUTIME_ID:
+		if p.tsc != nil {
+			return p.tsc.Monotonic(), true
+		}
 		return time.Since(p.start) + monoOffset, true
 	}
 	return 0, false
@@ -64,7 +86,8 @@ func (p *Process) gettimeofday(va uint64) uint64 {
 	if va == 0 {
 		return 0
 	}
-	now := p.cfg.now()
+	d, _ := p.clock(unix.CLOCK_REALTIME)
+	now := time.Unix(0, int64(d))
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], uint64(now.Unix()))
 	binary.LittleEndian.PutUint64(b[8:], uint64(now.Nanosecond()/1000))

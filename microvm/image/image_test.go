@@ -208,6 +208,9 @@ func FuzzDecode(f *testing.F) {
 	img.Sign(priv)
 	f.Add(img.Bytes())
 	f.Add([]byte(Magic))
+	if snap, err := SealSnapshot(testManifest("fuzz"), wasmbin.Hello("x", 0), &microvm.Snapshot{Memory: make([]byte, 64<<10), Entry: "nexus_main"}); err == nil {
+		f.Add(snap.Bytes())
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		img, err := Decode(b)
 		if err != nil {
@@ -226,4 +229,30 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decoded an invalid manifest: %v", err)
 		}
 	})
+}
+
+func TestSnapshotTamperDetected(t *testing.T) {
+	mem := make([]byte, 64<<10)
+	copy(mem, "snapshot memory")
+	img, err := SealSnapshot(testManifest("snap"), wasmbin.Hello("x", 0), &microvm.Snapshot{Memory: mem, Entry: "nexus_main", Nanotime: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bytes()
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := got.Program()
+	if p.Snapshot == nil || p.Snapshot.Entry != "nexus_main" || p.Snapshot.Nanotime != 7 || !bytes.Equal(p.Snapshot.Memory, mem) {
+		t.Fatalf("snapshot lost in transit: %+v", got.Manifest.Preinit)
+	}
+	i := bytes.Index(b, []byte("snapshot memory"))
+	b[i] ^= 1
+	if _, err := Decode(b); !errors.Is(err, ErrTampered) {
+		t.Fatalf("flipped memory byte: %v", err)
+	}
+	if _, err := SealSnapshot(testManifest("snap"), wasmbin.Hello("x", 0), &microvm.Snapshot{Memory: mem[:100], Entry: "e"}); err == nil {
+		t.Fatal("sealed a memory snapshot of partial pages")
+	}
 }

@@ -21,24 +21,54 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 
 	"nexusos/microvm"
 	"nexusos/microvm/image"
 	"nexusos/microvm/wasm"
 )
 
+// PoolSize is how many pre-restored instances of each pre-initialised
+// image a node keeps ready.
+const PoolSize = 4
+
+// maxCached bounds the verified programs a Resolver keeps in memory.
+const maxCached = 64
+
 // Resolver returns a microvm.Resolver over store that applies the trust
-// policy of image.Image.Verify with the given keys.
+// policy of image.Image.Verify with the given keys. Images are immutable
+// and addressed by digest, so a verified program is kept in memory and
+// later runs skip reading and hashing it; names are resolved afresh each
+// time, so a rebuild is picked up at once.
 func Resolver(store *image.Store, trusted ...ed25519.PublicKey) microvm.Resolver {
+	var mu sync.Mutex
+	cache := map[string]*microvm.Program{} // guarded by mu
 	return func(_ context.Context, ref string) (*microvm.Program, error) {
-		img, err := store.Load(ref, trusted...)
+		digest, err := store.Resolve(ref)
 		if errors.Is(err, image.ErrNotFound) {
 			return nil, fmt.Errorf("%w: %w", microvm.ErrNoSuchImage, err)
 		}
 		if err != nil {
 			return nil, err
 		}
-		return img.Program(), nil
+		mu.Lock()
+		p := cache[digest]
+		mu.Unlock()
+		if p != nil {
+			return p, nil
+		}
+		img, err := store.Load(digest, trusted...)
+		if err != nil {
+			return nil, err
+		}
+		p = img.Program()
+		mu.Lock()
+		if len(cache) >= maxCached {
+			clear(cache)
+		}
+		cache[digest] = p
+		mu.Unlock()
+		return p, nil
 	}
 }
 
@@ -50,7 +80,7 @@ func NewManager(ctx context.Context, home string, svc microvm.Services, logger *
 	if err != nil {
 		return nil, err
 	}
-	eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(store.CacheDir()).WithLogger(logger))
+	eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(store.CacheDir()).WithLogger(logger).WithPool(PoolSize))
 	if err != nil {
 		return nil, err
 	}

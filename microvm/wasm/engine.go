@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +28,7 @@ import (
 type Config struct {
 	cacheDir string
 	logger   *slog.Logger
+	pool     int
 }
 
 // NewConfig returns the default configuration: no on-disk cache, logs
@@ -39,15 +39,24 @@ func NewConfig() Config { return Config{} }
 // compilation cache), shared by every process using the same directory.
 func (c Config) WithCacheDir(dir string) Config { c.cacheDir = dir; return c }
 
+// WithPool keeps up to n pre-restored instances of each pre-initialised
+// image ready, refilled in the background after each run, which takes
+// instantiation off the start path. It pays off in a long-running node;
+// a one-shot `nexus run` leaves it at 0. Runs that pass arguments or lower
+// the memory limit always get a fresh instance.
+func (c Config) WithPool(n int) Config { c.pool = n; return c }
+
 // WithLogger sets the logger for engine events.
 func (c Config) WithLogger(l *slog.Logger) Config { c.logger = l; return c }
 
 // Engine runs WebAssembly microVMs. It implements microvm.Engine and is
 // safe for concurrent use.
 type Engine struct {
-	rt     wazero.Runtime
-	cache  wazero.CompilationCache
-	logger *slog.Logger
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	logger   *slog.Logger
+	poolSize int
+	closing  atomic.Bool
 
 	mu sync.Mutex
 	// modules holds compiled modules by image digest; guarded by mu.
@@ -59,6 +68,12 @@ type compiled struct {
 	mod  wazero.CompiledModule
 	snap *snapshotImage // memory snapshot of a pre-initialised module
 	err  error
+
+	poolMu sync.Mutex
+	// pool holds ready instances; guarded by poolMu.
+	pool []*pooled
+	// filling counts instances being made for the pool; guarded by poolMu.
+	filling int
 }
 
 var _ microvm.Engine = (*Engine)(nil)
@@ -91,11 +106,13 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if l == nil {
 		l = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{rt: rt, cache: cache, logger: l, modules: map[string]*compiled{}}, nil
+	return &Engine{rt: rt, cache: cache, logger: l, poolSize: cfg.pool, modules: map[string]*compiled{}}, nil
 }
 
 // Close frees every compiled module. Running microVMs must have ended.
 func (e *Engine) Close(ctx context.Context) error {
+	e.closing.Store(true)
+	e.drainPools(ctx)
 	err := e.rt.Close(ctx)
 	if cerr := e.cache.Close(ctx); err == nil {
 		err = cerr
@@ -239,49 +256,40 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 		stdin = eofReader{}
 	}
 
-	mc := wazero.NewModuleConfig().
-		WithName("").
-		WithArgs(append(append([]string{}, p.Manifest.Args...), rc.Args...)...).
-		WithStdin(stdin).
-		WithStdout(stdout).
-		WithStderr(stderr).
-		WithRandSource(rand.Reader)
-	keys := make([]string, 0, len(p.Manifest.Env))
-	for k := range p.Manifest.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		mc = mc.WithEnv(k, p.Manifest.Env[k])
-	}
-	caps := p.Manifest.Capabilities
-	if len(caps.Mounts) > 0 {
-		fc := wazero.NewFSConfig()
-		for _, m := range caps.Mounts {
-			fc = fc.WithReadOnlyDirMount(m.Host, m.Guest)
-		}
-		mc = mc.WithFSConfig(fc)
-	}
-	switch {
-	case p.Snapshot != nil:
+	var clock *vmClock
+	if p.Snapshot != nil {
 		// Continue the snapshot's clock; never start it over.
-		clock := &vmClock{base: p.Snapshot.Nanotime, real: caps.Clock, start: time.Now()}
-		mc = mc.WithStartFunctions().WithNanotime(clock.nanotime, 1).WithNanosleep(clock.nanosleep)
-		if caps.Clock {
-			mc = mc.WithSysWalltime()
-		}
-	case caps.Clock:
-		mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
+		clock = &vmClock{base: p.Snapshot.Nanotime, real: p.Manifest.Capabilities.Clock, start: time.Now()}
 	}
-
-	ml := &memoryLimiter{limit: lim.MemoryBytes, overLimit: func() { cancel(errMemoryLimit) }, snap: snap,
-		failed: func(err error) { cancel(fmt.Errorf("%w: %v", errHostMemory, err)) }}
-	vctx := experimental.WithMemoryAllocator(runCtx, ml)
 	services := rc.Services
 	if services.Logger == nil {
 		services.Logger = rc.Logger
 	}
 	vm := &vmState{disp: microvm.NewDispatcher(&p.Manifest, services, id)}
+
+	// A pre-restored instance from the pool serves runs that add nothing
+	// fixed at instantiation (arguments, a lower memory limit).
+	if pi := e.takePooled(p, rc, lim); pi != nil {
+		pi.stdin.set(stdin)
+		pi.stdout.set(stdout)
+		pi.stderr.set(stderr)
+		pi.clock.start = time.Now()
+		vctx := context.WithValue(runCtx, vmKey{}, vm)
+		st.State, st.StartedAt = microvm.StateRunning, time.Now()
+		err := callEntry(vctx, pi.inst, p.Snapshot.Entry)
+		_ = pi.inst.Close(vctx)
+		st.EndedAt = time.Now()
+		st.OutputBytes = min(written.Load(), lim.OutputBytes)
+		peak, refused := pi.ml.stats()
+		st.MemoryBytes = peak
+		classify(&st, err, context.Cause(runCtx), refused, lim)
+		return st, nil
+	}
+	mc := moduleConfig(p, append(append([]string{}, p.Manifest.Args...), rc.Args...), stdin, stdout, stderr, clock)
+
+	ml := &memoryLimiter{limit: lim.MemoryBytes, overLimit: func() { cancel(errMemoryLimit) }, snap: snap,
+		failed: func(err error) { cancel(fmt.Errorf("%w: %v", errHostMemory, err)) }}
+	vctx := experimental.WithMemoryAllocator(runCtx, ml)
 	vctx = context.WithValue(vctx, vmKey{}, vm)
 
 	st.State, st.StartedAt = microvm.StateRunning, time.Now()
@@ -299,6 +307,40 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 	classify(&st, err, context.Cause(runCtx), refused, lim)
 	e.logger.Debug("microvm ended", "id", id, "app", st.Name, "state", st.State, "reason", st.Reason, "code", st.ExitCode, "took", st.EndedAt.Sub(st.StartedAt))
 	return st, nil
+}
+
+// moduleConfig is the WASI view of a microVM: its arguments and stdio,
+// the manifest's environment and mounts, and a clock (the snapshot's
+// continued clock when clock is not nil).
+func moduleConfig(p *microvm.Program, args []string, stdin io.Reader, stdout, stderr io.Writer, clock *vmClock) wazero.ModuleConfig {
+	mc := wazero.NewModuleConfig().
+		WithName("").
+		WithArgs(args...).
+		WithStdin(stdin).
+		WithStdout(stdout).
+		WithStderr(stderr).
+		WithRandSource(rand.Reader)
+	for _, k := range sortedKeys(p.Manifest.Env) {
+		mc = mc.WithEnv(k, p.Manifest.Env[k])
+	}
+	caps := p.Manifest.Capabilities
+	if len(caps.Mounts) > 0 {
+		fc := wazero.NewFSConfig()
+		for _, m := range caps.Mounts {
+			fc = fc.WithReadOnlyDirMount(m.Host, m.Guest)
+		}
+		mc = mc.WithFSConfig(fc)
+	}
+	switch {
+	case clock != nil:
+		mc = mc.WithStartFunctions().WithNanotime(clock.nanotime, 1).WithNanosleep(clock.nanosleep)
+		if caps.Clock {
+			mc = mc.WithSysWalltime()
+		}
+	case caps.Clock:
+		mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
+	}
+	return mc
 }
 
 // classify turns the instantiation error and the context's cause into the

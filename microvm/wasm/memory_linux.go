@@ -1,6 +1,8 @@
 package wasm
 
 import (
+	"sync"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -16,5 +18,5 @@ func newLimitedMemory(reserve uint64) *limitedMemory {
 		// Out of address space (or mmap refused): fall back to the heap.
 		return &limitedMemory{limit: reserve, mem: make([]byte, reserve)}
 	}
-	return &limitedMemory{limit: reserve, mem: b, free: func(b []byte) { _ = unix.Munmap(b) }}
+	return &limitedMemory{limit: reserve, mem: b, free: unmapLater}
 }

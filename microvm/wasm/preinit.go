@@ -46,6 +46,11 @@ const probeGlobalPrefix = "nexus.preinit.global."
 // initialisation is deterministic, so the state equals what the compiler
 // would produce.
 func Preinit(ctx context.Context, module []byte, m *microvm.Manifest, entry string) ([]byte, *microvm.Snapshot, error) {
+	if len(m.Capabilities.Mounts) > 0 {
+		// Runtimes (Go's syscall package among them) discover preopened
+		// directories while they start; a snapshot would fix "none".
+		return nil, nil, errors.New("preinit: apps with mounted directories are not pre-initialised (their runtime discovers mounts at start-up)")
+	}
 	sections, err := splitSections(module)
 	if err != nil {
 		return nil, nil, fmt.Errorf("preinit: %w", err)

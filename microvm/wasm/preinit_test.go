@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"nexusos/microvm"
 	. "nexusos/microvm/wasmbin"
@@ -127,4 +128,61 @@ func FuzzSplitSections(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPoolServesRunsAlike runs a pre-initialised program through a pool of
+// pre-restored instances: each run gets its own output and state, limits
+// still end runaway instances, and runs with arguments bypass the pool.
+func TestPoolServesRunsAlike(t *testing.T) {
+	ctx := context.Background()
+	e, err := New(ctx, NewConfig().WithPool(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	m := &microvm.Manifest{ABI: 1, Name: "reactor", Tier: microvm.TierWasm, Args: []string{"reactor"}}
+	mod, snap, err := Preinit(ctx, reactor("pooled\n", 5), m, "main_entry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &microvm.Program{ID: "sha256:pooled", Manifest: *m, Code: mod, Snapshot: snap}
+	for i := 0; i < 6; i++ {
+		st, out, _ := run(t, e, p, microvm.RunConfig{})
+		expect(t, st, microvm.StateExited, microvm.ReasonExit, 5)
+		if out != "pooled\n" {
+			t.Fatalf("run %d: stdout %q", i, out)
+		}
+		// Let the pool refill, so the next run takes a pooled instance.
+		for e.poolLen(p.ID) < 2 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	st, out, _ := run(t, e, p, microvm.RunConfig{Args: []string{"x"}})
+	expect(t, st, microvm.StateExited, microvm.ReasonExit, 5)
+	if out != "pooled\n" {
+		t.Fatalf("fresh run: stdout %q", out)
+	}
+
+	loop := &Module{
+		Funcs: []Func{
+			{Type: Start, Body: nil, Export: InitExport},
+			{Type: Start, Body: []byte{OpLoop, BlockEmpty, OpBr, 0, OpEnd}, Export: "main_entry"},
+		},
+		MemoryMin: 1,
+	}
+	lm := &microvm.Manifest{ABI: 1, Name: "spin", Tier: microvm.TierWasm, Limits: microvm.Limits{Timeout: microvm.Duration(100 * time.Millisecond)}}
+	lmod, lsnap, err := Preinit(ctx, loop.Bytes(), lm, "main_entry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp := &microvm.Program{ID: "sha256:spin", Manifest: *lm, Code: lmod, Snapshot: lsnap}
+	for i := 0; i < 3; i++ {
+		if i > 0 {
+			for e.poolLen(lp.ID) < 2 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		st, _, _ := run(t, e, lp, microvm.RunConfig{})
+		expect(t, st, microvm.StateFailed, microvm.ReasonTimeout, microvm.ExitCodeTimeout)
+	}
 }

@@ -33,6 +33,14 @@ test('server answers and version is reported', async () => {
   assert.match(v.version, /^1\.\d+\.\d+$/);
 });
 
+test('the API key is required', async () => {
+  const anonymous = new QdrantClient({ url, checkCompatibility: false });
+  await assert.rejects(anonymous.getCollections(), (err) => {
+    assert.equal(err.status, 403);
+    return true;
+  });
+});
+
 test('create collection with named dense and idf sparse vectors', async () => {
   if ((await client.collectionExists(C)).exists) await client.deleteCollection(C);
   assert.equal(await client.createCollection(C, {

@@ -27,8 +27,9 @@ trap cleanup EXIT INT TERM
 (cd "$root" && go build -o "$work/nexus" ./cmd/nexus)
 
 key="js-$RANDOM$RANDOM"
-"$work/nexus" serve --home "$work/home" --qdrant-http 127.0.0.1:0 --qdrant-grpc "" --addr "" \
-  --api-key "$key" 2>"$work/serve.log" &
+# The key reaches the server through NEXUS_API_KEY (not argv).
+NEXUS_API_KEY="$key" "$work/nexus" serve --home "$work/home" \
+  --qdrant-http 127.0.0.1:0 --qdrant-grpc "" --addr "" 2>"$work/serve.log" &
 pid=$!
 
 # Wait for the REST listener's log line (it carries the bound port).
@@ -42,5 +43,6 @@ done
 [ -n "$addr" ] || { cat "$work/serve.log" >&2; echo "qdrant-js: nexus serve did not start" >&2; exit 1; }
 
 cd "$here"
-mkdir -p "$work/scratch"
-NEXUS_QDRANT_URL="http://$addr" NEXUS_API_KEY="$key" NEXUS_SCRATCH="$work/scratch" node --test --test-concurrency=1 client.test.mjs
+# Snapshot files to recover from must live under the server's home.
+mkdir -p "$work/home/import"
+NEXUS_QDRANT_URL="http://$addr" NEXUS_API_KEY="$key" NEXUS_SCRATCH="$work/home/import" node --test --test-concurrency=1 client.test.mjs

@@ -576,10 +576,12 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 			s.vs = append(s.vs, x.vec(&s.t, j))
 		}
 		dists := x.batch(s, q, s.vs)
+		pushed := false
 		for i, j := range s.ids {
 			d := dists[i]
 			if len(s.res) < ef || d < lower {
 				s.cand.push(item{id: j, d: d})
+				pushed = true
 				if !filter || x.accept(j, checkDel, allow) {
 					s.res.push(item{id: j, d: d})
 					if len(s.res) > ef {
@@ -588,6 +590,12 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 					lower = s.res[0].d
 				}
 			}
+		}
+		if pushed && level == 0 {
+			// The next hop reads the best candidate's links: start
+			// loading them now.
+			b := x.block(&s.t.l0, s.cand[0].id)
+			prefetch(&b[0])
 		}
 	}
 }

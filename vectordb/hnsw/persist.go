@@ -155,7 +155,8 @@ func corrupt(format string, args ...any) error {
 // Load validates everything before use: a file that does not match vecs,
 // is truncated, fails its checksum or links to nodes that do not exist
 // returns an error wrapping ErrCorrupt (or the read error), never a panic.
-// Memory allocated is bounded by vecs.Len() and the bytes actually read.
+// Memory allocated is bounded by vecs.Len() times the per-node size of
+// layer 0 (4*(2*M+3) bytes) plus what the bytes actually read describe.
 func Load(r io.Reader, vecs *Flat) (*Index, error) {
 	cr := &crcReader{r: bufio.NewReaderSize(r, 64<<10)}
 	hdr, err := cr.read(44)
@@ -215,8 +216,13 @@ func Load(r io.Reader, vecs *Flat) (*Index, error) {
 			}
 			continue
 		}
-		x.grow(id)
+		// A node's level is a hash of (seed, id), so a file cannot claim
+		// more upper-layer storage than the graph really has.
 		level := int(h&hdrLevelMask) >> hdrLevelShift
+		if level != x.levelOf(id) {
+			return nil, corrupt("node %d: level %d, want %d", id, level, x.levelOf(id))
+		}
+		x.grow(id)
 		var upperOff uint32
 		if level > 0 {
 			upperOff = x.allocUpper(level)

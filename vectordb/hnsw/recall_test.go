@@ -1,6 +1,7 @@
 package hnsw_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,7 +12,7 @@ import (
 	"nexusos/vectordb/hnsw/hnswbench"
 )
 
-func readVectors(t *testing.T, name string) *hnswbench.Vectors {
+func readVectors(t testing.TB, name string) *hnswbench.Vectors {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "glove5k", name))
 	if err != nil {
@@ -79,5 +80,40 @@ func TestRecallGloVe(t *testing.T) {
 	t.Logf("recall@10 at ef=64 on glove5k: %.3f", rec)
 	if rec < 0.95 {
 		t.Fatalf("recall@10 = %.3f, want >= 0.95", rec)
+	}
+}
+
+// BenchmarkGloVe5k measures building an index over the 5,000 committed
+// GloVe vectors and searching it (`go test -bench GloVe5k`). The full
+// 300k benchmark is `nexus bench vectors`.
+func BenchmarkGloVe5k(b *testing.B) {
+	base := readVectors(b, "base.vec")
+	queries := readVectors(b, "queries.vec")
+	flat := hnsw.NewFlat(base.Dim)
+	for i := range base.Len() {
+		flat.Append(base.Row(i))
+	}
+	cfg := hnsw.Config{M: 16, EfConstruct: 100, Seed: 1}
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			idx := hnsw.New(cfg, flat)
+			for id := range uint32(flat.Len()) {
+				idx.Insert(id)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*flat.Len()), "ns/insert")
+	})
+	idx, err := hnswbench.Build(b.Context(), cfg, flat, 2, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ef := range []int{16, 64} {
+		b.Run(fmt.Sprintf("search/ef=%d", ef), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				idx.Search(queries.Row(i%queries.Len()), 10, ef, nil)
+				i++
+			}
+		})
 	}
 }

@@ -331,15 +331,16 @@ func ReadVectors(r io.Reader) (*Vectors, error) {
 	if dim <= 0 || dim > maxDim || n*dim > maxCachedFloats {
 		return nil, fmt.Errorf("read vectors: bad shape %d x %d", n, dim)
 	}
-	v := &Vectors{Dim: dim, Data: make([]float32, n*dim)}
+	// Grow with the data actually read, so a lying header cannot make us
+	// allocate more than the file holds.
+	v := &Vectors{Dim: dim, Data: make([]float32, 0, min(n*dim, 1<<22))}
 	buf := make([]byte, 4*dim)
 	for i := range n {
 		if _, err := io.ReadFull(br, buf); err != nil {
 			return nil, fmt.Errorf("read vector %d: %w", i, unexpected(err))
 		}
-		row := v.Row(i)
-		for j := range row {
-			row[j] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*j:]))
+		for j := range dim {
+			v.Data = append(v.Data, math.Float32frombits(binary.LittleEndian.Uint32(buf[4*j:])))
 		}
 	}
 	return v, nil

@@ -142,7 +142,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		cpu0 = processCPU()
 		start := time.Now()
 		idx, err = Build(ctx, cfg, split.Base, t, func(done int) {
-			p("  build (%d threads): %d/%d (%.0f%%) %s", t, done, split.Base.Len(), 100*float64(done)/float64(split.Base.Len()), time.Since(start).Round(time.Second))
+			p("  build (%d thread(s)): %d/%d (%.0f%%) %s", t, done, split.Base.Len(), 100*float64(done)/float64(split.Base.Len()), time.Since(start).Round(time.Second))
 		})
 		if err != nil {
 			return err

@@ -2,15 +2,20 @@
 // package vectordb: the services qdrant.Qdrant (HealthCheck),
 // qdrant.Collections, qdrant.Points and qdrant.Snapshots, as defined by the
 // official Go client module github.com/qdrant/go-client, plus the standard
-// grpc.health.v1.Health service that Qdrant also serves.
+// grpc.health.v1.Health service and server reflection, as Qdrant serves
+// them.
 //
 // Requests are validated and translated into vectordb calls by the
 // converters in this package (convert_*.go); vectordb errors become gRPC
-// status codes carrying Qdrant's message text (see statusError). Methods
-// that depend on cluster features (shards, replication), on server-side
-// inference (documents, images) or on query kinds the engine lacks (discover,
-// context, formula, MMR, grouping, facets) answer codes.Unimplemented with a
-// message that names the feature.
+// status codes carrying Qdrant's message text (see statusError). Grouped
+// search (QueryGroups, SearchGroups, RecommendGroups), facet counts, the
+// distance matrix (SearchMatrixPairs, SearchMatrixOffsets) and UpdateBatch
+// are built in this layer on top of the engine's calls. Methods that depend
+// on cluster features (shards, replication, full snapshots), on server-side
+// inference (documents, images) or on query kinds the engine lacks
+// (discover, context, formula, MMR, random sampling, RRF with k or weights,
+// conditional upserts) answer codes.Unimplemented with a message that names
+// the feature.
 //
 // See ExampleNewServer for serving a DB and querying it with the official
 // client.
@@ -35,8 +40,14 @@
 // count (10,000) and listed values (ids, match values: 10,000 per
 // condition, 100,000 per filter); payloads by nesting (64); prefetches by
 // depth (8) and count (64); limits and offsets by 2^20; batches by 1,024
-// requests. Exceeding a bound is codes.InvalidArgument (codes.
-// ResourceExhausted for the message size).
+// requests. Exceeding a bound is codes.InvalidArgument, or
+// codes.ResourceExhausted for the message size.
+//
+// # Authentication
+//
+// With an API key, every call (health checks included, as in Qdrant) must
+// carry it as "api-key" metadata or "authorization: Bearer KEY"; otherwise
+// it fails with codes.Unauthenticated and Qdrant's message.
 //
 // The server returned by NewServer is safe for concurrent use.
 package grpcapi

@@ -728,6 +728,26 @@ func TestNamedSparseAndFusion(t *testing.T) {
 		}
 	}
 
+	// MemexFS's query shape: dense and IDF-sparse prefetches, each under the
+	// payload filter, fused by RRF. Only points passing the filter come
+	// back.
+	notOne := &qdrant.Filter{MustNot: []*qdrant.Condition{qdrant.NewMatchInt("id", 1)}}
+	res, err = c.Query(bg, &qdrant.QueryPoints{CollectionName: "docs",
+		Prefetch: []*qdrant.PrefetchQuery{
+			{Query: qdrant.NewQuery(1, 0.1, 0), Using: qdrant.PtrOf("text"), Filter: notOne, Limit: qdrant.PtrOf(uint64(3))},
+			{Query: qdrant.NewQuerySparse([]uint32{1, 5}, []float32{1, 1}), Using: qdrant.PtrOf("idf"), Filter: notOne, Limit: qdrant.PtrOf(uint64(3))},
+		},
+		Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF), Limit: qdrant.PtrOf(uint64(3)), WithPayload: qdrant.NewWithPayload(true)})
+	must(t, "filtered hybrid query", err)
+	if len(res) == 0 || res[0].GetId().GetNum() != 2 {
+		t.Errorf("filtered hybrid query = %v, want 2 first (first in both lists without 1)", res)
+	}
+	for _, r := range res {
+		if r.GetId().GetNum() == 1 || r.GetPayload()["id"].GetIntegerValue() != int64(r.GetId().GetNum()) {
+			t.Errorf("filtered hybrid query returned %v", r)
+		}
+	}
+
 	// Deleting a named vector: has_vector stops matching.
 	_, err = c.DeleteVectors(bg, &qdrant.DeletePointVectors{CollectionName: "docs", Wait: qdrant.PtrOf(true), PointsSelector: qdrant.NewPointsSelector(qdrant.NewIDNum(1)), Vectors: &qdrant.VectorsSelector{Names: []string{"bm25"}}})
 	must(t, "delete vectors", err)
@@ -846,5 +866,158 @@ func TestConcurrentClients(t *testing.T) {
 	must(t, "count", err)
 	if n != 4+workers*perWorker {
 		t.Errorf("count = %d, want %d", n, 4+workers*perWorker)
+	}
+}
+
+// TestGroupsAndFacet checks grouped search against groups formed here from
+// the brute-force ranking, and facet counts against the fixture.
+func TestGroupsAndFacet(t *testing.T) {
+	ts := startServer(t, "", "")
+	pts := fixture(30)
+	setupCollection(t, ts, pts)
+	c, pc := ts.client, ts.client.GetPointsClient()
+	q := []float32{0.5, 0.5, -0.5, 0.1}
+
+	// Expected: walk the exact ranking, open groups by city until 2 are
+	// open, fill each with up to 3 hits.
+	type group struct {
+		city string
+		ids  []uint64
+	}
+	var want []group
+	for _, s := range bruteForce(pts, q, len(pts), nil) {
+		city := pts[s.id-1].payload["city"].(string)
+		i := slices.IndexFunc(want, func(g group) bool { return g.city == city })
+		if i < 0 {
+			if len(want) == 2 {
+				continue
+			}
+			want = append(want, group{city: city})
+			i = len(want) - 1
+		}
+		if len(want[i].ids) < 3 {
+			want[i].ids = append(want[i].ids, s.id)
+		}
+	}
+	check := func(what string, got []*qdrant.PointGroup) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d groups, want %d", what, len(got), len(want))
+		}
+		for i, g := range got {
+			var gotIDs []uint64
+			for _, h := range g.GetHits() {
+				gotIDs = append(gotIDs, h.GetId().GetNum())
+			}
+			if g.GetId().GetStringValue() != want[i].city || !slices.Equal(gotIDs, want[i].ids) {
+				t.Errorf("%s: group %d = %v %v, want %s %v", what, i, g.GetId(), gotIDs, want[i].city, want[i].ids)
+			}
+		}
+	}
+	exact := &qdrant.SearchParams{Exact: qdrant.PtrOf(true)}
+	qg, err := c.QueryGroups(bg, &qdrant.QueryPointGroups{CollectionName: "c", Query: qdrant.NewQuery(q...), GroupBy: "city",
+		Limit: qdrant.PtrOf(uint64(2)), GroupSize: qdrant.PtrOf(uint64(3)), Params: exact, WithPayload: qdrant.NewWithPayloadInclude("n")})
+	must(t, "query groups", err)
+	check("query groups", qg)
+	if p := qg[0].GetHits()[0].GetPayload(); len(p) != 1 || p["n"] == nil {
+		t.Errorf("hit payload with include [n] = %v", p)
+	}
+	sg, err := pc.SearchGroups(bg, &qdrant.SearchPointGroups{CollectionName: "c", Vector: q, GroupBy: "city", Limit: 2, GroupSize: 3, Params: exact})
+	must(t, "search groups", err)
+	check("search groups", sg.GetResult().GetGroups())
+
+	// Integer group ids, with the group's point looked up by id.
+	rg, err := pc.SearchGroups(bg, &qdrant.SearchPointGroups{CollectionName: "c", Vector: q, GroupBy: "n", Limit: 1, GroupSize: 1, Params: exact,
+		WithLookup: &qdrant.WithLookup{Collection: "c", WithPayload: qdrant.NewWithPayloadInclude("city")}})
+	must(t, "search groups by n", err)
+	top := bruteForce(pts, q, 1, nil)[0].id
+	if g := rg.GetResult().GetGroups(); len(g) != 1 || g[0].GetId().GetUnsignedValue() != top || g[0].GetLookup().GetId().GetNum() != top {
+		t.Errorf("group by n with lookup = %v, want id %d", g, top)
+	}
+	if _, err := pc.SearchGroups(bg, &qdrant.SearchPointGroups{CollectionName: "c", Vector: q, Limit: 2, GroupSize: 3}); codeOf(err) != codes.InvalidArgument {
+		t.Errorf("search groups without group_by: %v", err)
+	}
+
+	// Facet counts of city among flagged points.
+	filter := &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewMatchBool("flag", true)}}
+	fr, err := pc.Facet(bg, &qdrant.FacetCounts{CollectionName: "c", Key: "city", Filter: filter, Limit: qdrant.PtrOf(uint64(10))})
+	must(t, "facet", err)
+	counts := map[string]uint64{}
+	for _, p := range pts {
+		if p.payload["flag"] == true {
+			counts[p.payload["city"].(string)]++
+		}
+	}
+	if len(fr.GetHits()) != len(counts) {
+		t.Fatalf("facet hits = %v, want %v", fr.GetHits(), counts)
+	}
+	for i, h := range fr.GetHits() {
+		if counts[h.GetValue().GetStringValue()] != h.GetCount() {
+			t.Errorf("facet %v: count %d, want %d", h.GetValue(), h.GetCount(), counts[h.GetValue().GetStringValue()])
+		}
+		if i > 0 && h.GetCount() > fr.GetHits()[i-1].GetCount() {
+			t.Errorf("facet hits not by descending count: %v", fr.GetHits())
+		}
+	}
+	// Array values count once per distinct element.
+	fr, err = pc.Facet(bg, &qdrant.FacetCounts{CollectionName: "c", Key: "tags"})
+	must(t, "facet tags", err)
+	tagCounts := map[string]uint64{}
+	for _, p := range pts {
+		for _, tag := range p.payload["tags"].([]any) {
+			tagCounts[tag.(string)]++
+		}
+	}
+	for _, h := range fr.GetHits() {
+		if tagCounts[h.GetValue().GetStringValue()] != h.GetCount() {
+			t.Errorf("facet tags %v: count %d, want %d", h.GetValue(), h.GetCount(), tagCounts[h.GetValue().GetStringValue()])
+		}
+	}
+}
+
+// TestSearchMatrix samples every point (sample >= points) so the expected
+// neighbours follow from the brute-force ranking.
+func TestSearchMatrix(t *testing.T) {
+	ts := startServer(t, "", "")
+	pts := fixture(8)
+	setupCollection(t, ts, pts)
+	pc := ts.client.GetPointsClient()
+	filter := &qdrant.Filter{MustNot: []*qdrant.Condition{qdrant.NewMatchInt("n", 8)}}
+	req := &qdrant.SearchMatrixPoints{CollectionName: "c", Filter: filter, Sample: qdrant.PtrOf(uint64(20)), Limit: qdrant.PtrOf(uint64(2))}
+	keep := func(p testPoint) bool { return p.id != 8 }
+	pairs, err := pc.SearchMatrixPairs(bg, req)
+	must(t, "matrix pairs", err)
+	got := map[uint64][]scored{}
+	for _, p := range pairs.GetResult().GetPairs() {
+		got[p.GetA().GetNum()] = append(got[p.GetA().GetNum()], scored{p.GetB().GetNum(), p.GetScore()})
+	}
+	for _, p := range pts {
+		if !keep(p) {
+			if got[p.id] != nil {
+				t.Errorf("filtered point %d sampled", p.id)
+			}
+			continue
+		}
+		want := bruteForce(pts, p.vec, 2, func(o testPoint) bool { return keep(o) && o.id != p.id })
+		if len(got[p.id]) != len(want) {
+			t.Fatalf("row %d: %v, want %v", p.id, got[p.id], want)
+		}
+		for i := range want {
+			if got[p.id][i].id != want[i].id || math.Abs(float64(got[p.id][i].score-want[i].score)) > 1e-4 {
+				t.Errorf("row %d: %v, want %v", p.id, got[p.id], want)
+			}
+		}
+	}
+	offs, err := pc.SearchMatrixOffsets(bg, req)
+	must(t, "matrix offsets", err)
+	o := offs.GetResult()
+	if len(o.GetIds()) != 7 || len(o.GetOffsetsRow()) != 14 || len(o.GetOffsetsCol()) != 14 || len(o.GetScores()) != 14 {
+		t.Fatalf("offsets shape: %d ids, %d/%d/%d entries", len(o.GetIds()), len(o.GetOffsetsRow()), len(o.GetOffsetsCol()), len(o.GetScores()))
+	}
+	for i := range o.GetScores() {
+		a, b := o.GetIds()[o.GetOffsetsRow()[i]].GetNum(), o.GetIds()[o.GetOffsetsCol()[i]].GetNum()
+		if want := cosine(pts[a-1].vec, pts[b-1].vec); math.Abs(float64(o.GetScores()[i]-want)) > 1e-4 {
+			t.Errorf("offsets entry %d: %d-%d score %v, want %v", i, a, b, o.GetScores()[i], want)
+		}
 	}
 }

@@ -77,13 +77,16 @@ func withTimeout(ctx context.Context, seconds *uint64) (context.Context, context
 }
 
 // recoverInterceptor turns a panic in a handler into codes.Internal so that
-// one bad request cannot take the node down.
+// one bad request cannot take the node down, and logs every call at debug
+// level (method, code, duration).
 func recoverInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			slog.Error("qdrant grpc: panic", "method", info.FullMethod, "panic", r, "stack", string(debug.Stack()))
 			resp, err = nil, status.Errorf(codes.Internal, "Service internal error: %v", r)
 		}
+		slog.Debug("qdrant grpc", "method", info.FullMethod, "code", status.Code(err).String(), "duration", time.Since(start))
 	}()
 	return handler(ctx, req)
 }

@@ -14,6 +14,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
 	"nexusos/vectordb"
@@ -55,7 +56,21 @@ func NewServer(db *vectordb.DB, apiKey string) *grpc.Server {
 		grpc.ChainUnaryInterceptor(recoverInterceptor),
 	}
 	if apiKey != "" {
-		opts = append(opts, grpc.ChainUnaryInterceptor(apiKeyInterceptor(apiKey)))
+		check := apiKeyCheck(apiKey)
+		opts = append(opts,
+			grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+				if err := check(ctx); err != nil {
+					return nil, err
+				}
+				return handler(ctx, req)
+			}),
+			// Streams (server reflection) are guarded too.
+			grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+				if err := check(ss.Context()); err != nil {
+					return err
+				}
+				return handler(srv, ss)
+			}))
 	}
 	s := grpc.NewServer(opts...)
 	qdrant.RegisterQdrantServer(s, qdrantService{})
@@ -65,14 +80,17 @@ func NewServer(db *vectordb.DB, apiKey string) *grpc.Server {
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(s, hs)
+	// Server reflection, as Qdrant serves it, lets grpcurl and similar
+	// tools list and call the services without the .proto files.
+	reflection.Register(s)
 	return s
 }
 
-// apiKeyInterceptor rejects calls that do not carry key. The comparison is
-// in constant time.
-func apiKeyInterceptor(key string) grpc.UnaryServerInterceptor {
+// apiKeyCheck returns a check that rejects calls whose metadata does not
+// carry key. The comparison is in constant time.
+func apiKeyCheck(key string) func(ctx context.Context) error {
 	want := []byte(key)
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	return func(ctx context.Context) error {
 		md, _ := metadata.FromIncomingContext(ctx)
 		got, ok := "", false
 		if v := md.Get("api-key"); len(v) > 0 {
@@ -81,12 +99,12 @@ func apiKeyInterceptor(key string) grpc.UnaryServerInterceptor {
 			got, ok = strings.TrimPrefix(v[0], "Bearer "), true
 		}
 		if !ok {
-			return nil, status.Error(codes.Unauthenticated, "Must provide an API key or an Authorization bearer token")
+			return status.Error(codes.Unauthenticated, "Must provide an API key or an Authorization bearer token")
 		}
 		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
-			return nil, status.Error(codes.Unauthenticated, "Invalid API key or JWT")
+			return status.Error(codes.Unauthenticated, "Invalid API key or JWT")
 		}
-		return handler(ctx, req)
+		return nil
 	}
 }
 

@@ -1,6 +1,9 @@
 package grpcapi
 
 import (
+	"bytes"
+	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 	"google.golang.org/grpc/encoding/gzip"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 )
 
 func TestHealthCheck(t *testing.T) {
@@ -59,8 +63,8 @@ func TestUnimplementedMethods(t *testing.T) {
 	pc := ts.client.GetPointsClient()
 	checks := map[string]error{}
 	_, checks["Discover"] = pc.Discover(bg, &qdrant.DiscoverPoints{CollectionName: "c"})
-	_, checks["Facet"] = pc.Facet(bg, &qdrant.FacetCounts{CollectionName: "c", Key: "k"})
-	_, checks["QueryGroups"] = pc.QueryGroups(bg, &qdrant.QueryPointGroups{CollectionName: "c"})
+	_, checks["DiscoverBatch"] = pc.DiscoverBatch(bg, &qdrant.DiscoverBatchPoints{CollectionName: "c"})
+	_, checks["RRF with k"] = ts.client.Query(bg, &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryRRF(&qdrant.Rrf{K: qdrant.PtrOf(uint32(10))})})
 	_, checks["CreateFullSnapshot"] = ts.client.CreateFullSnapshot(bg)
 	_, checks["ListShardKeys"] = ts.client.ListShardKeys(bg, "c")
 	_, checks["QueryDiscover"] = ts.client.Query(bg, &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryDiscover(&qdrant.DiscoverInput{})})
@@ -144,5 +148,58 @@ func TestBearerTokenAndGzip(t *testing.T) {
 	ctx = metadata.AppendToOutgoingContext(bg, "authorization", "Bearer wrong")
 	if _, err := qc.HealthCheck(ctx, &qdrant.HealthCheckRequest{}); codeOf(err) != codes.Unauthenticated {
 		t.Errorf("wrong bearer token: %v", err)
+	}
+}
+
+func TestReflection(t *testing.T) {
+	ts := startServer(t, "", "")
+	stream, err := reflectionpb.NewServerReflectionClient(ts.client.GetConnection()).ServerReflectionInfo(bg)
+	must(t, "reflection stream", err)
+	must(t, "send", stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}))
+	resp, err := stream.Recv()
+	must(t, "recv", err)
+	var names []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		names = append(names, s.GetName())
+	}
+	for _, want := range []string{"qdrant.Qdrant", "qdrant.Collections", "qdrant.Points", "qdrant.Snapshots", "grpc.health.v1.Health"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("reflection lists %v, missing %s", names, want)
+		}
+	}
+	must(t, "send", stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_FileContainingSymbol{FileContainingSymbol: "qdrant.Points"}}))
+	resp, err = stream.Recv()
+	must(t, "recv", err)
+	if len(resp.GetFileDescriptorResponse().GetFileDescriptorProto()) == 0 {
+		t.Errorf("no descriptor for qdrant.Points: %v", resp)
+	}
+}
+
+func TestReflectionNeedsAPIKey(t *testing.T) {
+	ts := startServer(t, "s3cret", "")
+	stream, err := reflectionpb.NewServerReflectionClient(ts.client.GetConnection()).ServerReflectionInfo(bg)
+	if err == nil {
+		_ = stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}})
+		_, err = stream.Recv()
+	}
+	if codeOf(err) != codes.Unauthenticated {
+		t.Errorf("reflection without key: %v, want Unauthenticated", err)
+	}
+}
+
+// TestClientVersionCheck checks the reported version with the official
+// client's own compatibility rule, for the client version in go.mod.
+// (NewClient runs that check itself, but a test binary carries no module
+// versions, so there it always reports "Unknown".)
+func TestClientVersionCheck(t *testing.T) {
+	ts := startServer(t, "", "")
+	r, err := ts.client.HealthCheck(bg)
+	must(t, "health check", err)
+	var buf bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	defer slog.SetDefault(old)
+	if !qdrant.IsCompatible("v1.17.1", r.GetVersion()) {
+		t.Errorf("client v1.17.1 does not accept server version %q: %s", r.GetVersion(), buf.String())
 	}
 }

@@ -232,17 +232,17 @@ func parseFieldCondition(obj map[string]json.RawMessage) (vectordb.Condition, er
 				err = fmt.Errorf("expected a boolean")
 				break
 			}
-			if !b {
-				// Qdrant treats `false` as "no condition"; keep it
-				// simple and require a real test.
-				err = fmt.Errorf("only `true` is supported")
-				break
-			}
 			k2 := key
-			if k == "is_empty" {
-				cond.IsEmpty = &k2
+			inner := vectordb.Condition{IsEmpty: &k2}
+			if k == "is_null" {
+				inner = vectordb.Condition{IsNull: &k2}
+			}
+			if b {
+				cond = inner
 			} else {
-				cond.IsNull = &k2
+				// `false` asks for the opposite: the key is not empty
+				// (not null).
+				cond = vectordb.Condition{Filter: &vectordb.Filter{MustNot: []vectordb.Condition{inner}}}
 			}
 		case "geo_bounding_box", "geo_radius", "geo_polygon":
 			err = fmt.Errorf("geo conditions are not supported")
@@ -257,7 +257,7 @@ func parseFieldCondition(obj map[string]json.RawMessage) (vectordb.Condition, er
 	if n != 1 {
 		return vectordb.Condition{}, fmt.Errorf("field condition on `%s`: exactly one of match, range, values_count, is_empty, is_null is required, got %d", key, n)
 	}
-	if cond.IsEmpty != nil || cond.IsNull != nil {
+	if cond.IsEmpty != nil || cond.IsNull != nil || cond.Filter != nil {
 		return cond, nil
 	}
 	return vectordb.Condition{Field: fc}, nil

@@ -49,6 +49,8 @@ func TestParseFilter(t *testing.T) {
 			&vectordb.Filter{Must: []vectordb.Condition{{IsNull: ptr("x")}}}},
 		{"field is_empty flag", `{"must":[{"key":"tags","is_empty":true}]}`,
 			&vectordb.Filter{Must: []vectordb.Condition{{IsEmpty: ptr("tags")}}}},
+		{"field is_null false", `{"must":[{"key":"x","is_null":false}]}`,
+			&vectordb.Filter{Must: []vectordb.Condition{{Filter: &vectordb.Filter{MustNot: []vectordb.Condition{{IsNull: ptr("x")}}}}}}},
 		{"has_id", `{"must":[{"has_id":[1,"5C56C793-69F3-4FBF-87E6-C4BF54C28C26"]}]}`,
 			&vectordb.Filter{Must: []vectordb.Condition{{HasID: []vectordb.PointID{{Num: 1}, {UUID: "5c56c793-69f3-4fbf-87e6-c4bf54c28c26"}}}}}},
 		{"has_vector", `{"must":[{"has_vector":"dense"}]}`,

@@ -57,6 +57,14 @@ type Config struct {
 	MaxRequestBytes int64
 	// MaxUploadBytes bounds snapshot uploads (0: DefaultMaxUploadBytes).
 	MaxUploadBytes int64
+	// RecoverRoots, when non-empty, confines snapshot recovery from
+	// file:// locations to files under these directories (symbolic links
+	// resolved), so an API client cannot make the server read arbitrary
+	// files. Empty allows any path the process can read.
+	RecoverRoots []string
+	// CORS answers browsers' preflight requests and allows any origin,
+	// as Qdrant does by default (enable_cors).
+	CORS bool
 	// Logger receives one line per failed request (nil: slog.Default()).
 	Logger *slog.Logger
 }
@@ -69,6 +77,7 @@ type handler struct {
 	mux *http.ServeMux
 
 	started time.Time
+	metrics *metrics
 }
 
 // apiFunc handles one endpoint: it returns the `result` of the envelope or
@@ -83,7 +92,7 @@ func NewHandler(db *vectordb.DB, cfg Config) http.Handler {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = DefaultMaxUploadBytes
 	}
-	h := &handler{db: db, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), started: time.Now()}
+	h := &handler{db: db, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), started: time.Now(), metrics: newMetrics()}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -101,6 +110,7 @@ func (h *handler) routes() {
 	m.HandleFunc("GET /livez", plain("healthz check passed"))
 	m.HandleFunc("GET /readyz", plain("all shards are ready"))
 	api("GET /telemetry", h.telemetry)
+	m.HandleFunc("GET /metrics", h.metricsText)
 	api("GET /cluster", func(*http.Request) (any, error) { return map[string]string{"status": "disabled"}, nil })
 
 	// Collections and aliases.
@@ -113,6 +123,7 @@ func (h *handler) routes() {
 	api("POST /collections/aliases", h.updateAliases)
 	api("GET /aliases", h.listAliases)
 	api("GET /collections/{collection}/aliases", h.collectionAliases)
+	api("GET /collections/{collection}/cluster", h.collectionCluster)
 
 	// Payload indexes.
 	api("PUT /collections/{collection}/index", h.createIndex)
@@ -153,6 +164,22 @@ func (h *handler) routes() {
 	api("PUT /collections/{collection}/snapshots/recover", h.recoverSnapshot)
 	api("POST /collections/{collection}/snapshots/upload", h.uploadSnapshot)
 
+	// Known Qdrant endpoints this server does not implement answer 400
+	// with a clear message rather than 404, which clients read as "no
+	// such collection".
+	for _, p := range []string{
+		"POST /collections/{collection}/points/discover",
+		"POST /collections/{collection}/points/discover/batch",
+		"POST /collections/{collection}/points/search/matrix/pairs",
+		"POST /collections/{collection}/points/search/matrix/offsets",
+		"POST /snapshots",
+		"GET /snapshots",
+	} {
+		api(p, func(r *http.Request) (any, error) {
+			return nil, vectordb.BadInput("%s %s is not supported by this server", r.Method, r.Pattern[strings.IndexByte(r.Pattern, ' ')+1:])
+		})
+	}
+
 	m.Handle("/", h.wrap(func(r *http.Request) (any, error) {
 		return nil, vectordb.NotFound("no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
@@ -163,6 +190,17 @@ var public = map[string]bool{"/": true, "/healthz": true, "/livez": true, "/read
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if h.cfg.CORS {
+		hd := w.Header()
+		hd.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			hd.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+			hd.Set("Access-Control-Allow-Headers", "api-key, authorization, content-type")
+			hd.Set("Access-Control-Max-Age", "3600")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
 	if h.cfg.APIKey != "" && !public[r.URL.Path] {
 		key := r.Header.Get("api-key")
 		if key == "" {
@@ -211,9 +249,11 @@ func (h *handler) wrap(f apiFunc) http.Handler {
 				h.log.Debug("qdrant rest: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			}
 			writeError(w, start, err)
+			h.metrics.observe(r, statusOf(err), time.Since(start))
 			return
 		}
 		writeJSON(w, http.StatusOK, envelope{Result: res, Status: "ok", Time: time.Since(start).Seconds()})
+		h.metrics.observe(r, http.StatusOK, time.Since(start))
 	})
 }
 
@@ -346,5 +386,23 @@ func (h *handler) telemetry(r *http.Request) (any, error) {
 		"collections": map[string]any{
 			"number_of_collections": len(names),
 		},
+	}, nil
+}
+
+// collectionCluster serves GET /collections/{c}/cluster: one local,
+// active shard holding every point.
+func (h *handler) collectionCluster(r *http.Request) (any, error) {
+	info, err := h.db.CollectionInfo(collectionName(r))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"peer_id":     0,
+		"shard_count": 1,
+		"local_shards": []any{map[string]any{
+			"shard_id": 0, "points_count": info.PointsCount, "state": "Active",
+		}},
+		"remote_shards":   []any{},
+		"shard_transfers": []any{},
 	}, nil
 }

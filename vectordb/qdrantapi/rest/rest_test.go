@@ -36,6 +36,23 @@ func TestService(t *testing.T) {
 	if !strings.Contains(msg, "no such endpoint") {
 		t.Errorf("unknown endpoint message %q", msg)
 	}
+	c.fail("GET", "/collections/nope", nil, 404)
+	if msg := c.fail("POST", "/collections/x/points/discover", map[string]any{"limit": 1}, 400); !strings.Contains(msg, "not supported") {
+		t.Errorf("discover: %q", msg)
+	}
+	code, body = c.raw("GET", "/metrics", "", nil)
+	for _, want := range []string{
+		`app_info{name="nexus",version="` + Version + `"} 1`,
+		"collections_total 0",
+		`rest_responses_total{method="GET",endpoint="/telemetry",status="200"} 1`,
+		`rest_responses_total{method="GET",endpoint="/collections",status="200"} 1`,
+		`rest_responses_total{method="GET",endpoint="/collections/{collection}",status="404"} 1`,
+		`rest_responses_fail_total{method="GET",endpoint="unknown"} 1`,
+	} {
+		if code != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		}
+	}
 }
 
 func TestCollections(t *testing.T) {
@@ -619,6 +636,10 @@ func TestGroupsAndFacet(t *testing.T) {
 	if at(c.ok("GET", "/cluster", nil), "status") != "disabled" {
 		t.Error("cluster status")
 	}
+	if n := at(c.ok("GET", "/collections/q/cluster", nil), "local_shards", 0, "points_count"); n != 6.0 {
+		t.Errorf("collection cluster info: points_count %v, want 6", n)
+	}
+	c.fail("GET", "/collections/nope/cluster", nil, 404)
 }
 
 func TestPayloadIndexes(t *testing.T) {
@@ -706,7 +727,14 @@ func TestSnapshots(t *testing.T) {
 	fw, _ := mw.CreateFormFile("snapshot", name)
 	_, _ = fw.Write(data)
 	_ = mw.Close()
-	code, body := c.raw("POST", "/collections/r2/snapshots/upload?wait=true", mw.FormDataContentType(), buf.Bytes())
+	code, body := c.raw("POST", "/collections/r3/snapshots/upload?checksum=00", mw.FormDataContentType(), buf.Bytes())
+	if code != 400 {
+		t.Errorf("upload with a wrong checksum: HTTP %d %s", code, body)
+	}
+	if at(c.ok("GET", "/collections/r3/exists", nil), "exists") != false {
+		t.Error("upload with a wrong checksum created the collection")
+	}
+	code, body = c.raw("POST", "/collections/r2/snapshots/upload?wait=true&checksum="+fmt.Sprint(at(snap, "checksum")), mw.FormDataContentType(), buf.Bytes())
 	validateResponse(t, "POST", "/collections/r2/snapshots/upload", code, body)
 	if code != 200 {
 		t.Fatalf("upload snapshot: HTTP %d %s", code, body)
@@ -720,6 +748,39 @@ func TestSnapshots(t *testing.T) {
 	}
 	if n := len(arr(c.ok("GET", "/collections/p/snapshots", nil))); n != 0 {
 		t.Errorf("%d snapshots after delete", n)
+	}
+}
+
+func TestRecoverRoots(t *testing.T) {
+	allowed := t.TempDir()
+	c := newClient(t, Config{RecoverRoots: []string{allowed}})
+	setupPoints(t, c)
+	code, m := c.do("POST", "/collections/p/snapshots", nil)
+	if code != 200 {
+		skipIfMissing(t, fmt.Sprint(m["status"]), "CreateSnapshot")
+		t.Fatalf("create snapshot: HTTP %d %v", code, m["status"])
+	}
+	name := at(m["result"], "name").(string)
+	_, data := c.raw("GET", "/collections/p/snapshots/"+name, "", nil)
+	outside := filepath.Join(t.TempDir(), name)
+	inside := filepath.Join(allowed, name)
+	link := filepath.Join(allowed, "link.snapshot")
+	for _, f := range []string{outside, inside} {
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	c.fail("PUT", "/collections/r/snapshots/recover", map[string]any{"location": "file://" + outside}, 403)
+	c.fail("PUT", "/collections/r/snapshots/recover", map[string]any{"location": "file://" + link}, 403)
+	c.fail("PUT", "/collections/r/snapshots/recover", map[string]any{"location": "file://" + allowed + "/../" + filepath.Base(filepath.Dir(outside)) + "/" + name}, 403)
+	c.fail("PUT", "/collections/r/snapshots/recover", map[string]any{"location": "file:///etc/passwd"}, 403)
+	c.fail("PUT", "/collections/r/snapshots/recover", map[string]any{"location": "file://" + allowed + "/missing.snapshot"}, 400)
+	c.ok("PUT", "/collections/r/snapshots/recover", map[string]any{"location": "file://" + inside})
+	if n := countOf(t, c, "r", nil); n != 5 {
+		t.Errorf("recovered %d points, want 5", n)
 	}
 }
 
@@ -769,7 +830,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 }
 
 func TestAPIKey(t *testing.T) {
-	c := newClient(t, Config{APIKey: "s3cret"})
+	c := newClient(t, Config{APIKey: "s3cret", CORS: true})
+	// Browsers' preflight requests carry no key.
+	code, _ := c.raw("OPTIONS", "/collections", "", nil)
+	if code != 200 {
+		t.Errorf("CORS preflight: HTTP %d", code)
+	}
 	c.fail("GET", "/collections", nil, http.StatusForbidden)
 	c.header.Set("api-key", "wrong")
 	c.fail("GET", "/collections", nil, http.StatusForbidden)

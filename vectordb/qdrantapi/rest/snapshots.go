@@ -119,7 +119,10 @@ func (h *handler) recoverSnapshot(r *http.Request) (any, error) {
 	if err != nil || u.Scheme != "file" || u.Path == "" {
 		return nil, badInput(fmt.Errorf("location %q: only file:///absolute/path locations are supported", *w.Location))
 	}
-	path := filepath.Clean(u.Path)
+	path, err := h.recoverPath(u.Path)
+	if err != nil {
+		return nil, err
+	}
 	if w.Checksum != nil && *w.Checksum != "" {
 		// The engine's snapshot descriptions carry SHA-256 checksums; verify
 		// before recovering.
@@ -166,6 +169,15 @@ func (h *handler) uploadSnapshot(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, uploadError(err)
 		}
+		if want := r.URL.Query().Get("checksum"); want != "" {
+			sum, err := fileSHA256(tmp.Name())
+			if err != nil {
+				return nil, fmt.Errorf("checksum upload: %w", err)
+			}
+			if !strings.EqualFold(sum, want) {
+				return nil, badInput(fmt.Errorf("snapshot checksum mismatch: expected %s, got %s", want, sum))
+			}
+		}
 		if err := h.db.RecoverSnapshot(r.Context(), collectionName(r), tmp.Name()); err != nil {
 			return nil, err
 		}
@@ -192,4 +204,30 @@ func fileSHA256(path string) (string, error) {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// recoverPath resolves a file:// location and checks it against
+// Config.RecoverRoots.
+func (h *handler) recoverPath(p string) (string, error) {
+	if !filepath.IsAbs(p) {
+		return "", badInput(fmt.Errorf("location must be an absolute file:// path"))
+	}
+	real, err := filepath.EvalSymlinks(filepath.Clean(p))
+	if err != nil {
+		return "", badInput(fmt.Errorf("snapshot file %s: %w", p, err))
+	}
+	if len(h.cfg.RecoverRoots) == 0 {
+		return real, nil
+	}
+	for _, root := range h.cfg.RecoverRoots {
+		r, err := filepath.EvalSymlinks(filepath.Clean(root))
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(r, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return real, nil
+		}
+	}
+	return "", &vectordb.Error{Kind: vectordb.KindForbidden,
+		Msg: fmt.Sprintf("Forbidden: snapshot location %s is outside the allowed directories", p)}
 }

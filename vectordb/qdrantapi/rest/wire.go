@@ -173,10 +173,9 @@ func parseVectorStruct(raw json.RawMessage) (vectordb.NamedVectors, error) {
 		if err := json.Unmarshal(raw, &obj); err != nil {
 			return nil, err
 		}
-		if _, ok := obj["text"]; ok {
-			if _, ok := obj["model"]; ok {
-				return nil, errInference
-			}
+		if jsonKind(obj["model"]) == '"' {
+			// A Document, Image or InferenceObject, not named vectors.
+			return nil, errInference
 		}
 		out := make(vectordb.NamedVectors, len(obj))
 		for _, name := range sortedKeys(obj) {
@@ -270,19 +269,22 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// denseOut returns a vector as float64s so JSON shows float32 values in
-// their shortest float32 spelling (0.1, not 0.10000000149011612).
-func denseOut(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i], _ = strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
-	}
-	return out
-}
+// denseOut returns a vector for JSON; encoding/json writes float32 values
+// in their shortest float32 spelling (0.1, not 0.10000000149011612).
+func denseOut(v []float32) []float32 { return nonNil(v) }
 
-func score32(x float32) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
-	return f
+// finite32 maps ±Inf (a dot product can overflow float32) to ±MaxFloat32
+// and NaN to 0, which JSON cannot carry.
+func finite32(x float32) float32 {
+	switch {
+	case x != x:
+		return 0
+	case x > math.MaxFloat32:
+		return math.MaxFloat32
+	case x < -math.MaxFloat32:
+		return -math.MaxFloat32
+	}
+	return x
 }
 
 // parseWithPayload decodes WithPayloadInterface; def applies when absent.
@@ -342,6 +344,9 @@ func parseWithVector(raw json.RawMessage, def bool) (vectordb.VectorSelector, er
 	return vectordb.VectorSelector{}, fmt.Errorf("with_vector: expected a boolean or an array of vector names")
 }
 
+// maxHnswEf bounds the search-time beam width a request may ask for.
+const maxHnswEf = 100000
+
 // parseSearchParams decodes SearchParams (hnsw_ef, exact; the rest are
 // accepted and ignored).
 func parseSearchParams(raw json.RawMessage) (*vectordb.SearchParams, error) {
@@ -357,8 +362,8 @@ func parseSearchParams(raw json.RawMessage) (*vectordb.SearchParams, error) {
 	}
 	p := &vectordb.SearchParams{}
 	if w.HnswEf != nil {
-		if *w.HnswEf < 1 {
-			return nil, fmt.Errorf("params.hnsw_ef must be at least 1")
+		if *w.HnswEf < 1 || *w.HnswEf > maxHnswEf {
+			return nil, fmt.Errorf("params.hnsw_ef must be between 1 and %d", maxHnswEf)
 		}
 		p.HnswEf = *w.HnswEf
 	}
@@ -469,7 +474,7 @@ func jsonRecords(rs []vectordb.Record) []recordOut {
 type scoredOut struct {
 	ID         any     `json:"id"`
 	Version    uint64  `json:"version"`
-	Score      float64 `json:"score"`
+	Score      float32 `json:"score"`
 	Payload    any     `json:"payload"`
 	Vector     any     `json:"vector"`
 	OrderValue any     `json:"order_value,omitempty"`
@@ -479,7 +484,7 @@ func jsonScored(ps []vectordb.ScoredPoint) []scoredOut {
 	out := make([]scoredOut, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, scoredOut{
-			ID: jsonID(p.ID), Version: p.Version, Score: score32(p.Score),
+			ID: jsonID(p.ID), Version: p.Version, Score: finite32(p.Score),
 			Payload: jsonPayload(p.Payload), Vector: jsonVectors(p.Vectors),
 			OrderValue: jsonOrderValue(p.OrderValue),
 		})

@@ -49,3 +49,39 @@ func axpyF16(dst []float32, v []uint16, a float32) {
 	// assembly reads and writes exactly len(dst) of each.
 	axpyF16AVX2(unsafe.SliceData(dst), unsafe.SliceData(v), a, len(dst))
 }
+
+// f32ToF16AVX2 and roundF16AVX2 are in f16dot_amd64.s; n must be a
+// positive multiple of 8.
+//
+//go:noescape
+func f32ToF16AVX2(dst *uint16, src *float32, n int)
+
+//go:noescape
+func roundF16AVX2(x *float32, n int)
+
+// toF16 stores src as float16 in dst (round to nearest even).
+func toF16(dst []uint16, src []float32) {
+	n := len(src) &^ 7
+	if haveF16Asm && n > 0 {
+		_ = dst[len(src)-1]
+		// SAFETY: dst and src hold at least n elements (checked above).
+		f32ToF16AVX2(unsafe.SliceData(dst), unsafe.SliceData(src), n)
+	}
+	if !haveF16Asm {
+		n = 0
+	}
+	toF16Ref(dst[n:len(src)], src[n:])
+}
+
+// roundF16 rounds every value of x to float16 precision in place.
+func roundF16(x []float32) {
+	n := len(x) &^ 7
+	if haveF16Asm && n > 0 {
+		// SAFETY: x holds n elements; the assembly touches exactly those.
+		roundF16AVX2(unsafe.SliceData(x), n)
+	}
+	if !haveF16Asm {
+		n = 0
+	}
+	roundF16Ref(x[n:])
+}

@@ -1,0 +1,239 @@
+package api
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"nexusos/memex"
+	"nexusos/microvm"
+	"nexusos/microvm/image"
+	"nexusos/vectordb"
+)
+
+// Default limits.
+const (
+	// DefaultMaxRequestBytes bounds request bodies when
+	// Config.MaxRequestBytes is zero.
+	DefaultMaxRequestBytes = 1 << 20
+	// MaxQueryBytes bounds a request's query string.
+	MaxQueryBytes = 8 << 10
+)
+
+// Config is what a Server serves. Every field is optional except where
+// noted; a nil resource makes its endpoints answer 503.
+type Config struct {
+	// Version is reported by /v1/status.
+	Version string
+	// Home is the node's state directory (for Cortex models).
+	Home string
+	// DB is the vector engine the node opened.
+	DB *vectordb.DB
+	// Memex is the MemexFS index over DB.
+	Memex *memex.Memex
+	// DataDirs are the folders POST /v1/memex/add may index (files and
+	// folders inside them). Empty disables adding through the API.
+	DataDirs []string
+	// VMs runs detached microVMs; Images is the store they come from.
+	VMs    *microvm.Manager
+	Images *image.Store
+	// APIKey, when set, is required on every request but GET /healthz.
+	APIKey string
+	// MaxRequestBytes bounds request bodies (0: DefaultMaxRequestBytes).
+	MaxRequestBytes int64
+	// Console serves the web console at "/"; nil serves a placeholder
+	// page. ConsoleFS is used when Console is nil and ConsoleFS is not.
+	Console   http.Handler
+	ConsoleFS fs.FS
+	// Listen reports the node's listen addresses in /v1/status.
+	Listen func() any
+	// Status adds sections to /v1/status (for example "listen",
+	// "apps_sealing"); each function is called per request.
+	Status map[string]func() any
+	Logger *slog.Logger
+}
+
+// Server is the node API. Build it with New.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	started time.Time
+	mux     *http.ServeMux
+	ingest  *Ingest
+
+	graphMu sync.Mutex
+	// graphCache is the last knowledge graph and the index generation it
+	// was built at; guarded by graphMu.
+	graphCache *graphEntry
+
+	apps appCache
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), mux: http.NewServeMux(), ingest: newIngest(cfg.Memex, cfg.Logger)}
+	s.routes()
+	return s
+}
+
+// Ingest returns the server's ingest tracker, so the node can index its
+// data folders at start-up with progress visible in /v1/status.
+func (s *Server) Ingest() *Ingest { return s.ingest }
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	m.HandleFunc("GET /v1/status", s.handleStatus)
+
+	m.HandleFunc("GET /v1/memex/query", s.handleQuery)
+	m.HandleFunc("GET /v1/memex/files", s.handleFiles)
+	m.HandleFunc("GET /v1/memex/file", s.handleFile)
+	m.HandleFunc("GET /v1/memex/timeline", s.handleTimeline)
+	m.HandleFunc("POST /v1/memex/add", s.handleAdd)
+	m.HandleFunc("GET /v1/memex/ingest", s.handleIngest)
+	m.HandleFunc("GET /v1/memex/graph", s.handleGraph)
+	m.HandleFunc("GET /v1/memex/related", s.handleRelated)
+	m.HandleFunc("GET /v1/memex/connect", s.handleConnect)
+	m.HandleFunc("GET /v1/memex/summary", s.handleSummary)
+
+	m.HandleFunc("GET /v1/apps", s.handleApps)
+	m.HandleFunc("GET /v1/apps/{name}", s.handleApp)
+	m.HandleFunc("POST /v1/apps/{name}/run", s.handleRunApp)
+	m.HandleFunc("GET /v1/vms/{id}/logs", s.handleLogs)
+	m.Handle("/v1/vms/", http.HandlerFunc(s.handleVMs))
+	m.Handle("/v1/vms", http.HandlerFunc(s.handleVMs))
+
+	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s (see docs/api.md)", r.Method, r.URL.Path))
+	})
+	m.Handle("/", s.console())
+}
+
+// ServeHTTP implements http.Handler: it checks the API key and the request
+// limits, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if len(r.URL.RawQuery) > MaxQueryBytes {
+		writeError(w, http.StatusRequestURITooLong, fmt.Errorf("query string longer than %d bytes", MaxQueryBytes))
+		return
+	}
+	if r.URL.Path != "/healthz" && !s.authorized(w, r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
+		writeError(w, http.StatusUnauthorized, errors.New("this node requires its API key: send the api-key header, Authorization: Bearer KEY, or ?api_key=KEY"))
+		return
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes)
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// keyCookie carries the API key for the console's requests after it was
+// opened with ?api_key=.
+const keyCookie = "nexus_api_key"
+
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
+	want := s.cfg.APIKey
+	if want == "" {
+		return true
+	}
+	eq := func(got string) bool {
+		return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	}
+	if eq(r.Header.Get("api-key")) {
+		return true
+	}
+	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") && eq(strings.TrimPrefix(a, "Bearer ")) {
+		return true
+	}
+	if eq(r.URL.Query().Get("api_key")) {
+		http.SetCookie(w, &http.Cookie{Name: keyCookie, Value: want, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		return true
+	}
+	if c, err := r.Cookie(keyCookie); err == nil && eq(c.Value) {
+		return true
+	}
+	return false
+}
+
+// httpError is an error with the HTTP status it maps to.
+type httpError struct {
+	code int
+	err  error
+}
+
+func (e *httpError) Error() string { return e.err.Error() }
+func (e *httpError) Unwrap() error { return e.err }
+
+func errorf(code int, format string, args ...any) error {
+	return &httpError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+// fail writes err with the status it carries (500 by default).
+func fail(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	var he *httpError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		code = he.code
+	case errors.As(err, &mbe):
+		code = http.StatusRequestEntityTooLarge
+	case errors.Is(err, memex.ErrNotIndexed), errors.Is(err, microvm.ErrNoSuchVM), errors.Is(err, microvm.ErrNoSuchImage):
+		code = http.StatusNotFound
+	case errors.Is(err, microvm.ErrTooMany):
+		code = http.StatusTooManyRequests
+	}
+	writeError(w, code, err)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+// decodeBody reads a JSON body into v, rejecting unknown fields.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errorf(http.StatusBadRequest, "request body: %v", err)
+	}
+	return nil
+}
+
+var errNoMemex = errorf(http.StatusServiceUnavailable, "MemexFS is not running on this node")
+
+func (s *Server) memex() (*memex.Memex, error) {
+	if s.cfg.Memex == nil {
+		return nil, errNoMemex
+	}
+	return s.cfg.Memex, nil
+}

@@ -1,0 +1,28 @@
+// Package api is the NexusOS node's own HTTP API (docs/api.md): MemexFS
+// search, files, ingest with live progress and the knowledge graph; node
+// status; sealed apps, detached microVMs with live logs; and the web
+// console's assets at "/".
+//
+// The node (package node) builds one Server over the resources it owns: the
+// vector engine it opened (MemexFS shares it, it is never opened twice), the
+// MemexFS index, the microVM manager and the image store. Any of them may be
+// nil; their endpoints then answer 503 with the reason.
+//
+//	srv := api.New(api.Config{DB: db, Memex: mx, DataDirs: dirs, VMs: mgr, Images: store})
+//	http.ListenAndServe("127.0.0.1:7777", srv)
+//
+// # Safety
+//
+//   - With Config.APIKey set, every request (API and console) must carry the
+//     key as "api-key: KEY", "Authorization: Bearer KEY", the query parameter
+//     api_key=KEY (for EventSource, which cannot set headers; it also sets a
+//     cookie so the console's later requests pass), or that cookie. Only
+//     GET /healthz is open.
+//   - Request bodies are limited to Config.MaxRequestBytes and query
+//     strings to MaxQueryBytes.
+//   - Paths in requests must lie inside the indexed folders (for reads) or
+//     inside Config.DataDirs (for ingest), after cleaning and resolving
+//     symbolic links; anything else is refused with 403.
+//
+// A Server is safe for concurrent use.
+package api

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"nexusos/memex"
+)
+
+// Ingest states.
+const (
+	IngestIdle    = "idle"
+	IngestRunning = "running"
+	IngestDone    = "done"
+	IngestFailed  = "failed"
+)
+
+// IngestStatus is the progress of the current or last ingest, as
+// /v1/status and /v1/memex/ingest report it.
+type IngestStatus struct {
+	State      string         `json:"state"` // idle, running, done, failed
+	Paths      []string       `json:"paths,omitempty"`
+	Files      int            `json:"files"`       // files seen so far
+	TotalFiles int            `json:"total_files"` // files found by the walk
+	Bytes      int64          `json:"bytes"`
+	TotalBytes int64          `json:"total_bytes"`
+	Current    string         `json:"current,omitempty"`
+	FilesPerS  float64        `json:"files_per_second"`
+	StartedAt  time.Time      `json:"started_at,omitzero"`
+	EndedAt    time.Time      `json:"ended_at,omitzero"`
+	Summary    *memex.Summary `json:"summary,omitempty"`
+	Error      string         `json:"error,omitempty"`
+}
+
+// Ingest runs one MemexFS ingest at a time in the background and keeps its
+// progress. It is safe for concurrent use.
+type Ingest struct {
+	m   *memex.Memex
+	log *slog.Logger
+
+	mu sync.Mutex
+	// st is the current or last ingest; guarded by mu.
+	st IngestStatus
+	// gen counts finished ingests (the knowledge graph cache key);
+	// guarded by mu.
+	gen int64
+	// done is closed when the running ingest ends; guarded by mu.
+	done chan struct{}
+	// cancel stops the running ingest; guarded by mu.
+	cancel context.CancelFunc
+}
+
+func newIngest(m *memex.Memex, log *slog.Logger) *Ingest {
+	d := make(chan struct{})
+	close(d)
+	return &Ingest{m: m, log: log, st: IngestStatus{State: IngestIdle}, done: d}
+}
+
+// ErrIngestRunning is returned by Start while an ingest runs.
+var ErrIngestRunning = errors.New("api: an ingest is already running; watch /v1/status")
+
+// Start begins indexing paths (already checked by the caller) in the
+// background and returns at once.
+func (in *Ingest) Start(paths []string) (IngestStatus, error) {
+	if in.m == nil {
+		return IngestStatus{}, errNoMemex
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.st.State == IngestRunning {
+		return in.st, &httpError{code: http.StatusConflict, err: ErrIngestRunning}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	in.cancel = cancel
+	in.done = make(chan struct{})
+	in.st = IngestStatus{State: IngestRunning, Paths: paths, StartedAt: time.Now()}
+	st := in.st
+	done := in.done
+	go func() {
+		defer close(done)
+		defer cancel()
+		in.log.Info("ingest started", "paths", paths)
+		sum, err := in.m.Add(ctx, paths, func(p memex.Progress) {
+			in.mu.Lock()
+			in.st.Files, in.st.TotalFiles, in.st.Bytes, in.st.TotalBytes, in.st.Current = p.Files, p.TotalFiles, p.Bytes, p.TotalBytes, p.Current
+			if s := p.Elapsed.Seconds(); s > 0 {
+				in.st.FilesPerS = float64(p.Files) / s
+			}
+			in.mu.Unlock()
+		})
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		in.st.Summary, in.st.EndedAt, in.st.Current = sum, time.Now(), ""
+		in.st.State = IngestDone
+		if err != nil {
+			in.st.State, in.st.Error = IngestFailed, err.Error()
+			in.log.Error("ingest failed", "paths", paths, "err", err)
+		} else {
+			in.log.Info("ingest done", "paths", paths, "indexed", sum.Indexed, "unchanged", sum.Unchanged, "skipped", len(sum.Skipped))
+		}
+		in.gen++
+	}()
+	return st, nil
+}
+
+// Status returns the current or last ingest's progress.
+func (in *Ingest) Status() IngestStatus {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	st := in.st
+	st.Paths = append([]string(nil), st.Paths...)
+	return st
+}
+
+// Generation counts finished ingests.
+func (in *Ingest) Generation() int64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.gen
+}
+
+// Wait blocks until the running ingest (if any) ends or ctx is done, and
+// returns its final status.
+func (in *Ingest) Wait(ctx context.Context) (IngestStatus, error) {
+	in.mu.Lock()
+	done := in.done
+	in.mu.Unlock()
+	select {
+	case <-done:
+		return in.Status(), nil
+	case <-ctx.Done():
+		return in.Status(), ctx.Err()
+	}
+}
+
+// Stop cancels the running ingest and waits for it: files reported as
+// indexed so far are kept (MemexFS commits each batch durably).
+func (in *Ingest) Stop(ctx context.Context) error {
+	in.mu.Lock()
+	cancel := in.cancel
+	in.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	_, err := in.Wait(ctx)
+	return err
+}

@@ -1,0 +1,501 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"nexusos/memex"
+	"nexusos/memex/graph"
+	"nexusos/memex/query"
+)
+
+// Chip is one thing a question was understood to ask for, for display as
+// a removable filter.
+type Chip struct {
+	Field  string `json:"field"`            // kind, status, party, time, amount, overdue, spent
+	Value  string `json:"value"`            // machine value (a kind, a party key, "2026-07-01..2026-10-01")
+	Label  string `json:"label"`            // human text
+	Phrase string `json:"phrase,omitempty"` // the words it came from, when known
+}
+
+// QueryAnswer is GET /v1/memex/query's answer: memex.Answer plus the
+// understood filters as chips and the apps that handle the result set.
+type QueryAnswer struct {
+	*memex.Answer
+	Chips []Chip `json:"chips"`
+	// Apps are sealed apps whose manifest declares they handle this
+	// question's kinds (run one with POST /v1/apps/{name}/run).
+	Apps []string `json:"apps"`
+}
+
+func chipsOf(u *query.Understood) []Chip {
+	out := []Chip{}
+	if u == nil {
+		return out
+	}
+	for _, k := range u.Kinds {
+		out = append(out, Chip{Field: "kind", Value: k, Label: strings.ReplaceAll(k, "_", " ")})
+	}
+	for _, st := range u.Statuses {
+		out = append(out, Chip{Field: "status", Value: st, Label: st})
+	}
+	if u.Overdue {
+		out = append(out, Chip{Field: "overdue", Value: "true", Label: "overdue"})
+	}
+	for _, p := range u.Parties {
+		out = append(out, Chip{Field: "party", Value: p, Label: p, Phrase: u.PartyRaw})
+	}
+	if t := u.Time; t != nil {
+		lab := fmt.Sprintf("%s %s – %s", strings.TrimSuffix(string(t.Field), "_date"), t.From.Format(time.DateOnly), t.To.AddDate(0, 0, -1).Format(time.DateOnly))
+		out = append(out, Chip{Field: "time", Value: t.From.Format(time.DateOnly) + ".." + t.To.Format(time.DateOnly), Label: lab, Phrase: t.Phrase})
+	}
+	if a := u.Amount; a != nil {
+		var parts []string
+		if a.Min != nil {
+			parts = append(parts, fmt.Sprintf("≥ %.2f", *a.Min))
+		}
+		if a.Max != nil {
+			parts = append(parts, fmt.Sprintf("≤ %.2f", *a.Max))
+		}
+		lab := "total " + strings.Join(parts, " and ")
+		if a.Currency != "" {
+			lab += " " + a.Currency
+		}
+		out = append(out, Chip{Field: "amount", Value: strings.Join(parts, ","), Label: lab, Phrase: a.Phrase})
+	}
+	if u.Spent {
+		out = append(out, Chip{Field: "spent", Value: "true", Label: "money paid out"})
+	}
+	return out
+}
+
+func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		fail(w, errorf(http.StatusBadRequest, "missing q: the question, e.g. ?q=unpaid+invoices+last+quarter"))
+		return
+	}
+	opts, err := queryOptions(r)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	ans, err := m.Query(r.Context(), q, opts)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, QueryAnswer{Answer: ans, Chips: chipsOf(ans.Understood), Apps: s.appsFor(ans.Understood)})
+}
+
+func queryOptions(r *http.Request) (memex.QueryOptions, error) {
+	var o memex.QueryOptions
+	v := r.URL.Query()
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return o, errorf(http.StatusBadRequest, "limit %q: want 1..1000", l)
+		}
+		o.Limit = n
+	}
+	if d := v.Get("now"); d != "" {
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return o, errorf(http.StatusBadRequest, "now %q: want YYYY-MM-DD", d)
+		}
+		o.Now = t
+	}
+	return o, nil
+}
+
+func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	kind := r.URL.Query().Get("kind")
+	out := []memex.FileRecord{}
+	for _, f := range m.Files() {
+		if kind == "" || f.Kind == kind {
+			out = append(out, f)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"files": out, "count": len(out)})
+}
+
+func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	rec, err := s.indexedFile(m, r.URL.Query().Get("path"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+// indexedFile resolves a path given in a request (absolute, or relative to
+// an indexed folder) to the record of an indexed file. Paths outside every
+// indexed folder are refused before the index is consulted.
+func (s *Server) indexedFile(m *memex.Memex, p string) (*memex.FileRecord, error) {
+	if p == "" {
+		return nil, errorf(http.StatusBadRequest, "missing path")
+	}
+	roots := indexedRoots(m)
+	var cands []string
+	if filepath.IsAbs(p) {
+		cands = []string{p}
+	} else {
+		for _, root := range roots {
+			cands = append(cands, filepath.Join(root, p))
+		}
+	}
+	refused := true
+	for _, c := range cands {
+		abs, ok := within(roots, c)
+		if !ok {
+			continue
+		}
+		refused = false
+		if rec, ok := m.File(abs); ok {
+			return rec, nil
+		}
+	}
+	if refused {
+		return nil, errorf(http.StatusForbidden, "path %q is outside the indexed folders", p)
+	}
+	return nil, errorf(http.StatusNotFound, "%s: %v", p, memex.ErrNotIndexed)
+}
+
+// indexedRoots returns the folders files were indexed from.
+func indexedRoots(m *memex.Memex) []string { return rootsOf(m.Files()) }
+
+func rootsOf(files []memex.FileRecord) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range files {
+		if f.Root != "" && !seen[f.Root] {
+			seen[f.Root] = true
+			out = append(out, f.Root)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// within reports whether p lies inside one of roots (or is one), after
+// cleaning and, where the path exists, resolving symbolic links on both
+// sides, and returns p cleaned and absolute (not link-resolved, as the
+// index stores paths).
+func within(roots []string, p string) (string, bool) {
+	if strings.ContainsRune(p, 0) {
+		return "", false
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", false
+	}
+	real := abs
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		real = r
+	} else if !os.IsNotExist(err) {
+		return "", false
+	}
+	for _, root := range roots {
+		ra, err := filepath.Abs(root)
+		if err != nil {
+			continue
+		}
+		rr := ra
+		if x, err := filepath.EvalSymlinks(ra); err == nil {
+			rr = x
+		}
+		if inside(ra, abs) && inside(rr, real) {
+			return abs, true
+		}
+	}
+	return "", false
+}
+
+func inside(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// TimelineEntry is one money document for the console's timeline and
+// charts.
+type TimelineEntry struct {
+	Path     string   `json:"path"`
+	Rel      string   `json:"rel"`
+	Kind     string   `json:"kind"`
+	Party    string   `json:"party,omitempty"`
+	Status   string   `json:"status,omitempty"`
+	Number   string   `json:"number,omitempty"`
+	Date     string   `json:"date,omitempty"` // issue date, YYYY-MM-DD
+	Due      string   `json:"due,omitempty"`
+	Paid     string   `json:"paid,omitempty"`
+	Total    *float64 `json:"total,omitempty"`
+	Balance  *float64 `json:"balance_due,omitempty"`
+	Currency string   `json:"currency,omitempty"`
+}
+
+func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	kind := r.URL.Query().Get("kind")
+	if kind == "" {
+		kind = "invoice"
+	}
+	out := []TimelineEntry{}
+	for _, f := range m.Files() {
+		if kind != "all" && f.Kind != kind {
+			continue
+		}
+		e := TimelineEntry{Path: f.Path, Rel: f.Rel, Kind: f.Kind, Party: f.Party, Status: f.Status,
+			Number: str(f.Facts["invoice_number"]), Date: day(f.Facts["issue_date"]), Due: day(f.Facts["due_date"]),
+			Paid: day(f.Facts["paid_date"]), Total: num(f.Facts["total"]), Balance: num(f.Facts["balance_due"]),
+			Currency: str(f.Facts["currency"])}
+		if e.Total == nil && kind == "all" {
+			continue
+		}
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	writeJSON(w, http.StatusOK, map[string]any{"kind": kind, "entries": out})
+}
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}
+
+func day(v any) string {
+	switch t := v.(type) {
+	case string:
+		if len(t) >= 10 {
+			return t[:10]
+		}
+		return t
+	case time.Time:
+		return t.Format(time.DateOnly)
+	}
+	return ""
+}
+
+func num(v any) *float64 {
+	switch n := v.(type) {
+	case float64:
+		return &n
+	case int64:
+		f := float64(n)
+		return &f
+	case int:
+		f := float64(n)
+		return &f
+	}
+	return nil
+}
+
+func (s *Server) handleAdd(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.memex(); err != nil {
+		fail(w, err)
+		return
+	}
+	var req struct {
+		Paths []string `json:"paths"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		fail(w, err)
+		return
+	}
+	if len(req.Paths) == 0 || len(req.Paths) > 256 {
+		fail(w, errorf(http.StatusBadRequest, "paths: want 1..256 files or folders"))
+		return
+	}
+	if len(s.cfg.DataDirs) == 0 {
+		fail(w, errorf(http.StatusForbidden, "this node has no data folders: start it with --data DIR to allow adding files under DIR"))
+		return
+	}
+	var paths []string
+	for _, p := range req.Paths {
+		if !filepath.IsAbs(p) && len(s.cfg.DataDirs) == 1 {
+			p = filepath.Join(s.cfg.DataDirs[0], p)
+		}
+		abs, ok := within(s.cfg.DataDirs, p)
+		if !ok {
+			fail(w, errorf(http.StatusForbidden, "path %q is outside the node's data folders %v", p, s.cfg.DataDirs))
+			return
+		}
+		if _, err := os.Stat(abs); err != nil {
+			fail(w, errorf(http.StatusBadRequest, "path %q: %v", p, err))
+			return
+		}
+		paths = append(paths, abs)
+	}
+	st, err := s.ingest.Start(paths)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, st)
+}
+
+func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.ingest.Status())
+}
+
+// graphEntry caches a knowledge graph for one index generation.
+type graphEntry struct {
+	gen   int64
+	graph *graph.Graph
+}
+
+func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	g, err := s.graph(r, m)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	kind := r.URL.Query().Get("kind")
+	if kind == "" {
+		writeJSON(w, http.StatusOK, g)
+		return
+	}
+	// Keep only nodes of one kind (the notes, say) and the edges between
+	// them, renumbered.
+	idx := map[int]int{}
+	out := &graph.Graph{Nodes: []graph.Node{}, Edges: []graph.Edge{}}
+	for i, n := range g.Nodes {
+		if n.Kind == kind {
+			idx[i] = len(out.Nodes)
+			out.Nodes = append(out.Nodes, n)
+		}
+	}
+	for _, e := range g.Edges {
+		a, ok1 := idx[e.From]
+		b, ok2 := idx[e.To]
+		if ok1 && ok2 {
+			e.From, e.To = a, b
+			out.Edges = append(out.Edges, e)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// graph returns the knowledge graph, rebuilt only when an ingest finished
+// since the last build.
+func (s *Server) graph(r *http.Request, m *memex.Memex) (*graph.Graph, error) {
+	gen := s.ingest.Generation()
+	s.graphMu.Lock()
+	defer s.graphMu.Unlock()
+	if c := s.graphCache; c != nil && c.gen == gen {
+		return c.graph, nil
+	}
+	g, err := m.Graph(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if g.Nodes == nil {
+		g.Nodes = []graph.Node{}
+	}
+	if g.Edges == nil {
+		g.Edges = []graph.Edge{}
+	}
+	s.graphCache = &graphEntry{gen: gen, graph: g}
+	return g, nil
+}
+
+func (s *Server) handleRelated(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	rec, err := s.indexedFile(m, r.URL.Query().Get("path"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	nb, err := m.Related(r.Context(), rec.Path)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if nb == nil {
+		nb = []graph.Neighbour{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"path": rec.Path, "related": nb})
+}
+
+func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	a, b := strings.TrimSpace(r.URL.Query().Get("a")), strings.TrimSpace(r.URL.Query().Get("b"))
+	if a == "" || b == "" {
+		fail(w, errorf(http.StatusBadRequest, "want two topics: ?a=TOPIC&b=TOPIC"))
+		return
+	}
+	steps, err := m.Connect(r.Context(), a, b)
+	if err != nil {
+		fail(w, errorf(http.StatusNotFound, "connect %q and %q: %v", a, b, err))
+		return
+	}
+	if steps == nil {
+		steps = []graph.Step{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"a": a, "b": b, "path": steps})
+}
+
+func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	topic := strings.TrimSpace(r.URL.Query().Get("topic"))
+	if topic == "" {
+		fail(w, errorf(http.StatusBadRequest, "missing topic"))
+		return
+	}
+	n := 5
+	if v := r.URL.Query().Get("n"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 50 {
+			fail(w, errorf(http.StatusBadRequest, "n %q: want 1..50", v))
+			return
+		}
+	}
+	sum, err := m.Summarize(r.Context(), topic, n)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sum)
+}

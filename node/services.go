@@ -1,0 +1,238 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"nexusos/demo"
+	"nexusos/memex"
+	"nexusos/microvm"
+	"nexusos/microvm/hostsvc"
+	"nexusos/microvm/image"
+	"nexusos/microvm/launcher"
+	"nexusos/node/api"
+	"nexusos/vectordb"
+)
+
+// ErrKeyRequired is returned by Run when a listener binds a non-loopback
+// address and Config.APIKey is empty.
+var ErrKeyRequired = errors.New("node: listening beyond loopback requires an API key (--api-key)")
+
+// checkBind refuses non-loopback listeners without an API key.
+func checkBind(cfg Config) error {
+	if cfg.APIKey != "" {
+		return nil
+	}
+	for _, a := range []string{cfg.Addr, cfg.QdrantHTTP, cfg.QdrantGRPC} {
+		if a != "" && !isLoopback(a) {
+			return fmt.Errorf("%w: %s is not a loopback address", ErrKeyRequired, a)
+		}
+	}
+	return nil
+}
+
+// isLoopback reports whether a listen address binds only loopback
+// interfaces ("127.0.0.1:7777", "[::1]:0", "localhost:7777"). An empty
+// host (":7777") binds every interface. A host name that does not resolve
+// counts as loopback here: listening on it fails anyway, with a better
+// error.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil {
+		return true
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
+}
+
+// Version is the node's version: the VCS revision it was built from, or
+// "devel".
+func Version() string {
+	v := "devel"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v = s.Value[:12]
+			}
+		}
+	}
+	return v
+}
+
+// services are what a node runs besides the Qdrant APIs: MemexFS over the
+// node's engine, the microVM runtime, and the node API over them.
+type services struct {
+	api    *api.Server
+	memex  *memex.Memex
+	vms    *microvm.Manager
+	store  *image.Store
+	sealer sealer
+	data   []string
+	log    *slog.Logger
+	notify func(string)
+	// bg counts background goroutines (sealing) to wait for at close.
+	bgDone chan struct{}
+}
+
+// startServices opens MemexFS (sharing db: the engine is opened once per
+// process) and the microVM runtime as cfg asks, and builds the node API.
+func startServices(ctx context.Context, db *vectordb.DB, cfg Config, log *slog.Logger, addrs *atomic.Pointer[Addrs]) (_ *services, err error) {
+	s := &services{log: log, notify: cfg.Notify}
+	if s.notify == nil {
+		s.notify = func(string) {}
+	}
+	defer func() {
+		if err != nil {
+			s.close(context.Background())
+		}
+	}()
+	if cfg.Memex {
+		s.data, err = dataDirs(cfg)
+		if err != nil {
+			return nil, err
+		}
+		s.memex, err = memex.Open(ctx, memex.Options{Dir: filepath.Join(cfg.Home, "memex"), DB: db, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("open MemexFS: %w", err)
+		}
+	}
+	if cfg.Apps {
+		var svc microvm.Services
+		if s.memex != nil {
+			svc.Memex = hostsvc.Memex{M: s.memex}
+		}
+		svc.Logger = log
+		if s.store, err = image.OpenStore(filepath.Join(cfg.Home, "images")); err != nil {
+			return nil, fmt.Errorf("open image store: %w", err)
+		}
+		if s.vms, err = launcher.NewManager(ctx, cfg.Home, svc, log); err != nil {
+			return nil, fmt.Errorf("start microVM runtime: %w", err)
+		}
+	}
+	status := map[string]func() any{}
+	if cfg.Apps {
+		status["apps_sealing"] = func() any { return s.sealer.state() }
+	}
+	version := cfg.Version
+	if version == "" {
+		version = Version()
+	}
+	s.api = api.New(api.Config{
+		Version: version, Home: cfg.Home, DB: db, Memex: s.memex, DataDirs: s.data,
+		VMs: s.vms, Images: s.store, APIKey: cfg.APIKey, MaxRequestBytes: cfg.MaxRequestBytes,
+		Console: cfg.Console, Status: status, Logger: log, Listen: func() any { return addrs.Load() },
+	})
+	return s, nil
+}
+
+// dataDirs returns the folders MemexFS indexes: cfg.Data, or the demo
+// folder extracted under Home/demo.
+func dataDirs(cfg Config) ([]string, error) {
+	var out []string
+	for _, d := range cfg.Data {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return nil, fmt.Errorf("data folder %s: %w", d, err)
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("data folder %s is not a folder", d)
+		}
+		out = append(out, abs)
+	}
+	if len(out) == 0 && cfg.DemoData {
+		dir := filepath.Join(cfg.Home, "demo")
+		if err := demo.Extract(dir); err != nil {
+			return nil, err
+		}
+		out = []string{dir}
+	}
+	return out, nil
+}
+
+// begin starts the background work once the node listens: indexing the
+// data folders and sealing the apps.
+func (s *services) begin(ctx context.Context, cfg Config) {
+	if s.memex != nil && len(s.data) > 0 {
+		if _, err := s.api.Ingest().Start(s.data); err != nil {
+			s.log.Error("ingest", "err", err)
+		} else {
+			go func() {
+				st, err := s.api.Ingest().Wait(ctx)
+				if err != nil {
+					return
+				}
+				if st.Error != "" {
+					s.notify("MemexFS: indexing stopped: " + st.Error)
+					return
+				}
+				if sum := st.Summary; sum != nil {
+					s.notify(fmt.Sprintf("MemexFS: %d files indexed, %d unchanged, %d skipped in %s",
+						sum.Indexed, sum.Unchanged, len(sum.Skipped), st.EndedAt.Sub(st.StartedAt).Round(time.Millisecond)))
+				}
+			}()
+		}
+	}
+	if s.store != nil && len(cfg.AppSources) > 0 {
+		s.bgDone = make(chan struct{})
+		go func() {
+			defer close(s.bgDone)
+			s.sealer.seal(ctx, s.store, cfg.AppSources, cfg.AppSourceRoot, s.log, s.notify)
+		}()
+	}
+}
+
+// close stops the ingest (what was reported indexed is kept), the
+// microVMs and the sealing, then closes MemexFS. The caller closes the
+// engine afterwards.
+func (s *services) close(ctx context.Context) error {
+	var errs []error
+	if s.api != nil {
+		if err := s.api.Ingest().Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop ingest: %w", err))
+		}
+	}
+	if s.bgDone != nil {
+		select {
+		case <-s.bgDone:
+		case <-ctx.Done():
+		}
+	}
+	if s.vms != nil {
+		if err := s.vms.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop microVMs: %w", err))
+		}
+	}
+	if s.memex != nil {
+		if err := s.memex.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close MemexFS: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// handler is the node API.
+func (s *services) handler() http.Handler { return s.api }

@@ -1,0 +1,10 @@
+//go:build !purego
+
+package hnsw
+
+// prefetch asks the CPU to load the two cache lines at p (the start of a
+// layer-0 block: header, count and the first links) into L1. It never
+// faults, whatever p points at.
+//
+//go:noescape
+func prefetch(p *uint32)

@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package hnsw
+
+// prefetch is a no-op where there is no prefetch instruction wrapper.
+func prefetch(*uint32) {}
