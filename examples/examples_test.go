@@ -321,6 +321,12 @@ func TestHostileMount(t *testing.T) {
 			if !strings.Contains(out, `read /data/note.txt: "granted"`) || strings.Contains(out, "ESCAPED") {
 				t.Fatalf("output:\n%s", out)
 			}
+			// Climbing out of the mount fails.
+			st, out, errs = run(t, p, microvm.Services{}, "fs", "/data/../../etc/passwd")
+			wantExit(t, st, 0, errs)
+			if strings.Contains(out, "root:") || !strings.Contains(out, "read /data/../../etc/passwd: open") {
+				t.Fatalf("escape through ..:\n%s", out)
+			}
 			if _, err := os.Stat(filepath.Join(dir, "note.txt.new")); err == nil {
 				t.Fatal("the app wrote into a read-only mount")
 			}

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 // Package hyper is the NexusOS virtual machine monitor for tier-2 microVMs:
 // it runs one static Linux x86-64 program in its own KVM virtual machine
 // with no guest kernel. The program runs at CPL 3 in 64-bit mode; its
@@ -23,7 +25,8 @@
 // Page tables are not mapped in the guest at all.
 //
 // A Machine is safe for concurrent use by its vCPUs; a CPU belongs to the
-// goroutine that runs it.
+// goroutine that runs it. The tier-2 packages (hyper/...) and `nexus vm`
+// build only on linux/amd64.
 //
 // # PVM and VMX hosts
 //

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package hyper
 
 import (
@@ -312,5 +314,35 @@ func TestProtectTakesEffect(t *testing.T) {
 	}
 	if got := m.Mem.Page(pa)[0]; got != 1 {
 		t.Fatalf("page holds %d, want 1", got)
+	}
+}
+
+// TestPool runs snippets on machines taken from a pool, more of them than
+// the pool holds, and closes it.
+func TestPool(t *testing.T) {
+	needKVM(t)
+	p, err := NewPool(16<<20, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i := 0; i < 5; i++ {
+		m, c, err := p.Get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pa, _ := m.Mem.AllocPage()
+		copy(m.Mem.Page(pa), helloSnippet)
+		if err := m.AS.MapPage(codeVA, pa, ProtRead|ProtExec, true); err != nil {
+			t.Fatal(err)
+		}
+		c.Regs.RIP = codeVA
+		h := &testHandler{}
+		err = c.Run(context.Background(), h)
+		m.Close()
+		var code exitCode
+		if !errors.As(err, &code) || code != 7 || h.out.String() != "hello\n" {
+			t.Fatalf("run %d: %v, %q", i, err, h.out.String())
+		}
 	}
 }

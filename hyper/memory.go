@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package hyper
 
 import (
@@ -84,6 +86,27 @@ func (m *Memory) HighWater() uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.next
+}
+
+// AllocPages returns n zeroed pages (all or none).
+func (m *Memory) AllocPages(n int) ([]uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fresh := uint64(max(0, n-len(m.free)))
+	if m.next+fresh*PageSize > uint64(len(m.mem)) {
+		return nil, ErrNoMemory
+	}
+	out := make([]uint64, 0, n)
+	for len(out) < n && len(m.free) > 0 {
+		out = append(out, m.free[len(m.free)-1])
+		m.free = m.free[:len(m.free)-1]
+	}
+	for len(out) < n {
+		out = append(out, m.next)
+		m.next += PageSize
+	}
+	m.used += uint64(n)
+	return out, nil
 }
 
 // Resident returns how many bytes of guest memory are backed by host

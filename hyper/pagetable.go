@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package hyper
 
 import (
@@ -144,6 +146,31 @@ func (as *AddressSpace) MapPage(va, pa uint64, prot Prot, user bool) error {
 		return fmt.Errorf("map %#x: already mapped", va)
 	}
 	binary.LittleEndian.PutUint64(p[i*8:], pteFor(pa, prot, user))
+	return nil
+}
+
+// MapPages maps consecutive pages from va to the given guest-physical
+// pages, none of which may be mapped yet, under one lock.
+func (as *AddressSpace) MapPages(va uint64, pas []uint64, prot Prot, user bool) error {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	var p []byte
+	var i int
+	for k, pa := range pas {
+		v := va + uint64(k)*PageSize
+		if p == nil || i == 511 {
+			var err error
+			if p, i, err = as.walk(v, true); err != nil {
+				return fmt.Errorf("map %#x: %w", v, err)
+			}
+		} else {
+			i++
+		}
+		if binary.LittleEndian.Uint64(p[i*8:])&pteP != 0 {
+			return fmt.Errorf("map %#x: already mapped", v)
+		}
+		binary.LittleEndian.PutUint64(p[i*8:], pteFor(pa, prot, user))
+	}
 	return nil
 }
 

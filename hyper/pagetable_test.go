@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package hyper
 
 import (
@@ -9,7 +11,7 @@ import (
 // newTestAS builds an address space over plain memory: no KVM needed.
 func newTestAS(t *testing.T) *AddressSpace {
 	t.Helper()
-	mem, err := newMemory(1 << 20)
+	mem, err := newMemory(4 << 20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,5 +171,30 @@ func TestMemoryAllocator(t *testing.T) {
 	}
 	if mem.Page(mem.Size()) != nil {
 		t.Fatal("Page past the end is not nil")
+	}
+}
+
+func TestMapPages(t *testing.T) {
+	as := newTestAS(t)
+	// 600 pages crossing a page-table boundary (512 entries per table).
+	const va = 0x40_0000 - 50*PageSize
+	pas, err := as.mem.AllocPages(600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := as.MapPages(va, pas, ProtRead, true); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range pas {
+		pa, prot, user, ok := as.Lookup(va + uint64(k)*PageSize)
+		if !ok || pa != want || prot&ProtWrite != 0 || !user {
+			t.Fatalf("page %d: %#x %v %v %v, want %#x", k, pa, prot, user, ok, want)
+		}
+	}
+	if err := as.MapPages(va+599*PageSize, pas[:1], ProtRead, true); err == nil {
+		t.Fatal("MapPages over a mapped page succeeded")
+	}
+	if _, err := as.mem.AllocPages(1 << 20); !errors.Is(err, ErrNoMemory) {
+		t.Fatalf("AllocPages beyond memory: %v", err)
 	}
 }

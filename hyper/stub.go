@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package hyper
 
 // The stub is the only code the monitor places in the guest. It is

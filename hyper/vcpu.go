@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package hyper
 
 import (
@@ -6,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -21,6 +24,23 @@ type Handler interface {
 	// A non-nil error ends c.Run with that error: ErrThreadExit ends only
 	// this vCPU; anything else should come with Machine.Stop.
 	Syscall(ctx context.Context, c *CPU) error
+}
+
+// FaultHandler is implemented by Handlers that turn guest faults into
+// signals. Fault is called with c.Regs holding the interrupted user state
+// (RIP, RSP and RFLAGS from the exception frame); returning true means it
+// has set c.Regs to where the guest continues (a signal handler). Returning
+// false stops the VM with f.
+type FaultHandler interface {
+	Fault(ctx context.Context, c *CPU, f *Fault) bool
+}
+
+// Interrupter is implemented by Handlers that deliver asynchronous
+// signals. After CPU.Interrupt made the vCPU leave the guest, Interrupted
+// is called with c.Regs holding the guest's registers; returning true
+// means it changed c.Regs (to run a signal handler).
+type Interrupter interface {
+	Interrupted(ctx context.Context, c *CPU) bool
 }
 
 // ErrThreadExit is returned by a Handler to end one vCPU (thread exit).
@@ -52,7 +72,26 @@ type CPU struct {
 	// vmx is set when `syscall` entered CPL 0 (a VMX host): returns must
 	// then restore the user segments.
 	vmx, vmxKnown bool
+	// explicit is set by SetResume: the next syscall return uses Regs as
+	// they are instead of RIP=RCX, RFLAGS=R11.
+	explicit bool
 }
+
+// SetResume makes the current system call return to c.Regs as set by the
+// Handler (rt_sigreturn, signal delivery) rather than to RCX.
+func (c *CPU) SetResume() { c.explicit = true }
+
+// ResumeSet reports whether SetResume was called during this system call.
+func (c *CPU) ResumeSet() bool { return c.explicit }
+
+// SaveFPU returns the vCPU's x87/SSE state.
+func (c *CPU) SaveFPU() (*kvm.FPU, error) {
+	f := new(kvm.FPU)
+	return f, c.v.GetFPU(f)
+}
+
+// RestoreFPU sets the vCPU's x87/SSE state.
+func (c *CPU) RestoreFPU(f *kvm.FPU) error { return c.v.SetFPU(f) }
 
 // Machine returns the VM this vCPU belongs to.
 func (c *CPU) Machine() *Machine { return c.m }
@@ -156,6 +195,20 @@ func (c *CPU) kick() {
 	}
 }
 
+// Interrupt makes the vCPU leave the guest soon, from any goroutine; its
+// Handler's Interrupted is then called (if it is an Interrupter).
+func (c *CPU) Interrupt() { c.kick() }
+
+// InUserCode reports whether the vCPU is stopped in the program's own code
+// at CPL 3 (not in the monitor's stub), so its registers may be redirected.
+func (c *CPU) InUserCode() bool {
+	var s kvm.Sregs
+	if err := c.v.GetSregs(&s); err != nil {
+		return false
+	}
+	return s.CS.Selector&3 == 3 && c.Regs.RIP >= UserMin && c.Regs.RIP < UserMax
+}
+
 // SetFSBase sets the FS segment base (arch_prctl(ARCH_SET_FS)).
 func (c *CPU) SetFSBase(base uint64) error {
 	if !canonical(base) {
@@ -205,6 +258,14 @@ func (c *CPU) Run(ctx context.Context, h Handler) (err error) {
 				// A kick: clear immediate_exit (Stop sets stopping first,
 				// so the check at the top of the loop cannot miss it).
 				c.v.SetImmediateExit(false)
+				if ih, ok := h.(Interrupter); ok && !c.m.stopping.Load() {
+					c.Regs = run.SyncRegs
+					if ih.Interrupted(ctx, c) && c.Regs.RIP >= UserMin && c.Regs.RIP < UserMax {
+						c.Regs.RFLAGS = UserRFLAGS(c.Regs.RFLAGS)
+						run.SyncRegs = c.Regs
+						run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
+					}
+				}
 				continue
 			}
 			return c.fail(fmt.Errorf("KVM_RUN on vCPU %d: %w", c.ID, err))
@@ -221,7 +282,7 @@ func (c *CPU) Run(ctx context.Context, h Handler) (err error) {
 				}
 			case io.Direction == kvm.KVM_EXIT_IO_OUT && io.Port >= portException && io.Port < portException+32 &&
 				c.Regs.RIP == vectorRIP(int(io.Port-portException)):
-				if err := c.exception(int(io.Port - portException)); err != nil {
+				if err := c.exception(ctx, h, int(io.Port-portException)); err != nil {
 					return c.fail(err)
 				}
 			default:
@@ -262,12 +323,17 @@ func (c *CPU) syscall(ctx context.Context, h Handler) error {
 	if err := h.Syscall(ctx, c); err != nil {
 		return err
 	}
-	if c.Regs.RCX < UserMin || c.Regs.RCX >= UserMax {
-		// Only a jump into the stub can get here with such an RCX.
-		return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: "system call return address outside user space", Addr: c.Regs.RCX, RIP: c.Regs.RIP})
+	if c.explicit {
+		c.explicit = false
+		c.Regs.RFLAGS = UserRFLAGS(c.Regs.RFLAGS)
+	} else {
+		c.Regs.RIP = c.Regs.RCX
+		c.Regs.RFLAGS = UserRFLAGS(c.Regs.R11)
 	}
-	c.Regs.RIP = c.Regs.RCX
-	c.Regs.RFLAGS = UserRFLAGS(c.Regs.R11)
+	if c.Regs.RIP < UserMin || c.Regs.RIP >= UserMax {
+		// Only a jump into the stub (or a forged signal frame) gets here.
+		return c.fail(&Fault{CPU: c.ID, Vector: -1, Kind: "system call return address outside user space", Addr: c.Regs.RIP, RIP: c.Regs.RIP})
+	}
 	return c.resume()
 }
 
@@ -298,7 +364,7 @@ func (c *CPU) toUser() error {
 
 // exception handles vector v delivered to the stub: a page fault the
 // address space can resolve resumes the guest; anything else is a Fault.
-func (c *CPU) exception(v int) error {
+func (c *CPU) exception(ctx context.Context, h Handler, v int) error {
 	var s kvm.Sregs
 	if err := c.v.GetSregs(&s); err != nil {
 		return err
@@ -318,6 +384,19 @@ func (c *CPU) exception(v int) error {
 	}
 	rip, cs, rflags, rsp := w(0), w(1), w(2), w(3)
 	f := &Fault{CPU: c.ID, Vector: v, Kind: exceptionName(v), RIP: rip, ErrorCode: code}
+	// The interrupted user state: the stub changed nothing but RIP, RSP
+	// and RFLAGS, which the exception frame holds.
+	resume := func() error {
+		c.Regs.RIP, c.Regs.RSP = rip, rsp
+		c.Regs.RFLAGS = rflags&userFlags | rflagsRsv | rflagsIOPL
+		run := c.v.Run()
+		run.SyncRegs = c.Regs
+		run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
+		if s.CS.Selector&3 != 3 {
+			return c.toUser()
+		}
+		return nil
+	}
 	if v == 14 {
 		f.Addr = s.CR2
 		if code&1 == 0 && cs&3 == 3 && c.m.AS.Fault != nil && s.CR2 < UserMax {
@@ -326,17 +405,21 @@ func (c *CPU) exception(v int) error {
 				f.Kind += " (out of guest memory)"
 			}
 			if ferr == nil {
-				c.Regs.RIP, c.Regs.RSP = rip, rsp
-				c.Regs.RFLAGS = rflags&userFlags | rflagsRsv | rflagsIOPL
-				run := c.v.Run()
-				run.SyncRegs = c.Regs
-				run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
-				if s.CS.Selector&3 != 3 {
-					return c.toUser()
-				}
-				return nil
+				return resume()
 			}
 		}
+	}
+	if fh, ok := h.(FaultHandler); ok && cs&3 == 3 && !strings.Contains(f.Kind, "out of guest memory") {
+		saved := c.Regs
+		c.Regs.RIP, c.Regs.RSP, c.Regs.RFLAGS = rip, rsp, rflags
+		if fh.Fault(ctx, c, f) {
+			rip, rsp, rflags = c.Regs.RIP, c.Regs.RSP, c.Regs.RFLAGS
+			if rip < UserMin || rip >= UserMax {
+				return f
+			}
+			return resume()
+		}
+		c.Regs = saved
 	}
 	return f
 }

@@ -1,8 +1,11 @@
+//go:build linux && amd64
+
 package hyper
 
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"time"
 
 	"nexusos/hyper/kvm"
@@ -280,7 +283,7 @@ func (k *TSCClock) since() uint64 {
 	if t < k.tscBase {
 		return 0
 	}
-	hi, lo := mul64(t-k.tscBase, k.mult)
+	hi, lo := bits.Mul64(t-k.tscBase, k.mult)
 	return hi<<32 | lo>>32
 }
 
@@ -332,14 +335,14 @@ func (m *Machine) EnableVDSO(c *CPU, mono, real time.Duration) (*TSCClock, error
 }
 
 // tscOffset estimates guest TSC minus host TSC. The guest TSC is read by
-// an ioctl between two host reads; the narrowest of several windows wins,
+// an ioctl between two host reads; the narrowest of four windows wins,
 // and an offset smaller than its window is taken as zero (hosts that run
 // guest code without TSC offsetting, like kvm-pvm, have exactly zero). The
 // monitor's clock and the vDSO then agree to within that window, well
 // below the cost of one system call.
 func (c *CPU) tscOffset() (guest, offset uint64, err error) {
 	best := ^uint64(0)
-	for i := 0; i < 16; i++ {
+	for i := 0; i < 4; i++ {
 		msr := []kvm.MSREntry{{Index: kvm.MSR_IA32_TSC}}
 		h1 := rdtsc()
 		if err := c.v.GetMSRs(msr); err != nil {

@@ -134,6 +134,7 @@ func runRemote(ctx context.Context, q AppQuery) (microvm.Status, error) {
 	sc := bufio.NewScanner(lr.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	event := ""
+stream:
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
@@ -143,12 +144,11 @@ func runRemote(ctx context.Context, q AppQuery) (microvm.Status, error) {
 			fmt.Fprintln(q.Stdout, strings.TrimPrefix(line, "data: "))
 		case line == "":
 			if event == "end" || event == "error" {
-				goto done
+				break stream
 			}
 			event = ""
 		}
 	}
-done:
 	resp, err = apiRequest(ctx, q, "GET", "/v1/vms/"+url.PathEscape(st.ID)+"/wait", nil)
 	if err != nil {
 		return st, err

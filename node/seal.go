@@ -57,6 +57,10 @@ func DefaultApps(root string) []AppSource {
 // FindSourceRoot looks for a NexusOS source tree (a go.mod of module
 // nexusos) at dir and its parents; it returns "" when there is none.
 func FindSourceRoot(dir string) string {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
 	for d := dir; ; d = filepath.Dir(d) {
 		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && len(b) > 14 && string(b[:14]) == "module nexusos" {
 			return d

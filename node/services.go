@@ -141,6 +141,7 @@ func startServices(ctx context.Context, db *vectordb.DB, cfg Config, log *slog.L
 		Version: version, Home: cfg.Home, DB: db, Memex: s.memex, DataDirs: s.data,
 		VMs: s.vms, Images: s.store, APIKey: cfg.APIKey, MaxRequestBytes: cfg.MaxRequestBytes,
 		Console: cfg.Console, Status: status, Logger: log, Listen: func() any { return addrs.Load() },
+		Done: ctx.Done(),
 	})
 	return s, nil
 }
@@ -213,6 +214,9 @@ func (s *services) close(ctx context.Context) error {
 	if s.api != nil {
 		if err := s.api.Ingest().Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop ingest: %w", err))
+		}
+		if err := s.api.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("unload model: %w", err))
 		}
 	}
 	if s.bgDone != nil {

@@ -62,8 +62,8 @@ func PrintBanner(w io.Writer, cfg Config, a Addrs) {
 	if names, err := cortex.List(cfg.Home); err == nil && len(names) > 0 {
 		fmt.Fprintf(w, "  Cortex                models: %s\n", strings.Join(names, ", "))
 	} else {
-		fmt.Fprintf(w, "  Cortex                no model. %s.\n", wrap(api.CortexHint, 24, 76))
-		fmt.Fprintf(w, "                        Without one: %s.\n", wrap(api.CortexWithout, 24, 76))
+		fmt.Fprintf(w, "  Cortex                %s.\n", wrap("No model: "+strings.TrimPrefix(api.CortexHint, "no language model is configured. "), 24, 78))
+		fmt.Fprintf(w, "                        %s.\n", wrap("Without one: "+api.CortexWithout, 24, 78))
 	}
 	if cfg.Apps {
 		switch {

@@ -1,5 +1,10 @@
 package vectordb
 
+import "sync/atomic"
+
+// graphAnswers counts searches answered from the graph (for tests).
+var graphAnswers atomic.Int64
+
 // selectivitySample is how many points annSearch samples to estimate the
 // fraction of points a filter without a usable payload index lets through.
 const selectivitySample = 256
@@ -8,7 +13,10 @@ const selectivitySample = 256
 // dimension) up to which an exact scan of the filtered set is preferred to
 // a filtered graph search: about 2 ms of dot products. It keeps very
 // selective filters exact whatever full_scan_threshold says.
-const exactWork = 2_000_000
+var exactWork = 2_000_000 // a variable so tests can force graph searches
+
+// maxEf caps a requested hnsw_ef (beyond limit).
+const maxEf = 1 << 16
 
 // maxFilteredEf caps the widened ef of a filtered graph search.
 const maxFilteredEf = 4096
@@ -25,6 +33,7 @@ func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Fi
 	if ef <= 0 {
 		ef = max(d.cfg.EfConstruct, limit)
 	}
+	ef = min(ef, max(limit, maxEf)) // bound the work one request can ask for
 	m := matcher{c}
 	total := len(d.internal)
 	var allowed map[PointID]struct{} // preselected candidates, when known
@@ -100,5 +109,6 @@ func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Fi
 	if len(t.h) < limit && len(t.h) < total-len(exclude) {
 		return nil // possibly short: let the exact scan decide
 	}
+	graphAnswers.Add(1)
 	return t.sorted()
 }

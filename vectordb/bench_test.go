@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -62,6 +63,10 @@ func BenchmarkQuery(b *testing.B) {
 	up := time.Since(start)
 	waitIndexed(b, db, "b")
 	b.Logf("%d points: upserts %v, indexing done %v after start", n, up, time.Since(start))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.Logf("heap in use after indexing: %.1f MiB (%.0f bytes/point)", float64(ms.HeapInuse)/(1<<20), float64(ms.HeapInuse)/float64(n))
 	for _, tc := range []struct {
 		name string
 		req  QueryRequest
@@ -78,6 +83,18 @@ func BenchmarkQuery(b *testing.B) {
 				must(b, errOf(db.Query(bg, "b", req)))
 			}
 		})
+		if tc.req.Filter != nil {
+			// The same filtered query forced through the graph.
+			b.Run(tc.name+"-graph", func(b *testing.B) {
+				defer func(v int) { exactWork = v }(exactWork)
+				exactWork = 0
+				for i := 0; i < b.N; i++ {
+					req := tc.req
+					req.Query = &Query{Nearest: &VectorInput{Dense: randVec(r, 100)}}
+					must(b, errOf(db.Query(bg, "b", req)))
+				}
+			})
+		}
 	}
 	b.Run("reopen", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {

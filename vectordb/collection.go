@@ -49,8 +49,17 @@ type collection struct {
 	name string
 	dir  string
 
-	// mu guards everything below. Updates hold it exclusively from
-	// validation through logging and applying; reads share it.
+	// wmu serialises writers: an update holds it from validation through
+	// logging (fsync) and applying, and so do the other mutations (index
+	// and config changes, delete, close). It guards log and broken. Lock
+	// order: wmu before mu.
+	wmu    sync.Mutex
+	log    *wal  // nil for a collection without storage (tests)
+	broken error // set when the log could not be rolled back; writes fail
+
+	// mu guards the state below. Readers share it; a writer holding wmu
+	// takes it shared to validate and exclusively only to apply, so
+	// searches go on while a write waits for its fsync.
 	mu            sync.RWMutex
 	cfg           CollectionConfig
 	points        map[PointID]*point
@@ -58,10 +67,8 @@ type collection struct {
 	sparse        map[string]*sparseStats
 	dense         map[string]*denseIndex
 	lastSeq       uint64
-	log           *wal  // nil for a collection without storage (tests)
-	broken        error // set when the log could not be rolled back; writes fail
-	dropped       bool  // set by DeleteCollection
-	checkpointing bool  // a checkpoint is being written
+	dropped       bool // set by DeleteCollection
+	checkpointing bool // a checkpoint is being written
 
 	// sortedMu guards sorted, the cached id order built lazily by readers
 	// holding mu.RLock; writers holding mu.Lock clear it.

@@ -24,6 +24,10 @@ type Options struct {
 	// (0: 64 MiB; negative: only on Close).
 	CheckpointBytes int64
 
+	// MaxSnapshotBytes bounds the point data RecoverSnapshot accepts (it is
+	// held in memory while validated; 0: 4 GiB).
+	MaxSnapshotBytes int64
+
 	// Logger receives warnings and recovery messages (nil: slog.Default()).
 	Logger *slog.Logger
 
@@ -37,15 +41,18 @@ type DB struct {
 	fs   vfs
 	log  *slog.Logger
 
-	// mu guards the maps below and closed. Lock order: db.mu before any
-	// collection's mu.
+	// mu guards the maps below and closed. Lock order: db.mu, then a
+	// collection's wmu, then its mu.
 	mu          sync.RWMutex
 	collections map[string]*collection
 	aliases     map[string]string // alias -> collection
 	closed      bool
 
-	bg   sync.WaitGroup // background checkpoints
-	lock *os.File       // holds the directory lock; nil with a test vfs
+	bg sync.WaitGroup // background checkpoints
+
+	snapMu sync.Mutex // serialises CreateSnapshot, so names stay unique
+
+	lock *os.File // holds the directory lock; nil with a test vfs
 }
 
 const (
@@ -73,6 +80,9 @@ const (
 func Open(dir string, opts Options) (*DB, error) {
 	if opts.MaxPointsPerUpsert <= 0 {
 		opts.MaxPointsPerUpsert = 100000
+	}
+	if opts.MaxSnapshotBytes <= 0 {
+		opts.MaxSnapshotBytes = defaultMaxSnapshot
 	}
 	if opts.CheckpointBytes == 0 {
 		opts.CheckpointBytes = 64 << 20
@@ -158,6 +168,7 @@ func (db *DB) Close() error {
 	var errs []error
 	db.mu.RLock()
 	for _, c := range db.collections {
+		c.wmu.Lock()
 		c.mu.Lock()
 		if c.log != nil && c.broken == nil && c.log.sinceCkpt > 0 {
 			if err := db.checkpointLocked(c, true); err != nil {
@@ -166,16 +177,10 @@ func (db *DB) Close() error {
 		}
 		if c.log != nil && c.broken == nil {
 			c.stopIndexers()
-			for vn, d := range c.dense {
-				if d.graph.Len() == 0 {
-					continue
-				}
-				if err := writeDenseFile(db.fs, denseFileName(c.dir, vn), vn, d, c.lastSeq); err != nil {
-					db.log.Warn("vectordb: save HNSW index (it will be rebuilt)", "collection", c.name, "vector", vn, "err", err)
-				}
-			}
+			db.saveDenseFiles(c)
 		}
 		c.mu.Unlock()
+		c.wmu.Unlock()
 	}
 	db.mu.RUnlock()
 	db.bg.Wait()
@@ -194,11 +199,11 @@ func (db *DB) unlock() {
 func (db *DB) closeCollections() {
 	for _, c := range db.collections {
 		c.stopIndexers()
-		c.mu.Lock()
+		c.wmu.Lock()
 		if c.log != nil {
 			c.log.close()
 		}
-		c.mu.Unlock()
+		c.wmu.Unlock()
 	}
 }
 
@@ -336,6 +341,8 @@ func (db *DB) DeleteCollection(ctx context.Context, name string) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := db.removeCollectionFiles(c); err != nil {
@@ -451,6 +458,8 @@ func (db *DB) UpdateCollection(ctx context.Context, name string, u CollectionUpd
 	if err != nil {
 		return err
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.dropped {

@@ -16,11 +16,11 @@ import (
 	"nexusos/vectordb/hnsw"
 )
 
-// Dense index files (hnsw-<hex of vector name>.idx) let a cleanly closed
-// collection reopen without rebuilding its graphs. Close writes them after
-// its final checkpoint; Open uses one only when it was written at the
-// sequence number the collection reopens at, and deletes it either way
-// (a later crash then rebuilds the graph from the points).
+// Dense index files (hnsw-<hex of vector name>.idx) let a collection
+// reopen without rebuilding its graphs. They are written with every
+// checkpoint (and by Close), stamped with the checkpoint's sequence
+// number; Open uses one only when it matches the checkpoint it loads,
+// before replaying the log on top, and rebuilds the graph otherwise.
 //
 //	record (kind 7)  JSON denseFileHeader
 //	record (kind 8)  internal ids -> point ids, binary ids, in chunks
@@ -225,14 +225,13 @@ func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, la
 	return d, nil
 }
 
-// matches reports whether a loaded index holds exactly the collection's
-// current vectors of name.
-//
-// Preconditions: c.mu is held.
-func (c *collection) denseMatches(name string, d *denseIndex) bool {
+// denseMatches reports whether a loaded index holds exactly the vectors
+// of name of pts.
+func denseMatches(name string, d *denseIndex, pts []ckptPoint) bool {
 	count := 0
-	for id, p := range c.points {
-		v, ok := p.vectors[name]
+	for i := range pts {
+		id := pts[i].ID
+		v, ok := pts[i].Vectors[name]
 		if !ok || v.Dense == nil {
 			continue
 		}

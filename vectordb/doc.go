@@ -8,10 +8,15 @@
 // returned by DB methods are *Error values whose Kind maps to an HTTP or
 // gRPC status and whose Msg follows Qdrant's wording.
 //
-// A DB is safe for concurrent use. Each collection has a read-write lock:
-// searches, scrolls and gets share it; updates hold it exclusively while
-// they validate, log (with fsync) and apply, so an update is durable and
-// visible before its call returns, whatever its wait flag says.
+// A DB is safe for concurrent use. Searches, scrolls and gets of a
+// collection run concurrently under its read lock. Updates of a collection
+// are serialised: each is validated, appended to the write-ahead log and
+// fsynced, and only then applied under the write lock (held briefly), so
+// an update is durable before anyone can see it, readers are not blocked
+// by the disk, and a failed write or fsync changes nothing. Every update
+// returns after fsync and apply, whatever its wait flag says (wait=false
+// only reports "acknowledged" instead of "completed"). A database
+// directory is locked (flock on LOCK) by the process that opened it.
 //
 // # On-disk layout
 //
@@ -25,7 +30,9 @@
 //	                                    consumed (deleted) by Open
 //	  collections/.creating-*           half-created collection (removed on Open)
 //	  collections/.deleted-*            half-deleted collection (removed on Open)
-//	  snapshots/<name>/<name>-<time>.snapshot   tar snapshots
+//	  snapshots/<name>/<name>-<time>.snapshot           tar snapshot (see snapshot.go)
+//	  snapshots/<name>/<name>-<time>.snapshot.checksum  its hex SHA-256
+//	  LOCK                              flock'ed while open
 //
 // "Atomic replace" is write to name.tmp, fsync, rename, fsync directory.
 //

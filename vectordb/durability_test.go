@@ -341,3 +341,36 @@ func snapshotAcked(mu *sync.Mutex, m map[uint64]bool) map[uint64]bool {
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// TestReadsDuringFsync: while a write waits for its fsync, searches run
+// and do not see it; after the fsync it is visible.
+func TestReadsDuringFsync(t *testing.T) {
+	fs := &errFS{}
+	db, err := Open(t.TempDir(), Options{fs: fs, Logger: quiet})
+	must(t, err)
+	defer db.Close()
+	must(t, db.CreateCollection(bg, "c", simpleConfig(2, Dot)))
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	fs.setInject(func(op, name string) error {
+		if op == "sync" && strings.HasSuffix(name, ".log") {
+			once.Do(func() { close(entered); <-release })
+		}
+		return nil
+	})
+	done := make(chan error)
+	go func() {
+		_, err := db.Upsert(bg, "c", []PointStruct{{ID: num(1), Vectors: dense(1, 1)}}, true)
+		done <- err
+	}()
+	<-entered
+	res, err := db.Query(bg, "c", QueryRequest{Query: near(1, 0)})
+	must(t, err)
+	eq(t, len(res), 0) // not durable yet, so not visible
+	close(release)
+	must(t, <-done)
+	fs.setInject(nil)
+	res, err = db.Query(bg, "c", QueryRequest{Query: near(1, 0)})
+	must(t, err)
+	eq(t, len(res), 1)
+}

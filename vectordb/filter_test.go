@@ -48,7 +48,7 @@ func TestFilters(t *testing.T) {
 		{"array any element", Filter{Must: []Condition{match("tags", Match{Value: "b"})}}, []uint64{1, 2}},
 		{"any", Filter{Must: []Condition{match("city", Match{Any: []any{"Paris", "London"}})}}, []uint64{2, 3}},
 		{"except", Filter{Must: []Condition{match("city", Match{Except: []any{"Paris", "London"}})}}, []uint64{1, 5}}, // null never matches, missing does
-		{"text", Filter{Must: []Condition{match("text", Match{Text: ptr("quick")})}}, nil}, // set per index below
+		{"text", Filter{Must: []Condition{match("text", Match{Text: ptr("quick")})}}, nil},                            // set per index below
 		{"range", Filter{Must: []Condition{{Field: &FieldCondition{Key: "n", Range: &Range{Gt: ptr(1.0), Lte: ptr(5.0)}}}}}, []uint64{2, 4}},
 		{"datetime", Filter{Must: []Condition{{Field: &FieldCondition{Key: "when", DatetimeRange: &DatetimeRange{Gte: tm("2024-01-01T00:00:00Z"), Lt: tm("2024-02-29T23:00:00Z")}}}}}, []uint64{1}},
 		{"datetime zone instant", Filter{Must: []Condition{{Field: &FieldCondition{Key: "when", DatetimeRange: &DatetimeRange{Lte: tm("2024-02-29T23:00:00Z"), Gt: tm("2024-01-03T00:00:00Z")}}}}}, []uint64{2}},

@@ -3,6 +3,7 @@
 package vectordb
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 
 // ErrLocked is wrapped by the error Open returns when another process has
 // the database open.
-var ErrLocked = fmt.Errorf("vectordb: database is in use by another process")
+var ErrLocked = errors.New("vectordb: database is in use by another process")
 
 // lockDir takes an exclusive advisory lock (flock) on <dir>/LOCK, so two
 // processes never write the same logs. The lock dies with the process.

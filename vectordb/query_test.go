@@ -204,3 +204,16 @@ func TestQueryCancelled(t *testing.T) {
 		t.Fatalf("want context.Canceled, got %v", err)
 	}
 }
+
+func TestHasIDDuplicatesInFilter(t *testing.T) {
+	db, _ := openTemp(t)
+	must(t, db.CreateCollection(bg, "c", simpleConfig(2, Dot)))
+	must(t, errOf(db.Upsert(bg, "c", []PointStruct{{ID: num(1), Vectors: dense(1, 0)}, {ID: num(2), Vectors: dense(0, 1)}}, true)))
+	f := &Filter{Must: []Condition{{HasID: []PointID{num(1), num(1), num(3)}}}}
+	res, err := db.Query(bg, "c", QueryRequest{Query: near(1, 1), Filter: f})
+	must(t, err)
+	eq(t, hitIDs(res), []PointID{num(1)})
+	n, err := db.Count(bg, "c", f)
+	must(t, err)
+	eq(t, n, 1)
+}

@@ -21,9 +21,12 @@ func (c *collection) preselect(f *Filter) (ids []PointID, ok bool) {
 		var got bool
 		switch {
 		case cond.HasID != nil:
+			seen := make(map[PointID]struct{}, len(cond.HasID))
 			for _, id := range cond.HasID {
 				if cid, err := canonicalID(id); err == nil {
-					if _, exists := c.points[cid]; exists {
+					_, exists := c.points[cid]
+					if _, dup := seen[cid]; exists && !dup {
+						seen[cid] = struct{}{}
 						cand = append(cand, cid)
 					}
 				}
@@ -171,6 +174,9 @@ func (db *DB) Scroll(ctx context.Context, coll string, req ScrollRequest) (Scrol
 	limit := req.Limit
 	if limit <= 0 {
 		limit = 10
+	}
+	if limit > maxQueryLimit {
+		return ScrollResult{}, BadInput("limit must be at most %d", maxQueryLimit)
 	}
 	c, unlock, err := db.readCollection(ctx, coll)
 	if err != nil {

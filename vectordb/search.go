@@ -84,7 +84,8 @@ func (c *collection) resolveInput(in VectorInput, using string, exclude map[Poin
 
 // idf is the inverse document frequency Qdrant's idf modifier uses:
 // ln(1 + (N - n + 0.5) / (n + 0.5)), N points with the sparse vector, n of
-// them having the dimension.
+// them having the dimension (Qdrant's fancy_idf in VectorQueryContext::
+// remap_idf_weights, with N = indexed vectors of that name).
 func idf(N, n int) float32 {
 	return float32(math.Log(1 + (float64(N-n)+0.5)/(float64(n)+0.5)))
 }

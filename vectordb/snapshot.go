@@ -35,7 +35,7 @@ const (
 	snapshotFormat     = "nexus-vectordb-snapshot"
 	manifestEntry      = "snapshot.json"
 	maxSnapshotMeta    = 16 << 20
-	maxSnapshotPoints  = 64 << 30 // bytes of checkpoint data accepted on recovery
+	defaultMaxSnapshot = 4 << 30 // bytes of checkpoint data accepted on recovery
 	snapshotTimeLayout = "2006-01-02-15-04-05"
 )
 
@@ -67,18 +67,8 @@ func (db *DB) CreateSnapshot(ctx context.Context, coll string) (SnapshotDescript
 	name := c.name
 	unlock()
 
-	var ckpt bytes.Buffer
-	if err := writeCheckpointTo(&ckpt, lastSeq, pts); err != nil {
-		return SnapshotDescription{}, internalError(err, "snapshot %s: encode points", name)
-	}
-	metaJSON, err := json.MarshalIndent(meta, "", " ")
-	if err != nil {
-		return SnapshotDescription{}, internalError(err, "snapshot %s: encode metadata", name)
-	}
-	man := snapshotManifest{Format: snapshotFormat, Version: 1, Collection: name, LastSeq: lastSeq, Points: len(pts),
-		Files: map[string]string{metaFile: sha256Hex(metaJSON), checkpointFile: sha256Hex(ckpt.Bytes())}}
-	manJSON, _ := json.MarshalIndent(man, "", " ")
-
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
 	dir := db.snapshotDir(name)
 	if err := db.fs.MkdirAll(dir, 0o755); err != nil {
 		return SnapshotDescription{}, internalError(err, "snapshot %s: mkdir", name)
@@ -93,6 +83,32 @@ func (db *DB) CreateSnapshot(ctx context.Context, coll string) (SnapshotDescript
 		file = fmt.Sprintf("%s-%d%s", base, i, snapshotExt)
 	}
 	path := filepath.Join(dir, file)
+
+	// The points go to a temporary file first: tar needs their size up
+	// front, and a large collection should not be buffered in memory.
+	ptsPath := path + ".points.tmp"
+	defer db.fs.Remove(ptsPath)
+	pf, err := db.fs.OpenFile(ptsPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: create temporary file", name)
+	}
+	defer pf.Close()
+	ph := sha256.New()
+	pcw := &countingWriter{w: io.MultiWriter(pf, ph)}
+	if err := writeCheckpointTo(pcw, lastSeq, pts); err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: write points", name)
+	}
+	if _, err := pf.Seek(0, io.SeekStart); err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: rewind points", name)
+	}
+	metaJSON, err := json.MarshalIndent(meta, "", " ")
+	if err != nil {
+		return SnapshotDescription{}, internalError(err, "snapshot %s: encode metadata", name)
+	}
+	man := snapshotManifest{Format: snapshotFormat, Version: 1, Collection: name, LastSeq: lastSeq, Points: len(pts),
+		Files: map[string]string{metaFile: sha256Hex(metaJSON), checkpointFile: hex.EncodeToString(ph.Sum(nil))}}
+	manJSON, _ := json.MarshalIndent(man, "", " ")
+
 	tmp := path + ".tmp"
 	f, err := db.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -101,17 +117,19 @@ func (db *DB) CreateSnapshot(ctx context.Context, coll string) (SnapshotDescript
 	h := sha256.New()
 	cw := &countingWriter{w: io.MultiWriter(f, h)}
 	tw := tar.NewWriter(cw)
-	err = nil
-	for _, e := range []struct {
-		name string
-		data []byte
-	}{{manifestEntry, manJSON}, {metaFile, metaJSON}, {checkpointFile, ckpt.Bytes()}} {
-		if err == nil {
-			err = tw.WriteHeader(&tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), ModTime: created, Typeflag: tar.TypeReg})
+	entry := func(n string, size int64, r io.Reader) error {
+		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: size, ModTime: created, Typeflag: tar.TypeReg}); err != nil {
+			return err
 		}
-		if err == nil {
-			_, err = tw.Write(e.data)
-		}
+		_, err := io.Copy(tw, r)
+		return err
+	}
+	err = entry(manifestEntry, int64(len(manJSON)), bytes.NewReader(manJSON))
+	if err == nil {
+		err = entry(metaFile, int64(len(metaJSON)), bytes.NewReader(metaJSON))
+	}
+	if err == nil {
+		err = entry(checkpointFile, pcw.n, io.LimitReader(pf, pcw.n))
 	}
 	if err == nil {
 		err = tw.Close()
@@ -229,7 +247,7 @@ func (db *DB) DeleteSnapshot(coll, name string) error {
 // readSnapshot reads and validates a snapshot archive: only the three
 // known regular entries, bounded sizes, matching checksums, a config that
 // validates and points that fit it.
-func readSnapshot(r io.Reader) (*snapshotManifest, *collMeta, []ckptPoint, error) {
+func readSnapshot(r io.Reader, maxPoints int64) (*snapshotManifest, *collMeta, []ckptPoint, error) {
 	tr := tar.NewReader(r)
 	files := map[string][]byte{}
 	for {
@@ -244,7 +262,7 @@ func readSnapshot(r io.Reader) (*snapshotManifest, *collMeta, []ckptPoint, error
 		switch hdr.Name {
 		case manifestEntry, metaFile:
 		case checkpointFile:
-			limit = maxSnapshotPoints
+			limit = maxPoints
 		default:
 			return nil, nil, nil, BadInput("snapshot has an unexpected entry %q", hdr.Name)
 		}
@@ -334,7 +352,7 @@ func (db *DB) RecoverSnapshot(ctx context.Context, coll, path string) error {
 		return NotFound("Snapshot file %s: %v", filepath.Base(path), err)
 	}
 	defer f.Close()
-	_, meta, pts, err := readSnapshot(&ctxReader{ctx: ctx, r: f})
+	_, meta, pts, err := readSnapshot(&ctxReader{ctx: ctx, r: f}, db.opts.MaxSnapshotBytes)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -353,6 +371,8 @@ func (db *DB) RecoverSnapshot(ctx context.Context, coll, path string) error {
 	if old != nil {
 		// Stop new checkpoints of the old collection, let running ones
 		// finish (they need old.mu), then take it for good.
+		old.wmu.Lock()
+		defer old.wmu.Unlock()
 		old.mu.Lock()
 		wasDropped := old.dropped
 		old.dropped = true

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -141,7 +142,7 @@ func (db *DB) createCollectionFiles(name string, cfg CollectionConfig, indexes [
 // removeCollectionFiles renames the collection's directory out of the way
 // (atomic), then deletes it.
 //
-// Preconditions: db.mu and c.mu are held for writing.
+// Preconditions: db.mu, c.wmu and c.mu are held for writing.
 func (db *DB) removeCollectionFiles(c *collection) error {
 	cdir := filepath.Join(db.dir, collectionsDir)
 	gone := filepath.Join(cdir, deletedPrefix+c.name+"-"+strconv.FormatInt(now().UnixNano(), 36))
@@ -197,7 +198,8 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 	}
 	start := time.Now()
 	ckpt := filepath.Join(dir, checkpointFile)
-	if err := loadCheckpoint(db.fs, ckpt, c); err != nil && !errors.Is(err, os.ErrNotExist) {
+	loadDense := func(pts []ckptPoint, seq uint64) map[string]*denseIndex { return db.loadDenseFiles(c, pts, seq) }
+	if err := loadCheckpoint(db.fs, ckpt, c, loadDense); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	wdir := filepath.Join(dir, walDir)
@@ -252,29 +254,6 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 		}
 	} else if err := c.log.openSegment(segmentName(wdir, c.lastSeq+1), 0); err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
-	}
-	for vn := range c.dense {
-		path := denseFileName(dir, vn)
-		if _, err := db.fs.Stat(path); err != nil {
-			continue
-		}
-		d, err := readDenseFile(db.fs, path, vn, c.cfg.Vectors[vn], c.hnswFor(vn), c.lastSeq)
-		switch {
-		case err != nil:
-			db.log.Info("vectordb: rebuilding HNSW index", "collection", name, "vector", vn, "reason", err)
-		case !c.denseMatches(vn, d):
-			db.log.Warn("vectordb: HNSW index file does not match the points; rebuilding", "collection", name, "vector", vn)
-		default:
-			d.setHold(true)
-			c.dense[vn].stop()
-			c.dense[vn] = d
-			for id, n := range d.internal {
-				c.points[id].vectors[vn] = Vector{Dense: d.flat.At(n)}
-			}
-		}
-		if err := db.fs.Remove(path); err != nil {
-			db.log.Warn("vectordb: remove used HNSW index file", "path", path, "err", err)
-		}
 	}
 	db.log.Debug("vectordb: loaded collection", "collection", name, "points", len(c.points),
 		"replayed_ops", replayed, "took", time.Since(start))
@@ -361,7 +340,12 @@ func writeCheckpointTo(w io.Writer, lastSeq uint64, pts []ckptPoint) error {
 
 // loadCheckpoint reads a checkpoint into c. Any damage is an error: the
 // file was written and renamed atomically.
-func loadCheckpoint(fs vfs, name string, c *collection) error {
+//
+// loadDense is called with the checkpoint's points and sequence number
+// before anything is indexed; it returns dense indexes (by vector name)
+// that already hold exactly those points' vectors, so they are not
+// indexed again.
+func loadCheckpoint(fs vfs, name string, c *collection, loadDense func([]ckptPoint, uint64) map[string]*denseIndex) error {
 	data, err := readSegment(fs, name)
 	if err != nil {
 		return err
@@ -370,23 +354,92 @@ func loadCheckpoint(fs vfs, name string, c *collection) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	seen := make(map[PointID]struct{}, len(pts))
 	for i := range pts {
 		cp := &pts[i]
+		if _, dup := seen[cp.ID]; dup {
+			return fmt.Errorf("%s: point %s is repeated", name, cp.ID)
+		}
+		seen[cp.ID] = struct{}{}
 		for vn, v := range cp.Vectors {
 			if err := checkStoredVector(&c.cfg, vn, v); err != nil {
 				return fmt.Errorf("%s: point %s: %w", name, cp.ID, err)
 			}
 		}
+	}
+	var loaded map[string]*denseIndex
+	if loadDense != nil {
+		loaded = loadDense(pts, lastSeq)
+	}
+	for vn, d := range loaded {
+		c.dense[vn].stop()
+		c.dense[vn] = d
+	}
+	for i := range pts {
+		cp := &pts[i]
 		p := &point{id: cp.ID, version: cp.Version, vectors: cp.Vectors, payload: cp.Payload}
-		if old, ok := c.points[p.id]; ok {
-			c.unindex(old)
-		}
 		c.points[p.id] = p
-		c.index(p)
+		c.indexPayload(p)
+		for vn, v := range p.vectors {
+			switch d := loaded[vn]; {
+			case d != nil && v.Dense != nil:
+				p.vectors[vn] = Vector{Dense: d.flat.At(d.internal[p.id])}
+			case v.Sparse != nil:
+				if s := c.sparse[vn]; s != nil {
+					s.add(v.Sparse)
+				}
+			default:
+				if d := c.dense[vn]; d != nil {
+					p.vectors[vn] = Vector{Dense: d.upsert(p.id, v.Dense)}
+				}
+			}
+		}
 	}
 	c.lastSeq = lastSeq
 	c.sorted = nil
 	return nil
+}
+
+// denseFilesLoaded counts dense index files used by Open (for tests).
+var denseFilesLoaded atomic.Int64
+
+// loadDenseFiles reads the dense index files written at seq and keeps
+// those that hold exactly the vectors of pts.
+func (db *DB) loadDenseFiles(c *collection, pts []ckptPoint, seq uint64) map[string]*denseIndex {
+	out := map[string]*denseIndex{}
+	for vn := range c.dense {
+		path := denseFileName(c.dir, vn)
+		if _, err := db.fs.Stat(path); err != nil {
+			continue
+		}
+		d, err := readDenseFile(db.fs, path, vn, c.cfg.Vectors[vn], c.hnswFor(vn), seq)
+		switch {
+		case err != nil:
+			db.log.Info("vectordb: rebuilding HNSW index", "collection", c.name, "vector", vn, "reason", err)
+		case !denseMatches(vn, d, pts):
+			db.log.Warn("vectordb: HNSW index file does not match the checkpoint; rebuilding", "collection", c.name, "vector", vn)
+		default:
+			d.setHold(true)
+			out[vn] = d
+			denseFilesLoaded.Add(1)
+		}
+	}
+	return out
+}
+
+// saveDenseFiles writes the dense index files of c, stamped with its
+// current sequence number.
+//
+// Preconditions: c.wmu is held (no vector changes while writing).
+func (db *DB) saveDenseFiles(c *collection) {
+	for vn, d := range c.dense {
+		if d.graph.Len() == 0 {
+			continue
+		}
+		if err := writeDenseFile(db.fs, denseFileName(c.dir, vn), vn, d, c.lastSeq); err != nil {
+			db.log.Warn("vectordb: save HNSW index (it will be rebuilt)", "collection", c.name, "vector", vn, "err", err)
+		}
+	}
 }
 
 func parseCheckpoint(data []byte) ([]ckptPoint, uint64, error) {
@@ -452,7 +505,7 @@ func (c *collection) snapshotPoints() []ckptPoint {
 // With wait the file is written before returning; otherwise in the
 // background.
 //
-// Preconditions: c.mu is held for writing.
+// Preconditions: c.wmu is held, and c.mu for writing.
 func (db *DB) checkpointLocked(c *collection, wait bool) error {
 	if c.log == nil || c.checkpointing {
 		return nil

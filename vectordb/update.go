@@ -11,10 +11,11 @@ import (
 //
 // # Notes
 //
-// The whole update holds the collection's write lock, so the op is
-// durable and applied before any later request sees the collection: both
-// wait=true and wait=false return after fsync and apply. wait only changes
-// the reported status (Completed or Acknowledged), as in Qdrant.
+// Updates of a collection are serialised (wmu); each is validated, logged
+// with fsync, then applied, so it is durable before any reader can see it,
+// and readers are not blocked while it waits for the disk. Both wait=true
+// and wait=false return after fsync and apply; wait only changes the
+// reported status (Completed or Acknowledged), as in Qdrant.
 func (db *DB) update(ctx context.Context, coll string, wait bool, build func(c *collection) (*op, error)) (UpdateResult, error) {
 	if err := ctx.Err(); err != nil {
 		return UpdateResult{}, err
@@ -23,12 +24,15 @@ func (db *DB) update(ctx context.Context, coll string, wait bool, build func(c *
 	if err != nil {
 		return UpdateResult{}, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.mu.RLock()
 	if c.dropped {
+		c.mu.RUnlock()
 		return UpdateResult{}, errCollectionNotFound(coll)
 	}
 	o, err := build(c)
+	c.mu.RUnlock()
 	if err != nil {
 		return UpdateResult{}, err
 	}
@@ -57,11 +61,21 @@ func (db *DB) update(ctx context.Context, coll string, wait bool, build func(c *
 			return UpdateResult{}, internalError(err, "write-ahead log of collection %s", c.name)
 		}
 	}
+	c.mu.Lock()
 	c.apply(o)
-	if c.log != nil && db.opts.CheckpointBytes > 0 && c.log.sinceCkpt >= db.opts.CheckpointBytes {
+	checkpointed := false
+	if c.log != nil && db.opts.CheckpointBytes > 0 && c.log.sinceCkpt >= db.opts.CheckpointBytes && !c.checkpointing {
 		if err := db.checkpointLocked(c, false); err != nil {
 			db.log.Warn("vectordb: start checkpoint", "collection", c.name, "err", err)
+		} else {
+			checkpointed = true
 		}
+	}
+	c.mu.Unlock()
+	if checkpointed {
+		// The graphs as of the checkpoint, so a restart need not rebuild
+		// them. Writers wait (wmu); readers go on.
+		db.saveDenseFiles(c)
 	}
 	return UpdateResult{OperationID: o.Seq, Status: status}, nil
 }
@@ -295,6 +309,8 @@ func (db *DB) CreateFieldIndex(ctx context.Context, coll, field string, schema P
 	if err != nil {
 		return UpdateResult{}, err
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.dropped {
@@ -326,6 +342,8 @@ func (db *DB) DeleteFieldIndex(ctx context.Context, coll, field string, wait boo
 	if err != nil {
 		return UpdateResult{}, err
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.dropped {

@@ -158,8 +158,7 @@ func replayLog(data []byte) (ops []*op, valid int, err error) {
 // wal is the write-ahead log of one collection: a directory of segment
 // files named by the sequence number of their first op.
 //
-// Preconditions: the owning collection's mu is held for writing by every
-// method.
+// Preconditions: the owning collection's wmu is held by every method.
 type wal struct {
 	fs   vfs
 	dir  string

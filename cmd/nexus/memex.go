@@ -18,6 +18,7 @@ import (
 	"nexusos/memex"
 	"nexusos/memex/fusefs"
 	"nexusos/memex/graph"
+	"nexusos/node"
 	"nexusos/vectordb"
 	"nexusos/vectordb/qdrantapi/grpcapi"
 )
@@ -150,9 +151,11 @@ func newMemexQueryCmd(g *globalFlags) *cobra.Command {
 		asJSON bool
 		limit  int
 		nowStr string
+		app    string
+		nodeAt string
 	)
 	c := &cobra.Command{
-		Use:   "query [--json] [--limit N] [--now YYYY-MM-DD] TEXT",
+		Use:   "query [--json] [--limit N] [--now YYYY-MM-DD] [--app NAME] TEXT",
 		Short: "Ask a question; get the files that answer it",
 		Long: `Ask in plain words. Understood, relative to --now (default today):
   time      last quarter, last month, this year, in March 2026, Q3 2025, since May,
@@ -168,9 +171,29 @@ exactly that set. Other words rank files by meaning and by the words they contai
 Examples:
   nexus memex query unpaid invoices from Northwind last quarter
   nexus memex query --json --now 2026-11-26 what did we pay Contoso for in May
-  nexus memex query how do plants turn light into energy`,
+  nexus memex query how do plants turn light into energy
+
+With --app NAME, a sealed app answers instead: it runs in a microVM and asks
+MemexFS for TEXT through the ABI, within what its manifest grants, and its
+output is printed. Apps declare what they handle in their manifest (see
+GET /v1/apps); the invoice report prints totals by party and status as a
+table and CSV:
+  nexus memex query --app invoice-report unpaid invoices last quarter
+On a running node (--node, default $NEXUS_NODE or http://127.0.0.1:7777) the
+node runs the app and its output is streamed; otherwise it runs here over
+--home. A node started with --api-key needs NEXUS_API_KEY set to the key.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if app != "" {
+				st, err := node.RunAppQuery(cmd.Context(), node.AppQuery{
+					App: app, Query: strings.Join(args, " "), Node: nodeAt, APIKey: os.Getenv("NEXUS_API_KEY"),
+					Home: g.home, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
+				})
+				if err != nil {
+					return fmt.Errorf("memex query --app %s: %w", app, err)
+				}
+				return st.Err()
+			}
 			now := time.Now()
 			if nowStr != "" {
 				t, err := time.Parse("2006-01-02", nowStr)
@@ -200,6 +223,8 @@ Examples:
 	c.Flags().BoolVar(&asJSON, "json", false, "print {query, understood, results} as JSON")
 	c.Flags().IntVar(&limit, "limit", 10, "most files to return (set questions return the whole set)")
 	c.Flags().StringVar(&nowStr, "now", "", "reference day for relative dates, YYYY-MM-DD (default today)")
+	c.Flags().StringVar(&app, "app", "", "let this sealed app answer, in a microVM (e.g. invoice-report)")
+	c.Flags().StringVar(&nodeAt, "node", defaultNode(), "with --app: the node API to run it on, when one answers (env NEXUS_NODE)")
 	return c
 }
 

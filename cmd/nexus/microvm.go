@@ -294,6 +294,7 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 		lim    limitFlags
 		trust  []string
 		detach bool
+		onNode bool
 		node   string
 		model  string
 	)
@@ -339,12 +340,28 @@ Examples:
 			if len(appArgs) > 0 && appArgs[0] == "--" {
 				appArgs = appArgs[1:]
 			}
-			if detach {
-				st, err := vmClient(node).Start(ctx, microvm.StartRequest{Image: a[0], Args: appArgs, Limits: l})
+			if detach || onNode {
+				c := vmClient(node)
+				st, err := c.Start(ctx, microvm.StartRequest{Image: a[0], Args: appArgs, Limits: l})
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), st.ID)
+				if detach {
+					fmt.Fprintln(cmd.OutOrStdout(), st.ID)
+					return nil
+				}
+				if st, err = c.Wait(ctx, st.ID); err != nil {
+					return err
+				}
+				out, err := c.Logs(ctx, st.ID)
+				if err != nil {
+					return err
+				}
+				cmd.OutOrStdout().Write(out)
+				if err := st.Err(); err != nil {
+					cmd.SilenceErrors = st.Reason == microvm.ReasonExit
+					return err
+				}
 				return nil
 			}
 			img, err := loadImage(g, a[0], trust)
@@ -408,7 +425,8 @@ Examples:
 	lim.add(cmd, "tighten the")
 	cmd.Flags().StringVar(&model, "model", "", "serve the app's Cortex generate calls with this model (a name from 'nexus cortex list' or a GGUF file)")
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run on the 'nexus serve' node in the background and print its id (see ps, logs, stop)")
-	cmd.Flags().StringVar(&node, "node", defaultNode(), "node API address for --detach (env NEXUS_NODE)")
+	cmd.Flags().BoolVar(&onNode, "on-node", false, "run on the 'nexus serve' node (compiled modules stay warm there), wait, print its output (stdout and stderr interleaved, last MiB) and exit with its code")
+	cmd.Flags().StringVar(&node, "node", defaultNode(), "node API address for --detach and --on-node (env NEXUS_NODE)")
 	cmd.Flags().StringArrayVar(&trust, "trust", nil, "require a signature by this public key (a file, or a name under --home/keys; repeatable)")
 	return cmd
 }

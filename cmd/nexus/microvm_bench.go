@@ -26,8 +26,10 @@ variants interleaved run by run so machine load hits them alike:
 
   - build: pre-initialisation and compile time; the first run after a
     build (new engine, native code loaded from the file cache, run);
-  - start-to-exit p50/p99 over --runs runs: NexusOS pre-initialised,
-    NexusOS command, and plain wazero v1.12.0 instantiating the command;
+  - start-to-exit p50/p99 over --runs runs: NexusOS pre-initialised with a
+    ready pool (as 'nexus serve' runs apps; the pool refills untimed
+    between runs), pre-initialised without a pool, as a plain command, and
+    plain wazero v1.12.0 instantiating the command;
   - the same for a minimal WASI module;
   - one host call round trip (guest -> nexus.call -> capability check ->
     back), in ns;

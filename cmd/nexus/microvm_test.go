@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"nexusos/microvm"
+	"nexusos/microvm/launcher"
 	"nexusos/microvm/wasmbin"
 )
 
@@ -98,5 +103,50 @@ func TestMicroVMCommands(t *testing.T) {
 	// Limits from the command line end a runaway app.
 	if code, _, _ := nexus(t, "--home", home, "run", "--memory", "nonsense", "greeter"); code == 0 {
 		t.Fatal("accepted --memory nonsense")
+	}
+}
+
+// TestMicroVMOnNode drives ps, logs, stop and run --on-node/--detach
+// against the manager mounted the way `nexus serve` mounts it.
+func TestMicroVMOnNode(t *testing.T) {
+	home := t.TempDir()
+	w := filepath.Join(t.TempDir(), "greeter.wasm")
+	os.WriteFile(w, wasmbin.Hello("hi from the node\n", 0), 0o644)
+	if code, out, errs := nexus(t, "--home", home, "build", w, "--no-compile"); code != 0 {
+		t.Fatalf("build: %s%s", out, errs)
+	}
+	mgr, err := launcher.NewManager(context.Background(), home, microvm.Services{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mgr.Close(context.Background())
+	mux := http.NewServeMux()
+	mux.Handle("/v1/vms/", http.StripPrefix("/v1/vms", mgr.Handler()))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	code, out, errs := nexus(t, "run", "--on-node", "--node", srv.URL, "greeter")
+	if code != 0 || out != "hi from the node\n" {
+		t.Fatalf("run --on-node: %d %q %q", code, out, errs)
+	}
+	code, out, _ = nexus(t, "run", "-d", "--node", srv.URL, "greeter")
+	id := strings.TrimSpace(out)
+	if code != 0 || len(id) != 36 {
+		t.Fatalf("run -d: %d %q", code, out)
+	}
+	if _, err := mgr.Wait(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ = nexus(t, "logs", "--node", srv.URL, id); code != 0 || out != "hi from the node\n" {
+		t.Fatalf("logs: %d %q", code, out)
+	}
+	if code, out, _ = nexus(t, "ps", "--all", "--node", srv.URL); code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "exited") {
+		t.Fatalf("ps: %d %s", code, out)
+	}
+	if code, out, _ = nexus(t, "stop", "--node", srv.URL, id); code != 0 || !strings.Contains(out, "exited") {
+		t.Fatalf("stop of an ended vm: %d %s", code, out)
+	}
+	if code, _, errs = nexus(t, "logs", "--node", srv.URL, "nosuch"); code == 0 || !strings.Contains(errs, "no such microVM") {
+		t.Fatalf("logs of a missing vm: %d %s", code, errs)
 	}
 }

@@ -1,20 +1,60 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"nexusos/node"
+	"nexusos/node/console"
 	"nexusos/vectordb/qdrantapi/rest"
 )
 
-func init() { registerCommand(newUpCmd) }
+func init() {
+	registerCommand(newUpCmd)
+	registerCommand(newStatusCmd)
+}
+
+func newStatusCmd(*globalFlags) *cobra.Command {
+	var nodeAt string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [--json]",
+		Short: "Show a running node's status: memory, collections, ingest progress, Cortex, microVMs",
+		Long: `status asks a running node (nexus up or nexus serve) for GET /v1/status and
+prints it: version and uptime, memory (Go heap and RSS), collections and
+their point counts, MemexFS ingest progress, the Cortex model state (and how
+to add a model when there is none), and the running microVMs.
+
+Environment:
+  NEXUS_NODE      node API address (default http://127.0.0.1:7777)
+  NEXUS_API_KEY   the node's --api-key, when it has one`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			base := nodeAt
+			if !strings.Contains(base, "://") {
+				base = "http://" + base
+			}
+			st, err := node.FetchStatus(cmd.Context(), base, os.Getenv("NEXUS_API_KEY"))
+			if err != nil {
+				return fmt.Errorf("status (is a node running? start one with nexus up): %w", err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			node.PrintStatus(cmd.OutOrStdout(), st)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&nodeAt, "node", defaultNode(), "node API address (env NEXUS_NODE)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
 
 func newUpCmd(g *globalFlags) *cobra.Command {
 	var (
@@ -77,6 +117,7 @@ Environment:
 			cfg := node.UpConfig(home, data, root)
 			cfg.Addr, cfg.QdrantHTTP, cfg.QdrantGRPC = addr, qhttp, qgrpc
 			cfg.APIKey, cfg.MaxRequestBytes = apiKey, maxRequestBytes
+			cfg.Console = console.Handler()
 			level := slog.LevelWarn
 			if verbose {
 				level = slog.LevelInfo
@@ -85,7 +126,7 @@ Environment:
 			out := cmd.OutOrStdout()
 			cfg.Ready = func(a node.Addrs) { node.PrintBanner(out, cfg, a) }
 			cfg.Notify = func(msg string) { fmt.Fprintln(out, "•", msg) }
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := node.Run(ctx, cfg); err != nil {
 				return fmt.Errorf("nexus up: %w", err)

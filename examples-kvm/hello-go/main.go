@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command hello-go is the Go tier-2 example: goroutines that each hold an
 // OS thread (so the library OS must run several vCPUs), a timer, a heap of
 // a few MiB and an optional file read from the image's file tree.

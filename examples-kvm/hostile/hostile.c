@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,18 @@ int main(int argc, char **argv) {
 			n++;
 		printf("threads: refused after %d\n", n);
 		return 0;
+	} else if (!strcmp(mode, "bad-handler")) {
+		/* A SIGSEGV handler that itself faults at once, on an alternate
+		 * stack: delivery must not loop forever. */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = (void (*)(int))0x700000000000ull;
+		sa.sa_flags = SA_ONSTACK;
+		static char alt[65536];
+		stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
+		sigaltstack(&ss, NULL);
+		sigaction(SIGSEGV, &sa, NULL);
+		*(volatile int *)0x20 = 1;
 	} else if (!strcmp(mode, "calls")) {
 		char buf[64];
 		report("fork", fork());

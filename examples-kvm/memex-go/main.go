@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command memex-go is the tier-2 example of an app that queries MemexFS:
 // it logs a line, searches with its arguments as the query text, then
 // fetches the best hit. Its transport (transport.go) is the tier-2 system

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 // Package kvm holds the Linux KVM ioctl bindings used by the NexusOS
 // hypervisor: opening /dev/kvm, creating VMs, memory slots and vCPUs,
 // running a vCPU and reading or writing its registers. It contains nothing

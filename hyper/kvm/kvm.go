@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package kvm
 
 import (
@@ -58,6 +60,14 @@ type Sregs struct {
 	EFER                   uint64
 	APICBase               uint64
 	InterruptBitmap        [4]uint64
+}
+
+// FPU is the x87/SSE state of a vCPU, kept opaque: the monitor only saves
+// and restores it around signal handlers.
+//
+// This mirrors struct kvm_fpu in <asm/kvm.h> (416 bytes).
+type FPU struct {
+	_ [416]uint8
 }
 
 // MSREntry is one model-specific register value.

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package kvm
 
 // ioctl numbers from <linux/kvm.h>, as computed by _IO/_IOR/_IOW on x86-64.
@@ -18,6 +20,8 @@ const (
 	_KVM_SET_CPUID2             = 0x4008ae90
 	_KVM_GET_MSRS               = 0xc008ae88
 	_KVM_GET_TSC_KHZ            = 0xaea3
+	_KVM_GET_FPU                = 0x81a0ae8c
+	_KVM_SET_FPU                = 0x41a0ae8d
 )
 
 // KVM_API_VERSION is the only API version this package speaks.

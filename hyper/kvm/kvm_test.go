@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package kvm
 
 import (
@@ -19,6 +21,7 @@ func TestLayout(t *testing.T) {
 		{"kvm_userspace_memory_region", unsafe.Sizeof(userspaceMemoryRegion{}), 32},
 		{"kvm_cpuid_entry2", unsafe.Sizeof(CPUIDEntry{}), 40},
 		{"kvm_msr_entry", unsafe.Sizeof(MSREntry{}), 16},
+		{"kvm_fpu", unsafe.Sizeof(FPU{}), 416},
 		{"kvm_run.exit_reason", unsafe.Offsetof(r.ExitReason), 8},
 		{"kvm_run.io", unsafe.Offsetof(r.Exit), 32},
 		{"kvm_run.kvm_valid_regs", unsafe.Offsetof(r.ValidRegs), 288},

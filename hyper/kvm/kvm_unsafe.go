@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package kvm
 
 import (
@@ -120,6 +122,16 @@ func (c *VCPU) GetSregs(s *Sregs) error {
 // SetSregs writes the special registers.
 func (c *VCPU) SetSregs(s *Sregs) error {
 	return wrap("KVM_SET_SREGS", ioctlPtr(c.fd(), _KVM_SET_SREGS, unsafe.Pointer(s)))
+}
+
+// GetFPU reads the x87/SSE state.
+func (c *VCPU) GetFPU(f *FPU) error {
+	return wrap("KVM_GET_FPU", ioctlPtr(c.fd(), _KVM_GET_FPU, unsafe.Pointer(f)))
+}
+
+// SetFPU writes the x87/SSE state.
+func (c *VCPU) SetFPU(f *FPU) error {
+	return wrap("KVM_SET_FPU", ioctlPtr(c.fd(), _KVM_SET_FPU, unsafe.Pointer(f)))
 }
 
 // maxMSRs bounds one SetMSRs call.

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package libos
 
 import (
@@ -5,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"time"
+
+	"nexusos/hyper"
 )
 
 // Config describes one program run. Build it with NewConfig and the With
@@ -22,6 +26,7 @@ type Config struct {
 	host           HostCaller
 	noVDSO         bool
 	fakeClock      bool
+	pool           *hyper.Pool
 	now            func() time.Time
 }
 
@@ -56,6 +61,9 @@ func (c Config) WithStderr(w io.Writer) Config { c.stderr = w; return c }
 // WithFS sets the read-only file tree the program sees as "/".
 func (c Config) WithFS(f fs.FS) Config { c.files = f; return c }
 
+// Memory returns the configured guest memory size in bytes.
+func (c Config) Memory() uint64 { return c.memory }
+
 // WithMemory sets the guest memory size in bytes.
 func (c Config) WithMemory(n uint64) Config { c.memory = n; return c }
 
@@ -84,6 +92,10 @@ func (c Config) WithVDSO(on bool) Config { c.noVDSO = !on; return c }
 // reading advances it by 1 ms, real time starts at 2000-01-01T00:00:00Z,
 // and there is no vDSO. Sleeps and timeouts still wait in real time.
 func (c Config) WithFakeClock() Config { c.fakeClock = true; return c }
+
+// WithPool takes the VM from a pool of machines built ahead of time (used
+// when the pool's memory size equals the configured one).
+func (c Config) WithPool(p *hyper.Pool) Config { c.pool = p; return c }
 
 // WithLogger sets the logger (debug lines name unsupported calls).
 func (c Config) WithLogger(l *slog.Logger) Config { c.logger = l; return c }

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package libos
 
 import (
@@ -144,15 +146,20 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 	case unix.SYS_PRLIMIT64, unix.SYS_GETRLIMIT:
 		return errno(unix.ENOSYS), nil
 
-	// Signals: accepted, never delivered.
+	// Signals: actions are kept and synchronous faults delivered (signal.go).
 	case unix.SYS_RT_SIGACTION:
-		return p.zeroOut(a[2], 32), nil
+		return p.rtSigaction(int(a[0]), a[1], a[2], a[3]), nil
 	case unix.SYS_RT_SIGPROCMASK:
 		return p.zeroOut(a[2], min(a[3], 128)), nil
 	case unix.SYS_SIGALTSTACK:
-		return p.sigaltstack(a[1]), nil
+		return p.sigaltstack(c, t, a[0], a[1]), nil
+	case unix.SYS_RT_SIGRETURN:
+		if err := p.rtSigreturn(c, t); err != nil {
+			return 0, err
+		}
+		return c.Regs.RAX, nil // the restored RAX, not a result
 	case unix.SYS_KILL, unix.SYS_TKILL, unix.SYS_TGKILL:
-		return p.kill(nr, a)
+		return p.kill(t, nr, a)
 
 	// Time.
 	case unix.SYS_CLOCK_GETTIME:
@@ -208,42 +215,63 @@ func (p *Process) zeroOut(va, n uint64) uint64 {
 	return 0
 }
 
-func (p *Process) sigaltstack(old uint64) uint64 {
-	if old == 0 {
-		return 0
-	}
-	var b [24]byte
-	binary.LittleEndian.PutUint32(b[8:], ssDisable)
-	if err := p.as.CopyOut(old, b[:]); err != nil {
-		return fault(err)
-	}
-	return 0
-}
-
-// kill handles kill, tkill and tgkill. Signals are not delivered: a signal
-// that would kill the program (sent to itself) ends it with 128+signal;
-// SIGURG (Go's preemption) and signal 0 are accepted and ignored.
-func (p *Process) kill(nr uint64, a [6]uint64) (uint64, error) {
-	sig := a[1]
-	target := int64(a[0])
-	if nr == unix.SYS_TGKILL {
-		sig = a[2]
+// kill handles kill, tkill and tgkill. A signal whose handler the program
+// installed is made pending on the target thread (the caller for kill),
+// which runs the handler when it next stops in its own code or returns from
+// a system call. Without a handler: a signal that would kill the program
+// ends it with status 128+signal; SIGURG, SIGCHLD, SIGWINCH, SIGCONT and 0
+// are ignored. Other processes do not exist (ESRCH).
+func (p *Process) kill(t *thread, nr uint64, a [6]uint64) (uint64, error) {
+	var sig uint64
+	target := t
+	switch nr {
+	case unix.SYS_KILL:
+		if pidArg := int64(a[0]); pidArg != pid && pidArg != 0 && pidArg != -1 {
+			return errno(unix.ESRCH), nil
+		}
+		sig = a[1]
+	case unix.SYS_TGKILL:
 		if int64(a[0]) != pid {
 			return errno(unix.ESRCH), nil
 		}
-		target = pid
+		target, sig = p.thread(int(int32(a[1]))), a[2]
+	case unix.SYS_TKILL:
+		target, sig = p.thread(int(int32(a[0]))), a[1]
 	}
-	if nr == unix.SYS_KILL && target != pid && target != 0 && target != -1 {
+	if target == nil {
 		return errno(unix.ESRCH), nil
 	}
-	if sig >= 65 {
+	if sig > numSignals {
 		return errno(unix.EINVAL), nil
 	}
+	if sig == 0 {
+		return 0, nil
+	}
+	p.sigMu.Lock()
+	act := p.actions[sig]
+	p.sigMu.Unlock()
+	if act.handler != sigDFL && act.handler != sigIGN {
+		target.sigPending.Or(1 << sig)
+		if target != t && target.cpu != nil {
+			target.cpu.Interrupt()
+		}
+		return 0, nil
+	}
 	switch unix.Signal(sig) {
-	case 0, unix.SIGURG, unix.SIGCHLD, unix.SIGWINCH, unix.SIGCONT:
+	case unix.SIGURG, unix.SIGCHLD, unix.SIGWINCH, unix.SIGCONT:
+		return 0, nil
+	}
+	if act.handler == sigIGN {
 		return 0, nil
 	}
 	return 0, p.exitGroup(0, int(sig))
+}
+
+// thread returns the live thread tid, or nil.
+func (p *Process) thread(tid int) *thread {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.threads[tid]
 }
 
 func (p *Process) schedGetaffinity(size, mask uint64) uint64 {

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 // Package libos is the NexusOS library OS: the Linux x86-64 system calls of
 // a tier-2 microVM, served in Go inside the monitor. A static program runs
 // alone in a hyper.Machine at CPL 3; each of its `syscall` instructions

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package libos
 
 import (
@@ -49,6 +51,7 @@ var fuzzCalls = []uint64{
 	unix.SYS_GETTID, unix.SYS_FACCESSAT, unix.SYS_CLOCK_NANOSLEEP, unix.SYS_GETTIMEOFDAY,
 	unix.SYS_SET_TID_ADDRESS, unix.SYS_DUP, unix.SYS_IOCTL, unix.SYS_GETCWD,
 	SysNexusCall, SysNexusTake, SysNexusABIVersion, unix.SYS_DUP2, unix.SYS_DUP3,
+	unix.SYS_RT_SIGRETURN,
 }
 
 // FuzzSyscall calls the library OS with random numbers and arguments, half

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package libos
 
 import (
@@ -36,6 +38,7 @@ func TestHostile(t *testing.T) {
 		{"wrmsr", "#GP", 0, ""},
 		{"port-io", "#GP", 0, ""},
 		{"forged-exit", "I/O port access", 0x10, ""},
+		{"bad-handler", "#PF", 0x7000_0000_0000, "instruction fetch"},
 	}
 	for _, tc := range faults {
 		t.Run(tc.mode, func(t *testing.T) {

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package libos
 
 import (
@@ -160,18 +162,30 @@ func (mm *memoryManager) mapFixed(start, size uint64, prot hyper.Prot, kind vmaK
 //
 // Preconditions: mm.mu is held; the range is mapped with prot.
 func (mm *memoryManager) populate(start, end uint64, prot hyper.Prot) error {
-	for va := start; va < end; va += hyper.PageSize {
+	for va := start; va < end; {
 		if _, _, _, ok := mm.as.Lookup(va); ok {
+			va += hyper.PageSize
 			continue
 		}
-		pa, err := mm.m.Mem.AllocPage()
+		// A run of missing pages: allocate and map it in one go.
+		run := va + hyper.PageSize
+		for run < end {
+			if _, _, _, ok := mm.as.Lookup(run); ok {
+				break
+			}
+			run += hyper.PageSize
+		}
+		pas, err := mm.m.Mem.AllocPages(int((run - va) / hyper.PageSize))
 		if err != nil {
 			return err
 		}
-		if err := mm.as.MapPage(va, pa, prot, true); err != nil {
-			mm.m.Mem.FreePage(pa)
+		if err := mm.as.MapPages(va, pas, prot, true); err != nil {
+			for _, pa := range pas {
+				mm.m.Mem.FreePage(pa)
+			}
 			return err
 		}
+		va = run
 	}
 	return nil
 }

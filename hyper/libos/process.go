@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package libos
 
 import (
@@ -85,6 +87,10 @@ type Process struct {
 	// fakeTicks counts fake-clock readings (WithFakeClock).
 	fakeTicks         atomic.Int64
 	warnedUnsupported sync.Map
+
+	sigMu sync.Mutex
+	// actions are the installed signal actions; guarded by sigMu.
+	actions [numSignals + 1]sigaction
 }
 
 // thread is a guest thread: one vCPU.
@@ -92,8 +98,20 @@ type thread struct {
 	tid      int
 	clearTID uint64 // CLONE_CHILD_CLEARTID / set_tid_address
 	// pending is a host-call response too large for the caller's buffer,
-	// waiting for SysNexusTake. Only the thread itself touches it.
+	// waiting for SysNexusTake. Only the thread itself touches it, as it
+	// does the fields below.
 	pending []byte
+	// altSP and altSize are the sigaltstack; fpu holds the x87/SSE state
+	// saved at each signal delivery, innermost last.
+	altSP, altSize uint64
+	fpu            []savedFPU
+	// sigNest counts signals delivered since the thread's last system
+	// call.
+	sigNest int
+	// cpu is the thread's vCPU; sigPending holds signals sent to it and
+	// not yet delivered (bit N for signal N), set by any thread.
+	cpu        *hyper.CPU
+	sigPending atomic.Uint64
 }
 
 // pid is the process id the program sees (its main thread's tid).
@@ -179,7 +197,15 @@ func newProcess(cfg Config, elf []byte, start time.Time) (*Process, *hyper.CPU, 
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := hyper.New(cfg.memory)
+	var m *hyper.Machine
+	var cpu *hyper.CPU
+	if cfg.pool != nil && cfg.pool.MemBytes() == cfg.memory {
+		m, cpu, err = cfg.pool.Get()
+	} else if m, err = hyper.New(cfg.memory); err == nil {
+		if cpu, err = m.NewCPU(); err != nil {
+			m.Close()
+		}
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("create VM: %w", err)
 	}
@@ -204,10 +230,6 @@ func newProcess(cfg Config, elf []byte, start time.Time) (*Process, *hyper.CPU, 
 	if err := p.mm.mapFixed(stackTop-stackSize, stackSize, hyper.ProtRead|hyper.ProtWrite, vmaStack); err != nil {
 		return fail(fmt.Errorf("map stack: %w", err))
 	}
-	cpu, err := m.NewCPU()
-	if err != nil {
-		return fail(err)
-	}
 	var sc hyper.StackConfig
 	sc.Args, sc.Env, sc.Exe, sc.HWCap = cfg.args, cfg.env, x, hyper.HWCap()
 	if len(sc.Args) == 0 {
@@ -227,7 +249,9 @@ func newProcess(cfg Config, elf []byte, start time.Time) (*Process, *hyper.CPU, 
 		return fail(err)
 	}
 	cpu.Regs.RIP, cpu.Regs.RSP = x.Entry, sp
-	cpu.Data = p.newThread()
+	t := p.newThread()
+	t.cpu = cpu
+	cpu.Data = t
 	return p, cpu, nil
 }
 
@@ -290,11 +314,28 @@ func (p *Process) Syscall(ctx context.Context, c *hyper.CPU) error {
 	if t == nil {
 		return fmt.Errorf("libos: vCPU %d has no thread", c.ID)
 	}
+	t.sigNest = 0
+	nr := r.RAX
 	ret, err := p.dispatch(ctx, c, t, r.RAX, [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9})
 	if err != nil {
 		return err
 	}
 	r.RAX = ret
+	if t.sigPending.Load() != 0 && nr != unix.SYS_RT_SIGRETURN {
+		// Deliver signals sent to this thread on the way back, with the
+		// context the system call returns to.
+		back := *r
+		if !c.ResumeSet() {
+			back.RIP, back.RFLAGS = r.RCX, hyper.UserRFLAGS(r.R11)
+		}
+		saved := *r
+		*r = back
+		if p.deliverPending(c, t) {
+			c.SetResume()
+		} else {
+			*r = saved
+		}
+	}
 	return nil
 }
 

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package libos
 
 import (
@@ -53,6 +55,7 @@ func (p *Process) clone(ctx context.Context, c *hyper.CPU, flags, stack, ptid, c
 		return errno(unix.EINVAL)
 	}
 	t := p.newThread()
+	t.cpu = child
 	child.Data = t
 	child.Regs = c.Regs
 	child.Regs.RAX = 0

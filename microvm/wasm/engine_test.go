@@ -294,3 +294,44 @@ func TestHammerConcurrentVMs(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+type bigMemex struct{}
+
+func (bigMemex) Query(_ context.Context, _ string, opts microvm.QueryOptions) ([]microvm.Result, error) {
+	return []microvm.Result{{ID: "a", Path: "docs/a.txt", Snippet: strings.Repeat("x", 500)}}, nil
+}
+
+func (bigMemex) Get(context.Context, string) (microvm.Doc, error) {
+	return microvm.Doc{}, microvm.ErrNotFound
+}
+
+// TestHostCallTake exercises the two-step transport: a response larger
+// than the guest's buffer is held for take, which needs the exact length.
+func TestHostCallTake(t *testing.T) {
+	e := newEngine(t)
+	req := `{"text":"x"}`
+	// exit(errno(call) + 10*errno(take(2048, takeLen)) + 100*(resp_len > 16))
+	prog := func(takeLen []byte) []byte {
+		body := Cat(
+			I32Const(int32(abi.OpMemexQuery)), I32Const(64), I32Const(int32(len(req))), I32Const(1024), I32Const(16), I32Const(8), Call(2), LocalSet(0),
+			I32Const(2048), takeLen, Call(3), I32Const(10), []byte{0x6c}, // i32.mul
+			LocalGet(0), []byte{OpI32Add},
+			I32Const(8), []byte{OpI32Load, 2, 0}, I32Const(16), []byte{0x4b}, // i32.gt_u
+			I32Const(100), []byte{0x6c, OpI32Add},
+			Call(1))
+		m := &Module{
+			Imports:   []Import{FdWrite, ProcExit, NexusCall, NexusTake},
+			Funcs:     []Func{{Type: Start, Body: body, Export: "_start", Locals: 1}},
+			MemoryMin: 1, ExportMemory: true,
+			Data: []Data{{Offset: 64, Bytes: []byte(req)}},
+		}
+		return m.Bytes()
+	}
+	caps := microvm.Capabilities{Memex: &microvm.MemexGrant{Folders: []string{"docs"}}}
+	svc := microvm.Services{Memex: bigMemex{}}
+	exact := Cat(I32Const(8), []byte{OpI32Load, 2, 0})
+	st, _, _ := run(t, e, program("take", prog(exact), caps, microvm.Limits{}), microvm.RunConfig{Services: svc})
+	expect(t, st, microvm.StateExited, microvm.ReasonExit, 100)
+	st, _, _ = run(t, e, program("take-wrong", prog(I32Const(5)), caps, microvm.Limits{}), microvm.RunConfig{Services: svc})
+	expect(t, st, microvm.StateExited, microvm.ReasonExit, 100+10*int(abi.ErrNoResult))
+}

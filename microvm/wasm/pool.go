@@ -91,6 +91,9 @@ func (e *Engine) restore(c *compiled, p *microvm.Program) (*pooled, error) {
 		return nil, errMemoryLimit
 	}
 	pi.inst = inst
+	// Take the copy-on-write faults now, off the run's path: a pooled
+	// instance owns its copy of the snapshot before a run touches it.
+	prefault(ml)
 	return pi, nil
 }
 

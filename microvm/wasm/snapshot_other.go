@@ -22,3 +22,6 @@ func (s *snapshotImage) newMemory(reserve uint64) (*limitedMemory, error) {
 }
 
 func (s *snapshotImage) close() {}
+
+// prefault does nothing: without copy-on-write the copy is already made.
+func prefault(*memoryLimiter) {}

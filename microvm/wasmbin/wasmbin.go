@@ -257,6 +257,7 @@ var (
 	ProcExit  = Import{"wasi_snapshot_preview1", "proc_exit", FuncType{[]byte{I32}, nil}}
 	PathOpen  = Import{"wasi_snapshot_preview1", "path_open", FuncType{[]byte{I32, I32, I32, I32, I32, I64, I64, I32, I32}, []byte{I32}}}
 	NexusCall = Import{"nexus", "call", FuncType{[]byte{I32, I32, I32, I32, I32, I32}, []byte{I32}}}
+	NexusTake = Import{"nexus", "take", FuncType{[]byte{I32, I32}, []byte{I32}}}
 )
 
 // Start is the signature of _start.

@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +60,9 @@ type Config struct {
 	// Status adds sections to /v1/status (for example "listen",
 	// "apps_sealing"); each function is called per request.
 	Status map[string]func() any
+	// Done, when closed, ends every streaming response (status and log
+	// streams), so a node can shut down while consoles are connected.
+	Done   <-chan struct{}
 	Logger *slog.Logger
 }
 
@@ -74,7 +79,9 @@ type Server struct {
 	// was built at; guarded by graphMu.
 	graphCache *graphEntry
 
-	apps appCache
+	apps   appCache
+	cortex cortexEngine
+	counts countsMemo
 }
 
 // New returns a Server for cfg.
@@ -120,6 +127,10 @@ func (s *Server) routes() {
 	m.Handle("/v1/vms/", http.HandlerFunc(s.handleVMs))
 	m.Handle("/v1/vms", http.HandlerFunc(s.handleVMs))
 
+	m.HandleFunc("GET /v1/models", s.handleModels)
+	m.HandleFunc("POST /v1/chat/completions", s.handleChat)
+	m.HandleFunc("POST /v1/completions", s.handleCompletions)
+
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s (see docs/api.md)", r.Method, r.URL.Path))
 	})
@@ -133,6 +144,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestURITooLong, fmt.Errorf("query string longer than %d bytes", MaxQueryBytes))
 		return
 	}
+	if err := s.sameOrigin(r); err != nil {
+		writeError(w, http.StatusForbidden, err)
+		return
+	}
 	if r.URL.Path != "/healthz" && !s.authorized(w, r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
 		writeError(w, http.StatusUnauthorized, errors.New("this node requires its API key: send the api-key header, Authorization: Bearer KEY, or ?api_key=KEY"))
@@ -142,6 +157,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes)
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// sameOrigin defends a keyless node on loopback against web pages the
+// user visits: a Host that is not a loopback name or address (DNS
+// rebinding) is refused, and so is a state-changing request whose Origin
+// is another site (cross-site request forgery).
+func (s *Server) sameOrigin(r *http.Request) error {
+	if s.cfg.APIKey == "" && !loopbackHost(r.Host) {
+		return fmt.Errorf("host %q refused: this node has no API key, so it only answers requests addressed to localhost or a loopback address", r.Host)
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+		return nil
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return fmt.Errorf("cross-site request from %q refused", o)
+		}
+	}
+	return nil
+}
+
+// loopbackHost reports whether a Host header names this machine's
+// loopback interface.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if host == "" || strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // keyCookie carries the API key for the console's requests after it was

@@ -102,8 +102,12 @@ func newServer(t *testing.T, cfg Config) *httptest.Server {
 	if cfg.DataDirs == nil {
 		cfg.DataDirs = []string{f.dir}
 	}
-	ts := httptest.NewServer(New(cfg))
-	t.Cleanup(ts.Close)
+	srv := New(cfg)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ts.Close()
+		srv.Close()
+	})
 	return ts
 }
 
@@ -174,11 +178,31 @@ func TestQueryUnpaidInvoices(t *testing.T) {
 	for _, c := range ans.Chips {
 		fields = append(fields, c.Field+"="+c.Value)
 	}
+	for _, c := range ans.Chips {
+		if c.Phrase == "" {
+			t.Errorf("chip %+v has no phrase", c)
+		}
+	}
 	if !slices.Contains(fields, "kind=invoice") || !slices.Contains(fields, "status=unpaid") {
 		t.Errorf("chips = %v, want kind=invoice and status=unpaid", fields)
 	}
 	if ans.Apps == nil {
 		t.Errorf("apps = nil, want a list")
+	}
+}
+
+func TestChipPhrases(t *testing.T) {
+	for _, tc := range []struct{ text, value, want string }{
+		{"unpaid invoices from Northwind", "invoice", "invoices"},
+		{"unpaid invoices from Northwind", "unpaid", "unpaid"},
+		{"Outstanding bills", "unpaid", "Outstanding"},
+		{"open POs last month", "purchase_order", "POs"},
+		{"postcards", "purchase_order", ""},
+		{"repaid invoices", "paid", ""},
+	} {
+		if got := phraseOf(tc.text, tc.value); got != tc.want {
+			t.Errorf("phraseOf(%q, %q) = %q, want %q", tc.text, tc.value, got, tc.want)
+		}
 	}
 }
 
@@ -275,6 +299,52 @@ func TestRequestSizeLimit(t *testing.T) {
 	code, b, _ = do(t, "POST", ts.URL+"/v1/memex/add", strings.NewReader(`{"paths":["a"],"bogus":1}`), nil)
 	if code != http.StatusBadRequest {
 		t.Errorf("add with an unknown field = %d %s, want 400", code, b)
+	}
+}
+
+func TestForeignSitesAreRefused(t *testing.T) {
+	ts := newServer(t, Config{})
+	for _, tc := range []struct {
+		name, method string
+		hdr          map[string]string
+		want         int
+	}{
+		{"rebound host", "GET", map[string]string{"Host": "evil.example:7777"}, 403},
+		{"localhost", "GET", map[string]string{"Host": "localhost:7777"}, 200},
+		{"ipv6 loopback", "GET", map[string]string{"Host": "[::1]:7777"}, 200},
+		{"cross-site post", "POST", map[string]string{"Origin": "http://evil.example"}, 403},
+	} {
+		req, _ := http.NewRequest(tc.method, ts.URL+"/v1/status", nil)
+		if tc.method == "POST" {
+			req, _ = http.NewRequest("POST", ts.URL+"/v1/memex/add", strings.NewReader(`{"paths":["x"]}`))
+		}
+		for k, v := range tc.hdr {
+			if k == "Host" {
+				req.Host = v
+			} else {
+				req.Header.Set(k, v)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+	}
+	// A same-origin post (the console's) passes the origin check.
+	req, _ := http.NewRequest("POST", ts.URL+"/v1/memex/add", strings.NewReader(`{"paths":["/etc"]}`))
+	req.Header.Set("Origin", ts.URL)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 403 || !strings.Contains(string(b), "outside the node's data folders") {
+		t.Errorf("same-origin add of /etc = %d %s, want the path check's 403", resp.StatusCode, b)
 	}
 }
 
@@ -485,3 +555,86 @@ func readEvents(t *testing.T, r io.Reader) (data []string, events []string) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestStatusStreamEndsOnDone checks the live status stream and that a
+// node shutting down ends it.
+func TestStatusStreamEndsOnDone(t *testing.T) {
+	done := make(chan struct{})
+	ts := newServer(t, Config{Done: done})
+	req, _ := http.NewRequest("GET", ts.URL+"/v1/status", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "data: {") {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	var st Status
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &st); err != nil || st.Status != "ok" {
+		t.Fatalf("event %q: %v", line, err)
+	}
+	close(done)
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		t.Fatalf("stream did not end cleanly: %v", err)
+	}
+}
+
+// TestHammer runs requests of every kind at once while ingests run, for
+// the race detector: every answer must be a success.
+func TestHammer(t *testing.T) {
+	f := indexed(t)
+	ts := newServer(t, Config{Home: t.TempDir()})
+	paths := []string{"/v1/status", "/v1/memex/query?q=unpaid+invoices", "/v1/memex/query?q=photosynthesis",
+		"/v1/memex/files", "/v1/memex/timeline", "/v1/memex/graph", "/v1/memex/ingest", "/v1/models"}
+	var wg sync.WaitGroup
+	errs := make(chan string, 1000)
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 12; i++ {
+				if g == 0 && i%4 == 0 {
+					resp, err := http.Post(ts.URL+"/v1/memex/add", "application/json", strings.NewReader(`{"paths":["`+f.dir+`"]}`))
+					if err != nil {
+						errs <- err.Error()
+						continue
+					}
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusConflict {
+						errs <- fmt.Sprintf("add: %d", resp.StatusCode)
+					}
+					continue
+				}
+				p := paths[(g+i)%len(paths)]
+				resp, err := http.Get(ts.URL + p)
+				if err != nil {
+					errs <- err.Error()
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Sprintf("%s: %d", p, resp.StatusCode)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// Let the last ingest finish before the shared index is used again.
+	var st IngestStatus
+	for {
+		getJSON(t, ts.URL+"/v1/memex/ingest", 200, &st)
+		if st.State != IngestRunning {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -278,6 +278,11 @@ func (s *Server) handleVMs(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
+	if r.URL.Path == "/v1/vms" {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = "/v1/vms/", ""
+		r = r2
+	}
 	http.StripPrefix("/v1/vms", mgr.Handler()).ServeHTTP(w, r)
 }
 
@@ -357,6 +362,8 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.cfg.Done:
 			return
 		case <-t.C:
 		}

@@ -165,6 +165,14 @@ func TestStopAVM(t *testing.T) {
 	if code != 200 || st.State != microvm.StateStopped {
 		t.Errorf("stop = %d %s", code, b)
 	}
+	for _, p := range []string{"/v1/vms", "/v1/vms/"} {
+		code, b, _ = do(t, "POST", base+p, strings.NewReader(`{"image":"report"}`), nil)
+		json.Unmarshal(b, &st)
+		if code != http.StatusCreated || st.Name != "report" {
+			t.Errorf("POST %s = %d %s", p, code, b)
+		}
+		do(t, "POST", base+"/v1/vms/"+st.ID+"/stop", nil, nil)
+	}
 	var status Status
 	getJSON(t, base+"/v1/status", 200, &status)
 	if len(status.VMs) != 0 {

@@ -40,10 +40,22 @@ func chipsOf(u *query.Understood) []Chip {
 		return out
 	}
 	for _, k := range u.Kinds {
-		out = append(out, Chip{Field: "kind", Value: k, Label: strings.ReplaceAll(k, "_", " ")})
+		out = append(out, Chip{Field: "kind", Value: k, Label: strings.ReplaceAll(k, "_", " "), Phrase: phraseOf(u.Text, k)})
+	}
+	// One word can stand for several statuses ("unpaid" asks for unpaid
+	// and overdue): a status not named itself shares its sibling's words.
+	shared := ""
+	for _, st := range u.Statuses {
+		if p := phraseOf(u.Text, st); p != "" && shared == "" {
+			shared = p
+		}
 	}
 	for _, st := range u.Statuses {
-		out = append(out, Chip{Field: "status", Value: st, Label: st})
+		p := phraseOf(u.Text, st)
+		if p == "" {
+			p = shared
+		}
+		out = append(out, Chip{Field: "status", Value: st, Label: st, Phrase: p})
 	}
 	if u.Overdue {
 		out = append(out, Chip{Field: "overdue", Value: "true", Label: "overdue"})
@@ -73,6 +85,53 @@ func chipsOf(u *query.Understood) []Chip {
 		out = append(out, Chip{Field: "spent", Value: "true", Label: "money paid out"})
 	}
 	return out
+}
+
+// chipWords are the words that commonly express a kind or status, for
+// finding a chip's phrase in the question.
+var chipWords = map[string][]string{
+	"invoice": {"invoice", "bill"}, "receipt": {"receipt"}, "quote": {"quot", "estimate"},
+	"purchase_order": {"purchase order", "po", "pos"}, "credit_note": {"credit note", "credit memo"},
+	"payment_confirmation": {"payment confirmation", "remittance"}, "contract": {"contract", "agreement"},
+	"note": {"note"}, "email": {"email", "e-mail", "mail", "message"},
+	"unpaid": {"unpaid", "outstanding", "open", "owed", "unsettled", "not paid", "due"},
+	"paid":   {"paid", "settled"}, "overdue": {"overdue", "late", "past due"},
+}
+
+// phraseOf finds the words of text that express value (a kind or a
+// status), so a console can remove the chip by removing them; "" when
+// none is found.
+func phraseOf(text, value string) string {
+	lower := strings.ToLower(text)
+	for _, w := range chipWords[value] {
+		for i := 0; i < len(lower); {
+			j := strings.Index(lower[i:], w)
+			if j < 0 {
+				break
+			}
+			start := i + j
+			if start > 0 && isWordByte(lower[start-1]) {
+				i = start + 1
+				continue
+			}
+			end := start + len(w)
+			for end < len(lower) && isWordByte(lower[end]) {
+				end++
+			}
+			if w == "po" || w == "pos" {
+				if end-start != len(w) {
+					i = start + 1
+					continue
+				}
+			}
+			return text[start:end]
+		}
+	}
+	return ""
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
 }
 
 func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {

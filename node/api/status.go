@@ -1,11 +1,14 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"nexusos/cortex"
@@ -55,6 +58,11 @@ type CollectionStats struct {
 type CortexState struct {
 	State  string   `json:"state"` // "ready" (models added) or "no-model"
 	Models []string `json:"models"`
+	// Loaded is the model in memory (loaded by the first completion
+	// request), "" when none.
+	Loaded string `json:"loaded,omitempty"`
+	// Busy is true while a generation runs (they run one at a time).
+	Busy bool `json:"busy"`
 	// Hint tells what to do next.
 	Hint string `json:"hint"`
 	// Without lists what works with no model.
@@ -83,7 +91,7 @@ func cortexState(home string) CortexState {
 	}
 	if len(names) > 0 {
 		st.State, st.Models = "ready", names
-		st.Hint = "use a model by name: nexus cortex run --model " + names[0] + ` --prompt "..."`
+		st.Hint = "POST /v1/chat/completions (OpenAI-compatible) or nexus cortex run --model " + names[0] + ` --prompt "..."`
 		st.Without = ""
 	}
 	return st
@@ -112,6 +120,12 @@ func (s *Server) Status() Status {
 		Collections: []string{}, CollectionStats: []CollectionStats{}, MemexFolders: []string{},
 		Ingest: s.ingest.Status(), Cortex: cortexState(s.cfg.Home), VMs: []microvm.Status{},
 	}
+	if s.cortex.mu.TryLock() {
+		st.Cortex.Loaded = s.cortex.name
+		s.cortex.mu.Unlock()
+	} else {
+		st.Cortex.Busy = true
+	}
 	if db := s.cfg.DB; db != nil {
 		for _, name := range db.Collections() {
 			st.Collections = append(st.Collections, name)
@@ -122,12 +136,8 @@ func (s *Server) Status() Status {
 			st.CollectionStats = append(st.CollectionStats, cs)
 		}
 	}
-	if m := s.cfg.Memex; m != nil {
-		files := m.Files()
-		st.MemexFiles = len(files)
-		if roots := rootsOf(files); roots != nil {
-			st.MemexFolders = roots
-		}
+	if s.cfg.Memex != nil {
+		st.MemexFiles, st.MemexFolders = s.memexCounts(st.Ingest.State == IngestRunning)
 	}
 	if s.cfg.VMs != nil {
 		for _, v := range s.cfg.VMs.List() {
@@ -148,6 +158,67 @@ func (s *Server) Status() Status {
 	return st
 }
 
+// statusEvery is how often a streamed status is sent.
+const statusEvery = time.Second
+
+// handleStatus answers with the status, or with "Accept:
+// text/event-stream" streams it as one "data:" event per second (with
+// live ingest progress) until the client goes away.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.Status())
+	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		writeJSON(w, http.StatusOK, s.Status())
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	fl, _ := w.(http.Flusher)
+	t := time.NewTicker(statusEvery)
+	defer t.Stop()
+	for {
+		b, err := json.Marshal(s.Status())
+		if err != nil {
+			return
+		}
+		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
+			return
+		}
+		if fl != nil {
+			fl.Flush()
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.cfg.Done:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// countsMemo caches the file count and folders of the index: reading
+// them decodes the whole file table, and consoles poll the status.
+type countsMemo struct {
+	mu    sync.Mutex
+	gen   int64     // guarded by mu
+	at    time.Time // guarded by mu
+	files int       // guarded by mu
+	roots []string  // guarded by mu
+}
+
+// memexCounts returns the number of indexed files and their folders,
+// recomputed after each ingest and at most once a second during one.
+func (s *Server) memexCounts(ingesting bool) (int, []string) {
+	c := &s.counts
+	gen := s.ingest.Generation()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() || c.gen != gen || (ingesting && time.Since(c.at) > time.Second) {
+		files := s.cfg.Memex.Files()
+		c.files, c.roots, c.gen, c.at = len(files), rootsOf(files), gen, time.Now()
+		if c.roots == nil {
+			c.roots = []string{}
+		}
+	}
+	return c.files, append([]string(nil), c.roots...)
 }

@@ -97,3 +97,24 @@ func (h *maxHeap) pop() item {
 	s[i] = last
 	return top
 }
+
+// replaceTop replaces the farthest item with it and restores the heap
+// order: a push followed by a pop, with one sift instead of two.
+func (h maxHeap) replaceTop(it item) {
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			break
+		}
+		if c+1 < len(h) && h[c+1].d > h[c].d {
+			c++
+		}
+		if it.d >= h[c].d {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = it
+}

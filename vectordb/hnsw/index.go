@@ -583,9 +583,10 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 				s.cand.push(item{id: j, d: d})
 				pushed = true
 				if !filter || x.accept(j, checkDel, allow) {
-					s.res.push(item{id: j, d: d})
-					if len(s.res) > ef {
-						s.res.pop()
+					if len(s.res) < ef {
+						s.res.push(item{id: j, d: d})
+					} else {
+						s.res.replaceTop(item{id: j, d: d})
 					}
 					lower = s.res[0].d
 				}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -225,15 +226,36 @@ func TestHammer(t *testing.T) {
 			}
 		}()
 	}
+	// A deleter tombstones every 10th id once it is in the graph.
+	deleted := 0
+	var dg sync.WaitGroup
+	dg.Add(1)
+	go func() {
+		defer dg.Done()
+		for id := uint32(0); id < n; id += 10 {
+			for !x.Contains(id) {
+				runtime.Gosched()
+			}
+			x.Delete(id)
+			deleted++
+		}
+	}()
 	for i := range n {
 		ids <- f.Append(src.At(uint32(i))) // the one writer of f
 	}
 	close(ids)
 	wg.Wait()
+	dg.Wait()
 	close(stop)
 	rg.Wait()
+	if x.Len() != n-deleted {
+		t.Fatalf("Len = %d, want %d", x.Len(), n-deleted)
+	}
+	for id := uint32(0); id < n; id += 10 {
+		x.Insert(id) // revive, so the recall check sees every vector
+	}
 	if x.Len() != n {
-		t.Fatalf("Len = %d, want %d", x.Len(), n)
+		t.Fatalf("Len = %d after reviving, want %d", x.Len(), n)
 	}
 	var sum float64
 	for i := 0; i < n; i += 30 {

@@ -424,3 +424,12 @@ func checkName(what, name string) error {
 	}
 	return nil
 }
+
+// checkTarget validates the collection name of a request and rejects a
+// shard key selector: this server has no shards.
+func checkTarget(coll string, shard *qdrant.ShardKeySelector) error {
+	if err := checkName("collection", coll); err != nil {
+		return err
+	}
+	return noShardKey(shard)
+}

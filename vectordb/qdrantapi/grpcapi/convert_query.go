@@ -51,6 +51,41 @@ func scoreThreshold(t *float32) (*float32, error) {
 	return t, nil
 }
 
+// scoringFromProto converts the filter, search params and score threshold
+// that queries, prefetches and the legacy requests share.
+func scoringFromProto(f *qdrant.Filter, p *qdrant.SearchParams, t *float32) (*vectordb.Filter, *vectordb.SearchParams, *float32, error) {
+	vf, err := filterFromProto(f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	params, err := searchParamsFromProto(p)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	th, err := scoreThreshold(t)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return vf, params, th, nil
+}
+
+// legacyLimitsFromProto converts the limit (required: 0 is invalid) and
+// offset of a legacy search or recommend request.
+func legacyLimitsFromProto(limit uint64, offset *uint64) (int, int, error) {
+	if limit == 0 {
+		return 0, 0, badInput("limit: value 0 invalid, must be 1 or larger")
+	}
+	n, err := limitFromProto("limit", &limit, defaultLimit)
+	if err != nil {
+		return 0, 0, err
+	}
+	off, err := limitFromProto("offset", offset, 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, off, nil
+}
+
 // vectorInputFromProto converts a query input: a dense or sparse vector or
 // the id of a stored point.
 func vectorInputFromProto(v *qdrant.VectorInput) (vectordb.VectorInput, error) {
@@ -262,15 +297,7 @@ func (c *queryConv) prefetch(ps []*qdrant.PrefetchQuery, depth int) ([]vectordb.
 		if err != nil {
 			return nil, err
 		}
-		f, err := filterFromProto(p.GetFilter())
-		if err != nil {
-			return nil, err
-		}
-		params, err := searchParamsFromProto(p.GetParams())
-		if err != nil {
-			return nil, err
-		}
-		th, err := scoreThreshold(p.ScoreThreshold)
+		f, params, th, err := scoringFromProto(p.GetFilter(), p.GetParams(), p.ScoreThreshold)
 		if err != nil {
 			return nil, err
 		}
@@ -303,15 +330,7 @@ func queryFromProto(r *qdrant.QueryPoints) (vectordb.QueryRequest, error) {
 	if err != nil {
 		return vectordb.QueryRequest{}, err
 	}
-	f, err := filterFromProto(r.GetFilter())
-	if err != nil {
-		return vectordb.QueryRequest{}, err
-	}
-	params, err := searchParamsFromProto(r.GetParams())
-	if err != nil {
-		return vectordb.QueryRequest{}, err
-	}
-	th, err := scoreThreshold(r.ScoreThreshold)
+	f, params, th, err := scoringFromProto(r.GetFilter(), r.GetParams(), r.ScoreThreshold)
 	if err != nil {
 		return vectordb.QueryRequest{}, err
 	}
@@ -351,27 +370,11 @@ func searchFromProto(r *qdrant.SearchPoints) (vectordb.QueryRequest, error) {
 		}
 		in.Dense = r.GetVector()
 	}
-	limit := r.GetLimit()
-	if limit == 0 {
-		return vectordb.QueryRequest{}, badInput("limit: value 0 invalid, must be 1 or larger")
-	}
-	n, err := limitFromProto("limit", &limit, defaultLimit)
+	n, offset, err := legacyLimitsFromProto(r.GetLimit(), r.Offset)
 	if err != nil {
 		return vectordb.QueryRequest{}, err
 	}
-	offset, err := limitFromProto("offset", r.Offset, 0)
-	if err != nil {
-		return vectordb.QueryRequest{}, err
-	}
-	f, err := filterFromProto(r.GetFilter())
-	if err != nil {
-		return vectordb.QueryRequest{}, err
-	}
-	params, err := searchParamsFromProto(r.GetParams())
-	if err != nil {
-		return vectordb.QueryRequest{}, err
-	}
-	th, err := scoreThreshold(r.ScoreThreshold)
+	f, params, th, err := scoringFromProto(r.GetFilter(), r.GetParams(), r.ScoreThreshold)
 	if err != nil {
 		return vectordb.QueryRequest{}, err
 	}
@@ -425,27 +428,11 @@ func recommendFromProto(r *qdrant.RecommendPoints) (vectordb.QueryRequest, error
 	if err != nil {
 		return vectordb.QueryRequest{}, err
 	}
-	limit := r.GetLimit()
-	if limit == 0 {
-		return vectordb.QueryRequest{}, badInput("limit: value 0 invalid, must be 1 or larger")
-	}
-	n, err := limitFromProto("limit", &limit, defaultLimit)
+	n, offset, err := legacyLimitsFromProto(r.GetLimit(), r.Offset)
 	if err != nil {
 		return vectordb.QueryRequest{}, err
 	}
-	offset, err := limitFromProto("offset", r.Offset, 0)
-	if err != nil {
-		return vectordb.QueryRequest{}, err
-	}
-	f, err := filterFromProto(r.GetFilter())
-	if err != nil {
-		return vectordb.QueryRequest{}, err
-	}
-	params, err := searchParamsFromProto(r.GetParams())
-	if err != nil {
-		return vectordb.QueryRequest{}, err
-	}
-	th, err := scoreThreshold(r.ScoreThreshold)
+	f, params, th, err := scoringFromProto(r.GetFilter(), r.GetParams(), r.ScoreThreshold)
 	if err != nil {
 		return vectordb.QueryRequest{}, err
 	}

@@ -8,10 +8,11 @@
 // Requests are validated and translated into vectordb calls by the
 // converters in this package (convert_*.go); vectordb errors become gRPC
 // status codes carrying Qdrant's message text (see statusError). Grouped
-// search (QueryGroups, SearchGroups, RecommendGroups), facet counts, the
-// distance matrix (SearchMatrixPairs, SearchMatrixOffsets) and UpdateBatch
-// are built in this layer on top of the engine's calls. Methods that depend
-// on cluster features (shards, replication, full snapshots), on server-side
+// search (QueryGroups, SearchGroups, RecommendGroups), facet counts and the
+// distance matrix (SearchMatrixPairs, SearchMatrixOffsets) are built on
+// the engine's calls by package qdrantapi, which the REST server shares;
+// UpdateBatch is built in this layer. Methods that depend on cluster
+// features (shards, replication, full snapshots), on server-side
 // inference (documents, images) or on query kinds the engine lacks
 // (discover, context, formula, MMR, random sampling, RRF with k or weights,
 // conditional upserts) answer codes.Unimplemented with a message that names

@@ -3,179 +3,54 @@ package grpcapi
 import (
 	"cmp"
 	"context"
-	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/qdrant/go-client/qdrant"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/qdrantapi"
 )
 
 // Grouped search (QueryGroups, SearchGroups, RecommendGroups) and facet
-// counts are built in this layer on top of vectordb.DB.Query, Get and
-// Scroll.
+// counts: requests are converted here, the work is done by package
+// qdrantapi.
 
-const (
-	maxGroupFetch   = 100000  // scored points one grouped search reads
-	maxGroupSize    = 1000    // hits per group
-	maxFacetScan    = 1 << 22 // points one facet request reads
-	defaultGroups   = 3       // Qdrant's default number of groups
-	defaultGrpSize  = 3       // Qdrant's default hits per group
-	facetScrollPage = 1000
-)
+// defaultGroups is Qdrant's default number of groups.
+const defaultGroups = 3
 
-// groupKey is a group id: a string or an integer payload value.
-type groupKey struct {
-	s     string
-	n     int64
-	isStr bool
+// groupIDToProto converts a group id: a string or an int64.
+func groupIDToProto(id any) *qdrant.GroupId {
+	switch x := id.(type) {
+	case string:
+		return qdrant.NewGroupIDString(x)
+	case int64:
+		if x >= 0 {
+			return qdrant.NewGroupIDUnsigned(uint64(x))
+		}
+		return qdrant.NewGroupIDInt(x)
+	}
+	return nil
 }
 
-func (k groupKey) toProto() *qdrant.GroupId {
-	switch {
-	case k.isStr:
-		return qdrant.NewGroupIDString(k.s)
-	case k.n >= 0:
-		return qdrant.NewGroupIDUnsigned(uint64(k.n))
-	default:
-		return qdrant.NewGroupIDInt(k.n)
+// groupPointID reads a group id as a point id, for with_lookup: a
+// non-negative integer or a UUID string.
+func groupPointID(id any) (vectordb.PointID, bool) {
+	switch x := id.(type) {
+	case string:
+		pid, err := pointIDFromProto(qdrant.NewIDUUID(x))
+		return pid, err == nil
+	case int64:
+		return vectordb.PointID{Num: uint64(x)}, x >= 0
 	}
-}
-
-// payloadValues returns the values under a payload path ("a.b", "a[].b");
-// arrays on the way and at the end are flattened.
-func payloadValues(v any, path string) []any {
-	if path == "" {
-		switch x := v.(type) {
-		case nil:
-			return nil
-		case []any:
-			return x
-		default:
-			return []any{x}
-		}
-	}
-	if xs, ok := v.([]any); ok {
-		var out []any
-		for _, e := range xs {
-			out = append(out, payloadValues(e, path)...)
-		}
-		return out
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		if p, ok := v.(vectordb.Payload); ok {
-			m = p
-		} else {
-			return nil
-		}
-	}
-	seg, rest, _ := strings.Cut(path, ".")
-	seg = strings.TrimSuffix(seg, "[]")
-	return payloadValues(m[seg], rest)
-}
-
-// groupKeys returns the group ids of a payload: string and integer values
-// under key, each array element on its own.
-func groupKeys(p vectordb.Payload, key string) []groupKey {
-	var out []groupKey
-	for _, v := range payloadValues(map[string]any(p), key) {
-		switch x := v.(type) {
-		case string:
-			out = append(out, groupKey{s: x, isStr: true})
-		case float64:
-			if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
-				out = append(out, groupKey{n: int64(x)})
-			}
-		case int64:
-			out = append(out, groupKey{n: x})
-		}
-	}
-	return out
-}
-
-type pointGroup struct {
-	key  groupKey
-	hits []vectordb.ScoredPoint
-}
-
-// runGroups runs req and groups its hits by the payload values under key:
-// at most groups groups of at most size hits, in the order of their best
-// hit. It widens the underlying search until the groups are full or the
-// candidates run out, then fetches the hits' payload and vectors as the
-// request selected them.
-func runGroups(ctx context.Context, db *vectordb.DB, coll string, req vectordb.QueryRequest, key string, groups, size int) ([]pointGroup, error) {
-	wp, wv := req.WithPayload, req.WithVector
-	top, _, _ := strings.Cut(key, ".")
-	req.WithPayload = vectordb.PayloadSelector{Include: []string{strings.TrimSuffix(top, "[]")}}
-	req.WithVector = vectordb.VectorSelector{}
-	req.Offset = 0
-	var out []pointGroup
-	for fetch := max(groups*size*2, 16); ; fetch *= 4 {
-		req.Limit = min(fetch, maxGroupFetch)
-		pts, err := db.Query(ctx, coll, req)
-		if err != nil {
-			return nil, err
-		}
-		out = out[:0]
-		index := map[groupKey]int{}
-		full := 0
-		for _, p := range pts {
-			for _, gk := range groupKeys(p.Payload, key) {
-				i, ok := index[gk]
-				if !ok {
-					if len(out) == groups {
-						continue
-					}
-					i = len(out)
-					index[gk] = i
-					out = append(out, pointGroup{key: gk})
-				}
-				if len(out[i].hits) < size {
-					out[i].hits = append(out[i].hits, p)
-					if len(out[i].hits) == size {
-						full++
-					}
-				}
-			}
-		}
-		if full == groups || len(pts) < req.Limit || req.Limit == maxGroupFetch {
-			break
-		}
-	}
-	// Decorate the hits as selected.
-	var ids []vectordb.PointID
-	for _, g := range out {
-		for _, h := range g.hits {
-			ids = append(ids, h.ID)
-		}
-	}
-	recs, err := db.Get(ctx, coll, ids, wp, wv)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[vectordb.PointID]vectordb.Record, len(recs))
-	for _, r := range recs {
-		byID[r.ID] = r
-	}
-	for gi := range out {
-		for hi := range out[gi].hits {
-			h := &out[gi].hits[hi]
-			r := byID[h.ID]
-			h.Payload, h.Vectors = r.Payload, r.Vectors
-		}
-	}
-	return out, nil
+	return vectordb.PointID{}, false
 }
 
 // groupsToProto converts groups and, with lookup, attaches the point of
 // collection lookup.Collection whose id is the group id.
-func groupsToProto(ctx context.Context, db *vectordb.DB, groups []pointGroup, lookup *qdrant.WithLookup) (*qdrant.GroupsResult, error) {
+func groupsToProto(ctx context.Context, db *vectordb.DB, groups []qdrantapi.Group, lookup *qdrant.WithLookup) (*qdrant.GroupsResult, error) {
 	out := &qdrant.GroupsResult{Groups: make([]*qdrant.PointGroup, len(groups))}
 	for i, g := range groups {
-		out.Groups[i] = &qdrant.PointGroup{Id: g.key.toProto(), Hits: scoredToProto(g.hits)}
+		out.Groups[i] = &qdrant.PointGroup{Id: groupIDToProto(g.ID), Hits: scoredToProto(g.Hits)}
 	}
 	if lookup == nil {
 		return out, nil
@@ -183,32 +58,15 @@ func groupsToProto(ctx context.Context, db *vectordb.DB, groups []pointGroup, lo
 	if err := checkName("with_lookup collection", lookup.GetCollection()); err != nil {
 		return nil, err
 	}
-	var ids []vectordb.PointID
-	at := map[vectordb.PointID]int{}
-	for i, g := range groups {
-		var id vectordb.PointID
-		switch {
-		case g.key.isStr:
-			pid, err := pointIDFromProto(qdrant.NewIDUUID(g.key.s))
-			if err != nil {
-				continue
-			}
-			id = pid
-		case g.key.n >= 0:
-			id = vectordb.PointID{Num: uint64(g.key.n)}
-		default:
-			continue
-		}
-		ids = append(ids, id)
-		at[id] = i
-	}
 	wp := payloadSelectorFromProto(lookup.GetWithPayload(), true)
-	recs, err := db.Get(ctx, lookup.GetCollection(), ids, wp, vectorSelectorFromProto(lookup.GetWithVectors()))
+	recs, err := qdrantapi.Lookup(ctx, db, lookup.GetCollection(), groups, wp, vectorSelectorFromProto(lookup.GetWithVectors()), groupPointID)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range recs {
-		out.Groups[at[r.ID]].Lookup = recordToProto(r)
+	for i, r := range recs {
+		if r != nil {
+			out.Groups[i].Lookup = recordToProto(*r)
+		}
 	}
 	return out, nil
 }
@@ -221,8 +79,8 @@ func groupParams(groupBy string, limit, size uint64) (int, int, error) {
 	if limit == 0 || limit > maxLimit {
 		return 0, 0, badInput("limit: value %d invalid, must be between 1 and %d", limit, maxLimit)
 	}
-	if size == 0 || size > maxGroupSize {
-		return 0, 0, badInput("group_size: value %d invalid, must be between 1 and %d", size, maxGroupSize)
+	if size == 0 || size > qdrantapi.MaxGroupSize {
+		return 0, 0, badInput("group_size: value %d invalid, must be between 1 and %d", size, qdrantapi.MaxGroupSize)
 	}
 	return int(limit), int(size), nil
 }
@@ -237,7 +95,7 @@ func (s *pointsService) grouped(ctx context.Context, coll string, req vectordb.Q
 	}
 	ctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
-	gs, err := runGroups(ctx, s.db, coll, req, groupBy, groups, gsize)
+	gs, err := qdrantapi.Groups(ctx, s.db, coll, req, groupBy, groups, gsize)
 	if err != nil {
 		return nil, statusError(err)
 	}
@@ -259,7 +117,7 @@ func (s *pointsService) QueryGroups(ctx context.Context, r *qdrant.QueryPointGro
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.grouped(ctx, r.GetCollectionName(), req, r.GetGroupBy(), cmp.Or(r.GetLimit(), defaultGroups), cmp.Or(r.GetGroupSize(), defaultGrpSize), r.GetWithLookup(), r.Timeout)
+	res, err := s.grouped(ctx, r.GetCollectionName(), req, r.GetGroupBy(), cmp.Or(r.GetLimit(), defaultGroups), cmp.Or(r.GetGroupSize(), qdrantapi.DefaultGroupSize), r.GetWithLookup(), r.Timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -303,22 +161,15 @@ func (s *pointsService) RecommendGroups(ctx context.Context, r *qdrant.Recommend
 	return &qdrant.RecommendGroupsResponse{Result: res, Time: since(start)}, nil
 }
 
-// facetKey is a distinct facet value: a string, an integer or a bool.
-type facetKey struct {
-	kind byte // 's', 'i', 'b'
-	s    string
-	n    int64
-	b    bool
-}
-
-func (k facetKey) toProto() *qdrant.FacetValue {
-	switch k.kind {
-	case 's':
-		return &qdrant.FacetValue{Variant: &qdrant.FacetValue_StringValue{StringValue: k.s}}
-	case 'i':
-		return &qdrant.FacetValue{Variant: &qdrant.FacetValue_IntegerValue{IntegerValue: k.n}}
+// facetValueToProto converts a facet value: a string, an int64 or a bool.
+func facetValueToProto(v any) *qdrant.FacetValue {
+	switch x := v.(type) {
+	case string:
+		return &qdrant.FacetValue{Variant: &qdrant.FacetValue_StringValue{StringValue: x}}
+	case int64:
+		return &qdrant.FacetValue{Variant: &qdrant.FacetValue_IntegerValue{IntegerValue: x}}
 	default:
-		return &qdrant.FacetValue{Variant: &qdrant.FacetValue_BoolValue{BoolValue: k.b}}
+		return &qdrant.FacetValue{Variant: &qdrant.FacetValue_BoolValue{BoolValue: x.(bool)}}
 	}
 }
 
@@ -346,72 +197,13 @@ func (s *pointsService) Facet(ctx context.Context, r *qdrant.FacetCounts) (*qdra
 	}
 	ctx, cancel := withTimeout(ctx, r.Timeout)
 	defer cancel()
-	top, _, _ := strings.Cut(r.GetKey(), ".")
-	top = strings.TrimSuffix(top, "[]")
-	req := vectordb.ScrollRequest{Limit: facetScrollPage, Filter: f, WithPayload: vectordb.PayloadSelector{Include: []string{top}}}
-	counts := map[facetKey]uint64{}
-	for scanned := 0; scanned < maxFacetScan; {
-		page, err := s.db.Scroll(ctx, r.GetCollectionName(), req)
-		if err != nil {
-			return nil, statusError(err)
-		}
-		for _, p := range page.Points {
-			seen := map[facetKey]bool{}
-			for _, v := range payloadValues(map[string]any(p.Payload), r.GetKey()) {
-				var k facetKey
-				switch x := v.(type) {
-				case string:
-					k = facetKey{kind: 's', s: x}
-				case bool:
-					k = facetKey{kind: 'b', b: x}
-				case float64:
-					if x != math.Trunc(x) || math.Abs(x) >= 1<<63 {
-						continue
-					}
-					k = facetKey{kind: 'i', n: int64(x)}
-				default:
-					continue
-				}
-				if !seen[k] {
-					seen[k] = true
-					counts[k]++
-				}
-			}
-		}
-		scanned += len(page.Points)
-		if page.NextPageOffset == nil {
-			break
-		}
-		req.Offset = page.NextPageOffset
+	fh, err := qdrantapi.Facet(ctx, s.db, r.GetCollectionName(), r.GetKey(), f, limit)
+	if err != nil {
+		return nil, statusError(err)
 	}
-	keys := make([]facetKey, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b facetKey) int {
-		if c := cmp.Compare(counts[b], counts[a]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.kind, b.kind); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.s, b.s); c != 0 {
-			return c
-		}
-		if a.b != b.b {
-			if !a.b {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(a.n, b.n)
-	})
-	if len(keys) > limit {
-		keys = keys[:limit]
-	}
-	hits := make([]*qdrant.FacetHit, len(keys))
-	for i, k := range keys {
-		hits[i] = &qdrant.FacetHit{Value: k.toProto(), Count: counts[k]}
+	hits := make([]*qdrant.FacetHit, len(fh))
+	for i, h := range fh {
+		hits[i] = &qdrant.FacetHit{Value: facetValueToProto(h.Value), Count: h.Count}
 	}
 	return &qdrant.FacetResponse{Hits: hits, Time: since(start)}, nil
 }

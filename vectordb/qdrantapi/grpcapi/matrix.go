@@ -2,37 +2,26 @@ package grpcapi
 
 import (
 	"context"
-	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/qdrant/go-client/qdrant"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/qdrantapi"
 )
 
-// The distance matrix (SearchMatrixPairs, SearchMatrixOffsets) is built in
-// this layer: sample points that match the filter and have the vector, then
-// for each sampled point query its nearest neighbours among the sample.
+// The distance matrix (SearchMatrixPairs, SearchMatrixOffsets):
+// requests are converted here, the work is done by qdrantapi.Matrix.
 
+// Qdrant's defaults for the sample size and the neighbours per point.
 const (
-	maxMatrixSample = 1000   // sampled points
-	maxMatrixScan   = 100000 // candidate points read to sample from
-	defaultSample   = 10
-	defaultMatrixK  = 3
+	defaultSample  = 10
+	defaultMatrixK = 3
 )
 
-type matrixRow struct {
-	id   vectordb.PointID
-	hits []vectordb.ScoredPoint
-}
-
-func (s *pointsService) searchMatrix(ctx context.Context, r *qdrant.SearchMatrixPoints) ([]vectordb.PointID, []matrixRow, error) {
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
+func (s *pointsService) searchMatrix(ctx context.Context, r *qdrant.SearchMatrixPoints) ([]vectordb.PointID, []qdrantapi.MatrixRow, error) {
+	if err := checkTarget(r.GetCollectionName(), r.ShardKeySelector); err != nil {
 		return nil, nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, nil, unsupported("shard key selectors")
 	}
 	sample, err := limitFromProto("sample", r.Sample, defaultSample)
 	if err != nil {
@@ -42,8 +31,8 @@ func (s *pointsService) searchMatrix(ctx context.Context, r *qdrant.SearchMatrix
 	if err != nil {
 		return nil, nil, err
 	}
-	if sample < 2 || sample > maxMatrixSample {
-		return nil, nil, badInput("sample: value %d invalid, must be between 2 and %d", sample, maxMatrixSample)
+	if sample < 2 || sample > qdrantapi.MaxMatrixSample {
+		return nil, nil, badInput("sample: value %d invalid, must be between 2 and %d", sample, qdrantapi.MaxMatrixSample)
 	}
 	if k < 1 {
 		return nil, nil, badInput("limit: value 0 invalid, must be 1 or larger")
@@ -52,50 +41,11 @@ func (s *pointsService) searchMatrix(ctx context.Context, r *qdrant.SearchMatrix
 	if err != nil {
 		return nil, nil, err
 	}
-	using := r.GetUsing()
-	cand := &vectordb.Filter{Must: []vectordb.Condition{{HasVector: &using}}}
-	if f != nil {
-		cand.Must = append(cand.Must, vectordb.Condition{Filter: f})
-	}
 	ctx, cancel := withTimeout(ctx, r.Timeout)
 	defer cancel()
-
-	// Collect candidates, then sample without replacement.
-	var ids []vectordb.PointID
-	req := vectordb.ScrollRequest{Limit: 1000, Filter: cand}
-	for len(ids) < maxMatrixScan {
-		page, err := s.db.Scroll(ctx, r.GetCollectionName(), req)
-		if err != nil {
-			return nil, nil, statusError(err)
-		}
-		for _, p := range page.Points {
-			ids = append(ids, p.ID)
-		}
-		if page.NextPageOffset == nil {
-			break
-		}
-		req.Offset = page.NextPageOffset
-	}
-	if len(ids) > sample {
-		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-		ids = ids[:sample]
-	}
-	rows := make([]matrixRow, 0, len(ids))
-	for _, id := range ids {
-		hits, err := s.db.Query(ctx, r.GetCollectionName(), vectordb.QueryRequest{
-			Query:  &vectordb.Query{Nearest: &vectordb.VectorInput{ID: &id}},
-			Using:  using,
-			Filter: &vectordb.Filter{Must: []vectordb.Condition{{HasID: ids}}},
-			Limit:  k + 1,
-		})
-		if err != nil {
-			return nil, nil, statusError(err)
-		}
-		hits = slices.DeleteFunc(hits, func(h vectordb.ScoredPoint) bool { return h.ID == id })
-		if len(hits) > k {
-			hits = hits[:k]
-		}
-		rows = append(rows, matrixRow{id: id, hits: hits})
+	ids, rows, err := qdrantapi.Matrix(ctx, s.db, r.GetCollectionName(), r.GetUsing(), f, sample, k)
+	if err != nil {
+		return nil, nil, statusError(err)
 	}
 	return ids, rows, nil
 }
@@ -108,8 +58,8 @@ func (s *pointsService) SearchMatrixPairs(ctx context.Context, r *qdrant.SearchM
 	}
 	out := &qdrant.SearchMatrixPairs{}
 	for _, row := range rows {
-		for _, h := range row.hits {
-			out.Pairs = append(out.Pairs, &qdrant.SearchMatrixPair{A: pointIDToProto(row.id), B: pointIDToProto(h.ID), Score: h.Score})
+		for _, h := range row.Hits {
+			out.Pairs = append(out.Pairs, &qdrant.SearchMatrixPair{A: pointIDToProto(row.ID), B: pointIDToProto(h.ID), Score: h.Score})
 		}
 	}
 	return &qdrant.SearchMatrixPairsResponse{Result: out, Time: since(start)}, nil
@@ -127,8 +77,8 @@ func (s *pointsService) SearchMatrixOffsets(ctx context.Context, r *qdrant.Searc
 	}
 	out := &qdrant.SearchMatrixOffsets{Ids: pointIDsToProto(ids)}
 	for _, row := range rows {
-		for _, h := range row.hits {
-			out.OffsetsRow = append(out.OffsetsRow, at[row.id])
+		for _, h := range row.Hits {
+			out.OffsetsRow = append(out.OffsetsRow, at[row.ID])
 			out.OffsetsCol = append(out.OffsetsCol, at[h.ID])
 			out.Scores = append(out.Scores, h.Score)
 		}

@@ -15,66 +15,50 @@ type pointsService struct {
 	db *vectordb.DB
 }
 
-func opResponse(start time.Time, r vectordb.UpdateResult, err error) (*qdrant.PointsOperationResponse, error) {
+// updateRequest is what the single-update requests share.
+type updateRequest interface {
+	GetCollectionName() string
+	GetWait() bool
+	GetTimeout() uint64
+}
+
+// update serves a single-update request r received at start: it checks
+// the collection name, then reports convErr, the error of converting r
+// into op, or applies op. The single-update methods thus share the
+// converters of UpdateBatch and validate in the same order.
+func (s *pointsService) update(ctx context.Context, start time.Time, r updateRequest, op batchOp, convErr error) (*qdrant.PointsOperationResponse, error) {
+	if err := checkName("collection", r.GetCollectionName()); err != nil {
+		return nil, err
+	}
+	if convErr != nil {
+		return nil, convErr
+	}
+	timeout := r.GetTimeout()
+	ctx, cancel := withTimeout(ctx, &timeout)
+	defer cancel()
+	res, err := op(ctx, s.db, r.GetCollectionName(), r.GetWait())
 	if err != nil {
 		return nil, statusError(err)
 	}
-	return &qdrant.PointsOperationResponse{Result: updateResultToProto(r), Time: since(start)}, nil
+	return &qdrant.PointsOperationResponse{Result: updateResultToProto(res), Time: since(start)}, nil
 }
 
 func (s *pointsService) Upsert(ctx context.Context, r *qdrant.UpsertPoints) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
-	}
-	if r.UpdateFilter != nil {
-		return nil, unsupported("conditional upsert (update_filter)")
-	}
-	if r.UpdateMode != nil && *r.UpdateMode != qdrant.UpdateMode_Upsert {
-		return nil, unsupported("update_mode %s", r.UpdateMode.String())
-	}
-	points := make([]vectordb.PointStruct, len(r.GetPoints()))
-	for i, p := range r.GetPoints() {
-		vp, err := pointFromProto(p)
-		if err != nil {
-			return nil, err
-		}
-		points[i] = vp
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.Upsert(ctx, r.GetCollectionName(), points, r.GetWait())
-	return opResponse(start, res, err)
+	op, err := upsertOp(r.ShardKeySelector, r.UpdateFilter, r.UpdateMode, r.GetPoints())
+	return s.update(ctx, start, r, op, err)
 }
 
 func (s *pointsService) Delete(ctx context.Context, r *qdrant.DeletePoints) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
-	}
-	sel, err := pointsSelectorFromProto(r.GetPoints())
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.Delete(ctx, r.GetCollectionName(), sel, r.GetWait())
-	return opResponse(start, res, err)
+	op, err := deleteOp(r.ShardKeySelector, r.GetPoints())
+	return s.update(ctx, start, r, op, err)
 }
 
 func (s *pointsService) Get(ctx context.Context, r *qdrant.GetPoints) (*qdrant.GetResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
+	if err := checkTarget(r.GetCollectionName(), r.ShardKeySelector); err != nil {
 		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
 	}
 	ids, err := pointIDsFromProto(r.GetIds())
 	if err != nil {
@@ -92,136 +76,38 @@ func (s *pointsService) Get(ctx context.Context, r *qdrant.GetPoints) (*qdrant.G
 
 func (s *pointsService) UpdateVectors(ctx context.Context, r *qdrant.UpdatePointVectors) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
-	}
-	if r.UpdateFilter != nil {
-		return nil, unsupported("conditional update (update_filter)")
-	}
-	pvs := make([]vectordb.PointVectors, len(r.GetPoints()))
-	for i, p := range r.GetPoints() {
-		id, err := pointIDFromProto(p.GetId())
-		if err != nil {
-			return nil, err
-		}
-		vecs, err := vectorsFromProto(p.GetVectors())
-		if err != nil {
-			return nil, err
-		}
-		pvs[i] = vectordb.PointVectors{ID: id, Vectors: vecs}
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.UpdateVectors(ctx, r.GetCollectionName(), pvs, r.GetWait())
-	return opResponse(start, res, err)
+	op, err := updateVectorsOp(r.ShardKeySelector, r.UpdateFilter, r.GetPoints())
+	return s.update(ctx, start, r, op, err)
 }
 
 func (s *pointsService) DeleteVectors(ctx context.Context, r *qdrant.DeletePointVectors) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
-	}
-	sel, err := pointsSelectorFromProto(r.GetPointsSelector())
-	if err != nil {
-		return nil, err
-	}
-	names := r.GetVectors().GetNames()
-	if len(names) == 0 {
-		return nil, badInput("no vector names given")
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.DeleteVectors(ctx, r.GetCollectionName(), names, sel, r.GetWait())
-	return opResponse(start, res, err)
+	op, err := deleteVectorsOp(r.ShardKeySelector, r.GetPointsSelector(), r.GetVectors().GetNames())
+	return s.update(ctx, start, r, op, err)
 }
 
 func (s *pointsService) SetPayload(ctx context.Context, r *qdrant.SetPayloadPoints) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
-	}
-	sel, err := pointsSelectorFromProto(r.GetPointsSelector())
-	if err != nil {
-		return nil, err
-	}
-	pl, err := payloadFromProto(r.GetPayload())
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.SetPayload(ctx, r.GetCollectionName(), pl, sel, r.GetKey(), r.GetWait())
-	return opResponse(start, res, err)
+	op, err := setPayloadOp(r.ShardKeySelector, r.GetPointsSelector(), r.GetPayload(), r.GetKey())
+	return s.update(ctx, start, r, op, err)
 }
 
 func (s *pointsService) OverwritePayload(ctx context.Context, r *qdrant.SetPayloadPoints) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
-	}
-	if r.GetKey() != "" {
-		return nil, unsupported("overwrite payload under a key")
-	}
-	sel, err := pointsSelectorFromProto(r.GetPointsSelector())
-	if err != nil {
-		return nil, err
-	}
-	pl, err := payloadFromProto(r.GetPayload())
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.OverwritePayload(ctx, r.GetCollectionName(), pl, sel, r.GetWait())
-	return opResponse(start, res, err)
+	op, err := overwritePayloadOp(r.ShardKeySelector, r.GetPointsSelector(), r.GetPayload(), r.GetKey())
+	return s.update(ctx, start, r, op, err)
 }
 
 func (s *pointsService) DeletePayload(ctx context.Context, r *qdrant.DeletePayloadPoints) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
-	}
-	sel, err := pointsSelectorFromProto(r.GetPointsSelector())
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.DeletePayload(ctx, r.GetCollectionName(), r.GetKeys(), sel, r.GetWait())
-	return opResponse(start, res, err)
+	op, err := deletePayloadOp(r.ShardKeySelector, r.GetPointsSelector(), r.GetKeys())
+	return s.update(ctx, start, r, op, err)
 }
 
 func (s *pointsService) ClearPayload(ctx context.Context, r *qdrant.ClearPayloadPoints) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
-	}
-	sel, err := pointsSelectorFromProto(r.GetPoints())
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.ClearPayload(ctx, r.GetCollectionName(), sel, r.GetWait())
-	return opResponse(start, res, err)
+	op, err := clearOp(r.ShardKeySelector, r.GetPoints())
+	return s.update(ctx, start, r, op, err)
 }
 
 // fieldSchemaFromProto picks the index type from field_type, or from the
@@ -303,34 +189,31 @@ func fieldSchemaFromProto(r *qdrant.CreateFieldIndexCollection) (vectordb.Payloa
 
 func (s *pointsService) CreateFieldIndex(ctx context.Context, r *qdrant.CreateFieldIndexCollection) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
-	}
-	if err := checkName("field", r.GetFieldName()); err != nil {
+	op, err := createFieldIndexOp(r)
+	return s.update(ctx, start, r, op, err)
+}
+
+func createFieldIndexOp(r *qdrant.CreateFieldIndexCollection) (batchOp, error) {
+	field := r.GetFieldName()
+	if err := checkName("field", field); err != nil {
 		return nil, err
 	}
 	schema, text, err := fieldSchemaFromProto(r)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.CreateFieldIndex(ctx, r.GetCollectionName(), r.GetFieldName(), schema, text, r.GetWait())
-	return opResponse(start, res, err)
+	return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
+		return db.CreateFieldIndex(ctx, coll, field, schema, text, wait)
+	}, nil
 }
 
 func (s *pointsService) DeleteFieldIndex(ctx context.Context, r *qdrant.DeleteFieldIndexCollection) (*qdrant.PointsOperationResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
-		return nil, err
+	field := r.GetFieldName()
+	op := func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
+		return db.DeleteFieldIndex(ctx, coll, field, wait)
 	}
-	if err := checkName("field", r.GetFieldName()); err != nil {
-		return nil, err
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	res, err := s.db.DeleteFieldIndex(ctx, r.GetCollectionName(), r.GetFieldName(), r.GetWait())
-	return opResponse(start, res, err)
+	return s.update(ctx, start, r, op, checkName("field", field))
 }
 
 func (s *pointsService) Search(ctx context.Context, r *qdrant.SearchPoints) (*qdrant.SearchResponse, error) {
@@ -343,47 +226,23 @@ func (s *pointsService) Search(ctx context.Context, r *qdrant.SearchPoints) (*qd
 }
 
 func (s *pointsService) search(ctx context.Context, coll string, r *qdrant.SearchPoints) ([]*qdrant.ScoredPoint, error) {
-	if err := checkName("collection", coll); err != nil {
-		return nil, err
-	}
 	q, err := searchFromProto(r)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	pts, err := s.db.Query(ctx, coll, q)
-	if err != nil {
-		return nil, statusError(err)
-	}
-	return scoredToProto(pts), nil
+	return s.scored(ctx, coll, r.Timeout, q, err)
 }
 
 func (s *pointsService) SearchBatch(ctx context.Context, r *qdrant.SearchBatchPoints) (*qdrant.SearchBatchResponse, error) {
 	start := time.Now()
-	if len(r.GetSearchPoints()) > maxBatch {
-		return nil, badInput("batch of %d searches exceeds the maximum %d", len(r.GetSearchPoints()), maxBatch)
+	res, err := batch(ctx, r.GetCollectionName(), r.GetSearchPoints(), r.Timeout, "searches", s.search)
+	if err != nil {
+		return nil, err
 	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	out := make([]*qdrant.BatchResult, len(r.GetSearchPoints()))
-	for i, sp := range r.GetSearchPoints() {
-		res, err := s.search(ctx, r.GetCollectionName(), sp)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = &qdrant.BatchResult{Result: res}
-	}
-	return &qdrant.SearchBatchResponse{Result: out, Time: since(start)}, nil
+	return &qdrant.SearchBatchResponse{Result: res, Time: since(start)}, nil
 }
 
 func (s *pointsService) Scroll(ctx context.Context, r *qdrant.ScrollPoints) (*qdrant.ScrollResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
+	if err := checkTarget(r.GetCollectionName(), r.ShardKeySelector); err != nil {
 		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
 	}
 	req := vectordb.ScrollRequest{
 		Limit:       defaultLimit,
@@ -436,47 +295,23 @@ func (s *pointsService) Recommend(ctx context.Context, r *qdrant.RecommendPoints
 }
 
 func (s *pointsService) recommend(ctx context.Context, coll string, r *qdrant.RecommendPoints) ([]*qdrant.ScoredPoint, error) {
-	if err := checkName("collection", coll); err != nil {
-		return nil, err
-	}
 	q, err := recommendFromProto(r)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	pts, err := s.db.Query(ctx, coll, q)
-	if err != nil {
-		return nil, statusError(err)
-	}
-	return scoredToProto(pts), nil
+	return s.scored(ctx, coll, r.Timeout, q, err)
 }
 
 func (s *pointsService) RecommendBatch(ctx context.Context, r *qdrant.RecommendBatchPoints) (*qdrant.RecommendBatchResponse, error) {
 	start := time.Now()
-	if len(r.GetRecommendPoints()) > maxBatch {
-		return nil, badInput("batch of %d recommendations exceeds the maximum %d", len(r.GetRecommendPoints()), maxBatch)
+	res, err := batch(ctx, r.GetCollectionName(), r.GetRecommendPoints(), r.Timeout, "recommendations", s.recommend)
+	if err != nil {
+		return nil, err
 	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
-	defer cancel()
-	out := make([]*qdrant.BatchResult, len(r.GetRecommendPoints()))
-	for i, rp := range r.GetRecommendPoints() {
-		res, err := s.recommend(ctx, r.GetCollectionName(), rp)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = &qdrant.BatchResult{Result: res}
-	}
-	return &qdrant.RecommendBatchResponse{Result: out, Time: since(start)}, nil
+	return &qdrant.RecommendBatchResponse{Result: res, Time: since(start)}, nil
 }
 
 func (s *pointsService) Count(ctx context.Context, r *qdrant.CountPoints) (*qdrant.CountResponse, error) {
 	start := time.Now()
-	if err := checkName("collection", r.GetCollectionName()); err != nil {
+	if err := checkTarget(r.GetCollectionName(), r.ShardKeySelector); err != nil {
 		return nil, err
-	}
-	if r.ShardKeySelector != nil {
-		return nil, unsupported("shard key selectors")
 	}
 	f, err := filterFromProto(r.GetFilter())
 	if err != nil {
@@ -501,14 +336,29 @@ func (s *pointsService) Query(ctx context.Context, r *qdrant.QueryPoints) (*qdra
 }
 
 func (s *pointsService) query(ctx context.Context, coll string, r *qdrant.QueryPoints) ([]*qdrant.ScoredPoint, error) {
-	if err := checkName("collection", coll); err != nil {
-		return nil, err
-	}
 	q, err := queryFromProto(r)
+	return s.scored(ctx, coll, r.Timeout, q, err)
+}
+
+func (s *pointsService) QueryBatch(ctx context.Context, r *qdrant.QueryBatchPoints) (*qdrant.QueryBatchResponse, error) {
+	start := time.Now()
+	res, err := batch(ctx, r.GetCollectionName(), r.GetQueryPoints(), r.Timeout, "queries", s.query)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
+	return &qdrant.QueryBatchResponse{Result: res, Time: since(start)}, nil
+}
+
+// scored checks the collection name, then runs q, converted from a request
+// with the error convErr, and converts the hits.
+func (s *pointsService) scored(ctx context.Context, coll string, timeout *uint64, q vectordb.QueryRequest, convErr error) ([]*qdrant.ScoredPoint, error) {
+	if err := checkName("collection", coll); err != nil {
+		return nil, err
+	}
+	if convErr != nil {
+		return nil, convErr
+	}
+	ctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
 	pts, err := s.db.Query(ctx, coll, q)
 	if err != nil {
@@ -517,20 +367,21 @@ func (s *pointsService) query(ctx context.Context, coll string, r *qdrant.QueryP
 	return scoredToProto(pts), nil
 }
 
-func (s *pointsService) QueryBatch(ctx context.Context, r *qdrant.QueryBatchPoints) (*qdrant.QueryBatchResponse, error) {
-	start := time.Now()
-	if len(r.GetQueryPoints()) > maxBatch {
-		return nil, badInput("batch of %d queries exceeds the maximum %d", len(r.GetQueryPoints()), maxBatch)
+// batch runs the requests rs of a batch on collection coll with one, in
+// order, within the batch's timeout; what names them in errors.
+func batch[R any](ctx context.Context, coll string, rs []R, timeout *uint64, what string, one func(context.Context, string, R) ([]*qdrant.ScoredPoint, error)) ([]*qdrant.BatchResult, error) {
+	if len(rs) > maxBatch {
+		return nil, badInput("batch of %d %s exceeds the maximum %d", len(rs), what, maxBatch)
 	}
-	ctx, cancel := withTimeout(ctx, r.Timeout)
+	ctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
-	out := make([]*qdrant.BatchResult, len(r.GetQueryPoints()))
-	for i, qp := range r.GetQueryPoints() {
-		res, err := s.query(ctx, r.GetCollectionName(), qp)
+	out := make([]*qdrant.BatchResult, len(rs))
+	for i, r := range rs {
+		res, err := one(ctx, coll, r)
 		if err != nil {
 			return nil, err
 		}
 		out[i] = &qdrant.BatchResult{Result: res}
 	}
-	return &qdrant.QueryBatchResponse{Result: out, Time: since(start)}, nil
+	return out, nil
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/qdrantapi"
 )
 
 // MaxRecvMsgSize bounds one incoming gRPC message after decompression
@@ -32,11 +33,11 @@ const MaxSendMsgSize = 128 << 20
 const maxConcurrentStreams = 256
 
 // Title and Version are what HealthCheck reports. Version is the Qdrant
-// API version this package implements, so that official clients' version
-// checks pass.
+// version official clients' version checks accept; see
+// qdrantapi.GRPCVersion for why it is not the REST server's.
 const (
 	Title   = "qdrant - vector search engine"
-	Version = "1.17.1"
+	Version = qdrantapi.GRPCVersion
 )
 
 // NewServer returns a gRPC server with Qdrant's services registered over db.

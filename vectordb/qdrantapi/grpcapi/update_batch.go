@@ -49,126 +49,74 @@ func batchOpFromProto(op *qdrant.PointsUpdateOperation) (batchOp, error) {
 	switch k := op.GetOperation().(type) {
 	case *qdrant.PointsUpdateOperation_Upsert:
 		u := k.Upsert
-		if u.ShardKeySelector != nil {
-			return nil, unsupported("shard key selectors")
-		}
-		if u.UpdateFilter != nil {
-			return nil, unsupported("conditional upsert (update_filter)")
-		}
-		if u.UpdateMode != nil && *u.UpdateMode != qdrant.UpdateMode_Upsert {
-			return nil, unsupported("update_mode %s", u.UpdateMode.String())
-		}
-		points := make([]vectordb.PointStruct, len(u.GetPoints()))
-		for i, p := range u.GetPoints() {
-			vp, err := pointFromProto(p)
-			if err != nil {
-				return nil, err
-			}
-			points[i] = vp
-		}
-		return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
-			return db.Upsert(ctx, coll, points, wait)
-		}, nil
+		return upsertOp(u.ShardKeySelector, u.UpdateFilter, u.UpdateMode, u.GetPoints())
 	case *qdrant.PointsUpdateOperation_DeleteDeprecated:
-		return deleteOp(k.DeleteDeprecated)
+		return deleteOp(nil, k.DeleteDeprecated)
 	case *qdrant.PointsUpdateOperation_DeletePoints_:
-		if k.DeletePoints.ShardKeySelector != nil {
-			return nil, unsupported("shard key selectors")
-		}
-		return deleteOp(k.DeletePoints.GetPoints())
+		return deleteOp(k.DeletePoints.ShardKeySelector, k.DeletePoints.GetPoints())
 	case *qdrant.PointsUpdateOperation_SetPayload_:
 		sp := k.SetPayload
-		if sp.ShardKeySelector != nil {
-			return nil, unsupported("shard key selectors")
-		}
-		sel, pl, err := selectorAndPayload(sp.GetPointsSelector(), sp.GetPayload())
-		if err != nil {
-			return nil, err
-		}
-		key := sp.GetKey()
-		return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
-			return db.SetPayload(ctx, coll, pl, sel, key, wait)
-		}, nil
+		return setPayloadOp(sp.ShardKeySelector, sp.GetPointsSelector(), sp.GetPayload(), sp.GetKey())
 	case *qdrant.PointsUpdateOperation_OverwritePayload_:
 		op := k.OverwritePayload
-		if op.ShardKeySelector != nil {
-			return nil, unsupported("shard key selectors")
-		}
-		if op.GetKey() != "" {
-			return nil, unsupported("overwrite payload under a key")
-		}
-		sel, pl, err := selectorAndPayload(op.GetPointsSelector(), op.GetPayload())
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
-			return db.OverwritePayload(ctx, coll, pl, sel, wait)
-		}, nil
+		return overwritePayloadOp(op.ShardKeySelector, op.GetPointsSelector(), op.GetPayload(), op.GetKey())
 	case *qdrant.PointsUpdateOperation_DeletePayload_:
 		dp := k.DeletePayload
-		if dp.ShardKeySelector != nil {
-			return nil, unsupported("shard key selectors")
-		}
-		sel, err := pointsSelectorFromProto(dp.GetPointsSelector())
-		if err != nil {
-			return nil, err
-		}
-		keys := dp.GetKeys()
-		return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
-			return db.DeletePayload(ctx, coll, keys, sel, wait)
-		}, nil
+		return deletePayloadOp(dp.ShardKeySelector, dp.GetPointsSelector(), dp.GetKeys())
 	case *qdrant.PointsUpdateOperation_ClearPayloadDeprecated:
-		return clearOp(k.ClearPayloadDeprecated)
+		return clearOp(nil, k.ClearPayloadDeprecated)
 	case *qdrant.PointsUpdateOperation_ClearPayload_:
-		if k.ClearPayload.ShardKeySelector != nil {
-			return nil, unsupported("shard key selectors")
-		}
-		return clearOp(k.ClearPayload.GetPoints())
+		return clearOp(k.ClearPayload.ShardKeySelector, k.ClearPayload.GetPoints())
 	case *qdrant.PointsUpdateOperation_UpdateVectors_:
 		uv := k.UpdateVectors
-		if uv.ShardKeySelector != nil {
-			return nil, unsupported("shard key selectors")
-		}
-		if uv.UpdateFilter != nil {
-			return nil, unsupported("conditional update (update_filter)")
-		}
-		pvs := make([]vectordb.PointVectors, len(uv.GetPoints()))
-		for i, p := range uv.GetPoints() {
-			id, err := pointIDFromProto(p.GetId())
-			if err != nil {
-				return nil, err
-			}
-			vecs, err := vectorsFromProto(p.GetVectors())
-			if err != nil {
-				return nil, err
-			}
-			pvs[i] = vectordb.PointVectors{ID: id, Vectors: vecs}
-		}
-		return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
-			return db.UpdateVectors(ctx, coll, pvs, wait)
-		}, nil
+		return updateVectorsOp(uv.ShardKeySelector, uv.UpdateFilter, uv.GetPoints())
 	case *qdrant.PointsUpdateOperation_DeleteVectors_:
 		dv := k.DeleteVectors
-		if dv.ShardKeySelector != nil {
-			return nil, unsupported("shard key selectors")
-		}
-		sel, err := pointsSelectorFromProto(dv.GetPointsSelector())
-		if err != nil {
-			return nil, err
-		}
-		names := dv.GetVectors().GetNames()
-		if len(names) == 0 {
-			return nil, badInput("no vector names given")
-		}
-		return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
-			return db.DeleteVectors(ctx, coll, names, sel, wait)
-		}, nil
+		return deleteVectorsOp(dv.ShardKeySelector, dv.GetPointsSelector(), dv.GetVectors().GetNames())
 	default:
 		return nil, badInput("update operation is empty")
 	}
 }
 
-func deleteOp(ps *qdrant.PointsSelector) (batchOp, error) {
+// The xxxOp functions convert and validate one point update, for
+// UpdateBatch and for the single-update methods alike. Each rejects a shard
+// key selector (unsupported) first.
+
+// noShardKey rejects a shard key selector: this server has no shards.
+func noShardKey(s *qdrant.ShardKeySelector) error {
+	if s != nil {
+		return unsupported("shard key selectors")
+	}
+	return nil
+}
+
+func upsertOp(shard *qdrant.ShardKeySelector, filter *qdrant.Filter, mode *qdrant.UpdateMode, ps []*qdrant.PointStruct) (batchOp, error) {
+	if err := noShardKey(shard); err != nil {
+		return nil, err
+	}
+	if filter != nil {
+		return nil, unsupported("conditional upsert (update_filter)")
+	}
+	if mode != nil && *mode != qdrant.UpdateMode_Upsert {
+		return nil, unsupported("update_mode %s", mode.String())
+	}
+	points := make([]vectordb.PointStruct, len(ps))
+	for i, p := range ps {
+		vp, err := pointFromProto(p)
+		if err != nil {
+			return nil, err
+		}
+		points[i] = vp
+	}
+	return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
+		return db.Upsert(ctx, coll, points, wait)
+	}, nil
+}
+
+func deleteOp(shard *qdrant.ShardKeySelector, ps *qdrant.PointsSelector) (batchOp, error) {
+	if err := noShardKey(shard); err != nil {
+		return nil, err
+	}
 	sel, err := pointsSelectorFromProto(ps)
 	if err != nil {
 		return nil, err
@@ -178,13 +126,98 @@ func deleteOp(ps *qdrant.PointsSelector) (batchOp, error) {
 	}, nil
 }
 
-func clearOp(ps *qdrant.PointsSelector) (batchOp, error) {
+func setPayloadOp(shard *qdrant.ShardKeySelector, ps *qdrant.PointsSelector, payload map[string]*qdrant.Value, key string) (batchOp, error) {
+	if err := noShardKey(shard); err != nil {
+		return nil, err
+	}
+	sel, pl, err := selectorAndPayload(ps, payload)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
+		return db.SetPayload(ctx, coll, pl, sel, key, wait)
+	}, nil
+}
+
+func overwritePayloadOp(shard *qdrant.ShardKeySelector, ps *qdrant.PointsSelector, payload map[string]*qdrant.Value, key string) (batchOp, error) {
+	if err := noShardKey(shard); err != nil {
+		return nil, err
+	}
+	if key != "" {
+		return nil, unsupported("overwrite payload under a key")
+	}
+	sel, pl, err := selectorAndPayload(ps, payload)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
+		return db.OverwritePayload(ctx, coll, pl, sel, wait)
+	}, nil
+}
+
+func deletePayloadOp(shard *qdrant.ShardKeySelector, ps *qdrant.PointsSelector, keys []string) (batchOp, error) {
+	if err := noShardKey(shard); err != nil {
+		return nil, err
+	}
+	sel, err := pointsSelectorFromProto(ps)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
+		return db.DeletePayload(ctx, coll, keys, sel, wait)
+	}, nil
+}
+
+func clearOp(shard *qdrant.ShardKeySelector, ps *qdrant.PointsSelector) (batchOp, error) {
+	if err := noShardKey(shard); err != nil {
+		return nil, err
+	}
 	sel, err := pointsSelectorFromProto(ps)
 	if err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
 		return db.ClearPayload(ctx, coll, sel, wait)
+	}, nil
+}
+
+func updateVectorsOp(shard *qdrant.ShardKeySelector, filter *qdrant.Filter, ps []*qdrant.PointVectors) (batchOp, error) {
+	if err := noShardKey(shard); err != nil {
+		return nil, err
+	}
+	if filter != nil {
+		return nil, unsupported("conditional update (update_filter)")
+	}
+	pvs := make([]vectordb.PointVectors, len(ps))
+	for i, p := range ps {
+		id, err := pointIDFromProto(p.GetId())
+		if err != nil {
+			return nil, err
+		}
+		vecs, err := vectorsFromProto(p.GetVectors())
+		if err != nil {
+			return nil, err
+		}
+		pvs[i] = vectordb.PointVectors{ID: id, Vectors: vecs}
+	}
+	return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
+		return db.UpdateVectors(ctx, coll, pvs, wait)
+	}, nil
+}
+
+func deleteVectorsOp(shard *qdrant.ShardKeySelector, ps *qdrant.PointsSelector, names []string) (batchOp, error) {
+	if err := noShardKey(shard); err != nil {
+		return nil, err
+	}
+	sel, err := pointsSelectorFromProto(ps)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, badInput("no vector names given")
+	}
+	return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
+		return db.DeleteVectors(ctx, coll, names, sel, wait)
 	}, nil
 }
 

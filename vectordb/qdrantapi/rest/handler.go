@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/qdrantapi"
 )
 
 // DefaultMaxRequestBytes is the request body limit when Config leaves it
@@ -44,8 +45,9 @@ const DefaultMaxRequestBytes = 32 << 20
 const DefaultMaxUploadBytes = 4 << 30
 
 // Version is the Qdrant version whose API this package serves; GET /
-// reports it so clients' compatibility checks pass.
-const Version = "1.19.0"
+// reports it so clients' compatibility checks pass. See
+// qdrantapi.RESTVersion for why the gRPC server reports another.
+const Version = qdrantapi.RESTVersion
 
 // Config configures NewHandler.
 type Config struct {

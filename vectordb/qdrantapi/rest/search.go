@@ -281,24 +281,26 @@ func (w queryWire) request() (vectordb.QueryRequest, error) {
 	return req, nil
 }
 
-func (h *handler) runQuery(r *http.Request, w queryWire) (any, error) {
-	req, err := w.request()
+// runOne serves one search request: the body W (empty allowed with
+// allowEmpty), parsed by parse, and the hits shaped by out.
+func runOne[W any](r *http.Request, allowEmpty bool, parse func(W) (vectordb.QueryRequest, error), out func([]vectordb.ScoredPoint) any, db *vectordb.DB) (any, error) {
+	var w W
+	if err := decodeBody(r, &w, allowEmpty); err != nil {
+		return nil, err
+	}
+	req, err := parse(w)
 	if err != nil {
 		return nil, badInput(err)
 	}
-	pts, err := h.db.Query(r.Context(), collectionName(r), req)
+	pts, err := db.Query(r.Context(), collectionName(r), req)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"points": jsonScored(pts)}, nil
+	return out(pts), nil
 }
 
 func (h *handler) query(r *http.Request) (any, error) {
-	var w queryWire
-	if err := decodeBody(r, &w, true); err != nil {
-		return nil, err
-	}
-	return h.runQuery(r, w)
+	return runOne(r, true, queryWire.request, queryOut, h.db)
 }
 
 // batchRequests decodes {"searches": [...]} into raw requests.
@@ -441,19 +443,7 @@ func (w searchWire) request() (vectordb.QueryRequest, error) {
 }
 
 func (h *handler) search(r *http.Request) (any, error) {
-	var w searchWire
-	if err := decodeBody(r, &w, false); err != nil {
-		return nil, err
-	}
-	req, err := w.request()
-	if err != nil {
-		return nil, badInput(err)
-	}
-	pts, err := h.db.Query(r.Context(), collectionName(r), req)
-	if err != nil {
-		return nil, err
-	}
-	return jsonScored(pts), nil
+	return runOne(r, false, searchWire.request, scoredOutAny, h.db)
 }
 
 func (h *handler) searchBatch(r *http.Request) (any, error) {
@@ -490,19 +480,7 @@ func (w recommendWire) request() (vectordb.QueryRequest, error) {
 }
 
 func (h *handler) recommend(r *http.Request) (any, error) {
-	var w recommendWire
-	if err := decodeBody(r, &w, false); err != nil {
-		return nil, err
-	}
-	req, err := w.request()
-	if err != nil {
-		return nil, badInput(err)
-	}
-	pts, err := h.db.Query(r.Context(), collectionName(r), req)
-	if err != nil {
-		return nil, err
-	}
-	return jsonScored(pts), nil
+	return runOne(r, false, recommendWire.request, scoredOutAny, h.db)
 }
 
 func (h *handler) recommendBatch(r *http.Request) (any, error) {

@@ -1,0 +1,55 @@
+// Package openai serves loaded Cortex models over the OpenAI HTTP API, so
+// that existing clients (the official SDKs, LangChain, curl scripts) work
+// against a NexusOS node unchanged.
+//
+//	m, err := cortex.Load("bitnet-2b.gguf", cortex.LoadOptions{})
+//	h, err := openai.New(openai.Config{Models: []openai.Model{{Name: "bitnet-2b", Model: m}}})
+//	http.ListenAndServe("127.0.0.1:8080", h) // or h.Register(mux)
+//
+// OpenHome builds the same over every model added under a NexusOS home
+// (nexus cortex add); `nexus cortex serve` is the command that serves it.
+//
+// # Endpoints
+//
+//	GET  /v1/models             {"object": "list", "data": [{"id", "object": "model", "created", "owned_by"}]}
+//	GET  /v1/models/{id}        one model object
+//	POST /v1/completions        prompt: string, [string], [int] or [[int]]
+//	POST /v1/chat/completions   messages: [{role, content}] (content: string or [{type: "text", text}])
+//
+// Both generation endpoints take model, max_tokens (chat also
+// max_completion_tokens), temperature (default 1; 0 is greedy), top_p,
+// top_k (an extension, as llama.cpp's server has it), seed, stop (a string
+// or up to 4 strings), n (only 1), stream and stream_options.include_usage.
+// Other fields clients send (user, presence_penalty, …) are accepted and
+// ignored; echo, logprobs, suffix and tools are refused with a 400, since
+// silently ignoring them would return something the client did not ask for.
+//
+// With "stream": true the answer is text/event-stream: one `data: {chunk}`
+// event per piece of text (a chunk never splits a UTF-8 sequence, and text
+// that may be the start of a stop string is held back until it is known not
+// to be), a last chunk carrying finish_reason, a usage chunk when asked for,
+// then `data: [DONE]`.
+//
+// # Errors
+//
+// Errors have OpenAI's shape, {"error": {"message", "type", "param",
+// "code"}}: 400 invalid_request_error for bad JSON or fields, 404 with code
+// model_not_found for an unknown model, 413 for a body over
+// Config.MaxRequestBytes, 429 when too many requests wait for the engine,
+// 401 for a wrong API key (when Config.APIKey is set). An error after a
+// stream has started is sent as a `data: {"error": …}` event.
+//
+// # Resources
+//
+// Generation is CPU-bound, so at most Config.MaxConcurrent generations run
+// at once across all models (default 1: on a small machine two concurrent
+// generations are each slower than two in a row); up to Config.MaxQueue more
+// wait in FIFO order. Each generation uses the request's context: when the
+// client disconnects, a waiting request leaves the queue and a running one
+// stops between layers of the next token. A streaming client that stops
+// reading without disconnecting is dropped after 30 s without progress.
+// Each generation's KV cache is sized to its prompt plus max_tokens.
+//
+// A Handler is safe for concurrent use. It does not own its models: the
+// caller closes them after the server has stopped.
+package openai

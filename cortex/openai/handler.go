@@ -1,0 +1,427 @@
+package openai
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"nexusos/cortex"
+	"nexusos/cortex/tokenizer"
+)
+
+// Defaults for Config's zero fields.
+const (
+	DefaultMaxRequestBytes  = 1 << 20
+	DefaultMaxTokens        = 4096
+	DefaultChatMaxTokens    = 512
+	DefaultMaxQueue         = 32
+	completionDefaultTokens = 16 // OpenAI's default for /v1/completions
+)
+
+// Model is a model served under a name.
+type Model struct {
+	// Name is the "model" clients send; it must be unique and non-empty.
+	Name  string
+	Model *cortex.Model
+	// Created is reported by /v1/models (zero: the file's modification
+	// time).
+	Created time.Time
+}
+
+// Config is what a Handler serves and its limits. Zero fields take the
+// defaults named on them.
+type Config struct {
+	Models []Model
+	// MaxConcurrent bounds the generations running at once across all
+	// models (0: 1).
+	MaxConcurrent int
+	// MaxQueue bounds the requests waiting for a generation slot; more
+	// are answered 429 (0: DefaultMaxQueue).
+	MaxQueue int
+	// MaxRequestBytes bounds request bodies (0: DefaultMaxRequestBytes).
+	MaxRequestBytes int64
+	// MaxTokens bounds a request's max_tokens (0: DefaultMaxTokens).
+	MaxTokens int
+	// ChatMaxTokens is max_tokens for a chat request without one (0:
+	// DefaultChatMaxTokens). Completions default to 16 tokens, as
+	// OpenAI's do.
+	ChatMaxTokens int
+	// Context is the KV cache length of a generation in tokens (0: the
+	// engine's default, min(model's, 4096)).
+	Context int
+	// Threads is the worker threads of one generation (0: GOMAXPROCS).
+	Threads int
+	// NoPrefixCache turns off the per-model prefix cache: by default each
+	// model keeps the KV cache of its last sequence (Context tokens of
+	// memory: 315 MB for BitNet 2B-4T at 4096), and a request that starts
+	// like the previous one (a chat resending its history) only processes
+	// the new tokens.
+	NoPrefixCache bool
+	// APIKey, when set, must come as "Authorization: Bearer KEY" (what
+	// OpenAI clients send) or an "api-key" header.
+	APIKey string
+	Logger *slog.Logger
+}
+
+// Handler serves the OpenAI API over Config.Models. Build it with New.
+type Handler struct {
+	cfg    Config
+	log    *slog.Logger
+	models map[string]*entry
+	order  []*entry
+
+	// slots holds a token per running generation (capacity
+	// MaxConcurrent); waiting counts the requests blocked on it.
+	slots   chan struct{}
+	waiting atomic.Int64
+
+	// Test hooks: afterToken runs after each generated token is handled,
+	// done after each generation.
+	afterToken func(ctx context.Context, n int)
+	done       func(res genResult, err error)
+
+	// owned are the models OpenHome loaded, closed by Close.
+	owned []*cortex.Model
+}
+
+type entry struct {
+	name    string
+	m       *cortex.Model
+	created int64
+	ctxLen  int          // tokens a generation can hold
+	cache   *prefixCache // nil when Config.NoPrefixCache
+}
+
+// New validates cfg and returns a Handler. With no models, /v1/models
+// lists none and generation requests answer 404 with a hint to add one.
+func New(cfg Config) (*Handler, error) {
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = 1
+	}
+	if cfg.MaxQueue <= 0 {
+		cfg.MaxQueue = DefaultMaxQueue
+	}
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if cfg.MaxTokens <= 0 {
+		cfg.MaxTokens = DefaultMaxTokens
+	}
+	if cfg.ChatMaxTokens <= 0 {
+		cfg.ChatMaxTokens = DefaultChatMaxTokens
+	}
+	cfg.ChatMaxTokens = min(cfg.ChatMaxTokens, cfg.MaxTokens)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{cfg: cfg, log: cfg.Logger, models: map[string]*entry{}, slots: make(chan struct{}, cfg.MaxConcurrent)}
+	for i, m := range cfg.Models {
+		if m.Name == "" || m.Model == nil {
+			return nil, fmt.Errorf("openai: model %d: a name and a loaded model are required", i)
+		}
+		if _, dup := h.models[m.Name]; dup {
+			return nil, fmt.Errorf("openai: model name %q given twice", m.Name)
+		}
+		created := m.Created
+		if created.IsZero() {
+			if st, err := os.Stat(m.Model.Path); err == nil {
+				created = st.ModTime()
+			}
+		}
+		ctxLen := cfg.Context
+		if ctxLen <= 0 {
+			ctxLen = min(m.Model.Net.Config.NCtxTrain, 4096)
+		}
+		e := &entry{name: m.Name, m: m.Model, created: created.Unix(), ctxLen: ctxLen}
+		if !cfg.NoPrefixCache {
+			e.cache = &prefixCache{}
+		}
+		h.models[m.Name] = e
+		h.order = append(h.order, e)
+	}
+	return h, nil
+}
+
+// Paths are the URL paths a Handler answers; Register mounts it on them.
+var Paths = []string{"/v1/models", "/v1/models/", "/v1/completions", "/v1/chat/completions"}
+
+// Register mounts h on mux at Paths, next to a server's other endpoints.
+func (h *Handler) Register(mux *http.ServeMux) {
+	for _, p := range Paths {
+		mux.Handle(p, h)
+	}
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
+		writeError(w, &APIError{Status: http.StatusUnauthorized, Type: typeAuthentication, Code: str("invalid_api_key"),
+			Message: "this server requires its API key as Authorization: Bearer KEY"})
+		return
+	}
+	path := r.URL.Path
+	var post bool
+	switch {
+	case path == "/v1/models":
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			h.handleModels(w)
+			return
+		}
+	case strings.HasPrefix(path, "/v1/models/"):
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			h.handleModel(w, strings.TrimPrefix(path, "/v1/models/"))
+			return
+		}
+	case path == "/v1/completions", path == "/v1/chat/completions":
+		post = true
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxRequestBytes)
+			if path == "/v1/completions" {
+				h.handleCompletions(w, r)
+			} else {
+				h.handleChat(w, r)
+			}
+			return
+		}
+	default:
+		writeError(w, &APIError{Status: http.StatusNotFound, Type: typeInvalidRequest, Code: str("unknown_url"),
+			Message: fmt.Sprintf("no such endpoint: %s %s", r.Method, path)})
+		return
+	}
+	allow := "GET, HEAD"
+	if post {
+		allow = "POST"
+	}
+	w.Header().Set("Allow", allow)
+	writeError(w, &APIError{Status: http.StatusMethodNotAllowed, Type: typeInvalidRequest, Code: str("method_not_allowed"),
+		Message: fmt.Sprintf("%s %s is not allowed (use %s)", r.Method, path, allow)})
+}
+
+func (h *Handler) authorized(r *http.Request) bool {
+	want := h.cfg.APIKey
+	if want == "" {
+		return true
+	}
+	got := r.Header.Get("api-key")
+	if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		got = a
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+func (e *entry) object() modelObject {
+	return modelObject{ID: e.name, Object: "model", Created: e.created, OwnedBy: "nexus"}
+}
+
+func (h *Handler) handleModels(w http.ResponseWriter) {
+	list := modelList{Object: "list", Data: []modelObject{}}
+	for _, e := range h.order {
+		list.Data = append(list.Data, e.object())
+	}
+	writeJSON(w, list)
+}
+
+func (h *Handler) handleModel(w http.ResponseWriter, name string) {
+	e, ok := h.models[name]
+	if !ok {
+		writeError(w, notFoundModel(name, len(h.order) == 0))
+		return
+	}
+	writeJSON(w, e.object())
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON request body into v. The Content-Type is not
+// checked: curl users often leave it at its form default.
+func decode(r *http.Request, v any) *APIError {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &APIError{Status: http.StatusRequestEntityTooLarge, Type: typeInvalidRequest, Code: str("request_too_large"),
+				Message: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}
+		}
+		return &APIError{Status: http.StatusBadRequest, Type: typeInvalidRequest, Code: str("invalid_json"),
+			Message: fmt.Sprintf("the request body is not valid JSON: %v", err)}
+	}
+	if dec.More() {
+		return &APIError{Status: http.StatusBadRequest, Type: typeInvalidRequest, Code: str("invalid_json"),
+			Message: "the request body holds more than one JSON value"}
+	}
+	return nil
+}
+
+func (h *Handler) lookup(name string) (*entry, *APIError) {
+	if name == "" {
+		return nil, invalid("model", "model is required (GET /v1/models lists them)")
+	}
+	e, ok := h.models[name]
+	if !ok {
+		return nil, notFoundModel(name, len(h.order) == 0)
+	}
+	return e, nil
+}
+
+// checkPrompt bounds a prompt's token ids.
+func (e *entry) checkPrompt(ids []int) *APIError {
+	if len(ids) == 0 {
+		return invalid("prompt", "the prompt is empty")
+	}
+	if len(ids) >= e.ctxLen {
+		return &APIError{Status: http.StatusBadRequest, Type: typeInvalidRequest, Param: str("messages"), Code: str("context_length_exceeded"),
+			Message: fmt.Sprintf("the prompt is %d tokens; this model's context holds %d (prompt and completion)", len(ids), e.ctxLen)}
+	}
+	nv := e.m.Net.Config.NVocab
+	for _, id := range ids {
+		if id < 0 || id >= nv {
+			return invalid("prompt", "token id %d is out of the vocabulary [0, %d)", id, nv)
+		}
+	}
+	return nil
+}
+
+func (h *Handler) handleCompletions(w http.ResponseWriter, r *http.Request) {
+	var req completionRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	e, aerr := h.lookup(req.Model)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	s, aerr := h.parseCommon(&req.commonRequest, req.MaxTokens, min(completionDefaultTokens, h.cfg.MaxTokens))
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if req.Suffix != nil && *req.Suffix != "" {
+		writeError(w, invalid("suffix", "suffix (insertion) is not supported"))
+		return
+	}
+	p, aerr := parsePrompt(req.Prompt)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	ids := p.tokens
+	if !p.isIDs {
+		if e.m.Tok == nil {
+			writeError(w, invalid("prompt", "model %q has no usable tokenizer (%v): send the prompt as token ids", e.name, e.m.TokErr))
+			return
+		}
+		var err error
+		if ids, err = e.m.Tokenize(p.text); err != nil {
+			writeError(w, invalid("prompt", "tokenizing the prompt: %v", err))
+			return
+		}
+	}
+	if aerr := e.checkPrompt(ids); aerr != nil {
+		aerr.Param = str("prompt")
+		writeError(w, aerr)
+		return
+	}
+	h.serve(w, r, e, ids, s, completionFormat{})
+}
+
+// chatPrompt renders the conversation as cortex.Model.Chat does.
+func chatPrompt(e *entry, req *chatRequest) ([]int, *APIError) {
+	if len(req.Messages) == 0 {
+		return nil, invalid("messages", "messages must hold at least one message")
+	}
+	if e.m.Tok == nil {
+		return nil, invalid("model", "model %q has no usable tokenizer (%v): use /v1/completions with token ids", e.name, e.m.TokErr)
+	}
+	msgs := make([]tokenizer.Message, len(req.Messages))
+	for i, m := range req.Messages {
+		text, err := contentText(i, m.Content)
+		if err != nil {
+			return nil, err
+		}
+		role := m.Role
+		switch role {
+		case "system", "user", "assistant", "tool":
+		case "developer":
+			role = "system"
+		default:
+			return nil, invalid(fmt.Sprintf("messages[%d].role", i), "unknown role %q (system, developer, user, assistant or tool)", m.Role)
+		}
+		msgs[i] = tokenizer.Message{Role: role, Content: text}
+	}
+	tok := e.m.Tok
+	enc := tok.Encode(tok.ApplyChatTemplate(msgs, true), false, true)
+	ids := make([]int, len(enc))
+	for i, id := range enc {
+		ids[i] = int(id)
+	}
+	return ids, nil
+}
+
+func (h *Handler) handleChat(w http.ResponseWriter, r *http.Request) {
+	var req chatRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	e, aerr := h.lookup(req.Model)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	maxTok := req.MaxTokens
+	if req.MaxCompletionTokens != nil {
+		maxTok = req.MaxCompletionTokens
+	}
+	s, aerr := h.parseCommon(&req.commonRequest, maxTok, h.cfg.ChatMaxTokens)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if t := strings.TrimSpace(string(req.Tools)); t != "" && t != "null" && t != "[]" {
+		writeError(w, invalid("tools", "tools (function calling) are not supported"))
+		return
+	}
+	ids, aerr := chatPrompt(e, &req)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if aerr := e.checkPrompt(ids); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	h.serve(w, r, e, ids, s, chatFormat{})
+}
+
+// randomSeed draws a seed for a sampled request that gave none.
+func (h *Handler) randomSeed() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	var v uint64
+	for _, x := range b {
+		v = v<<8 | uint64(x)
+	}
+	return v
+}
+
+func newID(prefix string) string {
+	var b [12]byte
+	rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}

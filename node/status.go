@@ -1,0 +1,55 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"nexusos/microvm"
+	"nexusos/node/api"
+)
+
+// FetchStatus asks a running node (base "http://127.0.0.1:7777") for its
+// status.
+func FetchStatus(ctx context.Context, base, apiKey string) (api.Status, error) {
+	var st api.Status
+	resp, err := apiRequest(ctx, AppQuery{Node: base, APIKey: apiKey}, "GET", "/v1/status", nil)
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return st, fmt.Errorf("node %s: status: %w", base, err)
+	}
+	return st, nil
+}
+
+// PrintStatus writes a node's status for a person.
+func PrintStatus(w io.Writer, st api.Status) {
+	fmt.Fprintf(w, "node        %s, version %s (%s), up %s\n", st.Status, st.Version, st.GoVersion, (time.Duration(st.UptimeSeconds) * time.Second).String())
+	fmt.Fprintf(w, "memory      heap %s, RSS %s\n", microvm.FormatSize(st.Memory.HeapBytes), microvm.FormatSize(st.Memory.RSSBytes))
+	for _, c := range st.CollectionStats {
+		fmt.Fprintf(w, "collection  %s: %d points\n", c.Name, c.Points)
+	}
+	in := st.Ingest
+	switch in.State {
+	case api.IngestRunning:
+		fmt.Fprintf(w, "MemexFS     indexing %d/%d files (%.0f files/s), %d files known\n", in.Files, in.TotalFiles, in.FilesPerS, st.MemexFiles)
+	case api.IngestFailed:
+		fmt.Fprintf(w, "MemexFS     %d files in %s; last ingest stopped: %s\n", st.MemexFiles, strings.Join(st.MemexFolders, ", "), in.Error)
+	default:
+		fmt.Fprintf(w, "MemexFS     %d files in %s\n", st.MemexFiles, strings.Join(st.MemexFolders, ", "))
+	}
+	if st.Cortex.State == "ready" {
+		fmt.Fprintf(w, "Cortex      models: %s\n", strings.Join(st.Cortex.Models, ", "))
+	} else {
+		fmt.Fprintf(w, "Cortex      no model: %s\n", st.Cortex.Hint)
+	}
+	fmt.Fprintf(w, "microVMs    %d running\n", len(st.VMs))
+	for _, v := range st.VMs {
+		fmt.Fprintf(w, "            %s %s since %s, %s\n", v.ID, v.Name, v.StartedAt.Format(time.TimeOnly), microvm.FormatSize(v.MemoryBytes))
+	}
+}

@@ -1,0 +1,170 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { get, qs, explain } from '../api.js';
+
+// streamChat posts to the OpenAI-compatible endpoint with stream: true and
+// calls onDelta with each piece of text as it arrives (server-sent events).
+async function streamChat(model, messages, onDelta, signal) {
+  const res = await fetch('/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+    body: JSON.stringify({ model, messages, stream: true, max_tokens: 512 }),
+    signal,
+  });
+  if (!res.ok) {
+    let msg = res.statusText;
+    try {
+      const e = (await res.json()).error;
+      msg = (typeof e === 'string' ? e : e && e.message) || msg;
+    } catch {}
+    throw new Error(res.status === 404 ? 'this node does not serve the OpenAI-compatible chat endpoint' : msg);
+  }
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += dec.decode(value, { stream: true });
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const ev = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      for (const line of ev.split('\n')) {
+        if (!line.startsWith('data:')) continue;
+        const d = line.slice(5).trim();
+        if (d === '[DONE]') return;
+        let j;
+        try {
+          j = JSON.parse(d);
+        } catch {
+          continue;
+        }
+        if (j.error) throw new Error(typeof j.error === 'string' ? j.error : j.error.message);
+        const t = j.choices?.[0]?.delta?.content ?? j.choices?.[0]?.text ?? '';
+        if (t) onDelta(t);
+      }
+    }
+  }
+}
+
+function Chat({ models }) {
+  const [model, setModel] = useState(models[0]);
+  const [msgs, setMsgs] = useState([]);
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState(null);
+  const ctl = useRef(null);
+  const send = async (e) => {
+    e.preventDefault();
+    const t = text.trim();
+    if (!t || busy) return;
+    const history = [...msgs, { role: 'user', content: t }];
+    setMsgs([...history, { role: 'assistant', content: '' }]);
+    setText('');
+    setBusy(true);
+    setErr(null);
+    ctl.current = new AbortController();
+    try {
+      await streamChat(model, history, (d) => setMsgs((m) => {
+        const c = m.slice();
+        c[c.length - 1] = { role: 'assistant', content: c[c.length - 1].content + d };
+        return c;
+      }), ctl.current.signal);
+    } catch (x) {
+      if (x.name !== 'AbortError') setErr(x.message);
+    }
+    setBusy(false);
+  };
+  return (
+    <section aria-labelledby="chat-h">
+      <h2 id="chat-h">Chat</h2>
+      {models.length > 1 && (
+        <label>
+          Model{' '}
+          <select value={model} onChange={(e) => setModel(e.currentTarget.value)}>
+            {models.map((m) => <option key={m}>{m}</option>)}
+          </select>
+        </label>
+      )}
+      <ol class="chat" aria-live="polite">
+        {msgs.map((m, i) => (
+          <li key={i} class={`msg ${m.role}`}>
+            <span class="sr-only">{m.role === 'user' ? 'You' : 'Cortex'}: </span>
+            {m.content || (busy && i === msgs.length - 1 ? '…' : '')}
+          </li>
+        ))}
+      </ol>
+      {err && <p class="error" role="alert">Cortex: {err}</p>}
+      <form class="searchbox" onSubmit={send}>
+        <label for="chat-in" class="sr-only">Message to Cortex</label>
+        <input id="chat-in" value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder={`Ask ${model}…`} autocomplete="off" />
+        <button type="submit" disabled={busy}>Send</button>
+        {busy && <button type="button" class="secondary" onClick={() => ctl.current && ctl.current.abort()}>Stop</button>}
+      </form>
+    </section>
+  );
+}
+
+function Summary({ topic }) {
+  const [t, setT] = useState(topic || '');
+  const [sum, setSum] = useState(null);
+  const [err, setErr] = useState(null);
+  const run = async (q) => {
+    setErr(null);
+    setSum(null);
+    try {
+      setSum(await get('/v1/memex/summary?' + qs({ topic: q, n: 6 })));
+    } catch (e) {
+      setErr(explain(e));
+    }
+  };
+  useEffect(() => {
+    if (topic) run(topic);
+  }, [topic]);
+  return (
+    <section aria-labelledby="sum-h">
+      <h2 id="sum-h">Summary of a result set</h2>
+      <p class="muted small">Extractive: the sentences that best cover the files answering a question (works without a model).</p>
+      <form class="searchbox" onSubmit={(e) => { e.preventDefault(); t.trim() && run(t.trim()); }}>
+        <label for="sum-in" class="sr-only">Question or topic to summarize</label>
+        <input id="sum-in" value={t} onInput={(e) => setT(e.currentTarget.value)} placeholder="e.g. unpaid invoices, photosynthesis" />
+        <button type="submit">Summarize</button>
+      </form>
+      {err && <p class="error" role="alert">{err}</p>}
+      {sum && (
+        <ol class="summary">
+          {(sum.sentences || []).map((s, i) => (
+            <li key={i}>
+              {s.text}{' '}
+              <span class="muted small path" title={s.source}>
+                ({s.source.split('/').slice(-2).join('/')})
+              </span>
+            </li>
+          ))}
+          {(!sum.sentences || sum.sentences.length === 0) && <li class="muted">Nothing to summarize for this topic.</li>}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+export function CortexPage({ status, params, lastQuery }) {
+  const c = status && status.cortex;
+  return (
+    <section class="cortex">
+      {!c && <p class="muted">Asking the node…</p>}
+      {c && c.state !== 'ready' && (
+        <div class="notice" role="note" aria-labelledby="nomodel-h">
+          <h2 id="nomodel-h">No language model yet</h2>
+          <p>{c.hint.charAt(0).toUpperCase() + c.hint.slice(1)}.</p>
+          <p>In a terminal, after downloading the file:</p>
+          <pre>nexus cortex add ~/Downloads/ggml-model-i2_s.gguf --name bitnet-2b</pre>
+          <p>then restart <code>nexus up</code>. Chat appears here once a model is added.</p>
+          {c.without && <p class="muted">{c.without}.</p>}
+        </div>
+      )}
+      {c && c.state === 'ready' && <Chat models={c.models} />}
+      <Summary topic={params.topic || ''} key={params.topic || lastQuery} />
+    </section>
+  );
+}

@@ -1,0 +1,320 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { get, qs, explain, money, day } from '../api.js';
+import { href, navigate } from '../router.js';
+
+const examples = ['unpaid invoices last quarter', 'invoices from Contoso over 5000', 'what did we pay Litware for', 'receipts 2025', 'notes about photosynthesis'];
+
+// Words a filter without a recorded phrase usually came from.
+const chipWords = {
+  kind: (v) => {
+    const w = v.replace(/_/g, ' ');
+    return [w + 's', w + 'es', w];
+  },
+  status: (v) => [v],
+  overdue: () => ['overdue', 'past due', 'late'],
+  spent: () => ['spent', 'paid for', 'pay for'],
+};
+
+// withoutChip returns the question with the words that produced chip
+// removed, or null when they cannot be found.
+export function withoutChip(text, chip) {
+  const cands = chip.phrase ? [chip.phrase] : (chipWords[chip.field] || (() => [chip.label]))(chip.value);
+  for (const c of cands) {
+    const re = new RegExp(`(^|\\W)${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=\\W|$)`, 'i');
+    if (re.test(text)) return text.replace(re, '$1').replace(/\s+/g, ' ').trim();
+  }
+  return null;
+}
+
+const factOrder = ['kind', 'party', 'status', 'invoice_number', 'issue_date', 'due_date', 'paid_date', 'total', 'balance_due', 'currency'];
+
+function factValue(k, v, facts) {
+  if (v === null || v === undefined) return '–';
+  if (/_date$/.test(k)) return day(v);
+  if ((k === 'total' || k === 'balance_due' || k === 'amount') && typeof v === 'number') return money(v, facts.currency);
+  if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function Facts({ facts }) {
+  const keys = Object.keys(facts || {}).sort((a, b) => {
+    const ia = factOrder.indexOf(a), ib = factOrder.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+  });
+  if (!keys.length) return <p class="muted">No facts extracted.</p>;
+  return (
+    <dl class="facts">
+      {keys.map((k) => (
+        <div key={k}>
+          <dt>{k.replace(/_/g, ' ')}</dt>
+          <dd>{factValue(k, facts[k], facts)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function Result({ r, i }) {
+  const [open, setOpen] = useState(false);
+  const [record, setRecord] = useState(null);
+  const [err, setErr] = useState(null);
+  const toggle = async () => {
+    setOpen(!open);
+    if (!open && !record) {
+      try {
+        setRecord(await get('/v1/memex/file?' + qs({ path: r.path })));
+      } catch (e) {
+        setErr(explain(e));
+      }
+    }
+  };
+  const id = `result-${i}`;
+  return (
+    <li class="result">
+      <article aria-labelledby={id + '-t'}>
+        <header>
+          <h3 id={id + '-t'}>
+            <span class={`kind kind-${r.kind}`}>{r.kind || 'file'}</span> {r.title || r.rel}
+          </h3>
+          <span class="path" title={r.path}>
+            {r.rel}
+          </span>
+          <span class="score" title="fused relevance score">
+            score {r.score.toFixed(2)}
+          </span>
+        </header>
+        {r.snippet && <pre class="snippet">{r.snippet}</pre>}
+        {r.why && r.why.length > 0 && (
+          <div class="why">
+            <span class="muted">Why it matched:</span>
+            <ul>
+              {r.why.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          </div>
+        )}
+        <Facts facts={r.facts} />
+        <button type="button" class="link" aria-expanded={open} aria-controls={id + '-rec'} onClick={toggle}>
+          {open ? 'Hide' : 'Show'} the full record
+        </button>
+        {open && (
+          <div id={id + '-rec'} class="record">
+            {err && <p class="error">{err}</p>}
+            {!err && !record && <p class="muted">Loading…</p>}
+            {record && <pre>{JSON.stringify(record, null, 2)}</pre>}
+          </div>
+        )}
+      </article>
+    </li>
+  );
+}
+
+// StartHere tells a new user what this node holds and where to look.
+function StartHere({ status }) {
+  if (!status) return null;
+  const ing = status.ingest || {};
+  const sealing = status.extra && status.extra.apps_sealing;
+  const sealed = sealing ? (sealing.apps || []).filter((a) => a.status === 'sealed').length : null;
+  const folders = status.memex_folders || [];
+  const demo = folders.some((f) => /\/demo$/.test(f));
+  const cards = [
+    {
+      to: 'node',
+      title: 'Your files',
+      text:
+        ing.state === 'running'
+          ? `Indexing: ${ing.files} of ${ing.total_files || '?'} files so far.`
+          : `${status.memex_files} files indexed${demo ? ' from the demo folder (invoices, receipts, a notes vault). Start nexus up --data DIR for your own.' : folders.length ? ' from ' + folders.join(', ') + '.' : '.'}`,
+    },
+    { to: 'graph', title: 'Knowledge graph', text: 'Notes joined by links, tags and meaning; find the path between two topics.' },
+    { to: 'invoices', title: 'Invoices', text: 'A timeline and totals by party, amount and status.' },
+    {
+      to: 'apps',
+      title: 'Apps',
+      text: `Sealed microVM apps${
+        sealed === null ? '' : sealed === (sealing.apps || []).length ? ` (${sealed} ready)` : ` (sealing: ${sealed} of ${(sealing.apps || []).length} ready)`
+      }: run the invoice report on any result set.`,
+    },
+    {
+      to: 'cortex',
+      title: 'Cortex',
+      text: status.cortex && status.cortex.state === 'ready' ? `Chat with ${status.cortex.models.join(', ')}.` : 'No language model yet: see how to add one. Search and summaries work without.',
+    },
+  ];
+  return (
+    <nav class="start" aria-label="Start here">
+      <ul>
+        {cards.map((c) => (
+          <li key={c.to}>
+            <a href={href(c.to)}>
+              <strong>{c.title}</strong>
+              <span>{c.text}</span>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+export function SearchPage({ params, status, setLastQuery }) {
+  const q = params.q || '';
+  const [text, setText] = useState(q);
+  const [answer, setAnswer] = useState(null);
+  const [error, setError] = useState(null);
+  const [note, setNote] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const input = useRef(null);
+
+  useEffect(() => {
+    setText(q);
+    if (!q) {
+      setAnswer(null);
+      return;
+    }
+    const ctl = new AbortController();
+    setBusy(true);
+    setError(null);
+    get('/v1/memex/query?' + qs({ q, limit: 20 }), ctl.signal)
+      .then((a) => {
+        setAnswer(a);
+        setLastQuery(q);
+        setBusy(false);
+      })
+      .catch((e) => {
+        if (e.name === 'AbortError') return;
+        setError(explain(e));
+        setAnswer(null);
+        setBusy(false);
+      });
+    return () => ctl.abort();
+  }, [q]);
+
+  useEffect(() => {
+    if (!q && input.current) input.current.focus();
+  }, []);
+
+  const submit = (e) => {
+    e.preventDefault();
+    setNote(null);
+    const t = text.trim();
+    if (t) navigate('search', { q: t });
+  };
+  const remove = (chip) => {
+    const t = withoutChip(q, chip);
+    if (t === null || t === q) {
+      setNote(`“${chip.label}” is implied by the question's wording; edit the question to drop it.`);
+      return;
+    }
+    setNote(`Removed “${chip.label}”.`);
+    navigate('search', { q: t || q });
+  };
+
+  return (
+    <section>
+      <form role="search" class="searchbox" onSubmit={submit}>
+        <label for="q" class="sr-only">
+          Ask MemexFS
+        </label>
+        <input
+          id="q"
+          ref={input}
+          type="search"
+          name="q"
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          placeholder="Ask your files: unpaid invoices from Contoso last quarter"
+          autocomplete="off"
+          spellcheck={false}
+        />
+        <button type="submit">Search</button>
+      </form>
+      {!q && (
+        <div class="hints">
+          <p>Ask in plain words: dates, status, parties and kinds of document are understood and become filters.</p>
+          <p>
+            Try:{' '}
+            {examples.map((x, i) => (
+              <span key={x}>
+                {i > 0 && ' · '}
+                <a href={href('search', { q: x })}>{x}</a>
+              </span>
+            ))}
+          </p>
+          <StartHere status={status} />
+        </div>
+      )}
+      <div aria-live="polite" class="live">
+        {busy && <p class="muted">Searching…</p>}
+        {note && <p class="muted">{note}</p>}
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {answer && !busy && <Answer answer={answer} onRemove={remove} />}
+    </section>
+  );
+}
+
+function Answer({ answer, onRemove }) {
+  const chips = answer.chips || [];
+  const u = answer.understood || {};
+  const n = answer.results.length;
+  return (
+    <>
+      <section class="understood" aria-labelledby="understood-h">
+        <h2 id="understood-h" class="sr-only">
+          What was understood
+        </h2>
+        {chips.length > 0 ? (
+          <ul class="chips" aria-label="Understood filters">
+            {chips.map((c, i) => (
+              <li key={i} class={`chip chip-${c.field}`}>
+                <span class="chip-field">{c.field}</span> {c.label}
+                <button type="button" aria-label={`Remove filter ${c.field} ${c.label}`} title="Remove this filter" onClick={() => onRemove(c)}>
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p class="muted">No filters understood: ranked by meaning and words.</p>
+        )}
+        {u.rest && chips.length > 0 && (
+          <p class="muted small">
+            Also searching for: <q>{u.rest}</q>
+          </p>
+        )}
+      </section>
+      <div class="result-bar">
+        <h2 id="results-h">
+          {n} {n === 1 ? 'result' : 'results'}
+          {answer.set && <span class="muted small"> (the complete set that matches the filters)</span>}
+        </h2>
+        <div class="actions">
+          {(answer.apps || []).map((a) => (
+            <a class="button" key={a} href={href('apps', { run: a, q: answer.query })}>
+              Run {a} on these
+            </a>
+          ))}
+          <a class="button secondary" href={href('cortex', { topic: answer.query })}>
+            Summarize
+          </a>
+        </div>
+      </div>
+      {n === 0 ? (
+        <p>Nothing matches. Remove a filter or ask differently.</p>
+      ) : (
+        <ol class="results" aria-labelledby="results-h">
+          {answer.results.map((r, i) => (
+            <Result key={r.path} r={r} i={i} />
+          ))}
+        </ol>
+      )}
+    </>
+  );
+}
