@@ -115,9 +115,7 @@ entered and symbolic links to folders are not followed. Unknown binary files,
 files over 64 MiB and unreadable files are skipped with a reason.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := signalContext(cmd.Context())
-			defer cancel()
-			m, done, err := openMemex(ctx, g)
+			ctx, m, done, err := memexSession(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -202,9 +200,7 @@ node runs the app and its output is streamed; otherwise it runs here over
 				}
 				now = t
 			}
-			ctx, cancel := signalContext(cmd.Context())
-			defer cancel()
-			m, done, err := openMemex(ctx, g)
+			ctx, m, done, err := memexSession(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -266,20 +262,15 @@ func newMemexLsCmd(g *globalFlags) *cobra.Command {
 		Short: "List indexed files with their kind, party and status",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, done, err := openMemex(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			defer done()
-			files := m.Files()
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), files)
-			}
-			for _, f := range files {
-				fmt.Fprintf(cmd.OutOrStdout(), "%-10s %-14s %-8s %s\n", f.Kind, trunc(f.Party, 14), f.Status, f.Path)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d files\n", len(files))
-			return nil
+			return withMemex(g, cmd, asJSON, func(_ context.Context, m *memex.Memex) (any, error) {
+				return m.Files(), nil
+			}, func(w io.Writer, v any) {
+				files := v.([]memex.FileRecord)
+				for _, f := range files {
+					fmt.Fprintf(w, "%-10s %-14s %-8s %s\n", f.Kind, trunc(f.Party, 14), f.Status, f.Path)
+				}
+				fmt.Fprintf(w, "%d files\n", len(files))
+			})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -299,16 +290,13 @@ func newMemexShowCmd(g *globalFlags) *cobra.Command {
 		Short: "Show what was extracted from an indexed file (as JSON)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, done, err := openMemex(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			defer done()
-			rec, ok := m.File(args[0])
-			if !ok {
-				return fmt.Errorf("%s is not indexed (see `nexus memex ls`)", args[0])
-			}
-			return printJSON(cmd.OutOrStdout(), rec)
+			return withMemex(g, cmd, true, func(_ context.Context, m *memex.Memex) (any, error) {
+				rec, ok := m.File(args[0])
+				if !ok {
+					return nil, fmt.Errorf("%s is not indexed (see `nexus memex ls`)", args[0])
+				}
+				return rec, nil
+			}, nil)
 		},
 	}
 }
@@ -319,17 +307,11 @@ func newMemexRmCmd(g *globalFlags) *cobra.Command {
 		Short: "Remove a file, or every file under a folder, from the index (the files stay on disk)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, done, err := openMemex(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			defer done()
-			n, err := m.Remove(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d files from the index\n", n)
-			return nil
+			return withMemex(g, cmd, false, func(ctx context.Context, m *memex.Memex) (any, error) {
+				return m.Remove(ctx, args[0])
+			}, func(w io.Writer, v any) {
+				fmt.Fprintf(w, "removed %d files from the index\n", v.(int))
+			})
 		},
 	}
 }
@@ -340,9 +322,7 @@ func newMemexWatchCmd(g *globalFlags) *cobra.Command {
 		Short: "Index folders, then keep the index live as files change (Ctrl-C stops)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := signalContext(cmd.Context())
-			defer cancel()
-			m, done, err := openMemex(ctx, g)
+			ctx, m, done, err := memexSession(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -361,12 +341,22 @@ func newMemexWatchCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
+// memexSession opens MemexFS for one command, with a context that Ctrl-C
+// cancels; done closes both.
+func memexSession(cmd *cobra.Command, g *globalFlags) (context.Context, *memex.Memex, func(), error) {
+	ctx, cancel := signalContext(cmd.Context())
+	m, closeMemex, err := openMemex(ctx, g)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	return ctx, m, func() { closeMemex(); cancel() }, nil
+}
+
 // withMemex runs fn with an open MemexFS and prints its result as JSON or
 // with pretty.
 func withMemex(g *globalFlags, cmd *cobra.Command, asJSON bool, fn func(context.Context, *memex.Memex) (any, error), pretty func(io.Writer, any)) error {
-	ctx, cancel := signalContext(cmd.Context())
-	defer cancel()
-	m, done, err := openMemex(ctx, g)
+	ctx, m, done, err := memexSession(cmd, g)
 	if err != nil {
 		return err
 	}
@@ -500,9 +490,7 @@ Files read through to the originals; nothing is copied or moved. Ctrl-C unmounts
 Needs /dev/fuse (as root it mounts directly; otherwise fusermount3 from Debian's fuse3).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := signalContext(cmd.Context())
-			defer cancel()
-			m, done, err := openMemex(ctx, g)
+			ctx, m, done, err := memexSession(cmd, g)
 			if err != nil {
 				return err
 			}
