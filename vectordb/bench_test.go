@@ -121,3 +121,41 @@ func BenchmarkUpsertOne(b *testing.B) {
 		must(b, errOf(db.Upsert(bg, "b", pts[i%64:i%64+1], true)))
 	}
 }
+
+// BenchmarkCrashReopen opens a crash image (files copied while open, no
+// Close) of a benchN()-point collection that checkpointed along the way:
+// Open loads the checkpoint and saved graph and replays the log tail.
+func BenchmarkCrashReopen(b *testing.B) {
+	dir := b.TempDir()
+	db, err := Open(dir, Options{CheckpointBytes: 8 << 20})
+	must(b, err)
+	cfg := simpleConfig(100, Cosine)
+	must(b, db.CreateCollection(bg, "b", cfg))
+	r := rand.New(rand.NewSource(1))
+	n := benchN()
+	for i := 0; i < n/1000; i++ {
+		must(b, errOf(db.Upsert(bg, "b", benchPoints(r, i*1000, 1000, 100), true)))
+	}
+	waitIndexed(b, db, "b")
+	db.bg.Wait()
+	crashed := b.TempDir()
+	copyDir(b, dir, crashed)
+	db.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		trial := b.TempDir()
+		b.StopTimer()
+		copyDir(b, crashed, trial)
+		b.StartTimer()
+		t0 := time.Now()
+		db2, err := Open(trial, Options{})
+		must(b, err)
+		opened := time.Since(t0)
+		c, _ := db2.collection("b")
+		d := c.dense[""]
+		b.Logf("open %v: %d points, %d already in the graph, %d left to index", opened, len(c.points), d.indexed.Load(), d.flat.Len()-int(d.indexed.Load()))
+		b.StopTimer()
+		db2.Close()
+		b.StartTimer()
+	}
+}

@@ -26,8 +26,8 @@
 //	    meta.json                       config + payload index definitions (atomic replace)
 //	    checkpoint.dat                  all points as of op last_seq (atomic replace)
 //	    wal/<first-seq, 20 digits>.log  write-ahead log segments
-//	    hnsw-<hex name>.idx             HNSW graph + vectors, written by Close,
-//	                                    consumed (deleted) by Open
+//	    hnsw-<hex name>.idx             HNSW graph + vectors as of the checkpoint
+//	                                    (written with it and by Close)
 //	  collections/.creating-*           half-created collection (removed on Open)
 //	  collections/.deleted-*            half-deleted collection (removed on Open)
 //	  snapshots/<name>/<name>-<time>.snapshot           tar snapshot (see snapshot.go)
@@ -53,8 +53,11 @@
 // log; one followed by valid records is corruption and Open fails with
 // ErrCorruptWAL. After CheckpointBytes of log, an update seals the current
 // segment and a background goroutine writes a new checkpoint, then deletes
-// the sealed segments. Close checkpoints every collection and saves its
-// HNSW graphs; after a crash the graphs are rebuilt in the background.
+// the sealed segments; the update that triggered it also saves the HNSW
+// graphs (other writers wait meanwhile, readers do not). Close does both.
+// Open loads a graph file only when it was written at the checkpoint's
+// sequence number, then replays the log on top; otherwise the graph is
+// rebuilt by the background indexer while searches scan exactly.
 //
 // # Search
 //

@@ -799,6 +799,8 @@ func TestPrefixCache(t *testing.T) {
 			<-ctx.Done()
 		}
 	}
+	done := make(chan struct{})
+	h.done = func(genResult, error) { close(done) }
 	cctx, cancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)
 	go func() {
@@ -809,9 +811,7 @@ func TestPrefixCache(t *testing.T) {
 	<-third
 	cancel()
 	<-errc
-	done := make(chan struct{})
-	h.done = func(genResult, error) { close(done) }
-	<-done // the cancelled generation has released the cache
+	<-done // the cancelled generation has ended
 	h.afterToken, h.done = nil, nil
 	if _, u := chat(turn2, 0); u.PromptTokensDetails.CachedTokens != u.PromptTokens-1 {
 		t.Errorf("after a cancelled generation: %d of %d cached", u.PromptTokensDetails.CachedTokens, u.PromptTokens)

@@ -18,7 +18,7 @@ function Capabilities({ m }) {
   const caps = (m && m.capabilities) || {};
   const items = [];
   if (caps.memex) items.push(`MemexFS: read ${(caps.memex.folders || []).join(', ') || 'nothing'}`);
-  if (caps.cortex) items.push('Cortex: ' + JSON.stringify(caps.cortex));
+  if (caps.cortex) items.push(caps.cortex === true ? 'Cortex: may call the language model' : 'Cortex: ' + JSON.stringify(caps.cortex));
   for (const k of Object.keys(caps)) if (k !== 'memex' && k !== 'cortex') items.push(`${k}: ${JSON.stringify(caps[k])}`);
   if (!items.length) return <p class="muted small">No capabilities: pure computation, no access to your data.</p>;
   return (
@@ -280,7 +280,7 @@ export function AppsPage({ params, status, lastQuery }) {
               </tr>
             </thead>
             <tbody>
-              {[...vms].reverse().map((v) => (
+              {[...vms].sort((x, y) => (y.started_at || '').localeCompare(x.started_at || '') || y.id.localeCompare(x.id)).map((v) => (
                 <tr key={v.id}>
                   <td>{v.name}</td>
                   <td>
@@ -291,7 +291,7 @@ export function AppsPage({ params, status, lastQuery }) {
                     {v.state}
                     {v.state !== 'running' && v.reason ? ` (${v.reason}${v.exit_code ? ' ' + v.exit_code : ''})` : ''}
                   </td>
-                  <td class="num">{bytes(v.memory_bytes)}</td>
+                  <td class="num" title="largest linear memory reached">{v.memory_bytes ? bytes(v.memory_bytes) : '–'}</td>
                   <td class="num">{duration(v.uptime_seconds)}</td>
                   <td class="row-actions">
                     <button type="button" class="secondary" onClick={() => setCurrent(v)} aria-label={`Show output of ${v.name} ${v.id.slice(0, 8)}`}>

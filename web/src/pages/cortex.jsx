@@ -47,16 +47,16 @@ async function streamChat(model, messages, onDelta, signal) {
   }
 }
 
-function Chat({ models }) {
+function Chat({ models, pending, onSent }) {
   const [model, setModel] = useState(models[0]);
   const [msgs, setMsgs] = useState([]);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState(null);
   const ctl = useRef(null);
-  const send = async (e) => {
-    e.preventDefault();
-    const t = text.trim();
+  const send = async (e, said) => {
+    if (e) e.preventDefault();
+    const t = (said || text).trim();
     if (!t || busy) return;
     const history = [...msgs, { role: 'user', content: t }];
     setMsgs([...history, { role: 'assistant', content: '' }]);
@@ -75,6 +75,13 @@ function Chat({ models }) {
     }
     setBusy(false);
   };
+  // A summary asked for from the Summary section below.
+  useEffect(() => {
+    if (pending) {
+      send(null, pending);
+      onSent();
+    }
+  }, [pending]);
   return (
     <section aria-labelledby="chat-h">
       <h2 id="chat-h">Chat</h2>
@@ -105,7 +112,7 @@ function Chat({ models }) {
   );
 }
 
-function Summary({ topic }) {
+function Summary({ topic, onAsk }) {
   const [t, setT] = useState(topic || '');
   const [sum, setSum] = useState(null);
   const [err, setErr] = useState(null);
@@ -144,12 +151,23 @@ function Summary({ topic }) {
           {(!sum.sentences || sum.sentences.length === 0) && <li class="muted">Nothing to summarize for this topic.</li>}
         </ol>
       )}
+      {sum && onAsk && sum.sentences && sum.sentences.length > 0 && (
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => onAsk(`Summarize in a few sentences what these excerpts from my files say about “${sum.topic}”:\n` + sum.sentences.map((x) => '- ' + x.text).join('\n'))}
+        >
+          Ask Cortex to summarize these
+        </button>
+      )}
     </section>
   );
 }
 
 export function CortexPage({ status, params, lastQuery }) {
   const c = status && status.cortex;
+  const [pending, setPending] = useState(null);
+  const ready = c && c.state === 'ready';
   return (
     <section class="cortex">
       {!c && <p class="muted">Asking the node…</p>}
@@ -163,8 +181,8 @@ export function CortexPage({ status, params, lastQuery }) {
           {c.without && <p class="muted">{c.without}.</p>}
         </div>
       )}
-      {c && c.state === 'ready' && <Chat models={c.models} />}
-      <Summary topic={params.topic || ''} key={params.topic || lastQuery} />
+      {ready && <Chat models={c.models} pending={pending} onSent={() => setPending(null)} />}
+      <Summary topic={params.topic || ''} key={params.topic || lastQuery} onAsk={ready ? setPending : null} />
     </section>
   );
 }
