@@ -22,7 +22,13 @@ const (
 	DefaultMemoryBytes = 256 << 20
 	DefaultTimeout     = 5 * time.Minute
 	DefaultOutputBytes = 16 << 20
+	// DefaultVCPUs bounds the threads of a tier-2 app (one vCPU each).
+	DefaultVCPUs = 32
 )
+
+// MaxVCPUs is the largest vCPU limit a manifest may ask for (what the
+// tier-2 monitor supports).
+const MaxVCPUs = 64
 
 // MaxMemoryBytes is the largest memory limit a manifest may ask for (the
 // 32-bit WebAssembly address space).
@@ -78,6 +84,10 @@ type Limits struct {
 	MemoryBytes uint64   `json:"memory_bytes,omitempty"`
 	Timeout     Duration `json:"timeout,omitempty"`
 	OutputBytes int64    `json:"output_bytes,omitempty"`
+	// VCPUs bounds a tier-2 app's threads, each of which runs on its own
+	// vCPU (zero means DefaultVCPUs; Effective leaves it zero, so tier-1
+	// limits read as before); tier 1 ignores it (one thread per app).
+	VCPUs int `json:"vcpus,omitempty"`
 }
 
 // Duration is a time.Duration that marshals as "1m30s".
@@ -130,6 +140,9 @@ func (l Limits) Tighten(t Limits) Limits {
 	if t.OutputBytes != 0 && t.OutputBytes < l.OutputBytes {
 		l.OutputBytes = t.OutputBytes
 	}
+	if t.VCPUs > 0 && (l.VCPUs == 0 || t.VCPUs < l.VCPUs) {
+		l.VCPUs = t.VCPUs
+	}
 	return l
 }
 
@@ -173,8 +186,11 @@ func (m *Manifest) Validate() error {
 	if m.Limits.MemoryBytes > MaxMemoryBytes {
 		return bad("memory limit %d above %d", m.Limits.MemoryBytes, uint64(MaxMemoryBytes))
 	}
-	if m.Limits.Timeout < 0 || m.Limits.OutputBytes < 0 {
+	if m.Limits.Timeout < 0 || m.Limits.OutputBytes < 0 || m.Limits.VCPUs < 0 {
 		return bad("negative limit")
+	}
+	if m.Limits.VCPUs > MaxVCPUs {
+		return bad("vcpu limit %d above %d", m.Limits.VCPUs, MaxVCPUs)
 	}
 	return nil
 }

@@ -232,7 +232,8 @@ func TestUpRunsInvoiceReport(t *testing.T) {
 	if len(report) != 1 {
 		t.Fatalf("DefaultApps(%s) has no invoice-report", root)
 	}
-	base, _ := startUp(t, t.TempDir(), func(c *Config) { c.AppSources, c.AppSourceRoot = report, root })
+	home := t.TempDir()
+	base, stop := startUp(t, home, func(c *Config) { c.AppSources, c.AppSourceRoot = report, root })
 	waitIngest(t, base)
 	for {
 		var st api.Status
@@ -267,5 +268,19 @@ func TestUpRunsInvoiceReport(t *testing.T) {
 	}
 	if count != len(gold) {
 		t.Errorf("CSV totals count %d invoices, want %d", count, len(gold))
+	}
+
+	// With the node stopped, the same question runs in-process over the
+	// home the node left behind, with the same answer.
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var local bytes.Buffer
+	st, err = RunAppQuery(context.Background(), AppQuery{App: "invoice-report", Query: "unpaid invoices", Node: base, Home: home, Stdout: &local, Stderr: &errOut})
+	if err != nil || st.State != microvm.StateExited || st.ExitCode != 0 {
+		t.Fatalf("local run: %+v %v\n%s", st, err, errOut.String())
+	}
+	if local.String() != text {
+		t.Errorf("local run printed:\n%s\nthe node printed:\n%s", local.String(), text)
 	}
 }

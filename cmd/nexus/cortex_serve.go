@@ -53,6 +53,9 @@ answered as server-sent events.
 served under its name; NAME=MODEL serves it under NAME. Generations run one
 at a time by default (--parallel): on a small machine two at once are each
 slower than two in a row. A disconnected client stops its generation.
+Each model keeps the KV cache of its last sequence, so a request that
+starts like the previous one (a chat resending its history) only processes
+what is new (usage.prompt_tokens_details.cached_tokens says how much).
 
 Off loopback an API key is required: clients send it as
 "Authorization: Bearer KEY" (the OpenAI clients' apiKey).
@@ -104,6 +107,8 @@ Environment:
 	f.IntVar(&cfg.MaxTokens, "max-tokens", openai.DefaultMaxTokens, "largest max_tokens a request may ask for")
 	f.IntVar(&cfg.Context, "ctx", 0, "context length of a generation in tokens (0: model's, at most 4096)")
 	f.IntVar(&cfg.Threads, "threads", 0, "worker threads per generation (0: all cores)")
+	f.BoolVar(&cfg.NoPrefixCache, "no-prefix-cache", false,
+		"do not keep each model's last KV cache (saves its memory; a chat then reprocesses its history every turn)")
 	f.Int64Var(&maxRequestBytesArg, "max-request-bytes", openai.DefaultMaxRequestBytes, "request body limit")
 	f.DurationVar(&drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long running requests may finish")
 	f.StringVar(&act, "act", "", "override the FFN activation: silu or relu2")

@@ -40,6 +40,36 @@ var microvmServiceProviders []microvmServiceProvider
 // was opened).
 type microvmServiceProvider func(ctx context.Context, home string, svc *microvm.Services) (release func(), err error)
 
+// tierEngines make the engine for images of a tier other than wasm; the
+// platform's files fill it from init (microvm_kvm.go on linux/amd64). An
+// engine gets the image it will run, for what lives outside the Program
+// (its sealed files).
+var tierEngines = map[string]tierEngine{}
+
+type tierEngine struct {
+	// open returns an engine for img and a function that releases it.
+	open func(ctx context.Context, img *image.Image, logger *slog.Logger) (microvm.Engine, func(), error)
+	// check validates a freshly built image without running it.
+	check func(p *microvm.Program) error
+}
+
+// openEngine returns the engine that runs img's tier.
+func openEngine(ctx context.Context, home string, img *image.Image, logger *slog.Logger) (microvm.Engine, func(), error) {
+	tier := img.Manifest.Tier
+	if tier == microvm.TierWasm {
+		eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(home, "images", "cache")))
+		if err != nil {
+			return nil, nil, err
+		}
+		return eng, func() { eng.Close(ctx) }, nil
+	}
+	te, ok := tierEngines[tier]
+	if !ok {
+		return nil, nil, fmt.Errorf("image %s is for tier %q, which this build of nexus cannot run here", img.Manifest.Name, tier)
+	}
+	return te.open(ctx, img, logger)
+}
+
 // registerMicroVMServices adds a provider of host services for microVMs.
 // Call it from an init function.
 func registerMicroVMServices(f microvmServiceProvider) {
@@ -74,11 +104,13 @@ func keyPath(g *globalFlags, arg, suffix string) (string, error) {
 type limitFlags struct {
 	memory, output string
 	timeout        time.Duration
+	vcpus          int
 }
 
 func (l *limitFlags) add(cmd *cobra.Command, what string) {
 	cmd.Flags().StringVar(&l.memory, "memory", "", what+" memory limit, e.g. 64MiB (default 256MiB)")
 	cmd.Flags().DurationVar(&l.timeout, "timeout", 0, what+" wall-time limit, e.g. 30s (default 5m)")
+	cmd.Flags().IntVar(&l.vcpus, "vcpus", 0, what+" limit on threads of a tier-2 app, one vCPU each (default 32)")
 	cmd.Flags().StringVar(&l.output, "output-limit", "", what+" limit on stdout+stderr bytes (default 16MiB)")
 }
 
@@ -102,6 +134,10 @@ func (l *limitFlags) limits() (microvm.Limits, error) {
 		return out, errors.New("--timeout: negative duration")
 	}
 	out.Timeout = microvm.Duration(l.timeout)
+	if l.vcpus < 0 || l.vcpus > microvm.MaxVCPUs {
+		return out, fmt.Errorf("--vcpus %d: want 1..%d", l.vcpus, microvm.MaxVCPUs)
+	}
+	out.VCPUs = l.vcpus
 	return out, nil
 }
 
@@ -110,6 +146,7 @@ func newBuildCmd(g *globalFlags) *cobra.Command {
 		out, name, version, sign string
 		memex, mounts, envs      []string
 		args                     []string
+		tier                     string
 		cortex, clock, noAOT     bool
 		noPreinit                bool
 		lim                      limitFlags
@@ -123,6 +160,15 @@ PATH is either a Go main package directory, built unchanged with
 GOOS=wasip1 GOARCH=wasm (any ordinary package main works; apps that call
 MemexFS or Cortex import nexusos/sdk/go/nexus), or a .wasm file from any
 language (a WASI command exporting _start).
+
+With --tier kvm the image is for tier 2 (a KVM microVM with no guest
+kernel, linux/amd64 hosts with /dev/kvm): PATH is a static x86-64 Linux
+executable (musl-gcc -static, gcc -static, ...) or a Go main package built
+with CGO_ENABLED=0 GOOS=linux GOARCH=amd64. The same Go source works on
+both tiers: nexusos/sdk/go/nexus uses reserved system calls on tier 2.
+The manifest, signing, content addressing and store are the same; the
+manifest records the tier and 'nexus run' picks the engine from it.
+--vcpus bounds the threads of a tier-2 app (one vCPU each).
 
 A Go app is pre-initialised: it is built as a WASI reactor (an entry
 function is added through go build -overlay; the source is untouched), its
@@ -149,6 +195,8 @@ Examples:
   nexus build ./examples/invoices --memex invoices
   nexus build app.wasm --name tool --mount /srv/data:/data --clock --sign release
   nexus build ./examples/summarize --memex reports --cortex -o summarize.nxi
+  nexus build --tier kvm ./examples/invoices --memex invoices
+  musl-gcc -static -O2 hello.c -o hello && nexus build --tier kvm hello
 
 Environment:
   NEXUS_GO   the go command used to build Go packages (default: go in PATH)`,
@@ -159,8 +207,11 @@ Environment:
 			if err != nil {
 				return err
 			}
-			opts := image.BuildOptions{Path: a[0], Name: name, Version: version, Args: args, Limits: l}
-			if !noPreinit {
+			opts := image.BuildOptions{Tier: tier, Path: a[0], Name: name, Version: version, Args: args, Limits: l}
+			if tier != microvm.TierWasm && tier != microvm.TierKVM {
+				return fmt.Errorf("--tier %q: want %s or %s", tier, microvm.TierWasm, microvm.TierKVM)
+			}
+			if !noPreinit && tier == microvm.TierWasm {
 				opts.Preinit = wasm.Preinit
 			}
 			opts.Capabilities.Cortex = cortex
@@ -225,13 +276,20 @@ Environment:
 			if img.Signature != nil {
 				signed = "signed by " + img.Signature.KeyID()
 			}
-			fmt.Fprintf(w, "sealed %s %s (%s module from %s, %s) in %s\n", img.Manifest.Name, img.Digest,
+			fmt.Fprintf(w, "sealed %s %s (tier %s, %s module from %s, %s) in %s\n", img.Manifest.Name, img.Digest, img.Manifest.Tier,
 				microvm.FormatSize(uint64(len(img.Module))), img.Manifest.Source, signed, built.Round(time.Millisecond))
 			if pi := img.Manifest.Preinit; pi != nil {
 				fmt.Fprintf(w, "pre-initialised: %s memory snapshot, entry %s\n", microvm.FormatSize(uint64(pi.Memory.Size)), pi.Entry)
 			}
 			if out != "" {
 				fmt.Fprintf(w, "wrote %s\n", out)
+			}
+			if tier != microvm.TierWasm {
+				// Nothing to compile: the executable runs as it is.
+				if te, ok := tierEngines[tier]; ok && te.check != nil {
+					return te.check(img.Program())
+				}
+				return nil
 			}
 			if noAOT {
 				return nil
@@ -261,6 +319,7 @@ Environment:
 	f.StringArrayVar(&envs, "env", nil, "set NAME=VALUE in the app's environment (repeatable)")
 	f.StringArrayVar(&args, "arg", nil, "fixed entry argument (repeatable), before run-time arguments")
 	f.BoolVar(&noAOT, "no-compile", false, "skip compiling to native code ahead of time")
+	f.StringVar(&tier, "tier", microvm.TierWasm, "microVM tier: wasm (WebAssembly, tier 1) or kvm (static x86-64 executable in a KVM microVM, tier 2)")
 	f.BoolVar(&noPreinit, "no-preinit", false, "do not pre-initialise a Go app (by default its runtime start-up is snapshotted at build time)")
 	lim.add(cmd, "the image's")
 	return cmd
@@ -310,11 +369,15 @@ image's entry arguments. The image is verified before it runs: a module or
 manifest that does not match its hashes, or a bad signature, is refused.
 With --trust, the image must be signed by one of the given keys.
 
+The image's manifest says its tier: a WebAssembly app runs on tier 1, a
+static executable (built with --tier kvm) in a KVM microVM on tier 2.
+
 The flags tighten the image's limits; they can never loosen them. When the
 microVM is ended by the host, run exits with:
-  124  wall-time limit reached      134  trap (unreachable, bounds, stack)
-  125  output limit reached         137  memory limit reached
-  126  the host could not run it
+  124  wall-time limit reached      134  trap (unreachable, bounds, stack;
+  125  output limit reached              on tier 2 a guest fault, named
+  126  the host could not run it         with its address)
+  137  memory limit reached
 
 Host services: MemexFS calls reach the index under --home (when 'nexus
 serve' holds it, run with --detach instead); Cortex embeddings use the
@@ -399,11 +462,11 @@ Examples:
 				}
 				svc.Cortex = c
 			}
-			eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(home, "images", "cache")))
+			eng, release, err := openEngine(ctx, home, img, logger)
 			if err != nil {
 				return err
 			}
-			defer eng.Close(ctx)
+			defer release()
 			st, err := eng.Run(ctx, img.Program(), microvm.RunConfig{
 				Args: appArgs, Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
 				Limits: l, Services: svc, Logger: logger,
@@ -449,7 +512,7 @@ digest.`,
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tVERSION\tDIGEST\tSIZE\tSIGNED BY\tLATEST\tCREATED")
+			fmt.Fprintln(tw, "NAME\tVERSION\tTIER\tDIGEST\tSIZE\tSIGNED BY\tLATEST\tCREATED")
 			for _, e := range list {
 				latest, signer := "", e.Signer
 				if e.Latest {
@@ -459,7 +522,7 @@ digest.`,
 					signer = "-"
 				}
 				d := strings.TrimPrefix(e.Digest, "sha256:")
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Version, d[:12], microvm.FormatSize(uint64(e.Size)),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Version, e.Tier, d[:12], microvm.FormatSize(uint64(e.Size)),
 					signer, latest, e.Created.Format(time.DateTime))
 			}
 			return tw.Flush()

@@ -26,8 +26,12 @@ It opens the embedded vector engine in <home>/vectordb and serves:
   - Qdrant's REST API on --qdrant-http (default 127.0.0.1:6333),
     so any Qdrant client or curl works against it;
   - Qdrant's gRPC API on --qdrant-grpc (default 127.0.0.1:6334);
-  - the node API on --addr (default 127.0.0.1:7777): GET /healthz,
-    GET /v1/status.
+  - the node API on --addr (default 127.0.0.1:7777): status, MemexFS
+    (query, files, add, graph, ...), apps and microVMs, and Cortex's
+    OpenAI-compatible endpoints — see docs/api.md.
+While it runs it owns <home>: use the node API (or "nexus run --on-node")
+rather than a second nexus process on the same home.
+"nexus up" is serve plus the demo data, the web console and sealed apps.
 Pass an empty address to disable a listener. With --api-key, both Qdrant
 APIs require the key in the "api-key" header (or "Authorization: Bearer KEY").
 Snapshots are recovered from file:// locations only under the home
@@ -48,6 +52,7 @@ Environment:
 				return err
 			}
 			cfg.Home = home
+			cfg.Memex, cfg.Apps = true, true // the node API serves MemexFS and microVMs
 			cfg.DemoOut = cmd.OutOrStdout()
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			slog.SetDefault(cfg.Logger)

@@ -7,7 +7,17 @@
 //	http.ListenAndServe("127.0.0.1:8080", h) // or h.Register(mux)
 //
 // OpenHome builds the same over every model added under a NexusOS home
-// (nexus cortex add); `nexus cortex serve` is the command that serves it.
+// (nexus cortex add), picking up models added while it runs; `nexus cortex
+// serve` is the command that serves explicit model files.
+//
+// # Prefix cache
+//
+// Each model keeps the KV cache of its last sequence. A request whose
+// prompt starts like that sequence (a chat resending its history, a shared
+// system prompt) only processes the rest; usage.prompt_tokens_details.
+// cached_tokens counts what was reused. The engine's forward pass is
+// batch-invariant, so answers are bit-identical with and without the cache
+// (the tests check this against cortex.Model.Generate and Chat).
 //
 // # Endpoints
 //
@@ -16,13 +26,14 @@
 //	POST /v1/completions        prompt: string, [string], [int] or [[int]]
 //	POST /v1/chat/completions   messages: [{role, content}] (content: string or [{type: "text", text}])
 //
-// Both generation endpoints take model, max_tokens (chat also
-// max_completion_tokens), temperature (default 1; 0 is greedy), top_p,
-// top_k (an extension, as llama.cpp's server has it), seed, stop (a string
-// or up to 4 strings), n (only 1), stream and stream_options.include_usage.
-// Other fields clients send (user, presence_penalty, …) are accepted and
-// ignored; echo, logprobs, suffix and tools are refused with a 400, since
-// silently ignoring them would return something the client did not ask for.
+// Both generation endpoints take model (empty: the first served model),
+// max_tokens (chat also max_completion_tokens), temperature (default 1; 0
+// is greedy), top_p, top_k (an extension, as llama.cpp's server has it),
+// seed, stop (a string or up to 4 strings), n (only 1), stream and
+// stream_options.include_usage. Other fields clients send (user,
+// presence_penalty, …) are accepted and ignored; echo, logprobs, suffix
+// and tools are refused with a 400, since silently ignoring them would
+// return something the client did not ask for.
 //
 // With "stream": true the answer is text/event-stream: one `data: {chunk}`
 // event per piece of text (a chunk never splits a UTF-8 sequence, and text
@@ -34,7 +45,8 @@
 //
 // Errors have OpenAI's shape, {"error": {"message", "type", "param",
 // "code"}}: 400 invalid_request_error for bad JSON or fields, 404 with code
-// model_not_found for an unknown model, 413 for a body over
+// model_not_found for an unknown model, 503 with code no_model (and how to
+// add one) when no model is served, 413 for a body over
 // Config.MaxRequestBytes, 429 when too many requests wait for the engine,
 // 401 for a wrong API key (when Config.APIKey is set). An error after a
 // stream has started is sent as a `data: {"error": …}` event.

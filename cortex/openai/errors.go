@@ -41,15 +41,15 @@ func invalid(param, format string, args ...any) *APIError {
 		Message: fmt.Sprintf(format, args...)}
 }
 
-func notFoundModel(name string, none bool) *APIError {
-	msg := fmt.Sprintf("the model %q does not exist on this server (GET /v1/models lists them)", name)
-	if none {
-		msg = fmt.Sprintf("the model %q does not exist: this server has no model. Add a GGUF model with "+
-			"`nexus cortex add FILE --name NAME` and restart it", name)
-	}
+func notFoundModel(name string) *APIError {
 	return &APIError{Status: http.StatusNotFound, Type: typeInvalidRequest, Param: str("model"), Code: str("model_not_found"),
-		Message: msg}
+		Message: fmt.Sprintf("the model %q does not exist on this server (GET /v1/models lists them)", name)}
 }
+
+// errNoModel answers generation requests when no model is served.
+var errNoModel = &APIError{Status: http.StatusServiceUnavailable, Type: typeServer, Code: str("no_model"),
+	Message: "no language model is loaded. Add a GGUF model with `nexus cortex add FILE --name NAME` " +
+		"(the official one: microsoft/bitnet-b1.58-2B-4T-gguf, file ggml-model-i2_s.gguf, on the Hugging Face hub)"}
 
 // errorBody is the JSON envelope of an error answer or stream event.
 type errorBody struct {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,10 +76,16 @@ type Config struct {
 
 // Handler serves the OpenAI API over Config.Models. Build it with New.
 type Handler struct {
-	cfg    Config
-	log    *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	home string // OpenHome's home, whose added models are served
+
+	mu sync.Mutex
+	// models and order are the served models, by name and in order;
+	// owned are those OpenHome loaded (closed by Close); guarded by mu.
 	models map[string]*entry
 	order  []*entry
+	owned  []*cortex.Model
 
 	// slots holds a token per running generation (capacity
 	// MaxConcurrent); waiting counts the requests blocked on it.
@@ -89,9 +96,6 @@ type Handler struct {
 	// done after each generation.
 	afterToken func(ctx context.Context, n int)
 	done       func(res genResult, err error)
-
-	// owned are the models OpenHome loaded, closed by Close.
-	owned []*cortex.Model
 }
 
 type entry struct {
@@ -103,7 +107,7 @@ type entry struct {
 }
 
 // New validates cfg and returns a Handler. With no models, /v1/models
-// lists none and generation requests answer 404 with a hint to add one.
+// lists none and generation requests answer 503 with a hint to add one.
 func New(cfg Config) (*Handler, error) {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = 1
@@ -132,24 +136,52 @@ func New(cfg Config) (*Handler, error) {
 		if _, dup := h.models[m.Name]; dup {
 			return nil, fmt.Errorf("openai: model name %q given twice", m.Name)
 		}
-		created := m.Created
-		if created.IsZero() {
-			if st, err := os.Stat(m.Model.Path); err == nil {
-				created = st.ModTime()
-			}
-		}
-		ctxLen := cfg.Context
-		if ctxLen <= 0 {
-			ctxLen = min(m.Model.Net.Config.NCtxTrain, 4096)
-		}
-		e := &entry{name: m.Name, m: m.Model, created: created.Unix(), ctxLen: ctxLen}
-		if !cfg.NoPrefixCache {
-			e.cache = &prefixCache{}
-		}
-		h.models[m.Name] = e
-		h.order = append(h.order, e)
+		h.add(m)
 	}
 	return h, nil
+}
+
+// add serves m.
+//
+// Preconditions: h.mu is held, or h is not shared yet.
+func (h *Handler) add(m Model) {
+	created := m.Created
+	if created.IsZero() {
+		if st, err := os.Stat(m.Model.Path); err == nil {
+			created = st.ModTime()
+		}
+	}
+	ctxLen := h.cfg.Context
+	if ctxLen <= 0 {
+		ctxLen = min(m.Model.Net.Config.NCtxTrain, 4096)
+	}
+	e := &entry{name: m.Name, m: m.Model, created: created.Unix(), ctxLen: ctxLen}
+	if !h.cfg.NoPrefixCache {
+		e.cache = &prefixCache{}
+	}
+	h.models[m.Name] = e
+	h.order = append(h.order, e)
+}
+
+// entries returns the served models, after loading those added under the
+// home since (OpenHome handlers).
+func (h *Handler) entries() []*entry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.refresh()
+	return append([]*entry(nil), h.order...)
+}
+
+// find returns the model named name, loading it when it was added under
+// the home since (OpenHome handlers), and whether any model is served.
+func (h *Handler) find(name string) (e *entry, served bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e, ok := h.models[name]; ok {
+		return e, true
+	}
+	h.refresh()
+	return h.models[name], len(h.order) > 0
 }
 
 // Paths are the URL paths a Handler answers; Register mounts it on them.
@@ -226,16 +258,16 @@ func (e *entry) object() modelObject {
 
 func (h *Handler) handleModels(w http.ResponseWriter) {
 	list := modelList{Object: "list", Data: []modelObject{}}
-	for _, e := range h.order {
+	for _, e := range h.entries() {
 		list.Data = append(list.Data, e.object())
 	}
 	writeJSON(w, list)
 }
 
 func (h *Handler) handleModel(w http.ResponseWriter, name string) {
-	e, ok := h.models[name]
-	if !ok {
-		writeError(w, notFoundModel(name, len(h.order) == 0))
+	e, _ := h.find(name)
+	if e == nil {
+		writeError(w, notFoundModel(name))
 		return
 	}
 	writeJSON(w, e.object())
@@ -266,15 +298,23 @@ func decode(r *http.Request, v any) *APIError {
 	return nil
 }
 
+// lookup finds a request's model; an empty name means the first served
+// model (as single-model local servers do).
 func (h *Handler) lookup(name string) (*entry, *APIError) {
 	if name == "" {
-		return nil, invalid("model", "model is required (GET /v1/models lists them)")
+		if es := h.entries(); len(es) > 0 {
+			return es[0], nil
+		}
+		return nil, errNoModel
 	}
-	e, ok := h.models[name]
-	if !ok {
-		return nil, notFoundModel(name, len(h.order) == 0)
+	e, served := h.find(name)
+	switch {
+	case e != nil:
+		return e, nil
+	case !served:
+		return nil, errNoModel
 	}
-	return e, nil
+	return nil, notFoundModel(name)
 }
 
 // checkPrompt bounds a prompt's token ids.
@@ -322,6 +362,10 @@ func (h *Handler) handleCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	ids := p.tokens
 	if !p.isIDs {
+		if p.text == "" {
+			writeError(w, invalid("prompt", "the prompt is empty"))
+			return
+		}
 		if e.m.Tok == nil {
 			writeError(w, invalid("prompt", "model %q has no usable tokenizer (%v): send the prompt as token ids", e.name, e.m.TokErr))
 			return

@@ -207,6 +207,8 @@ func TestCompletionsMatchGenerate(t *testing.T) {
 		n      int
 	}{
 		{name: "greedy", prompt: `"Hello world"`, text: "Hello world", extra: `"temperature": 0`, n: 24},
+		// A repeated key: the last wins, so "model" is empty and means the first model.
+		{name: "no model: the first", prompt: `"Hello world"`, text: "Hello world", extra: `"temperature": 0, "model": ""`, n: 5},
 		{name: "sampled", prompt: `"The cat sat"`, text: "The cat sat", extra: `"temperature": 0.9, "top_p": 0.9, "seed": 42`,
 			smp: bitnet.SamplerConfig{Temperature: 0.9, TopP: 0.9, Seed: 42}, n: 24},
 		{name: "top_k extension", prompt: `["abc def"]`, text: "abc def", extra: `"temperature": 1.5, "top_k": 5, "seed": 7`,
@@ -387,7 +389,10 @@ func TestModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
+	// Patterns like the node API's: a catch-all under /v1/ and methods.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "v1", 404) })
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "status") })
 	h.Register(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -414,6 +419,9 @@ func TestModels(t *testing.T) {
 	}
 	if code, body := get("/v1/models/zz"); code != 404 || !strings.Contains(body, `"code":"model_not_found"`) {
 		t.Errorf("model zz: %d %s", code, body)
+	}
+	if code, body := get("/v1/status"); code != 200 || body != "status" {
+		t.Errorf("mux neighbour: %d %s", code, body)
 	}
 	if code, body := get("/elsewhere"); code != 200 || body != "other" {
 		t.Errorf("mux fallthrough: %d %s", code, body)
@@ -444,7 +452,8 @@ func TestErrors(t *testing.T) {
 		{"wrong field type", "POST", "/v1/completions", `{"model": 3}`, 400, typeInvalidRequest, "invalid_json", ""},
 		{"unknown model", "POST", "/v1/completions", `{"model": "gpt-4", "prompt": "x"}`, 404, typeInvalidRequest, "model_not_found", "model"},
 		{"unknown chat model", "POST", "/v1/chat/completions", `{"model": "gpt-4", "messages": []}`, 404, typeInvalidRequest, "model_not_found", "model"},
-		{"no model", "POST", "/v1/completions", `{"prompt": "x"}`, 400, typeInvalidRequest, "", "model"},
+		{"empty prompt", "POST", "/v1/completions", `{"prompt": ""}`, 400, typeInvalidRequest, "", "prompt"},
+		{"empty prompt in array", "POST", "/v1/completions", `{"prompt": [""]}`, 400, typeInvalidRequest, "", "prompt"},
 		{"oversized body", "POST", "/v1/completions", `{"model": "tiny", "prompt": "` + strings.Repeat("x", 5000) + `"}`, 413, typeInvalidRequest, "request_too_large", ""},
 		{"max_tokens over limit", "POST", "/v1/completions", `{"model": "tiny", "prompt": "x", "max_tokens": 65}`, 400, typeInvalidRequest, "", "max_tokens"},
 		{"max_tokens zero", "POST", "/v1/completions", `{"model": "tiny", "prompt": "x", "max_tokens": 0}`, 400, typeInvalidRequest, "", "max_tokens"},
@@ -656,39 +665,47 @@ func TestConcurrentRequests(t *testing.T) {
 
 func TestOpenHome(t *testing.T) {
 	home := t.TempDir()
-	h, err := OpenHome(home, Config{})
+	h, err := OpenHome(home, Config{Threads: 1})
 	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	code, b := post(t, context.Background(), srv.URL+"/v1/completions", `{"model": "tiny", "prompt": "x"}`)
-	if code != 404 || !strings.Contains(string(b), "nexus cortex add") {
-		t.Errorf("no model: %d %s", code, b)
-	}
-	resp, err := http.Get(srv.URL + "/v1/models")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(b) != `{"object":"list","data":[]}`+"\n" {
-		t.Errorf("no model: list %s", b)
-	}
-	srv.Close()
-	h.Close()
-
-	if _, err := cortex.Add(home, tinyModel, "tiny", false); err != nil {
-		t.Fatal(err)
-	}
-	if h, err = OpenHome(home, Config{Threads: 1}); err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	srv = httptest.NewServer(h)
+	srv := httptest.NewServer(h)
 	defer srv.Close()
+	list := func() string {
+		resp, err := http.Get(srv.URL + "/v1/models")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	code, b := post(t, context.Background(), srv.URL+"/v1/completions", `{"model": "tiny", "prompt": "x"}`)
+	if code != 503 || !strings.Contains(string(b), "nexus cortex add") || !strings.Contains(string(b), `"code":"no_model"`) {
+		t.Errorf("no model: %d %s", code, b)
+	}
+	if l := list(); l != `{"object":"list","data":[]}`+"\n" {
+		t.Errorf("no model: list %s", l)
+	}
+
+	// A model added while the server runs is served without a restart.
+	if _, err := cortex.Add(home, tinyModel, "tiny", false); err != nil {
+		t.Fatal(err)
+	}
 	code, b = post(t, context.Background(), srv.URL+"/v1/completions", `{"model": "tiny", "prompt": "x", "max_tokens": 2}`)
 	if code != 200 || !strings.Contains(string(b), `"completion_tokens":2`) {
 		t.Errorf("added model: %d %s", code, b)
+	}
+	if _, err := cortex.Add(home, tinyModel, "tiny2", false); err != nil {
+		t.Fatal(err)
+	}
+	if l := list(); !strings.Contains(l, `"id":"tiny"`) || !strings.Contains(l, `"id":"tiny2"`) {
+		t.Errorf("list after adding: %s", l)
+	}
+	code, b = post(t, context.Background(), srv.URL+"/v1/completions", `{"model": "other", "prompt": "x"}`)
+	if code != 404 || !strings.Contains(string(b), `"code":"model_not_found"`) {
+		t.Errorf("unknown model: %d %s", code, b)
 	}
 }
 
@@ -781,7 +798,8 @@ func TestPrefixCache(t *testing.T) {
 	turn1 := []tokenizer.Message{{Role: "user", Content: "Tell me a story"}}
 	reply, _ := chat(turn1, 0)
 	turn2 := append(append([]tokenizer.Message(nil), turn1...),
-		tokenizer.Message{Role: "assistant", Content: reply}, tokenizer.Message{Role: "user", Content: "More, please"})
+		// What a client sends back is the text it received.
+		tokenizer.Message{Role: "assistant", Content: jsonText(reply)}, tokenizer.Message{Role: "user", Content: "More, please"})
 	if _, u := chat(turn2, 0); u.PromptTokensDetails.CachedTokens < 5 {
 		t.Errorf("turn 2 reused %d tokens of turn 1's prompt", u.PromptTokensDetails.CachedTokens)
 	}

@@ -7,50 +7,73 @@ import (
 	"nexusos/cortex"
 )
 
-// OpenHome loads every model added under a NexusOS home (nexus cortex add)
-// and returns a Handler serving them under their names, with cfg's limits
-// (cfg.Models is replaced). No added model is not an error: the Handler
-// then serves none and says how to add one. Close the Handler to unmap the
-// models.
+// OpenHome serves every model added under a NexusOS home (nexus cortex
+// add) under its name, with cfg's limits (cfg.Models is replaced). Models
+// added later are loaded when first asked for or listed, so a running
+// server needs no restart. No model is not an error: generation requests
+// then answer 503 with a hint. Close the Handler to unmap the models.
 func OpenHome(home string, cfg Config) (*Handler, error) {
-	names, err := cortex.List(home)
-	if err != nil {
-		return nil, fmt.Errorf("openai: %w", err)
-	}
-	var loaded []*cortex.Model
-	closeAll := func() {
-		for _, m := range loaded {
-			m.Close()
-		}
-	}
 	cfg.Models = nil
+	h, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	h.home = home
+	h.mu.Lock()
+	err = h.load()
+	h.mu.Unlock()
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// refresh loads the models added under the home since, logging failures.
+//
+// Preconditions: h.mu is held.
+func (h *Handler) refresh() {
+	if err := h.load(); err != nil {
+		h.log.Warn("openai: loading added models", "home", h.home, "err", err)
+	}
+}
+
+// load loads the models under the home not served yet.
+//
+// Preconditions: h.mu is held.
+func (h *Handler) load() error {
+	if h.home == "" {
+		return nil
+	}
+	names, err := cortex.List(h.home)
+	if err != nil {
+		return fmt.Errorf("openai: %w", err)
+	}
 	for _, name := range names {
-		path, err := cortex.Resolve(home, name)
+		if _, ok := h.models[name]; ok {
+			continue
+		}
+		path, err := cortex.Resolve(h.home, name)
 		if err != nil {
-			closeAll()
-			return nil, fmt.Errorf("openai: %w", err)
+			return fmt.Errorf("openai: %w", err)
 		}
 		m, err := cortex.Load(path, cortex.LoadOptions{})
 		if err != nil {
-			closeAll()
-			return nil, fmt.Errorf("openai: model %s: %w", name, err)
+			return fmt.Errorf("openai: model %s: %w", name, err)
 		}
-		loaded = append(loaded, m)
-		cfg.Models = append(cfg.Models, Model{Name: name, Model: m})
+		h.owned = append(h.owned, m)
+		h.add(Model{Name: name, Model: m})
+		h.log.Info("openai: model loaded", "name", name, "file", path)
 	}
-	h, err := New(cfg)
-	if err != nil {
-		closeAll()
-		return nil, err
-	}
-	h.owned = loaded
-	return h, nil
+	return nil
 }
 
 // Close stops the prefix caches' worker threads and unmaps the models
 // OpenHome loaded (a Handler from New leaves its models to the caller).
 // Call it after the server stopped.
 func (h *Handler) Close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	for _, e := range h.order {
 		if e.cache != nil {
 			e.cache.mu.Lock()

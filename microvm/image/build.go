@@ -112,7 +112,12 @@ func ReadModule(ctx context.Context, path string) (module []byte, kind string, e
 
 // BuildOptions say what to seal.
 type BuildOptions struct {
-	Path    string // Go package directory or .wasm file
+	// Tier is microvm.TierWasm (the default when empty) or
+	// microvm.TierKVM.
+	Tier string
+	// Path is a Go package directory, or a .wasm file (tier wasm) or
+	// static x86-64 ELF executable (tier kvm).
+	Path    string
 	Name    string // default: derived from Path
 	Version string
 	// Args are the entry arguments after argv[0] (which is Name).
@@ -122,7 +127,7 @@ type BuildOptions struct {
 	Limits       microvm.Limits
 	// SignKey signs the image when not nil.
 	SignKey ed25519.PrivateKey
-	// Preinit, when set and Path is a Go package, builds the app as a
+	// Preinit, when set and Path is a Go package for tier wasm, builds the app as a
 	// reactor and pre-initialises it with this function (the tier's
 	// snapshotter, e.g. wasm.Preinit), so runs skip the Go runtime's
 	// start-up. If that fails the build falls back to an ordinary command
@@ -138,19 +143,30 @@ type Built struct {
 	Warning string
 }
 
-// Build compiles (for a Go package) or reads (for .wasm) the module and
-// seals it with its manifest.
+// Build compiles (for a Go package) or reads (for .wasm or ELF) the
+// module and seals it with its manifest.
 func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 	name := o.Name
 	if name == "" {
 		name = DefaultName(o.Path)
 	}
+	tier := o.Tier
+	if tier == "" {
+		tier = microvm.TierWasm
+	}
 	m := Manifest{
 		Manifest: microvm.Manifest{
-			ABI: abi.Version, Name: name, Version: o.Version, Tier: microvm.TierWasm,
+			ABI: abi.Version, Name: name, Version: o.Version, Tier: tier,
 			Args: append([]string{name}, o.Args...), Env: o.Env,
 			Capabilities: o.Capabilities, Limits: o.Limits,
 		},
+	}
+	switch tier {
+	case microvm.TierWasm:
+	case microvm.TierKVM:
+		return buildKVM(ctx, o, m)
+	default:
+		return nil, fmt.Errorf("build %s: tier %q: want %q or %q", o.Path, tier, microvm.TierWasm, microvm.TierKVM)
 	}
 	var warning string
 	if st, err := os.Stat(o.Path); err == nil && st.IsDir() && o.Preinit != nil {

@@ -42,8 +42,8 @@ var (
 type Manifest struct {
 	microvm.Manifest
 	Module Blob `json:"module"`
-	// Source says what the image was built from ("go" or "wasm"); for
-	// display only.
+	// Source says what the image was built from ("go", "wasm" or "elf");
+	// for display only.
 	Source string `json:"source,omitempty"`
 	// Preinit, when set, says the module is pre-initialised and the
 	// image carries its memory snapshot.

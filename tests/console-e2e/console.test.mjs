@@ -26,7 +26,12 @@ const problems = []; // console errors, page errors, failed requests
 
 function watch(p) {
   p.on('console', (m) => {
+    // HTTP failures are recorded with their URL below.
+    if (/^Failed to load resource/.test(m.text())) return;
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  p.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
   });
   p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   p.on('requestfailed', (r) => {
@@ -62,6 +67,18 @@ async function waitFor(what, fn, pred) {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+// waitForApp waits until the node has sealed app name (it seals the
+// examples in the background at start-up), failing at once if sealing it
+// failed.
+async function waitForApp(name) {
+  await waitFor(`${name} to be sealed`, async () => {
+    const st = await api('/v1/status');
+    const seal = (st.extra?.apps_sealing?.apps || []).find((a) => a.name === name);
+    if (seal && seal.status === 'failed') throw new Error(`sealing ${name} failed: ${seal.error || JSON.stringify(seal)}`);
+    return api('/v1/apps');
+  }, (a) => a.apps.some((x) => x.name === name));
 }
 
 before(async () => {
@@ -157,7 +174,7 @@ test('invoices: timeline and totals by party and status', async () => {
 
 test('apps: run the invoice report on a result set and watch its output', async () => {
   await ensureOpen();
-  await waitFor('invoice-report to be sealed', () => api('/v1/apps'), (a) => a.apps.some((x) => x.name === 'invoice-report'));
+  await waitForApp('invoice-report');
   await page.getByRole('link', { name: 'Search', exact: true }).click();
   const box = page.getByRole('searchbox', { name: 'Ask MemexFS' });
   await box.fill('unpaid invoices');
@@ -177,7 +194,7 @@ test('apps: run the invoice report on a result set and watch its output', async 
 
 test('apps: a running microVM shows its tier, memory and uptime, and stops on request', async () => {
   await ensureOpen();
-  await waitFor('hostile to be sealed', () => api('/v1/apps'), (a) => a.apps.some((x) => x.name === 'hostile'));
+  await waitForApp('hostile');
   await page.getByRole('link', { name: 'Apps', exact: true }).click();
   // The hostile example spins forever with "loop" (until its 5-minute limit).
   await page.getByLabel('Arguments for hostile').fill('loop');
@@ -226,11 +243,22 @@ test('cortex: without a model it says how to add one; once added, chat streams; 
   await page.locator('ol.summary li').first().waitFor({ timeout: WAIT });
   if (s.cortex.state === 'ready') {
     // The extractive summary goes to the model for an abstractive one.
-    const before = await page.locator('ol.chat li.msg.assistant').count();
+    const before = await page.locator('ol.chat li.msg.user').count();
     await page.getByRole('button', { name: 'Ask Cortex to summarize these' }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('ol.chat li.msg.assistant').length > n, before, { timeout: WAIT });
+    await page.waitForFunction((n) => document.querySelectorAll('ol.chat li.msg.user').length > n, before, { timeout: WAIT });
     await page.waitForFunction(() => !document.querySelector('.cortex form button[type=submit]').disabled, null, { timeout: 5 * WAIT });
     assert.match(await page.locator('ol.chat li.msg.user').last().innerText(), /Summarize in a few sentences/);
+    // The repository's tiny test model has a 256-token context window, too
+    // small for this prompt: the page must then say so (a real model
+    // answers).
+    const alert = page.locator('.cortex [role=alert]');
+    if (await alert.count()) {
+      assert.match(await alert.innerText(), /context window/);
+      const i = problems.indexOf('HTTP 500 POST /v1/chat/completions');
+      if (i >= 0) problems.splice(i, 1);
+    } else {
+      assert.ok((await page.locator('ol.chat li.msg.assistant').last().innerText()).trim().length > 0);
+    }
   }
   await shot(page, 'cortex');
 });

@@ -59,7 +59,8 @@ for (const [name, file, params] of [
     assert.equal(res.choices.length, 1);
     assert.equal(res.choices[0].text, want.text);
     assert.equal(res.choices[0].finish_reason, want.stop === 'eos' ? 'stop' : 'length');
-    assert.deepEqual(res.usage, {
+    const { prompt_tokens, completion_tokens, total_tokens } = res.usage;
+    assert.deepEqual({ prompt_tokens, completion_tokens, total_tokens }, {
       prompt_tokens: want.prompt_tokens.length,
       completion_tokens: want.tokens.length,
       total_tokens: want.prompt_tokens.length + want.tokens.length,
@@ -103,7 +104,19 @@ test('chat.completions.create, streamed and not, agree', async () => {
   const got = await collect(stream);
   assert.equal(got.text, msg.content);
   assert.equal(got.finish, res.choices[0].finish_reason);
-  assert.deepEqual(got.usage, res.usage);
+  assert.equal(got.usage.completion_tokens, res.usage.completion_tokens);
+  assert.equal(got.usage.prompt_tokens, res.usage.prompt_tokens);
+  // The same prompt again: all but its last token come from the prefix cache.
+  assert.equal(got.usage.prompt_tokens_details.cached_tokens, res.usage.prompt_tokens - 1);
+});
+
+test('a chat\'s second turn reuses the first turn\'s prefix', async () => {
+  const turn1 = [{ role: 'user', content: 'Where do rivers go?' }];
+  const a = await client.chat.completions.create({ model: 'tiny', messages: turn1, max_tokens: 8, temperature: 0 });
+  const turn2 = [...turn1, a.choices[0].message, { role: 'user', content: 'And then?' }];
+  const b = await client.chat.completions.create({ model: 'tiny', messages: turn2, max_tokens: 8, temperature: 0 });
+  assert.ok(b.usage.prompt_tokens_details.cached_tokens >= 5,
+    `cached ${b.usage.prompt_tokens_details.cached_tokens} of ${b.usage.prompt_tokens}`);
 });
 
 test('chat stream helper (runner) assembles the message', async () => {

@@ -9,9 +9,11 @@
 //
 // Each call is checked by the host against the image manifest's
 // capabilities; a call the manifest does not grant fails with ErrDenied.
-// Built for any target other than GOOS=wasip1, every call fails with
-// ErrNotAvailable, so code that uses the SDK still compiles and tests on
-// the host.
+// The same source builds for both tiers: GOOS=wasip1 GOARCH=wasm (tier 1)
+// or a static GOOS=linux GOARCH=amd64 CGO_ENABLED=0 program (tier 2).
+// Outside a microVM (a native linux/amd64 run, where the kernel answers
+// ENOSYS, or any other target) every call fails with ErrNotAvailable, so
+// code that uses the SDK still compiles and tests on the host.
 //
 // The functions are safe for concurrent use by goroutines.
 package nexus

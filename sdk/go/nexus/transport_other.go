@@ -1,11 +1,11 @@
-//go:build !wasip1
+//go:build !wasip1 && !(linux && amd64)
 
 package nexus
 
 import "nexusos/microvm/abi"
 
 // Outside a microVM there is no host to call: every call reports
-// ErrNotAvailable. (Tier 2 will add its system-call transport here.)
+// ErrNotAvailable.
 func transport(op abi.Op, _ []byte) ([]byte, abi.Errno) {
 	return []byte("not running inside a NexusOS microVM"), abi.ErrNotAvailable
 }

@@ -1,18 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, post, explain, bytes, duration } from '../api.js';
 import { href } from '../router.js';
-
-// csvOf finds the CSV an app printed after a "CSV:" line.
-export function csvOf(lines) {
-  const i = lines.findIndex((l) => l.trim() === 'CSV:');
-  if (i < 0) return null;
-  const rows = [];
-  for (const l of lines.slice(i + 1)) {
-    if (!l.includes(',')) break;
-    rows.push(l.split(','));
-  }
-  return rows.length > 1 ? rows : null;
-}
+import { csvOf } from '../logic.js';
 
 function Capabilities({ m }) {
   const caps = (m && m.capabilities) || {};
@@ -146,7 +135,7 @@ export function AppsPage({ params, status, lastQuery }) {
   // The node seals its example apps in the background: list them again
   // each time another one is ready.
   const sealing = status && status.extra && status.extra.apps_sealing;
-  const sealedNow = sealing ? (sealing.apps || []).filter((a) => a.status === 'sealed').length : 0;
+  const sealedNow = sealing ? (sealing.apps || []).filter((a) => (a.status === 'sealed' || a.status === 'up-to-date')).length : 0;
   useEffect(() => {
     get('/v1/apps')
       .then((a) => {

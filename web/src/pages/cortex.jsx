@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, qs, explain } from '../api.js';
+import { excerpts } from '../logic.js';
 
 // streamChat posts to the OpenAI-compatible endpoint with stream: true and
 // calls onDelta with each piece of text as it arrives (server-sent events).
@@ -72,6 +73,8 @@ function Chat({ models, pending, onSent }) {
       }), ctl.current.signal);
     } catch (x) {
       if (x.name !== 'AbortError') setErr(x.message);
+      // Drop the answer bubble if nothing arrived.
+      setMsgs((m) => (m.length && m[m.length - 1].role === 'assistant' && !m[m.length - 1].content ? m.slice(0, -1) : m));
     }
     setBusy(false);
   };
@@ -155,7 +158,7 @@ function Summary({ topic, onAsk }) {
         <button
           type="button"
           class="secondary"
-          onClick={() => onAsk(`Summarize in a few sentences what these excerpts from my files say about “${sum.topic}”:\n` + sum.sentences.map((x) => '- ' + x.text).join('\n'))}
+          onClick={() => onAsk(`Summarize in a few sentences what these excerpts from my files say about “${sum.topic}”:\n` + excerpts(sum.sentences))}
         >
           Ask Cortex to summarize these
         </button>

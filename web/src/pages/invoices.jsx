@@ -1,21 +1,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, explain, money } from '../api.js';
 import { href } from '../router.js';
+import { partyKey } from '../logic.js';
 
 const statuses = ['paid', 'unpaid', 'overdue', 'partial', 'cancelled', 'unknown'];
 const statusOf = (e) => (statuses.includes(e.status) ? e.status : 'unknown');
-// Party names vary across documents ("Contoso", "Contoso Inc.", "Contoso
-// Billing"): the charts group them by the name without its legal form or
-// department; the table keeps the name as written.
-const suffix = /[\s,]+(billing|accounts|accounting|inc|incorporated|ltd|limited|llc|plc|corp|corporation|co|company|gmbh|ag|sa|sarl|bv|oy|ab)\.?$/i;
-export function partyKey(name) {
-  let s = (name || '').trim();
-  for (let prev = ''; prev !== s; ) {
-    prev = s;
-    s = s.replace(suffix, '');
-  }
-  return s || '(unknown party)';
-}
 const partyOf = (e) => partyKey(e.party);
 
 function ticks(from, to) {

@@ -1,30 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, qs, explain, money, day } from '../api.js';
 import { href, navigate } from '../router.js';
+import { withoutChip } from '../logic.js';
 
 const examples = ['unpaid invoices last quarter', 'invoices from Contoso over 5000', 'what did we pay Litware for', 'receipts 2025', 'notes about photosynthesis'];
-
-// Words a filter without a recorded phrase usually came from.
-const chipWords = {
-  kind: (v) => {
-    const w = v.replace(/_/g, ' ');
-    return [w + 's', w + 'es', w];
-  },
-  status: (v) => [v],
-  overdue: () => ['overdue', 'past due', 'late'],
-  spent: () => ['spent', 'paid for', 'pay for'],
-};
-
-// withoutChip returns the question with the words that produced chip
-// removed, or null when they cannot be found.
-export function withoutChip(text, chip) {
-  const cands = chip.phrase ? [chip.phrase] : (chipWords[chip.field] || (() => [chip.label]))(chip.value);
-  for (const c of cands) {
-    const re = new RegExp(`(^|\\W)${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=\\W|$)`, 'i');
-    if (re.test(text)) return text.replace(re, '$1').replace(/\s+/g, ' ').trim();
-  }
-  return null;
-}
 
 const factOrder = ['kind', 'party', 'status', 'invoice_number', 'issue_date', 'due_date', 'paid_date', 'total', 'balance_due', 'currency'];
 
@@ -116,7 +95,7 @@ function StartHere({ status }) {
   if (!status) return null;
   const ing = status.ingest || {};
   const sealing = status.extra && status.extra.apps_sealing;
-  const sealed = sealing ? (sealing.apps || []).filter((a) => a.status === 'sealed').length : null;
+  const sealed = sealing ? (sealing.apps || []).filter((a) => (a.status === 'sealed' || a.status === 'up-to-date')).length : null;
   const folders = status.memex_folders || [];
   const demo = folders.some((f) => /\/demo$/.test(f));
   const cards = [

@@ -1,0 +1,121 @@
+package image
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// elfMagic starts every ELF file.
+var elfMagic = []byte("\x7fELF")
+
+// IsELF reports whether b starts like an ELF file.
+func IsELF(b []byte) bool { return bytes.HasPrefix(b, elfMagic) }
+
+// CheckStaticELF reports whether b is an executable tier 2 can load: a
+// 64-bit little-endian x86-64 executable (ET_EXEC, or ET_DYN for
+// static-PIE) with no program interpreter, i.e. statically linked. The
+// monitor's loader (hyper.ParseELF) checks the rest when the image runs.
+func CheckStaticELF(b []byte) error {
+	f, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("not an ELF executable: %w", err)
+	}
+	defer f.Close()
+	if f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB || f.Machine != elf.EM_X86_64 {
+		return fmt.Errorf("ELF for %s/%s, want a 64-bit x86-64 executable", f.Class, f.Machine)
+	}
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return fmt.Errorf("ELF type %s is not an executable", f.Type)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("dynamically linked (it needs a program interpreter); link it statically (gcc -static, musl-gcc -static, CGO_ENABLED=0 go build)")
+		}
+	}
+	if f.Type == elf.ET_DYN && f.Entry == 0 {
+		return fmt.Errorf("a shared library, not an executable")
+	}
+	return nil
+}
+
+// BuildGoStatic compiles the Go main package in dir as a static Linux
+// x86-64 executable (CGO_ENABLED=0 GOOS=linux GOARCH=amd64) for tier 2.
+// Apps that call MemexFS or Cortex import nexusos/sdk/go/nexus, whose
+// linux/amd64 build uses the tier-2 system-call transport. Compiler output
+// is returned in the error when the build fails.
+func BuildGoStatic(ctx context.Context, dir string) ([]byte, error) {
+	tmp, err := os.MkdirTemp("", "nexus-build-*")
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", dir, err)
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, "app")
+	cmd := exec.CommandContext(ctx, GoToolchain(), "build", "-trimpath", "-o", out, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("build %s with CGO_ENABLED=0 GOOS=linux GOARCH=amd64: %w\n%s", dir, err, strings.TrimSpace(stderr.String()))
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", dir, err)
+	}
+	return b, nil
+}
+
+// ReadExecutable returns the tier-2 program that path stands for: a static
+// ELF file as is, or a Go package directory built by BuildGoStatic. kind
+// is "elf" or "go".
+func ReadExecutable(ctx context.Context, path string) (exe []byte, kind string, err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("build: %w", err)
+	}
+	if st.IsDir() {
+		b, err := BuildGoStatic(ctx, path)
+		return b, "go", err
+	}
+	if st.Size() > MaxModuleSize {
+		return nil, "", fmt.Errorf("build: %s is larger than %d bytes", path, MaxModuleSize)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("build: %w", err)
+	}
+	if !IsELF(b) {
+		return nil, "", fmt.Errorf("build: %s is neither a Go package directory nor an ELF executable", path)
+	}
+	if err := CheckStaticELF(b); err != nil {
+		return nil, "", fmt.Errorf("build: %s: %w", path, err)
+	}
+	return b, "elf", nil
+}
+
+// buildKVM seals a tier-2 image: the static executable path stands for.
+func buildKVM(ctx context.Context, o BuildOptions, m Manifest) (*Built, error) {
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("build %s: %w", o.Path, err)
+	}
+	exe, kind, err := ReadExecutable(ctx, o.Path)
+	if err != nil {
+		return nil, err
+	}
+	m.Source = kind
+	img, err := Seal(m, exe)
+	if err != nil {
+		return nil, err
+	}
+	if o.SignKey != nil {
+		img.Sign(o.SignKey)
+	}
+	return &Built{Image: img}, nil
+}

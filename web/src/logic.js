@@ -1,0 +1,65 @@
+// Pure helpers of the pages, kept apart so web/test can check them
+// without a browser.
+
+// Words a filter without a recorded phrase usually came from.
+const chipWords = {
+  kind: (v) => {
+    const w = v.replace(/_/g, ' ');
+    return [w + 's', w + 'es', w];
+  },
+  status: (v) => [v],
+  overdue: () => ['overdue', 'past due', 'late'],
+  spent: () => ['spent', 'paid for', 'pay for'],
+};
+
+// withoutChip returns the question with the words that produced chip
+// removed, or null when they cannot be found.
+export function withoutChip(text, chip) {
+  const cands = chip.phrase ? [chip.phrase] : (chipWords[chip.field] || (() => [chip.label]))(chip.value);
+  for (const c of cands) {
+    const re = new RegExp(`(^|\\W)${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=\\W|$)`, 'i');
+    if (re.test(text)) return text.replace(re, '$1').replace(/\s+/g, ' ').trim();
+  }
+  return null;
+}
+
+// Party names vary across documents ("Contoso", "Contoso Inc.", "Contoso
+// Billing"): the charts group them by the name without its legal form or
+// department; the table keeps the name as written.
+const suffix = /[\s,]+(billing|accounts|accounting|inc|incorporated|ltd|limited|llc|plc|corp|corporation|co|company|gmbh|ag|sa|sarl|bv|oy|ab)\.?$/i;
+export function partyKey(name) {
+  let s = (name || '').trim();
+  for (let prev = ''; prev !== s; ) {
+    prev = s;
+    s = s.replace(suffix, '');
+  }
+  return s || '(unknown party)';
+}
+
+// csvOf finds the CSV an app printed after a "CSV:" line.
+export function csvOf(lines) {
+  const i = lines.findIndex((l) => l.trim() === 'CSV:');
+  if (i < 0) return null;
+  const rows = [];
+  for (const l of lines.slice(i + 1)) {
+    if (!l.includes(',')) break;
+    rows.push(l.split(','));
+  }
+  return rows.length > 1 ? rows : null;
+}
+
+// excerpts lists the summary's sentences for a prompt, at most about 700
+// characters (small models have small context windows, and every token
+// costs time on a CPU).
+export function excerpts(sentences) {
+  const out = [];
+  let n = 0;
+  for (const x of sentences) {
+    const t = x.text.length > 240 ? x.text.slice(0, 239) + '…' : x.text;
+    if (out.length && n + t.length > 700) break;
+    out.push('- ' + t);
+    n += t.length;
+  }
+  return out.join('\n');
+}
+
