@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"nexusos/cortex/openai"
 	"strings"
 	"sync"
 	"time"
@@ -79,8 +80,10 @@ type Server struct {
 	// was built at; guarded by graphMu.
 	graphCache *graphEntry
 
-	apps   appCache
-	cortex cortexEngine
+	apps appCache
+	// oai serves Cortex's OpenAI-compatible endpoints over the models
+	// added under Home.
+	oai    *openai.Handler
 	counts countsMemo
 }
 
@@ -93,9 +96,19 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), mux: http.NewServeMux(), ingest: newIngest(cfg.Memex, cfg.Logger)}
+	oai, err := openai.OpenHome(cfg.Home, openai.Config{Logger: cfg.Logger})
+	if err != nil {
+		cfg.Logger.Warn("cortex: cannot list the models under home; serving none", "err", err)
+		oai, _ = openai.New(openai.Config{Logger: cfg.Logger})
+	}
+	s.oai = oai
 	s.routes()
 	return s
 }
+
+// Close releases what the server loaded (Cortex models). Call it after
+// the HTTP server has shut down.
+func (s *Server) Close() error { return s.oai.Close() }
 
 // Ingest returns the server's ingest tracker, so the node can index its
 // data folders at start-up with progress visible in /v1/status.
@@ -127,9 +140,7 @@ func (s *Server) routes() {
 	m.Handle("/v1/vms/", http.HandlerFunc(s.handleVMs))
 	m.Handle("/v1/vms", http.HandlerFunc(s.handleVMs))
 
-	m.HandleFunc("GET /v1/models", s.handleModels)
-	m.HandleFunc("POST /v1/chat/completions", s.handleChat)
-	m.HandleFunc("POST /v1/completions", s.handleCompletions)
+	s.oai.Register(m)
 
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s (see docs/api.md)", r.Method, r.URL.Path))

@@ -58,11 +58,6 @@ type CollectionStats struct {
 type CortexState struct {
 	State  string   `json:"state"` // "ready" (models added) or "no-model"
 	Models []string `json:"models"`
-	// Loaded is the model in memory (loaded by the first completion
-	// request), "" when none.
-	Loaded string `json:"loaded,omitempty"`
-	// Busy is true while a generation runs (they run one at a time).
-	Busy bool `json:"busy"`
 	// Hint tells what to do next.
 	Hint string `json:"hint"`
 	// Without lists what works with no model.
@@ -119,12 +114,6 @@ func (s *Server) Status() Status {
 		UptimeSeconds: time.Since(s.started).Seconds(), Memory: readMemory(),
 		Collections: []string{}, CollectionStats: []CollectionStats{}, MemexFolders: []string{},
 		Ingest: s.ingest.Status(), Cortex: cortexState(s.cfg.Home), VMs: []microvm.Status{},
-	}
-	if s.cortex.mu.TryLock() {
-		st.Cortex.Loaded = s.cortex.name
-		s.cortex.mu.Unlock()
-	} else {
-		st.Cortex.Busy = true
 	}
 	if db := s.cfg.DB; db != nil {
 		for _, name := range db.Collections() {
