@@ -26,6 +26,10 @@ const (
 	DefaultVCPUs = 32
 )
 
+// MinKVMMemoryBytes is the smallest memory limit of a tier-2 image (the
+// guest memory of its VM also holds the monitor's page tables).
+const MinKVMMemoryBytes = 4 << 20
+
 // MaxVCPUs is the largest vCPU limit a manifest may ask for (what the
 // tier-2 monitor supports).
 const MaxVCPUs = 64
@@ -185,6 +189,9 @@ func (m *Manifest) Validate() error {
 	}
 	if m.Limits.MemoryBytes > MaxMemoryBytes {
 		return bad("memory limit %d above %d", m.Limits.MemoryBytes, uint64(MaxMemoryBytes))
+	}
+	if m.Tier == TierKVM && m.Limits.MemoryBytes != 0 && m.Limits.MemoryBytes < MinKVMMemoryBytes {
+		return bad("memory limit %d below the %d a tier-%s microVM needs", m.Limits.MemoryBytes, MinKVMMemoryBytes, TierKVM)
 	}
 	if m.Limits.Timeout < 0 || m.Limits.OutputBytes < 0 || m.Limits.VCPUs < 0 {
 		return bad("negative limit")

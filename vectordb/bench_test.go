@@ -137,6 +137,10 @@ func BenchmarkCrashReopen(b *testing.B) {
 		must(b, errOf(db.Upsert(bg, "b", benchPoints(r, i*1000, 1000, 100), true)))
 	}
 	waitIndexed(b, db, "b")
+	// What the indexer's idle callback does, done here synchronously so
+	// the crash image is taken after it.
+	c, _ := db.collection("b")
+	db.idleCheckpoint(c)
 	db.bg.Wait()
 	crashed := b.TempDir()
 	copyDir(b, dir, crashed)

@@ -67,8 +67,11 @@ type collection struct {
 	sparse        map[string]*sparseStats
 	dense         map[string]*denseIndex
 	lastSeq       uint64
-	dropped       bool // set by DeleteCollection
-	checkpointing bool // a checkpoint is being written
+	ckptSeq       uint64 // sequence number of the last checkpoint started
+	dropped       bool   // set by DeleteCollection
+	checkpointing bool   // a checkpoint is being written
+
+	ckptWG sync.WaitGroup // running background checkpoints
 
 	// sortedMu guards sorted, the cached id order built lazily by readers
 	// holding mu.RLock; writers holding mu.Lock clear it.

@@ -135,6 +135,7 @@ func (db *DB) load() error {
 			return fmt.Errorf("load collection %s: %w", name, err)
 		}
 		db.collections[name] = c
+		db.watchIndexers(c)
 	}
 	data, err := readFile(db.fs, filepath.Join(db.dir, aliasesFile), maxMetaSize)
 	switch {
@@ -322,6 +323,7 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 		return err
 	}
 	db.collections[name] = c
+	db.watchIndexers(c)
 	return nil
 }
 

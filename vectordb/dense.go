@@ -37,7 +37,12 @@ type denseIndex struct {
 	stopped    bool
 	hold       bool     // set while the collection loads: no indexing yet
 	pendingDel []uint32 // dead ids at or above indexed, deleted once inserted
+	onIdle     func()   // called (in a new goroutine) when the indexer catches up
 	wg         sync.WaitGroup
+
+	// savedIndexed is indexed as of the last dense file written. Guarded
+	// by the owning collection's wmu.
+	savedIndexed uint32
 }
 
 func metricOf(d Distance) hnsw.Metric {
@@ -142,7 +147,11 @@ func (d *denseIndex) run() {
 		if d.stopped || start >= end {
 			if d.stopped || start >= d.flat.Len() {
 				d.running = false
+				stopped, idle := d.stopped, d.onIdle
 				d.mu.Unlock()
+				if !stopped && idle != nil {
+					go idle() // never under d.mu: it takes the writer lock
+				}
 				return
 			}
 		}
@@ -183,6 +192,13 @@ func (d *denseIndex) run() {
 		d.pendingDel = keep
 		d.mu.Unlock()
 	}
+}
+
+// setOnIdle sets the function called when the indexer catches up.
+func (d *denseIndex) setOnIdle(f func()) {
+	d.mu.Lock()
+	d.onIdle = f
+	d.mu.Unlock()
 }
 
 // setHold suspends or resumes indexing (resuming kicks the indexer).

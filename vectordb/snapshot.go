@@ -371,16 +371,17 @@ func (db *DB) RecoverSnapshot(ctx context.Context, coll, path string) error {
 	if old != nil {
 		// Stop new checkpoints of the old collection, let running ones
 		// finish (they need old.mu), then take it for good.
-		old.wmu.Lock()
-		defer old.wmu.Unlock()
+		// Stop new checkpoints of the old collection and let running ones
+		// finish (they need its locks), then take it for good.
 		old.mu.Lock()
-		wasDropped := old.dropped
 		old.dropped = true
 		old.mu.Unlock()
 		db.bg.Wait()
+		old.wmu.Lock()
+		defer old.wmu.Unlock()
 		old.mu.Lock()
 		defer old.mu.Unlock()
-		old.dropped = wasDropped
+		old.dropped = false
 	} else {
 		db.bg.Wait()
 	}
@@ -405,6 +406,7 @@ func (db *DB) RecoverSnapshot(ctx context.Context, coll, path string) error {
 		old.stopIndexers()
 	}
 	db.collections[coll] = c
+	db.watchIndexers(c)
 	return nil
 }
 

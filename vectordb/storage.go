@@ -396,6 +396,7 @@ func loadCheckpoint(fs vfs, name string, c *collection, loadDense func([]ckptPoi
 		}
 	}
 	c.lastSeq = lastSeq
+	c.ckptSeq = lastSeq
 	c.sorted = nil
 	return nil
 }
@@ -420,6 +421,7 @@ func (db *DB) loadDenseFiles(c *collection, pts []ckptPoint, seq uint64) map[str
 			db.log.Warn("vectordb: HNSW index file does not match the checkpoint; rebuilding", "collection", c.name, "vector", vn)
 		default:
 			d.setHold(true)
+			d.savedIndexed = d.indexed.Load()
 			out[vn] = d
 			denseFilesLoaded.Add(1)
 		}
@@ -436,10 +438,67 @@ func (db *DB) saveDenseFiles(c *collection) {
 		if d.graph.Len() == 0 {
 			continue
 		}
+		indexed := d.indexed.Load()
 		if err := writeDenseFile(db.fs, denseFileName(c.dir, vn), vn, d, c.lastSeq); err != nil {
 			db.log.Warn("vectordb: save HNSW index (it will be rebuilt)", "collection", c.name, "vector", vn, "err", err)
+			continue
+		}
+		d.savedIndexed = indexed
+	}
+}
+
+// watchIndexers makes c checkpoint (points and graphs) when an indexer
+// catches up with a graph much larger than the one last saved, so that a
+// crash after a bulk load does not cost a rebuild.
+func (db *DB) watchIndexers(c *collection) {
+	for _, d := range c.dense {
+		d.setOnIdle(func() { db.idleCheckpoint(c) })
+	}
+}
+
+// idleCheckpoint is watchIndexers' callback.
+func (db *DB) idleCheckpoint(c *collection) {
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return
+	}
+	db.bg.Add(1) // under db.mu: Close waits for it
+	db.mu.RUnlock()
+	defer db.bg.Done()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.log == nil || c.broken != nil {
+		return
+	}
+	stale := false
+	for _, d := range c.dense {
+		now := d.indexed.Load()
+		if now > d.savedIndexed && int(now-d.savedIndexed) >= max(1000, int(now)/10) {
+			stale = true
 		}
 	}
+	if !stale {
+		return
+	}
+	c.mu.Lock()
+	if c.dropped || c.checkpointing {
+		c.mu.Unlock()
+		return
+	}
+	var err error
+	if c.lastSeq > c.ckptSeq {
+		err = db.checkpointLocked(c, false)
+	}
+	c.mu.Unlock()
+	if err != nil {
+		db.log.Warn("vectordb: checkpoint after indexing", "collection", c.name, "err", err)
+		return
+	}
+	// Points first, then graphs: a crash in between leaves a graph file
+	// newer than the checkpoint, which Open ignores.
+	c.ckptWG.Wait()
+	db.saveDenseFiles(c)
 }
 
 func parseCheckpoint(data []byte) ([]ckptPoint, uint64, error) {
@@ -515,6 +574,7 @@ func (db *DB) checkpointLocked(c *collection, wait bool) error {
 	if err := c.log.rotate(seq + 1); err != nil {
 		return fmt.Errorf("rotate log: %w", err)
 	}
+	c.ckptSeq = seq
 	c.log.sinceCkpt = 0
 	c.checkpointing = true
 	dir, wdir, current := c.dir, c.log.dir, c.log.name
@@ -540,8 +600,10 @@ func (db *DB) checkpointLocked(c *collection, wait bool) error {
 		return err
 	}
 	db.bg.Add(1)
+	c.ckptWG.Add(1)
 	go func() {
 		defer db.bg.Done()
+		defer c.ckptWG.Done()
 		err := run()
 		c.mu.Lock()
 		c.checkpointing = false

@@ -64,7 +64,7 @@ func (db *DB) update(ctx context.Context, coll string, wait bool, build func(c *
 	c.mu.Lock()
 	c.apply(o)
 	checkpointed := false
-	if c.log != nil && db.opts.CheckpointBytes > 0 && c.log.sinceCkpt >= db.opts.CheckpointBytes && !c.checkpointing {
+	if c.log != nil && db.opts.CheckpointBytes > 0 && c.log.sinceCkpt >= db.opts.CheckpointBytes && !c.checkpointing && !c.dropped {
 		if err := db.checkpointLocked(c, false); err != nil {
 			db.log.Warn("vectordb: start checkpoint", "collection", c.name, "err", err)
 		} else {

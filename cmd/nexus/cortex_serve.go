@@ -16,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"nexusos/cortex"
+	"nexusos/cortex/bitnet"
 	"nexusos/cortex/openai"
 )
 
@@ -42,7 +44,7 @@ func newCortexServeCmd(g *globalFlags) *cobra.Command {
 		maxRequestBytesArg int64
 	)
 	cmd := &cobra.Command{
-		Use:   "serve --model MODEL [--model NAME=MODEL ...] [--addr HOST:PORT]",
+		Use:   "serve [--model MODEL] [--model NAME=MODEL ...] [--addr HOST:PORT]",
 		Short: "Serve models over the OpenAI API (/v1/models, /v1/completions, /v1/chat/completions)",
 		Long: `Serve one or more models over OpenAI's HTTP API, so that existing clients
 (the official SDKs, LangChain, curl) work unchanged: GET /v1/models,
@@ -50,19 +52,23 @@ POST /v1/completions and POST /v1/chat/completions, with "stream": true
 answered as server-sent events.
 
 --model takes a file or a model added under --home (nexus cortex add),
-served under its name; NAME=MODEL serves it under NAME. Generations run one
-at a time by default (--parallel): on a small machine two at once are each
-slower than two in a row. A disconnected client stops its generation.
-Each model keeps the KV cache of its last sequence, so a request that
-starts like the previous one (a chat resending its history) only processes
-what is new (usage.prompt_tokens_details.cached_tokens says how much).
+served under its name; NAME=MODEL serves it under NAME. Without --model,
+every model added under --home is served, including those added while the
+server runs.
+
+Generations run one at a time by default (--parallel): on a small machine
+two at once are each slower than two in a row. A disconnected client stops
+its generation. Each model keeps the KV cache of its last sequence, so a
+request that starts like the previous one (a chat resending its history)
+only processes what is new (usage.prompt_tokens_details.cached_tokens).
 
 Off loopback an API key is required: clients send it as
 "Authorization: Bearer KEY" (the OpenAI clients' apiKey).
 
 Environment:
   NEXUS_API_KEY   API key when --api-key is not given (keeps it out of ps)`,
-		Example: `  nexus cortex serve --model bitnet-2b
+		Example: `  nexus cortex serve                      # every model added under --home
+  nexus cortex serve --model bitnet-2b
   nexus cortex serve --model tiny=/tmp/tiny.gguf --addr 127.0.0.1:0
   # then, with any OpenAI client: base URL http://127.0.0.1:8080/v1, model "bitnet-2b"`,
 		Args: cobra.NoArgs,
@@ -75,23 +81,36 @@ Environment:
 				return err
 			}
 			cfg.APIKey, cfg.Logger, cfg.MaxRequestBytes = apiKey, log, maxRequestBytesArg
-			for _, arg := range models {
-				name, model, named := strings.Cut(arg, "=")
-				if !named {
-					model = arg
-					name = strings.TrimSuffix(filepath.Base(model), ".gguf")
-				}
-				m, err := loadCortexModel(g, model, act)
+			var h *openai.Handler
+			if len(models) == 0 {
+				a, err := bitnet.ParseActivation(act)
 				if err != nil {
-					return fmt.Errorf("error loading model %s: %w", arg, err)
+					return err
 				}
-				defer m.Close()
-				cfg.Models = append(cfg.Models, openai.Model{Name: name, Model: m})
-				log.Info("model loaded", "name", name, "file", m.Path, "tokenizer", m.Tok != nil)
-			}
-			h, err := openai.New(cfg)
-			if err != nil {
-				return err
+				cfg.Load = cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output}
+				if h, err = openai.OpenHome(g.home, cfg); err != nil {
+					return fmt.Errorf("error opening the models under %s: %w", g.home, err)
+				}
+				defer h.Close()
+			} else {
+				for _, arg := range models {
+					name, model, named := strings.Cut(arg, "=")
+					if !named {
+						model = arg
+						name = strings.TrimSuffix(filepath.Base(model), ".gguf")
+					}
+					m, err := loadCortexModel(g, model, act)
+					if err != nil {
+						return fmt.Errorf("error loading model %s: %w", arg, err)
+					}
+					defer m.Close()
+					cfg.Models = append(cfg.Models, openai.Model{Name: name, Model: m})
+					log.Info("model loaded", "name", name, "file", m.Path, "tokenizer", m.Tok != nil)
+				}
+				var err error
+				if h, err = openai.New(cfg); err != nil {
+					return err
+				}
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -99,7 +118,7 @@ Environment:
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&models, "model", nil, "model file or added model name, optionally NAME=MODEL (repeatable, required)")
+	f.StringArrayVar(&models, "model", nil, "model file or added model name, optionally NAME=MODEL (repeatable; none: all added models)")
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address (port 0: any free port, logged)")
 	f.StringVar(&apiKey, "api-key", "", "require this key as Authorization: Bearer KEY (mandatory off loopback)")
 	f.IntVar(&cfg.MaxConcurrent, "parallel", 1, "generations running at once, across all models")
@@ -113,7 +132,6 @@ Environment:
 	f.DurationVar(&drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long running requests may finish")
 	f.StringVar(&act, "act", "", "override the FFN activation: silu or relu2")
 	addQ8OutputFlag(cmd)
-	cmd.MarkFlagRequired("model")
 	return cmd
 }
 

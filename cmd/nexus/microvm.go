@@ -146,7 +146,7 @@ func newBuildCmd(g *globalFlags) *cobra.Command {
 		out, name, version, sign string
 		memex, mounts, envs      []string
 		args                     []string
-		tier                     string
+		tier, files              string
 		cortex, clock, noAOT     bool
 		noPreinit                bool
 		lim                      limitFlags
@@ -168,7 +168,10 @@ with CGO_ENABLED=0 GOOS=linux GOARCH=amd64. The same Go source works on
 both tiers: nexusos/sdk/go/nexus uses reserved system calls on tier 2.
 The manifest, signing, content addressing and store are the same; the
 manifest records the tier and 'nexus run' picks the engine from it.
---vcpus bounds the threads of a tier-2 app (one vCPU each).
+--files DIR seals a directory into a tier-2 image as the app's read-only
+"/" (regular files and directories only); --mount adds host directories
+on top at run time. --vcpus bounds the threads of a tier-2 app (one vCPU
+each).
 
 A Go app is pre-initialised: it is built as a WASI reactor (an entry
 function is added through go build -overlay; the source is untouched), its
@@ -196,6 +199,7 @@ Examples:
   nexus build app.wasm --name tool --mount /srv/data:/data --clock --sign release
   nexus build ./examples/summarize --memex reports --cortex -o summarize.nxi
   nexus build --tier kvm ./examples/invoices --memex invoices
+  nexus build --tier kvm ./cmd/tool --files ./rootfs --vcpus 8
   musl-gcc -static -O2 hello.c -o hello && nexus build --tier kvm hello
 
 Environment:
@@ -207,7 +211,7 @@ Environment:
 			if err != nil {
 				return err
 			}
-			opts := image.BuildOptions{Tier: tier, Path: a[0], Name: name, Version: version, Args: args, Limits: l}
+			opts := image.BuildOptions{Tier: tier, Path: a[0], Files: files, Name: name, Version: version, Args: args, Limits: l}
 			if tier != microvm.TierWasm && tier != microvm.TierKVM {
 				return fmt.Errorf("--tier %q: want %s or %s", tier, microvm.TierWasm, microvm.TierKVM)
 			}
@@ -278,6 +282,9 @@ Environment:
 			}
 			fmt.Fprintf(w, "sealed %s %s (tier %s, %s module from %s, %s) in %s\n", img.Manifest.Name, img.Digest, img.Manifest.Tier,
 				microvm.FormatSize(uint64(len(img.Module))), img.Manifest.Source, signed, built.Round(time.Millisecond))
+			if fb := img.Manifest.Files; fb != nil {
+				fmt.Fprintf(w, "sealed files: %s\n", microvm.FormatSize(uint64(fb.Size)))
+			}
 			if pi := img.Manifest.Preinit; pi != nil {
 				fmt.Fprintf(w, "pre-initialised: %s memory snapshot, entry %s\n", microvm.FormatSize(uint64(pi.Memory.Size)), pi.Entry)
 			}
@@ -319,6 +326,7 @@ Environment:
 	f.StringArrayVar(&envs, "env", nil, "set NAME=VALUE in the app's environment (repeatable)")
 	f.StringArrayVar(&args, "arg", nil, "fixed entry argument (repeatable), before run-time arguments")
 	f.BoolVar(&noAOT, "no-compile", false, "skip compiling to native code ahead of time")
+	f.StringVar(&files, "files", "", "seal this directory into a tier-2 image as the app's read-only /")
 	f.StringVar(&tier, "tier", microvm.TierWasm, "microVM tier: wasm (WebAssembly, tier 1) or kvm (static x86-64 executable in a KVM microVM, tier 2)")
 	f.BoolVar(&noPreinit, "no-preinit", false, "do not pre-initialise a Go app (by default its runtime start-up is snapshotted at build time)")
 	lim.add(cmd, "the image's")

@@ -68,6 +68,8 @@ type Config struct {
 	// like the previous one (a chat resending its history) only processes
 	// the new tokens.
 	NoPrefixCache bool
+	// Load is how OpenHome loads the models it finds.
+	Load cortex.LoadOptions
 	// APIKey, when set, must come as "Authorization: Bearer KEY" (what
 	// OpenAI clients send) or an "api-key" header.
 	APIKey string
@@ -86,6 +88,8 @@ type Handler struct {
 	models map[string]*entry
 	order  []*entry
 	owned  []*cortex.Model
+	// failed are the home's models that did not load; guarded by mu.
+	failed map[string]bool
 
 	// slots holds a token per running generation (capacity
 	// MaxConcurrent); waiting counts the requests blocked on it.
@@ -335,53 +339,91 @@ func (e *entry) checkPrompt(ids []int) *APIError {
 	return nil
 }
 
+// request is a validated generation request.
+type request struct {
+	e   *entry
+	ids []int // the prompt
+	s   sampling
+}
+
 func (h *Handler) handleCompletions(w http.ResponseWriter, r *http.Request) {
-	var req completionRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	e, aerr := h.lookup(req.Model)
+	req, aerr := h.parseCompletion(r)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	s, aerr := h.parseCommon(&req.commonRequest, req.MaxTokens, min(completionDefaultTokens, h.cfg.MaxTokens))
+	h.serve(w, r, req, completionFormat{})
+}
+
+func (h *Handler) handleChat(w http.ResponseWriter, r *http.Request) {
+	req, aerr := h.parseChat(r)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	if req.Suffix != nil && *req.Suffix != "" {
-		writeError(w, invalid("suffix", "suffix (insertion) is not supported"))
-		return
+	h.serve(w, r, req, chatFormat{})
+}
+
+func (h *Handler) parseCompletion(r *http.Request) (req request, aerr *APIError) {
+	var body completionRequest
+	if aerr = decode(r, &body); aerr != nil {
+		return req, aerr
 	}
-	p, aerr := parsePrompt(req.Prompt)
+	if req.e, aerr = h.lookup(body.Model); aerr != nil {
+		return req, aerr
+	}
+	if req.s, aerr = h.parseCommon(&body.commonRequest, body.MaxTokens, min(completionDefaultTokens, h.cfg.MaxTokens)); aerr != nil {
+		return req, aerr
+	}
+	if body.Suffix != nil && *body.Suffix != "" {
+		return req, invalid("suffix", "suffix (insertion) is not supported")
+	}
+	p, aerr := parsePrompt(body.Prompt)
 	if aerr != nil {
-		writeError(w, aerr)
-		return
+		return req, aerr
 	}
-	ids := p.tokens
+	m := req.e.m
+	req.ids = p.tokens
 	if !p.isIDs {
-		if p.text == "" {
-			writeError(w, invalid("prompt", "the prompt is empty"))
-			return
-		}
-		if e.m.Tok == nil {
-			writeError(w, invalid("prompt", "model %q has no usable tokenizer (%v): send the prompt as token ids", e.name, e.m.TokErr))
-			return
+		switch {
+		case p.text == "":
+			return req, invalid("prompt", "the prompt is empty")
+		case m.Tok == nil:
+			return req, invalid("prompt", "model %q has no usable tokenizer (%v): send the prompt as token ids", req.e.name, m.TokErr)
 		}
 		var err error
-		if ids, err = e.m.Tokenize(p.text); err != nil {
-			writeError(w, invalid("prompt", "tokenizing the prompt: %v", err))
-			return
+		if req.ids, err = m.Tokenize(p.text); err != nil {
+			return req, invalid("prompt", "tokenizing the prompt: %v", err)
 		}
 	}
-	if aerr := e.checkPrompt(ids); aerr != nil {
+	if aerr = req.e.checkPrompt(req.ids); aerr != nil {
 		aerr.Param = str("prompt")
-		writeError(w, aerr)
-		return
 	}
-	h.serve(w, r, e, ids, s, completionFormat{})
+	return req, aerr
+}
+
+func (h *Handler) parseChat(r *http.Request) (req request, aerr *APIError) {
+	var body chatRequest
+	if aerr = decode(r, &body); aerr != nil {
+		return req, aerr
+	}
+	if req.e, aerr = h.lookup(body.Model); aerr != nil {
+		return req, aerr
+	}
+	maxTok := body.MaxTokens
+	if body.MaxCompletionTokens != nil {
+		maxTok = body.MaxCompletionTokens
+	}
+	if req.s, aerr = h.parseCommon(&body.commonRequest, maxTok, h.cfg.ChatMaxTokens); aerr != nil {
+		return req, aerr
+	}
+	if t := strings.TrimSpace(string(body.Tools)); t != "" && t != "null" && t != "[]" {
+		return req, invalid("tools", "tools (function calling) are not supported")
+	}
+	if req.ids, aerr = chatPrompt(req.e, &body); aerr != nil {
+		return req, aerr
+	}
+	return req, req.e.checkPrompt(req.ids)
 }
 
 // chatPrompt renders the conversation as cortex.Model.Chat does.
@@ -415,42 +457,6 @@ func chatPrompt(e *entry, req *chatRequest) ([]int, *APIError) {
 		ids[i] = int(id)
 	}
 	return ids, nil
-}
-
-func (h *Handler) handleChat(w http.ResponseWriter, r *http.Request) {
-	var req chatRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	e, aerr := h.lookup(req.Model)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	maxTok := req.MaxTokens
-	if req.MaxCompletionTokens != nil {
-		maxTok = req.MaxCompletionTokens
-	}
-	s, aerr := h.parseCommon(&req.commonRequest, maxTok, h.cfg.ChatMaxTokens)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	if t := strings.TrimSpace(string(req.Tools)); t != "" && t != "null" && t != "[]" {
-		writeError(w, invalid("tools", "tools (function calling) are not supported"))
-		return
-	}
-	ids, aerr := chatPrompt(e, &req)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	if aerr := e.checkPrompt(ids); aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	h.serve(w, r, e, ids, s, chatFormat{})
 }
 
 // randomSeed draws a seed for a sampled request that gave none.

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -700,9 +702,21 @@ func TestOpenHome(t *testing.T) {
 	if _, err := cortex.Add(home, tinyModel, "tiny2", false); err != nil {
 		t.Fatal(err)
 	}
-	if l := list(); !strings.Contains(l, `"id":"tiny"`) || !strings.Contains(l, `"id":"tiny2"`) {
+	// A file that does not load is left out; the others are served.
+	if err := os.WriteFile(filepath.Join(cortex.ModelsDir(home), "broken.gguf"), []byte("not gguf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if l := list(); !strings.Contains(l, `"id":"tiny"`) || !strings.Contains(l, `"id":"tiny2"`) || strings.Contains(l, "broken") {
 		t.Errorf("list after adding: %s", l)
 	}
+	h2, err := OpenHome(home, Config{})
+	if err != nil {
+		t.Fatalf("OpenHome with a broken model: %v", err)
+	}
+	if es := h2.entries(); len(es) != 2 {
+		t.Errorf("OpenHome with a broken model serves %d models", len(es))
+	}
+	h2.Close()
 	code, b = post(t, context.Background(), srv.URL+"/v1/completions", `{"model": "other", "prompt": "x"}`)
 	if code != 404 || !strings.Contains(string(b), `"code":"model_not_found"`) {
 		t.Errorf("unknown model: %d %s", code, b)

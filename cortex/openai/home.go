@@ -10,8 +10,10 @@ import (
 // OpenHome serves every model added under a NexusOS home (nexus cortex
 // add) under its name, with cfg's limits (cfg.Models is replaced). Models
 // added later are loaded when first asked for or listed, so a running
-// server needs no restart. No model is not an error: generation requests
-// then answer 503 with a hint. Close the Handler to unmap the models.
+// server needs no restart; a model that fails to load is logged and left
+// out. No model is not an error: generation requests then answer 503 with
+// a hint. It fails only when the home's model list cannot be read. Close
+// the Handler to unmap the models.
 func OpenHome(home string, cfg Config) (*Handler, error) {
 	cfg.Models = nil
 	h, err := New(cfg)
@@ -19,6 +21,7 @@ func OpenHome(home string, cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h.home = home
+	h.failed = map[string]bool{}
 	h.mu.Lock()
 	err = h.load()
 	h.mu.Unlock()
@@ -34,11 +37,12 @@ func OpenHome(home string, cfg Config) (*Handler, error) {
 // Preconditions: h.mu is held.
 func (h *Handler) refresh() {
 	if err := h.load(); err != nil {
-		h.log.Warn("openai: loading added models", "home", h.home, "err", err)
+		h.log.Warn("openai: listing added models", "home", h.home, "err", err)
 	}
 }
 
-// load loads the models under the home not served yet.
+// load loads the models under the home not served yet. Models that fail
+// are logged once and skipped.
 //
 // Preconditions: h.mu is held.
 func (h *Handler) load() error {
@@ -50,16 +54,18 @@ func (h *Handler) load() error {
 		return fmt.Errorf("openai: %w", err)
 	}
 	for _, name := range names {
-		if _, ok := h.models[name]; ok {
+		if _, ok := h.models[name]; ok || h.failed[name] {
 			continue
 		}
 		path, err := cortex.Resolve(h.home, name)
-		if err != nil {
-			return fmt.Errorf("openai: %w", err)
+		var m *cortex.Model
+		if err == nil {
+			m, err = cortex.Load(path, h.cfg.Load)
 		}
-		m, err := cortex.Load(path, cortex.LoadOptions{})
 		if err != nil {
-			return fmt.Errorf("openai: model %s: %w", name, err)
+			h.failed[name] = true
+			h.log.Error("openai: model not served", "name", name, "err", err)
+			continue
 		}
 		h.owned = append(h.owned, m)
 		h.add(Model{Name: name, Model: m})

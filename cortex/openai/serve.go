@@ -151,8 +151,9 @@ func (s *sse) flush() error {
 }
 
 // serve runs a validated request and writes the answer.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, e *entry, ids []int, s sampling, f format) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req request, f format) {
 	ctx := r.Context()
+	e, s := req.e, req.s
 	m := meta{id: newID(f.idPrefix()), created: time.Now().Unix(), model: e.name}
 	log := h.log.With("id", m.id, "model", e.name, "path", r.URL.Path, "stream", s.stream)
 	release, err := h.acquire(ctx)
@@ -177,6 +178,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, e *entry, ids []
 		w.Header().Set("X-Accel-Buffering", "no")
 		w.WriteHeader(http.StatusOK)
 		stream = &sse{w: w, rc: http.NewResponseController(w)}
+		// The connection may serve later requests: leave no deadline.
+		defer stream.rc.SetWriteDeadline(time.Time{})
 		// Clients see the answer begin before the prompt is processed.
 		c := f.start(m)
 		if c == nil {
@@ -191,7 +194,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, e *entry, ids []
 		emit = func(text string) error { return stream.send(f.delta(m, text)) }
 	}
 
-	res, err := h.generate(ctx, e, ids, s, emit)
+	res, err := h.generate(ctx, e, req.ids, s, emit)
 	if h.done != nil {
 		h.done(res, err)
 	}

@@ -120,6 +120,9 @@ type BuildOptions struct {
 	Path    string
 	Name    string // default: derived from Path
 	Version string
+	// Files is a directory sealed into a tier-2 image as the app's
+	// read-only "/" (see ArchiveDir); manifest mounts are added on top.
+	Files string
 	// Args are the entry arguments after argv[0] (which is Name).
 	Args         []string
 	Env          map[string]string
@@ -127,11 +130,11 @@ type BuildOptions struct {
 	Limits       microvm.Limits
 	// SignKey signs the image when not nil.
 	SignKey ed25519.PrivateKey
-	// Preinit, when set and Path is a Go package for tier wasm, builds the app as a
-	// reactor and pre-initialises it with this function (the tier's
-	// snapshotter, e.g. wasm.Preinit), so runs skip the Go runtime's
-	// start-up. If that fails the build falls back to an ordinary command
-	// and Build reports why in Warning.
+	// Preinit, when set and Path is a Go package for tier wasm, builds
+	// the app as a reactor and pre-initialises it with this function (the
+	// tier's snapshotter, e.g. wasm.Preinit), so runs skip the Go
+	// runtime's start-up. If that fails the build falls back to an
+	// ordinary command and Build reports why in Warning.
 	Preinit func(ctx context.Context, module []byte, m *microvm.Manifest, entry string) ([]byte, *microvm.Snapshot, error)
 }
 
@@ -163,6 +166,9 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 	}
 	switch tier {
 	case microvm.TierWasm:
+		if o.Files != "" {
+			return nil, fmt.Errorf("build %s: sealed files need tier %s (tier %s apps get mounts)", o.Path, microvm.TierKVM, tier)
+		}
 	case microvm.TierKVM:
 		return buildKVM(ctx, o, m)
 	default:

@@ -100,7 +100,8 @@ func ReadExecutable(ctx context.Context, path string) (exe []byte, kind string, 
 	return b, "elf", nil
 }
 
-// buildKVM seals a tier-2 image: the static executable path stands for.
+// buildKVM seals a tier-2 image: the static executable o.Path stands for
+// and, with o.Files, a directory as its file tree.
 func buildKVM(ctx context.Context, o BuildOptions, m Manifest) (*Built, error) {
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("build %s: %w", o.Path, err)
@@ -110,7 +111,13 @@ func buildKVM(ctx context.Context, o BuildOptions, m Manifest) (*Built, error) {
 		return nil, err
 	}
 	m.Source = kind
-	img, err := Seal(m, exe)
+	var files []byte
+	if o.Files != "" {
+		if files, err = ArchiveDir(o.Files); err != nil {
+			return nil, fmt.Errorf("build %s: %w", o.Path, err)
+		}
+	}
+	img, err := SealFiles(m, exe, files)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 // Package image is the sealed NexusOS image: the format that binds an app's
 // code to its manifest, its content address, its optional ed25519
-// signature, the builder that turns a Go package or a .wasm file into one,
+// signature, the builder that turns a Go package, a .wasm file or a static
+// ELF executable into one,
 // and the store that keeps images under <home>/images.
 //
 // # Format
@@ -11,23 +12,32 @@
 //	| offset | size | field                                          |
 //	+--------+------+------------------------------------------------+
 //	| 0      | 8    | magic "NXIMAGE\x00"                            |
-//	| 8      | 4    | format version, 1                              |
+//	| 8      | 4    | format version V: 1, or 2 with sealed files    |
 //	| 12     | 4    | manifest length M, at most 1 MiB               |
 //	| 16     | M    | manifest, JSON (Manifest)                      |
 //	| 16+M   | 8    | module length N, at most 1 GiB                 |
 //	| 24+M   | N    | module: WebAssembly binary or static ELF       |
 //	| 24+M+N | 8    | memory snapshot length P, 0 unless preinit     |
 //	| 32+M+N | P    | memory snapshot (whole 64 KiB pages)           |
-//	| +P     | 4    | signature length S, 0 or at most 4 KiB         |
+//	| +P     | 8    | files length F, at most 1 GiB (V = 2 only)     |
+//	| +8     | F    | sealed files, ZIP of stored entries (V = 2)    |
+//	| +F     | 4    | signature length S, 0 or at most 4 KiB         |
 //	| +4     | S    | signature, JSON (Signature)                    |
 //	+--------+------+------------------------------------------------+
 //
-// The manifest records the SHA-256 and size of the module and of the
-// memory snapshot (manifest "preinit"), so the image digest,
-// "sha256:" + hex(SHA-256(manifest bytes)), addresses the whole image.
-// A signature signs the string "nexus-image-v1\n" + digest. Decode
-// checks the module against the manifest and the signature against its key,
-// so a flipped bit anywhere fails with ErrTampered or ErrBadSignature.
+// The manifest records the SHA-256 and size of the module, of the memory
+// snapshot (manifest "preinit") and of the sealed files (manifest "files",
+// tier kvm only), so the image digest, "sha256:" + hex(SHA-256(manifest
+// bytes)), addresses the whole image. An image without sealed files is
+// written as version 1, exactly as before version 2 existed; both versions
+// are read. A signature signs the string "nexus-image-v1\n" + digest.
+// Decode checks every section against the manifest and the signature
+// against its key, so a flipped bit anywhere fails with ErrTampered or
+// ErrBadSignature.
+//
+// The manifest's "tier" says which engine runs the image: "wasm" (tier 1,
+// microvm/wasm) or "kvm" (tier 2, microvm/kvm: a static x86-64 executable
+// in a KVM microVM, with the sealed files as its read-only "/").
 //
 // # Store
 //

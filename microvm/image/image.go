@@ -10,14 +10,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"nexusos/microvm"
 )
 
 // Format limits; a header that claims more is rejected before allocating.
 const (
-	Magic           = "NXIMAGE\x00"
-	FormatVersion   = 1
+	Magic = "NXIMAGE\x00"
+	// FormatVersion is the newest format: 2 adds the files section.
+	// Images without sealed files are written as version 1, byte for
+	// byte as before, and both versions are read.
+	FormatVersion   = 2
 	MaxManifestSize = 1 << 20
 	MaxModuleSize   = 1 << 30
 	MaxSignature    = 4 << 10
@@ -48,6 +52,9 @@ type Manifest struct {
 	// Preinit, when set, says the module is pre-initialised and the
 	// image carries its memory snapshot.
 	Preinit *Preinit `json:"preinit,omitempty"`
+	// Files, when set, is the address of the sealed file tree (a tier-2
+	// app's read-only "/"; see OpenFiles) the image carries.
+	Files *Blob `json:"files,omitempty"`
 }
 
 // Preinit describes a pre-initialised module's snapshot.
@@ -85,6 +92,7 @@ type Image struct {
 	ManifestJSON []byte // exactly as stored; the digest covers these bytes
 	Module       []byte
 	Memory       []byte     // memory snapshot; empty unless Manifest.Preinit
+	Files        []byte     // sealed file tree; empty unless Manifest.Files
 	Signature    *Signature // nil when unsigned
 	Digest       string     // "sha256:<hex>"
 }
@@ -97,6 +105,16 @@ func Seal(m Manifest, module []byte) (*Image, error) {
 // SealSnapshot is Seal for a pre-initialised module: snap (when not nil)
 // supplies the memory snapshot, entry and clock.
 func SealSnapshot(m Manifest, module []byte, snap *microvm.Snapshot) (*Image, error) {
+	return seal(m, module, snap, nil)
+}
+
+// SealFiles is Seal for a tier-2 executable with a sealed file tree (from
+// ArchiveDir) that the app sees as its read-only "/".
+func SealFiles(m Manifest, exe, files []byte) (*Image, error) {
+	return seal(m, exe, nil, files)
+}
+
+func seal(m Manifest, module []byte, snap *microvm.Snapshot, files []byte) (*Image, error) {
 	if len(module) > MaxModuleSize {
 		return nil, fmt.Errorf("seal %s: module of %d bytes above the %d limit", m.Name, len(module), MaxModuleSize)
 	}
@@ -110,6 +128,19 @@ func SealSnapshot(m Manifest, module []byte, snap *microvm.Snapshot) (*Image, er
 		memory = snap.Memory
 		m.Preinit = &Preinit{Entry: snap.Entry, Memory: blobOf(memory), Nanotime: snap.Nanotime}
 	}
+	m.Files = nil
+	if len(files) > 0 {
+		if m.Tier != microvm.TierKVM {
+			return nil, fmt.Errorf("seal %s: sealed files need tier %s (tier %s apps get mounts)", m.Name, microvm.TierKVM, m.Tier)
+		}
+		if len(files) > MaxModuleSize {
+			return nil, fmt.Errorf("seal %s: files of %d bytes above the %d limit", m.Name, len(files), MaxModuleSize)
+		}
+		if _, err := OpenFiles(files); err != nil {
+			return nil, fmt.Errorf("seal %s: %w", m.Name, err)
+		}
+		m.Files = new(blobOf(files))
+	}
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("seal %s: %w", m.Name, err)
 	}
@@ -120,7 +151,7 @@ func SealSnapshot(m Manifest, module []byte, snap *microvm.Snapshot) (*Image, er
 	if len(mj) > MaxManifestSize {
 		return nil, fmt.Errorf("seal %s: manifest too large", m.Name)
 	}
-	return &Image{Manifest: m, ManifestJSON: mj, Module: module, Memory: memory, Digest: digestOf(mj)}, nil
+	return &Image{Manifest: m, ManifestJSON: mj, Module: module, Memory: memory, Files: files, Digest: digestOf(mj)}, nil
 }
 
 func blobOf(b []byte) Blob {
@@ -176,11 +207,28 @@ func (img *Image) Program() *microvm.Program {
 	return p
 }
 
-// Encode writes the sealed image to w.
+// FilesFS returns the image's sealed file tree, or nil when it has none.
+func (img *Image) FilesFS() (fs.FS, error) {
+	if len(img.Files) == 0 {
+		return nil, nil
+	}
+	return OpenFiles(img.Files)
+}
+
+// Encode writes the sealed image to w: format version 1 unless the image
+// has sealed files.
 func (img *Image) Encode(w io.Writer) error {
 	var hdr [16]byte
 	copy(hdr[:8], Magic)
-	binary.LittleEndian.PutUint32(hdr[8:], FormatVersion)
+	version := uint32(1)
+	var files []byte
+	if len(img.Files) > 0 {
+		version = 2
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(img.Files)))
+		files = append(n[:], img.Files...)
+	}
+	binary.LittleEndian.PutUint32(hdr[8:], version)
 	binary.LittleEndian.PutUint32(hdr[12:], uint32(len(img.ManifestJSON)))
 	var sig []byte
 	if img.Signature != nil {
@@ -194,7 +242,7 @@ func (img *Image) Encode(w io.Writer) error {
 	binary.LittleEndian.PutUint64(m8[:], uint64(len(img.Memory)))
 	var n4 [4]byte
 	binary.LittleEndian.PutUint32(n4[:], uint32(len(sig)))
-	for _, part := range [][]byte{hdr[:], img.ManifestJSON, n8[:], img.Module, m8[:], img.Memory, n4[:], sig} {
+	for _, part := range [][]byte{hdr[:], img.ManifestJSON, n8[:], img.Module, m8[:], img.Memory, files, n4[:], sig} {
 		if _, err := w.Write(part); err != nil {
 			return fmt.Errorf("write image %s: %w", img.Digest, err)
 		}
@@ -216,8 +264,9 @@ func Decode(b []byte) (*Image, error) {
 	if len(b) < 16 || string(b[:8]) != Magic {
 		return nil, ErrFormat
 	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != FormatVersion {
-		return nil, fmt.Errorf("%w: format version %d (want %d)", ErrFormat, v, FormatVersion)
+	v := binary.LittleEndian.Uint32(b[8:])
+	if v != 1 && v != 2 {
+		return nil, fmt.Errorf("%w: format version %d (want 1..%d)", ErrFormat, v, FormatVersion)
 	}
 	m := uint64(binary.LittleEndian.Uint32(b[12:]))
 	if m > MaxManifestSize || uint64(len(b)) < 16+m+8 {
@@ -239,6 +288,19 @@ func Decode(b []byte) (*Image, error) {
 	}
 	memory := b[off : off+mn]
 	off += mn
+	var files []byte
+	if v >= 2 {
+		if uint64(len(b))-off < 8 {
+			return nil, fmt.Errorf("%w: files length out of bounds", ErrFormat)
+		}
+		fn := binary.LittleEndian.Uint64(b[off:])
+		off += 8
+		if fn > MaxModuleSize || uint64(len(b))-off < fn+4 {
+			return nil, fmt.Errorf("%w: files length %d out of bounds", ErrFormat, fn)
+		}
+		files = b[off : off+fn]
+		off += fn
+	}
 	s := uint64(binary.LittleEndian.Uint32(b[off:]))
 	off += 4
 	if s > MaxSignature || uint64(len(b))-off != s {
@@ -247,6 +309,9 @@ func Decode(b []byte) (*Image, error) {
 	img := &Image{ManifestJSON: append([]byte(nil), mj...), Module: append([]byte(nil), module...), Digest: digestOf(mj)}
 	if mn > 0 {
 		img.Memory = append([]byte(nil), memory...)
+	}
+	if len(files) > 0 {
+		img.Files = append([]byte(nil), files...)
 	}
 	dec := json.NewDecoder(bytes.NewReader(mj))
 	dec.DisallowUnknownFields()
@@ -263,6 +328,18 @@ func Decode(b []byte) (*Image, error) {
 		return nil, fmt.Errorf("decode %s: memory snapshot: %w", img.Digest, ErrTampered)
 	case pi != nil && (pi.Entry == "" || mn%(64<<10) != 0):
 		return nil, fmt.Errorf("%w: bad preinit section", ErrFormat)
+	}
+	switch fb := img.Manifest.Files; {
+	case fb == nil && len(files) != 0:
+		return nil, fmt.Errorf("decode %s: files without files in the manifest: %w", img.Digest, ErrTampered)
+	case fb != nil && *fb != blobOf(files):
+		return nil, fmt.Errorf("decode %s: files: %w", img.Digest, ErrTampered)
+	case fb != nil && img.Manifest.Tier != microvm.TierKVM:
+		return nil, fmt.Errorf("%w: sealed files in a tier %s image", ErrFormat, img.Manifest.Tier)
+	case fb != nil:
+		if _, err := OpenFiles(img.Files); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", img.Digest, err)
+		}
 	}
 	if err := img.Manifest.Validate(); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", img.Digest, err)

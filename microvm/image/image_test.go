@@ -211,6 +211,13 @@ func FuzzDecode(f *testing.F) {
 	if snap, err := SealSnapshot(testManifest("fuzz"), wasmbin.Hello("x", 0), &microvm.Snapshot{Memory: make([]byte, 64<<10), Entry: "nexus_main"}); err == nil {
 		f.Add(snap.Bytes())
 	}
+	if files, err := archiveOf(map[string]string{"etc/motd": "hi\n", "a/b/c": "x"}); err == nil {
+		m := testManifest("fuzz")
+		m.Tier = microvm.TierKVM
+		if img, err := SealFiles(m, []byte("\x7fELF stand-in"), files); err == nil {
+			f.Add(img.Bytes())
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		img, err := Decode(b)
 		if err != nil {
@@ -222,7 +229,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded image does not decode: %v", err)
 		}
-		if again.Digest != img.Digest || !bytes.Equal(again.Module, img.Module) {
+		if again.Digest != img.Digest || !bytes.Equal(again.Module, img.Module) || !bytes.Equal(again.Files, img.Files) {
 			t.Fatalf("round trip changed the image")
 		}
 		if err := img.Manifest.Validate(); err != nil {

@@ -24,10 +24,6 @@ import (
 	"nexusos/microvm"
 )
 
-// FilesFunc returns the read-only file tree sealed into p's image (the
-// guest's "/"), or nil when the image has none.
-type FilesFunc func(p *microvm.Program) (fs.FS, error)
-
 // Config configures an Engine. Build it with NewConfig and the With
 // methods; each returns a changed copy.
 type Config struct {

@@ -5,6 +5,7 @@ package kvm
 import (
 	"context"
 	"errors"
+	"log/slog"
 
 	"nexusos/microvm"
 )
@@ -17,6 +18,12 @@ type Config struct{}
 
 // NewConfig returns the default configuration.
 func NewConfig() Config { return Config{} }
+
+// WithLogger is accepted and ignored.
+func (c Config) WithLogger(*slog.Logger) Config { return c }
+
+// WithFiles is accepted and ignored.
+func (c Config) WithFiles(FilesFunc) Config { return c }
 
 // Engine is unavailable on this platform.
 type Engine struct{}

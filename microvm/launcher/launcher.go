@@ -1,7 +1,8 @@
 // Package launcher wires the pieces a NexusOS node needs to run sealed
-// apps: the image store under <home>/images, the tier-1 WebAssembly engine
-// with its on-disk compilation cache, and a microvm.Manager for detached
-// microVMs. A long-running node keeps compiled modules in memory, so a run
+// apps: the image store under <home>/images, the engines of both tiers
+// (tier-1 WebAssembly with its on-disk compilation cache, tier-2 KVM with
+// the images' sealed files) behind one microvm.Engine that picks by the
+// manifest's tier, and a microvm.Manager for detached microVMs. A long-running node keeps compiled modules in memory, so a run
 // through it pays neither compilation nor cache loading.
 //
 // Mounting the manager in a node's HTTP API:
@@ -25,7 +26,6 @@ import (
 
 	"nexusos/microvm"
 	"nexusos/microvm/image"
-	"nexusos/microvm/wasm"
 )
 
 // PoolSize is how many pre-restored instances of each pre-initialised
@@ -73,14 +73,14 @@ func Resolver(store *image.Store, trusted ...ed25519.PublicKey) microvm.Resolver
 }
 
 // NewManager opens the image store under home and returns a Manager that
-// runs its images on the WebAssembly engine. Close the manager to stop its
-// microVMs and free the engine.
+// runs its images on the engine of their tier (NewEngine). Close the
+// manager to stop its microVMs and free the engines.
 func NewManager(ctx context.Context, home string, svc microvm.Services, logger *slog.Logger) (*microvm.Manager, error) {
 	store, err := image.OpenStore(filepath.Join(home, "images"))
 	if err != nil {
 		return nil, err
 	}
-	eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(store.CacheDir()).WithLogger(logger).WithPool(PoolSize))
+	eng, err := NewEngine(ctx, store, logger, PoolSize)
 	if err != nil {
 		return nil, err
 	}

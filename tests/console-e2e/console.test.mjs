@@ -182,7 +182,7 @@ test('apps: run the invoice report on a result set and watch its output', async 
   await page.getByRole('link', { name: 'Run invoice-report on these' }).click();
   const status = page.locator('.output [role=status]');
   await page.waitForFunction(() => /Finished/.test(document.querySelector('.output [role=status]')?.textContent || ''), null, { timeout: WAIT });
-  assert.match(await status.innerText(), /Finished: exited exit 0/);
+  assert.match(await status.innerText(), /Finished: exited with code 0/);
   assert.match(await page.locator('.console-out').innerText(), /Invoices for "unpaid invoices"/);
   const total = page.locator('table.report tr.total');
   assert.ok((await total.count()) >= 1, 'the report has a TOTAL row');
@@ -253,8 +253,8 @@ test('cortex: without a model it says how to add one; once added, chat streams; 
     // answers).
     const alert = page.locator('.cortex [role=alert]');
     if (await alert.count()) {
-      assert.match(await alert.innerText(), /context window/);
-      const i = problems.indexOf('HTTP 500 POST /v1/chat/completions');
+      assert.match(await alert.innerText(), /context/i);
+      const i = problems.findIndex((p) => /^HTTP \d+ POST \/v1\/chat\/completions$/.test(p));
       if (i >= 0) problems.splice(i, 1);
     } else {
       assert.ok((await page.locator('ol.chat li.msg.assistant').last().innerText()).trim().length > 0);

@@ -42,7 +42,7 @@ test('models.list and models.retrieve', async () => {
     assert.equal(m.owned_by, 'nexus');
     ids.push(m.id);
   }
-  assert.deepEqual(ids, ['tiny', 'long']);
+  assert.deepEqual(ids.sort(), ['long', 'tiny']);
   const m = await client.models.retrieve('tiny');
   assert.equal(m.id, 'tiny');
 });

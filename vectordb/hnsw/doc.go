@@ -9,7 +9,11 @@
 // fixed-capacity array of 2*M neighbour ids in large chunks; the few nodes
 // on upper layers keep M ids per layer in a separate chunked store.
 // Neighbours are chosen with the paper's heuristic (algorithm 4), which
-// keeps the graph navigable on clustered data.
+// keeps the graph navigable on clustered data. Distances to the
+// neighbours of a node are computed in one batch that prefetches the
+// vectors (distance.DotBatch), and the chunks of large stores are carved
+// from blocks advised to use transparent huge pages (Linux), because a
+// search is bound by random memory accesses, not by arithmetic.
 //
 // A typical build and query:
 //

@@ -32,7 +32,8 @@ type Flat struct {
 	n      atomic.Uint32               // number of vectors
 	chunks atomic.Pointer[[][]float32] // chunk table; grows by append
 
-	mu sync.Mutex // serialises writers
+	mu    sync.Mutex     // serialises writers
+	arena arena[float32] // chunks of large stores; guarded by mu
 }
 
 // NewFlat returns empty storage for vectors of dim elements. It panics if
@@ -74,7 +75,14 @@ func (f *Flat) Append(v []float32) uint32 {
 	if ci == len(tbl) {
 		// Appending within spare capacity does not disturb readers: they
 		// hold the old slice header and never index past its length.
-		tbl = append(tbl, make([]float32, (int(f.mask)+1)*f.dim))
+		size := (int(f.mask) + 1) * f.dim
+		var c []float32
+		if len(tbl) < arenaAfter {
+			c = make([]float32, size)
+		} else {
+			c = f.arena.alloc(size, 4)
+		}
+		tbl = append(tbl, c)
 		f.chunks.Store(&tbl)
 	}
 	off := int(id&f.mask) * f.dim

@@ -74,3 +74,45 @@ func TestFlatHammer(t *testing.T) {
 	close(done)
 	wg.Wait()
 }
+
+func TestArena(t *testing.T) {
+	var a arena[uint32]
+	var prev []uint32
+	for i := range 100 {
+		c := a.alloc(30000, 4)
+		if len(c) != 30000 || cap(c) != 30000 {
+			t.Fatalf("chunk %d: len %d cap %d", i, len(c), cap(c))
+		}
+		for j := range c {
+			if c[j] != 0 {
+				t.Fatalf("chunk %d not zeroed", i)
+			}
+			c[j] = uint32(i)
+		}
+		if prev != nil && prev[len(prev)-1] != uint32(i-1) {
+			t.Fatalf("chunk %d overwrote chunk %d", i, i-1)
+		}
+		prev = c
+	}
+	if big := a.alloc(arenaBytes, 4); len(big) != arenaBytes {
+		t.Fatalf("big chunk len %d", len(big))
+	}
+}
+
+// TestFlatManyChunks grows a Flat past arenaAfter chunks, so later chunks
+// come from the arena.
+func TestFlatManyChunks(t *testing.T) {
+	const dim = 512
+	f := NewFlat(dim)
+	v := make([]float32, dim)
+	n := (arenaAfter + 6) * (int(f.mask) + 1)
+	for i := range n {
+		v[0], v[dim-1] = float32(i), float32(-i)
+		f.Append(v)
+	}
+	for i := range n {
+		if x := f.At(uint32(i)); x[0] != float32(i) || x[dim-1] != float32(-i) {
+			t.Fatalf("At(%d) = %v...%v", i, x[0], x[dim-1])
+		}
+	}
+}

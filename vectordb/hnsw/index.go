@@ -124,6 +124,8 @@ type Index struct {
 	growMu sync.Mutex
 	// upperUsed is the number of words allocated in upper. Guarded by growMu.
 	upperUsed uint64
+	// arena supplies the layer-0 chunks of a large graph. Guarded by growMu.
+	arena arena[uint32]
 
 	// entry is 0 for an empty graph, else (level+1)<<32 | id.
 	entry atomic.Uint64
@@ -312,7 +314,12 @@ func (x *Index) grow(id uint32) {
 	defer x.growMu.Unlock()
 	tbl := *x.l0.Load()
 	for ci >= len(tbl) {
-		tbl = append(tbl, make([]uint32, (nodeChunkMask+1)*x.stride))
+		size := (nodeChunkMask + 1) * x.stride
+		if len(tbl) < arenaAfter {
+			tbl = append(tbl, make([]uint32, size))
+		} else {
+			tbl = append(tbl, x.arena.alloc(size, 4))
+		}
 	}
 	x.l0.Store(&tbl)
 }

@@ -19,6 +19,14 @@ function Capabilities({ m }) {
   );
 }
 
+// The log stream's "end" event carries "STATE REASON EXIT_CODE".
+const endOK = (end) => /^exited \S* ?0$/.test(end);
+function endText(end) {
+  const [state, reason, code] = end.split(' ');
+  if (state === 'exited') return `exited with code ${code ?? reason}`;
+  return reason && reason !== state && !/^\d+$/.test(reason) ? `${state} (${reason})` : state || end;
+}
+
 function Output({ vm, onEnd }) {
   const [lines, setLines] = useState([]);
   const [end, setEnd] = useState(null);
@@ -70,8 +78,8 @@ function Output({ vm, onEnd }) {
       <h2 id="out-h">
         Output of {vm.name} <span class="muted small">{vm.id.slice(0, 8)}</span>
       </h2>
-      <p role="status" class={end ? (/exited exit 0|^exited/.test(end) ? 'ok-text' : 'error') : 'muted'}>
-        {end ? `Finished: ${end}` : 'Running… output appears live'}
+      <p role="status" class={end ? (endOK(end) ? 'ok-text' : 'error') : 'muted'}>
+        {end ? `Finished: ${endText(end)}` : 'Running… output appears live'}
       </p>
       <pre ref={box} class="console-out" tabIndex={0} aria-label={`Output of ${vm.name}`}>
         {lines.join('\n')}
@@ -277,8 +285,7 @@ export function AppsPage({ params, status, lastQuery }) {
                   </td>
                   <td>{v.tier}</td>
                   <td>
-                    {v.state}
-                    {v.state !== 'running' && v.reason ? ` (${v.reason}${v.exit_code ? ' ' + v.exit_code : ''})` : ''}
+                    {v.state === 'exited' ? `exited, code ${v.exit_code}` : v.reason && v.reason !== v.state && v.state !== 'running' ? `${v.state} (${v.reason})` : v.state}
                   </td>
                   <td class="num" title="largest linear memory reached">{v.memory_bytes ? bytes(v.memory_bytes) : '–'}</td>
                   <td class="num">{duration(v.uptime_seconds)}</td>

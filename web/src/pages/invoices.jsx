@@ -93,8 +93,10 @@ export function InvoicesPage() {
       </div>
 
       <h2>Timeline by party</h2>
-      <p class="muted small">Each dot is an invoice at its issue date; its size is the amount, its colour the status.</p>
-      <div class="chart-scroll">
+      <p class="muted small">
+        Each dot is an invoice at its issue date; its size is the amount, its colour the status.<span class="narrow-only"> Scroll the charts sideways.</span>
+      </p>
+      <div class="chart-scroll" tabIndex={0} role="region" aria-label="Timeline chart (scrolls sideways)">
         <svg class="timeline" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Timeline of ${rows.length} invoices from ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}; the table below has the same data`}>
           {ticks(from, to).map((t) => (
             <g key={+t} class="tick">
@@ -132,7 +134,7 @@ export function InvoicesPage() {
       </p>
 
       <h2>Totals by party and status</h2>
-      <div class="chart-scroll">
+      <div class="chart-scroll" tabIndex={0} role="region" aria-label="Totals chart (scrolls sideways)">
         <svg class="bars" viewBox={`0 0 ${BW} ${byTotal.length * bH + 10}`} role="img" aria-label="Totals by party, stacked by status; the table below has the same data">
           {byTotal.map(([p, t], i) => {
             let acc = bLeft;

@@ -145,10 +145,19 @@ export function SearchPage({ params, status, setLastQuery }) {
   const [error, setError] = useState(null);
   const [note, setNote] = useState(null);
   const [busy, setBusy] = useState(false);
+  // Bumped to search again for the same question (Enter on an unchanged box).
+  const [again, setAgain] = useState(0);
   const input = useRef(null);
 
+  // The box follows the URL when it changes (back, a chip removed, a link),
+  // but not on arrival: the box starts with q, and what the person typed
+  // since must not be wiped by a late effect.
+  const shownQ = useRef(q);
   useEffect(() => {
-    setText(q);
+    if (shownQ.current !== q) {
+      shownQ.current = q;
+      setText(q);
+    }
     if (!q) {
       setAnswer(null);
       return;
@@ -169,7 +178,7 @@ export function SearchPage({ params, status, setLastQuery }) {
         setBusy(false);
       });
     return () => ctl.abort();
-  }, [q]);
+  }, [q, again]);
 
   useEffect(() => {
     if (!q && input.current) input.current.focus();
@@ -179,7 +188,8 @@ export function SearchPage({ params, status, setLastQuery }) {
     e.preventDefault();
     setNote(null);
     const t = text.trim();
-    if (t) navigate('search', { q: t });
+    if (t === q) setAgain((n) => n + 1);
+    else if (t) navigate('search', { q: t });
   };
   const remove = (chip) => {
     const t = withoutChip(q, chip);
