@@ -92,3 +92,77 @@ round:
 	JNZ       round
 	VZEROUPPER
 	RET
+
+// Constants of swigluAVX2 (Cephes expf, see expf in ops.go).
+DATA siluK<>+0(SB)/4, $0x3fb8aa3b  // log2(e)
+DATA siluK<>+4(SB)/4, $0x3f000000  // 0.5
+DATA siluK<>+8(SB)/4, $0x3f318000  // C1 = 0.693359375
+DATA siluK<>+12(SB)/4, $0xb95e8083 // C2 = -2.12194440e-4
+DATA siluK<>+16(SB)/4, $0x39506967 // p0
+DATA siluK<>+20(SB)/4, $0x3ab743ce // p1
+DATA siluK<>+24(SB)/4, $0x3c088908 // p2
+DATA siluK<>+28(SB)/4, $0x3d2aa9c1 // p3
+DATA siluK<>+32(SB)/4, $0x3e2aaaaa // p4
+DATA siluK<>+36(SB)/4, $0x3f000000 // p5
+DATA siluK<>+40(SB)/4, $0x3f800000 // 1.0
+DATA siluK<>+44(SB)/4, $0x42b00000 // 88: clamp of -x from above
+DATA siluK<>+48(SB)/4, $0xc2ae0000 // -87: clamp of -x from below
+GLOBL siluK<>(SB), RODATA|NOPTR, $52
+
+// func swigluAVX2(gp, up *float32, n int)
+// g[i] = g[i]/(1+exp(-g[i])) · u[i] for n (a positive multiple of 8).
+TEXT ·swigluAVX2(SB), NOSPLIT, $0-24
+	MOVQ         gp+0(FP), DI
+	MOVQ         up+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS siluK<>+0(SB), Y8
+	VBROADCASTSS siluK<>+4(SB), Y9
+	VBROADCASTSS siluK<>+8(SB), Y10
+	VBROADCASTSS siluK<>+12(SB), Y11
+	VBROADCASTSS siluK<>+40(SB), Y12
+	VBROADCASTSS siluK<>+44(SB), Y13
+	VBROADCASTSS siluK<>+48(SB), Y14
+	MOVL         $127, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+
+swiglu:
+	VMOVUPS      (DI), Y0
+	VXORPS       Y1, Y1, Y1
+	VSUBPS       Y0, Y1, Y1       // -x
+	VMINPS       Y13, Y1, Y1
+	VMAXPS       Y14, Y1, Y1
+	VMOVAPS      Y9, Y2
+	VFMADD231PS  Y8, Y1, Y2       // -x·log2e + 0.5
+	VROUNDPS     $1, Y2, Y2       // n = floor
+	VMOVAPS      Y1, Y3
+	VFNMADD231PS Y10, Y2, Y3      // r = -x - n·C1
+	VFNMADD231PS Y11, Y2, Y3      //     - n·C2
+	VBROADCASTSS siluK<>+16(SB), Y4
+	VBROADCASTSS siluK<>+20(SB), Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VBROADCASTSS siluK<>+24(SB), Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VBROADCASTSS siluK<>+28(SB), Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VBROADCASTSS siluK<>+32(SB), Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VBROADCASTSS siluK<>+36(SB), Y5
+	VFMADD213PS  Y5, Y3, Y4       // p
+	VMULPS       Y3, Y3, Y6       // r²
+	VADDPS       Y12, Y3, Y7      // r + 1
+	VFMADD231PS  Y6, Y4, Y7       // p·r² + r + 1
+	VCVTPS2DQ    Y2, Y2
+	VPADDD       Y15, Y2, Y2
+	VPSLLD       $23, Y2, Y2      // 2^n
+	VMULPS       Y2, Y7, Y7       // exp(-x)
+	VADDPS       Y12, Y7, Y7
+	VDIVPS       Y7, Y0, Y0       // x / (1 + exp(-x))
+	VMULPS       (SI), Y0, Y0
+	VMOVUPS      Y0, (DI)
+	ADDQ         $32, DI
+	ADDQ         $32, SI
+	SUBQ         $8, CX
+	JNZ          swiglu
+	VZEROUPPER
+	RET

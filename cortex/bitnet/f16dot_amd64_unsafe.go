@@ -85,3 +85,21 @@ func roundF16(x []float32) {
 	}
 	roundF16Ref(x[n:])
 }
+
+// swigluAVX2 is in f16dot_amd64.s; n must be a positive multiple of 8.
+//
+//go:noescape
+func swigluAVX2(gp, up *float32, n int)
+
+// swiglu writes silu(g)·u into g.
+func swiglu(g, u []float32) {
+	n := len(g) &^ 7
+	if haveF16Asm && n > 0 {
+		_ = u[len(g)-1]
+		// SAFETY: g and u hold at least n elements (checked above).
+		swigluAVX2(unsafe.SliceData(g), unsafe.SliceData(u), n)
+	} else {
+		n = 0
+	}
+	swigluRef(g[n:], u[n:])
+}

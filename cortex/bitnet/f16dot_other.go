@@ -11,3 +11,5 @@ func axpyF16(dst []float32, v []uint16, a float32) { axpyF16Ref(dst, v, a) }
 func toF16(dst []uint16, src []float32) { toF16Ref(dst[:len(src)], src) }
 
 func roundF16(x []float32) { roundF16Ref(x) }
+
+func swiglu(g, u []float32) { swigluRef(g, u) }

@@ -89,3 +89,24 @@ func TestF16ConversionsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+func TestSwigluMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, n := range []int{3, 8, 64, 771} {
+		g := make([]float32, n)
+		u := make([]float32, n)
+		for i := range g {
+			g[i] = float32(rng.NormFloat64() * 8)
+			u[i] = float32(rng.NormFloat64())
+		}
+		g[0], g[n-1] = -100, 95 // exp overflow and underflow
+		a, b := append([]float32(nil), g...), append([]float32(nil), g...)
+		swiglu(a, u)
+		swigluRef(b, u)
+		for i := range a {
+			if d := math.Abs(float64(a[i] - b[i])); d > 3e-7*math.Abs(float64(b[i]))+1e-30 {
+				t.Fatalf("n=%d g=%g u=%g: %g vs %g", n, g[i], u[i], a[i], b[i])
+			}
+		}
+	}
+}

@@ -115,9 +115,15 @@ func ffnAct(act Activation, g, u []float32) {
 			g[i] = (r * r) * u[i]
 		}
 	default:
-		for i, v := range g {
-			g[i] = silu(v) * u[i]
-		}
+		swiglu(g, u)
+	}
+}
+
+// swigluRef writes silu(g)·u into g.
+func swigluRef(g, u []float32) {
+	u = u[:len(g)]
+	for i, v := range g {
+		g[i] = silu(v) * u[i]
 	}
 }
 

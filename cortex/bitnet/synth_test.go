@@ -58,6 +58,16 @@ func TestSynthLoadsAndRuns(t *testing.T) {
 			s2, _ := m.NewSession(SessionConfig{Context: 32, Threads: 1, Batch: 3})
 			defer s2.Close()
 			V := m.Config.NVocab
+			// A prompt longer than the batch runs in several steps.
+			s3, _ := m.NewSession(SessionConfig{Context: 32, Threads: 2, Batch: 3})
+			defer s3.Close()
+			multi, err := s3.Forward(ctx, toks, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d, _, _, _ := logitDiff(multi, batch, V); d != 0 {
+				t.Fatalf("multi-step prompt differs from one batch by %g", d)
+			}
 			for i, tok := range toks {
 				l, err := s2.Forward(ctx, []int{tok}, false)
 				if err != nil {
