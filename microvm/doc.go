@@ -5,8 +5,8 @@
 // Manager that runs detached microVMs behind an HTTP API.
 //
 // The tiers plug in through Engine: tier 1 (microvm/wasm) runs WebAssembly
-// on wazero; tier 2 (KVM) will carry the same ABI messages over reserved
-// system calls to the same Dispatcher.
+// on wazero; tier 2 (microvm/kvm, on hyper) carries the same ABI messages
+// over reserved system calls to the same Dispatcher.
 //
 //	prog := &microvm.Program{ID: digest, Manifest: m, Code: wasmBytes}
 //	st, err := engine.Run(ctx, prog, microvm.RunConfig{Stdout: os.Stdout, Stderr: os.Stderr})

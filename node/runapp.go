@@ -20,7 +20,6 @@ import (
 	"nexusos/microvm/hostsvc"
 	"nexusos/microvm/image"
 	"nexusos/microvm/launcher"
-	"nexusos/microvm/wasm"
 	"nexusos/node/api"
 	"nexusos/vectordb"
 )
@@ -187,7 +186,7 @@ func runLocal(ctx context.Context, q AppQuery) (microvm.Status, error) {
 		defer m.Close()
 		svc.Memex = hostsvc.Memex{M: m}
 	}
-	eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(store.CacheDir()))
+	eng, err := launcher.NewEngine(ctx, store, nil, 0) // either tier, from the manifest
 	if err != nil {
 		return microvm.Status{}, err
 	}
