@@ -262,7 +262,7 @@ func (c *collection) indexVectors(p *point) {
 	for name, v := range p.vectors {
 		if v.Sparse != nil {
 			if s := c.sparse[name]; s != nil {
-				s.add(v.Sparse)
+				s.add(p, v.Sparse)
 			}
 		} else if d := c.dense[name]; d != nil {
 			// Keep one copy of the vector: the point shares the index's.
@@ -275,7 +275,7 @@ func (c *collection) unindexVectors(p *point) {
 	for name, v := range p.vectors {
 		if v.Sparse != nil {
 			if s := c.sparse[name]; s != nil {
-				s.remove(v.Sparse)
+				s.remove(p, v.Sparse)
 			}
 		} else if d := c.dense[name]; d != nil {
 			d.remove(p.id)
@@ -283,30 +283,40 @@ func (c *collection) unindexVectors(p *point) {
 	}
 }
 
-// sparseStats counts, for one sparse vector name, how many points carry
-// the vector and how many carry each dimension: the inputs of the IDF
-// modifier.
+// sparseStats is the inverted index of one sparse vector name: for each
+// dimension, the points that carry it (whose count is the dimension's
+// document frequency), and how many points carry the vector at all — the
+// inputs of the IDF modifier and of posting-list search.
 type sparseStats struct {
-	n  int
-	df map[uint32]int
+	n    int
+	post map[uint32]map[*point]struct{}
 }
 
-func newSparseStats() *sparseStats { return &sparseStats{df: map[uint32]int{}} }
+func newSparseStats() *sparseStats { return &sparseStats{post: map[uint32]map[*point]struct{}{}} }
 
-func (s *sparseStats) add(v *SparseVector) {
+// df is the number of points carrying dimension d.
+func (s *sparseStats) df(d uint32) int { return len(s.post[d]) }
+
+func (s *sparseStats) add(p *point, v *SparseVector) {
 	s.n++
 	for _, i := range v.Indices {
-		s.df[i]++
+		l := s.post[i]
+		if l == nil {
+			l = map[*point]struct{}{}
+			s.post[i] = l
+		}
+		l[p] = struct{}{}
 	}
 }
 
-func (s *sparseStats) remove(v *SparseVector) {
+func (s *sparseStats) remove(p *point, v *SparseVector) {
 	s.n--
 	for _, i := range v.Indices {
-		if s.df[i] <= 1 {
-			delete(s.df, i)
-		} else {
-			s.df[i]--
+		if l := s.post[i]; l != nil {
+			delete(l, p)
+			if len(l) == 0 {
+				delete(s.post, i)
+			}
 		}
 	}
 }

@@ -249,8 +249,65 @@ func dedupStrings(s []string) []string {
 // candidates returns the points that may satisfy a field condition on this
 // index, or ok false when the index cannot answer it. The set is exact for
 // the condition; callers still evaluate the whole filter.
+// matchKey maps a match value to the index's key for it.
+func (fi *fieldIndex) matchKey(v any) (any, bool) {
+	switch fi.schema {
+	case SchemaKeyword:
+		s, ok := v.(string)
+		return s, ok
+	case SchemaUUID:
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		u, err := uuid.Parse(s)
+		if err != nil {
+			return s, true
+		}
+		return u.String(), true
+	case SchemaInteger:
+		f, ok := toFloat(v)
+		return f, ok
+	case SchemaBool:
+		b, ok := v.(bool)
+		return b, ok
+	}
+	return nil, false
+}
+
+// estimate returns, without building it, an upper bound of the size of
+// candidates(fc) for equality matches; ok is false when it cannot tell
+// cheaply (ranges, text).
+func (fi *fieldIndex) estimate(fc *FieldCondition) (n int, ok bool) {
+	if fc.Match == nil {
+		return 0, false
+	}
+	vals := fc.Match.Any
+	if fc.Match.Value != nil {
+		vals = []any{fc.Match.Value}
+	}
+	if vals == nil {
+		return 0, false
+	}
+	for _, v := range vals {
+		k, ok := fi.matchKey(v)
+		if !ok {
+			return 0, false
+		}
+		n += len(fi.eq[k])
+	}
+	return n, true
+}
+
 func (fi *fieldIndex) candidates(fc *FieldCondition) (ids []PointID, ok bool) {
 	collect := func(keys ...any) []PointID {
+		if len(keys) == 1 { // one key: its set has no duplicates
+			out := make([]PointID, 0, len(fi.eq[keys[0]]))
+			for id := range fi.eq[keys[0]] {
+				out = append(out, id)
+			}
+			return out
+		}
 		seen := map[PointID]struct{}{}
 		var out []PointID
 		for _, k := range keys {
@@ -263,30 +320,7 @@ func (fi *fieldIndex) candidates(fc *FieldCondition) (ids []PointID, ok bool) {
 		}
 		return out
 	}
-	key := func(v any) (any, bool) {
-		switch fi.schema {
-		case SchemaKeyword:
-			s, ok := v.(string)
-			return s, ok
-		case SchemaUUID:
-			s, ok := v.(string)
-			if !ok {
-				return nil, false
-			}
-			u, err := uuid.Parse(s)
-			if err != nil {
-				return s, true
-			}
-			return u.String(), true
-		case SchemaInteger:
-			f, ok := toFloat(v)
-			return f, ok
-		case SchemaBool:
-			b, ok := v.(bool)
-			return b, ok
-		}
-		return nil, false
-	}
+	key := fi.matchKey
 	switch {
 	case fc.Match != nil && fc.Match.Value != nil:
 		k, ok := key(fc.Match.Value)

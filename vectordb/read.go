@@ -15,8 +15,27 @@ func (c *collection) preselect(f *Filter) (ids []PointID, ok bool) {
 	if f == nil {
 		return nil, false
 	}
+	// Materialise only the cheapest equality condition: estimates are free,
+	// building a candidate list of a common value (say first == true) is not.
+	best, bestN := -1, 0
+	for i := range f.Must {
+		if fc := f.Must[i].Field; fc != nil {
+			if fi := c.fields[fc.Key]; fi != nil {
+				if n, ok := fi.estimate(fc); ok && (best < 0 || n < bestN) {
+					best, bestN = i, n
+				}
+			}
+		}
+	}
 	for i := range f.Must {
 		cond := &f.Must[i]
+		if fc := cond.Field; best >= 0 && i != best && fc != nil {
+			if fi := c.fields[fc.Key]; fi != nil {
+				if _, ok := fi.estimate(fc); ok {
+					continue // a cheaper equality condition was found
+				}
+			}
+		}
 		var cand []PointID
 		var got bool
 		switch {

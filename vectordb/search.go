@@ -126,7 +126,7 @@ func (c *collection) vectorScorer(q queryVec, using string) scorer {
 			st := c.sparse[using]
 			w := &SparseVector{Indices: qs.Indices, Values: make([]float32, len(qs.Values))}
 			for i, d := range qs.Indices {
-				w.Values[i] = qs.Values[i] * idf(st.n, st.df[d])
+				w.Values[i] = qs.Values[i] * idf(st.n, st.df(d))
 			}
 			qs = w
 		}
@@ -207,6 +207,9 @@ func (c *collection) vectorSearch(ctx context.Context, st *queryStage, filter *F
 			hits = c.denseExactIDs(ctx, d, annQuery, pre, f, exclude, limit)
 		}
 	}
+	if hits == nil && q.Nearest != nil && candidates == nil {
+		hits = c.sparsePostingSearch(ctx, q.Nearest, using, sc, filter, pre, preOK, exclude, limit)
+	}
 	if hits == nil {
 		hits = c.exactSearch(ctx, sc, filter, candidates, pre, preOK, exclude, limit)
 	}
@@ -284,6 +287,49 @@ func (c *collection) denseExactIDs(ctx context.Context, d *denseIndex, q []float
 		}
 		if len(t.h) < t.k || k >= t.h[0].key {
 			t.push(hit{id: id, score: s, key: k})
+		}
+	}
+	return t.sorted()
+}
+
+// sparsePostingSearch answers a sparse nearest query from the posting
+// lists of the query's dimensions: only points sharing a dimension can
+// score, so the rest of the collection is never visited. It returns nil
+// (use exactSearch) when the query is not sparse or a payload-index
+// preselection is smaller than the postings.
+//
+// Preconditions: c.mu is held.
+func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, using string, sc scorer, filter *Filter, pre []PointID, preOK bool, exclude map[PointID]struct{}, limit int) []hit {
+	st := c.sparse[using]
+	if in.Sparse == nil || st == nil {
+		return nil
+	}
+	total := 0
+	for _, d := range in.Sparse.Indices {
+		total += st.df(d)
+	}
+	if preOK && len(pre) < total {
+		return nil
+	}
+	t := topK{k: limit}
+	m := matcher{c}
+	seen := make(map[*point]struct{}, min(total, 1<<16))
+	visited := 0
+	for _, d := range in.Sparse.Indices {
+		for p := range st.post[d] {
+			if _, dup := seen[p]; dup {
+				continue
+			}
+			seen[p] = struct{}{}
+			if visited++; visited%cancelCheckEvery == 0 && ctx.Err() != nil {
+				return t.sorted()
+			}
+			if _, skip := exclude[p.id]; skip || (filter != nil && !m.match(filter, p)) {
+				continue
+			}
+			if s, k, ok := sc(p); ok {
+				t.push(hit{id: p.id, score: s, key: k})
+			}
 		}
 	}
 	return t.sorted()

@@ -386,7 +386,7 @@ func loadCheckpoint(fs vfs, name string, c *collection, loadDense func([]ckptPoi
 				p.vectors[vn] = Vector{Dense: d.flat.At(d.internal[p.id])}
 			case v.Sparse != nil:
 				if s := c.sparse[vn]; s != nil {
-					s.add(v.Sparse)
+					s.add(p, v.Sparse)
 				}
 			default:
 				if d := c.dense[vn]; d != nil {
