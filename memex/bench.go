@@ -120,7 +120,19 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "store grown to %d chunks\n", info.PointsCount)
+	fmt.Fprintf(w, "store grown to %d chunks; waiting for the HNSW index to catch up ...\n", info.PointsCount)
+	t0 := time.Now()
+	for info.IndexedVectorsCount < info.PointsCount && time.Since(t0) < 10*time.Minute {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+		if info, err = db.CollectionInfo(m.coll); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "indexed %d of %d vectors after %s\n", info.IndexedVectorsCount, info.PointsCount, time.Since(t0).Round(time.Second))
 	for _, set := range []bool{true, false} {
 		var lat []time.Duration
 		for i := 0; len(lat) < o.Queries && i < o.Queries*10; i++ {

@@ -140,7 +140,7 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 		f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
 		var off *vectordb.PointID
 		for {
-			page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 2048, Filter: f, WithPayload: vectordb.PayloadSelector{All: true}})
+			page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 100000, Filter: f, WithPayload: vectordb.PayloadSelector{All: true}})
 			if err != nil {
 				return nil, fmt.Errorf("memex query: %w", err)
 			}

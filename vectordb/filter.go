@@ -246,24 +246,19 @@ func (m matcher) field(fc *FieldCondition, root map[string]any) bool {
 	case fc.Match != nil:
 		return m.matchValue(fc, root)
 	case fc.Range != nil:
-		for _, v := range valuesOf(root, fc.Key) {
-			if f, ok := v.(float64); ok && inRange(fc.Range, f) {
-				return true
-			}
-		}
-		return false
+		return eachValue(root, fc.Key, func(v any) bool {
+			f, ok := v.(float64)
+			return ok && inRange(fc.Range, f)
+		})
 	case fc.DatetimeRange != nil:
-		for _, v := range valuesOf(root, fc.Key) {
+		return eachValue(root, fc.Key, func(v any) bool {
 			s, ok := v.(string)
 			if !ok {
-				continue
+				return false
 			}
 			t, ok := parseDatetime(s)
-			if ok && inDatetimeRange(fc.DatetimeRange, t) {
-				return true
-			}
-		}
-		return false
+			return ok && inDatetimeRange(fc.DatetimeRange, t)
+		})
 	case fc.ValuesCount != nil:
 		n := 0
 		for _, v := range valuesOfRaw(root, fc.Key) {
@@ -282,6 +277,20 @@ func (m matcher) field(fc *FieldCondition, root map[string]any) bool {
 
 func (m matcher) matchValue(fc *FieldCondition, root map[string]any) bool {
 	mt := fc.Match
+	if fi := m.c.fields[fc.Key]; (fi == nil || fi.schema != SchemaUUID) && (mt.Value != nil || mt.Any != nil) {
+		// Equality on a non-UUID key: no value slice to build.
+		return eachValue(root, fc.Key, func(v any) bool {
+			if mt.Value != nil {
+				return jsonEqual(v, mt.Value)
+			}
+			for _, want := range mt.Any {
+				if jsonEqual(v, want) {
+					return true
+				}
+			}
+			return false
+		})
+	}
 	vals := valuesOf(root, fc.Key)
 	if fi := m.c.fields[fc.Key]; fi != nil && fi.schema == SchemaUUID && mt.Text == nil {
 		// A uuid index compares UUID values, not spellings.

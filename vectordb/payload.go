@@ -231,8 +231,44 @@ func flatValues(vals []any) []any {
 	return out
 }
 
+// eachValue calls fn with each value valuesOf(p, key) would return, until
+// fn returns true, and reports whether it did. For a plain key it does not
+// allocate.
+func eachValue(p map[string]any, key string, fn func(any) bool) bool {
+	if key != "" && !strings.ContainsAny(key, ".[") {
+		v, ok := p[key]
+		if !ok {
+			return false
+		}
+		if arr, ok := v.([]any); ok {
+			for _, e := range arr {
+				if fn(e) {
+					return true
+				}
+			}
+			return false
+		}
+		return fn(v)
+	}
+	for _, v := range valuesOf(p, key) {
+		if fn(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // valuesOf resolves key in p and flattens arrays; the common case.
 func valuesOf(p map[string]any, key string) []any {
+	if key != "" && !strings.ContainsAny(key, ".[") {
+		// A plain key: one map lookup, no path walk (the common case, and
+		// the hot one when a filter is evaluated on every candidate).
+		v, ok := p[key]
+		if !ok {
+			return nil
+		}
+		return flatValues([]any{v})
+	}
 	segs, err := parsePath(key)
 	if err != nil {
 		return nil

@@ -242,13 +242,25 @@ func (db *DB) Scroll(ctx context.Context, coll string, req ScrollRequest) (Scrol
 // Preconditions: c.mu is held.
 func (c *collection) matchingSorted(f *Filter, start *PointID, n int) []PointID {
 	m := matcher{c}
-	var ids []PointID
 	if cand, ok := c.preselect(f); ok {
-		ids = append([]PointID(nil), cand...)
-		sortPointIDs(ids)
-	} else {
-		ids = c.sortedIDs()
+		// Match first, then sort only the matches: candidates of a
+		// selective index can still be many times the answer.
+		var out []PointID
+		for _, id := range cand {
+			if start != nil && comparePointIDs(id, *start) < 0 {
+				continue
+			}
+			if p := c.points[id]; p != nil && m.match(f, p) {
+				out = append(out, id)
+			}
+		}
+		sortPointIDs(out)
+		if len(out) > n {
+			out = out[:n]
+		}
+		return out
 	}
+	ids := c.sortedIDs()
 	i := 0
 	if start != nil {
 		i = sort.Search(len(ids), func(k int) bool { return comparePointIDs(ids[k], *start) >= 0 })

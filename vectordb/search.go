@@ -207,10 +207,11 @@ func (c *collection) vectorSearch(ctx context.Context, st *queryStage, filter *F
 			hits = c.denseExactIDs(ctx, d, annQuery, pre, f, exclude, limit)
 		}
 	}
-	if hits == nil && q.Nearest != nil && candidates == nil {
-		hits = c.sparsePostingSearch(ctx, q.Nearest, using, sc, filter, pre, preOK, exclude, limit)
+	handled := hits != nil
+	if !handled && q.Nearest != nil && candidates == nil {
+		hits, handled = c.sparsePostingSearch(ctx, q.Nearest, using, sc, filter, pre, preOK, exclude, limit)
 	}
-	if hits == nil {
+	if !handled {
 		hits = c.exactSearch(ctx, sc, filter, candidates, pre, preOK, exclude, limit)
 	}
 	if err := ctx.Err(); err != nil {
@@ -294,22 +295,22 @@ func (c *collection) denseExactIDs(ctx context.Context, d *denseIndex, q []float
 
 // sparsePostingSearch answers a sparse nearest query from the posting
 // lists of the query's dimensions: only points sharing a dimension can
-// score, so the rest of the collection is never visited. It returns nil
-// (use exactSearch) when the query is not sparse or a payload-index
+// score, so the rest of the collection is never visited. It returns ok
+// false (use exactSearch) when the query is not sparse or a payload-index
 // preselection is smaller than the postings.
 //
 // Preconditions: c.mu is held.
-func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, using string, sc scorer, filter *Filter, pre []PointID, preOK bool, exclude map[PointID]struct{}, limit int) []hit {
+func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, using string, sc scorer, filter *Filter, pre []PointID, preOK bool, exclude map[PointID]struct{}, limit int) (hits []hit, ok bool) {
 	st := c.sparse[using]
 	if in.Sparse == nil || st == nil {
-		return nil
+		return nil, false
 	}
 	total := 0
 	for _, d := range in.Sparse.Indices {
 		total += st.df(d)
 	}
 	if preOK && len(pre) < total {
-		return nil
+		return nil, false
 	}
 	t := topK{k: limit}
 	m := matcher{c}
@@ -322,7 +323,7 @@ func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, u
 			}
 			seen[p] = struct{}{}
 			if visited++; visited%cancelCheckEvery == 0 && ctx.Err() != nil {
-				return t.sorted()
+				return t.sorted(), true
 			}
 			if _, skip := exclude[p.id]; skip || (filter != nil && !m.match(filter, p)) {
 				continue
@@ -332,7 +333,7 @@ func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, u
 			}
 		}
 	}
-	return t.sorted()
+	return t.sorted(), true
 }
 
 // exactSearch scores every candidate (or every point matching filter).

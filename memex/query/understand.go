@@ -73,7 +73,8 @@ func init() {
 	for _, w := range strings.Fields(`a an the all any every of from to by for in on at with and or me my our we us i you your show
 		find list get give what which who whom that this these those did do does have has had is are was were be been pay paid
 		payed send sent issued dated about please all everything documents document files file items stuff there any ones
-		still yet not due how much many where when s`) {
+		still yet not due how much many where when s
+		ltd inc llc corp gmbh plc limited corporation co`) { // legal forms trail party names
 		stop[w] = true
 	}
 }
