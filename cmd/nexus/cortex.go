@@ -436,6 +436,11 @@ is shared, so quote 'uptime' with the figures.`,
 			lin, outB := m.Net.Bytes()
 			fmt.Fprintf(out, "model %s: %s, %d layers, hidden %d, vocab %d; %s read per token; kernels %s\n",
 				m.Path, c.Arch, c.NLayer, c.NEmbd, c.NVocab, cortexBytes(lin+outB), kernels.Impl())
+			if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+				if f := strings.Fields(string(la)); len(f) >= 3 {
+					fmt.Fprintf(out, "load average %s on %d CPUs\n", strings.Join(f[:3], " "), runtime.NumCPU())
+				}
+			}
 			fmt.Fprintf(out, "| %-7s | %7s | %12s | %14s | %24s |\n", "test", "threads", "t/s (median)", "t/CPU-s (med)", "runs (t/s)")
 			for _, t := range ths {
 				res, err := m.Bench(cmd.Context(), cortex.BenchOptions{Prompt: p, Gen: n, Threads: t, Reps: reps, Batch: batch})
