@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -70,14 +71,21 @@ func buildGo(ctx context.Context, dir string, reactor bool) ([]byte, error) {
 		}
 		args = append(args, "-buildmode=c-shared", "-overlay", overlay)
 	}
+	return runGoBuild(ctx, dir, out, args, "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+}
+
+// runGoBuild runs the Go toolchain with args on the package in dir, with
+// env added to the environment, and returns the file it wrote at out.
+// Compiler output is returned in the error when the build fails.
+func runGoBuild(ctx context.Context, dir, out string, args []string, env ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, GoToolchain(), append(args, ".")...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.Stdout = &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("build %s with GOOS=wasip1 GOARCH=wasm: %w\n%s", dir, err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("build %s with %s: %w\n%s", dir, strings.Join(env, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
@@ -86,15 +94,16 @@ func buildGo(ctx context.Context, dir string, reactor bool) ([]byte, error) {
 	return b, nil
 }
 
-// ReadModule returns the module that path stands for: a .wasm file as is,
-// or a Go package directory built by BuildGo. kind is "wasm" or "go".
-func ReadModule(ctx context.Context, path string) (module []byte, kind string, err error) {
+// readProgram returns the program that path stands for: a Go package
+// directory built by build (kind "go"), or a file accepted by check (kind
+// fileKind), at most MaxModuleSize bytes.
+func readProgram(ctx context.Context, path string, build func(context.Context, string) ([]byte, error), fileKind string, check func([]byte) error) ([]byte, string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("build: %w", err)
 	}
 	if st.IsDir() {
-		b, err := BuildGo(ctx, path)
+		b, err := build(ctx, path)
 		return b, "go", err
 	}
 	if st.Size() > MaxModuleSize {
@@ -104,10 +113,21 @@ func ReadModule(ctx context.Context, path string) (module []byte, kind string, e
 	if err != nil {
 		return nil, "", fmt.Errorf("build: %w", err)
 	}
-	if !IsWasm(b) {
-		return nil, "", fmt.Errorf("build: %s is neither a Go package directory nor a WebAssembly binary", path)
+	if err := check(b); err != nil {
+		return nil, "", fmt.Errorf("build: %s %w", path, err)
 	}
-	return b, "wasm", nil
+	return b, fileKind, nil
+}
+
+// ReadModule returns the module that path stands for: a .wasm file as is,
+// or a Go package directory built by BuildGo. kind is "wasm" or "go".
+func ReadModule(ctx context.Context, path string) (module []byte, kind string, err error) {
+	return readProgram(ctx, path, BuildGo, "wasm", func(b []byte) error {
+		if !IsWasm(b) {
+			return errors.New("is neither a Go package directory nor a WebAssembly binary")
+		}
+		return nil
+	})
 }
 
 // BuildOptions say what to seal.

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 )
 
 // elfMagic starts every ELF file.
@@ -56,48 +55,22 @@ func BuildGoStatic(ctx context.Context, dir string) ([]byte, error) {
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, "app")
-	cmd := exec.CommandContext(ctx, GoToolchain(), "build", "-trimpath", "-o", out, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.Stdout = &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("build %s with CGO_ENABLED=0 GOOS=linux GOARCH=amd64: %w\n%s", dir, err, strings.TrimSpace(stderr.String()))
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		return nil, fmt.Errorf("build %s: %w", dir, err)
-	}
-	return b, nil
+	return runGoBuild(ctx, dir, out, []string{"build", "-trimpath", "-o", out}, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 }
 
 // ReadExecutable returns the tier-2 program that path stands for: a static
 // ELF file as is, or a Go package directory built by BuildGoStatic. kind
 // is "elf" or "go".
 func ReadExecutable(ctx context.Context, path string) (exe []byte, kind string, err error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("build: %w", err)
-	}
-	if st.IsDir() {
-		b, err := BuildGoStatic(ctx, path)
-		return b, "go", err
-	}
-	if st.Size() > MaxModuleSize {
-		return nil, "", fmt.Errorf("build: %s is larger than %d bytes", path, MaxModuleSize)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("build: %w", err)
-	}
-	if !IsELF(b) {
-		return nil, "", fmt.Errorf("build: %s is neither a Go package directory nor an ELF executable", path)
-	}
-	if err := CheckStaticELF(b); err != nil {
-		return nil, "", fmt.Errorf("build: %s: %w", path, err)
-	}
-	return b, "elf", nil
+	return readProgram(ctx, path, BuildGoStatic, "elf", func(b []byte) error {
+		if !IsELF(b) {
+			return errors.New("is neither a Go package directory nor an ELF executable")
+		}
+		if err := CheckStaticELF(b); err != nil {
+			return fmt.Errorf("is not usable: %w", err)
+		}
+		return nil
+	})
 }
 
 // buildKVM seals a tier-2 image: the static executable o.Path stands for
