@@ -85,7 +85,7 @@ Examples:
 	f.IntVar(&o.Queries, "queries", 1000, "held-out query vectors")
 	f.IntVar(&o.M, "m", 16, "HNSW M: links per node per layer (2*M on layer 0)")
 	f.IntVar(&o.EfConstruct, "ef-construct", 200, "HNSW ef_construct: candidate list size while building")
-	f.StringVar(&efList, "ef", "10,20,40,80,120,200", "comma-separated search ef (hnsw_ef) values to sweep")
+	f.StringVar(&efList, "ef", "10,20,40,80,120,160,200", "comma-separated search ef (hnsw_ef) values to sweep")
 	f.StringVar(&thList, "threads", "1,2", "comma-separated build thread counts; the largest also runs the parallel queries")
 	f.IntVar(&o.Repeat, "repeat", 3, "query passes per ef; the median is reported")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the base/query split")

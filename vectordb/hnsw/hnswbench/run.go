@@ -27,7 +27,7 @@ type Options struct {
 	K           int    // recall@K (default 10)
 	M           int    // HNSW M (default 16)
 	EfConstruct int    // HNSW ef_construct (default 200)
-	Ef          []int  // search ef values to sweep (default 10,20,40,80,120,200)
+	Ef          []int  // search ef values to sweep (default 10,20,40,80,120,160,200)
 	Threads     []int  // build thread counts; the largest also runs queries (default 1,2)
 	Seed        uint64 // split seed (default 1)
 	Repeat      int    // query passes per point; the median is reported (default 3)
@@ -58,7 +58,7 @@ func (o *Options) defaults() {
 		o.EfConstruct = 200
 	}
 	if len(o.Ef) == 0 {
-		o.Ef = []int{10, 20, 40, 80, 120, 200}
+		o.Ef = []int{10, 20, 40, 80, 120, 160, 200}
 	}
 	if len(o.Threads) == 0 {
 		o.Threads = []int{1, 2}
