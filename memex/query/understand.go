@@ -74,6 +74,7 @@ func init() {
 		find list get give what which who whom that this these those did do does have has had is are was were be been pay paid
 		payed send sent issued dated about please all everything documents document files file items stuff there any ones
 		still yet not due how much many where when s
+		received receive got sent issued billed charged made owes ones yet been
 		ltd inc llc corp gmbh plc limited corporation co`) { // legal forms trail party names
 		stop[w] = true
 	}
@@ -121,6 +122,17 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 	if len(contentWords(u.Rest)) == 0 {
 		u.Rest = ""
 	}
+	if len(u.Kinds) > 0 && (u.Statuses != nil || u.Overdue) && !u.Spent {
+		// Payment status is read for invoices only: "open quotes" asks for
+		// quotes, not for a status quotes do not have.
+		hasInvoice := false
+		for _, k := range u.Kinds {
+			hasInvoice = hasInvoice || k == facts.KindInvoice
+		}
+		if !hasInvoice {
+			u.Statuses, u.Overdue = nil, false
+		}
+	}
 	if len(u.Kinds) == 0 {
 		// Money words imply money documents.
 		switch {
@@ -137,7 +149,7 @@ func cut(s string, loc []int) string { return s[:loc[0]] + " " + s[loc[1]:] }
 
 var (
 	reStatusOverdue = regexp.MustCompile(`\b(overdue|past due|late|delinquent)\b`)
-	reStatusUnpaid  = regexp.MustCompile(`\b(unpaid|not paid|not yet paid|outstanding|open|unsettled|pending|owed|owe|still due|due)\b`)
+	reStatusUnpaid  = regexp.MustCompile(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|open|unsettled|pending|owed|owe|still due|due)\b`)
 	reStatusPaid    = regexp.MustCompile(`\b(paid|settled|already paid|fully paid|cleared)\b`)
 )
 
@@ -340,6 +352,7 @@ var (
 	reRelative      = regexp.MustCompile(`\b(last|this|previous|past|current|next)\s+(quarter|month|year|week)\b`)
 	reLastNDays     = regexp.MustCompile(`\b(?:in\s+)?(?:the\s+)?(?:last|past)\s+(\d{1,3})\s+(days|weeks|months)\b`)
 	reDateWord      = regexp.MustCompile(`\b(due|paid|issued|sent|dated|received)\s+$`)
+	reOlderThan     = regexp.MustCompile(`\b(older|more)\s+than\s+(\d{1,3})\s+(days|weeks|months)(?:\s+old)?\b`)
 )
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -366,7 +379,7 @@ func (u *Understood) setTime(from, to time.Time, phrase, before string) {
 		switch m[1] {
 		case "due":
 			f = DueDate
-		case "paid", "received":
+		case "paid":
 			f = PaidDate
 		}
 	}
@@ -412,6 +425,20 @@ func (u *Understood) takeTime(s string, now time.Time) string {
 			start = start.AddDate(0, 1, 0)
 		}
 		u.openRange(word, start, now, s[m[0]:m[1]], s[:m[0]])
+		return cut(s, []int{m[0], m[1]})
+	}
+	if m := reOlderThan.FindStringSubmatchIndex(s); m != nil {
+		n, _ := strconv.Atoi(s[m[4]:m[5]])
+		to := now
+		switch s[m[6]:m[7]] {
+		case "days":
+			to = now.AddDate(0, 0, -n)
+		case "weeks":
+			to = now.AddDate(0, 0, -7*n)
+		case "months":
+			to = now.AddDate(0, -n, 0)
+		}
+		u.setTime(day(1900, 1, 1), to, s[m[0]:m[1]], s[:m[0]])
 		return cut(s, []int{m[0], m[1]})
 	}
 	if m := reLastNDays.FindStringSubmatchIndex(s); m != nil {

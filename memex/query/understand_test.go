@@ -42,6 +42,10 @@ func TestParse(t *testing.T) {
 		{q: "invoices between June and August", kinds: []string{facts.KindInvoice}, from: "2026-06-01", to: "2026-09-01", field: IssueDate, set: true},
 		{q: "invoices due last month from northwnd", kinds: []string{facts.KindInvoice}, statuses: []string{"unpaid", "overdue"}, parties: []string{"northwind traders"}, from: "2026-10-01", to: "2026-11-01", field: DueDate, set: true},
 		{q: "how do plants make food from sunlight"},
+		{q: "which Northwind invoices haven't been paid yet", kinds: []string{facts.KindInvoice}, statuses: []string{"unpaid", "overdue"}, parties: []string{"northwind traders"}, set: true},
+		{q: "invoices we received in October", kinds: []string{facts.KindInvoice}, from: "2026-10-01", to: "2026-11-01", field: IssueDate, set: true},
+		{q: "unsettled invoices older than 30 days", kinds: []string{facts.KindInvoice}, statuses: []string{"unpaid", "overdue"}, from: "1900-01-01", to: "2026-10-27", field: IssueDate, set: true},
+		{q: "any open quotes from Contoso", kinds: []string{facts.KindQuote}, parties: []string{"contoso"}, set: true},
 		{q: "paid invoices this year from Fabrikam", kinds: []string{facts.KindInvoice}, statuses: []string{"paid"}, parties: []string{"fabrikam coffee roasters"}, from: "2026-01-01", to: "2027-01-01", field: IssueDate, set: true},
 	}
 	for _, c := range cases {
