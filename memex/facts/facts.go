@@ -546,6 +546,20 @@ func isNameLine(l string) bool {
 
 func cleanName(s string) string {
 	s = strings.TrimSpace(strings.Trim(s, "*#|_ \t"))
+	// "Invoice from Contoso Inc." / "Payment to Northwind": the name follows
+	// the preposition.
+	low := strings.ToLower(s)
+	for _, p := range []string{" from ", " by ", " to ", " with "} {
+		if i := strings.LastIndex(low, p); i >= 0 && i+len(p) < len(s) {
+			head := low[:i]
+			if strings.Contains(head, "invoice") || strings.Contains(head, "bill") || strings.Contains(head, "receipt") ||
+				strings.Contains(head, "statement") || strings.Contains(head, "quote") || strings.Contains(head, "payment") ||
+				strings.Contains(head, "order") || strings.Contains(head, "business") || strings.Contains(head, "issued") {
+				s = strings.TrimSpace(s[i+len(p):])
+				break
+			}
+		}
+	}
 	if i := strings.IndexAny(s, "<|,;("); i > 0 {
 		s = s[:i]
 	}

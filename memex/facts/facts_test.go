@@ -184,6 +184,15 @@ func TestParty(t *testing.T) {
 	if SameParty("north", "northwind traders") {
 		t.Fatal("partial word matched")
 	}
+	for text, want := range map[string]string{
+		"Invoice from Contoso Inc.\nDate: 2026-01-02\nTotal: $10.00\n":          "contoso",
+		"INVOICE\nIssued by Fabrikam GmbH\nTotal due: $99.00\n":                 "fabrikam",
+		"RECEIPT\nThank you for your business with Litware LLC\nTotal: $5.00\n": "litware",
+	} {
+		if f := Extract(text, Hints{}); f.PartyKey != want {
+			t.Errorf("%q: party %q (%q), want %q", text, f.PartyKey, f.Party, want)
+		}
+	}
 	f := Extract("Your invoice\nTotal $10.00", Hints{From: `"Contoso Billing" <billing@contoso.com>`})
 	if f.Party != "Contoso Billing" {
 		t.Fatalf("party from sender: %q", f.Party)
