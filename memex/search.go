@@ -115,7 +115,34 @@ func Filter(u *query.Understood, paths []string) *vectordb.Filter {
 	if len(f.Must) == 0 {
 		return nil
 	}
+	// The engine stops at the first failing condition: test the selective
+	// ones (party, dates, amount) before the broad ones (status, kind).
+	sort.SliceStable(f.Must, func(i, j int) bool { return condRank(f.Must[i]) < condRank(f.Must[j]) })
 	return f
+}
+
+// condRank orders filter conditions from usually most to least selective.
+func condRank(c vectordb.Condition) int {
+	key := ""
+	switch {
+	case c.Field != nil:
+		key = c.Field.Key
+	case c.Filter != nil && len(c.Filter.Should) > 0 && c.Filter.Should[0].Field != nil:
+		key = c.Filter.Should[0].Field.Key
+	}
+	switch key {
+	case "party_key":
+		return 0
+	case "issue_date", "due_date", "paid_date":
+		return 1
+	case "total":
+		return 2
+	case "status":
+		return 3
+	case "kind":
+		return 4
+	}
+	return 5
 }
 
 // Query answers a question. A pure set question ("unpaid invoices from
