@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -179,7 +183,8 @@ table and CSV:
   nexus memex query --app invoice-report unpaid invoices last quarter
 On a running node (--node, default $NEXUS_NODE or http://127.0.0.1:7777) the
 node runs the app and its output is streamed; otherwise it runs here over
---home. A node started with --api-key needs NEXUS_API_KEY set to the key.`,
+--home. Without --app, when a running node owns --home, the question goes to
+that node's API (--node) instead. A node started with --api-key needs NEXUS_API_KEY set to the key.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if app != "" {
@@ -200,14 +205,22 @@ node runs the app and its output is streamed; otherwise it runs here over
 				}
 				now = t
 			}
+			var ans *memex.Answer
 			ctx, m, done, err := memexSession(cmd, g)
-			if err != nil {
+			switch {
+			case errors.Is(err, vectordb.ErrLocked):
+				// A node (nexus up / serve) owns this home: ask it.
+				ans, err = queryNode(cmd.Context(), nodeAt, os.Getenv("NEXUS_API_KEY"), strings.Join(args, " "), limit, nowStr)
+				if err != nil {
+					return fmt.Errorf("the store under --home is in use by a running node, and asking that node at %s failed: %w", nodeAt, err)
+				}
+			case err != nil:
 				return err
-			}
-			defer done()
-			ans, err := m.Query(ctx, strings.Join(args, " "), memex.QueryOptions{Limit: limit, Now: now})
-			if err != nil {
-				return err
+			default:
+				defer done()
+				if ans, err = m.Query(ctx, strings.Join(args, " "), memex.QueryOptions{Limit: limit, Now: now}); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), ans)
@@ -509,4 +522,39 @@ Needs /dev/fuse (as root it mounts directly; otherwise fusermount3 from Debian's
 			return nil
 		},
 	}
+}
+
+// queryNode asks a running node's API (GET /v1/memex/query) a question.
+func queryNode(ctx context.Context, nodeURL, apiKey, text string, limit int, now string) (*memex.Answer, error) {
+	if !strings.Contains(nodeURL, "://") {
+		nodeURL = "http://" + nodeURL
+	}
+	q := url.Values{"q": {text}, "limit": {strconv.Itoa(limit)}}
+	if now != "" {
+		q.Set("now", now)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(nodeURL, "/")+"/v1/memex/query?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if apiKey != "" {
+		req.Header.Set("api-key", apiKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
+	}
+	var ans memex.Answer
+	if err := json.Unmarshal(body, &ans); err != nil {
+		return nil, fmt.Errorf("decode the node's answer: %w", err)
+	}
+	return &ans, nil
 }

@@ -62,6 +62,15 @@ func TestUpCLI(t *testing.T) {
 			t.Errorf("status output lacks %q:\n%s", want, out.String())
 		}
 	}
+	// The node owns --home: memex query asks the node instead.
+	out.Reset()
+	errOut.Reset()
+	if code := doMain([]string{"memex", "query", "--home", home, "--node", node, "which insects pollinate flowers"}, &out, &errOut); code != 0 {
+		t.Fatalf("memex query with the node running: exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "n.md") {
+		t.Errorf("memex query through the node:\n%s", out.String())
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("up ended with %v", err)
