@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -95,7 +96,7 @@ func eml(name string, data []byte) (*Doc, error) {
 				if ct == "multipart/alternative" {
 					pct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
 					alt = append(alt, pct)
-					if pct == "text/html" && containsStr(alt[:len(alt)-1], "text/plain") {
+					if pct == "text/html" && slices.Contains(alt[:len(alt)-1], "text/plain") {
 						continue
 					}
 				}
@@ -160,15 +161,6 @@ func eml(name string, data []byte) (*Doc, error) {
 }
 
 type mailHeader interface{ Get(string) string }
-
-func containsStr(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 func transferDecode(enc string, r io.Reader) io.Reader {
 	switch strings.ToLower(strings.TrimSpace(enc)) {

@@ -10,6 +10,7 @@ package facts
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -464,11 +465,11 @@ func findParty(text string, h Hints) string {
 				val = strings.TrimSpace(lines[i+1])
 			}
 			switch {
-			case hasAnyPhraseExact(lbl, partyLabels):
+			case slices.Contains(partyLabels, lbl):
 				if name := cleanName(val); name != "" {
 					return name
 				}
-			case hasAnyPhraseExact(lbl, buyerLabels):
+			case slices.Contains(buyerLabels, lbl):
 				inBuyer, buyerLines = true, 0
 				if val != "" && val != strings.TrimSpace(lines[min(i+1, len(lines)-1)]) {
 					buyerLines = 1 // "Customer: Acme Ltd" names the buyer on its own line
@@ -478,7 +479,7 @@ func findParty(text string, h Hints) string {
 			}
 		}
 		low := strings.ToLower(l)
-		if hasAnyPhraseExact(strings.Trim(low, ": *#"), buyerLabels) {
+		if slices.Contains(buyerLabels, strings.Trim(low, ": *#")) {
 			inBuyer, buyerLines = true, 0
 			continue
 		}
@@ -507,15 +508,6 @@ func findParty(text string, h Hints) string {
 // the recipient, not the issuer.
 func isBuyerGreeting(low string) bool {
 	return strings.HasPrefix(low, "dear ") || strings.HasPrefix(low, "hello ") || strings.HasPrefix(low, "hi ") || strings.HasPrefix(low, "attn")
-}
-
-func hasAnyPhraseExact(s string, phrases []string) bool {
-	for _, p := range phrases {
-		if s == p {
-			return true
-		}
-	}
-	return false
 }
 
 // isNameLine reports a short title-case line that is not a document kind,

@@ -151,6 +151,8 @@ var (
 	reStatusOverdue = regexp.MustCompile(`\b(overdue|past due|late|delinquent)\b`)
 	reStatusUnpaid  = regexp.MustCompile(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|open|unsettled|pending|owed|owe|still due|due)\b`)
 	reStatusPaid    = regexp.MustCompile(`\b(paid|settled|already paid|fully paid|cleared)\b`)
+	rePayVerb       = regexp.MustCompile(`\b(did|we|i)\s+$`)
+	reSpent         = regexp.MustCompile(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`)
 )
 
 func (u *Understood) takeStatus(s string) string {
@@ -163,11 +165,11 @@ func (u *Understood) takeStatus(s string) string {
 		return cut(s, loc)
 	}
 	// "paid" as a status only when it is not the verb of "what did we pay".
-	if loc := reStatusPaid.FindStringIndex(s); loc != nil && !regexp.MustCompile(`\b(did|we|i)\s+$`).MatchString(s[:loc[0]]) {
+	if loc := reStatusPaid.FindStringIndex(s); loc != nil && !rePayVerb.MatchString(s[:loc[0]]) {
 		u.Statuses = []string{facts.StatusPaid}
 		return cut(s, loc)
 	}
-	if regexp.MustCompile(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`).MatchString(s) {
+	if reSpent.MatchString(s) {
 		u.Spent = true
 		u.Statuses = []string{facts.StatusPaid}
 		if u.Time != nil && u.Time.Field == IssueDate {
@@ -177,31 +179,49 @@ func (u *Understood) takeStatus(s string) string {
 	return s
 }
 
-func (u *Understood) takeKinds(s string) string {
+// kindPatterns are the kind synonyms as word-bounded patterns, longest
+// first, so "purchase orders" is taken before "orders".
+var kindPatterns = func() []kindPattern {
 	keys := make([]string, 0, len(kindSynonyms))
 	for k := range kindSynonyms {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
+	sort.Slice(keys, func(i, j int) bool {
+		if len(keys[i]) != len(keys[j]) {
+			return len(keys[i]) > len(keys[j])
+		}
+		return keys[i] < keys[j]
+	})
+	out := make([]kindPattern, len(keys))
+	for i, k := range keys {
+		out[i] = kindPattern{regexp.MustCompile(`\b` + regexp.QuoteMeta(k) + `\b`), kindSynonyms[k]}
+	}
+	return out
+}()
+
+type kindPattern struct {
+	re   *regexp.Regexp
+	kind string
+}
+
+func (u *Understood) takeKinds(s string) string {
 	seen := map[string]bool{}
-	for _, k := range keys {
-		re := regexp.MustCompile(`\b` + regexp.QuoteMeta(k) + `\b`)
+	for _, kp := range kindPatterns {
+		re, k := kp.re, kp.kind
 		for {
 			loc := re.FindStringIndex(s)
 			if loc == nil {
 				break
 			}
-			if kind := kindSynonyms[k]; !seen[kind] {
-				seen[kind] = true
-				u.Kinds = append(u.Kinds, kind)
+			if !seen[k] {
+				seen[k] = true
+				u.Kinds = append(u.Kinds, k)
 			}
 			s = cut(s, loc)
 		}
 	}
 	return s
 }
-
-var reParty = regexp.MustCompile(`\b(?:from|by|to|with|vendor|supplier|for|paid to|pay)\s+([a-z0-9&'][a-z0-9&' .-]*)`)
 
 // takeParties finds known parties named in s. A known party matches when
 // every word of a run of words in s equals, or is within one edit of, the
