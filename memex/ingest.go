@@ -137,6 +137,7 @@ func walk(ctx context.Context, paths []string, roots []string, sum *Summary) ([]
 type batch struct {
 	points  []vectordb.PointStruct
 	records []*FileRecord
+	prev    []*FileRecord // the record each file had before, or nil
 }
 
 const batchPoints = 256
@@ -171,7 +172,7 @@ func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)
 		p.Bytes += c.size
 		p.Current = c.path
 		p.Elapsed = time.Since(start)
-		rec, pts, skip, err := m.prepare(c)
+		rec, prev, pts, skip, err := m.prepare(c)
 		switch {
 		case err != nil:
 			return sum, err
@@ -182,6 +183,7 @@ func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)
 		default:
 			b.points = append(b.points, pts...)
 			b.records = append(b.records, rec)
+			b.prev = append(b.prev, prev)
 			sum.Indexed++
 			sum.Chunks += len(pts)
 			sum.Bytes += c.size
@@ -203,41 +205,45 @@ func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)
 }
 
 // prepare reads and extracts one file. It returns a nil record for an
-// unchanged file and a reason for a skipped one.
-func (m *Memex) prepare(c candidate) (*FileRecord, []vectordb.PointStruct, string, error) {
+// unchanged file and a reason for a skipped one; prev is the file's
+// earlier record, if any.
+func (m *Memex) prepare(c candidate) (rec, prev *FileRecord, pts []vectordb.PointStruct, skip string, err error) {
 	if c.size > m.opts.MaxFileBytes {
-		return nil, nil, fmt.Sprintf("too large (%d bytes > limit %d)", c.size, m.opts.MaxFileBytes), nil
+		return nil, nil, nil, fmt.Sprintf("too large (%d bytes > limit %d)", c.size, m.opts.MaxFileBytes), nil
 	}
 	f, err := os.Open(c.path)
 	if err != nil {
-		return nil, nil, "unreadable: " + err.Error(), nil
+		return nil, nil, nil, "unreadable: " + err.Error(), nil
 	}
 	data, err := io.ReadAll(io.LimitReader(f, m.opts.MaxFileBytes+1))
 	f.Close()
 	if err != nil {
-		return nil, nil, "unreadable: " + err.Error(), nil
+		return nil, nil, nil, "unreadable: " + err.Error(), nil
 	}
 	if int64(len(data)) > m.opts.MaxFileBytes {
-		return nil, nil, "too large (grew while reading)", nil
+		return nil, nil, nil, "too large (grew while reading)", nil
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	if old, ok := m.File(c.path); ok && old.Hash == hash {
-		return nil, nil, "", nil
+	if old, ok := m.File(c.path); ok {
+		if old.Hash == hash {
+			return nil, nil, nil, "", nil
+		}
+		prev = old
 	}
 	doc, err := extractSafely(c.path, data)
 	if err != nil {
 		if extract.IsSkip(err) {
-			return nil, nil, err.Error(), nil
+			return nil, nil, nil, err.Error(), nil
 		}
-		return nil, nil, "cannot extract: " + err.Error(), nil
+		return nil, nil, nil, "cannot extract: " + err.Error(), nil
 	}
 	rel, err := filepath.Rel(c.root, c.path)
 	if err != nil {
 		rel = filepath.Base(c.path)
 	}
-	rec, pts := m.build(c.path, c.root, rel, hash, int64(len(data)), doc)
-	return rec, pts, "", nil
+	rec, pts = m.build(c.path, c.root, rel, hash, int64(len(data)), doc)
+	return rec, prev, pts, "", nil
 }
 
 // extractSafely runs an extractor, turning a panic in it into an error so
@@ -357,8 +363,8 @@ func (m *Memex) flush(ctx context.Context, b *batch) error {
 	if len(b.records) == 0 {
 		return nil
 	}
-	for _, r := range b.records {
-		if old, ok := m.File(r.Path); ok && old.Chunks > r.Chunks {
+	for i, r := range b.records {
+		if old := b.prev[i]; old != nil && old.Chunks > r.Chunks {
 			var ids []vectordb.PointID
 			for i := r.Chunks; i < old.Chunks; i++ {
 				ids = append(ids, pointID(r.Path, i))
@@ -366,7 +372,7 @@ func (m *Memex) flush(ctx context.Context, b *batch) error {
 			if _, err := m.db.Delete(ctx, m.coll, vectordb.PointsSelector{IDs: ids}, true); err != nil {
 				return fmt.Errorf("delete stale chunks of %s: %w", r.Path, err)
 			}
-		} else if !ok {
+		} else if old == nil {
 			// A crash may have left points of an unrecorded earlier run.
 			if _, err := m.db.Delete(ctx, m.coll, vectordb.PointsSelector{Filter: pathFilter(r.Path)}, true); err != nil {
 				return fmt.Errorf("clear %s: %w", r.Path, err)
@@ -378,24 +384,19 @@ func (m *Memex) flush(ctx context.Context, b *batch) error {
 			return fmt.Errorf("store chunks: %w", err)
 		}
 	}
-	if err := m.putRecords(b.records); err != nil {
+	if err := m.putRecords(b.records, b.prev); err != nil {
 		return err
 	}
-	b.points, b.records = b.points[:0], b.records[:0]
+	b.points, b.records, b.prev = b.points[:0], b.records[:0], b.prev[:0]
 	return nil
 }
 
-func (m *Memex) putRecords(recs []*FileRecord) error {
-	old := map[string]string{}
+// putRecords commits the records of indexed files; prev holds each file's
+// earlier record (or nil), whose party stops counting.
+func (m *Memex) putRecords(recs, prev []*FileRecord) error {
 	err := m.state.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketFiles)
 		for _, r := range recs {
-			if v := bk.Get([]byte(r.Path)); v != nil {
-				var o FileRecord
-				if json.Unmarshal(v, &o) == nil {
-					old[r.Path] = o.PartyKey
-				}
-			}
 			v, err := json.Marshal(r)
 			if err != nil {
 				return err
@@ -410,18 +411,26 @@ func (m *Memex) putRecords(recs []*FileRecord) error {
 		return fmt.Errorf("record indexed files: %w", err)
 	}
 	m.mu.Lock()
-	for _, r := range recs {
-		if k, ok := old[r.Path]; ok && k != "" {
-			if m.parties[k]--; m.parties[k] <= 0 {
-				delete(m.parties, k)
-			}
+	for i, r := range recs {
+		if prev[i] != nil {
+			m.countParty(prev[i].PartyKey, -1)
 		}
-		if r.PartyKey != "" {
-			m.parties[r.PartyKey]++
-		}
+		m.countParty(r.PartyKey, 1)
 	}
 	m.mu.Unlock()
 	return nil
+}
+
+// countParty adds delta to the number of files of a party.
+//
+// Preconditions: m.mu is held.
+func (m *Memex) countParty(key string, delta int) {
+	if key == "" {
+		return
+	}
+	if m.parties[key] += delta; m.parties[key] <= 0 {
+		delete(m.parties, key)
+	}
 }
 
 // ErrNotIndexed is returned by Remove for a path MemexFS does not know.
@@ -464,11 +473,7 @@ func (m *Memex) Remove(ctx context.Context, path string) (int, error) {
 	}
 	m.mu.Lock()
 	for _, r := range victims {
-		if r.PartyKey != "" {
-			if m.parties[r.PartyKey]--; m.parties[r.PartyKey] <= 0 {
-				delete(m.parties, r.PartyKey)
-			}
-		}
+		m.countParty(r.PartyKey, -1)
 	}
 	m.mu.Unlock()
 	return len(victims), nil

@@ -119,8 +119,11 @@ func (m *Memex) Connect(ctx context.Context, a, b string) ([]graph.Step, error) 
 	if err != nil {
 		return nil, err
 	}
-	if len(from) == 0 || len(to) == 0 {
-		return nil, fmt.Errorf("no indexed file is about %q", map[bool]string{true: a, false: b}[len(from) == 0])
+	switch {
+	case len(from) == 0:
+		return nil, fmt.Errorf("no indexed file is about %q", a)
+	case len(to) == 0:
+		return nil, fmt.Errorf("no indexed file is about %q", b)
 	}
 	return g.Path(from, to), nil
 }

@@ -151,11 +151,7 @@ func Open(ctx context.Context, opts Options) (*Memex, error) {
 		st.Close()
 		return nil, err
 	}
-	m.forEachRecord(func(r *FileRecord) {
-		if r.PartyKey != "" {
-			m.parties[r.PartyKey]++
-		}
-	})
+	m.forEachRecord(func(r *FileRecord) { m.countParty(r.PartyKey, 1) })
 	return m, nil
 }
 
