@@ -381,53 +381,21 @@ func (r *reader) array(what string) (Value, error) {
 		}
 		v = a
 	case ValueUint16:
-		a := make([]uint16, cnt)
-		for i := range a {
-			a[i] = le.Uint16(raw[2*i:])
-		}
-		v = a
+		v = decodeArray(raw, cnt, 2, func(b []byte) uint16 { return le.Uint16(b) })
 	case ValueInt16:
-		a := make([]int16, cnt)
-		for i := range a {
-			a[i] = int16(le.Uint16(raw[2*i:]))
-		}
-		v = a
+		v = decodeArray(raw, cnt, 2, func(b []byte) int16 { return int16(le.Uint16(b)) })
 	case ValueUint32:
-		a := make([]uint32, cnt)
-		for i := range a {
-			a[i] = le.Uint32(raw[4*i:])
-		}
-		v = a
+		v = decodeArray(raw, cnt, 4, le.Uint32)
 	case ValueInt32:
-		a := make([]int32, cnt)
-		for i := range a {
-			a[i] = int32(le.Uint32(raw[4*i:]))
-		}
-		v = a
+		v = decodeArray(raw, cnt, 4, func(b []byte) int32 { return int32(le.Uint32(b)) })
 	case ValueFloat32:
-		a := make([]float32, cnt)
-		for i := range a {
-			a[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
-		}
-		v = a
+		v = decodeArray(raw, cnt, 4, func(b []byte) float32 { return math.Float32frombits(le.Uint32(b)) })
 	case ValueUint64:
-		a := make([]uint64, cnt)
-		for i := range a {
-			a[i] = le.Uint64(raw[8*i:])
-		}
-		v = a
+		v = decodeArray(raw, cnt, 8, le.Uint64)
 	case ValueInt64:
-		a := make([]int64, cnt)
-		for i := range a {
-			a[i] = int64(le.Uint64(raw[8*i:]))
-		}
-		v = a
+		v = decodeArray(raw, cnt, 8, func(b []byte) int64 { return int64(le.Uint64(b)) })
 	case ValueFloat64:
-		a := make([]float64, cnt)
-		for i := range a {
-			a[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
-		}
-		v = a
+		v = decodeArray(raw, cnt, 8, func(b []byte) float64 { return math.Float64frombits(le.Uint64(b)) })
 	}
 	return Value{Type: ValueArray, Elem: elem, v: v}, nil
 }
@@ -599,4 +567,14 @@ func (f *File) Evict(t *TensorInfo) error {
 		return fmt.Errorf("gguf: evict %q: %w", t.Name, err)
 	}
 	return nil
+}
+
+// decodeArray decodes cnt little-endian elements of size bytes each from
+// raw (whose length the caller has checked).
+func decodeArray[T any](raw []byte, cnt, size int, elem func([]byte) T) []T {
+	a := make([]T, cnt)
+	for i := range a {
+		a[i] = elem(raw[size*i:])
+	}
+	return a
 }
