@@ -253,24 +253,12 @@ func MatMulTQ1(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K) {
 // or reuse one input for several matrices should pack once and call
 // MatMulTQ1Packed.
 func MatMulTQ1Range(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, rowStart, rowEnd int) {
-	p := packPool.Get().(*PackedQ8K)
-	PackQ8K(ys, cols, p)
-	MatMulTQ1Packed(dst, w, rows, cols, p, rowStart, rowEnd)
-	p.ys = nil
-	packPool.Put(p)
+	withPackedQ8K(ys, cols, func(p *PackedQ8K) { MatMulTQ1Packed(dst, w, rows, cols, p, rowStart, rowEnd) })
 }
 
 // MatMulTQ1Packed is MatMulTQ1Range on packed activations.
 func MatMulTQ1Packed(dst []float32, w []byte, rows, cols int, p *PackedQ8K, rowStart, rowEnd int) {
-	checkPacked("MatMulTQ1", cols, p.cols)
-	checkMat("MatMulTQ1", dst, w, rows, cols, TQ1RowSize(cols), len(p.ys), rowStart, rowEnd)
-	if cols == 0 {
-		for t := range p.ys {
-			clear(dst[t*rows+rowStart : t*rows+rowEnd])
-		}
-		return
-	}
-	cur.matMulTQ1(dst, w, rows, cols, p, rowStart, rowEnd)
+	matMulPackedQ8K("MatMulTQ1", TQ1RowSize(cols), cur.matMulTQ1, dst, w, rows, cols, p, rowStart, rowEnd)
 }
 
 // MatMulTQ2 computes dst[t*rows+r] = row r of the TQ2_0 matrix w · ys[t] for
@@ -282,24 +270,12 @@ func MatMulTQ2(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K) {
 // MatMulTQ2Range is MatMulTQ2 for rows [rowStart, rowEnd) only; see
 // MatMulTQ1Range about packing.
 func MatMulTQ2Range(dst []float32, w []byte, rows, cols int, ys [][]BlockQ8K, rowStart, rowEnd int) {
-	p := packPool.Get().(*PackedQ8K)
-	PackQ8K(ys, cols, p)
-	MatMulTQ2Packed(dst, w, rows, cols, p, rowStart, rowEnd)
-	p.ys = nil
-	packPool.Put(p)
+	withPackedQ8K(ys, cols, func(p *PackedQ8K) { MatMulTQ2Packed(dst, w, rows, cols, p, rowStart, rowEnd) })
 }
 
 // MatMulTQ2Packed is MatMulTQ2Range on packed activations.
 func MatMulTQ2Packed(dst []float32, w []byte, rows, cols int, p *PackedQ8K, rowStart, rowEnd int) {
-	checkPacked("MatMulTQ2", cols, p.cols)
-	checkMat("MatMulTQ2", dst, w, rows, cols, TQ2RowSize(cols), len(p.ys), rowStart, rowEnd)
-	if cols == 0 {
-		for t := range p.ys {
-			clear(dst[t*rows+rowStart : t*rows+rowEnd])
-		}
-		return
-	}
-	cur.matMulTQ2(dst, w, rows, cols, p, rowStart, rowEnd)
+	matMulPackedQ8K("MatMulTQ2", TQ2RowSize(cols), cur.matMulTQ2, dst, w, rows, cols, p, rowStart, rowEnd)
 }
 
 // MatMulI2S computes dst[t*rows+r] = row r of the I2_S matrix w · ys[t].
@@ -319,12 +295,7 @@ func MatMulI2SRange(dst []float32, w []byte, rows, cols int, scale float32, ys [
 
 // MatMulI2SPacked is MatMulI2SRange on packed activations.
 func MatMulI2SPacked(dst []float32, w []byte, rows, cols int, scale float32, p *PackedI8S, rowStart, rowEnd int) {
-	checkPacked("MatMulI2S", cols, p.cols)
-	checkMat("MatMulI2S", dst, w, rows, cols, I2SRowSize(cols), len(p.ys), rowStart, rowEnd)
-	if cols == 0 {
-		for t := range p.ys {
-			clear(dst[t*rows+rowStart : t*rows+rowEnd])
-		}
+	if !checkMatMul("MatMulI2S", dst, w, rows, cols, I2SRowSize(cols), p.cols, len(p.ys), rowStart, rowEnd) {
 		return
 	}
 	cur.matMulI2S(dst, w, rows, cols, scale, p, rowStart, rowEnd)
@@ -345,4 +316,36 @@ func checkI2S(name string, cols int, y *I8S) {
 	if cols%I2SGroup != 0 || len(y.Q) < cols {
 		panic(fmt.Sprintf("kernels: %s: cols=%d (multiple of %d) with %d activations", name, cols, I2SGroup, len(y.Q)))
 	}
+}
+
+// withPackedQ8K packs ys into a pooled PackedQ8K for the duration of fn.
+func withPackedQ8K(ys [][]BlockQ8K, cols int, fn func(p *PackedQ8K)) {
+	p := packPool.Get().(*PackedQ8K)
+	PackQ8K(ys, cols, p)
+	fn(p)
+	p.ys = nil
+	packPool.Put(p)
+}
+
+// matMulPackedQ8K checks the arguments of a ternary × Q8_K batched product
+// and runs kernel (zeroing the output for zero columns).
+func matMulPackedQ8K(name string, rowSize int, kernel func([]float32, []byte, int, int, *PackedQ8K, int, int),
+	dst []float32, w []byte, rows, cols int, p *PackedQ8K, rowStart, rowEnd int) {
+	if checkMatMul(name, dst, w, rows, cols, rowSize, p.cols, len(p.ys), rowStart, rowEnd) {
+		kernel(dst, w, rows, cols, p, rowStart, rowEnd)
+	}
+}
+
+// checkMatMul checks a batched product's arguments and reports whether
+// there is work for the kernel: with zero columns every output is zero.
+func checkMatMul(name string, dst []float32, w []byte, rows, cols, rowSize, packedCols, tokens, rowStart, rowEnd int) bool {
+	checkPacked(name, cols, packedCols)
+	checkMat(name, dst, w, rows, cols, rowSize, tokens, rowStart, rowEnd)
+	if cols == 0 {
+		for t := range tokens {
+			clear(dst[t*rows+rowStart : t*rows+rowEnd])
+		}
+		return false
+	}
+	return true
 }
