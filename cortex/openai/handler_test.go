@@ -695,7 +695,7 @@ func TestOpenHome(t *testing.T) {
 	if _, err := cortex.Add(home, tinyModel, "tiny", false); err != nil {
 		t.Fatal(err)
 	}
-	code, b = post(t, context.Background(), srv.URL+"/v1/completions", `{"model": "tiny", "prompt": "x", "max_tokens": 2}`)
+	code, b = post(t, context.Background(), srv.URL+"/v1/completions", `{"model": "tiny", "prompt": "x", "max_tokens": 2, "temperature": 0}`)
 	if code != 200 || !strings.Contains(string(b), `"completion_tokens":2`) {
 		t.Errorf("added model: %d %s", code, b)
 	}
