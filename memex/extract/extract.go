@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"nexusos/memex/layout"
 )
 
 // MaxTextBytes bounds the text kept from one file.
@@ -24,6 +26,11 @@ type Doc struct {
 	Title    string
 	Text     string
 	Sections []Section
+	// Lines is the text's geometry in reading order (see package layout).
+	// Extractors that know positions or table cells fill it; File builds it
+	// from Text otherwise.
+	Lines    []layout.Line
+	OCRPages int // pages or images read by OCR (0 for a text layer)
 	Tags     []string
 	Links    []string // wikilink targets and local links, as written
 	Meta     map[string]string
@@ -96,6 +103,9 @@ func File(name string, data []byte) (*Doc, error) {
 	}
 	if len(d.Sections) == 0 {
 		d.Sections = []Section{{Text: d.Text}}
+	}
+	if d.Lines == nil {
+		d.Lines = layout.FromText(d.Text)
 	}
 	return d, nil
 }
