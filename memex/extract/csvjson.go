@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"nexusos/memex/layout"
 )
 
 func init() {
@@ -16,7 +18,8 @@ func init() {
 }
 
 // csvDoc renders each row as "column: value" pairs, so labels stay next to
-// their values for fact extraction and search.
+// their values for fact extraction and search. Its lines are the records
+// themselves, one line each with every field at its column index.
 func csvDoc(name string, data []byte) (*Doc, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
@@ -26,7 +29,8 @@ func csvDoc(name string, data []byte) (*Doc, error) {
 	}
 	var sb strings.Builder
 	var header []string
-	for {
+	lines := []layout.Line{}
+	for y := 0; ; y++ {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
@@ -34,6 +38,7 @@ func csvDoc(name string, data []byte) (*Doc, error) {
 		if err != nil {
 			return nil, Skip("malformed CSV: %v", err)
 		}
+		lines = append(lines, layout.FromRows(0, float64(y), [][]string{rec})...)
 		if header == nil {
 			header = rec
 			sb.WriteString(strings.Join(rec, " | ") + "\n")
@@ -55,7 +60,12 @@ func csvDoc(name string, data []byte) (*Doc, error) {
 			break
 		}
 	}
-	return &Doc{Format: "csv", Text: CleanText([]byte(sb.String()))}, nil
+	for i := range lines {
+		for j := range lines[i].Cells {
+			lines[i].Cells[j].Text = CleanText([]byte(lines[i].Cells[j].Text))
+		}
+	}
+	return &Doc{Format: "csv", Text: CleanText([]byte(sb.String())), Lines: lines}, nil
 }
 
 // jsonDoc flattens JSON to "path: value" lines.

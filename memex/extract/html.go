@@ -2,7 +2,10 @@ package extract
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
+
+	"nexusos/memex/layout"
 
 	"golang.org/x/net/html"
 )
@@ -19,13 +22,21 @@ var blockTags = map[string]bool{
 
 func htmlDoc(name string, data []byte) (*Doc, error) {
 	d := &Doc{Format: "html"}
-	d.Text, d.Title, d.Sections = htmlText(data)
+	d.Text, d.Title, d.Sections, d.Lines = htmlTextLines(data)
 	return d, nil
 }
 
 // htmlText renders HTML as plain text with its title and sections split at
 // h1–h6 headings. Scripts, styles and comments are dropped.
 func htmlText(data []byte) (text, title string, sections []Section) {
+	text, title, sections, _ = htmlTextLines(data)
+	return text, title, sections
+}
+
+// htmlTextLines is htmlText that also returns the document's lines, whose
+// table rows keep their cells (see linesBuilder).
+func htmlTextLines(data []byte) (text, title string, sections []Section, lines []layout.Line) {
+	var lb linesBuilder
 	z := html.NewTokenizer(bytes.NewReader(data))
 	var sb strings.Builder
 	var skip int
@@ -45,10 +56,13 @@ func htmlText(data []byte) (text, title string, sections []Section) {
 		switch tt {
 		case html.ErrorToken:
 			flush()
-			return strings.TrimSpace(collapse(all.String())), strings.TrimSpace(title), sections
+			return strings.TrimSpace(collapse(all.String())), strings.TrimSpace(title), sections, lb.finish()
 		case html.StartTagToken, html.SelfClosingTagToken:
-			tn, _ := z.TagName()
+			tn, hasAttr := z.TagName()
 			tag := string(tn)
+			if skip == 0 {
+				htmlLines(&lb, tag, true, z, hasAttr)
+			}
 			switch tag {
 			case "script", "style", "noscript", "template", "svg", "head":
 				if tag != "head" && tt == html.StartTagToken {
@@ -72,6 +86,9 @@ func htmlText(data []byte) (text, title string, sections []Section) {
 		case html.EndTagToken:
 			tn, _ := z.TagName()
 			tag := string(tn)
+			if skip == 0 {
+				htmlLines(&lb, tag, false, z, false)
+			}
 			switch tag {
 			case "script", "style", "noscript", "template", "svg":
 				if skip > 0 {
@@ -106,10 +123,50 @@ func htmlText(data []byte) (text, title string, sections []Section) {
 			}
 			sb.WriteString(t)
 			all.WriteString(t)
+			lb.text(t)
 			if all.Len() > MaxTextBytes {
 				flush()
-				return strings.TrimSpace(collapse(all.String())), strings.TrimSpace(title), sections
+				return strings.TrimSpace(collapse(all.String())), strings.TrimSpace(title), sections, lb.finish()
 			}
+		}
+	}
+}
+
+// htmlLines feeds a start or end tag to the lines builder: table, tr,
+// td/th (with colspan) shape rows and cells, other block tags end a line.
+func htmlLines(lb *linesBuilder, tag string, start bool, z *html.Tokenizer, hasAttr bool) {
+	switch tag {
+	case "table":
+		if start {
+			lb.tableStart()
+		} else {
+			lb.tableEnd()
+		}
+	case "tr":
+		if start {
+			lb.rowStart()
+		} else {
+			lb.rowEnd()
+		}
+	case "td", "th":
+		if !start {
+			lb.cellEnd()
+			return
+		}
+		span := 1
+		for hasAttr {
+			k, v, more := z.TagAttr()
+			if string(k) == "colspan" {
+				if n, err := strconv.Atoi(strings.TrimSpace(string(v))); err == nil {
+					span = n
+				}
+			}
+			hasAttr = more
+		}
+		lb.cellStart(span)
+	default:
+		if blockTags[tag] {
+			lb.newline()
 		}
 	}
 }

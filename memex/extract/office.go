@@ -6,7 +6,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+
+	"nexusos/memex/layout"
 )
 
 func init() {
@@ -57,13 +60,16 @@ func zipEntry(data []byte, name string) ([]byte, error) {
 // heading reports a heading level for a paragraph start element, tab and
 // cell names add separators.
 type xmlStyle struct {
-	text, para, tab, cell, row, br string
-	heading                        func(xml.StartElement) int
+	text, para, tab, cell, row, br, table string
+	heading                               func(xml.StartElement) int
 }
 
-func xmlDocText(b []byte, st xmlStyle) (text string, sections []Section, err error) {
+// xmlDocText also returns the body's lines: paragraphs in document order,
+// each table row as a line of cells (see linesBuilder).
+func xmlDocText(b []byte, st xmlStyle) (text string, sections []Section, lines []layout.Line, err error) {
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	dec.Strict = false
+	var lb linesBuilder
 	var all, para strings.Builder
 	cur := Section{}
 	var body strings.Builder
@@ -82,7 +88,7 @@ func xmlDocText(b []byte, st xmlStyle) (text string, sections []Section, err err
 			break
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("malformed XML: %w", err)
+			return "", nil, nil, fmt.Errorf("malformed XML: %w", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -95,6 +101,13 @@ func xmlDocText(b []byte, st xmlStyle) (text string, sections []Section, err err
 				para.WriteString("\n")
 			case st.cell:
 				para.WriteString("\t")
+				lb.cellStart(xmlSpan(t, "number-columns-spanned"))
+			case st.row:
+				lb.rowStart()
+			case st.table:
+				lb.tableStart()
+			case "gridSpan": // DOCX: <w:tc><w:tcPr><w:gridSpan w:val="2"/>
+				lb.setSpan(xmlSpan(t, "val"))
 			case st.para:
 				para.Reset()
 				level = 0
@@ -133,6 +146,10 @@ func xmlDocText(b []byte, st xmlStyle) (text string, sections []Section, err err
 				if p == "" {
 					continue
 				}
+				for _, l := range strings.Split(p, "\n") { // w:br, text:line-break
+					lb.text(l)
+					lb.newline()
+				}
 				if level > 0 {
 					flushSection()
 					cur = Section{Heading: p, Level: level}
@@ -142,10 +159,14 @@ func xmlDocText(b []byte, st xmlStyle) (text string, sections []Section, err err
 				all.WriteString(p + "\n")
 				if all.Len() > MaxTextBytes {
 					flushSection()
-					return all.String(), sections, nil
+					return all.String(), sections, lb.finish(), nil
 				}
+			case st.cell:
+				lb.cellEnd()
 			case st.row:
-				all.WriteString("")
+				lb.rowEnd()
+			case st.table:
+				lb.tableEnd()
 			}
 		case xml.CharData:
 			if inText || st.text == "" {
@@ -154,7 +175,19 @@ func xmlDocText(b []byte, st xmlStyle) (text string, sections []Section, err err
 		}
 	}
 	flushSection()
-	return all.String(), sections, nil
+	return all.String(), sections, lb.finish(), nil
+}
+
+// xmlSpan reads a column span attribute (1 when absent or invalid).
+func xmlSpan(se xml.StartElement, name string) int {
+	for _, a := range se.Attr {
+		if a.Name.Local == name {
+			if n, err := strconv.Atoi(strings.TrimSpace(a.Value)); err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	return 1
 }
 
 func docx(name string, data []byte) (*Doc, error) {
@@ -162,12 +195,12 @@ func docx(name string, data []byte) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, secs, err := xmlDocText(b, xmlStyle{text: "t", para: "p", tab: "tab", br: "br", cell: "tc", row: "tr",
+	text, secs, lines, err := xmlDocText(b, xmlStyle{text: "t", para: "p", tab: "tab", br: "br", cell: "tc", row: "tr", table: "tbl",
 		heading: func(se xml.StartElement) int { return 0 }})
 	if err != nil {
 		return nil, Skip("DOCX %v", err)
 	}
-	d := &Doc{Format: "docx", Text: text, Sections: secs}
+	d := &Doc{Format: "docx", Text: text, Sections: secs, Lines: lines}
 	if core, err := zipEntry(data, "docProps/core.xml"); err == nil {
 		d.Title = xmlFirst(core, "title")
 	}
@@ -179,7 +212,7 @@ func odt(name string, data []byte) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, secs, err := xmlDocText(b, xmlStyle{text: "", para: "p", tab: "tab", br: "line-break", cell: "table-cell", row: "table-row",
+	text, secs, lines, err := xmlDocText(b, xmlStyle{text: "", para: "p", tab: "tab", br: "line-break", cell: "table-cell", row: "table-row", table: "table",
 		heading: func(se xml.StartElement) int {
 			if se.Name.Local != "h" {
 				return 0
@@ -194,7 +227,7 @@ func odt(name string, data []byte) (*Doc, error) {
 	if err != nil {
 		return nil, Skip("ODT %v", err)
 	}
-	d := &Doc{Format: "odt", Text: text, Sections: secs}
+	d := &Doc{Format: "odt", Text: text, Sections: secs, Lines: lines}
 	if meta, err := zipEntry(data, "meta.xml"); err == nil {
 		d.Title = xmlFirst(meta, "title")
 	}

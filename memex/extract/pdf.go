@@ -6,11 +6,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
+
+	"nexusos/memex/layout"
 )
 
 func init() { Register(pdfDoc, ".pdf") }
@@ -40,10 +44,11 @@ type pdfStream struct {
 }
 
 type pdfReader struct {
-	objs    map[int]any
-	budget  int
-	decoded map[int][]byte
-	fonts   map[any]*pdfFont
+	objs   map[int]any
+	budget int
+	forms  map[*pdfStream][]byte // decoded form XObjects, reused across Do
+	fonts  map[any]*pdfFont
+	ops    int // content operators run so far (bounded by pdfMaxOps)
 }
 
 var reObjHeader = regexp.MustCompile(`(\d+)\s+(\d+)\s+obj\b`)
@@ -52,7 +57,7 @@ func pdfDoc(name string, data []byte) (*Doc, error) {
 	if !bytes.HasPrefix(bytes.TrimLeft(data[:min(len(data), 1024)], "\x00\r\n\t "), []byte("%PDF")) && !bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")) {
 		return nil, Skip("not a PDF file (no %%PDF header)")
 	}
-	r := &pdfReader{objs: map[int]any{}, budget: pdfMaxTotal, decoded: map[int][]byte{}, fonts: map[any]*pdfFont{}}
+	r := &pdfReader{objs: map[int]any{}, budget: pdfMaxTotal, forms: map[*pdfStream][]byte{}, fonts: map[any]*pdfFont{}}
 	if err := r.scan(data); err != nil {
 		return nil, err
 	}
@@ -67,35 +72,18 @@ func pdfDoc(name string, data []byte) (*Doc, error) {
 	if len(pages) == 0 {
 		return nil, Skip("PDF has no readable pages")
 	}
-	var sb strings.Builder
-	for i, p := range pages {
-		if i > 0 {
-			sb.WriteString("\n\n")
-		}
-		r.pageText(&sb, p)
-		if sb.Len() > MaxTextBytes {
-			break
-		}
-	}
-	text := collapsePDF(sb.String())
+	lines := r.layoutPages(pages)
+	text := layout.Text(lines)
 	if strings.TrimSpace(text) == "" {
-		return nil, Skip("PDF has no text layer (scanned image?)")
+		return nil, errNoTextLayer // FileWith reads it by OCR
 	}
-	d := &Doc{Format: "pdf", Text: text}
+	d := &Doc{Format: "pdf", Text: text, Lines: lines}
 	if info := r.info(); info != nil {
 		if t, ok := info["Title"].(string); ok {
 			d.Title = strings.TrimSpace(decodePDFTextString(t))
 		}
 	}
 	return d, nil
-}
-
-func collapsePDF(s string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		out = append(out, strings.TrimRight(strings.Join(strings.Fields(l), " "), " "))
-	}
-	return strings.TrimSpace(collapse(strings.Join(out, "\n")))
 }
 
 // scan finds every indirect object in the file and in object streams.
@@ -235,6 +223,10 @@ func (r *pdfReader) info() pdfDict {
 func (r *pdfReader) pages() []pdfDict {
 	var out []pdfDict
 	seen := map[any]bool{}
+	// Resources, MediaBox, CropBox and Rotate are inheritable page
+	// attributes (ISO 32000-1 §7.7.3.4): a page without them takes the
+	// nearest ancestor's.
+	inheritable := []string{"Resources", "MediaBox", "CropBox", "Rotate"}
 	var walk func(o any, depth int, inherited pdfDict)
 	walk = func(o any, depth int, inherited pdfDict) {
 		if depth > pdfMaxDepth || len(out) >= pdfMaxPages {
@@ -250,23 +242,39 @@ func (r *pdfReader) pages() []pdfDict {
 		if d == nil {
 			return
 		}
-		res := inherited
-		if d["Resources"] != nil {
-			res = d
+		inh, copied := inherited, false
+		for _, k := range inheritable {
+			if v, ok := d[k]; ok && v != nil {
+				if !copied {
+					inh, copied = pdfDict{}, true
+					maps.Copy(inh, inherited)
+				}
+				inh[k] = v
+			}
 		}
 		switch d["Type"] {
 		case pdfName("Pages"):
 			kids, _ := r.resolve(d["Kids"]).([]any)
 			for _, k := range kids {
-				walk(k, depth+1, res)
+				walk(k, depth+1, inh)
 			}
 		default:
-			if d["Resources"] == nil && res != nil {
+			missing := false
+			for k := range inh {
+				if d[k] == nil {
+					missing = true
+				}
+			}
+			if missing {
 				cp := pdfDict{}
-				for k, v := range d {
+				for k, v := range inh {
 					cp[k] = v
 				}
-				cp["Resources"] = res["Resources"]
+				for k, v := range d {
+					if v != nil {
+						cp[k] = v
+					}
+				}
 				d = cp
 			}
 			out = append(out, d)
@@ -348,133 +356,28 @@ func (r *pdfReader) contents(page pdfDict) []byte {
 	return out
 }
 
-func (r *pdfReader) pageText(sb *strings.Builder, page pdfDict) {
-	res := r.dict(page["Resources"])
-	r.runContent(sb, r.contents(page), res, 0)
-}
-
-// runContent interprets the text operators of a content stream.
-func (r *pdfReader) runContent(sb *strings.Builder, content []byte, res pdfDict, depth int) {
-	if depth > pdfMaxFormNested {
-		return
-	}
-	fonts := r.dict(res["Font"])
-	xobjs := r.dict(res["XObject"])
-	var font *pdfFont
-	var stack []any
-	p := &pdfParser{b: content}
-	lastY := 0.0
-	for sb.Len() < MaxTextBytes {
-		p.skipSpace()
-		if p.pos >= len(p.b) {
-			return
-		}
-		c := p.b[p.pos]
-		if isRegular(c) && !(c >= '0' && c <= '9') && c != '-' && c != '+' && c != '.' {
-			op := p.keyword()
-			if op == "" {
-				p.pos++
-				continue
-			}
-			switch op {
-			case "Tf":
-				if len(stack) >= 2 {
-					if n, ok := stack[len(stack)-2].(pdfName); ok && fonts != nil {
-						font = r.font(fonts[string(n)])
-					}
-				}
-			case "Tj", "'", "\"":
-				if op != "Tj" {
-					sb.WriteString("\n")
-				}
-				if len(stack) > 0 {
-					if s, ok := stack[len(stack)-1].(string); ok {
-						sb.WriteString(font.decode(s))
-					}
-				}
-			case "TJ":
-				if len(stack) > 0 {
-					if arr, ok := stack[len(stack)-1].([]any); ok {
-						for _, e := range arr {
-							switch v := e.(type) {
-							case string:
-								sb.WriteString(font.decode(v))
-							case float64:
-								if v < -180 {
-									sb.WriteString(" ")
-								}
-							}
-						}
-					}
-				}
-			case "Td", "TD":
-				if len(stack) >= 2 {
-					ty, _ := stack[len(stack)-1].(float64)
-					tx, _ := stack[len(stack)-2].(float64)
-					if ty != 0 {
-						sb.WriteString("\n")
-					} else if tx > 0 {
-						sb.WriteString("\t")
-					}
-				}
-			case "T*":
-				sb.WriteString("\n")
-			case "Tm":
-				if len(stack) >= 6 {
-					y, _ := stack[len(stack)-1].(float64)
-					if y != lastY {
-						sb.WriteString("\n")
-					} else {
-						sb.WriteString("\t")
-					}
-					lastY = y
-				}
-			case "ET":
-				sb.WriteString(" ")
-			case "Do":
-				if len(stack) > 0 && xobjs != nil {
-					if n, ok := stack[len(stack)-1].(pdfName); ok {
-						if st, ok := r.resolve(xobjs[string(n)]).(*pdfStream); ok && st.dict["Subtype"] == pdfName("Form") {
-							if b, err := r.decode(st); err == nil {
-								sub := r.dict(st.dict["Resources"])
-								if sub == nil {
-									sub = res
-								}
-								r.runContent(sb, b, sub, depth+1)
-							}
-						}
-					}
-				}
-			case "BI":
-				// Inline image: skip to EI.
-				if i := bytes.Index(p.b[p.pos:], []byte("EI")); i >= 0 {
-					p.pos += i + 2
-				} else {
-					return
-				}
-			}
-			stack = stack[:0]
-			continue
-		}
-		obj, err := p.object(0)
-		if err != nil {
-			p.pos++
-			stack = stack[:0]
-			continue
-		}
-		if len(stack) < 64 {
-			stack = append(stack, obj)
-		}
-	}
-}
-
 // --- fonts ---
 
 type pdfFont struct {
 	cmap     map[string]string // code bytes → text
 	codeLens []int             // code lengths present in the CMap, longest first
 	twoByte  bool              // Type0 font without a usable CMap
+	enc      *[256]rune        // simple font's /Encoding; nil means WinAnsi
+
+	// Glyph widths in glyph space (1/1000 em for all but Type3 fonts),
+	// scaled to text space by wscale: simple fonts index widths by
+	// code-first, Type0 fonts look CIDs up in cidW; dw is the width of a
+	// code with no entry.
+	first  int
+	widths []float64
+	cidW   map[int]float64
+	dw     float64
+	wscale float64
 }
+
+// pdfFallbackWidth is the glyph width assumed when a font gives none and
+// is not one of the standard 14: an average Latin glyph.
+const pdfFallbackWidth = 500
 
 func (r *pdfReader) font(o any) *pdfFont {
 	key := o
@@ -487,7 +390,7 @@ func (r *pdfReader) font(o any) *pdfFont {
 		return f
 	}
 	d := r.dict(o)
-	f := &pdfFont{}
+	f := &pdfFont{dw: pdfFallbackWidth, wscale: 0.001}
 	if d != nil {
 		f.twoByte = d["Subtype"] == pdfName("Type0")
 		if st, ok := r.resolve(d["ToUnicode"]).(*pdfStream); ok {
@@ -503,25 +406,141 @@ func (r *pdfReader) font(o any) *pdfFont {
 				sort.Sort(sort.Reverse(sort.IntSlice(f.codeLens)))
 			}
 		}
+		if !f.twoByte {
+			f.enc = r.simpleEncoding(d["Encoding"])
+		}
+		r.fontWidths(f, d)
 	}
 	r.fonts[key] = f
 	return f
 }
 
-func (f *pdfFont) decode(s string) string {
+// fontWidths reads glyph widths (ISO 32000-1 §9.6.2 /FirstChar /Widths
+// and /FontDescriptor /MissingWidth for simple fonts, §9.7.4.3 /W and /DW
+// of the descendant CIDFont for Type0 fonts, §9.6.5 /FontMatrix for
+// Type3). The standard 14 fonts may omit /Widths: their metrics are
+// built in.
+func (r *pdfReader) fontWidths(f *pdfFont, d pdfDict) {
+	num := func(o any) (float64, bool) {
+		v, ok := r.resolve(o).(float64)
+		return v, ok && !math.IsNaN(v) && !math.IsInf(v, 0)
+	}
+	if f.twoByte {
+		f.dw = 1000
+		desc, _ := r.resolve(d["DescendantFonts"]).([]any)
+		if len(desc) == 0 {
+			return
+		}
+		cd := r.dict(desc[0])
+		if cd == nil {
+			return
+		}
+		if v, ok := num(cd["DW"]); ok && v >= 0 {
+			f.dw = v
+		}
+		// /W is a list of "c [w1 w2 …]" (consecutive CIDs from c) and
+		// "cfirst clast w" (one width for a range) entries.
+		w, _ := r.resolve(cd["W"]).([]any)
+		f.cidW = map[int]float64{}
+		for i := 0; i < len(w) && len(f.cidW) < 1<<16; {
+			c, ok := num(w[i])
+			if !ok || i+1 >= len(w) {
+				break
+			}
+			if arr, ok := r.resolve(w[i+1]).([]any); ok {
+				for j, e := range arr {
+					if v, ok := num(e); ok {
+						f.cidW[int(c)+j] = v
+					}
+				}
+				i += 2
+				continue
+			}
+			hi, ok1 := num(w[i+1])
+			if i+2 >= len(w) {
+				break
+			}
+			v, ok2 := num(w[i+2])
+			if ok1 && ok2 && hi >= c && hi-c < 1<<16 {
+				for k := int(c); k <= int(hi) && len(f.cidW) < 1<<16; k++ {
+					f.cidW[k] = v
+				}
+			}
+			i += 3
+		}
+		return
+	}
+	if d["Subtype"] == pdfName("Type3") {
+		if m, ok := r.resolve(d["FontMatrix"]).([]any); ok && len(m) == 6 {
+			if v, ok := num(m[0]); ok && v != 0 {
+				f.wscale = math.Abs(v)
+			}
+		}
+	}
+	if fd := r.dict(d["FontDescriptor"]); fd != nil {
+		if v, ok := num(fd["MissingWidth"]); ok && v > 0 {
+			f.dw = v
+		}
+	}
+	ws, _ := r.resolve(d["Widths"]).([]any)
+	if len(ws) > 0 && len(ws) <= 65536 {
+		first, _ := num(d["FirstChar"])
+		f.first = int(max(first, 0))
+		f.widths = make([]float64, len(ws))
+		for i, e := range ws {
+			v, ok := num(e)
+			if !ok {
+				v = f.dw
+			}
+			f.widths[i] = v
+		}
+		return
+	}
+	base, _ := r.resolve(d["BaseFont"]).(pdfName)
+	if std := standardWidths(string(base)); std != nil {
+		f.first, f.widths = 32, std
+	}
+}
+
+// width returns a code's advance in text space units per unit font size.
+func (f *pdfFont) width(code, n int) float64 {
+	if f == nil {
+		return pdfFallbackWidth * 0.001
+	}
+	w := f.dw
+	if f.cidW != nil || f.twoByte {
+		if v, ok := f.cidW[code]; ok {
+			w = v
+		}
+	} else if i := code - f.first; i >= 0 && i < len(f.widths) {
+		w = f.widths[i]
+	}
+	return w * f.wscale
+}
+
+// glyphs splits a shown string into character codes the way decode reads
+// it and calls fn with each code, its length in bytes and its text.
+func (f *pdfFont) glyphs(s string, fn func(code, n int, text string)) {
 	if f == nil || (f.cmap == nil && !f.twoByte) {
-		return winAnsi(s)
+		for i := 0; i < len(s); i++ {
+			fn(int(s[i]), 1, f.simpleText(s[i]))
+		}
+		return
 	}
 	if f.cmap == nil {
-		return "" // CID font without ToUnicode: no way to know the text
+		// CID font without ToUnicode: no way to know the text, but the
+		// codes still advance the pen.
+		for i := 0; i < len(s); i += 2 {
+			fn(codeInt(s[i:min(i+2, len(s))]), 2, "")
+		}
+		return
 	}
-	var sb strings.Builder
 	for i := 0; i < len(s); {
 		matched := false
 		for _, l := range f.codeLens {
 			if i+l <= len(s) {
 				if t, ok := f.cmap[s[i:i+l]]; ok {
-					sb.WriteString(t)
+					fn(codeInt(s[i:i+l]), l, t)
 					i += l
 					matched = true
 					break
@@ -530,15 +549,151 @@ func (f *pdfFont) decode(s string) string {
 		}
 		if !matched {
 			if !f.twoByte {
-				sb.WriteString(winAnsi(s[i : i+1]))
-			}
-			i++
-			if f.twoByte && i < len(s) {
+				fn(int(s[i]), 1, f.simpleText(s[i]))
 				i++
+				continue
 			}
+			n := min(2, len(s)-i)
+			fn(codeInt(s[i:i+n]), n, "")
+			i += n
 		}
 	}
+}
+
+func (f *pdfFont) decode(s string) string {
+	var sb strings.Builder
+	f.glyphs(s, func(_, _ int, t string) { sb.WriteString(t) })
 	return sb.String()
+}
+
+// simpleText is the text of a simple font's one-byte code.
+func (f *pdfFont) simpleText(c byte) string {
+	if f == nil || f.enc == nil {
+		return winAnsi(string([]byte{c}))
+	}
+	if r := f.enc[c]; r != 0 {
+		return string(r)
+	}
+	return ""
+}
+
+// simpleEncoding reads a simple font's /Encoding (ISO 32000-1 §9.6.6): a
+// base encoding name, or a dictionary with /BaseEncoding and /Differences
+// ("code name name … code name …" naming the glyphs of consecutive
+// codes). Glyph names are read with a table of the common Latin ones and
+// the uniXXXX convention; an unknown name keeps the base encoding's
+// character. nil means plain WinAnsi, as before /Encoding was read.
+func (r *pdfReader) simpleEncoding(o any) *[256]rune {
+	var base any = r.resolve(o)
+	var diffs []any
+	if d, ok := base.(pdfDict); ok {
+		base = r.resolve(d["BaseEncoding"])
+		diffs, _ = r.resolve(d["Differences"]).([]any)
+	}
+	if base != pdfName("MacRomanEncoding") && len(diffs) == 0 {
+		return nil
+	}
+	enc := new([256]rune)
+	for c := range enc {
+		for _, r := range winAnsi(string([]byte{byte(c)})) {
+			enc[c] = r
+		}
+	}
+	if base == pdfName("MacRomanEncoding") {
+		for i, r := range []rune(macRomanHigh) {
+			enc[0x80+i] = r
+		}
+	}
+	code := -1
+	for _, e := range diffs {
+		switch v := r.resolve(e).(type) {
+		case float64:
+			code = int(v)
+		case pdfName:
+			if code >= 0 && code < 256 {
+				if r, ok := glyphRune(string(v)); ok {
+					enc[code] = r
+				}
+			}
+			code++
+		}
+	}
+	return enc
+}
+
+// macRomanHigh is Mac OS Roman's codes 0x80–0xFF (the Apple logo at 0xF0
+// left out).
+const macRomanHigh = "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø¿¡¬√ƒ≈∆«»…\u00a0ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\x00ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ"
+
+var glyphNames = func() map[string]rune {
+	m := map[string]rune{}
+	ascii := strings.Fields(`space exclam quotedbl numbersign dollar percent ampersand quotesingle
+		parenleft parenright asterisk plus comma hyphen period slash zero one two three four five six
+		seven eight nine colon semicolon less equal greater question at`)
+	for i, n := range ascii {
+		m[n] = rune(0x20 + i)
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		m[string(c)] = c
+		m[string(c+32)] = c + 32
+	}
+	for i, n := range strings.Fields("bracketleft backslash bracketright asciicircum underscore grave") {
+		m[n] = rune(0x5B + i)
+	}
+	for i, n := range strings.Fields("braceleft bar braceright asciitilde") {
+		m[n] = rune(0x7B + i)
+	}
+	latin1 := strings.Fields(`nbspace exclamdown cent sterling currency yen brokenbar section dieresis
+		copyright ordfeminine guillemotleft logicalnot sfthyphen registered macron degree plusminus
+		twosuperior threesuperior acute mu paragraph periodcentered cedilla onesuperior ordmasculine
+		guillemotright onequarter onehalf threequarters questiondown Agrave Aacute Acircumflex Atilde
+		Adieresis Aring AE Ccedilla Egrave Eacute Ecircumflex Edieresis Igrave Iacute Icircumflex
+		Idieresis Eth Ntilde Ograve Oacute Ocircumflex Otilde Odieresis multiply Oslash Ugrave Uacute
+		Ucircumflex Udieresis Yacute Thorn germandbls agrave aacute acircumflex atilde adieresis aring
+		ae ccedilla egrave eacute ecircumflex edieresis igrave iacute icircumflex idieresis eth ntilde
+		ograve oacute ocircumflex otilde odieresis divide oslash ugrave uacute ucircumflex udieresis
+		yacute thorn ydieresis`)
+	for i, n := range latin1 {
+		m[n] = rune(0xA0 + i)
+	}
+	for n, r := range map[string]rune{"Euro": '€', "endash": '–', "emdash": '—', "quoteleft": '‘',
+		"quoteright": '’', "quotedblleft": '“', "quotedblright": '”', "quotesinglbase": '‚',
+		"quotedblbase": '„', "bullet": '•', "ellipsis": '…', "trademark": '™', "dagger": '†',
+		"daggerdbl": '‡', "perthousand": '‰', "OE": 'Œ', "oe": 'œ', "Scaron": 'Š', "scaron": 'š',
+		"Zcaron": 'Ž', "zcaron": 'ž', "Ydieresis": 'Ÿ', "florin": 'ƒ', "circumflex": 'ˆ', "tilde": '˜',
+		"guilsinglleft": '‹', "guilsinglright": '›', "minus": '−', "dotlessi": 'ı', "fraction": '⁄',
+		"Lslash": 'Ł', "lslash": 'ł', "fi": 'ﬁ', "fl": 'ﬂ', "middot": '·', "space.alt": ' ', "uni00A0": ' '} {
+		m[n] = r
+	}
+	return m
+}()
+
+// glyphRune maps a glyph name to its character: the table above, then
+// "uniXXXX" and "uXXXX[XX]" (Adobe Glyph List conventions), ignoring a
+// ".suffix" variant tag.
+func glyphRune(name string) (rune, bool) {
+	if r, ok := glyphNames[name]; ok {
+		return r, true
+	}
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		name = name[:i]
+		if r, ok := glyphNames[name]; ok {
+			return r, true
+		}
+	}
+	hexPart := ""
+	switch {
+	case strings.HasPrefix(name, "uni") && len(name) == 7:
+		hexPart = name[3:]
+	case strings.HasPrefix(name, "u") && len(name) >= 5 && len(name) <= 7:
+		hexPart = name[1:]
+	}
+	if hexPart != "" {
+		if v, err := strconv.ParseUint(hexPart, 16, 32); err == nil && v > 0x1F && v <= 0x10FFFF && (v < 0xD800 || v > 0xDFFF) {
+			return rune(v), true
+		}
+	}
+	return 0, false
 }
 
 // winAnsi decodes bytes in WinAnsiEncoding (close to Windows-1252).

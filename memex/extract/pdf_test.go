@@ -43,7 +43,7 @@ func deflate(b []byte) []byte {
 }
 
 func TestPDFSimple(t *testing.T) {
-	content := []byte("BT /F1 12 Tf 72 720 Td (INVOICE) Tj 0 -14 Td (Northwind Traders Ltd.) Tj 0 -14 Td [(Total:) -250 (\\$2,500.00)] TJ T* (Caf\\351 \\(paid\\)) Tj ET")
+	content := []byte("BT /F1 12 Tf 14 TL 72 720 Td (INVOICE) Tj 0 -14 Td (Northwind Traders Ltd.) Tj 0 -14 Td [(Total:) -250 (\\$2,500.00)] TJ T* (Caf\\351 \\(paid\\)) Tj ET")
 	pdf := buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources << /Font << /F1 5 0 R >> >> >>",
