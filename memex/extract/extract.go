@@ -7,6 +7,7 @@ package extract
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -22,7 +23,7 @@ const MaxTextBytes = 8 << 20
 
 // Doc is an extracted document.
 type Doc struct {
-	Format   string // text, markdown, html, email, pdf, docx, odt, csv, json
+	Format   string // text, markdown, html, email, pdf, docx, odt, csv, json, image
 	Title    string
 	Text     string
 	Sections []Section
@@ -81,8 +82,36 @@ func init() {
 }
 
 // File extracts a file's content. name is used for its extension and as a
-// fallback title. Unknown binary content is a *SkipError.
+// fallback title. Unknown binary content is a *SkipError, and so are
+// images and PDFs without a text layer: File does no OCR (see FileWith).
 func File(name string, data []byte) (*Doc, error) {
+	return FileWith(name, data, Options{})
+}
+
+// OCRer reads text from scanned pages (package memex/ocr implements it
+// with tesseract).
+type OCRer interface {
+	// Available says why OCR cannot run (not installed, no languages);
+	// the error says how to fix it.
+	Available() error
+	// Image reads a PNG, JPEG or TIFF image.
+	Image(ctx context.Context, data []byte) ([]layout.Line, error)
+	// PDF reads a PDF without a text layer; it also returns the number of
+	// pages read.
+	PDF(ctx context.Context, data []byte) ([]layout.Line, int, error)
+}
+
+// Options configure FileWith.
+type Options struct {
+	// OCR reads images and PDFs without a text layer; nil skips them.
+	OCR OCRer
+	// Context bounds OCR; nil means context.Background().
+	Context context.Context
+}
+
+// FileWith is File with options: with opts.OCR, images and scanned PDFs
+// are read by OCR.
+func FileWith(name string, data []byte, opts Options) (*Doc, error) {
 	ext := strings.ToLower(filepath.Ext(name))
 	f, ok := byExt[ext]
 	if !ok {
@@ -91,7 +120,17 @@ func File(name string, data []byte) (*Doc, error) {
 		}
 		f = plainText
 	}
-	d, err := f(name, data)
+	var d *Doc
+	var err error
+	switch {
+	case imageExts[ext]:
+		d, err = ocrImage(data, opts)
+	default:
+		d, err = f(name, data)
+		if errors.Is(err, errNoTextLayer) && opts.OCR != nil {
+			d, err = ocrPDF(data, opts)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

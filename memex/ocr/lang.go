@@ -1,0 +1,45 @@
+package ocr
+
+import (
+	"strings"
+	"unicode"
+)
+
+// stopwords are frequent words of each language on invoices, receipts and
+// letters, chosen to be rare in the other languages here. A first pass in
+// one language reads them well enough to tell which language a page is in.
+var stopwords = map[string][]string{
+	"eng": {"the", "and", "of", "to", "for", "invoice", "amount", "due", "payment", "please", "thank", "you", "your", "with", "from", "tax", "bill", "paid", "receipt", "subtotal"},
+	"deu": {"der", "die", "das", "und", "für", "fur", "mit", "von", "rechnung", "betrag", "summe", "datum", "mwst", "ust", "zahlung", "bitte", "nicht", "ist", "eine", "gesamt", "steuer", "kasse", "bar", "danke", "vielen", "zur", "auf", "den", "dem", "des", "zu", "zahlen", "rückgeld", "ruckgeld"},
+	"fra": {"le", "les", "et", "du", "des", "pour", "avec", "facture", "montant", "tva", "paiement", "veuillez", "merci", "votre", "vous", "est", "une", "au", "aux", "sur", "ttc", "ht", "à", "échéance", "société"},
+	"nld": {"het", "een", "en", "van", "voor", "met", "factuur", "bedrag", "totaal", "btw", "betaling", "graag", "uw", "aan", "op", "te", "dit", "niet", "bij", "wij", "vervaldatum", "factuurnummer"},
+	"spa": {"el", "los", "las", "y", "del", "para", "con", "factura", "importe", "fecha", "pago", "gracias", "su", "por", "una", "cliente", "iva", "señor"},
+	"ita": {"il", "di", "per", "con", "fattura", "importo", "totale", "pagamento", "grazie", "del", "della", "che", "sono", "alla", "dei", "iva", "scadenza", "gli"},
+	"pol": {"i", "w", "z", "na", "do", "nie", "się", "faktura", "kwota", "razem", "sprzedaży", "płatności", "zapłaty", "nabywca", "sprzedawca", "vat", "oraz", "jest", "zł", "słownie"},
+	"por": {"os", "do", "da", "dos", "das", "com", "fatura", "valor", "pagamento", "obrigado", "não", "uma", "um", "em", "iva", "contribuinte", "nif", "pelo"},
+}
+
+// minLangWords is how many stopwords a page needs before its language is
+// judged.
+const minLangWords = 3
+
+// guessLang returns the language of langs whose stopwords occur most often
+// in text, or "" when no language has at least minLangWords of them. Ties
+// go to the earlier language of langs.
+func guessLang(text string, langs []string) string {
+	counts := map[string]int{}
+	for w := range strings.FieldsFuncSeq(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		counts[w]++
+	}
+	best, bestN := "", minLangWords-1
+	for _, l := range langs {
+		n := 0
+		for _, w := range stopwords[l] {
+			n += counts[w]
+		}
+		if n > bestN {
+			best, bestN = l, n
+		}
+	}
+	return best
+}
