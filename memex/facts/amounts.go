@@ -1,9 +1,6 @@
 package facts
 
 import (
-	"math"
-	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -13,88 +10,22 @@ type Amount struct {
 	Currency string  `json:"currency"`        // ISO 4217 code, "" when unknown
 	Role     string  `json:"role,omitempty"`  // total, balance_due, subtotal, tax, paid, or ""
 	Label    string  `json:"label,omitempty"` // the words before it, lower-cased
+	Decimals int     `json:"-"`               // digits after the decimal mark as written
 	Offset   int     `json:"-"`
 }
 
-var currencySymbols = map[string]string{
-	"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
-	"¥": "JPY", "jpy": "JPY", "chf": "CHF", "cad": "CAD", "c$": "CAD", "aud": "AUD", "a$": "AUD",
-	"sek": "SEK", "nok": "NOK", "dkk": "DKK", "inr": "INR", "₹": "INR", "euro": "EUR", "euros": "EUR",
-	"dollars": "USD", "dollar": "USD", "pounds": "GBP",
-}
-
-// CurrencyCode maps a currency symbol, code or word to its ISO code.
-func CurrencyCode(s string) (string, bool) {
-	c, ok := currencySymbols[strings.ToLower(strings.TrimSpace(s))]
-	return c, ok
-}
-
-const (
-	curRe = `(?:US\$|C\$|A\$|\$|€|£|¥|₹|(?i:usd|eur|gbp|jpy|chf|cad|aud|sek|nok|dkk|inr)\b)`
-	numRe = `\d{1,3}(?:[,.' ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?`
-)
-
-var (
-	reAmountPre  = regexp.MustCompile(`(\(?-?)\s?(` + curRe + `)\s?(-?)(` + numRe + `)(\)?)`)
-	reAmountPost = regexp.MustCompile(`(-?)(` + numRe + `)\s?(` + curRe + `|(?i:euros?|dollars?)\b)`)
-)
-
-// parseNumber reads a written amount. The last separator followed by one or
-// two digits is the decimal mark; other separators group thousands.
-func parseNumber(s string, european bool) (float64, bool) {
-	s = strings.TrimSpace(s)
-	last := strings.LastIndexAny(s, ".,")
-	intPart, frac := s, ""
-	if last >= 0 {
-		tail := s[last+1:]
-		if len(tail) <= 2 || (len(tail) == 3 && !european && s[last] == '.' && strings.Count(s, ".") == 1 && !strings.Contains(s, ",")) {
-			intPart, frac = s[:last], tail
-		}
-	}
-	intPart = strings.NewReplacer(",", "", ".", "", "'", "", " ", "").Replace(intPart)
-	if intPart == "" {
-		intPart = "0"
-	}
-	v, err := strconv.ParseFloat(intPart+"."+frac+"0", 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, false
-	}
-	return v, true
-}
-
-// FindAmounts returns the sums of money in text: a currency symbol or code
-// before or after a number ("$2,500.00", "EUR 1,234.56", "1.234,56 €",
-// "200 EUR"). Negative and parenthesised amounts are negative.
+// FindAmounts returns the sums of money in text: the numbers FindNumbers
+// finds with a currency mark before or after them ("$2,500.00", "EUR
+// 1,234.56", "1.234,56 €", "200 EUR", "-$50.00", "(€12.00)"), read in
+// the language DetectLanguage finds, each with the words before it and
+// the role they give it.
 func FindAmounts(text string) []Amount {
 	var out []Amount
-	used := make([]bool, len(text)+1)
-	for _, m := range reAmountPre.FindAllStringSubmatchIndex(text, -1) {
-		cur, _ := CurrencyCode(text[m[4]:m[5]])
-		v, ok := parseNumber(text[m[8]:m[9]], false)
-		if !ok {
+	for _, n := range FindNumbers(text, DetectLanguage(text)) {
+		if n.Symbol == "" {
 			continue
 		}
-		if strings.Contains(text[m[2]:m[3]], "-") || text[m[6]:m[7]] == "-" || (strings.HasPrefix(text[m[2]:m[3]], "(") && text[m[10]:m[11]] == ")") {
-			v = -v
-		}
-		out = append(out, Amount{Value: v, Currency: cur, Offset: m[0]})
-		for i := m[0]; i < m[1]; i++ {
-			used[i] = true
-		}
-	}
-	for _, m := range reAmountPost.FindAllStringSubmatchIndex(text, -1) {
-		if used[m[4]] {
-			continue
-		}
-		cur, _ := CurrencyCode(text[m[6]:m[7]])
-		v, ok := parseNumber(text[m[4]:m[5]], cur != "USD")
-		if !ok {
-			continue
-		}
-		if text[m[2]:m[3]] == "-" {
-			v = -v
-		}
-		out = append(out, Amount{Value: v, Currency: cur, Offset: m[0]})
+		out = append(out, Amount{Value: n.Value, Currency: n.Currency, Decimals: n.Decimals, Offset: n.Start})
 	}
 	for i := range out {
 		out[i].Label = labelBefore(text, out[i].Offset)

@@ -1,0 +1,364 @@
+package facts
+
+// Currencies: the symbols, codes and words that mark a sum of money, and
+// the document's currency.
+//
+// The data are two tables, isoCurrencies (the codes) and currencySigns
+// (symbols and words), merged into currencyMarkers: each row is a mark as
+// written and the ISO 4217 code it stands for. Some marks need care:
+//
+//   - "$" alone is USD, but in a document that also writes C$, A$, NZ$,
+//     S$, HK$, MX$ or R$ (or a code of those) the bare "$" is read as
+//     that dollar by DocCurrency. FindNumbers reports "$" as USD.
+//   - "¥" alone is JPY; 元, RMB and CN¥ are CNY (and turn a bare ¥ in the
+//     same document into CNY in DocCurrency).
+//   - "kr" (and "kr.") is the Swedish, Norwegian or Danish crown:
+//     CurrencyCodeIn resolves it from the language (sv → SEK, da → DKK,
+//     no/nb/nn → NOK, is → ISK); without one of those it has no code
+//     (FindNumbers still reports the number as money, Symbol "kr").
+//   - "R" is the South African rand only before a number ("R 100"), never
+//     after one; Rs (INR), RM (MYR) and Rp (IDR) likewise. Glued to the
+//     digits, a letter sign needs decimals: "R150.00" is money, "R100" a
+//     part number.
+//   - Letter marks (kr, zł, Kč, Ft, Fr., RM, Rp, Rs…) are case-sensitive in
+//     text; the ISO codes that the first version accepted in any case
+//     (usd, eur, gbp, jpy, chf, cad, aud, sek, nok, dkk, inr) still are,
+//     the other codes must be upper case next to a number.
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// currencyMarker is one way of writing a currency.
+type currencyMarker struct {
+	text   string // as written
+	code   string // ISO 4217 code; "" for kr, resolved by language
+	fold   bool   // matches in any letter case
+	isCode bool   // an ISO code (codes beat symbols in DocCurrency)
+	before bool   // may stand before the number
+	after  bool   // may stand after the number
+	family string // "$", "¥" or "kr": marks that share a bare symbol
+	bare   bool   // the bare symbol of its family ($, ¥, kr)
+	free   bool   // counted anywhere in DocCurrency, not only next to a number
+}
+
+// isoCurrencies are the ISO 4217 codes read next to numbers and, upper
+// case, anywhere in a document. The first eleven are matched in any case.
+var isoCurrencies = []struct {
+	code     string
+	anyCase  bool
+	family   string
+	wordLike bool // an English word too (TRY, RUB, SAR): counted only next to a number
+}{
+	{"USD", true, "$", false}, {"EUR", true, "", false}, {"GBP", true, "", false}, {"JPY", true, "¥", false},
+	{"CHF", true, "", false}, {"CAD", true, "$", false}, {"AUD", true, "$", false}, {"SEK", true, "kr", false},
+	{"NOK", true, "kr", false}, {"DKK", true, "kr", false}, {"INR", true, "", false},
+	{"NZD", false, "$", false}, {"PLN", false, "", false}, {"CZK", false, "", false}, {"HUF", false, "", false},
+	{"BRL", false, "$", false}, {"MXN", false, "$", false}, {"CNY", false, "¥", false}, {"KRW", false, "", false},
+	{"RUB", false, "", true}, {"TRY", false, "", true}, {"ZAR", false, "", false}, {"SGD", false, "$", false},
+	{"HKD", false, "$", false}, {"AED", false, "", false}, {"SAR", false, "", true}, {"MYR", false, "", false},
+	{"IDR", false, "", false}, {"THB", false, "", false}, {"ISK", false, "kr", false},
+}
+
+// currencySigns are the symbols and words; b/a say whether the mark may
+// stand before or after the number.
+var currencySigns = []struct {
+	text, code string
+	b, a, fold bool
+	family     string
+}{
+	{"$", "USD", true, true, false, "$"}, {"US$", "USD", true, true, false, "$"}, {"U$S", "USD", true, false, false, "$"},
+	{"C$", "CAD", true, true, false, "$"}, {"CA$", "CAD", true, true, false, "$"},
+	{"A$", "AUD", true, true, false, "$"}, {"AU$", "AUD", true, true, false, "$"},
+	{"NZ$", "NZD", true, true, false, "$"}, {"S$", "SGD", true, true, false, "$"},
+	{"HK$", "HKD", true, true, false, "$"}, {"MX$", "MXN", true, true, false, "$"},
+	{"R$", "BRL", true, true, false, "$"},
+	{"€", "EUR", true, true, false, ""}, {"£", "GBP", true, true, false, ""},
+	{"¥", "JPY", true, true, false, "¥"}, {"JP¥", "JPY", true, true, false, "¥"},
+	{"CN¥", "CNY", true, true, false, "¥"}, {"元", "CNY", true, true, false, "¥"}, {"RMB", "CNY", true, true, false, "¥"},
+	{"Fr.", "CHF", true, true, false, ""}, {"SFr.", "CHF", true, true, false, ""}, {"sFr.", "CHF", true, true, false, ""},
+	{"kr", "", true, true, false, "kr"}, {"kr.", "", true, true, false, "kr"}, {"Kr.", "", true, false, false, "kr"},
+	{"zł", "PLN", true, true, false, ""}, {"Kč", "CZK", true, true, false, ""}, {"Ft", "HUF", false, true, false, ""},
+	{"₹", "INR", true, true, false, ""}, {"Rs.", "INR", true, false, false, ""}, {"Rs", "INR", true, false, false, ""},
+	{"₩", "KRW", true, true, false, ""}, {"₽", "RUB", true, true, false, ""}, {"₺", "TRY", true, true, false, ""},
+	{"R", "ZAR", true, false, false, ""}, {"RM", "MYR", true, false, false, ""}, {"Rp", "IDR", true, false, false, ""},
+	{"Rp.", "IDR", true, false, false, ""}, {"฿", "THB", true, true, false, ""},
+	{"euro", "EUR", false, true, true, ""}, {"euros", "EUR", false, true, true, ""},
+	{"dollar", "USD", false, true, true, "$"}, {"dollars", "USD", false, true, true, "$"},
+	{"pounds", "GBP", false, true, true, ""},
+}
+
+// krByLang resolves the bare crown sign "kr" from the document language
+// (or country-level language code given by the caller).
+var krByLang = map[string]string{"sv": "SEK", "da": "DKK", "no": "NOK", "nb": "NOK", "nn": "NOK", "is": "ISK"}
+
+var (
+	// currencyMarkers holds every mark, longest text first, so that
+	// "US$" wins over "$" and "Rs." over "Rs" and "R".
+	currencyMarkers []currencyMarker
+	currencyLookup  = map[string]*currencyMarker{} // lower-cased text → mark
+	// markersByFirst and markersByLast index currencyMarkers by the first
+	// and last byte of their text (both cases for case-free marks).
+	markersByFirst, markersByLast [256][]int
+)
+
+func init() {
+	for _, c := range isoCurrencies {
+		currencyMarkers = append(currencyMarkers, currencyMarker{text: c.code, code: c.code, fold: c.anyCase,
+			isCode: true, before: true, after: true, family: c.family, free: !c.wordLike})
+	}
+	for _, s := range currencySigns {
+		bare := s.text == "$" || s.text == "¥" || strings.EqualFold(strings.TrimSuffix(s.text, "."), "kr")
+		// Marks without letters are unmistakable anywhere in a text.
+		free := strings.IndexFunc(s.text, unicode.IsLetter) < 0 || s.text == "元"
+		currencyMarkers = append(currencyMarkers, currencyMarker{text: s.text, code: s.code, fold: s.fold,
+			before: s.b, after: s.a, family: s.family, bare: bare, free: free})
+	}
+	sort.SliceStable(currencyMarkers, func(i, j int) bool {
+		return len(currencyMarkers[i].text) > len(currencyMarkers[j].text)
+	})
+	for i, m := range currencyMarkers {
+		for _, t := range []string{m.text, strings.ToLower(m.text), strings.ToUpper(m.text)} {
+			if f := t[0]; !slices.Contains(markersByFirst[f], i) && (t == m.text || m.fold) {
+				markersByFirst[f] = append(markersByFirst[f], i)
+			}
+			if l := t[len(t)-1]; !slices.Contains(markersByLast[l], i) && (t == m.text || m.fold) {
+				markersByLast[l] = append(markersByLast[l], i)
+			}
+		}
+	}
+	for i := range currencyMarkers {
+		k := strings.ToLower(currencyMarkers[i].text)
+		if _, dup := currencyLookup[k]; !dup {
+			currencyLookup[k] = &currencyMarkers[i]
+		}
+	}
+}
+
+// CurrencyCode maps a currency symbol, code or word to its ISO 4217
+// code, in any letter case: "$" → USD, "€" → EUR, "zł" → PLN, "R$" →
+// BRL. The crown sign "kr" has no code without a language (see
+// CurrencyCodeIn) and reports false.
+func CurrencyCode(s string) (string, bool) { return CurrencyCodeIn(s, "") }
+
+// CurrencyCodeIn is CurrencyCode knowing the document language, which
+// resolves "kr": sv → SEK, da → DKK, no/nb/nn → NOK, is → ISK.
+func CurrencyCodeIn(s, lang string) (string, bool) {
+	m, ok := currencyLookup[strings.ToLower(strings.TrimSpace(s))]
+	if !ok {
+		return "", false
+	}
+	c := markerCode(m, lang)
+	return c, c != ""
+}
+
+func markerCode(m *currencyMarker, lang string) string {
+	if m.family == "kr" && m.code == "" {
+		return krByLang[lang]
+	}
+	return m.code
+}
+
+// letterAt reports whether the rune at byte offset i of s is a letter.
+func letterAt(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r)
+}
+
+// letterBefore reports whether the rune ending at byte offset i of s is a
+// letter.
+func letterBefore(s string, i int) bool {
+	if i <= 0 || i > len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return unicode.IsLetter(r)
+}
+
+// markerMatches reports whether m is written at s[i:i+len(m.text)].
+func markerMatches(s string, i int, m *currencyMarker) bool {
+	if i < 0 || i+len(m.text) > len(s) {
+		return false
+	}
+	t := s[i : i+len(m.text)]
+	if t == m.text {
+		return true
+	}
+	return m.fold && strings.EqualFold(t, m.text)
+}
+
+// firstIsLetter and lastIsLetter report whether a mark's first or last
+// rune is a letter (it then needs a non-letter next to it in text).
+func firstIsLetter(t string) bool { return letterAt(t, 0) }
+func lastIsLetter(t string) bool  { return letterBefore(t, len(t)) }
+
+// Roles of a mark next to a number.
+const (
+	roleAny    = 0
+	roleBefore = 1 // the mark precedes the number
+	roleAfter  = 2 // the mark follows the number
+)
+
+func (m *currencyMarker) allows(role int) bool {
+	return role == roleAny || role == roleBefore && m.before || role == roleAfter && m.after
+}
+
+// markerEndingAt returns the longest mark for role that ends at byte
+// offset end of s and is not glued to a letter on its left, with its start.
+func markerEndingAt(s string, end, role int) (*currencyMarker, int) {
+	if end <= 0 || end > len(s) {
+		return nil, 0
+	}
+	for _, i := range markersByLast[s[end-1]] {
+		m := &currencyMarkers[i]
+		st := end - len(m.text)
+		if !m.allows(role) || !markerMatches(s, st, m) {
+			continue
+		}
+		if firstIsLetter(m.text) && letterBefore(s, st) {
+			continue
+		}
+		return m, st
+	}
+	return nil, 0
+}
+
+// markerStartingAt returns the longest mark for role that starts at byte
+// offset start of s and is not glued to a letter on its right, with its
+// end.
+func markerStartingAt(s string, start, role int) (*currencyMarker, int) {
+	if start < 0 || start >= len(s) {
+		return nil, 0
+	}
+	for _, i := range markersByFirst[s[start]] {
+		m := &currencyMarkers[i]
+		if !m.allows(role) || !markerMatches(s, start, m) {
+			continue
+		}
+		e := start + len(m.text)
+		if lastIsLetter(m.text) && letterAt(s, e) {
+			continue
+		}
+		return m, e
+	}
+	return nil, 0
+}
+
+// DocCurrency returns the ISO 4217 code of the currency text is written
+// in, or "" when it names none. ISO codes count anywhere (upper case, as
+// whole words; TRY, RUB and SAR only next to a number); symbols without
+// letters ($ € £ ¥ ₹…) count anywhere, letter symbols (kr, zł, Kč, Ft,
+// R…) only next to a number. The most frequent code wins, and any code
+// beats every symbol; among symbols, a bare "$" or "¥" counts for the
+// most frequent specific dollar or yuan/yen of the document (C$, A$,
+// CN¥…), else for USD or JPY. lang resolves "kr" (see CurrencyCodeIn).
+func DocCurrency(text, lang string) string {
+	codes := map[string]int{}
+	signs := map[string]int{}
+	bare := map[string]int{} // family → count of the bare symbol
+	first := map[string]int{}
+	note := func(m map[string]int, c string, at int) {
+		m[c]++
+		if _, ok := first[c]; !ok {
+			first[c] = at
+		}
+	}
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r >= 'A' && r <= 'Z':
+			if letterBefore(text, i) {
+				break
+			}
+			if m, e := markerStartingAt(text, i, roleAny); m != nil && m.isCode && m.free && text[i:e] == m.text {
+				note(codes, m.code, i)
+				i = e
+				continue
+			}
+		case r == '$' || r >= 0x80 && (!unicode.IsLetter(r) || r == '元'):
+			if m, e := markerStartingAt(text, i, roleAny); m != nil && m.free && !m.isCode {
+				if m.bare {
+					note(bare, m.family, i)
+				} else {
+					note(signs, m.code, i)
+				}
+				i = e
+				continue
+			}
+		}
+		i += size
+	}
+	// Letter marks, lower-case codes and word-like codes count when a
+	// number carries them.
+	for _, n := range FindNumbers(text, lang) {
+		m := currencyLookup[strings.ToLower(n.Symbol)]
+		if m == nil || m.free && (!m.isCode || n.Symbol == m.text) {
+			continue // none, or counted above
+		}
+		switch {
+		case m.isCode:
+			note(codes, m.code, n.Start)
+		case m.bare && m.family != "kr":
+			note(bare, m.family, n.Start)
+		default:
+			if c := markerCode(m, lang); c != "" {
+				note(signs, c, n.Start)
+			}
+		}
+	}
+	if c := topCount(codes, first); c != "" {
+		return c
+	}
+	for fam, k := range bare {
+		best, bn := "", 0
+		for c, cn := range signs {
+			if currencyFamily(c) == fam && (cn > bn || cn == bn && first[c] < first[best]) {
+				best, bn = c, cn
+			}
+		}
+		if best == "" {
+			switch fam {
+			case "$":
+				best = "USD"
+			case "¥":
+				best = "JPY"
+			}
+		}
+		if best != "" {
+			if _, ok := first[best]; !ok {
+				first[best] = len(text)
+			}
+			signs[best] += k
+		}
+	}
+	return topCount(signs, first)
+}
+
+// currencyFamily returns the bare-symbol family of an ISO code.
+func currencyFamily(code string) string {
+	for _, c := range isoCurrencies {
+		if c.code == code {
+			return c.family
+		}
+	}
+	return ""
+}
+
+// topCount returns the key with the highest count, the earliest first
+// seen on ties.
+func topCount(counts map[string]int, first map[string]int) string {
+	best, n := "", 0
+	for c, k := range counts {
+		if k > n || k == n && first[c] < first[best] {
+			best, n = c, k
+		}
+	}
+	return best
+}
