@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"nexusos/memex/layout"
 )
 
 // Document kinds.
@@ -27,11 +29,12 @@ const (
 	KindContract      = "contract"
 	KindNote          = "note"
 	KindEmail         = "email"
+	KindStatement     = "statement"
 	KindOther         = "other"
 )
 
 // Kinds lists every document kind.
-var Kinds = []string{KindInvoice, KindReceipt, KindQuote, KindPurchaseOrder, KindCreditNote, KindPayment, KindContract, KindNote, KindEmail, KindOther}
+var Kinds = []string{KindInvoice, KindReceipt, KindQuote, KindPurchaseOrder, KindCreditNote, KindPayment, KindContract, KindNote, KindEmail, KindStatement, KindOther}
 
 // Payment statuses.
 const (
@@ -46,59 +49,116 @@ type Hints struct {
 	From  string    // e-mail sender ("Name <addr>")
 	Date  time.Time // e-mail Date header
 	Kind  string    // KindNote for Markdown notes, KindEmail for messages
+	// Lines is the document's geometry (package layout); when nil it is
+	// built from the text.
+	Lines []layout.Line
 }
 
 // Facts is what Extract found. Zero fields were not found.
 type Facts struct {
 	Kind          string   `json:"kind"`
 	Title         string   `json:"title,omitempty"`
+	Language      string   `json:"language,omitempty"`
 	IssueDate     Date     `json:"-"`
 	DueDate       Date     `json:"-"`
 	PaidDate      Date     `json:"-"`
 	Dates         []Date   `json:"-"`
 	Amounts       []Amount `json:"amounts,omitempty"`
 	Total         *Amount  `json:"total,omitempty"`
+	Subtotal      *Amount  `json:"subtotal,omitempty"`
+	Tax           *Amount  `json:"tax,omitempty"`
+	AmountPaid    *Amount  `json:"amount_paid,omitempty"`
 	BalanceDue    *Amount  `json:"balance_due,omitempty"`
 	Currency      string   `json:"currency,omitempty"`
 	Party         string   `json:"party,omitempty"`
 	PartyKey      string   `json:"party_key,omitempty"`
 	InvoiceNumber string   `json:"invoice_number,omitempty"`
 	Status        string   `json:"status,omitempty"`
+	// DateAmbiguous is set when a numeric date could be read day-first or
+	// month-first and nothing in the document decided it.
+	DateAmbiguous bool `json:"date_ambiguous,omitempty"`
+	// Sources says where each field came from (page, line, label) and
+	// how sure the reading is, keyed by field name (kind, issuer,
+	// issue_date, due_date, paid_date, total, currency, invoice_number,
+	// status).
+	Sources map[string]Source `json:"sources,omitempty"`
 }
 
 // IsFinancial reports whether kind is a money document (status and
 // amounts make sense for it).
 func IsFinancial(kind string) bool {
 	switch kind {
-	case KindInvoice, KindReceipt, KindQuote, KindPurchaseOrder, KindCreditNote, KindPayment:
+	case KindInvoice, KindReceipt, KindQuote, KindPurchaseOrder, KindCreditNote, KindPayment, KindStatement:
 		return true
 	}
 	return false
 }
 
-// Extract reads the facts of a document's text.
+// Extract reads the facts of a document: its geometry (h.Lines, or the
+// text's lines) goes through the label lexicon to labelled values, which
+// become fields with their provenance.
 func Extract(text string, h Hints) Facts {
 	var f Facts
+	f.Sources = map[string]Source{}
+	lines := h.Lines
+	if lines == nil {
+		lines = layout.FromText(text)
+	}
+	f.Language = DetectLanguage(text)
+	v := newDocView(lines, text, f.Language)
 	f.Amounts = FindAmounts(text)
-	f.Kind = detectKind(text, h, len(f.Amounts) > 0)
+	cs := v.candidates()
+	sortCands(cs)
+	kind, ksrc := v.detectKind(cs, h)
+	cs = append(cs, v.titleCands()...)
+	f.Kind = kind
+	if ksrc != nil {
+		f.Sources["kind"] = *ksrc
+	}
 	f.Title = h.Title
 	if f.Title == "" {
 		f.Title = firstLine(text)
 	}
-	dates := FindDates(text)
+	dates := FindDatesIn(text, v.dateOpts)
 	for _, d := range dates {
 		f.Dates = append(f.Dates, d.Date)
 	}
-	assignDates(&f, text, dates, h)
+	v.assignDates(&f, cs, dates, h)
 	if IsFinancial(f.Kind) {
-		pickTotals(&f)
-		f.Party = findParty(text, h)
-		f.InvoiceNumber = findInvoiceNumber(text)
-		f.Status = detectStatus(text, &f)
+		v.assignMoney(&f, cs)
+		if p, src := v.findIssuer(cs, h); p != "" {
+			f.Party = p
+			f.Sources["issuer"] = *src
+		}
+		if n, src := bestNumber(cs); n != "" {
+			f.InvoiceNumber = n
+			f.Sources["invoice_number"] = *src
+		}
+		if f.DueDate.IsZero() {
+			if d, src, ok := v.dueFromTerms(dates); ok {
+				f.DueDate = d
+				f.Sources["due_date"] = src
+			}
+		}
+		if f.DueDate.IsZero() && !f.IssueDate.IsZero() {
+			if n, ok := termsDays(text); ok {
+				f.DueDate = DateOf(f.IssueDate.Time().AddDate(0, 0, n))
+				f.Sources["due_date"] = Source{How: "terms", Confidence: 0.7}
+			}
+		}
+		st, src := v.detectStatus(text, &f)
+		f.Status = st
+		if src != nil {
+			f.Sources["status"] = *src
+		}
 	} else if h.From != "" {
 		f.Party = senderName(h.From)
+		f.Sources["issuer"] = Source{How: "sender", Confidence: 0.8}
 	}
 	f.PartyKey = PartyKey(f.Party)
+	if len(f.Sources) == 0 {
+		f.Sources = nil
+	}
 	return f
 }
 
@@ -115,16 +175,363 @@ func firstLine(text string) string {
 	return ""
 }
 
-// kindWords maps phrases to kinds, most specific first.
-var kindWords = []struct{ phrase, kind string }{
-	{"credit note", KindCreditNote}, {"credit memo", KindCreditNote},
-	{"purchase order", KindPurchaseOrder},
-	{"payment confirmation", KindPayment}, {"remittance advice", KindPayment}, {"payment receipt", KindReceipt},
-	{"confirmation of payment", KindPayment}, {"payment received", KindPayment},
-	{"quotation", KindQuote}, {"estimate", KindQuote}, {"quote", KindQuote}, {"proposal", KindQuote},
-	{"sales receipt", KindReceipt}, {"receipt", KindReceipt},
-	{"tax invoice", KindInvoice}, {"invoice", KindInvoice}, {"bill", KindInvoice},
-	{"service agreement", KindContract}, {"agreement", KindContract}, {"contract", KindContract},
+// titleKind returns the kind a heading cell names: the cell is a title
+// ("INVOICE", "Rechnung", "Facture N° 12", "Credit note CN-12"), not a
+// sentence that mentions one.
+func titleKind(cell string) (string, bool) {
+	f := fold(cell)
+	if f == "" || len(f) > 60 {
+		return "", false
+	}
+	for _, k := range kindOrder {
+		for _, t := range kindTitles[k] {
+			if f == t {
+				return k, true
+			}
+			if !strings.HasPrefix(f, t+" ") {
+				continue
+			}
+			rest := strings.Fields(f[len(t):])
+			// A title followed by a number, a label or a short qualifier.
+			if len(rest) <= 8 && strings.ContainsAny(cell, "0123456789#") || len(rest) <= 4 && (len(findLabels(cell)) > 0 || len(rest) <= 2) {
+				return k, true
+			}
+		}
+	}
+	return "", false
+}
+
+// detectKind decides what the document is: the title in its heading
+// lines; else a title line anywhere; else the hint (note, e-mail); else
+// its structure (an invoice number and a total make an invoice). An
+// e-mail is an invoice only when it carries one (a title line and a
+// labelled total), not when it mentions one.
+func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
+	hasMoney := false
+	hasTotal, hasNumber := false, false
+	for _, c := range cs {
+		switch c.field {
+		case fGrandTotal, fTotal, fBalance, fSubtotal, fPaid:
+			hasMoney, hasTotal = true, true
+		case fInvoiceNo:
+			if numberToken(c.text) != "" {
+				hasNumber = true
+			}
+		}
+	}
+	if !hasMoney {
+		for _, n := range FindNumbers(v.text, v.lang) {
+			if n.Currency != "" || n.Decimals == 2 {
+				hasMoney = true
+				break
+			}
+		}
+	}
+	found, at := "", -1
+	if t := h.Title; t != "" && h.Kind == "" {
+		if k, ok := titleKind(t); ok {
+			found, at = k, 0
+		}
+	}
+	// Heading: the first lines of the first page, and its tall lines; the
+	// tallest title wins ("Handelsrechnung Nr. 5" over a "Bestellung"
+	// label).
+	if found == "" {
+		bestH := -1.0
+		medH := v.medianH()
+		for i, l := range v.lines {
+			if l.Page != v.lines[0].Page {
+				break
+			}
+			if i >= 12 && !(l.H > 1 && l.H >= 1.4*medH) {
+				continue
+			}
+			for j, c := range l.Cells {
+				if j+1 < len(l.Cells) && strings.HasPrefix(strings.TrimSpace(l.Cells[j+1].Text), ":") || strings.HasSuffix(strings.TrimSpace(c.Text), ":") {
+					continue // a label, not a title
+				}
+				if k, ok := titleKind(c.Text); ok && l.H > bestH {
+					found, at, bestH = k, i, l.H
+					v.titleAt = [2]int{i, j}
+					break
+				}
+			}
+		}
+	}
+	how := "heading"
+	if found == "" && h.Kind == "" {
+		for i, l := range v.lines {
+			for j, c := range l.Cells {
+				if v.isLabelCell(i, j) {
+					continue
+				}
+				if k, ok := titleKind(c.Text); ok && fold(c.Text) == firstTitle(k, c.Text) {
+					found, at, how = k, i, "title"
+					break
+				}
+			}
+			if found != "" {
+				break
+			}
+		}
+	}
+	if found == KindContract && h.Kind == KindNote {
+		found = ""
+	}
+	if found != "" && IsFinancial(found) && !hasMoney {
+		found = ""
+	}
+	if found != "" && (h.Kind == KindEmail || h.Kind == KindNote) && IsFinancial(found) && !hasTotal {
+		found = ""
+	}
+	if found != "" {
+		if at < 0 {
+			at = 0
+		}
+		var src Source
+		if len(v.lines) > 0 {
+			src = v.src(min(at, len(v.lines)-1), "", how, 0.9)
+		}
+		return found, &src
+	}
+	if h.Kind != "" {
+		return h.Kind, &Source{How: "format", Confidence: 0.9}
+	}
+	if hasTotal && v.tillWords() >= 2 {
+		return KindReceipt, &Source{How: "structure", Confidence: 0.7}
+	}
+	if hasTotal && hasNumber {
+		return KindInvoice, &Source{How: "structure", Confidence: 0.6}
+	}
+	lower := strings.ToLower(v.text)
+	for _, kw := range []struct{ phrase, kind string }{{"agreement", KindContract}, {"contract", KindContract}} {
+		if strings.Count(lower, kw.phrase) >= 2 {
+			return kw.kind, &Source{How: "words", Confidence: 0.4}
+		}
+	}
+	return KindOther, nil
+}
+
+// tillWords are what a till receipt prints about the payment tendered and
+// the shop, in the languages read.
+var tillWords = []string{"gegeben", "ruckgeld", "bar", "ec karte", "girocard", "kartenzahlung", "zahlung erfolgt", "kundenbeleg", "kassenbon", "kasse", "bon nr",
+	"vielen dank fur ihren einkauf", "change", "cash", "tendered", "card tendered", "thank you for shopping", "cashier", "visa", "mastercard", "debit",
+	"caisse", "rendu", "especes", "carte bancaire", "wisselgeld", "contant", "pinnen", "pin", "kassa", "cambio", "efectivo", "cajero",
+	"resto", "contanti", "cassa", "reszta", "gotowka", "kasjer", "troco", "dinheiro", "caixa", "tse", "beleg", "terminal id"}
+
+// tillWords counts the distinct till words in the document.
+func (v *docView) tillWords() int {
+	f := fold(v.text)
+	n := 0
+	for _, w := range tillWords {
+		if hasPhrase(f, w) {
+			n++
+		}
+	}
+	return n
+}
+
+// firstTitle returns the title of kind k that a cell is exactly, or "".
+func firstTitle(k, cell string) string {
+	f := fold(cell)
+	for _, t := range kindTitles[k] {
+		if f == t {
+			return t
+		}
+	}
+	return ""
+}
+
+func (v *docView) medianH() float64 {
+	var hs []float64
+	for _, l := range v.lines {
+		if l.Page == v.lines[0].Page {
+			hs = append(hs, l.H)
+		}
+	}
+	if len(hs) == 0 {
+		return 0
+	}
+	slices.Sort(hs)
+	return hs[len(hs)/2]
+}
+
+// assignDates picks the issue, due and paid dates from labelled values;
+// the issue date falls back to the first date that no label claimed, then
+// to the e-mail's Date header.
+func (v *docView) assignDates(f *Facts, cs []cand, dates []DateMatch, h Hints) {
+	set := func(field string, d *Date) {
+		if x, src := bestDate(cs, field); src != nil {
+			*d = x
+			f.Sources[field] = *src
+		}
+	}
+	set(fIssueDate, &f.IssueDate)
+	set(fDueDate, &f.DueDate)
+	set(fPaidDate, &f.PaidDate)
+	if f.IssueDate.IsZero() {
+		claimed := map[Date]bool{f.DueDate: true, f.PaidDate: true}
+		for _, c := range cs {
+			if !c.date.IsZero() {
+				claimed[c.date] = true
+			}
+		}
+		for _, d := range dates {
+			if !claimed[d.Date] {
+				f.IssueDate = d.Date
+				f.Sources[fIssueDate] = Source{How: "first", Confidence: 0.4}
+				break
+			}
+		}
+	}
+	if f.IssueDate.IsZero() && !h.Date.IsZero() {
+		f.IssueDate = DateOf(h.Date)
+		f.Sources[fIssueDate] = Source{How: "header", Confidence: 0.6}
+	}
+	for _, d := range dates {
+		if d.Ambiguous && (d.Date == f.IssueDate || d.Date == f.DueDate) {
+			f.DateAmbiguous = true
+		}
+	}
+}
+
+// assignMoney picks total, subtotal, tax, amount paid and balance due, and
+// the document's currency.
+func (v *docView) assignMoney(f *Facts, cs []cand) {
+	amts := make([]Amount, 0, 8)
+	for _, n := range FindNumbers(v.text, v.lang) {
+		amts = append(amts, Amount{Value: n.Value, Currency: n.Currency, Decimals: n.Decimals, Offset: n.Start})
+	}
+	if a, src := pickTotal(cs, amts); a != nil {
+		f.Total = a
+		f.Sources["total"] = *src
+	}
+	last := func(field string) *Amount {
+		var out *Amount
+		for _, c := range cs {
+			if c.field == field {
+				a := c.amt
+				out = &a
+			}
+		}
+		return out
+	}
+	f.Subtotal, f.Tax, f.AmountPaid, f.BalanceDue = last(fSubtotal), last(fTax), last(fPaid), last(fBalance)
+	if f.Total == nil && f.BalanceDue != nil {
+		f.Total = f.BalanceDue
+	}
+	cur := ""
+	if f.Total != nil {
+		cur = f.Total.Currency
+	}
+	if cur == "" {
+		cur = DocCurrency(v.text, v.lang)
+	}
+	f.Currency = cur
+	for _, a := range []*Amount{f.Total, f.Subtotal, f.Tax, f.AmountPaid, f.BalanceDue} {
+		if a != nil && a.Currency == "" {
+			a.Currency = cur
+		}
+	}
+	if cur != "" {
+		f.Sources["currency"] = Source{How: "document", Confidence: 0.8}
+	}
+}
+
+var (
+	reStatusLine = regexp.MustCompile(`(?im)^\W*(?:payment\s+)?(?:status|zahlungsstatus|statut|estado|stato|betaalstatus)\W*[:\-]\s*\W*(\pL[\pL ]*)`)
+	// paidPhrases say this document has been paid (not that it should be:
+	// "paid by 3 Dec" is a deadline).
+	paidPhrases = []string{"paid in full", "payment received", "thank you for your payment", "payment has been received", "we have received your payment",
+		"received with thanks", "fully paid", "this invoice has been paid", "settled in full", "marked as paid", "has been paid", "was paid",
+		"paid by credit card", "paid by card", "paid by cash", "paid with", "paid via", "paid by paypal", "paid by visa", "paid by mastercard", "paid by direct debit",
+		"charged to your", "has been charged", "was charged", "payment successful", "payment complete", "amount received",
+		"betrag dankend erhalten", "bereits bezahlt", "bezahlt per", "bezahlt mit", "betrag erhalten", "zahlung erhalten", "rechnung ist bezahlt",
+		"deja regle", "deja paye", "payee par", "paye par carte", "reglee par", "acquittee", "paiement recu",
+		"reeds betaald", "is betaald", "betaald met", "voldaan",
+		"pagado con", "ya pagado", "pagada", "cobrado",
+		"gia pagato", "pagata", "pagato con", "pagamento ricevuto",
+		"zaplacono", "oplacono", "zaplacono karta", "zaplacono gotowka",
+		"pago com", "pago recebido", "fatura paga"}
+	overdueTitles = []string{"overdue notice", "past due notice", "final notice", "final reminder", "payment reminder", "reminder", "zahlungserinnerung", "mahnung",
+		"rappel", "relance", "herinnering", "aanmaning", "recordatorio de pago", "sollecito", "wezwanie do zaplaty", "aviso de cobranca"}
+	stampWords = map[string]string{"paid": StatusPaid, "paid in full": StatusPaid, "bezahlt": StatusPaid, "paye": StatusPaid, "payee": StatusPaid, "acquitte": StatusPaid,
+		"betaald": StatusPaid, "pagado": StatusPaid, "pagada": StatusPaid, "pagato": StatusPaid, "pagata": StatusPaid, "zaplacono": StatusPaid, "oplacono": StatusPaid,
+		"pago": StatusPaid, "paga": StatusPaid, "overdue": StatusOverdue, "past due": StatusOverdue, "uberfallig": StatusOverdue, "en retard": StatusOverdue}
+)
+
+// detectStatus follows evidence: a status line or stamp; a receipt or
+// payment confirmation; amount paid covering the total or a zero balance;
+// wording that says it was paid. Overdue only from the document's own
+// status, stamp or reminder title (query time adds "unpaid and due before
+// now"); late-fee boilerplate changes nothing.
+func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
+	src := func(how string, c float64) *Source { return &Source{How: how, Confidence: c} }
+	folded := fold(text)
+	if m := reStatusLine.FindStringSubmatch(text); m != nil {
+		s := fold(m[1])
+		switch {
+		case hasPrefixAny(s, "paid", "settled", "closed", "complete", "bezahlt", "paye", "betaald", "pagad", "pagat", "zaplac", "pago", "pag"):
+			return StatusPaid, src("status line", 0.95)
+		case hasPrefixAny(s, "overdue", "past due", "late", "uberfallig", "en retard", "vencid", "scadut"):
+			return StatusOverdue, src("status line", 0.9)
+		case hasPrefixAny(s, "unpaid", "open", "outstanding", "due", "pending", "awaiting", "sent", "offen", "unbezahlt", "impaye", "en attente", "openstaand", "pendiente", "non pagat", "niezaplac", "em aberto", "pendente"):
+			return StatusUnpaid, src("status line", 0.9)
+		}
+	}
+	switch f.Kind {
+	case KindReceipt, KindPayment:
+		return StatusPaid, src("kind", 0.85)
+	case KindInvoice, KindStatement:
+	default:
+		return "", nil
+	}
+	for _, l := range v.lines {
+		for _, c := range l.Cells {
+			t := strings.Trim(strings.TrimSpace(c.Text), "*[]()#=-_!. ")
+			if st, ok := stampWords[fold(t)]; ok && strings.ToUpper(t) == t && t != "" {
+				return st, src("stamp", 0.9)
+			}
+		}
+	}
+	if f.AmountPaid != nil && f.Total != nil && f.Total.Value > 0 && f.AmountPaid.Value >= f.Total.Value-0.005 {
+		return StatusPaid, src("amount paid", 0.9)
+	}
+	if f.BalanceDue != nil {
+		if f.BalanceDue.Value == 0 && (f.Total == nil || f.Total.Value != 0) {
+			return StatusPaid, src("balance", 0.85)
+		}
+		if f.BalanceDue.Value > 0 {
+			return StatusUnpaid, src("balance", 0.8)
+		}
+	}
+	for _, p := range paidPhrases {
+		if hasPhrase(folded, p) {
+			return StatusPaid, src("wording", 0.75)
+		}
+	}
+	if !f.PaidDate.IsZero() {
+		return StatusPaid, src("paid date", 0.7)
+	}
+	head := fold(headLines(text, 4))
+	for _, t := range overdueTitles {
+		if hasPhrase(head, t) {
+			return StatusOverdue, src("heading", 0.8)
+		}
+	}
+	if hasPhrase(folded, "this invoice is now past due") || hasPhrase(folded, "this invoice is overdue") || hasPhrase(folded, "this invoice is past due") {
+		return StatusOverdue, src("wording", 0.7)
+	}
+	return StatusUnpaid, src("default", 0.6)
+}
+
+func hasPrefixAny(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPhrase(s, phrase string) bool {
@@ -145,54 +552,6 @@ func hasPhrase(s, phrase string) bool {
 
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
-func detectKind(text string, h Hints, hasAmounts bool) string {
-	lower := strings.ToLower(text)
-	// The heading decides: the first lines of a document name it.
-	head := strings.ToLower(h.Title) + "\n" + headLines(lower, 4)
-	kind := ""
-	for _, kw := range kindWords {
-		if hasPhrase(head, kw.phrase) {
-			kind = kw.kind
-			break
-		}
-	}
-	if kind == "" && h.Kind == "" {
-		best, n := "", 0
-		for _, kw := range kindWords {
-			if kw.phrase == "bill" || kw.phrase == "proposal" {
-				continue
-			}
-			if c := strings.Count(lower, kw.phrase); c > n {
-				best, n = kw.kind, c
-			}
-		}
-		kind = best
-	}
-	if IsFinancial(kind) && !hasAmounts {
-		kind = ""
-	}
-	if kind == KindContract && h.Kind == KindNote {
-		kind = ""
-	}
-	switch {
-	case kind != "" && (h.Kind != KindNote || headNamesKind(head, kind)):
-		return kind
-	case h.Kind != "":
-		return h.Kind
-	}
-	return KindOther
-}
-
-// headNamesKind reports whether the heading lines name kind.
-func headNamesKind(head, kind string) bool {
-	for _, kw := range kindWords {
-		if kw.kind == kind && hasPhrase(head, kw.phrase) {
-			return true
-		}
-	}
-	return false
-}
-
 func headLines(s string, n int) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
@@ -207,179 +566,10 @@ func headLines(s string, n int) string {
 	return strings.Join(out, "\n")
 }
 
-var (
-	dueLabels   = []string{"due date", "payment due", "due by", "due on", "pay by", "remit by", "payable by", "due", "expires", "valid until"}
-	paidLabels  = []string{"paid on", "payment date", "date paid", "date of payment", "received on", "paid", "payment received"}
-	issueLabels = []string{"invoice date", "date of issue", "issue date", "issued", "date", "dated", "order date", "receipt date", "quote date"}
-)
-
-func assignDates(f *Facts, text string, dates []DateMatch, h Hints) {
-	for _, d := range dates {
-		lbl := labelBefore(text, d.Start)
-		switch {
-		case f.DueDate.IsZero() && hasAnyPhrase(lbl, dueLabels) && !strings.Contains(lbl, "paid"):
-			f.DueDate = d.Date
-		case f.PaidDate.IsZero() && hasAnyPhrase(lbl, paidLabels):
-			f.PaidDate = d.Date
-		case f.IssueDate.IsZero() && hasAnyPhrase(lbl, issueLabels):
-			f.IssueDate = d.Date
-		}
-	}
-	if f.IssueDate.IsZero() {
-		for _, d := range dates {
-			if d.Date != f.DueDate && d.Date != f.PaidDate {
-				f.IssueDate = d.Date
-				break
-			}
-		}
-	}
-	if f.IssueDate.IsZero() && !h.Date.IsZero() {
-		f.IssueDate = DateOf(h.Date)
-	}
-}
-
-func hasAnyPhrase(s string, phrases []string) bool {
-	for _, p := range phrases {
-		if hasPhrase(s, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func pickTotals(f *Facts) {
-	counts := map[string]int{}
-	for i := range f.Amounts {
-		a := &f.Amounts[i]
-		if a.Currency != "" {
-			counts[a.Currency]++
-		}
-		switch a.Role {
-		case "total":
-			f.Total = a // the last total wins: grand totals come last
-		case "balance_due":
-			f.BalanceDue = a
-		}
-	}
-	if f.Total == nil {
-		var best *Amount
-		for i := range f.Amounts {
-			a := &f.Amounts[i]
-			if a.Role == "tax" || a.Role == "subtotal" {
-				continue
-			}
-			if best == nil || abs(a.Value) > abs(best.Value) {
-				best = a
-			}
-		}
-		if best == nil && f.BalanceDue != nil {
-			best = f.BalanceDue
-		}
-		f.Total = best
-	}
-	if f.Total != nil && f.Total.Currency != "" {
-		f.Currency = f.Total.Currency
-	} else {
-		n := 0
-		for c, k := range counts {
-			if k > n {
-				f.Currency, n = c, k
-			}
-		}
-	}
-	for _, a := range []*Amount{f.Total, f.BalanceDue} {
-		if a != nil && a.Currency == "" {
-			a.Currency = f.Currency
-		}
-	}
-}
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
-var (
-	reStatusLine = regexp.MustCompile(`(?im)^\W*(?:payment\s+)?status\W*[:\-]\s*\W*([a-z ]+)`)
-	paidPhrases  = []string{"paid in full", "payment received", "thank you for your payment", "payment has been received",
-		"we have received your payment", "received with thanks", "fully paid", "this invoice has been paid", "settled in full", "marked as paid"}
-	overduePhrases = []string{"overdue", "past due", "final notice", "final reminder", "seriously late", "payment reminder", "now late"}
-	unpaidPhrases  = []string{"please remit", "please pay", "payment due", "amount due", "balance due", "awaiting payment", "unpaid",
-		"outstanding", "due date", "payable within", "payment terms", "net 30", "net 15", "pay by", "due upon receipt", "due on receipt"}
-)
-
-func detectStatus(text string, f *Facts) string {
-	lower := strings.ToLower(text)
-	if m := reStatusLine.FindStringSubmatch(lower); m != nil {
-		s := strings.TrimSpace(m[1])
-		switch {
-		case strings.HasPrefix(s, "paid"), strings.HasPrefix(s, "settled"), strings.HasPrefix(s, "closed"), strings.HasPrefix(s, "complete"):
-			return StatusPaid
-		case strings.HasPrefix(s, "overdue"), strings.HasPrefix(s, "past due"), strings.HasPrefix(s, "late"):
-			return StatusOverdue
-		case strings.HasPrefix(s, "unpaid"), strings.HasPrefix(s, "open"), strings.HasPrefix(s, "outstanding"), strings.HasPrefix(s, "due"), strings.HasPrefix(s, "pending"), strings.HasPrefix(s, "awaiting"), strings.HasPrefix(s, "sent"):
-			return StatusUnpaid
-		}
-	}
-	switch f.Kind {
-	case KindReceipt, KindPayment:
-		return StatusPaid
-	case KindInvoice:
-	default:
-		return ""
-	}
-	if f.BalanceDue != nil && f.BalanceDue.Value == 0 {
-		return StatusPaid
-	}
-	if hasAnyPhrase(lower, paidPhrases) || stampedPaid(text) || !f.PaidDate.IsZero() && f.BalanceDue == nil {
-		return StatusPaid
-	}
-	if hasAnyPhrase(lower, overduePhrases) {
-		return StatusOverdue
-	}
-	if hasAnyPhrase(lower, unpaidPhrases) || f.BalanceDue != nil && f.BalanceDue.Value > 0 || !f.DueDate.IsZero() {
-		return StatusUnpaid
-	}
-	return StatusUnpaid
-}
-
-// stampedPaid reports a "PAID" stamp: the upper-case word alone on a line
-// or in brackets.
-func stampedPaid(text string) bool {
-	for _, l := range strings.Split(text, "\n") {
-		t := strings.Trim(strings.TrimSpace(l), "*[]()#=-_ ")
-		if t == "PAID" || t == "PAID IN FULL" {
-			return true
-		}
-	}
-	return false
-}
-
-var reInvoiceNo = regexp.MustCompile(`(?i)\b(?:invoice|inv|bill|receipt|credit note|quote|estimate|order|po|p\.o\.)\s*(?:no\.?|number|num|#|id)?\s*[:#]?\s*#?\s*([A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_]*)`)
-
-func findInvoiceNumber(text string) string {
-	for _, m := range reInvoiceNo.FindAllStringSubmatch(text, 8) {
-		n := strings.TrimRight(m[1], ".-/")
-		if len(n) >= 3 && len(n) <= 40 {
-			if _, ok := ParseDate(n); ok {
-				continue
-			}
-			return n
-		}
-	}
-	return ""
-}
-
-var (
-	legalSuffixes = map[string]bool{"ltd": true, "limited": true, "inc": true, "incorporated": true, "llc": true, "llp": true, "gmbh": true,
-		"corp": true, "corporation": true, "co": true, "company": true, "plc": true, "sa": true, "ag": true, "bv": true, "nv": true,
-		"sarl": true, "srl": true, "pty": true, "oy": true, "ab": true, "as": true, "kg": true, "lp": true, "the": true, "and": true, "&": true}
-	partyLabels = []string{"from", "vendor", "supplier", "seller", "bill from", "billed by", "issued by", "payee", "remit to", "pay to", "merchant", "sold by", "company", "provider"}
-	buyerLabels = []string{"bill to", "billed to", "invoice to", "customer", "client", "ship to", "sold to", "deliver to", "to", "attention", "attn", "recipient", "buyer"}
-	reLabelLine = regexp.MustCompile(`^\s*[*#|]*\s*([A-Za-z][A-Za-z .]{0,20}?)\s*[*|]*\s*:\s*(.*)$`)
-)
+var legalSuffixes = map[string]bool{"ltd": true, "limited": true, "inc": true, "incorporated": true, "llc": true, "llp": true, "gmbh": true,
+	"corp": true, "corporation": true, "co": true, "company": true, "plc": true, "sa": true, "ag": true, "bv": true, "nv": true,
+	"sarl": true, "srl": true, "pty": true, "oy": true, "ab": true, "as": true, "kg": true, "lp": true, "the": true, "and": true, "&": true,
+	"spa": true, "sas": true, "sl": true, "ltda": true, "lda": true, "pvt": true, "oyj": true, "aps": true, "asa": true, "bhd": true, "sdn": true, "pte": true, "mbh": true, "kgaa": true, "se": true}
 
 // PartyKey normalises a party name for matching: lower case, punctuation
 // and legal-form words (Ltd, Inc, GmbH, ...) removed. "Northwind Traders
@@ -425,115 +615,6 @@ func senderName(from string) string {
 		return dom
 	}
 	return from
-}
-
-func looksLikeCompany(line string) bool {
-	words := strings.FieldsFunc(strings.ToLower(line), func(r rune) bool { return !unicode.IsLetter(r) && r != '&' })
-	for _, w := range words {
-		if legalSuffixes[w] && w != "the" && w != "and" && w != "&" && w != "as" && w != "co" && w != "company" {
-			return true
-		}
-	}
-	return false
-}
-
-// findParty returns the issuer of a money document: a labelled vendor, an
-// e-mail sender, or the company-looking line at the top outside the
-// bill-to block.
-func findParty(text string, h Hints) string {
-	lines := strings.Split(text, "\n")
-	inBuyer, buyerLines := false, 0
-	var company, top string
-	companyAt, topAt := -1, -1
-	nonEmpty := 0
-	for i, raw := range lines {
-		l := strings.TrimSpace(raw)
-		if l == "" {
-			if buyerLines > 0 {
-				inBuyer = false // the block ends at the first blank line after its content
-			}
-			continue
-		}
-		nonEmpty++
-		if inBuyer {
-			buyerLines++
-		}
-		if m := reLabelLine.FindStringSubmatch(l); m != nil {
-			lbl := strings.ToLower(strings.TrimSpace(m[1]))
-			val := strings.TrimSpace(strings.Trim(m[2], "*| "))
-			if val == "" && i+1 < len(lines) {
-				val = strings.TrimSpace(lines[i+1])
-			}
-			switch {
-			case slices.Contains(partyLabels, lbl):
-				if name := cleanName(val); name != "" {
-					return name
-				}
-			case slices.Contains(buyerLabels, lbl):
-				inBuyer, buyerLines = true, 0
-				if val != "" && val != strings.TrimSpace(lines[min(i+1, len(lines)-1)]) {
-					buyerLines = 1 // "Customer: Acme Ltd" names the buyer on its own line
-					inBuyer = false
-				}
-				continue
-			}
-		}
-		low := strings.ToLower(l)
-		if slices.Contains(buyerLabels, strings.Trim(low, ": *#")) {
-			inBuyer, buyerLines = true, 0
-			continue
-		}
-		if inBuyer || i > 40 || isBuyerGreeting(low) {
-			continue
-		}
-		if company == "" && looksLikeCompany(l) && len(l) < 80 {
-			company, companyAt = cleanName(l), i
-		}
-		if top == "" && nonEmpty <= 3 && isNameLine(l) {
-			top, topAt = cleanName(l), i
-		}
-	}
-	switch {
-	case top != "" && (company == "" || topAt < companyAt):
-		return top
-	case company != "":
-		return company
-	case h.From != "":
-		return senderName(h.From)
-	}
-	return top
-}
-
-// isBuyerGreeting reports a salutation line ("Dear Acme Ltd,"): it names
-// the recipient, not the issuer.
-func isBuyerGreeting(low string) bool {
-	return strings.HasPrefix(low, "dear ") || strings.HasPrefix(low, "hello ") || strings.HasPrefix(low, "hi ") || strings.HasPrefix(low, "attn")
-}
-
-// isNameLine reports a short title-case line that is not a document kind,
-// a date or an amount.
-func isNameLine(l string) bool {
-	l = strings.Trim(l, "#*= ")
-	if l == "" || len(l) > 60 || strings.ContainsAny(l, ":@$€£0123456789") {
-		return false
-	}
-	lower := strings.ToLower(l)
-	for _, kw := range kindWords {
-		if hasPhrase(lower, kw.phrase) {
-			return false
-		}
-	}
-	words := strings.Fields(l)
-	if len(words) > 6 {
-		return false
-	}
-	for _, w := range words {
-		r := []rune(w)
-		if !unicode.IsUpper(r[0]) && !legalSuffixes[strings.ToLower(w)] {
-			return false
-		}
-	}
-	return true
 }
 
 func cleanName(s string) string {

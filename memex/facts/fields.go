@@ -1,0 +1,605 @@
+package facts
+
+import (
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"nexusos/memex/layout"
+)
+
+// Field extraction works on the document's geometry: each label found by
+// the lexicon looks for its value inline ("Invoice No: 42"), in the cells
+// to its right on the same line, or below it in the same column (header
+// rows with their values on the next line). Each value is parsed by the
+// field's reader (a date, an amount, a number, a name); the first that
+// parses is a candidate, with its provenance.
+
+// Source says where a fact came from.
+type Source struct {
+	Page       int     `json:"page"`            // 1-based
+	Line       int     `json:"line"`            // 1-based, within the page
+	Label      string  `json:"label,omitempty"` // the label as written
+	How        string  `json:"how"`             // inline, right, below, terms, heading, letterhead, legal, domain, sender, largest, first
+	Confidence float64 `json:"confidence"`
+}
+
+// cand is one candidate value for a field.
+type cand struct {
+	field  string
+	phrase string // folded label
+	text   string // the raw value text
+	src    Source
+	date   Date
+	amt    Amount
+	order  int // document order of the label
+}
+
+// docView is a document prepared for field extraction.
+type docView struct {
+	lines    []layout.Line
+	lineNo   []int // 1-based line number within its page
+	hits     [][][]labelHit
+	lang     string
+	dateOpts DateOptions
+	text     string
+	titleAt  [2]int // line and cell of the title that named the kind; {-1,-1} if none
+}
+
+func newDocView(lines []layout.Line, text, lang string) *docView {
+	v := &docView{lines: lines, lang: lang, text: text, titleAt: [2]int{-1, -1}}
+	v.dateOpts = DateOptions{Lang: lang, DayFirst: DateOrder(text, lang)}
+	page, n := -1, 0
+	for _, l := range lines {
+		if l.Page != page {
+			page, n = l.Page, 0
+		}
+		n++
+		v.lineNo = append(v.lineNo, n)
+		hl := make([][]labelHit, len(l.Cells))
+		for j, c := range l.Cells {
+			hl[j] = findLabels(c.Text)
+		}
+		v.hits = append(v.hits, hl)
+	}
+	return v
+}
+
+func (v *docView) src(i int, label, how string, conf float64) Source {
+	return Source{Page: v.lines[i].Page + 1, Line: v.lineNo[i], Label: label, How: how, Confidence: conf}
+}
+
+// valueSlots returns the places where the value of hit k of cell (i, j)
+// may be, in order of preference: inline text, cells to the right up to
+// the next label, and cells below in the same column.
+type slot struct {
+	text string
+	how  string
+	line int
+	cell layout.Cell
+	all  []string // for "right": every cell up to the next label
+}
+
+func (v *docView) slots(i, j, k int) []slot {
+	l := v.lines[i]
+	c := l.Cells[j]
+	hs := v.hits[i][j]
+	h := hs[k]
+	end := len(c.Text)
+	if k+1 < len(hs) {
+		end = hs[k+1].start
+	}
+	var out []slot
+	inline := strings.TrimSpace(strings.TrimLeft(c.Text[h.end:end], " :：.–—)]*\t"))
+	if inline != "" {
+		out = append(out, slot{text: inline, how: "inline", line: i})
+	}
+	if k+1 < len(hs) {
+		return out // the next label follows on this cell: its value is not ours
+	}
+	headerRow := v.labelCells(i) >= 2
+	var right []string
+	for jj := j + 1; jj < len(l.Cells); jj++ {
+		if v.isLabelCell(i, jj) {
+			break
+		}
+		right = append(right, strings.TrimSpace(strings.TrimLeft(l.Cells[jj].Text, ":： ")))
+	}
+	if len(right) > 0 && !headerRow {
+		out = append(out, slot{text: right[0], how: "right", line: i, all: right})
+	}
+	// Below: the next lines of the page, the first cell overlapping the
+	// label's column.
+	for ii := i + 1; ii < len(v.lines) && ii <= i+3; ii++ {
+		nl := v.lines[ii]
+		if nl.Page != l.Page || nl.Y-l.Y > 4*max(l.H, 1) && l.H > 1 {
+			break
+		}
+		for jj, nc := range nl.Cells {
+			if overlaps(c, nc) {
+				if len(v.hits[ii][jj]) > 0 && v.hits[ii][jj][0].start == 0 {
+					goto done // another label below: a label column
+				}
+				out = append(out, slot{text: nc.Text, how: "below", line: ii, cell: nc})
+				goto done
+			}
+		}
+	}
+done:
+	if len(right) > 0 && headerRow {
+		out = append(out, slot{text: right[0], how: "right", line: i, all: right})
+	}
+	return out
+}
+
+// labelCells counts the cells of line i that start with a label.
+func (v *docView) labelCells(i int) int {
+	n := 0
+	for j := range v.lines[i].Cells {
+		if hs := v.hits[i][j]; len(hs) > 0 && hs[0].start == 0 && strings.TrimSpace(strings.Trim(v.lines[i].Cells[j].Text[hs[len(hs)-1].end:], " :.")) == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// overlaps reports whether two cells share horizontal extent, or one's
+// centre lies within the other (right-aligned numbers under a header).
+func overlaps(a, b layout.Cell) bool {
+	if min(a.X1, b.X1)-max(a.X0, b.X0) > 0 {
+		return true
+	}
+	ca, cb := (a.X0+a.X1)/2, (b.X0+b.X1)/2
+	return ca >= b.X0 && ca <= b.X1 || cb >= a.X0 && cb <= a.X1
+}
+
+// candidates collects every labelled value in the document.
+func (v *docView) candidates() []cand {
+	var out []cand
+	order := 0
+	for i, l := range v.lines {
+		for j := range l.Cells {
+			for k, h := range v.hits[i][j] {
+				order++
+				label := strings.TrimSpace(l.Cells[j].Text[h.start:h.end])
+				var weak *cand // a bare integer amount: kept only if no slot has cents
+				for _, s := range v.slots(i, j, k) {
+					c, ok := v.read(h, s)
+					if !ok {
+						continue
+					}
+					c.field, c.phrase, c.order = qualify(h, l.Cells[j].Text), h.phrase, order
+					c.src = v.src(s.line, label, s.how, 0)
+					if isAmountField(h.field) && c.amt.Decimals == 0 && c.amt.Currency == "" {
+						if weak == nil {
+							weak = &c
+						}
+						continue
+					}
+					weak = nil
+					out = append(out, c)
+					break
+				}
+				if weak != nil {
+					out = append(out, *weak)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func isAmountField(f string) bool {
+	switch f {
+	case fGrandTotal, fTotal, fToPay, fSubtotal, fTax, fPaid, fBalance, fOtherAmount:
+		return true
+	}
+	return false
+}
+
+// qualify reads the words right after a total label: "Total (without
+// VAT)" is the subtotal, "Summe inkl. MwSt." the gross total.
+func qualify(h labelHit, cell string) string {
+	switch h.field {
+	case fTotal, fGrandTotal, fToPay:
+	default:
+		return h.field
+	}
+	rest := strings.Fields(fold(cell[h.end:]))
+	if len(rest) > 4 {
+		rest = rest[:4]
+	}
+	for _, w := range rest {
+		switch w {
+		case "without", "excl", "excluding", "ex", "net", "netto", "ohne", "exkl", "zzgl", "ht", "hors", "zonder", "sin", "senza", "bez", "sem", "before":
+			return fSubtotal
+		case "with", "incl", "including", "inc", "brutto", "inkl", "ttc", "inclusief", "met", "con", "iva", "com", "gross":
+			if h.field == fTotal {
+				return fGrandTotal
+			}
+			return h.field
+		}
+	}
+	return h.field
+}
+
+// read parses a slot's text as the value of the label's field.
+func (v *docView) read(h labelHit, s slot) (cand, bool) {
+	c := cand{text: s.text}
+	switch h.field {
+	case fIssueDate, fDueDate, fPaidDate, fOtherDate:
+		ms := FindDatesIn(s.text, v.dateOpts)
+		if len(ms) == 0 || ms[0].Start > 12 {
+			return c, false
+		}
+		c.date = ms[0].Date
+		return c, true
+	case fGrandTotal, fTotal, fToPay, fSubtotal, fTax, fPaid, fBalance, fOtherAmount:
+		texts := []string{s.text}
+		if s.how == "right" {
+			texts = s.all
+		}
+		// The value is the last money amount on the right (amount
+		// columns are rightmost): "Total  2  100.00  120.00" → 120.00.
+		found := false
+		for _, t := range texts {
+			if a, ok := v.money(t); ok {
+				c.amt, found = a, true
+			}
+		}
+		if s.how == "below" && found && (c.amt.Decimals == 0 && !strings.ContainsAny(s.text, "$€£¥₹") || v.moneyColumn(s.line, s.cell)) {
+			return c, false // a column of line amounts under a header, not one total
+		}
+		return c, found
+	case fInvoiceNo, fOtherNo:
+		n := numberToken(s.text)
+		return c, n != ""
+	case fSeller, fBuyer:
+		return c, strings.TrimSpace(s.text) != ""
+	case fTerms:
+		return c, true
+	}
+	return c, false
+}
+
+// moneyColumn reports whether the line after line i has money in the
+// column of cell c: the header's values are a column of line items.
+func (v *docView) moneyColumn(i int, c layout.Cell) bool {
+	for ii := i + 1; ii < len(v.lines) && ii <= i+3; ii++ {
+		if v.lines[ii].Page != v.lines[i].Page {
+			return false
+		}
+		for _, nc := range v.lines[ii].Cells {
+			if overlaps(c, nc) {
+				if _, ok := v.money(nc.Text); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// money reads the amount in a cell: a number with two decimals or a
+// currency mark; a percentage or a bare count is not money.
+func (v *docView) money(t string) (Amount, bool) {
+	ns := FindNumbers(t, v.lang)
+	for k := len(ns) - 1; k >= 0; k-- {
+		n := ns[k]
+		rest := strings.TrimSpace(t[n.End:])
+		if strings.HasPrefix(rest, "%") {
+			continue
+		}
+		if n.Decimals == 0 && n.Currency == "" && len(ns) > 1 {
+			continue
+		}
+		return Amount{Value: n.Value, Currency: n.Currency, Decimals: n.Decimals}, true
+	}
+	return Amount{}, false
+}
+
+var reNumberToken = regexp.MustCompile(`^[#:№\s]*([A-Za-z0-9][A-Za-z0-9\-/_.]*)`)
+
+// numberFiller are words between a label and its number ("Rechnung für
+// X", "Invoice No. 5", "Facture n° 12").
+var numberFiller = map[string]bool{"no": true, "nr": true, "n": true, "number": true, "num": true, "nummer": true, "numero": true, "fur": true, "for": true,
+	"pour": true, "voor": true, "per": true, "de": true, "du": true, "id": true, "ref": true, "o": true, "nro": true}
+
+// numberToken returns the document number at the start of s: a token of
+// letters, digits and - / _ . with at least one digit, not a date and not
+// an amount ("49,99").
+func numberToken(s string) string {
+	s = strings.TrimSpace(s)
+	for {
+		fs := strings.Fields(s)
+		if len(fs) < 2 {
+			break
+		}
+		w := fold(fs[0])
+		if !numberFiller[w] && w != "" {
+			break
+		}
+		s = strings.TrimSpace(s[len(fs[0]):])
+	}
+	m := reNumberToken.FindStringSubmatchIndex(s)
+	if m == nil {
+		return ""
+	}
+	tok := strings.TrimRight(s[m[2]:m[3]], ".-/_")
+	if len(tok) < 1 || len(tok) > 40 || !strings.ContainsAny(tok, "0123456789") {
+		return ""
+	}
+	rest := s[m[3]:]
+	if len(rest) >= 3 && (rest[0] == ',' || rest[0] == '.') && isDigitByte(rest[1]) && isDigitByte(rest[2]) && (len(rest) == 3 || !isDigitByte(rest[3])) {
+		return "" // 49,99 is money
+	}
+	if _, ok := ParseDate(tok); ok {
+		return ""
+	}
+	if len(tok) == 1 && !(tok[0] >= '0' && tok[0] <= '9') {
+		return ""
+	}
+	return tok
+}
+
+// --- picking fields ---
+
+func labelWeight(phrase string) float64 {
+	switch {
+	case phrase == "title":
+		return 0.85 // "Rechnung Nr. 5 vom 3.4.2025": below "invoice date", above "date"
+	case strings.Contains(phrase, " "):
+		return 1
+	case len(phrase) >= 8:
+		return 0.95 // rechnungsnummer, factuurdatum
+	}
+	return 0.7
+}
+
+func bestDate(cs []cand, field string) (Date, *Source) {
+	var best *cand
+	for i := range cs {
+		c := &cs[i]
+		if c.field != field || c.date.IsZero() {
+			continue
+		}
+		if best == nil || labelWeight(c.phrase) > labelWeight(best.phrase) {
+			best = c
+		}
+	}
+	if best == nil {
+		return Date{}, nil
+	}
+	s := best.src
+	s.Confidence = 0.6 + 0.3*labelWeight(best.phrase)
+	return best.date, &s
+}
+
+// invoiceLabelSpecific reports labels that name the document's own number
+// ("invoice no", "rechnungsnummer") rather than any number ("no").
+func invoiceLabelSpecific(phrase string) bool {
+	for _, w := range []string{"invoice", "inv", "rechnung", "factur", "factuur", "fattura", "faktur", "fatura", "receipt", "credit", "bill", "beleg", "nota", "avoir", "gutschrift", "quote", "estimate", "devis", "angebot", "statement"} {
+		if strings.Contains(phrase, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func bestNumber(cs []cand) (string, *Source) {
+	var best *cand
+	score := func(c *cand) float64 {
+		s := 0.5
+		if invoiceLabelSpecific(c.phrase) {
+			s = 1
+		}
+		if c.src.How == "below" {
+			s -= 0.05
+		}
+		return s - float64(c.order)*1e-4
+	}
+	for i := range cs {
+		c := &cs[i]
+		if c.field != fInvoiceNo {
+			continue
+		}
+		n := numberToken(c.text)
+		if n == "" || looksLikePhoneOrID(n) {
+			continue
+		}
+		if best == nil || score(c) > score(best) {
+			best = c
+		}
+	}
+	if best == nil {
+		return "", nil
+	}
+	s := best.src
+	s.Confidence = 0.5 + 0.4*score(best)
+	return numberToken(best.text), &s
+}
+
+func looksLikePhoneOrID(n string) bool {
+	digits := 0
+	for _, r := range n {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	return digits > 20
+}
+
+// amountsOf returns the candidates of a field.
+func amountsOf(cs []cand, field string) []*cand {
+	var out []*cand
+	for i := range cs {
+		if cs[i].field == field {
+			out = append(out, &cs[i])
+		}
+	}
+	return out
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 0.011+1e-6*math.Abs(a) }
+
+// pickTotal chooses the total from labelled amounts: subtotal + tax
+// confirming a candidate first; then a gross total (incl. tax); then a
+// plain "Total"; then what is asked to pay ("amount due", "Zahlbetrag"),
+// which deposits may have reduced; with no label, the largest amount with
+// cents.
+func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
+	grand := amountsOf(cs, fGrandTotal)
+	plain := amountsOf(cs, fTotal)
+	toPay := amountsOf(cs, fToPay)
+	subs := amountsOf(cs, fSubtotal)
+	taxes := amountsOf(cs, fTax)
+	tiers := [][]*cand{grand, plain, toPay}
+	for _, s := range subs {
+		for _, t := range taxes {
+			sum := s.amt.Value + t.amt.Value
+			for _, tier := range tiers {
+				for _, g := range tier {
+					if near(g.amt.Value, sum) && sum != 0 {
+						a := g.amt
+						src := g.src
+						src.Confidence = 0.97
+						return &a, &src
+					}
+				}
+			}
+		}
+	}
+	for k, tier := range tiers {
+		var best *cand
+		for _, c := range tier {
+			if best == nil || math.Abs(c.amt.Value) > math.Abs(best.amt.Value) {
+				best = c
+			}
+		}
+		if best != nil {
+			a := best.amt
+			src := best.src
+			src.Confidence = []float64{0.85, 0.75, 0.7}[k]
+			return &a, &src
+		}
+	}
+	// No label: the largest amount with cents or a currency mark.
+	var best *Amount
+	for i := range all {
+		a := &all[i]
+		if a.Decimals == 0 && a.Currency == "" {
+			continue
+		}
+		if best == nil || math.Abs(a.Value) > math.Abs(best.Value) {
+			best = a
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	b := *best
+	return &b, &Source{How: "largest", Confidence: 0.4}
+}
+
+// titleCands reads the title cell: "Handelsrechnung Nr. 471102 vom
+// 05.06.2018" dates the document.
+func (v *docView) titleCands() []cand {
+	i, j := v.titleAt[0], v.titleAt[1]
+	if i < 0 {
+		return nil
+	}
+	t := v.lines[i].Cells[j].Text
+	var out []cand
+	if ms := FindDatesIn(t, v.dateOpts); len(ms) > 0 {
+		out = append(out, cand{field: fIssueDate, phrase: "title", text: t, date: ms[0].Date, src: v.src(i, "", "title", 0)})
+	}
+	// "CREDIT NOTE CN-12", "Invoice 7731": the number after the title.
+	f, pos := Fold(t)
+	for _, ts := range kindTitles {
+		for _, tt := range ts {
+			if strings.HasPrefix(f, tt+" ") {
+				rest := t[pos[len(tt)]:]
+				if n := numberToken(rest); n != "" && len(n) >= 2 {
+					out = append(out, cand{field: fInvoiceNo, phrase: "title", text: rest, src: v.src(i, "", "title", 0)})
+					return out
+				}
+			}
+		}
+	}
+	return out
+}
+
+var dueWords = []string{"zahlbar", "payable", "pay", "paid", "due", "payment", "payer", "regler", "reglement", "paiement", "betalen", "betaling", "pagar", "pago", "pagare", "pagamento",
+	"zaplaty", "platnosci", "fallig", "faellig", "zahlung", "uberweisen", "remit", "settle"}
+var dueBefore = []string{"bis", "bis zum", "by", "until", "before", "no later than", "avant le", "avant", "au plus tard le", "voor", "uiterlijk", "entro il", "entro", "hasta el", "antes del", "antes de", "ate", "do dnia", "do", "on or before"}
+
+// dueFromTerms reads a due date from wording: "Zahlbar innerhalb 30 Tagen
+// netto bis 04.07.2018", "please pay by 3 May 2025", "à régler avant le
+// 2 juillet". A discount deadline (Skonto, discount, escompte) is not the
+// due date.
+func (v *docView) dueFromTerms(dates []DateMatch) (Date, Source, bool) {
+	for _, d := range dates {
+		lineStart := strings.LastIndexByte(v.text[:d.Start], '\n') + 1
+		prefix := fold(v.text[max(lineStart, d.Start-90):d.Start])
+		if prefix == "" || containsAnyWord(prefix, "skonto", "discount", "escompte", "korting", "sconto", "descuento", "rabat") {
+			continue
+		}
+		before := false
+		for _, b := range dueBefore {
+			if strings.HasSuffix(prefix, " "+b) || prefix == b {
+				before = true
+				break
+			}
+		}
+		if before && containsAnyWord(prefix, dueWords...) {
+			return d.Date, Source{How: "terms", Confidence: 0.8}, true
+		}
+	}
+	return Date{}, Source{}, false
+}
+
+func containsAnyWord(folded string, words ...string) bool {
+	for _, w := range words {
+		if hasPhrase(folded, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// --- terms ---
+
+var reTermsDays = regexp.MustCompile(`(?i)\b(?:net|netto|within|innerhalb(?:\s+von)?|binnen|a|à|dentro\s+de|entro|w\s+terminie|em|en|in|zahlbar\s+in)\s*(\d{1,3})\s*(?:days?|tagen|tage|jours|dagen|d[ií]as|giorni|dni|dias)?\b`)
+var reTermsNet = regexp.MustCompile(`(?i)\bnet\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:days?|tage[n]?|jours|dagen|d[ií]as|giorni|dni|dias)\s*(?:net|netto|nach|after|from|after\s+invoice|fin\s+de\s+mois|date\s+de\s+facture|na\s+factuurdatum|fecha\s+factura|data\s+fattura|od\s+daty)?`)
+
+// termsDays reads payment terms as a number of days after issue: "Net 30",
+// "payable within 14 days", "zahlbar innerhalb von 14 Tagen", "à 30
+// jours", "binnen 14 dagen". ok is false when the text states no terms.
+func termsDays(text string) (int, bool) {
+	low := strings.ToLower(text)
+	for _, kw := range []string{"net ", "within", "innerhalb", "binnen", "zahlbar", "payable", "jours", "dagen", "días", "dias", "giorni", "dni", "terms", "zahlungsziel", "échéance", "echeance"} {
+		if !strings.Contains(low, kw) {
+			continue
+		}
+		for _, m := range reTermsNet.FindAllStringSubmatch(text, -1) {
+			d := m[1]
+			if d == "" {
+				d = m[2]
+			}
+			n, err := strconv.Atoi(d)
+			if err == nil && n >= 7 && n <= 120 {
+				return n, true
+			}
+		}
+		break
+	}
+	return 0, false
+}
+
+// sortCands orders candidates by document order.
+func sortCands(cs []cand) {
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].order < cs[j].order })
+}

@@ -1,0 +1,494 @@
+package facts
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// The label lexicon: every label a document uses to introduce a field, in
+// the languages MemexFS reads (en, de, fr, nl, es, it, pl, pt). It is data,
+// not code: a label is written once, folded (see Fold), and matched at word
+// boundaries; when several labels match at one place the longest wins, so
+// "total vat" is tax while "total" is the total and "total excl vat" the
+// subtotal.
+
+// Fields a label can introduce.
+const (
+	fInvoiceNo   = "invoice_number"
+	fOtherNo     = "other_number" // order, customer, PO, booking, tax and bank numbers: never the invoice number
+	fIssueDate   = "issue_date"
+	fDueDate     = "due_date"
+	fPaidDate    = "paid_date"
+	fOtherDate   = "other_date" // delivery, order, service period: not the issue date
+	fTotal       = "total"
+	fGrandTotal  = "grand_total" // the gross amount: incl. tax
+	fToPay       = "to_pay"      // "amount due", "zahlbetrag": what is asked now, after deposits
+	fSubtotal    = "subtotal"
+	fTax         = "tax"
+	fPaid        = "amount_paid"
+	fBalance     = "balance_due"
+	fSeller      = "seller"
+	fBuyer       = "buyer"
+	fTerms       = "payment_terms"
+	fOtherAmount = "other_amount" // discount, shipping, deposit, unit price…
+)
+
+// labels maps a field to its labels by language. Labels are folded.
+var labels = map[string]map[string][]string{
+	fInvoiceNo: {
+		"en": {"invoice no", "invoice number", "invoice nr", "invoice num", "invoice id", "invoice ref", "invoice reference", "inv no", "inv", "invoice",
+			"bill no", "bill number", "receipt no", "receipt number", "receipt", "credit note no", "credit note number", "credit memo no",
+			"document no", "document number", "doc no", "number", "no", "ref no", "tax invoice no", "statement no", "quote no", "quote number", "estimate no", "estimate number"},
+		"de": {"rechnungsnummer", "rechnungsnr", "rechnung nr", "rechnung no", "rechnungs nr", "rechnung", "belegnummer", "beleg nr", "belegnr", "nummer", "nr",
+			"gutschriftsnummer", "gutschrift nr", "angebotsnummer", "angebot nr", "dokumentnummer", "rech nr", "re nr", "handelsrechnung", "rechnungs nr", "rechnung nummer", "beleg", "bon nr", "bon"},
+		"fr": {"no de facture", "numero de facture", "facture no", "facture numero", "no facture", "facture", "numero", "no d avoir", "avoir no", "no du devis", "devis no", "ref facture"},
+		"nl": {"factuurnummer", "factuurnr", "factuur nr", "factuur no", "factuur", "nummer", "creditnotanummer", "kopie factuur"},
+		"es": {"no de factura", "numero de factura", "factura no", "factura numero", "num factura", "factura", "n factura", "no factura", "numero", "n o factura"},
+		"it": {"numero fattura", "fattura n", "fattura no", "n fattura", "fattura numero", "fattura nr", "fattura", "numero documento", "n documento", "n doc"},
+		"pl": {"numer faktury", "faktura nr", "faktura vat nr", "nr faktury", "faktura", "numer", "nr dokumentu"},
+		"pt": {"numero da fatura", "fatura no", "fatura n", "no da fatura", "nota fiscal no", "nota fiscal n", "nota fiscal", "fatura", "numero", "n da fatura", "fatura recibo no"},
+	},
+	fOtherNo: {
+		"en": {"order no", "order number", "order id", "order", "po", "po no", "po number", "purchase order", "purchase order no", "customer no", "customer number",
+			"customer id", "account no", "account number", "account id", "account", "client no", "client id", "booking no", "booking number", "booking reference", "reference",
+			"your reference", "our reference", "tax id", "vat no", "vat number", "vat reg no", "vat registration no", "vat id", "gst no", "gstin", "pan", "abn",
+			"ein", "company no", "company number", "registration no", "reg no", "iban", "bic", "swift", "sort code", "tracking no", "delivery note", "contract no",
+			"phone", "tel", "fax", "mobile", "item", "sku", "order ref", "transaction id", "payment id", "auth code", "project no", "membership no", "customer ref", "serial no", "card"},
+		"de": {"bestellnummer", "bestellnr", "bestellung", "auftragsnummer", "auftragsnr", "auftrag", "kundennummer", "kundennr", "kunden nr", "kd nr", "ihre bestellung",
+			"ust idnr", "ust id", "ust id nr", "umsatzsteuer id", "ustid", "steuernummer", "steuer nr", "st nr", "handelsregister", "hrb", "amtsgericht", "lieferschein", "lieferscheinnummer",
+			"vertragsnummer", "referenz", "ihr zeichen", "unser zeichen", "telefon", "projekt", "bankverbindung", "konto", "blz"},
+		"fr": {"no de commande", "commande", "numero de commande", "no client", "code client", "client no", "reference client", "votre reference", "reference", "tva intracommunautaire",
+			"no tva", "numero de tva", "siret", "siren", "rcs", "naf", "ape", "bon de livraison", "telephone", "tel", "no de contrat"},
+		"nl": {"ordernummer", "bestelnummer", "klantnummer", "klantnr", "debiteurnummer", "uw referentie", "referentie", "btw nummer", "btw nr", "btw id", "kvk", "kvk nummer", "iban"},
+		"es": {"no de pedido", "pedido", "numero de pedido", "no de cliente", "cliente no", "codigo cliente", "referencia", "nif", "cif", "nif cif", "no de albaran", "albaran", "telefono"},
+		"it": {"numero ordine", "ordine", "n ordine", "codice cliente", "cliente n", "riferimento", "partita iva", "p iva", "codice fiscale", "cod fisc", "ddt", "telefono"},
+		"pl": {"numer zamowienia", "zamowienie", "nr zamowienia", "numer klienta", "nip", "regon", "krs", "numer konta", "nr konta", "nr rachunku", "telefon"},
+		"pt": {"numero do pedido", "pedido", "no do cliente", "cliente no", "referencia", "cnpj", "cpf", "nif", "contribuinte", "inscricao estadual", "telefone"},
+	},
+	fIssueDate: {
+		"en": {"invoice date", "date of invoice", "date of issue", "issue date", "issued", "issued on", "date issued", "date", "dated", "billing date", "bill date",
+			"invoice date tax point", "tax point", "date of invoice issue", "tax point date", "receipt date", "credit note date", "document date", "statement date", "quote date", "estimate date", "date of sale", "sale date", "transaction date", "purchase date"},
+		"de": {"rechnungsdatum", "datum", "belegdatum", "ausstellungsdatum", "rechnungs datum", "gutschriftsdatum", "angebotsdatum", "ausgestellt am", "erstellt am", "re datum"},
+		"fr": {"date de facture", "date de facturation", "date d emission", "date", "facture du", "date de la facture", "emise le", "date de l avoir", "date du devis"},
+		"nl": {"factuurdatum", "datum", "factuur datum", "datum factuur", "uitgiftedatum"},
+		"es": {"fecha de factura", "fecha factura", "fecha de emision", "fecha emision", "fecha", "fecha de expedicion"},
+		"it": {"data fattura", "data", "data documento", "data emissione", "data di emissione", "del"},
+		"pl": {"data wystawienia", "data", "data faktury", "wystawiono dnia"},
+		"pt": {"data de emissao", "data da fatura", "data emissao", "data", "emissao", "data de faturacao"},
+	},
+	fDueDate: {
+		"en": {"invoice due date", "due date", "payment due", "payment due date", "due by", "due on", "due", "pay by", "payable by", "please pay by", "date due", "payment date due", "due date for payment", "remit by", "payment deadline", "expiry date", "valid until", "expires"},
+		"de": {"falligkeit", "falligkeitsdatum", "fallig am", "fallig bis", "zahlbar bis", "zahlungsziel", "zahlungsfrist", "zahlbar am", "bitte zahlen bis", "gultig bis"},
+		"fr": {"date d echeance", "echeance", "date limite de paiement", "a payer avant le", "payable avant le", "date limite de reglement", "valable jusqu au"},
+		"nl": {"vervaldatum", "vervaldag", "uiterste betaaldatum", "te betalen voor", "betalen voor", "geldig tot"},
+		"es": {"fecha de vencimiento", "vencimiento", "fecha vencimiento", "fecha limite de pago", "valido hasta"},
+		"it": {"scadenza", "data scadenza", "data di scadenza", "scadenza pagamento"},
+		"pl": {"termin platnosci", "termin zaplaty", "data platnosci"},
+		"pt": {"data de vencimento", "vencimento", "data limite de pagamento", "valido ate"},
+	},
+	fPaidDate: {
+		"en": {"paid on", "payment date", "date paid", "date of payment", "payment received on", "paid", "received on", "payment made on"},
+		"de": {"bezahlt am", "zahlungsdatum", "zahlungseingang", "bezahlt"},
+		"fr": {"paye le", "date de paiement", "date de reglement", "regle le"},
+		"nl": {"betaald op", "betaaldatum", "datum betaling"},
+		"es": {"fecha de pago", "pagado el"},
+		"it": {"data pagamento", "data di pagamento", "pagato il"},
+		"pl": {"data zaplaty", "zaplacono dnia"},
+		"pt": {"data de pagamento", "pago em"},
+	},
+	fOtherDate: {
+		"en": {"order date", "delivery date", "ship date", "shipping date", "date of supply", "service date", "service period", "period", "billing period", "date of service", "start date", "end date", "due date of previous", "period start", "period end", "date of delivery", "supply date"},
+		"de": {"lieferdatum", "leistungsdatum", "leistungszeitraum", "bestelldatum", "auftragsdatum", "liefertermin", "zeitraum"},
+		"fr": {"date de commande", "date de livraison", "periode", "date de prestation"},
+		"nl": {"leverdatum", "besteldatum", "periode", "leveringsdatum"},
+		"es": {"fecha de pedido", "fecha de entrega", "periodo", "fecha de servicio"},
+		"it": {"data ordine", "data consegna", "periodo", "data ddt"},
+		"pl": {"data sprzedazy", "data dostawy", "data wykonania uslugi", "okres"},
+		"pt": {"data do pedido", "data de entrega", "periodo"},
+	},
+	fGrandTotal: {
+		"en": {"grand total", "invoice total", "total amount", "total incl vat", "total including vat", "total inc vat", "total incl tax", "total with vat", "total paid with vat",
+			"total including tax", "total incl gst", "total inc gst", "total gbp", "total usd", "total eur", "total charges", "total invoice amount", "total value", "invoice amount", "new charges", "total current charges", "total gross", "gross total", "gross amount", "total invoice", "order total", "total price"},
+		"de": {"gesamtbetrag", "rechnungsbetrag", "endbetrag", "bruttobetrag", "gesamtsumme", "rechnungssumme", "summe brutto", "gesamt brutto", "brutto", "gesamtbetrag brutto", "rechnungsendbetrag", "total brutto", "bruttosumme", "gesamtsumme inkl ust", "rechnungsbetrag brutto", "summe inkl mwst", "gesamt inkl mwst", "gesamtpreis"},
+		"fr": {"total ttc", "montant ttc", "montant total", "total facture", "montant total ttc", "total general", "total de la facture"},
+		"nl": {"totaalbedrag", "totaal incl btw", "totaal inclusief btw", "factuurbedrag", "eindtotaal", "totaal bedrag", "factuur totaal", "factuurtotaal", "totaal incl"},
+		"es": {"total factura", "importe total", "total con iva", "total general", "total de la factura"},
+		"it": {"totale fattura", "importo totale", "totale documento", "totale complessivo", "totale ivato"},
+		"pl": {"wartosc brutto", "razem brutto", "ogolem", "kwota brutto"},
+		"pt": {"valor total", "total da fatura", "valor total da nota", "total geral", "total com iva"},
+	},
+	fToPay: {
+		"en": {"total amount due", "total due", "amount due", "amount payable", "total payable", "total to pay", "total amount payable", "payment amount", "amount to be paid", "please pay this amount", "amount due usd", "due payable", "payable amount", "total amount to pay", "amount to pay"},
+		"de": {"zahlbetrag", "zu zahlender betrag", "zu zahlen", "zahlbetrag brutto", "bitte zahlen sie"},
+		"fr": {"net a payer", "total a payer", "montant a payer", "somme a payer", "montant du"},
+		"nl": {"te betalen", "totaal te betalen", "te voldoen", "nog te voldoen"},
+		"es": {"total a pagar", "importe a pagar"},
+		"it": {"totale da pagare", "netto a pagare", "importo da pagare"},
+		"pl": {"do zaplaty", "razem do zaplaty", "kwota do zaplaty"},
+		"pt": {"total a pagar", "valor a pagar"},
+	},
+	fTotal: {
+		"en": {"total", "amount", "totals", "sum", "charges"},
+		"de": {"summe", "gesamt", "betrag", "total"},
+		"fr": {"total", "montant"},
+		"nl": {"totaal", "bedrag"},
+		"es": {"importe"},
+		"it": {"totale", "importo"},
+		"pl": {"razem", "suma", "kwota"},
+		"pt": {"valor"},
+	},
+	fSubtotal: {
+		"en": {"subtotal", "sub total", "net amount", "net total", "total excl vat", "total excluding vat", "total ex vat", "total excl tax", "total before tax", "total net", "net", "total excl gst", "amount excl vat", "taxable amount", "total net amount", "net value", "total without vat", "total without tax", "amount before tax", "total before vat"},
+		"de": {"zwischensumme", "nettobetrag", "netto", "summe netto", "gesamt netto", "nettosumme", "gesamtbetrag netto", "warenwert", "summe positionen", "total netto", "rechnungsbetrag netto", "rechnungssumme ohne ust", "positionssumme", "summe der positionen", "gesamt netto", "nettowert", "summe netto"},
+		"fr": {"total ht", "montant ht", "sous total", "total hors taxes", "montant hors taxes", "net ht", "base ht"},
+		"nl": {"subtotaal", "totaal excl btw", "totaal exclusief btw", "netto", "bedrag excl btw", "totaal ex btw"},
+		"es": {"subtotal", "base imponible", "importe neto", "total sin iva", "neto"},
+		"it": {"subtotale", "imponibile", "totale imponibile", "netto", "totale netto"},
+		"pl": {"wartosc netto", "razem netto", "netto", "suma netto"},
+		"pt": {"subtotal", "valor liquido", "base tributavel", "total sem iva", "total liquido", "incidencia"},
+	},
+	fTax: {
+		"en": {"tax", "vat", "gst", "sales tax", "total vat", "total tax", "vat amount", "tax amount", "hst", "pst", "qst", "total gst", "igst", "cgst", "sgst", "tax total", "vat paid", "tax paid", "vat total"},
+		"de": {"mwst", "mehrwertsteuer", "ust", "umsatzsteuer", "zzgl mwst", "zzgl ust", "enthaltene mwst", "inkl mwst", "mwst betrag", "steuer", "zzgl umsatzsteuer", "darin enthaltene ust", "steuerbetrag", "ust gesamt", "mwst gesamt", "zuzuglich ust", "umsatzsteuerbetrag"},
+		"fr": {"tva", "montant tva", "total tva", "taxes"},
+		"nl": {"btw", "btw bedrag", "totaal btw"},
+		"es": {"iva", "cuota iva", "total iva", "impuestos", "igic"},
+		"it": {"iva", "totale iva", "imposta", "iva 22"},
+		"pl": {"vat", "kwota vat", "podatek vat", "wartosc vat"},
+		"pt": {"iva", "icms", "valor do iva", "impostos", "total iva"},
+	},
+	fPaid: {
+		"en": {"amount paid", "paid", "payment", "payments", "payment received", "total paid", "paid amount", "payments credits", "less payment", "deposit paid", "paid to date", "payment made", "tendered", "cash", "visa", "mastercard", "card payment", "amount received"},
+		"de": {"bezahlt", "bereits bezahlt", "gezahlt", "erhaltene zahlung", "geleistete zahlung"},
+		"fr": {"montant paye", "deja paye", "paye", "acompte", "reglement", "acompte verse", "montant regle"},
+		"nl": {"betaald", "reeds betaald", "ontvangen", "voldaan"},
+		"es": {"pagado", "importe pagado", "cobrado", "entregado"},
+		"it": {"pagato", "importo pagato", "acconto"},
+		"pl": {"zaplacono", "wplacono", "zaplacono gotowka"},
+		"pt": {"pago", "valor pago", "montante pago"},
+	},
+	fBalance: {
+		"en": {"balance due", "balance", "amount outstanding", "outstanding", "outstanding balance", "balance outstanding", "remaining balance", "balance remaining", "please pay", "due now", "amount to pay", "total balance due", "balance payable", "current balance", "left to pay", "balance due usd", "balance to pay"},
+		"de": {"offener betrag", "restbetrag", "noch zu zahlen", "offener saldo", "saldo", "verbleibender betrag", "noch offen"},
+		"fr": {"reste a payer", "solde", "solde du", "montant restant", "restant du", "solde a payer"},
+		"nl": {"openstaand", "openstaand bedrag", "saldo", "nog te betalen", "resterend bedrag"},
+		"es": {"saldo", "importe pendiente", "saldo pendiente", "pendiente de pago"},
+		"it": {"saldo", "residuo", "importo residuo", "da saldare"},
+		"pl": {"pozostalo do zaplaty", "do zaplaty pozostalo", "saldo"},
+		"pt": {"saldo", "valor em aberto", "saldo devedor", "em aberto"},
+	},
+	fOtherAmount: {
+		"en": {"discount", "shipping", "shipping handling", "delivery", "freight", "deposit", "unit price", "price", "rate", "qty", "quantity", "change", "tip", "rounding", "previous balance", "late fee", "fee", "credit", "credits", "adjustment", "line total", "hours", "vat rate", "tax rate"},
+		"de": {"rabatt", "skonto", "versand", "versandkosten", "einzelpreis", "preis", "menge", "anzahl", "ruckgeld", "stuckpreis", "e preis", "vorauszahlung", "gesamtbetrag der zuschlage", "gesamtbetrag der abschlage", "erhaltene anzahlungen", "basisbetrag", "nettopreis", "bruttopreis", "abschlag", "zuschlag", "gegeben", "bar"},
+		"fr": {"remise", "frais de port", "livraison", "prix unitaire", "prix", "quantite", "qte", "escompte"},
+		"nl": {"korting", "verzendkosten", "prijs", "stukprijs", "aantal"},
+		"es": {"descuento", "envio", "precio unitario", "precio", "cantidad", "portes"},
+		"it": {"sconto", "spedizione", "prezzo unitario", "prezzo", "quantita", "trasporto"},
+		"pl": {"rabat", "cena jednostkowa", "cena", "ilosc", "cena netto", "wysylka"},
+		"pt": {"desconto", "frete", "portes", "preco unitario", "preco", "quantidade"},
+	},
+	fSeller: {
+		"en": {"from", "vendor", "supplier", "seller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder"},
+		"de": {"verkaufer", "lieferant", "rechnungssteller", "absender", "auftragnehmer", "leistungserbringer", "anbieter", "zahlungsempfanger", "kontoinhaber", "empfanger der zahlung"},
+		"fr": {"vendeur", "fournisseur", "emetteur", "prestataire", "beneficiaire", "titulaire du compte", "expediteur"},
+		"nl": {"leverancier", "verkoper", "afzender", "begunstigde", "ten name van", "tnv"},
+		"es": {"proveedor", "emisor", "vendedor", "emitido por", "prestador", "beneficiario", "titular"},
+		"it": {"fornitore", "cedente", "cedente prestatore", "venditore", "emittente", "prestatore", "beneficiario", "intestatario"},
+		"pl": {"sprzedawca", "wystawca", "dostawca", "sprzedajacy", "odbiorca platnosci"},
+		"pt": {"prestador", "emitente", "fornecedor", "vendedor", "prestador de servicos", "beneficiario", "titular"},
+	},
+	fBuyer: {
+		"en": {"bill to", "billed to", "billing to", "invoice to", "invoiced to", "ship to", "shipped to", "sold to", "deliver to", "delivery address", "billing address", "shipping address",
+			"customer", "client", "buyer", "recipient", "attention", "attn", "to", "customer details", "client details", "bill to address", "purchaser", "invoice address", "for", "payer", "account holder name", "customer name", "invoice for", "ordered by", "sold to party", "consignee"},
+		"de": {"rechnungsempfanger", "rechnungsadresse", "kunde", "kaufer", "empfanger", "lieferadresse", "lieferanschrift", "rechnungsanschrift", "auftraggeber", "leistungsempfanger", "an", "bestellt von", "besteller", "rechnung an", "lieferung an", "kaufer leistungsempfanger", "warenempfanger"},
+		"fr": {"client", "facture a", "facturer a", "adresse de facturation", "destinataire", "acheteur", "livre a", "adresse de livraison", "a l attention de"},
+		"nl": {"klant", "afnemer", "factuuradres", "aan", "koper", "afleveradres", "ontvanger"},
+		"es": {"cliente", "facturar a", "comprador", "destinatario", "direccion de facturacion", "direccion de envio", "enviar a", "receptor"},
+		"it": {"cliente", "cessionario", "cessionario committente", "destinatario", "committente", "spett le", "spett", "acquirente", "intestato a"},
+		"pl": {"nabywca", "odbiorca", "kupujacy", "platnik"},
+		"pt": {"cliente", "tomador", "destinatario", "adquirente", "comprador", "faturar a", "tomador de servicos"},
+	},
+	fTerms: {
+		"en": {"payment terms", "terms", "terms of payment", "payment term", "terms and conditions", "payment method"},
+		"de": {"zahlungsbedingungen", "zahlungsbedingung", "zahlungsziel", "zahlungsart", "zahlungsweise"},
+		"fr": {"conditions de paiement", "conditions de reglement", "mode de paiement", "modalites de paiement", "mode de reglement"},
+		"nl": {"betalingstermijn", "betalingsvoorwaarden", "betalingsconditie", "betaaltermijn"},
+		"es": {"condiciones de pago", "forma de pago", "plazo de pago", "metodo de pago"},
+		"it": {"condizioni di pagamento", "modalita di pagamento", "termini di pagamento", "pagamento"},
+		"pl": {"sposob platnosci", "forma platnosci", "warunki platnosci"},
+		"pt": {"condicoes de pagamento", "forma de pagamento", "prazo de pagamento", "meio de pagamento"},
+	},
+}
+
+// kindTitles maps a document kind to the titles that name it. A title
+// names the document only in its heading lines; the body may mention any
+// of them.
+var kindTitles = map[string][]string{
+	KindCreditNote: {"credit note", "credit memo", "credit invoice", "gutschrift", "rechnungskorrektur", "stornorechnung", "avoir", "facture d avoir", "note de credit",
+		"creditnota", "creditfactuur", "nota de credito", "factura rectificativa", "nota di credito", "faktura korygujaca", "korekta", "nota de credito"},
+	KindPurchaseOrder: {"purchase order", "bestellung", "bon de commande", "bestelbon", "inkooporder", "orden de compra", "ordine di acquisto", "zamowienie", "pedido de compra", "order confirmation",
+		"auftragsbestatigung", "confirmation de commande", "orderbevestiging", "confirmacion de pedido", "conferma d ordine", "potwierdzenie zamowienia"},
+	KindPayment: {"payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
+	KindQuote:   {"quotation", "quote", "estimate", "proposal", "angebot", "kostenvoranschlag", "devis", "offerte", "presupuesto", "preventivo", "oferta", "orcamento", "proforma", "pro forma", "pro forma invoice", "proforma invoice"},
+	KindReceipt: {"receipt", "sales receipt", "payment receipt", "cash receipt", "quittung", "kassenbon", "kassenbeleg", "zahlungsbeleg", "recu", "ticket de caisse", "kwitantie", "kassabon",
+		"recibo", "ticket", "ricevuta", "scontrino", "paragon", "paragon fiskalny", "potwierdzenie zaplaty", "cupom fiscal"},
+	KindStatement: {"statement", "account statement", "statement of account", "kontoauszug", "releve de compte", "releve", "rekeningoverzicht", "estado de cuenta", "estratto conto", "wyciag", "extrato"},
+	KindInvoice: {"invoice", "tax invoice", "vat invoice", "commercial invoice", "bill", "rechnung", "facture", "factuur", "factura", "fattura", "faktura", "faktura vat", "nota fiscal", "fatura",
+		"fatura recibo", "invoice receipt", "handelsrechnung", "kopie factuur", "copy invoice", "invoice copy", "duplicate invoice", "rechnungskopie", "rechnung kopie", "steuerrechnung", "facture acquittee", "utility bill", "your bill", "billing statement", "nota fiscal de servicos", "nota fiscal eletronica", "danfe", "rachunek"},
+	KindContract: {"agreement", "contract", "service agreement", "vertrag", "contrat", "overeenkomst", "contrato", "contratto", "umowa", "terms of service"},
+}
+
+// kindOrder is the order in which kinds are tried on one heading: the more
+// specific first ("credit note" before "invoice", "proforma invoice" is a
+// quote, "invoice receipt" an invoice).
+var kindOrder = []string{KindCreditNote, KindPayment, KindPurchaseOrder, KindQuote, KindInvoice, KindReceipt, KindStatement, KindContract}
+
+// lexEntry is one folded label.
+type lexEntry struct {
+	phrase, field, lang string
+	words               int
+}
+
+// lexicon holds every label, longest first.
+var lexicon = func() []lexEntry {
+	var out []lexEntry
+	for field, byLang := range labels {
+		for lang, ps := range byLang {
+			for _, p := range ps {
+				out = append(out, lexEntry{phrase: p, field: field, lang: lang, words: len(strings.Fields(p))})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if len(out[i].phrase) != len(out[j].phrase) {
+			return len(out[i].phrase) > len(out[j].phrase)
+		}
+		if out[i].phrase != out[j].phrase {
+			return out[i].phrase < out[j].phrase
+		}
+		return out[i].field < out[j].field
+	})
+	return out
+}()
+
+// labelIndex maps a label's first word to its entries, longest first.
+var labelIndex = func() map[string][]lexEntry {
+	m := map[string][]lexEntry{}
+	for _, e := range lexicon {
+		w := strings.Fields(e.phrase)[0]
+		m[w] = append(m[w], e)
+	}
+	return m
+}()
+
+var foldMap = map[rune]string{
+	'ä': "a", 'à': "a", 'á': "a", 'â': "a", 'ã': "a", 'å': "a", 'ą': "a", 'æ': "ae",
+	'ç': "c", 'ć': "c", 'č': "c", 'é': "e", 'è': "e", 'ê': "e", 'ë': "e", 'ę': "e", 'ě': "e",
+	'í': "i", 'ì': "i", 'î': "i", 'ï': "i", 'ł': "l", 'ñ': "n", 'ń': "n", 'ň': "n",
+	'ö': "o", 'ó': "o", 'ò': "o", 'ô': "o", 'õ': "o", 'ø': "o", 'œ': "oe",
+	'ß': "ss", 'ś': "s", 'š': "s", 'ü': "u", 'ú': "u", 'ù': "u", 'û': "u", 'ů': "u",
+	'ý': "y", 'ÿ': "y", 'ź': "z", 'ż': "z", 'ž': "z", 'ř': "r", 'ť': "t", 'ď': "d",
+	'°': "o", 'º': "o", '№': "no",
+}
+
+// Fold lower-cases s, removes diacritics and turns every run of other
+// characters into one space, remembering for each folded byte the byte
+// offset in s it came from (pos has len(folded)+1 entries). "N° de
+// facture:" folds to "no de facture"; "#" folds to "no".
+func Fold(s string) (folded string, pos []int) {
+	var sb strings.Builder
+	space := true
+	for i, r := range s {
+		var rep string
+		switch {
+		case r == '#' && numberSignAt(s, i):
+			rep = "no"
+		case r < 128 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
+			rep = string(r)
+		case r < 128 && r >= 'A' && r <= 'Z':
+			rep = string(r + 32)
+		default:
+			lr := unicode.ToLower(r)
+			if f, ok := foldMap[lr]; ok {
+				rep = f
+			} else if unicode.IsLetter(lr) || unicode.IsDigit(lr) {
+				rep = string(lr)
+			}
+		}
+		if rep == "" {
+			if !space {
+				sb.WriteByte(' ')
+				pos = append(pos, i)
+				space = true
+			}
+			continue
+		}
+		if rep == "no" && r == '#' && !space {
+			sb.WriteByte(' ')
+			pos = append(pos, i)
+		}
+		for k := 0; k < len(rep); k++ {
+			pos = append(pos, i)
+		}
+		sb.WriteString(rep)
+		space = false
+		if rep == "no" && r == '#' {
+			sb.WriteByte(' ')
+			pos = append(pos, i)
+			space = true
+		}
+	}
+	out := sb.String()
+	if strings.HasSuffix(out, " ") {
+		out = out[:len(out)-1]
+		pos = pos[:len(pos)-1]
+	}
+	pos = append(pos, len(s))
+	return out, pos
+}
+
+// endsWithPreposition reports a label such as "issued by", "bill to",
+// "facturé à": the name follows it without a colon.
+func endsWithPreposition(phrase string) bool {
+	ws := strings.Fields(phrase)
+	switch ws[len(ws)-1] {
+	case "by", "from", "to", "von", "an", "par", "a", "door", "aan", "da", "przez", "por", "de", "pour":
+		return len(ws) > 1
+	}
+	return false
+}
+
+// numberSignAt reports whether the '#' at i is a number sign ("Invoice
+// #12", "# 12", "No#:") rather than Markdown or decoration.
+func numberSignAt(s string, i int) bool {
+	j := i + 1
+	for j < len(s) && s[j] == ' ' {
+		j++
+	}
+	return j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ':' || s[j] >= 'A' && s[j] <= 'Z' && i > 0 && s[i-1] == ' ')
+}
+
+// fold is Fold without the offsets.
+func fold(s string) string {
+	f, _ := Fold(s)
+	return f
+}
+
+// labelHit is a label found in a cell: the field, the folded phrase and
+// where the label ends in the cell's text (its value starts there).
+type labelHit struct {
+	field, phrase, lang string
+	start, end          int // byte offsets in the cell text
+}
+
+// findLabels returns the labels in a cell's text at word boundaries, left
+// to right, longest first where they overlap. Only labels that start the
+// cell or follow a label's value (a second "Date:" in "No: 12 Date: 3.4.25")
+// count: a label word in the middle of a sentence is not a label, unless
+// it ends with a colon.
+func findLabels(text string) []labelHit {
+	f, pos := Fold(text)
+	var out []labelHit
+	words := wordStarts(f)
+	for wi, ws := range words {
+		w := f[ws:]
+		if k := strings.IndexByte(w, ' '); k >= 0 {
+			w = w[:k]
+		}
+		for _, e := range labelIndex[w] {
+			if !strings.HasPrefix(f[ws:], e.phrase) {
+				continue
+			}
+			end := ws + len(e.phrase)
+			if end < len(f) && f[end] != ' ' {
+				continue
+			}
+			origEnd := pos[end]
+			if end < len(f) {
+				origEnd = pos[end]
+			} else {
+				origEnd = len(text)
+			}
+			origStart := pos[ws]
+			colon := followedByColon(text, origEnd)
+			if wi > 0 && !colon {
+				break
+			}
+			// A label followed by more words before its colon is the start
+			// of a longer label we do not know ("Date de facture associée:",
+			// "Invoice date of the order:"): not this field.
+			if e.field != fTotal && e.field != fGrandTotal && e.field != fToPay && e.field != fSubtotal {
+				if k := strings.IndexAny(text[origEnd:], ":："); k >= 0 {
+					between := strings.TrimSpace(text[origEnd : origEnd+k])
+					if hasLetterOutsideParens(between) && !strings.HasSuffix(strings.TrimSpace(text[:origEnd+k]), ".") {
+						if !strings.ContainsAny(between, "0123456789") && len(strings.Fields(between)) <= 4 {
+							continue
+						}
+					}
+				}
+			}
+			// A party label heads a block or is followed by a colon:
+			// "Lieferant GmbH" is a name, "Lieferant:" a label.
+			if (e.field == fSeller || e.field == fBuyer) && !colon && strings.TrimSpace(f[end:]) != "" && !endsWithPreposition(e.phrase) {
+				continue
+			}
+			out = append(out, labelHit{field: e.field, phrase: e.phrase, lang: e.lang, start: origStart, end: origEnd})
+			break
+		}
+	}
+	// Drop hits inside an earlier hit.
+	var kept []labelHit
+	for _, h := range out {
+		if len(kept) > 0 && h.start < kept[len(kept)-1].end {
+			continue
+		}
+		kept = append(kept, h)
+	}
+	return kept
+}
+
+func wordStarts(f string) []int {
+	var out []int
+	for i := 0; i < len(f); i++ {
+		if (i == 0 || f[i-1] == ' ') && f[i] != ' ' {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// followedByColon reports a ':' (or '：') right after the label, ignoring
+// spaces, dots, closing brackets and a trailing "(incl. VAT)"-less
+// punctuation.
+func followedByColon(text string, i int) bool {
+	for i < len(text) {
+		switch text[i] {
+		case ' ', '.', ')', ']', '*', '\t':
+			i++
+			continue
+		case ':':
+			return true
+		}
+		return strings.HasPrefix(text[i:], "：")
+	}
+	return false
+}
+
+// hasLetterOutsideParens reports a letter in s outside parentheses and
+// other than a lone number sign or abbreviation mark.
+func hasLetterOutsideParens(s string) bool {
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '(' || r == '[':
+			depth++
+		case r == ')' || r == ']':
+			depth--
+		case depth == 0 && unicode.IsLetter(r) && r != 'º' && r != 'ª':
+			f := fold(s)
+			return f != "no" && f != "nr" && f != "n" && f != "o"
+		}
+	}
+	return false
+}

@@ -1,0 +1,530 @@
+package facts
+
+import (
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+
+	"nexusos/memex/layout"
+)
+
+// Who issued a document: the seller, never the buyer. Candidates come from
+// a labelled seller ("Sold by", "Lieferant", "Fornitore"), the letterhead
+// (the top lines of the first page outside any buyer block, the tallest
+// and those with a legal form first), the holder of the VAT id or bank
+// account in the footer, and the web or mail domain; blocks under a buyer
+// label (bill to, ship to, Kunde, klant, client, cliente, nabywca) are
+// excluded. Scores add up per name key; the best name wins.
+
+var debugParty = os.Getenv("NEXUS_DEBUG_PARTY") != ""
+
+// legalForms are the company-form suffixes, folded, by country.
+var legalForms = []string{
+	"inc", "incorporated", "llc", "l l c", "ltd", "limited", "plc", "corp", "corporation", "co", "company", "lp", "llp", "pllc", "pc",
+	"gmbh", "gmbh co kg", "ag", "kg", "ohg", "ug", "e k", "ek", "e v", "ev", "gbr", "mbh", "kgaa", "se",
+	"bv", "b v", "nv", "n v", "vof", "cv",
+	"sa", "s a", "sas", "s a s", "sasu", "sarl", "s a r l", "s a rl", "eurl", "sca", "snc", "scop",
+	"spa", "s p a", "srl", "s r l", "sapa", "snc", "sas", "ss",
+	"sl", "s l", "slu", "s l u", "sa de cv", "s de rl", "sau", "s a u", "sc", "scp",
+	"sp z o o", "sp zoo", "spolka z ograniczona odpowiedzialnoscia", "spolka akcyjna", "s a", "sp j", "sp k", "spzoo",
+	"ltda", "eireli", "me", "epp", "lda", "unipessoal lda",
+	"pvt ltd", "private limited", "pvt", "pty ltd", "pty", "pte ltd", "pte", "sdn bhd", "bhd", "kk", "k k",
+	"oy", "oyj", "ab", "publ", "as", "a s", "asa", "aps", "a s", "hf", "ehf",
+	"sro", "s r o", "as", "kft", "zrt", "nyrt", "doo", "d o o", "ad", "ood", "ou", "uab", "sia",
+}
+
+var legalFormSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range legalForms {
+		m[f] = true
+	}
+	return m
+}()
+
+// legalFormAt returns how many trailing folded words of f form a legal
+// form ("acme gmbh co kg" → 3), or 0.
+func legalFormAt(words []string) int {
+	for n := min(6, len(words)-1); n >= 1; n-- {
+		if legalFormSet[strings.Join(words[len(words)-n:], " ")] {
+			w := strings.Join(words[len(words)-n:], " ")
+			// Two-letter English words need capitals or a second word.
+			if (w == "co" || w == "as" || w == "me" || w == "ad" || w == "se" || w == "pc" || w == "sc" || w == "ss" || w == "cv") && len(words) < 2 {
+				return 0
+			}
+			return n
+		}
+	}
+	return 0
+}
+
+// companyName returns the company name in a cell: the words up to and
+// including a legal-form suffix ("Acme Widgets GmbH · Hauptstr. 5" →
+// "Acme Widgets GmbH"), or "" when the cell has no legal form.
+func companyName(text string) string {
+	for _, part := range splitParts(text) {
+		words := strings.Fields(part)
+		for end := len(words); end >= 2; end-- {
+			f := strings.Fields(fold(strings.Join(words[:end], " ")))
+			if len(f) < 2 {
+				continue
+			}
+			n := legalFormAt(f)
+			if n == 0 {
+				continue
+			}
+			last := words[end-1]
+			// Short ambiguous forms must be written as forms: "Co.",
+			// "AS", "SE" in capitals or with a dot.
+			lf := fold(last)
+			if (lf == "co" || lf == "as" || lf == "se" || lf == "me" || lf == "ad" || lf == "pc" || lf == "sc" || lf == "cv") && !strings.ContainsAny(last, ".") && strings.ToUpper(last) != last {
+				continue
+			}
+			if (lf == "company" || lf == "limited" || lf == "corporation") && !isTitleWords(words[:end]) {
+				continue
+			}
+			// n folded words make the form; find how many written words
+			// they span ("S.a.r.L" is one word, four folded).
+			formWords, acc := 0, 0
+			for k := end - 1; k >= 0 && acc < n; k-- {
+				acc += len(strings.Fields(fold(words[k])))
+				formWords++
+			}
+			// Keep only the name-like words before the form: "Copyright
+			// 2024 Acme Ltd" drops the head up to the last digit or
+			// lower-case run.
+			start := 0
+			for k := end - 1 - formWords; k >= 0; k-- {
+				if !isNameWord(words[k]) {
+					start = k + 1
+					break
+				}
+			}
+			if start >= end-formWords {
+				continue
+			}
+			name := strings.Join(words[start:end], " ")
+			name = strings.Trim(name, " ,;:·•|-–—")
+			if PartyKey(name) == "" {
+				continue
+			}
+			return name
+		}
+	}
+	return ""
+}
+
+func isTitleWords(ws []string) bool {
+	for _, w := range ws {
+		r := []rune(w)
+		if len(r) > 0 && unicode.IsLower(r[0]) && !smallWord[strings.ToLower(w)] {
+			return false
+		}
+	}
+	return true
+}
+
+var smallWord = map[string]bool{"and": true, "&": true, "of": true, "the": true, "und": true, "et": true, "en": true, "y": true, "e": true, "de": true, "di": true, "van": true, "der": true, "den": true, "la": true, "le": true, "du": true, "des": true, "von": true, "i": true, "z": true, "o": true, "a": true}
+
+// isNameWord reports a word that can be part of a company name.
+func isNameWord(w string) bool {
+	if smallWord[strings.ToLower(w)] || w == "&" || w == "+" || w == "-" {
+		return true
+	}
+	r := []rune(strings.Trim(w, "\"'“”‘’(),"))
+	if len(r) == 0 {
+		return false
+	}
+	if unicode.IsUpper(r[0]) || unicode.IsDigit(r[0]) && len(r) <= 4 && !strings.ContainsAny(w, ".,:/") {
+		return !strings.HasSuffix(w, ":")
+	}
+	return strings.ContainsAny(w, ".") && len(r) <= 5 // "s.r.l.", "sp." forms
+}
+
+var reSplitParts = regexp.MustCompile(`\s[·•|–—]\s|\s-\s|,\s|;\s|\t`)
+
+func splitParts(s string) []string {
+	return reSplitParts.Split(s, -1)
+}
+
+// partyCand is a scored issuer candidate.
+type partyCand struct {
+	name  string
+	score float64
+	src   Source
+}
+
+var (
+	reDomain = regexp.MustCompile(`(?i)\b(?:www\.|https?://(?:www\.)?|[a-z0-9._%+-]+@)([a-z0-9-]+)\.(?:[a-z0-9-]+\.)*[a-z]{2,}\b`)
+	// Mail and hosting domains name no company.
+	genericDomains = map[string]bool{"gmail": true, "googlemail": true, "yahoo": true, "hotmail": true, "outlook": true, "live": true, "icloud": true,
+		"aol": true, "gmx": true, "web": true, "mail": true, "orange": true, "free": true, "wanadoo": true, "proton": true, "protonmail": true,
+		"example": true, "wp": true, "onet": true, "o2": true, "t-online": true, "libero": true, "uol": true, "bol": true, "terra": true, "paypal": true, "stripe": true}
+)
+
+// findIssuer scores issuer candidates over the document's lines.
+func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
+	if len(v.lines) == 0 {
+		return "", nil
+	}
+	sec := v.sections()
+	var cands []partyCand
+	add := func(name string, score float64, src Source) {
+		name = cleanName(name)
+		if name == "" || PartyKey(name) == "" || len(name) > 80 {
+			return
+		}
+		if isKindTitle(name) || len(findLabels(name)) > 0 && findLabels(name)[0].start == 0 && companyName(name) == "" {
+			return
+		}
+		cands = append(cands, partyCand{name: name, score: score, src: src})
+	}
+	// 1. A labelled seller.
+	for _, c := range cs {
+		if c.field != fSeller {
+			continue
+		}
+		name := c.text
+		if cn := companyName(name); cn != "" {
+			name = cn
+		} else if !isNameLine(firstPart(name)) {
+			continue
+		} else {
+			name = firstPart(name)
+		}
+		w := 3.0
+		if c.phrase == "from" || c.phrase == "company" || c.phrase == "account name" || c.phrase == "beneficiary" || c.phrase == "account holder" {
+			w = 2
+		}
+		add(name, w, c.src)
+	}
+	// 2. The first name in a seller block ("Verkäufer" / "Name: Lieferant
+	// GmbH"), and any company name in it.
+	firstInBlock := map[int]bool{} // heading line → taken
+	for i, l := range v.lines {
+		for j, c := range l.Cells {
+			if sec[[2]int{i, j}] != fSeller || v.isLabelCell(i, j) {
+				continue
+			}
+			txt := strings.TrimSpace(strings.TrimLeft(c.Text, ":： "))
+			head := v.blockHead(i, j, sec)
+			if cn := companyName(txt); cn != "" {
+				add(cn, 2.5, v.src(i, "", "seller block", 0))
+			}
+			if !firstInBlock[head] && (isNameLine(txt) || companyName(txt) != "") {
+				firstInBlock[head] = true
+				add(firstPart(txt), 2, v.src(i, "", "seller block", 0))
+			}
+		}
+	}
+	// 3. A title naming its issuer: "Invoice from Contoso Inc.", "Issued
+	// by Fabrikam GmbH".
+	for i, l := range v.lines {
+		for _, c := range l.Cells {
+			low := " " + fold(c.Text) + " "
+			if !strings.Contains(low, " from ") && !strings.Contains(low, " by ") && !strings.Contains(low, " von ") && !strings.Contains(low, " par ") {
+				continue
+			}
+			if cn := companyName(c.Text); cn != "" && i < 20 {
+				add(cn, 2.5, v.src(i, "", "issued by", 0))
+			}
+		}
+	}
+	// 4. Letterhead and legal lines.
+	firstPage := v.lines[0].Page
+	var hs []float64
+	for _, l := range v.lines {
+		if l.Page == firstPage {
+			hs = append(hs, l.H)
+		}
+	}
+	sort.Float64s(hs)
+	medH := hs[len(hs)/2]
+	seen := 0
+	for i, l := range v.lines {
+		top := l.Page == firstPage && v.lineNo[i] <= 14
+		for j, c := range l.Cells {
+			if sec[[2]int{i, j}] != "" || v.isLabelCell(i, j) || j > 0 && strings.HasSuffix(strings.TrimSpace(l.Cells[j-1].Text), ":") || strings.HasPrefix(strings.TrimSpace(c.Text), ":") {
+				continue
+			}
+			txt := strings.TrimSpace(strings.TrimLeft(c.Text, ":： "))
+			if txt == "" || isGreeting(txt) {
+				continue
+			}
+			src := v.src(i, "", "letterhead", 0)
+			if cn := companyName(txt); cn != "" {
+				s := 2.0
+				if top {
+					s += 1.5 - 0.05*float64(v.lineNo[i])
+				} else {
+					src.How = "legal"
+					s = 1.2
+				}
+				add(cn, s, src)
+			}
+			if top && seen < 6 && isNameLine(txt) {
+				s := 1.2 - 0.1*float64(seen)
+				if l.H > 1.25*medH && medH > 0 {
+					s += 1
+				}
+				add(txt, s, src)
+			}
+		}
+		if top && len(l.Cells) > 0 {
+			seen++
+		}
+	}
+	// 5. The web or mail domain confirms a candidate or stands alone.
+	domains := map[string]int{}
+	for _, m := range reDomain.FindAllStringSubmatch(v.text, 40) {
+		d := strings.ToLower(m[1])
+		if !genericDomains[d] && len(d) >= 3 {
+			domains[d]++
+		}
+	}
+	if h.From != "" {
+		if m := reDomain.FindStringSubmatch(h.From); m != nil && !genericDomains[strings.ToLower(m[1])] {
+			domains[strings.ToLower(m[1])] += 2
+		}
+	}
+	// Sum scores per key.
+	type agg struct {
+		name  string
+		score float64
+		src   Source
+		best  float64
+	}
+	byKey := map[string]*agg{}
+	var keys []string
+	for _, c := range cands {
+		k := PartyKey(c.name)
+		a := byKey[k]
+		if a == nil {
+			a = &agg{name: c.name, src: c.src, best: c.score}
+			byKey[k] = a
+			keys = append(keys, k)
+		}
+		a.score += c.score
+		if c.score > a.best {
+			a.best, a.src = c.score, c.src
+		}
+		if len(c.name) > len(a.name) && companyName(c.name) != "" && companyName(a.name) == "" {
+			a.name = c.name
+		}
+	}
+	// Merge a short key into a longer one that starts with it
+	// ("acme" into "acme widgets").
+	for _, k := range keys {
+		for _, k2 := range keys {
+			if k != k2 && byKey[k] != nil && byKey[k2] != nil && strings.HasPrefix(k2, k+" ") {
+				byKey[k2].score += byKey[k].score
+				delete(byKey, k)
+				break
+			}
+		}
+	}
+	for k, a := range byKey {
+		squash := strings.ReplaceAll(k, " ", "")
+		for d, n := range domains {
+			if strings.Contains(squash, d) || len(squash) >= 4 && strings.Contains(d, squash) {
+				a.score += 1 + 0.2*float64(min(n, 3))
+			}
+		}
+	}
+	if debugParty {
+		for _, c := range cands {
+			println("cand", c.name, c.score, c.src.How, c.src.Line)
+		}
+		for k, a := range byKey {
+			println("key", k, a.score)
+		}
+	}
+	var best *agg
+	for _, k := range keys {
+		a := byKey[k]
+		if a == nil {
+			continue
+		}
+		if best == nil || a.score > best.score {
+			best = a
+		}
+	}
+	if best != nil {
+		s := best.src
+		s.Confidence = min(0.95, 0.3+0.15*best.score)
+		return best.name, &s
+	}
+	if h.From != "" {
+		return senderName(h.From), &Source{How: "sender", Confidence: 0.5}
+	}
+	for d := range domains {
+		return strings.ToUpper(d[:1]) + d[1:], &Source{How: "domain", Confidence: 0.3}
+	}
+	return "", nil
+}
+
+func firstPart(s string) string {
+	ps := splitParts(s)
+	if len(ps) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(ps[0])
+}
+
+func isGreeting(t string) bool {
+	low := strings.ToLower(t)
+	for _, p := range []string{"dear ", "hello ", "hi ", "sehr geehrte", "bonjour", "beste ", "geachte ", "estimad", "gentile ", "szanown", "caro ", "prezad"} {
+		if strings.HasPrefix(low, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isKindTitle reports a cell that is just a document title ("INVOICE",
+// "Rechnung Nr.").
+func isKindTitle(s string) bool {
+	f := fold(s)
+	for _, ts := range kindTitles {
+		for _, t := range ts {
+			if f == t || strings.HasPrefix(f, t+" ") && len(f) < len(t)+12 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sections finds the party blocks: a seller or buyer label ("Verkäufer",
+// "Bill To:", "Kunde") heads the cells below it, from its left edge to the
+// next party heading on its line, until a vertical gap, another party
+// heading or eight lines. It returns the role of each cell in a block.
+func (v *docView) sections() map[[2]int]string {
+	out := map[[2]int]string{}
+	for i, l := range v.lines {
+		for j, c := range l.Cells {
+			hs := v.hits[i][j]
+			if len(hs) == 0 || hs[0].start != 0 || hs[0].field != fBuyer && hs[0].field != fSeller {
+				continue
+			}
+			ph := hs[0].phrase
+			// Short words are party labels only with a colon.
+			if (ph == "to" || ph == "for" || ph == "an" || ph == "aan" || ph == "from" || ph == "company") && !followedByColon(c.Text, hs[0].end) {
+				continue
+			}
+			role := hs[0].field
+			out[[2]int{i, j}] = role
+			h := max(l.H, 1)
+			x0, x1 := c.X0-h, math.Inf(1)
+			for jj := j + 1; jj < len(l.Cells); jj++ {
+				if v.isPartyHeading(i, jj) {
+					x1 = l.Cells[jj].X0 - h/2
+					break
+				}
+				out[[2]int{i, jj}] = role // "Bill to: | Acme Ltd"
+			}
+			lastY := l.Y
+			for ii := i + 1; ii < len(v.lines) && ii <= i+8; ii++ {
+				nl := v.lines[ii]
+				if nl.Page != l.Page || nl.Y-lastY > 2.6*h {
+					break
+				}
+				any, stop := false, false
+				for jj, nc := range nl.Cells {
+					if nc.X1 < x0 || nc.X0 >= x1 {
+						continue
+					}
+					if v.isPartyHeading(ii, jj) {
+						stop = true
+						break
+					}
+					out[[2]int{ii, jj}] = role
+					any = true
+				}
+				if stop || !any {
+					break
+				}
+				lastY = nl.Y
+			}
+		}
+	}
+	return out
+}
+
+// blockHead returns the line of the heading of the block cell (i, j)
+// belongs to: the nearest line above with a party heading.
+func (v *docView) blockHead(i, j int, sec map[[2]int]string) int {
+	for ii := i; ii >= 0 && ii >= i-9; ii-- {
+		for jj := range v.lines[ii].Cells {
+			if v.isPartyHeading(ii, jj) && sec[[2]int{ii, jj}] != "" {
+				return ii
+			}
+		}
+	}
+	return i
+}
+
+// isPartyHeading reports a seller or buyer label at the start of a cell.
+func (v *docView) isPartyHeading(i, j int) bool {
+	hs := v.hits[i][j]
+	if len(hs) == 0 || hs[0].start != 0 || hs[0].field != fBuyer && hs[0].field != fSeller {
+		return false
+	}
+	ph := hs[0].phrase
+	if ph == "to" || ph == "for" || ph == "an" || ph == "aan" || ph == "from" || ph == "company" {
+		return followedByColon(v.lines[i].Cells[j].Text, hs[0].end)
+	}
+	return true
+}
+
+// isLabelCell reports a cell that is a label: it starts with a lexicon
+// label, ends with a colon, or its value follows in the next cell after a
+// colon ("Währung | : EUR").
+func (v *docView) isLabelCell(i, j int) bool {
+	hs := v.hits[i][j]
+	if len(hs) > 0 && hs[0].start == 0 {
+		return true
+	}
+	t := strings.TrimSpace(v.lines[i].Cells[j].Text)
+	if strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：") {
+		return true
+	}
+	if j+1 < len(v.lines[i].Cells) && strings.HasPrefix(strings.TrimSpace(v.lines[i].Cells[j+1].Text), ":") {
+		return true
+	}
+	return false
+}
+
+// isNameLine reports a short line that looks like a name: title-case
+// words, no digits, not a document title, date or amount.
+func isNameLine(l string) bool {
+	l = strings.Trim(l, "#*= ")
+	if l == "" || len(l) > 60 || strings.ContainsAny(l, ":@$€£0123456789/\\") {
+		return false
+	}
+	if isKindTitle(l) {
+		return false
+	}
+	words := strings.Fields(l)
+	if len(words) > 6 {
+		return false
+	}
+	letters := 0
+	for _, w := range words {
+		r := []rune(w)
+		if !unicode.IsUpper(r[0]) && !smallWord[strings.ToLower(w)] && !legalFormSet[fold(w)] && w != "&" {
+			return false
+		}
+		for _, c := range r {
+			if unicode.IsLetter(c) {
+				letters++
+			}
+		}
+	}
+	return letters >= 3 && !slices.Contains([]string{"page", "seite", "description", "total", "qty"}, strings.ToLower(words[0]))
+}
+
+var _ = layout.Line{}
