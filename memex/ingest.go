@@ -18,6 +18,7 @@ import (
 
 	"nexusos/memex/extract"
 	"nexusos/memex/facts"
+	"nexusos/memex/ocr"
 	"nexusos/memex/sparse"
 	"nexusos/vectordb"
 )
@@ -48,6 +49,19 @@ type Summary struct {
 	Chunks    int       `json:"chunks"`
 	Bytes     int64     `json:"bytes"`
 	Elapsed   time.Duration
+	// Files read by OCR (images, scanned PDFs), their pages, and the time
+	// their extraction took.
+	OCRFiles int           `json:"ocr_files,omitempty"`
+	OCRPages int           `json:"ocr_pages,omitempty"`
+	OCRTime  time.Duration `json:"ocr_time,omitempty"`
+}
+
+// OCRPagesPerSecond is the OCR throughput of the run (0 without OCR).
+func (s *Summary) OCRPagesPerSecond() float64 {
+	if s.OCRPages == 0 || s.OCRTime <= 0 {
+		return 0
+	}
+	return float64(s.OCRPages) / s.OCRTime.Seconds()
 }
 
 type candidate struct {
@@ -163,6 +177,8 @@ func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)
 		total += c.size
 	}
 	p := Progress{TotalFiles: len(cands), TotalBytes: total}
+	// OCR results are cached under the state dir by content hash.
+	xo := extract.Options{Context: ctx, OCR: &ocr.Engine{CacheDir: filepath.Join(m.opts.Dir, "ocr-cache"), Logger: m.log}}
 	var b batch
 	for _, c := range cands {
 		if err := ctx.Err(); err != nil {
@@ -172,7 +188,7 @@ func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)
 		p.Bytes += c.size
 		p.Current = c.path
 		p.Elapsed = time.Since(start)
-		rec, prev, pts, skip, err := m.prepare(c)
+		rec, prev, pts, skip, err := m.prepare(c, xo, sum)
 		switch {
 		case err != nil:
 			return sum, err
@@ -206,8 +222,8 @@ func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)
 
 // prepare reads and extracts one file. It returns a nil record for an
 // unchanged file and a reason for a skipped one; prev is the file's
-// earlier record, if any.
-func (m *Memex) prepare(c candidate) (rec, prev *FileRecord, pts []vectordb.PointStruct, skip string, err error) {
+// earlier record, if any. OCR work is added to sum.
+func (m *Memex) prepare(c candidate, xo extract.Options, sum *Summary) (rec, prev *FileRecord, pts []vectordb.PointStruct, skip string, err error) {
 	if c.size > m.opts.MaxFileBytes {
 		return nil, nil, nil, fmt.Sprintf("too large (%d bytes > limit %d)", c.size, m.opts.MaxFileBytes), nil
 	}
@@ -223,15 +239,21 @@ func (m *Memex) prepare(c candidate) (rec, prev *FileRecord, pts []vectordb.Poin
 	if int64(len(data)) > m.opts.MaxFileBytes {
 		return nil, nil, nil, "too large (grew while reading)", nil
 	}
-	sum := sha256.Sum256(data)
-	hash := hex.EncodeToString(sum[:])
+	digest := sha256.Sum256(data)
+	hash := hex.EncodeToString(digest[:])
 	if old, ok := m.File(c.path); ok {
 		if old.Hash == hash {
 			return nil, nil, nil, "", nil
 		}
 		prev = old
 	}
-	doc, err := extractSafely(c.path, data)
+	start := time.Now()
+	doc, err := extractSafely(c.path, data, xo)
+	if err == nil && doc.OCRPages > 0 {
+		sum.OCRFiles++
+		sum.OCRPages += doc.OCRPages
+		sum.OCRTime += time.Since(start)
+	}
 	if err != nil {
 		if extract.IsSkip(err) {
 			return nil, nil, nil, err.Error(), nil
@@ -248,13 +270,13 @@ func (m *Memex) prepare(c candidate) (rec, prev *FileRecord, pts []vectordb.Poin
 
 // extractSafely runs an extractor, turning a panic in it into an error so
 // one hostile file cannot stop an ingest.
-func extractSafely(path string, data []byte) (d *extract.Doc, err error) {
+func extractSafely(path string, data []byte, xo extract.Options) (d *extract.Doc, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d, err = nil, fmt.Errorf("extractor failed: %v", r)
 		}
 	}()
-	return extract.File(path, data)
+	return extract.FileWith(path, data, xo)
 }
 
 func kindHint(doc *extract.Doc) string {
@@ -269,7 +291,7 @@ func kindHint(doc *extract.Doc) string {
 
 // build turns an extracted document into its file record and chunk points.
 func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc) (*FileRecord, []vectordb.PointStruct) {
-	f := facts.Extract(doc.Text, facts.Hints{Title: doc.Title, From: doc.From, Date: doc.Date, Kind: kindHint(doc)})
+	f := facts.Extract(doc.Text, facts.Hints{Title: doc.Title, From: doc.From, Date: doc.Date, Kind: kindHint(doc), Lines: doc.Lines})
 	base := Payload{
 		"path": path, "rel": rel, "root": root, "format": doc.Format, "kind": f.Kind, "title": f.Title, "hash": hash,
 	}
@@ -300,6 +322,9 @@ func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc
 	}
 	set("from", doc.From)
 	set("subject", doc.Subject)
+	for k, v := range lookupFields(doc, f.InvoiceNumber) {
+		set(k, v)
+	}
 	chunks := Chunk(doc)
 	pts := make([]vectordb.PointStruct, 0, len(chunks))
 	for i, ch := range chunks {

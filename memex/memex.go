@@ -183,6 +183,7 @@ func (m *Memex) ensureCollection(ctx context.Context) error {
 		"path": vectordb.SchemaKeyword, "kind": vectordb.SchemaKeyword, "status": vectordb.SchemaKeyword,
 		"party_key": vectordb.SchemaKeyword, "tags": vectordb.SchemaKeyword, "first": vectordb.SchemaBool,
 		"issue_date": vectordb.SchemaDatetime, "due_date": vectordb.SchemaDatetime, "paid_date": vectordb.SchemaDatetime,
+		"sent_date": vectordb.SchemaDatetime, "from_addr": vectordb.SchemaKeyword, "invoice_key": vectordb.SchemaKeyword,
 		"total": vectordb.SchemaFloat, "text": vectordb.SchemaText,
 	} {
 		if _, err := m.db.CreateFieldIndex(ctx, m.coll, field, schema, nil, true); err != nil {

@@ -41,10 +41,48 @@ type Answer struct {
 	// filter alone.
 	Set     bool     `json:"set"`
 	Results []Result `json:"results"`
+	// Total answers an aggregate question ("how much did we pay X in
+	// 2025"): the sum over the files in Results.
+	Total *Aggregate `json:"total,omitempty"`
+}
+
+// Aggregate is a figure computed over an answer's files.
+type Aggregate struct {
+	// Sums holds the sum per currency ("" when a file names none).
+	Sums map[string]float64 `json:"sums"`
+	// Files is how many files were added up; Skipped were left out (no
+	// amount, or a payment confirmation of an invoice already counted).
+	Files   int `json:"files"`
+	Skipped int `json:"skipped,omitempty"`
+}
+
+// String writes the sums for people: "1234.50 USD + 99.00 EUR".
+func (a *Aggregate) String() string {
+	if len(a.Sums) == 0 {
+		return "0"
+	}
+	curs := make([]string, 0, len(a.Sums))
+	for c := range a.Sums {
+		curs = append(curs, c)
+	}
+	sort.Strings(curs)
+	parts := make([]string, len(curs))
+	for i, c := range curs {
+		parts[i] = strings.TrimSpace(fmt.Sprintf("%.2f %s", a.Sums[c], c))
+	}
+	return strings.Join(parts, " + ")
 }
 
 // Filter builds the payload filter for what was understood.
 func Filter(u *query.Understood, paths []string) *vectordb.Filter {
+	return filterOf(u, paths, nil)
+}
+
+// filterOf builds the payload filter; senders are the e-mail addresses
+// the named parties send from (a message matches its party by name or by
+// address, so "John Q. Public <jqp@x.org>" and a bare "jqp@x.org" are
+// one sender).
+func filterOf(u *query.Understood, paths, senders []string) *vectordb.Filter {
 	f := &vectordb.Filter{}
 	must := func(c vectordb.Condition) { f.Must = append(f.Must, c) }
 	field := func(key string, m *vectordb.Match) vectordb.Condition {
@@ -73,8 +111,27 @@ func Filter(u *query.Understood, paths []string) *vectordb.Filter {
 			}}},
 		}}})
 	}
-	if len(u.Parties) > 0 {
-		must(field("party_key", anyOf(u.Parties)))
+	switch {
+	case len(u.Parties) > 0 || len(u.Addresses) > 0:
+		var sh []vectordb.Condition
+		if len(u.Parties) > 0 {
+			sh = append(sh, field("party_key", anyOf(u.Parties)))
+		}
+		if addrs := append(append([]string(nil), u.Addresses...), senders...); len(addrs) > 0 {
+			sh = append(sh, field("from_addr", anyOf(addrs)))
+		}
+		if len(sh) == 1 {
+			must(sh[0])
+		} else {
+			must(vectordb.Condition{Filter: &vectordb.Filter{Should: sh}})
+		}
+	}
+	if u.Number != "" {
+		// The number as stored (any case), or its normalised key.
+		must(vectordb.Condition{Filter: &vectordb.Filter{Should: []vectordb.Condition{
+			field("invoice_key", &vectordb.Match{Value: query.NumberKey(u.Number)}),
+			field("invoice_number", anyOf([]string{u.Number, strings.ToUpper(u.Number)})),
+		}}})
 	}
 	if t := u.Time; t != nil {
 		from, to := t.From, t.To
@@ -88,6 +145,15 @@ func Filter(u *query.Understood, paths []string) *vectordb.Filter {
 			key := "paid_date"
 			must(vectordb.Condition{Filter: &vectordb.Filter{Should: []vectordb.Condition{
 				in("paid_date"),
+				{Filter: &vectordb.Filter{Must: []vectordb.Condition{{IsEmpty: &key}, in("issue_date")}}},
+			}}})
+		case query.SentDate:
+			// Sent in the period: an e-mail's Date header, or for other
+			// documents (and mail indexed before sent_date was stored)
+			// the issue date.
+			key := "sent_date"
+			must(vectordb.Condition{Filter: &vectordb.Filter{Should: []vectordb.Condition{
+				in("sent_date"),
 				{Filter: &vectordb.Filter{Must: []vectordb.Condition{{IsEmpty: &key}, in("issue_date")}}},
 			}}})
 		default:
@@ -131,9 +197,9 @@ func condRank(c vectordb.Condition) int {
 		key = c.Filter.Should[0].Field.Key
 	}
 	switch key {
-	case "party_key":
+	case "party_key", "invoice_key", "from_addr":
 		return 0
-	case "issue_date", "due_date", "paid_date":
+	case "issue_date", "due_date", "paid_date", "sent_date":
 		return 1
 	case "total":
 		return 2
@@ -149,7 +215,10 @@ func condRank(c vectordb.Condition) int {
 // Northwind last quarter") returns exactly the files its filter selects;
 // otherwise the remaining words rank chunks by dense and sparse similarity
 // (fused by RRF) under the filter, and each file appears once with its best
-// chunk as snippet.
+// chunk as snippet. An order in the question ("the 3 largest", "the latest")
+// sorts the answer and keeps that many files; an aggregate ("how much",
+// "total owed") adds Answer.Total. The engine alone decides which kind of
+// question it is.
 func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Answer, error) {
 	if opts.Limit <= 0 {
 		opts.Limit = 10
@@ -159,11 +228,18 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 	}
 	u := query.Parse(text, opts.Now, m.Parties())
 	ans := &Answer{Query: text, Understood: u, Results: []Result{}}
-	filter := Filter(u, opts.Paths)
+	senders, err := m.sendersOf(ctx, u.Parties)
+	if err != nil {
+		return nil, err
+	}
+	filter := filterOf(u, opts.Paths, senders)
 	why := describe(u)
 	if u.IsSetQuestion() {
 		ans.Set = true
 		f := filter
+		if f == nil {
+			f = &vectordb.Filter{}
+		}
 		f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
 		var off *vectordb.PointID
 		for {
@@ -180,13 +256,13 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 			off = page.NextPageOffset
 		}
 		sort.Slice(ans.Results, func(i, j int) bool {
-			di, _ := ans.Results[i].Facts["issue_date"].(string)
-			dj, _ := ans.Results[j].Facts["issue_date"].(string)
+			di, dj := dateOf(ans.Results[i].Facts, ""), dateOf(ans.Results[j].Facts, "")
 			if di != dj {
 				return di < dj
 			}
 			return ans.Results[i].Path < ans.Results[j].Path
 		})
+		finish(ans, u, opts.Limit)
 		return ans, nil
 	}
 	rest := u.Rest
@@ -231,10 +307,11 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 			w = append(w, "similar in meaning to: "+rest)
 		}
 		ans.Results = append(ans.Results, resultOf(p.Payload, float64(p.Score), w, snippetAround(txt, terms)))
-		if len(ans.Results) == opts.Limit {
+		if len(ans.Results) == opts.Limit && u.Order == nil && u.Aggregate == "" {
 			break
 		}
 	}
+	finish(ans, u, opts.Limit)
 	return ans, nil
 }
 
@@ -258,6 +335,12 @@ func describe(u *query.Understood) []string {
 	if a := u.Amount; a != nil {
 		w = append(w, "total "+a.Phrase)
 	}
+	if len(u.Addresses) > 0 {
+		w = append(w, "sent from "+strings.Join(u.Addresses, " or "))
+	}
+	if u.Number != "" {
+		w = append(w, fmt.Sprintf("number is %q", u.Number))
+	}
 	return w
 }
 
@@ -270,7 +353,7 @@ func resultOf(pl Payload, score float64, why []string, snippet string) Result {
 		}
 	}
 	fs := Payload{}
-	for _, k := range []string{"kind", "party", "status", "issue_date", "due_date", "paid_date", "total", "balance_due", "currency", "invoice_number", "tags", "from", "subject"} {
+	for _, k := range []string{"kind", "party", "status", "issue_date", "due_date", "paid_date", "sent_date", "total", "balance_due", "currency", "invoice_number", "tags", "from", "from_addr", "subject"} {
 		if v, ok := pl[k]; ok {
 			fs[k] = v
 		}

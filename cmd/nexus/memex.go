@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -116,7 +117,12 @@ func newMemexAddCmd(g *globalFlags) *cobra.Command {
 		Long: `Index files and folders recursively. Re-running is incremental: files whose
 content hash is unchanged are skipped. Hidden folders (.git, .obsidian) are not
 entered and symbolic links to folders are not followed. Unknown binary files,
-files over 64 MiB and unreadable files are skipped with a reason.`,
+files over 64 MiB and unreadable files are skipped with a reason.
+
+Images (PNG, JPEG, TIFF) and scanned PDFs without a text layer are read by OCR
+with tesseract (apt-get install tesseract-ocr tesseract-ocr-deu …; scanned PDFs
+also need ghostscript), at most 10 pages a file; results are cached under
+--home. Without tesseract they are skipped with that reason.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, m, done, err := memexSession(cmd, g)
@@ -138,6 +144,10 @@ files over 64 MiB and unreadable files are skipped with a reason.`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "indexed %d files (%d chunks, %s), unchanged %d, skipped %d in %s\n",
 				sum.Indexed, sum.Chunks, progress.Bytes(sum.Bytes), sum.Unchanged, len(sum.Skipped), sum.Elapsed.Round(time.Millisecond))
+			if sum.OCRFiles > 0 {
+				fmt.Fprintf(out, "read by OCR: %d files, %d pages, %.2f pages/s\n", sum.OCRFiles, sum.OCRPages, sum.OCRPagesPerSecond())
+			}
+			printSkipReasons(out, sum.Skipped)
 			for _, s := range sum.Skipped {
 				fmt.Fprintf(out, "  skipped %s: %s\n", s.Path, s.Reason)
 			}
@@ -146,6 +156,30 @@ files over 64 MiB and unreadable files are skipped with a reason.`,
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	return c
+}
+
+// printSkipReasons counts skipped files under each reason shared by more
+// than one (e.g. images while tesseract is not installed), most first.
+func printSkipReasons(w io.Writer, skipped []memex.Skipped) {
+	n := map[string]int{}
+	for _, s := range skipped {
+		n[s.Reason]++
+	}
+	reasons := make([]string, 0, len(n))
+	for r, c := range n {
+		if c > 1 {
+			reasons = append(reasons, r)
+		}
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		if n[reasons[i]] != n[reasons[j]] {
+			return n[reasons[i]] > n[reasons[j]]
+		}
+		return reasons[i] < reasons[j]
+	})
+	for _, r := range reasons {
+		fmt.Fprintf(w, "  %d skipped: %s\n", n[r], r)
+	}
 }
 
 func newMemexQueryCmd(g *globalFlags) *cobra.Command {
@@ -160,13 +194,20 @@ func newMemexQueryCmd(g *globalFlags) *cobra.Command {
 		Use:   "query [--json] [--limit N] [--now YYYY-MM-DD] [--app NAME] TEXT",
 		Short: "Ask a question; get the files that answer it",
 		Long: `Ask in plain words. Understood, relative to --now (default today):
-  time      last quarter, last month, this year, in March 2026, Q3 2025, since May,
-            between June and August, in the last 30 days; "due ..."/"paid ..." pick the date
-  status    unpaid, outstanding, overdue, paid
+  time      on 2001-07-30, from July 6, 2001 to July 7, 2001, between 28 Nov 2025 and
+            5 Jan 2026, before March, after the 15th, Q3 2025, first half of 2025, since
+            May, last/next 30 days, this/next month, not yet due; "due ..."/"paid ..."/
+            "sent ..." pick the date (e-mails: the Date header)
+  status    unpaid, outstanding, overdue, paid (late, due, open only for money documents)
   kinds     invoices, receipts, quotes/estimates, purchase orders, credit notes,
             payment confirmations, contracts, notes, emails
-  parties   vendor or sender names, fuzzy ("Northwind" finds "Northwind Traders Ltd.")
-  amounts   more than $2,500, under 200 EUR, between $100 and $500
+  parties   vendor or sender names by any distinctive run of their words ("Acme" finds
+            "Nordic Acme AS"; "Smith and Jones"; "John Public" finds "John Q. Public"),
+            sender addresses (jqp@example.org)
+  numbers   invoice or order numbers: find invoice AB-12-345, INV-2025-0042
+  amounts   more than $2,500, under 200 EUR, between 1k and 5k, around $1,200, exactly 500
+  order     the largest/smallest/latest/oldest invoice, top 3, most recent email
+  totals    how much did we pay Contoso in 2025, total owed to Northwind (prints the sum)
 A question made only of these ("unpaid invoices from Northwind last quarter") returns
 exactly that set. Other words rank files by meaning and by the words they contain.
 
@@ -240,6 +281,13 @@ that node's API (--node) instead. A node started with --api-key needs NEXUS_API_
 func printAnswer(w io.Writer, ans *memex.Answer) {
 	if s := ans.Understood.String(); s != "" {
 		fmt.Fprintf(w, "understood: %s\n", s)
+	}
+	if ans.Total != nil {
+		fmt.Fprintf(w, "total: %s over %d files", ans.Total, ans.Total.Files)
+		if ans.Total.Skipped > 0 {
+			fmt.Fprintf(w, " (%d without an amount or counted already)", ans.Total.Skipped)
+		}
+		fmt.Fprintln(w)
 	}
 	if len(ans.Results) == 0 {
 		fmt.Fprintln(w, "no matching files")

@@ -1,12 +1,16 @@
 // Package query turns a MemexFS question in plain English into structure:
 // a time range (and which date it applies to), payment status, document
-// kinds, counterparties and amount bounds, plus the words left over for
-// semantic search. Parse is pure and safe for concurrent use.
+// kinds, counterparties, sender addresses, an invoice or order number,
+// amount bounds, an order ("the largest", "the 3 latest") and an
+// aggregate ("how much"), plus the words left over for semantic search.
+// Status and kind words become filters only when the question is about
+// money documents (or mail); inside a topic question they stay search
+// words. Parse is pure and safe for concurrent use.
 package query
 
 import (
-	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +26,9 @@ const (
 	IssueDate DateField = "issue_date"
 	DueDate   DateField = "due_date"
 	PaidDate  DateField = "paid_date"
+	// SentDate is an e-mail's sent date (its Date header); documents
+	// without one are matched by their issue date.
+	SentDate DateField = "sent_date"
 )
 
 // Range is a half-open interval of days [From, To).
@@ -38,6 +45,23 @@ type AmountBound struct {
 	Phrase   string
 }
 
+// Order sorts the answer and keeps its first Limit files.
+type Order struct {
+	By     string `json:"by"` // "total" or "date"
+	Desc   bool   `json:"desc"`
+	Limit  int    `json:"limit,omitempty"` // 0: the query's own limit
+	Phrase string `json:"phrase"`
+}
+
+// Order keys.
+const (
+	ByTotal = "total"
+	ByDate  = "date"
+)
+
+// Aggregates.
+const AggSum = "sum"
+
 // Understood is what Parse read from a question.
 type Understood struct {
 	Text     string       `json:"text"`               // the question as asked
@@ -48,17 +72,34 @@ type Understood struct {
 	PartyRaw string       `json:"party_phrase,omitempty"`
 	Time     *Range       `json:"time,omitempty"`
 	Amount   *AmountBound `json:"amount,omitempty"`
+	// Addresses are e-mail addresses named in the question (senders).
+	Addresses []string `json:"addresses,omitempty"`
+	// Number is an invoice or order number to look up, as written;
+	// NumberKey(Number) is compared with the stored number's key.
+	Number string `json:"number,omitempty"`
+	Order  *Order `json:"order,omitempty"`
+	// Aggregate asks for a figure over the matching files ("how much",
+	// "total owed"): AggSum adds their totals.
+	Aggregate       string `json:"aggregate,omitempty"`
+	AggregatePhrase string `json:"aggregate_phrase,omitempty"`
 	// Spent is a question about money paid out ("what did we pay X for"):
 	// paid invoices, receipts and payment confirmations.
 	Spent bool `json:"spent,omitempty"`
 	// Overdue asks for unpaid documents whose due date is before Now.
 	Overdue bool      `json:"overdue,omitempty"`
 	Now     time.Time `json:"now"`
+
+	dateWord  string // the word that chose Time.Field ("due", "sent")
+	notYetDue bool
+	// partyVariants are parties kept only because their whole (shorter)
+	// name is inside the named one ("northwind" in "Northwind Traders").
+	partyVariants []string
 }
 
 // HasFilter reports whether anything structured was understood.
 func (u *Understood) HasFilter() bool {
-	return len(u.Kinds)+len(u.Statuses)+len(u.Parties) > 0 || u.Time != nil || u.Amount != nil || u.Overdue
+	return len(u.Kinds)+len(u.Statuses)+len(u.Parties)+len(u.Addresses) > 0 || u.Time != nil || u.Amount != nil || u.Overdue ||
+		u.Number != "" || u.Order != nil || u.Aggregate != ""
 }
 
 // IsSetQuestion reports whether the question is fully answered by its
@@ -67,14 +108,26 @@ func (u *Understood) IsSetQuestion() bool {
 	return u.HasFilter() && len(contentWords(u.Rest)) == 0
 }
 
+// NumberKey normalises an invoice or order number for comparison: lower
+// case letters and digits only ("INV 2025-0042" → "inv20250042").
+func NumberKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 var stop = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`a an the all any every of from to by for in on at with and or me my our we us i you your show
 		find list get give what which who whom that this these those did do does have has had is are was were be been pay paid
 		payed send sent issued dated about please all everything documents document files file items stuff there any ones
-		still yet not due how much many where when s
-		received receive got sent issued billed charged made owes ones yet been
+		still yet not due how much many where when s whats
+		received receive got sent issued billed charged made owes ones yet been coming upcoming ever
 		ltd inc llc corp gmbh plc limited corporation co`) { // legal forms trail party names
 		stop[w] = true
 	}
@@ -85,7 +138,7 @@ func contentWords(s string) []string {
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
 	}) {
-		if !stop[w] {
+		if !stop[w] && len(w) > 1 {
 			out = append(out, w)
 		}
 	}
@@ -103,21 +156,135 @@ var kindSynonyms = map[string]string{
 	"payment confirmation": facts.KindPayment, "payment confirmations": facts.KindPayment, "remittance": facts.KindPayment, "remittances": facts.KindPayment,
 	"contract": facts.KindContract, "contracts": facts.KindContract, "agreement": facts.KindContract, "agreements": facts.KindContract,
 	"note": facts.KindNote, "notes": facts.KindNote,
-	"email": facts.KindEmail, "emails": facts.KindEmail, "e-mail": facts.KindEmail, "e-mails": facts.KindEmail, "mail": facts.KindEmail, "messages": facts.KindEmail,
+	"email": facts.KindEmail, "emails": facts.KindEmail, "e-mail": facts.KindEmail, "e-mails": facts.KindEmail, "mail": facts.KindEmail,
+	"mails": facts.KindEmail, "messages": facts.KindEmail, "message": facts.KindEmail,
+}
+
+// weakKind words name a kind only when the question is about documents
+// of that kind (it has another filter, or nothing else to search for):
+// "bills from Contoso", but "how to bill a client"; "open estimates", but
+// "estimate the project's cost".
+var weakKind = map[string]bool{
+	"bill": true, "bills": true, "estimate": true, "estimates": true, "note": true, "notes": true,
+	"contract": true, "contracts": true, "agreement": true, "agreements": true, "mail": true, "mails": true,
+	"message": true, "messages": true, "email": true, "emails": true, "e-mail": true, "e-mails": true,
 }
 
 // Parse reads a question relative to now. parties lists the known party
-// keys (as stored); names in the question are matched against them
-// fuzzily. now is the reference day for relative times.
+// keys (as stored); names in the question are matched against them by
+// any distinctive run of their words. now is the reference day for
+// relative times.
 func Parse(text string, now time.Time, parties []string) *Understood {
 	u := &Understood{Text: text, Now: now}
 	s := " " + strings.ToLower(text) + " "
-	s = strings.NewReplacer("’", "'", ", ", " , ", "?", " ", "!", " ", ";", " ").Replace(s)
-	s = u.takeAmount(s)
+	s = strings.NewReplacer("’", "'", ", ", " , ", "?", " ", "!", " ", ";", " ", "(", " ", ")", " ", `"`, " ").Replace(s)
+	s = u.takeAddresses(s)
+	s = u.takeNumber(s, now)
+	money := reMoneyWord.MatchString(s)
+	s = u.takeAmount(s, money || reMoneyKind.MatchString(s))
 	s = u.takeTime(s, now)
-	s = u.takeStatus(s)
-	s = u.takeKinds(s)
-	s = u.takeParties(s, parties)
+	order := u.findOrder(s)
+
+	// Kinds and statuses: strong words are filters; weak ones wait for
+	// the rest of the question.
+	var weak []kindMatch
+	s, weak = u.takeKinds(s)
+	st := findStatus(s)
+	hasWeakKind := len(weak) > 0
+	partyCtx := len(u.Kinds) > 0 || hasWeakKind || st != nil || u.Amount != nil || u.Number != "" || u.Time != nil || order != nil
+	s = u.takeParties(s, parties, partyCtx)
+
+	strongKind := false
+	for _, k := range u.Kinds {
+		strongKind = strongKind || facts.IsFinancial(k)
+	}
+	money = money || strongKind || u.Amount != nil || u.Number != ""
+	structured := u.Time != nil || len(u.Parties) > 0 || len(u.Addresses) > 0 || u.Amount != nil || u.Number != "" ||
+		(st != nil && st.strong) || order != nil || len(u.Kinds) > 0
+	if hasWeakKind {
+		// Accept weak kinds when the question has another filter, or
+		// nothing but them (and a status) to search for.
+		probe := s
+		for _, w := range weak {
+			probe = strings.Replace(probe, " "+w.word+" ", " ", 1)
+		}
+		if st != nil {
+			probe = cut(probe, st.re.FindStringIndex(probe))
+		}
+		if structured || len(contentWords(probe)) == 0 {
+			for _, w := range weak {
+				s = strings.Replace(s, " "+w.word+" ", "  ", 1)
+				u.addKind(w.kind)
+				money = money || facts.IsFinancial(w.kind)
+			}
+		}
+	}
+	if st != nil {
+		if loc := st.re.FindStringIndex(s); loc != nil {
+			probe := cut(s, loc)
+			onlyOther := len(u.Kinds) > 0
+			for _, k := range u.Kinds {
+				onlyOther = onlyOther && !facts.IsFinancial(k)
+			}
+			ok := money || (st.strong && len(u.Parties) > 0) || len(contentWords(probe)) == 0
+			if ok && !onlyOther {
+				s = probe
+				st.apply(u)
+				money = true
+			}
+		}
+	}
+	if reSpent.MatchString(s) {
+		u.Spent = true
+		u.Statuses = []string{facts.StatusPaid}
+		money = true
+	}
+	if u.Spent && u.Time != nil && u.Time.Field == IssueDate && u.dateWord == "" {
+		u.Time.Field = PaidDate
+	}
+	if u.notYetDue {
+		u.Statuses, u.Overdue = []string{facts.StatusUnpaid, facts.StatusOverdue}, false
+		money = true
+	}
+	if u.Time != nil && !money && (u.Time.Field == DueDate || u.Time.Field == PaidDate) {
+		u.Time.Field = IssueDate // "the project due next month": no money documents
+	}
+	onlyMail := len(u.Kinds) > 0
+	for _, k := range u.Kinds {
+		onlyMail = onlyMail && k == facts.KindEmail
+	}
+	if onlyMail && len(u.partyVariants) > 0 {
+		// A sender's shorter display names ("Chris" for "Chris Garrigues")
+		// are found by the sender's address; as names they would catch
+		// every other Chris.
+		var keep []string
+		for _, p := range u.Parties {
+			if !slices.Contains(u.partyVariants, p) {
+				keep = append(keep, p)
+			}
+		}
+		u.Parties = keep
+	}
+	if u.Time != nil {
+		switch {
+		case u.Time.Field == IssueDate && u.dateWord == "" && onlyMail:
+			u.Time.Field = SentDate // "emails from July 2001"
+		case u.Time.Field == SentDate && len(u.Kinds) > 0 && !onlyMail:
+			u.Time.Field = IssueDate // "invoices we received in October"
+		}
+	}
+	if order != nil && (len(u.Kinds) > 0 || len(u.Parties) > 0 || len(u.Addresses) > 0 || money || u.Time != nil) {
+		u.Order = order
+		s = strings.Replace(s, order.Phrase, " ", 1)
+		if order.By == ByTotal {
+			money = true
+		}
+	}
+	if loc := reAggregate.FindStringIndex(s); loc != nil && money {
+		u.Aggregate, u.AggregatePhrase = AggSum, strings.TrimSpace(s[loc[0]:loc[1]])
+		s = cut(s, loc)
+	}
+
 	u.Rest = strings.Join(strings.Fields(strings.ReplaceAll(s, " , ", " ")), " ")
 	if len(contentWords(u.Rest)) == 0 {
 		u.Rest = ""
@@ -133,7 +300,12 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 			u.Statuses, u.Overdue = nil, false
 		}
 	}
-	if len(u.Kinds) == 0 {
+	if u.Number != "" && !u.Spent {
+		// A number names one document: its kind word is only a label
+		// ("find invoice AB-12-345" finds it however it was classified).
+		u.Kinds = nil
+	}
+	if len(u.Kinds) == 0 && u.Number == "" {
 		// Money words imply money documents.
 		switch {
 		case u.Spent:
@@ -145,38 +317,81 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 	return u
 }
 
-func cut(s string, loc []int) string { return s[:loc[0]] + " " + s[loc[1]:] }
-
-var (
-	reStatusOverdue = regexp.MustCompile(`\b(overdue|past due|late|delinquent)\b`)
-	reStatusUnpaid  = regexp.MustCompile(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|open|unsettled|pending|owed|owe|still due|due)\b`)
-	reStatusPaid    = regexp.MustCompile(`\b(paid|settled|already paid|fully paid|cleared)\b`)
-	rePayVerb       = regexp.MustCompile(`\b(did|we|i)\s+$`)
-	reSpent         = regexp.MustCompile(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`)
-)
-
-func (u *Understood) takeStatus(s string) string {
-	if loc := reStatusOverdue.FindStringIndex(s); loc != nil {
-		u.Overdue = true
-		return cut(s, loc)
-	}
-	if loc := reStatusUnpaid.FindStringIndex(s); loc != nil {
-		u.Statuses = []string{facts.StatusUnpaid, facts.StatusOverdue}
-		return cut(s, loc)
-	}
-	// "paid" as a status only when it is not the verb of "what did we pay".
-	if loc := reStatusPaid.FindStringIndex(s); loc != nil && !rePayVerb.MatchString(s[:loc[0]]) {
-		u.Statuses = []string{facts.StatusPaid}
-		return cut(s, loc)
-	}
-	if reSpent.MatchString(s) {
-		u.Spent = true
-		u.Statuses = []string{facts.StatusPaid}
-		if u.Time != nil && u.Time.Field == IssueDate {
-			u.Time.Field = PaidDate
+func (u *Understood) addKind(k string) {
+	for _, x := range u.Kinds {
+		if x == k {
+			return
 		}
 	}
-	return s
+	u.Kinds = append(u.Kinds, k)
+}
+
+func cut(s string, loc []int) string {
+	if loc == nil {
+		return s
+	}
+	return s[:loc[0]] + " " + s[loc[1]:]
+}
+
+var (
+	reStatusOverdue     = regexp.MustCompile(`\b(overdue|past due|delinquent)\b`)
+	reStatusLate        = regexp.MustCompile(`\b(late)\b`)
+	reStatusUnpaid      = regexp.MustCompile(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|unsettled|owed|owe|owing)\b`)
+	reStatusUnpaidWeak  = regexp.MustCompile(`\b(open|pending|still due|due)\b`)
+	reStatusPaid        = regexp.MustCompile(`\b(already paid|fully paid|paid|settled)\b`)
+	reStatusPaidWeak    = regexp.MustCompile(`\b(cleared)\b`)
+	rePayVerb           = regexp.MustCompile(`\b(did|we|i|have|has)\s+$`)
+	reSpent             = regexp.MustCompile(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`)
+	reMoneyWord         = regexp.MustCompile(`\b(pay|paid|payment|payments|owe|owed|owes|owing|spent|spend|charged|billed|invoiced|cost|costs|refund|refunds|expenses?)\b|[$€£]`)
+	reMoneyKind         = regexp.MustCompile(`\b(invoices?|bills?|receipts?|quotes?|quotations?|estimates?|purchase orders?|credit notes?|remittances?)\b`)
+	reAggregate         = regexp.MustCompile(`\b(how much|in total|total(?:\s+(?:amount|value|spend|spending|of))?|sum(?:\s+of)?|altogether)\b`)
+	reNumberCandidate   = regexp.MustCompile(`(?:^|\s)#?([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
+	reNumberLabel       = regexp.MustCompile(`\b(?:(?:invoice|inv|bill|receipt|order|po|quote|estimate|credit note|reference|ref)s?\b|p\.o\.)\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
+	reNumberSpaced      = regexp.MustCompile(`\b(?:invoice|inv|bill|receipt|order|po|quote|estimate|reference|ref)s?\b\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z]{1,4}(?:\s+\d+){1,3}|\d+(?:\s+\d+){1,3})\b`)
+	reNumberMarked      = regexp.MustCompile(`\b(?:no\.?|number|num|nr\.?)\s*[:#]?\s*$|#\s*$`)
+	reNumberPrefix      = regexp.MustCompile(`^(?:inv|po|so|ord|rcpt|ref|bill|cn|qt|quo)[-/_.]?\d{3,}`)
+	reAddress           = regexp.MustCompile(`[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
+	reNotNumberPatterns = regexp.MustCompile(`^(?:\d+(?:st|nd|rd|th|k|m|d|w|y|h)|q[1-4]|h[12]|(?:19|20)\d{2}q[1-4]|\d+(?:usd|eur|gbp|chf|cad|aud|kr|nok|sek|dkk))$`)
+)
+
+// statusMatch is a status phrase found in a question.
+type statusMatch struct {
+	re     *regexp.Regexp
+	status string // overdue, unpaid or paid
+	strong bool
+}
+
+func findStatus(s string) *statusMatch {
+	for _, c := range []statusMatch{
+		{reStatusOverdue, facts.StatusOverdue, true},
+		{reStatusUnpaid, facts.StatusUnpaid, true},
+		{reStatusPaid, facts.StatusPaid, true},
+		{reStatusLate, facts.StatusOverdue, false},
+		{reStatusUnpaidWeak, facts.StatusUnpaid, false},
+		{reStatusPaidWeak, facts.StatusPaid, false},
+	} {
+		loc := c.re.FindStringIndex(s)
+		if loc == nil {
+			continue
+		}
+		if c.status == facts.StatusPaid && rePayVerb.MatchString(s[:loc[0]]) {
+			continue // "what did we pay": the verb, not a status
+		}
+		c := c
+		return &c
+	}
+	return nil
+}
+
+func (st *statusMatch) apply(u *Understood) {
+	switch st.status {
+	case facts.StatusOverdue:
+		u.Overdue = true
+	case facts.StatusUnpaid:
+		u.Statuses = []string{facts.StatusUnpaid, facts.StatusOverdue}
+	case facts.StatusPaid:
+		u.Statuses = []string{facts.StatusPaid}
+	}
 }
 
 // kindPatterns are the kind synonyms as word-bounded patterns, longest
@@ -194,7 +409,7 @@ var kindPatterns = func() []kindPattern {
 	})
 	out := make([]kindPattern, len(keys))
 	for i, k := range keys {
-		out[i] = kindPattern{regexp.MustCompile(`\b` + regexp.QuoteMeta(k) + `\b`), kindSynonyms[k]}
+		out[i] = kindPattern{regexp.MustCompile(`(?:^|\s)` + regexp.QuoteMeta(k) + `(?:'s)?(?:\s|$)`), kindSynonyms[k], k}
 	}
 	return out
 }()
@@ -202,72 +417,144 @@ var kindPatterns = func() []kindPattern {
 type kindPattern struct {
 	re   *regexp.Regexp
 	kind string
+	word string
 }
 
-func (u *Understood) takeKinds(s string) string {
-	seen := map[string]bool{}
+type kindMatch struct{ word, kind string }
+
+// takeKinds takes the strong kind words of s and returns the weak ones
+// found (left in s for Parse to decide).
+func (u *Understood) takeKinds(s string) (string, []kindMatch) {
+	var weak []kindMatch
 	for _, kp := range kindPatterns {
-		re, k := kp.re, kp.kind
+		if weakKind[kp.word] {
+			if kp.re.MatchString(s) {
+				weak = append(weak, kindMatch{kp.word, kp.kind})
+			}
+			continue
+		}
 		for {
-			loc := re.FindStringIndex(s)
+			loc := kp.re.FindStringIndex(s)
 			if loc == nil {
 				break
 			}
-			if !seen[k] {
-				seen[k] = true
-				u.Kinds = append(u.Kinds, k)
+			u.addKind(kp.kind)
+			s = s[:loc[0]] + "  " + s[loc[1]:]
+		}
+	}
+	return s, weak
+}
+
+// takeAddresses takes e-mail addresses (senders).
+func (u *Understood) takeAddresses(s string) string {
+	for _, loc := range reAddress.FindAllStringIndex(s, -1) {
+		u.Addresses = append(u.Addresses, s[loc[0]:loc[1]])
+	}
+	return reAddress.ReplaceAllString(s, " ")
+}
+
+// takeNumber takes an invoice or order number: a token after a document
+// word ("invoice AB-12-345", "order #1234") or one that looks like a
+// document number wherever it is ("INV-2025-0042", "ab-12-345"). Dates,
+// years, quarters and amounts are not numbers.
+func (u *Understood) takeNumber(s string, now time.Time) string {
+	isNumber := func(tok string, labelled bool) bool {
+		digits, letters := 0, 0
+		for _, r := range tok {
+			switch {
+			case r >= '0' && r <= '9':
+				digits++
+			case r >= 'a' && r <= 'z':
+				letters++
 			}
-			s = cut(s, loc)
+		}
+		if digits == 0 || reNotNumberPatterns.MatchString(tok) {
+			return false
+		}
+		if _, ok := parseDate(tok, now); ok {
+			return false
+		}
+		if labelled {
+			return letters > 0 || digits >= 3
+		}
+		sep := strings.ContainsAny(tok, "-/_")
+		return letters > 0 && digits >= 2 && (sep || reNumberPrefix.MatchString(tok))
+	}
+	for _, m := range reNumberLabel.FindAllStringSubmatchIndex(s, -1) {
+		tok := strings.TrimRight(s[m[2]:m[3]], ".")
+		marked := reNumberMarked.MatchString(s[m[0]:m[2]])
+		if isNumber(tok, true) && (marked || !reY.MatchString(tok)) {
+			u.Number = tok
+			return cut(s, []int{m[0], m[2] + len(tok)}) // with its label
+		}
+	}
+	// A number written with spaces ("invoice NW 1", "order no. 12 345"):
+	// its letters in capitals in the question, or after "no."/"#".
+	for _, m := range reNumberSpaced.FindAllStringSubmatchIndex(s, -1) {
+		tok := s[m[2]:m[3]]
+		letters := strings.TrimRight(tok, " 0123456789")
+		marked := reNumberMarked.MatchString(s[m[0]:m[2]])
+		if marked || letters != "" && strings.Contains(u.Text, strings.ToUpper(letters)+" ") {
+			u.Number = strings.ToUpper(strings.Join(strings.Fields(tok), " "))
+			return cut(s, []int{m[0], m[3]}) // with its label: "order no."
+		}
+	}
+	for _, m := range reNumberCandidate.FindAllStringSubmatchIndex(s, -1) {
+		tok := strings.TrimRight(s[m[2]:m[3]], ".")
+		if isNumber(tok, s[m[0]:m[2]] != "" && strings.Contains(s[m[0]:m[2]], "#")) {
+			u.Number = tok
+			return cut(s, []int{m[2], m[2] + len(tok)})
 		}
 	}
 	return s
 }
 
-// takeParties finds known parties named in s. A known party matches when
-// every word of a run of words in s equals, or is within one edit of, the
-// party key's leading words.
-func (u *Understood) takeParties(s string, parties []string) string {
-	words := strings.Fields(s)
-	used := make([]bool, len(words))
-	for i := range words {
-		if used[i] || stop[words[i]] || len(words[i]) < 3 {
-			continue
-		}
-		best := 0
-		var matched []string
-		for _, p := range parties {
-			pw := strings.Fields(p)
-			n := 0
-			for n < len(pw) && i+n < len(words) && wordMatch(strings.TrimSuffix(words[i+n], "'s"), pw[n]) {
-				n++
-			}
-			if n == 0 {
-				continue
-			}
-			switch {
-			case n > best:
-				best, matched = n, []string{p}
-			case n == best:
-				matched = append(matched, p)
-			}
-		}
-		if best > 0 {
-			for j := i; j < i+best; j++ {
-				used[j] = true
-			}
-			u.PartyRaw = strings.Join(words[i:i+best], " ")
-			u.Parties = append(u.Parties, matched...)
-		}
-	}
-	var rest []string
-	for i, w := range words {
-		if !used[i] {
-			rest = append(rest, w)
-		}
-	}
-	return " " + strings.Join(rest, " ") + " "
-}
+var (
+	reTopN  = regexp.MustCompile(`\b(?:the\s+)?(top|first|last|latest|newest|most recent|oldest|earliest|biggest|largest|highest|smallest|lowest|cheapest|most expensive)\s+(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve)\b`)
+	reSuper = regexp.MustCompile(`\b(?:the\s+)?(largest|biggest|highest|most expensive|priciest|costliest|smallest|lowest|cheapest|least expensive|latest|most recent|newest|last|oldest|earliest|first)\b`)
+	// reOrderKind: "first" and "last" order only right before a kind word
+	// ("the last invoice"), not in "first aid" or "last will".
+	reOrderKind = regexp.MustCompile(`^\s*(?:\d{1,3}\s+)?(?:[a-z]+\s+){0,2}?(invoices?|bills?|receipts?|quotes?|estimates?|orders?|emails?|e-mails?|mails?|messages?|notes?|contracts?|payments?|credit notes?|documents?|files?|ones?|one)\b`)
+)
 
+// findOrder finds a superlative or "top N"; Parse keeps it only for
+// questions about documents.
+func (u *Understood) findOrder(s string) *Order {
+	o := &Order{}
+	var word string
+	if m := reTopN.FindStringSubmatchIndex(s); m != nil {
+		word = s[m[2]:m[3]]
+		n, err := strconv.Atoi(s[m[4]:m[5]])
+		if err != nil {
+			n = numberWords[s[m[4]:m[5]]]
+		}
+		o.Limit, o.Phrase = n, s[m[0]:m[1]]
+	} else if m := reSuper.FindStringSubmatchIndex(s); m != nil {
+		word = s[m[2]:m[3]]
+		o.Phrase = s[m[0]:m[1]]
+		km := reOrderKind.FindStringSubmatch(s[m[1]:])
+		if (word == "first" || word == "last") && km == nil {
+			return nil
+		}
+		o.Limit = 1
+		if km != nil && (strings.HasSuffix(km[1], "s") && km[1] != "ones") {
+			o.Limit = 0 // plural: "the latest invoices"
+		}
+	} else {
+		return nil
+	}
+	switch word {
+	case "top", "biggest", "largest", "highest", "most expensive", "priciest", "costliest":
+		o.By, o.Desc = ByTotal, true
+	case "smallest", "lowest", "cheapest", "least expensive":
+		o.By = ByTotal
+	case "last", "latest", "newest", "most recent":
+		o.By, o.Desc = ByDate, true
+	default: // first, oldest, earliest
+		o.By = ByDate
+	}
+	return o
+}
 func wordMatch(q, p string) bool {
 	if q == p {
 		return true
@@ -293,296 +580,4 @@ func editDistanceAtMost1(a, b string) bool {
 		return a[i+1:] == b[i+1:] || (i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:])
 	}
 	return a[i:] == b[i+1:]
-}
-
-var (
-	reMore         = regexp.MustCompile(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
-	reLess         = regexp.MustCompile(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
-	reMoney        = regexp.MustCompile(`^(?:(us\$|\$|€|£|usd|eur|gbp|chf|cad|aud)\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*(usd|eur|gbp|chf|cad|aud|euros?|dollars?|pounds?)?`)
-	reBetweenMoney = regexp.MustCompile(`\bbetween\s+(\S+(?:\s(?:usd|eur|gbp))?)\s+and\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)`)
-)
-
-func parseMoney(s string) (float64, string, int, bool) {
-	m := reMoney.FindStringSubmatchIndex(s)
-	if m == nil || m[4] < 0 {
-		return 0, "", 0, false
-	}
-	v, err := strconv.ParseFloat(strings.ReplaceAll(s[m[4]:m[5]], ",", ""), 64)
-	if err != nil {
-		return 0, "", 0, false
-	}
-	if m[6] >= 0 {
-		v *= 1000
-	}
-	cur := ""
-	if m[2] >= 0 {
-		cur, _ = facts.CurrencyCode(s[m[2]:m[3]])
-	}
-	if m[8] >= 0 {
-		cur, _ = facts.CurrencyCode(s[m[8]:m[9]])
-	}
-	// A bare number is money only with a currency or a comparison word.
-	return v, cur, m[1], true
-}
-
-func (u *Understood) takeAmount(s string) string {
-	if m := reBetweenMoney.FindStringSubmatchIndex(s); m != nil {
-		a, c1, _, ok1 := parseMoney(s[m[2]:m[3]])
-		b, c2, _, ok2 := parseMoney(s[m[4]:m[5]])
-		if ok1 && ok2 && (c1 != "" || c2 != "") {
-			if c1 == "" {
-				c1 = c2
-			}
-			u.Amount = &AmountBound{Min: &a, Max: &b, Currency: c1, Phrase: strings.TrimSpace(s[m[0]:m[1]])}
-			return cut(s, []int{m[0], m[1]})
-		}
-	}
-	for _, re := range []*regexp.Regexp{reMore, reLess} {
-		loc := re.FindStringIndex(s)
-		if loc == nil {
-			continue
-		}
-		v, cur, n, ok := parseMoney(s[loc[1]:])
-		if !ok {
-			continue
-		}
-		b := &AmountBound{Currency: cur, Phrase: strings.TrimSpace(s[loc[0] : loc[1]+n])}
-		if re == reMore {
-			b.Min = &v
-		} else {
-			b.Max = &v
-		}
-		u.Amount = b
-		return cut(s, []int{loc[0], loc[1] + n})
-	}
-	return s
-}
-
-// --- time ---
-
-const monthAlt = `jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?`
-
-var (
-	reBetweenMonths = regexp.MustCompile(`\b(?:between|from)\s+(` + monthAlt + `)(?:\s+(\d{4}))?\s+(?:and|to|until|through|-)\s+(` + monthAlt + `)(?:\s+(\d{4}))?\b`)
-	reSince         = regexp.MustCompile(`\b(since|after|before|until)\s+(` + monthAlt + `)(?:\s+(\d{4}))?\b`)
-	reSinceDate     = regexp.MustCompile(`\b(since|after|before|until)\s+(\d{4}-\d{2}-\d{2})\b`)
-	reQuarter       = regexp.MustCompile(`\b(?:in\s+|during\s+)?q([1-4])(?:\s+(?:of\s+)?(\d{4}))?\b`)
-	reMonthYear     = regexp.MustCompile(`\b(?:in\s+|during\s+|for\s+)?(` + monthAlt + `)(?:\s+(\d{4}))?\b`)
-	reYear          = regexp.MustCompile(`\b(?:in\s+|during\s+|for\s+)?((?:19|20)\d{2})\b`)
-	reRelative      = regexp.MustCompile(`\b(last|this|previous|past|current|next)\s+(quarter|month|year|week)\b`)
-	reLastNDays     = regexp.MustCompile(`\b(?:in\s+)?(?:the\s+)?(?:last|past)\s+(\d{1,3})\s+(days|weeks|months)\b`)
-	reDateWord      = regexp.MustCompile(`\b(due|paid|issued|sent|dated|received)\s+$`)
-	reOlderThan     = regexp.MustCompile(`\b(older|more)\s+than\s+(\d{1,3})\s+(days|weeks|months)(?:\s+old)?\b`)
-)
-
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-func quarterStart(t time.Time) time.Time {
-	return day(t.Year(), time.Month((int(t.Month())-1)/3*3+1), 1)
-}
-
-// mostRecentMonth returns the start of the latest month m not after now.
-func mostRecentMonth(m time.Month, now time.Time) time.Time {
-	y := now.Year()
-	if m > now.Month() {
-		y--
-	}
-	return day(y, m, 1)
-}
-
-func (u *Understood) setTime(from, to time.Time, phrase, before string) {
-	if !to.After(from) || from.Year() < 1900 || from.Year() > 2200 {
-		return // not a usable range (e.g. "since May 9029")
-	}
-	f := IssueDate
-	if m := reDateWord.FindStringSubmatch(before); m != nil {
-		switch m[1] {
-		case "due":
-			f = DueDate
-		case "paid":
-			f = PaidDate
-		}
-	}
-	u.Time = &Range{From: from, To: to, Field: f, Phrase: strings.TrimSpace(phrase)}
-}
-
-func (u *Understood) takeTime(s string, now time.Time) string {
-	now = day(now.Year(), now.Month(), now.Day())
-	if m := reBetweenMonths.FindStringSubmatchIndex(s); m != nil {
-		m1, _ := facts.MonthByName(s[m[2]:m[3]])
-		m2, _ := facts.MonthByName(s[m[6]:m[7]])
-		from := mostRecentMonth(m1, now)
-		if m[4] >= 0 {
-			y, _ := strconv.Atoi(s[m[4]:m[5]])
-			from = day(y, m1, 1)
-		}
-		to := day(from.Year(), m2, 1)
-		if m[8] >= 0 {
-			y, _ := strconv.Atoi(s[m[8]:m[9]])
-			to = day(y, m2, 1)
-		} else if m2 < m1 {
-			to = day(from.Year()+1, m2, 1)
-		}
-		u.setTime(from, to.AddDate(0, 1, 0), s[m[0]:m[1]], s[:m[0]])
-		return cut(s, []int{m[0], m[1]})
-	}
-	if m := reSinceDate.FindStringSubmatchIndex(s); m != nil {
-		d, err := time.Parse("2006-01-02", s[m[4]:m[5]])
-		if err == nil {
-			u.openRange(s[m[2]:m[3]], d, now, s[m[0]:m[1]], s[:m[0]])
-			return cut(s, []int{m[0], m[1]})
-		}
-	}
-	if m := reSince.FindStringSubmatchIndex(s); m != nil {
-		mo, _ := facts.MonthByName(s[m[4]:m[5]])
-		start := mostRecentMonth(mo, now)
-		if m[6] >= 0 {
-			y, _ := strconv.Atoi(s[m[6]:m[7]])
-			start = day(y, mo, 1)
-		}
-		word := s[m[2]:m[3]]
-		if word == "after" {
-			start = start.AddDate(0, 1, 0)
-		}
-		u.openRange(word, start, now, s[m[0]:m[1]], s[:m[0]])
-		return cut(s, []int{m[0], m[1]})
-	}
-	if m := reOlderThan.FindStringSubmatchIndex(s); m != nil {
-		n, _ := strconv.Atoi(s[m[4]:m[5]])
-		to := now
-		switch s[m[6]:m[7]] {
-		case "days":
-			to = now.AddDate(0, 0, -n)
-		case "weeks":
-			to = now.AddDate(0, 0, -7*n)
-		case "months":
-			to = now.AddDate(0, -n, 0)
-		}
-		u.setTime(day(1900, 1, 1), to, s[m[0]:m[1]], s[:m[0]])
-		return cut(s, []int{m[0], m[1]})
-	}
-	if m := reLastNDays.FindStringSubmatchIndex(s); m != nil {
-		n, _ := strconv.Atoi(s[m[2]:m[3]])
-		from := now
-		switch s[m[4]:m[5]] {
-		case "days":
-			from = now.AddDate(0, 0, -n)
-		case "weeks":
-			from = now.AddDate(0, 0, -7*n)
-		case "months":
-			from = now.AddDate(0, -n, 0)
-		}
-		u.setTime(from, now.AddDate(0, 0, 1), s[m[0]:m[1]], s[:m[0]])
-		return cut(s, []int{m[0], m[1]})
-	}
-	if m := reRelative.FindStringSubmatchIndex(s); m != nil {
-		which, unit := s[m[2]:m[3]], s[m[4]:m[5]]
-		off := 0
-		switch which {
-		case "last", "previous", "past":
-			off = -1
-		case "next":
-			off = 1
-		}
-		var from, to time.Time
-		switch unit {
-		case "quarter":
-			from = quarterStart(now).AddDate(0, 3*off, 0)
-			to = from.AddDate(0, 3, 0)
-		case "month":
-			from = day(now.Year(), now.Month(), 1).AddDate(0, off, 0)
-			to = from.AddDate(0, 1, 0)
-		case "year":
-			from = day(now.Year()+off, 1, 1)
-			to = from.AddDate(1, 0, 0)
-		case "week":
-			wd := (int(now.Weekday()) + 6) % 7 // Monday = 0
-			from = now.AddDate(0, 0, -wd+7*off)
-			to = from.AddDate(0, 0, 7)
-		}
-		u.setTime(from, to, s[m[0]:m[1]], s[:m[0]])
-		return cut(s, []int{m[0], m[1]})
-	}
-	if m := reQuarter.FindStringSubmatchIndex(s); m != nil {
-		q, _ := strconv.Atoi(s[m[2]:m[3]])
-		y := now.Year()
-		if m[4] >= 0 {
-			y, _ = strconv.Atoi(s[m[4]:m[5]])
-		} else if day(y, time.Month(3*q-2), 1).After(now) {
-			y--
-		}
-		from := day(y, time.Month(3*q-2), 1)
-		u.setTime(from, from.AddDate(0, 3, 0), s[m[0]:m[1]], s[:m[0]])
-		return cut(s, []int{m[0], m[1]})
-	}
-	for _, m := range reMonthYear.FindAllStringSubmatchIndex(s, -1) {
-		word := s[m[2]:m[3]]
-		if word == "may" && m[4] < 0 && !strings.HasSuffix(strings.TrimSpace(s[:m[2]]), "in") {
-			continue // the verb "may"
-		}
-		if word == "mar" || word == "jan" || word == "jun" || word == "jul" || word == "dec" || word == "oct" || word == "sep" || word == "nov" || word == "aug" || word == "apr" || word == "feb" {
-			if m[4] < 0 && !strings.HasSuffix(strings.TrimSpace(s[:m[2]]), "in") {
-				continue
-			}
-		}
-		mo, _ := facts.MonthByName(word)
-		from := mostRecentMonth(mo, now)
-		if m[4] >= 0 {
-			y, _ := strconv.Atoi(s[m[4]:m[5]])
-			from = day(y, mo, 1)
-		}
-		u.setTime(from, from.AddDate(0, 1, 0), s[m[0]:m[1]], s[:m[0]])
-		return cut(s, []int{m[0], m[1]})
-	}
-	if m := reYear.FindStringSubmatchIndex(s); m != nil {
-		y, _ := strconv.Atoi(s[m[2]:m[3]])
-		u.setTime(day(y, 1, 1), day(y+1, 1, 1), s[m[0]:m[1]], s[:m[0]])
-		return cut(s, []int{m[0], m[1]})
-	}
-	return s
-}
-
-func (u *Understood) openRange(word string, d, now time.Time, phrase, before string) {
-	switch word {
-	case "since", "after":
-		u.setTime(d, now.AddDate(100, 0, 0), phrase, before)
-	case "before", "until":
-		u.setTime(day(1900, 1, 1), d, phrase, before)
-	}
-}
-
-// String describes what was understood, for people.
-func (u *Understood) String() string {
-	var parts []string
-	if len(u.Kinds) > 0 {
-		parts = append(parts, "kind: "+strings.Join(u.Kinds, "|"))
-	}
-	if u.Overdue {
-		parts = append(parts, "status: overdue")
-	} else if len(u.Statuses) > 0 {
-		parts = append(parts, "status: "+strings.Join(u.Statuses, "|"))
-	}
-	if len(u.Parties) > 0 {
-		parts = append(parts, "party: "+strings.Join(u.Parties, "|"))
-	}
-	if u.Time != nil {
-		parts = append(parts, fmt.Sprintf("%s: %s..%s", u.Time.Field, u.Time.From.Format("2006-01-02"), u.Time.To.AddDate(0, 0, -1).Format("2006-01-02")))
-	}
-	if a := u.Amount; a != nil {
-		s := "total"
-		if a.Min != nil {
-			s += fmt.Sprintf(" >= %g", *a.Min)
-		}
-		if a.Max != nil {
-			s += fmt.Sprintf(" <= %g", *a.Max)
-		}
-		if a.Currency != "" {
-			s += " " + a.Currency
-		}
-		parts = append(parts, s)
-	}
-	if u.Rest != "" {
-		parts = append(parts, fmt.Sprintf("text: %q", u.Rest))
-	}
-	return strings.Join(parts, "; ")
 }

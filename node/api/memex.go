@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ import (
 // Chip is one thing a question was understood to ask for, for display as
 // a removable filter.
 type Chip struct {
-	Field  string `json:"field"`            // kind, status, party, time, amount, overdue, spent
+	Field  string `json:"field"`            // kind, status, party, from, number, time, amount, order, aggregate, overdue, spent
 	Value  string `json:"value"`            // machine value (a kind, a party key, "2026-07-01..2026-10-01")
 	Label  string `json:"label"`            // human text
 	Phrase string `json:"phrase,omitempty"` // the words it came from, when known
@@ -61,11 +62,18 @@ func chipsOf(u *query.Understood) []Chip {
 		out = append(out, Chip{Field: "overdue", Value: "true", Label: "overdue"})
 	}
 	for _, p := range u.Parties {
-		out = append(out, Chip{Field: "party", Value: p, Label: p, Phrase: u.PartyRaw})
+		out = append(out, Chip{Field: "party", Value: p, Label: p, Phrase: textPhrase(u.Text, u.PartyRaw)})
+	}
+	for _, a := range u.Addresses {
+		out = append(out, Chip{Field: "from", Value: a, Label: "from " + a, Phrase: textPhrase(u.Text, a)})
+	}
+	if u.Number != "" {
+		out = append(out, Chip{Field: "number", Value: query.NumberKey(u.Number), Label: "number " + u.Number, Phrase: textPhrase(u.Text, u.Number)})
 	}
 	if t := u.Time; t != nil {
-		lab := fmt.Sprintf("%s %s – %s", strings.TrimSuffix(string(t.Field), "_date"), t.From.Format(time.DateOnly), t.To.AddDate(0, 0, -1).Format(time.DateOnly))
-		out = append(out, Chip{Field: "time", Value: t.From.Format(time.DateOnly) + ".." + t.To.Format(time.DateOnly), Label: lab, Phrase: t.Phrase})
+		field := strings.TrimSuffix(string(t.Field), "_date")
+		out = append(out, Chip{Field: "time", Value: t.From.Format(time.DateOnly) + ".." + t.To.Format(time.DateOnly),
+			Label: field + " " + strings.ReplaceAll(t.Describe(), "..", " – "), Phrase: textPhrase(u.Text, t.Phrase)})
 	}
 	if a := u.Amount; a != nil {
 		var parts []string
@@ -76,15 +84,49 @@ func chipsOf(u *query.Understood) []Chip {
 			parts = append(parts, fmt.Sprintf("≤ %.2f", *a.Max))
 		}
 		lab := "total " + strings.Join(parts, " and ")
+		if a.Min != nil && a.Max != nil && *a.Min == *a.Max {
+			lab = fmt.Sprintf("total = %.2f", *a.Min)
+		}
 		if a.Currency != "" {
 			lab += " " + a.Currency
 		}
-		out = append(out, Chip{Field: "amount", Value: strings.Join(parts, ","), Label: lab, Phrase: a.Phrase})
+		out = append(out, Chip{Field: "amount", Value: strings.Join(parts, ","), Label: lab, Phrase: textPhrase(u.Text, a.Phrase)})
+	}
+	if o := u.Order; o != nil {
+		v := o.By + ":asc"
+		if o.Desc {
+			v = o.By + ":desc"
+		}
+		if o.Limit > 0 {
+			v += ":" + strconv.Itoa(o.Limit)
+		}
+		out = append(out, Chip{Field: "order", Value: v, Label: o.Describe(), Phrase: textPhrase(u.Text, o.Phrase)})
+	}
+	if u.Aggregate != "" {
+		out = append(out, Chip{Field: "aggregate", Value: u.Aggregate, Label: "sum of the totals", Phrase: textPhrase(u.Text, u.AggregatePhrase)})
 	}
 	if u.Spent {
 		out = append(out, Chip{Field: "spent", Value: "true", Label: "money paid out"})
 	}
 	return out
+}
+
+// textPhrase finds phrase (as the parser wrote it: lower case, spacing
+// and commas changed) in the question as asked, so a console can remove
+// the chip by removing those words; "" when it is not found.
+func textPhrase(text, phrase string) string {
+	var words []string
+	for _, w := range strings.FieldsFunc(phrase, func(r rune) bool { return r == ' ' || r == ',' }) {
+		words = append(words, regexp.QuoteMeta(w))
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	re, err := regexp.Compile(`(?i)` + strings.Join(words, `[\s,]+`))
+	if err != nil {
+		return ""
+	}
+	return re.FindString(text)
 }
 
 // chipWords are the words that commonly express a kind or status, for

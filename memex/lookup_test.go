@@ -1,0 +1,81 @@
+package memex
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+)
+
+var lookupMail = map[string]string{
+	"mail/1.eml": "From: \"John Q. Public\" <jqp@example.org>\r\nTo: team@example.org\r\nSubject: Garden plans\r\nDate: Fri, 06 Jul 2001 23:30:00 -0700\r\n\r\nThe tomatoes need staking.\r\n",
+	"mail/2.eml": "From: jqp@example.org\r\nTo: team@example.org\r\nSubject: Re: Garden plans\r\nDate: Sat, 07 Jul 2001 09:00:00 +0100\r\n\r\nAnd water them daily.\r\n",
+	"mail/3.eml": "From: Jane Roe <jane@example.org>\r\nTo: team@example.org\r\nSubject: Meeting on 12 August 2001\r\nDate: Sat, 07 Jul 2001 10:00:00 +0000\r\n\r\nSee you on 12 August 2001.\r\n",
+	"mail/4.eml": "From: John Smith <js@example.com>\r\nTo: team@example.org\r\nSubject: Fence\r\nDate: Mon, 09 Jul 2001 10:00:00 +0000\r\n\r\nThe fence is done.\r\n",
+}
+
+// TestLookups runs number lookups, amount bounds, order, aggregates,
+// sent dates and senders through the whole engine.
+func TestLookups(t *testing.T) {
+	m, _, _ := openTest(t)
+	dir := t.TempDir()
+	files := map[string]string{}
+	for k, v := range smallCorpus {
+		files[k] = v
+	}
+	for k, v := range lookupMail {
+		files[k] = v
+	}
+	writeFiles(t, dir, files)
+	ctx := context.Background()
+	if _, err := m.Add(ctx, []string{dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	ask := func(q string) *Answer {
+		t.Helper()
+		ans, err := m.Query(ctx, q, QueryOptions{Now: now, Limit: 10})
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		return ans
+	}
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"find invoice nw-1", []string{"a/001.txt"}},
+		{"invoice NW-2", []string{"a/002.txt"}},
+		{"invoice NW 2", []string{"a/002.txt"}},
+		{"invoices of exactly $1,200", []string{"a/003.txt"}},
+		{"invoices around 2,400 USD", []string{"a/001.txt"}},
+		{"the largest invoice from Northwind", []string{"a/001.txt"}},
+		{"the smallest invoice from Northwind", []string{"a/005.txt"}},
+		{"emails from July 6, 2001 to July 7, 2001", []string{"mail/1.eml", "mail/2.eml", "mail/3.eml"}},
+		{"mail sent on 2001-07-07", []string{"mail/2.eml", "mail/3.eml"}},
+		{"emails sent between 7 Jul 2001 and 9 Jul 2001", []string{"mail/2.eml", "mail/3.eml", "mail/4.eml"}},
+		{"every email John Public sent", []string{"mail/1.eml", "mail/2.eml"}},
+		{"emails from jqp@example.org", []string{"mail/1.eml", "mail/2.eml"}},
+		{"the latest email from John Q. Public", []string{"mail/2.eml"}},
+	} {
+		ans := ask(c.q)
+		var got []string // in the answer's order
+		for _, r := range ans.Results {
+			got = append(got, r.Rel)
+		}
+		if c.q[:4] != "the " {
+			sort.Strings(got)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q: got %v, want %v (understood {%s})", c.q, got, c.want, ans.Understood)
+		}
+	}
+	ans := ask("total of invoices from Northwind")
+	if ans.Total == nil || ans.Total.Sums["USD"] != 2500+800+300 || ans.Total.Files != 3 {
+		t.Errorf("total: %+v over %v, want 3600 USD over 3 files", ans.Total, paths(ans))
+	}
+	if ans := ask("invoices from Northwind"); ans.Total != nil {
+		t.Errorf("a question without an aggregate got a total %+v", ans.Total)
+	}
+}

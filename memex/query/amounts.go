@@ -1,0 +1,109 @@
+package query
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"nexusos/memex/facts"
+)
+
+var (
+	reMore         = regexp.MustCompile(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
+	reLess         = regexp.MustCompile(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
+	reApprox       = regexp.MustCompile(`\b(?:around|about|approximately|approx\.?|roughly|circa|~)\s*`)
+	reExact        = regexp.MustCompile(`\b(?:exactly|precisely)\s*`)
+	reMoney        = regexp.MustCompile(`^(?:(us\$|\$|€|£|usd|eur|gbp|chf|cad|aud)\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*(usd|eur|gbp|chf|cad|aud|euros?|dollars?|pounds?)?`)
+	reBetweenMoney = regexp.MustCompile(`\b(?:between|from)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)\s+(?:and|to|-)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)`)
+	reTimeUnit     = regexp.MustCompile(`^\s*(?:days?|weeks?|months?|years?|hours?|minutes?|emails?|mails?|messages?|files?|documents?|invoices?|times?|people|%)\b`)
+	reYearNumber   = regexp.MustCompile(`^(?:19|20)\d{2}$`)
+)
+
+// money is an amount read from a question.
+type money struct {
+	v      float64
+	cur    string
+	n      int  // bytes read
+	marked bool // has a currency or a "k"
+	year   bool // a bare year-like number (2025)
+}
+
+func parseMoney(s string) (money, bool) {
+	m := reMoney.FindStringSubmatchIndex(s)
+	if m == nil || m[4] < 0 {
+		return money{}, false
+	}
+	num := s[m[4]:m[5]]
+	v, err := strconv.ParseFloat(strings.ReplaceAll(num, ",", ""), 64)
+	if err != nil {
+		return money{}, false
+	}
+	r := money{v: v, n: m[1]}
+	if m[6] >= 0 {
+		r.v *= 1000
+		r.marked = true
+	}
+	if m[2] >= 0 {
+		r.cur, _ = facts.CurrencyCode(s[m[2]:m[3]])
+		r.marked = true
+	}
+	if m[8] >= 0 {
+		r.cur, _ = facts.CurrencyCode(s[m[8]:m[9]])
+		r.marked = true
+	}
+	r.year = !r.marked && reYearNumber.MatchString(num)
+	if !r.marked && reTimeUnit.MatchString(s[m[1]:]) {
+		return money{}, false // "over 30 days", "more than 5 emails"
+	}
+	if !r.marked && (strings.HasPrefix(s[m[1]:], "-") || strings.HasPrefix(s[m[1]:], "/") || strings.HasPrefix(s[m[1]:], ".")) {
+		return money{}, false // a date or a number, not an amount
+	}
+	return r, true
+}
+
+// takeAmount reads amount bounds: "over 2000 EUR", "under $500", "between
+// 1k and 5k", "around $1,200" (±10%), "exactly 500". Bare numbers count
+// as money after a comparison word; after "between", "around" and
+// "exactly" only with a currency, a "k" or a money word in the question
+// (moneyCtx), and never when they look like years.
+func (u *Understood) takeAmount(s string, moneyCtx bool) string {
+	if m := reBetweenMoney.FindStringSubmatchIndex(s); m != nil {
+		a, ok1 := parseMoney(s[m[2]:m[3]])
+		b, ok2 := parseMoney(s[m[4]:m[5]])
+		if ok1 && ok2 && (a.marked || b.marked || moneyCtx && !a.year && !b.year) && a.v <= b.v {
+			cur := a.cur
+			if cur == "" {
+				cur = b.cur
+			}
+			u.Amount = &AmountBound{Min: &a.v, Max: &b.v, Currency: cur, Phrase: strings.TrimSpace(s[m[0]:m[1]])}
+			return cut(s, []int{m[0], m[1]})
+		}
+	}
+	for _, re := range []*regexp.Regexp{reApprox, reExact, reMore, reLess} {
+		for _, loc := range re.FindAllStringIndex(s, -1) {
+			v, ok := parseMoney(s[loc[1]:])
+			if !ok {
+				continue
+			}
+			if (re == reApprox || re == reExact) && !v.marked && (!moneyCtx || v.year) {
+				continue
+			}
+			b := &AmountBound{Currency: v.cur, Phrase: strings.TrimSpace(s[loc[0] : loc[1]+v.n])}
+			switch re {
+			case reApprox:
+				lo, hi := v.v*0.9, v.v*1.1
+				b.Min, b.Max = &lo, &hi
+			case reExact:
+				x := v.v
+				b.Min, b.Max = &x, &x
+			case reMore:
+				b.Min = &v.v
+			default:
+				b.Max = &v.v
+			}
+			u.Amount = b
+			return cut(s, []int{loc[0], loc[1] + v.n})
+		}
+	}
+	return s
+}

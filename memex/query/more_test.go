@@ -1,0 +1,204 @@
+package query
+
+import (
+	"slices"
+	"testing"
+
+	"nexusos/memex/facts"
+)
+
+// TestParseTimes checks explicit dates and ranges in common formats, open
+// bounds, relative windows backwards and forwards, and the date field
+// chosen by the words before the period.
+func TestParseTimes(t *testing.T) {
+	for _, c := range []struct {
+		q, from, to string
+		field       DateField
+	}{
+		{"invoices over 2000 in 2025", "2025-01-01", "2026-01-01", IssueDate},
+		{"mail sent on 2001-07-30", "2001-07-30", "2001-07-31", SentDate},
+		{"emails from July 6, 2001 to July 7, 2001", "2001-07-06", "2001-07-08", SentDate},
+		{"emails sent between 28 Nov 2025 and 5 Jan 2026", "2025-11-28", "2026-01-06", SentDate},
+		{"mail received on July 6, 2001", "2001-07-06", "2001-07-07", SentDate},
+		{"invoices between November 28, 2025 and January 5, 2026", "2025-11-28", "2026-01-06", IssueDate},
+		{"invoices from 28 Nov to 5 Jan 2026", "2025-11-28", "2026-01-06", IssueDate},
+		{"receipts dated 30/07/2025", "2025-07-30", "2025-07-31", IssueDate},
+		{"receipts dated 07/30/2025", "2025-07-30", "2025-07-31", IssueDate},
+		{"invoices before March", "1900-01-01", "2026-03-01", IssueDate},
+		{"invoices after the 15th", "2026-11-16", "2200-01-01", IssueDate},
+		{"invoices since 2025-03-01", "2025-03-01", "2200-01-01", IssueDate},
+		{"invoices until 15 March 2026", "1900-01-01", "2026-03-16", IssueDate},
+		{"invoices in the first half of 2025", "2025-01-01", "2025-07-01", IssueDate},
+		{"invoices in H2 2025", "2025-07-01", "2026-01-01", IssueDate},
+		{"invoices from Q4 2025", "2025-10-01", "2026-01-01", IssueDate},
+		{"receipts in the last 2 weeks", "2026-11-12", "2026-11-27", IssueDate},
+		{"invoices due in the next 30 days", "2026-11-26", "2026-12-27", DueDate},
+		{"invoices due next month", "2026-12-01", "2027-01-01", DueDate},
+		{"invoices paid this month", "2026-11-01", "2026-12-01", PaidDate},
+		{"emails from yesterday", "2026-11-25", "2026-11-26", SentDate},
+		{"invoices from 2024 to 2025", "2024-01-01", "2026-01-01", IssueDate},
+	} {
+		u := Parse(c.q, now, known)
+		if u.Time == nil || !u.Time.From.Equal(d(c.from)) || !u.Time.To.Equal(d(c.to)) || u.Time.Field != c.field {
+			t.Errorf("%q: time %+v, want %s..%s %s", c.q, u.Time, c.from, c.to, c.field)
+		}
+		if !u.IsSetQuestion() {
+			t.Errorf("%q: not a set question (rest %q)", c.q, u.Rest)
+		}
+	}
+}
+
+func TestParseDueWindows(t *testing.T) {
+	u := Parse("what's coming due in the next 30 days", now, known)
+	if u.Time == nil || u.Time.Field != DueDate || !u.Time.From.Equal(now) || !u.Time.To.Equal(d("2026-12-27")) {
+		t.Errorf("coming due: time %+v", u.Time)
+	}
+	if !slices.Equal(u.Statuses, []string{facts.StatusUnpaid, facts.StatusOverdue}) || u.Overdue {
+		t.Errorf("coming due: statuses %v overdue %v, want unpaid (not overdue only)", u.Statuses, u.Overdue)
+	}
+	u = Parse("invoices not yet due", now, known)
+	if u.Time == nil || u.Time.Field != DueDate || !u.Time.From.Equal(now) || u.Time.To.Before(d("2100-01-01")) {
+		t.Errorf("not yet due: time %+v", u.Time)
+	}
+	if !slices.Equal(u.Statuses, []string{facts.StatusUnpaid, facts.StatusOverdue}) || u.Overdue || !u.IsSetQuestion() {
+		t.Errorf("not yet due: statuses %v overdue %v rest %q", u.Statuses, u.Overdue, u.Rest)
+	}
+}
+
+func TestParseParties(t *testing.T) {
+	stored := []string{"northwind traders", "northwind", "nordic acme", "acme", "smith & jones", "john q public", "john public",
+		"john smith", "j c lawrence", "phil r lawrence", "tim chapman", "contoso"}
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"invoices from Northwind Traders", []string{"northwind traders", "northwind"}}, // the shorter variant is kept
+		{"Acme invoices", []string{"nordic acme", "acme"}},
+		{"invoices from Smith & Jones", []string{"smith & jones"}},
+		{"invoices from Smith and Jones", []string{"smith & jones"}},
+		{"every email John Public sent", []string{"john q public", "john public"}},
+		{"every email John Q. Public sent", []string{"john q public", "john public"}},
+		{"emails from J C Lawrence", []string{"j c lawrence"}},
+		{"emails from Tim Peters", nil},
+		{"how to brew acme coffee", nil}, // a word from inside a name needs a question about documents
+	} {
+		u := Parse(c.q, now, stored)
+		if !slices.Equal(u.Parties, c.want) {
+			t.Errorf("%q: parties %v, want %v", c.q, u.Parties, c.want)
+		}
+	}
+	if u := Parse("every email John Q. Public sent", now, stored); u.Rest != "" {
+		t.Errorf("initials left in the search words: %q", u.Rest)
+	}
+}
+
+func TestParseLookups(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	for _, c := range []struct {
+		q        string
+		number   string
+		min, max *float64
+		order    *Order
+		agg      string
+	}{
+		{q: "find invoice AB-12-345", number: "ab-12-345"},
+		{q: "INV-2025-0042", number: "inv-2025-0042"},
+		{q: "invoice #12345", number: "12345"},
+		{q: "find invoice NW 1", number: "NW 1"},
+		{q: "order no. 12 345", number: "12 345"},
+		{q: "invoices of exactly 500", min: f(500), max: f(500)},
+		{q: "invoices around $1,200", min: f(1080), max: f(1320)},
+		{q: "invoices between 1k and 5k", min: f(1000), max: f(5000)},
+		{q: "invoices under $500", max: f(500)},
+		{q: "receipts over 2000 EUR", min: f(2000)},
+		{q: "the largest invoice from Contoso", order: &Order{By: ByTotal, Desc: true, Limit: 1}},
+		{q: "top 3 invoices from contoso", order: &Order{By: ByTotal, Desc: true, Limit: 3}},
+		{q: "the most expensive receipt", order: &Order{By: ByTotal, Desc: true, Limit: 1}},
+		{q: "cheapest quotes", order: &Order{By: ByTotal}},
+		{q: "most recent email from contoso", order: &Order{By: ByDate, Desc: true, Limit: 1}},
+		{q: "the oldest unpaid invoice", order: &Order{By: ByDate, Limit: 1}},
+		{q: "how much did we pay Contoso in 2025", agg: AggSum},
+		{q: "total owed to Northwind", agg: AggSum},
+	} {
+		u := Parse(c.q, now, known)
+		if u.Number != c.number {
+			t.Errorf("%q: number %q, want %q", c.q, u.Number, c.number)
+		}
+		if u.Number != "" && u.Time != nil {
+			t.Errorf("%q: number read as a date %+v", c.q, u.Time)
+		}
+		if (c.min != nil || c.max != nil) != (u.Amount != nil) {
+			t.Errorf("%q: amount %+v", c.q, u.Amount)
+		} else if a := u.Amount; a != nil {
+			if !sameBound(a.Min, c.min) || !sameBound(a.Max, c.max) {
+				t.Errorf("%q: amount [%v, %v], want [%v, %v]", c.q, deref(a.Min), deref(a.Max), deref(c.min), deref(c.max))
+			}
+		}
+		if (c.order == nil) != (u.Order == nil) || c.order != nil && (u.Order.By != c.order.By || u.Order.Desc != c.order.Desc || u.Order.Limit != c.order.Limit) {
+			t.Errorf("%q: order %+v, want %+v", c.q, u.Order, c.order)
+		}
+		if u.Aggregate != c.agg {
+			t.Errorf("%q: aggregate %q, want %q", c.q, u.Aggregate, c.agg)
+		}
+		if !u.IsSetQuestion() {
+			t.Errorf("%q: not a set question (rest %q)", c.q, u.Rest)
+		}
+	}
+	if k := NumberKey(" AB 12-345 "); k != "ab12345" {
+		t.Errorf("NumberKey = %q", k)
+	}
+}
+
+func sameBound(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	d := *a - *b
+	return d < 1e-9 && d > -1e-9
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// TestTopicQuestionsStayTopics: status and kind words inside a topic
+// question are search words, not money-document filters.
+func TestTopicQuestionsStayTopics(t *testing.T) {
+	for _, q := range []string{
+		"late delivery of the project estimate",
+		"how to bill a client for overtime",
+		"open questions about the design",
+		"notes about kubernetes",
+		"what is due next week for the garden project",
+		"first aid kit checklist",
+		"the oldest trees in europe",
+		"how do plants make food from sunlight",
+		"pending changes to the mail server",
+	} {
+		u := Parse(q, now, known)
+		if len(u.Kinds)+len(u.Statuses) > 0 || u.Overdue || u.Order != nil || u.Amount != nil || u.Number != "" || u.Rest == "" {
+			t.Errorf("%q hijacked: %s", q, u)
+		}
+	}
+	// The same words about money documents are filters.
+	for q, want := range map[string]string{
+		"late invoices":          "overdue",
+		"open bills":             facts.StatusUnpaid,
+		"what's due":             facts.StatusUnpaid,
+		"estimates from Contoso": "",
+	} {
+		u := Parse(q, now, known)
+		got := ""
+		if u.Overdue {
+			got = "overdue"
+		} else if len(u.Statuses) > 0 {
+			got = u.Statuses[0]
+		}
+		if got != want || len(u.Kinds) == 0 || !u.IsSetQuestion() {
+			t.Errorf("%q: %s, want status %q and a kind", q, u, want)
+		}
+	}
+}
