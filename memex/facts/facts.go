@@ -447,7 +447,7 @@ var (
 		"paid by credit card", "paid by card", "paid by cash", "paid with", "paid via", "paid by paypal", "paid by visa", "paid by mastercard", "paid by direct debit",
 		"charged to your", "has been charged", "was charged", "payment successful", "payment complete", "amount received",
 		"betrag dankend erhalten", "bereits bezahlt", "bezahlt per", "bezahlt mit", "betrag erhalten", "zahlung erhalten", "rechnung ist bezahlt",
-		"deja regle", "deja paye", "payee par", "paye par carte", "reglee par", "acquittee", "paiement recu",
+		"deja regle", "deja paye", "payee par", "paye par carte", "reglee par", "paiement recu", "prepaid", "pre paid", "vooruitbetaald", "bereits beglichen", "betaald via",
 		"reeds betaald", "is betaald", "betaald met", "voldaan",
 		"pagado con", "ya pagado", "pagada", "cobrado",
 		"gia pagato", "pagata", "pagato con", "pagamento ricevuto",
@@ -510,7 +510,7 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 			return StatusPaid, src("wording", 0.75)
 		}
 	}
-	if !f.PaidDate.IsZero() {
+	if !f.PaidDate.IsZero() && !weakPaidLabel(f.Sources[fPaidDate].Label) {
 		return StatusPaid, src("paid date", 0.7)
 	}
 	head := fold(headLines(text, 4))
@@ -523,6 +523,16 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 		return StatusOverdue, src("wording", 0.7)
 	}
 	return StatusUnpaid, src("default", 0.6)
+}
+
+// weakPaidLabel reports a label that may name a planned payment date
+// ("Payment date") rather than the day it was paid.
+func weakPaidLabel(label string) bool {
+	switch fold(label) {
+	case "payment date", "zahlungsdatum", "date de paiement", "fecha de pago", "data pagamento", "data di pagamento", "data de pagamento", "date of payment":
+		return true
+	}
+	return false
 }
 
 func hasPrefixAny(s string, ps ...string) bool {
@@ -576,12 +586,14 @@ var legalSuffixes = map[string]bool{"ltd": true, "limited": true, "inc": true, "
 // Ltd." becomes "northwind traders".
 func PartyKey(name string) string {
 	var words []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+	ws := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&'
-	}) {
-		if !legalSuffixes[w] {
-			words = append(words, w)
+	})
+	for i, w := range ws {
+		if legalSuffixes[w] || w == "private" && i+1 < len(ws) && (ws[i+1] == "limited" || ws[i+1] == "ltd") {
+			continue
 		}
+		words = append(words, w)
 	}
 	return strings.Join(words, " ")
 }

@@ -93,7 +93,7 @@ func (v *docView) slots(i, j, k int) []slot {
 		end = hs[k+1].start
 	}
 	var out []slot
-	inline := strings.TrimSpace(strings.TrimLeft(c.Text[h.end:end], " :：.–—)]*\t"))
+	inline := strings.TrimSpace(strings.TrimLeft(c.Text[h.end:end], " :：.–—)]*°º\t"))
 	if inline != "" {
 		out = append(out, slot{text: inline, how: "inline", line: i})
 	}
@@ -169,6 +169,9 @@ func (v *docView) candidates() []cand {
 				for _, s := range v.slots(i, j, k) {
 					c, ok := v.read(h, s)
 					if !ok {
+						if s.how == "inline" && h.field != fSeller && h.field != fBuyer && !isAmountField(h.field) && wordsOnly(s.text) {
+							break // "Numéro de ligne": the label is part of a longer one
+						}
 						continue
 					}
 					c.field, c.phrase, c.order = qualify(h, l.Cells[j].Text), h.phrase, order
@@ -190,6 +193,20 @@ func (v *docView) candidates() []cand {
 		}
 	}
 	return out
+}
+
+// wordsOnly reports text of letters and spaces only (no digit, no mark).
+func wordsOnly(t string) bool {
+	f := fold(t)
+	if f == "" {
+		return false
+	}
+	for i := 0; i < len(f); i++ {
+		if f[i] >= '0' && f[i] <= '9' {
+			return false
+		}
+	}
+	return !strings.ContainsAny(t, "$€£¥₹")
 }
 
 func isAmountField(f string) bool {
@@ -301,7 +318,7 @@ func (v *docView) money(t string) (Amount, bool) {
 	return Amount{}, false
 }
 
-var reNumberToken = regexp.MustCompile(`^[#:№\s]*([A-Za-z0-9][A-Za-z0-9\-/_.]*)`)
+var reNumberToken = regexp.MustCompile(`^[#:№°º\s]*([A-Za-z0-9][A-Za-z0-9\-/_.]*)`)
 
 // numberFiller are words between a label and its number ("Rechnung für
 // X", "Invoice No. 5", "Facture n° 12").

@@ -333,8 +333,8 @@ func Fold(s string) (folded string, pos []int) {
 		}
 		sb.WriteString(rep)
 		space = false
-		if rep == "no" && r == '#' {
-			sb.WriteByte(' ')
+		if rep == "no" && r == '#' || r == '°' || r == 'º' || r == '№' {
+			sb.WriteByte(' ') // "n°562" → "no 562"
 			pos = append(pos, i)
 			space = true
 		}

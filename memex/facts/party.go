@@ -141,8 +141,13 @@ func isNameWord(w string) bool {
 	if unicode.IsUpper(r[0]) || unicode.IsDigit(r[0]) && len(r) <= 4 && !strings.ContainsAny(w, ".,:/") {
 		return !strings.HasSuffix(w, ":")
 	}
+	if domainWord.MatchString(w) {
+		return true // "bol.com b.v."
+	}
 	return strings.ContainsAny(w, ".") && len(r) <= 5 // "s.r.l.", "sp." forms
 }
+
+var domainWord = regexp.MustCompile(`^[a-z0-9-]+\.(?:com|net|org|de|nl|fr|be|co|io|eu|es|it|pl|pt|ch|at|uk)$`)
 
 var reSplitParts = regexp.MustCompile(`\s[·•|–—]\s|\s-\s|,\s|;\s|\t`)
 
@@ -158,7 +163,7 @@ type partyCand struct {
 }
 
 var (
-	reDomain = regexp.MustCompile(`(?i)\b(?:www\.|https?://(?:www\.)?|[a-z0-9._%+-]+@)([a-z0-9-]+)\.(?:[a-z0-9-]+\.)*[a-z]{2,}\b`)
+	reDomain = regexp.MustCompile(`(?i)\b(www\.|https?://(?:www\.)?|[a-z0-9._%+-]+@)([a-z0-9-]+)\.(?:[a-z0-9-]+\.)*[a-z]{2,}\b`)
 	// Mail and hosting domains name no company.
 	genericDomains = map[string]bool{"gmail": true, "googlemail": true, "yahoo": true, "hotmail": true, "outlook": true, "live": true, "icloud": true,
 		"aol": true, "gmx": true, "web": true, "mail": true, "orange": true, "free": true, "wanadoo": true, "proton": true, "protonmail": true,
@@ -265,10 +270,13 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 				}
 				add(cn, s, src)
 			}
-			if top && seen < 6 && isNameLine(txt) {
+			if top && seen < 6 && len(l.Cells) <= 2 && isNameLine(txt) {
 				s := 1.2 - 0.1*float64(seen)
 				if l.H > 1.25*medH && medH > 0 {
 					s += 1
+				}
+				if l.H > 1.8*medH && medH > 0 {
+					s += 0.5 // a logo line
 				}
 				add(txt, s, src)
 			}
@@ -280,14 +288,15 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 	// 5. The web or mail domain confirms a candidate or stands alone.
 	domains := map[string]int{}
 	for _, m := range reDomain.FindAllStringSubmatch(v.text, 40) {
-		d := strings.ToLower(m[1])
-		if !genericDomains[d] && len(d) >= 3 {
+		d := strings.ToLower(m[2])
+		mail := strings.HasSuffix(m[1], "@")
+		if (!mail || !genericDomains[d]) && d != "example" && len(d) >= 3 {
 			domains[d]++
 		}
 	}
 	if h.From != "" {
-		if m := reDomain.FindStringSubmatch(h.From); m != nil && !genericDomains[strings.ToLower(m[1])] {
-			domains[strings.ToLower(m[1])] += 2
+		if m := reDomain.FindStringSubmatch(h.From); m != nil && !genericDomains[strings.ToLower(m[2])] {
+			domains[strings.ToLower(m[2])] += 2
 		}
 	}
 	// Sum scores per key.
@@ -321,6 +330,9 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 		for _, k2 := range keys {
 			if k != k2 && byKey[k] != nil && byKey[k2] != nil && strings.HasPrefix(k2, k+" ") {
 				byKey[k2].score += byKey[k].score
+				if companyName(byKey[k].name) != "" && companyName(byKey[k2].name) == "" {
+					byKey[k2].name = byKey[k].name // "Free SAS" names "Free Service Abonné"
+				}
 				delete(byKey, k)
 				break
 			}
@@ -329,8 +341,8 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 	for k, a := range byKey {
 		squash := strings.ReplaceAll(k, " ", "")
 		for d, n := range domains {
-			if strings.Contains(squash, d) || len(squash) >= 4 && strings.Contains(d, squash) {
-				a.score += 1 + 0.2*float64(min(n, 3))
+			if strings.Contains(squash, d) || len(squash) >= 4 && 5*len(squash) >= 3*len(d) && strings.Contains(d, squash) {
+				a.score += 1.5 + 0.2*float64(min(n, 3))
 			}
 		}
 	}
