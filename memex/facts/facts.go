@@ -140,6 +140,10 @@ func Extract(text string, h Hints) Facts {
 				f.Sources["due_date"] = src
 			}
 		}
+		if f.DueDate.IsZero() && !f.IssueDate.IsZero() && dueImmediately(text) {
+			f.DueDate = f.IssueDate
+			f.Sources["due_date"] = Source{How: "terms", Confidence: 0.7}
+		}
 		if f.DueDate.IsZero() && !f.IssueDate.IsZero() {
 			if n, ok := termsDays(text); ok {
 				f.DueDate = DateOf(f.IssueDate.Time().AddDate(0, 0, n))
@@ -243,7 +247,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 			if l.Page != v.lines[0].Page {
 				break
 			}
-			if i >= 12 && !(l.H > 1 && l.H >= 1.4*medH) {
+			if i >= 20 && !(l.H > 1 && l.H >= 1.4*medH) {
 				continue
 			}
 			for j, c := range l.Cells {
@@ -452,7 +456,9 @@ var (
 		"pagado con", "ya pagado", "pagada", "cobrado",
 		"gia pagato", "pagata", "pagato con", "pagamento ricevuto",
 		"zaplacono", "oplacono", "zaplacono karta", "zaplacono gotowka",
-		"pago com", "pago recebido", "fatura paga"}
+		"pago com", "pago recebido", "fatura paga",
+		"wurde abgebucht", "wurde eingezogen", "haben wir abgebucht", "wurde belastet", "has been debited", "was debited", "a ete preleve", "a ete debite",
+		"is afgeschreven", "werd afgeschreven", "ha sido cargado", "e stato addebitato", "zostal pobrany", "foi debitado", "payment method credit card"}
 	overdueTitles = []string{"overdue notice", "past due notice", "final notice", "final reminder", "payment reminder", "reminder", "zahlungserinnerung", "mahnung",
 		"rappel", "relance", "herinnering", "aanmaning", "recordatorio de pago", "sollecito", "wezwanie do zaplaty", "aviso de cobranca"}
 	stampWords = map[string]string{"paid": StatusPaid, "paid in full": StatusPaid, "bezahlt": StatusPaid, "paye": StatusPaid, "payee": StatusPaid, "acquitte": StatusPaid,

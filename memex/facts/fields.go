@@ -551,7 +551,7 @@ func (v *docView) titleCands() []cand {
 
 var dueWords = []string{"zahlbar", "payable", "pay", "paid", "due", "payment", "payer", "regler", "reglement", "paiement", "betalen", "betaling", "pagar", "pago", "pagare", "pagamento",
 	"zaplaty", "platnosci", "fallig", "faellig", "zahlung", "uberweisen", "remit", "settle"}
-var dueBefore = []string{"bis", "bis zum", "by", "until", "before", "no later than", "avant le", "avant", "au plus tard le", "voor", "uiterlijk", "entro il", "entro", "hasta el", "antes del", "antes de", "ate", "do dnia", "do", "on or before"}
+var dueBefore = []string{"due on", "payable on", "fallig am", "a payer le", "exigible le", "vence el", "scade il", "platne dnia", "te betalen op", "bis", "bis zum", "by", "until", "before", "no later than", "avant le", "avant", "au plus tard le", "voor", "uiterlijk", "entro il", "entro", "hasta el", "antes del", "antes de", "ate", "do dnia", "do", "on or before"}
 
 // dueFromTerms reads a due date from wording: "Zahlbar innerhalb 30 Tagen
 // netto bis 04.07.2018", "please pay by 3 May 2025", "à régler avant le
@@ -581,6 +581,21 @@ func (v *docView) dueFromTerms(dates []DateMatch) (Date, Source, bool) {
 func containsAnyWord(folded string, words ...string) bool {
 	for _, w := range words {
 		if hasPhrase(folded, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// immediateTerms say the invoice is due on its issue date.
+var immediateTerms = []string{"sofort fallig", "sofort zahlbar", "zahlbar sofort", "sofort ohne abzug", "due upon receipt", "due on receipt", "payable on receipt", "payable upon receipt",
+	"payable immediately", "due immediately", "a reception de facture", "a reception", "payable a reception", "comptant", "direct opeisbaar", "per direct", "onmiddellijk",
+	"a la vista", "al contado", "a vista", "immediato", "natychmiast", "platne od reki"}
+
+func dueImmediately(text string) bool {
+	f := fold(text)
+	for _, p := range immediateTerms {
+		if hasPhrase(f, p) {
 			return true
 		}
 	}

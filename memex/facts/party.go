@@ -215,6 +215,10 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 				continue
 			}
 			txt := strings.TrimSpace(strings.TrimLeft(c.Text, ":： "))
+			if isReturnAddress(txt) {
+				add(firstPart(txt), 3, v.src(i, "", "return address", 0))
+				continue
+			}
 			head := v.blockHead(i, j, sec)
 			if cn := companyName(txt); cn != "" {
 				add(cn, 2.5, v.src(i, "", "seller block", 0))
@@ -463,6 +467,7 @@ func (v *docView) sections() map[[2]int]string {
 			}
 		}
 	}
+	v.addressBlocks(out)
 	return out
 }
 
@@ -477,6 +482,71 @@ func (v *docView) blockHead(i, j int, sec map[[2]int]string) int {
 		}
 	}
 	return i
+}
+
+// Salutations open a recipient's address: "Herr", "Mrs", "Dhr.".
+var salutations = map[string]bool{"herr": true, "herrn": true, "frau": true, "mr": true, "mrs": true, "ms": true, "miss": true, "m": true, "mme": true, "mlle": true,
+	"dhr": true, "mevr": true, "sr": true, "sra": true, "srta": true, "sig": true, "sig ra": true, "pan": true, "pani": true, "attn": true, "z hd": true, "c o": true}
+
+var rePostcode = regexp.MustCompile(`\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b`)
+
+// addressBlocks marks recipient address blocks that carry no label: the
+// lines under a return-address line ("Kraxi GmbH · Flugzeugallee 17 ·
+// 12345 Papierfeld", printed above the window of an envelope), and the
+// lines around a salutation ("Herr Jochen Stärk"). The return address
+// itself is the sender: it is marked as a seller block.
+func (v *docView) addressBlocks(out map[[2]int]string) {
+	mark := func(i int, c layout.Cell, from, to int, role string) {
+		h := max(v.lines[i].H, 1)
+		for ii := from; ii <= to && ii < len(v.lines); ii++ {
+			if ii < 0 || v.lines[ii].Page != v.lines[i].Page {
+				continue
+			}
+			for jj, nc := range v.lines[ii].Cells {
+				if nc.X0 >= c.X0-2*h && nc.X0 <= c.X0+6*h && out[[2]int{ii, jj}] == "" {
+					out[[2]int{ii, jj}] = role
+				}
+			}
+		}
+	}
+	for i, l := range v.lines {
+		if l.Page != v.lines[0].Page {
+			break
+		}
+		for j, c := range l.Cells {
+			if out[[2]int{i, j}] != "" {
+				continue
+			}
+			t := strings.TrimSpace(c.Text)
+			if isReturnAddress(t) {
+				out[[2]int{i, j}] = fSeller
+				// The recipient block follows within a few lines.
+				mark(i, c, i+1, i+6, fBuyer)
+				continue
+			}
+			first := strings.Fields(fold(t))
+			if len(first) >= 2 && (salutations[first[0]] || salutations[first[0]+" "+first[1]]) {
+				// The company above "Herr X" belongs to the block too.
+				mark(i, c, i-1, i+4, fBuyer)
+			}
+		}
+	}
+}
+
+// isReturnAddress reports a one-line sender address: parts separated by
+// "·", "•", "|", " - " or ",", one of them a postcode and place.
+func isReturnAddress(t string) bool {
+	if len(t) > 140 {
+		return false
+	}
+	parts := reSplitParts.Split(t, -1)
+	if len(parts) < 3 {
+		return false
+	}
+	if !rePostcode.MatchString(t) {
+		return false
+	}
+	return isNameLine(strings.TrimSpace(parts[0])) || companyName(parts[0]) != ""
 }
 
 // isPartyHeading reports a seller or buyer label at the start of a cell.

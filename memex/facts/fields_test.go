@@ -1,0 +1,155 @@
+package facts
+
+import (
+	"testing"
+
+	"nexusos/memex/layout"
+)
+
+// These tests pin the mechanisms of layout-aware extraction on small
+// hand-made layouts. They are not evidence of quality: that is measured on
+// the real corpus (memex/factcheck).
+
+func row(y float64, cells ...any) layout.Line {
+	l := layout.Line{Y: y, H: 10}
+	for i := 0; i+1 < len(cells); i += 2 {
+		x := cells[i].(float64)
+		t := cells[i+1].(string)
+		l.Cells = append(l.Cells, layout.Cell{Text: t, X0: x, X1: x + float64(6*len(t))})
+	}
+	return l
+}
+
+func extractLines(lines []layout.Line) Facts {
+	return Extract(layout.Text(lines), Hints{Lines: lines})
+}
+
+func TestHeaderRowValuesBelow(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Acme Widgets GmbH"),
+		row(30, 300.0, "RECHNUNG"),
+		row(60, 40.0, "Rechnungsnr.", 200.0, "Rechnungsdatum", 360.0, "Fälligkeit"),
+		row(72, 40.0, "R-2025-118", 200.0, "28. November 2025", 360.0, "12.12.2025"),
+		row(120, 300.0, "Gesamtbetrag", 450.0, "1.234,56 €"),
+	})
+	if f.Kind != KindInvoice || f.InvoiceNumber != "R-2025-118" || f.IssueDate.String() != "2025-11-28" || f.DueDate.String() != "2025-12-12" {
+		t.Fatalf("got kind %s number %q issue %s due %s", f.Kind, f.InvoiceNumber, f.IssueDate, f.DueDate)
+	}
+	if f.Total == nil || f.Total.Value != 1234.56 || f.Currency != "EUR" {
+		t.Fatalf("total %+v currency %q", f.Total, f.Currency)
+	}
+	if s := f.Sources["invoice_number"]; s.How != "below" || s.Line != 4 || s.Label != "Rechnungsnr." {
+		t.Fatalf("provenance %+v", s)
+	}
+	if f.Party != "Acme Widgets GmbH" {
+		t.Fatalf("issuer %q", f.Party)
+	}
+}
+
+func TestBuyerBlockIsNotIssuer(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Bill To:", 300.0, "Remit To:"),
+		row(22, 40.0, "Contoso Ltd", 300.0, "Northwind Traders LLC"),
+		row(34, 40.0, "1 Main Street", 300.0, "PO Box 7"),
+		row(70, 40.0, "INVOICE", 300.0, "Invoice #: 7781"),
+		row(90, 300.0, "Total", 450.0, "$500.00"),
+	})
+	if f.Party != "Northwind Traders LLC" {
+		t.Fatalf("issuer %q, want the remit-to party", f.Party)
+	}
+}
+
+func TestReturnAddressLine(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Kraxi GmbH · Flugzeugallee 17 · 12345 Papierfeld"),
+		row(22, 40.0, "Papierflieger-Vertriebs-GmbH"),
+		row(34, 40.0, "Helga Musterfrau"),
+		row(70, 40.0, "Rechnung Nr. 2014-03 vom 11. Juli 2014"),
+		row(90, 300.0, "Rechnungssumme brutto", 450.0, "1.005,55"),
+	})
+	if PartyKey(f.Party) != "kraxi" {
+		t.Fatalf("issuer %q", f.Party)
+	}
+	if f.IssueDate.String() != "2014-07-11" || f.InvoiceNumber != "2014-03" {
+		t.Fatalf("title date %s number %q", f.IssueDate, f.InvoiceNumber)
+	}
+}
+
+func TestTotalQualifiersAndTiers(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Invoice", 300.0, "No. 12"),
+		row(50, 300.0, "Total without VAT", 450.0, "43.00 EUR"),
+		row(62, 300.0, "VAT Paid", 450.0, "8.60 EUR"),
+		row(74, 300.0, "Total paid with VAT", 450.0, "51.60 EUR"),
+		row(86, 300.0, "Amount due", 450.0, "0.00 EUR"),
+	})
+	if f.Subtotal == nil || f.Subtotal.Value != 43 || f.Tax == nil || f.Tax.Value != 8.6 || f.Total == nil || f.Total.Value != 51.6 {
+		t.Fatalf("subtotal %+v tax %+v total %+v", f.Subtotal, f.Tax, f.Total)
+	}
+}
+
+func TestStatusFollowsEvidence(t *testing.T) {
+	cases := []struct {
+		text, want string
+	}{
+		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nAmount paid: $300.00\n", StatusPaid},
+		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nAmount paid: $100.00\nBalance due: $200.00\n", StatusUnpaid},
+		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nPlease pay by 3 Dec 2025.\n", StatusUnpaid},
+		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nA late fee applies to past due balances.\n", StatusUnpaid},
+		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nPaid by credit card on 2 Dec 2025.\n", StatusPaid},
+		{"RECHNUNG\nRechnungsnr.: 5\nGesamtbetrag: 300,00 €\nDer Betrag wurde abgebucht.\n", StatusPaid},
+		{"FACTURE\nNo de facture : 5\nTotal TTC : 300,00 €\nTVA acquittée sur les encaissements\n", StatusUnpaid},
+	}
+	for _, c := range cases {
+		if f := Extract(c.text, Hints{}); f.Status != c.want {
+			t.Errorf("%q: status %q want %q", c.text, f.Status, c.want)
+		}
+	}
+}
+
+func TestDueFromTerms(t *testing.T) {
+	cases := []struct{ text, due string }{
+		{"INVOICE\nInvoice No: 1\nInvoice Date: 2025-03-01\nTotal: $10.00\nTerms: Net 30\n", "2025-03-31"},
+		{"RECHNUNG\nRechnungsnr.: 1\nRechnungsdatum: 01.03.2025\nGesamtbetrag: 10,00 €\nZahlbar innerhalb 30 Tagen netto bis 04.04.2025, 3% Skonto bis 10.03.2025\n", "2025-04-04"},
+		{"RECHNUNG\nRechnungsnr.: 1\nRechnungsdatum: 01.03.2025\nGesamtbetrag: 10,00 €\nDie Rechnung ist sofort fällig.\n", "2025-03-01"},
+	}
+	for _, c := range cases {
+		if f := Extract(c.text, Hints{}); f.DueDate.String() != c.due {
+			t.Errorf("%q: due %s want %s", c.text, f.DueDate, c.due)
+		}
+	}
+}
+
+func TestMentionIsNotInvoice(t *testing.T) {
+	f := Extract("Hi Sam,\nthanks for the call. I will send the invoice for the design work next week.\nBest, Ana", Hints{Kind: KindEmail, From: "Ana <ana@studio.example>"})
+	if f.Kind != KindEmail {
+		t.Fatalf("kind %q", f.Kind)
+	}
+}
+
+func TestLabelPrefixOfLongerLabel(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "FACTURE N° : F20260023"),
+		row(22, 40.0, "Date : 31/01/2026"),
+		row(34, 40.0, "DATE DE FACTURE ASSOCIÉE : 01/01/2026"),
+		row(60, 300.0, "TOTAL TTC", 450.0, "104,90 EUR"),
+	})
+	if f.IssueDate.String() != "2026-01-31" || f.InvoiceNumber != "F20260023" {
+		t.Fatalf("issue %s number %q", f.IssueDate, f.InvoiceNumber)
+	}
+}
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"N° de facture:":   "no de facture",
+		"Rechnungs-Nr.":    "rechnungs nr",
+		"Invoice #: 12":    "invoice no 12",
+		"# Heading":        "heading",
+		"Fälligkeitsdatum": "falligkeitsdatum",
+		"n°562044387":      "no 562044387",
+	} {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
