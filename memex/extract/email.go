@@ -12,9 +12,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"nexusos/memex/layout"
 )
 
 func init() { Register(eml, ".eml", ".msg822") }
+
+// maxAttachments bounds the attachments of one message that are extracted
+// (the rest are listed by name).
+const maxAttachments = 16
 
 const (
 	maxMIMEParts = 200
@@ -67,6 +73,7 @@ func eml(name string, data []byte) (*Doc, error) {
 		d.Date = t
 	}
 	var body, attach strings.Builder
+	var attachLines [][]layout.Line
 	parts := 0
 	var walk func(h mailHeader, r io.Reader, depth int) error
 	walk = func(h mailHeader, r io.Reader, depth int) error {
@@ -123,6 +130,8 @@ func eml(name string, data []byte) (*Doc, error) {
 			}
 		}
 		switch {
+		case fname != "" && len(attachLines) >= maxAttachments:
+			d.Attachments = append(d.Attachments, fname)
 		case fname != "":
 			d.Attachments = append(d.Attachments, fname)
 			if strings.EqualFold(filepath.Ext(fname), ".eml") {
@@ -130,6 +139,7 @@ func eml(name string, data []byte) (*Doc, error) {
 			}
 			if sub, err := File(filepath.Base(fname), b); err == nil {
 				fmt.Fprintf(&attach, "\n\nAttachment: %s\n%s", fname, sub.Text)
+				attachLines = append(attachLines, sub.Lines)
 			}
 		case ct == "text/plain":
 			body.WriteString(CleanText(b) + "\n")
@@ -141,6 +151,21 @@ func eml(name string, data []byte) (*Doc, error) {
 	}
 	if err := walk(msg.Header, msg.Body, 0); err != nil {
 		return nil, err
+	}
+	// The geometry leaves the header lines out: "From:", "To:" and
+	// "Date:" describe the message, not a document inside it (the
+	// invoice in the body or an attachment decides its facts). The body is
+	// page 0, each attachment its own pages after it.
+	d.Lines = layout.FromText(strings.TrimSpace(body.String()))
+	page := 1
+	for _, ls := range attachLines {
+		last := -1
+		for _, l := range ls {
+			l.Page += page
+			last = max(last, l.Page)
+			d.Lines = append(d.Lines, l)
+		}
+		page = max(page, last+1)
 	}
 	var sb strings.Builder
 	if d.Subject != "" {

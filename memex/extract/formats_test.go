@@ -136,3 +136,21 @@ func TestCSVJSON(t *testing.T) {
 		t.Errorf("bad json: %v", err)
 	}
 }
+
+// The message's own header lines stay out of the geometry, so "From:",
+// "To:" and "Date:" cannot pass for the labels of an invoice inside it.
+func TestEmailLinesLeaveHeadersOut(t *testing.T) {
+	msg := "From: Billing <noreply@payments.example>\r\nTo: ana@example.org\r\nSubject: Your invoice\r\nDate: Tue, 5 May 2026 10:00:00 +0000\r\n\r\nINVOICE\r\nInvoice No: 77\r\nDate: 2 May 2026\r\nTotal: $12.00\r\n"
+	d, err := File("m.eml", []byte(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range d.Lines {
+		if txt := l.Text(); strings.HasPrefix(txt, "From:") || strings.HasPrefix(txt, "To:") || strings.HasPrefix(txt, "Subject:") || strings.Contains(txt, "5 May 2026") {
+			t.Fatalf("header line in geometry: %q", txt)
+		}
+	}
+	if len(d.Lines) != 4 || !strings.Contains(d.Text, "From: Billing") {
+		t.Fatalf("lines %d, text %q", len(d.Lines), d.Text)
+	}
+}
