@@ -218,7 +218,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 		case fGrandTotal, fTotal, fBalance, fSubtotal, fPaid:
 			hasMoney, hasTotal = true, true
 		case fInvoiceNo:
-			if numberToken(c.text) != "" {
+			if numberToken(c.text) != "" && !receiptLabel(c.phrase) {
 				hasNumber = true
 			}
 		}
@@ -301,7 +301,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	if h.Kind != "" {
 		return h.Kind, &Source{How: "format", Confidence: 0.9}
 	}
-	if hasTotal && v.tillWords() >= 2 {
+	if (hasTotal && v.tillWords() >= 2 || hasMoney && v.tillWords() >= 3) && !hasNumber {
 		return KindReceipt, &Source{How: "structure", Confidence: 0.7}
 	}
 	if hasTotal && hasNumber {
@@ -321,7 +321,20 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 var tillWords = []string{"gegeben", "ruckgeld", "bar", "ec karte", "girocard", "kartenzahlung", "zahlung erfolgt", "kundenbeleg", "kassenbon", "kasse", "bon nr",
 	"vielen dank fur ihren einkauf", "change", "cash", "tendered", "card tendered", "thank you for shopping", "cashier", "visa", "mastercard", "debit",
 	"caisse", "rendu", "especes", "carte bancaire", "wisselgeld", "contant", "pinnen", "pin", "kassa", "cambio", "efectivo", "cajero",
-	"resto", "contanti", "cassa", "reszta", "gotowka", "kasjer", "troco", "dinheiro", "caixa", "tse", "beleg", "terminal id"}
+	"resto", "contanti", "cassa", "reszta", "gotowka", "kasjer", "troco", "dinheiro", "caixa", "tse", "beleg", "terminal id",
+	"payback", "einkauf", "filiale", "kassierer", "bediener", "bonnr", "bon nr", "wechselgeld", "ec cash", "zuruck", "treuepunkte", "kundenkarte",
+	"change due", "store", "items", "thank you for your purchase", "merci de votre visite", "ticket de caisse", "gracias por su compra", "grazie", "scontrino",
+	"paragon", "dziekujemy", "obrigado", "cupom", "tip", "server", "table", "guests"}
+
+// receiptLabel reports a number label that till receipts print.
+func receiptLabel(phrase string) bool {
+	for _, w := range []string{"bon", "beleg", "receipt", "ticket", "kassenbon", "belegnr"} {
+		if strings.HasPrefix(phrase, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // tillWords counts the distinct till words in the document.
 func (v *docView) tillWords() int {
