@@ -336,7 +336,8 @@ func numberToken(s string) string {
 			break
 		}
 		w := fold(fs[0])
-		if !numberFiller[w] && w != "" {
+		paren := strings.HasPrefix(fs[0], "(") && strings.HasSuffix(fs[0], ")")
+		if !numberFiller[w] && w != "" && !paren {
 			break
 		}
 		s = strings.TrimSpace(s[len(fs[0]):])
@@ -398,7 +399,7 @@ func bestDate(cs []cand, field string) (Date, *Source) {
 // invoiceLabelSpecific reports labels that name the document's own number
 // ("invoice no", "rechnungsnummer") rather than any number ("no").
 func invoiceLabelSpecific(phrase string) bool {
-	for _, w := range []string{"invoice", "inv", "rechnung", "factur", "factuur", "fattura", "faktur", "fatura", "receipt", "credit", "bill", "beleg", "nota", "avoir", "gutschrift", "quote", "estimate", "devis", "angebot", "statement"} {
+	for _, w := range []string{"title", "invoice", "inv", "rechnung", "factur", "factuur", "fattura", "faktur", "fatura", "receipt", "credit", "bill", "beleg", "nota", "avoir", "gutschrift", "quote", "estimate", "devis", "angebot", "statement"} {
 		if strings.Contains(phrase, w) {
 			return true
 		}

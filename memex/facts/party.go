@@ -103,6 +103,9 @@ func companyName(text string) string {
 					break
 				}
 			}
+			if start >= end-formWords && end == len(words) && end-formWords <= 3 && end-formWords >= 1 && !strings.ContainsAny(strings.Join(words[:end-formWords], ""), "0123456789") {
+				start = 0 // a lower-case brand that is the whole cell: "real GmbH", "bol.com b.v."
+			}
 			if start >= end-formWords {
 				continue
 			}
