@@ -307,6 +307,20 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	if hasTotal && hasNumber {
 		return KindInvoice, &Source{How: "structure", Confidence: 0.6}
 	}
+	// Money with a labelled total, a document date and parties, or an
+	// invoice word in the body: an invoice whose title was an image.
+	hasDate, hasParty := false, false
+	for _, c := range cs {
+		switch c.field {
+		case fIssueDate, fDueDate:
+			hasDate = hasDate || !c.date.IsZero()
+		case fSeller, fBuyer:
+			hasParty = true
+		}
+	}
+	if hasTotal && hasDate && (hasParty || v.mentionsKind(KindInvoice) >= 2) {
+		return KindInvoice, &Source{How: "structure", Confidence: 0.5}
+	}
 	lower := strings.ToLower(v.text)
 	for _, kw := range []struct{ phrase, kind string }{{"agreement", KindContract}, {"contract", KindContract}} {
 		if strings.Count(lower, kw.phrase) >= 2 {
@@ -325,6 +339,26 @@ var tillWords = []string{"gegeben", "ruckgeld", "bar", "ec karte", "girocard", "
 	"payback", "einkauf", "filiale", "kassierer", "bediener", "bonnr", "bon nr", "wechselgeld", "ec cash", "zuruck", "treuepunkte", "kundenkarte",
 	"change due", "store", "items", "thank you for your purchase", "merci de votre visite", "ticket de caisse", "gracias por su compra", "grazie", "scontrino",
 	"paragon", "dziekujemy", "obrigado", "cupom", "tip", "server", "table", "guests"}
+
+// mentionsKind counts the body's mentions of kind k's titles.
+func (v *docView) mentionsKind(k string) int {
+	f := fold(v.text)
+	n := 0
+	for _, t := range kindTitles[k] {
+		for i := 0; i < len(f); {
+			j := strings.Index(f[i:], t)
+			if j < 0 {
+				break
+			}
+			j += i
+			if (j == 0 || f[j-1] == ' ') && (j+len(t) == len(f) || f[j+len(t)] == ' ') {
+				n++
+			}
+			i = j + len(t)
+		}
+	}
+	return n
+}
 
 // receiptLabel reports a number label that till receipts print.
 func receiptLabel(phrase string) bool {
