@@ -124,6 +124,13 @@ func Extract(text string, h Hints) Facts {
 		f.Dates = append(f.Dates, d.Date)
 	}
 	v.assignDates(&f, cs, dates, h)
+	if f.Kind == KindOther || f.Kind == KindContract {
+		// Letters and contracts have an issuer too.
+		if p, src := v.findIssuer(cs, Hints{}); p != "" && src.Confidence >= 0.5 {
+			f.Party = p
+			f.Sources["issuer"] = *src
+		}
+	}
 	if IsFinancial(f.Kind) {
 		v.assignMoney(&f, cs)
 		if p, src := v.findIssuer(cs, h); p != "" {
@@ -244,10 +251,12 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 		bestH := -1.0
 		medH := v.medianH()
 		for i, l := range v.lines {
-			if l.Page != v.lines[0].Page {
+			// A message's attachments start their own pages: each has
+			// its heading.
+			if l.Page != v.lines[0].Page && h.Kind != KindEmail {
 				break
 			}
-			if i >= 20 && !(l.H > 1 && l.H >= 1.4*medH) {
+			if v.lineNo[i] > 20 && !(l.H > 1 && l.H >= 1.4*medH && l.Page == v.lines[0].Page) {
 				continue
 			}
 			for j, c := range l.Cells {

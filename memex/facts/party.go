@@ -379,6 +379,19 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 	if h.From != "" {
 		return senderName(h.From), &Source{How: "sender", Confidence: 0.5}
 	}
+	// Nothing scored: the first name-like line of the first page outside
+	// a buyer block (a shop's name on a till receipt under a logo).
+	for i, l := range v.lines {
+		if l.Page != firstPage || v.lineNo[i] > 30 {
+			break
+		}
+		for j, c := range l.Cells {
+			if sec[[2]int{i, j}] == "" && !v.isLabelCell(i, j) && isNameLine(c.Text) && len(strings.TrimSpace(c.Text)) >= 4 {
+				s := v.src(i, "", "first name line", 0.3)
+				return cleanName(c.Text), &s
+			}
+		}
+	}
 	for d := range domains {
 		return strings.ToUpper(d[:1]) + d[1:], &Source{How: "domain", Confidence: 0.3}
 	}
