@@ -124,11 +124,25 @@ func Extract(text string, h Hints) Facts {
 		f.Dates = append(f.Dates, d.Date)
 	}
 	v.assignDates(&f, cs, dates, h)
-	if f.Kind == KindOther || f.Kind == KindContract {
-		// Letters and contracts have an issuer too.
-		if p, src := v.findIssuer(cs, Hints{}); p != "" && src.Confidence >= 0.5 {
-			f.Party = p
-			f.Sources["issuer"] = *src
+	if f.Kind == KindOther || f.Kind == KindContract || f.Kind == KindEmail {
+		// Letters, contracts and messages may state money and numbers
+		// too: keep what a label states, never a guess.
+		if f.Kind != KindEmail {
+			if p, src := v.findIssuer(cs, Hints{}); p != "" && src.Confidence >= 0.5 {
+				f.Party = p
+				f.Sources["issuer"] = *src
+			}
+		}
+		v.assignMoney(&f, cs)
+		if f.Sources["total"].How == "largest" || f.Total == nil {
+			f.Total = nil
+			f.Currency = ""
+			delete(f.Sources, "total")
+			delete(f.Sources, "currency")
+		}
+		if n, src := bestNumber(cs); n != "" && src.Confidence >= 0.85 {
+			f.InvoiceNumber = n
+			f.Sources["invoice_number"] = *src
 		}
 	}
 	if IsFinancial(f.Kind) {
