@@ -47,7 +47,7 @@ var labels = map[string]map[string][]string{
 		"es": {"no de factura", "numero de factura", "factura no", "factura numero", "num factura", "factura", "n factura", "no factura", "numero", "n o factura"},
 		"it": {"numero fattura", "fattura n", "fattura no", "n fattura", "fattura numero", "fattura nr", "fattura", "numero documento", "n documento", "n doc"},
 		"pl": {"numer faktury", "faktura nr", "faktura vat nr", "nr faktury", "faktura", "numer", "nr dokumentu"},
-		"pt": {"numero da fatura", "fatura no", "fatura n", "no da fatura", "nota fiscal no", "nota fiscal n", "nota fiscal", "fatura", "numero", "n da fatura", "fatura recibo no"},
+		"pt": {"numero da fatura", "fatura no", "fatura n", "no da fatura", "nota fiscal no", "nota fiscal n", "fatura", "numero", "n da fatura", "fatura recibo no"},
 	},
 	fOtherNo: {
 		"en": {"order no", "order number", "order id", "order", "po", "po no", "po number", "purchase order", "purchase order no", "customer no", "customer number",

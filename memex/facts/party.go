@@ -232,16 +232,24 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			}
 		}
 	}
-	// 3. A title naming its issuer: "Invoice from Contoso Inc.", "Issued
-	// by Fabrikam GmbH".
+	// 3. A sentence naming its issuer: "Invoice from Contoso Inc.",
+	// "Issued by Fabrikam GmbH", "Recebemos de Kron Ltda os produtos".
 	for i, l := range v.lines {
+		if i >= 40 {
+			break
+		}
 		for _, c := range l.Cells {
-			low := " " + fold(c.Text) + " "
-			if !strings.Contains(low, " from ") && !strings.Contains(low, " by ") && !strings.Contains(low, " von ") && !strings.Contains(low, " par ") {
-				continue
-			}
-			if cn := companyName(c.Text); cn != "" && i < 20 {
-				add(cn, 2.5, v.src(i, "", "issued by", 0))
+			f, pos := Fold(c.Text)
+			for _, p := range issuedByWords {
+				k := strings.Index(" "+f+" ", " "+p+" ")
+				if k < 0 {
+					continue
+				}
+				rest := c.Text[pos[min(k+len(p)+1, len(f))]:]
+				if cn := companyName(rest); cn != "" {
+					add(cn, 2.5, v.src(i, "", "issued by", 0))
+				}
+				break
 			}
 		}
 	}
@@ -268,6 +276,9 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			}
 			src := v.src(i, "", "letterhead", 0)
 			if cn := companyName(txt); cn != "" {
+				if cn == txt {
+					cn = v.nameAbove(i, c, sec) + cn
+				}
 				s := 2.0
 				if top {
 					s += 1.5 - 0.05*float64(v.lineNo[i])
@@ -397,6 +408,26 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 	}
 	return "", nil
 }
+
+// nameAbove returns the name-like cell right above c that continues its
+// company name ("KRON INSTRUMENTOS" over "ELETRICOS LTDA"), with a
+// trailing space, or "".
+func (v *docView) nameAbove(i int, c layout.Cell, sec map[[2]int]string) string {
+	if i == 0 || v.lines[i-1].Page != v.lines[i].Page || v.lines[i].Y-v.lines[i-1].Y > 1.6*max(v.lines[i].H, 1) {
+		return ""
+	}
+	for jj, a := range v.lines[i-1].Cells {
+		if overlaps(a, c) && sec[[2]int{i - 1, jj}] == "" && !v.isLabelCell(i-1, jj) && isNameLine(a.Text) && companyName(a.Text) == "" &&
+			(strings.ToUpper(a.Text) == a.Text) == (strings.ToUpper(c.Text) == c.Text) {
+			return strings.TrimSpace(a.Text) + " "
+		}
+	}
+	return ""
+}
+
+// issuedByWords introduce the issuer's name in a sentence, folded.
+var issuedByWords = []string{"recebemos de", "received from", "invoice from", "issued by", "sold by", "billed by", "emitido por", "emitida por", "emessa da", "emise par",
+	"ausgestellt von", "rechnung von", "wystawiona przez", "uitgegeven door", "factuur van", "facture de", "from", "by", "von", "par", "door"}
 
 func firstPart(s string) string {
 	ps := splitParts(s)
