@@ -112,14 +112,27 @@ func (v *docView) slots(i, j, k int) []slot {
 		out = append(out, slot{text: right[0], how: "right", line: i, all: right})
 	}
 	// Below: the next lines of the page, the first cell overlapping the
-	// label's column.
+	// label's column. Under a header row of labels, a label owns the band
+	// from its left edge to the next label ("Numero: | Data:" over
+	// "FPR 16/20 | 2020-09-30", values set off to the right).
+	band0, band1 := c.X0, c.X1
+	if headerRow {
+		band0, band1 = c.X0-max(l.H, 1), math.Inf(1)
+		for jj := j + 1; jj < len(l.Cells); jj++ {
+			if v.isLabelCell(i, jj) {
+				band1 = l.Cells[jj].X0 - 0.5*max(l.H, 1)
+				break
+			}
+		}
+	}
 	for ii := i + 1; ii < len(v.lines) && ii <= i+3; ii++ {
 		nl := v.lines[ii]
 		if nl.Page != l.Page || nl.Y-l.Y > 4*max(l.H, 1) && l.H > 1 {
 			break
 		}
 		for jj, nc := range nl.Cells {
-			if overlaps(c, nc) {
+			in := overlaps(c, nc) || headerRow && nc.X0 >= band0 && nc.X0 < band1
+			if in {
 				if len(v.hits[ii][jj]) > 0 && v.hits[ii][jj][0].start == 0 {
 					goto done // another label below: a label column
 				}

@@ -114,7 +114,7 @@ var labels = map[string]map[string][]string{
 		"fr": {"total ttc", "montant ttc", "montant total", "total facture", "montant total ttc", "total general", "total de la facture"},
 		"nl": {"totaalbedrag", "totaal incl btw", "totaal inclusief btw", "factuurbedrag", "eindtotaal", "totaal bedrag", "factuur totaal", "factuurtotaal", "totaal incl"},
 		"es": {"total factura", "importe total", "total con iva", "total general", "total de la factura"},
-		"it": {"totale fattura", "importo totale", "totale documento", "totale complessivo", "totale ivato"},
+		"it": {"totale fattura", "importo totale", "importo totale documento", "totale documento", "totale complessivo", "totale ivato"},
 		"pl": {"wartosc brutto", "razem brutto", "ogolem", "kwota brutto"},
 		"pt": {"valor total", "total da fatura", "valor total da nota", "total geral", "total com iva"},
 	},
