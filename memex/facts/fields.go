@@ -148,11 +148,17 @@ done:
 	return out
 }
 
-// labelCells counts the cells of line i that start with a label.
+// labelCells counts the cells of line i that are labels with no value of
+// their own (a header row: "Numero: | Data:").
 func (v *docView) labelCells(i int) int {
 	n := 0
-	for j := range v.lines[i].Cells {
-		if hs := v.hits[i][j]; len(hs) > 0 && hs[0].start == 0 && strings.TrimSpace(strings.Trim(v.lines[i].Cells[j].Text[hs[len(hs)-1].end:], " :.")) == "" {
+	for j, c := range v.lines[i].Cells {
+		hs := v.hits[i][j]
+		t := strings.TrimSpace(c.Text)
+		switch {
+		case len(hs) > 0 && hs[0].start == 0 && strings.TrimSpace(strings.Trim(c.Text[hs[len(hs)-1].end:], " :.")) == "":
+			n++
+		case strings.HasSuffix(t, ":") && !strings.ContainsAny(t, "0123456789"):
 			n++
 		}
 	}
