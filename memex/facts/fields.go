@@ -188,7 +188,7 @@ func (v *docView) candidates() []cand {
 				for _, s := range v.slots(i, j, k) {
 					c, ok := v.read(h, s)
 					if !ok {
-						if s.how == "inline" && h.field != fSeller && h.field != fBuyer && !isAmountField(h.field) && wordsOnly(s.text) {
+						if s.how == "inline" && h.field != fSeller && h.field != fBuyer && !isAmountField(h.field) && wordsOnly(s.text) && genericLabel(h.phrase) {
 							break // "Numéro de ligne": the label is part of a longer one
 						}
 						continue
@@ -212,6 +212,12 @@ func (v *docView) candidates() []cand {
 		}
 	}
 	return out
+}
+
+// genericLabel reports a one-word label that starts many longer ones
+// ("Numéro de ligne", "Date of birth").
+func genericLabel(phrase string) bool {
+	return !strings.Contains(phrase, " ") && len(phrase) <= 7
 }
 
 // wordsOnly reports text of letters and spaces only (no digit, no mark).
@@ -366,6 +372,16 @@ func numberToken(s string) string {
 		return ""
 	}
 	tok := strings.TrimRight(s[m[2]:m[3]], ".-/_")
+	// "FPR 16/20", "F 1234K20/1234/12": a short upper-case series code
+	// before the number.
+	if !strings.ContainsAny(tok, "0123456789") && len(tok) <= 4 && strings.ToUpper(tok) == tok {
+		if m2 := reNumberToken.FindStringSubmatchIndex(s[m[3]:]); m2 != nil && m2[2] > 0 && s[m[3]] == ' ' {
+			next := strings.TrimRight(s[m[3]+m2[2]:m[3]+m2[3]], ".-/_")
+			if strings.ContainsAny(next, "0123456789") {
+				tok, m[3] = tok+" "+next, m[3]+m2[3]
+			}
+		}
+	}
 	if len(tok) < 1 || len(tok) > 40 || !strings.ContainsAny(tok, "0123456789") {
 		return ""
 	}
@@ -522,6 +538,14 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 			src.Confidence = []float64{0.85, 0.75, 0.7}[k]
 			return &a, &src
 		}
+	}
+	// Only the parts: subtotal plus tax.
+	if len(subs) > 0 && len(taxes) > 0 {
+		s, t := subs[len(subs)-1], taxes[len(taxes)-1]
+		a := Amount{Value: math.Round((s.amt.Value+t.amt.Value)*100) / 100, Currency: s.amt.Currency, Decimals: 2}
+		src := s.src
+		src.How, src.Confidence = "subtotal+tax", 0.6
+		return &a, &src
 	}
 	// No label: the largest amount with cents or a currency mark.
 	var best *Amount

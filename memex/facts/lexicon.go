@@ -190,7 +190,7 @@ var labels = map[string]map[string][]string{
 	},
 	fSeller: {
 		"en": {"from", "vendor", "supplier", "seller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder"},
-		"de": {"verkaufer", "lieferant", "rechnungssteller", "absender", "auftragnehmer", "leistungserbringer", "anbieter", "zahlungsempfanger", "kontoinhaber", "empfanger der zahlung"},
+		"de": {"verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "absender", "auftragnehmer", "leistungserbringer", "anbieter", "zahlungsempfanger", "kontoinhaber", "empfanger der zahlung"},
 		"fr": {"vendeur", "fournisseur", "emetteur", "prestataire", "beneficiaire", "titulaire du compte", "expediteur"},
 		"nl": {"leverancier", "verkoper", "afzender", "begunstigde", "ten name van", "tnv"},
 		"es": {"proveedor", "emisor", "vendedor", "emitido por", "prestador", "beneficiario", "titular"},
@@ -411,6 +411,11 @@ func findLabels(text string) []labelHit {
 				origEnd = len(text)
 			}
 			origStart := pos[ws]
+			// "INV/2019/0013", "RE-2025-7": a label glued to the number is
+			// the number.
+			if origEnd+1 < len(text) && strings.IndexByte("/-_", text[origEnd]) >= 0 && isAlnumByte(text[origEnd+1]) {
+				continue
+			}
 			colon := followedByColon(text, origEnd)
 			if wi > 0 && !colon {
 				break
@@ -492,3 +497,5 @@ func hasLetterOutsideParens(s string) bool {
 	}
 	return false
 }
+
+func isAlnumByte(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
