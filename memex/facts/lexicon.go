@@ -420,6 +420,11 @@ func findLabels(text string) []labelHit {
 			if wi > 0 && !colon {
 				break
 			}
+			// "Summe inkl. USt:", "Total excl. VAT:": a tax word after a
+			// qualifier belongs to the label before it.
+			if wi > 0 && qualifierWord[lastWord(f[:ws])] {
+				break
+			}
 			// A label followed by more words before its colon is the start
 			// of a longer label we do not know ("Date de facture associée:",
 			// "Invoice date of the order:"): not this field.
@@ -499,3 +504,16 @@ func hasLetterOutsideParens(s string) bool {
 }
 
 func isAlnumByte(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// qualifierWord are the words that qualify a total by its tax.
+var qualifierWord = map[string]bool{"incl": true, "inkl": true, "including": true, "inclusive": true, "inclusief": true, "excl": true, "exkl": true, "excluding": true,
+	"exclusief": true, "ohne": true, "zzgl": true, "zuzugl": true, "zuzuglich": true, "plus": true, "with": true, "without": true, "con": true, "sin": true, "senza": true,
+	"com": true, "sem": true, "ex": true, "hors": true, "avec": true, "bez": true, "z": true, "inc": true, "der": true, "de": true, "met": true, "zonder": true, "inclusa": true, "incluido": true, "incluso": true}
+
+func lastWord(f string) string {
+	f = strings.TrimSpace(f)
+	if i := strings.LastIndexByte(f, ' '); i >= 0 {
+		return f[i+1:]
+	}
+	return f
+}
