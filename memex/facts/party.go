@@ -248,6 +248,8 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 				rest := c.Text[pos[min(k+len(p)+1, len(f))]:]
 				if cn := companyName(rest); cn != "" {
 					add(cn, 2.5, v.src(i, "", "issued by", 0))
+				} else if n := leadingName(rest); n != "" && len(p) > 4 {
+					add(n, 1.5, v.src(i, "", "issued by", 0))
 				}
 				break
 			}
@@ -424,6 +426,28 @@ func (v *docView) nameAbove(i int, c layout.Cell, sec map[[2]int]string) string 
 	}
 	return ""
 }
+
+// leadingName returns the run of name words that starts s ("Vinicius e
+// Rebeca OS PRODUTOS" → "Vinicius e Rebeca"), one to five words, or "".
+func leadingName(s string) string {
+	var out []string
+	for _, w := range strings.Fields(s) {
+		if !isNameWord(w) || articleWord[strings.ToLower(w)] && strings.ToUpper(w) == w && len(out) > 0 {
+			break
+		}
+		out = append(out, w)
+	}
+	for len(out) > 0 && smallWord[strings.ToLower(out[len(out)-1])] {
+		out = out[:len(out)-1]
+	}
+	if len(out) == 0 || len(out) > 5 {
+		return ""
+	}
+	return strings.Trim(strings.Join(out, " "), ",.;:")
+}
+
+// articleWord are articles that end a name written in capitals.
+var articleWord = map[string]bool{"os": true, "as": true, "the": true, "die": true, "der": true, "les": true, "los": true, "las": true, "gli": true, "het": true, "de": true, "o": true, "a": true}
 
 // issuedByWords introduce the issuer's name in a sentence, folded.
 var issuedByWords = []string{"recebemos de", "received from", "invoice from", "issued by", "sold by", "billed by", "emitido por", "emitida por", "emessa da", "emise par",
