@@ -83,6 +83,12 @@ func companyName(text string) string {
 			if (lf == "co" || lf == "as" || lf == "se" || lf == "me" || lf == "ad" || lf == "pc" || lf == "sc" || lf == "cv") && !strings.ContainsAny(last, ".") && strings.ToUpper(last) != last {
 				continue
 			}
+			// A form is the end of a name: "Art. 30 inc. c)" is no company.
+			if end < len(words) {
+				if r := []rune(strings.Trim(words[end], "()[].,;:")); len(r) > 0 && unicode.IsLower(r[0]) && len(r) <= 3 {
+					continue
+				}
+			}
 			if (lf == "company" || lf == "limited" || lf == "corporation") && !isTitleWords(words[:end]) {
 				continue
 			}
@@ -277,7 +283,7 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 				continue
 			}
 			src := v.src(i, "", "letterhead", 0)
-			if cn := companyName(txt); cn != "" {
+			if cn := companyName(txt); cn != "" && (top || len(strings.Fields(txt)) <= 14 || strings.HasPrefix(txt, cn)) {
 				if cn == txt {
 					cn = v.nameAbove(i, c, sec) + cn
 				}
@@ -531,10 +537,12 @@ func (v *docView) sections() map[[2]int]string {
 					out[[2]int{ii, jj}] = role
 					any = true
 				}
-				if stop || !any {
+				if stop {
 					break
 				}
-				lastY = nl.Y
+				if any {
+					lastY = nl.Y
+				}
 			}
 		}
 	}
