@@ -229,7 +229,8 @@ var kindTitles = map[string][]string{
 		"creditnota", "creditfactuur", "nota de credito", "factura rectificativa", "nota di credito", "faktura korygujaca", "korekta", "nota de credito"},
 	KindPurchaseOrder: {"purchase order", "bestellung", "bon de commande", "bestelbon", "inkooporder", "orden de compra", "ordine di acquisto", "zamowienie", "pedido de compra", "order confirmation",
 		"auftragsbestatigung", "confirmation de commande", "orderbevestiging", "confirmacion de pedido", "conferma d ordine", "potwierdzenie zamowienia"},
-	KindPayment: {"payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
+	KindNote: {"memo", "memorandum", "meeting notes", "minutes", "aktennotiz", "gesprachsnotiz", "note de service", "compte rendu", "notulen", "verslag", "acta", "verbale", "notatka"},
+	KindPayment: {"credit card receipt", "card receipt", "credit card slip", "kartenbeleg", "payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
 	KindQuote:   {"quotation", "quote", "estimate", "proposal", "angebot", "kostenvoranschlag", "devis", "offerte", "presupuesto", "preventivo", "oferta", "orcamento", "proforma", "pro forma", "pro forma invoice", "proforma invoice"},
 	KindReceipt: {"receipt", "sales receipt", "payment receipt", "cash receipt", "quittung", "kassenbon", "kassenbeleg", "zahlungsbeleg", "recu", "ticket de caisse", "kwitantie", "kassabon",
 		"recibo", "ticket", "ricevuta", "scontrino", "paragon", "paragon fiskalny", "potwierdzenie zaplaty", "cupom fiscal"},
@@ -242,7 +243,7 @@ var kindTitles = map[string][]string{
 // kindOrder is the order in which kinds are tried on one heading: the more
 // specific first ("credit note" before "invoice", "proforma invoice" is a
 // quote, "invoice receipt" an invoice).
-var kindOrder = []string{KindCreditNote, KindPayment, KindPurchaseOrder, KindQuote, KindInvoice, KindReceipt, KindStatement, KindContract}
+var kindOrder = []string{KindNote, KindCreditNote, KindPayment, KindPurchaseOrder, KindQuote, KindInvoice, KindReceipt, KindStatement, KindContract}
 
 // lexEntry is one folded label.
 type lexEntry struct {
