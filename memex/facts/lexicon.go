@@ -189,7 +189,7 @@ var labels = map[string]map[string][]string{
 		"pt": {"desconto", "frete", "portes", "preco unitario", "preco", "quantidade"},
 	},
 	fSeller: {
-		"en": {"from", "vendor", "supplier", "seller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder"},
+		"en": {"from", "vendor", "supplier", "seller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder", "seller information", "supplier details"},
 		"de": {"verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "absender", "auftragnehmer", "leistungserbringer", "anbieter", "zahlungsempfanger", "kontoinhaber", "empfanger der zahlung"},
 		"fr": {"vendeur", "fournisseur", "emetteur", "prestataire", "beneficiaire", "titulaire du compte", "expediteur"},
 		"nl": {"leverancier", "verkoper", "afzender", "begunstigde", "ten name van", "tnv"},

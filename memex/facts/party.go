@@ -153,7 +153,7 @@ func isNameWord(w string) bool {
 	if domainWord.MatchString(w) {
 		return true // "bol.com b.v."
 	}
-	return strings.ContainsAny(w, ".") && len(r) <= 5 // "s.r.l.", "sp." forms
+	return strings.ContainsAny(w, ".") && len(r) <= 5 && !strings.ContainsAny(w, "0123456789") // "s.r.l.", "sp." forms
 }
 
 var domainWord = regexp.MustCompile(`^[a-z0-9-]+\.(?:com|net|org|de|nl|fr|be|co|io|eu|es|it|pl|pt|ch|at|uk)$`)
@@ -499,16 +499,10 @@ func (v *docView) sections() map[[2]int]string {
 	out := map[[2]int]string{}
 	for i, l := range v.lines {
 		for j, c := range l.Cells {
-			hs := v.hits[i][j]
-			if len(hs) == 0 || hs[0].start != 0 || hs[0].field != fBuyer && hs[0].field != fSeller {
+			role := v.partyRole(i, j)
+			if role == "" {
 				continue
 			}
-			ph := hs[0].phrase
-			// Short words are party labels only with a colon.
-			if (ph == "to" || ph == "for" || ph == "an" || ph == "aan" || ph == "from" || ph == "company") && !followedByColon(c.Text, hs[0].end) {
-				continue
-			}
-			role := hs[0].field
 			out[[2]int{i, j}] = role
 			h := max(l.H, 1)
 			x0, x1 := c.X0-h, math.Inf(1)
@@ -522,7 +516,11 @@ func (v *docView) sections() map[[2]int]string {
 			lastY := l.Y
 			for ii := i + 1; ii < len(v.lines) && ii <= i+8; ii++ {
 				nl := v.lines[ii]
-				if nl.Page != l.Page || nl.Y-lastY > 2.6*h {
+				gap := 2.6 * h
+				if lastY == l.Y {
+					gap = 3.4 * h // a heading may stand apart from its block
+				}
+				if nl.Page != l.Page || nl.Y-lastY > gap {
 					break
 				}
 				any, stop := false, false
@@ -629,16 +627,33 @@ func isReturnAddress(t string) bool {
 }
 
 // isPartyHeading reports a seller or buyer label at the start of a cell.
-func (v *docView) isPartyHeading(i, j int) bool {
+func (v *docView) isPartyHeading(i, j int) bool { return v.partyRole(i, j) != "" }
+
+// partyRole returns fSeller or fBuyer for a cell that heads a party
+// block — a party label at its start ("Bill to:", "Verkäufer") or a short
+// heading ending in one ("Informationen zum Käufer", "Dati del
+// cedente") — and "" otherwise.
+func (v *docView) partyRole(i, j int) string {
+	c := v.lines[i].Cells[j]
 	hs := v.hits[i][j]
-	if len(hs) == 0 || hs[0].start != 0 || hs[0].field != fBuyer && hs[0].field != fSeller {
-		return false
+	if len(hs) > 0 && hs[0].start == 0 && (hs[0].field == fBuyer || hs[0].field == fSeller) {
+		ph := hs[0].phrase
+		// Short words are party labels only with a colon.
+		if (ph == "to" || ph == "for" || ph == "an" || ph == "aan" || ph == "from" || ph == "company") && !followedByColon(c.Text, hs[0].end) {
+			return ""
+		}
+		return hs[0].field
 	}
-	ph := hs[0].phrase
-	if ph == "to" || ph == "for" || ph == "an" || ph == "aan" || ph == "from" || ph == "company" {
-		return followedByColon(v.lines[i].Cells[j].Text, hs[0].end)
+	f := fold(c.Text)
+	if n := len(strings.Fields(f)); n < 2 || n > 6 || strings.ContainsAny(f, "0123456789") {
+		return ""
 	}
-	return true
+	for _, e := range lexicon {
+		if (e.field == fSeller || e.field == fBuyer) && len(e.phrase) >= 5 && strings.HasSuffix(f, " "+e.phrase) {
+			return e.field
+		}
+	}
+	return ""
 }
 
 // isLabelCell reports a cell that is a label: it starts with a lexicon
@@ -673,11 +688,15 @@ func isNameLine(l string) bool {
 	if len(words) > 6 {
 		return false
 	}
-	letters := 0
-	for _, w := range words {
+	letters, lower := 0, 0
+	for k, w := range words {
 		r := []rune(w)
 		if !unicode.IsUpper(r[0]) && !smallWord[strings.ToLower(w)] && !legalFormSet[fold(w)] && w != "&" {
-			return false
+			// One lower-case word in a short name: "Azienda di esempio".
+			lower++
+			if k == 0 || lower > 1 || len(words) > 4 {
+				return false
+			}
 		}
 		for _, c := range r {
 			if unicode.IsLetter(c) {
