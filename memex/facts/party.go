@@ -143,7 +143,7 @@ func isNameWord(w string) bool {
 	if smallWord[strings.ToLower(w)] || w == "&" || w == "+" || w == "-" {
 		return true
 	}
-	r := []rune(strings.Trim(w, "\"'“”‘’(),"))
+	r := []rune(strings.Trim(w, "\"'“”‘’(),*_#"))
 	if len(r) == 0 {
 		return false
 	}
@@ -273,7 +273,9 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 	medH := hs[len(hs)/2]
 	seen := 0
 	for i, l := range v.lines {
-		top := l.Page == firstPage && v.lineNo[i] <= 14
+		// A message's attachments start their own pages, each with its
+		// own letterhead.
+		top := (l.Page == firstPage || h.Kind == KindEmail) && v.lineNo[i] <= 14
 		for j, c := range l.Cells {
 			if sec[[2]int{i, j}] != "" || v.isLabelCell(i, j) || j > 0 && strings.HasSuffix(strings.TrimSpace(l.Cells[j-1].Text), ":") || strings.HasPrefix(strings.TrimSpace(c.Text), ":") {
 				continue
@@ -468,9 +470,11 @@ func firstPart(s string) string {
 }
 
 func isGreeting(t string) bool {
-	low := strings.ToLower(t)
-	for _, p := range []string{"dear ", "hello ", "hi ", "sehr geehrte", "bonjour", "beste ", "geachte ", "estimad", "gentile ", "szanown", "caro ", "prezad"} {
-		if strings.HasPrefix(low, p) {
+	f := fold(t)
+	for _, p := range []string{"dear", "hello", "hi", "hey", "hallo", "guten tag", "sehr geehrte", "liebe", "lieber", "bonjour", "madame", "monsieur", "beste", "geachte", "beste klant",
+		"estimad", "hola", "gentile", "buongiorno", "szanown", "dzien dobry", "caro", "cara", "prezad", "ola", "best regards", "kind regards", "regards", "cheers",
+		"mit freundlichen grussen", "viele grusse", "cordialement", "met vriendelijke groet", "saludos", "cordiali saluti", "pozdrawiam", "atenciosamente"} {
+		if f == p || strings.HasPrefix(f, p+" ") || strings.HasPrefix(f, p) && len(p) >= 6 {
 			return true
 		}
 	}
