@@ -147,7 +147,7 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 			lat = append(lat, time.Since(t0))
 		}
 		sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-		kind := "semantic (hybrid dense+sparse, RRF)"
+		kind := "semantic (dense + word-by-word + sparse, rank.go)"
 		if set {
 			kind = "set questions (filter + scroll)"
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,6 +326,9 @@ func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc
 	for k, v := range lookupFields(doc, f.InvoiceNumber) {
 		set(k, v)
 	}
+	addr, _ := base["from_addr"].(string)
+	partyID := m.resolveParty(partyInputOf(f.Party, doc.From, addr))
+	set("party_id", partyID)
 	chunks := Chunk(doc)
 	pts := make([]vectordb.PointStruct, 0, len(chunks))
 	for i, ch := range chunks {
@@ -355,10 +359,35 @@ func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc
 			factsPayload[k] = v
 		}
 	}
+	// Reading aids kept with the record only, not in every chunk.
+	if f.Language != "" {
+		factsPayload["language"] = f.Language
+	}
+	if f.DateAmbiguous {
+		factsPayload["date_ambiguous"] = true
+	}
 	rec := &FileRecord{Path: path, Root: root, Rel: rel, Hash: hash, Size: size, Format: doc.Format, Kind: f.Kind, Title: f.Title,
-		Party: f.Party, PartyKey: f.PartyKey, Status: f.Status, Chunks: len(pts), Tags: doc.Tags, Links: doc.Links,
-		IndexedAt: time.Now().UTC(), Facts: factsPayload}
+		Party: f.Party, PartyKey: f.PartyKey, PartyID: partyID, Status: f.Status, Chunks: len(pts), Tags: doc.Tags, Links: doc.Links,
+		IndexedAt: time.Now().UTC(), Facts: factsPayload, Sources: compactSources(f.Sources)}
 	return rec, pts
+}
+
+// compactSources keeps the provenance of the facts that were found, with
+// confidences rounded to two decimals and labels cut to 60 bytes, so a
+// record stays small.
+func compactSources(src map[string]facts.Source) map[string]facts.Source {
+	if len(src) == 0 {
+		return nil
+	}
+	out := make(map[string]facts.Source, len(src))
+	for k, s := range src {
+		s.Confidence = math.Round(s.Confidence*100) / 100
+		if len(s.Label) > 60 {
+			s.Label = strings.ToValidUTF8(s.Label[:60], "")
+		}
+		out[k] = s
+	}
+	return out
 }
 
 func nonZero(v []float32) bool {
@@ -419,6 +448,15 @@ func (m *Memex) flush(ctx context.Context, b *batch) error {
 // putRecords commits the records of indexed files; prev holds each file's
 // earlier record (or nil), whose party stops counting.
 func (m *Memex) putRecords(recs, prev []*FileRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, r := range recs {
+		if prev[i] != nil {
+			m.reg.count(prev[i].PartyID, recordParty(prev[i]), -1)
+		}
+		m.reg.count(r.PartyID, recordParty(r), 1)
+	}
+	m.reg.prune()
 	err := m.state.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketFiles)
 		for _, r := range recs {
@@ -430,32 +468,15 @@ func (m *Memex) putRecords(recs, prev []*FileRecord) error {
 				return err
 			}
 		}
+		if err := m.reg.save(tx); err != nil {
+			return fmt.Errorf("save party registry: %w", err)
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("record indexed files: %w", err)
 	}
-	m.mu.Lock()
-	for i, r := range recs {
-		if prev[i] != nil {
-			m.countParty(prev[i].PartyKey, -1)
-		}
-		m.countParty(r.PartyKey, 1)
-	}
-	m.mu.Unlock()
 	return nil
-}
-
-// countParty adds delta to the number of files of a party.
-//
-// Preconditions: m.mu is held.
-func (m *Memex) countParty(key string, delta int) {
-	if key == "" {
-		return
-	}
-	if m.parties[key] += delta; m.parties[key] <= 0 {
-		delete(m.parties, key)
-	}
 }
 
 // ErrNotIndexed is returned by Remove for a path MemexFS does not know.
@@ -484,6 +505,12 @@ func (m *Memex) Remove(ctx context.Context, path string) (int, error) {
 			return 0, fmt.Errorf("remove %s: %w", r.Path, err)
 		}
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range victims {
+		m.reg.count(victims[i].PartyID, recordParty(&victims[i]), -1)
+	}
+	m.reg.prune()
 	err = m.state.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketFiles)
 		for _, r := range victims {
@@ -491,16 +518,14 @@ func (m *Memex) Remove(ctx context.Context, path string) (int, error) {
 				return err
 			}
 		}
+		if err := m.reg.save(tx); err != nil {
+			return fmt.Errorf("save party registry: %w", err)
+		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("forget removed files: %w", err)
 	}
-	m.mu.Lock()
-	for _, r := range victims {
-		m.countParty(r.PartyKey, -1)
-	}
-	m.mu.Unlock()
 	return len(victims), nil
 }
 

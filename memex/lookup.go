@@ -1,8 +1,6 @@
 package memex
 
 import (
-	"context"
-	"fmt"
 	"math"
 	"net/mail"
 	"sort"
@@ -11,46 +9,7 @@ import (
 
 	"nexusos/memex/extract"
 	"nexusos/memex/query"
-	"nexusos/vectordb"
 )
-
-// sendersOf returns the e-mail addresses that messages of the given
-// parties were sent from, so a sender named in a question also finds the
-// messages that carry only the address.
-func (m *Memex) sendersOf(ctx context.Context, parties []string) ([]string, error) {
-	if len(parties) == 0 {
-		return nil, nil
-	}
-	vals := make([]any, len(parties))
-	for i, p := range parties {
-		vals[i] = p
-	}
-	f := &vectordb.Filter{Must: []vectordb.Condition{
-		{Field: &vectordb.FieldCondition{Key: "party_key", Match: &vectordb.Match{Any: vals}}},
-		{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}},
-	}}
-	seen := map[string]bool{}
-	var out []string
-	var off *vectordb.PointID
-	for {
-		page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 10000, Filter: f, WithPayload: vectordb.PayloadSelector{Include: []string{"from_addr"}}})
-		if err != nil {
-			return nil, fmt.Errorf("memex query: senders of %v: %w", parties, err)
-		}
-		for _, p := range page.Points {
-			if a, _ := p.Payload["from_addr"].(string); a != "" && !seen[a] {
-				seen[a] = true
-				out = append(out, a)
-			}
-		}
-		if page.NextPageOffset == nil {
-			break
-		}
-		off = page.NextPageOffset
-	}
-	sort.Strings(out)
-	return out, nil
-}
 
 // dateOf is a result's date for ordering: the named date field, else an
 // e-mail's sent date, else its issue date (RFC 3339 strings sort by time).

@@ -63,8 +63,8 @@ type Memex struct {
 
 	addMu sync.Mutex // serialises Add, Remove and watch updates
 
-	mu      sync.RWMutex
-	parties map[string]int // party key → number of files; guarded by mu
+	mu  sync.RWMutex
+	reg *registry // the party registry; guarded by mu
 }
 
 var (
@@ -89,22 +89,28 @@ var _ Store = (*vectordb.DB)(nil)
 
 // FileRecord is what MemexFS remembers of an indexed file.
 type FileRecord struct {
-	Path      string    `json:"path"`
-	Root      string    `json:"root"`
-	Rel       string    `json:"rel"`
-	Hash      string    `json:"hash"`
-	Size      int64     `json:"size"`
-	Format    string    `json:"format"`
-	Kind      string    `json:"kind"`
-	Title     string    `json:"title"`
-	Party     string    `json:"party,omitempty"`
-	PartyKey  string    `json:"party_key,omitempty"`
+	Path     string `json:"path"`
+	Root     string `json:"root"`
+	Rel      string `json:"rel"`
+	Hash     string `json:"hash"`
+	Size     int64  `json:"size"`
+	Format   string `json:"format"`
+	Kind     string `json:"kind"`
+	Title    string `json:"title"`
+	Party    string `json:"party,omitempty"`
+	PartyKey string `json:"party_key,omitempty"`
+	// PartyID is the canonical party (see Parties) the name resolved to.
+	PartyID   string    `json:"party_id,omitempty"`
 	Status    string    `json:"status,omitempty"`
 	Chunks    int       `json:"chunks"`
 	Tags      []string  `json:"tags,omitempty"`
 	Links     []string  `json:"links,omitempty"`
 	IndexedAt time.Time `json:"indexed_at"`
 	Facts     Payload   `json:"facts"`
+	// Sources says where each fact came from (page, line, label, how) and
+	// how sure the reading is, keyed by field (kind, issuer, issue_date,
+	// due_date, paid_date, total, currency, invoice_number, status).
+	Sources map[string]facts.Source `json:"sources,omitempty"`
 }
 
 // Payload is a chunk's payload as stored.
@@ -139,7 +145,7 @@ func Open(ctx context.Context, opts Options) (*Memex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open memex file table (is another nexus using this --home?): %w", err)
 	}
-	m := &Memex{opts: opts, db: opts.DB, emb: emb, coll: opts.Collection, state: st, log: opts.Logger, parties: map[string]int{}}
+	m := &Memex{opts: opts, db: opts.DB, emb: emb, coll: opts.Collection, state: st, log: opts.Logger, reg: newRegistry()}
 	if err := st.Update(func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketFiles)
 		return err
@@ -151,7 +157,10 @@ func Open(ctx context.Context, opts Options) (*Memex, error) {
 		st.Close()
 		return nil, err
 	}
-	m.forEachRecord(func(r *FileRecord) { m.countParty(r.PartyKey, 1) })
+	if err := m.loadParties(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -170,6 +179,12 @@ func (m *Memex) ensureCollection(ctx context.Context) error {
 		if p, ok := info.Config.Vectors[DenseVector]; !ok || p.Size != m.emb.Dim() {
 			return fmt.Errorf("collection %q exists with another layout; delete it or pick another collection", m.coll)
 		}
+		if _, ok := info.PayloadSchema["party_id"]; !ok {
+			// Collections made before the party registry.
+			if _, err := m.db.CreateFieldIndex(ctx, m.coll, "party_id", vectordb.SchemaKeyword, nil, true); err != nil {
+				return fmt.Errorf("create index party_id: %w", err)
+			}
+		}
 		return nil
 	}
 	cfg := vectordb.CollectionConfig{
@@ -181,7 +196,7 @@ func (m *Memex) ensureCollection(ctx context.Context) error {
 	}
 	for field, schema := range map[string]vectordb.PayloadSchemaType{
 		"path": vectordb.SchemaKeyword, "kind": vectordb.SchemaKeyword, "status": vectordb.SchemaKeyword,
-		"party_key": vectordb.SchemaKeyword, "tags": vectordb.SchemaKeyword, "first": vectordb.SchemaBool,
+		"party_key": vectordb.SchemaKeyword, "party_id": vectordb.SchemaKeyword, "tags": vectordb.SchemaKeyword, "first": vectordb.SchemaBool,
 		"issue_date": vectordb.SchemaDatetime, "due_date": vectordb.SchemaDatetime, "paid_date": vectordb.SchemaDatetime,
 		"sent_date": vectordb.SchemaDatetime, "from_addr": vectordb.SchemaKeyword, "invoice_key": vectordb.SchemaKeyword,
 		"total": vectordb.SchemaFloat, "text": vectordb.SchemaText,
@@ -231,18 +246,6 @@ func (m *Memex) File(path string) (*FileRecord, bool) {
 		return nil
 	})
 	return rec, rec != nil
-}
-
-// Parties returns the known party keys.
-func (m *Memex) Parties() []string {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make([]string, 0, len(m.parties))
-	for k := range m.parties {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // pointID derives a stable UUID for chunk i of path, so re-indexing

@@ -88,6 +88,7 @@ state ("unpaid invoices from Northwind last quarter").
   nexus memex query unpaid invoices from Northwind last quarter
   nexus memex watch ~/Documents        keep the index live
   nexus memex ls | show FILE | rm PATH
+  nexus memex parties                  each party, the names it goes by, and why
   nexus memex related NOTE             the knowledge graph around a file
   nexus memex connect "topic A" "topic B"   the chain of notes linking two topics
   nexus memex summary TOPIC            an extractive summary across matching files
@@ -105,7 +106,8 @@ Environment:
 	cmd.PersistentFlags().StringVar(&memexStore.qdrantURL, "qdrant-url", os.Getenv("NEXUS_QDRANT_URL"), "use a remote Qdrant gRPC endpoint (grpc://host:6334, grpcs:// for TLS) instead of the embedded engine")
 	cmd.PersistentFlags().StringVar(&memexStore.apiKey, "qdrant-api-key", os.Getenv("NEXUS_QDRANT_API_KEY"), "api-key for --qdrant-url")
 	cmd.AddCommand(newMemexAddCmd(g), newMemexQueryCmd(g), newMemexLsCmd(g), newMemexShowCmd(g), newMemexRmCmd(g), newMemexWatchCmd(g),
-		newMemexRelatedCmd(g), newMemexConnectCmd(g), newMemexSummaryCmd(g), newMemexGraphCmd(g), newMemexMountCmd(g))
+		newMemexRelatedCmd(g), newMemexConnectCmd(g), newMemexSummaryCmd(g), newMemexGraphCmd(g), newMemexMountCmd(g),
+		newMemexPartiesCmd(g))
 	return cmd
 }
 
@@ -209,11 +211,23 @@ func newMemexQueryCmd(g *globalFlags) *cobra.Command {
   order     the largest/smallest/latest/oldest invoice, top 3, most recent email
   totals    how much did we pay Contoso in 2025, total owed to Northwind (prints the sum)
 A question made only of these ("unpaid invoices from Northwind last quarter") returns
-exactly that set. Other words rank files by meaning and by the words they contain.
+exactly that set. Words left over next to such filters narrow the set by what the
+files contain ("invoices that include printer toner", "unpaid invoices for web
+hosting"): each line of each file is scored by the words it shares and by meaning,
+and the files above a threshold are kept; the answer says what narrowed it. Words
+alone, without filters, rank files by meaning and by the words they contain.
+
+A party named in any of its written forms finds the files of all of them: the index
+resolves "Northwind Traders Ltd.", "NORTHWIND TRADERS" and billing@northwind.example
+into one party (see nexus memex parties).
+
+When nothing matches, the answer says so and shows what it tried: each constraint,
+and how many files match with that one alone dropped.
 
 Examples:
   nexus memex query unpaid invoices from Northwind last quarter
   nexus memex query --json --now 2026-11-26 what did we pay Contoso for in May
+  nexus memex query unpaid invoices for cloud hosting
   nexus memex query how do plants turn light into energy
 
 With --app NAME, a sealed app answers instead: it runs in a microVM and asks
@@ -289,11 +303,35 @@ func printAnswer(w io.Writer, ans *memex.Answer) {
 		}
 		fmt.Fprintln(w)
 	}
+	if nw := ans.Narrowed; nw != nil {
+		fmt.Fprintf(w, "narrowed by content: %d of %d files that match the filters contain %q (score ≥ %.2f)\n", nw.Kept, nw.Candidates, nw.Text, nw.Threshold)
+	}
 	if len(ans.Results) == 0 {
 		fmt.Fprintln(w, "no matching files")
+		if e := ans.Empty; e != nil {
+			fmt.Fprintf(w, "%s\n", e.Message)
+			if len(e.Constraints) > 0 {
+				fmt.Fprintln(w, "tried:")
+				for _, c := range e.Constraints {
+					without := fmt.Sprintf("%d files without it", c.Without)
+					if c.Without == 1 {
+						without = "1 file without it"
+					}
+					switch {
+					case c.Without < 0:
+						without = "holds"
+					case c.Emptied:
+						without += "  ← emptied the answer"
+					}
+					fmt.Fprintf(w, "  %-8s %-50s %s\n", c.Field, c.Label, without)
+				}
+			}
+		}
 		return
 	}
-	if ans.Set {
+	if ans.Set && ans.Narrowed != nil {
+		fmt.Fprintf(w, "%d files:\n", len(ans.Results))
+	} else if ans.Set {
 		fmt.Fprintf(w, "%d files match exactly:\n", len(ans.Results))
 	}
 	for i, r := range ans.Results {
@@ -343,23 +381,6 @@ func trunc(s string, n int) string {
 		return s
 	}
 	return s[:n-1] + "…"
-}
-
-func newMemexShowCmd(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "show FILE",
-		Short: "Show what was extracted from an indexed file (as JSON)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withMemex(g, cmd, true, func(_ context.Context, m *memex.Memex) (any, error) {
-				rec, ok := m.File(args[0])
-				if !ok {
-					return nil, fmt.Errorf("%s is not indexed (see `nexus memex ls`)", args[0])
-				}
-				return rec, nil
-			}, nil)
-		},
-	}
 }
 
 func newMemexRmCmd(g *globalFlags) *cobra.Command {
@@ -605,4 +626,79 @@ func queryNode(ctx context.Context, nodeURL, apiKey, text string, limit int, now
 		return nil, fmt.Errorf("decode the node's answer: %w", err)
 	}
 	return &ans, nil
+}
+
+func newMemexPartiesCmd(g *globalFlags) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "parties [--json]",
+		Short: "List the parties (vendors, senders) with the names they go by and why they were merged",
+		Long: `List the canonical parties MemexFS resolved the indexed files' counterparties into:
+each party's id, display name and file count, every written form of its name with
+the rule that merged it ("~ NAME": the alias it was matched with), and the e-mail
+addresses it sends from. Parties are listed most files first. The first name of a
+party shows "first seen", an address seen first with a new party "sender of NAME".
+
+Names merge only by these rules:
+  same name              the very same name (an address joins the party of its name)
+  same address           an e-mail from an address already known
+  punctuation            case, punctuation, spacing ("ACME, INC" = "Acme Inc")
+  legal form             Ltd, Inc., GmbH, AS, LLC, … ("Northwind Traders Ltd." = "Northwind Traders")
+  & / and                "Smith & Jones" = "Smith and Jones"
+  abbreviation           Intl, Co, Svcs, Mfg, Bros, … spelled out
+  middle initials        "John Q. Public" = "John Public" (two full words must remain)
+  initials               "IBM" (written in capitals) = "International Business Machines"
+  dropped generic words  "Northwind" = "Northwind Traders", "Contoso Billing" = "Contoso"
+  e-mail domain          a message without a display name from ap@contoso.com = "Contoso"
+Names that only share a word stay apart ("Acme Ltd" and "Acme Widgets GmbH").
+A question names a party by any distinctive run of its words and finds the files of
+every alias: nexus memex query invoices from Northwind.
+
+Examples:
+  nexus memex parties
+  nexus memex parties --json | jq '.[] | select(.aliases | length > 1)'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withMemex(g, cmd, asJSON, func(_ context.Context, m *memex.Memex) (any, error) {
+				return m.Parties(), nil
+			}, func(w io.Writer, v any) {
+				printParties(w, v.([]memex.Party))
+			})
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print [{id, name, files, aliases:[{name, key, files, rule, via}], addresses:[…]}]")
+	return c
+}
+
+func printParties(w io.Writer, ps []memex.Party) {
+	if len(ps) == 0 {
+		fmt.Fprintln(w, "no parties yet: index documents with nexus memex add PATH")
+		return
+	}
+	merged := 0
+	for _, p := range ps {
+		if len(p.Aliases)+len(p.Addresses) > 1 {
+			merged++
+		}
+		files := fmt.Sprintf("%d files", p.Files)
+		if p.Files == 1 {
+			files = "1 file"
+		}
+		fmt.Fprintf(w, "%s  %s  (%s)\n", p.ID, p.Name, files)
+		for _, a := range p.Aliases {
+			why := a.Rule
+			if a.Via != "" {
+				why += " ~ " + a.Via
+			}
+			fmt.Fprintf(w, "    name  %-40s %4d  %s\n", trunc(a.Name, 40), a.Files, why)
+		}
+		for _, a := range p.Addresses {
+			why := a.Rule
+			if a.Via != "" {
+				why += " " + a.Via
+			}
+			fmt.Fprintf(w, "    addr  %-40s %4d  %s\n", trunc(a.Address, 40), a.Files, why)
+		}
+	}
+	fmt.Fprintf(w, "%d parties, %d with more than one name or address\n", len(ps), merged)
 }

@@ -15,6 +15,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,8 +56,11 @@ type Meta struct {
 	Total    float64
 	Currency string
 	NoteID   string
-	Layout   int
-	Format   string
+	// Items are the line items the document lists ("Printer toner"); the
+	// prose layout names only its first.
+	Items  []string
+	Layout int
+	Format string
 }
 
 // Doc is one generated file.
@@ -187,6 +191,14 @@ func (g *gen) money(kind string) {
 		amt := float64(50+r.Intn(4000)) + float64(r.Intn(100))/100
 		lines = append(lines, line{items[r.Intn(len(items))], amt})
 		sum += amt
+	}
+	for _, l := range lines {
+		if !slices.Contains(m.Items, l.what) {
+			m.Items = append(m.Items, l.what)
+		}
+	}
+	if m.Layout == 3 { // the prose letter names only the first item
+		m.Items = m.Items[:1]
 	}
 	tax := float64(int(sum*0.2*100)) / 100
 	m.Total = float64(int((sum+tax)*100+0.5)) / 100
@@ -480,3 +492,6 @@ func sorted(ss []string) []string {
 	sort.Strings(ss)
 	return ss
 }
+
+// Items returns the line items money documents are made of.
+func Items() []string { return append([]string(nil), items...) }

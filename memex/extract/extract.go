@@ -21,6 +21,16 @@ import (
 // MaxTextBytes bounds the text kept from one file.
 const MaxTextBytes = 8 << 20
 
+// Bounds on a document's geometry (Doc.Lines), so that the readers after
+// extraction (fact extraction compares cells along and across lines) see
+// a bounded document whatever the file holds: a line of more than
+// MaxLineCells cells is wrapped, and cells past MaxCells are left out
+// (their text stays in Doc.Text).
+const (
+	MaxLineCells = 1000
+	MaxCells     = 1 << 17
+)
+
 // Doc is an extracted document.
 type Doc struct {
 	Format   string // text, markdown, html, email, pdf, docx, odt, csv, json, image
@@ -146,6 +156,7 @@ func FileWith(name string, data []byte, opts Options) (*Doc, error) {
 	if d.Lines == nil {
 		d.Lines = layout.FromText(d.Text)
 	}
+	d.Lines, _ = layout.Limit(d.Lines, MaxLineCells, MaxCells)
 	return d, nil
 }
 

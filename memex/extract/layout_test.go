@@ -2,9 +2,6 @@ package extract
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -188,12 +185,7 @@ q 1 0 0 -1 0 792 cm BT /F1 10 Tf 1 0 0 -1 100 300 Tm (Flipped twice) Tj ET Q`
 // TestPDFLayoutGhostscript: a two-column page written by Ghostscript keeps
 // two cells per line.
 func TestPDFLayoutGhostscript(t *testing.T) {
-	ps2pdf, err := exec.LookPath("ps2pdf")
-	if err != nil {
-		t.Skip("ps2pdf (Debian ghostscript) not installed")
-	}
-	dir := t.TempDir()
-	ps := `%!PS
+	data := ps2pdf(t, `%!PS
 /Helvetica findfont 10 scalefont setfont
 72 720 moveto (Invoice number) show 320 720 moveto (INV-2026-881) show
 72 705 moveto (Invoice date) show 320 705 moveto (1 September 2026) show
@@ -201,18 +193,7 @@ func TestPDFLayoutGhostscript(t *testing.T) {
 /Times-Roman findfont 10 scalefont setfont
 72 660 moveto (C) show (u) show (s) show (t) show (o) show (m) show (e) show (r) show 320 660 moveto (Contoso Ltd) show
 showpage
-`
-	in, out := filepath.Join(dir, "c.ps"), filepath.Join(dir, "c.pdf")
-	if err := os.WriteFile(in, []byte(ps), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command(ps2pdf, in, out).CombinedOutput(); err != nil {
-		t.Fatalf("ps2pdf: %v %s", err, b)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	d := pdfLines(t, data)
 	want := [][2]string{{"Invoice number", "INV-2026-881"}, {"Invoice date", "1 September 2026"}, {"Amount due", "EUR 1,200.00"}, {"Customer", "Contoso Ltd"}}
 	if len(d.Lines) != len(want) {

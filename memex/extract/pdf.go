@@ -49,6 +49,7 @@ type pdfReader struct {
 	forms  map[*pdfStream][]byte // decoded form XObjects, reused across Do
 	fonts  map[any]*pdfFont
 	ops    int // content operators run so far (bounded by pdfMaxOps)
+	glyphs int // glyphs and TJ adjustments placed so far (pdfMaxGlyphs)
 }
 
 var reObjHeader = regexp.MustCompile(`(\d+)\s+(\d+)\s+obj\b`)

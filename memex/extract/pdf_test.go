@@ -2,45 +2,22 @@ package extract
 
 import (
 	"bytes"
-	"compress/zlib"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"nexusos/memex/internal/hostile"
 )
 
-// buildPDF assembles a PDF from object bodies (numbered from 1) with a
-// correct xref table.
-func buildPDF(objs []string, rootNum int) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, rootNum, x)
-	return b.Bytes()
-}
+// buildPDF assembles a PDF from object bodies (numbered from 1, the
+// catalog first) with a correct xref table; stream and deflate build its
+// streams.
+func buildPDF(objs []string, _ int) []byte { return hostile.PDF(objs) }
 
-func stream(dict string, data []byte) string {
-	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
-}
-
-func deflate(b []byte) []byte {
-	var buf bytes.Buffer
-	w := zlib.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
+var stream, deflate = hostile.Stream, hostile.Deflate
 
 func TestPDFSimple(t *testing.T) {
 	content := []byte("BT /F1 12 Tf 14 TL 72 720 Td (INVOICE) Tj 0 -14 Td (Northwind Traders Ltd.) Tj 0 -14 Td [(Total:) -250 (\\$2,500.00)] TJ T* (Caf\\351 \\(paid\\)) Tj ET")
@@ -121,12 +98,7 @@ func TestPDFBad(t *testing.T) {
 // TestPDFGhostscript reads a PDF produced by an independent writer
 // (Ghostscript's ps2pdf, installed by .ci/deps.d/30-ghostscript.sh).
 func TestPDFGhostscript(t *testing.T) {
-	ps2pdf, err := exec.LookPath("ps2pdf")
-	if err != nil {
-		t.Skip("ps2pdf (Debian ghostscript) not installed")
-	}
-	dir := t.TempDir()
-	ps := `%!PS
+	data := ps2pdf(t, `%!PS
 /Helvetica findfont 14 scalefont setfont
 72 720 moveto (Contoso Inc.) show
 72 700 moveto (INVOICE C-77) show
@@ -135,18 +107,7 @@ func TestPDFGhostscript(t *testing.T) {
 showpage
 72 720 moveto (Page two: thank you for your business.) show
 showpage
-`
-	in, out := filepath.Join(dir, "a.ps"), filepath.Join(dir, "a.pdf")
-	if err := os.WriteFile(in, []byte(ps), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command(ps2pdf, in, out).CombinedOutput(); err != nil {
-		t.Fatalf("ps2pdf: %v %s", err, b)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	d, err := File("a.pdf", data)
 	if err != nil {
 		t.Fatal(err)
@@ -159,4 +120,27 @@ showpage
 	if strings.Index(d.Text, "Contoso") > strings.Index(d.Text, "Page two") {
 		t.Error("pages out of order")
 	}
+}
+
+// ps2pdf turns PostScript into a PDF with Ghostscript's ps2pdf (an
+// independent PDF writer), skipping the test where it is not installed.
+func ps2pdf(t *testing.T, ps string) []byte {
+	t.Helper()
+	cmd, err := exec.LookPath("ps2pdf")
+	if err != nil {
+		t.Skip("ps2pdf (Debian ghostscript) not installed")
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.ps"), filepath.Join(dir, "out.pdf")
+	if err := os.WriteFile(in, []byte(ps), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command(cmd, in, out).CombinedOutput(); err != nil {
+		t.Fatalf("ps2pdf: %v %s", err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -31,6 +31,12 @@ const pdfMaxWords = 1 << 20
 // multiply the work of a small file. A variable for tests.
 var pdfMaxOps = 50_000_000
 
+// pdfMaxGlyphs bounds the glyphs placed for one document (about two
+// seconds of work): a glyph drawn millions of times over itself, or off
+// the page, adds no text, so the text bound does not stop it, and one
+// operator can show a megabyte of them.
+const pdfMaxGlyphs = 10_000_000
+
 // pdfMatrix is an affine transform [a b c d e f]: a point (x, y) maps to
 // (a·x + c·y + e, b·x + d·y + f), as in PDF's "a b c d e f cm".
 type pdfMatrix [6]float64
@@ -180,7 +186,7 @@ func (pg *pdfPage) run(content []byte, res pdfDict, depth int) {
 	}
 	baseDepth := len(pg.saved)
 	p := &pdfParser{b: content}
-	for *pg.nbytes <= MaxTextBytes && pg.nwords < pdfMaxWords && r.ops < pdfMaxOps {
+	for *pg.nbytes <= MaxTextBytes && pg.nwords < pdfMaxWords && r.ops < pdfMaxOps && r.glyphs < pdfMaxGlyphs {
 		p.skipSpace()
 		if p.pos >= len(p.b) {
 			break
@@ -275,6 +281,10 @@ func (pg *pdfPage) run(content []byte, res pdfDict, depth int) {
 			if len(stack) > 0 {
 				arr, _ := stack[len(stack)-1].([]any)
 				for _, e := range arr {
+					if r.glyphs >= pdfMaxGlyphs {
+						break
+					}
+					r.glyphs++
 					switch v := e.(type) {
 					case string:
 						pg.show(v)
@@ -377,6 +387,10 @@ func (pg *pdfPage) advance(tx float64) {
 // (0, rise) in text space mapped by Tm × CTM, and the pen then moves by
 // (w0 × size + Tc + Tw) × Tz, with Tw only for the single-byte code 32.
 func (pg *pdfPage) show(s string) {
+	if room := pdfMaxGlyphs - pg.r.glyphs; len(s) > room {
+		s = s[:max(room, 0)] // a byte per glyph at least
+	}
+	pg.r.glyphs += len(s)
 	gs := &pg.gs
 	inv := gs.render == 3 || gs.render == 7
 	gs.font.glyphs(s, func(code, n int, text string) {

@@ -32,8 +32,31 @@ type tableState struct {
 
 type tableCell struct {
 	col, span int
-	lines     []string // paragraphs; the last one is being written
+	lines     []string // finished paragraphs
+	// cur is the paragraph being written, appended to so that a cell fed
+	// many small text runs costs linear time; ink says it is not blank.
+	cur []byte
+	ink bool
 }
+
+// paragraphs returns the cell's paragraphs, the one being written last
+// unless it is blank.
+func (c *tableCell) paragraphs() []string {
+	if !c.ink {
+		return c.lines
+	}
+	return append(c.lines[:len(c.lines):len(c.lines)], string(c.cur))
+}
+
+// Bounds on the geometry of one table row: cells past maxTableCol are
+// left out of the lines (their text stays in the document's text), a cell
+// keeps at most maxCellParagraphs paragraphs, and a row's lines hold at
+// most maxRowSlots cell positions (paragraphs × columns).
+const (
+	maxTableCol       = 1000
+	maxCellParagraphs = 1000
+	maxRowSlots       = 1 << 20
+)
 
 func (b *linesBuilder) full() bool { return b.size > MaxTextBytes }
 
@@ -53,9 +76,13 @@ func (b *linesBuilder) text(s string) {
 			return
 		}
 		b.cellStart(1) // text in a row outside any cell (broken markup)
+		if !t.inCell {
+			return // past the last column kept
+		}
 	}
 	c := &t.cells[len(t.cells)-1]
-	c.lines[len(c.lines)-1] += s
+	c.cur = append(c.cur, s...)
+	c.ink = c.ink || strings.TrimSpace(s) != ""
 }
 
 // newline ends a paragraph (or a line of running text).
@@ -69,8 +96,9 @@ func (b *linesBuilder) newline() {
 		return
 	}
 	c := &t.cells[len(t.cells)-1]
-	if strings.TrimSpace(c.lines[len(c.lines)-1]) != "" && len(c.lines) < 1000 {
-		c.lines = append(c.lines, "")
+	if c.ink && len(c.lines)+1 < maxCellParagraphs {
+		c.lines = append(c.lines, string(c.cur))
+		c.cur, c.ink = c.cur[:0], false
 	}
 }
 
@@ -123,10 +151,11 @@ func (b *linesBuilder) cellStart(span int) {
 	if n := len(t.cells); n > 0 {
 		col = t.cells[n-1].col + t.cells[n-1].span
 	}
-	if col > 1000 {
+	if col > maxTableCol {
+		t.inCell = false // this cell's text is left out of the lines
 		return
 	}
-	t.cells = append(t.cells, tableCell{col: col, span: max(1, min(span, 100)), lines: []string{""}})
+	t.cells = append(t.cells, tableCell{col: col, span: max(1, min(span, 100))})
 	t.inCell = true
 }
 
@@ -152,21 +181,20 @@ func (b *linesBuilder) cellEnd() {
 // so the column of the cell being written) for the rest of the row.
 func (b *linesBuilder) emitRow(t *tableState, partial bool) {
 	n, width := 0, 0
-	for _, c := range t.cells {
-		k := len(c.lines)
-		if strings.TrimSpace(c.lines[k-1]) == "" {
-			k--
-		}
-		n = max(n, k)
-		width = max(width, c.col+1)
+	paras := make([][]string, len(t.cells))
+	for i := range t.cells {
+		paras[i] = t.cells[i].paragraphs()
+		n = max(n, len(paras[i]))
+		width = max(width, t.cells[i].col+1)
 	}
+	n = min(n, maxRowSlots/max(width, 1))
 	if n > 0 {
 		rows := make([][]string, n)
 		for i := range rows {
 			rows[i] = make([]string, width)
 		}
-		for _, c := range t.cells {
-			for i, l := range c.lines {
+		for k, c := range t.cells {
+			for i, l := range paras[k] {
 				if i < n {
 					rows[i][c.col] = l
 				}
@@ -177,7 +205,7 @@ func (b *linesBuilder) emitRow(t *tableState, partial bool) {
 	}
 	if partial {
 		for i := range t.cells {
-			t.cells[i].lines = []string{""}
+			t.cells[i].lines, t.cells[i].cur, t.cells[i].ink = nil, t.cells[i].cur[:0], false
 		}
 		return
 	}

@@ -220,3 +220,40 @@ func endsSpace(s string) bool {
 	r, _ := utf8.DecodeLastRuneInString(s)
 	return r == ' '
 }
+
+// Limit bounds a document's geometry for the readers after it: a line of
+// more than perLine cells is wrapped onto further lines at the same
+// height (as a viewer would wrap it), and the lines stop once total
+// cells are kept. It reports whether anything was wrapped or dropped. The
+// lines are modified in place when nothing exceeds the bounds.
+func Limit(lines []Line, perLine, total int) ([]Line, bool) {
+	perLine, total = max(perLine, 1), max(total, 0)
+	n, wide := 0, false
+	for _, l := range lines {
+		n += len(l.Cells)
+		wide = wide || len(l.Cells) > perLine
+	}
+	if n <= total && !wide {
+		return lines, false
+	}
+	var out []Line
+	kept := 0
+	for _, l := range lines {
+		if len(l.Cells) == 0 {
+			out = append(out, l)
+			continue
+		}
+		for len(l.Cells) > 0 && kept < total {
+			k := min(len(l.Cells), perLine, total-kept)
+			part := l
+			part.Cells = l.Cells[:k:k]
+			out = append(out, part)
+			kept += k
+			l.Cells = l.Cells[k:]
+		}
+		if kept >= total {
+			break
+		}
+	}
+	return out, true
+}

@@ -57,8 +57,11 @@ func probeTIFF(data []byte) (imageInfo, error) {
 	seen := map[uint32]bool{}
 	off := bo.Uint32(data[4:8])
 	for off != 0 {
-		if seen[off] || len(seen) >= maxTIFFPages {
-			return imageInfo{}, errors.New("TIFF directory chain loops or is too long")
+		if seen[off] {
+			return imageInfo{}, errors.New("TIFF directory chain loops")
+		}
+		if len(seen) >= maxTIFFPages {
+			return imageInfo{}, fmt.Errorf("TIFF has more than %d pages (over the page limit)", maxTIFFPages)
 		}
 		seen[off] = true
 		if uint64(off)+2 > uint64(len(data)) {

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/png"
 	"os"
@@ -18,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"nexusos/memex/internal/hostile"
 	"nexusos/memex/layout"
 )
 
@@ -103,20 +102,7 @@ func imagePDF(t *testing.T, pngData []byte, dpi float64) []byte {
 		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", b.Dx(), b.Dy(), raw.Len(), raw.Bytes()),
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 	}
-	var pdf bytes.Buffer
-	pdf.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = pdf.Len()
-		fmt.Fprintf(&pdf, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := pdf.Len()
-	fmt.Fprintf(&pdf, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&pdf, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&pdf, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return pdf.Bytes()
+	return hostile.PDF(objs)
 }
 
 // fakeTesseract writes a shell script standing in for tesseract: it
@@ -307,43 +293,11 @@ func TestPDFMaxPages(t *testing.T) {
 	}
 }
 
-// pngHeader is a PNG signature and IHDR chunk claiming w×h pixels, with
-// no pixel data.
-func pngHeader(w, h uint32) []byte {
-	ihdr := make([]byte, 17)
-	copy(ihdr, "IHDR")
-	binary.BigEndian.PutUint32(ihdr[4:], w)
-	binary.BigEndian.PutUint32(ihdr[8:], h)
-	ihdr[12], ihdr[13] = 8, 0 // 8-bit grayscale
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	binary.Write(&b, binary.BigEndian, uint32(13))
-	b.Write(ihdr)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(ihdr))
-	return b.Bytes()
-}
-
-// tiffHeader is a little-endian TIFF with one directory per page, each
-// giving only width (LONG) and height (SHORT).
-func tiffHeader(pages int, w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("II*\x00")
-	binary.Write(&b, binary.LittleEndian, uint32(8))
-	for p := range pages {
-		binary.Write(&b, binary.LittleEndian, uint16(2))
-		binary.Write(&b, binary.LittleEndian, []uint16{256, 4})
-		binary.Write(&b, binary.LittleEndian, []uint32{1, w})
-		binary.Write(&b, binary.LittleEndian, []uint16{257, 3})
-		binary.Write(&b, binary.LittleEndian, uint32(1))
-		binary.Write(&b, binary.LittleEndian, []uint16{uint16(h), 0})
-		next := uint32(0)
-		if p < pages-1 {
-			next = uint32(b.Len() + 4)
-		}
-		binary.Write(&b, binary.LittleEndian, next)
-	}
-	return b.Bytes()
-}
+// pngHeader and tiffHeader claim sizes and pages without pixel data.
+var (
+	pngHeader  = hostile.PNGHeader
+	tiffHeader = hostile.TIFFHeader
+)
 
 func TestProbeImage(t *testing.T) {
 	var jpg bytes.Buffer
@@ -361,6 +315,7 @@ func TestProbeImage(t *testing.T) {
 		{"png header", pngHeader(100000, 100000), imageInfo{"png", 100000, 100000, 1}, false},
 		{"tiff", tiffHeader(3, 2480, 3508), imageInfo{"tiff", 2480, 3508, 3}, false},
 		{"tiff loop", append(tiffHeader(1, 10, 10)[:len(tiffHeader(1, 10, 10))-4], 8, 0, 0, 0), imageInfo{}, true},
+		{"tiff 10k pages", tiffHeader(10_000, 10, 10), imageInfo{}, true},
 		{"tiff truncated", tiffHeader(1, 10, 10)[:12], imageInfo{}, true},
 		{"short tiff", []byte("II*\x00"), imageInfo{}, true},
 		{"gif", []byte("GIF89a"), imageInfo{}, true},
@@ -379,6 +334,7 @@ func TestImageTooLargeRunsNothing(t *testing.T) {
 		"png":        pngHeader(100000, 100000),
 		"tiff":       tiffHeader(1, 100000, 100000),
 		"tiff pages": tiffHeader(DefaultMaxPages+1, 100, 100),
+		"tiff 10k":   tiffHeader(10_000, 100, 100),
 	} {
 		_, err := e.Image(context.Background(), data)
 		if err == nil || !strings.Contains(err.Error(), "limit") {

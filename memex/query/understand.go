@@ -64,12 +64,15 @@ const AggSum = "sum"
 
 // Understood is what Parse read from a question.
 type Understood struct {
-	Text     string       `json:"text"`               // the question as asked
-	Rest     string       `json:"rest"`               // words not consumed by a filter
-	Kinds    []string     `json:"kinds,omitempty"`    // any of
-	Statuses []string     `json:"statuses,omitempty"` // any of
-	Parties  []string     `json:"parties,omitempty"`  // party keys, any of
-	PartyRaw string       `json:"party_phrase,omitempty"`
+	Text     string   `json:"text"`               // the question as asked
+	Rest     string   `json:"rest"`               // words not consumed by a filter
+	Kinds    []string `json:"kinds,omitempty"`    // any of
+	Statuses []string `json:"statuses,omitempty"` // any of
+	Parties  []string `json:"parties,omitempty"`  // party keys, any of
+	PartyRaw string   `json:"party_phrase,omitempty"`
+	// PartyIDs are the canonical parties the named ones belong to; Parse
+	// leaves it empty and the engine fills it from its party registry.
+	PartyIDs []string     `json:"party_ids,omitempty"`
 	Time     *Range       `json:"time,omitempty"`
 	Amount   *AmountBound `json:"amount,omitempty"`
 	// Addresses are e-mail addresses named in the question (senders).
@@ -132,6 +135,10 @@ func init() {
 		stop[w] = true
 	}
 }
+
+// ContentWords returns the words of s that are not question glue ("show
+// me all the", "which", "did we"), lower case.
+func ContentWords(s string) []string { return contentWords(s) }
 
 func contentWords(s string) []string {
 	var out []string

@@ -124,6 +124,7 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /v1/memex/query", s.handleQuery)
 	m.HandleFunc("GET /v1/memex/files", s.handleFiles)
+	m.HandleFunc("GET /v1/memex/parties", s.handleParties)
 	m.HandleFunc("GET /v1/memex/file", s.handleFile)
 	m.HandleFunc("GET /v1/memex/timeline", s.handleTimeline)
 	m.HandleFunc("POST /v1/memex/add", s.handleAdd)

@@ -33,7 +33,7 @@ const placeholder = `<!doctype html>
 <ul>
 <li><a href="/v1/status">/v1/status</a>: version, memory, collections, ingest progress, Cortex, microVMs</li>
 <li><a href="/v1/memex/query?q=unpaid+invoices">/v1/memex/query?q=unpaid invoices</a>: MemexFS search</li>
-<li><a href="/v1/memex/files">/v1/memex/files</a>, <a href="/v1/memex/timeline">/v1/memex/timeline</a>, <a href="/v1/memex/graph?kind=note">/v1/memex/graph</a></li>
+<li><a href="/v1/memex/files">/v1/memex/files</a>, <a href="/v1/memex/timeline">/v1/memex/timeline</a>, <a href="/v1/memex/graph?kind=note">/v1/memex/graph</a>, <a href="/v1/memex/parties">/v1/memex/parties</a></li>
 <li><a href="/v1/apps">/v1/apps</a>, <a href="/v1/vms">/v1/vms</a>: sealed apps and microVMs</li>
 </ul>
 <p>See docs/api.md for every endpoint.</p>

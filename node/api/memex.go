@@ -19,7 +19,7 @@ import (
 // Chip is one thing a question was understood to ask for, for display as
 // a removable filter.
 type Chip struct {
-	Field  string `json:"field"`            // kind, status, party, from, number, time, amount, order, aggregate, overdue, spent
+	Field  string `json:"field"`            // kind, status, party, from, number, time, amount, order, aggregate, overdue, spent, content
 	Value  string `json:"value"`            // machine value (a kind, a party key, "2026-07-01..2026-10-01")
 	Label  string `json:"label"`            // human text
 	Phrase string `json:"phrase,omitempty"` // the words it came from, when known
@@ -197,7 +197,12 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, QueryAnswer{Answer: ans, Chips: chipsOf(ans.Understood), Apps: s.appsFor(ans.Understood)})
+	chips := chipsOf(ans.Understood)
+	if nw := ans.Narrowed; nw != nil {
+		// The words that narrowed the set by content are a filter too.
+		chips = append(chips, Chip{Field: "content", Value: nw.Text, Label: "contains " + nw.Text, Phrase: textPhrase(q, nw.Text)})
+	}
+	writeJSON(w, http.StatusOK, QueryAnswer{Answer: ans, Chips: chips, Apps: s.appsFor(ans.Understood)})
 }
 
 func queryOptions(r *http.Request) (memex.QueryOptions, error) {
@@ -234,6 +239,18 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"files": out, "count": len(out)})
+}
+
+// handleParties lists the canonical parties: each with its aliases (and
+// the rule that merged each), addresses and file count.
+func (s *Server) handleParties(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	ps := m.Parties()
+	writeJSON(w, http.StatusOK, map[string]any{"parties": ps, "count": len(ps)})
 }
 
 func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {

@@ -127,6 +127,15 @@ test('search: typing a question shows chips, results, why and facts', async () =
   }
   assert.match(page.url(), /#\/search\?q=unpaid/);
   await shot(page, 'search');
+  // The full record says where each fact was read.
+  const first = results.first();
+  await first.getByRole('button', { name: /where the facts came from/ }).click();
+  await first.locator('dl.facts .source').first().waitFor({ timeout: WAIT });
+  const facts = await first.locator('dl.facts').innerText();
+  assert.match(facts, /p\d+ l\d+ .*[01]\.\d\d/, 'a fact with its page, line and confidence');
+  assert.match(facts, /language\s+[a-z]{2}/i);
+  await shot(page, 'search-sources');
+  await first.getByRole('button', { name: /Hide where the facts came from/ }).click();
 });
 
 test('search: removing a chip widens the question', async () => {
