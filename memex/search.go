@@ -44,6 +44,12 @@ type Answer struct {
 	// Total answers an aggregate question ("how much did we pay X in
 	// 2025"): the sum over the files in Results.
 	Total *Aggregate `json:"total,omitempty"`
+	// Narrowed says how the words left after the filters ("that include
+	// printer toner") narrowed the filtered set (see narrow.go).
+	Narrowed *Narrowing `json:"narrowed,omitempty"`
+	// Empty explains an empty answer: the constraints tried, and which
+	// one emptied the set.
+	Empty *Empty `json:"empty,omitempty"`
 }
 
 // Aggregate is a figure computed over an answer's files.
@@ -78,11 +84,10 @@ func Filter(u *query.Understood, paths []string) *vectordb.Filter {
 	return filterOf(u, paths, nil)
 }
 
-// filterOf builds the payload filter; senders are the e-mail addresses
-// the named parties send from (a message matches its party by name or by
-// address, so "John Q. Public <jqp@x.org>" and a bare "jqp@x.org" are
-// one sender).
-func filterOf(u *query.Understood, paths, senders []string) *vectordb.Filter {
+// filterOf builds the payload filter; ps, when not nil, is the named
+// parties' scope in the party registry (their canonical ids, and the
+// names and addresses of files indexed before the registry).
+func filterOf(u *query.Understood, paths []string, ps *partyScope) *vectordb.Filter {
 	f := &vectordb.Filter{}
 	must := func(c vectordb.Condition) { f.Must = append(f.Must, c) }
 	field := func(key string, m *vectordb.Match) vectordb.Condition {
@@ -113,13 +118,7 @@ func filterOf(u *query.Understood, paths, senders []string) *vectordb.Filter {
 	}
 	switch {
 	case len(u.Parties) > 0 || len(u.Addresses) > 0:
-		var sh []vectordb.Condition
-		if len(u.Parties) > 0 {
-			sh = append(sh, field("party_key", anyOf(u.Parties)))
-		}
-		if addrs := append(append([]string(nil), u.Addresses...), senders...); len(addrs) > 0 {
-			sh = append(sh, field("from_addr", anyOf(addrs)))
-		}
+		sh := ps.conditions(u)
 		if len(sh) == 1 {
 			must(sh[0])
 		} else {
@@ -197,7 +196,7 @@ func condRank(c vectordb.Condition) int {
 		key = c.Filter.Should[0].Field.Key
 	}
 	switch key {
-	case "party_key", "invoice_key", "from_addr":
+	case "party_id", "party_key", "invoice_key", "from_addr":
 		return 0
 	case "issue_date", "due_date", "paid_date", "sent_date":
 		return 1
@@ -213,10 +212,12 @@ func condRank(c vectordb.Condition) int {
 
 // Query answers a question. A pure set question ("unpaid invoices from
 // Northwind last quarter") returns exactly the files its filter selects;
-// otherwise the remaining words rank chunks by dense and sparse similarity
-// (fused by RRF) under the filter, and each file appears once with its best
-// chunk as snippet. An order in the question ("the 3 largest", "the latest")
-// sorts the answer and keeps that many files; an aggregate ("how much",
+// otherwise the remaining words rank chunks by dense, word-by-word and
+// sparse similarity (rank.go) under the filter, and each file appears once
+// with its best chunk as snippet; a question without filters whose best
+// match falls below the relevance cutoff gets no files, and Answer.Empty
+// says "no good match". An order in the question ("the 3 largest", "the
+// latest") sorts the answer and keeps that many files; an aggregate ("how much",
 // "total owed") adds Answer.Total. The engine alone decides which kind of
 // question it is.
 func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Answer, error) {
@@ -226,14 +227,19 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	u := query.Parse(text, opts.Now, m.Parties())
+	u := query.Parse(text, opts.Now, m.PartyKeys())
 	ans := &Answer{Query: text, Understood: u, Results: []Result{}}
-	senders, err := m.sendersOf(ctx, u.Parties)
-	if err != nil {
-		return nil, err
+	ps := m.partyScopeOf(u)
+	filter := filterOf(u, opts.Paths, ps)
+	why := ps.describe(describe(u), u)
+	if content := contentOf(u); !u.IsSetQuestion() && u.HasFilter() && filter != nil {
+		// Filters and words left over: the filtered set, narrowed by its
+		// content ("invoices that include printer toner").
+		if err := m.narrowedSet(ctx, ans, filter, why, content, opts, ps); err != nil {
+			return nil, err
+		}
+		return ans, nil
 	}
-	filter := filterOf(u, opts.Paths, senders)
-	why := describe(u)
 	if u.IsSetQuestion() {
 		ans.Set = true
 		f := filter
@@ -263,37 +269,25 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 			return ans.Results[i].Path < ans.Results[j].Path
 		})
 		finish(ans, u, opts.Limit)
+		if len(ans.Results) == 0 {
+			ans.Empty = m.explainEmpty(ctx, u, opts.Paths, ps, nil)
+		}
 		return ans, nil
 	}
 	rest := u.Rest
 	if strings.TrimSpace(rest) == "" {
 		rest = text
 	}
-	dense := m.emb.Embed(rest)
-	sp := sparse.Query(rest)
-	var prefetch []vectordb.Prefetch
 	const depth = 100
-	if nonZero(dense) {
-		prefetch = append(prefetch, vectordb.Prefetch{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Dense: dense}}, Using: DenseVector, Filter: filter, Limit: depth})
-	}
-	if len(sp.Indices) > 0 {
-		prefetch = append(prefetch, vectordb.Prefetch{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Sparse: &sp}}, Using: SparseVector, Filter: filter, Limit: depth})
-	}
-	if len(prefetch) == 0 {
-		return ans, nil
-	}
-	pts, err := m.db.Query(ctx, m.coll, vectordb.QueryRequest{
-		Prefetch:    prefetch,
-		Query:       &vectordb.Query{Fusion: vectordb.FusionRRF},
-		Limit:       depth,
-		WithPayload: vectordb.PayloadSelector{All: true},
-	})
+	ranked, err := m.rankChunks(ctx, rest, filter, depth)
 	if err != nil {
-		return nil, fmt.Errorf("memex query: %w", err)
+		return nil, err
 	}
+	ranked, ans.Empty = relevant(ranked, !u.HasFilter())
 	terms := sparse.Terms(rest)
 	seen := map[string]bool{}
-	for _, p := range pts {
+	for _, rc := range ranked {
+		p := rc.Point
 		path, _ := p.Payload["path"].(string)
 		if seen[path] {
 			continue
@@ -306,7 +300,7 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 		} else {
 			w = append(w, "similar in meaning to: "+rest)
 		}
-		ans.Results = append(ans.Results, resultOf(p.Payload, float64(p.Score), w, snippetAround(txt, terms)))
+		ans.Results = append(ans.Results, resultOf(p.Payload, rc.Score, w, snippetAround(txt, terms)))
 		if len(ans.Results) == opts.Limit && u.Order == nil && u.Aggregate == "" {
 			break
 		}

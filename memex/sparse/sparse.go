@@ -99,3 +99,6 @@ func Query(text string) vectordb.SparseVector {
 	}
 	return build(w)
 }
+
+// IsStopWord reports whether Terms leaves the (lower-case) word out.
+func IsStopWord(w string) bool { return stopWords[w] }
