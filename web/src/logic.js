@@ -63,3 +63,22 @@ export function excerpts(sentences) {
   return out.join('\n');
 }
 
+
+// Facts whose source is kept under another field name.
+const sourceField = { party: 'issuer' };
+
+// sourceOf says where a fact was read, as `nexus memex show` prints it:
+// page, line, the label, how the value was placed, and the confidence
+// ('p1 l23 "Gesamtbetrag" right 0.85'); '' when the record has no source
+// for it.
+export function sourceOf(key, sources) {
+  const s = sources && sources[sourceField[key] || key];
+  if (!s) return '';
+  const parts = [];
+  if (s.page > 0) parts.push('p' + s.page);
+  if (s.line > 0) parts.push('l' + s.line);
+  if (s.label) parts.push(JSON.stringify(s.label));
+  if (s.how) parts.push(s.how);
+  parts.push(Number(s.confidence || 0).toFixed(2));
+  return parts.join(' ');
+}

@@ -1,7 +1,7 @@
 // Unit tests of the console's pure helpers (node:test, no browser).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvOf, excerpts, partyKey, withoutChip } from '../src/logic.js';
+import { csvOf, excerpts, partyKey, sourceOf, withoutChip } from '../src/logic.js';
 import { layout } from '../src/force.js';
 import { parseHash, href } from '../src/router.js';
 
@@ -77,4 +77,17 @@ test('routes round-trip through the URL fragment', () => {
   const h = href('search', { q: 'unpaid invoices & more', empty: '' });
   assert.equal(h, '#/search?q=unpaid+invoices+%26+more');
   assert.deepEqual(parseHash(h), { page: 'search', params: { q: 'unpaid invoices & more' } });
+});
+
+test('sourceOf says where a fact was read', () => {
+  const sources = {
+    total: { page: 1, line: 23, label: 'Gesamtbetrag', how: 'right', confidence: 0.85 },
+    issuer: { page: 1, line: 2, how: 'letterhead', confidence: 0.8 },
+    due_date: { page: 0, line: 0, how: 'terms', confidence: 0.7 },
+  };
+  assert.equal(sourceOf('total', sources), 'p1 l23 "Gesamtbetrag" right 0.85');
+  assert.equal(sourceOf('party', sources), 'p1 l2 letterhead 0.80');
+  assert.equal(sourceOf('due_date', sources), 'terms 0.70');
+  assert.equal(sourceOf('status', sources), '');
+  assert.equal(sourceOf('total', undefined), '');
 });

@@ -1,22 +1,25 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, qs, explain, money, day } from '../api.js';
 import { href, navigate } from '../router.js';
-import { withoutChip } from '../logic.js';
+import { sourceOf, withoutChip } from '../logic.js';
 
 const examples = ['unpaid invoices last quarter', 'invoices from Contoso over 5000', 'what did we pay Litware for', 'receipts 2025', 'notes about photosynthesis'];
 
-const factOrder = ['kind', 'party', 'status', 'invoice_number', 'issue_date', 'due_date', 'paid_date', 'total', 'balance_due', 'currency'];
+const factOrder = ['kind', 'party', 'status', 'invoice_number', 'issue_date', 'due_date', 'paid_date', 'total', 'balance_due', 'currency', 'language', 'date_ambiguous'];
 
 function factValue(k, v, facts) {
   if (v === null || v === undefined) return '–';
   if (/_date$/.test(k)) return day(v);
   if ((k === 'total' || k === 'balance_due' || k === 'amount') && typeof v === 'number') return money(v, facts.currency);
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (Array.isArray(v)) return v.join(', ');
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
 
-function Facts({ facts }) {
+// Facts lists a result's facts; once the file's record is loaded, each
+// fact also says where it was read (page, line, label, how, confidence).
+function Facts({ facts, sources }) {
   const keys = Object.keys(facts || {}).sort((a, b) => {
     const ia = factOrder.indexOf(a), ib = factOrder.indexOf(b);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
@@ -24,14 +27,35 @@ function Facts({ facts }) {
   if (!keys.length) return <p class="muted">No facts extracted.</p>;
   return (
     <dl class="facts">
-      {keys.map((k) => (
-        <div key={k}>
-          <dt>{k.replace(/_/g, ' ')}</dt>
-          <dd>{factValue(k, facts[k], facts)}</dd>
-        </div>
-      ))}
+      {keys.map((k) => {
+        const src = sourceOf(k, sources);
+        return (
+          <div key={k}>
+            <dt>{k.replace(/_/g, ' ')}</dt>
+            <dd>
+              {factValue(k, facts[k], facts)}
+              {src && (
+                <small class="source" title="where it was read: page, line, label, how, confidence">
+                  {src}
+                </small>
+              )}
+            </dd>
+          </div>
+        );
+      })}
     </dl>
   );
+}
+
+// withReadingAids adds what the file's record knows about reading it
+// (language, ambiguous dates) to a result's facts.
+function withReadingAids(facts, record) {
+  if (!record || !record.facts) return facts;
+  const out = { ...facts };
+  for (const k of ['language', 'date_ambiguous']) {
+    if (record.facts[k] !== undefined) out[k] = record.facts[k];
+  }
+  return out;
 }
 
 function Result({ r, i }) {
@@ -74,9 +98,9 @@ function Result({ r, i }) {
             </ul>
           </div>
         )}
-        <Facts facts={r.facts} />
+        <Facts facts={withReadingAids(r.facts, record)} sources={record && record.sources} />
         <button type="button" class="link" aria-expanded={open} aria-controls={id + '-rec'} onClick={toggle}>
-          {open ? 'Hide' : 'Show'} the full record
+          {open ? 'Hide' : 'Show'} where the facts came from and the full record
         </button>
         {open && (
           <div id={id + '-rec'} class="record">
