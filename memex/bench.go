@@ -89,10 +89,22 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 		fmt.Fprintf(w, "  extract+facts+embed %-6s %5d files %8.0f files/s %7.2f MiB/s (in memory, one core)\n", e, len(ds), float64(len(ds))/s, float64(n)/(1<<20)/s)
 	}
 	// Grow the store to o.Chunks chunks with generated documents upserted
-	// directly (same extraction and embedding, no files).
+	// directly (same extraction and embedding, no files), with their file
+	// records, so set questions see every one of them.
 	have := sum.Chunks
 	grow := corpus.Generate(corpus.Options{Seed: 8, Invoices: max(0, o.Chunks-have), Distractors: 1})
 	batch := make([]vectordb.PointStruct, 0, 512)
+	var recs []*FileRecord
+	commit := func(wait bool) error {
+		if _, err := db.Upsert(ctx, m.coll, batch, wait); err != nil {
+			return err
+		}
+		if err := m.putRecords(recs, make([]*FileRecord, len(recs))); err != nil {
+			return err
+		}
+		batch, recs = batch[:0], recs[:0]
+		return nil
+	}
 	for i, d := range grow.Docs {
 		if have >= o.Chunks {
 			break
@@ -101,18 +113,18 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 		if err != nil {
 			continue
 		}
-		_, pts := m.build(fmt.Sprintf("/bench/%d/%s", i, d.Name), "/bench", d.Name, "", int64(len(d.Data)), x)
+		rec, pts := m.build(fmt.Sprintf("/bench/%d/%s", i, d.Name), "/bench", d.Name, "", int64(len(d.Data)), x)
 		batch = append(batch, pts...)
+		recs = append(recs, rec)
 		have += len(pts)
 		if len(batch) >= 512 {
-			if _, err := db.Upsert(ctx, m.coll, batch, false); err != nil {
+			if err := commit(false); err != nil {
 				return err
 			}
-			batch = batch[:0]
 		}
 	}
 	if len(batch) > 0 {
-		if _, err := db.Upsert(ctx, m.coll, batch, true); err != nil {
+		if err := commit(true); err != nil {
 			return err
 		}
 	}

@@ -369,6 +369,9 @@ func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc
 	rec := &FileRecord{Path: path, Root: root, Rel: rel, Hash: hash, Size: size, Format: doc.Format, Kind: f.Kind, Title: f.Title,
 		Party: f.Party, PartyKey: f.PartyKey, PartyID: partyID, Status: f.Status, Chunks: len(pts), Tags: doc.Tags, Links: doc.Links,
 		IndexedAt: time.Now().UTC(), Facts: factsPayload, Sources: compactSources(f.Sources)}
+	if len(chunks) > 0 {
+		rec.Snippet = cutRunes(chunks[0].Text, 300)
+	}
 	return rec, pts
 }
 
@@ -476,6 +479,7 @@ func (m *Memex) putRecords(recs, prev []*FileRecord) error {
 	if err != nil {
 		return fmt.Errorf("record indexed files: %w", err)
 	}
+	m.cat.put(recs)
 	return nil
 }
 
@@ -526,6 +530,11 @@ func (m *Memex) Remove(ctx context.Context, path string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("forget removed files: %w", err)
 	}
+	gone := make([]string, len(victims))
+	for i := range victims {
+		gone[i] = victims[i].Path
+	}
+	m.cat.remove(gone)
 	return len(victims), nil
 }
 

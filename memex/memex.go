@@ -2,8 +2,10 @@
 // collection (one point per chunk, with a dense GloVe-SIF vector, a BM25
 // sparse vector and the document's facts as payload) and answers questions
 // by meaning and context: the question's dates, status, kinds, parties and
-// amounts become a payload filter, the rest a hybrid dense + sparse query
-// fused by RRF.
+// amounts become a payload filter; set questions are answered from an
+// in-memory catalog of every file's facts (catalog.go), the rest by dense
+// and sparse candidates from the store ranked by one score with a
+// relevance cutoff (rank.go).
 //
 // A Memex is safe for concurrent use; Add calls are serialised.
 package memex
@@ -65,6 +67,7 @@ type Memex struct {
 
 	mu  sync.RWMutex
 	reg *registry // the party registry; guarded by mu
+	cat *catalog  // every file's facts, for set questions
 }
 
 var (
@@ -111,6 +114,9 @@ type FileRecord struct {
 	// how sure the reading is, keyed by field (kind, issuer, issue_date,
 	// due_date, paid_date, total, currency, invoice_number, status).
 	Sources map[string]facts.Source `json:"sources,omitempty"`
+	// Snippet is the start of the first chunk's text, shown with set
+	// answers (which come from the catalog, not the store).
+	Snippet string `json:"snippet,omitempty"`
 }
 
 // Payload is a chunk's payload as stored.
@@ -145,7 +151,7 @@ func Open(ctx context.Context, opts Options) (*Memex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open memex file table (is another nexus using this --home?): %w", err)
 	}
-	m := &Memex{opts: opts, db: opts.DB, emb: emb, coll: opts.Collection, state: st, log: opts.Logger, reg: newRegistry()}
+	m := &Memex{opts: opts, db: opts.DB, emb: emb, coll: opts.Collection, state: st, log: opts.Logger, reg: newRegistry(), cat: newCatalog()}
 	if err := st.Update(func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketFiles)
 		return err
@@ -161,6 +167,9 @@ func Open(ctx context.Context, opts Options) (*Memex, error) {
 		st.Close()
 		return nil, err
 	}
+	var recs []*FileRecord
+	m.forEachRecord(func(r *FileRecord) { recs = append(recs, r) })
+	m.cat.put(recs)
 	return m, nil
 }
 

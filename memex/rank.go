@@ -28,7 +28,8 @@ import (
 // under reciprocal rank fusion (k = 2).
 //
 // A question without filters whose best chunk scores below
-// RelevanceCutoff has no good match: the answer is empty and says so.
+// RelevanceCutoff has no good match: the answer is empty and says so
+// (with the built-in embedder, CalibratedEmbedder, only).
 // Otherwise chunks below RelevanceFloor are dropped. Questions with
 // filters are not cut (the filter vouches for its files).
 //
@@ -47,6 +48,15 @@ const (
 	RelevanceCutoff = 0.75
 	RelevanceFloor  = 0.4
 )
+
+// CalibratedEmbedder names the embedder the weights and thresholds were
+// calibrated with; other embedders' scores are ranked the same way but
+// never cut (their similarities live on another scale).
+const CalibratedEmbedder = "glove-sif-100d-v2"
+
+// cutsIrrelevant reports whether this index's scores can be cut at
+// RelevanceCutoff.
+func (m *Memex) cutsIrrelevant() bool { return m.emb.Name() == CalibratedEmbedder }
 
 // wordVectors is implemented by embedders that expose word vectors (the
 // built-in GloVe); without it ranking uses the dense and sparse scores.

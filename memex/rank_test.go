@@ -82,3 +82,10 @@ func TestRelevant(t *testing.T) {
 		t.Fatalf("below the cutoff: %d, %+v", len(got), e)
 	}
 }
+
+func TestCalibratedEmbedder(t *testing.T) {
+	m, _, _ := openTest(t)
+	if !m.cutsIrrelevant() {
+		t.Fatalf("the built-in embedder %q is not %q: recalibrate RelevanceCutoff (TestParaphraseRecall) and rename", m.emb.Name(), CalibratedEmbedder)
+	}
+}

@@ -247,19 +247,10 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 			f = &vectordb.Filter{}
 		}
 		f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
-		var off *vectordb.PointID
-		for {
-			page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 100000, Filter: f, WithPayload: vectordb.PayloadSelector{All: true}})
-			if err != nil {
-				return nil, fmt.Errorf("memex query: %w", err)
-			}
-			for _, r := range page.Points {
-				ans.Results = append(ans.Results, resultOf(r.Payload, 1, why, ""))
-			}
-			if page.NextPageOffset == nil {
-				break
-			}
-			off = page.NextPageOffset
+		// The file catalog answers with the store's own filter semantics
+		// (see catalog.go); TestCatalogMatchesStore holds them equal.
+		for _, pl := range m.cat.match(f) {
+			ans.Results = append(ans.Results, resultOf(pl, 1, why, ""))
 		}
 		sort.Slice(ans.Results, func(i, j int) bool {
 			di, dj := dateOf(ans.Results[i].Facts, ""), dateOf(ans.Results[j].Facts, "")
@@ -283,7 +274,7 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 	if err != nil {
 		return nil, err
 	}
-	ranked, ans.Empty = relevant(ranked, !u.HasFilter())
+	ranked, ans.Empty = relevant(ranked, !u.HasFilter() && m.cutsIrrelevant())
 	terms := sparse.Terms(rest)
 	seen := map[string]bool{}
 	for _, rc := range ranked {

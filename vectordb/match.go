@@ -1,0 +1,14 @@
+package vectordb
+
+// MatchPayload reports whether a point with payload p would satisfy f in a
+// collection without payload indexes: the engine's own filter semantics,
+// for callers that keep payloads of their own (MemexFS's file catalog)
+// and must answer exactly as a filtered scroll would. A nil f matches
+// everything. f must be valid (see Filter validation on the API paths).
+func MatchPayload(f *Filter, p Payload) bool {
+	if f == nil {
+		return true
+	}
+	m := matcher{c: &collection{fields: map[string]*fieldIndex{}}}
+	return m.match(f, &point{payload: p})
+}
