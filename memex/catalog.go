@@ -1,6 +1,7 @@
 package memex
 
 import (
+	"math/bits"
 	"sync"
 
 	"nexusos/vectordb"
@@ -14,18 +15,37 @@ import (
 // (vectordb.MatchPayload) over these rows: one row per file instead of one
 // point per chunk, no payload copies, no store round trip. With a remote
 // Qdrant the answer is the same, from the local file table.
+//
+// Rows have dense ids; keyword facts (kind, status, party, number, sender,
+// root, currency) keep posting lists, so a filter's equality conditions
+// select candidates by intersecting bitsets before the whole filter is
+// evaluated on each candidate.
 type catalog struct {
-	mu   sync.RWMutex
-	rows map[string]*catRow // by path
+	mu     sync.RWMutex
+	rows   []*catRow // by id; nil when freed
+	free   []int32
+	byPath map[string]int32
+	post   map[string]map[string][]int32 // key → value → ids (unordered; removals leave stale ids, checked on use)
 }
 
-// catRow is one file: the payload filters see and what results show.
+// catRow is one file: the payload filters see, and the result a set
+// answer shows for it (built once, copied per answer).
 type catRow struct {
 	payload vectordb.Payload
-	rec     *FileRecord
+	res     Result
+	date    string // the issue (or sent) date results are ordered by
 }
 
-func newCatalog() *catalog { return &catalog{rows: map[string]*catRow{}} }
+// postedKeys are the keyword facts with posting lists.
+var postedKeys = []string{"kind", "status", "party_id", "party_key", "from_addr", "invoice_key", "root", "currency"}
+
+func newCatalog() *catalog {
+	c := &catalog{byPath: map[string]int32{}, post: map[string]map[string][]int32{}}
+	for _, k := range postedKeys {
+		c.post[k] = map[string][]int32{}
+	}
+	return c
+}
 
 // rowOf builds the filterable payload of a record: its facts (kind,
 // status, party, dates, total, …) with the keys a set filter also uses.
@@ -41,14 +61,31 @@ func rowOf(r *FileRecord) *catRow {
 	if r.Snippet != "" {
 		p["text"] = r.Snippet
 	}
-	return &catRow{payload: p, rec: r}
+	res := resultOf(p, 1, nil, "")
+	return &catRow{payload: p, res: res, date: dateOf(res.Facts, "")}
 }
 
 func (c *catalog) put(recs []*FileRecord) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, r := range recs {
-		c.rows[r.Path] = rowOf(r)
+		row := rowOf(r)
+		id, ok := c.byPath[r.Path]
+		if !ok {
+			if n := len(c.free); n > 0 {
+				id, c.free = c.free[n-1], c.free[:n-1]
+			} else {
+				id = int32(len(c.rows))
+				c.rows = append(c.rows, nil)
+			}
+			c.byPath[r.Path] = id
+		}
+		c.rows[id] = row
+		for _, k := range postedKeys {
+			if v, ok := row.payload[k].(string); ok {
+				c.post[k][v] = append(c.post[k][v], id)
+			}
+		}
 	}
 }
 
@@ -56,18 +93,132 @@ func (c *catalog) remove(paths []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range paths {
-		delete(c.rows, p)
+		if id, ok := c.byPath[p]; ok {
+			c.rows[id] = nil
+			c.free = append(c.free, id)
+			delete(c.byPath, p)
+		}
+	}
+	// Stale ids in posting lists are dropped when a list has grown to
+	// twice its live size.
+	for _, byVal := range c.post {
+		for v, ids := range byVal {
+			live := 0
+			for _, id := range ids {
+				if c.rows[id] != nil {
+					live++
+				}
+			}
+			if live == 0 {
+				delete(byVal, v)
+			} else if 2*live < len(ids) {
+				c.compact(byVal, v)
+			}
+		}
 	}
 }
 
-// match returns the payloads of the files that satisfy f.
-func (c *catalog) match(f *vectordb.Filter) []vectordb.Payload {
+// compact rewrites one posting list with only its live, current ids.
+func (c *catalog) compact(byVal map[string][]int32, v string) {
+	ids := byVal[v]
+	out := ids[:0]
+	seen := map[int32]bool{}
+	for _, id := range ids {
+		if c.rows[id] != nil && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	byVal[v] = out
+}
+
+// bitset is a set of row ids.
+type bitset []uint64
+
+func (b bitset) set(id int32) { b[id>>6] |= 1 << (uint(id) & 63) }
+func (b bitset) and(o bitset) {
+	for i := range b {
+		b[i] &= o[i]
+	}
+}
+
+// candidates narrows the rows by the filter's top-level equality
+// conditions on posted keys; nil means every row.
+func (c *catalog) candidates(f *vectordb.Filter) bitset {
+	if f == nil {
+		return nil
+	}
+	var acc bitset
+	for _, cond := range f.Must {
+		fc := cond.Field
+		if fc == nil || fc.Match == nil {
+			continue
+		}
+		byVal, ok := c.post[fc.Key]
+		if !ok {
+			continue
+		}
+		var vals []string
+		switch {
+		case fc.Match.Value != nil:
+			s, ok := fc.Match.Value.(string)
+			if !ok {
+				continue
+			}
+			vals = []string{s}
+		case fc.Match.Any != nil:
+			for _, a := range fc.Match.Any {
+				s, ok := a.(string)
+				if !ok {
+					vals = nil
+					break
+				}
+				vals = append(vals, s)
+			}
+			if vals == nil {
+				continue
+			}
+		default:
+			continue
+		}
+		b := make(bitset, (len(c.rows)+63)/64)
+		for _, v := range vals {
+			for _, id := range byVal[v] {
+				b.set(id)
+			}
+		}
+		if acc == nil {
+			acc = b
+		} else {
+			acc.and(b)
+		}
+	}
+	return acc
+}
+
+// match returns the rows of the files that satisfy f. Rows are shared:
+// callers copy, never modify, them.
+func (c *catalog) match(f *vectordb.Filter) []*catRow {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var out []vectordb.Payload
-	for _, r := range c.rows {
-		if vectordb.MatchPayload(f, r.payload) {
-			out = append(out, r.payload)
+	var out []*catRow
+	test := func(r *catRow) {
+		if r != nil && vectordb.MatchPayload(f, r.payload) {
+			out = append(out, r)
+		}
+	}
+	cand := c.candidates(f)
+	if cand == nil {
+		for _, r := range c.rows {
+			test(r)
+		}
+		return out
+	}
+	for w, word := range cand {
+		for word != 0 {
+			t := bits.TrailingZeros64(word)
+			word &^= 1 << uint(t)
+			test(c.rows[w*64+t])
 		}
 	}
 	return out
@@ -76,5 +227,5 @@ func (c *catalog) match(f *vectordb.Filter) []vectordb.Payload {
 func (c *catalog) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.rows)
+	return len(c.byPath)
 }

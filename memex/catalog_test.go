@@ -83,10 +83,10 @@ func TestCatalogMatchesStore(t *testing.T) {
 	check("after reopen")
 }
 
-func pathsOf(pls []vectordb.Payload) []string {
+func pathsOf(rows []*catRow) []string {
 	var out []string
-	for _, p := range pls {
-		s, _ := p["path"].(string)
+	for _, r := range rows {
+		s, _ := r.payload["path"].(string)
 		out = append(out, s)
 	}
 	slices.Sort(out)

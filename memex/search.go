@@ -249,16 +249,19 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 		f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
 		// The file catalog answers with the store's own filter semantics
 		// (see catalog.go); TestCatalogMatchesStore holds them equal.
-		for _, pl := range m.cat.match(f) {
-			ans.Results = append(ans.Results, resultOf(pl, 1, why, ""))
-		}
-		sort.Slice(ans.Results, func(i, j int) bool {
-			di, dj := dateOf(ans.Results[i].Facts, ""), dateOf(ans.Results[j].Facts, "")
-			if di != dj {
-				return di < dj
+		rows := m.cat.match(f)
+		sort.Slice(rows, func(i, j int) bool {
+			if rows[i].date != rows[j].date {
+				return rows[i].date < rows[j].date
 			}
-			return ans.Results[i].Path < ans.Results[j].Path
+			return rows[i].res.Path < rows[j].res.Path
 		})
+		ans.Results = make([]Result, len(rows))
+		why = why[:len(why):len(why)] // shared: an append copies
+		for i, r := range rows {
+			ans.Results[i] = r.res
+			ans.Results[i].Why = why
+		}
 		finish(ans, u, opts.Limit)
 		if len(ans.Results) == 0 {
 			ans.Empty = m.explainEmpty(ctx, u, opts.Paths, ps, nil)

@@ -1,14 +1,18 @@
 package vectordb
 
+// payloadOnly is the collection MatchPayload evaluates in: no payload
+// indexes, so every condition reads the payload itself.
+var payloadOnly = &collection{fields: map[string]*fieldIndex{}}
+
 // MatchPayload reports whether a point with payload p would satisfy f in a
 // collection without payload indexes: the engine's own filter semantics,
 // for callers that keep payloads of their own (MemexFS's file catalog)
 // and must answer exactly as a filtered scroll would. A nil f matches
 // everything. f must be valid (see Filter validation on the API paths).
+// It is safe for concurrent use.
 func MatchPayload(f *Filter, p Payload) bool {
 	if f == nil {
 		return true
 	}
-	m := matcher{c: &collection{fields: map[string]*fieldIndex{}}}
-	return m.match(f, &point{payload: p})
+	return matcher{c: payloadOnly}.match(f, &point{payload: p})
 }
