@@ -3,6 +3,7 @@ package memex
 import (
 	"math/bits"
 	"sync"
+	"time"
 
 	"nexusos/vectordb"
 )
@@ -34,7 +35,16 @@ type catRow struct {
 	payload vectordb.Payload
 	res     Result
 	date    string // the issue (or sent) date results are ordered by
+	// Typed copies of the range-filtered facts, parsed once: a filter's
+	// top-level range conditions reject most rows without touching the
+	// payload map.
+	times    map[string]time.Time
+	total    float64
+	hasTotal bool
 }
+
+// timedKeys are the date facts kept parsed in rows.
+var timedKeys = []string{"issue_date", "due_date", "paid_date", "sent_date"}
 
 // postedKeys are the keyword facts with posting lists.
 var postedKeys = []string{"kind", "status", "party_id", "party_key", "from_addr", "invoice_key", "root", "currency"}
@@ -62,7 +72,53 @@ func rowOf(r *FileRecord) *catRow {
 		p["text"] = r.Snippet
 	}
 	res := resultOf(p, 1, nil, "")
-	return &catRow{payload: p, res: res, date: dateOf(res.Facts, "")}
+	row := &catRow{payload: p, res: res, date: dateOf(res.Facts, "")}
+	for _, k := range timedKeys {
+		if s, ok := p[k].(string); ok {
+			if t, ok := vectordb.ParseDatetime(s); ok {
+				if row.times == nil {
+					row.times = map[string]time.Time{}
+				}
+				row.times[k] = t
+			}
+		}
+	}
+	row.total, row.hasTotal = p["total"].(float64)
+	return row
+}
+
+// rejects reports whether a top-level condition of f certainly fails on
+// the row: a range on a date or on the total that the row's value (or its
+// absence) does not satisfy. It never rejects a row the full filter would
+// accept; rows it keeps are evaluated in full.
+func (r *catRow) rejects(f *vectordb.Filter) bool {
+	for i := range f.Must {
+		fc := f.Must[i].Field
+		if fc == nil {
+			continue
+		}
+		switch {
+		case fc.DatetimeRange != nil && isTimed(fc.Key):
+			t, ok := r.times[fc.Key]
+			if !ok || !vectordb.InDatetimeRange(fc.DatetimeRange, t) {
+				return true
+			}
+		case fc.Range != nil && fc.Key == "total":
+			if !r.hasTotal || !vectordb.InRange(fc.Range, r.total) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isTimed(k string) bool {
+	for _, t := range timedKeys {
+		if k == t {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *catalog) put(recs []*FileRecord) {
@@ -142,58 +198,95 @@ func (b bitset) and(o bitset) {
 	}
 }
 
-// candidates narrows the rows by the filter's top-level equality
-// conditions on posted keys; nil means every row.
+func (b bitset) or(o bitset) {
+	for i := range b {
+		b[i] |= o[i]
+	}
+}
+
+// candidates narrows the rows by the filter's equality conditions on
+// posted keys, through nested filters: a must list intersects what its
+// conditions select, a should list unites them (any condition that
+// selects nothing specific makes it select everything). The result is a
+// superset of the matching rows; nil means every row.
 func (c *catalog) candidates(f *vectordb.Filter) bitset {
 	if f == nil {
 		return nil
 	}
 	var acc bitset
-	for _, cond := range f.Must {
-		fc := cond.Field
-		if fc == nil || fc.Match == nil {
-			continue
-		}
-		byVal, ok := c.post[fc.Key]
-		if !ok {
-			continue
-		}
-		var vals []string
-		switch {
-		case fc.Match.Value != nil:
-			s, ok := fc.Match.Value.(string)
-			if !ok {
-				continue
-			}
-			vals = []string{s}
-		case fc.Match.Any != nil:
-			for _, a := range fc.Match.Any {
-				s, ok := a.(string)
-				if !ok {
-					vals = nil
-					break
-				}
-				vals = append(vals, s)
-			}
-			if vals == nil {
-				continue
-			}
-		default:
-			continue
-		}
-		b := make(bitset, (len(c.rows)+63)/64)
-		for _, v := range vals {
-			for _, id := range byVal[v] {
-				b.set(id)
+	for i := range f.Must {
+		if b := c.condSet(&f.Must[i]); b != nil {
+			if acc == nil {
+				acc = b
+			} else {
+				acc.and(b)
 			}
 		}
-		if acc == nil {
-			acc = b
-		} else {
-			acc.and(b)
+	}
+	if len(f.Should) > 0 && f.MinShould == nil {
+		var any bitset
+		for i := range f.Should {
+			b := c.condSet(&f.Should[i])
+			if b == nil {
+				any = nil
+				break
+			}
+			if any == nil {
+				any = b
+			} else {
+				any.or(b)
+			}
+		}
+		if any != nil {
+			if acc == nil {
+				acc = any
+			} else {
+				acc.and(any)
+			}
 		}
 	}
 	return acc
+}
+
+// condSet is the rows one condition can select, or nil for any row.
+func (c *catalog) condSet(cond *vectordb.Condition) bitset {
+	if cond.Filter != nil {
+		return c.candidates(cond.Filter)
+	}
+	fc := cond.Field
+	if fc == nil || fc.Match == nil {
+		return nil
+	}
+	byVal, ok := c.post[fc.Key]
+	if !ok {
+		return nil
+	}
+	var vals []string
+	switch {
+	case fc.Match.Value != nil:
+		s, ok := fc.Match.Value.(string)
+		if !ok {
+			return nil
+		}
+		vals = []string{s}
+	case fc.Match.Any != nil:
+		for _, a := range fc.Match.Any {
+			s, ok := a.(string)
+			if !ok {
+				return nil
+			}
+			vals = append(vals, s)
+		}
+	default:
+		return nil
+	}
+	b := make(bitset, (len(c.rows)+63)/64)
+	for _, v := range vals {
+		for _, id := range byVal[v] {
+			b.set(id)
+		}
+	}
+	return b
 }
 
 // match returns the rows of the files that satisfy f. Rows are shared:
@@ -203,7 +296,7 @@ func (c *catalog) match(f *vectordb.Filter) []*catRow {
 	defer c.mu.RUnlock()
 	var out []*catRow
 	test := func(r *catRow) {
-		if r != nil && vectordb.MatchPayload(f, r.payload) {
+		if r != nil && (f == nil || !r.rejects(f)) && vectordb.MatchPayload(f, r.payload) {
 			out = append(out, r)
 		}
 	}

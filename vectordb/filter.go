@@ -62,11 +62,13 @@ func validateCondition(c *Condition, depth int) error {
 			if m.Except != nil {
 				k++
 			}
-			if m.Text != nil {
-				k++
+			for _, p := range []*string{m.Text, m.TextAny, m.Phrase, m.Prefix} {
+				if p != nil {
+					k++
+				}
 			}
 			if k != 1 {
-				return BadInput("Match condition on %q must have exactly one of value, any, except, text", fc.Key)
+				return BadInput("Match condition on %q must have exactly one of value, any, except, text, text_any, phrase, prefix", fc.Key)
 			}
 		}
 		if fc.Range != nil {
@@ -77,6 +79,38 @@ func validateCondition(c *Condition, depth int) error {
 		}
 		if fc.ValuesCount != nil {
 			tests++
+		}
+		if fc.GeoRadius != nil {
+			tests++
+			if err := validGeoPoint(fc.GeoRadius.Center); err != nil {
+				return err
+			}
+			if !(fc.GeoRadius.Radius >= 0) || math.IsInf(fc.GeoRadius.Radius, 0) {
+				return BadInput("Geo radius must be a non-negative number")
+			}
+		}
+		if fc.GeoBox != nil {
+			tests++
+			if err := validGeoPoint(fc.GeoBox.TopLeft); err != nil {
+				return err
+			}
+			if err := validGeoPoint(fc.GeoBox.BottomRight); err != nil {
+				return err
+			}
+		}
+		if fc.GeoPolygon != nil {
+			tests++
+			if err := validRing(fc.GeoPolygon.Exterior); err != nil {
+				return err
+			}
+			if len(fc.GeoPolygon.Interiors) > maxGeoRings {
+				return BadInput("Geo polygon has more than %d interiors", maxGeoRings)
+			}
+			for _, r := range fc.GeoPolygon.Interiors {
+				if err := validRing(r); err != nil {
+					return err
+				}
+			}
 		}
 		if tests == 0 {
 			return badRequest("At least one field condition must be specified for key %q", fc.Key)
@@ -218,7 +252,7 @@ func (m matcher) cond(c *Condition, p *point, root map[string]any) bool {
 		return false
 	case c.HasVector != nil:
 		v, ok := p.vectors[*c.HasVector]
-		return ok && (v.Dense != nil || v.Sparse != nil)
+		return ok && (v.Dense != nil || v.Sparse != nil || v.Multi != nil)
 	case c.Nested != nil:
 		for _, v := range valuesOf(root, c.Nested.Key) {
 			if obj, ok := v.(map[string]any); ok && m.matchIn(&c.Nested.Filter, p, obj) {
@@ -259,6 +293,28 @@ func (m matcher) field(fc *FieldCondition, root map[string]any) bool {
 			t, ok := parseDatetime(s)
 			return ok && inDatetimeRange(fc.DatetimeRange, t)
 		})
+	case fc.GeoRadius != nil || fc.GeoBox != nil || fc.GeoPolygon != nil:
+		return eachValue(root, fc.Key, func(v any) bool {
+			g, ok := geoValue(v)
+			if !ok {
+				return false
+			}
+			switch {
+			case fc.GeoRadius != nil:
+				return haversine(fc.GeoRadius.Center, g) <= fc.GeoRadius.Radius
+			case fc.GeoBox != nil:
+				return inGeoBox(fc.GeoBox, g)
+			}
+			if !inRing(fc.GeoPolygon.Exterior, g) {
+				return false
+			}
+			for _, r := range fc.GeoPolygon.Interiors {
+				if inRing(r, g) {
+					return false
+				}
+			}
+			return true
+		})
 	case fc.ValuesCount != nil:
 		n := 0
 		for _, v := range valuesOfRaw(root, fc.Key) {
@@ -285,6 +341,37 @@ func (m matcher) matchValue(fc *FieldCondition, root map[string]any) bool {
 			}
 			for _, want := range mt.Any {
 				if jsonEqual(v, want) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	if mt.Prefix != nil {
+		return eachValue(root, fc.Key, func(v any) bool {
+			s, ok := v.(string)
+			return ok && strings.HasPrefix(s, *mt.Prefix)
+		})
+	}
+	if mt.TextAny != nil || mt.Phrase != nil {
+		tok := defaultTokenizer.tokenize
+		if fi := m.c.fields[fc.Key]; fi != nil && fi.schema == SchemaText {
+			tok = fi.tokenize
+		}
+		return eachValue(root, fc.Key, func(v any) bool {
+			s, ok := v.(string)
+			if !ok {
+				return false
+			}
+			if mt.Phrase != nil {
+				return containsPhrase(tok(s), tok(*mt.Phrase))
+			}
+			have := map[string]bool{}
+			for _, t := range tok(s) {
+				have[t] = true
+			}
+			for _, t := range tok(*mt.TextAny) {
+				if have[t] {
 					return true
 				}
 			}
@@ -473,10 +560,118 @@ func parseDatetime(s string) (time.Time, bool) {
 	if len(s) < 10 || len(s) > 64 {
 		return time.Time{}, false
 	}
+	if len(s) == 10 {
+		// A plain date, the common payload spelling: try its layout
+		// first (the others cannot match ten bytes).
+		t, err := time.Parse("2006-01-02", s)
+		return t, err == nil
+	}
 	for _, l := range datetimeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, true
 		}
 	}
 	return time.Time{}, false
+}
+
+// defaultTokenizer tokenises text without a text index: words,
+// lower-cased.
+var defaultTokenizer = &fieldIndex{text: TextIndexParams{Tokenizer: "word"}}
+
+// containsPhrase reports whether want occurs as a consecutive run of
+// have; an empty phrase matches nothing.
+func containsPhrase(have, want []string) bool {
+	if len(want) == 0 {
+		return false
+	}
+	for i := 0; i+len(want) <= len(have); i++ {
+		match := true
+		for j, w := range want {
+			if have[i+j] != w {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
+// Geo bounds.
+const (
+	maxGeoRings      = 1024
+	maxGeoRingPoints = 1 << 16
+	earthRadiusM     = 6371000.0
+)
+
+func validGeoPoint(g GeoPoint) error {
+	if !(g.Lat >= -90 && g.Lat <= 90) || !(g.Lon >= -180 && g.Lon <= 180) {
+		return BadInput("Geo point out of range: lat %g must be in [-90, 90], lon %g in [-180, 180]", g.Lat, g.Lon)
+	}
+	return nil
+}
+
+// validRing checks a polygon ring: at least 4 points, closed.
+func validRing(r []GeoPoint) error {
+	if len(r) < 4 {
+		return BadInput("Geo polygon ring must have at least 4 points, got %d", len(r))
+	}
+	if len(r) > maxGeoRingPoints {
+		return BadInput("Geo polygon ring has more than %d points", maxGeoRingPoints)
+	}
+	if r[0] != r[len(r)-1] {
+		return BadInput("Geo polygon ring is not closed: the first and last points must be equal")
+	}
+	for _, g := range r {
+		if err := validGeoPoint(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// geoValue reads a payload location {"lon": x, "lat": y}.
+func geoValue(v any) (GeoPoint, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return GeoPoint{}, false
+	}
+	lon, ok1 := m["lon"].(float64)
+	lat, ok2 := m["lat"].(float64)
+	return GeoPoint{Lon: lon, Lat: lat}, ok1 && ok2
+}
+
+// haversine is the great-circle distance between a and b in metres.
+func haversine(a, b GeoPoint) float64 {
+	rad := math.Pi / 180
+	dLat := (b.Lat - a.Lat) * rad
+	dLon := (b.Lon - a.Lon) * rad
+	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+func inGeoBox(b *GeoBoundingBox, g GeoPoint) bool {
+	if g.Lat > b.TopLeft.Lat || g.Lat < b.BottomRight.Lat {
+		return false
+	}
+	if b.TopLeft.Lon <= b.BottomRight.Lon {
+		return g.Lon >= b.TopLeft.Lon && g.Lon <= b.BottomRight.Lon
+	}
+	return g.Lon >= b.TopLeft.Lon || g.Lon <= b.BottomRight.Lon // crosses the antimeridian
+}
+
+// inRing reports whether g lies inside the closed ring r (even-odd rule
+// on the lon/lat plane).
+func inRing(r []GeoPoint, g GeoPoint) bool {
+	in := false
+	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+		a, b := r[i], r[j]
+		if (a.Lat > g.Lat) != (b.Lat > g.Lat) &&
+			g.Lon < (b.Lon-a.Lon)*(g.Lat-a.Lat)/(b.Lat-a.Lat)+a.Lon {
+			in = !in
+		}
+	}
+	return in
 }

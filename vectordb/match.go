@@ -1,5 +1,7 @@
 package vectordb
 
+import "time"
+
 // payloadOnly is the collection MatchPayload evaluates in: no payload
 // indexes, so every condition reads the payload itself.
 var payloadOnly = &collection{fields: map[string]*fieldIndex{}}
@@ -16,3 +18,11 @@ func MatchPayload(f *Filter, p Payload) bool {
 	}
 	return matcher{c: payloadOnly}.match(f, &point{payload: p})
 }
+
+// InRange reports whether f satisfies a numeric range condition, as the
+// engine decides it.
+func InRange(r *Range, f float64) bool { return inRange(r, f) }
+
+// InDatetimeRange reports whether t satisfies a datetime range condition,
+// as the engine decides it.
+func InDatetimeRange(r *DatetimeRange, t time.Time) bool { return inDatetimeRange(r, t) }
