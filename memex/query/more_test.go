@@ -105,6 +105,7 @@ func TestParseLookups(t *testing.T) {
 		{q: "INV-2025-0042", number: "inv-2025-0042"},
 		{q: "invoice #12345", number: "12345"},
 		{q: "find invoice NW 1", number: "NW 1"},
+		{q: "find invoice FPR 16/20", number: "FPR 16/20"},
 		{q: "order no. 12 345", number: "12 345"},
 		{q: "invoices of exactly 500", min: f(500), max: f(500)},
 		{q: "invoices around $1,200", min: f(1080), max: f(1320)},

@@ -354,7 +354,7 @@ var (
 	reAggregate         = regexp.MustCompile(`\b(how much|in total|total(?:\s+(?:amount|value|spend|spending|of))?|sum(?:\s+of)?|altogether)\b`)
 	reNumberCandidate   = regexp.MustCompile(`(?:^|\s)#?([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
 	reNumberLabel       = regexp.MustCompile(`\b(?:(?:invoice|inv|bill|receipt|order|po|quote|estimate|credit note|reference|ref)s?\b|p\.o\.)\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
-	reNumberSpaced      = regexp.MustCompile(`\b(?:invoice|inv|bill|receipt|order|po|quote|estimate|reference|ref)s?\b\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z]{1,4}(?:\s+\d+){1,3}|\d+(?:\s+\d+){1,3})\b`)
+	reNumberSpaced      = regexp.MustCompile(`\b(?:invoice|inv|bill|receipt|order|po|quote|estimate|reference|ref)s?\b\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z]{1,4}(?:\s+\d+(?:[-/_.]\d+)*){1,3}|\d+(?:\s+\d+){1,3})\b`)
 	reNumberMarked      = regexp.MustCompile(`\b(?:no\.?|number|num|nr\.?)\s*[:#]?\s*$|#\s*$`)
 	reNumberPrefix      = regexp.MustCompile(`^(?:inv|po|so|ord|rcpt|ref|bill|cn|qt|quo)[-/_.]?\d{3,}`)
 	reAddress           = regexp.MustCompile(`[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
@@ -499,7 +499,10 @@ func (u *Understood) takeNumber(s string, now time.Time) string {
 	// its letters in capitals in the question, or after "no."/"#".
 	for _, m := range reNumberSpaced.FindAllStringSubmatchIndex(s, -1) {
 		tok := s[m[2]:m[3]]
-		letters := strings.TrimRight(tok, " 0123456789")
+		letters := ""
+		if f := strings.Fields(tok); len(f) > 0 && !strings.ContainsAny(f[0], "0123456789") {
+			letters = f[0] // the series code: "fpr" of "fpr 16/20"
+		}
 		marked := reNumberMarked.MatchString(s[m[0]:m[2]])
 		if marked || letters != "" && strings.Contains(u.Text, strings.ToUpper(letters)+" ") {
 			u.Number = strings.ToUpper(strings.Join(strings.Fields(tok), " "))
