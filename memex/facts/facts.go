@@ -181,6 +181,9 @@ func Extract(text string, h Hints) Facts {
 		f.Sources["issuer"] = Source{How: "sender", Confidence: 0.8}
 	}
 	f.PartyKey = PartyKey(f.Party)
+	if h.Title == "" && IsFinancial(f.Kind) {
+		f.Title = v.moneyTitle(&f)
+	}
 	if len(f.Sources) == 0 {
 		f.Sources = nil
 	}
@@ -198,6 +201,26 @@ func firstLine(text string) string {
 		}
 	}
 	return ""
+}
+
+// moneyTitle names a money document for people: its title line
+// ("Handelsrechnung Nr. 471102 vom 05.06.2018"), or what it is, its number
+// and its issuer ("Receipt — HORNBACH Baumarkt AG") when the title is an
+// image or missing.
+func (v *docView) moneyTitle(f *Facts) string {
+	if i := v.titleAt[0]; i >= 0 {
+		if t := strings.TrimSpace(v.lines[i].Cells[v.titleAt[1]].Text); len(t) >= 4 {
+			return t
+		}
+	}
+	name := strings.ToUpper(f.Kind[:1]) + strings.ReplaceAll(f.Kind[1:], "_", " ")
+	if f.InvoiceNumber != "" {
+		name += " " + f.InvoiceNumber
+	}
+	if f.Party != "" {
+		name += " — " + f.Party
+	}
+	return name
 }
 
 // titleKind returns the kind a heading cell names: the cell is a title
