@@ -1,7 +1,7 @@
 package memex
 
 import (
-	"math/bits"
+	"sort"
 	"sync"
 	"time"
 
@@ -27,6 +27,10 @@ type catalog struct {
 	free   []int32
 	byPath map[string]int32
 	post   map[string]map[string][]int32 // key → value → ids (unordered; removals leave stale ids, checked on use)
+	// order lists the live row ids by (date, path), the order set answers
+	// are given in; it is rebuilt on the first query after a change.
+	order []int32
+	dirty bool
 }
 
 // catRow is one file: the payload filters see, and the result a set
@@ -41,13 +45,25 @@ type catRow struct {
 	times    map[string]time.Time
 	total    float64
 	hasTotal bool
+	keys     [len(postedKeys)]string // the posted keyword facts, "" when absent
+	hasKey   [len(postedKeys)]bool
 }
 
 // timedKeys are the date facts kept parsed in rows.
 var timedKeys = []string{"issue_date", "due_date", "paid_date", "sent_date"}
 
 // postedKeys are the keyword facts with posting lists.
-var postedKeys = []string{"kind", "status", "party_id", "party_key", "from_addr", "invoice_key", "root", "currency"}
+var postedKeys = [...]string{"kind", "status", "party_id", "party_key", "from_addr", "invoice_key", "root", "currency"}
+
+// postedIndex returns the index of a posted key, or -1.
+func postedIndex(k string) int {
+	for i, p := range postedKeys {
+		if p == k {
+			return i
+		}
+	}
+	return -1
+}
 
 func newCatalog() *catalog {
 	c := &catalog{byPath: map[string]int32{}, post: map[string]map[string][]int32{}}
@@ -84,6 +100,9 @@ func rowOf(r *FileRecord) *catRow {
 		}
 	}
 	row.total, row.hasTotal = p["total"].(float64)
+	for i, k := range postedKeys {
+		row.keys[i], row.hasKey[i] = p[k].(string)
+	}
 	return row
 }
 
@@ -124,6 +143,7 @@ func isTimed(k string) bool {
 func (c *catalog) put(recs []*FileRecord) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.dirty = true
 	for _, r := range recs {
 		row := rowOf(r)
 		id, ok := c.byPath[r.Path]
@@ -148,6 +168,7 @@ func (c *catalog) put(recs []*FileRecord) {
 func (c *catalog) remove(paths []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.dirty = true
 	for _, p := range paths {
 		if id, ok := c.byPath[p]; ok {
 			c.rows[id] = nil
@@ -289,32 +310,165 @@ func (c *catalog) condSet(cond *vectordb.Condition) bitset {
 	return b
 }
 
-// match returns the rows of the files that satisfy f. Rows are shared:
-// callers copy, never modify, them.
+// match returns the rows of the files that satisfy f, ordered by date
+// and path. Rows are shared: callers copy, never modify, them.
 func (c *catalog) match(f *vectordb.Filter) []*catRow {
 	c.mu.RLock()
+	if c.dirty {
+		c.mu.RUnlock()
+		c.mu.Lock()
+		c.sortRows()
+		c.mu.Unlock()
+		c.mu.RLock()
+	}
 	defer c.mu.RUnlock()
+	cand := c.candidates(f)
 	var out []*catRow
-	test := func(r *catRow) {
-		if r != nil && (f == nil || !r.rejects(f)) && vectordb.MatchPayload(f, r.payload) {
+	for _, id := range c.order {
+		if cand != nil && cand[id>>6]&(1<<(uint(id)&63)) == 0 {
+			continue
+		}
+		r := c.rows[id]
+		if r == nil || f == nil {
+			if r != nil {
+				out = append(out, r)
+			}
+			continue
+		}
+		ok, decided := r.eval(f)
+		if !decided {
+			ok = !r.rejects(f) && vectordb.MatchPayload(f, r.payload)
+		}
+		if ok {
 			out = append(out, r)
 		}
 	}
-	cand := c.candidates(f)
-	if cand == nil {
-		for _, r := range c.rows {
-			test(r)
-		}
-		return out
-	}
-	for w, word := range cand {
-		for word != 0 {
-			t := bits.TrailingZeros64(word)
-			word &^= 1 << uint(t)
-			test(c.rows[w*64+t])
-		}
-	}
 	return out
+}
+
+// sortRows rebuilds the order of live rows. c.mu is held for writing.
+func (c *catalog) sortRows() {
+	if !c.dirty {
+		return
+	}
+	c.order = c.order[:0]
+	for id, r := range c.rows {
+		if r != nil {
+			c.order = append(c.order, int32(id))
+		}
+	}
+	sort.Slice(c.order, func(i, j int) bool {
+		a, b := c.rows[c.order[i]], c.rows[c.order[j]]
+		if a.date != b.date {
+			return a.date < b.date
+		}
+		return a.res.Path < b.res.Path
+	})
+	c.dirty = false
+}
+
+// eval decides f on the row's typed columns when every condition of f is
+// one they hold exactly — equality on a posted keyword fact (a single
+// string value), a range on a date or on the total, nested must / should
+// / must_not — with the engine's semantics (a missing value matches no
+// condition). decided is false when f needs the payload itself.
+func (r *catRow) eval(f *vectordb.Filter) (ok, decided bool) {
+	if f.MinShould != nil {
+		return false, false
+	}
+	result := true
+	for i := range f.Must {
+		m, d := r.evalCond(&f.Must[i])
+		if !d {
+			return false, false
+		}
+		result = result && m
+	}
+	for i := range f.MustNot {
+		m, d := r.evalCond(&f.MustNot[i])
+		if !d {
+			return false, false
+		}
+		result = result && !m
+	}
+	if len(f.Should) > 0 {
+		anyOK := false
+		for i := range f.Should {
+			m, d := r.evalCond(&f.Should[i])
+			if !d {
+				return false, false
+			}
+			anyOK = anyOK || m
+		}
+		result = result && anyOK
+	}
+	return result, true
+}
+
+func (r *catRow) evalCond(c *vectordb.Condition) (ok, decided bool) {
+	if c.Filter != nil {
+		if c.Field != nil || c.IsEmpty != nil || c.IsNull != nil || c.HasID != nil || c.HasVector != nil || c.Nested != nil {
+			return false, false
+		}
+		return r.eval(c.Filter)
+	}
+	fc := c.Field
+	if fc == nil || c.IsEmpty != nil || c.IsNull != nil || c.HasID != nil || c.HasVector != nil || c.Nested != nil {
+		return false, false
+	}
+	switch {
+	case fc.ValuesCount != nil || fc.GeoRadius != nil || fc.GeoBox != nil || fc.GeoPolygon != nil:
+		return false, false
+	case fc.Key == "first" && fc.Match != nil && fc.Range == nil && fc.DatetimeRange == nil:
+		b, ok := fc.Match.Value.(bool)
+		if !ok || fc.Match.Any != nil || fc.Match.Except != nil {
+			return false, false
+		}
+		return b, true // every row is its file's first chunk
+	case fc.Match != nil && fc.Range == nil && fc.DatetimeRange == nil:
+		k := postedIndex(fc.Key)
+		m := fc.Match
+		if k < 0 || m.Text != nil || m.TextAny != nil || m.Phrase != nil || m.Prefix != nil || m.Except != nil {
+			return false, false
+		}
+		switch {
+		case fc.Match.Value != nil:
+			s, ok := fc.Match.Value.(string)
+			if !ok {
+				return false, false
+			}
+			return r.hasKey[k] && r.keys[k] == s, true
+		case fc.Match.Any != nil:
+			for _, a := range fc.Match.Any {
+				s, ok := a.(string)
+				if !ok {
+					return false, false
+				}
+				if r.hasKey[k] && r.keys[k] == s {
+					return true, true
+				}
+			}
+			return false, true
+		}
+	case fc.DatetimeRange != nil && fc.Match == nil && fc.Range == nil && isTimed(fc.Key):
+		t, ok := r.times[fc.Key]
+		if !ok {
+			if _, present := r.payload[fc.Key]; present {
+				return false, false // a value the columns could not read
+			}
+			return false, true
+		}
+		return vectordb.InDatetimeRange(fc.DatetimeRange, t), true
+	case fc.Range != nil && fc.Match == nil && fc.DatetimeRange == nil && fc.Key == "total":
+		if !r.hasTotal {
+			if _, present := r.payload["total"]; present {
+				return false, false
+			}
+			return false, true
+		}
+		return vectordb.InRange(fc.Range, r.total), true
+	}
+	return false, false
 }
 
 func (c *catalog) len() int {

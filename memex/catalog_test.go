@@ -32,7 +32,7 @@ func TestCatalogMatchesStore(t *testing.T) {
 	}
 	check := func(label string) {
 		t.Helper()
-		compared, nonEmpty := 0, 0
+		compared, nonEmpty, typed := 0, 0, 0
 		for _, q := range c.Questions {
 			u := query.Parse(q.Text, c.Now, m.PartyKeys())
 			f := filterOf(u, nil, m.partyScopeOf(u))
@@ -40,6 +40,19 @@ func TestCatalogMatchesStore(t *testing.T) {
 				f = &vectordb.Filter{}
 			}
 			f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
+			// The typed evaluator, where it decides, agrees with the
+			// engine's matcher on every row.
+			for _, r := range m.cat.rows {
+				if r == nil {
+					continue
+				}
+				if ok, decided := r.eval(f); decided {
+					typed++
+					if ok != vectordb.MatchPayload(f, r.payload) {
+						t.Fatalf("%s: %q: typed evaluation %v disagrees with the engine on %s", label, q.Text, ok, r.res.Path)
+					}
+				}
+			}
 			got := pathsOf(m.cat.match(f))
 			want := storePaths(ctx, t, m, f)
 			if !slices.Equal(got, want) {
@@ -49,6 +62,9 @@ func TestCatalogMatchesStore(t *testing.T) {
 			if len(want) > 0 {
 				nonEmpty++
 			}
+		}
+		if typed == 0 {
+			t.Fatalf("%s: the typed evaluator decided no row", label)
 		}
 		if nonEmpty < compared/3 {
 			t.Fatalf("%s: only %d of %d questions match any file: the comparison says little", label, nonEmpty, compared)
