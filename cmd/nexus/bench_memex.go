@@ -27,7 +27,7 @@ per-format extraction speed, then grows the store to --chunks chunks and prints
 query latency p50/p99 for set questions and for semantic questions.
 Scratch data goes under --home/bench-memex and is removed afterwards.
 
-With --real DIR (default memex/testdata/real in the source tree) it instead
+With --real (or --real=DIR; default memex/testdata/real in the source tree) it instead
 reads a labelled corpus of real documents (docs/ and labels/*.json) the way
 "nexus memex add" does, OCR included, and prints per-field accuracy for the
 tune and held-out halves and per language, then every wrong field
