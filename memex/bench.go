@@ -161,7 +161,7 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 		sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
 		kind := "semantic (dense + word-by-word + sparse, rank.go)"
 		if set {
-			kind = "set questions (filter + scroll)"
+			kind = "set questions (filter over the file catalog)"
 		}
 		if len(lat) > 0 {
 			fmt.Fprintf(w, "query latency, %s: p50 %s p99 %s over %d queries at %d chunks (GOMAXPROCS %d)\n", kind,
