@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -252,9 +253,18 @@ func relevant(ranked []rankedChunk, cut bool) ([]rankedChunk, *Empty) {
 	if !cut || len(ranked) == 0 {
 		return ranked, nil
 	}
-	if ranked[0].Score < RelevanceCutoff {
+	// A chunk that contains every term of the question is a match
+	// whatever the vectors say ("Backpropagation", a word the word
+	// vectors do not know, names its note).
+	full := func(r rankedChunk) bool { return r.Cover >= 1 }
+	if ranked[0].Score < RelevanceCutoff && !slices.ContainsFunc(ranked, full) {
 		return nil, &Empty{Message: fmt.Sprintf("no good match: the best file scores %.2f, below the relevance cutoff %.2f", ranked[0].Score, RelevanceCutoff)}
 	}
-	n := sort.Search(len(ranked), func(i int) bool { return ranked[i].Score < RelevanceFloor })
-	return ranked[:n], nil
+	var kept []rankedChunk
+	for _, r := range ranked {
+		if r.Score >= RelevanceFloor || full(r) {
+			kept = append(kept, r)
+		}
+	}
+	return kept, nil
 }
