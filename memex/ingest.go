@@ -460,7 +460,17 @@ func (m *Memex) putRecords(recs, prev []*FileRecord) error {
 		m.reg.count(r.PartyID, recordParty(r), 1)
 	}
 	m.reg.prune()
-	err := m.state.Update(func(tx *bolt.Tx) error {
+	if err := m.writeRecords(recs); err != nil {
+		return fmt.Errorf("record indexed files: %w", err)
+	}
+	m.cat.put(recs)
+	return nil
+}
+
+// writeRecords stores file records and the party registry in one
+// transaction. m.mu is held.
+func (m *Memex) writeRecords(recs []*FileRecord) error {
+	return m.state.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketFiles)
 		for _, r := range recs {
 			v, err := json.Marshal(r)
@@ -476,11 +486,6 @@ func (m *Memex) putRecords(recs, prev []*FileRecord) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("record indexed files: %w", err)
-	}
-	m.cat.put(recs)
-	return nil
 }
 
 // ErrNotIndexed is returned by Remove for a path MemexFS does not know.

@@ -841,22 +841,7 @@ func (m *Memex) loadParties() error {
 		m.reg.count(r.PartyID, in, 1)
 	}
 	m.reg.prune()
-	return m.state.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketFiles)
-		for _, r := range changed {
-			v, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			if err := bk.Put([]byte(r.Path), v); err != nil {
-				return err
-			}
-		}
-		if err := m.reg.save(tx); err != nil {
-			return fmt.Errorf("save party registry: %w", err)
-		}
-		return nil
-	})
+	return m.writeRecords(changed)
 }
 
 // partyScope is what a question's party names resolve to.

@@ -3,12 +3,12 @@ package memex
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strings"
 
 	"nexusos/cortex/embed"
+	"nexusos/memex/graph"
 	"nexusos/memex/sparse"
 	"nexusos/vectordb"
 )
@@ -150,7 +150,7 @@ func (m *Memex) rankChunks(ctx context.Context, rest string, filter *vectordb.Fi
 		c := byID[id]
 		text := chunkText(c.Point.Payload)
 		if !c.inDense && nonZero(dense) {
-			c.Dense = rankCosine(dense, m.emb.Embed(text))
+			c.Dense = graph.Cosine(dense, m.emb.Embed(text))
 		}
 		if len(terms) > 0 {
 			c.Cover = float64(len(matchedTerms(text, terms))) / float64(len(terms))
@@ -220,19 +220,6 @@ func maxSim(q, d []lateVec) float64 {
 		wsum += float64(a.w)
 	}
 	return sum / wsum
-}
-
-func rankCosine(a, b []float32) float64 {
-	var d, na, nb float64
-	for i := range a {
-		d += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return d / math.Sqrt(na*nb)
 }
 
 func distinctTerms(ss []string) []string {

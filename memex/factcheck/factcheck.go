@@ -338,7 +338,8 @@ func (r *Report) Print(w io.Writer, misses bool) {
 		var bad []string
 		for _, f := range Fields {
 			if ok, has := res.Score[f]; has && !ok {
-				bad = append(bad, f+"="+got(res, f)+" want "+want(res.Label, f))
+				g, w := values(res, f)
+				bad = append(bad, f+"="+g+" want "+w)
 			}
 		}
 		if res.Err != "" {
@@ -350,50 +351,31 @@ func (r *Report) Print(w io.Writer, misses bool) {
 	}
 }
 
-func got(r Result, f string) string {
-	g := r.Got
+// values returns what was read and what the label says for field f, as
+// the misses list prints them.
+func values(r Result, f string) (got, want string) {
+	g, l := r.Got, r.Label
+	q := strconv.Quote
 	switch f {
 	case "issuer":
-		return strconv.Quote(g.Party)
+		return q(g.Party), q(l.Issuer)
 	case "issue_date":
-		return g.IssueDate.String()
+		return g.IssueDate.String(), l.IssueDate
 	case "due_date":
-		return g.DueDate.String()
+		return g.DueDate.String(), l.DueDate
 	case "total":
 		if g.Total == nil {
-			return "none"
+			return "none", l.Total
 		}
-		return strconv.FormatFloat(g.Total.Value, 'f', 2, 64)
+		return strconv.FormatFloat(g.Total.Value, 'f', 2, 64), l.Total
 	case "currency":
-		return strconv.Quote(g.Currency)
+		return q(g.Currency), l.Currency
 	case "invoice_number":
-		return strconv.Quote(g.InvoiceNumber)
+		return q(g.InvoiceNumber), q(l.InvoiceNumber)
 	case "kind":
-		return g.Kind
+		return g.Kind, l.Kind
 	case "status":
-		return g.Status
+		return g.Status, l.Status
 	}
-	return ""
-}
-
-func want(l Label, f string) string {
-	switch f {
-	case "issuer":
-		return strconv.Quote(l.Issuer)
-	case "issue_date":
-		return l.IssueDate
-	case "due_date":
-		return l.DueDate
-	case "total":
-		return l.Total
-	case "currency":
-		return l.Currency
-	case "invoice_number":
-		return strconv.Quote(l.InvoiceNumber)
-	case "kind":
-		return l.Kind
-	case "status":
-		return l.Status
-	}
-	return ""
+	return "", ""
 }

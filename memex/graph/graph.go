@@ -149,7 +149,7 @@ func Build(nodes []Node, o Options) *Graph {
 			if j == i || m.Vector == nil {
 				continue
 			}
-			if s := cosine(n.Vector, m.Vector); s >= o.MinSim {
+			if s := Cosine(n.Vector, m.Vector); s >= o.MinSim {
 				cs = append(cs, cand{j, s})
 			}
 		}
@@ -161,7 +161,9 @@ func Build(nodes []Node, o Options) *Graph {
 	return g
 }
 
-func cosine(a, b []float32) float64 {
+// Cosine is the cosine similarity of two vectors of one length (0 when
+// either is zero).
+func Cosine(a, b []float32) float64 {
 	var d, na, nb float64
 	for i := range a {
 		d += float64(a[i]) * float64(b[i])

@@ -53,13 +53,13 @@ func Summarize(topic []float32, sents []Sentence, n int) []Sentence {
 		var cent float64
 		for j, t := range sents {
 			if i != j {
-				cent += cosine(s.Vector, t.Vector)
+				cent += Cosine(s.Vector, t.Vector)
 			}
 		}
 		if len(sents) > 1 {
 			cent /= float64(len(sents) - 1)
 		}
-		score[i] = 0.7*cosine(topic, s.Vector) + 0.3*cent
+		score[i] = 0.7*Cosine(topic, s.Vector) + 0.3*cent
 	}
 	idx := make([]int, len(sents))
 	for i := range idx {
@@ -73,7 +73,7 @@ func Summarize(topic []float32, sents []Sentence, n int) []Sentence {
 		}
 		dup := false
 		for _, c := range chosen {
-			if cosine(sents[i].Vector, sents[c].Vector) > 0.92 {
+			if Cosine(sents[i].Vector, sents[c].Vector) > 0.92 {
 				dup = true
 				break
 			}
