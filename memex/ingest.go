@@ -249,7 +249,7 @@ func (m *Memex) prepare(c candidate, xo extract.Options, sum *Summary) (rec, pre
 		prev = old
 	}
 	start := time.Now()
-	doc, err := extractSafely(c.path, data, xo)
+	doc, err := extract.FileWith(c.path, data, xo)
 	if err == nil && doc.OCRPages > 0 {
 		sum.OCRFiles++
 		sum.OCRPages += doc.OCRPages
@@ -269,16 +269,6 @@ func (m *Memex) prepare(c candidate, xo extract.Options, sum *Summary) (rec, pre
 	return rec, prev, pts, "", nil
 }
 
-// extractSafely runs an extractor, turning a panic in it into an error so
-// one hostile file cannot stop an ingest.
-func extractSafely(path string, data []byte, xo extract.Options) (d *extract.Doc, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			d, err = nil, fmt.Errorf("extractor failed: %v", r)
-		}
-	}()
-	return extract.FileWith(path, data, xo)
-}
 
 func kindHint(doc *extract.Doc) string {
 	switch doc.Format {

@@ -121,7 +121,19 @@ type Options struct {
 
 // FileWith is File with options: with opts.OCR, images and scanned PDFs
 // are read by OCR.
-func FileWith(name string, data []byte, opts Options) (*Doc, error) {
+//
+// A panic in an extractor is contained: it becomes an error naming it, so
+// one hostile file cannot stop an ingest.
+func FileWith(name string, data []byte, opts Options) (d *Doc, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = nil, fmt.Errorf("extractor failed: %v", r)
+		}
+	}()
+	return fileWith(name, data, opts)
+}
+
+func fileWith(name string, data []byte, opts Options) (*Doc, error) {
 	ext := strings.ToLower(filepath.Ext(name))
 	f, ok := byExt[ext]
 	if !ok {
