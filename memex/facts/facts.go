@@ -514,6 +514,13 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 		return out
 	}
 	f.Subtotal, f.Tax, f.AmountPaid, f.BalanceDue = last(fSubtotal), last(fTax), last(fPaid), last(fBalance)
+	if f.BalanceDue == nil && f.Total != nil {
+		// "Amount due 0.00" / "Te betalen € 0,00" below a total is a
+		// balance: what is left to pay.
+		if p := last(fToPay); p != nil && p.Value != f.Total.Value {
+			f.BalanceDue = p
+		}
+	}
 	if f.Total == nil && f.BalanceDue != nil {
 		f.Total = f.BalanceDue
 	}

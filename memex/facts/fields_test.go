@@ -95,6 +95,7 @@ func TestStatusFollowsEvidence(t *testing.T) {
 		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nAmount paid: $300.00\n", StatusPaid},
 		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nAmount paid: $100.00\nBalance due: $200.00\n", StatusUnpaid},
 		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nPlease pay by 3 Dec 2025.\n", StatusUnpaid},
+		{"FACTUUR\nFactuurnummer: 5\nTotaal: € 300,00\nTe betalen: € 0,00\n", StatusPaid},
 		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nA late fee applies to past due balances.\n", StatusUnpaid},
 		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nPaid by credit card on 2 Dec 2025.\n", StatusPaid},
 		{"RECHNUNG\nRechnungsnr.: 5\nGesamtbetrag: 300,00 €\nDer Betrag wurde abgebucht.\n", StatusPaid},
