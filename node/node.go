@@ -31,6 +31,7 @@ type Config struct {
 	Addr            string // node API listen address ("" disables)
 	APIKey          string // required by the Qdrant APIs when non-empty
 	MaxRequestBytes int64  // REST request body limit (0: rest.DefaultMaxRequestBytes)
+	SnapshotURLs    bool   // let REST snapshot recovery download http(s) locations
 	Demo            bool   // run the demo against the REST API once it listens
 	DemoOut         io.Writer
 	Logger          *slog.Logger
@@ -129,6 +130,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			APIKey:          cfg.APIKey,
 			MaxRequestBytes: cfg.MaxRequestBytes,
 			RecoverRoots:    []string{cfg.Home},
+			HTTPRecovery:    cfg.SnapshotURLs,
 			CORS:            true,
 			Logger:          log,
 		})

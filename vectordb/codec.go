@@ -59,6 +59,21 @@ func (e *encoder) vectors(nv NamedVectors) {
 			}
 			continue
 		}
+		if v.Multi != nil {
+			e.b = append(e.b, 2)
+			e.uvarint(uint64(len(v.Multi)))
+			dim := 0
+			if len(v.Multi) > 0 {
+				dim = len(v.Multi[0])
+			}
+			e.uvarint(uint64(dim))
+			for _, sub := range v.Multi {
+				for _, x := range sub {
+					e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(x))
+				}
+			}
+			continue
+		}
 		e.b = append(e.b, 0)
 		e.uvarint(uint64(len(v.Dense)))
 		for _, x := range v.Dense {
@@ -227,6 +242,25 @@ func (d *decoder) vectors() NamedVectors {
 				idx[j] = binary.LittleEndian.Uint32(b[4*j:])
 			}
 			nv[name] = Vector{Sparse: &SparseVector{Indices: idx, Values: vals}}
+		case 2:
+			k := d.count(1)
+			dim := d.count(1)
+			if d.err != nil {
+				return nil
+			}
+			if k > MaxMultiVectors || k*dim > MaxMultiFloats {
+				d.fail(errors.New("multi-vector too large"))
+				return nil
+			}
+			flat := d.floats(k * dim)
+			if d.err != nil {
+				return nil
+			}
+			multi := make([][]float32, k)
+			for j := range multi {
+				multi[j] = flat[j*dim : (j+1)*dim : (j+1)*dim]
+			}
+			nv[name] = Vector{Multi: multi}
 		default:
 			d.fail(errors.New("bad vector tag"))
 		}

@@ -93,7 +93,11 @@ func newCollection(name, dir string, cfg CollectionConfig) *collection {
 		c.sparse[n] = newSparseStats()
 	}
 	for n, p := range cfg.Vectors {
+		if p.Multivector != nil {
+			continue // multi-vectors live in the point table only
+		}
 		c.dense[n] = newDenseIndex(p, c.hnswFor(n))
+		c.dense[n].setThreshold(cfg.IndexingThreshold)
 	}
 	return c
 }

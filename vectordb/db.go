@@ -243,16 +243,30 @@ func validateConfig(cfg *CollectionConfig) error {
 				return err
 			}
 		}
+		switch p.Datatype {
+		case "", DatatypeFloat32, DatatypeFloat16, DatatypeUint8, DatatypeTurbo4:
+		default:
+			return BadInput("Vector %q: unknown datatype %q", name, p.Datatype)
+		}
+		if m := p.Multivector; m != nil && m.Comparator != "max_sim" {
+			return BadInput("Vector %q: unknown multivector comparator %q", name, m.Comparator)
+		}
 	}
 	for name, p := range cfg.SparseVectors {
+		if name == "" {
+			return BadInput("Sparse vector name cannot be empty")
+		}
 		if _, dup := cfg.Vectors[name]; dup {
-			return BadInput("Vector name %q is used for both a dense and a sparse vector", name)
+			return BadInput("Dense and sparse vector names must be unique - duplicate found with '%s'", name)
 		}
 		switch p.Modifier {
 		case "", ModifierNone, ModifierIDF:
 		default:
 			return BadInput("Sparse vector %q: unknown modifier %q", name, p.Modifier)
 		}
+	}
+	if t := cfg.IndexingThreshold; t != nil && *t < 0 {
+		return BadInput("indexing_threshold must not be negative")
 	}
 	return validateHNSW(&cfg.HNSW)
 }
@@ -277,6 +291,10 @@ func cloneConfig(cfg CollectionConfig) CollectionConfig {
 		if v.HNSW != nil {
 			h := *v.HNSW
 			v.HNSW = &h
+		}
+		if v.Multivector != nil {
+			m := *v.Multivector
+			v.Multivector = &m
 		}
 		out.Vectors[k] = v
 	}
@@ -439,6 +457,7 @@ func (db *DB) CollectionInfo(name string) (CollectionInfo, error) {
 		OptimizerStatus: "ok",
 		PointsCount:     len(c.points),
 		SegmentsCount:   1,
+		LastOperationID: c.lastSeq,
 		Config:          cloneConfig(c.cfg),
 		PayloadSchema:   map[string]PayloadIndexInfo{},
 	}
@@ -471,6 +490,42 @@ func (db *DB) UpdateCollection(ctx context.Context, name string, u CollectionUpd
 	if u.HNSW != nil {
 		mergeHNSW(&cfg.HNSW, u.HNSW)
 	}
+	if u.Quantization != nil {
+		cfg.Quantization = nullToNil(u.Quantization)
+	}
+	if u.OnDiskPayload != nil {
+		cfg.OnDiskPayload = *u.OnDiskPayload
+	}
+	if u.PayloadMemory != nil {
+		cfg.PayloadMemory = *u.PayloadMemory
+	}
+	if u.IndexingThreshold != nil {
+		if *u.IndexingThreshold < 0 {
+			return BadInput("indexing_threshold must not be negative")
+		}
+		cfg.IndexingThreshold = u.IndexingThreshold
+	}
+	if u.StrictMode != nil {
+		sm, err := mergeStrictMode(cfg.StrictMode, u.StrictMode)
+		if err != nil {
+			return internalError(err, "merge strict mode config of %s", name)
+		}
+		cfg.StrictMode = sm
+	}
+	if u.Metadata != nil {
+		md := make(Payload, len(cfg.Metadata)+len(u.Metadata))
+		for k, v := range cfg.Metadata {
+			md[k] = v
+		}
+		for k, v := range u.Metadata {
+			if v == nil {
+				delete(md, k)
+			} else {
+				md[k] = v
+			}
+		}
+		cfg.Metadata = md
+	}
 	for vn, d := range u.Vectors {
 		p, ok := cfg.Vectors[vn]
 		if !ok {
@@ -485,13 +540,26 @@ func (db *DB) UpdateCollection(ctx context.Context, name string, u CollectionUpd
 		if d.OnDisk != nil {
 			p.OnDisk = *d.OnDisk
 		}
+		if d.Quantization != nil {
+			p.Quantization = nullToNil(d.Quantization)
+		}
+		if d.Memory != nil {
+			p.Memory = *d.Memory
+		}
 		cfg.Vectors[vn] = p
 	}
 	for vn, sp := range u.SparseVectors {
 		if _, ok := cfg.SparseVectors[vn]; !ok {
 			return BadInput("Not existing vector name error: %s", vn)
 		}
-		cfg.SparseVectors[vn] = sp
+		cur := cfg.SparseVectors[vn]
+		if sp.Modifier != nil {
+			cur.Modifier = *sp.Modifier
+		}
+		if sp.IndexOnDisk != nil {
+			cur.IndexOnDisk = *sp.IndexOnDisk
+		}
+		cfg.SparseVectors[vn] = cur
 	}
 	if err := validateConfig(&cfg); err != nil {
 		return err
@@ -503,10 +571,80 @@ func (db *DB) UpdateCollection(ctx context.Context, name string, u CollectionUpd
 		c.cfg = old
 		return internalError(err, "save collection %s metadata", c.name)
 	}
+	if u.IndexingThreshold != nil {
+		for _, d := range c.dense {
+			d.setThreshold(cfg.IndexingThreshold)
+		}
+	}
 	return nil
 }
 
+// mergeStrictMode returns old with the set fields of patch replacing its
+// own (maps of per-vector limits are merged by vector name).
+func mergeStrictMode(old, patch *StrictModeConfig) (*StrictModeConfig, error) {
+	m := map[string]json.RawMessage{}
+	if old != nil {
+		b, err := json.Marshal(old)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, err
+		}
+	}
+	b, err := json.Marshal(patch)
+	if err != nil {
+		return nil, err
+	}
+	var pm map[string]json.RawMessage
+	if err := json.Unmarshal(b, &pm); err != nil {
+		return nil, err
+	}
+	for k, v := range pm {
+		m[k] = v
+	}
+	out := &StrictModeConfig{}
+	b, err = json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return nil, err
+	}
+	if old != nil {
+		for n, v := range old.Multivector {
+			if _, ok := patch.Multivector[n]; !ok {
+				if out.Multivector == nil {
+					out.Multivector = map[string]StrictModeMultivector{}
+				}
+				out.Multivector[n] = v
+			}
+		}
+		for n, v := range old.Sparse {
+			if _, ok := patch.Sparse[n]; !ok {
+				if out.Sparse == nil {
+					out.Sparse = map[string]StrictModeSparse{}
+				}
+				out.Sparse[n] = v
+			}
+		}
+	}
+	return out, nil
+}
+
+// nullToNil returns nil for a JSON null, else raw.
+func nullToNil(raw json.RawMessage) json.RawMessage {
+	if t := strings.TrimSpace(string(raw)); t == "" || t == "null" {
+		return nil
+	}
+	return raw
+}
+
 func mergeHNSW(dst, src *HNSWConfig) {
+	dst.InlineStorage = src.InlineStorage || dst.InlineStorage
+	if src.Memory != "" {
+		dst.Memory = src.Memory
+	}
 	if src.M != 0 {
 		dst.M = src.M
 	}
@@ -544,7 +682,7 @@ func (db *DB) UpdateAliases(ctx context.Context, ops []AliasOp) error {
 				return errCollectionNotFound(a.Collection)
 			}
 			if _, ok := db.collections[a.Alias]; ok {
-				return BadInput("Alias `%s` conflicts with a collection of the same name", a.Alias)
+				return &Error{Kind: KindConflict, Msg: fmt.Sprintf("Wrong input: Collection `%s` already exists!", a.Alias)}
 			}
 			next[a.Alias] = a.Collection
 		case op.Delete != nil:

@@ -36,6 +36,7 @@ type denseIndex struct {
 	running    bool
 	stopped    bool
 	hold       bool     // set while the collection loads: no indexing yet
+	minVectors int      // index only once this many vectors are stored; < 0: never (indexing_threshold)
 	pendingDel []uint32 // dead ids at or above indexed, deleted once inserted
 	onIdle     func()   // called (in a new goroutine) when the indexer catches up
 	wg         sync.WaitGroup
@@ -125,7 +126,8 @@ func (d *denseIndex) ready() bool {
 func (d *denseIndex) kick() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.running || d.stopped || d.hold || int(d.indexed.Load()) >= d.flat.Len() {
+	if d.running || d.stopped || d.hold || int(d.indexed.Load()) >= d.flat.Len() ||
+		d.minVectors < 0 || d.flat.Len() < d.minVectors {
 		return
 	}
 	d.running = true
@@ -201,6 +203,23 @@ func (d *denseIndex) setOnIdle(f func()) {
 	d.mu.Unlock()
 }
 
+// setThreshold applies an indexing threshold in KB of vector data (nil:
+// always index, 0: never), as Qdrant's optimizers_config.indexing_threshold,
+// then kicks the indexer.
+func (d *denseIndex) setThreshold(kb *int) {
+	d.mu.Lock()
+	switch {
+	case kb == nil:
+		d.minVectors = 0
+	case *kb == 0:
+		d.minVectors = -1
+	default:
+		d.minVectors = int((int64(*kb)*1024 + int64(d.params.Size)*4 - 1) / (int64(d.params.Size) * 4))
+	}
+	d.mu.Unlock()
+	d.kick()
+}
+
 // setHold suspends or resumes indexing (resuming kicks the indexer).
 func (d *denseIndex) setHold(hold bool) {
 	d.mu.Lock()
@@ -226,7 +245,7 @@ func (d *denseIndex) waitIndexed() {
 		d.kick()
 		d.wg.Wait()
 		d.mu.Lock()
-		done := d.stopped || int(d.indexed.Load()) >= d.flat.Len()
+		done := d.stopped || int(d.indexed.Load()) >= d.flat.Len() || d.minVectors < 0 || d.flat.Len() < d.minVectors
 		d.mu.Unlock()
 		if done {
 			return

@@ -32,6 +32,8 @@
 //	  collections/.deleted-*            half-deleted collection (removed on Open)
 //	  snapshots/<name>/<name>-<time>.snapshot           tar snapshot (see snapshot.go)
 //	  snapshots/<name>/<name>-<time>.snapshot.checksum  its hex SHA-256
+//	  snapshots/.full/full-snapshot-<time>.snapshot     every collection's snapshot
+//	                                                    and aliases.json (fullsnapshot.go)
 //	  LOCK                              flock'ed while open
 //
 // "Atomic replace" is write to name.tmp, fsync, rename, fsync directory.
@@ -71,6 +73,12 @@
 // are scored exactly, larger ones search the graph with the filter as an
 // allow-list and a widened ef, falling back to exact search when the
 // graph returns fewer than limit points. exact=true always scans.
+//
+// Multi-vectors (VectorParams.Multivector) are kept in the point table
+// only (binary codec tag 2: count, size, floats) and searched exactly
+// with MaxSim. Deleting a named vector (DeleteVector) logs the removal,
+// then checkpoints synchronously before the metadata drops the name, so
+// no log record refers to a vector the metadata no longer has.
 //
 // # Scores
 //

@@ -18,6 +18,7 @@ type fieldIndex struct {
 	segs   []pathSeg
 	schema PayloadSchemaType
 	text   TextIndexParams
+	stop   map[string]bool // stopwords (lower-case), nil: none
 
 	byPoint map[PointID][]any            // values indexed per point
 	multi   int                          // points with more than one value
@@ -40,7 +41,7 @@ func newFieldIndex(key string, schema PayloadSchemaType, text *TextIndexParams) 
 		return nil, err
 	}
 	switch schema {
-	case SchemaKeyword, SchemaInteger, SchemaFloat, SchemaBool, SchemaDatetime, SchemaText, SchemaUUID:
+	case SchemaKeyword, SchemaInteger, SchemaFloat, SchemaBool, SchemaDatetime, SchemaText, SchemaUUID, SchemaGeo:
 	default:
 		return nil, BadInput("Unknown payload schema type %q", schema)
 	}
@@ -59,13 +60,44 @@ func newFieldIndex(key string, schema PayloadSchemaType, text *TextIndexParams) 
 	if fi.text.MaxTokenLen < 0 || fi.text.MinTokenLen < 0 {
 		return nil, BadInput("Token lengths must be non-negative")
 	}
+	for _, l := range fi.text.StopwordLanguages {
+		list, ok := stopwordLists[l]
+		if !ok {
+			return nil, BadInput("Unsupported stopwords language %q (supported: english)", l)
+		}
+		if fi.stop == nil {
+			fi.stop = map[string]bool{}
+		}
+		for _, w := range strings.Fields(list) {
+			fi.stop[w] = true
+		}
+	}
+	if len(fi.text.CustomStopwords) > 0 && fi.stop == nil {
+		fi.stop = map[string]bool{}
+	}
+	for _, w := range fi.text.CustomStopwords {
+		fi.stop[strings.ToLower(w)] = true
+	}
 	return fi, nil
+}
+
+// stopwordLists are the built-in stopword lists by language.
+var stopwordLists = map[string]string{
+	"english": `a about above after again against all am an and any are aren't as at be because been before being below
+between both but by can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from
+further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how
+how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor not of off
+on once only or other ought our ours ourselves out over own same shan't she she'd she'll she's should shouldn't so some
+such than that that's the their theirs them themselves then there there's these they they'd they'll they're they've
+this those through to too under until up very was wasn't we we'd we'll we're we've were weren't what what's when when's
+where where's which while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours
+yourself yourselves`,
 }
 
 // info returns the index as CollectionInfo reports it.
 func (fi *fieldIndex) info() PayloadIndexInfo {
 	pi := PayloadIndexInfo{DataType: fi.schema, Points: len(fi.byPoint)}
-	if fi.schema == SchemaText {
+	if fi.schema == SchemaText || (fi.schema == SchemaKeyword && fi.text.Prefix) || fi.text.Schema != nil {
 		t := fi.text
 		pi.Text = &t
 	}
@@ -116,6 +148,10 @@ func (fi *fieldIndex) extract(p Payload) []any {
 				for _, t := range fi.indexTokens(s) {
 					out = append(out, t)
 				}
+			}
+		case SchemaGeo:
+			if g, ok := geoValue(v); ok && validGeoPoint(g) == nil {
+				out = append(out, g)
 			}
 		}
 	}
@@ -206,6 +242,9 @@ func (fi *fieldIndex) tokenize(s string) []string {
 			continue
 		}
 		if fi.text.MaxTokenLen > 0 && n > fi.text.MaxTokenLen {
+			continue
+		}
+		if fi.stop[strings.ToLower(w)] {
 			continue
 		}
 		out = append(out, w)

@@ -1,6 +1,7 @@
 package vectordb
 
 import (
+	"hash/fnv"
 	"math"
 	"strings"
 	"time"
@@ -134,6 +135,12 @@ func validateCondition(c *Condition, depth int) error {
 	if c.HasVector != nil {
 		n++
 	}
+	if c.Slice != nil {
+		n++
+		if c.Slice.Total == 0 || c.Slice.Index >= c.Slice.Total {
+			return BadInput("slice index %d must be below total %d", c.Slice.Index, c.Slice.Total)
+		}
+	}
 	if c.Nested != nil {
 		n++
 		if _, err := parsePath(c.Nested.Key); err != nil {
@@ -250,6 +257,8 @@ func (m matcher) cond(c *Condition, p *point, root map[string]any) bool {
 			}
 		}
 		return false
+	case c.Slice != nil:
+		return sliceOf(p.id, c.Slice.Total) == c.Slice.Index
 	case c.HasVector != nil:
 		v, ok := p.vectors[*c.HasVector]
 		return ok && (v.Dense != nil || v.Sparse != nil || v.Multi != nil)
@@ -674,4 +683,11 @@ func inRing(r []GeoPoint, g GeoPoint) bool {
 		}
 	}
 	return in
+}
+
+// sliceOf is the slice of id among total: FNV-1a of its canonical text.
+func sliceOf(id PointID, total uint32) uint32 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id.String()))
+	return h.Sum32() % total
 }

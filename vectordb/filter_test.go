@@ -172,5 +172,5 @@ func TestIndexKinds(t *testing.T) {
 	eq(t, ids(res.Points), []PointID{num(1), num(2)})
 	info, _ := db.CollectionInfo("c")
 	eq(t, info.PayloadSchema["t"].Text.Tokenizer, "prefix")
-	mustKind(t, errOf(db.CreateFieldIndex(bg, "c", "x", "geo", nil, true)), KindBadInput)
+	mustKind(t, errOf(db.CreateFieldIndex(bg, "c", "x", "polygon", nil, true)), KindBadInput)
 }

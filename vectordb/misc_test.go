@@ -46,8 +46,19 @@ func TestPayloadPaths(t *testing.T) {
 	set, err := setPayloadAt(p, Payload{"n": 1.0}, "a.new")
 	must(t, err)
 	eq(t, set["a"].(map[string]any)["new"], any(map[string]any{"n": 1.0}))
-	_, err = setPayloadAt(p, Payload{"n": 1.0}, "a[].b")
-	mustKind(t, err, KindBadInput)
+	// Array selectors descend into elements (objects); missing arrays are
+	// left alone.
+	arr := Payload{"l": []any{map[string]any{"x": 1.0}, map[string]any{"x": 2.0}}}
+	set, err = setPayloadAt(arr, Payload{"n": 1.0}, "l[1].b")
+	must(t, err)
+	eq(t, set["l"], any([]any{map[string]any{"x": 1.0}, map[string]any{"x": 2.0, "b": map[string]any{"n": 1.0}}}))
+	set, err = setPayloadAt(arr, Payload{"n": 1.0}, "l[]")
+	must(t, err)
+	eq(t, set["l"], any([]any{map[string]any{"x": 1.0, "n": 1.0}, map[string]any{"x": 2.0, "n": 1.0}}))
+	eq(t, arr["l"].([]any)[0], any(map[string]any{"x": 1.0})) // the input is not modified
+	set, err = setPayloadAt(arr, Payload{"n": 1.0}, "nope[0].b")
+	must(t, err)
+	eq(t, set, arr)
 
 	for _, bad := range []string{"", "a[", "a[x]", "a[-1]"} {
 		if _, err := parsePath(bad); err == nil {
@@ -92,7 +103,7 @@ func TestLimitsAndClosed(t *testing.T) {
 	mustKind(t, db.UpdateCollection(bg, "c", CollectionUpdate{Vectors: map[string]VectorParamsDiff{"nope": {}}}), KindBadInput)
 	mustKind(t, db.UpdateCollection(bg, "c", CollectionUpdate{HNSW: &HNSWConfig{M: -1}}), KindBadInput)
 	mustKind(t, db.UpdateCollection(bg, "nope", CollectionUpdate{}), KindNotFound)
-	mustKind(t, db.UpdateAliases(bg, []AliasOp{{Create: &Alias{Alias: "c", Collection: "c"}}}), KindBadInput)
+	mustKind(t, db.UpdateAliases(bg, []AliasOp{{Create: &Alias{Alias: "c", Collection: "c"}}}), KindConflict) // Qdrant answers 409
 	mustKind(t, db.UpdateAliases(bg, []AliasOp{{Delete: ptr("none")}}), KindNotFound)
 	mustKind(t, db.UpdateAliases(bg, []AliasOp{{}}), KindBadInput)
 	var buf bytes.Buffer

@@ -300,11 +300,9 @@ func setPayloadAt(p Payload, add Payload, key string) (Payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range segs {
-		if s.all || s.index >= 0 {
-			return nil, BadInput("set_payload key %q: array selectors are not supported", key)
-		}
-	}
+	// set returns a copy of m with add merged at segs. "a[N]" descends into
+	// element N of array a and "a[]" into every element (objects only);
+	// missing arrays and elements are left alone.
 	var set func(m map[string]any, segs []pathSeg) map[string]any
 	set = func(m map[string]any, segs []pathSeg) map[string]any {
 		nm := make(map[string]any, len(m)+len(add))
@@ -317,8 +315,26 @@ func setPayloadAt(p Payload, add Payload, key string) (Payload, error) {
 			}
 			return nm
 		}
-		child, _ := nm[segs[0].name].(map[string]any)
-		nm[segs[0].name] = set(child, segs[1:])
+		sg := segs[0]
+		if !sg.all && sg.index < 0 {
+			child, _ := nm[sg.name].(map[string]any)
+			nm[sg.name] = set(child, segs[1:])
+			return nm
+		}
+		arr, ok := nm[sg.name].([]any)
+		if !ok {
+			return nm
+		}
+		na := append([]any(nil), arr...)
+		for i, e := range na {
+			if !sg.all && i != sg.index {
+				continue
+			}
+			if obj, ok := e.(map[string]any); ok || e == nil {
+				na[i] = set(obj, segs[1:])
+			}
+		}
+		nm[sg.name] = na
 		return nm
 	}
 	return Payload(set(map[string]any(out), segs)), nil

@@ -73,19 +73,71 @@ func prepareVector(cfg *CollectionConfig, name string, v Vector) (Vector, error)
 	if v.Sparse != nil {
 		return prepareSparse(v.Sparse)
 	}
+	params := cfg.Vectors[name]
+	if params.Multivector != nil {
+		subs := v.Multi
+		if subs == nil {
+			subs = [][]float32{v.Dense} // a single dense vector is a multi-vector of one
+		}
+		flat := make([]float32, 0, len(subs)*params.Size)
+		for _, sub := range subs {
+			flat = append(flat, sub...)
+		}
+		multi := make([][]float32, len(subs))
+		for i := range multi {
+			d := flat[i*params.Size : (i+1)*params.Size : (i+1)*params.Size]
+			prepareDense(params, d)
+			multi[i] = d
+		}
+		return Vector{Multi: multi}, nil
+	}
 	d := append([]float32(nil), v.Dense...)
-	if cfg.Vectors[name].Distance == Cosine {
+	prepareDense(params, d)
+	return Vector{Dense: d}, nil
+}
+
+// prepareDense applies a dense vector's storage rules in place: rounding
+// to its datatype, then normalisation for Cosine.
+func prepareDense(params VectorParams, d []float32) {
+	switch params.Datatype {
+	case DatatypeUint8:
+		for i, x := range d {
+			// Qdrant converts with a saturating cast (truncation toward zero).
+			d[i] = float32(uint8(max(0, min(255, x))))
+		}
+	case DatatypeFloat16:
+		for i, x := range d {
+			d[i] = roundFloat16(x)
+		}
+	}
+	if params.Distance == Cosine {
 		normalize(d)
 	}
-	return Vector{Dense: d}, nil
+}
+
+// roundFloat16 rounds x to the nearest IEEE 754 half-precision value
+// (saturating to ±65504).
+func roundFloat16(x float32) float32 {
+	ax := math.Abs(float64(x))
+	switch {
+	case ax == 0:
+		return x
+	case ax >= 65504:
+		return float32(math.Copysign(65504, float64(x)))
+	case ax < 6.103515625e-05: // subnormal: a multiple of 2^-24
+		return float32(math.RoundToEven(float64(x)*(1<<24)) / (1 << 24))
+	}
+	_, e := math.Frexp(ax)   // ax = f * 2^e, f in [0.5, 1)
+	q := math.Ldexp(1, e-11) // 10 fraction bits after the leading one
+	return float32(math.Copysign(math.RoundToEven(ax/q)*q, float64(x)))
 }
 
 // checkVector validates one named vector against the config without
 // copying it (sparse index uniqueness is checked by prepareSparse).
 func checkVector(cfg *CollectionConfig, name string, v Vector) error {
 	switch {
-	case v.Dense != nil && v.Sparse != nil:
-		return BadInput("vector %q is both dense and sparse", name)
+	case (v.Dense != nil && v.Sparse != nil) || (v.Multi != nil && (v.Dense != nil || v.Sparse != nil)):
+		return BadInput("vector %q must be exactly one of dense, sparse or multi-dense", name)
 	case v.Sparse != nil:
 		if _, ok := cfg.SparseVectors[name]; !ok {
 			if _, dense := cfg.Vectors[name]; dense {
@@ -105,11 +157,41 @@ func checkVector(cfg *CollectionConfig, name string, v Vector) error {
 		}
 		return BadInput("Not existing vector name error: %s", name)
 	}
+	if v.Multi != nil || params.Multivector != nil {
+		return checkMulti(params, name, v)
+	}
 	if len(v.Dense) != params.Size {
 		return BadInput("Vector dimension error: expected dim: %d, got %d", params.Size, len(v.Dense))
 	}
 	if !finiteVector(v.Dense) {
 		return BadInput("Vector %q contains NaN or infinite values", name)
+	}
+	return nil
+}
+
+// checkMulti validates a multi-vector (or a dense vector given for a
+// multi-vector, taken as a multi-vector of one).
+func checkMulti(params VectorParams, name string, v Vector) error {
+	if params.Multivector == nil {
+		return BadInput("Conversion between multi and regular vectors failed")
+	}
+	subs := v.Multi
+	if subs == nil {
+		subs = [][]float32{v.Dense}
+	}
+	if len(subs) == 0 {
+		return BadInput("Multi-vector %q must not be empty", name)
+	}
+	if len(subs) > MaxMultiVectors || len(subs)*params.Size > MaxMultiFloats {
+		return BadInput("Multi-vector %q has %d vectors; at most %d (and %d numbers) are allowed", name, len(subs), MaxMultiVectors, MaxMultiFloats)
+	}
+	for _, sub := range subs {
+		if len(sub) != params.Size {
+			return BadInput("Vector dimension error: expected dim: %d, got %d", params.Size, len(sub))
+		}
+		if !finiteVector(sub) {
+			return BadInput("Vector %q contains NaN or infinite values", name)
+		}
 	}
 	return nil
 }

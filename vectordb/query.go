@@ -3,6 +3,7 @@ package vectordb
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"sort"
 )
 
@@ -101,6 +102,9 @@ func (db *DB) Query(ctx context.Context, coll string, req QueryRequest) ([]Score
 	if req.Offset < 0 || limit+req.Offset > maxQueryLimit {
 		return nil, BadInput("limit + offset must be at most %d", maxQueryLimit)
 	}
+	if err := db.resolveLookups(ctx, &req); err != nil {
+		return nil, err
+	}
 	c, unlock, err := db.readCollection(ctx, coll)
 	if err != nil {
 		return nil, err
@@ -172,6 +176,7 @@ func (c *collection) runStage(ctx context.Context, st *queryStage, parent *Filte
 	if limit > maxQueryLimit {
 		return nil, BadInput("limit must be at most %d", maxQueryLimit)
 	}
+	limit = min(limit, max(len(c.points), 1)) // no more results than points
 	var lists [][]hit
 	for i := range st.Prefetch {
 		pf := &st.Prefetch[i]
@@ -204,7 +209,14 @@ func (c *collection) runStage(ctx context.Context, st *queryStage, parent *Filte
 		}
 		switch q.Fusion {
 		case FusionRRF:
-			hits = fuseRRF(lists)
+			k := q.RRFK
+			if k <= 0 {
+				k = rrfK
+			}
+			if q.RRFWeight != nil && len(q.RRFWeight) != len(lists) {
+				return nil, BadInput("RRF weights must have the same length as prefetches: %d weights, %d prefetches", len(q.RRFWeight), len(lists))
+			}
+			hits = fuseRRF(lists, k, q.RRFWeight)
 		case FusionDBSF:
 			hits = fuseDBSF(lists)
 		default:
@@ -215,6 +227,17 @@ func (c *collection) runStage(ctx context.Context, st *queryStage, parent *Filte
 			hits = hits[:limit]
 		}
 		return hits, nil
+	case q.Formula != nil:
+		hits, err = c.formulaHits(q.Formula, lists, st.ScoreThreshold, limit)
+		if err != nil {
+			return nil, err
+		}
+		return hits, nil
+	case q.Sample != "":
+		if q.Sample != "random" {
+			return nil, BadInput("unknown sample %q, expected random", q.Sample)
+		}
+		hits = c.sampleRandom(ctx, filter, candidates, limit)
 	case q.OrderBy != nil:
 		oh, err := c.orderBy(q.OrderBy, filter, candidates, limit)
 		if err != nil {
@@ -223,7 +246,12 @@ func (c *collection) runStage(ctx context.Context, st *queryStage, parent *Filte
 		for _, o := range oh {
 			hits = append(hits, hit{id: o.id, score: float32(o.value), key: float32(o.value), orderValue: o.orderValue})
 		}
-	case q.Nearest != nil || q.Recommend != nil:
+	case q.Nearest != nil && q.MMR != nil:
+		hits, err = c.mmrSearch(ctx, st, filter, candidates, limit)
+		if err != nil {
+			return nil, err
+		}
+	case q.Nearest != nil || q.Recommend != nil || q.Discover != nil || q.Context != nil || q.Feedback != nil:
 		hits, err = c.vectorSearch(ctx, st, filter, candidates, limit)
 		if err != nil {
 			return nil, err
@@ -232,6 +260,41 @@ func (c *collection) runStage(ctx context.Context, st *queryStage, parent *Filte
 		return nil, BadInput("empty query")
 	}
 	return hits, nil
+}
+
+// sampleRandom returns up to limit points drawn uniformly (reservoir
+// sampling) from candidates, or from the points matching filter; their
+// score is 0.
+//
+// Preconditions: c.mu is held.
+func (c *collection) sampleRandom(ctx context.Context, filter *Filter, candidates map[PointID]struct{}, limit int) []hit {
+	var res []hit
+	seen := 0
+	add := func(id PointID) bool {
+		seen++
+		if seen%cancelCheckEvery == 0 && ctx.Err() != nil {
+			return false
+		}
+		if len(res) < limit {
+			res = append(res, hit{id: id})
+		} else if j := rand.IntN(seen); j < limit {
+			res[j] = hit{id: id}
+		}
+		return true
+	}
+	if candidates != nil {
+		m := matcher{c}
+		for id := range candidates {
+			if p := c.points[id]; p != nil && m.match(filter, p) && !add(id) {
+				break
+			}
+		}
+	} else {
+		pre, preOK := c.preselect(filter)
+		c.scanPreselected(filter, pre, preOK, func(p *point) bool { return add(p.id) })
+	}
+	rand.Shuffle(len(res), func(i, j int) { res[i], res[j] = res[j], res[i] })
+	return res
 }
 
 // noQuery answers a stage without a query: the first prefetch's results,
@@ -268,11 +331,22 @@ func applyThreshold(h []hit, th *float32, higherBetter bool) []hit {
 // rrfK is Qdrant's default reciprocal rank fusion constant.
 const rrfK = 2
 
-func fuseRRF(lists [][]hit) []hit {
+// fuseRRF sums, for each point, weight / (rank + k) over the lists
+// (Qdrant's 1 / ((rank+1)/weight + k - 1) with ranks from 0 and weight 1
+// by default; a weight ≤ 0 contributes nothing).
+func fuseRRF(lists [][]hit, k int, weights []float32) []hit {
 	acc := map[PointID]float32{}
-	for _, l := range lists {
+	for i, l := range lists {
+		w := float32(1)
+		if weights != nil {
+			w = weights[i]
+		}
 		for rank, h := range l {
-			acc[h.id] += 1 / float32(rank+rrfK)
+			if w <= 0 {
+				acc[h.id] += 0
+				continue
+			}
+			acc[h.id] += 1 / (float32(rank+1)/w + float32(k) - 1)
 		}
 	}
 	return fromScores(acc)
@@ -316,4 +390,131 @@ func fromScores(acc map[PointID]float32) []hit {
 	}
 	sortHits(out)
 	return out
+}
+
+// resolveLookups replaces the by-id inputs of the stages of req that have
+// LookupFrom with the vectors of those points in the lookup collection.
+// It runs before the queried collection is locked, and holds one lookup
+// collection's read lock at a time.
+func (db *DB) resolveLookups(ctx context.Context, req *QueryRequest) error {
+	var walk func(pfs []Prefetch, depth int) error
+	walk = func(pfs []Prefetch, depth int) error {
+		if depth > maxPrefetchDepth {
+			return BadInput("prefetch nested deeper than %d levels", maxPrefetchDepth)
+		}
+		for i := range pfs {
+			pf := &pfs[i]
+			if err := walk(pf.Prefetch, depth+1); err != nil {
+				return err
+			}
+			if pf.LookupFrom != nil && pf.Query != nil {
+				q, err := db.lookupQuery(ctx, pf.Query, pf.LookupFrom, pf.Using)
+				if err != nil {
+					return err
+				}
+				pf.Query = q
+			}
+		}
+		return nil
+	}
+	if err := walk(req.Prefetch, 1); err != nil {
+		return err
+	}
+	if req.LookupFrom != nil && req.Query != nil {
+		q, err := db.lookupQuery(ctx, req.Query, req.LookupFrom, req.Using)
+		if err != nil {
+			return err
+		}
+		req.Query = q
+	}
+	return nil
+}
+
+// lookupQuery returns a copy of q whose by-id inputs hold the vectors of
+// those points in lf's collection.
+func (db *DB) lookupQuery(ctx context.Context, q *Query, lf *LookupFrom, using string) (*Query, error) {
+	var ins []*VectorInput
+	out := *q
+	if q.Nearest != nil {
+		n := *q.Nearest
+		out.Nearest = &n
+		ins = append(ins, out.Nearest)
+	}
+	if q.Recommend != nil {
+		r := *q.Recommend
+		r.Positive = append([]VectorInput(nil), r.Positive...)
+		r.Negative = append([]VectorInput(nil), r.Negative...)
+		out.Recommend = &r
+		for i := range r.Positive {
+			ins = append(ins, &r.Positive[i])
+		}
+		for i := range r.Negative {
+			ins = append(ins, &r.Negative[i])
+		}
+	}
+	pairs := func(ps []ContextPair) []ContextPair {
+		ps = append([]ContextPair(nil), ps...)
+		for i := range ps {
+			ins = append(ins, &ps[i].Positive, &ps[i].Negative)
+		}
+		return ps
+	}
+	if q.Discover != nil {
+		d := *q.Discover
+		d.Context = pairs(d.Context)
+		out.Discover = &d
+		ins = append(ins, &d.Target)
+	}
+	if q.Context != nil {
+		out.Context = pairs(q.Context)
+	}
+	name := lf.Vector
+	if name == "" {
+		name = using
+	}
+	c, err := db.collection(lf.Collection)
+	if err != nil {
+		return nil, NotFound("Collection %s not found", lf.Collection)
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.dropped {
+		return nil, NotFound("Collection %s not found", lf.Collection)
+	}
+	_, dense := c.cfg.Vectors[name]
+	_, sparse := c.cfg.SparseVectors[name]
+	for _, in := range ins {
+		if in.ID == nil {
+			continue
+		}
+		id, err := canonicalID(*in.ID)
+		if err != nil {
+			return nil, err
+		}
+		if c.points[id] == nil {
+			return nil, errPointNotFound(id) // Qdrant looks the points up first
+		}
+	}
+	if !dense && !sparse {
+		return nil, BadInput("Not existing vector name error: %s", name)
+	}
+	for _, in := range ins {
+		if in.ID == nil {
+			continue
+		}
+		id, err := canonicalID(*in.ID)
+		if err != nil {
+			return nil, err
+		}
+		p := c.points[id]
+		if p == nil {
+			return nil, errPointNotFound(id)
+		}
+		v, ok := p.vectors[name]
+		if !ok {
+			return nil, BadInput("Vector %q of point %s is not found", name, id)
+		}
+		*in = VectorInput{Dense: v.Dense, Sparse: v.Sparse, Multi: v.Multi}
+	}
+	return &out, ctx.Err()
 }

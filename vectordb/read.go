@@ -81,7 +81,7 @@ func (c *collection) preselectExact(f *Filter) bool {
 		return true
 	case cond.Field != nil:
 		fi := c.fields[cond.Field.Key]
-		if fi == nil || cond.Field.Match != nil && cond.Field.Match.Text != nil {
+		if fi == nil || cond.Field.Match != nil && (cond.Field.Match.Text != nil || cond.Field.Match.TextAny != nil || cond.Field.Match.Phrase != nil || cond.Field.Match.Prefix != nil) {
 			return false
 		}
 		fc := cond.Field

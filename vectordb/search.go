@@ -14,6 +14,7 @@ const cancelCheckEvery = 4096
 type queryVec struct {
 	dense  []float32
 	sparse *SparseVector
+	multi  [][]float32 // set (and dense nil) when using is a multi-vector
 }
 
 // resolveInput turns a VectorInput into a vector of the space using,
@@ -36,8 +37,32 @@ func (c *collection) resolveInput(in VectorInput, using string, exclude map[Poin
 	if in.ID != nil {
 		n++
 	}
+	if in.Multi != nil {
+		n++
+	}
 	if n != 1 {
-		return queryVec{}, BadInput("query vector must be exactly one of dense, sparse or point id")
+		return queryVec{}, BadInput("query vector must be exactly one of dense, multi-dense, sparse or point id")
+	}
+	if isDense && dp.Multivector != nil && in.ID == nil {
+		if in.Sparse != nil {
+			return queryVec{}, BadInput("Conversion between sparse and regular vectors failed")
+		}
+		v := Vector{Dense: in.Dense, Multi: in.Multi}
+		if err := checkMulti(dp, using, v); err != nil {
+			return queryVec{}, err
+		}
+		cfg := CollectionConfig{Vectors: map[string]VectorParams{using: {Size: dp.Size, Distance: dp.Distance, Multivector: dp.Multivector}}}
+		pv, err := prepareVector(&cfg, using, v)
+		if err != nil {
+			return queryVec{}, err
+		}
+		return queryVec{multi: pv.Multi}, nil
+	}
+	if in.Multi != nil {
+		if !isDense {
+			return queryVec{}, BadInput("Conversion between sparse and regular vectors failed")
+		}
+		return queryVec{}, BadInput("Conversion between multi and regular vectors failed")
 	}
 	switch {
 	case in.ID != nil:
@@ -54,7 +79,7 @@ func (c *collection) resolveInput(in VectorInput, using string, exclude map[Poin
 			return queryVec{}, BadInput("Vector %q of point %s is not found", using, id)
 		}
 		exclude[id] = struct{}{}
-		return queryVec{dense: v.Dense, sparse: v.Sparse}, nil
+		return queryVec{dense: v.Dense, sparse: v.Sparse, multi: v.Multi}, nil
 	case in.Dense != nil:
 		if !isDense {
 			return queryVec{}, BadInput("Conversion between sparse and regular vectors failed")
@@ -120,13 +145,53 @@ type scorer func(p *point) (score, key float32, ok bool)
 //
 // Preconditions: c.mu is held.
 func (c *collection) vectorScorer(q queryVec, using string) scorer {
+	return c.vectorScorerIDF(q, using, nil)
+}
+
+// corpusStats counts, over the points matching corpus that carry sparse
+// vector using, how many there are and how many carry each of dims.
+//
+// Preconditions: c.mu is held.
+func (c *collection) corpusStats(corpus *Filter, using string, dims []uint32) (int, map[uint32]int) {
+	want := make(map[uint32]bool, len(dims))
+	for _, d := range dims {
+		want[d] = true
+	}
+	n, df := 0, map[uint32]int{}
+	pre, preOK := c.preselect(corpus)
+	c.scanPreselected(corpus, pre, preOK, func(p *point) bool {
+		v, ok := p.vectors[using]
+		if !ok || v.Sparse == nil {
+			return true
+		}
+		n++
+		for _, d := range v.Sparse.Indices {
+			if want[d] {
+				df[d]++
+			}
+		}
+		return true
+	})
+	return n, df
+}
+
+// vectorScorerIDF is vectorScorer with the IDF statistics of a corpus
+// filter (nil: the whole collection).
+//
+// Preconditions: c.mu is held.
+func (c *collection) vectorScorerIDF(q queryVec, using string, corpus *Filter) scorer {
 	if q.sparse != nil {
 		qs := q.sparse
 		if sp, ok := c.cfg.SparseVectors[using]; ok && sp.Modifier == ModifierIDF {
 			st := c.sparse[using]
+			n, df := st.n, st.df
+			if corpus != nil {
+				cn, cdf := c.corpusStats(corpus, using, qs.Indices)
+				n, df = cn, func(d uint32) int { return cdf[d] }
+			}
 			w := &SparseVector{Indices: qs.Indices, Values: make([]float32, len(qs.Values))}
 			for i, d := range qs.Indices {
-				w.Values[i] = qs.Values[i] * idf(st.n, st.df(d))
+				w.Values[i] = qs.Values[i] * idf(n, df(d))
 			}
 			qs = w
 		}
@@ -141,6 +206,20 @@ func (c *collection) vectorScorer(q queryVec, using string) scorer {
 	}
 	dist := c.cfg.Vectors[using].Distance
 	higher := higherIsBetter(dist)
+	if q.multi != nil {
+		qm := q.multi
+		return func(p *point) (float32, float32, bool) {
+			v, ok := p.vectors[using]
+			if !ok || v.Multi == nil {
+				return 0, 0, false
+			}
+			s := maxSim(dist, qm, v.Multi)
+			if higher {
+				return s, s, true
+			}
+			return s, -s, true
+		}
+	}
 	qd := q.dense
 	return func(p *point) (float32, float32, bool) {
 		v, ok := p.vectors[using]
@@ -155,6 +234,38 @@ func (c *collection) vectorScorer(q queryVec, using string) scorer {
 	}
 }
 
+// maxSim is Qdrant's MaxSim score of multi-vector q against v: for each
+// vector of q the best similarity with a vector of v, summed. Similarities
+// are Qdrant's internal ones (dot products; the negated squared L2 or L1
+// distance), and the sum is turned back into a distance for Euclid
+// (square root) and Manhattan (absolute value), as Qdrant reports it.
+func maxSim(d Distance, q, v [][]float32) float32 {
+	var sum float32
+	for _, a := range q {
+		best := float32(math.Inf(-1))
+		for _, b := range v {
+			var s float32
+			switch d {
+			case Euclid:
+				s = -l2sq(a, b)
+			case Manhattan:
+				s = -l1(a, b)
+			default:
+				s = dot(a, b)
+			}
+			best = max(best, s)
+		}
+		sum += best
+	}
+	switch d {
+	case Euclid:
+		return float32(math.Sqrt(math.Abs(float64(sum))))
+	case Manhattan:
+		return float32(math.Abs(float64(sum)))
+	}
+	return sum
+}
+
 // vectorSearch answers a Nearest or Recommend stage.
 //
 // Preconditions: c.mu is held.
@@ -165,19 +276,41 @@ func (c *collection) vectorSearch(ctx context.Context, st *queryStage, filter *F
 	higher := true
 	var annQuery []float32 // dense target usable with the HNSW index
 	q := st.Query
+	var corpus *Filter
+	if st.Params != nil && st.Params.IDFCorpus != nil {
+		if sp, ok := c.cfg.SparseVectors[using]; !ok || sp.Modifier != ModifierIDF {
+			return nil, BadInput("The idf search parameter needs a sparse vector with the idf modifier; %q has none", using)
+		}
+		if err := validateFilter(st.Params.IDFCorpus, 0); err != nil {
+			return nil, err
+		}
+		corpus = st.Params.IDFCorpus
+	}
 	if q.Nearest != nil {
 		qv, err := c.resolveInput(*q.Nearest, using, exclude)
 		if err != nil {
 			return nil, err
 		}
-		sc = c.vectorScorer(qv, using)
+		sc = c.vectorScorerIDF(qv, using, corpus)
 		annQuery = qv.dense
-		if qv.dense != nil {
+		if qv.dense != nil || qv.multi != nil {
 			higher = higherIsBetter(c.cfg.Vectors[using].Distance)
+		}
+	} else if q.Recommend != nil {
+		var err error
+		sc, annQuery, higher, err = c.recommendScorer(q.Recommend, using, exclude)
+		if err != nil {
+			return nil, err
+		}
+	} else if q.Feedback != nil {
+		var err error
+		sc, higher, err = c.feedbackScorer(q.Feedback, using, exclude)
+		if err != nil {
+			return nil, err
 		}
 	} else {
 		var err error
-		sc, annQuery, higher, err = c.recommendScorer(q.Recommend, using, exclude)
+		sc, err = c.discoverScorer(q, using, exclude)
 		if err != nil {
 			return nil, err
 		}
@@ -218,6 +351,104 @@ func (c *collection) vectorSearch(ctx context.Context, st *queryStage, filter *F
 		return nil, err
 	}
 	return applyThreshold(hits, st.ScoreThreshold, higher), nil
+}
+
+// maxMMRCandidates bounds the candidates an MMR query re-ranks (the
+// re-ranking is quadratic in them).
+const maxMMRCandidates = 4096
+
+// mmrSearch answers a nearest query with MMR: it fetches the
+// candidates_limit nearest points, then picks greedily the one with the
+// best (1-λ)·relevance - λ·(similarity to the closest already picked),
+// λ the diversity. Scores stay the similarity to the query.
+//
+// Preconditions: c.mu is held.
+func (c *collection) mmrSearch(ctx context.Context, st *queryStage, filter *Filter, candidates map[PointID]struct{}, limit int) ([]hit, error) {
+	m := st.Query.MMR
+	n := m.CandidatesLimit
+	if n <= 0 {
+		n = limit
+	}
+	n = min(max(n, limit), maxMMRCandidates)
+	inner := *st
+	q := *st.Query
+	q.MMR = nil
+	inner.Query = &q
+	inner.ScoreThreshold = nil
+	cands, err := c.vectorSearch(ctx, &inner, filter, candidates, n)
+	if err != nil || len(cands) == 0 {
+		return cands, err
+	}
+	dist := Cosine
+	if dp, ok := c.cfg.Vectors[st.Using]; ok {
+		dist = dp.Distance
+	}
+	// sim is a similarity between two stored vectors, higher is closer.
+	sim := func(a, b Vector) float32 {
+		switch {
+		case a.Sparse != nil && b.Sparse != nil:
+			s, _ := sparseDot(a.Sparse, b.Sparse)
+			return s
+		case a.Multi != nil && b.Multi != nil:
+			s := maxSim(dist, a.Multi, b.Multi)
+			if !higherIsBetter(dist) {
+				return -s
+			}
+			return s
+		case a.Dense != nil && b.Dense != nil:
+			s := score(dist, a.Dense, b.Dense)
+			if !higherIsBetter(dist) {
+				return -s
+			}
+			return s
+		}
+		return 0
+	}
+	lambda := m.Diversity
+	vecs := make([]Vector, len(cands))
+	for i, h := range cands {
+		vecs[i] = c.points[h.id].vectors[st.Using]
+	}
+	picked := make([]bool, len(cands))
+	maxSimTo := make([]float32, len(cands)) // max similarity to the picked ones
+	var out []hit
+	for len(out) < limit && len(out) < len(cands) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		best, bestV := -1, float32(0)
+		for i, h := range cands {
+			if picked[i] {
+				continue
+			}
+			if len(out) == 0 {
+				best = i // the most relevant candidate comes first
+				break
+			}
+			v := (1 - lambda) * h.key
+			if len(out) > 0 {
+				v -= lambda * maxSimTo[i]
+			}
+			if best < 0 || v > bestV {
+				best, bestV = i, v
+			}
+		}
+		picked[best] = true
+		out = append(out, cands[best])
+		for i := range cands {
+			if !picked[i] {
+				s := sim(vecs[i], vecs[best])
+				if len(out) == 1 || s > maxSimTo[i] {
+					maxSimTo[i] = s
+				}
+			}
+		}
+	}
+	higher := true
+	if dp, ok := c.cfg.Vectors[st.Using]; ok && st.Query.Nearest.Sparse == nil {
+		higher = higherIsBetter(dp.Distance)
+	}
+	return applyThreshold(out, st.ScoreThreshold, higher), nil
 }
 
 // denseExact scans the dense vector storage of d in internal id order.
@@ -399,9 +630,18 @@ func (c *collection) recommendScorer(r *RecommendInput, using string, exclude ma
 	if err != nil {
 		return nil, nil, false, err
 	}
-	_, isDense := c.cfg.Vectors[using]
+	dp, isDense := c.cfg.Vectors[using]
 	switch r.Strategy {
 	case "", RecommendAverageVector:
+		if isDense && dp.Multivector != nil {
+			target := averageMulti(pos, neg)
+			if dp.Distance == Cosine {
+				for _, sub := range target.multi {
+					normalize(sub)
+				}
+			}
+			return c.vectorScorer(target, using), nil, higherIsBetter(dp.Distance), nil
+		}
 		target := averageTarget(pos, neg, isDense)
 		if isDense {
 			if c.cfg.Vectors[using].Distance == Cosine {
@@ -458,6 +698,173 @@ func (c *collection) recommendScorer(r *RecommendInput, using string, exclude ma
 		}, nil, true, nil
 	}
 	return nil, nil, false, BadInput("unknown recommend strategy %q", r.Strategy)
+}
+
+// maxFeedback bounds the examples of a relevance feedback query.
+const maxFeedback = 4096
+
+// feedbackScorer builds the scorer of a relevance feedback query. With no
+// pairs and A = 1 it ranks and scores as nearest to the target.
+//
+// Preconditions: c.mu is held.
+func (c *collection) feedbackScorer(f *FeedbackInput, using string, exclude map[PointID]struct{}) (scorer, bool, error) {
+	if len(f.Feedback) == 0 {
+		return nil, false, BadInput("feedback elements must be non-empty")
+	}
+	if len(f.Feedback) > maxFeedback {
+		return nil, false, BadInput("at most %d feedback elements are allowed", maxFeedback)
+	}
+	tv, err := c.resolveInput(f.Target, using, exclude)
+	if err != nil {
+		return nil, false, err
+	}
+	target := c.vectorScorer(tv, using)
+	type ex struct {
+		sc    scorer
+		score float32
+	}
+	exs := make([]ex, len(f.Feedback))
+	for i, it := range f.Feedback {
+		v, err := c.resolveInput(it.Example, using, exclude)
+		if err != nil {
+			return nil, false, err
+		}
+		exs[i] = ex{c.vectorScorer(v, using), it.Score}
+	}
+	sort.SliceStable(exs, func(i, j int) bool { return exs[i].score > exs[j].score })
+	type pair struct {
+		better, worse scorer
+		weight        float32
+	}
+	var pairs []pair
+	for i, j := 0, len(exs)-1; i < j; i, j = i+1, j-1 {
+		conf := exs[i].score - exs[j].score
+		if conf <= 0 {
+			continue
+		}
+		pairs = append(pairs, pair{exs[i].sc, exs[j].sc, float32(math.Pow(float64(conf), float64(f.B))) * f.C})
+	}
+	higher := true
+	if dp, ok := c.cfg.Vectors[using]; ok && len(pairs) == 0 && f.A == 1 {
+		higher = higherIsBetter(dp.Distance)
+	}
+	return func(p *point) (float32, float32, bool) {
+		s, k, ok := target(p)
+		if !ok {
+			return 0, 0, false
+		}
+		if len(pairs) == 0 && f.A == 1 {
+			return s, k, true // plain nearest: the score as Qdrant reports it
+		}
+		total := f.A * k
+		for _, pr := range pairs {
+			_, a, ok1 := pr.better(p)
+			_, b, ok2 := pr.worse(p)
+			if ok1 && ok2 {
+				total += pr.weight * (a - b)
+			}
+		}
+		return total, total, true
+	}, higher, nil
+}
+
+// maxContextPairs bounds the context pairs of one discover or context
+// query.
+const maxContextPairs = 4096
+
+// discoverScorer builds the scorer of a discover or context query.
+// Similarities are the order keys of the nearest scorers (higher is
+// better, so distances count negated).
+//
+// Preconditions: c.mu is held.
+func (c *collection) discoverScorer(q *Query, using string, exclude map[PointID]struct{}) (scorer, error) {
+	ctxPairs := q.Context
+	if q.Discover != nil {
+		ctxPairs = q.Discover.Context
+	}
+	if len(ctxPairs) > maxContextPairs {
+		return nil, BadInput("at most %d context pairs are allowed, got %d", maxContextPairs, len(ctxPairs))
+	}
+	if q.Discover == nil && len(ctxPairs) == 0 {
+		return nil, BadInput("context query needs at least one pair")
+	}
+	type pairSc struct{ pos, neg scorer }
+	ps := make([]pairSc, len(ctxPairs))
+	for i, p := range ctxPairs {
+		pv, err := c.resolveInput(p.Positive, using, exclude)
+		if err != nil {
+			return nil, err
+		}
+		nv, err := c.resolveInput(p.Negative, using, exclude)
+		if err != nil {
+			return nil, err
+		}
+		ps[i] = pairSc{c.vectorScorer(pv, using), c.vectorScorer(nv, using)}
+	}
+	if q.Discover == nil {
+		const margin = 1.1920929e-07 // f32::EPSILON
+		return func(p *point) (float32, float32, bool) {
+			var s float32
+			for _, pr := range ps {
+				_, a, ok1 := pr.pos(p)
+				_, b, ok2 := pr.neg(p)
+				if !ok1 || !ok2 {
+					return 0, 0, false
+				}
+				s += min(a-b-margin, 0)
+			}
+			return s, s, true
+		}, nil
+	}
+	tv, err := c.resolveInput(q.Discover.Target, using, exclude)
+	if err != nil {
+		return nil, err
+	}
+	target := c.vectorScorer(tv, using)
+	return func(p *point) (float32, float32, bool) {
+		_, t, ok := target(p)
+		if !ok {
+			return 0, 0, false
+		}
+		rank := 0
+		for _, pr := range ps {
+			_, a, _ := pr.pos(p)
+			_, b, _ := pr.neg(p)
+			if a > b {
+				rank++
+			} else {
+				rank--
+			}
+		}
+		// Qdrant's scaled fast sigmoid: 0.5 * (x / (1 + |x|) + 1).
+		s := float32(rank) + 0.5*(t/(1+float32(math.Abs(float64(t))))+1)
+		return s, s, true
+	}, nil
+}
+
+// averageMulti is average_vector for multi-vectors: each example's
+// vectors are averaged into one, and the positive and negative averages
+// combine as in averageTarget into a multi-vector of one.
+func averageMulti(pos, neg []queryVec) queryVec {
+	flatten := func(vs []queryVec) []queryVec {
+		out := make([]queryVec, len(vs))
+		for i, v := range vs {
+			dim := len(v.multi[0])
+			avg := make([]float32, dim)
+			for _, sub := range v.multi {
+				for j, x := range sub {
+					avg[j] += x
+				}
+			}
+			for j := range avg {
+				avg[j] /= float32(len(v.multi))
+			}
+			out[i] = queryVec{dense: avg}
+		}
+		return out
+	}
+	t := averageTarget(flatten(pos), flatten(neg), true)
+	return queryVec{multi: [][]float32{t.dense}}
 }
 
 // averageTarget is Qdrant's average_vector target:

@@ -176,13 +176,17 @@ func (db *DB) ListSnapshots(coll string) ([]SnapshotDescription, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := db.snapshotDir(c.name)
+	return db.listSnapshotDir(db.snapshotDir(c.name), c.name)
+}
+
+// listSnapshotDir lists the snapshot files of dir, newest first.
+func (db *DB) listSnapshotDir(dir, what string) ([]SnapshotDescription, error) {
 	ents, err := db.fs.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return []SnapshotDescription{}, nil
 	}
 	if err != nil {
-		return nil, internalError(err, "list snapshots of %s", c.name)
+		return nil, internalError(err, "list snapshots of %s", what)
 	}
 	out := []SnapshotDescription{}
 	for _, e := range ents {

@@ -54,7 +54,7 @@ func (c *collection) meta() collMeta {
 	m := collMeta{Config: c.cfg}
 	for _, fi := range c.fields {
 		im := indexMeta{Field: fi.key, Schema: fi.schema}
-		if fi.schema == SchemaText {
+		if fi.schema == SchemaText || (fi.schema == SchemaKeyword && fi.text.Prefix) || fi.text.Schema != nil {
 			t := fi.text
 			im.Text = &t
 		}
@@ -186,6 +186,7 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 	}
 	defer func() {
 		for _, d := range c.dense {
+			d.setThreshold(c.cfg.IndexingThreshold) // loaded indexes are new objects
 			d.setHold(false)
 		}
 	}()

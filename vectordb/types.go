@@ -1,6 +1,7 @@
 package vectordb
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -36,10 +37,12 @@ type SparseVector struct {
 	Values  []float32
 }
 
-// Vector is one named vector of a point: dense or sparse, never both.
+// Vector is one named vector of a point: dense, sparse or multi-dense
+// (several dense vectors of the same size, compared by MaxSim), exactly one.
 type Vector struct {
 	Dense  []float32
 	Sparse *SparseVector
+	Multi  [][]float32
 }
 
 // NamedVectors maps vector names to vectors. The unnamed default dense
@@ -93,15 +96,51 @@ type HNSWConfig struct {
 	EfConstruct       int
 	FullScanThreshold int
 	OnDisk            bool
+	InlineStorage     bool   // kept and reported; the graph always references the vector storage
+	Memory            string `json:",omitempty"` // memory placement (cached, cold, pinned): kept and reported
 }
 
 // VectorParams configures one dense vector of a collection.
+// With Multivector set, each point holds a list of vectors of Size (a
+// multi-vector) scored by MaxSim; such vectors are searched exactly.
 type VectorParams struct {
-	Size     int
-	Distance Distance
-	HNSW     *HNSWConfig // per-vector override of the collection's HNSWConfig
-	OnDisk   bool
+	Size        int
+	Distance    Distance
+	HNSW        *HNSWConfig // per-vector override of the collection's HNSWConfig
+	OnDisk      bool
+	Datatype    Datatype           // "" or DatatypeFloat32 (default), DatatypeFloat16, DatatypeUint8, DatatypeTurbo4
+	Multivector *MultivectorConfig // nil: a single dense vector per point
+	// Quantization is the client's quantization_config (a JSON object),
+	// kept and reported; vectors are always scored at full precision.
+	Quantization json.RawMessage
+	// Memory is Qdrant's memory placement ("cached" or "cold"), kept and
+	// reported: this engine holds vectors in memory either way.
+	Memory string `json:",omitempty"`
 }
+
+// Datatype is the element type a dense vector is stored with. Values are
+// kept as float32; float16 and uint8 round them on upsert as Qdrant does.
+type Datatype string
+
+const (
+	DatatypeFloat32 Datatype = "float32"
+	DatatypeFloat16 Datatype = "float16"
+	DatatypeUint8   Datatype = "uint8"
+	DatatypeTurbo4  Datatype = "turbo4" // Qdrant's 4-bit codec; stored here as float32 (no loss)
+)
+
+// MultivectorConfig configures a multi-vector. Comparator is "max_sim":
+// the score is the sum, over the query's vectors, of the best similarity
+// with any of the point's vectors.
+type MultivectorConfig struct {
+	Comparator string
+}
+
+// Multi-vector bounds.
+const (
+	MaxMultiVectors = 8192    // vectors in one multi-vector
+	MaxMultiFloats  = 1 << 22 // floats in one multi-vector
+)
 
 // SparseModifier is applied to sparse vector scores; "idf" weights each
 // dimension by its inverse document frequency in the collection.
@@ -114,7 +153,15 @@ const (
 
 // SparseVectorParams configures one sparse vector of a collection.
 type SparseVectorParams struct {
-	Modifier SparseModifier
+	Modifier    SparseModifier
+	IndexOnDisk bool   // reported as index.on_disk; the inverted index lives in memory
+	IndexMemory string `json:",omitempty"` // reported as index.memory
+}
+
+// SparseVectorParamsDiff changes one sparse vector; nil fields are kept.
+type SparseVectorParamsDiff struct {
+	Modifier    *SparseModifier
+	IndexOnDisk *bool
 }
 
 // CollectionConfig is what a collection is created with.
@@ -125,20 +172,75 @@ type CollectionConfig struct {
 	SparseVectors map[string]SparseVectorParams
 	HNSW          HNSWConfig
 	OnDiskPayload bool
+	Quantization  json.RawMessage // collection-wide quantization_config, kept and reported
+	Metadata      Payload         // free-form collection metadata
+	PayloadMemory string          `json:",omitempty"` // payload.memory placement, kept and reported
+	StrictMode    *StrictModeConfig
+	// IndexingThreshold (KB of vector data per vector name, Qdrant's
+	// optimizers_config.indexing_threshold): HNSW graphs are built only
+	// from that size on; 0 never builds them (searches scan); nil always.
+	IndexingThreshold *int
 }
+
+// StrictModeConfig holds Qdrant's per-collection strict mode limits. The
+// engine stores them; the API layers enforce them. Nil fields are unset.
+type StrictModeConfig struct {
+	Enabled                       *bool                            `json:"enabled,omitempty"`
+	MaxQueryLimit                 *int                             `json:"max_query_limit,omitempty"`
+	MaxTimeout                    *int                             `json:"max_timeout,omitempty"`
+	UnindexedFilteringRetrieve    *bool                            `json:"unindexed_filtering_retrieve,omitempty"`
+	UnindexedFilteringUpdate      *bool                            `json:"unindexed_filtering_update,omitempty"`
+	SearchMaxHnswEf               *int                             `json:"search_max_hnsw_ef,omitempty"`
+	SearchAllowExact              *bool                            `json:"search_allow_exact,omitempty"`
+	SearchMaxOversampling         *float64                         `json:"search_max_oversampling,omitempty"`
+	UpsertMaxBatchsize            *int                             `json:"upsert_max_batchsize,omitempty"`
+	SearchMaxBatchsize            *int                             `json:"search_max_batchsize,omitempty"`
+	MaxCollectionVectorSizeBytes  *int64                           `json:"max_collection_vector_size_bytes,omitempty"`
+	ReadRateLimit                 *int                             `json:"read_rate_limit,omitempty"`
+	WriteRateLimit                *int                             `json:"write_rate_limit,omitempty"`
+	MaxCollectionPayloadSizeBytes *int64                           `json:"max_collection_payload_size_bytes,omitempty"`
+	MaxPointsCount                *int                             `json:"max_points_count,omitempty"`
+	FilterMaxConditions           *int                             `json:"filter_max_conditions,omitempty"`
+	ConditionMaxSize              *int                             `json:"condition_max_size,omitempty"`
+	Multivector                   map[string]StrictModeMultivector `json:"multivector_config,omitempty"`
+	Sparse                        map[string]StrictModeSparse      `json:"sparse_config,omitempty"`
+	MaxPayloadIndexCount          *int                             `json:"max_payload_index_count,omitempty"`
+	MaxResidentMemoryPercent      *int                             `json:"max_resident_memory_percent,omitempty"`
+}
+
+// StrictModeMultivector limits one multi-vector.
+type StrictModeMultivector struct {
+	MaxVectors *int `json:"max_vectors,omitempty"`
+}
+
+// StrictModeSparse limits one sparse vector.
+type StrictModeSparse struct {
+	MaxLength *int `json:"max_length,omitempty"`
+}
+
+// On reports whether strict mode is enabled.
+func (s *StrictModeConfig) On() bool { return s != nil && s.Enabled != nil && *s.Enabled }
 
 // CollectionUpdate changes parameters of an existing collection.
 // Nil fields are left unchanged.
 type CollectionUpdate struct {
-	HNSW          *HNSWConfig
-	Vectors       map[string]VectorParamsDiff
-	SparseVectors map[string]SparseVectorParams
+	HNSW              *HNSWConfig
+	Vectors           map[string]VectorParamsDiff
+	SparseVectors     map[string]SparseVectorParamsDiff
+	OnDiskPayload     *bool
+	PayloadMemory     *string
+	Quantization      json.RawMessage   // replaces the collection-wide quantization_config ("null" clears it)
+	Metadata          Payload           // merged into the metadata; nil values delete keys
+	StrictMode        *StrictModeConfig // its set fields replace the current ones
+	IndexingThreshold *int              // replaces the threshold
 }
 
 // VectorParamsDiff changes the index parameters of one dense vector.
 type VectorParamsDiff struct {
-	HNSW   *HNSWConfig
-	OnDisk *bool
+	HNSW         *HNSWConfig
+	OnDisk       *bool
+	Quantization json.RawMessage // replaces the vector's quantization_config ("null" clears it)
+	Memory       *string
 }
 
 // PayloadSchemaType is the type of a payload index, spelled as in Qdrant.
@@ -152,14 +254,27 @@ const (
 	SchemaDatetime PayloadSchemaType = "datetime"
 	SchemaText     PayloadSchemaType = "text"
 	SchemaUUID     PayloadSchemaType = "uuid"
+	SchemaGeo      PayloadSchemaType = "geo" // filters on it scan; the index counts points
 )
 
 // TextIndexParams configures a full-text payload index.
 type TextIndexParams struct {
-	Tokenizer   string // "word" (default), "whitespace", "prefix", "multilingual"
-	MinTokenLen int
-	MaxTokenLen int
-	Lowercase   *bool // default true
+	Tokenizer      string // "word" (default), "whitespace", "prefix", "multilingual"
+	MinTokenLen    int
+	MaxTokenLen    int
+	Lowercase      *bool // default true
+	PhraseMatching bool  `json:",omitempty"` // reported; phrase matches work with or without it
+	// Prefix, on a keyword index, declares it serves prefix matches (the
+	// only parameter a keyword index keeps here).
+	Prefix bool `json:",omitempty"`
+	// Stopwords are dropped from indexed text and from queries:
+	// StopwordLanguages names built-in lists ("english"), CustomStopwords
+	// adds words.
+	StopwordLanguages []string `json:",omitempty"`
+	CustomStopwords   []string `json:",omitempty"`
+	// Schema is the client's field_schema object (any index type), kept
+	// and reported back verbatim; nil when the schema was a bare name.
+	Schema json.RawMessage `json:",omitempty"`
 }
 
 // PayloadIndexInfo describes one payload index in CollectionInfo.
@@ -180,6 +295,7 @@ type CollectionInfo struct {
 	PointsCount         int
 	IndexedVectorsCount int
 	SegmentsCount       int
+	LastOperationID     uint64 // sequence number of the last applied update (0: none)
 	Config              CollectionConfig
 	PayloadSchema       map[string]PayloadIndexInfo
 }
@@ -221,8 +337,15 @@ type Condition struct {
 	IsNull    *string // key: matches when the key is present and null
 	HasID     []PointID
 	HasVector *string // vector name
+	Slice     *Slice  // a deterministic 1/Total share of the points
 	Nested    *NestedCondition
 	Filter    *Filter // a nested boolean filter
+}
+
+// Slice matches the points whose id hashes to Index modulo Total, so the
+// Total slices partition the collection (for parallel scrolls).
+type Slice struct {
+	Total, Index uint32
 }
 
 // FieldCondition tests the values under Key. Keys are dotted paths into the
@@ -235,6 +358,34 @@ type FieldCondition struct {
 	Range         *Range
 	DatetimeRange *DatetimeRange
 	ValuesCount   *ValuesCount
+	GeoRadius     *GeoRadius
+	GeoBox        *GeoBoundingBox
+	GeoPolygon    *GeoPolygon
+}
+
+// GeoPoint is a location in degrees, as payloads hold it: {"lon", "lat"}.
+type GeoPoint struct {
+	Lon, Lat float64
+}
+
+// GeoRadius matches locations within Radius metres of Center
+// (great-circle distance on a sphere of radius 6371 km).
+type GeoRadius struct {
+	Center GeoPoint
+	Radius float64
+}
+
+// GeoBoundingBox matches locations inside the box; when TopLeft.Lon >
+// BottomRight.Lon the box crosses the antimeridian.
+type GeoBoundingBox struct {
+	TopLeft, BottomRight GeoPoint
+}
+
+// GeoPolygon matches locations inside Exterior and outside every
+// interior ring. Rings are closed: the last point repeats the first.
+type GeoPolygon struct {
+	Exterior  []GeoPoint
+	Interiors [][]GeoPoint
 }
 
 // Match is a match condition: exactly one field is set.
@@ -246,6 +397,12 @@ type Match struct {
 	Any    []any
 	Except []any
 	Text   *string
+	// TextAny matches when any token of it occurs; Phrase when its tokens
+	// occur consecutively in order (tokenised like Text); Prefix when a
+	// string value starts with it (case-sensitive).
+	TextAny *string
+	Phrase  *string
+	Prefix  *string
 }
 
 // Range bounds a numeric value. Nil bounds are open.
@@ -297,6 +454,10 @@ type VectorSelector struct {
 type SearchParams struct {
 	HnswEf int  // 0: use the index default (max(ef_construct, limit))
 	Exact  bool // exact scan, no index
+	// IDFCorpus, for a sparse vector with the idf modifier, computes the
+	// inverse document frequencies over the points matching it instead of
+	// the whole collection.
+	IDFCorpus *Filter
 }
 
 // VectorInput is what a query searches near: a dense vector, a sparse
@@ -304,6 +465,7 @@ type SearchParams struct {
 type VectorInput struct {
 	Dense  []float32
 	Sparse *SparseVector
+	Multi  [][]float32
 	ID     *PointID
 }
 
@@ -347,12 +509,69 @@ type OrderBy struct {
 	StartFrom any       // float64, int64 or time.Time; nil: from the start
 }
 
+// MMR re-ranks the CandidatesLimit nearest points by maximal marginal
+// relevance: each next point maximises
+// (1-Diversity)·sim(query) - Diversity·max sim(already chosen).
+type MMR struct {
+	Diversity       float32 // 0..1, default 0.5
+	CandidatesLimit int     // 0: the query's limit
+}
+
+// ContextPair is one positive/negative pair of a discover or context
+// query.
+type ContextPair struct {
+	Positive VectorInput
+	Negative VectorInput
+}
+
+// DiscoverInput is a discover query: points are ranked first by how many
+// context pairs they are on the positive side of (+1 each, -1 otherwise),
+// then by their similarity to Target (squashed into [0, 1)).
+type DiscoverInput struct {
+	Target  VectorInput
+	Context []ContextPair
+}
+
+// LookupFrom names the collection (and vector) whose points by-id inputs
+// of a query refer to.
+type LookupFrom struct {
+	Collection string
+	Vector     string // "": the query's Using
+}
+
 // Query is the universal query: exactly one field is set.
+// Context scores each point by the sum over pairs of
+// min(sim(positive) - sim(negative) - ε, 0), as Qdrant does.
 type Query struct {
 	Nearest   *VectorInput
 	Recommend *RecommendInput
+	Discover  *DiscoverInput
+	Context   []ContextPair
 	Fusion    Fusion
+	RRFK      int       // k of reciprocal rank fusion; 0: the default 2
+	RRFWeight []float32 // per-prefetch weights of reciprocal rank fusion; nil: all 1
+	MMR       *MMR      // with Nearest: diversify the results
 	OrderBy   *OrderBy
+	Sample    string // "random": a uniform random sample of the candidates
+	Formula   *FormulaQuery
+	Feedback  *FeedbackInput
+}
+
+// FeedbackInput is a relevance feedback query with Qdrant's "naive"
+// strategy: score = A·sim(target) + Σ over feedback pairs of
+// (confidence^B)·C·(sim(better) - sim(worse)), pairs formed from the
+// examples sorted by score (best with worst, and so on), confidence the
+// difference of their scores.
+type FeedbackInput struct {
+	Target   VectorInput
+	Feedback []FeedbackItem
+	A, B, C  float32
+}
+
+// FeedbackItem is an example with the relevance score a judge gave it.
+type FeedbackItem struct {
+	Example VectorInput
+	Score   float32
 }
 
 // Prefetch is a sub-query whose results feed the parent query.
@@ -360,6 +579,7 @@ type Prefetch struct {
 	Prefetch       []Prefetch
 	Query          *Query
 	Using          string
+	LookupFrom     *LookupFrom
 	Filter         *Filter
 	Params         *SearchParams
 	ScoreThreshold *float32
@@ -373,6 +593,7 @@ type QueryRequest struct {
 	Prefetch       []Prefetch
 	Query          *Query
 	Using          string
+	LookupFrom     *LookupFrom
 	Filter         *Filter
 	Params         *SearchParams
 	ScoreThreshold *float32

@@ -51,15 +51,8 @@ func (db *DB) update(ctx context.Context, coll string, wait bool, build func(c *
 		db.log.Warn("vectordb: write-ahead log recovered after an I/O error", "collection", c.name, "err", c.broken)
 		c.broken = nil
 	}
-	o.Seq = c.lastSeq + 1
-	if c.log != nil {
-		broken, err := c.log.append(o)
-		if err != nil {
-			if broken {
-				c.broken = err
-			}
-			return UpdateResult{}, internalError(err, "write-ahead log of collection %s", c.name)
-		}
+	if err := db.appendLocked(c, o); err != nil {
+		return UpdateResult{}, err
 	}
 	c.mu.Lock()
 	c.apply(o)
@@ -80,6 +73,23 @@ func (db *DB) update(ctx context.Context, coll string, wait bool, build func(c *
 	return UpdateResult{OperationID: o.Seq, Status: status}, nil
 }
 
+// appendLocked numbers o and appends it to c's log (fsynced).
+//
+// Preconditions: c.wmu is held.
+func (db *DB) appendLocked(c *collection, o *op) error {
+	o.Seq = c.lastSeq + 1
+	if c.log != nil {
+		broken, err := c.log.append(o)
+		if err != nil {
+			if broken {
+				c.broken = err
+			}
+			return internalError(err, "write-ahead log of collection %s", c.name)
+		}
+	}
+	return nil
+}
+
 func (db *DB) checkBatch(n int) error {
 	if n > db.opts.MaxPointsPerUpsert {
 		return &Error{Kind: KindTooLarge, Msg: fmt.Sprintf("Bad request: too many points in one request: %d > %d", n, db.opts.MaxPointsPerUpsert)}
@@ -91,16 +101,56 @@ func (db *DB) checkBatch(n int) error {
 // collection config (names, sizes, NaN/Inf: KindBadInput, nothing changes);
 // Cosine vectors are stored normalised. wait: see update.
 func (db *DB) Upsert(ctx context.Context, coll string, points []PointStruct, wait bool) (UpdateResult, error) {
+	return db.UpsertWith(ctx, coll, points, UpsertOptions{}, wait)
+}
+
+// UpsertMode restricts an upsert to new or to existing points.
+type UpsertMode string
+
+const (
+	UpsertDefault    UpsertMode = ""            // insert or replace
+	UpsertInsertOnly UpsertMode = "insert_only" // skip points that exist
+	UpsertUpdateOnly UpsertMode = "update_only" // skip points that do not exist
+)
+
+// UpsertOptions are the conditions of a conditional upsert.
+type UpsertOptions struct {
+	Mode UpsertMode
+	// Filter, when set, must match an existing point for it to be
+	// replaced; points that do not exist are inserted (unless Mode says
+	// otherwise).
+	Filter *Filter
+}
+
+// UpsertWith is Upsert with conditions. Skipped points are not logged, so
+// replaying the log does not depend on the filter.
+func (db *DB) UpsertWith(ctx context.Context, coll string, points []PointStruct, opts UpsertOptions, wait bool) (UpdateResult, error) {
 	if err := db.checkBatch(len(points)); err != nil {
+		return UpdateResult{}, err
+	}
+	switch opts.Mode {
+	case UpsertDefault, UpsertInsertOnly, UpsertUpdateOnly:
+	default:
+		return UpdateResult{}, BadInput("unknown update_mode %q, expected upsert, insert_only or update_only", opts.Mode)
+	}
+	if err := validateFilter(opts.Filter, 0); err != nil {
 		return UpdateResult{}, err
 	}
 	return db.update(ctx, coll, wait, func(c *collection) (*op, error) {
 		o := &op{Kind: opUpsert, Points: make([]PointStruct, 0, len(points))}
 		pos := make(map[PointID]int, len(points))
+		m := matcher{c}
 		for _, p := range points {
 			id, err := canonicalID(p.ID)
 			if err != nil {
 				return nil, err
+			}
+			old := c.points[id]
+			if (opts.Mode == UpsertInsertOnly && old != nil) || (opts.Mode == UpsertUpdateOnly && old == nil) {
+				continue
+			}
+			if opts.Filter != nil && old != nil && !m.match(opts.Filter, old) {
+				continue
 			}
 			vecs, err := prepareVectors(&c.cfg, p.Vectors)
 			if err != nil {
@@ -248,18 +298,32 @@ func (db *DB) ClearPayload(ctx context.Context, coll string, sel PointsSelector,
 // UpdateVectors replaces the given named vectors of existing points; other
 // vectors are kept. A missing point is a KindNotFound error.
 func (db *DB) UpdateVectors(ctx context.Context, coll string, points []PointVectors, wait bool) (UpdateResult, error) {
+	return db.UpdateVectorsWith(ctx, coll, points, nil, wait)
+}
+
+// UpdateVectorsWith is UpdateVectors that skips the points not matching
+// filter (nil: none skipped).
+func (db *DB) UpdateVectorsWith(ctx context.Context, coll string, points []PointVectors, filter *Filter, wait bool) (UpdateResult, error) {
 	if err := db.checkBatch(len(points)); err != nil {
+		return UpdateResult{}, err
+	}
+	if err := validateFilter(filter, 0); err != nil {
 		return UpdateResult{}, err
 	}
 	return db.update(ctx, coll, wait, func(c *collection) (*op, error) {
 		o := &op{Kind: opUpdateVectors}
+		m := matcher{c}
 		for _, pv := range points {
 			id, err := canonicalID(pv.ID)
 			if err != nil {
 				return nil, err
 			}
-			if _, ok := c.points[id]; !ok {
+			old, ok := c.points[id]
+			if !ok {
 				return nil, errPointNotFound(id)
+			}
+			if filter != nil && !m.match(filter, old) {
+				continue
 			}
 			if len(pv.Vectors) == 0 {
 				return nil, BadInput("update_vectors: point %s has no vectors", id)

@@ -70,6 +70,7 @@ Environment:
 	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:7777", "listen address of the node API")
 	f.StringVar(&cfg.APIKey, "api-key", "", "require this key in the api-key header of Qdrant API requests")
 	f.Int64Var(&cfg.MaxRequestBytes, "max-request-bytes", rest.DefaultMaxRequestBytes, "largest REST request body accepted (larger ones get 413)")
+	f.BoolVar(&cfg.SnapshotURLs, "snapshot-urls", false, "let snapshot recovery download http(s) locations, as Qdrant does (the server then fetches any URL a client names)")
 	f.BoolVar(&cfg.Demo, "demo", false, "once listening, run the demo (see nexus demo --help) against this server and print its output")
 	return cmd
 }

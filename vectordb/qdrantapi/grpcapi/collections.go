@@ -208,7 +208,13 @@ func (s *collectionsService) Update(ctx context.Context, r *qdrant.UpdateCollect
 	if err != nil {
 		return nil, err
 	}
-	u.SparseVectors = sp
+	if sp != nil {
+		u.SparseVectors = make(map[string]vectordb.SparseVectorParamsDiff, len(sp))
+		for n, p := range sp {
+			m := p.Modifier
+			u.SparseVectors[n] = vectordb.SparseVectorParamsDiff{Modifier: &m}
+		}
+	}
 	ctx, cancel := withTimeout(ctx, r.Timeout)
 	defer cancel()
 	if err := s.db.UpdateCollection(ctx, r.GetCollectionName(), u); err != nil {

@@ -181,7 +181,15 @@ func vectorFromProto(v *qdrant.Vector) (vectordb.Vector, error) {
 		sv, err := sparseFromProto(k.Sparse.GetIndices(), k.Sparse.GetValues())
 		return vectordb.Vector{Sparse: sv}, err
 	case *qdrant.Vector_MultiDense:
-		return vectordb.Vector{}, unsupported("multi-vectors")
+		vs := k.MultiDense.GetVectors()
+		if len(vs) > vectordb.MaxMultiVectors {
+			return vectordb.Vector{}, badInput("a multi-vector holds at most %d vectors, got %d", vectordb.MaxMultiVectors, len(vs))
+		}
+		multi := make([][]float32, len(vs))
+		for i, d := range vs {
+			multi[i] = d.GetData()
+		}
+		return vectordb.Vector{Multi: multi}, nil
 	case *qdrant.Vector_Document, *qdrant.Vector_Image, *qdrant.Vector_Object:
 		return vectordb.Vector{}, unsupported("server-side inference (document, image and object vectors)")
 	case nil:
@@ -239,6 +247,13 @@ func vectorsFromProto(v *qdrant.Vectors) (vectordb.NamedVectors, error) {
 }
 
 func vectorToProto(v vectordb.Vector) *qdrant.VectorOutput {
+	if v.Multi != nil {
+		vs := make([]*qdrant.DenseVector, len(v.Multi))
+		for i, d := range v.Multi {
+			vs[i] = &qdrant.DenseVector{Data: d}
+		}
+		return &qdrant.VectorOutput{Vector: &qdrant.VectorOutput_MultiDense{MultiDense: &qdrant.MultiDenseVector{Vectors: vs}}}
+	}
 	if v.Sparse != nil {
 		return &qdrant.VectorOutput{Vector: &qdrant.VectorOutput_Sparse{Sparse: &qdrant.SparseVector{
 			Indices: v.Sparse.Indices, Values: v.Sparse.Values}}}
@@ -295,6 +310,9 @@ func pointToProto(p vectordb.PointStruct) *qdrant.PointStruct {
 }
 
 func vectorInToProto(v vectordb.Vector) *qdrant.Vector {
+	if v.Multi != nil {
+		return qdrant.NewVectorMulti(v.Multi)
+	}
 	if v.Sparse != nil {
 		return qdrant.NewVectorSparse(v.Sparse.Indices, v.Sparse.Values)
 	}

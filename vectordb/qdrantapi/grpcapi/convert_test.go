@@ -207,8 +207,11 @@ func TestVectorForms(t *testing.T) {
 	if _, err := vectorFromProto(qdrant.NewVectorSparse([]uint32{1, 2}, []float32{1})); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("mismatched sparse lengths: got %v", err)
 	}
-	if _, err := vectorFromProto(qdrant.NewVectorMulti([][]float32{{1}, {2}})); status.Code(err) != codes.Unimplemented {
-		t.Errorf("multi-vector: got %v", err)
+	if got, err := vectorFromProto(qdrant.NewVectorMulti([][]float32{{1}, {2}})); err != nil || !reflect.DeepEqual(got.Multi, [][]float32{{1}, {2}}) {
+		t.Errorf("multi-vector: got %+v, %v", got, err)
+	}
+	if out := vectorToProto(vectordb.Vector{Multi: [][]float32{{1, 2}}}); len(out.GetMultiDense().GetVectors()) != 1 {
+		t.Errorf("multi-vector output: %v", out)
 	}
 	if _, err := vectorFromProto(qdrant.NewVectorDocument(&qdrant.Document{Text: "x"})); status.Code(err) != codes.Unimplemented {
 		t.Errorf("document: got %v", err)

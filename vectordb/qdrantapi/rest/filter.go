@@ -23,8 +23,9 @@ const maxFilterDepth = 32
 // Accepted conditions: field conditions with match (value, any, except,
 // text), range (numbers: Range; RFC 3339 strings: DatetimeRange),
 // values_count, is_empty/is_null flags; is_empty, is_null, has_id,
-// has_vector, nested and a nested filter. Geo conditions, phrase, prefix
-// and text_any matches are rejected as unsupported.
+// has_vector, nested and a nested filter; matches value, any, except,
+// text, text_any, phrase and prefix; geo_radius, geo_bounding_box and
+// geo_polygon.
 func parseFilter(raw json.RawMessage) (*vectordb.Filter, error) {
 	return parseFilterDepth(raw, 0)
 }
@@ -157,6 +158,19 @@ func parseCondition(raw json.RawMessage, depth int) (vectordb.Condition, error) 
 		}
 		return vectordb.Condition{HasID: ids}, nil
 	}
+	if v, ok := obj["slice"]; ok && len(obj) == 1 {
+		var w struct {
+			Total *uint32 `json:"total"`
+			Index *uint32 `json:"index"`
+		}
+		if err := json.Unmarshal(v, &w); err != nil || w.Total == nil || w.Index == nil || *w.Total == 0 {
+			return vectordb.Condition{}, fmt.Errorf("slice: expected {total ≥ 1, index}")
+		}
+		if *w.Index >= *w.Total {
+			return vectordb.Condition{}, invalid("filter.slice.index", "value %d invalid, must be below total %d", *w.Index, *w.Total)
+		}
+		return vectordb.Condition{Slice: &vectordb.Slice{Total: *w.Total, Index: *w.Index}}, nil
+	}
 	if v, ok := obj["has_vector"]; ok && len(obj) == 1 {
 		var name string
 		if err := json.Unmarshal(v, &name); err != nil {
@@ -244,8 +258,44 @@ func parseFieldCondition(obj map[string]json.RawMessage) (vectordb.Condition, er
 				// (not null).
 				cond = vectordb.Condition{Filter: &vectordb.Filter{MustNot: []vectordb.Condition{inner}}}
 			}
-		case "geo_bounding_box", "geo_radius", "geo_polygon":
-			err = fmt.Errorf("geo conditions are not supported")
+		case "geo_radius":
+			var w struct {
+				Center *geoPointWire `json:"center"`
+				Radius *float64      `json:"radius"`
+			}
+			if err = json.Unmarshal(v, &w); err != nil || w.Center == nil || w.Radius == nil {
+				err = fmt.Errorf("expected {center, radius}")
+				break
+			}
+			fc.GeoRadius = &vectordb.GeoRadius{Center: w.Center.point(), Radius: *w.Radius}
+		case "geo_bounding_box":
+			var w struct {
+				TopLeft     *geoPointWire `json:"top_left"`
+				BottomRight *geoPointWire `json:"bottom_right"`
+			}
+			if err = json.Unmarshal(v, &w); err != nil || w.TopLeft == nil || w.BottomRight == nil {
+				err = fmt.Errorf("expected {top_left, bottom_right}")
+				break
+			}
+			fc.GeoBox = &vectordb.GeoBoundingBox{TopLeft: w.TopLeft.point(), BottomRight: w.BottomRight.point()}
+		case "geo_polygon":
+			var w struct {
+				Exterior *struct {
+					Points []geoPointWire `json:"points"`
+				} `json:"exterior"`
+				Interiors []struct {
+					Points []geoPointWire `json:"points"`
+				} `json:"interiors"`
+			}
+			if err = json.Unmarshal(v, &w); err != nil || w.Exterior == nil {
+				err = fmt.Errorf("expected {exterior, interiors}")
+				break
+			}
+			pg := &vectordb.GeoPolygon{Exterior: geoRing(w.Exterior.Points)}
+			for _, in := range w.Interiors {
+				pg.Interiors = append(pg.Interiors, geoRing(in.Points))
+			}
+			fc.GeoPolygon = pg
 		default:
 			err = fmt.Errorf("unknown field")
 		}
@@ -253,6 +303,9 @@ func parseFieldCondition(obj map[string]json.RawMessage) (vectordb.Condition, er
 			return vectordb.Condition{}, fmt.Errorf("field condition on `%s`: %s: %w", key, k, err)
 		}
 		n++
+	}
+	if n == 0 {
+		return vectordb.Condition{}, invalid("filter", "At least one field condition must be specified for key %q", key)
 	}
 	if n != 1 {
 		return vectordb.Condition{}, fmt.Errorf("field condition on `%s`: exactly one of match, range, values_count, is_empty, is_null is required, got %d", key, n)
@@ -295,7 +348,17 @@ func parseMatch(raw json.RawMessage) (*vectordb.Match, error) {
 			}
 			return &vectordb.Match{Text: &s}, nil
 		case "text_any", "phrase", "prefix":
-			return nil, fmt.Errorf("match `%s` is not supported", k)
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, fmt.Errorf("%s: expected a string", k)
+			}
+			switch k {
+			case "text_any":
+				return &vectordb.Match{TextAny: &s}, nil
+			case "phrase":
+				return &vectordb.Match{Phrase: &s}, nil
+			}
+			return &vectordb.Match{Prefix: &s}, nil
 		}
 		return nil, fmt.Errorf("unknown match `%s`", k)
 	}
@@ -514,8 +577,27 @@ func encodeCondition(c vectordb.Condition) any {
 		case fc.ValuesCount != nil:
 			v := fc.ValuesCount
 			m["values_count"] = encodeBounds(v.Lt, v.Gt, v.Gte, v.Lte)
+		case fc.GeoRadius != nil:
+			m["geo_radius"] = map[string]any{"center": encodeGeo(fc.GeoRadius.Center), "radius": fc.GeoRadius.Radius}
+		case fc.GeoBox != nil:
+			m["geo_bounding_box"] = map[string]any{"top_left": encodeGeo(fc.GeoBox.TopLeft), "bottom_right": encodeGeo(fc.GeoBox.BottomRight)}
+		case fc.GeoPolygon != nil:
+			ring := func(r []vectordb.GeoPoint) map[string]any {
+				ps := make([]any, len(r))
+				for i, g := range r {
+					ps[i] = encodeGeo(g)
+				}
+				return map[string]any{"points": ps}
+			}
+			in := make([]any, len(fc.GeoPolygon.Interiors))
+			for i, r := range fc.GeoPolygon.Interiors {
+				in[i] = ring(r)
+			}
+			m["geo_polygon"] = map[string]any{"exterior": ring(fc.GeoPolygon.Exterior), "interiors": in}
 		}
 		return m
+	case c.Slice != nil:
+		return map[string]any{"slice": map[string]any{"total": c.Slice.Total, "index": c.Slice.Index}}
 	case c.IsEmpty != nil:
 		return map[string]any{"is_empty": map[string]any{"key": *c.IsEmpty}}
 	case c.IsNull != nil:
@@ -544,6 +626,12 @@ func encodeMatch(m *vectordb.Match) map[string]any {
 		return map[string]any{"except": m.Except}
 	case m.Text != nil:
 		return map[string]any{"text": *m.Text}
+	case m.TextAny != nil:
+		return map[string]any{"text_any": *m.TextAny}
+	case m.Phrase != nil:
+		return map[string]any{"phrase": *m.Phrase}
+	case m.Prefix != nil:
+		return map[string]any{"prefix": *m.Prefix}
 	}
 	return map[string]any{"value": m.Value}
 }
@@ -581,4 +669,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// geoPointWire is GeoPoint: {"lon", "lat"}, both required.
+type geoPointWire struct {
+	Lon *float64 `json:"lon"`
+	Lat *float64 `json:"lat"`
+}
+
+// point returns the location; a missing coordinate becomes NaN, which
+// the engine rejects as out of range.
+func (g geoPointWire) point() vectordb.GeoPoint {
+	p := vectordb.GeoPoint{Lon: math.NaN(), Lat: math.NaN()}
+	if g.Lon != nil {
+		p.Lon = *g.Lon
+	}
+	if g.Lat != nil {
+		p.Lat = *g.Lat
+	}
+	return p
+}
+
+func geoRing(ps []geoPointWire) []vectordb.GeoPoint {
+	out := make([]vectordb.GeoPoint, len(ps))
+	for i, p := range ps {
+		out[i] = p.point()
+	}
+	return out
+}
+
+func encodeGeo(g vectordb.GeoPoint) map[string]any {
+	return map[string]any{"lon": g.Lon, "lat": g.Lat}
 }

@@ -26,7 +26,7 @@ func FuzzUpsertJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		pts, err := parseUpsert(body)
+		pts, _, err := parseUpsert(body)
 		if err != nil {
 			return
 		}
@@ -38,7 +38,7 @@ func FuzzUpsertJSON(f *testing.F) {
 		if err != nil {
 			t.Fatalf("encode accepted points: %v", err)
 		}
-		back, err := parseUpsert(enc)
+		back, _, err := parseUpsert(enc)
 		if err != nil {
 			t.Fatalf("re-parse %s: %v", enc, err)
 		}

@@ -13,21 +13,45 @@ import (
 
 // parseUpsert decodes an upsert body: PointsBatch ({"batch": {ids,
 // vectors, payloads}}) or PointsList ({"points": [...]}).
-func parseUpsert(body []byte) ([]vectordb.PointStruct, error) {
+func parseUpsert(body []byte) ([]vectordb.PointStruct, vectordb.UpsertOptions, error) {
+	var opts vectordb.UpsertOptions
+	var w struct {
+		UpdateFilter json.RawMessage `json:"update_filter"`
+		UpdateMode   *string         `json:"update_mode"`
+	}
+	if err := unmarshalBody(body, &w); err != nil {
+		return nil, opts, err
+	}
+	if w.UpdateMode != nil {
+		switch m := vectordb.UpsertMode(*w.UpdateMode); m {
+		case "upsert":
+		case vectordb.UpsertInsertOnly, vectordb.UpsertUpdateOnly:
+			opts.Mode = m
+		default:
+			return nil, opts, badInput(fmt.Errorf("update_mode: unknown mode %q, expected upsert, insert_only or update_only", *w.UpdateMode))
+		}
+	}
+	f, err := parseFilter(w.UpdateFilter)
+	if err != nil {
+		return nil, opts, badInput(fmt.Errorf("update_filter: %w", err))
+	}
+	opts.Filter = f
+	pts, err := parsePoints(body)
+	return pts, opts, err
+}
+
+// parsePoints decodes the points of an upsert body.
+func parsePoints(body []byte) ([]vectordb.PointStruct, error) {
 	var w struct {
 		Batch *struct {
 			IDs      []json.RawMessage `json:"ids"`
 			Vectors  json.RawMessage   `json:"vectors"`
 			Payloads []json.RawMessage `json:"payloads"`
 		} `json:"batch"`
-		Points       *[]json.RawMessage `json:"points"`
-		UpdateFilter json.RawMessage    `json:"update_filter"`
+		Points *[]json.RawMessage `json:"points"`
 	}
 	if err := unmarshalBody(body, &w); err != nil {
 		return nil, err
-	}
-	if !isNull(w.UpdateFilter) {
-		return nil, badInput(fmt.Errorf("`update_filter` is not supported"))
 	}
 	var points []vectordb.PointStruct
 	switch {
@@ -41,7 +65,7 @@ func parseUpsert(body []byte) ([]vectordb.PointStruct, error) {
 		}
 		vecs, err := parseBatchVectors(b.Vectors, len(ids))
 		if err != nil {
-			return nil, badInput(fmt.Errorf("batch.vectors: %w", err))
+			return nil, shapeError("batch.vectors", err)
 		}
 		if b.Payloads != nil && len(b.Payloads) != len(ids) {
 			return nil, badInput(fmt.Errorf("batch has %d ids but %d payloads", len(ids), len(b.Payloads)))
@@ -77,7 +101,7 @@ func parseUpsert(body []byte) ([]vectordb.PointStruct, error) {
 			}
 			vecs, err := parseVectorStruct(pw.Vector)
 			if err != nil {
-				return nil, badInput(fmt.Errorf("points[%d].vector: %w", i, err))
+				return nil, shapeError(fmt.Sprintf("points[%d].vector", i), err)
 			}
 			p, err := parsePayload(pw.Payload)
 			if err != nil {
@@ -147,6 +171,9 @@ func (h *handler) retrievePoints(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
+	if err := h.checkVectorNames(collectionName(r), wv); err != nil {
+		return nil, err
+	}
 	recs, err := h.db.Get(r.Context(), collectionName(r), ids, wp, wv)
 	if err != nil {
 		return nil, err
@@ -207,6 +234,9 @@ func (h *handler) scroll(r *http.Request) (any, error) {
 	if req.OrderBy, err = parseOrderBy(w.OrderBy); err != nil {
 		return nil, badInput(err)
 	}
+	if req.OrderBy != nil && req.Offset != nil {
+		return nil, &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Bad request: Can't use offset with order_by; use order_by.start_from instead"}
+	}
 	res, err := h.db.Scroll(r.Context(), collectionName(r), req)
 	if err != nil {
 		return nil, err
@@ -231,4 +261,24 @@ func (h *handler) count(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return map[string]int{"count": n}, nil
+}
+
+// checkVectorNames rejects a with_vector list naming a vector the
+// collection does not have, as Qdrant does.
+func (h *handler) checkVectorNames(coll string, wv vectordb.VectorSelector) error {
+	if len(wv.Names) == 0 {
+		return nil
+	}
+	info, err := h.db.CollectionInfo(coll)
+	if err != nil {
+		return err
+	}
+	for _, n := range wv.Names {
+		_, d := info.Config.Vectors[n]
+		_, s := info.Config.SparseVectors[n]
+		if !d && !s {
+			return vectordb.BadInput("Not existing vector name error: %s", n)
+		}
+	}
+	return nil
 }

@@ -30,7 +30,7 @@ func TestService(t *testing.T) {
 		t.Errorf("telemetry without id: %v", res)
 	}
 	c.ok("GET", "/collections?timeout=5", nil)
-	c.fail("GET", "/collections?timeout=0", nil, 400)
+	c.fail("GET", "/collections?timeout=0", nil, 422)
 	c.fail("GET", "/collections?timeout=abc", nil, 400)
 	msg := c.fail("GET", "/no/such/endpoint", nil, 404)
 	if !strings.Contains(msg, "no such endpoint") {
@@ -42,12 +42,12 @@ func TestService(t *testing.T) {
 	}
 	code, body = c.raw("GET", "/metrics", "", nil)
 	for _, want := range []string{
-		`app_info{name="nexus",version="` + Version + `"} 1`,
+		`app_info{name="qdrant",version="` + Version + `"} 1`,
 		"collections_total 0",
 		`rest_responses_total{method="GET",endpoint="/telemetry",status="200"} 1`,
 		`rest_responses_total{method="GET",endpoint="/collections",status="200"} 1`,
-		`rest_responses_total{method="GET",endpoint="/collections/{collection}",status="404"} 1`,
-		`rest_responses_fail_total{method="GET",endpoint="unknown"} 1`,
+		`rest_responses_total{method="GET",endpoint="/collections/{collection_name}",status="404"} 1`,
+		`rest_responses_fail_total{method="GET",endpoint="unknown",status="404"} 1`,
 	} {
 		if code != 200 || !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s:\n%s", want, body)
@@ -73,7 +73,7 @@ func TestCollections(t *testing.T) {
 	})
 	c.fail("PUT", "/collections/single", map[string]any{"vectors": map[string]any{"size": 4, "distance": "Cosine"}}, 400, 409)
 	c.fail("PUT", "/collections/bad", map[string]any{"vectors": map[string]any{"size": 4, "distance": "Cosinus"}}, 400)
-	c.fail("PUT", "/collections/bad", map[string]any{"vectors": map[string]any{"size": 0, "distance": "Dot"}}, 400)
+	c.fail("PUT", "/collections/bad", map[string]any{"vectors": map[string]any{"size": 0, "distance": "Dot"}}, 422)
 	c.fail("PUT", "/collections/bad", map[string]any{"sparse_vectors": map[string]any{"s": map[string]any{"modifier": "bm42"}}}, 400)
 
 	got := ids(at(c.ok("GET", "/collections", nil), "collections"))
@@ -547,7 +547,7 @@ func TestQuery(t *testing.T) {
 	c.fail("POST", "/collections/q/points/query", map[string]any{"query": []float32{1, 0, 0}, "using": "d"}, 400)
 	c.fail("POST", "/collections/q/points/query", map[string]any{"query": map[string]any{"fusion": "max"}}, 400)
 	c.fail("POST", "/collections/q/points/query", map[string]any{"query": map[string]any{"fusion": "rrf"}}, 400)
-	c.fail("POST", "/collections/q/points/query", map[string]any{"query": []float32{1, 0, 0, 0}, "using": "d", "limit": 0}, 400)
+	c.fail("POST", "/collections/q/points/query", map[string]any{"query": []float32{1, 0, 0, 0}, "using": "d", "limit": 0}, 422)
 	c.fail("POST", "/collections/q/points/query", map[string]any{"query": map[string]any{"text": "hello", "model": "x"}}, 400)
 	c.fail("POST", "/collections/q/points/query/batch", map[string]any{"searches": []any{
 		map[string]any{"query": []float32{1, 0, 0, 0}, "using": "d"}, map[string]any{"query": "x"},
@@ -588,7 +588,7 @@ func TestLegacySearchAndRecommend(t *testing.T) {
 	if len(arr(batch)) != 2 || fmt.Sprint(ids(at(batch, 1))) != "[3]" {
 		t.Errorf("recommend batch: %v", batch)
 	}
-	c.fail("POST", "/collections/q/points/recommend", map[string]any{"using": "d", "limit": 1}, 400)
+	c.fail("POST", "/collections/q/points/recommend", map[string]any{"using": "d", "limit": 1}, 422)
 }
 
 func TestGroupsAndFacet(t *testing.T) {
@@ -676,7 +676,7 @@ func TestPayloadIndexes(t *testing.T) {
 	if _, ok := obj(at(c.ok("GET", "/collections/i", nil), "payload_schema"))["k"]; ok {
 		t.Error("index k still listed after delete")
 	}
-	c.fail("PUT", "/collections/i/index", map[string]any{"field_name": "g", "field_schema": "geo"}, 400)
+	c.fail("PUT", "/collections/i/index", map[string]any{"field_name": "g", "field_schema": "polygon"}, 400)
 	c.fail("PUT", "/collections/i/index", map[string]any{"field_name": "g", "field_schema": "blob"}, 400)
 	c.fail("PUT", "/collections/i/index", map[string]any{"field_schema": "keyword"}, 400)
 	c.fail("PUT", "/collections/nope/index", map[string]any{"field_name": "g", "field_schema": "keyword"}, 404)
@@ -718,7 +718,7 @@ func TestSnapshots(t *testing.T) {
 	if p := at(c.ok("GET", "/collections/r1/points/1", nil), "payload", "city"); p != "London" {
 		t.Errorf("recovered point 1 payload city = %v", p)
 	}
-	c.fail("PUT", "/collections/r1/snapshots/recover", map[string]any{"location": "https://example.invalid/x.snapshot"}, 400)
+	c.fail("PUT", "/collections/r1/snapshots/recover", map[string]any{"location": "https://example.invalid/x.snapshot"}, 403) // URL recovery is off unless enabled
 	c.fail("PUT", "/collections/r1/snapshots/recover", map[string]any{"location": "file://" + file, "checksum": "00"}, 400)
 
 	// Upload.
@@ -728,6 +728,10 @@ func TestSnapshots(t *testing.T) {
 	_, _ = fw.Write(data)
 	_ = mw.Close()
 	code, body := c.raw("POST", "/collections/r3/snapshots/upload?checksum=00", mw.FormDataContentType(), buf.Bytes())
+	if code != 422 { // not a SHA-256: rejected before the upload is read
+		t.Errorf("upload with a malformed checksum: HTTP %d %s", code, body)
+	}
+	code, body = c.raw("POST", "/collections/r3/snapshots/upload?checksum="+strings.Repeat("00", 32), mw.FormDataContentType(), buf.Bytes())
 	if code != 400 {
 		t.Errorf("upload with a wrong checksum: HTTP %d %s", code, body)
 	}
@@ -807,7 +811,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"oversized", "PUT", "/collections/p/points", `{"points":[{"id":9,"vector":[1,0,0,0],"payload":{"x":"` + strings.Repeat("x", 8000) + `"}}]}`, []int{413}},
 		{"unknown collection", "PUT", "/collections/nope/points", `{"points":[{"id":9,"vector":[1,0,0,0]}]}`, []int{404}},
 		{"bad filter delete", "POST", "/collections/p/points/delete", `{"filter":{"must":[{"key":"x","match":{"value":1.5}}]}}`, []int{400}},
-		{"bad filter payload", "POST", "/collections/p/points/payload", `{"payload":{"a":1},"filter":{"must":{"key":"x"}}}`, []int{400}},
+		{"bad filter payload", "POST", "/collections/p/points/payload", `{"payload":{"a":1},"filter":{"must":{"key":"x"}}}`, []int{422}},
 		{"bad filter count", "POST", "/collections/p/points/count", `{"filter":{"nope":[]}}`, []int{400}},
 		{"update vectors wrong size", "PUT", "/collections/p/points/vectors", `{"points":[{"id":1,"vector":[1,2]}]}`, []int{400}},
 		{"delete vectors unknown name", "POST", "/collections/p/points/vectors/delete", `{"points":[1],"vector":["zzz"]}`, []int{400, 404}},

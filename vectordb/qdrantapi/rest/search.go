@@ -1,9 +1,13 @@
 package rest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"nexusos/vectordb"
 )
@@ -23,7 +27,8 @@ func parseVectorInput(raw json.RawMessage) (vectordb.VectorInput, error) {
 	switch jsonKind(raw) {
 	case '[':
 		if isMultiDense(raw) {
-			return vectordb.VectorInput{}, fmt.Errorf("multi-vector queries are not supported")
+			m, err := parseMulti(raw)
+			return vectordb.VectorInput{Multi: m}, err
 		}
 		d, err := parseDense(raw)
 		return vectordb.VectorInput{Dense: d}, err
@@ -95,14 +100,34 @@ func parseQueryInterface(raw json.RawMessage) (*vectordb.Query, error) {
 	}
 	switch {
 	case obj["nearest"] != nil:
-		if !isNull(obj["mmr"]) {
-			return nil, fmt.Errorf("query.nearest.mmr is not supported")
-		}
 		v, err := parseVectorInput(obj["nearest"])
 		if err != nil {
 			return nil, fmt.Errorf("query.nearest: %w", err)
 		}
-		return &vectordb.Query{Nearest: &v}, nil
+		q := &vectordb.Query{Nearest: &v}
+		if !isNull(obj["mmr"]) {
+			var mw struct {
+				Diversity       *float32 `json:"diversity"`
+				CandidatesLimit *int     `json:"candidates_limit"`
+			}
+			if err := json.Unmarshal(obj["mmr"], &mw); err != nil {
+				return nil, fmt.Errorf("query.mmr: %w", err)
+			}
+			q.MMR = &vectordb.MMR{Diversity: 0.5}
+			if mw.Diversity != nil {
+				if *mw.Diversity < 0 || *mw.Diversity > 1 {
+					return nil, invalid("query.mmr.diversity", "value %g invalid, must be from 0 to 1", *mw.Diversity)
+				}
+				q.MMR.Diversity = *mw.Diversity
+			}
+			if mw.CandidatesLimit != nil {
+				if *mw.CandidatesLimit < 1 || *mw.CandidatesLimit > 16384 {
+					return nil, invalid("query.mmr.candidates_limit", "value %d invalid, must be from 1 to 16384", *mw.CandidatesLimit)
+				}
+				q.MMR.CandidatesLimit = *mw.CandidatesLimit
+			}
+		}
+		return q, nil
 	case obj["recommend"] != nil:
 		var w struct {
 			Positive []json.RawMessage `json:"positive"`
@@ -129,15 +154,60 @@ func parseQueryInterface(raw json.RawMessage) (*vectordb.Query, error) {
 		return nil, fmt.Errorf("query.fusion: unknown fusion %q, expected rrf or dbsf", f)
 	case obj["rrf"] != nil:
 		var w struct {
-			K *int `json:"k"`
+			K       *int      `json:"k"`
+			Weights []float32 `json:"weights"`
 		}
 		if err := json.Unmarshal(obj["rrf"], &w); err != nil {
 			return nil, fmt.Errorf("query.rrf: %w", err)
 		}
-		if w.K != nil && *w.K != 2 {
-			return nil, fmt.Errorf("query.rrf.k: only the default k=2 is supported")
+		q := &vectordb.Query{Fusion: vectordb.FusionRRF}
+		if w.K != nil {
+			if *w.K < 1 || *w.K > 1<<20 {
+				return nil, invalid("query.rrf.k", "value %d invalid, must be from 1 to %d", *w.K, 1<<20)
+			}
+			q.RRFK = *w.K
 		}
-		return &vectordb.Query{Fusion: vectordb.FusionRRF}, nil
+		if w.Weights != nil {
+			if len(w.Weights) > maxBatch {
+				return nil, invalid("query.rrf.weights", "at most %d weights are allowed", maxBatch)
+			}
+			for _, x := range w.Weights {
+				if x < 0 || x != x {
+					return nil, invalid("query.rrf.weights", "weights must be non-negative")
+				}
+			}
+			q.RRFWeight = w.Weights
+		}
+		return q, nil
+	case obj["discover"] != nil:
+		var w struct {
+			Target  json.RawMessage `json:"target"`
+			Context json.RawMessage `json:"context"`
+		}
+		if err := json.Unmarshal(obj["discover"], &w); err != nil {
+			return nil, fmt.Errorf("query.discover: %w", err)
+		}
+		if isNull(w.Target) {
+			return nil, fmt.Errorf("query.discover: missing field `target`")
+		}
+		t, err := parseVectorInput(w.Target)
+		if err != nil {
+			return nil, fmt.Errorf("query.discover.target: %w", err)
+		}
+		pairs, err := parseContextPairs(w.Context)
+		if err != nil {
+			return nil, fmt.Errorf("query.discover.context%w", err)
+		}
+		return &vectordb.Query{Discover: &vectordb.DiscoverInput{Target: t, Context: pairs}}, nil
+	case obj["context"] != nil:
+		pairs, err := parseContextPairs(obj["context"])
+		if err != nil {
+			return nil, fmt.Errorf("query.context%w", err)
+		}
+		if len(pairs) == 0 {
+			return nil, invalid("query.context", "at least one context pair is required")
+		}
+		return &vectordb.Query{Context: pairs}, nil
 	case obj["order_by"] != nil:
 		ob, err := parseOrderBy(obj["order_by"])
 		if err != nil {
@@ -148,12 +218,59 @@ func parseQueryInterface(raw json.RawMessage) (*vectordb.Query, error) {
 		}
 		return &vectordb.Query{OrderBy: ob}, nil
 	}
-	for _, k := range []string{"discover", "context", "formula", "sample", "relevance_feedback"} {
-		if _, ok := obj[k]; ok {
-			return nil, fmt.Errorf("query `%s` is not supported", k)
+	if raw, ok := obj["sample"]; ok {
+		var smp string
+		if err := json.Unmarshal(raw, &smp); err != nil || smp != "random" {
+			return nil, fmt.Errorf("query.sample: expected \"random\"")
 		}
+		return &vectordb.Query{Sample: smp}, nil
+	}
+	if _, ok := obj["formula"]; ok {
+		return parseFormulaQuery(obj)
+	}
+	if raw, ok := obj["relevance_feedback"]; ok {
+		return parseFeedback(raw)
 	}
 	return nil, fmt.Errorf("query: %w", errInference)
+}
+
+// parseContextPairs decodes ContextInput: one {positive, negative} pair,
+// an array of them, or null (no pairs).
+func parseContextPairs(raw json.RawMessage) ([]vectordb.ContextPair, error) {
+	var items []json.RawMessage
+	switch jsonKind(raw) {
+	case 0, 'n':
+		return []vectordb.ContextPair{}, nil
+	case '[':
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf(": %w", err)
+		}
+	default:
+		items = []json.RawMessage{raw}
+	}
+	out := make([]vectordb.ContextPair, 0, len(items))
+	for i, it := range items {
+		var w struct {
+			Positive json.RawMessage `json:"positive"`
+			Negative json.RawMessage `json:"negative"`
+		}
+		if err := json.Unmarshal(it, &w); err != nil {
+			return nil, fmt.Errorf("[%d]: expected {positive, negative}", i)
+		}
+		if isNull(w.Positive) || isNull(w.Negative) {
+			return nil, fmt.Errorf("[%d]: `positive` and `negative` are required", i)
+		}
+		pos, err := parseVectorInput(w.Positive)
+		if err != nil {
+			return nil, fmt.Errorf("[%d].positive: %w", i, err)
+		}
+		neg, err := parseVectorInput(w.Negative)
+		if err != nil {
+			return nil, fmt.Errorf("[%d].negative: %w", i, err)
+		}
+		out = append(out, vectordb.ContextPair{Positive: pos, Negative: neg})
+	}
+	return out, nil
 }
 
 func recommendInput(pos, neg []json.RawMessage, strategy *string) (*vectordb.RecommendInput, error) {
@@ -169,7 +286,10 @@ func recommendInput(pos, neg []json.RawMessage, strategy *string) (*vectordb.Rec
 	if err != nil {
 		return nil, fmt.Errorf("strategy: %w", err)
 	}
-	if len(p) == 0 && (len(n) == 0 || st == vectordb.RecommendAverageVector) {
+	if len(p) == 0 && len(n) == 0 {
+		return nil, invalid("query.recommend", "At least one positive or negative example must be provided")
+	}
+	if len(p) == 0 && st == vectordb.RecommendAverageVector {
 		return nil, fmt.Errorf("positive: at least one positive example is required")
 	}
 	return &vectordb.RecommendInput{Positive: p, Negative: n, Strategy: st}, nil
@@ -183,7 +303,7 @@ type prefetchWire struct {
 	Filter         json.RawMessage `json:"filter"`
 	Params         json.RawMessage `json:"params"`
 	ScoreThreshold *float32        `json:"score_threshold"`
-	Limit          *int            `json:"limit"`
+	Limit          *clampInt       `json:"limit"`
 	LookupFrom     json.RawMessage `json:"lookup_from"`
 }
 
@@ -222,7 +342,17 @@ func (w prefetchWire) prefetch(depth int) (vectordb.Prefetch, error) {
 	var p vectordb.Prefetch
 	var err error
 	if !isNull(w.LookupFrom) {
-		return p, fmt.Errorf("lookup_from: not supported")
+		var lw struct {
+			Collection *string `json:"collection"`
+			Vector     *string `json:"vector"`
+		}
+		if err := json.Unmarshal(w.LookupFrom, &lw); err != nil || lw.Collection == nil {
+			return p, fmt.Errorf("lookup_from: expected {collection, vector}")
+		}
+		p.LookupFrom = &vectordb.LookupFrom{Collection: *lw.Collection}
+		if lw.Vector != nil {
+			p.LookupFrom.Vector = *lw.Vector
+		}
 	}
 	if p.Prefetch, err = parsePrefetches(w.Prefetch, depth+1); err != nil {
 		return p, err
@@ -240,18 +370,63 @@ func (w prefetchWire) prefetch(depth int) (vectordb.Prefetch, error) {
 		return p, err
 	}
 	p.ScoreThreshold = w.ScoreThreshold
-	if p.Limit, err = parseLimit(w.Limit, 10, "limit"); err != nil {
+	if p.Limit, err = parseLimit(w.Limit.ptr(), 10, "limit"); err != nil {
 		return p, err
 	}
 	if p.Limit == 0 {
-		return p, fmt.Errorf("limit must be at least 1")
+		return p, invalid("internal.limit", "value 0 invalid, must be 1 or larger")
+	}
+	if len(p.Prefetch) > 0 && p.Query == nil {
+		return p, &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Bad request: A query is needed to merge the prefetches. Can't have prefetches without defining a query."}
+	}
+	if p.Query == nil && p.ScoreThreshold != nil {
+		return p, &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Bad request: A query is needed to use the score_threshold. Can't have score_threshold without defining a query."}
+	}
+	if p.Query != nil && p.Query.OrderBy != nil && p.ScoreThreshold != nil {
+		return p, &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Bad request: Can't use score_threshold with an order_by query."}
 	}
 	return p, nil
 }
 
+// hasLookup reports whether a prefetch (at any depth) reads its by-id
+// inputs from another collection.
+func hasLookup(pfs []vectordb.Prefetch) bool {
+	for _, p := range pfs {
+		if p.LookupFrom != nil || hasLookup(p.Prefetch) {
+			return true
+		}
+	}
+	return false
+}
+
+// clampInt is an unsigned JSON integer; values above maxLimit (Qdrant
+// accepts up to u64::MAX) are read as maxLimit.
+type clampInt int
+
+func (c *clampInt) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 64)
+	if err != nil {
+		var i int
+		if err := json.Unmarshal(b, &i); err != nil {
+			return fmt.Errorf("expected an unsigned integer, got %.40s", b)
+		}
+		return fmt.Errorf("expected an unsigned integer, got %d", i)
+	}
+	*c = clampInt(min(n, maxLimit))
+	return nil
+}
+
+func (c *clampInt) ptr() *int {
+	if c == nil {
+		return nil
+	}
+	v := int(*c)
+	return &v
+}
+
 type queryWire struct {
 	prefetchWire
-	Offset      *int            `json:"offset"`
+	Offset      *clampInt       `json:"offset"`
 	WithPayload json.RawMessage `json:"with_payload"`
 	WithVector  json.RawMessage `json:"with_vector"`
 	WithVectors json.RawMessage `json:"with_vectors"` // alias Qdrant accepts
@@ -264,16 +439,21 @@ func (w queryWire) request() (vectordb.QueryRequest, error) {
 	}
 	req := vectordb.QueryRequest{
 		Prefetch: p.Prefetch, Query: p.Query, Using: p.Using, Filter: p.Filter,
-		Params: p.Params, ScoreThreshold: p.ScoreThreshold, Limit: p.Limit,
+		Params: p.Params, ScoreThreshold: p.ScoreThreshold, Limit: p.Limit, LookupFrom: p.LookupFrom,
 	}
-	if req.Offset, err = parseLimit(w.Offset, 0, "offset"); err != nil {
+	if req.Offset, err = parseLimit(w.Offset.ptr(), 0, "offset"); err != nil {
 		return req, err
 	}
+	req.Limit = min(req.Limit, maxLimit-req.Offset)
 	if req.WithPayload, err = parseWithPayload(w.WithPayload, false); err != nil {
 		return req, err
 	}
 	if req.WithVector, err = parseWithVector(orAlias(w.WithVector, w.WithVectors), false); err != nil {
 		return req, err
+	}
+	// Qdrant resolves lookups first, so their errors win over this one.
+	if req.Query != nil && req.Query.Fusion != "" && w.Using != nil && !hasLookup(req.Prefetch) {
+		return req, &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Bad request: Fusion queries cannot be combined with the 'using' field."}
 	}
 	if req.Query != nil && req.Query.Fusion != "" && len(req.Prefetch) == 0 {
 		return req, fmt.Errorf("query: fusion needs at least one prefetch")
@@ -485,4 +665,66 @@ func (h *handler) recommend(r *http.Request) (any, error) {
 
 func (h *handler) recommendBatch(r *http.Request) (any, error) {
 	return runBatch(r, recommendWire.request, scoredOutAny, h.db)
+}
+
+// parseFeedback decodes a RelevanceFeedbackQuery with the naive strategy.
+func parseFeedback(raw json.RawMessage) (*vectordb.Query, error) {
+	var w struct {
+		Target   json.RawMessage `json:"target"`
+		Feedback []struct {
+			Example json.RawMessage `json:"example"`
+			Score   *float32        `json:"score"`
+		} `json:"feedback"`
+		Strategy *struct {
+			Naive *struct {
+				A, B, C *float64
+			} `json:"naive"`
+		} `json:"strategy"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, fmt.Errorf("query.relevance_feedback: %w", err)
+	}
+	if isNull(w.Target) || w.Strategy == nil || w.Strategy.Naive == nil {
+		return nil, fmt.Errorf("query.relevance_feedback: `target` and `strategy.naive` are required")
+	}
+	n := w.Strategy.Naive
+	fb := &vectordb.FeedbackInput{}
+	for _, c := range []struct {
+		name string
+		v    *float64
+		dst  *float32
+	}{{"a", n.A, &fb.A}, {"b", n.B, &fb.B}, {"c", n.C, &fb.C}} {
+		if c.v == nil {
+			return nil, fmt.Errorf("query.relevance_feedback.strategy.naive: missing field `%s`", c.name)
+		}
+		if *c.v < 0 || math.IsNaN(*c.v) {
+			return nil, invalid("internal.query.relevance_feedback.strategy.naive."+c.name, "value %s invalid, must be 0.0 or larger", rustFloat(*c.v))
+		}
+		*c.dst = float32(*c.v)
+	}
+	t, err := parseVectorInput(w.Target)
+	if err != nil {
+		return nil, fmt.Errorf("query.relevance_feedback.target: %w", err)
+	}
+	fb.Target = t
+	for i, f := range w.Feedback {
+		if f.Score == nil {
+			return nil, fmt.Errorf("query.relevance_feedback.feedback[%d]: missing field `score`", i)
+		}
+		ex, err := parseVectorInput(f.Example)
+		if err != nil {
+			return nil, fmt.Errorf("query.relevance_feedback.feedback[%d].example: %w", i, err)
+		}
+		fb.Feedback = append(fb.Feedback, vectordb.FeedbackItem{Example: ex, Score: *f.Score})
+	}
+	return &vectordb.Query{Feedback: fb}, nil
+}
+
+// rustFloat formats x as Rust's Display does for f64 (1.0, not 1).
+func rustFloat(x float64) string {
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eEn") {
+		s += ".0"
+	}
+	return s
 }

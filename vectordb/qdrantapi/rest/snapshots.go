@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -45,7 +46,24 @@ func (h *handler) createSnapshot(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.URL.Query().Get("wait") == "false" {
+		// The snapshot is written before answering either way.
+		return accepted{nil}, nil
+	}
 	return snapshotOut(s), nil
+}
+
+// validChecksumParam rejects a ?checksum= that is not a hex SHA-256, as
+// Qdrant does before reading an upload.
+func validChecksumParam(r *http.Request) error {
+	c := r.URL.Query().Get("checksum")
+	if c == "" {
+		return nil
+	}
+	if b, err := hex.DecodeString(c); err != nil || len(b) != sha256.Size {
+		return &validationError{where: "query parameters", path: "checksum", msg: "invalid_sha256_hash"}
+	}
+	return nil
 }
 
 func (h *handler) listSnapshots(r *http.Request) (any, error) {
@@ -64,7 +82,7 @@ func (h *handler) downloadSnapshot(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	name := r.PathValue("snapshot")
 	if err := validSnapshotName(name); err != nil {
-		writeError(w, start, badInput(err))
+		writeError(w, start, vectordb.NotFound("Snapshot %s not found", name))
 		return
 	}
 	path, err := h.db.SnapshotPath(collectionName(r), name)
@@ -100,6 +118,9 @@ func (h *handler) deleteSnapshot(r *http.Request) (any, error) {
 	if err := h.db.DeleteSnapshot(collectionName(r), name); err != nil {
 		return nil, err
 	}
+	if r.URL.Query().Get("wait") == "false" {
+		return accepted{nil}, nil
+	}
 	return true, nil
 }
 
@@ -116,12 +137,30 @@ func (h *handler) recoverSnapshot(r *http.Request) (any, error) {
 		return nil, badInput(fmt.Errorf("missing field `location`"))
 	}
 	u, err := url.Parse(*w.Location)
-	if err != nil || u.Scheme != "file" || u.Path == "" {
-		return nil, badInput(fmt.Errorf("location %q: only file:///absolute/path locations are supported", *w.Location))
-	}
-	path, err := h.recoverPath(u.Path)
 	if err != nil {
-		return nil, err
+		return nil, badInput(fmt.Errorf("location %q: %w", *w.Location, err))
+	}
+	var path string
+	switch u.Scheme {
+	case "file":
+		if (u.Host != "" && u.Host != "localhost") || !filepath.IsAbs(u.Path) {
+			return nil, &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Bad request: Invalid snapshot URI, file path must be absolute or on localhost"}
+		}
+		if path, err = h.recoverPath(u.Path); err != nil {
+			return nil, err
+		}
+	case "http", "https":
+		if !h.cfg.HTTPRecovery {
+			return nil, &vectordb.Error{Kind: vectordb.KindForbidden, Msg: "Forbidden: recovering snapshots from URLs is disabled on this server (nexus serve --snapshot-urls enables it)"}
+		}
+		tmp, err := h.downloadSnapshotURL(r.Context(), u)
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(tmp)
+		path = tmp
+	default:
+		return nil, badInput(fmt.Errorf("location %q: expected a file://, http:// or https:// URL", *w.Location))
 	}
 	if w.Checksum != nil && *w.Checksum != "" {
 		// The engine's snapshot descriptions carry SHA-256 checksums; verify
@@ -141,6 +180,9 @@ func (h *handler) recoverSnapshot(r *http.Request) (any, error) {
 }
 
 func (h *handler) uploadSnapshot(r *http.Request) (any, error) {
+	if err := validChecksumParam(r); err != nil {
+		return nil, err
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, badInput(fmt.Errorf("expected a multipart/form-data body with a `snapshot` file: %w", err))
@@ -206,14 +248,67 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// recoveryTimeout bounds the download of a snapshot from a URL.
+const recoveryTimeout = 30 * time.Minute
+
+// downloadSnapshotURL fetches a snapshot into a temporary file (at most
+// Config.MaxUploadBytes) and returns its path; the caller removes it.
+// Response bodies never reach the client (only status codes), so the
+// server cannot be used to read other services' answers.
+func (h *handler) downloadSnapshotURL(ctx context.Context, u *url.URL) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, recoveryTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", badInput(fmt.Errorf("location: %w", err))
+	}
+	client := &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("too many redirects")
+		}
+		return nil
+	}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", &vectordb.Error{Kind: vectordb.KindBadInput, Msg: fmt.Sprintf("Bad request: Failed to download snapshot from %s: %v", u.Redacted(), errors.Unwrap(err)), Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", &vectordb.Error{Kind: vectordb.KindBadInput, Msg: fmt.Sprintf("Bad request: Failed to download snapshot from %s: HTTP status %d", u.Redacted(), resp.StatusCode)}
+	}
+	tmp, err := os.CreateTemp("", "nexus-recover-*.snapshot")
+	if err != nil {
+		return "", fmt.Errorf("create download file: %w", err)
+	}
+	n, err := io.Copy(tmp, io.LimitReader(resp.Body, h.cfg.MaxUploadBytes+1))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > h.cfg.MaxUploadBytes {
+		err = &vectordb.Error{Kind: vectordb.KindTooLarge, Msg: fmt.Sprintf("Payload error: snapshot is larger than allowed (limit: %d bytes)", h.cfg.MaxUploadBytes)}
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		var e *vectordb.Error
+		if errors.As(err, &e) {
+			return "", err
+		}
+		return "", badInput(fmt.Errorf("download snapshot from %s: %w", u.Redacted(), err))
+	}
+	return tmp.Name(), nil
+}
+
 // recoverPath resolves a file:// location and checks it against
 // Config.RecoverRoots.
 func (h *handler) recoverPath(p string) (string, error) {
 	if !filepath.IsAbs(p) {
-		return "", badInput(fmt.Errorf("location must be an absolute file:// path"))
+		return "", &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Bad request: Invalid snapshot URI, file path must be absolute or on localhost"}
 	}
 	real, err := filepath.EvalSymlinks(filepath.Clean(p))
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", &vectordb.Error{Kind: vectordb.KindBadInput, Msg: fmt.Sprintf("Bad request: Snapshot file %q does not exist", p), Err: err}
+		}
 		return "", badInput(fmt.Errorf("snapshot file %s: %w", p, err))
 	}
 	if len(h.cfg.RecoverRoots) == 0 {
@@ -229,5 +324,62 @@ func (h *handler) recoverPath(p string) (string, error) {
 		}
 	}
 	return "", &vectordb.Error{Kind: vectordb.KindForbidden,
-		Msg: fmt.Sprintf("Forbidden: snapshot location %s is outside the allowed directories", p)}
+		Msg: fmt.Sprintf("Forbidden: Snapshot file path must be inside the snapshots directory (or another allowed directory): %s", p)}
+}
+
+func (h *handler) createFullSnapshot(r *http.Request) (any, error) {
+	s, err := h.db.CreateFullSnapshot(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if r.URL.Query().Get("wait") == "false" {
+		return accepted{nil}, nil
+	}
+	return snapshotOut(s), nil
+}
+
+func (h *handler) listFullSnapshots(r *http.Request) (any, error) {
+	ss, err := h.db.ListFullSnapshots()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, snapshotOut(s))
+	}
+	return out, nil
+}
+
+func (h *handler) deleteFullSnapshot(r *http.Request) (any, error) {
+	if err := h.db.DeleteFullSnapshot(r.PathValue("snapshot")); err != nil {
+		return nil, err
+	}
+	if r.URL.Query().Get("wait") == "false" {
+		return accepted{nil}, nil
+	}
+	return true, nil
+}
+
+func (h *handler) downloadFullSnapshot(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	name := r.PathValue("snapshot")
+	path, err := h.db.FullSnapshotPath(name)
+	if err != nil {
+		writeError(w, start, err)
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		writeError(w, start, vectordb.NotFound("Snapshot %s not found", name))
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		writeError(w, start, fmt.Errorf("stat snapshot %s: %w", name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	http.ServeContent(w, r, name, st.ModTime(), f)
 }

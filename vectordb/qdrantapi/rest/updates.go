@@ -22,20 +22,20 @@ type updateOp func(ctx context.Context, db *vectordb.DB, coll string, wait bool)
 func parseUpdate(kind string, body []byte) (updateOp, error) {
 	switch kind {
 	case "upsert":
-		pts, err := parseUpsert(body)
+		pts, opts, err := parseUpsert(body)
 		if err != nil {
 			return nil, err
 		}
 		return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
-			return db.Upsert(ctx, coll, pts, wait)
+			return db.UpsertWith(ctx, coll, pts, opts, wait)
 		}, nil
 	case "update_vectors":
-		pvs, err := parseUpdateVectors(body)
+		pvs, filter, err := parseUpdateVectors(body)
 		if err != nil {
 			return nil, err
 		}
 		return func(ctx context.Context, db *vectordb.DB, coll string, wait bool) (vectordb.UpdateResult, error) {
-			return db.UpdateVectors(ctx, coll, pvs, wait)
+			return db.UpdateVectorsWith(ctx, coll, pvs, filter, wait)
 		}, nil
 	}
 	var w struct {
@@ -102,35 +102,43 @@ func parseUpdate(kind string, body []byte) (updateOp, error) {
 	return nil, badInput(fmt.Errorf("unknown update operation `%s`", kind))
 }
 
-func parseUpdateVectors(body []byte) ([]vectordb.PointVectors, error) {
+func parseUpdateVectors(body []byte) ([]vectordb.PointVectors, *vectordb.Filter, error) {
 	var w struct {
 		Points *[]struct {
 			ID     json.RawMessage `json:"id"`
 			Vector json.RawMessage `json:"vector"`
 		} `json:"points"`
+		UpdateFilter json.RawMessage `json:"update_filter"`
 	}
 	if err := unmarshalBody(body, &w); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if w.Points == nil || len(*w.Points) == 0 {
-		return nil, badInput(fmt.Errorf("`points` must hold at least one point"))
+		return nil, nil, badInput(fmt.Errorf("`points` must hold at least one point"))
 	}
 	pvs := make([]vectordb.PointVectors, 0, len(*w.Points))
 	for i, p := range *w.Points {
 		id, err := parsePointID(p.ID)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("points[%d].id: %w", i, err))
+			return nil, nil, badInput(fmt.Errorf("points[%d].id: %w", i, err))
 		}
 		if isNull(p.Vector) {
-			return nil, badInput(fmt.Errorf("points[%d]: missing field `vector`", i))
+			return nil, nil, badInput(fmt.Errorf("points[%d]: missing field `vector`", i))
 		}
 		v, err := parseVectorStruct(p.Vector)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("points[%d].vector: %w", i, err))
+			return nil, nil, shapeError(fmt.Sprintf("points[%d].vector", i), err)
+		}
+		if len(v) == 0 {
+			return nil, nil, invalid(fmt.Sprintf("points[%d].vector", i), "must specify vectors to update for point")
 		}
 		pvs = append(pvs, vectordb.PointVectors{ID: id, Vectors: v})
 	}
-	return pvs, nil
+	f, err := parseFilter(w.UpdateFilter)
+	if err != nil {
+		return nil, nil, badInput(fmt.Errorf("update_filter: %w", err))
+	}
+	return pvs, f, nil
 }
 
 // update returns the handler of one update endpoint.

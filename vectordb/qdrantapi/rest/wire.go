@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -95,6 +96,10 @@ func parseDense(raw json.RawMessage) ([]float32, error) {
 	return out, nil
 }
 
+// maxSparseCheck bounds the sparse vectors whose indices are checked for
+// duplicates here (larger ones are checked, and bounded, by the engine).
+const maxSparseCheck = 1 << 20
+
 func parseSparse(raw json.RawMessage) (*vectordb.SparseVector, error) {
 	var w struct {
 		Indices *[]uint32  `json:"indices"`
@@ -107,7 +112,16 @@ func parseSparse(raw json.RawMessage) (*vectordb.SparseVector, error) {
 		return nil, fmt.Errorf("sparse vector: `indices` and `values` are required")
 	}
 	if len(*w.Indices) != len(*w.Values) {
-		return nil, fmt.Errorf("sparse vector: %d indices but %d values", len(*w.Indices), len(*w.Values))
+		return nil, &multiShapeError{"Validation error: must be the same length as indices [{}]", ".?.values"}
+	}
+	if len(*w.Indices) <= maxSparseCheck {
+		seen := make(map[uint32]struct{}, len(*w.Indices))
+		for _, i := range *w.Indices {
+			if _, dup := seen[i]; dup {
+				return nil, &multiShapeError{"Validation error: must be unique [{}]", ".?.indices"}
+			}
+			seen[i] = struct{}{}
+		}
 	}
 	sv := &vectordb.SparseVector{Indices: *w.Indices, Values: make([]float32, len(*w.Values))}
 	for i, v := range *w.Values {
@@ -135,6 +149,49 @@ func isMultiDense(raw json.RawMessage) bool {
 	return jsonKind(t[1:]) == '['
 }
 
+// multiShapeError is a multi-vector with an empty vector or vectors of
+// different sizes, which Qdrant rejects with 422.
+type multiShapeError struct{ msg, sub string }
+
+func (e *multiShapeError) Error() string { return e.msg }
+
+// shapeError turns a multiShapeError found while parsing the vectors at
+// path into a 422; other errors become 400s.
+func shapeError(path string, err error) error {
+	var se *multiShapeError
+	if errors.As(err, &se) {
+		return invalid(path+se.sub, "%s", se.msg)
+	}
+	return badInput(fmt.Errorf("%s: %w", path, err))
+}
+
+// parseMulti decodes a multi-vector: an array of dense vectors, all of
+// the same, non-zero length.
+func parseMulti(raw json.RawMessage) ([][]float32, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("expected an array of vectors")
+	}
+	if len(items) > vectordb.MaxMultiVectors {
+		return nil, fmt.Errorf("a multi-vector holds at most %d vectors, got %d", vectordb.MaxMultiVectors, len(items))
+	}
+	out := make([][]float32, len(items))
+	for i, it := range items {
+		d, err := parseDense(it)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		if len(d) == 0 {
+			return nil, &multiShapeError{"all vectors must be non-empty", ".?.data"}
+		}
+		if i > 0 && len(d) != len(out[0]) {
+			return nil, &multiShapeError{fmt.Sprintf("all vectors must have the same dimension, found vector with dimension %d", len(d)), ".?.data"}
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
 var errInference = fmt.Errorf("documents, images and inference objects need a server-side model, which this node does not have")
 
 // parseVector decodes Vector: dense array or sparse {indices, values}.
@@ -142,9 +199,13 @@ func parseVector(raw json.RawMessage) (vectordb.Vector, error) {
 	switch jsonKind(raw) {
 	case '[':
 		if isMultiDense(raw) {
-			return vectordb.Vector{}, fmt.Errorf("multi-vectors are not supported")
+			m, err := parseMulti(raw)
+			return vectordb.Vector{Multi: m}, err
 		}
 		d, err := parseDense(raw)
+		if err == nil && len(d) == 0 {
+			err = &multiShapeError{"dense vector must not be empty", ""}
+		}
 		return vectordb.Vector{Dense: d}, err
 	case '{':
 		var probe map[string]json.RawMessage
@@ -249,12 +310,17 @@ func jsonVectors(v vectordb.NamedVectors) any {
 		return nil
 	}
 	if d, ok := v[vectordb.DefaultVector]; ok && len(v) == 1 && d.Sparse == nil {
+		if d.Multi != nil {
+			return d.Multi
+		}
 		return denseOut(d.Dense)
 	}
 	m := make(map[string]any, len(v))
 	for name, x := range v {
 		if x.Sparse != nil {
 			m[name] = map[string]any{"indices": nonNil(x.Sparse.Indices), "values": denseOut(x.Sparse.Values)}
+		} else if x.Multi != nil {
+			m[name] = x.Multi
 		} else {
 			m[name] = denseOut(x.Dense)
 		}
@@ -347,23 +413,47 @@ func parseWithVector(raw json.RawMessage, def bool) (vectordb.VectorSelector, er
 // maxHnswEf bounds the search-time beam width a request may ask for.
 const maxHnswEf = 100000
 
-// parseSearchParams decodes SearchParams (hnsw_ef, exact; the rest are
-// accepted and ignored).
+// parseSearchParams decodes SearchParams (hnsw_ef, exact, idf; the rest
+// are accepted and ignored).
 func parseSearchParams(raw json.RawMessage) (*vectordb.SearchParams, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
 	var w struct {
-		HnswEf *int  `json:"hnsw_ef"`
-		Exact  *bool `json:"exact"`
+		HnswEf *int            `json:"hnsw_ef"`
+		Exact  *bool           `json:"exact"`
+		IDF    json.RawMessage `json:"idf"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
 	p := &vectordb.SearchParams{}
+	switch jsonKind(w.IDF) {
+	case 0, 'n':
+	case '"':
+		var s string
+		if err := json.Unmarshal(w.IDF, &s); err != nil || s != "global" {
+			return nil, fmt.Errorf("params.idf: expected \"global\" or {\"corpus\": filter}")
+		}
+	default:
+		var c struct {
+			Corpus json.RawMessage `json:"corpus"`
+		}
+		if err := json.Unmarshal(w.IDF, &c); err != nil || isNull(c.Corpus) {
+			return nil, fmt.Errorf("params.idf: expected \"global\" or {\"corpus\": filter}")
+		}
+		f, err := parseFilter(c.Corpus)
+		if err != nil {
+			return nil, fmt.Errorf("params.idf.corpus: %w", err)
+		}
+		if f == nil {
+			f = &vectordb.Filter{}
+		}
+		p.IDFCorpus = f
+	}
 	if w.HnswEf != nil {
 		if *w.HnswEf < 1 || *w.HnswEf > maxHnswEf {
-			return nil, fmt.Errorf("params.hnsw_ef must be between 1 and %d", maxHnswEf)
+			return nil, invalid("params.hnsw_ef", "value %d invalid, must be from 1 to %d", *w.HnswEf, maxHnswEf)
 		}
 		p.HnswEf = *w.HnswEf
 	}
