@@ -243,7 +243,7 @@ func (m *Memex) prepare(c candidate, xo extract.Options, sum *Summary) (rec, pre
 	digest := sha256.Sum256(data)
 	hash := hex.EncodeToString(digest[:])
 	if old, ok := m.File(c.path); ok {
-		if old.Hash == hash {
+		if old.Hash == hash && old.Indexer == m.indexer() {
 			return nil, nil, nil, "", nil
 		}
 		prev = old
@@ -362,6 +362,7 @@ func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc
 	if len(chunks) > 0 {
 		rec.Snippet = cutRunes(chunks[0].Text, 300)
 	}
+	rec.Indexer = m.indexer()
 	return rec, pts
 }
 
@@ -456,6 +457,10 @@ func (m *Memex) putRecords(recs, prev []*FileRecord) error {
 	m.cat.put(recs)
 	return nil
 }
+
+// indexer names what indexes files: the embedder and the version of the
+// fact rules.
+func (m *Memex) indexer() string { return m.emb.Name() + "+facts-" + facts.Version }
 
 // writeRecords stores file records and the party registry in one
 // transaction. m.mu is held.

@@ -117,6 +117,10 @@ type FileRecord struct {
 	// Snippet is the start of the first chunk's text, shown with set
 	// answers (which come from the catalog, not the store).
 	Snippet string `json:"snippet,omitempty"`
+	// Indexer names the embedder and the fact rules that made the
+	// record; a file indexed by another is indexed again, even when its
+	// content is unchanged (its vectors or facts would be stale).
+	Indexer string `json:"indexer,omitempty"`
 }
 
 // Payload is a chunk's payload as stored.

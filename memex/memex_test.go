@@ -163,3 +163,34 @@ func TestKnowledge(t *testing.T) {
 		t.Fatal("empty summary")
 	}
 }
+
+// TestReindexOnNewIndexer: a file indexed by another embedder or other fact
+// rules is read again although its content is unchanged.
+func TestReindexOnNewIndexer(t *testing.T) {
+	m, _, _ := openTest(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(path, []byte("INVOICE\nInvoice No: 12\nTotal: $40.00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := m.Add(ctx, []string{dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := m.Add(ctx, []string{dir}, nil)
+	if err != nil || sum.Unchanged != 1 {
+		t.Fatalf("second add: %+v %v", sum, err)
+	}
+	rec, _ := m.File(path)
+	rec.Indexer = "glove-sif-100d-v1+facts-old"
+	if err := m.writeRecords([]*FileRecord{rec}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = m.Add(ctx, []string{dir}, nil)
+	if err != nil || sum.Unchanged != 0 || sum.Indexed != 1 {
+		t.Fatalf("add after an indexer change: %+v %v", sum, err)
+	}
+	if rec, _ := m.File(path); rec.Indexer != m.indexer() {
+		t.Fatalf("record indexer %q, want %q", rec.Indexer, m.indexer())
+	}
+}

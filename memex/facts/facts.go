@@ -18,6 +18,11 @@ import (
 	"nexusos/memex/layout"
 )
 
+// Version names the extraction rules. MemexFS reads a file again when
+// the rules that indexed it had another version; change it with any rule
+// change that alters facts.
+const Version = "2026-12-07"
+
 // Document kinds.
 const (
 	KindInvoice       = "invoice"
