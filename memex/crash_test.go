@@ -29,7 +29,10 @@ func TestKillDuringAdd(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build nexus: %v\n%s", err, out)
 	}
-	c := corpus.Generate(corpus.Options{Seed: 3, Invoices: 1500})
+	// Large enough that the first run is still indexing when it is
+	// killed, on a fast machine too (a run that finished first would test
+	// no crash, and fails the test).
+	c := corpus.Generate(corpus.Options{Seed: 3, Invoices: 8000})
 	docs := filepath.Join(tmp, "docs")
 	if err := c.WriteTo(docs); err != nil {
 		t.Fatal(err)
@@ -45,14 +48,16 @@ func TestKillDuringAdd(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
-		// The plain progress line comes every 3 s: after the second one,
-		// several batches have been committed.
+		// The plain progress line comes at the first file, then every
+		// 3 s: after the second one, several batches have been committed.
 		if strings.Count(stderr.String(), "indexing") >= 2 {
 			break
 		}
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
-	killed := cmd.Wait() != nil
+	if cmd.Wait() == nil {
+		t.Fatalf("the first run finished before it was killed: no crash was tested (grow the corpus)\n%s", stderr.String())
+	}
 	// Second run completes.
 	out, err := exec.Command(bin, "--home", home, "memex", "add", "--json", docs).Output()
 	if err != nil {
@@ -63,8 +68,8 @@ func TestKillDuringAdd(t *testing.T) {
 	if err := json.Unmarshal(out, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if killed && sum.Unchanged == 0 {
-		t.Fatalf("nothing the killed run reported as indexed was kept: %+v", sum)
+	if sum.Unchanged == 0 {
+		t.Fatalf("nothing the killed run reported as indexed was kept: %+v\nfirst run: %s", sum, stderr.String())
 	}
 	db, err := vectordb.Open(filepath.Join(home, "vectordb"), vectordb.Options{})
 	if err != nil {

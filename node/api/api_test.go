@@ -381,7 +381,7 @@ func TestStatus(t *testing.T) {
 	ts := newServer(t, Config{Version: "test", Home: t.TempDir(), Listen: func() any { return "here" }})
 	var st Status
 	getJSON(t, ts.URL+"/v1/status", 200, &st)
-	if st.Version != "test" || st.Listen != "here" || st.Memory.HeapBytes == 0 || st.UptimeSeconds < 0 {
+	if st.Version != "test" || st.Listen != "here" || st.Memory.HeapBytes == 0 || st.UptimeSeconds <= 0 || st.UptimeSeconds > 3600 {
 		t.Errorf("status = %+v", st)
 	}
 	if _, err := os.Stat("/proc/self/statm"); err == nil && st.Memory.RSSBytes == 0 {

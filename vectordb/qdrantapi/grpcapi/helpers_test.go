@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strings"
 	"testing"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -49,18 +48,6 @@ func startServer(t *testing.T, apiKey, clientKey string) *testServer {
 		db.Close()
 	})
 	return &testServer{db: db, client: client, port: port}
-}
-
-// skipIfEngineMissing skips the test when the engine answers that it is
-// still under construction, naming the engine method.
-func skipIfEngineMissing(t *testing.T, method string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if st, ok := status.FromError(errors.Unwrap(err)); ok && st.Code() == codes.Unavailable && strings.Contains(st.Message(), "under construction") {
-		t.Skipf("engine method vectordb.DB.%s is not implemented yet: %v", method, err)
-	}
 }
 
 // codeOf extracts the gRPC status code from a client error (the client

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"sort"
-	"strings"
 	"testing"
 
 	"nexusos/vectordb"
@@ -188,13 +187,4 @@ func countOf(t *testing.T, c *apiClient, coll string, filter any) int {
 		t.Fatalf("count: no number")
 	}
 	return int(n)
-}
-
-// skipIfMissing skips when the engine answers that a feature is missing,
-// naming the engine method, so the REST layer's own tests still run.
-func skipIfMissing(t *testing.T, msg, method string) {
-	t.Helper()
-	if strings.Contains(msg, "under construction") || strings.Contains(msg, "not implemented") {
-		t.Skipf("engine method vectordb.DB.%s not implemented yet: %s", method, msg)
-	}
 }
