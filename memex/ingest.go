@@ -269,7 +269,6 @@ func (m *Memex) prepare(c candidate, xo extract.Options, sum *Summary) (rec, pre
 	return rec, prev, pts, "", nil
 }
 
-
 func kindHint(doc *extract.Doc) string {
 	switch doc.Format {
 	case "markdown":
