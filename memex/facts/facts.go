@@ -605,8 +605,15 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 			}
 		}
 	}
-	if f.AmountPaid != nil && f.Total != nil && f.Total.Value > 0 && f.AmountPaid.Value >= f.Total.Value-0.005 {
-		return StatusPaid, src("amount paid", 0.9)
+	if f.AmountPaid != nil && f.Total != nil && f.Total.Value > 0 {
+		if f.AmountPaid.Value >= f.Total.Value-0.005 {
+			return StatusPaid, src("amount paid", 0.9)
+		}
+		if f.BalanceDue == nil || f.BalanceDue.Value != 0 {
+			// "Montant déjà payé : 0,00": the amount paid is the evidence,
+			// not the words of its label.
+			return StatusUnpaid, src("amount paid", 0.8)
+		}
 	}
 	if f.BalanceDue != nil {
 		if f.BalanceDue.Value == 0 && (f.Total == nil || f.Total.Value != 0) {
