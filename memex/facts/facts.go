@@ -628,6 +628,9 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 			return StatusPaid, src("wording", 0.75)
 		}
 	}
+	if v.paidAtSale() {
+		return StatusPaid, src("payment method", 0.7)
+	}
 	if !f.PaidDate.IsZero() && !weakPaidLabel(f.Sources[fPaidDate].Label) {
 		return StatusPaid, src("paid date", 0.7)
 	}
@@ -641,6 +644,34 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 		return StatusOverdue, src("wording", 0.7)
 	}
 	return StatusUnpaid, src("default", 0.6)
+}
+
+// saleMethods are payment methods that settle at the moment of sale.
+var saleMethods = []string{"card", "credit card", "debit card", "visa", "mastercard", "amex", "american express", "paypal", "apple pay", "google pay", "cash",
+	"karte", "kreditkarte", "ec karte", "ec", "girocard", "bar", "barzahlung", "carte", "carte bancaire", "cb", "especes", "pin", "pinbetaling", "contant",
+	"tarjeta", "efectivo", "carta", "carta di credito", "contanti", "karta", "gotowka", "cartao", "dinheiro"}
+
+// paidAtSale reports a payment method that settles at the sale ("Zahlungsweise:
+// EC-/Kreditkarte", "Payment method: Visa"), not a transfer or debit to come.
+func (v *docView) paidAtSale() bool {
+	for i, l := range v.lines {
+		for j := range l.Cells {
+			for k, h := range v.hits[i][j] {
+				if h.field != fTerms || !strings.Contains(h.phrase, "method") && !strings.Contains(h.phrase, "zahlungsweise") && !strings.Contains(h.phrase, "zahlungsart") &&
+					!strings.Contains(h.phrase, "mode de") && !strings.Contains(h.phrase, "forma de") && !strings.Contains(h.phrase, "metodo") && !strings.Contains(h.phrase, "modalita") && !strings.Contains(h.phrase, "sposob") && !strings.Contains(h.phrase, "meio") {
+					continue
+				}
+				for _, sl := range v.slots(i, j, k) {
+					val := fold(sl.text)
+					if containsAnyWord(val, "transfer", "uberweisung", "lastschrift", "virement", "prelevement", "overschrijving", "incasso", "transferencia", "bonifico", "przelew", "boleto", "invoice", "rechnung") {
+						return false
+					}
+					return containsAnyWord(val, saleMethods...)
+				}
+			}
+		}
+	}
+	return false
 }
 
 // weakPaidLabel reports a label that may name a planned payment date

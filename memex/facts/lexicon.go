@@ -210,7 +210,7 @@ var labels = map[string]map[string][]string{
 		"pt": {"cliente", "tomador", "destinatario", "adquirente", "comprador", "faturar a", "tomador de servicos"},
 	},
 	fTerms: {
-		"en": {"payment terms", "terms", "terms of payment", "payment term", "terms and conditions", "payment method"},
+		"en": {"payment terms", "terms", "terms of payment", "payment term", "terms and conditions", "payment method", "method of payment", "paid by", "payment type"},
 		"de": {"zahlungsbedingungen", "zahlungsbedingung", "zahlungsziel", "zahlungsart", "zahlungsweise"},
 		"fr": {"conditions de paiement", "conditions de reglement", "mode de paiement", "modalites de paiement", "mode de reglement"},
 		"nl": {"betalingstermijn", "betalingsvoorwaarden", "betalingsconditie", "betaaltermijn"},
