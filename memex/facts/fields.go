@@ -314,11 +314,12 @@ func (v *docView) moneyColumn(i int, c layout.Cell) bool {
 		if v.lines[ii].Page != v.lines[i].Page {
 			return false
 		}
-		for _, nc := range v.lines[ii].Cells {
-			if overlaps(c, nc) {
-				if _, ok := v.money(nc.Text); ok {
-					return true
-				}
+		for jj, nc := range v.lines[ii].Cells {
+			if !overlaps(c, nc) || jj > 0 && v.isLabelCell(ii, jj-1) {
+				continue // a labelled value of its own ("Acompte : 10,00")
+			}
+			if _, ok := v.money(nc.Text); ok {
+				return true
 			}
 		}
 	}
