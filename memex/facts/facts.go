@@ -536,6 +536,9 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 	if cur == "" {
 		cur = DocCurrency(v.text, v.lang)
 	}
+	if cur == "" {
+		cur = currencyOfCountry(v.text)
+	}
 	f.Currency = cur
 	for _, a := range []*Amount{f.Total, f.Subtotal, f.Tax, f.AmountPaid, f.BalanceDue} {
 		if a != nil && a.Currency == "" {
@@ -672,6 +675,38 @@ func (v *docView) paidAtSale() bool {
 		}
 	}
 	return false
+}
+
+// currencyCountries names countries by what their tax documents print,
+// for documents that print no currency mark (or a bare "$", which there is
+// not a US dollar).
+var currencyCountries = []struct {
+	code  string
+	marks []string
+}{
+	{"ARS", []string{"cuit", "afip", "iva responsable inscripto", "ingresos brutos", "argentina", "buenos aires"}},
+	{"MXN", []string{"cfdi", "mexico", "registro federal de contribuyentes", "regimen fiscal"}},
+	{"CLP", []string{"rut", "chile", "santiago"}},
+	{"COP", []string{"nit", "colombia", "bogota"}},
+	{"BRL", []string{"cnpj", "cpf", "brasil"}},
+}
+
+// currencyOfCountry returns the currency of the country a document names
+// by at least two of its tax marks, or "".
+func currencyOfCountry(text string) string {
+	f := fold(text)
+	for _, c := range currencyCountries {
+		n := 0
+		for _, m := range c.marks {
+			if hasPhrase(f, m) {
+				n++
+			}
+		}
+		if n >= 2 {
+			return c.code
+		}
+	}
+	return ""
 }
 
 // weakPaidLabel reports a label that may name a planned payment date
