@@ -45,6 +45,10 @@ func (l Line) Text() string {
 type Word struct {
 	Text           string
 	X0, Y0, X1, Y1 float64
+	// Whole marks a complete word (an OCR engine's): a space separates
+	// it from the word before it in its cell however narrow the gap.
+	// PDF runs are not whole: a kerned word may come in pieces.
+	Whole bool
 }
 
 // Text renders lines as text: one line per Line, cells separated by a
@@ -200,7 +204,7 @@ func FromWords(page int, words []Word, cellGap float64) []Line {
 				}
 				cur = &Cell{X0: w.X0}
 				sb.Reset()
-			case gap > 0.2*h && !endsSpace(sb.String()):
+			case (gap > 0.2*h || w.Whole && gap > 0) && !endsSpace(sb.String()):
 				sb.WriteByte(' ')
 			}
 			sb.WriteString(t)

@@ -29,12 +29,12 @@ func runeCounts(s string) map[rune]int {
 
 func TestFromWords(t *testing.T) {
 	ws := []Word{
-		{"Total", 10, 100, 40, 112},
-		{"due", 44, 100.5, 60, 112.5},
-		{"1,234.56", 300, 101, 350, 113},
-		{"Invoice", 10, 50, 60, 70},
-		{" ", 0, 0, 1, 1},
-		{"upside", 0, 10, -5, 20}, // X1 < X0: dropped
+		{Text: "Total", X0: 10, Y0: 100, X1: 40, Y1: 112},
+		{Text: "due", X0: 44, Y0: 100.5, X1: 60, Y1: 112.5},
+		{Text: "1,234.56", X0: 300, Y0: 101, X1: 350, Y1: 113},
+		{Text: "Invoice", X0: 10, Y0: 50, X1: 60, Y1: 70},
+		{Text: " ", X0: 0, Y0: 0, X1: 1, Y1: 1},
+		{Text: "upside", X0: 0, Y0: 10, X1: -5, Y1: 20}, // X1 < X0: dropped
 	}
 	ls := FromWords(2, ws, 0)
 	if len(ls) != 2 || ls[0].Text() != "Invoice" || ls[1].Text() != "Total due\t1,234.56" || ls[1].Page != 2 {
@@ -202,5 +202,21 @@ func TestFromWordsMillion(t *testing.T) {
 	out, cut := Limit(ls, 1000, 1<<17)
 	if !cut || len(out) != (1<<17)/1000+1 || len(out[0].Cells) != 1000 {
 		t.Fatalf("limited to %d lines (cut %v)", len(out), cut)
+	}
+}
+
+// Whole words (an OCR engine's) are separated by a space however narrow
+// the gap; pieces of a PDF run are not.
+func TestWholeWords(t *testing.T) {
+	ws := []Word{
+		{Text: "Coolblue", X0: 10, Y0: 0, X1: 90, Y1: 30, Whole: true},
+		{Text: "B.V.", X0: 92, Y0: 0, X1: 130, Y1: 30, Whole: true},
+	}
+	if got := FromWords(0, ws, 0)[0].Text(); got != "Coolblue B.V." {
+		t.Fatalf("whole words: %q", got)
+	}
+	ws[0].Whole, ws[1].Whole = false, false
+	if got := FromWords(0, ws, 0)[0].Text(); got != "CoolblueB.V." {
+		t.Fatalf("pieces of a run: %q", got)
 	}
 }

@@ -142,7 +142,7 @@ func ParseTSV(tsv []byte, firstPage int) ([]layout.Line, error) {
 		if b := lines[w.line]; !stacked[w.line] {
 			y0, y1 = b.y0, b.y1
 		}
-		byPage[w.page] = append(byPage[w.page], layout.Word{Text: w.text, X0: w.x0, Y0: y0, X1: w.x1, Y1: y1})
+		byPage[w.page] = append(byPage[w.page], layout.Word{Text: w.text, X0: w.x0, Y0: y0, X1: w.x1, Y1: y1, Whole: true})
 	}
 	pages := make([]int, 0, len(byPage))
 	for p := range byPage {
