@@ -9,6 +9,7 @@
 package facts
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -634,6 +635,9 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 	if v.paidAtSale() {
 		return StatusPaid, src("payment method", 0.7)
 	}
+	if f.Total != nil && v.paymentRecorded(f.Total.Value) {
+		return StatusPaid, src("payment line", 0.7)
+	}
 	if !f.PaidDate.IsZero() && !weakPaidLabel(f.Sources[fPaidDate].Label) {
 		return StatusPaid, src("paid date", 0.7)
 	}
@@ -707,6 +711,31 @@ func currencyOfCountry(text string) string {
 		}
 	}
 	return ""
+}
+
+// paymentRecorded reports a line that records a payment of the total: a
+// payment method, a date and the total's amount on one line ("iDEAL op
+// 21 april 2015   € 717,97", "Visa 12/03/2025 120.00").
+func (v *docView) paymentRecorded(total float64) bool {
+	if total <= 0 {
+		return false
+	}
+	for _, l := range v.lines {
+		t := l.Text()
+		f := fold(t)
+		if !containsAnyWord(f, "ideal", "paypal", "visa", "mastercard", "amex", "klarna", "sofort", "giropay", "bancontact", "creditcard", "credit card", "kreditkarte", "carte bancaire", "tarjeta", "apple pay", "google pay") {
+			continue
+		}
+		if len(FindDatesIn(t, v.dateOpts)) == 0 {
+			continue
+		}
+		for _, n := range FindNumbers(t, v.lang) {
+			if near(math.Abs(n.Value), total) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // weakPaidLabel reports a label that may name a planned payment date

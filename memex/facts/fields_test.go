@@ -98,6 +98,7 @@ func TestStatusFollowsEvidence(t *testing.T) {
 		{"FACTUUR\nFactuurnummer: 5\nTotaal: € 300,00\nTe betalen: € 0,00\n", StatusPaid},
 		{"RECHNUNG\nRechnungsnr.: 5\nGesamtbetrag: 300,00 €\nZahlungsweise: EC-/Kreditkarte\n", StatusPaid},
 		{"RECHNUNG\nRechnungsnr.: 5\nGesamtbetrag: 300,00 €\nZahlungsweise: Überweisung\n", StatusUnpaid},
+		{"FACTUUR\nFactuurnummer: 5\nTotaal  € 717,97\niDEAL op 21 april 2015  € 717,97\n", StatusPaid},
 		{"FACTURE\nNo de facture : 5\nTotal TTC : 300,00 €\nMontant déjà payé : 0,00\n", StatusUnpaid},
 		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nA late fee applies to past due balances.\n", StatusUnpaid},
 		{"INVOICE\nInvoice No: 5\nTotal: $300.00\nPaid by credit card on 2 Dec 2025.\n", StatusPaid},
