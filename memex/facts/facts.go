@@ -247,7 +247,7 @@ func titleKind(cell string) (string, bool) {
 			}
 			rest := strings.Fields(f[len(t):])
 			// A title followed by a number, a label or a short qualifier.
-			if len(rest) <= 8 && strings.ContainsAny(cell, "0123456789#") || len(rest) <= 4 && (len(findLabels(cell)) > 0 || len(rest) <= 2) {
+			if len(rest) <= 12 && strings.ContainsAny(cell, "0123456789#") || len(rest) <= 4 && (len(findLabels(cell)) > 0 || len(rest) <= 2) {
 				return k, true
 			}
 		}

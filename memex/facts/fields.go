@@ -584,6 +584,15 @@ func (v *docView) titleCands() []cand {
 		for _, tt := range ts {
 			if strings.HasPrefix(f, tt+" ") {
 				rest := t[pos[len(tt)]:]
+				// "Rechnung des Versicherers Nr. 00.123.456.7-2018-1": the
+				// number follows a number sign after a few words.
+				fr, fpos := Fold(rest)
+				for _, mark := range []string{" no ", " nr ", " number ", " nummer ", " numero "} {
+					if k := strings.Index(" "+fr+" ", mark); k >= 0 && k+len(mark)-1 <= len(fr) {
+						rest = rest[fpos[min(k+len(mark)-1, len(fr))]:]
+						break
+					}
+				}
 				if n := numberToken(rest); n != "" && len(n) >= 2 {
 					out = append(out, cand{field: fInvoiceNo, phrase: "title", text: rest, src: v.src(i, "", "title", 0)})
 					return out
