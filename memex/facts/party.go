@@ -67,7 +67,10 @@ func legalFormAt(words []string) int {
 func companyName(text string) string {
 	for _, part := range splitParts(text) {
 		words := strings.Fields(part)
-		for end := len(words); end >= 2; end-- {
+		// The first name with a legal form, its form as long as it goes
+		// ("Acme GmbH & Co. KG"): a sentence may name the seller before
+		// the buyer.
+		for end := 2; end <= len(words); end++ {
 			f := strings.Fields(fold(strings.Join(words[:end], " ")))
 			if len(f) < 2 {
 				continue
@@ -75,6 +78,12 @@ func companyName(text string) string {
 			n := legalFormAt(f)
 			if n == 0 {
 				continue
+			}
+			for e2 := end + 1; e2 <= min(end+4, len(words)); e2++ {
+				f2 := strings.Fields(fold(strings.Join(words[:e2], " ")))
+				if n2 := legalFormAt(f2); n2 > 0 && len(f2)-n2 < len(f) {
+					end, f, n = e2, f2, n2
+				}
 			}
 			last := words[end-1]
 			// Short ambiguous forms must be written as forms: "Co.",
