@@ -45,6 +45,12 @@ var legalFormSet = func() map[string]bool {
 	return m
 }()
 
+// shortForm are legal forms that are also everyday words ("co", "as",
+// Portuguese "ou", Spanish "sa"): they count only written as forms, in
+// capitals or with a dot.
+var shortForm = map[string]bool{"co": true, "as": true, "se": true, "me": true, "ad": true, "pc": true, "sc": true, "cv": true, "ou": true, "ab": true,
+	"ag": true, "sa": true, "oy": true, "kg": true, "ug": true, "ek": true, "ev": true, "sl": true, "lp": true, "lda": true, "spa": true, "doo": true, "sia": true}
+
 // legalFormAt returns how many trailing folded words of f form a legal
 // form ("acme gmbh co kg" → 3), or 0.
 func legalFormAt(words []string) int {
@@ -89,7 +95,7 @@ func companyName(text string) string {
 			// Short ambiguous forms must be written as forms: "Co.",
 			// "AS", "SE" in capitals or with a dot.
 			lf := fold(last)
-			if (lf == "co" || lf == "as" || lf == "se" || lf == "me" || lf == "ad" || lf == "pc" || lf == "sc" || lf == "cv") && !strings.ContainsAny(last, ".") && strings.ToUpper(last) != last {
+			if shortForm[lf] && !strings.ContainsAny(last, ".") && strings.ToUpper(last) != last {
 				continue
 			}
 			// A form is the end of a name: "Art. 30 inc. c)" is no company.
@@ -636,7 +642,8 @@ func isReturnAddress(t string) bool {
 	if !rePostcode.MatchString(t) {
 		return false
 	}
-	return isNameLine(strings.TrimSpace(parts[0])) || companyName(parts[0]) != ""
+	first := strings.TrimSpace(parts[0])
+	return isNameLine(first) || companyName(first) != "" || domainWord.MatchString(strings.ToLower(first))
 }
 
 // isPartyHeading reports a seller or buyer label at the start of a cell.
