@@ -236,7 +236,7 @@ var kindTitles = map[string][]string{
 		"recibo", "ticket", "ricevuta", "scontrino", "paragon", "paragon fiskalny", "potwierdzenie zaplaty", "cupom fiscal"},
 	KindStatement: {"statement", "account statement", "statement of account", "kontoauszug", "releve de compte", "releve", "rekeningoverzicht", "estado de cuenta", "estratto conto", "wyciag", "extrato"},
 	KindInvoice: {"invoice", "tax invoice", "vat invoice", "commercial invoice", "bill", "rechnung", "facture", "factuur", "factura", "fattura", "faktura", "faktura vat", "nota fiscal", "fatura",
-		"fatura recibo", "invoice receipt", "handelsrechnung", "kopie factuur", "copy invoice", "invoice copy", "duplicate invoice", "rechnungskopie", "rechnung kopie", "steuerrechnung", "facture acquittee", "utility bill", "your bill", "billing statement", "nota fiscal de servicos", "nota fiscal eletronica", "danfe", "danfse", "nf e", "nfs e", "nfc e", "rachunek"},
+		"fatura recibo", "invoice receipt", "handelsrechnung", "kopie factuur", "copy invoice", "invoice copy", "duplicate invoice", "rechnungskopie", "rechnung kopie", "steuerrechnung", "facture acquittee", "utility bill", "your bill", "billing statement", "nota fiscal de servicos", "nota fiscal eletronica", "danfe", "danfse", "nf e", "nfs e", "nfc e", "documento auxiliar da nfs e", "documento auxiliar da nota fiscal", "rachunek"},
 	KindContract: {"agreement", "contract", "service agreement", "vertrag", "contrat", "overeenkomst", "contrato", "contratto", "umowa", "terms of service"},
 }
 

@@ -668,6 +668,9 @@ func (v *docView) partyRole(i, j int) string {
 	if n := len(strings.Fields(f)); n < 2 || n > 6 || strings.ContainsAny(f, "0123456789") {
 		return ""
 	}
+	if len(v.lines[i].Cells) > 2 {
+		return "" // a column header ("TIPO DO EMITENTE | TIPO DO AMBIENTE"), not a block heading
+	}
 	for _, e := range lexicon {
 		if (e.field == fSeller || e.field == fBuyer) && len(e.phrase) >= 5 && strings.HasSuffix(f, " "+e.phrase) {
 			return e.field
