@@ -29,7 +29,7 @@ const maxFilteredEf = 4096
 // exactly and merged.
 //
 // Preconditions: c.mu is held.
-func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Filter, cand []PointID, preOK bool, exclude map[PointID]struct{}, limit, ef int) []hit {
+func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Filter, cand []PointID, preOK bool, exclude map[PointID]struct{}, limit, ef int, params *SearchParams) []hit {
 	if ef <= 0 {
 		ef = max(d.cfg.EfConstruct, limit)
 	}
@@ -90,7 +90,10 @@ func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Fi
 	t := topK{k: limit}
 	indexed := d.indexed.Load()
 	seen := map[uint32]struct{}{}
-	for _, r := range d.graph.Search(q, limit, ef, allow) {
+	// With int8 codes the graph returns limit × oversampling candidates,
+	// which sc rescores with the original vectors: t keeps the best limit.
+	res := d.graphSearch(q, limit, ef, allow, params)
+	for _, r := range res {
 		id, _ := d.live(r.ID)
 		seen[r.ID] = struct{}{}
 		if s, k, ok := sc(c.points[id]); ok {

@@ -98,6 +98,7 @@ func newCollection(name, dir string, cfg CollectionConfig) *collection {
 		}
 		c.dense[n] = newDenseIndex(p, c.hnswFor(n))
 		c.dense[n].setThreshold(cfg.IndexingThreshold)
+		c.dense[n].setQuantization(c.quantFor(n))
 	}
 	return c
 }

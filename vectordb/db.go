@@ -576,6 +576,9 @@ func (db *DB) UpdateCollection(ctx context.Context, name string, u CollectionUpd
 			d.setThreshold(cfg.IndexingThreshold)
 		}
 	}
+	for n, d := range c.dense {
+		d.setQuantization(c.quantFor(n))
+	}
 	return nil
 }
 

@@ -44,6 +44,11 @@ type denseIndex struct {
 	// savedIndexed is indexed as of the last dense file written. Guarded
 	// by the owning collection's wmu.
 	savedIndexed uint32
+
+	// Scalar quantization (quant.go): qcfg is guarded by mu; quant holds
+	// the codes, nil while there are none.
+	qcfg  *scalarConfig
+	quant atomic.Pointer[hnsw.Quantized]
 }
 
 func metricOf(d Distance) hnsw.Metric {
@@ -126,8 +131,10 @@ func (d *denseIndex) ready() bool {
 func (d *denseIndex) kick() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.running || d.stopped || d.hold || int(d.indexed.Load()) >= d.flat.Len() ||
-		d.minVectors < 0 || d.flat.Len() < d.minVectors {
+	if d.running || d.stopped || d.hold {
+		return
+	}
+	if (int(d.indexed.Load()) >= d.flat.Len() || d.minVectors < 0 || d.flat.Len() < d.minVectors) && !d.quantBehind() {
 		return
 	}
 	d.running = true
@@ -146,8 +153,18 @@ func (d *denseIndex) run() {
 		start := int(d.indexed.Load())
 		end := d.flat.Len()
 		d.mu.Lock()
+		if !d.stopped && d.quantBehind() {
+			// Codes for the vectors already in the graph (a loaded
+			// index, or quantization configured on a built one).
+			d.mu.Unlock()
+			d.quantize(start)
+			continue
+		}
+		if d.minVectors < 0 || end < d.minVectors {
+			end = start // below the indexing threshold: only codes
+		}
 		if d.stopped || start >= end {
-			if d.stopped || start >= d.flat.Len() {
+			if d.stopped || start >= d.flat.Len() || d.minVectors < 0 || d.flat.Len() < d.minVectors {
 				d.running = false
 				stopped, idle := d.stopped, d.onIdle
 				d.mu.Unlock()
@@ -162,6 +179,7 @@ func (d *denseIndex) run() {
 			continue
 		}
 		end = min(end, start+indexBatch)
+		d.quantize(end) // codes before the graph links to them
 		var next atomic.Int64
 		next.Store(int64(start))
 		var wg sync.WaitGroup
@@ -245,7 +263,7 @@ func (d *denseIndex) waitIndexed() {
 		d.kick()
 		d.wg.Wait()
 		d.mu.Lock()
-		done := d.stopped || int(d.indexed.Load()) >= d.flat.Len() || d.minVectors < 0 || d.flat.Len() < d.minVectors
+		done := d.stopped || (int(d.indexed.Load()) >= d.flat.Len() || d.minVectors < 0 || d.flat.Len() < d.minVectors) && !d.quantBehind()
 		d.mu.Unlock()
 		if done {
 			return

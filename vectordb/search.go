@@ -327,7 +327,7 @@ func (c *collection) vectorSearch(ctx context.Context, st *queryStage, filter *F
 		pre, preOK = c.preselect(filter)
 	}
 	if d := c.dense[using]; annQuery != nil && candidates == nil && !exact && d != nil && d.ready() {
-		hits = c.annSearch(d, annQuery, sc, filter, pre, preOK, exclude, limit, ef)
+		hits = c.annSearch(d, annQuery, sc, filter, pre, preOK, exclude, limit, ef, st.Params)
 	}
 	if d := c.dense[using]; hits == nil && annQuery != nil && candidates == nil && d != nil {
 		if !preOK {

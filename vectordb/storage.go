@@ -185,8 +185,9 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 		d.setHold(true)
 	}
 	defer func() {
-		for _, d := range c.dense {
+		for n, d := range c.dense {
 			d.setThreshold(c.cfg.IndexingThreshold) // loaded indexes are new objects
+			d.setQuantization(c.quantFor(n))        // codes are rebuilt, never stored
 			d.setHold(false)
 		}
 	}()

@@ -62,6 +62,7 @@ func (db *DB) createVector(ctx context.Context, coll, name string, params *Vecto
 	if params != nil && params.Multivector == nil {
 		c.dense[name] = newDenseIndex(cfg.Vectors[name], c.hnswFor(name))
 		c.dense[name].setThreshold(cfg.IndexingThreshold)
+		c.dense[name].setQuantization(c.quantFor(name))
 	}
 	if sparse != nil {
 		c.sparse[name] = newSparseStats()

@@ -40,13 +40,16 @@ Steps (each cached, so a second run skips the slow ones):
   6. report memory: vectors + graph as allocated, Go heap, process RSS,
   7. for every --ef: recall@10 and queries/s single-threaded (wall and
      thread CPU time, median of --repeat passes) and on the largest
-     --threads count.
+     --threads count; with --int8 also for the int8 scalar-quantized
+     search (codes for the traversal, float rescoring of the best
+     10 × --oversampling), with the memory of codes and graph.
 
 Compare figures only within one run: the machine may be shared.
 
 Examples:
   nexus bench vectors
-  nexus bench vectors --n 50000 --queries 200 --ef 16,32,64 --threads 2`,
+  nexus bench vectors --n 50000 --queries 200 --ef 16,32,64 --threads 2
+  nexus bench vectors --n 100000 --int8 --oversampling 2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -92,6 +95,9 @@ Examples:
 	f.StringVar(&cacheDir, "cache", "", "cache directory (default $NEXUS_HOME/bench/vectors)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	f.BoolVar(&o.ExportOnly, "export-only", false, "stop after --export (this is how vectordb/hnsw/testdata was made: --n 5000 --queries 100 --export-only)")
+	f.BoolVar(&o.Int8, "int8", false, "also search with int8 scalar quantization (graph traversal on int8 codes, rescoring with the float vectors) and print it beside the float search")
+	f.Float64Var(&o.Quantile, "quantile", 0.99, "int8 quantization: quantile of the elements the range keeps (Qdrant's quantile)")
+	f.Float64Var(&o.Oversampling, "oversampling", 1, "int8 quantization: rescore the best k × oversampling candidates (Qdrant's oversampling)")
 	f.StringVar(&o.ExportDir, "export", "", "also write the split (base.vec, queries.vec) and ground truth (gt.bin) to this directory, to run other engines on the same data")
 	return cmd
 }

@@ -8,6 +8,10 @@
 // portable Go. The portable versions in ref.go are the reference that the
 // assembly is tested against.
 //
+// DotU8I8 is the integer kernel of int8 scalar quantization (int8.go):
+// AVX-512 VNNI (VPDPBUSD) or AVX2 assembly in int8_amd64.s, hand-written
+// in the style of the generated file, with a portable reference.
+//
 // Every function is a pure function of its arguments and safe for
 // concurrent use. Vectors passed to Dot, L2Sq and L1 must have equal
 // lengths; only the first len(a) elements of b are read.

@@ -24,6 +24,13 @@
 //	}
 //	top := idx.Search(q, 10, 64, nil)
 //
+// # Quantization
+//
+// Quantized holds int8 scalar codes of a Flat's vectors (Calibrate,
+// Quantize); SearchQuantized traverses the graph with them, scoring with
+// the int8 kernel distance.DotU8I8, and callers rescore its results with
+// the float vectors. The graph itself is always built from the floats.
+//
 // # Concurrency
 //
 // An Index is safe for concurrent use: Insert may be called from many

@@ -256,6 +256,12 @@ type scratch struct {
 	vs      [][]float32 // vectors of ids; cleared before pooling
 	selVecs [][]float32 // vectors of the neighbours selected so far
 	dists   []float32
+
+	// useQ makes greedy and searchLayer score with qq, the quantized
+	// query, instead of the float vectors (SearchQuantized).
+	useQ bool
+	qq   quantQuery
+	qlen uint32 // ids below are quantized
 }
 
 func (x *Index) getScratch() *scratch {
@@ -266,6 +272,8 @@ func (x *Index) getScratch() *scratch {
 
 func (x *Index) putScratch(s *scratch) {
 	s.t = tables{}
+	s.useQ = false
+	s.qq.q, s.qq.tbl = nil, nil
 	clear(s.vs[:cap(s.vs)])
 	x.scratch.Put(s)
 }
@@ -534,7 +542,7 @@ func (x *Index) greedy(s *scratch, q []float32, cur item, level int) item {
 			s.ids = append(s.ids, j)
 			s.vs = append(s.vs, x.vec(&s.t, j))
 		}
-		for i, d := range x.batch(s, q, s.vs) {
+		for i, d := range x.batchQ(s, q) {
 			if d < cur.d {
 				cur = item{id: s.ids[i], d: d}
 				changed = true
@@ -582,7 +590,7 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 			s.ids = append(s.ids, j)
 			s.vs = append(s.vs, x.vec(&s.t, j))
 		}
-		dists := x.batch(s, q, s.vs)
+		dists := x.batchQ(s, q)
 		pushed := false
 		for i, j := range s.ids {
 			d := dists[i]
@@ -636,6 +644,50 @@ func (x *Index) batch(s *scratch, q []float32, vs [][]float32) []float32 {
 	return out
 }
 
+// batchQ returns the distances from q to the vectors s.ids (whose float
+// vectors are s.vs), quantized when s.useQ.
+func (x *Index) batchQ(s *scratch, q []float32) []float32 {
+	if !s.useQ {
+		return x.batch(s, q, s.vs)
+	}
+	if cap(s.dists) < len(s.ids) {
+		s.dists = make([]float32, len(s.ids)+16)
+	}
+	out := s.dists[:len(s.ids)]
+	// The codes are scattered: start loading them all, then score.
+	for _, id := range s.ids {
+		if id < s.qlen {
+			s.qq.prefetch(id)
+		}
+	}
+	for i, id := range s.ids {
+		out[i] = x.distQ(s, q, id)
+	}
+	return out
+}
+
+// distQ returns the distance from q to id, quantized when s.useQ and id
+// has codes.
+func (x *Index) distQ(s *scratch, q []float32, id uint32) float32 {
+	if s.useQ && id < s.qlen {
+		return s.qq.dist(id)
+	}
+	return x.dist(q, x.vec(&s.t, id))
+}
+
+// SearchQuantized is Search with the graph traversal scored by the int8
+// codes of qz (which quantizes the index's Flat) instead of the float
+// vectors: Result.Dist is then the quantized approximation, and callers
+// rescore the results with the float vectors (ask for more than k, as
+// Qdrant's oversampling). Ids qz has no codes for yet are scored in
+// float. With qz nil, or for the L1 metric (no int8 kernel), it is Search.
+func (x *Index) SearchQuantized(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized) []Result {
+	if qz == nil || x.cfg.Metric == L1 || qz.dim != x.vecs.Dim() {
+		return x.Search(q, k, ef, allow)
+	}
+	return x.search(q, k, ef, allow, qz)
+}
+
 // Search returns the k nearest inserted, non-deleted ids to q for which
 // allow returns true (allow nil accepts every id), best first. ef is the
 // size of the candidate list (Qdrant's hnsw_ef): larger is slower and more
@@ -646,6 +698,10 @@ func (x *Index) batch(s *scratch, q []float32, vs [][]float32) []float32 {
 // allowed ids. Search is safe for concurrent use. It panics if len(q) is
 // not the Flat's dimension.
 func (x *Index) Search(q []float32, k, ef int, allow func(id uint32) bool) []Result {
+	return x.search(q, k, ef, allow, nil)
+}
+
+func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized) []Result {
 	if len(q) != x.vecs.Dim() {
 		panic(fmt.Sprintf("hnsw: Search with a %d-element query in dimension %d", len(q), x.vecs.Dim()))
 	}
@@ -656,7 +712,12 @@ func (x *Index) Search(q []float32, k, ef int, allow func(id uint32) bool) []Res
 	ef = max(ef, k)
 	s := x.getScratch()
 	defer x.putScratch(s)
-	cur := item{id: uint32(ep), d: x.dist(q, x.vec(&s.t, uint32(ep)))}
+	if qz != nil {
+		s.useQ = true
+		s.qlen = uint32(qz.Len())
+		qz.prepare(&s.qq, q, x.cfg.Metric)
+	}
+	cur := item{id: uint32(ep), d: x.distQ(s, q, uint32(ep))}
 	for l := int(ep>>32) - 1; l > 0; l-- {
 		cur = x.greedy(s, q, cur, l)
 	}

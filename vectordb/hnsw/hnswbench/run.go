@@ -1,9 +1,11 @@
 package hnswbench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -39,6 +41,13 @@ type Options struct {
 	ExportDir string
 	// ExportOnly stops after the export.
 	ExportOnly bool
+	// Int8 also measures int8 scalar quantization (quantile Quantile,
+	// default 0.99): the graph is traversed with the codes and the best
+	// K × Oversampling (default 1) candidates are rescored with the float
+	// vectors, as Qdrant's scalar quantization with rescore.
+	Int8         bool
+	Quantile     float64
+	Oversampling float64
 }
 
 func (o *Options) defaults() {
@@ -71,6 +80,12 @@ func (o *Options) defaults() {
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
+	}
+	if o.Quantile <= 0 || o.Quantile > 1 {
+		o.Quantile = 0.99
+	}
+	if o.Oversampling < 1 {
+		o.Oversampling = 1
 	}
 }
 
@@ -155,25 +170,42 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	runtime.GC()
 	debug.FreeOSMemory()
 	heap, rss := memNow()
-	fmt.Fprintf(out, "memory: vectors %.1f MB + graph %.1f MB allocated; Go heap %.1f MB in use (%.1f MB before the build); RSS %.1f MB (%.1f MB before)\n\n",
+	fmt.Fprintf(out, "memory: vectors %.1f MB + graph %.1f MB allocated; Go heap %.1f MB in use (%.1f MB before the build); RSS %.1f MB (%.1f MB before)\n",
 		mb(split.Base.Bytes()), mb(idx.Bytes()), mb(int64(heap)), mb(int64(baseHeap)), mb(int64(rss)), mb(int64(baseRSS)))
+	searchers := []Searcher{FloatSearcher(idx)}
+	modes := []string{"float"}
+	if o.Int8 {
+		start := time.Now()
+		qz := hnsw.Calibrate(split.Base, split.Base.Len(), o.Quantile)
+		qz.Unit = true // the split is unit-normalised
+		qz.Quantize(split.Base, split.Base.Len())
+		lo, hi := qz.Range()
+		fmt.Fprintf(out, "int8 (%s kernel): quantile %g, range [%.4f, %.4f], quantized in %.2f s; codes %.1f MB: float index (vectors + graph) %.1f MB, int8 index (codes + graph) %.1f MB, + float vectors kept for rescoring\n",
+			distance.Int8Impl(), o.Quantile, lo, hi, time.Since(start).Seconds(), mb(qz.Bytes()),
+			mb(split.Base.Bytes()+idx.Bytes()), mb(qz.Bytes()+idx.Bytes()))
+		searchers = append(searchers, Int8Searcher(idx, split.Base, qz, o.Oversampling))
+		modes = append(modes, fmt.Sprintf("int8 os=%g", o.Oversampling))
+	}
+	fmt.Fprintln(out)
 
 	qt := threads[len(threads)-1]
-	fmt.Fprintf(out, "%6s  %9s  %14s  %14s  %14s\n", "ef", "recall@"+strconv.Itoa(o.K), "q/s 1 thr wall", "q/s 1 thr CPU", fmt.Sprintf("q/s %d thr wall", qt))
+	fmt.Fprintf(out, "%-12s  %6s  %9s  %14s  %14s  %14s\n", "search", "ef", "recall@"+strconv.Itoa(o.K), "q/s 1 thr wall", "q/s 1 thr CPU", fmt.Sprintf("q/s %d thr wall", qt))
 	for _, ef := range o.Ef {
-		if err := ctx.Err(); err != nil {
-			return err
+		for si, search := range searchers {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rec := RecallOf(search, split.Queries, gt, o.K, ef)
+			var walls, cpus, pars []float64
+			for range o.Repeat {
+				w, c := querySingle(search, split.Queries, o.K, ef)
+				walls = append(walls, w)
+				cpus = append(cpus, c)
+				pars = append(pars, queryParallel(search, split.Queries, o.K, ef, qt))
+			}
+			n := float64(split.Queries.Len())
+			fmt.Fprintf(out, "%-12s  %6d  %9.4f  %14.0f  %14.0f  %14.0f\n", modes[si], ef, rec, n/median(walls), n/median(cpus), n/median(pars))
 		}
-		rec := Recall(idx, split.Queries, gt, o.K, ef)
-		var walls, cpus, pars []float64
-		for range o.Repeat {
-			w, c := querySingle(idx, split.Queries, o.K, ef)
-			walls = append(walls, w)
-			cpus = append(cpus, c)
-			pars = append(pars, queryParallel(idx, split.Queries, o.K, ef, qt))
-		}
-		n := float64(split.Queries.Len())
-		fmt.Fprintf(out, "%6d  %9.4f  %14.0f  %14.0f  %14.0f\n", ef, rec, n/median(walls), n/median(cpus), n/median(pars))
 	}
 	fmt.Fprintf(out, "\n(%s after the run)\n", loadAvg())
 	return nil
@@ -228,11 +260,39 @@ func Build(ctx context.Context, cfg hnsw.Config, base *hnsw.Flat, threads int, p
 	return idx, nil
 }
 
+// Searcher answers a top-k query at ef.
+type Searcher func(q []float32, k, ef int) []hnsw.Result
+
+// FloatSearcher searches idx with the float vectors.
+func FloatSearcher(idx *hnsw.Index) Searcher {
+	return func(q []float32, k, ef int) []hnsw.Result { return idx.Search(q, k, ef, nil) }
+}
+
+// Int8Searcher traverses idx (a Dot index over base) with the int8 codes
+// of qz and rescores the best ceil(k × oversampling) candidates with the
+// float vectors of base.
+func Int8Searcher(idx *hnsw.Index, base *hnsw.Flat, qz *hnsw.Quantized, oversampling float64) Searcher {
+	return func(q []float32, k, ef int) []hnsw.Result {
+		kk := max(k, int(math.Ceil(float64(k)*oversampling)))
+		res := idx.SearchQuantized(q, kk, max(ef, kk), nil, qz)
+		for i := range res {
+			res[i].Dist = -distance.Dot(q, base.At(res[i].ID))
+		}
+		slices.SortFunc(res, func(a, b hnsw.Result) int { return cmp.Compare(a.Dist, b.Dist) })
+		return res[:min(k, len(res))]
+	}
+}
+
 // Recall returns the mean recall@k of idx over the queries at ef.
 func Recall(idx *hnsw.Index, queries *Vectors, gt *GroundTruth, k, ef int) float64 {
+	return RecallOf(FloatSearcher(idx), queries, gt, k, ef)
+}
+
+// RecallOf returns the mean recall@k of search over the queries at ef.
+func RecallOf(search Searcher, queries *Vectors, gt *GroundTruth, k, ef int) float64 {
 	var hits int
 	for i := range queries.Len() {
-		res := idx.Search(queries.Row(i), k, ef, nil)
+		res := search(queries.Row(i), k, ef)
 		truth := gt.Row(i)[:min(k, gt.K)]
 		for _, r := range res {
 			if slices.Contains(truth, r.ID) {
@@ -245,20 +305,20 @@ func Recall(idx *hnsw.Index, queries *Vectors, gt *GroundTruth, k, ef int) float
 
 // querySingle runs every query once on one locked OS thread and returns
 // the wall and thread-CPU seconds.
-func querySingle(idx *hnsw.Index, queries *Vectors, k, ef int) (wall, cpu float64) {
+func querySingle(search Searcher, queries *Vectors, k, ef int) (wall, cpu float64) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	c0 := threadCPU()
 	start := time.Now()
 	for i := range queries.Len() {
-		idx.Search(queries.Row(i), k, ef, nil)
+		search(queries.Row(i), k, ef)
 	}
 	return time.Since(start).Seconds(), (threadCPU() - c0).Seconds()
 }
 
 // queryParallel runs every query once on threads goroutines and returns
 // the wall seconds.
-func queryParallel(idx *hnsw.Index, queries *Vectors, k, ef, threads int) float64 {
+func queryParallel(search Searcher, queries *Vectors, k, ef, threads int) float64 {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -271,7 +331,7 @@ func queryParallel(idx *hnsw.Index, queries *Vectors, k, ef, threads int) float6
 				if i >= queries.Len() {
 					return
 				}
-				idx.Search(queries.Row(i), k, ef, nil)
+				search(queries.Row(i), k, ef)
 			}
 		}()
 	}

@@ -102,8 +102,9 @@ func vectorParamsFromProto(p *qdrant.VectorParams) (vectordb.VectorParams, error
 	if err != nil {
 		return vectordb.VectorParams{}, err
 	}
-	// Quantization and datatype tune storage; vectors are stored as
-	// float32 without quantization, which only changes memory use.
+	// Quantization and datatype tune storage; over gRPC they are not
+	// applied (the REST API applies scalar int8 quantization_config);
+	// search params.quantization is honoured either way.
 	return vectordb.VectorParams{Size: int(p.GetSize()), Distance: d, HNSW: hnswFromProto(p.HnswConfig), OnDisk: p.GetOnDisk()}, nil
 }
 

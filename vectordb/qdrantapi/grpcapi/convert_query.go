@@ -41,6 +41,15 @@ func searchParamsFromProto(p *qdrant.SearchParams) (*vectordb.SearchParams, erro
 		}
 		out.HnswEf = int(*p.HnswEf)
 	}
+	if q := p.GetQuantization(); q != nil {
+		out.Quantization = &vectordb.QuantizationSearchParams{Ignore: q.GetIgnore(), Rescore: q.Rescore}
+		if q.Oversampling != nil {
+			if o := q.GetOversampling(); !(o >= 1 && o <= 1e6) {
+				return nil, badInput("quantization.oversampling %v must be 1.0 or bigger", o)
+			}
+			out.Quantization.Oversampling = q.GetOversampling()
+		}
+	}
 	return out, nil
 }
 

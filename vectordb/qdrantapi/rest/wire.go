@@ -413,8 +413,8 @@ func parseWithVector(raw json.RawMessage, def bool) (vectordb.VectorSelector, er
 // maxHnswEf bounds the search-time beam width a request may ask for.
 const maxHnswEf = 100000
 
-// parseSearchParams decodes SearchParams (hnsw_ef, exact, idf; the rest
-// are accepted and ignored).
+// parseSearchParams decodes SearchParams (hnsw_ef, exact, idf,
+// quantization; the rest are accepted and ignored).
 func parseSearchParams(raw json.RawMessage) (*vectordb.SearchParams, error) {
 	if isNull(raw) {
 		return nil, nil
@@ -423,6 +423,11 @@ func parseSearchParams(raw json.RawMessage) (*vectordb.SearchParams, error) {
 		HnswEf *int            `json:"hnsw_ef"`
 		Exact  *bool           `json:"exact"`
 		IDF    json.RawMessage `json:"idf"`
+		Quant  *struct {
+			Ignore       *bool    `json:"ignore"`
+			Rescore      *bool    `json:"rescore"`
+			Oversampling *float64 `json:"oversampling"`
+		} `json:"quantization"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, fmt.Errorf("params: %w", err)
@@ -459,6 +464,19 @@ func parseSearchParams(raw json.RawMessage) (*vectordb.SearchParams, error) {
 	}
 	if w.Exact != nil {
 		p.Exact = *w.Exact
+	}
+	if w.Quant != nil {
+		qp := &vectordb.QuantizationSearchParams{Rescore: w.Quant.Rescore}
+		if w.Quant.Ignore != nil {
+			qp.Ignore = *w.Quant.Ignore
+		}
+		if o := w.Quant.Oversampling; o != nil {
+			if *o < 1 || *o > 1e6 {
+				return nil, invalid("params.quantization.oversampling", "value %v invalid, must be 1.0 or bigger", *o)
+			}
+			qp.Oversampling = *o
+		}
+		p.Quantization = qp
 	}
 	return p, nil
 }

@@ -1,0 +1,228 @@
+package hnsw
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"nexusos/vectordb/distance"
+)
+
+// Quantized is int8 scalar quantization of the vectors of a Flat, as
+// Qdrant's scalar quantization: one range [lo, hi] for every element of
+// every vector, chosen by quantile so that outliers are clipped, mapped
+// to the codes -127..127. Element x is approximately mid + scale·c with
+// c = round((x-mid)/scale).
+//
+// Distances between a query and a stored vector are computed from the
+// query's codes and the vector's codes with the int8 kernel
+// distance.DotU8I8, then mapped back to the float scale, so quantized
+// distances approximate the float ones. The query is quantized to
+// unsigned bytes over its own range (no clipping), so the error is
+// mostly that of the stored vector's codes; L2 (and Dot for unit
+// vectors) is the distance from the query to the dequantized vector.
+//
+// One writer (Quantize) may run concurrently with any number of readers,
+// as for Flat.
+type Quantized struct {
+	dim       int
+	calib     int // vectors the range was calibrated on
+	lo, hi    float32
+	mid, step float32
+
+	// Unit, set before any search, declares the vectors and queries
+	// unit-length (cosine): Dot distances are then derived from the
+	// Euclidean distance of the codes, -dot = (|q-v|^2 - 2)/2, which
+	// clipping distorts less than the product of the codes.
+	Unit bool
+
+	n      atomic.Uint32
+	chunks atomic.Pointer[[]qchunk]
+	mu     sync.Mutex // serialises writers
+}
+
+// qchunk holds the codes of quantChunk vectors and, per vector, the sum
+// and the sum of squares of its codes.
+type qchunk struct {
+	codes []int8
+	stats []int32
+}
+
+const (
+	quantShift = 10
+	quantChunk = 1 << quantShift
+)
+
+// Calibrate returns empty quantization storage for vectors like those of
+// sample (up to 16384 of them, picked at an even stride, are read) with
+// the range holding the central quantile of their elements (Qdrant's
+// quantile, in (0.5, 1]; 0 means 0.99). It is deterministic in its
+// inputs. It panics if f is empty.
+func Calibrate(f *Flat, n int, quantile float64) *Quantized {
+	n = min(n, f.Len())
+	if n <= 0 {
+		panic("hnsw: Calibrate with no vectors")
+	}
+	if quantile <= 0 || quantile > 1 {
+		quantile = 0.99
+	}
+	const maxSample = 16384
+	stride := max(1, n/maxSample)
+	var vals []float32
+	for id := 0; id < n; id += stride {
+		vals = append(vals, f.At(uint32(id))...)
+	}
+	slices.Sort(vals)
+	cut := int(float64(len(vals)) * (1 - quantile) / 2)
+	lo, hi := vals[cut], vals[len(vals)-1-cut]
+	q := NewQuantized(f.Dim(), lo, hi)
+	q.calib = n
+	return q
+}
+
+// Calibrated returns the number of vectors Calibrate chose the range
+// from (0 for NewQuantized).
+func (q *Quantized) Calibrated() int { return q.calib }
+
+// NewQuantized returns empty storage for dim-element vectors quantized to
+// the range [lo, hi].
+func NewQuantized(dim int, lo, hi float32) *Quantized {
+	if dim <= 0 || !(hi >= lo) {
+		panic(fmt.Sprintf("hnsw: NewQuantized(%d, %g, %g)", dim, lo, hi))
+	}
+	q := &Quantized{dim: dim, lo: lo, hi: hi, mid: (lo + hi) / 2, step: (hi - lo) / 254}
+	if q.step == 0 {
+		q.step = 1 // a constant range: every code is 0
+	}
+	empty := make([]qchunk, 0, 16)
+	q.chunks.Store(&empty)
+	return q
+}
+
+// Range returns the clipping range.
+func (q *Quantized) Range() (lo, hi float32) { return q.lo, q.hi }
+
+// Len returns the number of vectors quantized so far.
+func (q *Quantized) Len() int { return int(q.n.Load()) }
+
+// code quantizes one element.
+func (q *Quantized) code(x float32) int8 {
+	c := math.Round(float64((x - q.mid) / q.step))
+	return int8(max(-127, min(127, c)))
+}
+
+// Quantize appends the quantization of the vectors of f from Len() up to
+// (not including) end.
+func (q *Quantized) Quantize(f *Flat, end int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for id := q.Len(); id < end; id++ {
+		tbl := *q.chunks.Load()
+		ci := id >> quantShift
+		if ci == len(tbl) {
+			tbl = append(tbl, qchunk{codes: make([]int8, quantChunk*q.dim), stats: make([]int32, 2*quantChunk)})
+			q.chunks.Store(&tbl)
+		}
+		c := tbl[ci]
+		o := (id & (quantChunk - 1))
+		codes := c.codes[o*q.dim : (o+1)*q.dim]
+		var sum, sq int32
+		for i, x := range f.At(uint32(id)) {
+			k := q.code(x)
+			codes[i] = k
+			sum += int32(k)
+			sq += int32(k) * int32(k)
+		}
+		c.stats[2*o], c.stats[2*o+1] = sum, sq
+		q.n.Store(uint32(id + 1))
+	}
+}
+
+// Bytes returns the memory the codes occupy, as allocated.
+func (q *Quantized) Bytes() int64 {
+	var n int64
+	for _, c := range *q.chunks.Load() {
+		n += int64(len(c.codes) + 4*len(c.stats))
+	}
+	return n
+}
+
+// quantQuery is a query prepared for quantized distances.
+type quantQuery struct {
+	q      *Quantized
+	tbl    []qchunk
+	u      []uint8 // codes + 128 over the query's own range
+	sum    int32   // of the codes
+	mid    float64 // the query's element = mid + step*code
+	step   float64
+	norm   float64 // |q|^2
+	metric Metric
+}
+
+func (q *Quantized) prepare(qq *quantQuery, v []float32, m Metric) {
+	qq.q, qq.metric = q, m
+	qq.tbl = *q.chunks.Load()
+	if cap(qq.u) < len(v) {
+		qq.u = make([]uint8, len(v))
+	}
+	qq.u = qq.u[:len(v)]
+	lo, hi := v[0], v[0]
+	qq.norm = 0
+	for _, x := range v {
+		lo, hi = min(lo, x), max(hi, x)
+		qq.norm += float64(x) * float64(x)
+	}
+	mid, step := (lo+hi)/2, (hi-lo)/254
+	if step == 0 {
+		step = 1
+	}
+	qq.mid, qq.step = float64(mid), float64(step)
+	qq.sum = 0
+	for i, x := range v {
+		k := int32(max(-127, min(127, math.Round(float64((x-mid)/step)))))
+		qq.u[i] = uint8(k + 128)
+		qq.sum += k
+	}
+}
+
+// prefetch starts loading the codes of id, which must have been
+// quantized, into the cache.
+func (qq *quantQuery) prefetch(id uint32) {
+	ci := int(id >> quantShift)
+	if ci >= len(qq.tbl) {
+		qq.tbl = *qq.q.chunks.Load()
+	}
+	o := int(id&(quantChunk-1)) * qq.q.dim
+	prefetch((*uint32)(unsafe.Pointer(&qq.tbl[ci].codes[o])))
+}
+
+// dist returns the quantized approximation of the metric's distance from
+// the query to vector id, which must have been quantized.
+func (qq *quantQuery) dist(id uint32) float32 {
+	ci := int(id >> quantShift)
+	if ci >= len(qq.tbl) {
+		qq.tbl = *qq.q.chunks.Load()
+	}
+	c := qq.tbl[ci]
+	dim := qq.q.dim
+	o := int(id & (quantChunk - 1))
+	codes := c.codes[o*dim : (o+1)*dim : (o+1)*dim]
+	vsum := float64(c.stats[2*o])
+	// Σ c_q·c_v = Σ (c_q+128)·c_v - 128·Σ c_v
+	cross := float64(distance.DotU8I8(qq.u, codes)) - 128*vsum
+	m, s := float64(qq.q.mid), float64(qq.q.step)
+	n := float64(dim)
+	dot := n*qq.mid*m + qq.mid*s*vsum + qq.step*m*float64(qq.sum) + qq.step*s*cross
+	if qq.metric != L2 && !qq.q.Unit {
+		return float32(-dot)
+	}
+	vnorm := n*m*m + 2*m*s*vsum + s*s*float64(c.stats[2*o+1])
+	d2 := qq.norm + vnorm - 2*dot
+	if qq.metric == L2 {
+		return float32(d2)
+	}
+	return float32((d2 - 2) / 2)
+}

@@ -1,0 +1,231 @@
+package hnsw_test
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"nexusos/vectordb/distance"
+	"nexusos/vectordb/hnsw"
+)
+
+// quantDataset returns n vectors of dim elements: Gaussian, or around 40
+// Gaussian centres when clustered; normalised for the Dot metric.
+func quantDataset(n, dim int, clustered, norm bool, seed uint64) [][]float32 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	centres := make([][]float32, 40)
+	for i := range centres {
+		centres[i] = make([]float32, dim)
+		for j := range centres[i] {
+			centres[i][j] = float32(r.NormFloat64())
+		}
+	}
+	out := make([][]float32, n)
+	for i := range out {
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = float32(r.NormFloat64())
+			if clustered {
+				v[j] = centres[i%len(centres)][j] + 0.4*v[j]
+			}
+		}
+		if norm {
+			distance.Normalize(v)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func metricDist(m hnsw.Metric, a, b []float32) float32 {
+	if m == hnsw.L2 {
+		return distance.L2Sq(a, b)
+	}
+	return -distance.Dot(a, b)
+}
+
+// TestQuantizedRecall compares the recall@10 (against exact search) of the
+// float graph search with that of the int8 quantized search rescored with
+// the float vectors, on random and clustered data, for Dot (cosine, with
+// normalised vectors) and L2, in a dimension with a kernel tail.
+func TestQuantizedRecall(t *testing.T) {
+	const n, dim, nq, k, ef, os = 4000, 100, 100, 10, 64, 2
+	for _, tc := range []struct {
+		name      string
+		clustered bool
+		metric    hnsw.Metric
+	}{
+		{"random/cosine", false, hnsw.Dot},
+		{"random/l2", false, hnsw.L2},
+		{"clustered/cosine", true, hnsw.Dot},
+		{"clustered/l2", true, hnsw.L2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			norm := tc.metric == hnsw.Dot
+			data := quantDataset(n+nq, dim, tc.clustered, norm, 3)
+			flat := hnsw.NewFlat(dim)
+			for _, v := range data[:n] {
+				flat.Append(v)
+			}
+			idx := hnsw.New(hnsw.Config{M: 16, EfConstruct: 100, Metric: tc.metric, Seed: 1}, flat)
+			for id := range uint32(n) {
+				idx.Insert(id)
+			}
+			qz := hnsw.Calibrate(flat, n, 0.99)
+			qz.Unit = norm
+			qz.Quantize(flat, n)
+			if qz.Len() != n {
+				t.Fatalf("quantized %d vectors, want %d", qz.Len(), n)
+			}
+			var fh, qh, total int
+			for _, q := range data[n:] {
+				ids := make([]uint32, n)
+				for i := range ids {
+					ids[i] = uint32(i)
+				}
+				slices.SortFunc(ids, func(a, b uint32) int {
+					da, db := metricDist(tc.metric, q, flat.At(a)), metricDist(tc.metric, q, flat.At(b))
+					switch {
+					case da < db:
+						return -1
+					case da > db:
+						return 1
+					}
+					return int(a) - int(b)
+				})
+				want := ids[:k]
+				for _, r := range idx.Search(q, k, ef, nil) {
+					if slices.Contains(want, r.ID) {
+						fh++
+					}
+				}
+				// Oversampling os, then rescore with the float vectors.
+				got := idx.SearchQuantized(q, os*k, ef, nil, qz)
+				for i := range got {
+					got[i].Dist = metricDist(tc.metric, q, flat.At(got[i].ID))
+				}
+				slices.SortFunc(got, func(a, b hnsw.Result) int {
+					switch {
+					case a.Dist < b.Dist:
+						return -1
+					case a.Dist > b.Dist:
+						return 1
+					}
+					return 0
+				})
+				for _, r := range got[:k] {
+					if slices.Contains(want, r.ID) {
+						qh++
+					}
+				}
+				total += k
+			}
+			fr, qr := float64(fh)/float64(total), float64(qh)/float64(total)
+			t.Logf("recall@10 ef=%d: float %.3f, int8+rescore %.3f", ef, fr, qr)
+			if qr < fr-0.01 {
+				t.Fatalf("int8+rescore recall %.3f below float %.3f - 0.01", qr, fr)
+			}
+		})
+	}
+}
+
+// TestQuantizedDistance checks that quantized distances approximate the
+// float ones and that vectors without codes are scored in float.
+func TestQuantizedDistance(t *testing.T) {
+	const n, dim = 300, 37
+	data := quantDataset(n, dim, false, false, 9)
+	flat := hnsw.NewFlat(dim)
+	for _, v := range data {
+		flat.Append(v)
+	}
+	for _, m := range []hnsw.Metric{hnsw.Dot, hnsw.L2} {
+		idx := hnsw.New(hnsw.Config{Metric: m, Seed: 1}, flat)
+		for id := range uint32(n) {
+			idx.Insert(id)
+		}
+		qz := hnsw.Calibrate(flat, n, 1) // no clipping: only rounding error
+		qz.Quantize(flat, n/2)           // half without codes
+		for _, r := range idx.SearchQuantized(data[0], 20, 50, nil, qz) {
+			want := metricDist(m, data[0], flat.At(r.ID))
+			if r.ID >= uint32(n/2) && r.Dist != want {
+				t.Fatalf("%v: id %d without codes: dist %v, want %v", m, r.ID, r.Dist, want)
+			}
+			if diff := r.Dist - want; diff > 0.05*abs32(want)+0.5 || -diff > 0.05*abs32(want)+0.5 {
+				t.Fatalf("%v: id %d: quantized dist %v, float %v", m, r.ID, r.Dist, want)
+			}
+		}
+	}
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// TestQuantizedRecallGloVe: on the 5,000 committed GloVe vectors, int8
+// traversal with oversampling 2 and float rescoring keeps the recall@10
+// of the float search (within 0.01).
+func TestQuantizedRecallGloVe(t *testing.T) {
+	base := readVectors(t, "base.vec")
+	queries := readVectors(t, "queries.vec")
+	flat := hnsw.NewFlat(base.Dim)
+	for i := range base.Len() {
+		flat.Append(base.Row(i))
+	}
+	idx := hnsw.New(hnsw.Config{M: 16, EfConstruct: 100, Seed: 1}, flat)
+	for id := range uint32(flat.Len()) {
+		idx.Insert(id)
+	}
+	qz := hnsw.Calibrate(flat, flat.Len(), 0.99)
+	qz.Unit = true
+	qz.Quantize(flat, flat.Len())
+	var fh, qh int
+	for i := range queries.Len() {
+		q := queries.Row(i)
+		ids := make([]uint32, flat.Len())
+		for j := range ids {
+			ids[j] = uint32(j)
+		}
+		slices.SortFunc(ids, func(a, b uint32) int {
+			da, db := distance.Dot(q, flat.At(a)), distance.Dot(q, flat.At(b))
+			switch {
+			case da > db:
+				return -1
+			case da < db:
+				return 1
+			}
+			return int(a) - int(b)
+		})
+		want := ids[:10]
+		for _, r := range idx.Search(q, 10, 64, nil) {
+			if slices.Contains(want, r.ID) {
+				fh++
+			}
+		}
+		got := idx.SearchQuantized(q, 20, 64, nil, qz)
+		for j := range got {
+			got[j].Dist = -distance.Dot(q, flat.At(got[j].ID))
+		}
+		slices.SortFunc(got, func(a, b hnsw.Result) int {
+			switch {
+			case a.Dist < b.Dist:
+				return -1
+			case a.Dist > b.Dist:
+				return 1
+			}
+			return 0
+		})
+		for _, r := range got[:10] {
+			if slices.Contains(want, r.ID) {
+				qh++
+			}
+		}
+	}
+	fr, qr := float64(fh)/float64(10*queries.Len()), float64(qh)/float64(10*queries.Len())
+	t.Logf("glove5k recall@10 ef=64: float %.3f, int8+rescore (oversampling 2) %.3f", fr, qr)
+	if qr < fr-0.01 {
+		t.Fatalf("int8+rescore recall %.3f below float %.3f - 0.01", qr, fr)
+	}
+}
