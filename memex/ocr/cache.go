@@ -14,7 +14,7 @@ import (
 
 // cacheVersion changes when the cached lines would come out differently
 // for the same input (parser, rendering or grouping changes).
-const cacheVersion = 1
+const cacheVersion = 2 // 2: OCR words are whole words (spaces between them)
 
 type cacheEntry struct {
 	Version int           `json:"version"`
