@@ -523,13 +523,13 @@ func (h *handler) root(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"title": "qdrant - vector search engine", "version": Version, "commit": buildCommit()})
 }
 
-// qdrantCommit is the commit of the Qdrant release whose API this package
-// serves (v1.19.0); GET / reports it when the binary carries no VCS
-// revision of its own.
-const qdrantCommit = "74f3e85b9473c62560006c043e13737ce6b48412"
+// unknownCommit is what GET / reports when the binary carries no VCS
+// revision of its own: forty zeros (clients expect 40 hex digits; this
+// server does not claim a Qdrant commit).
+const unknownCommit = "0000000000000000000000000000000000000000"
 
 // buildCommit returns the binary's VCS revision (40 hex digits), or
-// qdrantCommit.
+// unknownCommit.
 func buildCommit() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
@@ -538,7 +538,7 @@ func buildCommit() string {
 			}
 		}
 	}
-	return qdrantCommit
+	return unknownCommit
 }
 
 // maxTelemetryCollections bounds the collections described in detail.
