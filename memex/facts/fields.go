@@ -658,7 +658,6 @@ func dueImmediately(text string) bool {
 
 // --- terms ---
 
-var reTermsDays = regexp.MustCompile(`(?i)\b(?:net|netto|within|innerhalb(?:\s+von)?|binnen|a|à|dentro\s+de|entro|w\s+terminie|em|en|in|zahlbar\s+in)\s*(\d{1,3})\s*(?:days?|tagen|tage|jours|dagen|d[ií]as|giorni|dni|dias)?\b`)
 var reTermsNet = regexp.MustCompile(`(?i)\bnet\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:days?|tage[n]?|jours|dagen|d[ií]as|giorni|dni|dias)\s*(?:net|netto|nach|after|from|after\s+invoice|fin\s+de\s+mois|date\s+de\s+facture|na\s+factuurdatum|fecha\s+factura|data\s+fattura|od\s+daty)?`)
 
 // termsDays reads payment terms as a number of days after issue: "Net 30",

@@ -2,7 +2,6 @@ package facts
 
 import (
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,8 +18,6 @@ import (
 // account in the footer, and the web or mail domain; blocks under a buyer
 // label (bill to, ship to, Kunde, klant, client, cliente, nabywca) are
 // excluded. Scores add up per name key; the best name wins.
-
-var debugParty = os.Getenv("NEXUS_DEBUG_PARTY") != ""
 
 // legalForms are the company-form suffixes, folded, by country.
 var legalForms = []string{
@@ -389,14 +386,6 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			}
 		}
 	}
-	if debugParty {
-		for _, c := range cands {
-			println("cand", c.name, c.score, c.src.How, c.src.Line)
-		}
-		for k, a := range byKey {
-			println("key", k, a.score)
-		}
-	}
 	var best *agg
 	for _, k := range keys {
 		a := byKey[k]
@@ -729,5 +718,3 @@ func isNameLine(l string) bool {
 	}
 	return letters >= 3 && !slices.Contains([]string{"page", "seite", "description", "total", "qty"}, strings.ToLower(words[0]))
 }
-
-var _ = layout.Line{}
