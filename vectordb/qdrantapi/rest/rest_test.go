@@ -851,3 +851,43 @@ func TestAPIKey(t *testing.T) {
 		t.Errorf("healthz needs no key, got %d", code)
 	}
 }
+
+// TestRecoverReadsThroughRoot: the snapshot file is read through os.Root,
+// so a symbolic link swapped in after the location was checked (here: the
+// checked file replaced by a link to a file outside the allowed folder)
+// is not followed out of it.
+func TestRecoverReadsThroughRoot(t *testing.T) {
+	allowed, outside := t.TempDir(), t.TempDir()
+	secret := filepath.Join(outside, "secret.snapshot")
+	if err := os.WriteFile(secret, []byte("outside the root"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inside := filepath.Join(allowed, "a.snapshot")
+	if err := os.WriteFile(inside, []byte("inside the root"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := &handler{cfg: Config{RecoverRoots: []string{allowed}}}
+	if _, err := h.recoverPath(inside); err != nil {
+		t.Fatalf("check of a file inside the root: %v", err)
+	}
+	tmp, err := h.copyFromRoots(inside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(tmp); string(b) != "inside the root" {
+		t.Fatalf("copied %q", b)
+	}
+	os.Remove(tmp)
+	// The swap: after the check, the file becomes a link out of the root.
+	if err := os.Remove(inside); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, inside); err != nil {
+		t.Fatal(err)
+	}
+	if tmp, err := h.copyFromRoots(inside); err == nil {
+		b, _ := os.ReadFile(tmp)
+		os.Remove(tmp)
+		t.Fatalf("read through a swapped-in link out of the root: %q", b)
+	}
+}

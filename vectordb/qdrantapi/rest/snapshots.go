@@ -149,6 +149,18 @@ func (h *handler) recoverSnapshot(r *http.Request) (any, error) {
 		if path, err = h.recoverPath(u.Path); err != nil {
 			return nil, err
 		}
+		if len(h.cfg.RecoverRoots) > 0 {
+			// Read the file through the root it lies in (os.Root refuses
+			// any escape, symbolic links included, at open time), into a
+			// private copy the engine then recovers: no link swapped in
+			// after the check can redirect the read.
+			tmp, err := h.copyFromRoots(u.Path)
+			if err != nil {
+				return nil, err
+			}
+			defer os.Remove(tmp)
+			path = tmp
+		}
 	case "http", "https":
 		if !h.cfg.HTTPRecovery {
 			return nil, &vectordb.Error{Kind: vectordb.KindForbidden, Msg: "Forbidden: recovering snapshots from URLs is disabled on this server (nexus serve --snapshot-urls enables it)"}
@@ -322,6 +334,51 @@ func (h *handler) recoverPath(p string) (string, error) {
 		if rel, err := filepath.Rel(r, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return real, nil
 		}
+	}
+	return "", &vectordb.Error{Kind: vectordb.KindForbidden,
+		Msg: fmt.Sprintf("Forbidden: Snapshot file path must be inside the snapshots directory (or another allowed directory): %s", p)}
+}
+
+// copyFromRoots opens p inside the first allowed root that contains it,
+// with os.Root, and copies it to a temporary file (≤ MaxUploadBytes).
+func (h *handler) copyFromRoots(p string) (string, error) {
+	p = filepath.Clean(p)
+	for _, root := range h.cfg.RecoverRoots {
+		root = filepath.Clean(root)
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		rt, err := os.OpenRoot(root)
+		if err != nil {
+			continue
+		}
+		f, err := rt.Open(rel)
+		rt.Close()
+		if err != nil {
+			continue // outside this root once links are followed, or gone
+		}
+		defer f.Close()
+		tmp, err := os.CreateTemp("", "nexus-recover-*.snapshot")
+		if err != nil {
+			return "", fmt.Errorf("copy snapshot: %w", err)
+		}
+		limit := h.cfg.MaxUploadBytes
+		if limit <= 0 {
+			limit = DefaultMaxUploadBytes
+		}
+		n, err := io.Copy(tmp, io.LimitReader(f, limit+1))
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil && n > limit {
+			err = fmt.Errorf("snapshot is larger than %d bytes", limit)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			return "", badInput(fmt.Errorf("read snapshot %s: %w", p, err))
+		}
+		return tmp.Name(), nil
 	}
 	return "", &vectordb.Error{Kind: vectordb.KindForbidden,
 		Msg: fmt.Sprintf("Forbidden: Snapshot file path must be inside the snapshots directory (or another allowed directory): %s", p)}
