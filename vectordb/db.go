@@ -470,22 +470,33 @@ func (db *DB) CollectionInfo(name string) (CollectionInfo, error) {
 	return info, nil
 }
 
+// writeLocked returns a collection with its write lock and state lock
+// held, or the error a missing or dropped collection gives; unlock
+// releases both.
+func (db *DB) writeLocked(name string) (c *collection, unlock func(), err error) {
+	if c, err = db.collection(name); err != nil {
+		return nil, nil, err
+	}
+	c.wmu.Lock()
+	c.mu.Lock()
+	if c.dropped {
+		c.mu.Unlock()
+		c.wmu.Unlock()
+		return nil, nil, errCollectionNotFound(name)
+	}
+	return c, func() { c.mu.Unlock(); c.wmu.Unlock() }, nil
+}
+
 // UpdateCollection changes index parameters of a collection.
 func (db *DB) UpdateCollection(ctx context.Context, name string, u CollectionUpdate) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c, err := db.collection(name)
+	c, unlock, err := db.writeLocked(name)
 	if err != nil {
 		return err
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.dropped {
-		return errCollectionNotFound(name)
-	}
+	defer unlock()
 	cfg := cloneConfig(c.cfg)
 	if u.HNSW != nil {
 		mergeHNSW(&cfg.HNSW, u.HNSW)

@@ -369,17 +369,11 @@ func (db *DB) CreateFieldIndex(ctx context.Context, coll, field string, schema P
 	if err != nil {
 		return UpdateResult{}, err
 	}
-	c, err := db.collection(coll)
+	c, unlock, err := db.writeLocked(coll)
 	if err != nil {
 		return UpdateResult{}, err
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.dropped {
-		return UpdateResult{}, errCollectionNotFound(coll)
-	}
+	defer unlock()
 	old := c.fields[field]
 	for _, p := range c.points {
 		fi.add(p.id, p.payload)
@@ -402,17 +396,11 @@ func (db *DB) DeleteFieldIndex(ctx context.Context, coll, field string, wait boo
 	if err := ctx.Err(); err != nil {
 		return UpdateResult{}, err
 	}
-	c, err := db.collection(coll)
+	c, unlock, err := db.writeLocked(coll)
 	if err != nil {
 		return UpdateResult{}, err
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.dropped {
-		return UpdateResult{}, errCollectionNotFound(coll)
-	}
+	defer unlock()
 	old, ok := c.fields[field]
 	if ok {
 		delete(c.fields, field)

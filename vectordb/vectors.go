@@ -27,17 +27,11 @@ func (db *DB) createVector(ctx context.Context, coll, name string, params *Vecto
 	if len(name) > maxNameLen {
 		return BadInput("Vector name must be at most %d bytes", maxNameLen)
 	}
-	c, err := db.collection(coll)
+	c, unlock, err := db.writeLocked(coll)
 	if err != nil {
 		return err
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.dropped {
-		return errCollectionNotFound(coll)
-	}
+	defer unlock()
 	_, d := c.cfg.Vectors[name]
 	_, s := c.cfg.SparseVectors[name]
 	if d || s {
