@@ -1,13 +1,9 @@
 package vectordb
 
 import (
-	"archive/tar"
+	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 )
@@ -56,32 +52,11 @@ func (db *DB) CreateFullSnapshot(ctx context.Context) (SnapshotDescription, erro
 
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
-	dir := db.fullSnapshotDir()
-	if err := db.fs.MkdirAll(dir, 0o755); err != nil {
-		return SnapshotDescription{}, internalError(err, "full snapshot: mkdir")
-	}
-	created := now().UTC()
-	base := "full-snapshot-" + created.Format(snapshotTimeLayout)
-	file := base + snapshotExt
-	for i := 1; ; i++ {
-		if _, err := db.fs.Stat(filepath.Join(dir, file)); os.IsNotExist(err) {
-			break
-		}
-		file = fmt.Sprintf("%s-%d%s", base, i, snapshotExt)
-	}
-	path := filepath.Join(dir, file)
-	tmp := path + ".tmp"
-	f, err := db.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	a, err := db.newSnapArchive(db.fullSnapshotDir(), "full-snapshot-", "full snapshot")
 	if err != nil {
-		return SnapshotDescription{}, internalError(err, "full snapshot: create file")
+		return SnapshotDescription{}, err
 	}
-	h := sha256.New()
-	cw := &countingWriter{w: io.MultiWriter(f, h)}
-	tw := tar.NewWriter(cw)
-	err = tw.WriteHeader(&tar.Header{Name: aliasesFile, Mode: 0o644, Size: int64(len(aliases)), ModTime: created, Typeflag: tar.TypeReg})
-	if err == nil {
-		_, err = tw.Write(aliases)
-	}
+	err = a.entry(aliasesFile, int64(len(aliases)), bytes.NewReader(aliases))
 	for _, p := range parts {
 		if err != nil {
 			break
@@ -96,34 +71,10 @@ func (db *DB) CreateFullSnapshot(ctx context.Context) (SnapshotDescription, erro
 			if err != nil {
 				return err
 			}
-			if err := tw.WriteHeader(&tar.Header{Name: p.coll + snapshotExt, Mode: 0o644, Size: st.Size(), ModTime: created, Typeflag: tar.TypeReg}); err != nil {
-				return err
-			}
-			_, err = io.Copy(tw, pf)
-			return err
+			return a.entry(p.coll+snapshotExt, st.Size(), pf)
 		}()
 	}
-	if err == nil {
-		err = tw.Close()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = db.fs.Rename(tmp, path)
-	}
-	if err != nil {
-		db.fs.Remove(tmp)
-		return SnapshotDescription{}, internalError(err, "full snapshot: write %s", file)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if err := writeFileAtomic(db.fs, path+checksumExt, []byte(sum)); err != nil {
-		return SnapshotDescription{}, internalError(err, "full snapshot: write checksum")
-	}
-	return SnapshotDescription{Name: file, CreationTime: created, Size: cw.n, Checksum: sum}, nil
+	return a.commit(err)
 }
 
 // ListFullSnapshots lists the full snapshots, newest first.

@@ -69,89 +69,48 @@ func (db *DB) CreateSnapshot(ctx context.Context, coll string) (SnapshotDescript
 
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
-	dir := db.snapshotDir(name)
-	if err := db.fs.MkdirAll(dir, 0o755); err != nil {
-		return SnapshotDescription{}, internalError(err, "snapshot %s: mkdir", name)
+	a, err := db.newSnapArchive(db.snapshotDir(name), name+"-", "snapshot "+name)
+	if err != nil {
+		return SnapshotDescription{}, err
 	}
-	created := now().UTC()
-	base := name + "-" + created.Format(snapshotTimeLayout)
-	file := base + snapshotExt
-	for i := 1; ; i++ {
-		if _, err := db.fs.Stat(filepath.Join(dir, file)); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		file = fmt.Sprintf("%s-%d%s", base, i, snapshotExt)
-	}
-	path := filepath.Join(dir, file)
 
 	// The points go to a temporary file first: tar needs their size up
 	// front, and a large collection should not be buffered in memory.
-	ptsPath := path + ".points.tmp"
+	ptsPath := a.path + ".points.tmp"
 	defer db.fs.Remove(ptsPath)
 	pf, err := db.fs.OpenFile(ptsPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
+		a.abort()
 		return SnapshotDescription{}, internalError(err, "snapshot %s: create temporary file", name)
 	}
 	defer pf.Close()
 	ph := sha256.New()
 	pcw := &countingWriter{w: io.MultiWriter(pf, ph)}
 	if err := writeCheckpointTo(pcw, lastSeq, pts); err != nil {
+		a.abort()
 		return SnapshotDescription{}, internalError(err, "snapshot %s: write points", name)
 	}
 	if _, err := pf.Seek(0, io.SeekStart); err != nil {
+		a.abort()
 		return SnapshotDescription{}, internalError(err, "snapshot %s: rewind points", name)
 	}
 	metaJSON, err := json.MarshalIndent(meta, "", " ")
 	if err != nil {
+		a.abort()
 		return SnapshotDescription{}, internalError(err, "snapshot %s: encode metadata", name)
 	}
 	man := snapshotManifest{Format: snapshotFormat, Version: 1, Collection: name, LastSeq: lastSeq, Points: len(pts),
 		Files: map[string]string{metaFile: sha256Hex(metaJSON), checkpointFile: hex.EncodeToString(ph.Sum(nil))}}
 	manJSON, _ := json.MarshalIndent(man, "", " ")
 
-	tmp := path + ".tmp"
-	f, err := db.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return SnapshotDescription{}, internalError(err, "snapshot %s: create file", name)
-	}
-	h := sha256.New()
-	cw := &countingWriter{w: io.MultiWriter(f, h)}
-	tw := tar.NewWriter(cw)
-	entry := func(n string, size int64, r io.Reader) error {
-		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: size, ModTime: created, Typeflag: tar.TypeReg}); err != nil {
-			return err
-		}
-		_, err := io.Copy(tw, r)
-		return err
-	}
-	err = entry(manifestEntry, int64(len(manJSON)), bytes.NewReader(manJSON))
+	err = a.entry(manifestEntry, int64(len(manJSON)), bytes.NewReader(manJSON))
 	if err == nil {
-		err = entry(metaFile, int64(len(metaJSON)), bytes.NewReader(metaJSON))
+		err = a.entry(metaFile, int64(len(metaJSON)), bytes.NewReader(metaJSON))
 	}
 	if err == nil {
-		err = entry(checkpointFile, pcw.n, io.LimitReader(pf, pcw.n))
+		err = a.entry(checkpointFile, pcw.n, io.LimitReader(pf, pcw.n))
 	}
-	if err == nil {
-		err = tw.Close()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = db.fs.Rename(tmp, path)
-	}
-	if err != nil {
-		db.fs.Remove(tmp)
-		return SnapshotDescription{}, internalError(err, "snapshot %s: write %s", name, file)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if err := writeFileAtomic(db.fs, path+checksumExt, []byte(sum)); err != nil {
-		return SnapshotDescription{}, internalError(err, "snapshot %s: write checksum", name)
-	}
-	return SnapshotDescription{Name: file, CreationTime: created, Size: cw.n, Checksum: sum}, nil
+	return a.commit(err)
 }
 
 type countingWriter struct {
