@@ -144,6 +144,12 @@ func PDF(lines []string) []byte {
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 	}
+	return AssemblePDF(objs)
+}
+
+// AssemblePDF writes a PDF from object bodies numbered from 1 (object 1 is
+// the catalog) with a correct cross-reference table.
+func AssemblePDF(objs []string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n")
 	offs := make([]int, len(objs))

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strings"
+
+	"nexusos/memex/corpus"
 )
 
 // TableHTML is an HTML page with one table of rows×cols cells, each
@@ -81,22 +83,7 @@ func GlyphPDF(glyphs, draws int) []byte {
 
 // PDF assembles a PDF from object bodies numbered from 1 (object 1 is
 // the catalog) with a correct cross-reference table.
-func PDF(objs []string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	return b.Bytes()
-}
+func PDF(objs []string) []byte { return corpus.AssemblePDF(objs) }
 
 // Stream is a PDF stream object with its dictionary entries and data.
 func Stream(dict string, data []byte) string {
