@@ -167,12 +167,14 @@ func Open(ctx context.Context, opts Options) (*Memex, error) {
 		st.Close()
 		return nil, err
 	}
-	if err := m.loadParties(); err != nil {
+	// One read of the file table serves the party registry (which may
+	// resolve records' parties in place) and the catalog.
+	var recs []*FileRecord
+	m.forEachRecord(func(r *FileRecord) { recs = append(recs, r) })
+	if err := m.loadParties(recs); err != nil {
 		st.Close()
 		return nil, err
 	}
-	var recs []*FileRecord
-	m.forEachRecord(func(r *FileRecord) { recs = append(recs, r) })
 	m.cat.put(recs)
 	return m, nil
 }

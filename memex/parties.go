@@ -814,11 +814,10 @@ func (m *Memex) resolveParty(in partyInput) string {
 }
 
 // loadParties reads the registry at Open and recounts it from the file
-// records; records indexed before the registry existed are resolved now
-// (their points keep matching by party_key).
-func (m *Memex) loadParties() error {
-	var recs []*FileRecord
-	m.forEachRecord(func(r *FileRecord) { recs = append(recs, r) })
+// records (recs, all of them, read once by Open); records indexed before
+// the registry existed are resolved now, in place (their points keep
+// matching by party_key).
+func (m *Memex) loadParties(recs []*FileRecord) error {
 	sort.Slice(recs, func(i, j int) bool { return recs[i].Path < recs[j].Path })
 	m.mu.Lock()
 	defer m.mu.Unlock()
