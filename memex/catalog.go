@@ -107,25 +107,13 @@ func rowOf(r *FileRecord) *catRow {
 }
 
 // rejects reports whether a top-level condition of f certainly fails on
-// the row: a range on a date or on the total that the row's value (or its
-// absence) does not satisfy. It never rejects a row the full filter would
-// accept; rows it keeps are evaluated in full.
+// the row, as the typed columns decide it (see evalCond). It never
+// rejects a row the full filter would accept; rows it keeps are evaluated
+// in full.
 func (r *catRow) rejects(f *vectordb.Filter) bool {
 	for i := range f.Must {
-		fc := f.Must[i].Field
-		if fc == nil {
-			continue
-		}
-		switch {
-		case fc.DatetimeRange != nil && isTimed(fc.Key):
-			t, ok := r.times[fc.Key]
-			if !ok || !vectordb.InDatetimeRange(fc.DatetimeRange, t) {
-				return true
-			}
-		case fc.Range != nil && fc.Key == "total":
-			if !r.hasTotal || !vectordb.InRange(fc.Range, r.total) {
-				return true
-			}
+		if ok, decided := r.evalCond(&f.Must[i]); decided && !ok {
+			return true
 		}
 	}
 	return false

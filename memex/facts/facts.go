@@ -114,7 +114,6 @@ func Extract(text string, h Hints) Facts {
 	v := newDocView(lines, text, f.Language)
 	f.Amounts = FindAmounts(text)
 	cs := v.candidates()
-	sortCands(cs)
 	kind, ksrc := v.detectKind(cs, h)
 	cs = append(cs, v.titleCands()...)
 	f.Kind = kind

@@ -3,7 +3,6 @@ package facts
 import (
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -682,9 +681,4 @@ func termsDays(text string) (int, bool) {
 		break
 	}
 	return 0, false
-}
-
-// sortCands orders candidates by document order.
-func sortCands(cs []cand) {
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].order < cs[j].order })
 }
