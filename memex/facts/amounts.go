@@ -20,8 +20,13 @@ type Amount struct {
 // the language DetectLanguage finds, each with the words before it and
 // the role they give it.
 func FindAmounts(text string) []Amount {
+	return markedAmounts(text, FindNumbers(text, DetectLanguage(text)))
+}
+
+// markedAmounts keeps the numbers of text that carry a currency mark.
+func markedAmounts(text string, nums []Number) []Amount {
 	var out []Amount
-	for _, n := range FindNumbers(text, DetectLanguage(text)) {
+	for _, n := range nums {
 		if n.Symbol == "" {
 			continue
 		}

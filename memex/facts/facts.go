@@ -112,7 +112,8 @@ func Extract(text string, h Hints) Facts {
 	}
 	f.Language = DetectLanguage(text)
 	v := newDocView(lines, text, f.Language)
-	f.Amounts = FindAmounts(text)
+	v.nums = FindNumbers(text, f.Language)
+	f.Amounts = markedAmounts(text, v.nums)
 	cs := v.candidates()
 	kind, ksrc := v.detectKind(cs, h)
 	cs = append(cs, v.titleCands()...)
@@ -273,7 +274,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 		}
 	}
 	if !hasMoney {
-		for _, n := range FindNumbers(v.text, v.lang) {
+		for _, n := range v.nums {
 			if n.Currency != "" || n.Decimals == 2 {
 				hasMoney = true
 				break
@@ -501,7 +502,7 @@ func (v *docView) assignDates(f *Facts, cs []cand, dates []DateMatch, h Hints) {
 // the document's currency.
 func (v *docView) assignMoney(f *Facts, cs []cand) {
 	amts := make([]Amount, 0, 8)
-	for _, n := range FindNumbers(v.text, v.lang) {
+	for _, n := range v.nums {
 		amts = append(amts, Amount{Value: n.Value, Currency: n.Currency, Decimals: n.Decimals, Offset: n.Start})
 	}
 	if a, src := pickTotal(cs, amts); a != nil {

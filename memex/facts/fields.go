@@ -45,7 +45,8 @@ type docView struct {
 	lang     string
 	dateOpts DateOptions
 	text     string
-	titleAt  [2]int // line and cell of the title that named the kind; {-1,-1} if none
+	titleAt  [2]int   // line and cell of the title that named the kind; {-1,-1} if none
+	nums     []Number // every number of the text, found once
 }
 
 func newDocView(lines []layout.Line, text, lang string) *docView {
