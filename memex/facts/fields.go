@@ -45,8 +45,9 @@ type docView struct {
 	lang     string
 	dateOpts DateOptions
 	text     string
-	titleAt  [2]int   // line and cell of the title that named the kind; {-1,-1} if none
-	nums     []Number // every number of the text, found once
+	titleAt  [2]int            // line and cell of the title that named the kind; {-1,-1} if none
+	nums     []Number          // every number of the text, found once
+	roles    map[[2]int]string // party role of each cell asked about (partyRole)
 }
 
 func newDocView(lines []layout.Line, text, lang string) *docView {

@@ -203,7 +203,7 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 		if name == "" || PartyKey(name) == "" || len(name) > 80 {
 			return
 		}
-		if isKindTitle(name) || len(findLabels(name)) > 0 && findLabels(name)[0].start == 0 && companyName(name) == "" {
+		if hs := findLabels(name); isKindTitle(name) || len(hs) > 0 && hs[0].start == 0 && companyName(name) == "" {
 			return
 		}
 		cands = append(cands, partyCand{name: name, score: score, src: src})
@@ -643,6 +643,18 @@ func (v *docView) isPartyHeading(i, j int) bool { return v.partyRole(i, j) != ""
 // heading ending in one ("Informationen zum Käufer", "Dati del
 // cedente") — and "" otherwise.
 func (v *docView) partyRole(i, j int) string {
+	if r, ok := v.roles[[2]int{i, j}]; ok {
+		return r
+	}
+	if v.roles == nil {
+		v.roles = map[[2]int]string{}
+	}
+	r := v.findPartyRole(i, j)
+	v.roles[[2]int{i, j}] = r
+	return r
+}
+
+func (v *docView) findPartyRole(i, j int) string {
 	c := v.lines[i].Cells[j]
 	hs := v.hits[i][j]
 	if len(hs) > 0 && hs[0].start == 0 && (hs[0].field == fBuyer || hs[0].field == fSeller) {
