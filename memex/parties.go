@@ -33,6 +33,8 @@ import (
 //   - connectors: by "&" / "and" / "+" / "the";
 //   - abbreviation: by standard abbreviations (Intl = International,
 //     Co = Company, Svcs = Services, Mfg = Manufacturing, …);
+//   - surname first: a person's name written "Surname, Given" ("Public,
+//     John Q." = "John Q. Public");
 //   - middle initials: people's names with and without initials ("John Q.
 //     Public" = "John Public"); at least two full words must remain;
 //   - initials: an initialism written in capitals ("IBM", "I.B.M.") for a
@@ -97,6 +99,7 @@ const (
 	RuleConnectors   = "& / and"
 	RuleAbbreviation = "abbreviation"
 	RuleInitials     = "middle initials"
+	RuleNameOrder    = "surname first"
 	RuleInitialism   = "initials"
 	RuleDropped      = "dropped generic words"
 	RuleDomain       = "e-mail domain"
@@ -173,12 +176,18 @@ type nameForms struct {
 	steps [5][]string // punctuation, legal form, connectors, abbreviation, middle initials
 	keys  [5]string   // steps joined by spaces
 	upper bool        // written in capitals (an initialism may be)
+	// reversed: the name was written surname first ("Smith, John") and
+	// the forms are of "John Smith".
+	reversed bool
 }
 
 var stepRules = [5]string{RulePunctuation, RuleLegalForm, RuleConnectors, RuleAbbreviation, RuleInitials}
 
 func formsOf(name string) nameForms {
 	f := nameForms{raw: name}
+	if given, ok := surnameFirst(name); ok {
+		name, f.reversed = given, true
+	}
 	letters, uppers := 0, 0
 	for _, r := range name {
 		if unicode.IsLetter(r) {
@@ -248,6 +257,34 @@ func formsOf(name string) nameForms {
 	return f
 }
 
+// surnameFirst turns a person's name written surname first ("Smith,
+// John", "Doe, Jane Q.", "van Dijk, Anna") into the usual order. It
+// applies only to one comma with one or two name words before it and one
+// to three after it, all letters (an initial may end in a dot), none of
+// them a legal form: "Acme, Inc." and "Paris, 12 rue X" stay as written.
+func surnameFirst(name string) (string, bool) {
+	before, after, ok := strings.Cut(name, ",")
+	if !ok || strings.Contains(after, ",") {
+		return "", false
+	}
+	sur, given := strings.Fields(before), strings.Fields(after)
+	if len(sur) == 0 || len(sur) > 2 || len(given) == 0 || len(given) > 3 {
+		return "", false
+	}
+	for _, w := range append(append([]string(nil), sur...), given...) {
+		bare := strings.TrimSuffix(w, ".")
+		if bare == "" || legalForms[strings.ToLower(bare)] {
+			return "", false
+		}
+		for _, r := range bare {
+			if !unicode.IsLetter(r) && r != '-' && r != '\'' {
+				return "", false
+			}
+		}
+	}
+	return strings.Join(given, " ") + " " + strings.Join(sur, " "), true
+}
+
 // canon is the fully normalised key of a name.
 func (f nameForms) canon() string { return f.keys[4] }
 
@@ -266,6 +303,9 @@ func sameName(a, b nameForms) (bool, string) {
 			if !slicesEqual(a.steps[j-1], a.steps[j]) || !slicesEqual(b.steps[j-1], b.steps[j]) {
 				rules = append(rules, stepRules[j])
 			}
+		}
+		if a.reversed != b.reversed {
+			rules = append([]string{RuleNameOrder}, rules...)
 		}
 		if len(rules) == 0 {
 			rules = []string{RulePunctuation}
