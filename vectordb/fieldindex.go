@@ -215,7 +215,7 @@ func (fi *fieldIndex) rangeView() []numEntry {
 			if s[i].v != s[j].v {
 				return s[i].v < s[j].v
 			}
-			return comparePointIDs(s[i].id, s[j].id) < 0
+			return ComparePointIDs(s[i].id, s[j].id) < 0
 		})
 		fi.sorted = s
 	}

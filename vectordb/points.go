@@ -9,10 +9,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// comparePointIDs orders ids as Qdrant does: integers (ascending) before
+// ComparePointIDs orders ids as Qdrant does: integers (ascending) before
 // UUIDs (ascending by their 128-bit value, which is the order of their
 // canonical text form).
-func comparePointIDs(a, b PointID) int {
+func ComparePointIDs(a, b PointID) int {
 	switch {
 	case a.IsUUID() != b.IsUUID():
 		if a.IsUUID() {
@@ -51,7 +51,7 @@ func NewPointIDFromString(s string) (PointID, error) {
 }
 
 func sortPointIDs(ids []PointID) {
-	sort.Slice(ids, func(i, j int) bool { return comparePointIDs(ids[i], ids[j]) < 0 })
+	sort.Slice(ids, func(i, j int) bool { return ComparePointIDs(ids[i], ids[j]) < 0 })
 }
 
 func finiteVector(v []float32) bool {

@@ -22,7 +22,7 @@ func sortHits(h []hit) {
 		if h[i].key != h[j].key {
 			return h[i].key > h[j].key
 		}
-		return comparePointIDs(h[i].id, h[j].id) < 0
+		return ComparePointIDs(h[i].id, h[j].id) < 0
 	})
 }
 
@@ -36,7 +36,7 @@ func worse(a, b hit) bool { // a ranks below b
 	if a.key != b.key {
 		return a.key < b.key
 	}
-	return comparePointIDs(a.id, b.id) > 0
+	return ComparePointIDs(a.id, b.id) > 0
 }
 
 func (t *topK) push(x hit) {

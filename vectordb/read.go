@@ -247,7 +247,7 @@ func (c *collection) matchingSorted(f *Filter, start *PointID, n int) []PointID 
 		// selective index can still be many times the answer.
 		var out []PointID
 		for _, id := range cand {
-			if start != nil && comparePointIDs(id, *start) < 0 {
+			if start != nil && ComparePointIDs(id, *start) < 0 {
 				continue
 			}
 			if p := c.points[id]; p != nil && m.match(f, p) {
@@ -263,7 +263,7 @@ func (c *collection) matchingSorted(f *Filter, start *PointID, n int) []PointID 
 	ids := c.sortedIDs()
 	i := 0
 	if start != nil {
-		i = sort.Search(len(ids), func(k int) bool { return comparePointIDs(ids[k], *start) >= 0 })
+		i = sort.Search(len(ids), func(k int) bool { return ComparePointIDs(ids[k], *start) >= 0 })
 	}
 	var out []PointID
 	for ; i < len(ids) && len(out) < n; i++ {

@@ -12,10 +12,18 @@
 // AVX-512 VNNI (VPDPBUSD) or AVX2 assembly in int8_amd64.s, hand-written
 // in the style of the generated file, with a portable reference.
 //
+// Vectors shorter than SequentialBelow elements are summed in order, one
+// float32 product at a time with no fused multiply-add, as Qdrant's scalar
+// path does for them, so scores of small vectors agree with Qdrant's to
+// the last bit; longer vectors use the vector kernels.
+//
 // Every function is a pure function of its arguments and safe for
 // concurrent use. Vectors passed to Dot, L2Sq and L1 must have equal
 // lengths; only the first len(a) elements of b are read.
 package distance
+
+// SequentialBelow is the length under which vectors are summed in order.
+const SequentialBelow = 16
 
 // Impl names the kernel family in use: "avx512", "avx2" or "generic".
 func Impl() string { return impl }
@@ -25,6 +33,9 @@ func Dot(a, b []float32) float32 {
 	if len(b) < len(a) {
 		panic("distance: Dot of vectors with different lengths")
 	}
+	if len(a) < SequentialBelow {
+		return dotSeq(a, b)
+	}
 	return dotImpl(a, b)
 }
 
@@ -33,6 +44,9 @@ func L2Sq(a, b []float32) float32 {
 	if len(b) < len(a) {
 		panic("distance: L2Sq of vectors with different lengths")
 	}
+	if len(a) < SequentialBelow {
+		return l2Seq(a, b)
+	}
 	return l2Impl(a, b)
 }
 
@@ -40,6 +54,9 @@ func L2Sq(a, b []float32) float32 {
 func L1(a, b []float32) float32 {
 	if len(b) < len(a) {
 		panic("distance: L1 of vectors with different lengths")
+	}
+	if len(a) < SequentialBelow {
+		return l1Seq(a, b)
 	}
 	return l1Impl(a, b)
 }
@@ -63,18 +80,30 @@ func Normalize(v []float32) {
 // must hold at least len(q) elements and out at least len(vs).
 func DotBatch(q []float32, vs [][]float32, out []float32) {
 	checkBatch(q, vs, out)
+	if len(q) < SequentialBelow {
+		batchGeneric(dotSeq, q, vs, out)
+		return
+	}
 	dotBatchImpl(q, vs, out)
 }
 
 // L2SqBatch sets out[i] = L2Sq(q, vs[i]) for every i; see DotBatch.
 func L2SqBatch(q []float32, vs [][]float32, out []float32) {
 	checkBatch(q, vs, out)
+	if len(q) < SequentialBelow {
+		batchGeneric(l2Seq, q, vs, out)
+		return
+	}
 	l2BatchImpl(q, vs, out)
 }
 
 // L1Batch sets out[i] = L1(q, vs[i]) for every i; see DotBatch.
 func L1Batch(q []float32, vs [][]float32, out []float32) {
 	checkBatch(q, vs, out)
+	if len(q) < SequentialBelow {
+		batchGeneric(l1Seq, q, vs, out)
+		return
+	}
 	l1BatchImpl(q, vs, out)
 }
 
@@ -87,4 +116,38 @@ func checkBatch(q []float32, vs [][]float32, out []float32) {
 			panic("distance: batch vector shorter than the query")
 		}
 	}
+}
+
+// dotSeq, l2Seq and l1Seq sum in element order without fused
+// multiply-adds (the float32 conversions forbid fusing).
+func dotSeq(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s float32
+	for i := range a {
+		s += float32(a[i] * b[i])
+	}
+	return s
+}
+
+func l2Seq(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s float32
+	for i := range a {
+		d := a[i] - b[i]
+		s += float32(d * d)
+	}
+	return s
+}
+
+func l1Seq(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s float32
+	for i := range a {
+		d := a[i] - b[i]
+		if d < 0 {
+			d = -d
+		}
+		s += d
+	}
+	return s
 }

@@ -257,3 +257,19 @@ func BenchmarkBatchScattered(b *testing.B) {
 		}
 	})
 }
+
+// TestSmallVectorsSumInOrder: vectors under SequentialBelow elements score
+// exactly as Qdrant's scalar path does (the value is from Qdrant's own
+// distance-matrix test, points 2 and 1 of its 4-d fixture).
+func TestSmallVectorsSumInOrder(t *testing.T) {
+	a := []float32{0.19, 0.81, 0.75, 0.11}
+	b := []float32{0.05, 0.61, 0.76, 0.74}
+	if got := Dot(a, b); got != 1.1550001 {
+		t.Errorf("Dot = %v, want 1.1550001", got)
+	}
+	out := make([]float32, 1)
+	DotBatch(a, [][]float32{b}, out)
+	if out[0] != 1.1550001 {
+		t.Errorf("DotBatch = %v, want 1.1550001", out[0])
+	}
+}

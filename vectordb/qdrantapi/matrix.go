@@ -54,6 +54,8 @@ func Matrix(ctx context.Context, db *vectordb.DB, coll, using string, filter *ve
 	if len(ids) > sample {
 		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 		ids = ids[:sample]
+		// The sample is returned in id order, as Qdrant returns it.
+		slices.SortFunc(ids, vectordb.ComparePointIDs)
 	}
 	rows := make([]MatrixRow, 0, len(ids))
 	for _, id := range ids {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -240,4 +241,57 @@ func TestPlacementOptimizationsAndCluster(t *testing.T) {
 		t.Errorf("slice of one: %d points", n)
 	}
 	c.fail("POST", "/collections/p/points/scroll", map[string]any{"filter": map[string]any{"must": []any{map[string]any{"slice": map[string]any{"total": 2, "index": 2}}}}}, 422)
+}
+
+// TestDistanceMatrixAndFilteredWriteCost: the distance matrix in both
+// forms (sample in id order, each point's nearest others, best first),
+// its strict-mode limit, and a filtered write's rate-limiter cost.
+func TestDistanceMatrixAndFilteredWriteCost(t *testing.T) {
+	c := newClient(t, Config{})
+	c.ok("PUT", "/collections/m", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}})
+	c.ok("PUT", "/collections/m/points?wait=true", map[string]any{"points": []any{
+		map[string]any{"id": 3, "vector": []float32{1, 0}, "payload": map[string]any{"city": "Berlin"}},
+		map[string]any{"id": 1, "vector": []float32{0.9, 0.1}},
+		map[string]any{"id": 2, "vector": []float32{0, 1}},
+		map[string]any{"id": 4, "vector": []float32{0.1, 0.9}}}})
+	pairs := c.ok("POST", "/collections/m/points/search/matrix/pairs", map[string]any{"sample": 10, "limit": 1})
+	want := []any{
+		map[string]any{"a": 1.0, "b": 3.0, "score": 0.9},
+		map[string]any{"a": 2.0, "b": 4.0, "score": 0.9},
+		map[string]any{"a": 3.0, "b": 1.0, "score": 0.9},
+		map[string]any{"a": 4.0, "b": 2.0, "score": 0.9},
+	}
+	if got := at(pairs, "pairs"); !reflect.DeepEqual(got, want) {
+		t.Errorf("pairs = %v, want %v", got, want)
+	}
+	off := c.ok("POST", "/collections/m/points/search/matrix/offsets", map[string]any{"sample": 10, "limit": 1})
+	if !reflect.DeepEqual(at(off, "offsets_row"), []any{0.0, 1.0, 2.0, 3.0}) || !reflect.DeepEqual(at(off, "offsets_col"), []any{2.0, 3.0, 0.0, 1.0}) ||
+		!reflect.DeepEqual(at(off, "ids"), []any{1.0, 2.0, 3.0, 4.0}) {
+		t.Errorf("offsets = %v", off)
+	}
+	c.fail("POST", "/collections/m/points/search/matrix/pairs", map[string]any{"using": "nope"}, 400)
+	c.fail("POST", "/collections/m/points/search/matrix/pairs", map[string]any{"sample": 1}, 400)
+
+	c.ok("PATCH", "/collections/m", map[string]any{"strict_mode_config": map[string]any{"enabled": true, "max_query_limit": 15, "write_rate_limit": 3}})
+	if msg := c.fail("POST", "/collections/m/points/search/matrix/pairs", map[string]any{"sample": 10, "limit": 2}, 400); !strings.Contains(msg, `Limit exceeded 20 > 15 for "limit"`) {
+		t.Errorf("matrix strict limit: %q", msg)
+	}
+	// An unindexed filter is estimated at half the collection: 2 tokens
+	// of 3, then 2 more are refused.
+	set := map[string]any{"payload": map[string]any{"x": 1}, "filter": map[string]any{"must": []any{
+		map[string]any{"key": "city", "match": map[string]any{"value": "Berlin"}}}}}
+	c.ok("PUT", "/collections/m/points/payload?wait=true", set)
+	code, body := c.raw("PUT", "/collections/m/points/payload", "application/json", mustJSON(t, set))
+	if code != http.StatusTooManyRequests || !strings.Contains(string(body), "Operation requires 2 tokens") {
+		t.Errorf("filtered write cost: %d %s", code, body)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -167,6 +167,8 @@ func (h *handler) routes() {
 
 	// Search.
 	api("POST /collections/{collection}/points/query", h.query)
+	api("POST /collections/{collection}/points/search/matrix/pairs", h.matrixPairs)
+	api("POST /collections/{collection}/points/search/matrix/offsets", h.matrixOffsets)
 	api("POST /collections/{collection}/points/query/batch", h.queryBatch)
 	api("POST /collections/{collection}/points/search", h.search)
 	api("POST /collections/{collection}/points/search/batch", h.searchBatch)
@@ -215,8 +217,6 @@ func (h *handler) routes() {
 	for _, p := range []string{
 		"POST /collections/{collection}/points/discover",
 		"POST /collections/{collection}/points/discover/batch",
-		"POST /collections/{collection}/points/search/matrix/pairs",
-		"POST /collections/{collection}/points/search/matrix/offsets",
 	} {
 		api(p, func(r *http.Request) (any, error) {
 			return nil, vectordb.BadInput("%s %s is not supported by this server", r.Method, r.Pattern[strings.IndexByte(r.Pattern, ' ')+1:])

@@ -165,6 +165,20 @@ func (h *handler) checkStrict(r *http.Request) error {
 				return strictLimit("limit", int64(l*g), *sm.MaxQueryLimit)
 			}
 		}
+		if sm.MaxQueryLimit != nil && strings.Contains(r.URL.Path, "/points/search/matrix/") {
+			// A distance matrix returns sample × limit pairs.
+			s, ok := num(body["sample"])
+			if !ok {
+				s = defaultMatrixSample
+			}
+			l, ok := num(body["limit"])
+			if !ok {
+				l = defaultMatrixLimit
+			}
+			if s*l > float64(*sm.MaxQueryLimit) {
+				return strictLimit("limit", int64(s*l), *sm.MaxQueryLimit)
+			}
+		}
 		if g, ok := body["group_by"].(string); ok && sm.UnindexedFilteringRetrieve != nil && !*sm.UnindexedFilteringRetrieve {
 			pi, ok := info.PayloadSchema[g]
 			switch {
@@ -186,7 +200,7 @@ func (h *handler) checkStrict(r *http.Request) error {
 			return err
 		}
 		if sm.WriteRateLimit != nil {
-			return h.rates.take("w/"+coll, "Write", *sm.WriteRateLimit, writeCost(body))
+			return h.rates.take("w/"+coll, "Write", *sm.WriteRateLimit, h.writeCost(r, coll, body))
 		}
 	}
 	return nil
@@ -284,21 +298,83 @@ func (l *rateLimiters) reset(coll string) {
 	delete(l.buckets, "w/"+coll)
 }
 
-// writeCost is one token per point written (at least one per operation).
-func writeCost(body map[string]any) float64 {
+// writeCost is one token per point written (at least one per
+// operation); an operation that selects points by filter costs the
+// estimated number of points it matches (filterCost).
+func (h *handler) writeCost(r *http.Request, coll string, body map[string]any) float64 {
+	one := func(op map[string]any) float64 {
+		if f, ok := op["filter"].(map[string]any); ok {
+			return max(1, h.filterCost(r, coll, f))
+		}
+		return max(1, float64(pointsIn(op)))
+	}
 	if ops, ok := body["operations"].([]any); ok {
 		n := 0.0
 		for _, op := range ops {
 			if m, ok := op.(map[string]any); ok {
 				for _, v := range m {
 					vm, _ := v.(map[string]any)
-					n += max(1, float64(pointsIn(vm)))
+					n += one(vm)
 				}
 			}
 		}
 		return max(1, n)
 	}
-	return max(1, float64(pointsIn(body)))
+	return one(body)
+}
+
+// filterCost estimates how many points a filter matches, as Qdrant's
+// rate limiter does: exactly when every field it names has a payload
+// index, otherwise half the collection (Qdrant's expected cardinality of
+// a condition on an unindexed field).
+func (h *handler) filterCost(r *http.Request, coll string, f map[string]any) float64 {
+	info, err := h.db.CollectionInfo(coll)
+	if err != nil {
+		return 1
+	}
+	indexed := true
+	var walk func(f map[string]any)
+	walk = func(f map[string]any) {
+		for _, k := range []string{"must", "should", "must_not"} {
+			var l []any
+			switch v := f[k].(type) {
+			case []any:
+				l = v
+			case map[string]any:
+				l = []any{v}
+			}
+			for _, c := range l {
+				cm, _ := c.(map[string]any)
+				if key, ok := cm["key"].(string); ok {
+					if _, ok := info.PayloadSchema[key]; !ok {
+						indexed = false
+					}
+				}
+				walk(cm) // a sub-filter's clauses
+				if n, ok := cm["nested"].(map[string]any); ok {
+					if key, ok := n["key"].(string); ok {
+						if _, ok := info.PayloadSchema[key]; !ok {
+							indexed = false
+						}
+					}
+				}
+			}
+		}
+	}
+	walk(f)
+	if !indexed {
+		return float64(info.PointsCount / 2)
+	}
+	raw, _ := json.Marshal(f)
+	filter, err := parseFilter(raw)
+	if err != nil {
+		return 1
+	}
+	n, err := h.db.Count(r.Context(), coll, filter)
+	if err != nil {
+		return 1
+	}
+	return float64(n)
 }
 
 // pointsIn counts the points an update body names.
