@@ -239,7 +239,7 @@ func (c *collection) runStage(ctx context.Context, st *queryStage, parent *Filte
 		}
 		hits = c.sampleRandom(ctx, filter, candidates, limit)
 	case q.OrderBy != nil:
-		oh, err := c.orderBy(q.OrderBy, filter, candidates, limit)
+		oh, err := c.orderBy(q.OrderBy, filter, candidates, limit, false)
 		if err != nil {
 			return nil, err
 		}

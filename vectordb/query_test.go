@@ -217,3 +217,24 @@ func TestHasIDDuplicatesInFilter(t *testing.T) {
 	must(t, err)
 	eq(t, n, 1)
 }
+
+// TestOrderByMultiValues: scroll returns a point once per value of a
+// multi-valued order key (as Qdrant's scroll does); query returns it once.
+func TestOrderByMultiValues(t *testing.T) {
+	db, _ := openTemp(t)
+	must(t, db.CreateCollection(bg, "c", simpleConfig(2, Dot)))
+	must(t, errOf(db.Upsert(bg, "c", []PointStruct{
+		{ID: num(1), Vectors: dense(1, 0), Payload: Payload{"k": []any{1.0, 4.0}}},
+		{ID: num(2), Vectors: dense(0, 1), Payload: Payload{"k": []any{2.0, 3.0}}}}, true)))
+	must(t, errOf(db.CreateFieldIndex(bg, "c", "k", SchemaInteger, nil, true)))
+	res, err := db.Scroll(bg, "c", ScrollRequest{OrderBy: &OrderBy{Key: "k"}, Limit: 10})
+	must(t, err)
+	var ids []PointID
+	for _, r := range res.Points {
+		ids = append(ids, r.ID)
+	}
+	eq(t, ids, []PointID{num(1), num(2), num(2), num(1)})
+	hits, err := db.Query(bg, "c", QueryRequest{Query: &Query{OrderBy: &OrderBy{Key: "k"}}, Limit: 10})
+	must(t, err)
+	eq(t, hitIDs(hits), []PointID{num(1), num(2)})
+}

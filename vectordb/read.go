@@ -185,7 +185,8 @@ func (db *DB) Count(ctx context.Context, coll string, filter *Filter) (int, erro
 // req.Offset (inclusive); NextPageOffset is the id that starts the next
 // page. With OrderBy, points are ordered by the payload key (which needs an
 // integer, float or datetime index) and NextPageOffset is nil, as in
-// Qdrant; page with OrderBy.StartFrom instead.
+// Qdrant; page with OrderBy.StartFrom instead. A point whose key holds
+// several values comes once per value.
 func (db *DB) Scroll(ctx context.Context, coll string, req ScrollRequest) (ScrollResult, error) {
 	if err := validateFilter(req.Filter, 0); err != nil {
 		return ScrollResult{}, err
@@ -203,7 +204,7 @@ func (db *DB) Scroll(ctx context.Context, coll string, req ScrollRequest) (Scrol
 	}
 	defer unlock()
 	if req.OrderBy != nil {
-		hits, err := c.orderBy(req.OrderBy, req.Filter, nil, limit)
+		hits, err := c.orderBy(req.OrderBy, req.Filter, nil, limit, true)
 		if err != nil {
 			return ScrollResult{}, err
 		}
@@ -282,10 +283,12 @@ type orderedHit struct {
 }
 
 // orderBy returns up to n points matching f (and in allowed, when not nil)
-// ordered by ob.Key.
+// ordered by ob.Key. With each, a point whose key holds several values
+// comes once per value, as Qdrant's scroll returns it; otherwise once, at
+// its first value.
 //
 // Preconditions: c.mu is held.
-func (c *collection) orderBy(ob *OrderBy, f *Filter, allowed map[PointID]struct{}, n int) ([]orderedHit, error) {
+func (c *collection) orderBy(ob *OrderBy, f *Filter, allowed map[PointID]struct{}, n int, each bool) ([]orderedHit, error) {
 	fi := c.fields[ob.Key]
 	if fi == nil || !fi.rangeCapable() {
 		return nil, badRequest("No range index for `order_by` key: `%s`. Please create one to use `order_by`. Check https://qdrant.tech/documentation/concepts/indexing/#payload-index to see which payload schemas support Range conditions", ob.Key)
@@ -327,7 +330,7 @@ func (c *collection) orderBy(ob *OrderBy, f *Filter, allowed map[PointID]struct{
 		if from != nil && ((!desc && e.v < *from) || (desc && e.v > *from)) {
 			return true
 		}
-		if _, dup := seen[e.id]; dup {
+		if _, dup := seen[e.id]; dup && !each {
 			return true
 		}
 		if allowed != nil {
