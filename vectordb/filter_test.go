@@ -174,3 +174,21 @@ func TestIndexKinds(t *testing.T) {
 	eq(t, info.PayloadSchema["t"].Text.Tokenizer, "prefix")
 	mustKind(t, errOf(db.CreateFieldIndex(bg, "c", "x", "polygon", nil, true)), KindBadInput)
 }
+
+// TestNoImplicitArrayWalk: as in Qdrant, "a.b" does not look inside an
+// array a; "a[].b" does.
+func TestNoImplicitArrayWalk(t *testing.T) {
+	db := filterFixture(t, false)
+	gte := 5.0
+	cond := func(key string) *Filter {
+		f := fc(key)
+		f.Range = &Range{Gte: &gte}
+		return &Filter{Must: []Condition{{Field: f}}}
+	}
+	n, err := db.Count(bg, "f", cond("country.cities.pop"))
+	must(t, err)
+	eq(t, n, 0)
+	n, err = db.Count(bg, "f", cond("country.cities[].pop"))
+	must(t, err)
+	eq(t, n, 1)
+}

@@ -168,9 +168,10 @@ func parsePathUncached(key string) ([]pathSeg, error) {
 	return segs, nil
 }
 
-// valuesAt returns the values found at key in payload. Arrays met on the
-// way are walked element by element (as Qdrant does); an array found at the
-// end is returned whole as one value, so callers decide how to treat it.
+// valuesAt returns the values found at key in payload. Arrays are entered
+// only where the key says so ("a[].b", "a[0].b"); as in Qdrant, "a.b" does
+// not look inside an array a. An array found at the end is returned whole
+// as one value, so callers decide how to treat it.
 // A missing key yields no values.
 func valuesAt(p map[string]any, segs []pathSeg) []any {
 	cur := []any{map[string]any(p)}
@@ -188,34 +189,27 @@ func valuesAt(p map[string]any, segs []pathSeg) []any {
 }
 
 func stepInto(out []any, c any, s pathSeg) []any {
-	switch x := c.(type) {
-	case map[string]any:
-		v, ok := x[s.name]
-		if !ok {
-			return out
-		}
-		switch {
-		case s.all:
-			if arr, ok := v.([]any); ok {
-				return append(out, arr...)
-			}
-			return out
-		case s.index >= 0:
-			if arr, ok := v.([]any); ok && s.index < len(arr) {
-				return append(out, arr[s.index])
-			}
-			return out
-		}
-		return append(out, v)
-	case []any:
-		// Implicit walk into arrays of objects for intermediate steps.
-		for _, e := range x {
-			if _, ok := e.(map[string]any); ok {
-				out = stepInto(out, e, s)
-			}
-		}
+	x, ok := c.(map[string]any)
+	if !ok {
+		return out
 	}
-	return out
+	v, ok := x[s.name]
+	if !ok {
+		return out
+	}
+	switch {
+	case s.all:
+		if arr, ok := v.([]any); ok {
+			return append(out, arr...)
+		}
+		return out
+	case s.index >= 0:
+		if arr, ok := v.([]any); ok && s.index < len(arr) {
+			return append(out, arr[s.index])
+		}
+		return out
+	}
+	return append(out, v)
 }
 
 // flatValues expands arrays one level: the values a condition is tested on.
