@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"nexusos/access"
 	"nexusos/demo"
 	"nexusos/memex"
 	"nexusos/microvm"
@@ -41,24 +42,24 @@ func checkBind(cfg Config) error {
 }
 
 // isLoopback reports whether a listen address binds only loopback
-// interfaces ("127.0.0.1:7777", "[::1]:0", "localhost:7777"). An empty
-// host (":7777") binds every interface. A host name that does not resolve
-// counts as loopback here: listening on it fails anyway, with a better
-// error.
+// interfaces: its host is loopback by access.Loopback, or is another name
+// every address of which is (a listener binds what the name resolves
+// to). An empty host (":7777") binds every interface. A name that does
+// not resolve passes: listening on it fails anyway, with a better error.
 func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil || host == "" {
-		return false
+	if access.Loopback(addr) {
+		return true
 	}
-	if ip := net.ParseIP(host); ip != nil {
-		return ip.IsLoopback()
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || net.ParseIP(host) != nil {
+		return false
 	}
 	ips, err := net.LookupIP(host)
 	if err != nil {
 		return true
 	}
 	for _, ip := range ips {
-		if !ip.IsLoopback() {
+		if !access.Loopback(ip.String()) {
 			return false
 		}
 	}

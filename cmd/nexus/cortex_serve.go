@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"nexusos/access"
 	"nexusos/cortex"
 	"nexusos/cortex/bitnet"
 	"nexusos/cortex/openai"
@@ -144,7 +145,7 @@ func checkServeAddr(addr, apiKey string) error {
 	if apiKey != "" {
 		return nil
 	}
-	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+	if access.Loopback(host) {
 		return nil
 	}
 	return fmt.Errorf("listening on %s (not loopback) requires --api-key or NEXUS_API_KEY", addr)

@@ -3,7 +3,6 @@ package openai
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"nexusos/access"
 	"nexusos/cortex"
 	"nexusos/cortex/tokenizer"
 )
@@ -71,7 +71,8 @@ type Config struct {
 	// Load is how OpenHome loads the models it finds.
 	Load cortex.LoadOptions
 	// APIKey, when set, must come as "Authorization: Bearer KEY" (what
-	// OpenAI clients send) or an "api-key" header.
+	// OpenAI clients send) or an "api-key" header, by the rules of package
+	// access (both present and different: refused).
 	APIKey string
 	Logger *slog.Logger
 }
@@ -200,10 +201,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.authorized(r) {
+	if err := access.CheckHTTP(h.cfg.APIKey, r.Header); err != nil {
+		msg := "this server requires its API key as Authorization: Bearer KEY"
+		if err == access.ErrKeysDisagree {
+			msg = "the api-key header and the Authorization bearer token differ; send one key"
+		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
-		writeError(w, &APIError{Status: http.StatusUnauthorized, Type: typeAuthentication, Code: str("invalid_api_key"),
-			Message: "this server requires its API key as Authorization: Bearer KEY"})
+		writeError(w, &APIError{Status: http.StatusUnauthorized, Type: typeAuthentication, Code: str("invalid_api_key"), Message: msg})
 		return
 	}
 	path := r.URL.Path
@@ -242,18 +246,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", allow)
 	writeError(w, &APIError{Status: http.StatusMethodNotAllowed, Type: typeInvalidRequest, Code: str("method_not_allowed"),
 		Message: fmt.Sprintf("%s %s is not allowed (use %s)", r.Method, path, allow)})
-}
-
-func (h *Handler) authorized(r *http.Request) bool {
-	want := h.cfg.APIKey
-	if want == "" {
-		return true
-	}
-	got := r.Header.Get("api-key")
-	if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		got = a
-	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 func (e *entry) object() modelObject {

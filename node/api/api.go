@@ -1,21 +1,19 @@
 package api
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"nexusos/cortex/openai"
-	"strings"
 	"sync"
 	"time"
 
+	"nexusos/access"
+	"nexusos/cortex/openai"
 	"nexusos/memex"
 	"nexusos/microvm"
 	"nexusos/microvm/image"
@@ -160,10 +158,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, err)
 		return
 	}
-	if r.URL.Path != "/healthz" && !s.authorized(w, r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
-		writeError(w, http.StatusUnauthorized, errors.New("this node requires its API key: send the api-key header, Authorization: Bearer KEY, or ?api_key=KEY"))
-		return
+	if r.URL.Path != "/healthz" {
+		if err := access.CheckConsole(s.cfg.APIKey, w, r); err != nil {
+			msg := "this node requires its API key: send the api-key header, Authorization: Bearer KEY, or ?api_key=KEY"
+			if err == access.ErrKeysDisagree {
+				msg = "this request carries two different API keys (api-key header, Authorization: Bearer, ?api_key=); send one"
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
+			writeError(w, http.StatusUnauthorized, errors.New(msg))
+			return
+		}
 	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes)
@@ -176,7 +180,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // rebinding) is refused, and so is a state-changing request whose Origin
 // is another site (cross-site request forgery).
 func (s *Server) sameOrigin(r *http.Request) error {
-	if s.cfg.APIKey == "" && !loopbackHost(r.Host) {
+	// A request without Host (HTTP/1.0) cannot come from a browser, whose
+	// every request names the host it was sent to.
+	if s.cfg.APIKey == "" && r.Host != "" && !access.Loopback(r.Host) {
 		return fmt.Errorf("host %q refused: this node has no API key, so it only answers requests addressed to localhost or a loopback address", r.Host)
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
@@ -189,49 +195,6 @@ func (s *Server) sameOrigin(r *http.Request) error {
 		}
 	}
 	return nil
-}
-
-// loopbackHost reports whether a Host header names this machine's
-// loopback interface.
-func loopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if host == "" || strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// keyCookie carries the API key for the console's requests after it was
-// opened with ?api_key=.
-const keyCookie = "nexus_api_key"
-
-func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
-	want := s.cfg.APIKey
-	if want == "" {
-		return true
-	}
-	eq := func(got string) bool {
-		return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-	}
-	if eq(r.Header.Get("api-key")) {
-		return true
-	}
-	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") && eq(strings.TrimPrefix(a, "Bearer ")) {
-		return true
-	}
-	if eq(r.URL.Query().Get("api_key")) {
-		http.SetCookie(w, &http.Cookie{Name: keyCookie, Value: want, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		return true
-	}
-	if c, err := r.Cookie(keyCookie); err == nil && eq(c.Value) {
-		return true
-	}
-	return false
 }
 
 // httpError is an error with the HTTP status it maps to.

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"nexusos/access"
 	"nexusos/demo"
 	"nexusos/memex"
 	"nexusos/vectordb"
@@ -363,7 +364,12 @@ func TestAPIKey(t *testing.T) {
 		{"header", st, map[string]string{"api-key": key}, 200},
 		{"bearer", st, map[string]string{"Authorization": "Bearer " + key}, 200},
 		{"query", st + "?api_key=" + key, nil, 200},
-		{"cookie", st, map[string]string{"Cookie": keyCookie + "=" + key}, 200},
+		{"cookie", st, map[string]string{"Cookie": access.CookieName + "=" + key}, 200},
+		{"bearer in lower case", st, map[string]string{"Authorization": "bearer " + key}, 200},
+		{"headers disagree", st, map[string]string{"api-key": key, "Authorization": "Bearer nope"}, 401},
+		{"query and header disagree", st + "?api_key=nope", map[string]string{"api-key": key}, 401},
+		{"stale cookie, right header", st, map[string]string{"api-key": key, "Cookie": access.CookieName + "=old"}, 200},
+		{"right cookie, wrong header", st, map[string]string{"api-key": "nope", "Cookie": access.CookieName + "=" + key}, 401},
 		{"console without key", ts.URL + "/", nil, 401},
 		{"healthz is open", ts.URL + "/healthz", nil, 200},
 	} {
@@ -371,7 +377,7 @@ func TestAPIKey(t *testing.T) {
 		if code != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, code, tc.want)
 		}
-		if tc.name == "query" && !strings.Contains(h.Get("Set-Cookie"), keyCookie) {
+		if tc.name == "query" && !strings.Contains(h.Get("Set-Cookie"), access.CookieName) {
 			t.Errorf("?api_key= set no cookie: %q", h.Get("Set-Cookie"))
 		}
 	}

@@ -16,13 +16,20 @@
 //   - With Config.APIKey set, every request (API and console) must carry the
 //     key as "api-key: KEY", "Authorization: Bearer KEY", the query parameter
 //     api_key=KEY (for EventSource, which cannot set headers; it also sets a
-//     cookie so the console's later requests pass), or that cookie. Only
+//     cookie so the console's later requests pass), or that cookie, by the
+//     rules of access.CheckConsole: keys sent in more than one way must
+//     agree, and the cookie counts only when no other key is sent. Only
 //     GET /healthz is open.
+//   - Without a key, only requests addressed to a loopback host
+//     (access.Loopback) are answered, and state-changing requests from
+//     another origin are refused.
 //   - Request bodies are limited to Config.MaxRequestBytes and query
 //     strings to MaxQueryBytes.
 //   - Paths in requests must lie inside the indexed folders (for reads) or
-//     inside Config.DataDirs (for ingest), after cleaning and resolving
-//     symbolic links; anything else is refused with 403.
+//     inside Config.DataDirs (for ingest), after cleaning, looked up
+//     through an os.Root of the folder (access.StatInside: symbolic links
+//     count only while they stay inside it); anything else is refused with
+//     403.
 //
 // A Server is safe for concurrent use.
 package api

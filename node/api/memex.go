@@ -1,9 +1,10 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"nexusos/access"
 	"nexusos/memex"
 	"nexusos/memex/graph"
 	"nexusos/memex/query"
@@ -285,7 +287,7 @@ func (s *Server) indexedFile(m *memex.Memex, p string) (*memex.FileRecord, error
 	}
 	refused := true
 	for _, c := range cands {
-		abs, ok := within(roots, c)
+		abs, _, ok := within(roots, c)
 		if !ok {
 			continue
 		}
@@ -316,43 +318,24 @@ func rootsOf(files []memex.FileRecord) []string {
 	return out
 }
 
-// within reports whether p lies inside one of roots (or is one), after
-// cleaning and, where the path exists, resolving symbolic links on both
-// sides, and returns p cleaned and absolute (not link-resolved, as the
-// index stores paths).
-func within(roots []string, p string) (string, bool) {
-	if strings.ContainsRune(p, 0) {
-		return "", false
-	}
+// within reports whether p lies inside one of roots (or is one) and
+// returns it cleaned and absolute (not link-resolved, as the index stores
+// paths). p is looked up through an os.Root of the root
+// (access.StatInside), so symbolic links count only while they stay
+// inside. A missing path inside a root is within it; missing is then the
+// error saying it does not exist.
+func within(roots []string, p string) (abs string, missing error, ok bool) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
-		return "", false
+		return "", nil, false
 	}
-	real := abs
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		real = r
-	} else if !os.IsNotExist(err) {
-		return "", false
+	if _, err := access.StatInside(roots, abs); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", nil, false
+		}
+		return abs, err, true
 	}
-	for _, root := range roots {
-		ra, err := filepath.Abs(root)
-		if err != nil {
-			continue
-		}
-		rr := ra
-		if x, err := filepath.EvalSymlinks(ra); err == nil {
-			rr = x
-		}
-		if inside(ra, abs) && inside(rr, real) {
-			return abs, true
-		}
-	}
-	return "", false
-}
-
-func inside(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+	return abs, nil, true
 }
 
 // TimelineEntry is one money document for the console's timeline and
@@ -459,13 +442,13 @@ func (s *Server) handleAdd(w http.ResponseWriter, r *http.Request) {
 		if !filepath.IsAbs(p) && len(s.cfg.DataDirs) == 1 {
 			p = filepath.Join(s.cfg.DataDirs[0], p)
 		}
-		abs, ok := within(s.cfg.DataDirs, p)
+		abs, missing, ok := within(s.cfg.DataDirs, p)
 		if !ok {
 			fail(w, errorf(http.StatusForbidden, "path %q is outside the node's data folders %v", p, s.cfg.DataDirs))
 			return
 		}
-		if _, err := os.Stat(abs); err != nil {
-			fail(w, errorf(http.StatusBadRequest, "path %q: %v", p, err))
+		if missing != nil {
+			fail(w, errorf(http.StatusBadRequest, "path %q: %v", p, missing))
 			return
 		}
 		paths = append(paths, abs)

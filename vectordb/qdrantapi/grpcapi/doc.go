@@ -47,8 +47,10 @@
 // # Authentication
 //
 // With an API key, every call (health checks included, as in Qdrant) must
-// carry it as "api-key" metadata or "authorization: Bearer KEY"; otherwise
-// it fails with codes.Unauthenticated and Qdrant's message.
+// carry it as "api-key" metadata or "authorization: Bearer KEY", by the
+// rules of package access (scheme in any case, space trimmed, two keys
+// that differ refused); otherwise it fails with codes.Unauthenticated and
+// Qdrant's message.
 //
 // The server returned by NewServer is safe for concurrent use.
 package grpcapi

@@ -2,8 +2,6 @@ package grpcapi
 
 import (
 	"context"
-	"crypto/subtle"
-	"strings"
 	"time"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -17,6 +15,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"nexusos/access"
 	"nexusos/vectordb"
 	"nexusos/vectordb/qdrantapi"
 )
@@ -42,8 +41,9 @@ const (
 
 // NewServer returns a gRPC server with Qdrant's services registered over db.
 // When apiKey is non-empty, every call must carry it in the "api-key"
-// metadata (or as "authorization: Bearer KEY"); otherwise the call fails
-// with codes.Unauthenticated, as Qdrant's does. The caller serves it
+// metadata or as "authorization: Bearer KEY" (the rules of package
+// access); otherwise the call fails with codes.Unauthenticated, as
+// Qdrant's does. The caller serves it
 // (grpc.Server.Serve) and stops it; db stays owned by the caller.
 func NewServer(db *vectordb.DB, apiKey string) *grpc.Server {
 	opts := []grpc.ServerOption{
@@ -88,24 +88,20 @@ func NewServer(db *vectordb.DB, apiKey string) *grpc.Server {
 }
 
 // apiKeyCheck returns a check that rejects calls whose metadata does not
-// carry key. The comparison is in constant time.
+// carry key, by the rules of package access.
 func apiKeyCheck(key string) func(ctx context.Context) error {
-	want := []byte(key)
 	return func(ctx context.Context) error {
 		md, _ := metadata.FromIncomingContext(ctx)
-		got, ok := "", false
-		if v := md.Get("api-key"); len(v) > 0 {
-			got, ok = v[0], true
-		} else if v := md.Get("authorization"); len(v) > 0 && strings.HasPrefix(v[0], "Bearer ") {
-			got, ok = strings.TrimPrefix(v[0], "Bearer "), true
-		}
-		if !ok {
+		switch err := access.CheckMetadata(key, md); err {
+		case nil:
+			return nil
+		case access.ErrNoKey:
 			return status.Error(codes.Unauthenticated, "Must provide an API key or an Authorization bearer token")
-		}
-		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+		case access.ErrKeysDisagree:
+			return status.Error(codes.Unauthenticated, "Invalid API key or JWT: the api-key metadata and the authorization bearer token differ")
+		default:
 			return status.Error(codes.Unauthenticated, "Invalid API key or JWT")
 		}
-		return nil
 	}
 }
 

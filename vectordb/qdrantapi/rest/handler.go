@@ -21,7 +21,6 @@ package rest
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"nexusos/access"
 	"nexusos/vectordb"
 	"nexusos/vectordb/qdrantapi"
 )
@@ -55,16 +55,18 @@ const Version = qdrantapi.RESTVersion
 type Config struct {
 	// APIKey, when non-empty, is required on every request except the
 	// health probes, in the `api-key` header or as `Authorization: Bearer
-	// KEY`.
+	// KEY`, by the rules of package access (403 otherwise).
 	APIKey string
 	// MaxRequestBytes bounds request bodies (0: DefaultMaxRequestBytes).
 	MaxRequestBytes int64
 	// MaxUploadBytes bounds snapshot uploads (0: DefaultMaxUploadBytes).
 	MaxUploadBytes int64
 	// RecoverRoots, when non-empty, confines snapshot recovery from
-	// file:// locations to files under these directories (symbolic links
-	// resolved), so an API client cannot make the server read arbitrary
-	// files. Empty allows any path the process can read.
+	// file:// locations to files under these directories, opened through
+	// an os.Root of the directory (access.OpenInside: symbolic links are
+	// followed only while they stay inside, and absolute ones not at all),
+	// so an API client cannot make the server read arbitrary files. Empty
+	// allows any path the process can read.
 	RecoverRoots []string
 	// HTTPRecovery lets snapshot recovery download http(s) locations, as
 	// Qdrant does. It is off by default: it makes the server fetch any URL
@@ -244,19 +246,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if h.cfg.APIKey != "" && !public[r.URL.Path] {
-		key := r.Header.Get("api-key")
-		if key == "" {
-			if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-				key = strings.TrimSpace(a[7:])
-			}
-		}
-		switch {
-		case key == "":
-			writeError(w, start, &vectordb.Error{Kind: vectordb.KindForbidden, Msg: "Must provide an API key or an Authorization bearer token"})
-			return
-		case subtle.ConstantTimeCompare([]byte(key), []byte(h.cfg.APIKey)) != 1:
-			writeError(w, start, &vectordb.Error{Kind: vectordb.KindForbidden, Msg: "Invalid API key or JWT"})
+	if !public[r.URL.Path] {
+		if err := access.CheckHTTP(h.cfg.APIKey, r.Header); err != nil {
+			writeError(w, start, keyError(err))
 			return
 		}
 	}
@@ -268,6 +260,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// keyError is Qdrant's answer (403) to a request that fails the key check.
+func keyError(err error) error {
+	msg := "Invalid API key or JWT"
+	switch err {
+	case access.ErrNoKey:
+		msg = "Must provide an API key or an Authorization bearer token"
+	case access.ErrKeysDisagree:
+		msg = "Invalid API key or JWT: the api-key header and the Authorization bearer token differ"
+	}
+	return &vectordb.Error{Kind: vectordb.KindForbidden, Msg: msg}
 }
 
 // wrap turns an apiFunc into an http.Handler writing Qdrant's envelope.

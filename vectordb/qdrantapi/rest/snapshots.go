@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"nexusos/access"
 	"nexusos/vectordb"
 )
 
@@ -153,8 +154,8 @@ func (h *handler) recoverSnapshot(r *http.Request) (any, error) {
 			// Read the file through the root it lies in (os.Root refuses
 			// any escape, symbolic links included, at open time), into a
 			// private copy the engine then recovers: no link swapped in
-			// after the check can redirect the read.
-			tmp, err := h.copyFromRoots(u.Path)
+			// later can redirect the read.
+			tmp, err := h.copyFromRoots(path)
 			if err != nil {
 				return nil, err
 			}
@@ -310,78 +311,74 @@ func (h *handler) downloadSnapshotURL(ctx context.Context, u *url.URL) (string, 
 	return tmp.Name(), nil
 }
 
-// recoverPath resolves a file:// location and checks it against
-// Config.RecoverRoots.
+// recoverPath checks a file:// location's path: absolute, and without
+// Config.RecoverRoots an existing file, returned cleaned. With
+// RecoverRoots the path is only cleaned here: copyFromRoots confines it
+// at the moment it opens it (a check here could be outrun by a link).
 func (h *handler) recoverPath(p string) (string, error) {
 	if !filepath.IsAbs(p) {
 		return "", &vectordb.Error{Kind: vectordb.KindBadInput, Msg: "Bad request: Invalid snapshot URI, file path must be absolute or on localhost"}
 	}
-	real, err := filepath.EvalSymlinks(filepath.Clean(p))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return "", &vectordb.Error{Kind: vectordb.KindBadInput, Msg: fmt.Sprintf("Bad request: Snapshot file %q does not exist", p), Err: err}
-		}
-		return "", badInput(fmt.Errorf("snapshot file %s: %w", p, err))
+	p = filepath.Clean(p)
+	if len(h.cfg.RecoverRoots) > 0 {
+		return p, nil
 	}
-	if len(h.cfg.RecoverRoots) == 0 {
-		return real, nil
+	if _, err := os.Stat(p); err != nil {
+		return "", snapshotFileError(p, err)
 	}
-	for _, root := range h.cfg.RecoverRoots {
-		r, err := filepath.EvalSymlinks(filepath.Clean(root))
-		if err != nil {
-			continue
-		}
-		if rel, err := filepath.Rel(r, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return real, nil
-		}
-	}
-	return "", &vectordb.Error{Kind: vectordb.KindForbidden,
-		Msg: fmt.Sprintf("Forbidden: Snapshot file path must be inside the snapshots directory (or another allowed directory): %s", p)}
+	return p, nil
 }
 
-// copyFromRoots opens p inside the first allowed root that contains it,
-// with os.Root, and copies it to a temporary file (≤ MaxUploadBytes).
-func (h *handler) copyFromRoots(p string) (string, error) {
-	p = filepath.Clean(p)
-	for _, root := range h.cfg.RecoverRoots {
-		root = filepath.Clean(root)
-		rel, err := filepath.Rel(root, p)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			continue
-		}
-		rt, err := os.OpenRoot(root)
-		if err != nil {
-			continue
-		}
-		f, err := rt.Open(rel)
-		rt.Close()
-		if err != nil {
-			continue // outside this root once links are followed, or gone
-		}
-		defer f.Close()
-		tmp, err := os.CreateTemp("", "nexus-recover-*.snapshot")
-		if err != nil {
-			return "", fmt.Errorf("copy snapshot: %w", err)
-		}
-		limit := h.cfg.MaxUploadBytes
-		if limit <= 0 {
-			limit = DefaultMaxUploadBytes
-		}
-		n, err := io.Copy(tmp, io.LimitReader(f, limit+1))
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil && n > limit {
-			err = fmt.Errorf("snapshot is larger than %d bytes", limit)
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
-			return "", badInput(fmt.Errorf("read snapshot %s: %w", p, err))
-		}
-		return tmp.Name(), nil
+// snapshotFileError is the answer to a snapshot location that cannot be
+// read: 400 when it does not exist, as Qdrant answers.
+func snapshotFileError(p string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return &vectordb.Error{Kind: vectordb.KindBadInput, Msg: fmt.Sprintf("Bad request: Snapshot file %q does not exist", p), Err: err}
 	}
-	return "", &vectordb.Error{Kind: vectordb.KindForbidden,
-		Msg: fmt.Sprintf("Forbidden: Snapshot file path must be inside the snapshots directory (or another allowed directory): %s", p)}
+	return badInput(fmt.Errorf("snapshot file %s: %w", p, err))
+}
+
+// copyFromRoots opens p through an os.Root of the allowed root that
+// contains it (access.OpenInside: symbolic links are followed only inside
+// the root, at open time) and copies it to a temporary file
+// (≤ MaxUploadBytes), which the caller recovers from and removes.
+//
+// A path refused as outside the roots is 403, unless it does not exist
+// at all (400): Qdrant checks existence first. That check is a stat; what
+// lies outside the roots is never opened.
+func (h *handler) copyFromRoots(p string) (string, error) {
+	f, err := access.OpenInside(h.cfg.RecoverRoots, p)
+	if err != nil {
+		if errors.Is(err, access.ErrOutside) {
+			if _, serr := os.Stat(p); errors.Is(serr, os.ErrNotExist) {
+				return "", snapshotFileError(p, serr)
+			}
+			return "", &vectordb.Error{Kind: vectordb.KindForbidden,
+				Msg: fmt.Sprintf("Forbidden: Snapshot file path must be inside the snapshots directory (or another allowed directory): %s", p)}
+		}
+		return "", snapshotFileError(p, err)
+	}
+	defer f.Close()
+	tmp, err := os.CreateTemp("", "nexus-recover-*.snapshot")
+	if err != nil {
+		return "", fmt.Errorf("copy snapshot: %w", err)
+	}
+	limit := h.cfg.MaxUploadBytes
+	if limit <= 0 {
+		limit = DefaultMaxUploadBytes
+	}
+	n, err := io.Copy(tmp, io.LimitReader(f, limit+1))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > limit {
+		err = fmt.Errorf("snapshot is larger than %d bytes", limit)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", badInput(fmt.Errorf("read snapshot %s: %w", p, err))
+	}
+	return tmp.Name(), nil
 }
 
 func (h *handler) createFullSnapshot(r *http.Request) (any, error) {
