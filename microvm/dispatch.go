@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"nexusos/microvm/abi"
+	"nexusos/abi"
 )
 
 // DefaultQueryLimit and MaxQueryLimit bound MemexFS query sizes.

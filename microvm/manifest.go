@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"nexusos/microvm/abi"
+	"nexusos/abi"
 )
 
 // Tiers an image can target.
@@ -55,6 +55,51 @@ type Manifest struct {
 
 	Capabilities Capabilities `json:"capabilities"`
 	Limits       Limits       `json:"limits"`
+
+	// Handles declares the questions the app answers, so a node offers it
+	// for them (docs/api.md, "Apps that answer queries"); nil declares
+	// nothing. Read it with DeclaredHandles, which also reads the older
+	// HandlesEnv form.
+	Handles *Handles `json:"handles,omitempty"`
+}
+
+// Handles is what an app declares it handles.
+type Handles struct {
+	// Kinds are MemexFS document kinds: invoice, receipt, note...
+	Kinds []string `json:"kinds,omitempty"`
+	// Query is the question the app answers when run without one.
+	Query string `json:"query,omitempty"`
+}
+
+// HandlesEnv is the environment variable in which manifests sealed before
+// Manifest.Handles existed declare what the app handles, as ";"-separated
+// entries "kind=KIND" and "query=TEXT":
+//
+//	NEXUS_HANDLES=kind=invoice;query=invoices
+//
+// It is still read (DeclaredHandles), never written.
+const HandlesEnv = "NEXUS_HANDLES"
+
+// DeclaredHandles returns what m declares it handles: m.Handles, or, when
+// that is nil, the HandlesEnv declaration of its environment.
+func (m *Manifest) DeclaredHandles() Handles {
+	if m.Handles != nil {
+		return *m.Handles
+	}
+	var h Handles
+	for _, e := range strings.Split(m.Env[HandlesEnv], ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(e), "=")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "kind":
+			h.Kinds = append(h.Kinds, strings.TrimSpace(v))
+		case "query":
+			h.Query = strings.TrimSpace(v)
+		}
+	}
+	return h
 }
 
 // Capabilities are the grants of a manifest. The zero value grants
@@ -184,6 +229,16 @@ func (m *Manifest) Validate() error {
 		for _, f := range g.Folders {
 			if _, ok := abi.CleanFolder(f); !ok {
 				return bad("memex folder %q", f)
+			}
+		}
+	}
+	if h := m.Handles; h != nil {
+		if len(h.Kinds) > 64 || len(h.Query) > 4096 {
+			return bad("handles: at most 64 kinds and a 4 KiB query")
+		}
+		for _, k := range h.Kinds {
+			if k == "" || len(k) > 64 {
+				return bad("handles: kind %q", k)
 			}
 		}
 	}

@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"nexusos/microvm/abi"
+	"nexusos/abi"
 )
 
 func TestParseSize(t *testing.T) {
@@ -55,6 +56,8 @@ func TestManifestValidate(t *testing.T) {
 		func(m *Manifest) { m.Capabilities.Mounts = []Mount{{Host: "rel", Guest: "/data"}} },
 		func(m *Manifest) { m.Capabilities.Memex = &MemexGrant{Folders: []string{"../etc"}} },
 		func(m *Manifest) { m.Limits.MemoryBytes = 8 << 30 },
+		func(m *Manifest) { m.Handles = &Handles{Kinds: []string{""}} },
+		func(m *Manifest) { m.Handles = &Handles{Query: strings.Repeat("q", 4097)} },
 	}
 	for i, f := range bad {
 		m := ok
@@ -73,6 +76,42 @@ func TestManifestValidate(t *testing.T) {
 	var back Manifest
 	if err := json.Unmarshal(b, &back); err != nil || back.Limits.Timeout != m.Limits.Timeout {
 		t.Fatalf("round trip: %v %+v", err, back.Limits)
+	}
+}
+
+// TestDeclaredHandles reads the typed Handles field and, for manifests
+// sealed before it, the NEXUS_HANDLES environment form; the field wins.
+func TestDeclaredHandles(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		m    Manifest
+		want Handles
+	}{
+		{"none", Manifest{}, Handles{}},
+		{"typed", Manifest{Handles: &Handles{Kinds: []string{"invoice"}, Query: "invoices"}},
+			Handles{Kinds: []string{"invoice"}, Query: "invoices"}},
+		{"env", Manifest{Env: map[string]string{HandlesEnv: "kind=invoice"}}, Handles{Kinds: []string{"invoice"}}},
+		{"env spaces and junk", Manifest{Env: map[string]string{HandlesEnv: " kind = invoice ; kind=receipt;query= unpaid invoices ;junk"}},
+			Handles{Kinds: []string{"invoice", "receipt"}, Query: "unpaid invoices"}},
+		{"typed wins", Manifest{Handles: &Handles{Kinds: []string{"receipt"}}, Env: map[string]string{HandlesEnv: "kind=invoice;query=x"}},
+			Handles{Kinds: []string{"receipt"}}},
+	} {
+		got := tc.m.DeclaredHandles()
+		if !slices.Equal(got.Kinds, tc.want.Kinds) || got.Query != tc.want.Query {
+			t.Errorf("%s: DeclaredHandles = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	// The field is omitted when nil, so manifests without it (and their
+	// digests) are unchanged, and round-trips when set.
+	m := Manifest{ABI: 1, Name: "app", Tier: TierWasm}
+	if b, _ := json.Marshal(m); strings.Contains(string(b), "handles") {
+		t.Errorf("manifest without handles: %s", b)
+	}
+	m.Handles = &Handles{Kinds: []string{"invoice"}, Query: "invoices"}
+	b, _ := json.Marshal(m)
+	var back Manifest
+	if err := json.Unmarshal(b, &back); err != nil || back.Handles == nil || !slices.Equal(back.Handles.Kinds, m.Handles.Kinds) || back.Handles.Query != "invoices" {
+		t.Errorf("round trip of %s: %v %+v", b, err, back.Handles)
 	}
 }
 

@@ -31,16 +31,3 @@ func ParseSize(s string) (uint64, error) {
 	}
 	return v * mult, nil
 }
-
-// FormatSize formats a byte count for people: "64.0 MiB".
-func FormatSize(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}

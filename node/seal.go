@@ -25,7 +25,7 @@ type AppSource struct {
 	Dir          string // Go package directory
 	Name         string // image name (default: from Dir)
 	Capabilities microvm.Capabilities
-	Env          map[string]string
+	Handles      *microvm.Handles // what the app declares it handles
 }
 
 // DefaultApps returns the apps `nexus up` seals from a NexusOS source tree
@@ -36,10 +36,10 @@ func DefaultApps(root string) []AppSource {
 	all := &microvm.MemexGrant{Folders: []string{"/"}}
 	cands := []AppSource{
 		{Dir: "apps/invoice-report", Capabilities: microvm.Capabilities{Memex: all},
-			Env: map[string]string{"NEXUS_HANDLES": "kind=invoice;query=invoices"}},
+			Handles: &microvm.Handles{Kinds: []string{"invoice"}, Query: "invoices"}},
 		{Dir: "examples/hello"},
 		{Dir: "examples/invoices", Capabilities: microvm.Capabilities{Memex: all},
-			Env: map[string]string{"NEXUS_HANDLES": "kind=invoice;query=unpaid invoices"}},
+			Handles: &microvm.Handles{Kinds: []string{"invoice"}, Query: "unpaid invoices"}},
 		{Dir: "examples/summarize", Capabilities: microvm.Capabilities{Memex: all, Cortex: true}},
 		{Dir: "examples/hostile"},
 	}
@@ -195,7 +195,7 @@ func sealOne(ctx context.Context, store *image.Store, eng *wasm.Engine, a AppSou
 			return SealResult{Status: "up-to-date", Digest: d}
 		}
 	}
-	b, err := image.Build(ctx, image.BuildOptions{Path: a.Dir, Name: name, Version: ver, Env: a.Env,
+	b, err := image.Build(ctx, image.BuildOptions{Path: a.Dir, Name: name, Version: ver, Handles: a.Handles,
 		Capabilities: a.Capabilities, Preinit: wasm.Preinit})
 	if err != nil {
 		return SealResult{Status: "failed", Error: err.Error()}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"nexusos/microvm"
+	"nexusos/internal/benchstat"
 	"nexusos/node/api"
 )
 
@@ -30,7 +30,7 @@ func FetchStatus(ctx context.Context, base, apiKey string) (api.Status, error) {
 // PrintStatus writes a node's status for a person.
 func PrintStatus(w io.Writer, st api.Status) {
 	fmt.Fprintf(w, "node        %s, version %s (%s), up %s\n", st.Status, st.Version, st.GoVersion, (time.Duration(st.UptimeSeconds) * time.Second).String())
-	fmt.Fprintf(w, "memory      heap %s, RSS %s\n", microvm.FormatSize(st.Memory.HeapBytes), microvm.FormatSize(st.Memory.RSSBytes))
+	fmt.Fprintf(w, "memory      heap %s, RSS %s\n", benchstat.Bytes(st.Memory.HeapBytes), benchstat.Bytes(st.Memory.RSSBytes))
 	for _, c := range st.CollectionStats {
 		fmt.Fprintf(w, "collection  %s: %d points\n", c.Name, c.Points)
 	}
@@ -50,6 +50,6 @@ func PrintStatus(w io.Writer, st api.Status) {
 	}
 	fmt.Fprintf(w, "microVMs    %d running\n", len(st.VMs))
 	for _, v := range st.VMs {
-		fmt.Fprintf(w, "            %s %s since %s, %s\n", v.ID, v.Name, v.StartedAt.Format(time.TimeOnly), microvm.FormatSize(v.MemoryBytes))
+		fmt.Fprintf(w, "            %s %s since %s, %s\n", v.ID, v.Name, v.StartedAt.Format(time.TimeOnly), benchstat.Bytes(v.MemoryBytes))
 	}
 }

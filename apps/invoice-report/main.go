@@ -1,14 +1,14 @@
 // Command invoice-report is a NexusOS app that answers questions about
 // invoices: it asks MemexFS (through the ABI) for the invoices a question
 // selects and prints their totals by party and status, as a table and as
-// CSV. Its manifest declares that it handles invoices
-// (NEXUS_HANDLES=kind=invoice;query=invoices), so the node offers it for
-// any question about invoices.
+// CSV. Its manifest declares that it handles invoices (kind invoice, query
+// "invoices"), so the node offers it for any question about invoices and
+// passes it the question.
 //
-//	nexus build ./apps/invoice-report --memex / --env 'NEXUS_HANDLES=kind=invoice;query=invoices'
+//	nexus build ./apps/invoice-report --memex / --handles invoice --handles-query invoices
 //	nexus memex query --app invoice-report unpaid invoices last quarter
 //
-// Usage: invoice-report [QUESTION]   (default: the manifest's query, else "invoices")
+// Usage: invoice-report [QUESTION]   (default "invoices")
 //
 // Amounts are summed per currency; an invoice's "amount" fact is its
 // balance due when unpaid and its total otherwise.
@@ -33,7 +33,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	q := strings.TrimSpace(strings.Join(args, " "))
 	if q == "" {
-		q = defaultQuery(os.Getenv("NEXUS_HANDLES"))
+		q = "invoices"
 	}
 	res, err := nexus.MemexQuery(q, nexus.Limit(1000))
 	if err != nil {
@@ -69,14 +69,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	_ = nexus.Log(nexus.LevelInfo, fmt.Sprintf("reported %d invoices in %d groups", len(invs), len(rep.Rows)))
 	return 0
-}
-
-// defaultQuery reads the query the manifest declares in NEXUS_HANDLES.
-func defaultQuery(handles string) string {
-	for _, e := range strings.Split(handles, ";") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(e), "="); ok && strings.TrimSpace(k) == "query" && strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "invoices"
 }

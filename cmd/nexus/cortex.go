@@ -20,6 +20,7 @@ import (
 	"nexusos/cortex/gguf"
 	"nexusos/cortex/kernels"
 	"nexusos/cortex/tokenizer"
+	"nexusos/internal/benchstat"
 )
 
 func init() { registerCommand(newCortexCmd) }
@@ -117,7 +118,7 @@ are summarized; --tensors lists every tensor.`,
 			defer f.Close()
 			open := time.Since(start)
 			fmt.Fprintf(out, "file        %s\nsize        %s (%d bytes)\nformat      GGUF v%d, alignment %d, %d tensors, %d metadata keys, opened in %s\n",
-				path, cortexBytes(f.Size()), f.Size(), f.Version, f.Alignment, len(f.Tensors), len(f.Keys()), open.Round(time.Microsecond))
+				path, benchstat.Bytes(f.Size()), f.Size(), f.Version, f.Alignment, len(f.Tensors), len(f.Keys()), open.Round(time.Microsecond))
 			fmt.Fprintln(out, "\nmetadata:")
 			for _, k := range f.Keys() {
 				v, _ := f.Value(k)
@@ -146,7 +147,7 @@ are summarized; --tensors lists every tensor.`,
 			}
 			sort.Slice(keys, func(a, b int) bool { return keys[a] < keys[b] })
 			for _, k := range keys {
-				fmt.Fprintf(out, "  %-8s %5d tensors %12s\n", k, types[k][0], cortexBytes(int64(types[k][1])))
+				fmt.Fprintf(out, "  %-8s %5d tensors %12s\n", k, types[k][0], benchstat.Bytes(int64(types[k][1])))
 			}
 			if all {
 				fmt.Fprintln(out, "\ntensors:")
@@ -166,7 +167,7 @@ are summarized; --tensors lists every tensor.`,
 			ctx := min(c.NCtxTrain, 4096)
 			kv := int64(2 * 2 * c.NLayer * ctx * c.NHeadKV * c.HeadDim)
 			fmt.Fprintf(out, "memory: ternary weights %s, output table %s (read per token: %s); F16 KV cache at %d tokens: %s\n",
-				cortexBytes(lin), cortexBytes(outB), cortexBytes(lin+outB), ctx, cortexBytes(kv))
+				benchstat.Bytes(lin), benchstat.Bytes(outB), benchstat.Bytes(lin+outB), ctx, benchstat.Bytes(kv))
 			return nil
 		},
 	}
@@ -435,12 +436,8 @@ is shared, so quote 'uptime' with the figures.`,
 			c := m.Net.Config
 			lin, outB := m.Net.Bytes()
 			fmt.Fprintf(out, "model %s: %s, %d layers, hidden %d, vocab %d; %s read per token; kernels %s\n",
-				m.Path, c.Arch, c.NLayer, c.NEmbd, c.NVocab, cortexBytes(lin+outB), kernels.Impl())
-			if la, err := os.ReadFile("/proc/loadavg"); err == nil {
-				if f := strings.Fields(string(la)); len(f) >= 3 {
-					fmt.Fprintf(out, "load average %s on %d CPUs\n", strings.Join(f[:3], " "), runtime.NumCPU())
-				}
-			}
+				m.Path, c.Arch, c.NLayer, c.NEmbd, c.NVocab, benchstat.Bytes(lin+outB), kernels.Impl())
+			fmt.Fprintf(out, "load average %s on %d CPUs\n", benchstat.LoadAvg(), runtime.NumCPU())
 			fmt.Fprintf(out, "| %-7s | %7s | %12s | %14s | %24s |\n", "test", "threads", "t/s (median)", "t/CPU-s (med)", "runs (t/s)")
 			for _, t := range ths {
 				res, err := m.Bench(cmd.Context(), cortex.BenchOptions{Prompt: p, Gen: n, Threads: t, Reps: reps, Batch: batch})
@@ -551,7 +548,7 @@ vocabulary is a synthetic SentencePiece list (bytes and letter pieces).`,
 			}
 			st, _ := os.Stat(out)
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%s): %s, %d layers, hidden %d, %d/%d heads, FFN %d, vocab %d, %s weights\n",
-				out, cortexBytes(st.Size()), c.Arch, c.NLayer, c.NEmbd, c.NHead, c.NHeadKV, c.NFF, c.NVocab, c.WeightType)
+				out, benchstat.Bytes(st.Size()), c.Arch, c.NLayer, c.NEmbd, c.NHead, c.NHeadKV, c.NFF, c.NVocab, c.WeightType)
 			return nil
 		},
 	}
@@ -621,16 +618,4 @@ func newCortexListCmd(g *globalFlags) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-func cortexBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

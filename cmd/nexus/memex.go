@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"nexusos/internal/benchstat"
 	"nexusos/internal/progress"
 	"nexusos/memex"
 	"nexusos/memex/fusefs"
@@ -145,7 +146,7 @@ also need ghostscript), at most 10 pages a file; results are cached under
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "indexed %d files (%d chunks, %s), unchanged %d, skipped %d in %s\n",
-				sum.Indexed, sum.Chunks, progress.Bytes(sum.Bytes), sum.Unchanged, len(sum.Skipped), sum.Elapsed.Round(time.Millisecond))
+				sum.Indexed, sum.Chunks, benchstat.Bytes(sum.Bytes), sum.Unchanged, len(sum.Skipped), sum.Elapsed.Round(time.Millisecond))
 			if sum.OCRFiles > 0 {
 				fmt.Fprintf(out, "read by OCR: %d files, %d pages, %.2f pages/s\n", sum.OCRFiles, sum.OCRPages, sum.OCRPagesPerSecond())
 			}

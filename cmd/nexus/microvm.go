@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"nexusos/cortex"
+	"nexusos/internal/benchstat"
 	"nexusos/microvm"
 	"nexusos/microvm/hostsvc"
 	"nexusos/microvm/image"
@@ -145,8 +146,9 @@ func newBuildCmd(g *globalFlags) *cobra.Command {
 	var (
 		out, name, version, sign string
 		memex, mounts, envs      []string
-		args                     []string
+		args, handles            []string
 		tier, files              string
+		handlesQuery             string
 		cortex, clock, noAOT     bool
 		noPreinit                bool
 		lim                      limitFlags
@@ -193,11 +195,18 @@ By default an app may do nothing but compute and write to stdout/stderr:
 no files, no network, no clock, no environment, no MemexFS, no Cortex.
 Each grant is a flag.
 
+--handles KIND declares that the app answers questions about MemexFS
+documents of that kind, and --handles-query its default question: a node
+then offers the app for such questions and passes it the question (or the
+default one) as its last argument. Images sealed with the older
+--env 'NEXUS_HANDLES=kind=KIND;query=TEXT' declaration are still read.
+
 Examples:
   nexus build ./examples/hello
   nexus build ./examples/invoices --memex invoices
   nexus build app.wasm --name tool --mount /srv/data:/data --clock --sign release
   nexus build ./examples/summarize --memex reports --cortex -o summarize.nxi
+  nexus build ./apps/invoice-report --memex / --handles invoice --handles-query invoices
   nexus build --tier kvm ./examples/invoices --memex invoices
   nexus build --tier kvm ./cmd/tool --files ./rootfs --vcpus 8
   musl-gcc -static -O2 hello.c -o hello && nexus build --tier kvm hello
@@ -217,6 +226,9 @@ Environment:
 			}
 			if !noPreinit && tier == microvm.TierWasm {
 				opts.Preinit = wasm.Preinit
+			}
+			if len(handles) > 0 || handlesQuery != "" {
+				opts.Handles = &microvm.Handles{Kinds: handles, Query: handlesQuery}
 			}
 			opts.Capabilities.Cortex = cortex
 			opts.Capabilities.Clock = clock
@@ -281,12 +293,12 @@ Environment:
 				signed = "signed by " + img.Signature.KeyID()
 			}
 			fmt.Fprintf(w, "sealed %s %s (tier %s, %s module from %s, %s) in %s\n", img.Manifest.Name, img.Digest, img.Manifest.Tier,
-				microvm.FormatSize(uint64(len(img.Module))), img.Manifest.Source, signed, built.Round(time.Millisecond))
+				benchstat.Bytes(len(img.Module)), img.Manifest.Source, signed, built.Round(time.Millisecond))
 			if fb := img.Manifest.Files; fb != nil {
-				fmt.Fprintf(w, "sealed files: %s\n", microvm.FormatSize(uint64(fb.Size)))
+				fmt.Fprintf(w, "sealed files: %s\n", benchstat.Bytes(fb.Size))
 			}
 			if pi := img.Manifest.Preinit; pi != nil {
-				fmt.Fprintf(w, "pre-initialised: %s memory snapshot, entry %s\n", microvm.FormatSize(uint64(pi.Memory.Size)), pi.Entry)
+				fmt.Fprintf(w, "pre-initialised: %s memory snapshot, entry %s\n", benchstat.Bytes(pi.Memory.Size), pi.Entry)
 			}
 			if out != "" {
 				fmt.Fprintf(w, "wrote %s\n", out)
@@ -324,6 +336,8 @@ Environment:
 	f.BoolVar(&clock, "clock", false, "grant the real clock (default: a fake clock)")
 	f.StringArrayVar(&mounts, "mount", nil, "preopen host directory HOST read-only at GUEST (repeatable)")
 	f.StringArrayVar(&envs, "env", nil, "set NAME=VALUE in the app's environment (repeatable)")
+	f.StringArrayVar(&handles, "handles", nil, "declare the app answers questions about MemexFS documents of this kind (repeatable)")
+	f.StringVar(&handlesQuery, "handles-query", "", "declare the question the app answers when run without one")
 	f.StringArrayVar(&args, "arg", nil, "fixed entry argument (repeatable), before run-time arguments")
 	f.BoolVar(&noAOT, "no-compile", false, "skip compiling to native code ahead of time")
 	f.StringVar(&files, "files", "", "seal this directory into a tier-2 image as the app's read-only /")
@@ -530,7 +544,7 @@ digest.`,
 					signer = "-"
 				}
 				d := strings.TrimPrefix(e.Digest, "sha256:")
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Version, e.Tier, d[:12], microvm.FormatSize(uint64(e.Size)),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Version, e.Tier, d[:12], benchstat.Bytes(e.Size),
 					signer, latest, e.Created.Format(time.DateTime))
 			}
 			return tw.Flush()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"nexusos/internal/benchstat"
 	"nexusos/microvm"
 )
 
@@ -59,7 +60,7 @@ func newPsCmd(*globalFlags) *cobra.Command {
 					continue
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Name, s.State, s.Reason, s.ExitCode,
-					s.StartedAt.Format(time.DateTime), microvm.FormatSize(s.MemoryBytes))
+					s.StartedAt.Format(time.DateTime), benchstat.Bytes(s.MemoryBytes))
 			}
 			return tw.Flush()
 		},

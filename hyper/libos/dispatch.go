@@ -11,8 +11,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"nexusos/abi"
 	"nexusos/hyper"
-	"nexusos/microvm/abi"
 )
 
 // maxIO bounds one read or write; longer requests are served partially, as
@@ -23,12 +23,12 @@ const maxIO = 1 << 20
 // exit) or the program.
 func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint64, a [6]uint64) (uint64, error) {
 	switch nr {
-	// The NexusOS host ABI (reserved numbers, see hostcall.go).
-	case SysNexusABIVersion:
+	// The NexusOS host ABI (reserved numbers, see package abi).
+	case abi.SysNexusABIVersion:
 		return abi.Version, nil
-	case SysNexusCall:
+	case abi.SysNexusCall:
 		return p.hostCall(ctx, t, a), nil
-	case SysNexusTake:
+	case abi.SysNexusTake:
 		return p.hostTake(t, a[0], a[1]), nil
 
 	// Files.

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"nexusos/abi"
 	"nexusos/hyper"
 )
 
@@ -50,7 +51,7 @@ var fuzzCalls = []uint64{
 	unix.SYS_EPOLL_CTL, unix.SYS_EPOLL_PWAIT, unix.SYS_EVENTFD2, unix.SYS_FCNTL,
 	unix.SYS_GETTID, unix.SYS_FACCESSAT, unix.SYS_CLOCK_NANOSLEEP, unix.SYS_GETTIMEOFDAY,
 	unix.SYS_SET_TID_ADDRESS, unix.SYS_DUP, unix.SYS_IOCTL, unix.SYS_GETCWD,
-	SysNexusCall, SysNexusTake, SysNexusABIVersion, unix.SYS_DUP2, unix.SYS_DUP3,
+	abi.SysNexusCall, abi.SysNexusTake, abi.SysNexusABIVersion, unix.SYS_DUP2, unix.SYS_DUP3,
 	unix.SYS_RT_SIGRETURN,
 }
 

@@ -6,7 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 
-	"nexusos/microvm/abi"
+	"nexusos/abi"
 )
 
 // HostCaller serves one NexusOS host ABI call (docs/abi.md): an operation
@@ -17,26 +17,9 @@ type HostCaller interface {
 	Call(ctx context.Context, op abi.Op, req []byte) ([]byte, abi.Errno)
 }
 
-// Reserved system-call numbers of the tier-2 host ABI transport. Linux
-// answers ENOSYS for them, which is how an app learns it is not inside a
-// tier-2 microVM. They mirror the tier-1 imports of module "nexus":
-//
-//	rax                 rdi  rsi      rdx      r10       r8        r9            result
-//	SysNexusABIVersion  -    -        -        -         -         -             abi.Version
-//	SysNexusCall        op   req_ptr  req_len  resp_ptr  resp_cap  resp_len_ptr  errno (>= 0)
-//	SysNexusTake        ptr  len      -        -         -         -             errno (>= 0)
-//
-// SysNexusCall always stores the response length (u32, little endian) at
-// resp_len_ptr and copies the response to resp_ptr if it fits in resp_cap
-// bytes; otherwise the thread fetches it with SysNexusTake(ptr, len), with
-// len exactly that length, before its next call. Results are abi.Errno
-// values, never negative: a bad pointer is abi.ErrFault.
-const (
-	SysNexusABIVersion = 0x4e58_0000
-	SysNexusCall       = 0x4e58_0001
-	SysNexusTake       = 0x4e58_0002
-)
-
+// hostCall serves abi.SysNexusCall (package abi documents the registers).
+// A response larger than resp_cap waits in t.pending for the thread's
+// abi.SysNexusTake, served by hostTake.
 func (p *Process) hostCall(ctx context.Context, t *thread, a [6]uint64) uint64 {
 	op, reqPtr, reqLen, respPtr, respCap, respLenPtr := abi.Op(uint32(a[0])), a[1], a[2], a[3], a[4], a[5]
 	t.pending = nil

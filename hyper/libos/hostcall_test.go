@@ -9,11 +9,11 @@ import (
 	"sync"
 	"testing"
 
-	"nexusos/microvm/abi"
+	"nexusos/abi"
 )
 
 // fakeHost answers MemexFS calls like microvm.Dispatcher would, with a
-// document large enough to need SysNexusTake.
+// document large enough to need abi.SysNexusTake.
 type fakeHost struct {
 	mu  sync.Mutex
 	ops []abi.Op

@@ -98,7 +98,7 @@ type thread struct {
 	tid      int
 	clearTID uint64 // CLONE_CHILD_CLEARTID / set_tid_address
 	// pending is a host-call response too large for the caller's buffer,
-	// waiting for SysNexusTake. Only the thread itself touches it, as it
+	// waiting for abi.SysNexusTake. Only the thread itself touches it, as it
 	// does the fields below.
 	pending []byte
 	// altSP and altSize are the sigaltstack; fpu holds the x87/SSE state

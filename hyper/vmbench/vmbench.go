@@ -19,13 +19,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"nexusos/hyper"
 	"nexusos/hyper/libos"
+	"nexusos/internal/benchstat"
 )
 
 // Config says how much to measure.
@@ -48,17 +48,12 @@ type Config struct {
 	Log io.Writer
 }
 
-// Latency is a distribution summary.
+// Latency is a distribution summary: nearest-rank percentiles
+// (benchstat.Percentile).
 type Latency struct{ P50, P99 time.Duration }
 
 func summarize(d []time.Duration) Latency {
-	if len(d) == 0 {
-		return Latency{}
-	}
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	idx := func(q float64) int { return min(len(s)-1, int(q*float64(len(s)))) }
-	return Latency{P50: s[idx(0.5)], P99: s[idx(0.99)]}
+	return Latency{P50: benchstat.Percentile(d, 50), P99: benchstat.Percentile(d, 99)}
 }
 
 // Startup is the start-up figures of one program.
@@ -110,18 +105,6 @@ func Build(ctx context.Context, src, dir string) (map[string]string, error) {
 	return out, nil
 }
 
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
 // Run measures everything in cfg and returns the report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	logf := func(format string, a ...any) {
@@ -139,7 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Load: loadavg(), IdleVMs: cfg.IdleVMs, ComputeIteration: cfg.Compute}
+	rep := &Report{Load: benchstat.LoadAvg(), IdleVMs: cfg.IdleVMs, ComputeIteration: cfg.Compute}
 	for _, name := range []string{"hello-c", "hello-go"} {
 		elf, err := os.ReadFile(progs[name])
 		if err != nil {
@@ -311,7 +294,7 @@ func (s *signalReader) Read(p []byte) (int, error) {
 
 // Print writes the report as a table with the targets of issue 6.
 func (r *Report) Print(w io.Writer) {
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/1e6) }
+	ms := benchstat.Millis
 	fmt.Fprintf(w, "load average: %s (figures from one run; compare within it)\n\n", r.Load)
 	fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", "program", "measure", "p50", "p99")
 	for _, s := range r.Startups {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"nexusos/internal/benchstat"
 )
 
 // Bar is a progress line.
@@ -62,7 +64,7 @@ func (b *Bar) Update(done, total int, bytes, totalBytes int64, current string) {
 	fill := int(frac * width)
 	bar := strings.Repeat("█", fill) + strings.Repeat("░", width-fill)
 	line := fmt.Sprintf("%s %s %d/%d %s  %s/%s  %.0f %s/s  ETA %s", b.label, bar, done, total, b.unit,
-		Bytes(bytes), Bytes(totalBytes), rate, b.unit, eta)
+		benchstat.Bytes(bytes), benchstat.Bytes(totalBytes), rate, b.unit, eta)
 	if b.tty {
 		if c := shorten(current, 30); c != "" {
 			line += "  " + c
@@ -85,18 +87,4 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
-}
-
-// Bytes formats a byte count with a binary unit.
-func Bytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -21,11 +21,3 @@ func TestBarPlain(t *testing.T) {
 		t.Fatalf("last line %q", lines[1])
 	}
 }
-
-func TestBytes(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 5 << 20: "5.0 MiB"} {
-		if got := Bytes(n); got != want {
-			t.Errorf("Bytes(%d) = %q want %q", n, got, want)
-		}
-	}
-}

@@ -12,10 +12,10 @@ import (
 	"strconv"
 	"time"
 
+	"nexusos/abi"
 	"nexusos/memex"
 	"nexusos/memex/extract"
 	"nexusos/microvm"
-	"nexusos/microvm/abi"
 )
 
 // MaxDocBytes bounds the file a Get reads to extract its text.

@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"nexusos/abi"
 	"nexusos/microvm"
-	"nexusos/microvm/abi"
 )
 
 // wasmMagic is the start of every WebAssembly binary (Core spec §5.5.16).
@@ -148,6 +148,8 @@ type BuildOptions struct {
 	Env          map[string]string
 	Capabilities microvm.Capabilities
 	Limits       microvm.Limits
+	// Handles declares what the app handles (microvm.Manifest.Handles).
+	Handles *microvm.Handles
 	// SignKey signs the image when not nil.
 	SignKey ed25519.PrivateKey
 	// Preinit, when set and Path is a Go package for tier wasm, builds
@@ -181,7 +183,7 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 		Manifest: microvm.Manifest{
 			ABI: abi.Version, Name: name, Version: o.Version, Tier: tier,
 			Args: append([]string{name}, o.Args...), Env: o.Env,
-			Capabilities: o.Capabilities, Limits: o.Limits,
+			Capabilities: o.Capabilities, Limits: o.Limits, Handles: o.Handles,
 		},
 	}
 	switch tier {

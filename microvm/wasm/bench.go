@@ -21,8 +21,9 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"nexusos/abi"
+	"nexusos/internal/benchstat"
 	"nexusos/microvm"
-	"nexusos/microvm/abi"
 	"nexusos/microvm/wasmbin"
 )
 
@@ -53,7 +54,7 @@ func Bench(ctx context.Context, cfg BenchConfig, w io.Writer) error {
 	if cfg.HostCalls <= 0 {
 		cfg.HostCalls = 1_000_000
 	}
-	fmt.Fprintf(w, "machine: %d CPUs, GOMAXPROCS %d, load average %s, wazero v1.12.0 compiler\n\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), loadAverage())
+	fmt.Fprintf(w, "machine: %d CPUs, GOMAXPROCS %d, load average %s, wazero v1.12.0 compiler\n\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), benchstat.LoadAvg())
 
 	man := microvm.Manifest{ABI: abi.Version, Name: "hello", Tier: microvm.TierWasm, Args: []string{"hello"}}
 	// Pre-initialise, then time the first run after a build: a fresh
@@ -105,7 +106,7 @@ func Bench(ctx context.Context, cfg BenchConfig, w io.Writer) error {
 	defer plain.rt.Close(ctx)
 
 	fmt.Fprintf(w, "Go hello: command %s, snapshot module %s + memory %s\n",
-		microvm.FormatSize(uint64(len(cfg.GoCommand))), microvm.FormatSize(uint64(len(snapMod))), microvm.FormatSize(uint64(len(snap.Memory))))
+		benchstat.Bytes(len(cfg.GoCommand)), benchstat.Bytes(len(snapMod)), benchstat.Bytes(len(snap.Memory)))
 	fmt.Fprintf(w, "  build: pre-initialise %s, compile %s; first run after build (engine + cache load + run) %s\n",
 		ms(preinitTook), ms(compileTook), ms(firstTook))
 	goCmd, err := plain.compile(ctx, cfg.GoCommand)
@@ -171,8 +172,7 @@ func Bench(ctx context.Context, cfg BenchConfig, w io.Writer) error {
 			}
 			rounds = append(rounds, ns)
 		}
-		slices.Sort(rounds)
-		fmt.Fprintf(w, "  %-34s %6.0f ns/call (median of 5 rounds; min %.0f)\n", c.name, rounds[2], rounds[0])
+		fmt.Fprintf(w, "  %-34s %6.0f ns/call (median of 5 rounds; min %.0f)\n", c.name, benchstat.Median(rounds), slices.Min(rounds))
 	}
 
 	fmt.Fprintf(w, "\nidle instances held at once (resident memory, PSS, per instance):\n")
@@ -180,13 +180,13 @@ func Bench(ctx context.Context, cfg BenchConfig, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  nexus, pre-initialised   %5d instances  %s each\n", cfg.Idle, microvm.FormatSize(uint64(perNexus)))
+	fmt.Fprintf(w, "  nexus, pre-initialised   %5d instances  %s each\n", cfg.Idle, benchstat.Bytes(perNexus))
 	perPlain, err := idleMemory(cfg.IdlePlain, func() (func(), error) { return plain.instantiateIdle(ctx, goCmd) })
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  plain wazero (command)   %5d instances  %s each\n", cfg.IdlePlain, microvm.FormatSize(uint64(perPlain)))
-	fmt.Fprintf(w, "\nload average after: %s\n", loadAverage())
+	fmt.Fprintf(w, "  plain wazero (command)   %5d instances  %s each\n", cfg.IdlePlain, benchstat.Bytes(perPlain))
+	fmt.Fprintf(w, "\nload average after: %s\n", benchstat.LoadAvg())
 	return nil
 }
 
@@ -233,34 +233,15 @@ func measure(w io.Writer, runs int, vs []variant) error {
 		}
 	}
 	fmt.Fprintf(w, "  start-to-exit over %d runs each, interleaved:   p50        p99\n", runs)
-	base := pct(vs[len(vs)-1].durs, 50)
+	base := benchstat.Percentile(vs[len(vs)-1].durs, 50)
 	for _, v := range vs {
-		p50 := pct(v.durs, 50)
-		fmt.Fprintf(w, "    %-28s  %10s  %10s   %5.1fx vs plain p50\n", v.name, us(p50), us(pct(v.durs, 99)), float64(base)/float64(p50))
+		p50, p99 := benchstat.Percentile(v.durs, 50), benchstat.Percentile(v.durs, 99)
+		fmt.Fprintf(w, "    %-28s  %10s  %10s   %5.1fx vs plain p50\n", v.name, benchstat.Millis(p50), benchstat.Millis(p99), float64(base)/float64(p50))
 	}
 	return nil
 }
 
-func pct(d []time.Duration, p int) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[(len(s)-1)*p/100]
-}
-
-func us(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/1e6) }
 func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
 
 // pss returns this process's proportional set size in bytes (Linux), or
 // its RSS from the Go runtime's view elsewhere.

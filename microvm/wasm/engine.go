@@ -19,8 +19,8 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 
+	"nexusos/abi"
 	"nexusos/microvm"
-	"nexusos/microvm/abi"
 )
 
 // Config configures an Engine. Build it with NewConfig and the With

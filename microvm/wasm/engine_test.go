@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"nexusos/abi"
 	"nexusos/microvm"
-	"nexusos/microvm/abi"
 	. "nexusos/microvm/wasmbin"
 )
 

@@ -7,8 +7,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
+	"nexusos/abi"
 	"nexusos/microvm"
-	"nexusos/microvm/abi"
 )
 
 // vmKey is the context key of the running microVM's *vmState. wazero hands

@@ -16,41 +16,6 @@ import (
 	"nexusos/microvm"
 )
 
-// HandlesEnv is the manifest environment variable in which an app declares
-// what it handles, as ";"-separated entries "kind=KIND" (a MemexFS
-// document kind: invoice, receipt, note...) or "query=TEXT" (its default
-// question). The manifest, environment included, is covered by the image
-// digest and signature, so the declaration is sealed with the app; the app
-// can read it too.
-//
-//	nexus build ./apps/invoice-report --memex / --env 'NEXUS_HANDLES=kind=invoice;query=invoices'
-const HandlesEnv = "NEXUS_HANDLES"
-
-// Handles is what an app declares it handles.
-type Handles struct {
-	Kinds []string `json:"kinds,omitempty"`
-	// Query is the question the app answers when run without one.
-	Query string `json:"query,omitempty"`
-}
-
-// ParseHandles reads the HandlesEnv declaration of a manifest.
-func ParseHandles(m *microvm.Manifest) Handles {
-	var h Handles
-	for _, e := range strings.Split(m.Env[HandlesEnv], ";") {
-		k, v, ok := strings.Cut(strings.TrimSpace(e), "=")
-		if !ok {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "kind":
-			h.Kinds = append(h.Kinds, strings.TrimSpace(v))
-		case "query":
-			h.Query = strings.TrimSpace(v)
-		}
-	}
-	return h
-}
-
 // App is a sealed image as GET /v1/apps lists it.
 type App struct {
 	Name     string           `json:"name"`
@@ -61,7 +26,7 @@ type App struct {
 	Preinit  bool             `json:"preinit"`
 	Signer   string           `json:"signer,omitempty"`
 	Size     int64            `json:"size"`
-	Handles  Handles          `json:"handles"`
+	Handles  microvm.Handles  `json:"handles"` // Manifest.DeclaredHandles()
 	Manifest microvm.Manifest `json:"manifest"`
 }
 
@@ -125,7 +90,7 @@ func (s *Server) appByDigest(digest string) (App, error) {
 	}
 	m := img.Manifest
 	a = App{Name: m.Name, Digest: img.Digest, Version: m.Version, Tier: m.Tier, Source: m.Source, Preinit: m.Preinit != nil,
-		Size: int64(len(img.Module) + len(img.Memory) + len(img.ManifestJSON)), Handles: ParseHandles(&m.Manifest), Manifest: m.Manifest}
+		Size: int64(len(img.Module) + len(img.Memory) + len(img.ManifestJSON)), Handles: m.DeclaredHandles(), Manifest: m.Manifest}
 	if img.Signature != nil {
 		a.Signer = img.Signature.KeyID()
 	}

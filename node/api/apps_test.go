@@ -44,7 +44,7 @@ func appServer(t *testing.T) (string, *fakeEngine) {
 		t.Fatal(err)
 	}
 	m := image.Manifest{Manifest: microvm.Manifest{ABI: 1, Name: "report", Tier: microvm.TierWasm, Args: []string{"report"},
-		Env:          map[string]string{HandlesEnv: "kind=invoice; query=invoices"},
+		Handles:      &microvm.Handles{Kinds: []string{"invoice"}, Query: "invoices"},
 		Capabilities: microvm.Capabilities{Memex: &microvm.MemexGrant{Folders: []string{"/"}}}}}
 	img, err := image.Seal(m, []byte("\x00asm\x01\x00\x00\x00"))
 	if err != nil {
@@ -58,22 +58,6 @@ func appServer(t *testing.T) (string, *fakeEngine) {
 	t.Cleanup(func() { mgr.Close(context.Background()) })
 	ts := newServer(t, Config{VMs: mgr, Images: store})
 	return ts.URL, eng
-}
-
-func TestParseHandles(t *testing.T) {
-	for _, tc := range []struct {
-		env  string
-		want Handles
-	}{
-		{"", Handles{}},
-		{"kind=invoice", Handles{Kinds: []string{"invoice"}}},
-		{" kind = invoice ; kind=receipt;query= unpaid invoices ;junk", Handles{Kinds: []string{"invoice", "receipt"}, Query: "unpaid invoices"}},
-	} {
-		got := ParseHandles(&microvm.Manifest{Env: map[string]string{HandlesEnv: tc.env}})
-		if !slices.Equal(got.Kinds, tc.want.Kinds) || got.Query != tc.want.Query {
-			t.Errorf("ParseHandles(%q) = %+v, want %+v", tc.env, got, tc.want)
-		}
-	}
 }
 
 func TestAppsRunOverAQueryWithLiveLogs(t *testing.T) {

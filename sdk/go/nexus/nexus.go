@@ -22,7 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"nexusos/microvm/abi"
+	"nexusos/abi"
 )
 
 // Result is one MemexFS query hit. Facts holds extracted facts such as

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"nexusos/microvm/abi"
+	"nexusos/abi"
 )
 
 // Outside a microVM every call fails with ErrNotAvailable, and errors match

@@ -8,17 +8,7 @@ import (
 	"syscall"
 	"unsafe"
 
-	"nexusos/microvm/abi"
-)
-
-// The tier-2 transport: reserved system-call numbers served by the library
-// OS of a KVM microVM (docs/abi.md, "Tier 2 transport"; the numbers are
-// hyper/libos.SysNexus*). A Linux kernel answers ENOSYS for them, so the
-// same binary run natively reports ErrNotAvailable.
-const (
-	sysNexusABIVersion = 0x4e58_0000
-	sysNexusCall       = 0x4e58_0001
-	sysNexusTake       = 0x4e58_0002
+	"nexusos/abi"
 )
 
 // bufSize is the response buffer of one call; larger responses take a
@@ -29,6 +19,10 @@ const bufSize = 16 << 10
 // goroutines need no lock.
 var bufs = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
+// transport is the tier-2 transport: the reserved system calls
+// abi.SysNexus*, served by the library OS of a KVM microVM (docs/abi.md,
+// "Tier 2 transport"). A Linux kernel answers ENOSYS for them, so the same
+// binary run natively reports ErrNotAvailable.
 func transport(op abi.Op, req []byte) ([]byte, abi.Errno) {
 	bp := bufs.Get().(*[]byte)
 	defer bufs.Put(bp)
@@ -41,7 +35,7 @@ func transport(op abi.Op, req []byte) ([]byte, abi.Errno) {
 	// The pointer conversions stay inside the call expression, so the
 	// memory is kept alive and in place for the system call (unsafe.Pointer
 	// rule 4).
-	r, _, e := syscall.Syscall6(sysNexusCall, uintptr(op), uintptr(unsafe.Pointer(unsafe.SliceData(req))), uintptr(len(req)),
+	r, _, e := syscall.Syscall6(abi.SysNexusCall, uintptr(op), uintptr(unsafe.Pointer(unsafe.SliceData(req))), uintptr(len(req)),
 		uintptr(unsafe.Pointer(unsafe.SliceData(buf))), uintptr(len(buf)), uintptr(unsafe.Pointer(&n)))
 	if e != 0 {
 		return []byte("not running inside a NexusOS microVM"), abi.ErrNotAvailable
@@ -54,7 +48,7 @@ func transport(op abi.Op, req []byte) ([]byte, abi.Errno) {
 		return append([]byte(nil), buf[:n]...), errno
 	}
 	big := make([]byte, n)
-	if r, _, e := syscall.Syscall(sysNexusTake, uintptr(unsafe.Pointer(unsafe.SliceData(big))), uintptr(n), 0); e != 0 || abi.Errno(r) != abi.OK {
+	if r, _, e := syscall.Syscall(abi.SysNexusTake, uintptr(unsafe.Pointer(unsafe.SliceData(big))), uintptr(n), 0); e != 0 || abi.Errno(r) != abi.OK {
 		if e != 0 {
 			return nil, abi.ErrNotAvailable
 		}
@@ -65,7 +59,7 @@ func transport(op abi.Op, req []byte) ([]byte, abi.Errno) {
 
 // ABIVersion returns the ABI version the host speaks: 0 outside a microVM.
 func ABIVersion() int {
-	r, _, e := syscall.Syscall(sysNexusABIVersion, 0, 0, 0)
+	r, _, e := syscall.Syscall(abi.SysNexusABIVersion, 0, 0, 0)
 	if e != 0 {
 		return 0
 	}

@@ -2,7 +2,7 @@
 
 package nexus
 
-import "nexusos/microvm/abi"
+import "nexusos/abi"
 
 // Outside a microVM there is no host to call: every call reports
 // ErrNotAvailable.

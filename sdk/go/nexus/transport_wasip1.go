@@ -6,7 +6,7 @@ import (
 	"sync"
 	"unsafe"
 
-	"nexusos/microvm/abi"
+	"nexusos/abi"
 )
 
 // The tier 1 transport: host functions imported from module "nexus".

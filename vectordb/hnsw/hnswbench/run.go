@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"nexusos/internal/benchstat"
 	"nexusos/vectordb/distance"
 	"nexusos/vectordb/hnsw"
 )
@@ -143,7 +144,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 
 	fmt.Fprintf(out, "vectors: %s, %d base + %d queries, dim %d, cosine (unit vectors, inner product), split seed %d\n",
 		Package, split.Base.Len(), split.Queries.Len(), split.Base.Dim(), o.Seed)
-	fmt.Fprintf(out, "kernels: %s; GOMAXPROCS %d; %s\n", distance.Impl(), runtime.GOMAXPROCS(0), loadAvg())
+	fmt.Fprintf(out, "kernels: %s; GOMAXPROCS %d; %s\n", distance.Impl(), runtime.GOMAXPROCS(0), "load average "+benchstat.LoadAvg())
 	fmt.Fprintf(out, "hnsw: M=%d ef_construct=%d\n\n", o.M, o.EfConstruct)
 
 	var idx *hnsw.Index
@@ -204,10 +205,10 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 				pars = append(pars, queryParallel(search, split.Queries, o.K, ef, qt))
 			}
 			n := float64(split.Queries.Len())
-			fmt.Fprintf(out, "%-12s  %6d  %9.4f  %14.0f  %14.0f  %14.0f\n", modes[si], ef, rec, n/median(walls), n/median(cpus), n/median(pars))
+			fmt.Fprintf(out, "%-12s  %6d  %9.4f  %14.0f  %14.0f  %14.0f\n", modes[si], ef, rec, n/benchstat.Median(walls), n/benchstat.Median(cpus), n/benchstat.Median(pars))
 		}
 	}
-	fmt.Fprintf(out, "\n(%s after the run)\n", loadAvg())
+	fmt.Fprintf(out, "\n(load average %s after the run)\n", benchstat.LoadAvg())
 	return nil
 }
 
@@ -339,12 +340,6 @@ func queryParallel(search Searcher, queries *Vectors, k, ef, threads int) float6
 	return time.Since(start).Seconds()
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
 func mb(b int64) float64 { return float64(b) / 1e6 }
 
 func memNow() (heap uint64, rss uint64) {
@@ -370,18 +365,6 @@ func readRSS() uint64 {
 		}
 	}
 	return 0
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "load average unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "load average unknown"
-	}
-	return "load average " + strings.Join(f[:3], " ")
 }
 
 // DefaultCacheDir is where `nexus bench vectors` caches data under home.

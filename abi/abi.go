@@ -1,17 +1,19 @@
-// Package abi defines the NexusOS application ABI: the operation codes,
-// error numbers and message types that an app exchanges with the host to
-// reach MemexFS, Cortex and the log. It is the one leaf package shared by
-// the host (package microvm and its tiers) and the app SDK (sdk/go/nexus),
-// so it imports nothing but the standard library and compiles for wasip1.
+// Package abi defines the NexusOS application ABI (docs/abi.md): the
+// operation codes, error numbers and message types that an app exchanges
+// with the host to reach MemexFS, Cortex and the log, and the two
+// transports that carry them: the imports of WebAssembly module "nexus"
+// (tier 1) and reserved system-call numbers (tier 2).
+//
+// It is the one leaf package shared by the host (package microvm and its
+// tiers, the library OS in hyper/libos) and the app SDK (sdk/go/nexus), so
+// it sits below both tiers, imports nothing but the standard library and
+// compiles for every target an app is built for (wasip1, linux/amd64).
 //
 // A call is transport-independent: an operation code and a request payload
-// go in; an error number and a response payload come out. On tier 1
-// (WebAssembly) the transport is the imported function nexus.call; on tier 2
-// (KVM) the same bytes travel through reserved system calls. See
-// docs/abi.md for the memory layout of each transport.
+// go in; an error number and a response payload come out.
 //
-// The package holds only constants and plain types; it is safe for
-// concurrent use.
+// The package holds only constants, plain types and pure functions; it is
+// safe for concurrent use.
 package abi
 
 import (
@@ -34,6 +36,28 @@ const (
 	FuncCall       = "call"        // (op, req_ptr, req_len, resp_ptr, resp_cap, resp_len_ptr i32) -> errno i32
 	FuncTake       = "take"        // (ptr, len i32) -> errno i32
 	FuncABIVersion = "abi_version" // () -> i32
+)
+
+// Reserved system-call numbers of the tier 2 transport (docs/abi.md,
+// "Tier 2 transport"). The library OS of a KVM microVM serves them; Linux
+// answers ENOSYS, which is how an app learns it is not inside a tier-2
+// microVM. The numbers (ASCII "NX" in the upper half) lie far above
+// Linux's range. They mirror the tier 1 functions:
+//
+//	rax                 rdi  rsi      rdx      r10       r8        r9            result
+//	SysNexusABIVersion  -    -        -        -         -         -             Version
+//	SysNexusCall        op   req_ptr  req_len  resp_ptr  resp_cap  resp_len_ptr  errno (>= 0)
+//	SysNexusTake        ptr  len      -        -         -         -             errno (>= 0)
+//
+// SysNexusCall always stores the response length (u32, little endian) at
+// resp_len_ptr and copies the response to resp_ptr if it fits in resp_cap
+// bytes; otherwise the calling thread fetches it with SysNexusTake(ptr,
+// len), with len exactly that length, before its next call. Results are
+// Errno values, never negative: a bad pointer is ErrFault.
+const (
+	SysNexusABIVersion = 0x4e58_0000
+	SysNexusCall       = 0x4e58_0001
+	SysNexusTake       = 0x4e58_0002
 )
 
 // Limits on message sizes. A request larger than MaxRequest fails with
