@@ -204,8 +204,13 @@ func (e *Engine) Image(ctx context.Context, data []byte) ([]layout.Line, error) 
 		return nil, fmt.Errorf("OCR temp dir: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in."+info.format)
-	if err := os.WriteFile(in, data, 0o600); err != nil {
+	in, img := filepath.Join(dir, "in."+info.format), data
+	if info.pages == 1 {
+		if prepared, ok := prepare(data, info.format, e.maxPixels()); ok {
+			in, img = filepath.Join(dir, "in-prepared.png"), prepared
+		}
+	}
+	if err := os.WriteFile(in, img, 0o600); err != nil {
 		return nil, fmt.Errorf("OCR temp file: %w", err)
 	}
 	start := time.Now()
