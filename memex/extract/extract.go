@@ -156,6 +156,7 @@ func fileWith(name string, data []byte, opts Options) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	unligate(d)
 	if len(d.Text) > MaxTextBytes {
 		d.Text = d.Text[:MaxTextBytes]
 	}
@@ -170,6 +171,28 @@ func fileWith(name string, data []byte, opts Options) (*Doc, error) {
 	}
 	d.Lines, _ = layout.Limit(d.Lines, MaxLineCells, MaxCells)
 	return d, nil
+}
+
+// ligatures spells out the Latin typographic ligatures (U+FB00–FB06)
+// that PDF fonts map text to, so "Kick-Oﬀ" reads, matches and is searched
+// as "Kick-Off".
+var ligatures = strings.NewReplacer("\uFB00", "ff", "\uFB01", "fi", "\uFB02", "fl", "\uFB03", "ffi", "\uFB04", "ffl", "\uFB05", "st", "\uFB06", "st")
+
+// unligate applies ligatures to everything a document's text reaches.
+func unligate(d *Doc) {
+	if strings.IndexFunc(d.Text, func(r rune) bool { return r >= 0xFB00 && r <= 0xFB06 }) < 0 {
+		return
+	}
+	d.Text, d.Title = ligatures.Replace(d.Text), ligatures.Replace(d.Title)
+	for i := range d.Sections {
+		d.Sections[i].Heading = ligatures.Replace(d.Sections[i].Heading)
+		d.Sections[i].Text = ligatures.Replace(d.Sections[i].Text)
+	}
+	for i := range d.Lines {
+		for j := range d.Lines[i].Cells {
+			d.Lines[i].Cells[j].Text = ligatures.Replace(d.Lines[i].Cells[j].Text)
+		}
+	}
 }
 
 // looksBinary reports NUL bytes or mostly invalid UTF-8 in the first 8 KiB.

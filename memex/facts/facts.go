@@ -583,7 +583,16 @@ var (
 func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 	src := func(how string, c float64) *Source { return &Source{How: how, Confidence: c} }
 	folded := fold(text)
-	if m := reStatusLine.FindStringSubmatch(text); m != nil {
+	// A status line, or a status cell ("Web: … | Status: Paid!").
+	m := reStatusLine.FindStringSubmatch(text)
+	for i := 0; m == nil && i < len(v.lines); i++ {
+		for _, c := range v.lines[i].Cells {
+			if m = reStatusLine.FindStringSubmatch(c.Text); m != nil {
+				break
+			}
+		}
+	}
+	if m != nil {
 		s := fold(m[1])
 		switch {
 		case hasPrefixAny(s, "paid", "settled", "closed", "complete", "bezahlt", "paye", "betaald", "pagad", "pagat", "zaplac", "pago", "pag"):
@@ -842,6 +851,23 @@ func senderName(from string) string {
 	return from
 }
 
+// nameTail reports the rest of a name after " - " ("DEMO - Sliced
+// Invoices"): up to three capitalised words, no digits, not a title or
+// a label ("Acme - Invoice", "Acme - Rechnung 12" are cut).
+func nameTail(s string) bool {
+	s = strings.TrimSpace(s)
+	words := strings.Fields(s)
+	if len(words) == 0 || len(words) > 3 || strings.ContainsAny(s, "0123456789#:@/-") || isKindTitle(s) || len(findLabels(s)) > 0 {
+		return false
+	}
+	for _, w := range words {
+		if r := []rune(w); !unicode.IsUpper(r[0]) {
+			return false
+		}
+	}
+	return true
+}
+
 func cleanName(s string) string {
 	s = strings.TrimSpace(strings.Trim(s, "*#|_ \t"))
 	// "Invoice from Contoso Inc." / "Payment to Northwind": the name follows
@@ -862,7 +888,7 @@ func cleanName(s string) string {
 		s = s[:i]
 	}
 	for _, sep := range []string{" - ", " — ", " – ", "  "} {
-		if i := strings.Index(s, sep); i > 0 {
+		if i := strings.Index(s, sep); i > 0 && !(sep == " - " && nameTail(s[i+len(sep):])) {
 			s = s[:i]
 		}
 	}

@@ -465,10 +465,17 @@ var articleWord = map[string]bool{"os": true, "as": true, "the": true, "die": tr
 var issuedByWords = []string{"recebemos de", "received from", "invoice from", "issued by", "sold by", "billed by", "emitido por", "emitida por", "emessa da", "emise par",
 	"ausgestellt von", "rechnung von", "wystawiona przez", "uitgegeven door", "factuur van", "facture de", "from", "by", "von", "par", "door"}
 
+// firstPart returns the name at the start of a line of parts ("Acme
+// GmbH · Hauptstr. 5 · 12345 Berlin"). Two short parts of words only,
+// joined by a dash, are one name ("DEMO - Sliced Invoices").
 func firstPart(s string) string {
 	ps := splitParts(s)
 	if len(ps) == 0 {
 		return ""
+	}
+	if a, b, ok := strings.Cut(s, " - "); ok && len(ps) == 2 && len(strings.Fields(s)) <= 6 && !strings.ContainsAny(s, "0123456789@") &&
+		strings.TrimSpace(a) == strings.TrimSpace(ps[0]) && strings.TrimSpace(b) == strings.TrimSpace(ps[1]) {
+		return strings.TrimSpace(s)
 	}
 	return strings.TrimSpace(ps[0])
 }
