@@ -74,10 +74,30 @@ func FuzzFile(f *testing.F) {
 		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
 		stream("", []byte("BT /F1 9 Tf (Total $5) Tj T* [(a) -300 (b)] TJ ET")), "<< /Type /Font /Subtype /Type0 /ToUnicode 6 0 R >>",
 		stream("", []byte("1 beginbfchar <0001> <0041> endbfchar 1 beginbfrange <0002> <0004> <0042> endbfrange"))}, 1))
+	addPDFCryptSeeds(f)
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		d, err := File(name, data)
 		if err == nil && d == nil {
 			t.Fatal("nil doc without error")
 		}
 	})
+}
+
+// TestLigaturesSpelledOut: typographic ligatures from PDF fonts read as
+// their letters in the text and in the geometry.
+func TestLigaturesSpelledOut(t *testing.T) {
+	d, err := File("note.txt", []byte("Student Kick-O\uFB00 vzw\nO\uFB03ce \uFB01les"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Text != "Student Kick-Off vzw\nOffice files" {
+		t.Errorf("text %q", d.Text)
+	}
+	for _, l := range d.Lines {
+		for _, c := range l.Cells {
+			if strings.ContainsAny(c.Text, "\uFB00\uFB01\uFB03") {
+				t.Errorf("cell %q keeps a ligature", c.Text)
+			}
+		}
+	}
 }

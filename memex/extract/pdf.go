@@ -31,9 +31,10 @@ const (
 
 // The PDF reader is written for text extraction only (ISO 32000-1): it
 // scans the file for "N G obj" headers instead of trusting the xref table
-// (so damaged files still yield text), expands object streams, walks the
-// page tree from the catalog, and interprets content-stream text operators
-// with each font's ToUnicode CMap or its simple encoding.
+// (so damaged files still yield text), decrypts files whose user password
+// is empty (pdfcrypt.go), expands object streams, walks the page tree from
+// the catalog, and interprets content-stream text operators with each
+// font's ToUnicode CMap or its simple encoding.
 
 type pdfRef struct{ num, gen int }
 type pdfName string
@@ -41,10 +42,22 @@ type pdfDict map[string]any
 type pdfStream struct {
 	dict pdfDict
 	raw  []byte
+
+	// untrimmed is the data up to "endstream" when the stream had no
+	// usable direct /Length and raw had its end-of-line trimmed; once
+	// every object is read, an indirect /Length picks raw out of it.
+	untrimmed []byte
+
+	// encrypted streams decrypt raw with crypt (usually the file's
+	// /StmF) under the key of the object ref that holds them.
+	encrypted bool
+	crypt     pdfCryptMethod
+	ref       pdfRef
 }
 
 type pdfReader struct {
 	objs   map[int]any
+	sec    *pdfSecurity // nil unless the file is encrypted
 	budget int
 	forms  map[*pdfStream][]byte // decoded form XObjects, reused across Do
 	fonts  map[any]*pdfFont
@@ -61,13 +74,6 @@ func pdfDoc(name string, data []byte) (*Doc, error) {
 	r := &pdfReader{objs: map[int]any{}, budget: pdfMaxTotal, forms: map[*pdfStream][]byte{}, fonts: map[any]*pdfFont{}}
 	if err := r.scan(data); err != nil {
 		return nil, err
-	}
-	for _, o := range r.objs {
-		if d, ok := o.(pdfDict); ok {
-			if _, enc := d["Encrypt"]; enc {
-				return nil, Skip("encrypted PDF")
-			}
-		}
 	}
 	pages := r.pages()
 	if len(pages) == 0 {
@@ -87,14 +93,19 @@ func pdfDoc(name string, data []byte) (*Doc, error) {
 	return d, nil
 }
 
-// scan finds every indirect object in the file and in object streams.
+// scan finds every indirect object in the file and in object streams,
+// decrypting them when the file is encrypted. It returns a *SkipError
+// when the file cannot be decrypted.
 func (r *pdfReader) scan(data []byte) error {
 	locs := reObjHeader.FindAllSubmatchIndex(data, -1)
 	if len(locs) > pdfMaxObjects {
 		return Skip("PDF has %d objects (limit %d)", len(locs), pdfMaxObjects)
 	}
+	gens := map[int]int{} // generation of each object read from the file
+	var trailers []pdfTrailer
 	for _, m := range locs {
 		num, _ := strconv.Atoi(string(data[m[2]:m[3]]))
+		gen, _ := strconv.Atoi(string(data[m[4]:m[5]]))
 		p := &pdfParser{b: data, pos: m[1]}
 		obj, err := p.object(0)
 		if err != nil {
@@ -107,13 +118,22 @@ func (r *pdfReader) scan(data []byte) error {
 			}
 		}
 		r.objs[num] = obj // later definitions (incremental updates) win
+		gens[num] = gen
+		if s, ok := obj.(*pdfStream); ok && s.dict["Type"] == pdfName("XRef") {
+			trailers = append(trailers, pdfTrailer{m[0], s.dict})
+		}
 	}
 	// Trailer dictionaries (classic xref files) hold /Root and /Info.
 	for _, i := range allIndex(data, []byte("trailer")) {
 		p := &pdfParser{b: data, pos: i + len("trailer")}
 		if d, ok := mustObj(p.object(0)).(pdfDict); ok {
 			r.objs[-1-len(r.objs)] = d
+			trailers = append(trailers, pdfTrailer{i, d})
 		}
+	}
+	r.fixLengths()
+	if err := r.decryptAll(trailers, gens); err != nil {
+		return err
 	}
 	for num, o := range r.objs {
 		s, ok := o.(*pdfStream)
@@ -155,6 +175,85 @@ func (r *pdfReader) scan(data []byte) error {
 }
 
 func mustObj(o any, _ error) any { return o }
+
+// pdfTrailer is a trailer dictionary or cross-reference stream
+// dictionary and where in the file it starts.
+type pdfTrailer struct {
+	pos  int
+	dict pdfDict
+}
+
+// fixLengths cuts the data of streams whose /Length is an indirect
+// object, now that all objects are read: encrypted data may end in the
+// bytes that the endstream fallback trims as end-of-line.
+func (r *pdfReader) fixLengths() {
+	for _, o := range r.objs {
+		s, ok := o.(*pdfStream)
+		if !ok || s.untrimmed == nil {
+			continue
+		}
+		if _, ok := s.dict["Length"].(pdfRef); !ok {
+			continue
+		}
+		n, ok := r.resolve(s.dict["Length"]).(float64)
+		if !ok || n < 0 || n > float64(len(s.untrimmed)) {
+			continue
+		}
+		if rest := s.untrimmed[int(n):]; len(bytes.Trim(rest, "\r\n\t\f\x00 ")) == 0 {
+			s.raw = s.untrimmed[:int(n)]
+		}
+	}
+}
+
+// decryptAll opens the file's encryption, if any, and decrypts the
+// objects read from the file (gens gives their generations); objects in
+// object streams are read later, out of the decrypted stream. The
+// /Encrypt of the latest trailer counts (trailers is in any order), with
+// the first string of the latest /ID (ISO 32000-1 §7.5.5, §14.4).
+func (r *pdfReader) decryptAll(trailers []pdfTrailer, gens map[int]int) error {
+	sort.Slice(trailers, func(i, j int) bool { return trailers[i].pos < trailers[j].pos })
+	var encObj, idObj any
+	for _, t := range trailers {
+		if e, ok := t.dict["Encrypt"]; ok && e != nil {
+			encObj = e
+		}
+		if id, ok := t.dict["ID"]; ok {
+			idObj = id
+		}
+	}
+	if encObj == nil {
+		// A damaged file may have lost its trailer: any dictionary with
+		// /Encrypt still says the file is encrypted.
+		for _, o := range r.objs {
+			if d := r.dict(o); d != nil && d["Encrypt"] != nil {
+				return Skip("encrypted PDF: no readable trailer")
+			}
+		}
+		return nil
+	}
+	enc, ok := r.resolve(encObj).(pdfDict)
+	if !ok {
+		return Skip("encrypted PDF: unreadable /Encrypt dictionary")
+	}
+	var id0 string
+	if ids, ok := r.resolve(idObj).([]any); ok && len(ids) > 0 {
+		id0, _ = r.resolve(ids[0]).(string)
+	}
+	sec, err := newPDFSecurity(enc, id0, r.resolve)
+	if err != nil {
+		return err
+	}
+	r.sec = sec
+	encRef, _ := encObj.(pdfRef)
+	for num, gen := range gens {
+		o := r.objs[num]
+		if s, ok := o.(*pdfStream); (ok && s.dict["Type"] == pdfName("XRef")) || (encRef != pdfRef{} && num == encRef.num) {
+			continue
+		}
+		r.objs[num] = sec.decryptObject(o, pdfRef{num, gen})
+	}
+	return nil
+}
 
 func allIndex(b, sep []byte) []int {
 	var out []int
@@ -304,13 +403,16 @@ func (r *pdfReader) pages() []pdfDict {
 
 // decode returns a stream's data after its filters.
 func (r *pdfReader) decode(s *pdfStream) ([]byte, error) {
-	data := s.raw
 	filters := []any{}
 	switch f := r.resolve(s.dict["Filter"]).(type) {
 	case pdfName:
 		filters = append(filters, f)
 	case []any:
 		filters = f
+	}
+	data, filters, err := r.streamData(s, filters)
+	if err != nil {
+		return nil, err
 	}
 	for _, f := range filters {
 		switch r.resolve(f) {
@@ -1105,7 +1207,6 @@ func (p *pdfParser) stream(d pdfDict, r *pdfReader) *pdfStream {
 	if e < 0 {
 		return &pdfStream{dict: d, raw: p.b[start:]}
 	}
-	raw := p.b[start : start+e]
-	raw = bytes.TrimRight(raw, "\r\n")
-	return &pdfStream{dict: d, raw: raw}
+	full := p.b[start : start+e]
+	return &pdfStream{dict: d, raw: bytes.TrimRight(full, "\r\n"), untrimmed: full}
 }
