@@ -268,7 +268,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 		case fGrandTotal, fTotal, fBalance, fSubtotal, fPaid:
 			hasMoney, hasTotal = true, true
 		case fInvoiceNo:
-			if numberToken(c.text) != "" && !receiptLabel(c.phrase) {
+			if numberToken(c.text) != "" && !receiptLabel(c.phrase) && !bareNumberLabel[c.phrase] {
 				hasNumber = true
 			}
 		}
@@ -353,7 +353,8 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	if h.Kind != "" {
 		return h.Kind, &Source{How: "format", Confidence: 0.9}
 	}
-	if (hasTotal && v.tillWords() >= 2 || hasMoney && v.tillWords() >= 3) && !hasNumber {
+	till := v.tillWords()
+	if (hasTotal && (till >= 2 || till >= 1 && v.tillTime()) || hasMoney && till >= 3) && !hasNumber {
 		return KindReceipt, &Source{How: "structure", Confidence: 0.7}
 	}
 	if hasTotal && hasNumber {
@@ -391,6 +392,31 @@ var tillWords = []string{"gegeben", "ruckgeld", "bar", "ec karte", "girocard", "
 	"payback", "einkauf", "filiale", "kassierer", "bediener", "bonnr", "bon nr", "wechselgeld", "ec cash", "zuruck", "treuepunkte", "kundenkarte",
 	"change due", "store", "items", "thank you for your purchase", "merci de votre visite", "ticket de caisse", "gracias por su compra", "grazie", "scontrino",
 	"paragon", "dziekujemy", "obrigado", "cupom", "tip", "server", "table", "guests"}
+
+// bareNumberLabel are number labels that name no document ("Nr.", "No",
+// "Number"): on a till receipt they number the card, the terminal or the
+// approval, so they do not make the document an invoice.
+var bareNumberLabel = map[string]bool{"nr": true, "no": true, "number": true, "nummer": true, "numero": true, "numer": true}
+
+// reTillTime is a time of day as tills print it beside the date
+// ("14:57:42 Uhr", "14:57").
+var reTillTime = regexp.MustCompile(`\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\b`)
+
+// tillTime reports a time of day on a line that also holds a date, or a
+// line of its own next to one: tills stamp both.
+func (v *docView) tillTime() bool {
+	for i, l := range v.lines {
+		if !reTillTime.MatchString(l.Text()) {
+			continue
+		}
+		for ii := max(0, i-1); ii <= min(len(v.lines)-1, i+1); ii++ {
+			if len(FindDatesIn(v.lines[ii].Text(), v.dateOpts)) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // mentionsKind counts the body's mentions of kind k's titles.
 func (v *docView) mentionsKind(k string) int {

@@ -30,25 +30,32 @@ var langWords = map[string]string{
 	"de": `der die das und ist nicht mit von den dem des ein eine einen einer für auf zu im bei sie wir ihre ihr
 		bitte oder auch rechnung rechnungsnummer rechnungsdatum datum betrag summe gesamt gesamtbetrag mwst ust
 		zahlung zahlbar fällig bis nach über vielen dank netto brutto steuer kunde lieferung leistung menge
-		preis einzelpreis zwischensumme überweisung innerhalb tagen sehr geehrte grüßen`,
+		preis einzelpreis zwischensumme überweisung innerhalb tagen sehr geehrte grüßen
+		uhr gmbh beleg kundenbeleg kartenzahlung erfolgt gegeben rückgeld kasse filiale einkauf aufbewahren`,
 	"fr": `le la les des du de et est une un pour sur avec par dans au aux ce cette vous votre nous notre pas qui
 		que facture montant échéance paiement tva ht ttc merci payer règlement client date quantité prix
-		total sous à en numéro conditions règlement escompte pénalités retard`,
+		total sous à en numéro conditions règlement escompte pénalités retard
+		caisse rendu espèces carte`,
 	"nl": `de het een en van is niet met voor op aan te dat die zijn wij we u uw ons onze bij naar ook factuur
 		factuurnummer factuurdatum bedrag datum totaal btw betaling vervaldatum graag bedankt excl incl
-		omschrijving aantal prijs binnen dagen te voldoen klant`,
+		omschrijving aantal prijs binnen dagen te voldoen klant
+		kassa wisselgeld pinnen kassabon`,
 	"es": `el la los las de del y en es un una por para con que su sus al se no lo factura importe fecha total
 		pago iva gracias cliente vencimiento nuestro usted número cantidad precio descripción base imponible
-		forma`,
+		forma
+		efectivo cambio tarjeta compra`,
 	"it": `il lo la gli le di del della dei delle e è un una per con che non si su al alla da in sono fattura
 		importo data totale pagamento iva grazie cliente scadenza nostro vostro numero quantità prezzo
-		descrizione imponibile`,
+		descrizione imponibile
+		scontrino contanti resto`,
 	"pl": `i w z na do się nie jest to że o od po za dla oraz lub przez faktura kwota data razem suma netto
 		brutto vat płatność termin zapłaty sprzedawca nabywca dziękujemy sprzedaży wystawienia ilość cena
-		nazwa wartość słownie zapłacono sposób przelew dni`,
+		nazwa wartość słownie zapłacono sposób przelew dni
+		paragon fiskalny gotówka reszta`,
 	"pt": `o a os as de do da dos das e em no na um uma para com por que não é ao fatura factura valor data
 		total pagamento iva obrigado obrigada cliente vencimento nosso seu sua número quantidade preço
-		descrição contribuinte`,
+		descrição contribuinte
+		troco dinheiro cupom talão`,
 }
 
 // langLetters are letters that point at a language; each occurrence

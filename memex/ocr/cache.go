@@ -14,7 +14,7 @@ import (
 
 // cacheVersion changes when the cached lines would come out differently
 // for the same input (parser, rendering or grouping changes).
-const cacheVersion = 3 // 2: OCR words are whole words (spaces between them); 3: images cut to the paper and small ones doubled
+const cacheVersion = 4 // 2: OCR words are whole words (spaces between them); 3: images cut to the paper and small ones doubled; 4: receipt words guess the language
 
 type cacheEntry struct {
 	Version int           `json:"version"`

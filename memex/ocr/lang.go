@@ -10,13 +10,14 @@ import (
 // one language reads them well enough to tell which language a page is in.
 var stopwords = map[string][]string{
 	"eng": {"the", "and", "of", "to", "for", "invoice", "amount", "due", "payment", "please", "thank", "you", "your", "with", "from", "tax", "bill", "paid", "receipt", "subtotal"},
-	"deu": {"der", "die", "das", "und", "für", "fur", "mit", "von", "rechnung", "betrag", "summe", "datum", "mwst", "ust", "zahlung", "bitte", "nicht", "ist", "eine", "gesamt", "steuer", "kasse", "bar", "danke", "vielen", "zur", "auf", "den", "dem", "des", "zu", "zahlen", "rückgeld", "ruckgeld"},
-	"fra": {"le", "les", "et", "du", "des", "pour", "avec", "facture", "montant", "tva", "paiement", "veuillez", "merci", "votre", "vous", "est", "une", "au", "aux", "sur", "ttc", "ht", "à", "échéance", "société"},
-	"nld": {"het", "een", "en", "van", "voor", "met", "factuur", "bedrag", "totaal", "btw", "betaling", "graag", "uw", "aan", "op", "te", "dit", "niet", "bij", "wij", "vervaldatum", "factuurnummer"},
-	"spa": {"el", "los", "las", "y", "del", "para", "con", "factura", "importe", "fecha", "pago", "gracias", "su", "por", "una", "cliente", "iva", "señor"},
-	"ita": {"il", "di", "per", "con", "fattura", "importo", "totale", "pagamento", "grazie", "del", "della", "che", "sono", "alla", "dei", "iva", "scadenza", "gli"},
-	"pol": {"i", "w", "z", "na", "do", "nie", "się", "faktura", "kwota", "razem", "sprzedaży", "płatności", "zapłaty", "nabywca", "sprzedawca", "vat", "oraz", "jest", "zł", "słownie"},
-	"por": {"os", "do", "da", "dos", "das", "com", "fatura", "valor", "pagamento", "obrigado", "não", "uma", "um", "em", "iva", "contribuinte", "nif", "pelo"},
+	"deu": {"der", "die", "das", "und", "für", "fur", "mit", "von", "rechnung", "betrag", "summe", "datum", "mwst", "ust", "zahlung", "bitte", "nicht", "ist", "eine", "gesamt", "steuer", "kasse", "bar", "danke", "vielen", "zur", "auf", "den", "dem", "des", "zu", "zahlen", "rückgeld", "ruckgeld",
+		"uhr", "gmbh", "beleg", "kundenbeleg", "erfolgt", "kartenzahlung", "gegeben", "aufbewahren", "filiale", "einkauf"},
+	"fra": {"le", "les", "et", "du", "des", "pour", "avec", "facture", "montant", "tva", "paiement", "veuillez", "merci", "votre", "vous", "est", "une", "au", "aux", "sur", "ttc", "ht", "à", "échéance", "société", "caisse", "rendu", "espèces", "especes", "carte", "bancaire"},
+	"nld": {"het", "een", "en", "van", "voor", "met", "factuur", "bedrag", "totaal", "btw", "betaling", "graag", "uw", "aan", "op", "te", "dit", "niet", "bij", "wij", "vervaldatum", "factuurnummer", "kassa", "wisselgeld", "pinnen", "kassabon"},
+	"spa": {"el", "los", "las", "y", "del", "para", "con", "factura", "importe", "fecha", "pago", "gracias", "su", "por", "una", "cliente", "iva", "señor", "efectivo", "cambio", "tarjeta", "compra"},
+	"ita": {"il", "di", "per", "con", "fattura", "importo", "totale", "pagamento", "grazie", "del", "della", "che", "sono", "alla", "dei", "iva", "scadenza", "gli", "scontrino", "contanti", "resto", "fiscale"},
+	"pol": {"i", "w", "z", "na", "do", "nie", "się", "faktura", "kwota", "razem", "sprzedaży", "płatności", "zapłaty", "nabywca", "sprzedawca", "vat", "oraz", "jest", "zł", "słownie", "paragon", "fiskalny", "gotówka", "reszta"},
+	"por": {"os", "do", "da", "dos", "das", "com", "fatura", "valor", "pagamento", "obrigado", "não", "uma", "um", "em", "iva", "contribuinte", "nif", "pelo", "troco", "dinheiro", "cupom", "talão"},
 }
 
 // minLangWords is how many stopwords a page needs before its language is
@@ -24,22 +25,31 @@ var stopwords = map[string][]string{
 const minLangWords = 3
 
 // guessLang returns the language of langs whose stopwords occur most often
-// in text, or "" when no language has at least minLangWords of them. Ties
-// go to the earlier language of langs.
+// in text, or "" when no language has at least minLangWords of them (or
+// one fewer, with no word of another language). Ties go to the earlier
+// language of langs.
 func guessLang(text string, langs []string) string {
 	counts := map[string]int{}
 	for w := range strings.FieldsFuncSeq(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
 		counts[w]++
 	}
-	best, bestN := "", minLangWords-1
+	best, bestN, second := "", 0, 0
 	for _, l := range langs {
 		n := 0
 		for _, w := range stopwords[l] {
 			n += counts[w]
 		}
-		if n > bestN {
-			best, bestN = l, n
+		switch {
+		case n > bestN:
+			best, bestN, second = l, n, bestN
+		case n > second:
+			second = n
 		}
 	}
-	return best
+	// Enough words, or (on a short page such as a receipt) two words of
+	// one language and none of any other.
+	if bestN >= minLangWords || bestN == minLangWords-1 && second == 0 {
+		return best
+	}
+	return ""
 }
