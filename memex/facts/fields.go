@@ -503,15 +503,22 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 0.011+1e-6*math.Abs(a) }
 // pickTotal chooses the total from labelled amounts: subtotal + tax
 // confirming a candidate first; then a gross total (incl. tax); then a
 // plain "Total"; then what is asked to pay ("amount due", "Zahlbetrag"),
-// which deposits may have reduced; with no label, the largest amount with
-// cents.
+// which deposits may have reduced; then a balance due; then subtotal plus
+// tax; with no label, the largest amount with cents.
 func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 	grand := amountsOf(cs, fGrandTotal)
 	plain := amountsOf(cs, fTotal)
 	toPay := amountsOf(cs, fToPay)
 	subs := amountsOf(cs, fSubtotal)
 	taxes := amountsOf(cs, fTax)
-	tiers := [][]*cand{grand, plain, toPay}
+	// A balance due is what is owed when nothing is labelled a total.
+	var balance []*cand
+	for _, c := range amountsOf(cs, fBalance) {
+		if c.amt.Value > 0 {
+			balance = append(balance, c)
+		}
+	}
+	tiers := [][]*cand{grand, plain, toPay, balance}
 	for _, s := range subs {
 		for _, t := range taxes {
 			sum := s.amt.Value + t.amt.Value
@@ -537,7 +544,18 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 		if best != nil {
 			a := best.amt
 			src := best.src
-			src.Confidence = []float64{0.85, 0.75, 0.7}[k]
+			src.Confidence = []float64{0.85, 0.75, 0.7, 0.65}[k]
+			if k == 3 {
+				// What is still owed after an amount paid: the total is
+				// both.
+				for _, p := range amountsOf(cs, fPaid) {
+					if p.amt.Value > 0 {
+						a.Value = math.Round((a.Value+p.amt.Value)*100) / 100
+						src.How = "balance+paid"
+						break
+					}
+				}
+			}
 			return &a, &src
 		}
 	}

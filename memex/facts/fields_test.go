@@ -88,6 +88,30 @@ func TestTotalQualifiersAndTiers(t *testing.T) {
 	}
 }
 
+// TestBalanceAsTotal: with no total label, the balance due is what is
+// owed (not subtotal + tax, which misses a discount), and with an amount
+// paid the total is both.
+func TestBalanceAsTotal(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "INVOICE", 400.0, "No: INV-3"),
+		row(50, 300.0, "SUBTOTAL", 450.0, "412"),
+		row(62, 300.0, "DISCOUNT", 450.0, "6"),
+		row(74, 300.0, "TOTAL TAX", 450.0, "28.42"),
+		row(86, 300.0, "BALANCE DUE", 450.0, "$434.42"),
+	})
+	if f.Total == nil || f.Total.Value != 434.42 {
+		t.Errorf("total %+v, want the balance 434.42", f.Total)
+	}
+	f = extractLines([]layout.Line{
+		row(10, 40.0, "INVOICE", 400.0, "No: INV-4"),
+		row(50, 300.0, "Amount Paid", 450.0, "$15,000.00"),
+		row(62, 300.0, "Balance Due", 450.0, "$4,647.68"),
+	})
+	if f.Total == nil || f.Total.Value != 19647.68 || f.Status != StatusUnpaid {
+		t.Errorf("total %+v status %s, want 19647.68 unpaid", f.Total, f.Status)
+	}
+}
+
 func TestStatusFollowsEvidence(t *testing.T) {
 	cases := []struct {
 		text, want string
