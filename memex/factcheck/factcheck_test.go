@@ -14,14 +14,16 @@ import (
 const corpus = "../testdata/real"
 
 // Floors the extraction must keep on each half: regression floors a few
-// points under the level reached on the held-out half (0.83 core, 0.89
-// kind, 0.79 status on 2026-12-07), below the targets (0.90, 0.95, 0.90)
-// that the test log reports against. The held-out half is never used to
-// tune the rules.
+// points under the level reached on the held-out half, below the targets
+// (0.90, 0.95, 0.90) that the test log reports against. The held-out half
+// is never used to tune the rules. Reached on the held-out half: 0.85
+// core, 0.89 kind, 0.81 status with the first 134 documents; 0.82, 0.84,
+// 0.80 after 43 fresh documents were added (untuned, they scored 0.57
+// core on their own).
 var floors = map[string]float64{
-	"core":   0.78,
-	"kind":   0.84,
-	"status": 0.72,
+	"core":   0.79,
+	"kind":   0.80,
+	"status": 0.76,
 }
 
 func TestLabels(t *testing.T) {
