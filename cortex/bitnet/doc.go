@@ -4,8 +4,9 @@
 //
 // Two graph variants are supported, chosen by general.architecture:
 //
-//   - "bitnet" (upstream llama.cpp): SiLU-gated FFN, ternary TQ1_0/TQ2_0
-//     linears with Q8_K activations (one absmax per 256 values).
+//   - "bitnet" (upstream llama.cpp, and bitnet.cpp's 2024 releases):
+//     SiLU-gated FFN, ternary TQ1_0/TQ2_0 linears with Q8_K activations (one
+//     absmax per 256 values), or I2_S linears as below.
 //   - "bitnet-b1.58" and "bitnet-25" (bitnet.cpp, BitNet b1.58 2B-4T):
 //     squared-ReLU FFN (relu(gate)²·up); I2_S linears use bitnet.cpp's
 //     per-token int8 activations, TQ linears still use Q8_K.

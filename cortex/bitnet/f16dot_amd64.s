@@ -93,71 +93,89 @@ round:
 	VZEROUPPER
 	RET
 
-// Constants of swigluAVX2 (Cephes expf, see expf in ops.go).
-DATA siluK<>+0(SB)/4, $0x3fb8aa3b  // log2(e)
-DATA siluK<>+4(SB)/4, $0x3f000000  // 0.5
-DATA siluK<>+8(SB)/4, $0x3f318000  // C1 = 0.693359375
-DATA siluK<>+12(SB)/4, $0xb95e8083 // C2 = -2.12194440e-4
-DATA siluK<>+16(SB)/4, $0x39506967 // p0
-DATA siluK<>+20(SB)/4, $0x3ab743ce // p1
-DATA siluK<>+24(SB)/4, $0x3c088908 // p2
-DATA siluK<>+28(SB)/4, $0x3d2aa9c1 // p3
-DATA siluK<>+32(SB)/4, $0x3e2aaaaa // p4
-DATA siluK<>+36(SB)/4, $0x3f000000 // p5
-DATA siluK<>+40(SB)/4, $0x3f800000 // 1.0
-DATA siluK<>+44(SB)/4, $0x42b00000 // 88: clamp of -x from above
-DATA siluK<>+48(SB)/4, $0xc2ae0000 // -87: clamp of -x from below
-GLOBL siluK<>(SB), RODATA|NOPTR, $52
+// Constants of swigluAVX2: ggml_v_expf (see ggmlExpf in ops.go).
+DATA siluK<>+0(SB)/4, $0x4b400000  // R = 0x1.8p23
+DATA siluK<>+4(SB)/4, $0x3fb8aa3b  // log2(e) = 0x1.715476p+0
+DATA siluK<>+8(SB)/4, $0x3f317200  // C1 = 0x1.62e4p-1
+DATA siluK<>+12(SB)/4, $0x35bfbe8e // C2 = 0x1.7f7d1cp-20
+DATA siluK<>+16(SB)/4, $0x3c072010 // P5 = 0x1.0e4020p-7
+DATA siluK<>+20(SB)/4, $0x3d2b9f17 // P4 = 0x1.573e2ep-5
+DATA siluK<>+24(SB)/4, $0x3e2aaf33 // P3 = 0x1.555e66p-3
+DATA siluK<>+28(SB)/4, $0x3efffedb // P2 = 0x1.fffdb6p-2
+DATA siluK<>+32(SB)/4, $0x3f7ffff6 // P1 = 0x1.ffffecp-1
+DATA siluK<>+36(SB)/4, $0x3f800000 // 1.0
+DATA siluK<>+40(SB)/4, $0x43400000 // 192: |n| above it gives 0 or +Inf
+DATA siluK<>+44(SB)/4, $0xc2fa0000 // -125 and 127: range of the first scale step
+DATA siluK<>+48(SB)/4, $0x42fe0000
+DATA siluK<>+52(SB)/4, $0x7fffffff // |x| mask
+DATA siluK<>+56(SB)/4, $0x7f800000 // +Inf
+GLOBL siluK<>(SB), RODATA|NOPTR, $60
 
 // func swigluAVX2(gp, up *float32, n int)
-// g[i] = g[i]/(1+exp(-g[i])) · u[i] for n (a positive multiple of 8).
+// g[i] = g[i]/(1+e(-g[i])) · u[i] for n (a positive multiple of 8), with e
+// ggml's AVX-512 ggml_v_expf computed with the same float32 FMAs, so the
+// result is bit-identical to ggml's silu·up. scalef(j, n) is j·2^n1·2^n2
+// with n1 = clamp(n, -125, 127): the first product is exact, the second
+// rounds once, as scalef does.
 TEXT ·swigluAVX2(SB), NOSPLIT, $0-24
 	MOVQ         gp+0(FP), DI
 	MOVQ         up+8(FP), SI
 	MOVQ         n+16(FP), CX
-	VBROADCASTSS siluK<>+0(SB), Y8
-	VBROADCASTSS siluK<>+4(SB), Y9
-	VBROADCASTSS siluK<>+8(SB), Y10
-	VBROADCASTSS siluK<>+12(SB), Y11
-	VBROADCASTSS siluK<>+40(SB), Y12
-	VBROADCASTSS siluK<>+44(SB), Y13
-	VBROADCASTSS siluK<>+48(SB), Y14
+	VBROADCASTSS siluK<>+0(SB), Y8   // R
+	VBROADCASTSS siluK<>+4(SB), Y9   // log2(e)
+	VBROADCASTSS siluK<>+8(SB), Y10  // C1
+	VBROADCASTSS siluK<>+12(SB), Y11 // C2
+	VBROADCASTSS siluK<>+36(SB), Y12 // 1
+	VBROADCASTSS siluK<>+44(SB), Y13 // -125
+	VBROADCASTSS siluK<>+48(SB), Y14 // 127
 	MOVL         $127, AX
 	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
+	VPBROADCASTD X15, Y15            // exponent bias
 
 swiglu:
 	VMOVUPS      (DI), Y0
 	VXORPS       Y1, Y1, Y1
-	VSUBPS       Y0, Y1, Y1       // -x
-	VMINPS       Y13, Y1, Y1
-	VMAXPS       Y14, Y1, Y1
-	VMOVAPS      Y9, Y2
-	VFMADD231PS  Y8, Y1, Y2       // -x·log2e + 0.5
-	VROUNDPS     $1, Y2, Y2       // n = floor
-	VMOVAPS      Y1, Y3
-	VFNMADD231PS Y10, Y2, Y3      // r = -x - n·C1
-	VFNMADD231PS Y11, Y2, Y3      //     - n·C2
-	VBROADCASTSS siluK<>+16(SB), Y4
-	VBROADCASTSS siluK<>+20(SB), Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VBROADCASTSS siluK<>+24(SB), Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VBROADCASTSS siluK<>+28(SB), Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VBROADCASTSS siluK<>+32(SB), Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VBROADCASTSS siluK<>+36(SB), Y5
-	VFMADD213PS  Y5, Y3, Y4       // p
-	VMULPS       Y3, Y3, Y6       // r²
-	VADDPS       Y12, Y3, Y7      // r + 1
-	VFMADD231PS  Y6, Y4, Y7       // p·r² + r + 1
-	VCVTPS2DQ    Y2, Y2
-	VPADDD       Y15, Y2, Y2
-	VPSLLD       $23, Y2, Y2      // 2^n
-	VMULPS       Y2, Y7, Y7       // exp(-x)
-	VADDPS       Y12, Y7, Y7
-	VDIVPS       Y7, Y0, Y0       // x / (1 + exp(-x))
+	VSUBPS       Y0, Y1, Y1       // t = 0 - x
+	VMOVAPS      Y8, Y2
+	VFMADD231PS  Y9, Y1, Y2       // z = t·log2e + R
+	VSUBPS       Y8, Y2, Y3       // n = z - R
+	VMOVAPS      Y1, Y4
+	VFNMADD231PS Y10, Y3, Y4      // b = t - n·C1
+	VFNMADD231PS Y11, Y3, Y4      //     - n·C2
+	VMULPS       Y4, Y4, Y5       // u = b²
+	VBROADCASTSS siluK<>+20(SB), Y6
+	VBROADCASTSS siluK<>+16(SB), Y7
+	VFMADD231PS  Y7, Y4, Y6       // A = P5·b + P4
+	VBROADCASTSS siluK<>+28(SB), Y7
+	VBROADCASTSS siluK<>+24(SB), Y2
+	VFMADD231PS  Y2, Y4, Y7       // B = P3·b + P2
+	VFMADD231PS  Y5, Y6, Y7       // C = A·u + B
+	VMOVAPS      Y12, Y6
+	VBROADCASTSS siluK<>+32(SB), Y2
+	VFMADD231PS  Y2, Y4, Y6       // D = P1·b + 1
+	VFMADD231PS  Y5, Y7, Y6       // j = C·u + D
+	VMAXPS       Y13, Y3, Y4
+	VMINPS       Y14, Y4, Y4      // n1 = clamp(n, -125, 127)
+	VSUBPS       Y4, Y3, Y5       // n2 = n - n1
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       Y15, Y4, Y4
+	VPSLLD       $23, Y4, Y4      // 2^n1
+	VCVTPS2DQ    Y5, Y5
+	VPADDD       Y15, Y5, Y5
+	VPSLLD       $23, Y5, Y5      // 2^n2
+	VMULPS       Y4, Y6, Y6
+	VMULPS       Y5, Y6, Y6       // e = j·2^n1·2^n2
+	VBROADCASTSS siluK<>+52(SB), Y7
+	VANDPS       Y7, Y3, Y7       // |n|
+	VBROADCASTSS siluK<>+40(SB), Y2
+	VCMPPS       $0x1e, Y2, Y7, Y7 // |n| > 192 (GT_OQ)
+	VXORPS       Y2, Y2, Y2
+	VCMPPS       $0x12, Y2, Y3, Y2 // n <= 0 (LE_OQ)
+	VBROADCASTSS siluK<>+56(SB), Y5
+	VANDNPS      Y5, Y2, Y2       // n <= 0 ? 0 : +Inf
+	VBLENDVPS    Y7, Y2, Y6, Y6
+	VADDPS       Y12, Y6, Y6      // 1 + e
+	VDIVPS       Y6, Y0, Y0       // x / (1 + e)
 	VMULPS       (SI), Y0, Y0
 	VMOVUPS      Y0, (DI)
 	ADDQ         $32, DI

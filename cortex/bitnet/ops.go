@@ -49,6 +49,12 @@ func ropeCache(cs []float32, pos int, dims int, base, freqScale float32) {
 
 // ropeNeox rotates the first dims values of each head of x (nHead heads of
 // headDim) in NEOX order: pairs (i, i+dims/2).
+//
+// ggml writes x0·cos − x1·sin and x0·sin + x1·cos; compilers with FMA
+// contraction on (clang's default, GCC's for GNU C, both with -march=native)
+// fuse the first product of each into an FMA, so that is computed here too:
+// it keeps q and k bit-identical to ggml's, which matters because they are
+// rounded to f16 next.
 func ropeNeox(x []float32, nHead, headDim, dims int, cs []float32) {
 	half := dims / 2
 	for h := 0; h < nHead; h++ {
@@ -56,53 +62,17 @@ func ropeNeox(x []float32, nHead, headDim, dims int, cs []float32) {
 		for i := 0; i < half; i++ {
 			c, s := cs[2*i], cs[2*i+1]
 			x0, x1 := v[i], v[i+half]
-			v[i] = x0*c - x1*s
-			v[i+half] = x0*s + x1*c
+			v[i] = fma32(x0, c, -(x1 * s))
+			v[i+half] = fma32(x0, s, x1*c)
 		}
 	}
 }
 
-// silu is ggml_silu_f32: x/(1+expf(−x)).
+// silu is ggml_v_silu, one lane: x/(1+e(0−x)) with ggml's vector exp.
+// (ggml's scalar ggml_silu_f32 with libm's expf only runs on the last
+// n mod 16 values of a row; FFN widths are multiples of 16.)
 func silu(x float32) float32 {
-	return x / (1 + expf(-x))
-}
-
-// expf is a float32 exponential (Cephes' expf: range reduction by ln 2 and
-// a degree-6 polynomial), within about 2 ulp of the exact value and much
-// cheaper than math.Exp.
-func expf(x float32) float32 {
-	switch {
-	case x > 88.72283:
-		return float32(math.Inf(1))
-	case x < -103.97208:
-		return 0
-	case x != x:
-		return x
-	}
-	h := x*1.442695041 + 0.5
-	k := int32(h) // truncation: floor for h ≥ 0
-	if float32(k) > h {
-		k--
-	}
-	n := float32(k)
-	r := x - n*0.693359375 - n*-2.12194440e-4
-	p := float32(1.9875691500e-4)
-	p = p*r + 1.3981999507e-3
-	p = p*r + 8.3334519073e-3
-	p = p*r + 4.1665795894e-2
-	p = p*r + 1.6666665459e-1
-	p = p*r + 5.0000001201e-1
-	y := p*r*r + r + 1
-	e := int32(n)
-	if e < -125 {
-		// Scale in two steps so that 2^e stays a normal float32.
-		y *= math.Float32frombits(uint32(e+125+127) << 23)
-		return y * math.Float32frombits(uint32(-125+127)<<23)
-	}
-	if e > 127 {
-		return y * 2 * math.Float32frombits(uint32(e-1+127)<<23)
-	}
-	return y * math.Float32frombits(uint32(e+127)<<23)
+	return x / (1 + ggmlExpf(0-x))
 }
 
 // ffnAct writes act(g)·u into g.
@@ -127,23 +97,74 @@ func swigluRef(g, u []float32) {
 	}
 }
 
-// softmaxInPlace is ggml's soft_max with the scale already applied: x −
-// max, expf, sum in f64, multiply by f32(1/sum).
+// softmaxInPlace is ggml's soft_max with the scale already applied, as its
+// AVX-512 build computes it (ggml_vec_soft_max_f32): x − max, the exponential
+// of ggmlExpf in lanes of 16 whose float32 tree sums are added in f64, then
+// multiply by f32(1/sum). ggml runs over the whole KV window, where masked
+// keys give exact zeros, so a short last chunk sums as if zero-padded.
+//
+// Matching ggml's exp and summation order to the bit matters: the
+// probabilities are rounded to f16 next, and one probability on the other
+// side of an f16 rounding boundary moves a logit by up to ~0.1 a few layers
+// later (the per-token int8 absmax of the following linears amplifies it).
 func softmaxInPlace(x []float32) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		m = max(m, v)
 	}
 	var sum float64
-	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
-		x[i] = e
-		sum += float64(e)
+	for c := 0; c < len(x); c += 16 {
+		var l [16]float32
+		for i := range min(16, len(x)-c) {
+			e := ggmlExpf(x[c+i] - m)
+			x[c+i] = e
+			l[i] = e
+		}
+		sum += float64(sum16(&l))
 	}
 	s := float32(1 / sum)
 	for i := range x {
 		x[i] *= s
 	}
+}
+
+// sum16 is _mm512_reduce_add_ps: halves added pairwise, 8+8, 4+4, 2+2, 1+1.
+func sum16(l *[16]float32) float32 {
+	for w := 8; w >= 1; w /= 2 {
+		for i := range w {
+			l[i] += l[i+w]
+		}
+	}
+	return l[0]
+}
+
+// ggmlExpf is one lane of ggml_v_expf, ggml's AVX-512 expf (also used by its
+// soft_max and silu): round x·log2(e) to n, a two-part reduction
+// b = x − n·ln2, a degree-5 polynomial j ≈ e^b and _mm512_scalef_ps(j, n);
+// |n| > 192 gives 0 or +Inf. Within 1.5 ulp of e^x, and bit-exact with ggml
+// (see fma32).
+func ggmlExpf(x float32) float32 {
+	const r = 0x1.8p23
+	n := fma32(x, 0x1.715476p+0, r) - r
+	if n > 192 || n < -192 {
+		if n <= 0 {
+			return 0
+		}
+		return float32(math.Inf(1))
+	}
+	b := fma32(-n, 0x1.7f7d1cp-20, fma32(-n, 0x1.62e4p-1, x))
+	u := b * b
+	j := fma32(fma32(fma32(0x1.0e4020p-7, b, 0x1.573e2ep-5), u, fma32(0x1.555e66p-3, b, 0x1.fffdb6p-2)), u,
+		fma32(0x1.ffffecp-1, b, 1))
+	// scalef: j·2^n rounded once (exact in float64, then one rounding).
+	return float32(float64(j) * math.Float64frombits(uint64(1023+int64(n))<<52))
+}
+
+// fma32 is a float32 fused multiply-add: the float64 product of two
+// float32s is exact, so one float64 add and the rounding to float32 give
+// the fused result (barring a double-rounding tie, far rarer than 2^-28).
+func fma32(a, b, c float32) float32 {
+	return float32(float64(a)*float64(b) + float64(c))
 }
 
 // dotF16 returns Σ f16(w[i])·x[i] accumulated in float32 (w holds float16

@@ -288,23 +288,23 @@ func TestKernelsMatchOracle(t *testing.T) {
 	t.Logf("kernels implementation: %s", kernels.Impl())
 }
 
-func TestExpf(t *testing.T) {
+func TestGgmlExpfAccuracy(t *testing.T) {
 	for x := float32(-110); x < 90; x += 0.0137 {
-		got, want := float64(expf(x)), math.Exp(float64(x))
+		got, want := float64(ggmlExpf(x)), math.Exp(float64(x))
 		if want < 1.2e-38 { // float32 subnormal range: absolute check
 			if math.Abs(got-want) > 1e-44 {
-				t.Fatalf("expf(%g) = %g, want %g", x, got, want)
+				t.Fatalf("ggmlExpf(%g) = %g, want %g", x, got, want)
 			}
 			continue
 		}
 		if want > math.MaxFloat32 {
 			if !math.IsInf(got, 1) {
-				t.Fatalf("expf(%g) = %g, want +Inf", x, got)
+				t.Fatalf("ggmlExpf(%g) = %g, want +Inf", x, got)
 			}
 			continue
 		}
 		if rel := math.Abs(got-want) / want; rel > 3e-7 {
-			t.Fatalf("expf(%g) = %g, want %g (rel %g)", x, got, want, rel)
+			t.Fatalf("ggmlExpf(%g) = %g, want %g (rel %g)", x, got, want, rel)
 		}
 	}
 }

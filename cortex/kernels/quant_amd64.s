@@ -200,10 +200,6 @@ qnext:
 	VZEROUPPER
 	RET
 
-DATA ·halfdown<>+0(SB)/4, $0x3effffff
-GLOBL ·halfdown<>(SB), RODATA|NOPTR, $4
-DATA ·signbit<>+0(SB)/4, $0x80000000
-GLOBL ·signbit<>(SB), RODATA|NOPTR, $4
 DATA ·im128<>+0(SB)/4, $-128
 GLOBL ·im128<>(SB), RODATA|NOPTR, $4
 
@@ -248,27 +244,22 @@ am_loop:
 
 // func quantI8SAVX512(x *float32, q *int8, n int, scale float32) int32
 //
-// q = clamp(round-half-away(f32(x·scale)), -128, 127); returns Σq. Rounding
-// adds the largest float below 0.5 with the product's sign and truncates.
-// n is a positive multiple of 16.
+// q = clamp(round-half-even(f32(x·scale)), -128, 127); returns Σq, as
+// bitnet.cpp's nearest_int: VCVTPS2DQ rounds to nearest even (Go keeps
+// MXCSR at its default). n is a positive multiple of 16.
 TEXT ·quantI8SAVX512(SB), NOSPLIT, $0-36
 	MOVQ         x+0(FP), SI
 	MOVQ         q+8(FP), DI
 	MOVQ         n+16(FP), CX
 	SHRQ         $4, CX
 	VBROADCASTSS scale+24(FP), Z30
-	VBROADCASTSS ·halfdown<>(SB), Z29
-	VBROADCASTSS ·signbit<>(SB), Z28
 	VPBROADCASTD ·i127<>(SB), Z27
 	VPBROADCASTD ·im128<>(SB), Z26
 	VPXORD       Z0, Z0, Z0
 
 qi_loop:
 	VMULPS      (SI), Z30, Z1
-	VANDPS      Z28, Z1, Z2
-	VORPS       Z29, Z2, Z2
-	VADDPS      Z2, Z1, Z1
-	VCVTTPS2DQ  Z1, Z1
+	VCVTPS2DQ   Z1, Z1
 	VPMINSD     Z27, Z1, Z1
 	VPMAXSD     Z26, Z1, Z1
 	VPADDD      Z1, Z0, Z0

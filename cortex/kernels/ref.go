@@ -149,8 +149,8 @@ func vecDotI2SRef(n int, x []byte, y []int8) int32 {
 }
 
 // quantizeI8SRef is bitnet.cpp's quantize_row_i8_s: one absmax scale for the
-// whole vector (floored at 1e-5, computed in float64), round half away from
-// zero of the f32 product, clamp to [-128, 127].
+// whole vector (floored at 1e-5, computed in float64), the f32 product
+// rounded by ggml's nearest_int (round half to even), clamp to [-128, 127].
 func quantizeI8SRef(x []float32, q []int8) (scale float32, sum int32) {
 	var amax float32
 	for _, v := range x {
@@ -160,11 +160,10 @@ func quantizeI8SRef(x []float32, q []int8) (scale float32, sum int32) {
 	}
 	scale = float32(127 / max(0.00001, float64(amax)))
 	for i, v := range x {
-		// Round half away from zero without branches: add the largest
-		// float32 below 0.5 with p's sign, then truncate (exact for |p| < 2^23).
-		p := float32(v * scale)
-		half := math.Float32frombits(0x3effffff | math.Float32bits(p)&(1<<31))
-		r := int32(p + half)
+		// nearest_int: adding 1.5·2^23 leaves the product rounded half to
+		// even in the low mantissa bits (exact for |p| < 2^22; here |p| ≤ 127).
+		f := float32(v*scale) + 12582912
+		r := int32(math.Float32bits(f)&0x7fffff) - 0x400000
 		if r > 127 {
 			r = 127
 		} else if r < -128 {
