@@ -17,6 +17,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"nexusos/access"
 	"nexusos/memex/extract"
 	"nexusos/memex/facts"
 	"nexusos/memex/ocr"
@@ -68,19 +69,34 @@ func (s *Summary) OCRPagesPerSecond() float64 {
 type candidate struct {
 	path, root string
 	size       int64
+	// within, when set, are the only folders the file may be read from:
+	// it is opened through an os.Root of one (access.OpenInside).
+	within []string
 }
 
 // walk lists the regular files under each path. Hidden directories
 // (.git, .obsidian) are skipped; symbolic links to directories are not
 // followed, so link loops cannot trap the walk.
-func walk(ctx context.Context, paths []string, roots []string, sum *Summary) ([]candidate, error) {
+//
+// With within set, every path must lie inside one of those folders, and
+// symbolic links count only while they stay inside (checked here, and
+// again when the file is opened, through an os.Root).
+func walk(ctx context.Context, paths []string, roots []string, within []string, sum *Summary) ([]candidate, error) {
 	var out []candidate
+	stat := os.Stat
+	if within != nil {
+		stat = func(p string) (fs.FileInfo, error) { return access.StatInside(within, p) }
+	}
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			return nil, err
 		}
-		st, err := os.Stat(abs)
+		st, err := stat(abs)
+		if errors.Is(err, access.ErrOutside) {
+			sum.Skipped = append(sum.Skipped, Skipped{abs, "outside the allowed folders (or a symbolic link that leads out)"})
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("add %s: %w", p, err)
 		}
@@ -91,7 +107,7 @@ func walk(ctx context.Context, paths []string, roots []string, sum *Summary) ([]
 					root = r
 				}
 			}
-			out = append(out, candidate{abs, root, st.Size()})
+			out = append(out, candidate{abs, root, st.Size(), within})
 			continue
 		}
 		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
@@ -116,7 +132,11 @@ func walk(ctx context.Context, paths []string, roots []string, sum *Summary) ([]
 				return nil
 			}
 			if d.Type()&fs.ModeSymlink != 0 {
-				st, err := os.Stat(path)
+				st, err := stat(path)
+				if errors.Is(err, access.ErrOutside) {
+					sum.Skipped = append(sum.Skipped, Skipped{path, "symbolic link leads outside the allowed folders"})
+					return nil
+				}
 				if err != nil {
 					sum.Skipped = append(sum.Skipped, Skipped{path, "broken symbolic link"})
 					return nil
@@ -125,7 +145,7 @@ func walk(ctx context.Context, paths []string, roots []string, sum *Summary) ([]
 					sum.Skipped = append(sum.Skipped, Skipped{path, "symbolic link to a directory (not followed)"})
 					return nil
 				}
-				out = append(out, candidate{path, abs, st.Size()})
+				out = append(out, candidate{path, abs, st.Size(), within})
 				return nil
 			}
 			if !d.Type().IsRegular() {
@@ -137,7 +157,7 @@ func walk(ctx context.Context, paths []string, roots []string, sum *Summary) ([]
 				sum.Skipped = append(sum.Skipped, Skipped{path, "unreadable: " + err.Error()})
 				return nil
 			}
-			out = append(out, candidate{path, abs, info.Size()})
+			out = append(out, candidate{path, abs, info.Size(), within})
 			return nil
 		})
 		if err != nil {
@@ -165,11 +185,20 @@ const batchPoints = 256
 // re-run after a crash overwrites instead of duplicating, and stale chunks
 // of a changed file are deleted before the new ones are written.
 func (m *Memex) Add(ctx context.Context, paths []string, progress func(Progress)) (*Summary, error) {
+	return m.AddWithin(ctx, nil, paths, progress)
+}
+
+// AddWithin is Add for paths that must lie inside the folders within
+// (when not nil): a path outside them, or a symbolic link that leads out,
+// is skipped with that reason, and each
+// file is opened through an os.Root of its folder, so a link swapped
+// after the check cannot lead out either. The node API adds this way.
+func (m *Memex) AddWithin(ctx context.Context, within []string, paths []string, progress func(Progress)) (*Summary, error) {
 	m.addMu.Lock()
 	defer m.addMu.Unlock()
 	start := time.Now()
 	sum := &Summary{}
-	cands, err := walk(ctx, paths, m.roots(), sum)
+	cands, err := walk(ctx, paths, m.roots(), within, sum)
 	if err != nil {
 		return sum, err
 	}
@@ -228,7 +257,14 @@ func (m *Memex) prepare(c candidate, xo extract.Options, sum *Summary) (rec, pre
 	if c.size > m.opts.MaxFileBytes {
 		return nil, nil, nil, fmt.Sprintf("too large (%d bytes > limit %d)", c.size, m.opts.MaxFileBytes), nil
 	}
-	f, err := os.Open(c.path)
+	open := os.Open
+	if c.within != nil {
+		open = func(p string) (*os.File, error) { return access.OpenInside(c.within, p) }
+	}
+	f, err := open(c.path)
+	if errors.Is(err, access.ErrOutside) {
+		return nil, nil, nil, "leads outside the allowed folders", nil
+	}
 	if err != nil {
 		return nil, nil, nil, "unreadable: " + err.Error(), nil
 	}

@@ -94,6 +94,7 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), mux: http.NewServeMux(), ingest: newIngest(cfg.Memex, cfg.Logger)}
+	s.ingest.within = cfg.DataDirs
 	oai, err := openai.OpenHome(cfg.Home, openai.Config{Logger: cfg.Logger})
 	if err != nil {
 		cfg.Logger.Warn("cortex: cannot list the models under home; serving none", "err", err)

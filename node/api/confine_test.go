@@ -118,20 +118,12 @@ func TestFileLookupLinkSwap(t *testing.T) {
 	}
 }
 
-// knownAddGap is why TestAddConfinement skips: the API confines the paths
-// it is given through an os.Root, but memex.Add then reads them again by
-// name (os.Stat, filepath.WalkDir, os.Open), following symbolic links
-// wherever they lead. Both subtests fail until memex.Add reads through an
-// os.Root of the data folder (package memex is outside this change).
-const knownAddGap = "memex.Add reopens paths by name and follows links out of the folder; see knownAddGap"
-
 // TestAddConfinement: nothing outside the data folders may reach the
 // index through POST /v1/memex/add: not through a link the API's check
 // saw pointing inside and that is swapped before memex opens it, and not
 // through a link inside an added folder.
 func TestAddConfinement(t *testing.T) {
 	t.Run("link swapped during add", func(t *testing.T) {
-		t.Skip(knownAddGap)
 		f := newLinkFixture(t)
 		counts := map[int]int{}
 		accesstest.SwapLink(t, f.link, "note.md", "../outside/secret.md", 200, func() {
@@ -154,7 +146,6 @@ func TestAddConfinement(t *testing.T) {
 		t.Logf("answers by status: %v", counts)
 	})
 	t.Run("link out in an added folder", func(t *testing.T) {
-		t.Skip(knownAddGap)
 		f := newLinkFixture(t)
 		if err := os.Remove(f.link); err != nil {
 			t.Fatal(err)

@@ -41,6 +41,9 @@ type IngestStatus struct {
 type Ingest struct {
 	m   *memex.Memex
 	log *slog.Logger
+	// within are the folders files may be read from (Config.DataDirs):
+	// MemexFS opens each file through an os.Root of one.
+	within []string
 
 	mu sync.Mutex
 	// st is the current or last ingest; guarded by mu.
@@ -84,7 +87,7 @@ func (in *Ingest) Start(paths []string) (IngestStatus, error) {
 		defer close(done)
 		defer cancel()
 		in.log.Info("ingest started", "paths", paths)
-		sum, err := in.m.Add(ctx, paths, func(p memex.Progress) {
+		sum, err := in.m.AddWithin(ctx, in.within, paths, func(p memex.Progress) {
 			in.mu.Lock()
 			in.st.Files, in.st.TotalFiles, in.st.Bytes, in.st.TotalBytes, in.st.Current = p.Files, p.TotalFiles, p.Bytes, p.TotalBytes, p.Current
 			if s := p.Elapsed.Seconds(); s > 0 {
