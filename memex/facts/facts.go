@@ -237,6 +237,18 @@ func titleKind(cell string) (string, bool) {
 	if f == "" || len(f) > 60 {
 		return "", false
 	}
+	// German and Dutch compounds name their kind in their last part
+	// ("Mietrechnung", "Schlussrechnung", "Eindfactuur"): the compound is
+	// read as that title.
+	if w, rest, _ := strings.Cut(f, " "); len(w) > 8 {
+		for _, c := range compoundTitles {
+			if strings.HasSuffix(w, c.suffix) && len(w) > len(c.suffix)+2 && !strings.HasSuffix(w, "be"+c.suffix) {
+				if k, ok := titleKind(strings.TrimSpace(c.suffix + " " + rest)); ok && k == c.kind {
+					return k, true
+				}
+			}
+		}
+	}
 	for _, k := range kindOrder {
 		for _, t := range kindTitles[k] {
 			if f == t {
@@ -253,6 +265,12 @@ func titleKind(cell string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// compoundTitles are the last parts of compound titles, longest first
+// ("Berechnung", a calculation, is not a "Rechnung").
+var compoundTitles = []struct{ suffix, kind string }{
+	{"creditfactuur", KindCreditNote}, {"gutschrift", KindCreditNote}, {"rechnung", KindInvoice}, {"factuur", KindInvoice}, {"quittung", KindReceipt},
 }
 
 // detectKind decides what the document is: the title in its heading

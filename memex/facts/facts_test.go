@@ -217,3 +217,21 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// TestCompoundTitles: German and Dutch compound titles name their kind
+// in their last part; a calculation ("Berechnung") is no invoice.
+func TestCompoundTitles(t *testing.T) {
+	for _, c := range []struct{ title, want string }{
+		{"Mietrechnung Nr. 9314110911/00/M/00/N vom 01.10.2018", KindInvoice},
+		{"Schlussrechnung", KindInvoice},
+		{"Eindfactuur 2024-17", KindInvoice},
+		{"Stornogutschrift Nr. 12", KindCreditNote},
+		{"Berechnung", ""},
+		{"Zinsberechnung Nr. 4", ""},
+	} {
+		got, _ := titleKind(c.title)
+		if got != c.want {
+			t.Errorf("titleKind(%q) = %q, want %q", c.title, got, c.want)
+		}
+	}
+}

@@ -1,8 +1,10 @@
 package facts
 
 import (
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -599,7 +601,13 @@ func (v *docView) titleCands() []cand {
 	}
 	// "CREDIT NOTE CN-12", "Invoice 7731": the number after the title.
 	f, pos := Fold(t)
-	for _, ts := range kindTitles {
+	titles := slices.Collect(maps.Values(kindTitles))
+	if w, _, ok := strings.Cut(f, " "); ok {
+		if _, isTitle := titleKind(w); isTitle {
+			titles = append(titles, []string{w}) // a compound ("Mietrechnung")
+		}
+	}
+	for _, ts := range titles {
 		for _, tt := range ts {
 			if strings.HasPrefix(f, tt+" ") {
 				rest := t[pos[len(tt)]:]
