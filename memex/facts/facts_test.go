@@ -235,3 +235,13 @@ func TestCompoundTitles(t *testing.T) {
 		}
 	}
 }
+
+// TestContractFirstParty: a contract's issuer is its first party ("by
+// and between Cymbal Inc. (the Licensor) and …"), a parenthesis ending
+// the name.
+func TestContractFirstParty(t *testing.T) {
+	f := Extract("LICENSE AGREEMENT\n\nThis License Agreement (the \u201cAgreement\u201d) is made on August 6, 2015 by and between Cymbal Inc. (the \u201cLicensor\u201d), a corporation, and B-Cafetal, Inc. (the \u201cLicensee\u201d).\n", Hints{})
+	if f.Kind != KindContract || f.Party != "Cymbal Inc." {
+		t.Errorf("kind %s party %q, want contract Cymbal Inc.", f.Kind, f.Party)
+	}
+}

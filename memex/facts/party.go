@@ -96,7 +96,9 @@ func companyName(text string) string {
 				continue
 			}
 			// A form is the end of a name: "Art. 30 inc. c)" is no company.
-			if end < len(words) {
+			// A parenthesis after the form ends the name ("Cymbal Inc. (the
+			// Licensor)").
+			if end < len(words) && !strings.HasPrefix(words[end], "(") {
 				if r := []rune(strings.Trim(words[end], "()[].,;:")); len(r) > 0 && unicode.IsLower(r[0]) && len(r) <= 3 {
 					continue
 				}
@@ -463,7 +465,9 @@ var articleWord = map[string]bool{"os": true, "as": true, "the": true, "die": tr
 
 // issuedByWords introduce the issuer's name in a sentence, folded.
 var issuedByWords = []string{"recebemos de", "received from", "invoice from", "issued by", "sold by", "billed by", "emitido por", "emitida por", "emessa da", "emise par",
-	"ausgestellt von", "rechnung von", "wystawiona przez", "uitgegeven door", "factuur van", "facture de", "from", "by", "von", "par", "door"}
+	"ausgestellt von", "rechnung von", "wystawiona przez", "uitgegeven door", "factuur van", "facture de", "from", "by", "von", "par", "door",
+	// A contract's first party ("by and between Cymbal Inc. and …").
+	"by and between", "between", "zwischen", "entre", "tussen", "pomiedzy"}
 
 // firstPart returns the name at the start of a line of parts ("Acme
 // GmbH · Hauptstr. 5 · 12345 Berlin"). Two short parts of words only,
