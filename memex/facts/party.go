@@ -412,6 +412,9 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 		if l.Page != firstPage || v.lineNo[i] > 30 {
 			break
 		}
+		if len(l.Cells) > 3 {
+			continue // a table's header row ("Artikel | Omschrijving | Prijs | …")
+		}
 		for j, c := range l.Cells {
 			if sec[[2]int{i, j}] == "" && !v.isLabelCell(i, j) && isNameLine(c.Text) && len(strings.TrimSpace(c.Text)) >= 4 {
 				s := v.src(i, "", "first name line", 0.3)
