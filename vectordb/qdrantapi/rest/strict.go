@@ -265,6 +265,15 @@ func (h *handler) searchCost(r *http.Request, coll string, m map[string]any) flo
 // countConditions counts the leaf conditions of a filter.
 func countConditions(f map[string]any) int {
 	n := 0
+	eachLeaf(f, "", func(map[string]any, string) { n++ })
+	return n
+}
+
+// eachLeaf calls fn with every leaf condition of a filter (a field, id,
+// empty or null condition), inside sub-filters and nested conditions too,
+// and the payload key a leaf's key is relative to ("" at the top,
+// "country.cities[]" inside a nested condition on country.cities).
+func eachLeaf(f map[string]any, prefix string, fn func(leaf map[string]any, prefix string)) {
 	for _, k := range []string{"must", "should", "must_not"} {
 		var l []any
 		switch v := f[k].(type) {
@@ -277,17 +286,24 @@ func countConditions(f map[string]any) int {
 			c, _ := x.(map[string]any)
 			switch {
 			case c["must"] != nil || c["should"] != nil || c["must_not"] != nil:
-				n += countConditions(c)
+				eachLeaf(c, prefix, fn)
 			case c["nested"] != nil:
 				nm, _ := c["nested"].(map[string]any)
 				inner, _ := nm["filter"].(map[string]any)
-				n += countConditions(inner)
+				key, _ := nm["key"].(string)
+				eachLeaf(inner, joinKey(prefix, key+"[]"), fn)
 			default:
-				n++
+				fn(c, prefix)
 			}
 		}
 	}
-	return n
+}
+
+func joinKey(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
 }
 
 // reset forgets the buckets of a collection (its limits changed).
@@ -333,35 +349,13 @@ func (h *handler) filterCost(r *http.Request, coll string, f map[string]any) flo
 		return 1
 	}
 	indexed := true
-	var walk func(f map[string]any)
-	walk = func(f map[string]any) {
-		for _, k := range []string{"must", "should", "must_not"} {
-			var l []any
-			switch v := f[k].(type) {
-			case []any:
-				l = v
-			case map[string]any:
-				l = []any{v}
-			}
-			for _, c := range l {
-				cm, _ := c.(map[string]any)
-				if key, ok := cm["key"].(string); ok {
-					if _, ok := info.PayloadSchema[key]; !ok {
-						indexed = false
-					}
-				}
-				walk(cm) // a sub-filter's clauses
-				if n, ok := cm["nested"].(map[string]any); ok {
-					if key, ok := n["key"].(string); ok {
-						if _, ok := info.PayloadSchema[key]; !ok {
-							indexed = false
-						}
-					}
-				}
+	eachLeaf(f, "", func(leaf map[string]any, prefix string) {
+		if key, ok := leaf["key"].(string); ok {
+			if _, ok := info.PayloadSchema[joinKey(prefix, key)]; !ok {
+				indexed = false
 			}
 		}
-	}
-	walk(f)
+	})
 	if !indexed {
 		return float64(info.PointsCount / 2)
 	}
