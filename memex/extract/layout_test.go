@@ -321,3 +321,24 @@ func TestPDFFormBomb(t *testing.T) {
 	}
 	mustContain(t, "form bomb", d.Text, "Top")
 }
+
+// TestSlantedStamp: a stamp set at an angle reads as one word on a line
+// of its own after the upright text, not as fragments among the table
+// rows.
+func TestSlantedStamp(t *testing.T) {
+	// 30 degrees: cos 0.866, sin 0.5.
+	content := "BT /F1 10 Tf 72 700 Td (Invoice INV-7) Tj ET\n" +
+		"BT /F1 10 Tf 72 320 Td (Total) Tj 300 0 Td ($93.50) Tj ET\n" +
+		"BT /F1 60 Tf 0.866 0.5 -0.5 0.866 200 300 Tm (PAID) Tj ET\n"
+	d := pdfLines(t, onePagePDF(content, ""))
+	i, _, ok := findCell(d.Lines, "PAID")
+	if !ok {
+		t.Fatalf("no PAID cell:\n%s", dumpLines(d.Lines))
+	}
+	if i != len(d.Lines)-1 || len(d.Lines[i].Cells) != 1 {
+		t.Errorf("stamp at line %d of %d:\n%s", i, len(d.Lines), dumpLines(d.Lines))
+	}
+	if _, _, ok := findCell(d.Lines, "$93.50"); !ok {
+		t.Errorf("the total was lost:\n%s", dumpLines(d.Lines))
+	}
+}

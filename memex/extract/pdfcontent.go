@@ -79,8 +79,9 @@ type pdfGState struct {
 	render int     // Tr
 }
 
-// pdfWord is a run of glyphs in one of four reading directions; X runs
-// along the baseline and Y downwards in that direction's frame.
+// pdfWord is a run of glyphs in one of four reading directions, or
+// slanted (dirSlanted: a stamp or watermark set at an angle); X runs along
+// the baseline and Y downwards in that direction's frame.
 type pdfWord struct {
 	text      strings.Builder
 	dir       int
@@ -101,8 +102,8 @@ type pdfPage struct {
 	tm     pdfMatrix
 	tlm    pdfMatrix
 	cur    *pdfWord
-	words  [4][]layout.Word // by direction, visible text
-	hidden [4][]layout.Word // text render mode 3 or 7 (invisible)
+	words  [5][]layout.Word // by direction, visible text
+	hidden [5][]layout.Word // text render mode 3 or 7 (invisible)
 	nwords int
 	nbytes *int
 }
@@ -425,6 +426,8 @@ func (pg *pdfPage) glyph(m pdfMatrix, w float64, text string, inv bool) {
 	}
 	dir := 0
 	switch {
+	case slanted(dx, dy):
+		dir = dirSlanted
 	case math.Abs(dx) >= math.Abs(dy) && dx < 0:
 		dir = 2
 	case math.Abs(dy) > math.Abs(dx) && dy > 0:
@@ -435,6 +438,14 @@ func (pg *pdfPage) glyph(m pdfMatrix, w float64, text string, inv bool) {
 	x1, y1 := m.apply(w, 0)
 	fx0, fy := frame(dir, x0, y0)
 	fx1, _ := frame(dir, x1, y1)
+	if dir == dirSlanted {
+		// The frame of the baseline itself, so a slanted stamp's letters
+		// line up as one word.
+		l := math.Hypot(dx, dy)
+		c, sn := dx/l, dy/l
+		fx0, fy = x0*c+y0*sn, -x0*sn+y0*c
+		fx1 = x1*c + y1*sn
+	}
 	if fx1 < fx0 {
 		fx1 = fx0
 	}
@@ -483,6 +494,22 @@ func (pg *pdfPage) glyph(m pdfMatrix, w float64, text string, inv bool) {
 	cur.space = strings.HasSuffix(t, " ")
 	*pg.nbytes += len(t)
 	pg.cur = cur
+}
+
+// dirSlanted is the reading direction of text set at an angle more than
+// slantDegrees from the page's axes: a "PAID" stamp, a "COPY" watermark.
+// Its lines follow all the others.
+const (
+	dirSlanted   = 4
+	slantDegrees = 10
+)
+
+// slanted reports a baseline direction more than slantDegrees from both
+// axes.
+func slanted(dx, dy float64) bool {
+	a := math.Abs(math.Atan2(dy, dx)) * 180 / math.Pi // 0…180
+	a = math.Mod(a, 90)
+	return a > slantDegrees && a < 90-slantDegrees
 }
 
 // frame turns page coordinates into the frame of a reading direction:

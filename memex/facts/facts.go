@@ -654,10 +654,14 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 	default:
 		return "", nil
 	}
+	// A stamp: a status word by itself, in capitals or set large
+	// ("PAID", a slanted "Paid" three lines high).
+	medH := v.medianH()
 	for _, l := range v.lines {
 		for _, c := range l.Cells {
 			t := strings.Trim(strings.TrimSpace(c.Text), "*[]()#=-_!. ")
-			if st, ok := stampWords[fold(t)]; ok && strings.ToUpper(t) == t && t != "" {
+			big := len(l.Cells) == 1 && l.H > 1 && l.H >= 2.5*medH
+			if st, ok := stampWords[fold(t)]; ok && t != "" && (strings.ToUpper(t) == t || big) {
 				return st, src("stamp", 0.9)
 			}
 		}

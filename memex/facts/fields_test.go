@@ -182,3 +182,21 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeStampWord: a status word set large by itself is a stamp in any
+// case; the same word in small type is not.
+func TestLargeStampWord(t *testing.T) {
+	lines := []layout.Line{
+		row(10, 400.0, "Invoice"),
+		row(30, 300.0, "Invoice Number", 420.0, "INV-3337"),
+		row(50, 300.0, "Total", 420.0, "$93.50"),
+		row(70, 40.0, "Paid"),
+	}
+	if f := extractLines(lines); f.Status != StatusUnpaid {
+		t.Errorf("small 'Paid': status %s, want unpaid", f.Status)
+	}
+	lines[3].H = 120
+	if f := extractLines(lines); f.Status != StatusPaid || f.Sources["status"].How != "stamp" {
+		t.Errorf("large 'Paid': status %s (%s), want paid by stamp", f.Status, f.Sources["status"].How)
+	}
+}
