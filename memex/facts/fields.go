@@ -520,7 +520,14 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 			balance = append(balance, c)
 		}
 	}
-	tiers := [][]*cand{grand, plain, toPay, balance}
+	// On a receipt that states only what was charged, that is the total.
+	var charged []*cand
+	for _, c := range amountsOf(cs, fPaid) {
+		if strings.Contains(c.phrase, "charged") && c.amt.Value > 0 {
+			charged = append(charged, c)
+		}
+	}
+	tiers := [][]*cand{grand, plain, toPay, balance, charged}
 	for _, s := range subs {
 		for _, t := range taxes {
 			sum := s.amt.Value + t.amt.Value
@@ -546,7 +553,7 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 		if best != nil {
 			a := best.amt
 			src := best.src
-			src.Confidence = []float64{0.85, 0.75, 0.7, 0.65}[k]
+			src.Confidence = []float64{0.85, 0.75, 0.7, 0.65, 0.6}[k]
 			if k == 3 {
 				// What is still owed after an amount paid: the total is
 				// both.
