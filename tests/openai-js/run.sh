@@ -7,26 +7,10 @@
 # client.test.mjs with node:test, then checks from the server's log that
 # the aborted stream stopped its generation. Stops the server on any exit.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-
-command -v node >/dev/null || { echo "openai-js: node is not installed" >&2; exit 1; }
-if [ ! -f "$here/node_modules/openai/package.json" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund)
-fi
-
-work="$(mktemp -d)"
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-(cd "$root" && go build -o "$work/nexus" ./cmd/nexus)
+name=openai-js
+. "$(dirname "$0")/../lib.sh"
+need_node node_modules/openai/package.json
+build_nexus
 nexus=("$work/nexus" --home "$work/home")
 tiny="$root/cortex/testdata/bitnet-tiny-tq2_0.gguf"
 "${nexus[@]}" cortex synth --preset tiny --ctx 4096 --out "$work/long.gguf" >/dev/null
@@ -38,18 +22,8 @@ tiny="$root/cortex/testdata/bitnet-tiny-tq2_0.gguf"
   --temp 0.8 --top-p 0.9 --top-k 0 --seed 42 >"$work/sampled.json"
 
 key="oai-$RANDOM$RANDOM"
-NEXUS_API_KEY="$key" "${nexus[@]}" cortex serve --addr 127.0.0.1:0 --threads 1 --max-tokens 4096 \
-  --ctx 4096 --model "tiny=$tiny" --model "long=$work/long.gguf" 2>"$work/serve.log" &
-pid=$!
-
-addr=""
-for _ in $(seq 1 300); do
-  addr="$(sed -n 's/.*api=openai addr=\([0-9.:]*\).*/\1/p' "$work/serve.log" | head -n1)"
-  [ -n "$addr" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; echo "openai-js: nexus cortex serve exited" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$work/serve.log" >&2; echo "openai-js: nexus cortex serve did not start" >&2; exit 1; }
+NEXUS_API_KEY="$key" start_server 'api=openai addr=' "${nexus[@]}" cortex serve --addr 127.0.0.1:0 --threads 1 --max-tokens 4096 \
+  --ctx 4096 --model "tiny=$tiny" --model "long=$work/long.gguf"
 
 cd "$here"
 status=0
