@@ -249,6 +249,10 @@ func titleKind(cell string) (string, bool) {
 			}
 		}
 	}
+	// "Bank Statement", "Credit Card Statement", "Monthly Statement".
+	if ws := strings.Fields(f); len(ws) >= 2 && len(ws) <= 4 && ws[len(ws)-1] == "statement" && !strings.ContainsAny(f, "0123456789") {
+		return KindStatement, true
+	}
 	for _, k := range kindOrder {
 		for _, t := range kindTitles[k] {
 			if f == t {
@@ -552,6 +556,19 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 	if a, src := pickTotal(cs, amts); a != nil {
 		f.Total = a
 		f.Sources["total"] = *src
+	}
+	if f.Kind == KindStatement {
+		// A statement's amount is its closing balance: the last balance
+		// it states (deposits and withdrawals are totals of its lines).
+		for i := len(cs) - 1; i >= 0; i-- {
+			if c := cs[i]; c.field == fBalance && (c.amt.Value != 0 || c.amt.Decimals > 0) {
+				a, src := c.amt, c.src
+				src.Confidence = 0.7
+				f.Total = &a
+				f.Sources["total"] = src
+				break
+			}
+		}
 	}
 	last := func(field string) *Amount {
 		var out *Amount

@@ -245,3 +245,12 @@ func TestContractFirstParty(t *testing.T) {
 		t.Errorf("kind %s party %q, want contract Cymbal Inc.", f.Kind, f.Party)
 	}
 }
+
+// TestStatementClosingBalance: "Bank Statement" names a statement, whose
+// amount is its closing balance, not its total deposits.
+func TestStatementClosingBalance(t *testing.T) {
+	f := Extract("ANYCOMPANY BANK\tBank Statement\nStatement Period: 10/06/2021 to 11/06/2021\nOpening Balance\t$ 4,250.00\nTotal Deposits\t$ 2,930.00\nTotal Withdrawals\t$ 2,116.50\nClosing Balance\t$ 5,063.50\n", Hints{})
+	if f.Kind != KindStatement || f.Total == nil || f.Total.Value != 5063.5 {
+		t.Errorf("kind %s total %+v, want statement 5063.50", f.Kind, f.Total)
+	}
+}
