@@ -209,3 +209,23 @@ func TestAmountCharged(t *testing.T) {
 		t.Errorf("kind %s total %+v status %s", f.Kind, f.Total, f.Status)
 	}
 }
+
+// TestSideBySidePartyBlocks: buyer and seller blocks set side by side in a
+// widely spaced form; a row with only the buyer's field does not end the
+// seller's block, and a BIC is never a name.
+func TestSideBySidePartyBlocks(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(99, 28.0, "Information about the buyer", 312.0, "Information about the seller"),
+		row(131, 33.0, "Buyer reference:"),
+		row(156, 33.0, "Name:", 137.0, "The Buyercompany", 317.0, "Company name:", 421.0, "Salescompany ltd."),
+		row(180, 33.0, "Address line 1:", 137.0, "Anystreet 8", 317.0, "Address line 1:", 421.0, "Main street 34"),
+		row(205, 33.0, "Contact point email:", 137.0, "john@buyercompany.no"),
+		row(230, 33.0, "Invoice number:", 213.0, "INVOICE_test_7"),
+		row(255, 33.0, "Invoice date:", 213.0, "2013-03-11"),
+		row(280, 300.0, "Invoice total amount with VAT:", 480.0, "1,656.25"),
+		row(305, 309.0, "BIC:", 412.0, "DNBANOKK"),
+	})
+	if f.Party != "Salescompany ltd." {
+		t.Errorf("issuer %q, want Salescompany ltd.", f.Party)
+	}
+}

@@ -519,6 +519,7 @@ func isKindTitle(s string) bool {
 // heading or eight lines. It returns the role of each cell in a block.
 func (v *docView) sections() map[[2]int]string {
 	out := map[[2]int]string{}
+	pitch := v.medianPitch()
 	for i, l := range v.lines {
 		for j, c := range l.Cells {
 			role := v.partyRole(i, j)
@@ -535,18 +536,32 @@ func (v *docView) sections() map[[2]int]string {
 				}
 				out[[2]int{i, jj}] = role // "Bill to: | Acme Ltd"
 			}
+			// Side-by-side blocks ("Information about the buyer | …
+			// seller") run on together: a row with only the neighbour's
+			// field still continues this block.
+			rowX0 := x0
+			for jj := range l.Cells {
+				if v.isPartyHeading(i, jj) {
+					rowX0 = min(rowX0, l.Cells[jj].X0-h)
+				}
+			}
 			lastY := l.Y
 			for ii := i + 1; ii < len(v.lines) && ii <= i+8; ii++ {
 				nl := v.lines[ii]
-				gap := 2.6 * h
+				// Lines of a block follow at the page's usual pitch (forms
+				// set widely keep theirs).
+				gap := max(2.6*h, 1.5*pitch)
 				if lastY == l.Y {
-					gap = 3.4 * h // a heading may stand apart from its block
+					gap = max(3.4*h, 1.8*pitch) // a heading may stand apart from its block
 				}
 				if nl.Page != l.Page || nl.Y-lastY > gap {
 					break
 				}
 				any, stop := false, false
 				for jj, nc := range nl.Cells {
+					if nc.X1 >= rowX0 {
+						any = true
+					}
 					if nc.X1 < x0 || nc.X0 >= x1 {
 						continue
 					}
@@ -570,6 +585,22 @@ func (v *docView) sections() map[[2]int]string {
 	return out
 }
 
+// medianPitch is the median distance between consecutive lines of a page
+// (0 for fewer than two lines).
+func (v *docView) medianPitch() float64 {
+	var gaps []float64
+	for i := 1; i < len(v.lines); i++ {
+		if d := v.lines[i].Y - v.lines[i-1].Y; v.lines[i].Page == v.lines[i-1].Page && d > 0 {
+			gaps = append(gaps, d)
+		}
+	}
+	if len(gaps) == 0 {
+		return 0
+	}
+	sort.Float64s(gaps)
+	return gaps[len(gaps)/2]
+}
+
 // blockHead returns the line of the heading of the block cell (i, j)
 // belongs to: the nearest line above with a party heading.
 func (v *docView) blockHead(i, j int, sec map[[2]int]string) int {
@@ -586,6 +617,9 @@ func (v *docView) blockHead(i, j int, sec map[[2]int]string) int {
 // Salutations open a recipient's address: "Herr", "Mrs", "Dhr.".
 var salutations = map[string]bool{"herr": true, "herrn": true, "frau": true, "mr": true, "mrs": true, "ms": true, "miss": true, "m": true, "mme": true, "mlle": true,
 	"dhr": true, "mevr": true, "sr": true, "sra": true, "srta": true, "sig": true, "sig ra": true, "pan": true, "pani": true, "attn": true, "z hd": true, "c o": true}
+
+// reBIC is a bank's BIC (SWIFT code): "DNBANOKK", "SEXDABCD123".
+var reBIC = regexp.MustCompile(`^[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$`)
 
 var rePostcode = regexp.MustCompile(`\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b`)
 
@@ -716,7 +750,7 @@ func (v *docView) isLabelCell(i, j int) bool {
 // words, no digits, not a document title, date or amount.
 func isNameLine(l string) bool {
 	l = strings.Trim(l, "#*= ")
-	if l == "" || len(l) > 60 || strings.ContainsAny(l, ":@$€£0123456789/\\") {
+	if l == "" || len(l) > 60 || strings.ContainsAny(l, ":@$€£0123456789/\\") || reBIC.MatchString(l) {
 		return false
 	}
 	if isKindTitle(l) {
