@@ -276,7 +276,16 @@ func (v *docView) read(h labelHit, s slot) (cand, bool) {
 	c := cand{text: s.text}
 	switch h.field {
 	case fIssueDate, fDueDate, fPaidDate, fOtherDate:
-		ms := FindDatesIn(s.text, v.dateOpts)
+		text := s.text
+		ms := FindDatesIn(text, v.dateOpts)
+		if (len(ms) == 0 || ms[0].Start > 12) && s.how == "inline" {
+			// "Data wystawienia, z zastrzeżeniem art. 106na ust. 1
+			// ustawy: 2023-11-30": a qualified label ends at its colon.
+			if k := strings.LastIndex(text, ": "); k >= 0 {
+				text = text[k+2:]
+				ms = FindDatesIn(text, v.dateOpts)
+			}
+		}
 		if len(ms) == 0 || ms[0].Start > 12 {
 			return c, false
 		}
@@ -300,8 +309,8 @@ func (v *docView) read(h labelHit, s slot) (cand, bool) {
 		}
 		return c, found
 	case fInvoiceNo, fOtherNo:
-		n := numberToken(s.text)
-		return c, n != ""
+		c.phrase = h.phrase
+		return c, invoiceNumberOf(&c) != ""
 	case fSeller, fBuyer:
 		return c, strings.TrimSpace(s.text) != ""
 	case fTerms:
@@ -463,7 +472,7 @@ func bestNumber(cs []cand) (string, *Source) {
 		if c.field != fInvoiceNo {
 			continue
 		}
-		n := numberToken(c.text)
+		n := invoiceNumberOf(c)
 		if n == "" || looksLikePhoneOrID(n) {
 			continue
 		}
@@ -476,7 +485,26 @@ func bestNumber(cs []cand) (string, *Source) {
 	}
 	s := best.src
 	s.Confidence = 0.5 + 0.4*score(best)
-	return numberToken(best.text), &s
+	return invoiceNumberOf(best), &s
+}
+
+// reSlashNumber is a number written like a date ("2/11/2023": the second
+// invoice of November 2023, as Polish invoices number them).
+var reSlashNumber = regexp.MustCompile(`^\s*(?:[A-Z]{1,4}[ /-]?)?(\d{1,6}/\d{1,2}/\d{2,4})\s*$`)
+
+// invoiceNumberOf is the number a candidate holds: numberToken's, or,
+// under a label that names an invoice number, a value that reads like a
+// date.
+func invoiceNumberOf(c *cand) string {
+	if n := numberToken(c.text); n != "" {
+		return n
+	}
+	if invoiceLabelSpecific(c.phrase) {
+		if m := reSlashNumber.FindStringSubmatch(c.text); m != nil {
+			return strings.TrimSpace(m[0])
+		}
+	}
+	return ""
 }
 
 func looksLikePhoneOrID(n string) bool {

@@ -229,3 +229,21 @@ func TestSideBySidePartyBlocks(t *testing.T) {
 		t.Errorf("issuer %q, want Salescompany ltd.", f.Party)
 	}
 }
+
+// TestPolishNumberAndQualifiedLabel: under "Numer faktury" a number
+// written like a date ("2/11/2023") is the invoice number, not a date; a
+// label qualified up to its colon still finds its date.
+func TestPolishNumberAndQualifiedLabel(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(31, 28.0, "Krajowy System e-Faktur", 506.0, "Numer faktury"),
+		row(51, 490.0, "2/11/2023"),
+		row(75, 480.0, "Faktura podstawowa"),
+		row(132, 28.0, "Sprzedawca", 298.0, "Nabywca"),
+		row(165, 28.0, "Nazwa: ABC Developex S.A.", 298.0, "Nazwa: F.H.U. Jan Kowalski"),
+		row(457, 28.0, "Data wystawienia, z zastrzeżeniem art. 106na ust. 1 ustawy: 2023-11-30", 298.0, "Miejsce wystawienia: Warszawa"),
+		row(600, 300.0, "Kwota należności ogółem", 480.0, "1 230,00 zł"),
+	})
+	if f.InvoiceNumber != "2/11/2023" || f.IssueDate.String() != "2023-11-30" {
+		t.Errorf("number %q issue date %s, want 2/11/2023 and 2023-11-30", f.InvoiceNumber, f.IssueDate)
+	}
+}
