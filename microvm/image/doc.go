@@ -46,6 +46,16 @@
 //	  names/<name>       the digest of the latest image built under that name
 //	  cache/             wazero's compilation cache (native code)
 //
+// # OCI
+//
+// WriteOCI writes an image as an OCI image layout in a tar archive: a
+// manifest whose config (MediaTypeOCIConfig) describes the app and whose
+// one layer (MediaTypeOCISealed) is the sealed image unchanged. ReadOCI
+// reads such a layout, as an archive or a directory, checks every blob
+// against its descriptor and the sealed image as Decode does, within the
+// bounds MaxOCIEntries, MaxOCIJSON and MaxSealedSize. docs/images.md
+// describes the form and the checks.
+//
 // Images and Store are safe for concurrent use once built; Store writes are
 // atomic (write to a temporary file, then rename).
 package image
