@@ -520,6 +520,22 @@ func (v *docView) assignDates(f *Facts, cs []cand, dates []DateMatch, h Hints) {
 	set(fIssueDate, &f.IssueDate)
 	set(fDueDate, &f.DueDate)
 	set(fPaidDate, &f.PaidDate)
+	if f.Kind == KindStatement && (f.IssueDate.IsZero() || fold(f.Sources[fIssueDate].Label) == "date") {
+		// A statement is dated by the end of its period ("Statement
+		// Period: 10/06/2021 to 11/06/2021"), not by the first row of
+		// its "Date" column.
+		for i, l := range v.lines {
+			for _, c := range l.Cells {
+				if !strings.Contains(fold(c.Text), "period") && !strings.Contains(fold(c.Text), "zeitraum") && !strings.Contains(fold(c.Text), "periode") {
+					continue
+				}
+				if ms := FindDatesIn(c.Text, v.dateOpts); len(ms) == 2 {
+					f.IssueDate = ms[1].Date
+					f.Sources[fIssueDate] = v.src(i, "", "period end", 0.7)
+				}
+			}
+		}
+	}
 	if f.IssueDate.IsZero() {
 		claimed := map[Date]bool{f.DueDate: true, f.PaidDate: true}
 		for _, c := range cs {

@@ -254,3 +254,12 @@ func TestStatementClosingBalance(t *testing.T) {
 		t.Errorf("kind %s total %+v, want statement 5063.50", f.Kind, f.Total)
 	}
 }
+
+// TestStatementDatedByPeriodEnd: a statement's date is the end of its
+// period, not the first row of its "Date" column; its title is no issuer.
+func TestStatementDatedByPeriodEnd(t *testing.T) {
+	f := Extract("ANYCOMPANY BANK\tBank Statement\nStatement Period: 10/06/2021 to 11/06/2021\nDate\tDescription\tAmount ($)\n10/06/2021\tOpening Balance\n10/07/2021\tCash Deposit\t5,500.00\nClosing Balance\t$ 5,063.50\n", Hints{})
+	if f.IssueDate.String() != "2021-11-06" || f.Party == "Bank Statement" {
+		t.Errorf("issue date %s party %q, want 2021-11-06 and not the title", f.IssueDate, f.Party)
+	}
+}

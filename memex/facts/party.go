@@ -503,6 +503,9 @@ func isGreeting(t string) bool {
 // "Rechnung Nr.").
 func isKindTitle(s string) bool {
 	f := fold(s)
+	if k, ok := titleKind(s); ok && k == KindStatement && !strings.ContainsAny(f, "0123456789") {
+		return true // "Bank Statement"
+	}
 	for _, ts := range kindTitles {
 		for _, t := range ts {
 			if f == t || strings.HasPrefix(f, t+" ") && len(f) < len(t)+12 {
