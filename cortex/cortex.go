@@ -11,8 +11,14 @@
 //		OnToken:   func(t cortex.Token) error { fmt.Print(t.Text); return nil },
 //	})
 //
+// GenerateTokens is Cortex's one decode loop (sampling, end-of-generation
+// tokens, stop strings, max tokens, the KV cache and its prefix cache,
+// streaming callbacks, cancellation); the CLI, the OpenAI server
+// (cortex/openai) and microVM apps all generate through it.
+//
 // A *Model is safe for concurrent use: each Generate call runs its own
-// session (KV cache and worker threads).
+// session (KV cache and worker threads), or the PrefixCache's session when
+// one is given and free.
 package cortex
 
 import (
@@ -20,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"nexusos/cortex/bitnet"
 	"nexusos/cortex/gguf"
@@ -146,101 +151,6 @@ func (m *Model) Chat(ctx context.Context, msgs []tokenizer.Message, opts Generat
 	}
 	ids := ints(m.Tok.Encode(m.Tok.ApplyChatTemplate(msgs, true), false, true))
 	return m.GenerateTokens(ctx, ids, opts)
-}
-
-// Token is one generated token.
-type Token struct {
-	ID   int
-	Text string
-}
-
-// GenerateOptions control a generation.
-type GenerateOptions struct {
-	MaxTokens int // 0: 128
-	Sampler   bitnet.SamplerConfig
-	Threads   int // 0: GOMAXPROCS
-	Context   int // KV cache length (0: min(model's, 4096))
-	IgnoreEOS bool
-	// OnToken is called for every generated token as soon as it is
-	// sampled; a non-nil error stops the generation and is returned.
-	OnToken func(Token) error
-}
-
-// Result is a finished generation.
-type Result struct {
-	PromptTokens []int
-	Tokens       []int
-	Text         string
-	StopReason   string // "eos", "length" or "context"
-	PromptTime   time.Duration
-	GenTime      time.Duration
-}
-
-// Generate tokenizes prompt and continues it.
-func (m *Model) Generate(ctx context.Context, prompt string, opts GenerateOptions) (*Result, error) {
-	ids, err := m.Tokenize(prompt)
-	if err != nil {
-		return nil, err
-	}
-	return m.GenerateTokens(ctx, ids, opts)
-}
-
-// GenerateTokens continues a prompt given as token ids.
-func (m *Model) GenerateTokens(ctx context.Context, prompt []int, opts GenerateOptions) (*Result, error) {
-	if len(prompt) == 0 {
-		return nil, errors.New("cortex: empty prompt")
-	}
-	n := opts.MaxTokens
-	if n <= 0 {
-		n = 128
-	}
-	s, err := m.Net.NewSession(bitnet.SessionConfig{Context: opts.Context, Threads: opts.Threads})
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	smp := bitnet.NewSampler(opts.Sampler)
-	for _, t := range prompt {
-		smp.Accept(t)
-	}
-	res := &Result{PromptTokens: append([]int(nil), prompt...), StopReason: "length"}
-	start := time.Now()
-	logits, err := s.Forward(ctx, prompt, false)
-	if err != nil {
-		return nil, fmt.Errorf("cortex: prompt: %w", err)
-	}
-	res.PromptTime = time.Since(start)
-	start = time.Now()
-	var text []byte
-	for i := 0; i < n; i++ {
-		tok := smp.Sample(logits)
-		smp.Accept(tok)
-		if m.isEnd(tok) && !opts.IgnoreEOS {
-			res.StopReason = "eos"
-			break
-		}
-		res.Tokens = append(res.Tokens, tok)
-		piece := m.TokenText(tok)
-		text = append(text, piece...)
-		if opts.OnToken != nil {
-			if err := opts.OnToken(Token{ID: tok, Text: piece}); err != nil {
-				return res, err
-			}
-		}
-		if i == n-1 {
-			break
-		}
-		if s.Pos() >= s.Context() {
-			res.StopReason = "context"
-			break
-		}
-		if logits, err = s.Forward(ctx, []int{tok}, false); err != nil {
-			return res, fmt.Errorf("cortex: decode: %w", err)
-		}
-	}
-	res.GenTime = time.Since(start)
-	res.Text = string(text)
-	return res, nil
 }
 
 // Logits runs tokens teacher-forced and returns the logits of every

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"nexusos/cortex/bitnet"
@@ -210,5 +211,61 @@ func TestConcurrentGenerate(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestGenerateStopAndCache checks the decode loop's stop strings, its
+// streamed text and its prefix cache: the tokens are the same with the
+// cache cold, warm, or shared with a longer sequence, and OnText's chunks
+// add up to the text cut before the stop string.
+func TestGenerateStopAndCache(t *testing.T) {
+	m, err := Load(tinyTQ2, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	opts := GenerateOptions{MaxTokens: 12, Threads: 1, IgnoreEOS: true}
+	want, err := m.GenerateTokens(ctx, refPrompt, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cache PrefixCache
+	defer cache.Close()
+	cached := opts
+	cached.Cache = &cache
+	for i, prompt := range [][]int{refPrompt, refPrompt, append(slices.Clone(refPrompt), want.Tokens[:3]...), refPrompt} {
+		res, err := m.GenerateTokens(ctx, prompt, cached)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := m.GenerateTokens(ctx, prompt, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Tokens, ref.Tokens) || res.Text != ref.Text || ref.CachedTokens != 0 {
+			t.Errorf("run %d: with cache %v, without %v", i, res.Tokens, ref.Tokens)
+		}
+		if i > 0 && res.CachedTokens < len(refPrompt)-1 {
+			t.Errorf("run %d reused %d tokens", i, res.CachedTokens)
+		}
+	}
+
+	// Stop at the text of the fourth token: three tokens are shown, four
+	// were generated.
+	stop := m.TokenText(want.Tokens[3])
+	if stop == "" || strings.Contains(m.Detokenize(want.Tokens[:3]), stop) {
+		t.Skipf("token text %q does not make a usable stop string", stop)
+	}
+	var chunks strings.Builder
+	s := opts
+	s.Stop = []string{stop}
+	s.OnText = func(text string) error { chunks.WriteString(text); return nil }
+	res, err := m.GenerateTokens(ctx, refPrompt, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StopReason != "stop" || len(res.Tokens) != 4 || res.Text != m.Detokenize(want.Tokens[:3]) || chunks.String() != res.Text {
+		t.Errorf("stop %q: %s after %v, text %q, streamed %q", stop, res.StopReason, res.Tokens, res.Text, chunks.String())
 	}
 }

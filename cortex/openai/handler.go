@@ -107,8 +107,8 @@ type entry struct {
 	name    string
 	m       *cortex.Model
 	created int64
-	ctxLen  int          // tokens a generation can hold
-	cache   *prefixCache // nil when Config.NoPrefixCache
+	ctxLen  int                 // tokens a generation can hold
+	cache   *cortex.PrefixCache // nil when Config.NoPrefixCache
 }
 
 // New validates cfg and returns a Handler. With no models, /v1/models
@@ -162,7 +162,7 @@ func (h *Handler) add(m Model) {
 	}
 	e := &entry{name: m.Name, m: m.Model, created: created.Unix(), ctxLen: ctxLen}
 	if !h.cfg.NoPrefixCache {
-		e.cache = &prefixCache{}
+		e.cache = &cortex.PrefixCache{}
 	}
 	h.models[m.Name] = e
 	h.order = append(h.order, e)

@@ -82,12 +82,7 @@ func (h *Handler) Close() error {
 	defer h.mu.Unlock()
 	for _, e := range h.order {
 		if e.cache != nil {
-			e.cache.mu.Lock()
-			if e.cache.s != nil {
-				e.cache.s.Close()
-				e.cache.s, e.cache.tokens = nil, nil
-			}
-			e.cache.mu.Unlock()
+			e.cache.Close()
 		}
 	}
 	var errs []error

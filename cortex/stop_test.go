@@ -1,4 +1,4 @@
-package openai
+package cortex
 
 import (
 	"strings"
@@ -66,7 +66,7 @@ func FuzzStopper(f *testing.F) {
 	f.Add("caf\xc3\xa9!x", "é!", uint8(1))
 	f.Add("aaaa", "aab", uint8(2))
 	f.Fuzz(func(t *testing.T, text, stop string, step uint8) {
-		if step == 0 || len(stop) > maxStopLen {
+		if step == 0 || len(stop) > 256 {
 			return
 		}
 		var stops []string

@@ -1,4 +1,4 @@
-package openai
+package cortex
 
 import (
 	"bytes"
@@ -17,10 +17,14 @@ type stopper struct {
 	stopped bool
 }
 
+// newStopper returns a stopper for stops; empty strings are ignored.
 func newStopper(stops []string) *stopper {
-	s := &stopper{stops: stops}
+	s := &stopper{}
 	for _, st := range stops {
-		s.maxStop = max(s.maxStop, len(st))
+		if st != "" {
+			s.stops = append(s.stops, st)
+			s.maxStop = max(s.maxStop, len(st))
+		}
 	}
 	return s
 }
