@@ -128,7 +128,7 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 			return err
 		}
 	}
-	info, err := db.CollectionInfo(m.coll)
+	info, err := db.CollectionInfo(ctx, m.coll)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 			return ctx.Err()
 		case <-time.After(time.Second):
 		}
-		if info, err = db.CollectionInfo(m.coll); err != nil {
+		if info, err = db.CollectionInfo(ctx, m.coll); err != nil {
 			return err
 		}
 	}

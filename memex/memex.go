@@ -76,10 +76,12 @@ var (
 
 // Store is the Qdrant-model vector store MemexFS writes to and queries. The
 // embedded engine (*vectordb.DB) implements it, and so does the remote
-// Qdrant client adapter, so the same requests go to either.
+// Qdrant client (*remote.Client, package vectordb/remote), so the same
+// requests go to either. Every method takes a context and returns errors:
+// a remote store's network errors are reported, never taken as answers.
 type Store interface {
-	CollectionExists(name string) bool
-	CollectionInfo(name string) (vectordb.CollectionInfo, error)
+	CollectionExists(ctx context.Context, name string) (bool, error)
+	CollectionInfo(ctx context.Context, name string) (vectordb.CollectionInfo, error)
 	CreateCollection(ctx context.Context, name string, cfg vectordb.CollectionConfig) error
 	CreateFieldIndex(ctx context.Context, coll, field string, schema vectordb.PayloadSchemaType, text *vectordb.TextIndexParams, wait bool) (vectordb.UpdateResult, error)
 	Upsert(ctx context.Context, coll string, points []vectordb.PointStruct, wait bool) (vectordb.UpdateResult, error)
@@ -186,8 +188,12 @@ func (m *Memex) Close() error { return m.state.Close() }
 func (m *Memex) Collection() string { return m.coll }
 
 func (m *Memex) ensureCollection(ctx context.Context) error {
-	if m.db.CollectionExists(m.coll) {
-		info, err := m.db.CollectionInfo(m.coll)
+	exists, err := m.db.CollectionExists(ctx, m.coll)
+	if err != nil {
+		return err
+	}
+	if exists {
+		info, err := m.db.CollectionInfo(ctx, m.coll)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"nexusos/vectordb"
 	"nexusos/vectordb/qdrantapi/grpcapi"
+	"nexusos/vectordb/remote"
 )
 
 // TestRemoteStore runs MemexFS over the official Qdrant Go client against
@@ -27,12 +28,12 @@ func TestRemoteStore(t *testing.T) {
 	srv := grpcapi.NewServer(db, "secret")
 	go srv.Serve(lis)
 	defer srv.Stop()
-	remote, err := grpcapi.DialURL("grpc://"+lis.Addr().String(), "secret")
+	client, err := remote.DialURL("grpc://"+lis.Addr().String(), "secret")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer remote.Close()
-	m, err := Open(context.Background(), Options{Dir: filepath.Join(home, "memex"), DB: remote})
+	defer client.Close()
+	m, err := Open(context.Background(), Options{Dir: filepath.Join(home, "memex"), DB: client})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestRecallHNSWvsExact(t *testing.T) {
 	}
 	must(t, errOf(db.Upsert(bg, "r", pts, true)))
 	waitIndexed(t, db, "r")
-	info, err := db.CollectionInfo("r")
+	info, err := db.CollectionInfo(bg, "r")
 	must(t, err)
 	eq(t, info.IndexedVectorsCount, n)
 

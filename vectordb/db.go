@@ -398,15 +398,24 @@ func (db *DB) Collections() []string {
 	return out
 }
 
-// CollectionExists reports whether name is a collection or an alias.
-func (db *DB) CollectionExists(name string) bool {
+// CollectionExists reports whether name is a collection or an alias. It
+// takes a context and returns an error, as a remote store's does (see
+// vectordb/remote); the embedded engine fails only when ctx is done or the
+// database is closed.
+func (db *DB) CollectionExists(ctx context.Context, name string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
 	db.mu.RLock()
 	defer db.mu.RUnlock()
+	if db.closed {
+		return false, errDBClosed()
+	}
 	if _, ok := db.collections[name]; ok {
-		return true
+		return true, nil
 	}
 	_, ok := db.aliases[name]
-	return ok
+	return ok, nil
 }
 
 // collection resolves a collection name or alias.
@@ -446,8 +455,8 @@ func (db *DB) readCollection(ctx context.Context, name string) (*collection, fun
 }
 
 // CollectionInfo describes a collection (name may be an alias).
-func (db *DB) CollectionInfo(name string) (CollectionInfo, error) {
-	c, unlock, err := db.readCollection(context.Background(), name)
+func (db *DB) CollectionInfo(ctx context.Context, name string) (CollectionInfo, error) {
+	c, unlock, err := db.readCollection(ctx, name)
 	if err != nil {
 		return CollectionInfo{}, err
 	}

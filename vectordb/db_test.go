@@ -17,16 +17,16 @@ func TestCollectionsLifecycle(t *testing.T) {
 	mustKind(t, db.CreateCollection(bg, "b", simpleConfig(3, "Hamming")), KindBadInput)
 	must(t, db.CreateCollection(bg, "b", simpleConfig(2, Cosine)))
 	eq(t, db.Collections(), []string{"a", "b"})
-	eq(t, db.CollectionExists("a"), true)
-	eq(t, db.CollectionExists("zz"), false)
+	eq(t, exists(t, db, "a"), true)
+	eq(t, exists(t, db, "zz"), false)
 
-	_, err = db.CollectionInfo("zz")
+	_, err = db.CollectionInfo(bg, "zz")
 	mustKind(t, err, KindNotFound)
 	eq(t, err.Error(), "Not found: Collection `zz` doesn't exist!")
 
 	must(t, db.UpdateAliases(bg, []AliasOp{{Create: &Alias{Alias: "al", Collection: "a"}}}))
-	eq(t, db.CollectionExists("al"), true)
-	info, err := db.CollectionInfo("al")
+	eq(t, exists(t, db, "al"), true)
+	info, err := db.CollectionInfo(bg, "al")
 	must(t, err)
 	eq(t, info.Config.Vectors[DefaultVector].Size, 4)
 	// A failing action leaves all aliases unchanged.
@@ -43,7 +43,7 @@ func TestCollectionsLifecycle(t *testing.T) {
 	eq(t, as, []Alias{{Alias: "al2", Collection: "a"}})
 
 	must(t, db.UpdateCollection(bg, "a", CollectionUpdate{HNSW: &HNSWConfig{M: 32}}))
-	info, _ = db.CollectionInfo("a")
+	info, _ = db.CollectionInfo(bg, "a")
 	eq(t, info.Config.HNSW.M, 32)
 
 	ok, err := db.DeleteCollection(bg, "a")
@@ -51,7 +51,7 @@ func TestCollectionsLifecycle(t *testing.T) {
 	eq(t, ok, true)
 	ok, _ = db.DeleteCollection(bg, "a")
 	eq(t, ok, false)
-	eq(t, db.CollectionExists("al2"), false)
+	eq(t, exists(t, db, "al2"), false)
 	eq(t, db.Collections(), []string{"b"})
 }
 
@@ -203,7 +203,7 @@ func TestReopen(t *testing.T) {
 	recs, err := db.Get(bg, "al", []PointID{num(1)}, PayloadSelector{All: true}, VectorSelector{All: true})
 	must(t, err)
 	eq(t, recs, []Record{{ID: num(1), Payload: Payload{"a": "b"}, Vectors: dense(1, 2)}})
-	info, err := db.CollectionInfo("c")
+	info, err := db.CollectionInfo(bg, "c")
 	must(t, err)
 	eq(t, info.PayloadSchema["a"], PayloadIndexInfo{DataType: SchemaKeyword, Points: 1})
 }

@@ -7,13 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 
 	"nexusos/vectordb/hnsw"
+	"nexusos/vectordb/internal/recordio"
 )
 
 // Dense index files (hnsw-<hex of vector name>.idx) let a collection
@@ -62,7 +61,7 @@ func writeDenseFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64) 
 	err = func() error {
 		var buf []byte
 		put := func(body []byte) error {
-			buf = appendRecord(buf[:0], body)
+			buf = recordio.Append(buf[:0], body)
 			_, err := bw.Write(buf)
 			return err
 		}
@@ -128,26 +127,6 @@ func writeDenseFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64) 
 	return syncDir(fs, filepath.Dir(path))
 }
 
-// readRecordFrom reads one framed record from a stream.
-func readRecordFrom(r io.Reader) ([]byte, error) {
-	var h [recHeaderSize]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, err
-	}
-	n := binary.LittleEndian.Uint32(h[0:])
-	if n == 0 || n > maxRecordSize {
-		return nil, fmt.Errorf("bad record length %d", n)
-	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(r, body); err != nil {
-		return nil, err
-	}
-	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(h[4:]) {
-		return nil, errors.New("record checksum mismatch")
-	}
-	return body, nil
-}
-
 // readDenseFile loads a dense index file written at lastSeq for vector.
 func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, lastSeq uint64) (*denseIndex, error) {
 	f, err := fs.OpenFile(path, os.O_RDONLY, 0)
@@ -156,7 +135,7 @@ func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, la
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
-	body, err := readRecordFrom(r)
+	body, err := recordio.ReadFrom(r)
 	if err != nil || body[0] != recDenseHead {
 		return nil, fmt.Errorf("header: %v", err)
 	}
@@ -170,7 +149,7 @@ func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, la
 	d := newDenseIndex(p, h)
 	d.ids = make([]PointID, 0, min(hd.N, 1<<20))
 	for len(d.ids) < hd.N {
-		body, err := readRecordFrom(r)
+		body, err := recordio.ReadFrom(r)
 		if err != nil || body[0] != recDenseIDs {
 			return nil, fmt.Errorf("ids: %v", err)
 		}
@@ -183,7 +162,7 @@ func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, la
 		}
 	}
 	for d.flat.Len() < hd.N {
-		body, err := readRecordFrom(r)
+		body, err := recordio.ReadFrom(r)
 		if err != nil || body[0] != recDenseVecs || (len(body)-1)%(4*p.Size) != 0 {
 			return nil, fmt.Errorf("vectors: %v", err)
 		}
@@ -198,7 +177,7 @@ func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, la
 			d.flat.Append(v)
 		}
 	}
-	body, err = readRecordFrom(r)
+	body, err = recordio.ReadFrom(r)
 	if err != nil || body[0] != recDenseAlive || len(body)-1 != hd.N {
 		return nil, fmt.Errorf("alive flags: %v", err)
 	}
@@ -212,7 +191,7 @@ func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, la
 			d.internal[d.ids[n]] = uint32(n)
 		}
 	}
-	body, err = readRecordFrom(r)
+	body, err = recordio.ReadFrom(r)
 	if err != nil || len(body) != 1 || body[0] != recDenseGraph {
 		return nil, fmt.Errorf("graph marker: %v", err)
 	}

@@ -38,7 +38,8 @@
 //
 // "Atomic replace" is write to name.tmp, fsync, rename, fsync directory.
 //
-// Log segments and checkpoints are sequences of records:
+// Log segments and checkpoints are sequences of records (framed by
+// vectordb/internal/recordio):
 //
 //	+-------------+-------------+----------------------------------+
 //	| length u32  | crc32c u32  | body (length bytes)              |

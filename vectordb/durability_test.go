@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"nexusos/vectordb/internal/recordio"
 )
 
 // dump returns every point of a collection with payload and vectors.
@@ -162,7 +164,7 @@ func TestWALCorruptionInTheMiddle(t *testing.T) {
 	db.Close()
 	segCopy := filepath.Join(crashed, strings.TrimPrefix(seg, dir))
 	data, _ := os.ReadFile(segCopy)
-	data[recHeaderSize+3] ^= 0xff // inside the first record's body
+	data[recordio.HeaderSize+3] ^= 0xff // inside the first record's body
 	must(t, os.WriteFile(segCopy, data, 0o644))
 	_, err = Open(crashed, Options{Logger: quiet})
 	if !errors.Is(err, ErrCorruptWAL) {
@@ -270,9 +272,9 @@ func TestMetadataIOErrors(t *testing.T) {
 	mustKind(t, db.UpdateAliases(bg, []AliasOp{{Create: &Alias{Alias: "a", Collection: "c"}}}), KindInternal)
 	fs.setInject(nil)
 	eq(t, db.Collections(), []string{"c"})
-	info, _ := db.CollectionInfo("c")
+	info, _ := db.CollectionInfo(bg, "c")
 	eq(t, len(info.PayloadSchema), 0)
-	eq(t, db.CollectionExists("a"), false)
+	eq(t, exists(t, db, "a"), false)
 	ents, _ := os.ReadDir(filepath.Join(dir, collectionsDir))
 	eq(t, len(ents), 1)
 }

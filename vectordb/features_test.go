@@ -149,7 +149,7 @@ func TestCreateDeleteVectorDurable(t *testing.T) {
 			t.Fatalf("point 1 vectors: %+v", recs[0].Vectors)
 		}
 		eq(t, recs[1].Vectors["a"].Dense, []float32{1, 0, 0, 0})
-		info, err := db.CollectionInfo("c")
+		info, err := db.CollectionInfo(bg, "c")
 		must(t, err)
 		eq(t, info.Config.Vectors["a"].Size, 4)
 		if _, ok := info.Config.SparseVectors["s"]; !ok {
@@ -246,7 +246,7 @@ func TestStrictModeMerge(t *testing.T) {
 	must(t, db.CreateCollection(bg, "c", simpleConfig(2, Dot)))
 	must(t, db.UpdateCollection(bg, "c", CollectionUpdate{StrictMode: &StrictModeConfig{Enabled: ptr(true), WriteRateLimit: ptr(1)}}))
 	must(t, db.UpdateCollection(bg, "c", CollectionUpdate{StrictMode: &StrictModeConfig{ReadRateLimit: ptr(2)}}))
-	info, err := db.CollectionInfo("c")
+	info, err := db.CollectionInfo(bg, "c")
 	must(t, err)
 	sm := info.Config.StrictMode
 	if !sm.On() || *sm.WriteRateLimit != 1 || *sm.ReadRateLimit != 2 {
@@ -254,7 +254,7 @@ func TestStrictModeMerge(t *testing.T) {
 	}
 	must(t, db.UpdateCollection(bg, "c", CollectionUpdate{Metadata: Payload{"a": "x", "b": 1.0}}))
 	must(t, db.UpdateCollection(bg, "c", CollectionUpdate{Metadata: Payload{"b": nil}}))
-	info, err = db.CollectionInfo("c")
+	info, err = db.CollectionInfo(bg, "c")
 	must(t, err)
 	eq(t, info.Config.Metadata, Payload{"a": "x"})
 }
@@ -340,7 +340,7 @@ func TestIndexingThreshold(t *testing.T) {
 	c, err := db.collection("c")
 	must(t, err)
 	c.dense[DefaultVector].waitIndexed()
-	info, err := db.CollectionInfo("c")
+	info, err := db.CollectionInfo(bg, "c")
 	must(t, err)
 	eq(t, info.IndexedVectorsCount, 0) // indexing disabled: searches scan
 	res, err := db.Query(bg, "c", QueryRequest{Query: &Query{Nearest: &VectorInput{Dense: []float32{1, 0, 0, 0}}}, Limit: 1})
@@ -348,7 +348,7 @@ func TestIndexingThreshold(t *testing.T) {
 	eq(t, hitIDs(res), []PointID{num(299)})
 	must(t, db.UpdateCollection(bg, "c", CollectionUpdate{IndexingThreshold: ptr(1)})) // 1 KB = 64 vectors of 4 floats
 	c.dense[DefaultVector].waitIndexed()
-	info, err = db.CollectionInfo("c")
+	info, err = db.CollectionInfo(bg, "c")
 	must(t, err)
 	eq(t, info.IndexedVectorsCount, 300)
 	eq(t, *info.Config.IndexingThreshold, 1)

@@ -123,13 +123,13 @@ func TestFilterValidation(t *testing.T) {
 
 func TestPayloadIndexInfo(t *testing.T) {
 	db := filterFixture(t, true)
-	info, err := db.CollectionInfo("f")
+	info, err := db.CollectionInfo(bg, "f")
 	must(t, err)
 	eq(t, info.PayloadSchema["city"].Points, 3)
 	eq(t, info.PayloadSchema["n"].Points, 4)
 	eq(t, info.PayloadSchema["when"].Points, 3)
 	must(t, errOf(db.DeleteFieldIndex(bg, "f", "city", true)))
-	info, _ = db.CollectionInfo("f")
+	info, _ = db.CollectionInfo(bg, "f")
 	_, ok := info.PayloadSchema["city"]
 	eq(t, ok, false)
 	// Index maintenance across updates.
@@ -170,7 +170,7 @@ func TestIndexKinds(t *testing.T) {
 	res, err := db.Scroll(bg, "c", ScrollRequest{OrderBy: &OrderBy{Key: "d"}})
 	must(t, err)
 	eq(t, ids(res.Points), []PointID{num(1), num(2)})
-	info, _ := db.CollectionInfo("c")
+	info, _ := db.CollectionInfo(bg, "c")
 	eq(t, info.PayloadSchema["t"].Text.Tokenizer, "prefix")
 	mustKind(t, errOf(db.CreateFieldIndex(bg, "c", "x", "polygon", nil, true)), KindBadInput)
 }

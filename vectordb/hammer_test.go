@@ -66,7 +66,7 @@ func TestHammer(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if _, err := db.CollectionInfo("h"); err != nil {
+				if _, err := db.CollectionInfo(bg, "h"); err != nil {
 					t.Error(err)
 					return
 				}

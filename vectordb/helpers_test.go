@@ -68,3 +68,11 @@ func simpleConfig(size int, d Distance) CollectionConfig {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// exists reports whether db has collection (or alias) name.
+func exists(t testing.TB, db *DB, name string) bool {
+	t.Helper()
+	ok, err := db.CollectionExists(bg, name)
+	must(t, err)
+	return ok
+}

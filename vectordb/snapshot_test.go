@@ -40,7 +40,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	must(t, errOf(db.Delete(bg, "c", PointsSelector{IDs: []PointID{num(1)}}, true)))
 	must(t, db.RecoverSnapshot(bg, "c", path))
 	eq(t, dump(t, db, "c"), want)
-	info, err := db.CollectionInfo("c")
+	info, err := db.CollectionInfo(bg, "c")
 	must(t, err)
 	eq(t, info.PayloadSchema["k"].Points, 1)
 	// Recover into a new name, and the recovered collection is durable.

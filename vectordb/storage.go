@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"nexusos/vectordb/internal/recordio"
 )
 
 // collMeta is a collection's metadata file (meta.json): its config and
@@ -319,7 +321,7 @@ func writeCheckpointTo(w io.Writer, lastSeq uint64, pts []ckptPoint) error {
 			return err
 		}
 		body := append([]byte{kind}, b...)
-		buf = appendRecord(buf[:0], body)
+		buf = recordio.Append(buf[:0], body)
 		_, err = w.Write(buf)
 		return err
 	}
@@ -332,7 +334,7 @@ func writeCheckpointTo(w io.Writer, lastSeq uint64, pts []ckptPoint) error {
 		if err != nil {
 			return err
 		}
-		buf = appendRecord(buf[:0], body)
+		buf = recordio.Append(buf[:0], body)
 		if _, err := w.Write(buf); err != nil {
 			return err
 		}
@@ -504,8 +506,8 @@ func (db *DB) idleCheckpoint(c *collection) {
 }
 
 func parseCheckpoint(data []byte) ([]ckptPoint, uint64, error) {
-	r := recordReader{data: data}
-	body, err := r.next()
+	r := recordio.NewReader(data)
+	body, err := r.Next()
 	if err != nil || len(body) == 0 || body[0] != recCkptHead {
 		return nil, 0, errors.New("missing checkpoint header")
 	}
@@ -515,9 +517,9 @@ func parseCheckpoint(data []byte) ([]ckptPoint, uint64, error) {
 	}
 	var pts []ckptPoint
 	for {
-		body, err := r.next()
+		body, err := r.Next()
 		if err != nil {
-			return nil, 0, fmt.Errorf("checkpoint truncated or damaged at offset %d", r.off)
+			return nil, 0, fmt.Errorf("checkpoint truncated or damaged at offset %d", r.Offset())
 		}
 		switch body[0] {
 		case recCkptPts, recCkptBin:
@@ -529,7 +531,7 @@ func parseCheckpoint(data []byte) ([]ckptPoint, uint64, error) {
 				err = json.Unmarshal(body[1:], &chunk)
 			}
 			if err != nil {
-				return nil, 0, fmt.Errorf("checkpoint points at offset %d: %w", r.off, err)
+				return nil, 0, fmt.Errorf("checkpoint points at offset %d: %w", r.Offset(), err)
 			}
 			pts = append(pts, chunk...)
 			if len(pts) > h.Points {

@@ -1,6 +1,7 @@
 package vectordb
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -20,7 +21,7 @@ func (db *DB) WriteSummary(w io.Writer) error {
 		return err
 	}
 	for _, name := range names {
-		info, err := db.CollectionInfo(name)
+		info, err := db.CollectionInfo(context.Background(), name)
 		if err != nil {
 			return fmt.Errorf("describe %s: %w", name, err)
 		}

@@ -2,50 +2,29 @@ package vectordb
 
 import (
 	"bufio"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"nexusos/vectordb/internal/recordio"
 )
 
-// Record framing, shared by write-ahead log segments and checkpoints:
-//
-//	+-------------+-------------+---------------------------+
-//	| length u32  | crc32c u32  | body (length bytes)       |
-//	+-------------+-------------+---------------------------+
-//
-// Integers are little-endian. crc32c is CRC-32 (Castagnoli) of the body.
-// length is in [1, maxRecordSize]. The first body byte is the body format
+// Log segments and checkpoints are sequences of records framed by package
+// recordio (length, CRC-32C, body). The first body byte is the body format
 // (recJSONOp: the rest is one op as JSON).
 const (
-	recHeaderSize = 8
-	maxRecordSize = 512 << 20
-
 	recJSONOp   byte = 1 // body: JSON-encoded op
 	recCkptHead byte = 2 // body: JSON-encoded ckptHeader
 	recCkptFoot byte = 3 // body: JSON-encoded ckptFooter
 )
 
-var (
-	crcTable    = crc32.MakeTable(crc32.Castagnoli)
-	errTooLarge = errors.New("file too large")
-)
-
-// appendRecord frames body into buf.
-func appendRecord(buf, body []byte) []byte {
-	var h [recHeaderSize]byte
-	binary.LittleEndian.PutUint32(h[0:], uint32(len(body)))
-	binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(body, crcTable))
-	buf = append(buf, h[:]...)
-	return append(buf, body...)
-}
+var errTooLarge = errors.New("file too large")
 
 // encodeOp returns the record body of an op (binary; see codec.go).
 func encodeOp(o *op) ([]byte, error) { return encodeOpBinary(o) }
@@ -76,52 +55,11 @@ func decodeOp(body []byte) (*op, error) {
 	return o, nil
 }
 
-// recordReader reads framed records from a byte slice.
-type recordReader struct {
-	data []byte
-	off  int
-}
-
-// errBadRecord is returned by next for a record that does not check out.
-var errBadRecord = errors.New("bad record")
-
-// next returns the body of the next record, io.EOF at a clean end, or
-// errBadRecord (with r.off at the record's start) for a torn or corrupt one.
-func (r *recordReader) next() ([]byte, error) {
-	if r.off == len(r.data) {
-		return nil, io.EOF
-	}
-	body, n := parseRecordAt(r.data, r.off)
-	if n == 0 {
-		return nil, errBadRecord
-	}
-	r.off += n
-	return body, nil
-}
-
-// parseRecordAt returns the body of the record at off and its framed size,
-// or size 0 when there is no valid record there.
-func parseRecordAt(data []byte, off int) ([]byte, int) {
-	if len(data)-off < recHeaderSize {
-		return nil, 0
-	}
-	n := binary.LittleEndian.Uint32(data[off:])
-	sum := binary.LittleEndian.Uint32(data[off+4:])
-	if n == 0 || n > maxRecordSize || uint64(n) > uint64(len(data)-off-recHeaderSize) {
-		return nil, 0
-	}
-	body := data[off+recHeaderSize : off+recHeaderSize+int(n)]
-	if crc32.Checksum(body, crcTable) != sum {
-		return nil, 0
-	}
-	return body, recHeaderSize + int(n)
-}
-
 // validRecordAfter reports whether some valid op record starts after off:
 // the sign that damage at off is corruption, not a torn final write.
 func validRecordAfter(data []byte, off int) bool {
-	for i := off + 1; i+recHeaderSize < len(data); i++ {
-		if body, n := parseRecordAt(data, i); n > 0 {
+	for i := off + 1; i+recordio.HeaderSize < len(data); i++ {
+		if body, n := recordio.ParseAt(data, i); n > 0 {
 			if _, err := decodeOp(body); err == nil {
 				return true
 			}
@@ -135,21 +73,21 @@ func validRecordAfter(data []byte, off int) bool {
 // valid record is a torn tail and ends the log; damage followed by a valid
 // record is reported as ErrCorruptWAL.
 func replayLog(data []byte) (ops []*op, valid int, err error) {
-	r := recordReader{data: data}
+	r := recordio.NewReader(data)
 	for {
-		body, err := r.next()
+		body, err := r.Next()
 		if err == io.EOF {
-			return ops, r.off, nil
+			return ops, r.Offset(), nil
 		}
 		var o *op
 		if err == nil {
 			o, err = decodeOp(body)
 		}
 		if err != nil {
-			if validRecordAfter(data, r.off) {
-				return ops, r.off, fmt.Errorf("%w: damaged record at offset %d", ErrCorruptWAL, r.off)
+			if validRecordAfter(data, r.Offset()) {
+				return ops, r.Offset(), fmt.Errorf("%w: damaged record at offset %d", ErrCorruptWAL, r.Offset())
 			}
-			return ops, r.off, nil
+			return ops, r.Offset(), nil
 		}
 		ops = append(ops, o)
 	}
@@ -245,10 +183,10 @@ func (w *wal) append(o *op) (broken bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("encode op %d: %w", o.Seq, err)
 	}
-	if len(body) > maxRecordSize {
-		return false, fmt.Errorf("op %d is %d bytes, more than %d", o.Seq, len(body), maxRecordSize)
+	if len(body) > recordio.MaxBodySize {
+		return false, fmt.Errorf("op %d is %d bytes, more than %d", o.Seq, len(body), recordio.MaxBodySize)
 	}
-	w.buf = appendRecord(w.buf[:0], body)
+	w.buf = recordio.Append(w.buf[:0], body)
 	_, err = w.f.Write(w.buf)
 	if err == nil {
 		err = w.f.Sync()

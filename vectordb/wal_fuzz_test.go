@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"nexusos/vectordb/internal/recordio"
 )
 
 // validLog builds a log of n ops as an update sequence would write it.
@@ -30,7 +32,7 @@ func validLog(t testing.TB, n int, seed int64) []byte {
 		}
 		body, err := encodeOp(o)
 		must(t, err)
-		buf = appendRecord(buf, body)
+		buf = recordio.Append(buf, body)
 	}
 	return buf
 }
@@ -55,10 +57,10 @@ func FuzzWALReplay(f *testing.F) {
 			t.Fatalf("unexpected error %v", err)
 		}
 		// The valid prefix re-frames to exactly the same bytes, op by op.
-		r := recordReader{data: data[:valid]}
+		r := recordio.NewReader(data[:valid])
 		var reframed []byte
 		for i := 0; ; i++ {
-			body, rerr := r.next()
+			body, rerr := r.Next()
 			if rerr != nil {
 				break
 			}
@@ -72,7 +74,7 @@ func FuzzWALReplay(f *testing.F) {
 			if o.Seq != ops[i].Seq || o.Kind != ops[i].Kind {
 				t.Fatalf("op %d differs", i)
 			}
-			reframed = appendRecord(reframed, body)
+			reframed = recordio.Append(reframed, body)
 		}
 		if !bytes.Equal(reframed, data[:valid]) {
 			t.Fatalf("valid prefix does not re-frame identically")

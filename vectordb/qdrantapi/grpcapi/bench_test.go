@@ -1,6 +1,7 @@
 package grpcapi
 
 import (
+	"context"
 	"math/rand/v2"
 	"syscall"
 	"testing"
@@ -54,7 +55,7 @@ func BenchmarkQuery(b *testing.B) {
 	// index (the status alone may say green while the HNSW graph is still
 	// being built).
 	for i := 0; i < 600; i++ {
-		info, err := db.CollectionInfo("bench")
+		info, err := db.CollectionInfo(context.Background(), "bench")
 		must(err)
 		if info.IndexedVectorsCount >= info.PointsCount {
 			break

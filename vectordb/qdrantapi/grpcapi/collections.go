@@ -7,6 +7,7 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/internal/qdrantpb"
 )
 
 // collectionsService implements qdrant.Collections over a vectordb.DB.
@@ -23,36 +24,6 @@ const (
 	maxVectorSize            = 65536
 	maxNamedVectors          = 256
 )
-
-func distanceFromProto(d qdrant.Distance) (vectordb.Distance, error) {
-	switch d {
-	case qdrant.Distance_Cosine:
-		return vectordb.Cosine, nil
-	case qdrant.Distance_Dot:
-		return vectordb.Dot, nil
-	case qdrant.Distance_Euclid:
-		return vectordb.Euclid, nil
-	case qdrant.Distance_Manhattan:
-		return vectordb.Manhattan, nil
-	default:
-		return "", badInput("unknown distance %d: use Cosine, Dot, Euclid or Manhattan", int32(d))
-	}
-}
-
-func distanceToProto(d vectordb.Distance) qdrant.Distance {
-	switch d {
-	case vectordb.Cosine:
-		return qdrant.Distance_Cosine
-	case vectordb.Dot:
-		return qdrant.Distance_Dot
-	case vectordb.Euclid:
-		return qdrant.Distance_Euclid
-	case vectordb.Manhattan:
-		return qdrant.Distance_Manhattan
-	default:
-		return qdrant.Distance_UnknownDistance
-	}
-}
 
 // hnswFromProto converts an HNSW diff; nil gives nil.
 func hnswFromProto(h *qdrant.HnswConfigDiff) *vectordb.HNSWConfig {
@@ -253,7 +224,10 @@ func (s *collectionsService) CollectionExists(ctx context.Context, r *qdrant.Col
 	if err := checkName("collection", r.GetCollectionName()); err != nil {
 		return nil, err
 	}
-	ok := s.db.CollectionExists(r.GetCollectionName())
+	ok, err := s.db.CollectionExists(ctx, r.GetCollectionName())
+	if err != nil {
+		return nil, statusError(err)
+	}
 	return &qdrant.CollectionExistsResponse{Result: &qdrant.CollectionExists{Exists: ok}, Time: since(start)}, nil
 }
 
@@ -262,7 +236,7 @@ func (s *collectionsService) Get(ctx context.Context, r *qdrant.GetCollectionInf
 	if err := checkName("collection", r.GetCollectionName()); err != nil {
 		return nil, err
 	}
-	info, err := s.db.CollectionInfo(r.GetCollectionName())
+	info, err := s.db.CollectionInfo(ctx, r.GetCollectionName())
 	if err != nil {
 		return nil, statusError(err)
 	}
@@ -328,7 +302,7 @@ func collectionInfoToProto(info vectordb.CollectionInfo) *qdrant.CollectionInfo 
 		WriteConsistencyFactor: u32(1),
 	}
 	vp := func(p vectordb.VectorParams) *qdrant.VectorParams {
-		out := &qdrant.VectorParams{Size: uint64(max(p.Size, 0)), Distance: distanceToProto(p.Distance)}
+		out := &qdrant.VectorParams{Size: uint64(max(p.Size, 0)), Distance: qdrantpb.DistanceToProto(p.Distance)}
 		if p.HNSW != nil {
 			out.HnswConfig = hnswToProto(*p.HNSW)
 		}

@@ -1,37 +1,19 @@
 package grpcapi
 
 import (
-	"math"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/qdrant/go-client/qdrant"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/internal/qdrantpb"
 )
 
-// Bounds on untrusted input beyond the message size limit.
+// Bounds on untrusted input beyond the message size limit (payload
+// nesting: qdrantpb.MaxPayloadDepth).
 const (
-	maxPayloadDepth = 64      // nesting of payload objects and lists
-	maxNameLen      = 1 << 10 // collection, vector and key names
+	maxNameLen = 1 << 10 // collection, vector and key names
 )
-
-// pointIDFromProto converts a point id; UUIDs are accepted in any form
-// github.com/google/uuid parses and returned in canonical form.
-func pointIDFromProto(p *qdrant.PointId) (vectordb.PointID, error) {
-	switch v := p.GetPointIdOptions().(type) {
-	case *qdrant.PointId_Num:
-		return vectordb.PointID{Num: v.Num}, nil
-	case *qdrant.PointId_Uuid:
-		u, err := uuid.Parse(v.Uuid)
-		if err != nil {
-			return vectordb.PointID{}, badInput("Unable to parse UUID: %s", truncate(v.Uuid))
-		}
-		return vectordb.PointID{UUID: u.String()}, nil
-	default:
-		return vectordb.PointID{}, badInput("point id is empty")
-	}
-}
 
 func pointIDsFromProto(ps []*qdrant.PointId) ([]vectordb.PointID, error) {
 	out := make([]vectordb.PointID, len(ps))
@@ -43,131 +25,6 @@ func pointIDsFromProto(ps []*qdrant.PointId) ([]vectordb.PointID, error) {
 		out[i] = id
 	}
 	return out, nil
-}
-
-func pointIDToProto(id vectordb.PointID) *qdrant.PointId {
-	if id.IsUUID() {
-		return qdrant.NewIDUUID(id.UUID)
-	}
-	return qdrant.NewIDNum(id.Num)
-}
-
-func pointIDsToProto(ids []vectordb.PointID) []*qdrant.PointId {
-	out := make([]*qdrant.PointId, len(ids))
-	for i, id := range ids {
-		out[i] = pointIDToProto(id)
-	}
-	return out
-}
-
-// valueFromProto converts a payload value into what encoding/json would
-// decode: nil, bool, float64, string, []any or map[string]any. Integers
-// become float64 (exact up to 2^53), as the engine stores JSON numbers.
-func valueFromProto(v *qdrant.Value, depth int) (any, error) {
-	if depth > maxPayloadDepth {
-		return nil, badInput("payload nested deeper than %d levels", maxPayloadDepth)
-	}
-	switch k := v.GetKind().(type) {
-	case nil, *qdrant.Value_NullValue:
-		return nil, nil
-	case *qdrant.Value_BoolValue:
-		return k.BoolValue, nil
-	case *qdrant.Value_IntegerValue:
-		return float64(k.IntegerValue), nil
-	case *qdrant.Value_DoubleValue:
-		if math.IsNaN(k.DoubleValue) || math.IsInf(k.DoubleValue, 0) {
-			return nil, badInput("payload number is NaN or infinite")
-		}
-		return k.DoubleValue, nil
-	case *qdrant.Value_StringValue:
-		return k.StringValue, nil
-	case *qdrant.Value_ListValue:
-		vals := k.ListValue.GetValues()
-		out := make([]any, len(vals))
-		for i, e := range vals {
-			x, err := valueFromProto(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = x
-		}
-		return out, nil
-	case *qdrant.Value_StructValue:
-		return structFromProto(k.StructValue.GetFields(), depth+1)
-	default:
-		return nil, badInput("unknown payload value kind %T", k)
-	}
-}
-
-func structFromProto(fields map[string]*qdrant.Value, depth int) (map[string]any, error) {
-	out := make(map[string]any, len(fields))
-	for key, e := range fields {
-		x, err := valueFromProto(e, depth)
-		if err != nil {
-			return nil, err
-		}
-		out[key] = x
-	}
-	return out, nil
-}
-
-// payloadFromProto converts a point's payload; a nil map gives an empty
-// payload.
-func payloadFromProto(m map[string]*qdrant.Value) (vectordb.Payload, error) {
-	p, err := structFromProto(m, 0)
-	if err != nil {
-		return nil, err
-	}
-	return vectordb.Payload(p), nil
-}
-
-// valueToProto converts a JSON-like Go value. A float64 with an integral
-// value that fits int64 becomes an integer value, so integers written by
-// clients come back as integers.
-func valueToProto(v any) *qdrant.Value {
-	switch x := v.(type) {
-	case nil:
-		return qdrant.NewValueNull()
-	case bool:
-		return qdrant.NewValueBool(x)
-	case float64:
-		if x == math.Trunc(x) && x >= -(1<<63) && x < (1<<63) {
-			return qdrant.NewValueInt(int64(x))
-		}
-		return qdrant.NewValueDouble(x)
-	case float32:
-		return valueToProto(float64(x))
-	case int:
-		return qdrant.NewValueInt(int64(x))
-	case int64:
-		return qdrant.NewValueInt(x)
-	case uint64:
-		return qdrant.NewValueInt(int64(x))
-	case string:
-		return qdrant.NewValueString(x)
-	case []any:
-		vals := make([]*qdrant.Value, len(x))
-		for i, e := range x {
-			vals[i] = valueToProto(e)
-		}
-		return qdrant.NewValueFromList(vals...)
-	case map[string]any:
-		return qdrant.NewValueFromFields(payloadToProto(x))
-	case vectordb.Payload:
-		return qdrant.NewValueFromFields(payloadToProto(x))
-	case interface{ String() string }: // json.Number, time.Time
-		return qdrant.NewValueString(x.String())
-	default:
-		return qdrant.NewValueNull()
-	}
-}
-
-func payloadToProto(p map[string]any) map[string]*qdrant.Value {
-	out := make(map[string]*qdrant.Value, len(p))
-	for k, v := range p {
-		out[k] = valueToProto(v)
-	}
-	return out
 }
 
 // vectorFromProto converts one input vector. It accepts the current oneof
@@ -293,32 +150,6 @@ func pointFromProto(p *qdrant.PointStruct) (vectordb.PointStruct, error) {
 	return vectordb.PointStruct{ID: id, Vectors: vecs, Payload: pl}, nil
 }
 
-// pointToProto is the inverse of pointFromProto, used by tests and by
-// clients of this package that forward points to a remote Qdrant.
-func pointToProto(p vectordb.PointStruct) *qdrant.PointStruct {
-	out := &qdrant.PointStruct{Id: pointIDToProto(p.ID), Payload: payloadToProto(p.Payload)}
-	if v, ok := p.Vectors[vectordb.DefaultVector]; ok && len(p.Vectors) == 1 {
-		out.Vectors = &qdrant.Vectors{VectorsOptions: &qdrant.Vectors_Vector{Vector: vectorInToProto(v)}}
-	} else if p.Vectors != nil {
-		m := make(map[string]*qdrant.Vector, len(p.Vectors))
-		for name, v := range p.Vectors {
-			m[name] = vectorInToProto(v)
-		}
-		out.Vectors = qdrant.NewVectorsMap(m)
-	}
-	return out
-}
-
-func vectorInToProto(v vectordb.Vector) *qdrant.Vector {
-	if v.Multi != nil {
-		return qdrant.NewVectorMulti(v.Multi)
-	}
-	if v.Sparse != nil {
-		return qdrant.NewVectorSparse(v.Sparse.Indices, v.Sparse.Values)
-	}
-	return qdrant.NewVectorDense(v.Dense)
-}
-
 // payloadSelectorFromProto converts with_payload; def is used when the
 // client sent none (Qdrant returns payload by default from get and scroll,
 // not from searches).
@@ -384,8 +215,8 @@ func orderValueToProto(v any) *qdrant.OrderValue {
 
 func recordToProto(r vectordb.Record) *qdrant.RetrievedPoint {
 	return &qdrant.RetrievedPoint{
-		Id:         pointIDToProto(r.ID),
-		Payload:    payloadToProto(r.Payload),
+		Id:         qdrantpb.PointIDToProto(r.ID),
+		Payload:    qdrantpb.PayloadToProto(r.Payload),
 		Vectors:    vectorsToProto(r.Vectors),
 		OrderValue: orderValueToProto(r.OrderValue),
 	}
@@ -403,8 +234,8 @@ func scoredToProto(ps []vectordb.ScoredPoint) []*qdrant.ScoredPoint {
 	out := make([]*qdrant.ScoredPoint, len(ps))
 	for i, p := range ps {
 		out[i] = &qdrant.ScoredPoint{
-			Id:         pointIDToProto(p.ID),
-			Payload:    payloadToProto(p.Payload),
+			Id:         qdrantpb.PointIDToProto(p.ID),
+			Payload:    qdrantpb.PayloadToProto(p.Payload),
 			Score:      p.Score,
 			Version:    p.Version,
 			Vectors:    vectorsToProto(p.Vectors),
@@ -450,4 +281,25 @@ func checkTarget(coll string, shard *qdrant.ShardKeySelector) error {
 		return err
 	}
 	return noShardKey(shard)
+}
+
+// pointIDFromProto converts a point id (qdrantpb.PointIDFromProto, errors
+// as gRPC statuses).
+func pointIDFromProto(p *qdrant.PointId) (vectordb.PointID, error) {
+	id, err := qdrantpb.PointIDFromProto(p)
+	return id, inputError(err)
+}
+
+// payloadFromProto converts a point's payload (qdrantpb.PayloadFromProto,
+// errors as gRPC statuses).
+func payloadFromProto(m map[string]*qdrant.Value) (vectordb.Payload, error) {
+	p, err := qdrantpb.PayloadFromProto(m)
+	return p, inputError(err)
+}
+
+// distanceFromProto converts a distance (qdrantpb.DistanceFromProto,
+// errors as gRPC statuses).
+func distanceFromProto(d qdrant.Distance) (vectordb.Distance, error) {
+	x, err := qdrantpb.DistanceFromProto(d)
+	return x, inputError(err)
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/internal/qdrantpb"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -57,7 +58,7 @@ func TestFilterRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("filterFromProto: %v", err)
 			}
-			back := filterToProto(vf)
+			back := qdrantpb.FilterToProto(vf)
 			if !proto.Equal(pf, back) {
 				t.Fatalf("round trip changed the filter:\n in: %v\nout: %v", pf, back)
 			}
@@ -182,7 +183,7 @@ func TestPointRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("pointFromProto(%v): %v", p.Id, err)
 		}
-		if back := pointToProto(vp); !proto.Equal(p, back) {
+		if back := qdrantpb.PointToProto(vp); !proto.Equal(p, back) {
 			t.Errorf("round trip changed the point:\n in: %v\nout: %v", p, back)
 		}
 	}
@@ -226,7 +227,7 @@ func TestPayloadNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := payloadToProto(p)
+	out := qdrantpb.PayloadToProto(p)
 	if out["i"].GetIntegerValue() != 1<<40 {
 		t.Errorf("integer: got %v", out["i"])
 	}
@@ -234,7 +235,7 @@ func TestPayloadNumbers(t *testing.T) {
 		t.Errorf("integral double: got %v", out["d"])
 	}
 	deep := qdrant.NewValueNull()
-	for range maxPayloadDepth + 2 {
+	for range qdrantpb.MaxPayloadDepth + 2 {
 		deep = qdrant.NewValueFromList(deep)
 	}
 	if _, err := payloadFromProto(map[string]*qdrant.Value{"x": deep}); status.Code(err) != codes.InvalidArgument {

@@ -90,3 +90,13 @@ func recoverInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo
 	}()
 	return handler(ctx, req)
 }
+
+// inputError turns a qdrantpb conversion error (vectordb.BadInput, "Wrong
+// input: ...") into the status badInput gives: codes.InvalidArgument with
+// the same text.
+func inputError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return status.Error(codes.InvalidArgument, err.Error())
+}

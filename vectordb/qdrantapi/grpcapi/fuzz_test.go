@@ -7,6 +7,8 @@ import (
 
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/protobuf/proto"
+
+	"nexusos/vectordb/internal/qdrantpb"
 )
 
 // FuzzFilterFromProto feeds arbitrary wire bytes decoded as a qdrant.Filter
@@ -32,7 +34,7 @@ func FuzzFilterFromProto(f *testing.F) {
 			}
 			return
 		}
-		again, err := filterFromProto(filterToProto(vf))
+		again, err := filterFromProto(qdrantpb.FilterToProto(vf))
 		if err != nil {
 			// The canonical form of a multi-test field condition is one
 			// level deeper and counts more conditions.
@@ -81,7 +83,7 @@ func FuzzPointFromProto(f *testing.F) {
 				return // NaN != NaN; the engine rejects them anyway
 			}
 		}
-		again, err := pointFromProto(pointToProto(vp))
+		again, err := pointFromProto(qdrantpb.PointToProto(vp))
 		if err != nil {
 			t.Fatalf("canonical point rejected: %v", err)
 		}

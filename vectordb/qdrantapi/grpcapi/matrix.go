@@ -7,6 +7,7 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/internal/qdrantpb"
 	"nexusos/vectordb/qdrantapi"
 )
 
@@ -59,7 +60,7 @@ func (s *pointsService) SearchMatrixPairs(ctx context.Context, r *qdrant.SearchM
 	out := &qdrant.SearchMatrixPairs{}
 	for _, row := range rows {
 		for _, h := range row.Hits {
-			out.Pairs = append(out.Pairs, &qdrant.SearchMatrixPair{A: pointIDToProto(row.ID), B: pointIDToProto(h.ID), Score: h.Score})
+			out.Pairs = append(out.Pairs, &qdrant.SearchMatrixPair{A: qdrantpb.PointIDToProto(row.ID), B: qdrantpb.PointIDToProto(h.ID), Score: h.Score})
 		}
 	}
 	return &qdrant.SearchMatrixPairsResponse{Result: out, Time: since(start)}, nil
@@ -75,7 +76,7 @@ func (s *pointsService) SearchMatrixOffsets(ctx context.Context, r *qdrant.Searc
 	for i, id := range ids {
 		at[id] = uint64(i)
 	}
-	out := &qdrant.SearchMatrixOffsets{Ids: pointIDsToProto(ids)}
+	out := &qdrant.SearchMatrixOffsets{Ids: qdrantpb.PointIDsToProto(ids)}
 	for _, row := range rows {
 		for _, h := range row.Hits {
 			out.OffsetsRow = append(out.OffsetsRow, at[row.ID])

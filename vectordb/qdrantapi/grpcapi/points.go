@@ -7,6 +7,7 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/internal/qdrantpb"
 )
 
 // pointsService implements qdrant.Points over a vectordb.DB.
@@ -280,7 +281,7 @@ func (s *pointsService) Scroll(ctx context.Context, r *qdrant.ScrollPoints) (*qd
 	}
 	out := &qdrant.ScrollResponse{Result: recordsToProto(res.Points), Time: since(start)}
 	if res.NextPageOffset != nil {
-		out.NextPageOffset = pointIDToProto(*res.NextPageOffset)
+		out.NextPageOffset = qdrantpb.PointIDToProto(*res.NextPageOffset)
 	}
 	return out, nil
 }

@@ -537,7 +537,11 @@ func (h *handler) listCollections(r *http.Request) (any, error) {
 }
 
 func (h *handler) collectionExists(r *http.Request) (any, error) {
-	return map[string]bool{"exists": h.db.CollectionExists(collectionName(r))}, nil
+	ok, err := h.db.CollectionExists(r.Context(), collectionName(r))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]bool{"exists": ok}, nil
 }
 
 // Defaults reported in collection info, as Qdrant reports them.
@@ -598,7 +602,7 @@ func vectorParamsOut(p vectordb.VectorParams) map[string]any {
 }
 
 func (h *handler) getCollection(r *http.Request) (any, error) {
-	info, err := h.db.CollectionInfo(collectionName(r))
+	info, err := h.db.CollectionInfo(r.Context(), collectionName(r))
 	if err != nil {
 		return nil, err
 	}
@@ -1075,7 +1079,7 @@ func segmentUUID(coll string) string {
 // ever pending here (indexing runs in the background and is reported by
 // the collection status), and the collection is one idle segment.
 func (h *handler) optimizations(r *http.Request) (any, error) {
-	info, err := h.db.CollectionInfo(collectionName(r))
+	info, err := h.db.CollectionInfo(r.Context(), collectionName(r))
 	if err != nil {
 		return nil, err
 	}

@@ -327,7 +327,7 @@ func (h *handler) shardZero(f apiFunc) apiFunc {
 		if err := validChecksumParam(r); err != nil {
 			return nil, err
 		}
-		if _, err := h.db.CollectionInfo(collectionName(r)); err != nil {
+		if _, err := h.db.CollectionInfo(r.Context(), collectionName(r)); err != nil {
 			return nil, err // a shard's collection must exist
 		}
 		if r.PathValue("shard") != "0" {
@@ -622,7 +622,7 @@ func (h *handler) telemetry(r *http.Request) (any, error) {
 		if i >= maxTelemetryCollections {
 			break
 		}
-		info, err := h.db.CollectionInfo(n)
+		info, err := h.db.CollectionInfo(r.Context(), n)
 		if err != nil {
 			continue // deleted meanwhile
 		}
@@ -734,7 +734,7 @@ func (h *handler) issues(r *http.Request) (any, error) {
 // collectionCluster serves GET /collections/{c}/cluster: one local,
 // active shard holding every point.
 func (h *handler) collectionCluster(r *http.Request) (any, error) {
-	info, err := h.db.CollectionInfo(collectionName(r))
+	info, err := h.db.CollectionInfo(r.Context(), collectionName(r))
 	if err != nil {
 		return nil, err
 	}

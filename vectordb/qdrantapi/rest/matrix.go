@@ -46,7 +46,7 @@ func (h *handler) searchMatrix(r *http.Request) ([]vectordb.PointID, []qdrantapi
 		return nil, nil, badInput(err)
 	}
 	coll := collectionName(r)
-	info, err := h.db.CollectionInfo(coll)
+	info, err := h.db.CollectionInfo(r.Context(), coll)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -174,7 +174,7 @@ func (h *handler) metricsText(w http.ResponseWriter, r *http.Request) {
 	vectors := 0
 	points := make([]int, len(names))
 	for i, n := range names {
-		if info, err := h.db.CollectionInfo(n); err == nil {
+		if info, err := h.db.CollectionInfo(r.Context(), n); err == nil {
 			points[i] = info.PointsCount
 			vectors += info.PointsCount * max(1, len(info.Config.Vectors)+len(info.Config.SparseVectors))
 		}

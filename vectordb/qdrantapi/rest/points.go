@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -171,7 +172,7 @@ func (h *handler) retrievePoints(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
-	if err := h.checkVectorNames(collectionName(r), wv); err != nil {
+	if err := h.checkVectorNames(r.Context(), collectionName(r), wv); err != nil {
 		return nil, err
 	}
 	recs, err := h.db.Get(r.Context(), collectionName(r), ids, wp, wv)
@@ -265,11 +266,11 @@ func (h *handler) count(r *http.Request) (any, error) {
 
 // checkVectorNames rejects a with_vector list naming a vector the
 // collection does not have, as Qdrant does.
-func (h *handler) checkVectorNames(coll string, wv vectordb.VectorSelector) error {
+func (h *handler) checkVectorNames(ctx context.Context, coll string, wv vectordb.VectorSelector) error {
 	if len(wv.Names) == 0 {
 		return nil
 	}
-	info, err := h.db.CollectionInfo(coll)
+	info, err := h.db.CollectionInfo(ctx, coll)
 	if err != nil {
 		return err
 	}

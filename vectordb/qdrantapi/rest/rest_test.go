@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -889,5 +890,31 @@ func TestRecoverReadsThroughRoot(t *testing.T) {
 		b, _ := os.ReadFile(tmp)
 		os.Remove(tmp)
 		t.Fatalf("read through a swapped-in link out of the root: %q", b)
+	}
+}
+
+// TestWaitFalseIsSynchronous pins down what COMPATIBILITY.md says of
+// `wait`: every update is logged, fsynced and applied before the answer,
+// so wait=false changes only the reported status, and the write is
+// visible to the very next read.
+func TestWaitFalseIsSynchronous(t *testing.T) {
+	c := newClient(t, Config{})
+	c.ok("PUT", "/collections/w", map[string]any{"vectors": map[string]any{"size": 4, "distance": "Dot"}})
+	for i, wait := range []string{"false", "true", ""} {
+		res := c.ok("PUT", "/collections/w/points?wait="+wait, map[string]any{"points": []any{
+			map[string]any{"id": i + 1, "vector": []float32{1, 0, 0, 0}, "payload": map[string]any{"n": i}}}})
+		want := "acknowledged"
+		if wait == "true" {
+			want = "completed"
+		}
+		if at(res, "status") != want {
+			t.Errorf("wait=%q: status %v, want %s", wait, at(res, "status"), want)
+		}
+		if got := c.ok("GET", "/collections/w/points/"+strconv.Itoa(i+1), nil); at(got, "payload", "n") != float64(i) {
+			t.Errorf("wait=%q: the point is not visible right after the answer: %v", wait, got)
+		}
+		if n := at(c.ok("POST", "/collections/w/points/count", map[string]any{}), "count"); n != float64(i+1) {
+			t.Errorf("wait=%q: count %v right after the answer, want %d", wait, n, i+1)
+		}
 	}
 }

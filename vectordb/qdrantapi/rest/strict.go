@@ -121,7 +121,7 @@ func (h *handler) checkStrict(r *http.Request) error {
 	if !kind.read && !kind.write && !kind.index {
 		return nil
 	}
-	info, err := h.db.CollectionInfo(coll)
+	info, err := h.db.CollectionInfo(r.Context(), coll)
 	if err != nil {
 		return nil // the handler reports it
 	}
@@ -344,7 +344,7 @@ func (h *handler) writeCost(r *http.Request, coll string, body map[string]any) f
 // index, otherwise half the collection (Qdrant's expected cardinality of
 // a condition on an unindexed field).
 func (h *handler) filterCost(r *http.Request, coll string, f map[string]any) float64 {
-	info, err := h.db.CollectionInfo(coll)
+	info, err := h.db.CollectionInfo(r.Context(), coll)
 	if err != nil {
 		return 1
 	}

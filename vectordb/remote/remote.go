@@ -1,4 +1,12 @@
-package grpcapi
+// Package remote is the client MemexFS uses to keep its points in a remote
+// Qdrant (or another nexus node) instead of the embedded engine: Client
+// speaks Qdrant's gRPC API through the official Go client and vectordb's
+// types, converted by the same code the gRPC server uses.
+//
+//	c, err := remote.DialURL("grpc://localhost:6334", apiKey)
+//	defer c.Close()
+//	ok, err := c.CollectionExists(ctx, "memex")
+package remote
 
 import (
 	"context"
@@ -10,13 +18,16 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/internal/qdrantpb"
 )
 
-// Remote is a client of a Qdrant server — a real Qdrant cluster or another
+// Client is a client of a Qdrant server — a real Qdrant cluster or another
 // nexus node — through the official Go client (gRPC), speaking vectordb's
 // types. It lets MemexFS send the same requests to a remote store that it
-// sends to the embedded engine. It is safe for concurrent use.
-type Remote struct {
+// sends to the embedded engine (it implements memex.Store, as *vectordb.DB
+// does). Every method takes the caller's context and returns the server's
+// or the network's errors. It is safe for concurrent use.
+type Client struct {
 	c       *qdrant.Client
 	timeout time.Duration
 }
@@ -24,7 +35,7 @@ type Remote struct {
 // DialURL connects to a Qdrant gRPC endpoint given as
 // "grpc://host:6334" (or "grpcs://" for TLS; a bare "host:port" also
 // works). apiKey is sent as Qdrant's api-key.
-func DialURL(raw, apiKey string) (*Remote, error) {
+func DialURL(raw, apiKey string) (*Client, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		u, err = url.Parse("grpc://" + raw)
@@ -43,14 +54,16 @@ func DialURL(raw, apiKey string) (*Remote, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to qdrant %s: %w", raw, err)
 	}
-	return &Remote{c: c, timeout: 30 * time.Second}, nil
+	return &Client{c: c, timeout: 30 * time.Second}, nil
 }
 
 // Close closes the connection.
-func (r *Remote) Close() error { return r.c.Close() }
+func (r *Client) Close() error { return r.c.Close() }
 
-func (r *Remote) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), r.timeout)
+// bounded returns ctx limited to the client's per-call timeout, for the
+// calls that had no deadline of their own before they took a context.
+func (r *Client) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.timeout)
 }
 
 func remoteErr(op string, err error) error {
@@ -60,17 +73,21 @@ func remoteErr(op string, err error) error {
 	return fmt.Errorf("remote qdrant %s: %w", op, err)
 }
 
-// CollectionExists reports whether the collection exists (false on error).
-func (r *Remote) CollectionExists(name string) bool {
-	ctx, cancel := r.ctx()
+// CollectionExists reports whether the collection exists. A network or
+// server error is returned as such, never as false.
+func (r *Client) CollectionExists(ctx context.Context, name string) (bool, error) {
+	ctx, cancel := r.bounded(ctx)
 	defer cancel()
 	ok, err := r.c.CollectionExists(ctx, name)
-	return err == nil && ok
+	if err != nil {
+		return false, remoteErr("collection exists", err)
+	}
+	return ok, nil
 }
 
 // CollectionInfo returns the point count and vector configuration.
-func (r *Remote) CollectionInfo(name string) (vectordb.CollectionInfo, error) {
-	ctx, cancel := r.ctx()
+func (r *Client) CollectionInfo(ctx context.Context, name string) (vectordb.CollectionInfo, error) {
+	ctx, cancel := r.bounded(ctx)
 	defer cancel()
 	in, err := r.c.GetCollectionInfo(ctx, name)
 	if err != nil {
@@ -80,11 +97,11 @@ func (r *Remote) CollectionInfo(name string) (vectordb.CollectionInfo, error) {
 		Config: vectordb.CollectionConfig{Vectors: map[string]vectordb.VectorParams{}, SparseVectors: map[string]vectordb.SparseVectorParams{}}}
 	vc := in.GetConfig().GetParams().GetVectorsConfig()
 	if p := vc.GetParams(); p != nil {
-		d, _ := distanceFromProto(p.GetDistance())
+		d, _ := qdrantpb.DistanceFromProto(p.GetDistance())
 		out.Config.Vectors[vectordb.DefaultVector] = vectordb.VectorParams{Size: int(p.GetSize()), Distance: d}
 	}
 	for n, p := range vc.GetParamsMap().GetMap() {
-		d, _ := distanceFromProto(p.GetDistance())
+		d, _ := qdrantpb.DistanceFromProto(p.GetDistance())
 		out.Config.Vectors[n] = vectordb.VectorParams{Size: int(p.GetSize()), Distance: d}
 	}
 	for n, p := range in.GetConfig().GetParams().GetSparseVectorsConfig().GetMap() {
@@ -98,14 +115,14 @@ func (r *Remote) CollectionInfo(name string) (vectordb.CollectionInfo, error) {
 }
 
 // CreateCollection creates a collection with dense and sparse vectors.
-func (r *Remote) CreateCollection(ctx context.Context, name string, cfg vectordb.CollectionConfig) error {
+func (r *Client) CreateCollection(ctx context.Context, name string, cfg vectordb.CollectionConfig) error {
 	req := &qdrant.CreateCollection{CollectionName: name}
 	if p, ok := cfg.Vectors[vectordb.DefaultVector]; ok && len(cfg.Vectors) == 1 {
-		req.VectorsConfig = qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(p.Size), Distance: distanceToProto(p.Distance)})
+		req.VectorsConfig = qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(p.Size), Distance: qdrantpb.DistanceToProto(p.Distance)})
 	} else if len(cfg.Vectors) > 0 {
 		m := map[string]*qdrant.VectorParams{}
 		for n, p := range cfg.Vectors {
-			m[n] = &qdrant.VectorParams{Size: uint64(p.Size), Distance: distanceToProto(p.Distance)}
+			m[n] = &qdrant.VectorParams{Size: uint64(p.Size), Distance: qdrantpb.DistanceToProto(p.Distance)}
 		}
 		req.VectorsConfig = qdrant.NewVectorsConfigMap(m)
 	}
@@ -131,7 +148,7 @@ var fieldTypes = map[vectordb.PayloadSchemaType]qdrant.FieldType{
 }
 
 // CreateFieldIndex creates a payload index.
-func (r *Remote) CreateFieldIndex(ctx context.Context, coll, field string, schema vectordb.PayloadSchemaType, text *vectordb.TextIndexParams, wait bool) (vectordb.UpdateResult, error) {
+func (r *Client) CreateFieldIndex(ctx context.Context, coll, field string, schema vectordb.PayloadSchemaType, text *vectordb.TextIndexParams, wait bool) (vectordb.UpdateResult, error) {
 	ft, ok := fieldTypes[schema]
 	if !ok {
 		return vectordb.UpdateResult{}, vectordb.BadInput("unknown payload schema %q", schema)
@@ -152,10 +169,10 @@ func updateFromProto(r *qdrant.UpdateResult) vectordb.UpdateResult {
 }
 
 // Upsert writes points.
-func (r *Remote) Upsert(ctx context.Context, coll string, points []vectordb.PointStruct, wait bool) (vectordb.UpdateResult, error) {
+func (r *Client) Upsert(ctx context.Context, coll string, points []vectordb.PointStruct, wait bool) (vectordb.UpdateResult, error) {
 	ps := make([]*qdrant.PointStruct, len(points))
 	for i, p := range points {
-		ps[i] = pointToProto(p)
+		ps[i] = qdrantpb.PointToProto(p)
 	}
 	res, err := r.c.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: coll, Wait: &wait, Points: ps})
 	return updateFromProto(res), remoteErr("upsert", err)
@@ -163,13 +180,13 @@ func (r *Remote) Upsert(ctx context.Context, coll string, points []vectordb.Poin
 
 func selectorToProto(sel vectordb.PointsSelector) *qdrant.PointsSelector {
 	if sel.Filter != nil {
-		return qdrant.NewPointsSelectorFilter(filterToProto(sel.Filter))
+		return qdrant.NewPointsSelectorFilter(qdrantpb.FilterToProto(sel.Filter))
 	}
-	return qdrant.NewPointsSelector(pointIDsToProto(sel.IDs)...)
+	return qdrant.NewPointsSelector(qdrantpb.PointIDsToProto(sel.IDs)...)
 }
 
 // Delete removes the selected points.
-func (r *Remote) Delete(ctx context.Context, coll string, sel vectordb.PointsSelector, wait bool) (vectordb.UpdateResult, error) {
+func (r *Client) Delete(ctx context.Context, coll string, sel vectordb.PointsSelector, wait bool) (vectordb.UpdateResult, error) {
 	res, err := r.c.Delete(ctx, &qdrant.DeletePoints{CollectionName: coll, Wait: &wait, Points: selectorToProto(sel)})
 	return updateFromProto(res), remoteErr("delete", err)
 }
@@ -192,15 +209,15 @@ func withVectorsToProto(s vectordb.VectorSelector) *qdrant.WithVectorsSelector {
 }
 
 // Scroll pages through points.
-func (r *Remote) Scroll(ctx context.Context, coll string, req vectordb.ScrollRequest) (vectordb.ScrollResult, error) {
+func (r *Client) Scroll(ctx context.Context, coll string, req vectordb.ScrollRequest) (vectordb.ScrollResult, error) {
 	limit := uint32(req.Limit)
 	if limit == 0 {
 		limit = 10
 	}
-	pr := &qdrant.ScrollPoints{CollectionName: coll, Filter: filterToProto(req.Filter), Limit: &limit,
+	pr := &qdrant.ScrollPoints{CollectionName: coll, Filter: qdrantpb.FilterToProto(req.Filter), Limit: &limit,
 		WithPayload: withPayloadToProto(req.WithPayload), WithVectors: withVectorsToProto(req.WithVector)}
 	if req.Offset != nil {
-		pr.Offset = pointIDToProto(*req.Offset)
+		pr.Offset = qdrantpb.PointIDToProto(*req.Offset)
 	}
 	pts, next, err := r.c.ScrollAndOffset(ctx, pr)
 	if err != nil {
@@ -215,7 +232,7 @@ func (r *Remote) Scroll(ctx context.Context, coll string, req vectordb.ScrollReq
 		out.Points = append(out.Points, rec)
 	}
 	if next != nil {
-		id, err := pointIDFromProto(next)
+		id, err := qdrantpb.PointIDFromProto(next)
 		if err != nil {
 			return vectordb.ScrollResult{}, err
 		}
@@ -225,13 +242,13 @@ func (r *Remote) Scroll(ctx context.Context, coll string, req vectordb.ScrollReq
 }
 
 func recordFromProto(id *qdrant.PointId, pl map[string]*qdrant.Value, v *qdrant.VectorsOutput) (vectordb.Record, error) {
-	pid, err := pointIDFromProto(id)
+	pid, err := qdrantpb.PointIDFromProto(id)
 	if err != nil {
 		return vectordb.Record{}, err
 	}
 	rec := vectordb.Record{ID: pid}
 	if pl != nil {
-		if rec.Payload, err = payloadFromProto(pl); err != nil {
+		if rec.Payload, err = qdrantpb.PayloadFromProto(pl); err != nil {
 			return vectordb.Record{}, err
 		}
 	}
@@ -269,7 +286,7 @@ func vectorsOutputFromProto(v *qdrant.VectorsOutput) vectordb.NamedVectors {
 func vectorInputToProto(v vectordb.VectorInput) *qdrant.VectorInput {
 	switch {
 	case v.ID != nil:
-		return qdrant.NewVectorInputID(pointIDToProto(*v.ID))
+		return qdrant.NewVectorInputID(qdrantpb.PointIDToProto(*v.ID))
 	case v.Sparse != nil:
 		return qdrant.NewVectorInputSparse(v.Sparse.Indices, v.Sparse.Values)
 	}
@@ -331,7 +348,7 @@ func prefetchToProto(ps []vectordb.Prefetch) ([]*qdrant.PrefetchQuery, error) {
 		if err != nil {
 			return nil, err
 		}
-		pq := &qdrant.PrefetchQuery{Prefetch: sub, Query: q, Filter: filterToProto(p.Filter), Params: paramsToProto(p.Params), ScoreThreshold: p.ScoreThreshold}
+		pq := &qdrant.PrefetchQuery{Prefetch: sub, Query: q, Filter: qdrantpb.FilterToProto(p.Filter), Params: paramsToProto(p.Params), ScoreThreshold: p.ScoreThreshold}
 		if p.Using != "" {
 			u := p.Using
 			pq.Using = &u
@@ -346,7 +363,7 @@ func prefetchToProto(ps []vectordb.Prefetch) ([]*qdrant.PrefetchQuery, error) {
 }
 
 // Query runs a universal query.
-func (r *Remote) Query(ctx context.Context, coll string, req vectordb.QueryRequest) ([]vectordb.ScoredPoint, error) {
+func (r *Client) Query(ctx context.Context, coll string, req vectordb.QueryRequest) ([]vectordb.ScoredPoint, error) {
 	pf, err := prefetchToProto(req.Prefetch)
 	if err != nil {
 		return nil, err
@@ -355,7 +372,7 @@ func (r *Remote) Query(ctx context.Context, coll string, req vectordb.QueryReque
 	if err != nil {
 		return nil, err
 	}
-	pr := &qdrant.QueryPoints{CollectionName: coll, Prefetch: pf, Query: q, Filter: filterToProto(req.Filter), Params: paramsToProto(req.Params),
+	pr := &qdrant.QueryPoints{CollectionName: coll, Prefetch: pf, Query: q, Filter: qdrantpb.FilterToProto(req.Filter), Params: paramsToProto(req.Params),
 		ScoreThreshold: req.ScoreThreshold, WithPayload: withPayloadToProto(req.WithPayload), WithVectors: withVectorsToProto(req.WithVector)}
 	if req.Using != "" {
 		u := req.Using
