@@ -12,6 +12,13 @@ import (
 // outside (Machine.Stop, a cancelled context) rather than by the guest.
 var ErrStopped = errors.New("hyper: machine stopped")
 
+// Exception vectors that callers tell apart (SDM vol. 3A, table 6-1).
+const (
+	VectorDE = 0  // #DE divide error
+	VectorUD = 6  // #UD invalid opcode
+	VectorPF = 14 // #PF page fault
+)
+
 // exceptionNames are the architectural exception mnemonics (SDM vol. 3A,
 // table 6-1).
 var exceptionNames = [32]string{
@@ -50,7 +57,7 @@ func (f *Fault) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "guest fault on vCPU %d: %s", f.CPU, f.Kind)
 	switch {
-	case f.Vector == 14:
+	case f.Vector == VectorPF:
 		fmt.Fprintf(&b, " at address %#x (%s)", f.Addr, pfCause(f.ErrorCode))
 	case f.Vector < 0 && f.Addr != 0:
 		fmt.Fprintf(&b, " at %#x", f.Addr)

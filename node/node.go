@@ -14,18 +14,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"nexusos/vectordb"
+	"nexusos/node/home"
+	"nexusos/node/runtime"
 	"nexusos/vectordb/qdrantapi/rest"
 )
 
 // Config configures a node.
 type Config struct {
-	Home            string // state directory; the engine lives in Home/vectordb
+	Home            string // state directory (laid out as package node/home says)
 	QdrantHTTP      string // Qdrant REST listen address ("" disables)
 	QdrantGRPC      string // Qdrant gRPC listen address ("" disables)
 	Addr            string // node API listen address ("" disables)
@@ -78,18 +78,22 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err := checkBind(cfg); err != nil {
 		return err
 	}
-	dir := filepath.Join(cfg.Home, "vectordb")
-	db, err := vectordb.Open(dir, vectordb.Options{})
+	data, err := dataDirs(cfg)
 	if err != nil {
-		return fmt.Errorf("open vector engine in %s: %w", dir, err)
+		return err
 	}
-	log.Info("vector engine open", "dir", dir)
+	rt, err := runtime.Open(ctx, home.At(cfg.Home), runtime.Want{VectorDB: true, Memex: cfg.Memex, Apps: cfg.Apps, Cortex: true, Data: data, Logger: log})
+	if err != nil {
+		return err
+	}
 	defer func() {
-		if cerr := db.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("close vector engine: %w", cerr)
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if cerr := rt.Close(cctx); cerr != nil && err == nil {
+			err = cerr
 		}
-		log.Info("vector engine closed", "dir", dir)
 	}()
+	db := rt.DB()
 
 	var addrs Addrs
 	var published atomic.Pointer[Addrs]
@@ -150,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			addrs.QdrantGRPC = bound
 		}
 	}
-	svc, err := startServices(ctx, db, cfg, log, &published)
+	svc, err := startServices(ctx, rt, cfg, log, &published)
 	if err != nil {
 		shutdown()
 		return err

@@ -15,13 +15,9 @@ import (
 
 	"nexusos/access"
 	"nexusos/demo"
-	"nexusos/memex"
-	"nexusos/microvm"
-	"nexusos/microvm/hostsvc"
-	"nexusos/microvm/image"
-	"nexusos/microvm/launcher"
 	"nexusos/node/api"
-	"nexusos/vectordb"
+	"nexusos/node/home"
+	"nexusos/node/runtime"
 )
 
 // ErrKeyRequired is returned by Run when a listener binds a non-loopback
@@ -80,55 +76,25 @@ func Version() string {
 	return v
 }
 
-// services are what a node runs besides the Qdrant APIs: MemexFS over the
-// node's engine, the microVM runtime, and the node API over them.
+// services are what a node runs besides the Qdrant APIs and the runtime
+// (MemexFS, the microVM runtime): the node API over them, the start-up
+// ingest and the sealing of the apps.
 type services struct {
 	api    *api.Server
-	memex  *memex.Memex
-	vms    *microvm.Manager
-	store  *image.Store
+	rt     *runtime.Runtime
 	sealer sealer
-	data   []string
 	log    *slog.Logger
 	notify func(string)
 	// bg counts background goroutines (sealing) to wait for at close.
 	bgDone chan struct{}
 }
 
-// startServices opens MemexFS (sharing db: the engine is opened once per
-// process) and the microVM runtime as cfg asks, and builds the node API.
-func startServices(ctx context.Context, db *vectordb.DB, cfg Config, log *slog.Logger, addrs *atomic.Pointer[Addrs]) (_ *services, err error) {
-	s := &services{log: log, notify: cfg.Notify}
+// startServices builds the node API over rt, which Run opened as cfg
+// asks.
+func startServices(ctx context.Context, rt *runtime.Runtime, cfg Config, log *slog.Logger, addrs *atomic.Pointer[Addrs]) (*services, error) {
+	s := &services{rt: rt, log: log, notify: cfg.Notify}
 	if s.notify == nil {
 		s.notify = func(string) {}
-	}
-	defer func() {
-		if err != nil {
-			s.close(context.Background())
-		}
-	}()
-	if cfg.Memex {
-		s.data, err = dataDirs(cfg)
-		if err != nil {
-			return nil, err
-		}
-		s.memex, err = memex.Open(ctx, memex.Options{Dir: filepath.Join(cfg.Home, "memex"), DB: db, Logger: log})
-		if err != nil {
-			return nil, fmt.Errorf("open MemexFS: %w", err)
-		}
-	}
-	if cfg.Apps {
-		var svc microvm.Services
-		if s.memex != nil {
-			svc.Memex = hostsvc.Memex{M: s.memex}
-		}
-		svc.Logger = log
-		if s.store, err = image.OpenStore(filepath.Join(cfg.Home, "images")); err != nil {
-			return nil, fmt.Errorf("open image store: %w", err)
-		}
-		if s.vms, err = launcher.NewManager(ctx, cfg.Home, svc, log); err != nil {
-			return nil, fmt.Errorf("start microVM runtime: %w", err)
-		}
 	}
 	status := map[string]func() any{}
 	if cfg.Apps {
@@ -139,8 +105,7 @@ func startServices(ctx context.Context, db *vectordb.DB, cfg Config, log *slog.L
 		version = Version()
 	}
 	s.api = api.New(api.Config{
-		Version: version, Home: cfg.Home, DB: db, Memex: s.memex, DataDirs: s.data,
-		VMs: s.vms, Images: s.store, APIKey: cfg.APIKey, MaxRequestBytes: cfg.MaxRequestBytes,
+		Version: version, Runtime: rt, APIKey: cfg.APIKey, MaxRequestBytes: cfg.MaxRequestBytes,
 		Console: cfg.Console, Status: status, Logger: log, Listen: func() any { return addrs.Load() },
 		Done: ctx.Done(),
 	})
@@ -148,8 +113,11 @@ func startServices(ctx context.Context, db *vectordb.DB, cfg Config, log *slog.L
 }
 
 // dataDirs returns the folders MemexFS indexes: cfg.Data, or the demo
-// folder extracted under Home/demo.
+// folder extracted under Home/demo; none without cfg.Memex.
 func dataDirs(cfg Config) ([]string, error) {
+	if !cfg.Memex {
+		return nil, nil
+	}
 	var out []string
 	for _, d := range cfg.Data {
 		abs, err := filepath.Abs(d)
@@ -166,7 +134,7 @@ func dataDirs(cfg Config) ([]string, error) {
 		out = append(out, abs)
 	}
 	if len(out) == 0 && cfg.DemoData {
-		dir := filepath.Join(cfg.Home, "demo")
+		dir := home.At(cfg.Home).Demo()
 		if err := demo.Extract(dir); err != nil {
 			return nil, err
 		}
@@ -178,12 +146,12 @@ func dataDirs(cfg Config) ([]string, error) {
 // begin starts the background work once the node listens: indexing the
 // data folders and sealing the apps.
 func (s *services) begin(ctx context.Context, cfg Config) {
-	if s.memex != nil && len(s.data) > 0 {
-		if _, err := s.api.Ingest().Start(s.data); err != nil {
+	if data := s.rt.Data(); s.rt.Memex() != nil && len(data) > 0 {
+		if _, err := s.rt.Ingest().Start(data); err != nil {
 			s.log.Error("ingest", "err", err)
 		} else {
 			go func() {
-				st, err := s.api.Ingest().Wait(ctx)
+				st, err := s.rt.Ingest().Wait(ctx)
 				if err != nil {
 					return
 				}
@@ -198,42 +166,27 @@ func (s *services) begin(ctx context.Context, cfg Config) {
 			}()
 		}
 	}
-	if s.store != nil && len(cfg.AppSources) > 0 {
+	if s.rt.Images() != nil && len(cfg.AppSources) > 0 {
 		s.bgDone = make(chan struct{})
 		go func() {
 			defer close(s.bgDone)
-			s.sealer.seal(ctx, s.store, cfg.AppSources, cfg.AppSourceRoot, s.log, s.notify)
+			s.sealer.seal(ctx, s.rt.Images(), cfg.AppSources, cfg.AppSourceRoot, s.log, s.notify)
 		}()
 	}
 }
 
-// close stops the ingest (what was reported indexed is kept), the
-// microVMs and the sealing, then closes MemexFS. The caller closes the
-// engine afterwards.
+// close stops the ingest (what was reported indexed is kept) and waits
+// for the sealing. The caller closes the runtime afterwards (models,
+// microVMs, MemexFS, the engine).
 func (s *services) close(ctx context.Context) error {
 	var errs []error
-	if s.api != nil {
-		if err := s.api.Ingest().Stop(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("stop ingest: %w", err))
-		}
-		if err := s.api.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("unload model: %w", err))
-		}
+	if err := s.rt.Ingest().Stop(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop ingest: %w", err))
 	}
 	if s.bgDone != nil {
 		select {
 		case <-s.bgDone:
 		case <-ctx.Done():
-		}
-	}
-	if s.vms != nil {
-		if err := s.vms.Close(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("stop microVMs: %w", err))
-		}
-	}
-	if s.memex != nil {
-		if err := s.memex.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("close MemexFS: %w", err))
 		}
 	}
 	return errors.Join(errs...)

@@ -1,8 +1,6 @@
 package node
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,22 +8,8 @@ import (
 
 	"nexusos/internal/benchstat"
 	"nexusos/node/api"
+	"nexusos/node/runtime"
 )
-
-// FetchStatus asks a running node (base "http://127.0.0.1:7777") for its
-// status.
-func FetchStatus(ctx context.Context, base, apiKey string) (api.Status, error) {
-	var st api.Status
-	resp, err := apiRequest(ctx, AppQuery{Node: base, APIKey: apiKey}, "GET", "/v1/status", nil)
-	if err != nil {
-		return st, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return st, fmt.Errorf("node %s: status: %w", base, err)
-	}
-	return st, nil
-}
 
 // PrintStatus writes a node's status for a person.
 func PrintStatus(w io.Writer, st api.Status) {
@@ -36,9 +20,9 @@ func PrintStatus(w io.Writer, st api.Status) {
 	}
 	in := st.Ingest
 	switch in.State {
-	case api.IngestRunning:
+	case runtime.IngestRunning:
 		fmt.Fprintf(w, "MemexFS     indexing %d/%d files (%.0f files/s), %d files known\n", in.Files, in.TotalFiles, in.FilesPerS, st.MemexFiles)
-	case api.IngestFailed:
+	case runtime.IngestFailed:
 		fmt.Fprintf(w, "MemexFS     %d files in %s; last ingest stopped: %s\n", st.MemexFiles, strings.Join(st.MemexFolders, ", "), in.Error)
 	default:
 		fmt.Fprintf(w, "MemexFS     %d files in %s\n", st.MemexFiles, strings.Join(st.MemexFolders, ", "))

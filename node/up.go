@@ -8,6 +8,7 @@ import (
 
 	"nexusos/cortex"
 	"nexusos/node/api"
+	"nexusos/node/home"
 )
 
 // Default listen addresses of `nexus up` and `nexus serve`.
@@ -56,7 +57,7 @@ func PrintBanner(w io.Writer, cfg Config, a Addrs) {
 	case len(cfg.Data) > 0:
 		fmt.Fprintf(w, "  MemexFS               indexing %s in the background\n", strings.Join(cfg.Data, ", "))
 	case cfg.DemoData:
-		fmt.Fprintf(w, "  MemexFS               indexing the demo folder (%s/demo: invoices, receipts, a notes vault);\n", cfg.Home)
+		fmt.Fprintf(w, "  MemexFS               indexing the demo folder (%s: invoices, receipts, a notes vault);\n", home.At(cfg.Home).Demo())
 		fmt.Fprintf(w, "                        start with --data DIR to index your own folders instead\n")
 	}
 	if names, err := cortex.List(cfg.Home); err == nil && len(names) > 0 {

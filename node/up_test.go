@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +16,8 @@ import (
 	"nexusos/demo"
 	"nexusos/microvm"
 	"nexusos/node/api"
+	"nexusos/node/client"
+	"nexusos/node/runtime"
 )
 
 // startUp runs `nexus up`'s configuration in-process on ":0" ports and
@@ -61,30 +61,16 @@ func startUp(t *testing.T, home string, edit func(*Config)) (string, func() erro
 	return "http://" + a.Node, stop
 }
 
-func getJSON(t *testing.T, u string, out any) {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s = %d %s", u, resp.StatusCode, b)
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-}
-
 // waitIngest polls the status until the start-up ingest has ended.
 func waitIngest(t *testing.T, base string) api.Status {
 	t.Helper()
 	for {
-		var st api.Status
-		getJSON(t, base+"/v1/status", &st)
-		if st.Ingest.State == api.IngestDone || st.Ingest.State == api.IngestFailed {
-			if st.Ingest.State == api.IngestFailed {
+		st, err := client.New(base, "").Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Ingest.State == runtime.IngestDone || st.Ingest.State == runtime.IngestFailed {
+			if st.Ingest.State == runtime.IngestFailed {
 				t.Fatalf("ingest failed: %s", st.Ingest.Error)
 			}
 			return st
@@ -106,11 +92,10 @@ func unpaidGold() []string {
 
 func unpaidAnswer(t *testing.T, base string) []string {
 	t.Helper()
-	var ans struct {
-		Set     bool
-		Results []struct{ Rel string }
+	ans, err := client.New(base, "").Query(context.Background(), client.Question{Text: "unpaid invoices", Now: demo.Now.Format("2006-01-02")})
+	if err != nil {
+		t.Fatal(err)
 	}
-	getJSON(t, base+"/v1/memex/query?"+url.Values{"q": {"unpaid invoices"}, "now": {demo.Now.Format("2006-01-02")}}.Encode(), &ans)
 	var got []string
 	for _, r := range ans.Results {
 		got = append(got, filepath.ToSlash(r.Rel))
@@ -140,10 +125,8 @@ func TestUp(t *testing.T) {
 	if got := unpaidAnswer(t, base); !slices.Equal(got, gold) {
 		t.Errorf("unpaid invoices:\n got %v\nwant %v", got, gold)
 	}
-	var apps struct{ Apps []api.App }
-	getJSON(t, base+"/v1/apps", &apps)
-	if apps.Apps == nil {
-		t.Errorf("/v1/apps has no app list")
+	if _, err := client.New(base, "").Apps(context.Background()); err != nil {
+		t.Errorf("/v1/apps: %v", err)
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("stop: %v", err)
@@ -177,7 +160,7 @@ func TestUpWithData(t *testing.T) {
 	if st.MemexFiles != 1 || !slices.Equal(st.MemexFolders, []string{data}) {
 		t.Errorf("--data: %d files in %v, want 1 in %s", st.MemexFiles, st.MemexFolders, data)
 	}
-	fetched, err := FetchStatus(context.Background(), base, "")
+	fetched, err := client.New(base, "").Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +219,10 @@ func TestUpRunsInvoiceReport(t *testing.T) {
 	base, stop := startUp(t, home, func(c *Config) { c.AppSources, c.AppSourceRoot = report, root })
 	waitIngest(t, base)
 	for {
-		var st api.Status
-		getJSON(t, base+"/v1/status", &st)
+		st, err := client.New(base, "").Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
 		b, _ := json.Marshal(st.Extra["apps_sealing"])
 		var seal SealState
 		json.Unmarshal(b, &seal)

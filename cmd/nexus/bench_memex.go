@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,14 +33,14 @@ tune and held-out halves and per language, then every wrong field
 (--misses) and the OCR speed. OCR results are cached under --home/ocr-cache.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			home, err := g.Home()
+			h, err := g.Dir()
 			if err != nil {
 				return err
 			}
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
 			if realDir != "" {
-				eng := &ocr.Engine{CacheDir: filepath.Join(home, "ocr-cache")}
+				eng := &ocr.Engine{CacheDir: h.BenchOCRCache()}
 				if err := eng.Available(); err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v; scanned documents will count as misses\n", err)
 				}
@@ -58,7 +57,7 @@ tune and held-out halves and per language, then every wrong field
 					len(rep.Results), time.Since(start).Seconds(), pages, ocrTime.Seconds(), float64(pages)/max(ocrTime.Seconds(), 1e-9))
 				return nil
 			}
-			o.Dir = filepath.Join(home, "bench-memex")
+			o.Dir = h.BenchMemex()
 			return memex.Bench(ctx, o, cmd.OutOrStdout())
 		},
 	}

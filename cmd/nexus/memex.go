@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,8 +22,10 @@ import (
 	"nexusos/memex/fusefs"
 	"nexusos/memex/graph"
 	"nexusos/node"
+	"nexusos/node/client"
+	"nexusos/node/runtime"
 	"nexusos/vectordb"
-	"nexusos/vectordb/qdrantapi/grpcapi"
+	"nexusos/vectordb/remote"
 )
 
 func init() { registerCommand(newMemexCmd) }
@@ -40,31 +39,32 @@ var memexStore struct {
 // openMemex opens MemexFS state under home over the embedded vector store,
 // or over a remote Qdrant when --qdrant-url is set.
 func openMemex(ctx context.Context, g *globalFlags) (*memex.Memex, func(), error) {
-	home, err := g.Home()
+	h, err := g.Dir()
 	if err != nil {
 		return nil, nil, err
 	}
-	var store memex.Store
-	var closeStore func() error
+	want := runtime.Want{Memex: true}
+	closeRemote := func() error { return nil }
 	if memexStore.qdrantURL != "" {
-		r, err := grpcapi.DialURL(memexStore.qdrantURL, memexStore.apiKey)
+		r, err := remote.DialURL(memexStore.qdrantURL, memexStore.apiKey)
 		if err != nil {
 			return nil, nil, err
 		}
-		store, closeStore = r, r.Close
-	} else {
-		db, err := vectordb.Open(filepath.Join(home, "vectordb"), vectordb.Options{})
-		if err != nil {
-			return nil, nil, fmt.Errorf("open vector store in %s (is `nexus serve` running on this --home?): %w", home, err)
-		}
-		store, closeStore = db, db.Close
+		want.MemexStore, closeRemote = r, r.Close
 	}
-	m, err := memex.Open(ctx, memex.Options{Dir: filepath.Join(home, "memex"), DB: store})
+	rt, err := runtime.Open(ctx, h, want)
 	if err != nil {
-		closeStore()
+		closeRemote()
+		var oe *runtime.OpenError
+		if errors.As(err, &oe) && oe.Service == runtime.ServiceVectorDB {
+			return nil, nil, fmt.Errorf("open vector store in %s (is `nexus serve` running on this --home?): %w", h, oe.Err)
+		}
+		if errors.As(err, &oe) {
+			return nil, nil, oe.Err
+		}
 		return nil, nil, err
 	}
-	return m, func() { m.Close(); closeStore() }, nil
+	return rt.Memex(), func() { rt.Close(context.WithoutCancel(ctx)); closeRemote() }, nil
 }
 
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
@@ -266,7 +266,7 @@ that node's API (--node) instead. A node started with --api-key needs NEXUS_API_
 			switch {
 			case errors.Is(err, vectordb.ErrLocked):
 				// A node (nexus up / serve) owns this home: ask it.
-				ans, err = queryNode(cmd.Context(), nodeAt, os.Getenv("NEXUS_API_KEY"), strings.Join(args, " "), limit, nowStr)
+				ans, err = client.New(nodeAt, os.Getenv("NEXUS_API_KEY")).Query(cmd.Context(), client.Question{Text: strings.Join(args, " "), Limit: limit, Now: nowStr})
 				if err != nil {
 					return fmt.Errorf("the store under --home is in use by a running node, and asking that node at %s failed: %w", nodeAt, err)
 				}
@@ -592,41 +592,6 @@ Needs /dev/fuse (as root it mounts directly; otherwise fusermount3 from Debian's
 			return nil
 		},
 	}
-}
-
-// queryNode asks a running node's API (GET /v1/memex/query) a question.
-func queryNode(ctx context.Context, nodeURL, apiKey, text string, limit int, now string) (*memex.Answer, error) {
-	if !strings.Contains(nodeURL, "://") {
-		nodeURL = "http://" + nodeURL
-	}
-	q := url.Values{"q": {text}, "limit": {strconv.Itoa(limit)}}
-	if now != "" {
-		q.Set("now", now)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(nodeURL, "/")+"/v1/memex/query?"+q.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if apiKey != "" {
-		req.Header.Set("api-key", apiKey)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
-	}
-	var ans memex.Answer
-	if err := json.Unmarshal(body, &ans); err != nil {
-		return nil, fmt.Errorf("decode the node's answer: %w", err)
-	}
-	return &ans, nil
 }
 
 func newMemexPartiesCmd(g *globalFlags) *cobra.Command {

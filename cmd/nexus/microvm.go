@@ -15,12 +15,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"nexusos/cortex"
 	"nexusos/internal/benchstat"
 	"nexusos/microvm"
-	"nexusos/microvm/hostsvc"
 	"nexusos/microvm/image"
 	"nexusos/microvm/wasm"
+	"nexusos/node/runtime"
 )
 
 func init() {
@@ -31,58 +30,32 @@ func init() {
 	registerCommand(newKeyCmd)
 }
 
-// microvmServiceProviders fill in the host services (MemexFS, Cortex) that
-// `nexus run` hands to apps. The groups that own those services register a
-// provider from their own file's init; with none, apps get "not available".
-var microvmServiceProviders []microvmServiceProvider
+// testAppServices, when set by a test, edits the host services the apps
+// of `nexus run` get (to put a double in place of MemexFS).
+var testAppServices func(svc *microvm.Services)
 
-// microvmServiceProvider sets fields of svc when its service is configured
-// under home, and returns a function that releases it (nil when nothing
-// was opened).
-type microvmServiceProvider func(ctx context.Context, home string, svc *microvm.Services) (release func(), err error)
-
-// tierEngines make the engine for images of a tier other than wasm; the
-// platform's files fill it from init (microvm_kvm.go on linux/amd64). An
-// engine gets the image it will run, for what lives outside the Program
-// (its sealed files).
-var tierEngines = map[string]tierEngine{}
-
-type tierEngine struct {
-	// open returns an engine for img and a function that releases it.
-	open func(ctx context.Context, img *image.Image, logger *slog.Logger) (microvm.Engine, func(), error)
-	// check validates a freshly built image without running it.
-	check func(p *microvm.Program) error
-}
-
-// openEngine returns the engine that runs img's tier.
-func openEngine(ctx context.Context, home string, img *image.Image, logger *slog.Logger) (microvm.Engine, func(), error) {
-	tier := img.Manifest.Tier
-	if tier == microvm.TierWasm {
-		eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(home, "images", "cache")))
-		if err != nil {
-			return nil, nil, err
-		}
-		return eng, func() { eng.Close(ctx) }, nil
-	}
-	te, ok := tierEngines[tier]
-	if !ok {
-		return nil, nil, fmt.Errorf("image %s is for tier %q, which this build of nexus cannot run here", img.Manifest.Name, tier)
-	}
-	return te.open(ctx, img, logger)
-}
-
-// registerMicroVMServices adds a provider of host services for microVMs.
-// Call it from an init function.
-func registerMicroVMServices(f microvmServiceProvider) {
-	microvmServiceProviders = append(microvmServiceProviders, f)
-}
-
+// openImageStore opens the sealed-image store under --home.
 func openImageStore(g *globalFlags) (*image.Store, error) {
-	home, err := g.Home()
+	rt, err := openImages(context.Background(), g)
 	if err != nil {
 		return nil, err
 	}
-	return image.OpenStore(filepath.Join(home, "images"))
+	return rt.Images(), nil
+}
+
+// openImages opens the runtime of the image commands: the sealed-image
+// store under --home. It holds nothing to release until an engine is
+// asked of it (close it then).
+func openImages(ctx context.Context, g *globalFlags) (*runtime.Runtime, error) {
+	h, err := g.Dir()
+	if err != nil {
+		return nil, err
+	}
+	rt, err := runtime.Open(ctx, h, runtime.Want{Images: true})
+	if oe := (*runtime.OpenError)(nil); errors.As(err, &oe) {
+		return nil, oe.Err
+	}
+	return rt, err
 }
 
 // keyPath resolves a key argument: an existing file, else a key name under
@@ -91,11 +64,11 @@ func keyPath(g *globalFlags, arg, suffix string) (string, error) {
 	if _, err := os.Stat(arg); err == nil {
 		return arg, nil
 	}
-	home, err := g.Home()
+	h, err := g.Dir()
 	if err != nil {
 		return "", err
 	}
-	p := filepath.Join(home, "keys", arg+suffix)
+	p := h.Key(arg, suffix)
 	if _, err := os.Stat(p); err != nil {
 		return "", fmt.Errorf("key %q: no such file, and no %s", arg, p)
 	}
@@ -265,10 +238,12 @@ Environment:
 					return fmt.Errorf("--sign: %w", err)
 				}
 			}
-			store, err := openImageStore(g)
+			rt, err := openImages(ctx, g)
 			if err != nil {
 				return err
 			}
+			defer rt.Close(context.WithoutCancel(ctx))
+			store := rt.Images()
 			start := time.Now()
 			b, err := image.Build(ctx, opts)
 			if err != nil {
@@ -305,20 +280,16 @@ Environment:
 			}
 			if tier != microvm.TierWasm {
 				// Nothing to compile: the executable runs as it is.
-				if te, ok := tierEngines[tier]; ok && te.check != nil {
-					return te.check(img.Program())
-				}
-				return nil
+				return runtime.CheckImage(img.Program())
 			}
 			if noAOT {
 				return nil
 			}
 			start = time.Now()
-			eng, err := wasm.New(ctx, wasm.NewConfig().WithCacheDir(store.CacheDir()))
+			eng, err := rt.EngineFor(ctx, img, nil)
 			if err != nil {
 				return err
 			}
-			defer eng.Close(ctx)
 			if err := eng.Prepare(ctx, img.Program()); err != nil {
 				return err
 			}
@@ -453,42 +424,37 @@ Examples:
 			if err != nil {
 				return err
 			}
-			home, err := g.Home()
+			h, err := g.Dir()
 			if err != nil {
 				return err
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
-			svc := microvm.Services{Logger: logger}
-			for _, p := range microvmServiceProviders {
-				release, err := p(ctx, home, &svc)
-				if err != nil {
-					logger.Warn("host service unavailable", "err", err)
-				}
-				if release != nil {
-					defer release()
-				}
+			// MemexFS calls reach the index under --home when there is one;
+			// one that cannot be opened (a node holds it) answers "not
+			// available".
+			want := runtime.Want{Images: true, MemexIfIndexed: true, AppCortex: true, Model: model}
+			rt, err := runtime.Open(ctx, h, want)
+			var oe *runtime.OpenError
+			if errors.As(err, &oe) && (oe.Service == runtime.ServiceVectorDB || oe.Service == runtime.ServiceMemex) {
+				logger.Warn("host service unavailable", "err", oe.Err)
+				want.MemexIfIndexed = false
+				rt, err = runtime.Open(ctx, h, want)
 			}
-			if svc.Cortex == nil {
-				c := &hostsvc.Cortex{}
-				if model != "" {
-					p := model
-					if _, err := os.Stat(p); err != nil {
-						p = filepath.Join(cortex.ModelsDir(home), model+".gguf")
-					}
-					m, err := cortex.Load(p, cortex.LoadOptions{})
-					if err != nil {
-						return fmt.Errorf("--model: %w", err)
-					}
-					defer m.Close()
-					c.Model = m
-				}
-				svc.Cortex = c
+			if errors.As(err, &oe) && oe.Service == runtime.ServiceModel {
+				return fmt.Errorf("--model: %w", oe.Err)
 			}
-			eng, release, err := openEngine(ctx, home, img, logger)
 			if err != nil {
 				return err
 			}
-			defer release()
+			defer rt.Close(context.WithoutCancel(ctx))
+			svc := rt.AppServices(logger)
+			if testAppServices != nil {
+				testAppServices(&svc)
+			}
+			eng, err := rt.EngineFor(ctx, img, logger)
+			if err != nil {
+				return err
+			}
 			st, err := eng.Run(ctx, img.Program(), microvm.RunConfig{
 				Args: appArgs, Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
 				Limits: l, Services: svc, Logger: logger,
@@ -602,15 +568,14 @@ NAME' (give others the .pub file). NAME defaults to "default".`,
 			}
 			p := out
 			if p == "" {
-				home, err := g.Home()
+				h, err := g.Dir()
 				if err != nil {
 					return err
 				}
-				dir := filepath.Join(home, "keys")
-				if err := os.MkdirAll(dir, 0o700); err != nil {
+				if err := os.MkdirAll(h.Keys(), 0o700); err != nil {
 					return err
 				}
-				p = filepath.Join(dir, name+".key")
+				p = h.Key(name, ".key")
 			}
 			pub, err := image.GenerateKey(p)
 			if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"nexusos/internal/benchstat"
 	"nexusos/microvm"
+	"nexusos/node/client"
 )
 
 func init() {
@@ -30,15 +30,11 @@ func defaultNode() string {
 	if n := os.Getenv("NEXUS_NODE"); n != "" {
 		return n
 	}
-	return "http://127.0.0.1:7777"
+	return client.DefaultBase
 }
 
-func vmClient(node string) *microvm.Client {
-	if !strings.Contains(node, "://") {
-		node = "http://" + node
-	}
-	return &microvm.Client{Base: strings.TrimSuffix(node, "/") + "/v1/vms"}
-}
+// vmClient is the microVM API of the node at the address node.
+func vmClient(node string) *microvm.Client { return client.New(node, "").VMs() }
 
 func newPsCmd(*globalFlags) *cobra.Command {
 	var node string

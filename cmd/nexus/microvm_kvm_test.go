@@ -209,13 +209,8 @@ func TestKVMSDKApp(t *testing.T) {
 	needKVM(t)
 	home := t.TempDir()
 	double := testMemexDouble{}
-	saved := microvmServiceProviders
-	microvmServiceProviders = append(append([]microvmServiceProvider{}, saved...),
-		func(_ context.Context, _ string, svc *microvm.Services) (func(), error) {
-			svc.Memex = double
-			return nil, nil
-		})
-	defer func() { microvmServiceProviders = saved }()
+	testAppServices = func(svc *microvm.Services) { svc.Memex = double }
+	defer func() { testAppServices = nil }()
 
 	app := repoPath("microvm/kvm/testdata/sdkapp")
 	for _, tier := range []string{"kvm", "wasm"} {

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"nexusos/microvm"
-	"nexusos/microvm/launcher"
 	"nexusos/microvm/wasmbin"
+	nhome "nexusos/node/home"
+	"nexusos/node/runtime"
 )
 
 func nexus(t *testing.T, args ...string) (int, string, string) {
@@ -115,11 +115,12 @@ func TestMicroVMOnNode(t *testing.T) {
 	if code, out, errs := nexus(t, "--home", home, "build", w, "--no-compile"); code != 0 {
 		t.Fatalf("build: %s%s", out, errs)
 	}
-	mgr, err := launcher.NewManager(context.Background(), home, microvm.Services{}, nil)
+	rt, err := runtime.Open(context.Background(), nhome.At(home), runtime.Want{Apps: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer mgr.Close(context.Background())
+	defer rt.Close(context.Background())
+	mgr := rt.VMs()
 	mux := http.NewServeMux()
 	mux.Handle("/v1/vms/", http.StripPrefix("/v1/vms", mgr.Handler()))
 	srv := httptest.NewServer(mux)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"nexusos/node/home"
 )
 
 // commandFactories holds the constructors of the top-level commands. Each
@@ -22,12 +24,19 @@ type globalFlags struct {
 	home string
 }
 
-// Home returns the state directory, creating it if needed.
+// Home returns the state directory's path, creating it if needed.
 func (g *globalFlags) Home() (string, error) {
-	if err := os.MkdirAll(g.home, 0o755); err != nil {
-		return "", err
+	d, err := g.Dir()
+	return d.Root(), err
+}
+
+// Dir returns the state directory, creating it if needed.
+func (g *globalFlags) Dir() (home.Dir, error) {
+	d := home.At(g.home)
+	if err := d.Ensure(); err != nil {
+		return home.Dir{}, err
 	}
-	return g.home, nil
+	return d, nil
 }
 
 func defaultHome() string {

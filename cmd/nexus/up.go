@@ -5,12 +5,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"nexusos/node"
+	"nexusos/node/client"
 	"nexusos/node/console"
 	"nexusos/vectordb/qdrantapi/rest"
 )
@@ -36,11 +36,7 @@ Environment:
   NEXUS_API_KEY   the node's --api-key, when it has one`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			base := nodeAt
-			if !strings.Contains(base, "://") {
-				base = "http://" + base
-			}
-			st, err := node.FetchStatus(cmd.Context(), base, os.Getenv("NEXUS_API_KEY"))
+			st, err := client.New(nodeAt, os.Getenv("NEXUS_API_KEY")).Status(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("status (is a node running? start one with nexus up): %w", err)
 			}

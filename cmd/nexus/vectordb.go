@@ -3,10 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"nexusos/node/runtime"
 	"nexusos/vectordb"
 )
 
@@ -33,23 +33,26 @@ Examples:
   nexus --home /tmp/nexus-test vectordb status`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			home, err := g.Home()
+			h, err := g.Dir()
 			if err != nil {
 				return err
 			}
-			dir := filepath.Join(home, "vectordb")
-			db, err := vectordb.Open(dir, vectordb.Options{})
+			dir := h.VectorDB()
+			rt, err := runtime.Open(cmd.Context(), h, runtime.Want{VectorDB: true})
+			if oe := (*runtime.OpenError)(nil); errors.As(err, &oe) {
+				err = oe.Err
+			}
 			if errors.Is(err, vectordb.ErrLocked) {
 				return fmt.Errorf("open vector store %s: in use (is nexus serve running on this --home?): %w", dir, err)
 			}
 			if err != nil {
 				return fmt.Errorf("open vector store %s: %w", dir, err)
 			}
-			if err := db.WriteSummary(cmd.OutOrStdout()); err != nil {
-				db.Close()
+			if err := rt.DB().WriteSummary(cmd.OutOrStdout()); err != nil {
+				rt.Close(cmd.Context())
 				return err
 			}
-			return db.Close()
+			return rt.Close(cmd.Context())
 		},
 	})
 	return cmd

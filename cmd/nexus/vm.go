@@ -6,11 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
-	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,6 +20,7 @@ import (
 	"nexusos/hyper/libos"
 	"nexusos/hyper/vmbench"
 	"nexusos/microvm"
+	"nexusos/node/runtime"
 )
 
 func init() {
@@ -104,23 +103,23 @@ Environment:
 				mounts = append(mounts, dir+":/")
 			}
 			if len(mounts) > 0 {
-				tree := map[string]fs.FS{}
+				var ms []microvm.Mount
 				for _, m := range mounts {
 					host, guest, ok := strings.Cut(m, ":")
 					if !ok || host == "" || !strings.HasPrefix(guest, "/") {
 						return fmt.Errorf("--mount %q: want HOST_DIR:/GUEST/PATH", m)
 					}
-					root, err := os.OpenRoot(host)
-					if err != nil {
-						return fmt.Errorf("--mount %s: %w", host, err)
-					}
-					defer root.Close()
-					tree[path.Clean(guest)] = root.FS()
+					ms = append(ms, microvm.Mount{Host: host, Guest: guest})
 				}
-				fsys, err := libos.MountFS(tree)
+				fsys, closeTree, err := runtime.MountTree(ms)
+				var me *runtime.MountError
+				if errors.As(err, &me) {
+					return fmt.Errorf("--mount %s: %w", me.Host, me.Err)
+				}
 				if err != nil {
 					return fmt.Errorf("--mount: %w", err)
 				}
+				defer closeTree()
 				cfg = cfg.WithFS(fsys)
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -137,14 +136,7 @@ Environment:
 			case errors.As(err, &ee):
 				return vmExit{code: ee.Code, msg: err.Error()}
 			case errors.As(err, &fault):
-				// Exit like a native process killed by the matching signal.
-				code := 128 + 11 // SIGSEGV
-				if fault.Vector == 6 {
-					code = 128 + 4 // SIGILL
-				} else if fault.Vector == 0 {
-					code = 128 + 8 // SIGFPE
-				}
-				return vmExit{code: code, msg: fmt.Sprintf("error running %s: %v", args[0], err)}
+				return vmExit{code: faultExitCode(fault), msg: fmt.Sprintf("error running %s: %v", args[0], err)}
 			case err != nil:
 				return fmt.Errorf("error running %s: %w", args[0], err)
 			case res.ExitCode != 0:
@@ -164,6 +156,25 @@ Environment:
 	f.IntVar(&cpus, "cpus", 2, "CPUs the program is told it has (sched_getaffinity)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log unsupported system calls and other library-OS events to stderr")
 	return cmd
+}
+
+// Exit codes of `nexus vm run` when the guest faults: a shell's 128+N for
+// the signal a native process would have been killed by.
+const (
+	exitSIGILL  = 128 + int(syscall.SIGILL)  // 132: invalid instruction (#UD)
+	exitSIGFPE  = 128 + int(syscall.SIGFPE)  // 136: divide error (#DE)
+	exitSIGSEGV = 128 + int(syscall.SIGSEGV) // 139: any other fault
+)
+
+// faultExitCode is the exit code for a guest fault that stopped the VM.
+func faultExitCode(f *hyper.Fault) int {
+	switch f.Vector {
+	case hyper.VectorUD:
+		return exitSIGILL
+	case hyper.VectorDE:
+		return exitSIGFPE
+	}
+	return exitSIGSEGV
 }
 
 // vmExit carries a guest's exit status out of the command.

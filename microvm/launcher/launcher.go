@@ -1,5 +1,5 @@
 // Package launcher wires the pieces a NexusOS node needs to run sealed
-// apps: the image store under <home>/images, the engines of both tiers
+// apps: a resolver over an image store, the engines of both tiers
 // (tier-1 WebAssembly with its on-disk compilation cache, tier-2 KVM with
 // the images' sealed files) behind one microvm.Engine that picks by the
 // manifest's tier, and a microvm.Manager for detached microVMs. A long-running node keeps compiled modules in memory, so a run
@@ -7,7 +7,7 @@
 //
 // Mounting the manager in a node's HTTP API:
 //
-//	mgr, err := launcher.NewManager(ctx, home, svc, logger)
+//	mgr, err := launcher.NewManager(ctx, store, svc, logger)
 //	...
 //	mux.Handle("/v1/vms/", http.StripPrefix("/v1/vms", mgr.Handler()))
 //	defer mgr.Close(ctx)
@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 
 	"nexusos/microvm"
@@ -72,14 +71,10 @@ func Resolver(store *image.Store, trusted ...ed25519.PublicKey) microvm.Resolver
 	}
 }
 
-// NewManager opens the image store under home and returns a Manager that
-// runs its images on the engine of their tier (NewEngine). Close the
-// manager to stop its microVMs and free the engines.
-func NewManager(ctx context.Context, home string, svc microvm.Services, logger *slog.Logger) (*microvm.Manager, error) {
-	store, err := image.OpenStore(filepath.Join(home, "images"))
-	if err != nil {
-		return nil, err
-	}
+// NewManager returns a Manager that runs the images of store on the
+// engine of their tier (NewEngine). Close the manager to stop its
+// microVMs and free the engines.
+func NewManager(ctx context.Context, store *image.Store, svc microvm.Services, logger *slog.Logger) (*microvm.Manager, error) {
 	eng, err := NewEngine(ctx, store, logger, PoolSize)
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func TestMountedManager(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	mgr, err := NewManager(ctx, home, microvm.Services{}, nil)
+	mgr, err := NewManager(ctx, store, microvm.Services{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

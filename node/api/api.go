@@ -9,15 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"nexusos/access"
-	"nexusos/cortex/openai"
 	"nexusos/memex"
 	"nexusos/microvm"
-	"nexusos/microvm/image"
-	"nexusos/vectordb"
+	"nexusos/node/home"
+	"nexusos/node/runtime"
 )
 
 // Default limits.
@@ -34,18 +32,13 @@ const (
 type Config struct {
 	// Version is reported by /v1/status.
 	Version string
-	// Home is the node's state directory (for Cortex models).
-	Home string
-	// DB is the vector engine the node opened.
-	DB *vectordb.DB
-	// Memex is the MemexFS index over DB.
-	Memex *memex.Memex
-	// DataDirs are the folders POST /v1/memex/add may index (files and
-	// folders inside them). Empty disables adding through the API.
-	DataDirs []string
-	// VMs runs detached microVMs; Images is the store they come from.
-	VMs    *microvm.Manager
-	Images *image.Store
+	// Runtime holds the services the API serves: its vector engine,
+	// MemexFS (with the ingest and the knowledge graph), its data folders
+	// (POST /v1/memex/add may index files and folders inside them; none
+	// disables adding through the API), the microVM manager and image
+	// store, and Cortex's endpoints. Nil serves none. The caller closes
+	// it after the HTTP server has shut down.
+	Runtime *runtime.Runtime
 	// APIKey, when set, is required on every request but GET /healthz.
 	APIKey string
 	// MaxRequestBytes bounds request bodies (0: DefaultMaxRequestBytes).
@@ -68,20 +61,12 @@ type Config struct {
 // Server is the node API. Build it with New.
 type Server struct {
 	cfg     Config
+	rt      *runtime.Runtime
 	log     *slog.Logger
 	started time.Time
 	mux     *http.ServeMux
-	ingest  *Ingest
 
-	graphMu sync.Mutex
-	// graphCache is the last knowledge graph and the index generation it
-	// was built at; guarded by graphMu.
-	graphCache *graphEntry
-
-	apps appCache
-	// oai serves Cortex's OpenAI-compatible endpoints over the models
-	// added under Home.
-	oai    *openai.Handler
+	apps   appCache
 	counts countsMemo
 }
 
@@ -93,25 +78,14 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), mux: http.NewServeMux(), ingest: newIngest(cfg.Memex, cfg.Logger)}
-	s.ingest.within = cfg.DataDirs
-	oai, err := openai.OpenHome(cfg.Home, openai.Config{Logger: cfg.Logger})
-	if err != nil {
-		cfg.Logger.Warn("cortex: cannot list the models under home; serving none", "err", err)
-		oai, _ = openai.New(openai.Config{Logger: cfg.Logger})
+	rt := cfg.Runtime
+	if rt == nil {
+		rt = runtime.Wrap(home.Dir{}, runtime.Parts{Logger: cfg.Logger})
 	}
-	s.oai = oai
+	s := &Server{cfg: cfg, rt: rt, log: cfg.Logger, started: time.Now(), mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
-
-// Close releases what the server loaded (Cortex models). Call it after
-// the HTTP server has shut down.
-func (s *Server) Close() error { return s.oai.Close() }
-
-// Ingest returns the server's ingest tracker, so the node can index its
-// data folders at start-up with progress visible in /v1/status.
-func (s *Server) Ingest() *Ingest { return s.ingest }
 
 func (s *Server) routes() {
 	m := s.mux
@@ -140,7 +114,7 @@ func (s *Server) routes() {
 	m.Handle("/v1/vms/", http.HandlerFunc(s.handleVMs))
 	m.Handle("/v1/vms", http.HandlerFunc(s.handleVMs))
 
-	s.oai.Register(m)
+	s.rt.OpenAI().Register(m)
 
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s (see docs/api.md)", r.Method, r.URL.Path))
@@ -221,6 +195,10 @@ func fail(w http.ResponseWriter, err error) {
 		code = he.code
 	case errors.As(err, &mbe):
 		code = http.StatusRequestEntityTooLarge
+	case errors.Is(err, runtime.ErrNoMemex):
+		code, err = http.StatusServiceUnavailable, errNoMemex
+	case errors.Is(err, runtime.ErrIngestRunning):
+		code, err = http.StatusConflict, ErrIngestRunning
 	case errors.Is(err, memex.ErrNotIndexed), errors.Is(err, microvm.ErrNoSuchVM), errors.Is(err, microvm.ErrNoSuchImage):
 		code = http.StatusNotFound
 	case errors.Is(err, microvm.ErrTooMany):
@@ -257,9 +235,13 @@ func decodeBody(r *http.Request, v any) error {
 
 var errNoMemex = errorf(http.StatusServiceUnavailable, "MemexFS is not running on this node")
 
+// ErrIngestRunning is the answer (409) to POST /v1/memex/add while an
+// ingest runs.
+var ErrIngestRunning = errors.New("api: an ingest is already running; watch /v1/status")
+
 func (s *Server) memex() (*memex.Memex, error) {
-	if s.cfg.Memex == nil {
-		return nil, errNoMemex
+	if m := s.rt.Memex(); m != nil {
+		return m, nil
 	}
-	return s.cfg.Memex, nil
+	return nil, errNoMemex
 }

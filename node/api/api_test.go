@@ -22,6 +22,10 @@ import (
 	"nexusos/access"
 	"nexusos/demo"
 	"nexusos/memex"
+	"nexusos/microvm"
+	"nexusos/microvm/image"
+	"nexusos/node/home"
+	"nexusos/node/runtime"
 	"nexusos/vectordb"
 )
 
@@ -74,13 +78,13 @@ func indexed(t *testing.T) *fixture {
 			fix.errs = err
 			return
 		}
-		in := newIngest(fix.mx, discard())
+		in := runtime.Wrap(home.At(tmpRoot), runtime.Parts{DB: fix.db, Memex: fix.mx}).Ingest()
 		if _, err := in.Start([]string{fix.dir}); err != nil {
 			fix.errs = err
 			return
 		}
 		st, err := in.Wait(context.Background())
-		if err == nil && st.State != IngestDone {
+		if err == nil && st.State != runtime.IngestDone {
 			err = fmt.Errorf("ingest ended %s: %s", st.State, st.Error)
 		}
 		fix.errs = err
@@ -91,23 +95,36 @@ func indexed(t *testing.T) *fixture {
 	return &fix
 }
 
-func newServer(t *testing.T, cfg Config) *httptest.Server {
+// srvConfig is a test server's Config and the parts of its runtime.
+type srvConfig struct {
+	Version         string
+	APIKey          string
+	MaxRequestBytes int64
+	Listen          func() any
+	Done            <-chan struct{}
+
+	Home     string // with Cortex's endpoints over its models
+	DataDirs []string
+	VMs      *microvm.Manager
+	Images   *image.Store
+}
+
+// newServer serves the node API over the shared demo index (and the
+// parts in cfg).
+func newServer(t *testing.T, cfg srvConfig) *httptest.Server {
 	t.Helper()
 	f := indexed(t)
-	if cfg.DB == nil {
-		cfg.DB = f.db
-	}
-	if cfg.Memex == nil {
-		cfg.Memex = f.mx
-	}
 	if cfg.DataDirs == nil {
 		cfg.DataDirs = []string{f.dir}
 	}
-	srv := New(cfg)
+	rt := runtime.Wrap(home.At(cfg.Home), runtime.Parts{DB: f.db, Memex: f.mx, Images: cfg.Images, VMs: cfg.VMs,
+		Cortex: cfg.Home != "", Data: cfg.DataDirs})
+	srv := New(Config{Version: cfg.Version, APIKey: cfg.APIKey, MaxRequestBytes: cfg.MaxRequestBytes,
+		Listen: cfg.Listen, Done: cfg.Done, Runtime: rt})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		ts.Close()
-		srv.Close()
+		rt.Close(context.Background())
 	})
 	return ts
 }
@@ -149,7 +166,7 @@ func getJSON(t *testing.T, u string, want int, out any) {
 // TestQueryUnpaidInvoices asks the question of the README and checks the
 // answer against the demo corpus's ground truth.
 func TestQueryUnpaidInvoices(t *testing.T) {
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	var gold []string
 	for _, d := range demo.Corpus().Docs {
 		if d.Meta.Kind == "invoice" && (d.Meta.Status == "unpaid" || d.Meta.Status == "overdue") {
@@ -208,7 +225,7 @@ func TestChipPhrases(t *testing.T) {
 }
 
 func TestQueryBadRequests(t *testing.T) {
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	for _, q := range []string{"", "q=x&limit=0", "q=x&limit=abc", "q=x&now=yesterday"} {
 		code, b, _ := do(t, "GET", ts.URL+"/v1/memex/query?"+q, nil, nil)
 		if code != http.StatusBadRequest || !strings.Contains(string(b), `"error"`) {
@@ -235,7 +252,7 @@ func TestPathsCannotEscape(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Remove(link) })
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	rec := f.mx.Files()[0]
 	rel, _ := filepath.Rel(f.dir, rec.Path)
 	relOut, _ := filepath.Rel(f.dir, secret) // ../../…/secret.txt
@@ -283,7 +300,7 @@ func TestPathsCannotEscape(t *testing.T) {
 }
 
 func TestAddWithoutDataDirsIsRefused(t *testing.T) {
-	ts := newServer(t, Config{DataDirs: []string{}})
+	ts := newServer(t, srvConfig{DataDirs: []string{}})
 	code, b, _ := do(t, "POST", ts.URL+"/v1/memex/add", strings.NewReader(`{"paths":["x"]}`), nil)
 	if code != http.StatusForbidden || !strings.Contains(string(b), "--data") {
 		t.Errorf("add without data folders = %d %s, want 403 naming --data", code, b)
@@ -291,7 +308,7 @@ func TestAddWithoutDataDirsIsRefused(t *testing.T) {
 }
 
 func TestRequestSizeLimit(t *testing.T) {
-	ts := newServer(t, Config{MaxRequestBytes: 64})
+	ts := newServer(t, srvConfig{MaxRequestBytes: 64})
 	body := `{"paths":["` + strings.Repeat("a", 100) + `"]}`
 	code, b, _ := do(t, "POST", ts.URL+"/v1/memex/add", strings.NewReader(body), nil)
 	if code != http.StatusRequestEntityTooLarge {
@@ -304,7 +321,7 @@ func TestRequestSizeLimit(t *testing.T) {
 }
 
 func TestForeignSitesAreRefused(t *testing.T) {
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	for _, tc := range []struct {
 		name, method string
 		hdr          map[string]string
@@ -351,7 +368,7 @@ func TestForeignSitesAreRefused(t *testing.T) {
 
 func TestAPIKey(t *testing.T) {
 	const key = "s3cret"
-	ts := newServer(t, Config{APIKey: key})
+	ts := newServer(t, srvConfig{APIKey: key})
 	st := ts.URL + "/v1/status"
 	for _, tc := range []struct {
 		name string
@@ -384,7 +401,7 @@ func TestAPIKey(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
-	ts := newServer(t, Config{Version: "test", Home: t.TempDir(), Listen: func() any { return "here" }})
+	ts := newServer(t, srvConfig{Version: "test", Home: t.TempDir(), Listen: func() any { return "here" }})
 	var st Status
 	getJSON(t, ts.URL+"/v1/status", 200, &st)
 	if st.Version != "test" || st.Listen != "here" || st.Memory.HeapBytes == 0 || st.UptimeSeconds <= 0 || st.UptimeSeconds > 3600 {
@@ -412,28 +429,28 @@ func TestStatus(t *testing.T) {
 
 func TestIngestProgress(t *testing.T) {
 	f := indexed(t)
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	code, b, _ := do(t, "POST", ts.URL+"/v1/memex/add", strings.NewReader(`{"paths":["`+f.dir+`"]}`), nil)
 	if code != http.StatusAccepted {
 		t.Fatalf("add = %d %s", code, b)
 	}
-	var st IngestStatus
+	var st runtime.IngestStatus
 	for {
 		getJSON(t, ts.URL+"/v1/memex/ingest", 200, &st)
-		if st.State != IngestRunning {
+		if st.State != runtime.IngestRunning {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	n := len(demo.Corpus().Docs)
-	if st.State != IngestDone || st.Summary == nil || st.Summary.Unchanged != n || st.Files != n || st.TotalFiles != n {
+	if st.State != runtime.IngestDone || st.Summary == nil || st.Summary.Unchanged != n || st.Files != n || st.TotalFiles != n {
 		t.Errorf("re-adding the demo folder: %+v %+v, want %d files unchanged", st, st.Summary, n)
 	}
 }
 
 func TestKnowledgeEndpoints(t *testing.T) {
 	f := indexed(t)
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	var g struct {
 		Nodes []struct{ Path, Kind string }
 		Edges []struct {
@@ -486,7 +503,7 @@ func TestKnowledgeEndpoints(t *testing.T) {
 }
 
 func TestFilesAndTimeline(t *testing.T) {
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	var invoices int
 	for _, d := range demo.Corpus().Docs {
 		if d.Meta.Kind == "invoice" {
@@ -521,7 +538,7 @@ func TestFilesAndTimeline(t *testing.T) {
 }
 
 func TestConsolePlaceholderAndUnknownEndpoint(t *testing.T) {
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	code, b, _ := do(t, "GET", ts.URL+"/", nil, nil)
 	if code != 200 || !strings.Contains(string(b), "/v1/status") {
 		t.Errorf("console placeholder = %d %s", code, b)
@@ -566,7 +583,7 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // node shutting down ends it.
 func TestStatusStreamEndsOnDone(t *testing.T) {
 	done := make(chan struct{})
-	ts := newServer(t, Config{Done: done})
+	ts := newServer(t, srvConfig{Done: done})
 	req, _ := http.NewRequest("GET", ts.URL+"/v1/status", nil)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -593,7 +610,7 @@ func TestStatusStreamEndsOnDone(t *testing.T) {
 // the race detector: every answer must be a success.
 func TestHammer(t *testing.T) {
 	f := indexed(t)
-	ts := newServer(t, Config{Home: t.TempDir()})
+	ts := newServer(t, srvConfig{Home: t.TempDir()})
 	paths := []string{"/v1/status", "/v1/memex/query?q=unpaid+invoices", "/v1/memex/query?q=photosynthesis",
 		"/v1/memex/files", "/v1/memex/timeline", "/v1/memex/graph", "/v1/memex/ingest", "/v1/models"}
 	var wg sync.WaitGroup
@@ -635,10 +652,10 @@ func TestHammer(t *testing.T) {
 		t.Error(e)
 	}
 	// Let the last ingest finish before the shared index is used again.
-	var st IngestStatus
+	var st runtime.IngestStatus
 	for {
 		getJSON(t, ts.URL+"/v1/memex/ingest", 200, &st)
-		if st.State != IngestRunning {
+		if st.State != runtime.IngestRunning {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -40,7 +40,7 @@ var errNoApps = errorf(http.StatusServiceUnavailable, "the microVM runtime is no
 
 // Apps lists the latest image of every name in the store.
 func (s *Server) Apps() ([]App, error) {
-	st := s.cfg.Images
+	st := s.rt.Images()
 	if st == nil {
 		return nil, errNoApps
 	}
@@ -66,7 +66,7 @@ func (s *Server) Apps() ([]App, error) {
 
 // app returns the latest image named name.
 func (s *Server) app(name string) (App, error) {
-	st := s.cfg.Images
+	st := s.rt.Images()
 	if st == nil {
 		return App{}, errNoApps
 	}
@@ -84,7 +84,7 @@ func (s *Server) appByDigest(digest string) (App, error) {
 	if ok {
 		return a, nil
 	}
-	img, err := s.cfg.Images.Load(digest)
+	img, err := s.rt.Images().Load(digest)
 	if err != nil {
 		return App{}, err
 	}
@@ -107,7 +107,7 @@ func (s *Server) appByDigest(digest string) (App, error) {
 // question asks for.
 func (s *Server) appsFor(u *query.Understood) []string {
 	out := []string{}
-	if u == nil || len(u.Kinds) == 0 || s.cfg.Images == nil {
+	if u == nil || len(u.Kinds) == 0 || s.rt.Images() == nil {
 		return out
 	}
 	apps, err := s.Apps()
@@ -164,7 +164,7 @@ type RunRequest struct {
 
 // RunApp starts app name in a detached microVM.
 func (s *Server) RunApp(ctx context.Context, name string, req RunRequest) (microvm.Status, error) {
-	if s.cfg.VMs == nil {
+	if s.rt.VMs() == nil {
 		return microvm.Status{}, errNoApps
 	}
 	if len(req.Args) > 64 || len(req.Query) > 4096 {
@@ -182,7 +182,7 @@ func (s *Server) RunApp(ctx context.Context, name string, req RunRequest) (micro
 	if q != "" {
 		args = append(args, q)
 	}
-	st, err := s.cfg.VMs.Start(ctx, microvm.StartRequest{Image: a.Digest, Args: args, Limits: req.Limits})
+	st, err := s.rt.VMs().Start(ctx, microvm.StartRequest{Image: a.Digest, Args: args, Limits: req.Limits})
 	if err != nil {
 		return st, fmt.Errorf("run %s: %w", name, err)
 	}
@@ -230,7 +230,7 @@ func (s *Server) vmOf(st microvm.Status) VM {
 // handleVMs lists microVMs with their tier and uptime, and hands every
 // other /v1/vms request to the manager's own handler.
 func (s *Server) handleVMs(w http.ResponseWriter, r *http.Request) {
-	mgr := s.cfg.VMs
+	mgr := s.rt.VMs()
 	if mgr == nil {
 		fail(w, errNoApps)
 		return
@@ -258,7 +258,7 @@ const logPoll = 200 * time.Millisecond
 // text/event-stream" a stream of "data:" events (one per output line) that
 // ends with an "end" event carrying the final status.
 func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
-	mgr := s.cfg.VMs
+	mgr := s.rt.VMs()
 	if mgr == nil {
 		fail(w, errNoApps)
 		return

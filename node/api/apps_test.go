@@ -56,7 +56,7 @@ func appServer(t *testing.T) (string, *fakeEngine) {
 	eng := &fakeEngine{release: make(chan struct{})}
 	mgr := microvm.NewManager(eng, launcher.Resolver(store), microvm.Services{}, microvm.ManagerConfig{})
 	t.Cleanup(func() { mgr.Close(context.Background()) })
-	ts := newServer(t, Config{VMs: mgr, Images: store})
+	ts := newServer(t, srvConfig{VMs: mgr, Images: store})
 	return ts.URL, eng
 }
 

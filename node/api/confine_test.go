@@ -15,6 +15,8 @@ import (
 
 	"nexusos/access/accesstest"
 	"nexusos/memex"
+	"nexusos/node/home"
+	"nexusos/node/runtime"
 	"nexusos/vectordb"
 )
 
@@ -27,6 +29,7 @@ type linkFixture struct {
 	insideHash       string
 	secret, secretID string // the secret's content and its hash
 	srv              *Server
+	rt               *runtime.Runtime
 	ts               *httptest.Server
 	mx               *memex.Memex
 }
@@ -64,11 +67,12 @@ func newLinkFixture(t *testing.T) *linkFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.mx.Close() })
-	f.srv = New(Config{DB: db, Memex: f.mx, DataDirs: []string{f.data}, Logger: discard()})
+	f.rt = runtime.Wrap(home.At(base), runtime.Parts{DB: db, Memex: f.mx, Data: []string{f.data}, Logger: discard()})
+	f.srv = New(Config{Runtime: f.rt, Logger: discard()})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(func() {
 		f.ts.Close()
-		f.srv.Close()
+		f.rt.Close(context.Background())
 	})
 	return f
 }
@@ -131,8 +135,8 @@ func TestAddConfinement(t *testing.T) {
 			counts[code]++
 			switch code {
 			case http.StatusAccepted:
-				st, err := f.srv.Ingest().Wait(context.Background())
-				if err != nil || st.State != IngestDone {
+				st, err := f.rt.Ingest().Wait(context.Background())
+				if err != nil || st.State != runtime.IngestDone {
 					t.Fatalf("ingest: %+v %v", st, err)
 				}
 			case http.StatusForbidden, http.StatusBadRequest:
@@ -157,7 +161,7 @@ func TestAddConfinement(t *testing.T) {
 		if code != http.StatusAccepted {
 			t.Fatalf("add . = %d %s", code, b)
 		}
-		if _, err := f.srv.Ingest().Wait(context.Background()); err != nil {
+		if _, err := f.rt.Ingest().Wait(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if rec, ok := f.mx.File(f.link); ok && rec.Hash == f.secretID {

@@ -3,12 +3,16 @@
 // status; sealed apps, detached microVMs with live logs; and the web
 // console's assets at "/".
 //
-// The node (package node) builds one Server over the resources it owns: the
-// vector engine it opened (MemexFS shares it, it is never opened twice), the
-// MemexFS index, the microVM manager and the image store. Any of them may be
-// nil; their endpoints then answer 503 with the reason.
+// The API only translates HTTP: the services and their state (the vector
+// engine, MemexFS with its background ingest and knowledge-graph cache, the
+// microVM manager and image store, Cortex's models) belong to a
+// runtime.Runtime (package node/runtime), which the node (package node)
+// opens and hands to one Server. A service the runtime lacks answers 503
+// with the reason.
 //
-//	srv := api.New(api.Config{DB: db, Memex: mx, DataDirs: dirs, VMs: mgr, Images: store})
+//	rt, err := runtime.Open(ctx, home.At(dir), runtime.Want{VectorDB: true, Memex: true, Apps: true, Cortex: true, Data: dirs})
+//	...
+//	srv := api.New(api.Config{Runtime: rt})
 //	http.ListenAndServe("127.0.0.1:7777", srv)
 //
 // # Safety
@@ -26,7 +30,7 @@
 //   - Request bodies are limited to Config.MaxRequestBytes and query
 //     strings to MaxQueryBytes.
 //   - Paths in requests must lie inside the indexed folders (for reads) or
-//     inside Config.DataDirs (for ingest), after cleaning, looked up
+//     inside the runtime's data folders (for ingest), after cleaning, looked up
 //     through an os.Root of the folder (access.StatInside: symbolic links
 //     count only while they stay inside it); anything else is refused with
 //     403.

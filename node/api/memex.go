@@ -433,18 +433,18 @@ func (s *Server) handleAdd(w http.ResponseWriter, r *http.Request) {
 		fail(w, errorf(http.StatusBadRequest, "paths: want 1..256 files or folders"))
 		return
 	}
-	if len(s.cfg.DataDirs) == 0 {
+	if len(s.rt.Data()) == 0 {
 		fail(w, errorf(http.StatusForbidden, "this node has no data folders: start it with --data DIR to allow adding files under DIR"))
 		return
 	}
 	var paths []string
 	for _, p := range req.Paths {
-		if !filepath.IsAbs(p) && len(s.cfg.DataDirs) == 1 {
-			p = filepath.Join(s.cfg.DataDirs[0], p)
+		if !filepath.IsAbs(p) && len(s.rt.Data()) == 1 {
+			p = filepath.Join(s.rt.Data()[0], p)
 		}
-		abs, missing, ok := within(s.cfg.DataDirs, p)
+		abs, missing, ok := within(s.rt.Data(), p)
 		if !ok {
-			fail(w, errorf(http.StatusForbidden, "path %q is outside the node's data folders %v", p, s.cfg.DataDirs))
+			fail(w, errorf(http.StatusForbidden, "path %q is outside the node's data folders %v", p, s.rt.Data()))
 			return
 		}
 		if missing != nil {
@@ -453,7 +453,7 @@ func (s *Server) handleAdd(w http.ResponseWriter, r *http.Request) {
 		}
 		paths = append(paths, abs)
 	}
-	st, err := s.ingest.Start(paths)
+	st, err := s.rt.Ingest().Start(paths)
 	if err != nil {
 		fail(w, err)
 		return
@@ -462,22 +462,15 @@ func (s *Server) handleAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.ingest.Status())
-}
-
-// graphEntry caches a knowledge graph for one index generation.
-type graphEntry struct {
-	gen   int64
-	graph *graph.Graph
+	writeJSON(w, http.StatusOK, s.rt.Ingest().Status())
 }
 
 func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
-	m, err := s.memex()
-	if err != nil {
+	if _, err := s.memex(); err != nil {
 		fail(w, err)
 		return
 	}
-	g, err := s.graph(r, m)
+	g, err := s.rt.Graph(r.Context())
 	if err != nil {
 		fail(w, err)
 		return
@@ -506,29 +499,6 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// graph returns the knowledge graph, rebuilt only when an ingest finished
-// since the last build.
-func (s *Server) graph(r *http.Request, m *memex.Memex) (*graph.Graph, error) {
-	gen := s.ingest.Generation()
-	s.graphMu.Lock()
-	defer s.graphMu.Unlock()
-	if c := s.graphCache; c != nil && c.gen == gen {
-		return c.graph, nil
-	}
-	g, err := m.Graph(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	if g.Nodes == nil {
-		g.Nodes = []graph.Node{}
-	}
-	if g.Edges == nil {
-		g.Edges = []graph.Edge{}
-	}
-	s.graphCache = &graphEntry{gen: gen, graph: g}
-	return g, nil
 }
 
 func (s *Server) handleRelated(w http.ResponseWriter, r *http.Request) {

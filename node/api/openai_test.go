@@ -26,7 +26,7 @@ func tinyModelHome(t *testing.T) string {
 }
 
 func TestOpenAIWithoutModel(t *testing.T) {
-	ts := newServer(t, Config{Home: t.TempDir()})
+	ts := newServer(t, srvConfig{Home: t.TempDir()})
 	var models struct{ Data []any }
 	getJSON(t, ts.URL+"/v1/models", 200, &models)
 	if len(models.Data) != 0 {
@@ -39,7 +39,7 @@ func TestOpenAIWithoutModel(t *testing.T) {
 }
 
 func TestOpenAICompletions(t *testing.T) {
-	ts := newServer(t, Config{Home: tinyModelHome(t)})
+	ts := newServer(t, srvConfig{Home: tinyModelHome(t)})
 	var models struct {
 		Data []struct{ ID string }
 	}

@@ -13,7 +13,7 @@ import (
 // vendor once, its name variants merged with a reason) and asks a
 // question whose filters leave nothing.
 func TestPartiesAndEmptyAnswers(t *testing.T) {
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	var got struct {
 		Parties []memex.Party
 		Count   int

@@ -10,7 +10,7 @@ import (
 // TestFileSources: GET /v1/memex/file returns where each fact came from
 // (page, line, label, how, confidence) and the document's language.
 func TestFileSources(t *testing.T) {
-	ts := newServer(t, Config{})
+	ts := newServer(t, srvConfig{})
 	var files struct{ Files []memex.FileRecord }
 	getJSON(t, ts.URL+"/v1/memex/files?kind=invoice", 200, &files)
 	checked := 0

@@ -1,11 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"runtime"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"nexusos/cortex"
 	"nexusos/microvm"
+	"nexusos/node/runtime"
 	"nexusos/vectordb/qdrantapi/rest"
 )
 
@@ -27,13 +29,13 @@ type Status struct {
 	Memory        Memory  `json:"memory"`
 	// Collections names the engine's collections (kept for older
 	// clients); CollectionStats has their sizes.
-	Collections     []string          `json:"collections"`
-	CollectionStats []CollectionStats `json:"collection_stats"`
-	Ingest          IngestStatus      `json:"ingest"`
-	MemexFiles      int               `json:"memex_files"`
-	MemexFolders    []string          `json:"memex_folders"`
-	Cortex          CortexState       `json:"cortex"`
-	VMs             []microvm.Status  `json:"vms"` // running microVMs
+	Collections     []string             `json:"collections"`
+	CollectionStats []CollectionStats    `json:"collection_stats"`
+	Ingest          runtime.IngestStatus `json:"ingest"`
+	MemexFiles      int                  `json:"memex_files"`
+	MemexFolders    []string             `json:"memex_folders"`
+	Cortex          CortexState          `json:"cortex"`
+	VMs             []microvm.Status     `json:"vms"` // running microVMs
 	// Extra sections from Config.Status (for example "listen").
 	Extra map[string]any `json:"extra,omitempty"`
 }
@@ -94,8 +96,8 @@ func cortexState(home string) CortexState {
 
 // readMemory fills Memory from the Go runtime and /proc/self/statm.
 func readMemory() Memory {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
 	m := Memory{HeapBytes: ms.HeapAlloc, SysBytes: ms.Sys}
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
 		if f := strings.Fields(string(b)); len(f) > 1 {
@@ -110,26 +112,26 @@ func readMemory() Memory {
 // Status returns the node's status.
 func (s *Server) Status() Status {
 	st := Status{
-		Status: "ok", Version: s.cfg.Version, GoVersion: runtime.Version(), QdrantVersion: rest.Version,
+		Status: "ok", Version: s.cfg.Version, GoVersion: goruntime.Version(), QdrantVersion: rest.Version,
 		UptimeSeconds: time.Since(s.started).Seconds(), Memory: readMemory(),
 		Collections: []string{}, CollectionStats: []CollectionStats{}, MemexFolders: []string{},
-		Ingest: s.ingest.Status(), Cortex: cortexState(s.cfg.Home), VMs: []microvm.Status{},
+		Ingest: s.rt.Ingest().Status(), Cortex: cortexState(s.rt.Home().Root()), VMs: []microvm.Status{},
 	}
-	if db := s.cfg.DB; db != nil {
+	if db := s.rt.DB(); db != nil {
 		for _, name := range db.Collections() {
 			st.Collections = append(st.Collections, name)
 			cs := CollectionStats{Name: name}
-			if info, err := db.CollectionInfo(name); err == nil {
+			if info, err := db.CollectionInfo(context.Background(), name); err == nil {
 				cs.Points, cs.IndexedVectors, cs.Segments = info.PointsCount, info.IndexedVectorsCount, info.SegmentsCount
 			}
 			st.CollectionStats = append(st.CollectionStats, cs)
 		}
 	}
-	if s.cfg.Memex != nil {
-		st.MemexFiles, st.MemexFolders = s.memexCounts(st.Ingest.State == IngestRunning)
+	if s.rt.Memex() != nil {
+		st.MemexFiles, st.MemexFolders = s.memexCounts(st.Ingest.State == runtime.IngestRunning)
 	}
-	if s.cfg.VMs != nil {
-		for _, v := range s.cfg.VMs.List() {
+	if s.rt.VMs() != nil {
+		for _, v := range s.rt.VMs().List() {
 			if !v.Done() {
 				st.VMs = append(st.VMs, v)
 			}
@@ -199,11 +201,11 @@ type countsMemo struct {
 // recomputed after each ingest and at most once a second during one.
 func (s *Server) memexCounts(ingesting bool) (int, []string) {
 	c := &s.counts
-	gen := s.ingest.Generation()
+	gen := s.rt.Ingest().Generation()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.at.IsZero() || c.gen != gen || (ingesting && time.Since(c.at) > time.Second) {
-		files := s.cfg.Memex.Files()
+		files := s.rt.Memex().Files()
 		c.files, c.roots, c.gen, c.at = len(files), rootsOf(files), gen, time.Now()
 		if c.roots == nil {
 			c.roots = []string{}

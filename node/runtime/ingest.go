@@ -1,10 +1,9 @@
-package api
+package runtime
 
 import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -19,8 +18,8 @@ const (
 	IngestFailed  = "failed"
 )
 
-// IngestStatus is the progress of the current or last ingest, as
-// /v1/status and /v1/memex/ingest report it.
+// IngestStatus is the progress of the current or last ingest (the node
+// API reports it in /v1/status and /v1/memex/ingest).
 type IngestStatus struct {
 	State      string         `json:"state"` // idle, running, done, failed
 	Paths      []string       `json:"paths,omitempty"`
@@ -41,7 +40,7 @@ type IngestStatus struct {
 type Ingest struct {
 	m   *memex.Memex
 	log *slog.Logger
-	// within are the folders files may be read from (Config.DataDirs):
+	// within are the folders files may be read from (Want.Data):
 	// MemexFS opens each file through an os.Root of one.
 	within []string
 
@@ -57,25 +56,30 @@ type Ingest struct {
 	cancel context.CancelFunc
 }
 
-func newIngest(m *memex.Memex, log *slog.Logger) *Ingest {
+func newIngest(m *memex.Memex, log *slog.Logger, within []string) *Ingest {
 	d := make(chan struct{})
 	close(d)
-	return &Ingest{m: m, log: log, st: IngestStatus{State: IngestIdle}, done: d}
+	return &Ingest{m: m, log: log, within: within, st: IngestStatus{State: IngestIdle}, done: d}
 }
 
-// ErrIngestRunning is returned by Start while an ingest runs.
-var ErrIngestRunning = errors.New("api: an ingest is already running; watch /v1/status")
+// Errors of Ingest.Start.
+var (
+	// ErrIngestRunning is returned while an ingest runs.
+	ErrIngestRunning = errors.New("runtime: an ingest is already running")
+	// ErrNoMemex is returned when the runtime has no MemexFS.
+	ErrNoMemex = errors.New("runtime: MemexFS is not open")
+)
 
 // Start begins indexing paths (already checked by the caller) in the
 // background and returns at once.
 func (in *Ingest) Start(paths []string) (IngestStatus, error) {
 	if in.m == nil {
-		return IngestStatus{}, errNoMemex
+		return IngestStatus{}, ErrNoMemex
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.st.State == IngestRunning {
-		return in.st, &httpError{code: http.StatusConflict, err: ErrIngestRunning}
+		return in.st, ErrIngestRunning
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	in.cancel = cancel

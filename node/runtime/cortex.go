@@ -1,0 +1,25 @@
+package runtime
+
+import (
+	"nexusos/cortex/openai"
+)
+
+// openCortex builds the handler of Cortex's OpenAI-compatible endpoints:
+// over the models added under the home with Want.Cortex (loaded when
+// first asked for), otherwise serving none.
+func (r *Runtime) openCortex() {
+	cfg := openai.Config{Logger: r.log}
+	if r.want.Cortex {
+		oai, err := openai.OpenHome(r.home.Root(), cfg)
+		if err == nil {
+			r.oai = oai
+			return
+		}
+		r.log.Warn("cortex: cannot list the models under home; serving none", "err", err)
+	}
+	r.oai, _ = openai.New(cfg)
+}
+
+// OpenAI is the handler of Cortex's OpenAI-compatible endpoints
+// (/v1/models, /v1/completions, /v1/chat/completions); never nil.
+func (r *Runtime) OpenAI() *openai.Handler { return r.oai }
