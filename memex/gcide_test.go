@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"nexusos/cortex/embed/wordnet"
+	"nexusos/memex/embed/wordnet"
 )
 
 // Outside sources of wording for the paraphrase tests, read at test time

@@ -25,7 +25,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"nexusos/cortex/embed"
+	"nexusos/memex/embed"
 	"nexusos/memex/facts"
 	"nexusos/vectordb"
 )

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"nexusos/cortex/embed"
+	"nexusos/memex/embed"
 	"nexusos/memex/graph"
 	"nexusos/memex/sparse"
 	"nexusos/vectordb"

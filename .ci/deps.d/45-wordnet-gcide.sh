@@ -4,7 +4,7 @@
 # test time and never copied into the repository). MemexFS's paraphrase
 # test (memex/paraphrase_test.go) asks questions worded by GCIDE's
 # definitions and builds its second corpus from WordNet glosses;
-# cortex/embed/wordnet's tests read WordNet, and cortex/embed's table
+# memex/embed/wordnet's tests read WordNet, and memex/embed's table
 # generator retrofits the GloVe vectors to it. Idempotent: installs only
 # the packages that are missing.
 set -euo pipefail

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"nexusos/cortex/embed"
+	"nexusos/memex/embed"
 	"nexusos/vectordb"
 )
 

