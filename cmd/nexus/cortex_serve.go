@@ -20,6 +20,7 @@ import (
 	"nexusos/cortex"
 	"nexusos/cortex/bitnet"
 	"nexusos/cortex/openai"
+	"nexusos/node/runtime"
 )
 
 // The "cortex" group is built in cortex.go; serve joins it here, so that
@@ -89,10 +90,19 @@ Environment:
 					return err
 				}
 				cfg.Load = cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output}
-				if h, err = openai.OpenHome(g.home, cfg); err != nil {
+				dir, err := g.Dir()
+				if err != nil {
+					return err
+				}
+				rt, err := runtime.Open(cmd.Context(), dir, runtime.Want{Cortex: true, CortexConfig: cfg, Logger: log})
+				if err != nil {
+					return err
+				}
+				defer rt.Close(context.Background())
+				if err := rt.CortexErr(); err != nil {
 					return fmt.Errorf("error opening the models under %s: %w", g.home, err)
 				}
-				defer h.Close()
+				h = rt.OpenAI()
 			} else {
 				for _, arg := range models {
 					name, model, named := strings.Cut(arg, "=")

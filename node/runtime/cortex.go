@@ -4,21 +4,29 @@ import (
 	"nexusos/cortex/openai"
 )
 
-// openCortex builds the handler of Cortex's OpenAI-compatible endpoints:
-// over the models added under the home with Want.Cortex (loaded when
-// first asked for), otherwise serving none.
+// openCortex builds the handler of Cortex's OpenAI-compatible endpoints
+// with Want.CortexConfig: over the models added under the home with
+// Want.Cortex (loaded when first asked for), otherwise serving none.
 func (r *Runtime) openCortex() {
-	cfg := openai.Config{Logger: r.log}
+	cfg := r.want.CortexConfig
+	if cfg.Logger == nil {
+		cfg.Logger = r.log
+	}
 	if r.want.Cortex {
 		oai, err := openai.OpenHome(r.home.Root(), cfg)
 		if err == nil {
 			r.oai = oai
 			return
 		}
+		r.cortexErr = err
 		r.log.Warn("cortex: cannot list the models under home; serving none", "err", err)
 	}
 	r.oai, _ = openai.New(cfg)
 }
+
+// CortexErr is why Cortex serves none of the models added under the home
+// although Want.Cortex asked for them (nil when it serves them).
+func (r *Runtime) CortexErr() error { return r.cortexErr }
 
 // OpenAI is the handler of Cortex's OpenAI-compatible endpoints
 // (/v1/models, /v1/completions, /v1/chat/completions); never nil.

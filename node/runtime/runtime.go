@@ -69,6 +69,10 @@ type Want struct {
 	// OpenAI-compatible endpoints (OpenAI), each loaded when first asked
 	// for; without it OpenAI serves none.
 	Cortex bool
+	// CortexConfig are the serving settings of those endpoints (threads,
+	// context, queue, API key, load options); its Logger defaults to
+	// Logger.
+	CortexConfig openai.Config
 	// Data are the folders MemexFS may index through Ingest: it reads
 	// files only inside them.
 	Data []string
@@ -142,7 +146,8 @@ type Runtime struct {
 	// ingest indexes into memex in the background (never nil).
 	ingest *Ingest
 	// oai serves Cortex's OpenAI-compatible endpoints (never nil).
-	oai *openai.Handler
+	oai       *openai.Handler
+	cortexErr error // why oai serves none of the home's models
 	// wrapped is set by Wrap: the parts are closed by their owner.
 	wrapped bool
 
