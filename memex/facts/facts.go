@@ -537,6 +537,25 @@ func (v *docView) assignDates(f *Facts, cs []cand, dates []DateMatch, h Hints) {
 		}
 	}
 	if f.IssueDate.IsZero() {
+		// A date in the heading, set larger than the text ("Rechnung Nr.
+		// 471102 vom 05.03.2020"), before the first date of the page
+		// (which may date a stylesheet or a print run).
+		medH := v.medianH()
+		for i, l := range v.lines {
+			if v.lineNo[i] > 12 || l.Page != v.lines[0].Page {
+				break
+			}
+			if l.H <= 1 || l.H < 1.3*medH {
+				continue
+			}
+			if ms := FindDatesIn(l.Text(), v.dateOpts); len(ms) > 0 {
+				f.IssueDate = ms[0].Date
+				f.Sources[fIssueDate] = v.src(i, "", "heading date", 0.5)
+				break
+			}
+		}
+	}
+	if f.IssueDate.IsZero() {
 		claimed := map[Date]bool{f.DueDate: true, f.PaidDate: true}
 		for _, c := range cs {
 			if !c.date.IsZero() {

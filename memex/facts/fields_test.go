@@ -247,3 +247,21 @@ func TestPolishNumberAndQualifiedLabel(t *testing.T) {
 		t.Errorf("number %q issue date %s, want 2/11/2023 and 2023-11-30", f.InvoiceNumber, f.IssueDate)
 	}
 }
+
+// TestHeadingDate: with no labelled issue date, a date in the large
+// heading line dates the document, not the first small date of the page.
+func TestHeadingDate(t *testing.T) {
+	big := row(139, 44.0, "Buchungshilfe - Beleg Nr. 471102 vom 05.03.2020")
+	big.H = 15
+	f := extractLines([]layout.Line{
+		row(58, 43.0, "Stylesheet Lesbarmachung der XML-Daten"),
+		row(70, 43.0, "Version : 2.1 vom 24.03.2020"),
+		big,
+		row(201, 44.0, "Währung", 114.0, ": EUR"),
+		row(294, 44.0, "Lieferant GmbH"),
+		row(585, 44.0, "Belegsummen:"),
+	})
+	if f.IssueDate.String() != "2020-03-05" {
+		t.Errorf("issue date %s, want 2020-03-05 from the heading", f.IssueDate)
+	}
+}
