@@ -263,3 +263,12 @@ func TestStatementDatedByPeriodEnd(t *testing.T) {
 		t.Errorf("issue date %s party %q, want 2021-11-06 and not the title", f.IssueDate, f.Party)
 	}
 }
+
+// TestCopyrightHolder: a footer's copyright notice names who issued the
+// document, and is never taken for a return address.
+func TestCopyrightHolder(t *testing.T) {
+	f := Extract("Your consolidated statement\nFor 03/02/2022\nExample Bank, Member FDIC. To learn more, visit example.com/ABCXYZ. ©2020 AnyCompany Credit Union.\nSummary of your accounts\nNew Balance\t$ 1,250.00\n", Hints{})
+	if f.Party != "AnyCompany Credit Union" {
+		t.Errorf("party %q, want AnyCompany Credit Union", f.Party)
+	}
+}

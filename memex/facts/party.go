@@ -275,6 +275,22 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			}
 		}
 	}
+	// A copyright notice names who made the document ("©2020 AnyCompany
+	// Credit Union.", "Copyright © 2024 Acme Ltd").
+	for i, l := range v.lines {
+		for _, c := range l.Cells {
+			m := reCopyright.FindStringSubmatchIndex(c.Text)
+			if m == nil {
+				continue
+			}
+			rest := strings.TrimSpace(c.Text[m[1]:])
+			if cn := companyName(rest); cn != "" {
+				add(cn, 2.5, v.src(i, "", "copyright", 0))
+			} else if n := leadingName(rest); n != "" {
+				add(n, 2, v.src(i, "", "copyright", 0))
+			}
+		}
+	}
 	// 4. Letterhead and legal lines.
 	firstPage := v.lines[0].Page
 	var hs []float64
@@ -621,6 +637,9 @@ func (v *docView) blockHead(i, j int, sec map[[2]int]string) int {
 var salutations = map[string]bool{"herr": true, "herrn": true, "frau": true, "mr": true, "mrs": true, "ms": true, "miss": true, "m": true, "mme": true, "mlle": true,
 	"dhr": true, "mevr": true, "sr": true, "sra": true, "srta": true, "sig": true, "sig ra": true, "pan": true, "pani": true, "attn": true, "z hd": true, "c o": true}
 
+// reCopyright is a copyright mark and its year(s), before the holder.
+var reCopyright = regexp.MustCompile(`(?i)(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)`)
+
 // reBIC is a bank's BIC (SWIFT code): "DNBANOKK", "SEXDABCD123".
 var reBIC = regexp.MustCompile(`^[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$`)
 
@@ -672,8 +691,8 @@ func (v *docView) addressBlocks(out map[[2]int]string) {
 // isReturnAddress reports a one-line sender address: parts separated by
 // "·", "•", "|", " - " or ",", one of them a postcode and place.
 func isReturnAddress(t string) bool {
-	if len(t) > 140 {
-		return false
+	if len(t) > 140 || reCopyright.MatchString(t) {
+		return false // a footer's copyright line, not an address
 	}
 	parts := reSplitParts.Split(t, -1)
 	if len(parts) < 3 {
