@@ -19,6 +19,10 @@ func newBenchVectorsCmd(g *globalFlags) *cobra.Command {
 		efList, thList string
 		cacheDir       string
 		cpuProfile     string
+		queryProfile   string
+		filtered       bool
+		fo             hnswbench.FilteredOptions
+		selList        string
 	)
 	cmd := &cobra.Command{
 		Use:   "vectors",
@@ -44,12 +48,24 @@ Steps (each cached, so a second run skips the slow ones):
      search (codes for the traversal, float rescoring of the best
      10 × --oversampling), with the memory of codes and graph.
 
+With --filtered it measures filtered search over the Qdrant REST API
+instead: the word vectors are scaled to --n points (the package has about
+340,000, so the rest are copies with small Gaussian noise, --noise per
+element, renormalised; the output says so), each with an integer payload
+field "bucket" uniform in 0..99 and an integer payload index; the points
+are uploaded over REST to a fresh database (in a temporary directory
+under the cache) served in-process on a loopback listener; once its HNSW
+graph is complete every query is sent with the filter bucket < s for each
+--selectivity s (percent; 100 = no filter), and p50/p99 latency and
+recall@10 against the exact filtered top 10 are printed.
+
 Compare figures only within one run: the machine may be shared.
 
 Examples:
   nexus bench vectors
   nexus bench vectors --n 50000 --queries 200 --ef 16,32,64 --threads 2
-  nexus bench vectors --n 100000 --int8 --oversampling 2`,
+  nexus bench vectors --n 100000 --int8 --oversampling 2
+  nexus bench vectors --filtered --n 1000000 --queries 200`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -60,15 +76,23 @@ Examples:
 				return fmt.Errorf("--threads: %w", err)
 			}
 			if cacheDir == "" {
-				home, err := g.Home()
+				h, err := g.Dir()
 				if err != nil {
 					return fmt.Errorf("state directory: %w", err)
 				}
-				cacheDir = hnswbench.DefaultCacheDir(home)
+				cacheDir = h.BenchVectors()
 			}
 			o.CacheDir = cacheDir
 			o.Progress = cmd.ErrOrStderr()
 			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
+			var qprof *os.File
+			if queryProfile != "" {
+				if qprof, err = os.Create(queryProfile); err != nil {
+					return fmt.Errorf("query cpu profile: %w", err)
+				}
+				defer qprof.Close()
+				o.QueryProfile = qprof
+			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
 				if err != nil {
@@ -79,6 +103,25 @@ Examples:
 					return fmt.Errorf("cpu profile: %w", err)
 				}
 				defer pprof.StopCPUProfile()
+			}
+			if filtered {
+				if fo.Selectivity, err = hnswbench.ParseInts(selList); err != nil {
+					return fmt.Errorf("--selectivity: %w", err)
+				}
+				fo.CacheDir, fo.Progress = o.CacheDir, o.Progress
+				if !cmd.Flags().Changed("n") {
+					o.N = 1_000_000
+				}
+				fo.N, fo.K, fo.M, fo.EfConstruct, fo.Seed, fo.Repeat = o.N, o.K, o.M, o.EfConstruct, o.Seed, o.Repeat
+				if !cmd.Flags().Changed("queries") {
+					fo.Queries = 200
+				} else {
+					fo.Queries = o.Queries
+				}
+				if qprof != nil {
+					fo.QueryProfile = qprof
+				}
+				return hnswbench.RunFiltered(cmd.Context(), fo, cmd.OutOrStdout())
 			}
 			return hnswbench.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
@@ -94,6 +137,12 @@ Examples:
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the base/query split")
 	f.StringVar(&cacheDir, "cache", "", "cache directory (default $NEXUS_HOME/bench/vectors)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	f.StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile of the query passes only (not load, build or ground truth) to this file")
+	f.BoolVar(&filtered, "filtered", false, "measure filtered search over REST instead (see above); --n then defaults to 1000000 and --queries to 200")
+	f.Float64Var(&fo.Noise, "noise", 0.03, "--filtered: standard deviation per element of the Gaussian noise added to the copies of the (unit) word vectors")
+	f.StringVar(&selList, "selectivity", "1,10,50", "--filtered: comma-separated filter selectivities in percent of the points (100: no filter)")
+	f.StringVar(&fo.DBDir, "db-parent", "", "--filtered: directory under which the temporary database is created and removed (default: the cache directory; a tmpfs such as /dev/shm avoids the fsync cost of the load)")
+	f.IntVar(&fo.Ef, "hnsw-ef", 0, "--filtered: hnsw_ef sent with each query (0: the engine's default, ef_construct widened for the filter)")
 	f.BoolVar(&o.ExportOnly, "export-only", false, "stop after --export (this is how vectordb/hnsw/testdata was made: --n 5000 --queries 100 --export-only)")
 	f.BoolVar(&o.Int8, "int8", false, "also search with int8 scalar quantization (graph traversal on int8 codes, rescoring with the float vectors) and print it beside the float search")
 	f.Float64Var(&o.Quantile, "quantile", 0.99, "int8 quantization: quantile of the elements the range keeps (Qdrant's quantile)")

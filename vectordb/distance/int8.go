@@ -13,6 +13,22 @@ func DotU8I8(a []uint8, b []int8) int32 {
 	return dotU8I8Impl(a, b)
 }
 
+// DotU8I8Batch sets out[i] = DotU8I8(a, bs[i]) for every i: one call
+// for the neighbours of a graph node. Every bs[i] must hold at least
+// len(a) elements and out at least len(bs). With AVX-512 VNNI and len(a)
+// a multiple of 16 it is one kernel call with no per-vector overhead.
+func DotU8I8Batch(a []uint8, bs [][]int8, out []int32) {
+	if len(out) < len(bs) {
+		panic("distance: DotU8I8Batch output shorter than the batch")
+	}
+	for _, b := range bs {
+		if len(b) < len(a) {
+			panic("distance: DotU8I8Batch of vectors with different lengths")
+		}
+	}
+	dotU8I8BatchImpl(a, bs, out)
+}
+
 // Int8Impl names the int8 kernel in use: "avx512vnni", "avx2" or "generic".
 func Int8Impl() string { return int8Impl }
 

@@ -107,3 +107,61 @@ dotU8I8AVX2_reduce:
 	MOVL AX, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func dotU8I8BatchVNNI(a *uint8, bs *[]int8, cnt int, n int, out *int32)
+//
+// out[i] = Σ a[j]·bs[i][j] for j < n, i < cnt; n a multiple of 16. The
+// last n%64 bytes of each vector are read with a masked load, so nothing
+// beyond n bytes is touched.
+TEXT ·dotU8I8BatchVNNI(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ bs+8(FP), R8
+	MOVQ cnt+16(FP), R9
+	MOVQ n+24(FP), R10
+	MOVQ out+32(FP), R11
+	// K1 selects the n%64 tail bytes.
+	MOVQ R10, CX
+	ANDQ $63, CX
+	MOVQ $-1, AX
+	BZHIQ CX, AX, AX
+	KMOVQ AX, K1
+	MOVQ R10, R12
+	ANDQ $-64, R12 // bytes in whole 64-byte steps
+dotU8I8BatchVNNI_vec:
+	TESTQ R9, R9
+	JZ dotU8I8BatchVNNI_done
+	MOVQ (R8), DI
+	XORQ BX, BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+dotU8I8BatchVNNI_loop:
+	CMPQ BX, R12
+	JGE dotU8I8BatchVNNI_tail
+	VMOVDQU8 (SI)(BX*1), Z2
+	VPDPBUSD (DI)(BX*1), Z2, Z0
+	ADDQ $64, BX
+	JMP dotU8I8BatchVNNI_loop
+dotU8I8BatchVNNI_tail:
+	TESTQ CX, CX
+	JZ dotU8I8BatchVNNI_reduce
+	VMOVDQU8.Z (SI)(BX*1), K1, Z2
+	VMOVDQU8.Z (DI)(BX*1), K1, Z3
+	VPDPBUSD Z3, Z2, Z1
+dotU8I8BatchVNNI_reduce:
+	VPADDD Z1, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, (R11)
+	ADDQ $24, R8
+	ADDQ $4, R11
+	DECQ R9
+	JMP dotU8I8BatchVNNI_vec
+dotU8I8BatchVNNI_done:
+	VZEROUPPER
+	RET

@@ -258,10 +258,13 @@ type scratch struct {
 	dists   []float32
 
 	// useQ makes greedy and searchLayer score with qq, the quantized
-	// query, instead of the float vectors (SearchQuantized).
+	// query, instead of the float vectors (SearchQuantized); s.vs is then
+	// not filled.
 	useQ bool
 	qq   quantQuery
-	qlen uint32 // ids below are quantized
+	qlen uint32   // ids below are quantized
+	recs [][]int8 // records of the quantized ids of a batch; cleared before pooling
+	raw  []int32  // their kernel sums
 }
 
 func (x *Index) getScratch() *scratch {
@@ -275,6 +278,7 @@ func (x *Index) putScratch(s *scratch) {
 	s.useQ = false
 	s.qq.q, s.qq.tbl = nil, nil
 	clear(s.vs[:cap(s.vs)])
+	clear(s.recs[:cap(s.recs)])
 	x.scratch.Put(s)
 }
 
@@ -540,7 +544,9 @@ func (x *Index) greedy(s *scratch, q []float32, cur item, level int) item {
 		for i := 0; i < n; i++ {
 			j := atomic.LoadUint32(&lst[1+i])
 			s.ids = append(s.ids, j)
-			s.vs = append(s.vs, x.vec(&s.t, j))
+			if !s.useQ {
+				s.vs = append(s.vs, x.vec(&s.t, j))
+			}
 		}
 		for i, d := range x.batchQ(s, q) {
 			if d < cur.d {
@@ -573,6 +579,12 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 		if c.d > lower && len(s.res) >= ef {
 			break
 		}
+		if level == 0 && len(s.cand) > 0 {
+			// The runner-up is the next hop unless this one finds a
+			// closer node: start loading its links a whole hop early.
+			b := x.block(&s.t.l0, s.cand[0].id)
+			prefetch(&b[0])
+		}
 		lst := x.list(&s.t, c.id, level)
 		n := int(atomic.LoadUint32(&lst[0]))
 		s.ids = s.ids[:0]
@@ -588,7 +600,9 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 			}
 			s.visited[j] = s.gen
 			s.ids = append(s.ids, j)
-			s.vs = append(s.vs, x.vec(&s.t, j))
+			if !s.useQ {
+				s.vs = append(s.vs, x.vec(&s.t, j))
+			}
 		}
 		dists := x.batchQ(s, q)
 		pushed := false
@@ -654,14 +668,27 @@ func (x *Index) batchQ(s *scratch, q []float32) []float32 {
 		s.dists = make([]float32, len(s.ids)+16)
 	}
 	out := s.dists[:len(s.ids)]
-	// The codes are scattered: start loading them all, then score.
+	// The records are scattered: start loading them all, score them in
+	// one kernel call, then map the sums to distances.
+	s.recs = s.recs[:0]
 	for _, id := range s.ids {
 		if id < s.qlen {
-			s.qq.prefetch(id)
+			s.recs = append(s.recs, s.qq.record(id))
 		}
 	}
+	if cap(s.raw) < len(s.recs) {
+		s.raw = make([]int32, len(s.recs)+16)
+	}
+	raw := s.raw[:len(s.recs)]
+	distance.DotU8I8Batch(s.qq.u, s.recs, raw)
+	r := 0
 	for i, id := range s.ids {
-		out[i] = x.distQ(s, q, id)
+		if id < s.qlen {
+			out[i] = s.qq.distRaw(s.recs[r], raw[r])
+			r++
+		} else {
+			out[i] = x.dist(q, x.vec(&s.t, id))
+		}
 	}
 	return out
 }

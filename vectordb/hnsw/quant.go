@@ -29,6 +29,8 @@ import (
 // as for Flat.
 type Quantized struct {
 	dim       int
+	dimPad    int // dim rounded up to 16: the kernel's length, no tail
+	rec       int // bytes per vector record in a chunk (see qchunk)
 	calib     int // vectors the range was calibrated on
 	lo, hi    float32
 	mid, step float32
@@ -44,11 +46,15 @@ type Quantized struct {
 	mu     sync.Mutex // serialises writers
 }
 
-// qchunk holds the codes of quantChunk vectors and, per vector, the sum
-// and the sum of squares of its codes.
+// qchunk holds quantChunk vector records of rec bytes each, from a
+// 64-byte aligned start: the dim codes, zeros up to dimPad (so the kernel
+// needs no tail: the query's padding is zero too), then the sum and the
+// sum of squares of the codes as int32, then zeros up to rec. Keeping the
+// sums beside the codes makes scoring a vector touch its record only;
+// rec is a multiple of 64 when that wastes at most a quarter, so a record
+// of a 100-element vector is exactly two cache lines.
 type qchunk struct {
-	codes []int8
-	stats []int32
+	data []int8
 }
 
 const (
@@ -94,6 +100,11 @@ func NewQuantized(dim int, lo, hi float32) *Quantized {
 		panic(fmt.Sprintf("hnsw: NewQuantized(%d, %g, %g)", dim, lo, hi))
 	}
 	q := &Quantized{dim: dim, lo: lo, hi: hi, mid: (lo + hi) / 2, step: (hi - lo) / 254}
+	q.dimPad = (dim + 15) &^ 15
+	q.rec = (q.dimPad + 8 + 15) &^ 15
+	if r64 := (q.rec + 63) &^ 63; 4*r64 <= 5*(q.dimPad+8) {
+		q.rec = r64
+	}
 	if q.step == 0 {
 		q.step = 1 // a constant range: every code is 0
 	}
@@ -123,12 +134,12 @@ func (q *Quantized) Quantize(f *Flat, end int) {
 		tbl := *q.chunks.Load()
 		ci := id >> quantShift
 		if ci == len(tbl) {
-			tbl = append(tbl, qchunk{codes: make([]int8, quantChunk*q.dim), stats: make([]int32, 2*quantChunk)})
+			tbl = append(tbl, qchunk{data: alignedInt8(quantChunk * q.rec)})
 			q.chunks.Store(&tbl)
 		}
 		c := tbl[ci]
-		o := (id & (quantChunk - 1))
-		codes := c.codes[o*q.dim : (o+1)*q.dim]
+		o := (id & (quantChunk - 1)) * q.rec
+		codes := c.data[o : o+q.dim]
 		var sum, sq int32
 		for i, x := range f.At(uint32(id)) {
 			k := q.code(x)
@@ -136,7 +147,8 @@ func (q *Quantized) Quantize(f *Flat, end int) {
 			sum += int32(k)
 			sq += int32(k) * int32(k)
 		}
-		c.stats[2*o], c.stats[2*o+1] = sum, sq
+		st := (*[2]int32)(unsafe.Pointer(&c.data[o+q.dimPad]))
+		st[0], st[1] = sum, sq
 		q.n.Store(uint32(id + 1))
 	}
 }
@@ -145,16 +157,23 @@ func (q *Quantized) Quantize(f *Flat, end int) {
 func (q *Quantized) Bytes() int64 {
 	var n int64
 	for _, c := range *q.chunks.Load() {
-		n += int64(len(c.codes) + 4*len(c.stats))
+		n += int64(len(c.data))
 	}
 	return n
+}
+
+// alignedInt8 returns n zero bytes starting at a 64-byte boundary.
+func alignedInt8(n int) []int8 {
+	b := make([]int8, n+63)
+	off := int(-uintptr(unsafe.Pointer(&b[0])) & 63)
+	return b[off : off+n : off+n]
 }
 
 // quantQuery is a query prepared for quantized distances.
 type quantQuery struct {
 	q      *Quantized
 	tbl    []qchunk
-	u      []uint8 // codes + 128 over the query's own range
+	u      []uint8 // codes + 128 over the query's own range, then zeros up to dimPad
 	sum    int32   // of the codes
 	mid    float64 // the query's element = mid + step*code
 	step   float64
@@ -165,10 +184,11 @@ type quantQuery struct {
 func (q *Quantized) prepare(qq *quantQuery, v []float32, m Metric) {
 	qq.q, qq.metric = q, m
 	qq.tbl = *q.chunks.Load()
-	if cap(qq.u) < len(v) {
-		qq.u = make([]uint8, len(v))
+	if cap(qq.u) < q.dimPad {
+		qq.u = make([]uint8, q.dimPad)
 	}
-	qq.u = qq.u[:len(v)]
+	qq.u = qq.u[:q.dimPad]
+	clear(qq.u[len(v):])
 	lo, hi := v[0], v[0]
 	qq.norm = 0
 	for _, x := range v {
@@ -188,41 +208,44 @@ func (q *Quantized) prepare(qq *quantQuery, v []float32, m Metric) {
 	}
 }
 
-// prefetch starts loading the codes of id, which must have been
-// quantized, into the cache.
-func (qq *quantQuery) prefetch(id uint32) {
+// record returns the record of id (codes, padding, sums; see qchunk),
+// which must have been quantized, and starts loading it into the cache.
+func (qq *quantQuery) record(id uint32) []int8 {
 	ci := int(id >> quantShift)
 	if ci >= len(qq.tbl) {
 		qq.tbl = *qq.q.chunks.Load()
 	}
-	o := int(id&(quantChunk-1)) * qq.q.dim
-	prefetch((*uint32)(unsafe.Pointer(&qq.tbl[ci].codes[o])))
+	o := int(id&(quantChunk-1)) * qq.q.rec
+	r := qq.tbl[ci].data[o : o+qq.q.dimPad+8 : o+qq.q.dimPad+8]
+	prefetch((*uint32)(unsafe.Pointer(&r[0])))
+	return r
 }
 
-// dist returns the quantized approximation of the metric's distance from
-// the query to vector id, which must have been quantized.
-func (qq *quantQuery) dist(id uint32) float32 {
-	ci := int(id >> quantShift)
-	if ci >= len(qq.tbl) {
-		qq.tbl = *qq.q.chunks.Load()
-	}
-	c := qq.tbl[ci]
-	dim := qq.q.dim
-	o := int(id & (quantChunk - 1))
-	codes := c.codes[o*dim : (o+1)*dim : (o+1)*dim]
-	vsum := float64(c.stats[2*o])
+// distRaw returns the distance to the vector of record rec given raw,
+// the kernel's Σ u·codes.
+func (qq *quantQuery) distRaw(rec []int8, raw int32) float32 {
+	dimPad := qq.q.dimPad
+	st := (*[2]int32)(unsafe.Pointer(&rec[dimPad]))
+	vsum := float64(st[0])
 	// Σ c_q·c_v = Σ (c_q+128)·c_v - 128·Σ c_v
-	cross := float64(distance.DotU8I8(qq.u, codes)) - 128*vsum
+	cross := float64(raw) - 128*vsum
 	m, s := float64(qq.q.mid), float64(qq.q.step)
-	n := float64(dim)
+	n := float64(qq.q.dim)
 	dot := n*qq.mid*m + qq.mid*s*vsum + qq.step*m*float64(qq.sum) + qq.step*s*cross
 	if qq.metric != L2 && !qq.q.Unit {
 		return float32(-dot)
 	}
-	vnorm := n*m*m + 2*m*s*vsum + s*s*float64(c.stats[2*o+1])
+	vnorm := n*m*m + 2*m*s*vsum + s*s*float64(st[1])
 	d2 := qq.norm + vnorm - 2*dot
 	if qq.metric == L2 {
 		return float32(d2)
 	}
 	return float32((d2 - 2) / 2)
+}
+
+// dist returns the quantized approximation of the metric's distance from
+// the query to vector id, which must have been quantized.
+func (qq *quantQuery) dist(id uint32) float32 {
+	rec := qq.record(id)
+	return qq.distRaw(rec, distance.DotU8I8(qq.u, rec[:qq.q.dimPad]))
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,9 @@ type Options struct {
 	Int8         bool
 	Quantile     float64
 	Oversampling float64
+	// QueryProfile, if set, receives a CPU profile of the search passes
+	// only (not the load, ground truth and build).
+	QueryProfile io.Writer
 }
 
 func (o *Options) defaults() {
@@ -190,6 +194,12 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	fmt.Fprintln(out)
 
 	qt := threads[len(threads)-1]
+	if o.QueryProfile != nil {
+		if err := pprof.StartCPUProfile(o.QueryProfile); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Fprintf(out, "%-12s  %6s  %9s  %14s  %14s  %14s\n", "search", "ef", "recall@"+strconv.Itoa(o.K), "q/s 1 thr wall", "q/s 1 thr CPU", fmt.Sprintf("q/s %d thr wall", qt))
 	for _, ef := range o.Ef {
 		for si, search := range searchers {
