@@ -440,9 +440,11 @@ func (fi *fieldIndex) rangeIDs(in func(float64) bool, lo *float64) []PointID {
 	var out []PointID
 	for _, e := range view[start:] {
 		if !in(e.v) {
-			// Ranges are intervals: once values matched, the first miss
-			// above the lower bound is past the upper bound.
-			if lo != nil && len(out) > 0 && e.v > *lo {
+			// Ranges are intervals and the view is sorted: once values
+			// matched, the first miss is past the upper bound (with or
+			// without a lower bound: "bucket < 1" stops after the
+			// zeros instead of walking every value).
+			if len(out) > 0 {
 				break
 			}
 			continue

@@ -192,3 +192,39 @@ func TestNoImplicitArrayWalk(t *testing.T) {
 	must(t, err)
 	eq(t, n, 1)
 }
+
+// TestIndexedRangesMatchScan: ranges answered from a numeric index (upper
+// bound only, lower only, both, exclusive ends, multi-valued points) give
+// the same counts as the same filters scanned without an index.
+func TestIndexedRangesMatchScan(t *testing.T) {
+	open := func(indexed bool) *DB {
+		db, _ := openTemp(t)
+		must(t, db.CreateCollection(bg, "r", simpleConfig(2, Dot)))
+		var pts []PointStruct
+		for i := range 300 {
+			p := Payload{"n": float64(i % 100)}
+			if i%7 == 0 {
+				p["n"] = []any{float64(i % 100), float64((i * 3) % 100)}
+			}
+			pts = append(pts, PointStruct{ID: num(uint64(i + 1)), Vectors: dense(1, float32(i)), Payload: p})
+		}
+		must(t, errOf(db.Upsert(bg, "r", pts, true)))
+		if indexed {
+			must(t, errOf(db.CreateFieldIndex(bg, "r", "n", SchemaFloat, nil, true)))
+		}
+		return db
+	}
+	idx, scan := open(true), open(false)
+	f := func(v float64) *float64 { return &v }
+	for _, r := range []Range{{Lt: f(1)}, {Lte: f(50)}, {Gt: f(98)}, {Gte: f(10), Lt: f(20)}, {Gt: f(10), Lte: f(10)}, {Gte: f(0)}, {Lt: f(0)}} {
+		fc := &FieldCondition{Key: "n", Range: &r}
+		filter := &Filter{Must: []Condition{{Field: fc}}}
+		a, err := idx.Count(bg, "r", filter)
+		must(t, err)
+		b, err := scan.Count(bg, "r", filter)
+		must(t, err)
+		if a != b {
+			t.Errorf("range %+v: indexed %d, scanned %d", r, a, b)
+		}
+	}
+}
