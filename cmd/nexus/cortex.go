@@ -31,9 +31,10 @@ func newCortexCmd(g *globalFlags) *cobra.Command {
 		Short: "Run BitNet b1.58 language models on the CPU (GGUF files)",
 		Long: `Cortex runs ternary BitNet b1.58 models from GGUF files on the CPU.
 
-Supported files: general.architecture "bitnet" (llama.cpp; TQ1_0 or TQ2_0
-linears, SiLU FFN) and "bitnet-b1.58" / "bitnet-25" (bitnet.cpp; I2_S or TQ
-linears, squared-ReLU FFN), with F16/F32/BF16/Q8_0/Q6_K embedding tables.
+Supported files: general.architecture "bitnet" (llama.cpp and the 2024
+bitnet.cpp; TQ1_0, TQ2_0 or I2_S linears, SiLU FFN) and "bitnet-b1.58" /
+"bitnet-25" (bitnet.cpp 2025; I2_S or TQ linears, squared-ReLU FFN), with
+F16/F32/BF16/Q8_0/Q6_K embedding tables.
 
 Where to get a model: the official BitNet b1.58 2B-4T GGUF is published by
 Microsoft as "microsoft/bitnet-b1.58-2B-4T-gguf" (file ggml-model-i2_s.gguf)
@@ -404,6 +405,7 @@ reference dumps, for comparing engines position by position.`,
 func newCortexBenchCmd(g *globalFlags) *cobra.Command {
 	var model, threads string
 	var p, n, reps, batch int
+	var noProbe, hugeCopy bool
 	cmd := &cobra.Command{
 		Use:   "bench --model MODEL [-p 128] [-n 64] [--threads 1,2]",
 		Short: "Measure prompt processing and generation speed, like llama-bench",
@@ -413,6 +415,14 @@ N tokens one at a time from an empty cache. Each test runs once to warm up,
 then --reps times; the table shows the median and every run. t/CPU-s is
 tokens per CPU-second of the process (user+system): on a busy machine it
 shows the work done per token, which wall-clock time hides.
+
+Generation reads every weight once per token: GB/s is the bytes of weights
+read per token (linear layers and output table) times the median t/s, and
+"of probe" divides it by the machine's read bandwidth at the same thread
+count, measured around each repetition by a probe (a 512 MiB buffer in
+huge pages read with AVX-512 loads, 3 passes before each repetition and
+after the last): the bandwidth a shared machine leaves to one process
+changes from second to second. --no-probe skips it.
 
 Compare with llama-bench on the same file in the same session: the machine
 is shared, so quote 'uptime' with the figures.`,
@@ -425,6 +435,14 @@ is shared, so quote 'uptime' with the figures.`,
 				return err
 			}
 			defer m.Close()
+			if hugeCopy {
+				t0 := time.Now()
+				n, err := m.Net.CopyToHugePages()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "weights copied to huge pages: %s in %v\n", benchstat.Bytes(n), time.Since(t0).Round(time.Millisecond))
+			}
 			var ths []int
 			for _, s := range strings.Split(threads, ",") {
 				t, err := strconv.Atoi(strings.TrimSpace(s))
@@ -438,9 +456,17 @@ is shared, so quote 'uptime' with the figures.`,
 			fmt.Fprintf(out, "model %s: %s, %d layers, hidden %d, vocab %d; %s read per token; kernels %s\n",
 				m.Path, c.Arch, c.NLayer, c.NEmbd, c.NVocab, benchstat.Bytes(lin+outB), kernels.Impl())
 			fmt.Fprintf(out, "load average %s on %d CPUs\n", benchstat.LoadAvg(), runtime.NumCPU())
-			fmt.Fprintf(out, "| %-7s | %7s | %12s | %14s | %24s |\n", "test", "threads", "t/s (median)", "t/CPU-s (med)", "runs (t/s)")
+			var prober *cortex.Prober
+			if n > 0 && !noProbe {
+				if prober, err = cortex.NewProber(); err != nil {
+					return err
+				}
+				defer prober.Close()
+			}
+			fmt.Fprintf(out, "| %-7s | %7s | %12s | %14s | %7s | %10s | %8s | %24s |\n",
+				"test", "threads", "t/s (median)", "t/CPU-s (med)", "GB/s", "probe GB/s", "of probe", "runs (t/s)")
 			for _, t := range ths {
-				res, err := m.Bench(cmd.Context(), cortex.BenchOptions{Prompt: p, Gen: n, Threads: t, Reps: reps, Batch: batch})
+				res, err := m.Bench(cmd.Context(), cortex.BenchOptions{Prompt: p, Gen: n, Threads: t, Reps: reps, Batch: batch, Probe: prober})
 				if err != nil {
 					return fmt.Errorf("error benchmarking: %w", err)
 				}
@@ -449,9 +475,28 @@ is shared, so quote 'uptime' with the figures.`,
 					for _, x := range r.Rates {
 						runs = append(runs, fmt.Sprintf("%.2f", x))
 					}
-					fmt.Fprintf(out, "| %-7s | %7d | %12.2f | %14.2f | %24s |\n", r.Test, t, r.Median(), r.CPUMedian(), strings.Join(runs, " "))
+					gbs, pgbs, frac := "-", "-", "-"
+					if r.Bytes > 0 {
+						gbs = fmt.Sprintf("%.1f", r.GBs())
+					}
+					if len(r.Probes) > 0 {
+						pgbs = fmt.Sprintf("%.1f", r.ProbeMedian())
+						frac = fmt.Sprintf("%.2f", r.Fraction())
+					}
+					fmt.Fprintf(out, "| %-7s | %7d | %12.2f | %14.2f | %7s | %10s | %8s | %24s |\n",
+						r.Test, t, r.Median(), r.CPUMedian(), gbs, pgbs, frac, strings.Join(runs, " "))
 				}
 			}
+			if prober != nil {
+				pages := "4 KiB pages"
+				if prober.Huge {
+					pages = "huge pages"
+				}
+				fmt.Fprintf(out, "probe: %s loads over %s in %s, %d passes before each tg repetition and after the last; "+
+					"of probe = median over repetitions of GB/s ÷ the probe around it\n",
+					prober.Loads, benchstat.Bytes(int64(cortex.ProbeSize)), pages, 3)
+			}
+			fmt.Fprintf(out, "load average %s\n", benchstat.LoadAvg())
 			return nil
 		},
 	}
@@ -462,6 +507,8 @@ is shared, so quote 'uptime' with the figures.`,
 	f.StringVar(&threads, "threads", strconv.Itoa(runtime.GOMAXPROCS(0)), "comma-separated thread counts")
 	f.IntVar(&reps, "reps", 3, "measured repetitions per test")
 	f.IntVar(&batch, "batch", 0, "prompt batch size (0: 128)")
+	f.BoolVar(&noProbe, "no-probe", false, "skip the memory bandwidth probe")
+	f.BoolVar(&hugeCopy, "huge-copy", false, "copy the weights into anonymous huge pages before the tests (see bitnet.Model.CopyToHugePages)")
 	addQ8OutputFlag(cmd)
 	cmd.MarkFlagRequired("model")
 	return cmd

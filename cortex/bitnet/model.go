@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 
 	"nexusos/cortex/gguf"
 	"nexusos/cortex/kernels"
@@ -64,6 +65,10 @@ type Options struct {
 	// bytes read per generated token for an F16 table, at a small logit
 	// error. It costs rows×cols bytes of heap.
 	OutputQ8 bool
+	// HugePages copies the weights read per generated token into memory
+	// backed by 2 MiB pages and evicts their mapped file pages (see
+	// Model.CopyToHugePages).
+	HugePages bool
 }
 
 // Load builds a model from an open GGUF file, checking every tensor's
@@ -80,7 +85,8 @@ func Load(f *gguf.File, opts Options) (*Model, error) {
 	if m.embd, err = loadTable(f, "token_embd.weight", c.NEmbd); err != nil {
 		return nil, err
 	}
-	if _, ok := f.Tensor("output.weight"); ok {
+	_, hasOutput := f.Tensor("output.weight")
+	if hasOutput {
 		if m.output, err = loadTable(f, "output.weight", c.NEmbd); err != nil {
 			return nil, err
 		}
@@ -145,6 +151,19 @@ func Load(f *gguf.File, opts Options) (*Model, error) {
 		} {
 			if *v.dst, err = loadLinear(f, p+v.name, v.cols, v.rows); err != nil {
 				return nil, err
+			}
+		}
+	}
+	if opts.HugePages {
+		if _, err := m.CopyToHugePages(); err != nil {
+			return nil, err
+		}
+		for _, t := range f.Tensors {
+			if strings.HasSuffix(t.Name, ".weight") && (strings.HasPrefix(t.Name, "blk.") && !strings.HasSuffix(t.Name, "norm.weight") ||
+				t.Name == "output.weight" || t.Name == "token_embd.weight" && !hasOutput) {
+				if err := f.Evict(&t); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

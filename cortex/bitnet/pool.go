@@ -2,30 +2,57 @@ package bitnet
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // pool runs data-parallel loops on a fixed set of worker goroutines.
 //
-// A loop is split into chunks that workers claim with one atomic add each,
+// A loop is split into chunks that threads claim with one atomic add each,
 // so a worker that is descheduled on a busy machine simply claims fewer
 // chunks instead of stalling the others (llama.cpp splits work statically
-// and spin-waits). Idle workers block on a channel: no spinning.
+// and spin-waits without bound).
+//
+// Generation runs about 150 loops per token, a few hundred microseconds
+// apart or less, so waking a sleeping goroutine for each (a futex wake and
+// a trip through the Go scheduler, tens of microseconds) would leave the
+// workers idle for a large share of the token. Instead, between loops an
+// idle worker spins on the loop sequence number for up to spinFor, then
+// parks on its channel; the caller wakes only parked workers. The caller
+// likewise spins for the last chunks of a loop, then sleeps until the
+// thread that completes the last chunk wakes it. On a machine too busy to
+// give each thread a core, threads park after spinFor instead of burning
+// the time of others.
 //
 // A pool is not safe for concurrent use: one loop runs at a time.
 type pool struct {
-	n    int
-	jobs []chan *job
-	done chan struct{}
+	n      int
+	spin   time.Duration       // spinFor, or 0 with more threads than GOMAXPROCS
+	seq    atomic.Uint64       // sequence number of the latest loop
+	cur    atomic.Pointer[job] // the latest loop (nil once closed)
+	ws     []*poolWorker
+	closed atomic.Bool
 }
 
+type poolWorker struct {
+	parked atomic.Bool
+	wake   chan struct{} // capacity 1: a token per CAS of parked true→false
+}
+
+// spinFor is how long an idle thread spins before it parks.
+const spinFor = 100 * time.Microsecond
+
 type job struct {
-	next  atomic.Int64
-	n     int64
-	chunk int64
-	fn    func(lo, hi int)
-	wg    sync.WaitGroup
+	next   atomic.Int64 // next unclaimed index
+	done   atomic.Int64 // chunks completed
+	n      int64
+	chunk  int64
+	chunks int64
+	fn     func(lo, hi int)
+	// The caller sets sleeping before parking on wake; the thread that
+	// completes the last chunk then sends on wake.
+	sleeping atomic.Bool
+	wake     chan struct{}
 }
 
 func (j *job) work() {
@@ -35,6 +62,28 @@ func (j *job) work() {
 			return
 		}
 		j.fn(int(lo), int(min(lo+j.chunk, j.n)))
+		if j.done.Add(1) == j.chunks && j.sleeping.Load() {
+			j.wake <- struct{}{}
+		}
+	}
+}
+
+// wait returns once every chunk of j has completed, spinning for up to
+// spin first.
+func (j *job) wait(spin time.Duration) {
+	if j.done.Load() == j.chunks {
+		return
+	}
+	start := time.Now()
+	for i := 1; j.done.Load() < j.chunks; i++ {
+		cpuRelax()
+		if i%128 == 0 && time.Since(start) > spin || spin == 0 {
+			j.sleeping.Store(true)
+			if j.done.Load() < j.chunks {
+				<-j.wake
+			}
+			return
+		}
 	}
 }
 
@@ -43,27 +92,82 @@ func newPool(threads int) *pool {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	p := &pool{n: threads, done: make(chan struct{})}
+	p := &pool{n: threads, spin: spinFor}
+	if threads > runtime.GOMAXPROCS(0) {
+		// Spinners would hold the Ps that the threads they wait for need.
+		p.spin = 0
+	}
 	for i := 1; i < threads; i++ {
-		c := make(chan *job, 1)
-		p.jobs = append(p.jobs, c)
-		go func() {
-			for {
-				select {
-				case j := <-c:
-					j.work()
-					j.wg.Done()
-				case <-p.done:
-					return
-				}
-			}
-		}()
+		w := &poolWorker{wake: make(chan struct{}, 1)}
+		p.ws = append(p.ws, w)
+		go p.worker(w)
 	}
 	return p
 }
 
+func (p *pool) worker(w *poolWorker) {
+	var seen uint64
+	for {
+		s := p.seq.Load()
+		if s == seen {
+			s = p.idle(w, seen)
+		}
+		seen = s
+		if p.closed.Load() {
+			return
+		}
+		if j := p.cur.Load(); j != nil {
+			j.work()
+		}
+	}
+}
+
+// idle waits for a loop after seen, spinning, then parked, and returns its
+// sequence number.
+func (p *pool) idle(w *poolWorker, seen uint64) uint64 {
+	start := time.Now()
+	for i := 1; p.spin > 0; i++ {
+		if s := p.seq.Load(); s != seen {
+			return s
+		}
+		cpuRelax()
+		if i%128 == 0 && time.Since(start) > p.spin {
+			break
+		}
+	}
+	for {
+		w.parked.Store(true)
+		if s := p.seq.Load(); s != seen {
+			if !w.parked.CompareAndSwap(true, false) {
+				<-w.wake // the poster saw us parked and sent a token
+			}
+			return s
+		}
+		<-w.wake
+		if s := p.seq.Load(); s != seen {
+			return s
+		}
+	}
+}
+
+// post publishes j to the workers and wakes the parked ones.
+func (p *pool) post(j *job) {
+	p.cur.Store(j)
+	p.seq.Add(1)
+	for _, w := range p.ws {
+		if w.parked.Load() && w.parked.CompareAndSwap(true, false) {
+			w.wake <- struct{}{}
+		}
+	}
+}
+
 // close stops the workers.
-func (p *pool) close() { close(p.done) }
+func (p *pool) close() {
+	if p.closed.Swap(true) {
+		return
+	}
+	p.post(nil)
+}
 
 // parallel calls fn over [0, n) in chunks of at least grain items.
 func (p *pool) parallel(n, grain int, fn func(lo, hi int)) {
@@ -79,12 +183,8 @@ func (p *pool) parallel(n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	j := &job{n: int64(n), chunk: int64(chunk), fn: fn}
-	helpers := min(len(p.jobs), (n+chunk-1)/chunk-1)
-	j.wg.Add(helpers)
-	for i := 0; i < helpers; i++ {
-		p.jobs[i] <- j
-	}
+	j := &job{n: int64(n), chunk: int64(chunk), chunks: int64((n + chunk - 1) / chunk), fn: fn, wake: make(chan struct{}, 1)}
+	p.post(j)
 	j.work()
-	j.wg.Wait()
+	j.wait(p.spin)
 }

@@ -424,11 +424,22 @@ func (s *Session) head(x []float32, n int, out []float32) error {
 	if tab.typ == gguf.TypeF16 {
 		roundF16(xn)
 		w := u16s(tab.data)
-		s.p.parallel(V, 64, func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				row := w[r*E : (r+1)*E]
+		// Rows are split in quads, so that each row is computed by the same
+		// kernel (the four-row one or dotF16Fast, whose sums differ in
+		// order) whatever the thread count and the number of tokens.
+		s.p.parallel((V+3)/4, 16, func(qlo, qhi int) {
+			lo, hi := 4*qlo, min(4*qhi, V)
+			blk := hi - lo // one token: one stream, the kernel prefetching ahead
+			if n > 1 {
+				blk = 64 // rows: 320 KiB of a 2560-wide table, still in L2 for the next token
+			}
+			for b := lo; b < hi; b += blk {
+				e := min(b+blk, hi)
 				for t := 0; t < n; t++ {
-					out[t*V+r] = dotF16Fast(row, xn[t*E:(t+1)*E])
+					o, x := out[t*V:(t+1)*V], xn[t*E:(t+1)*E]
+					for r := b + kernels.MatVecF16(o, w, V, E, x, b, e); r < e; r++ {
+						o[r] = dotF16Fast(w[r*E:(r+1)*E], x)
+					}
 				}
 			}
 		})

@@ -186,6 +186,23 @@ func MatVecI2SRange(dst []float32, w []byte, rows, cols int, scale float32, y *I
 	cur.matVecI2S(dst, w, cols, scale, y, rowStart, rowEnd)
 }
 
+// MatVecF16 computes dst[r] = Σ f32(w[r·cols+i])·x[i] for rows r of
+// [rowStart, rowEnd) of a float16 matrix (a model's output table), as far
+// as a vector kernel can: it returns how many rows from rowStart it wrote
+// (a multiple of 4, possibly 0), and the caller computes the rest. Sums run
+// in 32 float32 lanes, so results agree with a sequential sum to float32
+// rounding, not bit for bit.
+func MatVecF16(dst []float32, w []uint16, rows, cols int, x []float32, rowStart, rowEnd int) int {
+	if rowStart < 0 || rowEnd > rows || rowStart > rowEnd || len(w) < rows*cols || len(x) < cols || len(dst) < rows {
+		panic(fmt.Sprintf("kernels: MatVecF16: rows [%d, %d) of %d×%d with %d weights, %d inputs, %d outputs",
+			rowStart, rowEnd, rows, cols, len(w), len(x), len(dst)))
+	}
+	if cur.name == "purego" {
+		return 0
+	}
+	return matVecF16Rows4(dst, w, cols, x, rowStart, rowEnd)
+}
+
 // PackedQ8K is the Q8_K activations of several tokens, laid out once for
 // the batched kernels. Pack with PackQ8K, then pass it to any number of
 // MatMulTQ1Packed / MatMulTQ2Packed calls (different weights, different row

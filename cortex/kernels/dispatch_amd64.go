@@ -60,9 +60,19 @@ func asmImpl(name string, vnni bool) impl {
 			q8mv(&dst[r0], &w[r0*Q8RowSize(cols)], r1-r0, cols/QK, &y[0])
 		}
 	}
+	// With GFNI the VNNI implementation runs four rows at a time.
+	rows4 := vnni && cpu.X86.HasAVX512GFNI && !noRows4
 	matVecTQ2 := func(dst []float32, w []byte, cols int, y []BlockQ8K, r0, r1 int) {
-		if r1 > r0 && cols > 0 {
-			tq2mv(&dst[r0], &w[r0*TQ2RowSize(cols)], r1-r0, cols/QK, &y[0])
+		if r1 <= r0 || cols == 0 {
+			return
+		}
+		nb, rs := cols/QK, TQ2RowSize(cols)
+		if n4 := (r1 - r0) &^ 3; rows4 && n4 > 0 {
+			tq2MatVec4GFNI(&dst[r0], &w[r0*rs], n4, nb, &y[0])
+			r0 += n4
+		}
+		if r1 > r0 {
+			tq2mv(&dst[r0], &w[r0*rs], r1-r0, nb, &y[0])
 		}
 	}
 	matVecI2S := func(dst []float32, w []byte, cols int, scale float32, y *I8S, r0, r1 int) {
@@ -71,7 +81,21 @@ func asmImpl(name string, vnni bool) impl {
 		}
 		s := getScratch()
 		raw := grow(&s.raw, r1-r0)
-		i2smv(&raw[0], &w[r0*I2SRowSize(cols)], r1-r0, cols/I2SGroup, &y.Q[0])
+		ng, rs := cols/I2SGroup, I2SRowSize(cols)
+		n4 := 0
+		if rows4 {
+			n4 = (r1 - r0) &^ 3
+		}
+		if n4 > 0 && ng%2 == 0 && !noI2SPairs {
+			qp := grow(&s.qp, cols)
+			packI8SPairs(qp, y.Q[:cols])
+			i2sMatVec4Pairs(&raw[0], &w[r0*rs], n4, ng/2, &qp[0])
+		} else if n4 > 0 {
+			i2sMatVec4GFNI(&raw[0], &w[r0*rs], n4, ng, &y.Q[0])
+		}
+		if r1-r0 > n4 {
+			i2smv(&raw[n4], &w[(r0+n4)*rs], r1-r0-n4, ng, &y.Q[0])
+		}
 		for i, v := range raw {
 			dst[r0+i] = i2sFinish(v, y.Sum, y.Scale, scale)
 		}
@@ -289,6 +313,7 @@ type scratch struct {
 	out   []float32
 	raw   []int32
 	yw    []int16 // Q8_K codes widened for the TQ1_0 matrix-vector kernel
+	qp    []int8  // I8S codes repacked for i2sMatVec4Pairs
 	// four-row kernels
 	codes4 []byte
 	dw4    []float32 // [block][4]
@@ -391,6 +416,37 @@ func zeroToken(a []int8, qneg []int32, dy []float32, t, nq, nb int) {
 
 // noRowBlock disables the four-row kernels (benchmarks compare both).
 var noRowBlock bool
+
+// noI2SPairs selects i2sMatVec4GFNI over i2sMatVec4Pairs.
+var noI2SPairs bool
+
+// packI8SPairs lays out the activations of each pair of 128-value groups
+// for i2sMatVec4Pairs: for field f (weights 32f..32f+31 of a group), the
+// 32 values of the first group, then those of the second.
+func packI8SPairs(dst, q []int8) {
+	for p := 0; p+256 <= len(q); p += 256 {
+		for f := range 4 {
+			o := p + 64*f
+			copy(dst[o:o+32], q[p+32*f:p+32*f+32])
+			copy(dst[o+32:o+64], q[p+128+32*f:p+128+32*f+32])
+		}
+	}
+}
+
+// noRows4 disables the four-row matrix-vector kernels (tests exercise the
+// one-row kernels with it).
+var noRows4 bool
+
+var haveF16Rows4 = cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
+
+func matVecF16Rows4(dst []float32, w []uint16, cols int, x []float32, r0, r1 int) int {
+	n4 := (r1 - r0) &^ 3
+	if !haveF16Rows4 || n4 == 0 || cols%32 != 0 || cols == 0 {
+		return 0
+	}
+	f16MatVec4AVX512(&dst[r0], &w[r0*cols], n4, cols, &x[0])
+	return n4
+}
 
 // scatter4 copies the four-row kernel output out[k*stride+t] (row r+k, token
 // t) into the token-major dst[t*rows+r+k].

@@ -70,3 +70,18 @@ func tokensQ8K4HalfVNNI(codes *byte, cstride, nb int, a *int8, qneg *int32, dy *
 
 //go:noescape
 func tokensI84HalfVNNI(codes *byte, cstride, ng int, a *int8, out *int32, ostride int)
+
+// Four-row kernels in rows4_amd64.s (AVX-512 VNNI + GFNI); rows is a
+// positive multiple of 4.
+
+//go:noescape
+func tq2MatVec4GFNI(dst *float32, w *byte, rows, nb int, y *BlockQ8K)
+
+//go:noescape
+func i2sMatVec4GFNI(dst *int32, w *byte, rows, ng int, q *int8)
+
+//go:noescape
+func f16MatVec4AVX512(dst *float32, w *uint16, rows, cols int, x *float32)
+
+//go:noescape
+func i2sMatVec4Pairs(dst *int32, w *byte, rows, npairs int, qp *int8)
