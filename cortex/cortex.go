@@ -56,6 +56,11 @@ type LoadOptions struct {
 	// OutputQ8 repacks the output table to int8 at load (faster
 	// generation, small logit error; see bitnet.Options.OutputQ8).
 	OutputQ8 bool
+	// HugePages copies the weights read per token into anonymous 2 MiB
+	// pages at load (bitnet.Options.HugePages): generation reads them
+	// closer to the memory bound, at the cost of memory that cannot be
+	// reclaimed like the mapped file's pages.
+	HugePages bool
 }
 
 // Load memory-maps a GGUF model and prepares it for inference.
@@ -64,7 +69,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cortex: load %s: %w", path, err)
 	}
-	net, err := bitnet.Load(f, bitnet.Options{Act: opts.Act, OutputQ8: opts.OutputQ8})
+	net, err := bitnet.Load(f, bitnet.Options{Act: opts.Act, OutputQ8: opts.OutputQ8, HugePages: opts.HugePages})
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cortex: load %s: %w", path, err)

@@ -89,7 +89,7 @@ Environment:
 				if err != nil {
 					return err
 				}
-				cfg.Load = cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output}
+				cfg.Load = cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output, HugePages: cortexHugePages}
 				dir, err := g.Dir()
 				if err != nil {
 					return err
@@ -143,6 +143,7 @@ Environment:
 	f.DurationVar(&drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long running requests may finish")
 	f.StringVar(&act, "act", "", "override the FFN activation: silu or relu2")
 	addQ8OutputFlag(cmd)
+	addHugePagesFlag(cmd)
 	return cmd
 }
 
