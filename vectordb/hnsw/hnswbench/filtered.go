@@ -151,59 +151,7 @@ func FilteredTruth(ctx context.Context, pts *Vectors, bucket []uint8, limit int,
 			allowed = append(allowed, uint32(i))
 		}
 	}
-	k = min(k, len(allowed))
-	g := &GroundTruth{K: k, IDs: make([]uint32, queries.Len()*k)}
-	if k == 0 {
-		return g, nil
-	}
-	type hit struct {
-		d  float32
-		id uint32
-	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			top := make([]hit, 0, k+1)
-			for qi := range next {
-				q := queries.Row(qi)
-				top = top[:0]
-				for _, id := range allowed {
-					d := -distance.Dot(q, pts.Row(int(id)))
-					if len(top) == k && d >= top[k-1].d {
-						continue
-					}
-					i, _ := slices.BinarySearchFunc(top, d, func(h hit, d float32) int {
-						if h.d <= d {
-							return -1
-						}
-						return 1
-					})
-					top = slices.Insert(top, i, hit{d, id})
-					if len(top) > k {
-						top = top[:k]
-					}
-				}
-				for i, h := range top {
-					g.IDs[qi*k+i] = h.id
-				}
-			}
-		}()
-	}
-	var err error
-loop:
-	for qi := range queries.Len() {
-		select {
-		case next <- qi:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break loop
-		}
-	}
-	close(next)
-	wg.Wait()
+	g, err := exactTopK(ctx, queries, k, len(allowed), func(j int) uint32 { return allowed[j] }, func(id uint32) []float32 { return pts.Row(int(id)) })
 	if err != nil {
 		return nil, fmt.Errorf("filtered ground truth: %w", err)
 	}

@@ -70,25 +70,39 @@ func (g *GroundTruth) Row(i int) []uint32 { return g.IDs[i*g.K : (i+1)*g.K] }
 // ExactSearch computes ground truth by brute force (by inner product, on
 // all cores).
 func ExactSearch(ctx context.Context, base *hnsw.Flat, queries *Vectors, k int) (*GroundTruth, error) {
-	k = min(k, base.Len())
+	g, err := exactTopK(ctx, queries, k, base.Len(), func(j int) uint32 { return uint32(j) }, base.At)
+	if err != nil {
+		return nil, fmt.Errorf("exact search: %w", err)
+	}
+	return g, nil
+}
+
+// exactTopK returns, for every query, the k candidates with the largest
+// inner product, best first: n candidates, the j-th with id idAt(j) and
+// vector vec(id). Queries are spread over all cores.
+func exactTopK(ctx context.Context, queries *Vectors, k, n int, idAt func(j int) uint32, vec func(id uint32) []float32) (*GroundTruth, error) {
+	k = min(k, n)
 	g := &GroundTruth{K: k, IDs: make([]uint32, queries.Len()*k)}
+	if k == 0 {
+		return g, nil
+	}
+	type hit struct {
+		d  float32
+		id uint32
+	}
 	var wg sync.WaitGroup
 	next := make(chan int)
-	workers := runtime.GOMAXPROCS(0)
-	for range workers {
+	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			type hit struct {
-				d  float32
-				id uint32
-			}
 			top := make([]hit, 0, k+1)
 			for qi := range next {
 				q := queries.Row(qi)
 				top = top[:0]
-				for id := range uint32(base.Len()) {
-					d := -distance.Dot(q, base.At(id))
+				for j := range n {
+					id := idAt(j)
+					d := -distance.Dot(q, vec(id))
 					if len(top) == k && d >= top[k-1].d {
 						continue
 					}
@@ -122,7 +136,7 @@ loop:
 	close(next)
 	wg.Wait()
 	if err != nil {
-		return nil, fmt.Errorf("exact search: %w", err)
+		return nil, err
 	}
 	return g, nil
 }
