@@ -517,8 +517,19 @@ func isGreeting(t string) bool {
 
 // isKindTitle reports a cell that is just a document title ("INVOICE",
 // "Rechnung Nr.").
+// otherTitles are titles of documents that travel with an invoice but are
+// no kind of their own here ("Packing List", "Lieferschein"): never a
+// name.
+var otherTitles = []string{"packing list", "packing slip", "delivery note", "delivery slip", "shipping list", "lieferschein", "bon de livraison",
+	"pakbon", "albaran", "albaran de entrega", "documento di trasporto", "bolla di consegna", "guia de remessa", "dowod dostawy", "specyfikacja"}
+
 func isKindTitle(s string) bool {
 	f := fold(s)
+	for _, t := range otherTitles {
+		if f == t || strings.HasPrefix(f, t+" ") && len(f) < len(t)+12 {
+			return true
+		}
+	}
 	if k, ok := titleKind(s); ok && k == KindStatement && !strings.ContainsAny(f, "0123456789") {
 		return true // "Bank Statement"
 	}
