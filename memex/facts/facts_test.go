@@ -272,11 +272,3 @@ func TestCopyrightHolder(t *testing.T) {
 		t.Errorf("party %q, want AnyCompany Credit Union", f.Party)
 	}
 }
-
-// TestOtherTitlesAreNoNames: a packing list's title is not its issuer.
-func TestOtherTitlesAreNoNames(t *testing.T) {
-	f := Extract("Packing List\nLogitech Europe S.A.\nOrder No. 4471\nQty\tItem\n2\tMX Master 3\n", Hints{})
-	if f.Party == "Packing List" {
-		t.Errorf("party %q: a title taken for a name", f.Party)
-	}
-}

@@ -265,3 +265,18 @@ func TestHeadingDate(t *testing.T) {
 		t.Errorf("issue date %s, want 2020-03-05 from the heading", f.IssueDate)
 	}
 }
+
+// TestOtherTitlesAreNoNames: a packing list's title, set large at the
+// top, is not taken for its issuer.
+func TestOtherTitlesAreNoNames(t *testing.T) {
+	title := layout.Line{Y: 10, H: 30, Cells: []layout.Cell{{Text: "Packing List", X0: 40, X1: 300}}}
+	f := Extract("", Hints{Lines: []layout.Line{
+		title,
+		{Y: 60, H: 10, Cells: []layout.Cell{{Text: "Order No. 4471", X0: 40, X1: 140}}},
+		{Y: 80, H: 10, Cells: []layout.Cell{{Text: "Qty", X0: 40, X1: 60}, {Text: "Item", X0: 100, X1: 130}}},
+		{Y: 92, H: 10, Cells: []layout.Cell{{Text: "2", X0: 40, X1: 46}, {Text: "MX Master 3", X0: 100, X1: 170}}},
+	}})
+	if f.Party == "Packing List" {
+		t.Errorf("party %q: a title taken for a name", f.Party)
+	}
+}
