@@ -202,9 +202,10 @@ func TestLargeStampWord(t *testing.T) {
 }
 
 // TestAmountCharged: a card receipt that states only what was charged
-// has that as its total, paid.
+// ("Charged: $7.70") has that as its total, paid, not the largest amount
+// on it.
 func TestAmountCharged(t *testing.T) {
-	f := Extract("RECEIPT\nCoffee Corner\n12 May 2024 09:14\nLatte 4.50\nMuffin 3.20\nAmount charged: $7.70\nVisa **** 4242\n", Hints{})
+	f := Extract("RECEIPT\nCoffee Corner\n12 May 2024 09:14\nLatte 4.50\nMuffin 3.20\nCharged: $7.70\nVisa **** 4242\nGift card value left $42.00\n", Hints{})
 	if f.Kind != KindReceipt || f.Total == nil || f.Total.Value != 7.7 || f.Status != StatusPaid {
 		t.Errorf("kind %s total %+v status %s", f.Kind, f.Total, f.Status)
 	}
