@@ -21,6 +21,8 @@ import (
 	"nexusos/cortex/kernels"
 	"nexusos/cortex/tokenizer"
 	"nexusos/internal/benchstat"
+	"nexusos/node/home"
+	noderuntime "nexusos/node/runtime"
 )
 
 func init() { registerCommand(newCortexCmd) }
@@ -71,15 +73,11 @@ func addHugePagesFlag(cmd *cobra.Command) {
 }
 
 func loadCortexModel(g *globalFlags, model, act string) (*cortex.Model, error) {
-	path, err := cortex.Resolve(g.home, model)
-	if err != nil {
-		return nil, err
-	}
 	a, err := bitnet.ParseActivation(act)
 	if err != nil {
 		return nil, err
 	}
-	m, err := cortex.Load(path, cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output, HugePages: cortexHugePages})
+	m, err := noderuntime.LoadModel(home.At(g.home), model, cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output, HugePages: cortexHugePages})
 	if err != nil {
 		return nil, fmt.Errorf("error loading model: %w", err)
 	}

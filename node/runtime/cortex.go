@@ -1,8 +1,21 @@
 package runtime
 
 import (
+	"nexusos/cortex"
 	"nexusos/cortex/openai"
+	"nexusos/node/home"
 )
+
+// LoadModel loads a Cortex model: a GGUF file, or the name of a model
+// added under the home (nexus cortex add). Every command and service that
+// runs a model resolves it here.
+func LoadModel(h home.Dir, model string, opts cortex.LoadOptions) (*cortex.Model, error) {
+	path, err := cortex.Resolve(h.Root(), model)
+	if err != nil {
+		return nil, err
+	}
+	return cortex.Load(path, opts)
+}
 
 // openCortex builds the handler of Cortex's OpenAI-compatible endpoints
 // with Want.CortexConfig: over the models added under the home with

@@ -25,8 +25,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"nexusos/cortex"
@@ -206,11 +204,7 @@ func Open(ctx context.Context, h home.Dir, want Want) (_ *Runtime, err error) {
 		}
 	}
 	if want.AppCortex && want.Model != "" {
-		p := want.Model
-		if _, err := os.Stat(p); err != nil {
-			p = filepath.Join(h.Models(), want.Model+".gguf")
-		}
-		if r.model, err = cortex.Load(p, cortex.LoadOptions{}); err != nil {
+		if r.model, err = LoadModel(h, want.Model, cortex.LoadOptions{}); err != nil {
 			return nil, &OpenError{Service: ServiceModel, Op: "load model", Err: err}
 		}
 	}
