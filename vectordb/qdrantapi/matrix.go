@@ -15,6 +15,9 @@ import (
 const (
 	// MaxMatrixSample bounds the points one distance matrix samples.
 	MaxMatrixSample = 1000
+	// Qdrant's defaults for the sample size and the neighbours per point.
+	DefaultMatrixSample = 10
+	DefaultMatrixLimit  = 3
 	// maxMatrixScan bounds the candidate points read to sample from.
 	maxMatrixScan = 100000
 )

@@ -14,21 +14,15 @@ import (
 // The distance matrix (SearchMatrixPairs, SearchMatrixOffsets):
 // requests are converted here, the work is done by qdrantapi.Matrix.
 
-// Qdrant's defaults for the sample size and the neighbours per point.
-const (
-	defaultSample  = 10
-	defaultMatrixK = 3
-)
-
 func (s *pointsService) searchMatrix(ctx context.Context, r *qdrant.SearchMatrixPoints) ([]vectordb.PointID, []qdrantapi.MatrixRow, error) {
 	if err := checkTarget(r.GetCollectionName(), r.ShardKeySelector); err != nil {
 		return nil, nil, err
 	}
-	sample, err := limitFromProto("sample", r.Sample, defaultSample)
+	sample, err := limitFromProto("sample", r.Sample, qdrantapi.DefaultMatrixSample)
 	if err != nil {
 		return nil, nil, err
 	}
-	k, err := limitFromProto("limit", r.Limit, defaultMatrixK)
+	k, err := limitFromProto("limit", r.Limit, qdrantapi.DefaultMatrixLimit)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,12 +11,6 @@ import (
 // The distance matrix (POST …/points/search/matrix/pairs and /offsets):
 // the request is decoded here, the work is done by qdrantapi.Matrix.
 
-// Qdrant's defaults for the sample size and the neighbours per point.
-const (
-	defaultMatrixSample = 10
-	defaultMatrixLimit  = 3
-)
-
 func (h *handler) searchMatrix(r *http.Request) ([]vectordb.PointID, []qdrantapi.MatrixRow, error) {
 	var w struct {
 		Filter  json.RawMessage `json:"filter"`
@@ -28,7 +22,7 @@ func (h *handler) searchMatrix(r *http.Request) ([]vectordb.PointID, []qdrantapi
 	if err := decodeBody(r, &w, true); err != nil {
 		return nil, nil, err
 	}
-	sample, limit := defaultMatrixSample, defaultMatrixLimit
+	sample, limit := qdrantapi.DefaultMatrixSample, qdrantapi.DefaultMatrixLimit
 	if w.Sample != nil {
 		sample = *w.Sample
 	}

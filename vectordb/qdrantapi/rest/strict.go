@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/qdrantapi"
 )
 
 // Strict mode: a collection's strict_mode_config (stored by the engine)
@@ -169,11 +170,11 @@ func (h *handler) checkStrict(r *http.Request) error {
 			// A distance matrix returns sample × limit pairs.
 			s, ok := num(body["sample"])
 			if !ok {
-				s = defaultMatrixSample
+				s = qdrantapi.DefaultMatrixSample
 			}
 			l, ok := num(body["limit"])
 			if !ok {
-				l = defaultMatrixLimit
+				l = qdrantapi.DefaultMatrixLimit
 			}
 			if s*l > float64(*sm.MaxQueryLimit) {
 				return strictLimit("limit", int64(s*l), *sm.MaxQueryLimit)
@@ -200,7 +201,7 @@ func (h *handler) checkStrict(r *http.Request) error {
 			return err
 		}
 		if sm.WriteRateLimit != nil {
-			return h.rates.take("w/"+coll, "Write", *sm.WriteRateLimit, h.writeCost(r, coll, body))
+			return h.rates.take("w/"+coll, "Write", *sm.WriteRateLimit, h.writeCost(r, coll, info, body))
 		}
 	}
 	return nil
@@ -317,10 +318,10 @@ func (l *rateLimiters) reset(coll string) {
 // writeCost is one token per point written (at least one per
 // operation); an operation that selects points by filter costs the
 // estimated number of points it matches (filterCost).
-func (h *handler) writeCost(r *http.Request, coll string, body map[string]any) float64 {
+func (h *handler) writeCost(r *http.Request, coll string, info vectordb.CollectionInfo, body map[string]any) float64 {
 	one := func(op map[string]any) float64 {
 		if f, ok := op["filter"].(map[string]any); ok {
-			return max(1, h.filterCost(r, coll, f))
+			return max(1, h.filterCost(r, coll, info, f))
 		}
 		return max(1, float64(pointsIn(op)))
 	}
@@ -343,11 +344,7 @@ func (h *handler) writeCost(r *http.Request, coll string, body map[string]any) f
 // rate limiter does: exactly when every field it names has a payload
 // index, otherwise half the collection (Qdrant's expected cardinality of
 // a condition on an unindexed field).
-func (h *handler) filterCost(r *http.Request, coll string, f map[string]any) float64 {
-	info, err := h.db.CollectionInfo(r.Context(), coll)
-	if err != nil {
-		return 1
-	}
+func (h *handler) filterCost(r *http.Request, coll string, info vectordb.CollectionInfo, f map[string]any) float64 {
 	indexed := true
 	eachLeaf(f, "", func(leaf map[string]any, prefix string) {
 		if key, ok := leaf["key"].(string); ok {
