@@ -526,7 +526,7 @@ func (v *docView) assignDates(f *Facts, cs []cand, dates []DateMatch, h Hints) {
 		// its "Date" column.
 		for i, l := range v.lines {
 			for _, c := range l.Cells {
-				if !strings.Contains(fold(c.Text), "period") && !strings.Contains(fold(c.Text), "zeitraum") && !strings.Contains(fold(c.Text), "periode") {
+				if ft := fold(c.Text); !strings.Contains(ft, "period") && !strings.Contains(ft, "zeitraum") {
 					continue
 				}
 				if ms := FindDatesIn(c.Text, v.dateOpts); len(ms) == 2 {

@@ -1,10 +1,8 @@
 package facts
 
 import (
-	"maps"
 	"math"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -636,7 +634,12 @@ func (v *docView) titleCands() []cand {
 	}
 	// "CREDIT NOTE CN-12", "Invoice 7731": the number after the title.
 	f, pos := Fold(t)
-	titles := slices.Collect(maps.Values(kindTitles))
+	// Titles in kind order, so a cell two titles begin is read the same way
+	// every time.
+	titles := make([][]string, 0, len(kindOrder)+1)
+	for _, k := range kindOrder {
+		titles = append(titles, kindTitles[k])
+	}
 	if w, _, ok := strings.Cut(f, " "); ok {
 		if _, isTitle := titleKind(w); isTitle {
 			titles = append(titles, []string{w}) // a compound ("Mietrechnung")
