@@ -77,23 +77,24 @@ Examples:
 			if !image.ValidOCIRef(ref) {
 				return fmt.Errorf("reference %q is not a valid OCI reference name (alphanumerics joined by one of -._:@+ or --, components by /); set one with --ref", ref)
 			}
-			var manifest string
-			cw := &countWriter{}
 			if out == "-" {
-				cw.w = cmd.OutOrStdout()
-				manifest, err = image.WriteOCI(cw, img, ref)
+				_, err = image.WriteOCI(cmd.OutOrStdout(), img, ref)
 				return err
 			}
+			var manifest string
 			err = writeFileAtomic(out, func(w io.Writer) error {
-				cw.w = w
-				manifest, err = image.WriteOCI(cw, img, ref)
+				manifest, err = image.WriteOCI(w, img, ref)
 				return err
 			})
 			if err != nil {
 				return err
 			}
+			st, err := os.Stat(out)
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %s %s as %s (OCI manifest %s, %s) to %s\n",
-				img.Manifest.Name, img.Digest, ref, manifest, benchstat.Bytes(cw.n), out)
+				img.Manifest.Name, img.Digest, ref, manifest, benchstat.Bytes(st.Size()), out)
 			return nil
 		},
 	}
@@ -185,18 +186,6 @@ Examples:
 	cmd.Flags().StringVar(&ref, "ref", "", "import only the manifest with this reference name (org.opencontainers.image.ref.name)")
 	cmd.Flags().StringArrayVar(&trust, "trust", nil, "require a signature by this public key (a file, or a name under --home/keys; repeatable)")
 	return cmd
-}
-
-// countWriter counts the bytes written through it.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // writeFileAtomic writes path through write: to a temporary file beside
