@@ -1,14 +1,19 @@
 package memex
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"net/mail"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"nexusos/memex/extract"
+	"nexusos/memex/facts"
 	"nexusos/memex/query"
+	"nexusos/vectordb"
 )
 
 // dateOf is a result's date for ordering: the named date field, else an
@@ -174,4 +179,101 @@ func senderAddress(from string) string {
 		return strings.ToLower(from)
 	}
 	return ""
+}
+
+// numberInText answers a number lookup that no stored number matched:
+// the files, under the question's other filters, whose text carries the
+// number as written, as one word or a run of up to three ("US-001",
+// "F 1234K20/1234/12"). Extraction may have missed a document's number or
+// kept another of its numbers; the text still has it.
+func (m *Memex) numberInText(ctx context.Context, u *query.Understood, paths []string, ps *partyScope, why []string) ([]Result, error) {
+	key := query.NumberKey(u.Number)
+	if len(key) < 3 {
+		return nil, nil
+	}
+	rest := *u
+	rest.Number = ""
+	filter := filterOf(&rest, paths, ps)
+	scan := filter
+	if m.cat.len() > narrowScanLimit {
+		f, err := m.preselect(ctx, filter, u.Number)
+		if err != nil {
+			return nil, err
+		}
+		scan = f
+	}
+	found := map[string]bool{}
+	var off *vectordb.PointID
+	for {
+		page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 10000, Filter: scan,
+			WithPayload: vectordb.PayloadSelector{Include: []string{"path", "text"}}})
+		if err != nil {
+			return nil, fmt.Errorf("memex query: look for number %q in the text: %w", u.Number, err)
+		}
+		for _, p := range page.Points {
+			path, _ := p.Payload["path"].(string)
+			txt, _ := p.Payload["text"].(string)
+			if !found[path] && hasNumber(txt, key) {
+				found[path] = true
+			}
+		}
+		if page.NextPageOffset == nil {
+			break
+		}
+		off = page.NextPageOffset
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	vals := make([]any, 0, len(found))
+	for p := range found {
+		vals = append(vals, p)
+	}
+	f := &vectordb.Filter{Must: []vectordb.Condition{{Field: &vectordb.FieldCondition{Key: "path", Match: &vectordb.Match{Any: vals}}}}}
+	if filter != nil {
+		f.Must = append(f.Must, filter.Must...)
+	}
+	why = append(why[:len(why):len(why)], fmt.Sprintf("no stored number is %q; the text has it", u.Number))
+	return m.scrollSet(ctx, f, why)
+}
+
+// hasNumber reports whether text has a word, or a run of up to three
+// words, whose number key is key.
+func hasNumber(text, key string) bool {
+	if !strings.Contains(query.NumberKey(text), key) {
+		return false // fast path: not even as a substring
+	}
+	for _, line := range strings.Split(text, "\n") {
+		ws := strings.Fields(line)
+		for i := range ws {
+			k := ""
+			for j := i; j < len(ws) && j < i+3; j++ {
+				k += query.NumberKey(ws[j])
+				if k == key {
+					return true
+				}
+				if len(k) >= len(key) || !strings.HasPrefix(key, k) {
+					break
+				}
+			}
+		}
+	}
+	return false
+}
+
+// sameForm drops the files whose party has a legal form other than the
+// ones the question wrote ("Acme GmbH" is not "Acme Ltd."); files whose
+// party name has no form stay.
+func sameForm(rs []Result, forms []string) []Result {
+	if len(forms) == 0 {
+		return rs
+	}
+	kept := rs[:0]
+	for _, r := range rs {
+		party, _ := r.Facts["party"].(string)
+		if f := facts.LegalForm(party); f == "" || slices.Contains(forms, f) {
+			kept = append(kept, r)
+		}
+	}
+	return kept
 }

@@ -79,3 +79,12 @@ func TestLookups(t *testing.T) {
 		t.Errorf("a question without an aggregate got a total %+v", ans.Total)
 	}
 }
+
+func TestHasNumber(t *testing.T) {
+	text := "INVOICE # US-001\nRechnung F 1234K20/1234/12 vom 3.4.2020\nTotal 12345.00"
+	for key, want := range map[string]bool{"us001": true, "f1234k20123412": true, "1234k20123412": true, "123": false, "1234500": true, "us00": false} {
+		if got := hasNumber(text, key); got != want {
+			t.Errorf("hasNumber(%q) = %v, want %v", key, got, want)
+		}
+	}
+}

@@ -126,6 +126,7 @@ func (m *Memex) narrowedSet(ctx context.Context, ans *Answer, filter *vectordb.F
 	if err != nil {
 		return err
 	}
+	rs = sameForm(rs, u.PartyForms)
 	if len(content) > 0 && len(rs) > 0 {
 		rs, ans.Narrowed, err = m.narrow(ctx, rs, filter, content)
 		if err != nil {
@@ -259,9 +260,11 @@ func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text 
 			for _, line := range strings.Split(txt, "\n") {
 				for _, part := range splitSentences(line) {
 					// The party's own name is no content ("parcel
-					// shipping" is not "Wingtip Logistics").
+					// shipping" is not "Wingtip Logistics"): its words
+					// are left out of the line, and the rest of the line
+					// (another name printed beside it) still counts.
 					if pk != "" && strings.Contains(" "+facts.PartyKey(part)+" ", " "+pk+" ") {
-						continue
+						part = withoutWords(part, pk)
 					}
 					if w := wordsOnly(part); w != "" {
 						lines[path] = append(lines[path], w)
@@ -373,6 +376,24 @@ func splitSentences(line string) []string {
 
 // wordsOnly drops amounts, numbers and symbols from a line, so "Printer
 // toner  $1,234.00" is embedded as "Printer toner".
+// withoutWords drops from s the words whose party key is one of key's
+// words, and legal forms ("Acme Corp." of key "acme").
+func withoutWords(s, key string) string {
+	drop := map[string]bool{}
+	for _, w := range strings.Fields(key) {
+		drop[w] = true
+	}
+	var out []string
+	for _, w := range strings.Fields(s) {
+		k := facts.PartyKey(w)
+		if k == "" && strings.IndexFunc(w, unicode.IsLetter) >= 0 || drop[k] {
+			continue
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
 func wordsOnly(s string) string {
 	var out []string
 	for _, w := range strings.Fields(s) {

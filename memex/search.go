@@ -262,6 +262,14 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 			ans.Results[i] = r.res
 			ans.Results[i].Why = why
 		}
+		ans.Results = sameForm(ans.Results, u.PartyForms)
+		if len(rows) == 0 && u.Number != "" {
+			rs, err := m.numberInText(ctx, u, opts.Paths, ps, why)
+			if err != nil {
+				return nil, err
+			}
+			ans.Results = rs
+		}
 		finish(ans, u, opts.Limit)
 		if len(ans.Results) == 0 {
 			ans.Empty = m.explainEmpty(ctx, u, opts.Paths, ps, nil)

@@ -26,6 +26,31 @@ var floors = map[string]float64{
 	"status": 0.76,
 }
 
+// sharedOCR is the OCR cache the tests of one run share (made by
+// TestMain), so each scan is read once.
+var sharedOCR string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "factcheck-ocr-")
+	if err != nil {
+		panic(err)
+	}
+	sharedOCR = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// ocrCache is the OCR cache directory for a test: a developer's
+// persistent cache from NEXUS_TEST_OCR_CACHE, else the run's shared one
+// (CI reads every scan afresh).
+func ocrCache(t *testing.T) string {
+	if c := os.Getenv("NEXUS_TEST_OCR_CACHE"); c != "" {
+		return c
+	}
+	return sharedOCR
+}
+
 func TestLabels(t *testing.T) {
 	labels, err := LoadLabels(corpus)
 	if err != nil {
@@ -69,11 +94,7 @@ func TestRealCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads and OCRs the whole real corpus")
 	}
-	cache := os.Getenv("NEXUS_TEST_OCR_CACHE") // a developer's persistent cache; CI reads afresh
-	if cache == "" {
-		cache = filepath.Join(t.TempDir(), "ocr")
-	}
-	eng := &ocr.Engine{CacheDir: cache}
+	eng := &ocr.Engine{CacheDir: ocrCache(t)}
 	if err := eng.Available(); err != nil {
 		t.Fatalf("OCR is needed for the scanned documents of the corpus: %v", err)
 	}

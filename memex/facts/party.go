@@ -64,6 +64,54 @@ func legalFormAt(words []string) int {
 	return 0
 }
 
+// LegalFormPrefix returns how many of the leading words form a legal form
+// ("B.V.", "S.à r.l.", "private limited", "GmbH & Co. KG"), 0 when none.
+// Short forms ("AG", "SA", "Co.") count only written as forms (capitals
+// or a dot), as in names; in caseless text (a question, lower-cased) only
+// those that are also everyday words ("as", "me") are refused.
+func LegalFormPrefix(words []string, caseless bool) int {
+	for n := min(6, len(words)); n >= 1; n-- {
+		f := fold(strings.Join(words[:n], " "))
+		if !legalFormSet[f] {
+			continue
+		}
+		w := words[n-1]
+		written := strings.Contains(w, ".") || strings.ToUpper(w) == w
+		if shortForm[f] && !written && (!caseless || everydayForm[f]) {
+			continue
+		}
+		return n
+	}
+	return 0
+}
+
+// LegalForm returns the legal form a name ends with, one spelling per
+// form ("Acme Ltd." and "Acme Limited" → "ltd"), or "" when it has none.
+func LegalForm(name string) string {
+	f := strings.Fields(fold(name))
+	n := legalFormAt(f)
+	if n == 0 {
+		return ""
+	}
+	return FormKey(strings.Join(f[len(f)-n:], " "))
+}
+
+// FormKey spells a legal form one way: folded, without spaces, long
+// forms shortened ("B.V." → "bv", "Incorporated" → "inc").
+func FormKey(form string) string {
+	k := strings.ReplaceAll(fold(form), " ", "")
+	if s, ok := formSpelling[k]; ok {
+		return s
+	}
+	return k
+}
+
+var formSpelling = map[string]string{"limited": "ltd", "incorporated": "inc", "corporation": "corp", "company": "co",
+	"privatelimited": "pvtltd", "pvt": "pvtltd", "spzoo": "spzoo", "spolkazograniczonaodpowiedzialnoscia": "spzoo"}
+
+// everydayForm are short legal forms that are also everyday words.
+var everydayForm = map[string]bool{"as": true, "me": true, "ad": true, "se": true, "ou": true, "pc": true, "sc": true, "cv": true}
+
 // companyName returns the company name in a cell: the words up to and
 // including a legal-form suffix ("Acme Widgets GmbH · Hauptstr. 5" →
 // "Acme Widgets GmbH"), or "" when the cell has no legal form.

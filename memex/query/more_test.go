@@ -203,3 +203,45 @@ func TestTopicQuestionsStayTopics(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePartyForms checks that a legal form written after a party
+// name belongs to the name (not to the words left for search) and is kept
+// to tell companies of one name apart.
+func TestParsePartyForms(t *testing.T) {
+	parties := []string{"bluem", "amazon eu", "hornbach baumarkt", "acme"}
+	for _, c := range []struct {
+		q, form string
+	}{
+		{"invoices from Bluem BV", "bv"},
+		{"invoices from Bluem B.V.", "bv"},
+		{"invoices from Amazon EU S.à r.l.", "sarl"},
+		{"receipts from HORNBACH Baumarkt AG", "ag"},
+		{"unpaid invoices from Acme Limited", "ltd"},
+		{"unpaid invoices from Acme Ltd.", "ltd"},
+	} {
+		u := Parse(c.q, now, parties)
+		if len(u.Parties) == 0 || u.Rest != "" || !slices.Equal(u.PartyForms, []string{c.form}) {
+			t.Errorf("%q: parties %v forms %v rest %q, want form %q and no rest", c.q, u.Parties, u.PartyForms, u.Rest, c.form)
+		}
+	}
+	// An everyday word after a name is no form.
+	if u := Parse("invoices from acme as of march 2026", now, parties); len(u.PartyForms) > 0 {
+		t.Errorf("as of: forms %v", u.PartyForms)
+	}
+}
+
+// TestParseNumbersAfterSingularLabel: four digits after "invoice" are a
+// number unless they could be a year of a current document.
+func TestParseNumbersAfterSingularLabel(t *testing.T) {
+	for q, want := range map[string]string{
+		"invoice 1727": "1727", "invoice 0000": "0000", "invoice 23413561D": "23413561d", "invoice US-001": "us-001",
+		"invoices 2025": "", "invoice 2025": "",
+	} {
+		if u := Parse(q, now, known); u.Number != want {
+			t.Errorf("%q: number %q, want %q", q, u.Number, want)
+		}
+	}
+	if u := Parse("statements from 2021", now, known); !slices.Equal(u.Kinds, []string{facts.KindStatement}) {
+		t.Errorf("statements from 2021: kinds %v", u.Kinds)
+	}
+}

@@ -2,9 +2,12 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"nexusos/memex/facts"
 )
 
 // Parties: a question names a party by any distinctive contiguous run of
@@ -191,6 +194,12 @@ func (u *Understood) takeParties(s string, parties []string, ctx bool) string {
 		for last+1 < len(fields) && isInitial(fields[last+1]) {
 			last++
 		}
+		// So does a legal form after it ("Bluem BV", "Amazon EU S.à r.l."),
+		// as the user wrote it.
+		if n := facts.LegalFormPrefix(fields[last+1:], true); n > 0 && !slices.ContainsFunc(used[last+1:last+1+n], func(b bool) bool { return b }) {
+			u.PartyForms = append(u.PartyForms, facts.FormKey(strings.Join(fields[last+1:last+1+n], " ")))
+			last += n
+		}
 		for f := first; f <= last; f++ {
 			used[f] = true
 		}
@@ -219,7 +228,11 @@ func (u *Understood) String() string {
 		parts = append(parts, "status: "+strings.Join(u.Statuses, "|"))
 	}
 	if len(u.Parties) > 0 {
-		parts = append(parts, "party: "+strings.Join(u.Parties, "|"))
+		p := "party: " + strings.Join(u.Parties, "|")
+		if len(u.PartyForms) > 0 {
+			p += " (" + strings.Join(u.PartyForms, "|") + ")"
+		}
+		parts = append(parts, p)
 	}
 	if len(u.Addresses) > 0 {
 		parts = append(parts, "from: "+strings.Join(u.Addresses, "|"))

@@ -70,6 +70,10 @@ type Understood struct {
 	Statuses []string `json:"statuses,omitempty"` // any of
 	Parties  []string `json:"parties,omitempty"`  // party keys, any of
 	PartyRaw string   `json:"party_phrase,omitempty"`
+	// PartyForms are the legal forms written after the named parties
+	// ("Acme GmbH" → "gmbh"), one spelling per form (facts.FormKey): a
+	// file whose party has another form is another company.
+	PartyForms []string `json:"party_forms,omitempty"`
 	// PartyIDs are the canonical parties the named ones belong to; Parse
 	// leaves it empty and the engine fills it from its party registry.
 	PartyIDs []string     `json:"party_ids,omitempty"`
@@ -163,6 +167,7 @@ var kindSynonyms = map[string]string{
 	"payment confirmation": facts.KindPayment, "payment confirmations": facts.KindPayment, "remittance": facts.KindPayment, "remittances": facts.KindPayment,
 	"contract": facts.KindContract, "contracts": facts.KindContract, "agreement": facts.KindContract, "agreements": facts.KindContract,
 	"note": facts.KindNote, "notes": facts.KindNote,
+	"statement": facts.KindStatement, "statements": facts.KindStatement,
 	"email": facts.KindEmail, "emails": facts.KindEmail, "e-mail": facts.KindEmail, "e-mails": facts.KindEmail, "mail": facts.KindEmail,
 	"mails": facts.KindEmail, "messages": facts.KindEmail, "message": facts.KindEmail,
 }
@@ -174,7 +179,7 @@ var kindSynonyms = map[string]string{
 var weakKind = map[string]bool{
 	"bill": true, "bills": true, "estimate": true, "estimates": true, "note": true, "notes": true,
 	"contract": true, "contracts": true, "agreement": true, "agreements": true, "mail": true, "mails": true,
-	"message": true, "messages": true, "email": true, "emails": true, "e-mail": true, "e-mails": true,
+	"message": true, "messages": true, "statement": true, "statements": true, "email": true, "emails": true, "e-mail": true, "e-mails": true,
 }
 
 // Parse reads a question relative to now. parties lists the known party
@@ -358,7 +363,7 @@ var (
 	reNumberMarked      = regexp.MustCompile(`\b(?:no\.?|number|num|nr\.?)\s*[:#]?\s*$|#\s*$`)
 	reNumberPrefix      = regexp.MustCompile(`^(?:inv|po|so|ord|rcpt|ref|bill|cn|qt|quo)[-/_.]?\d{3,}`)
 	reAddress           = regexp.MustCompile(`[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
-	reNotNumberPatterns = regexp.MustCompile(`^(?:\d+(?:st|nd|rd|th|k|m|d|w|y|h)|q[1-4]|h[12]|(?:19|20)\d{2}q[1-4]|\d+(?:usd|eur|gbp|chf|cad|aud|kr|nok|sek|dkk))$`)
+	reNotNumberPatterns = regexp.MustCompile(`^(?:\d{1,4}(?:st|nd|rd|th|k|m|d|w|y|h)|q[1-4]|h[12]|(?:19|20)\d{2}q[1-4]|\d+(?:usd|eur|gbp|chf|cad|aud|kr|nok|sek|dkk))$`)
 )
 
 // statusMatch is a status phrase found in a question.
@@ -490,7 +495,15 @@ func (u *Understood) takeNumber(s string, now time.Time) string {
 	for _, m := range reNumberLabel.FindAllStringSubmatchIndex(s, -1) {
 		tok := strings.TrimRight(s[m[2]:m[3]], ".")
 		marked := reNumberMarked.MatchString(s[m[0]:m[2]])
-		if isNumber(tok, true) && (marked || !reY.MatchString(tok)) {
+		// Four digits after a label are a year ("invoices 2025") unless
+		// marked as a number, or after a singular label and no year a
+		// document of now would carry ("invoice 1727", "invoice 0000").
+		year := reY.MatchString(tok)
+		if year && !strings.HasSuffix(strings.TrimSpace(s[m[0]:m[2]]), "s") {
+			y, _ := strconv.Atoi(tok)
+			year = y >= 1970 && y <= now.Year()+1
+		}
+		if reY.MatchString(tok) && !year || isNumber(tok, true) && (marked || !year) {
 			u.Number = tok
 			return cut(s, []int{m[0], m[2] + len(tok)}) // with its label
 		}
