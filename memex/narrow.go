@@ -128,7 +128,7 @@ func (m *Memex) narrowedSet(ctx context.Context, ans *Answer, filter *vectordb.F
 	}
 	rs = sameForm(rs, u.PartyForms)
 	if len(content) > 0 && len(rs) > 0 {
-		rs, ans.Narrowed, err = m.narrow(ctx, rs, filter, content)
+		rs, ans.Narrowed, err = m.narrow(ctx, rs, filter, content, namesParty(u.Rest))
 		if err != nil {
 			return err
 		}
@@ -193,8 +193,17 @@ var (
 	narrowDepth     = 2000
 )
 
-// narrow keeps the files of rs whose text matches content.
-func (m *Memex) narrow(ctx context.Context, rs []Result, filter *vectordb.Filter, content []string) ([]Result, *Narrowing, error) {
+// namesParty reports leftover words that name a party no file is known
+// by ("from Sparksuite Inc."): a name is matched by its words, never by
+// meaning ("Google" is not "Amazon Web Services").
+func namesParty(rest string) bool {
+	f := strings.Fields(rest)
+	return len(f) >= 2 && len(f) <= 6 && (f[0] == "from" || f[0] == "by")
+}
+
+// narrow keeps the files of rs whose text matches content; name says
+// content is a name, matched by its words alone.
+func (m *Memex) narrow(ctx context.Context, rs []Result, filter *vectordb.Filter, content []string, name bool) ([]Result, *Narrowing, error) {
 	text := strings.Join(content, " ")
 	scan := filter
 	if len(rs) > narrowScanLimit {
@@ -204,7 +213,7 @@ func (m *Memex) narrow(ctx context.Context, rs []Result, filter *vectordb.Filter
 		}
 		scan = f
 	}
-	best, err := m.narrowScores(ctx, scan, text)
+	best, err := m.narrowScores(ctx, scan, text, name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -213,8 +222,12 @@ func (m *Memex) narrow(ctx context.Context, rs []Result, filter *vectordb.Filter
 		n.Best = max(n.Best, round2(best[r.Path].score))
 	}
 	n.Threshold = round2(cutOf(n.Best, NarrowThreshold, NarrowRelative))
-	n.Method = fmt.Sprintf("each line (line item, sentence) scored by the words it shares with %q, weighted by their rarity in the set (BM25 idf), and by meaning (embedding cosine); kept at %.2f or more (%.2f, or %.0f%% of the best file's %.2f)",
-		text, n.Threshold, NarrowThreshold, NarrowRelative*100, n.Best)
+	by := "and by meaning (embedding cosine)"
+	if name {
+		by = "not by meaning: they name a party"
+	}
+	n.Method = fmt.Sprintf("each line (line item, sentence) scored by the words it shares with %q, weighted by their rarity in the set (BM25 idf), %s; kept at %.2f or more (%.2f, or %.0f%% of the best file's %.2f)",
+		text, by, n.Threshold, NarrowThreshold, NarrowRelative*100, n.Best)
 	kept := rs[:0]
 	for _, r := range rs {
 		h := best[r.Path]
@@ -238,7 +251,7 @@ func (m *Memex) narrow(ctx context.Context, rs []Result, filter *vectordb.Filter
 
 // narrowScores scores the files a filter selects against text: each
 // file's best line.
-func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text string) (map[string]lineHit, error) {
+func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text string, name bool) (map[string]lineHit, error) {
 	terms := uniqueTerms(text)
 	qv := m.emb.Embed(text)
 	lines := map[string][]string{}
@@ -337,6 +350,9 @@ func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text 
 				h.dense = round2(dot)
 			}
 			h.score = combine(h)
+			if name {
+				h.score = h.lex
+			}
 			if h.score > b.score || b.line == "" {
 				b = h
 			}

@@ -142,7 +142,7 @@ func TestContentNarrowing(t *testing.T) {
 		// The threshold sweep: the same filtered set, scored once.
 		u := query.Parse(q.text, c.Now, m.PartyKeys())
 		ps := m.partyScopeOf(u)
-		scores, err := m.narrowScores(ctx, filterOf(u, nil, ps), strings.Join(contentOf(u), " "))
+		scores, err := m.narrowScores(ctx, filterOf(u, nil, ps), strings.Join(contentOf(u), " "), namesParty(u.Rest))
 		if err != nil {
 			t.Fatal(err)
 		}
