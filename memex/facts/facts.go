@@ -253,10 +253,18 @@ func titleKind(cell string) (string, bool) {
 	if ws := strings.Fields(f); len(ws) >= 2 && len(ws) <= 4 && ws[len(ws)-1] == "statement" && !strings.ContainsAny(f, "0123456789") {
 		return KindStatement, true
 	}
+	// The longest title wins ("Documento auxiliar da nota fiscal de
+	// consumidor" is a receipt, "... da nota fiscal" an invoice); kinds
+	// are tried in kindOrder for titles of one length.
+	kind, long := "", 0
 	for _, k := range kindOrder {
 		for _, t := range kindTitles[k] {
+			if len(t) <= long {
+				continue
+			}
 			if f == t {
-				return k, true
+				kind, long = k, len(t)
+				continue
 			}
 			if !strings.HasPrefix(f, t+" ") {
 				continue
@@ -264,11 +272,11 @@ func titleKind(cell string) (string, bool) {
 			rest := strings.Fields(f[len(t):])
 			// A title followed by a number, a label or a short qualifier.
 			if len(rest) <= 12 && strings.ContainsAny(cell, "0123456789#") || len(rest) <= 4 && (len(findLabels(cell)) > 0 || len(rest) <= 2) {
-				return k, true
+				kind, long = k, len(t)
 			}
 		}
 	}
-	return "", false
+	return kind, kind != ""
 }
 
 // compoundTitles are the last parts of compound titles, longest first
