@@ -63,8 +63,12 @@ func chipsOf(u *query.Understood) []Chip {
 	if u.Overdue {
 		out = append(out, Chip{Field: "overdue", Value: "true", Label: "overdue"})
 	}
+	forms := ""
+	if len(u.PartyForms) > 0 {
+		forms = " (" + strings.Join(u.PartyForms, ", ") + ")" // "acme (gmbh)": another form is another company
+	}
 	for _, p := range u.Parties {
-		out = append(out, Chip{Field: "party", Value: p, Label: p, Phrase: textPhrase(u.Text, u.PartyRaw)})
+		out = append(out, Chip{Field: "party", Value: p, Label: p + forms, Phrase: textPhrase(u.Text, u.PartyRaw)})
 	}
 	for _, a := range u.Addresses {
 		out = append(out, Chip{Field: "from", Value: a, Label: "from " + a, Phrase: textPhrase(u.Text, a)})
