@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,7 +31,11 @@ With --real (or --real=DIR; default memex/testdata/real in the source tree) it i
 reads a labelled corpus of real documents (docs/ and labels/*.json) the way
 "nexus memex add" does, OCR included, and prints per-field accuracy for the
 tune and held-out halves and per language, then every wrong field
-(--misses) and the OCR speed. OCR results are cached under --home/ocr-cache.`,
+(--misses) and the OCR speed; then it indexes the corpus and asks it set
+questions made from the labels ("invoices from <issuer>", "unpaid invoices",
+"invoice <number>", ...) and prints mean F1 per question class and half
+(--misses lists the tune half's wrong answers). OCR results are cached
+under --home/ocr-cache.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			h, err := g.Dir()
@@ -55,6 +60,13 @@ tune and held-out halves and per language, then every wrong field
 				pages, ocrTime := rep.OCRStats()
 				fmt.Fprintf(w, "\n%d documents in %.1f s; OCR %d pages in %.1f s (%.2f pages/s; cached pages count as 0 s)\n",
 					len(rep.Results), time.Since(start).Seconds(), pages, ocrTime.Seconds(), float64(pages)/max(ocrTime.Seconds(), 1e-9))
+				fmt.Fprintln(cmd.ErrOrStderr(), "indexing the corpus to ask it questions ...")
+				qr, err := factcheck.AskReal(ctx, factcheck.AskOptions{Dir: realDir, Scratch: filepath.Join(h.BenchMemex(), "real-questions"), OCRCache: h.BenchOCRCache()})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "\nset questions made from the labels (gold from the labels; %d files indexed in %.1f s):\n", qr.Indexed, qr.Took.Seconds())
+				qr.Print(w, misses)
 				return nil
 			}
 			o.Dir = h.BenchMemex()

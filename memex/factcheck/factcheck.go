@@ -4,7 +4,9 @@
 // field is compared with its hand-checked label. The corpus is split in
 // two fixed halves by a hash of the file name — "tune" for developing the
 // rules, "heldout" for reporting — so that a figure on the held-out half
-// says how the rules do on documents they were not fitted to.
+// says how the rules do on documents they were not fitted to. AskReal
+// (questions.go) indexes the same corpus and asks it questions whose gold
+// answers come from the labels.
 package factcheck
 
 import (
