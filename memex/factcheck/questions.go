@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -185,6 +187,16 @@ func Questions(labels []Label) []Question {
 	byStatus := map[string][]string{} // status of invoices
 	byNumber := map[string][]string{} // invoice number
 	byUnpaidIssuer := map[string][]string{}
+	byMonth := map[string][]string{}    // issue month of invoices, "2019-02"
+	byDueMonth := map[string][]string{} // due month of invoices
+	totals := map[string][]float64{}    // currency → totals of invoices
+	for _, l := range labels {
+		if l.Kind == "invoice" && l.Currency != "" {
+			if v, err := strconv.ParseFloat(l.Total, 64); err == nil {
+				totals[l.Currency] = append(totals[l.Currency], v)
+			}
+		}
+	}
 	for _, l := range labels {
 		byKind[l.Kind] = append(byKind[l.Kind], l.File)
 		if _, ok := kindWords[l.Kind]; ok && l.Issuer != "" {
@@ -197,8 +209,12 @@ func Questions(labels []Label) []Question {
 		if l.Kind != "invoice" {
 			continue
 		}
-		if len(l.IssueDate) >= 4 {
+		if len(l.IssueDate) >= 7 {
 			byYear[l.IssueDate[:4]] = append(byYear[l.IssueDate[:4]], l.File)
+			byMonth[l.IssueDate[:7]] = append(byMonth[l.IssueDate[:7]], l.File)
+		}
+		if len(l.DueDate) >= 7 {
+			byDueMonth[l.DueDate[:7]] = append(byDueMonth[l.DueDate[:7]], l.File)
 		}
 		if l.Status != "" {
 			byStatus[l.Status] = append(byStatus[l.Status], l.File)
@@ -222,6 +238,44 @@ func Questions(labels []Label) []Question {
 	for _, y := range sortedKeys(byYear) {
 		qs = append(qs, Question{"year", "invoices from " + y, byYear[y]})
 	}
+	for _, ym := range sortedKeys(byMonth) {
+		if len(byMonth[ym]) >= 2 {
+			qs = append(qs, Question{"month", "invoices from " + monthName(ym), byMonth[ym]})
+		}
+	}
+	for _, ym := range sortedKeys(byDueMonth) {
+		qs = append(qs, Question{"due month", "invoices due in " + monthName(ym), byDueMonth[ym]})
+	}
+	// Amounts: invoices in one currency over (and under) the median of
+	// that currency's totals.
+	curs := make([]string, 0, len(totals))
+	for c := range totals {
+		curs = append(curs, c)
+	}
+	sort.Strings(curs)
+	for _, c := range curs {
+		vs := totals[c]
+		if len(vs) < 6 {
+			continue
+		}
+		sort.Float64s(vs)
+		mid := math.Round(vs[len(vs)/2])
+		var over, under []string
+		for _, l := range labels {
+			v, err := strconv.ParseFloat(l.Total, 64)
+			if l.Kind != "invoice" || l.Currency != c || err != nil {
+				continue
+			}
+			if v > mid {
+				over = append(over, l.File)
+			}
+			if v < mid {
+				under = append(under, l.File)
+			}
+		}
+		qs = append(qs, Question{"amount", fmt.Sprintf("invoices over %g %s", mid, c), over},
+			Question{"amount", fmt.Sprintf("invoices under %g %s", mid, c), under})
+	}
 	for _, s := range sortedKeys(byStatus) {
 		qs = append(qs, Question{"status", s + " invoices", byStatus[s]})
 	}
@@ -232,6 +286,15 @@ func Questions(labels []Label) []Question {
 		qs = append(qs, Question{"unpaid+issuer", "unpaid invoices from " + issuerName[p+"|invoice"], byUnpaidIssuer[p]})
 	}
 	return qs
+}
+
+// monthName writes "2019-02" as "February 2019".
+func monthName(ym string) string {
+	t, err := time.Parse("2006-01", ym)
+	if err != nil {
+		return ym
+	}
+	return t.Format("January 2006")
 }
 
 // normParty compares issuer labels without case and punctuation.

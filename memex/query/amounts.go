@@ -13,7 +13,9 @@ var (
 	reLess         = regexp.MustCompile(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
 	reApprox       = regexp.MustCompile(`\b(?:around|about|approximately|approx\.?|roughly|circa|~)\s*`)
 	reExact        = regexp.MustCompile(`\b(?:exactly|precisely)\s*`)
-	reMoney        = regexp.MustCompile(`^(?:(us\$|\$|€|£|usd|eur|gbp|chf|cad|aud)\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*(usd|eur|gbp|chf|cad|aud|euros?|dollars?|pounds?)?`)
+	// reMoney: any ISO 4217 code or sign before or after the number
+	// (checked with facts.CurrencyCode).
+	reMoney = regexp.MustCompile(`^(?:(us\$|r\$|\$|€|£|¥|₹|[a-z]{3})\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*([a-z]{3}\b|euros?\b|dollars?\b|pounds?\b|zł|kr\b)?`)
 	reBetweenMoney = regexp.MustCompile(`\b(?:between|from)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)\s+(?:and|to|-)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)`)
 	reTimeUnit     = regexp.MustCompile(`^\s*(?:days?|weeks?|months?|years?|hours?|minutes?|emails?|mails?|messages?|files?|documents?|invoices?|times?|people|%)\b`)
 	reYearNumber   = regexp.MustCompile(`^(?:19|20)\d{2}$`)
@@ -38,24 +40,29 @@ func parseMoney(s string) (money, bool) {
 	if err != nil {
 		return money{}, false
 	}
-	r := money{v: v, n: m[1]}
+	r := money{v: v, n: m[5]}
+	if m[2] >= 0 {
+		c, ok := facts.CurrencyCode(s[m[2]:m[3]])
+		if !ok {
+			return money{}, false // "over for 500": no amount right after the word
+		}
+		r.cur, r.marked = c, true
+	}
 	if m[6] >= 0 {
 		r.v *= 1000
 		r.marked = true
-	}
-	if m[2] >= 0 {
-		r.cur, _ = facts.CurrencyCode(s[m[2]:m[3]])
-		r.marked = true
+		r.n = m[7]
 	}
 	if m[8] >= 0 {
-		r.cur, _ = facts.CurrencyCode(s[m[8]:m[9]])
-		r.marked = true
+		if c, ok := facts.CurrencyCode(s[m[8]:m[9]]); ok {
+			r.cur, r.marked, r.n = c, true, m[9]
+		}
 	}
 	r.year = !r.marked && reYearNumber.MatchString(num)
-	if !r.marked && reTimeUnit.MatchString(s[m[1]:]) {
+	if !r.marked && reTimeUnit.MatchString(s[r.n:]) {
 		return money{}, false // "over 30 days", "more than 5 emails"
 	}
-	if !r.marked && (strings.HasPrefix(s[m[1]:], "-") || strings.HasPrefix(s[m[1]:], "/") || strings.HasPrefix(s[m[1]:], ".")) {
+	if !r.marked && (strings.HasPrefix(s[r.n:], "-") || strings.HasPrefix(s[r.n:], "/") || strings.HasPrefix(s[r.n:], ".")) {
 		return money{}, false // a date or a number, not an amount
 	}
 	return r, true

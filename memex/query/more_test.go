@@ -112,6 +112,8 @@ func TestParseLookups(t *testing.T) {
 		{q: "invoices between 1k and 5k", min: f(1000), max: f(5000)},
 		{q: "invoices under $500", max: f(500)},
 		{q: "receipts over 2000 EUR", min: f(2000)},
+		{q: "invoices over 2778 BRL", min: f(2778)},
+		{q: "invoices under 300 zł", max: f(300)},
 		{q: "the largest invoice from Contoso", order: &Order{By: ByTotal, Desc: true, Limit: 1}},
 		{q: "top 3 invoices from contoso", order: &Order{By: ByTotal, Desc: true, Limit: 3}},
 		{q: "the most expensive receipt", order: &Order{By: ByTotal, Desc: true, Limit: 1}},
@@ -240,6 +242,12 @@ func TestParseNumbersAfterSingularLabel(t *testing.T) {
 		if u := Parse(q, now, known); u.Number != want {
 			t.Errorf("%q: number %q, want %q", q, u.Number, want)
 		}
+	}
+	if u := Parse("invoices over 2778 BRL", now, known); u.Amount == nil || u.Amount.Currency != "BRL" || u.Rest != "" {
+		t.Errorf("over 2778 BRL: amount %+v rest %q", u.Amount, u.Rest)
+	}
+	if u := Parse("invoices due in March 2011", now, known); len(u.Statuses) > 0 || u.Time == nil || u.Time.Field != DueDate {
+		t.Errorf("due in March 2011: statuses %v time %+v, want the due date alone", u.Statuses, u.Time)
 	}
 	if u := Parse("statements from 2021", now, known); !slices.Equal(u.Kinds, []string{facts.KindStatement}) {
 		t.Errorf("statements from 2021: kinds %v", u.Kinds)

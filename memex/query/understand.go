@@ -231,6 +231,12 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 			}
 		}
 	}
+	if st != nil && st.re == reStatusUnpaidWeak && u.dateWord == "due" && u.Time != nil && u.Time.To.Before(now.AddDate(0, -3, 0)) {
+		// "invoices due in March 2011": a due date long past names the
+		// date, not an open balance (paid ones were due then too);
+		// "invoices due last month" still asks what is open.
+		s, st = cut(s, st.re.FindStringIndex(s)), nil
+	}
 	if st != nil {
 		if loc := st.re.FindStringIndex(s); loc != nil {
 			probe := cut(s, loc)
