@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs tesseract with the language packs MemexFS asks for (English,
+# Installs tesseract, its orientation detection (osd), and the language packs MemexFS asks for (English,
 # German, French, Dutch, Spanish, Italian, Polish, Portuguese): memex/ocr's
 # tests read rendered invoice pages and scanned PDFs with it (Ghostscript,
 # from 30-ghostscript.sh, renders them). Idempotent: installs only the
@@ -8,7 +8,7 @@ set -euo pipefail
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
-for p in tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld \
+for p in tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld \
   tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-pol tesseract-ocr-por; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done

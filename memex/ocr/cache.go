@@ -14,7 +14,7 @@ import (
 
 // cacheVersion changes when the cached lines would come out differently
 // for the same input (parser, rendering or grouping changes).
-const cacheVersion = 4 // 2: OCR words are whole words (spaces between them); 3: images cut to the paper and small ones doubled; 4: receipt words guess the language
+const cacheVersion = 5 // 2: OCR words are whole words (spaces between them); 3: images cut to the paper and small ones doubled; 4: receipt words guess the language; 5: pages turned upright
 
 type cacheEntry struct {
 	Version int           `json:"version"`

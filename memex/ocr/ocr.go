@@ -329,32 +329,62 @@ func (e *Engine) pageSizes(ctx context.Context, dir, in string) ([][2]float64, e
 	return sizes, nil
 }
 
-// read reads one image file in *lang; with *lang empty it reads in the
-// first language, then again in the language the text is in if that is
-// another, and sets *lang once the text tells.
+// read reads one image file in *lang (see readLang); a single page that
+// reads poorly is turned upright first if it lies sideways or upside down
+// (see orient.go).
 func (e *Engine) read(ctx context.Context, in string, firstPage, pages, dpi int, lang *string) ([]layout.Line, error) {
+	known := *lang
+	lines, good, err := e.readLang(ctx, in, firstPage, pages, dpi, lang)
+	if err != nil || pages != 1 || good >= poorWords {
+		return lines, err
+	}
+	deg := e.rotation(ctx, in)
+	if deg == 0 {
+		return lines, nil
+	}
+	turned := strings.TrimSuffix(in, filepath.Ext(in)) + "-turned.png"
+	if err := turn(in, turned, deg); err != nil {
+		e.log().Debug("ocr: cannot turn the page", "err", err)
+		return lines, nil
+	}
+	defer os.Remove(turned)
+	lang2 := known // a language read off the sideways page is a guess
+	l2, good2, err := e.readLang(ctx, turned, firstPage, pages, dpi, &lang2)
+	if err != nil || good2 <= good {
+		return lines, nil
+	}
+	e.log().Debug("ocr: page turned upright", "degrees", deg, "confident words", good, "after", good2)
+	*lang = lang2
+	return l2, nil
+}
+
+// readLang reads one image file in *lang; with *lang empty it reads in
+// the first language, then again in the language the text is in if that
+// is another, and sets *lang once the text tells. good counts the
+// confident words of the reading returned.
+func (e *Engine) readLang(ctx context.Context, in string, firstPage, pages, dpi int, lang *string) (lines []layout.Line, good int, err error) {
 	switch {
 	case e.OnePass:
 		return e.tesseract(ctx, in, firstPage, pages, dpi, strings.Join(e.langs, "+"))
 	case *lang != "":
 		return e.tesseract(ctx, in, firstPage, pages, dpi, *lang)
 	}
-	lines, err := e.tesseract(ctx, in, firstPage, pages, dpi, e.langs[0])
+	lines, good, err = e.tesseract(ctx, in, firstPage, pages, dpi, e.langs[0])
 	if err != nil || len(e.langs) == 1 {
 		*lang = e.langs[0]
-		return lines, err
+		return lines, good, err
 	}
 	*lang = guessLang(layout.Text(lines), e.langs)
 	if *lang == "" || *lang == e.langs[0] {
-		return lines, nil
+		return lines, good, nil
 	}
 	return e.tesseract(ctx, in, firstPage, pages, dpi, *lang)
 }
 
 // tesseract reads one image file in the languages langs ("eng+deu"); its
 // pages become lines from page firstPage on. dpi > 0 tells tesseract the
-// resolution.
-func (e *Engine) tesseract(ctx context.Context, in string, firstPage, pages, dpi int, langs string) ([]layout.Line, error) {
+// resolution. good counts the reading's confident words.
+func (e *Engine) tesseract(ctx context.Context, in string, firstPage, pages, dpi int, langs string) (lines []layout.Line, good int, err error) {
 	args := []string{in, "stdout", "-l", langs, "--psm", "3"}
 	if dpi > 0 {
 		args = append(args, "--dpi", fmt.Sprint(dpi))
@@ -362,13 +392,13 @@ func (e *Engine) tesseract(ctx context.Context, in string, firstPage, pages, dpi
 	args = append(args, "tsv")
 	out, err := run(ctx, e.timeout()*time.Duration(max(pages, 1)), e.cmd(), args, false)
 	if err != nil {
-		return nil, fmt.Errorf("tesseract: %w", err)
+		return nil, 0, fmt.Errorf("tesseract: %w", err)
 	}
-	lines, err := ParseTSV(out, firstPage)
+	lines, err = ParseTSV(out, firstPage)
 	if err != nil {
-		return nil, fmt.Errorf("tesseract: %w", err)
+		return nil, 0, fmt.Errorf("tesseract: %w", err)
 	}
-	return lines, nil
+	return lines, confidentWords(out), nil
 }
 
 // run runs a command with a deadline, killing its whole process group

@@ -113,13 +113,19 @@ func fakeTesseract(t *testing.T, body string) (cmd string, calls func() int) {
 	dir := t.TempDir()
 	count := filepath.Join(dir, "calls")
 	cmd = filepath.Join(dir, "tesseract")
+	// Orientation probes (--psm 0) of a poorly read page are logged apart
+	// (osd) and answer that the page is upright, unless body answers them.
 	script := fmt.Sprintf(`#!/bin/sh
-echo "$*" >> '%s'
 if [ "$1" = --list-langs ]; then
+  echo "$*" >> '%[1]s'
   printf 'List of available languages in "/fake/" (2):\neng\nosd\n'
   exit 0
 fi
-%s
+case "$*" in
+*"--psm 0"*) echo "$*" >> '%[1]s.osd' ;;
+*) echo "$*" >> '%[1]s' ;;
+esac
+%[2]s
 `, count, body)
 	if err := os.WriteFile(cmd, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -476,6 +482,10 @@ esac`)
 	if len(calls) != 3 || !strings.Contains(calls[1], "-l eng ") || !strings.Contains(calls[2], "-l deu ") {
 		t.Errorf("calls:\n%s", log)
 	}
+	if osd, _ := os.ReadFile(count + ".osd"); !strings.Contains(string(osd), "--psm 0") {
+		t.Errorf("a page of three words was not checked for its orientation; probes: %q", osd)
+		t.Errorf("calls:\n%s", log)
+	}
 	// One pass with all languages, when asked for.
 	os.Remove(count)
 	e = &Engine{Cmd: cmd, OnePass: true}
@@ -485,5 +495,63 @@ esac`)
 	log, _ = os.ReadFile(count)
 	if !strings.Contains(string(log), "-l eng+deu ") || strings.Count(string(log), "\n") != 2 {
 		t.Errorf("one pass calls:\n%s", log)
+	}
+}
+
+// TestTurnsSidewaysPage: a page that reads poorly and that orientation
+// detection says lies sideways is turned upright and read again; the
+// better reading is kept, and a turn that reads worse is not.
+func TestTurnsSidewaysPage(t *testing.T) {
+	word := func(i int, w string, conf int) string {
+		return fmt.Sprintf(`5\t1\t1\t1\t1\t%d\t%d\t10\t40\t20\t%d\t%s\n`, i+1, 10+50*i, conf, w)
+	}
+	var upright, sideways string
+	for i := range 40 {
+		upright += word(i, "Rechnung", 90)
+	}
+	for i := range 8 {
+		sideways += word(i, "xq", 20)
+	}
+	cmd, _ := fakeTesseract(t, fmt.Sprintf(`case "$*" in
+*"--psm 0"*) printf 'Page number: 0\nOrientation in degrees: 270\nRotate: 90\nOrientation confidence: 6.2\n' ;;
+*turned.png*) printf '%s' ;;
+*) printf '%s' ;;
+esac`, upright, sideways))
+	// A 30×10 page: turned, it is 10×30.
+	img := image.NewGray(image.Rect(0, 0, 30, 10))
+	img.Pix[0] = 200 // top left
+	var page bytes.Buffer
+	png.Encode(&page, img)
+	e := &Engine{Cmd: cmd}
+	lines, err := e.Image(context.Background(), page.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := layout.Text(lines); !strings.HasPrefix(got, "Rechnung") {
+		t.Errorf("text %q, want the turned page's reading", got)
+	}
+
+	// The turn itself: clockwise, the top left corner goes top right.
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.png"), filepath.Join(dir, "out.png")
+	os.WriteFile(in, page.Bytes(), 0o600)
+	if err := turn(in, out, 90); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	g, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Bounds().Dx() != 10 || g.Bounds().Dy() != 30 {
+		t.Fatalf("turned size %v", g.Bounds())
+	}
+	if r, _, _, _ := g.At(9, 0).RGBA(); r>>8 != 200 {
+		t.Errorf("turned 90°: top right is %d, want the old top left", r>>8)
+	}
+
+	// OSD that is unsure turns nothing.
+	if d := parseOSD([]byte("Rotate: 90\nOrientation confidence: 0.4\n")); d != 0 {
+		t.Errorf("unsure OSD turned %d", d)
 	}
 }
