@@ -641,8 +641,15 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 	if cur == "" {
 		cur = DocCurrency(v.text, v.lang)
 	}
+	how, conf := "document", 0.8
 	if cur == "" {
 		cur = currencyOfCountry(v.text)
+	}
+	if cur == "" {
+		cur, how, conf = currencyOfIDs(v.text), "bank or tax id", 0.65
+	}
+	if cur == "" && f.Total != nil {
+		cur, how, conf = langCurrency[v.lang], "language", 0.5
 	}
 	f.Currency = cur
 	for _, a := range []*Amount{f.Total, f.Subtotal, f.Tax, f.AmountPaid, f.BalanceDue} {
@@ -651,8 +658,39 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 		}
 	}
 	if cur != "" {
-		f.Sources["currency"] = Source{How: "document", Confidence: 0.8}
+		f.Sources["currency"] = Source{How: how, Confidence: conf}
 	}
+}
+
+// Currency without a mark. A document that prints no currency (a till
+// receipt, an invoice image) is read in the currency of the country its
+// IBAN or VAT id belongs to, and failing that of the language it is
+// written in, where one currency dominates (Dutch, Italian: the euro;
+// English, Portuguese and Spanish have none: too many countries).
+var (
+	reIBANCountry = regexp.MustCompile(`\b([A-Z]{2})\d{2}[ ]?(?:[A-Z0-9]{4}[ ]?){2,7}[A-Z0-9]{1,4}\b`)
+	reVATID       = regexp.MustCompile(`\b(DE|AT|FR|NL|IT|BE|LU|PT|IE|FI|GB|PL|CZ|SE|DK|CHE)[- ]?U?(\d[\d. ]{7,13}\d)(?:B\d{2})?\b`)
+	// idCurrency is the currency of an IBAN's or VAT id's country.
+	idCurrency = map[string]string{
+		"AT": "EUR", "BE": "EUR", "CY": "EUR", "DE": "EUR", "EE": "EUR", "ES": "EUR", "FI": "EUR", "FR": "EUR", "GR": "EUR", "HR": "EUR",
+		"IE": "EUR", "IT": "EUR", "LT": "EUR", "LU": "EUR", "LV": "EUR", "MT": "EUR", "NL": "EUR", "PT": "EUR", "SI": "EUR", "SK": "EUR",
+		"CH": "CHF", "LI": "CHF", "CHE": "CHF", "GB": "GBP", "PL": "PLN", "CZ": "CZK", "SE": "SEK", "DK": "DKK", "NO": "NOK",
+		"HU": "HUF", "RO": "RON", "BG": "BGN",
+	}
+	langCurrency = map[string]string{"de": "EUR", "fr": "EUR", "nl": "EUR", "it": "EUR", "pl": "PLN", "cs": "CZK", "ro": "RON"}
+)
+
+// currencyOfIDs returns the currency of the country of the first IBAN,
+// or else VAT id, the text prints, or "".
+func currencyOfIDs(text string) string {
+	for _, re := range []*regexp.Regexp{reIBANCountry, reVATID} {
+		for _, m := range re.FindAllStringSubmatch(text, 4) {
+			if c := idCurrency[m[1]]; c != "" {
+				return c
+			}
+		}
+	}
+	return ""
 }
 
 var (

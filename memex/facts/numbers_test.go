@@ -344,3 +344,27 @@ func TestFindNumbersLinear(t *testing.T) {
 		}
 	}
 }
+
+func TestCurrencyWithoutMark(t *testing.T) {
+	for text, want := range map[string]string{
+		"IBAN: DE89 3704 0044 0532 0130 00":      "EUR",
+		"IBAN CH93 0076 2011 6238 5295 7":        "CHF",
+		"USt-IdNr.: DE812706034":                 "EUR",
+		"UID CHE-123.456.789 MWST":               "CHF",
+		"VAT Reg No GB 123 4567 89":              "GBP",
+		"Thank you for shopping, total 12.00":    "",
+		"Invoice 4711 dated 3 May, amount 12.00": "",
+	} {
+		if got := currencyOfIDs(text); got != want {
+			t.Errorf("currencyOfIDs(%q) = %q, want %q", text, got, want)
+		}
+	}
+	f := Extract("Kassenbon\nREWE Markt GmbH\nSUMME 0,99\nGegeben BAR 2,00\nVielen Dank für Ihren Einkauf", Hints{})
+	if f.Currency != "EUR" || f.Sources["currency"].How != "language" {
+		t.Errorf("German receipt without a mark: currency %q (%+v)", f.Currency, f.Sources["currency"])
+	}
+	f = Extract("Receipt\nCorner Shop\nTOTAL 12.00\nThank you", Hints{})
+	if f.Currency != "" {
+		t.Errorf("English receipt without a mark: currency %q, want none", f.Currency)
+	}
+}
