@@ -669,7 +669,7 @@ func (v *docView) titleCands() []cand {
 }
 
 var dueWords = []string{"zahlbar", "payable", "pay", "paid", "due", "payment", "payer", "regler", "reglement", "paiement", "betalen", "betaling", "pagar", "pago", "pagare", "pagamento",
-	"zaplaty", "platnosci", "fallig", "faellig", "zahlung", "uberweisen", "remit", "settle"}
+	"zaplaty", "platnosci", "fallig", "faellig", "zahlung", "uberweisen", "uberweise", "uberweist", "remit", "settle", "uhradte", "splatne"}
 var dueBefore = []string{"due on", "payable on", "fallig am", "a payer le", "exigible le", "vence el", "scade il", "platne dnia", "te betalen op", "bis", "bis zum", "by", "until", "before", "no later than", "avant le", "avant", "au plus tard le", "voor", "uiterlijk", "entro il", "entro", "hasta el", "antes del", "antes de", "ate", "do dnia", "do", "on or before"}
 
 // dueFromTerms reads a due date from wording: "Zahlbar innerhalb 30 Tagen

@@ -48,6 +48,7 @@ var labels = map[string]map[string][]string{
 		"it": {"numero fattura", "fattura n", "fattura no", "n fattura", "fattura numero", "fattura nr", "fattura", "numero documento", "n documento", "n doc"},
 		"pl": {"numer faktury", "faktura nr", "faktura vat nr", "nr faktury", "faktura", "numer", "nr dokumentu"},
 		"pt": {"numero da fatura", "fatura no", "fatura n", "no da fatura", "nota fiscal no", "nota fiscal n", "fatura", "numero", "n da fatura", "fatura recibo no"},
+		"cs": {"cislo faktury", "faktura c", "faktura cislo", "cislo dokladu", "doklad c", "variabilni symbol"},
 	},
 	fOtherNo: {
 		"en": {"order no", "order number", "order id", "order", "po", "po no", "po number", "purchase order", "purchase order no", "customer no", "customer number",
@@ -76,6 +77,7 @@ var labels = map[string]map[string][]string{
 		"it": {"data fattura", "data", "data documento", "data emissione", "data di emissione", "del"},
 		"pl": {"data wystawienia", "data", "data faktury", "wystawiono dnia"},
 		"pt": {"data de emissao", "data da fatura", "data emissao", "data", "emissao", "data de faturacao"},
+		"cs": {"datum vystaveni", "datum vydani", "vystaveno"},
 	},
 	fDueDate: {
 		"en": {"invoice due date", "due date", "payment due", "payment due date", "due by", "due on", "due", "pay by", "payable by", "please pay by", "date due", "payment date due", "due date for payment", "remit by", "payment deadline", "expiry date", "valid until", "expires"},
@@ -86,6 +88,7 @@ var labels = map[string]map[string][]string{
 		"it": {"scadenza", "data scadenza", "data di scadenza", "scadenza pagamento"},
 		"pl": {"termin platnosci", "termin zaplaty", "data platnosci"},
 		"pt": {"data de vencimento", "vencimento", "data limite de pagamento", "valido ate"},
+		"cs": {"datum splatnosti", "splatnost", "splatno"},
 	},
 	fPaidDate: {
 		"en": {"paid on", "payment date", "date paid", "date of payment", "payment received on", "paid", "received on", "payment made on"},
@@ -106,6 +109,7 @@ var labels = map[string]map[string][]string{
 		"it": {"data ordine", "data consegna", "periodo", "data ddt"},
 		"pl": {"data sprzedazy", "data dostawy", "data wykonania uslugi", "okres"},
 		"pt": {"data do pedido", "data de entrega", "periodo"},
+		"cs": {"datum zdanitelneho plneni", "duzp", "datum uskutecneni plneni"},
 	},
 	fGrandTotal: {
 		"en": {"grand total", "invoice total", "total amount", "total incl vat", "total including vat", "total inc vat", "total incl tax", "total with vat", "total paid with vat",
@@ -117,6 +121,7 @@ var labels = map[string]map[string][]string{
 		"it": {"totale fattura", "importo totale", "importo totale documento", "totale documento", "totale complessivo", "totale ivato"},
 		"pl": {"wartosc brutto", "razem brutto", "ogolem", "kwota brutto"},
 		"pt": {"valor total", "total da fatura", "valor total da nota", "total geral", "total com iva"},
+		"cs": {"celkem k uhrade", "celkova castka", "celkem vcetne dph"},
 	},
 	fToPay: {
 		"en": {"total amount due", "total due", "amount due", "amount payable", "total payable", "total to pay", "total amount payable", "payment amount", "amount to be paid", "please pay this amount", "amount due usd", "due payable", "payable amount", "total amount to pay", "amount to pay"},
@@ -127,6 +132,7 @@ var labels = map[string]map[string][]string{
 		"it": {"totale da pagare", "netto a pagare", "importo da pagare"},
 		"pl": {"do zaplaty", "razem do zaplaty", "kwota do zaplaty"},
 		"pt": {"total a pagar", "valor a pagar"},
+		"cs": {"k uhrade", "castka k uhrade", "zbyva uhradit"},
 	},
 	fTotal: {
 		"en": {"total", "amount", "totals", "sum", "charges"},
@@ -137,6 +143,7 @@ var labels = map[string]map[string][]string{
 		"it": {"totale", "importo"},
 		"pl": {"razem", "suma", "kwota"},
 		"pt": {"valor"},
+		"cs": {"celkem", "castka"},
 	},
 	fSubtotal: {
 		"en": {"subtotal", "sub total", "net amount", "net total", "total excl vat", "total excluding vat", "total ex vat", "total excl tax", "total before tax", "total net", "net", "total excl gst", "amount excl vat", "taxable amount", "total net amount", "net value", "total without vat", "total without tax", "amount before tax", "total before vat"},
@@ -191,13 +198,14 @@ var labels = map[string]map[string][]string{
 	},
 	fSeller: {
 		"en": {"from", "vendor", "supplier", "seller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "make check payable to", "check payable to", "make cheques payable to", "cheques payable to", "payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder", "seller information", "supplier details"},
-		"de": {"verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "absender", "auftragnehmer", "leistungserbringer", "anbieter", "zahlungsempfanger", "kontoinhaber", "empfanger der zahlung"},
+		"de": {"verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "aussteller", "inhaber", "absender", "auftragnehmer", "leistungserbringer", "anbieter", "zahlungsempfanger", "kontoinhaber", "empfanger der zahlung"},
 		"fr": {"vendeur", "fournisseur", "emetteur", "prestataire", "beneficiaire", "titulaire du compte", "expediteur"},
 		"nl": {"leverancier", "verkoper", "afzender", "begunstigde", "ten name van", "tnv"},
 		"es": {"proveedor", "emisor", "vendedor", "emitido por", "prestador", "beneficiario", "titular"},
 		"it": {"fornitore", "cedente", "cedente prestatore", "venditore", "emittente", "prestatore", "beneficiario", "intestatario"},
 		"pl": {"sprzedawca", "wystawca", "dostawca", "sprzedajacy", "odbiorca platnosci"},
 		"pt": {"prestador", "emitente", "fornecedor", "vendedor", "prestador de servicos", "beneficiario", "titular"},
+		"cs": {"dodavatel", "prodejce", "vystavil", "prodavajici"},
 	},
 	fBuyer: {
 		"en": {"bill to", "billed to", "billing to", "invoice to", "invoiced to", "ship to", "shipped to", "sold to", "deliver to", "delivery address", "billing address", "shipping address",
@@ -209,6 +217,7 @@ var labels = map[string]map[string][]string{
 		"it": {"cliente", "cessionario", "cessionario committente", "destinatario", "committente", "spett le", "spett", "acquirente", "intestato a"},
 		"pl": {"nabywca", "odbiorca", "kupujacy", "platnik"},
 		"pt": {"cliente", "tomador", "destinatario", "adquirente", "comprador", "faturar a", "tomador de servicos"},
+		"cs": {"odberatel", "kupujici", "prijemce"},
 	},
 	fTerms: {
 		"en": {"payment terms", "terms", "terms of payment", "payment term", "terms and conditions", "payment method", "method of payment", "paid by", "payment type"},
