@@ -68,7 +68,7 @@ var labels = map[string]map[string][]string{
 		"pt": {"numero do pedido", "pedido", "no do cliente", "cliente no", "referencia", "cnpj", "cpf", "nif", "contribuinte", "inscricao estadual", "telefone"},
 	},
 	fIssueDate: {
-		"en": {"invoice date", "date of invoice", "date of issue", "issue date", "issued", "issued on", "date issued", "date", "dated", "billing date", "bill date",
+		"en": {"invoice date", "date of invoice", "date of issue", "issue date", "issuing date", "issued", "issued on", "date issued", "date", "dated", "billing date", "bill date",
 			"invoice date tax point", "tax point", "date of invoice issue", "tax point date", "receipt date", "credit note date", "document date", "statement date", "quote date", "estimate date", "date of sale", "sale date", "transaction date", "purchase date"},
 		"de": {"rechnungsdatum", "datum", "belegdatum", "ausstellungsdatum", "rechnungs datum", "gutschriftsdatum", "angebotsdatum", "ausgestellt am", "erstellt am", "re datum"},
 		"fr": {"date de facture", "date de facturation", "date d emission", "date", "facture du", "date de la facture", "emise le", "date de l avoir", "date du devis"},
@@ -197,7 +197,7 @@ var labels = map[string]map[string][]string{
 		"pt": {"desconto", "frete", "portes", "preco unitario", "preco", "quantidade"},
 	},
 	fSeller: {
-		"en": {"from", "vendor", "supplier", "seller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "make check payable to", "check payable to", "make cheques payable to", "cheques payable to", "payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder", "seller information", "supplier details"},
+		"en": {"from", "vendor", "supplier", "seller", "biller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "make check payable to", "check payable to", "make cheques payable to", "cheques payable to", "payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder", "seller information", "supplier details"},
 		"de": {"verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "aussteller", "inhaber", "absender", "auftragnehmer", "leistungserbringer", "anbieter", "zahlungsempfanger", "kontoinhaber", "empfanger der zahlung"},
 		"fr": {"vendeur", "fournisseur", "emetteur", "prestataire", "beneficiaire", "titulaire du compte", "expediteur"},
 		"nl": {"leverancier", "verkoper", "afzender", "begunstigde", "ten name van", "tnv"},
@@ -235,7 +235,7 @@ var labels = map[string]map[string][]string{
 // names the document only in its heading lines; the body may mention any
 // of them.
 var kindTitles = map[string][]string{
-	KindCreditNote: {"credit note", "credit memo", "credit invoice", "gutschrift", "rechnungskorrektur", "stornorechnung", "avoir", "facture d avoir", "note de credit",
+	KindCreditNote: {"cancellation invoice", "invoice cancellation", "storno", "stornierung", "facture d annulation", "credit note", "credit memo", "credit invoice", "gutschrift", "rechnungskorrektur", "stornorechnung", "avoir", "facture d avoir", "note de credit",
 		"creditnota", "creditfactuur", "nota de credito", "factura rectificativa", "nota di credito", "faktura korygujaca", "korekta", "nota de credito"},
 	KindPurchaseOrder: {"purchase order", "bestellung", "bon de commande", "bestelbon", "inkooporder", "orden de compra", "ordine di acquisto", "zamowienie", "pedido de compra", "order confirmation",
 		"auftragsbestatigung", "confirmation de commande", "orderbevestiging", "confirmacion de pedido", "conferma d ordine", "potwierdzenie zamowienia"},
