@@ -9,13 +9,13 @@ import (
 )
 
 var (
-	reMore         = regexp.MustCompile(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
-	reLess         = regexp.MustCompile(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
-	reApprox       = regexp.MustCompile(`\b(?:around|about|approximately|approx\.?|roughly|circa|~)\s*`)
-	reExact        = regexp.MustCompile(`\b(?:exactly|precisely)\s*`)
+	reMore   = regexp.MustCompile(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
+	reLess   = regexp.MustCompile(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
+	reApprox = regexp.MustCompile(`\b(?:around|about|approximately|approx\.?|roughly|circa|~)\s*`)
+	reExact  = regexp.MustCompile(`\b(?:exactly|precisely)\s*`)
 	// reMoney: any ISO 4217 code or sign before or after the number
 	// (checked with facts.CurrencyCode).
-	reMoney = regexp.MustCompile(`^(?:(us\$|r\$|\$|€|£|¥|₹|[a-z]{3})\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*([a-z]{3}\b|euros?\b|dollars?\b|pounds?\b|zł|kr\b)?`)
+	reMoney        = regexp.MustCompile(`^(?:(us\$|r\$|\$|€|£|¥|₹|[a-z]{3})\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*([a-z]{3}\b|euros?\b|dollars?\b|pounds?\b|zł|kr\b)?`)
 	reBetweenMoney = regexp.MustCompile(`\b(?:between|from)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)\s+(?:and|to|-)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)`)
 	reTimeUnit     = regexp.MustCompile(`^\s*(?:days?|weeks?|months?|years?|hours?|minutes?|emails?|mails?|messages?|files?|documents?|invoices?|times?|people|%)\b`)
 	reYearNumber   = regexp.MustCompile(`^(?:19|20)\d{2}$`)

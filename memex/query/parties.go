@@ -176,12 +176,14 @@ func (u *Understood) takeParties(s string, parties []string, ctx bool) string {
 		}
 		// Keep every party matched by the longest run, and every stored
 		// variant wholly named inside it ("northwind" for "Northwind
-		// Traders").
+		// Traders") unless the variant starts several longer names: then
+		// it is a family name ("Contoso" of Contoso Bank, Contoso Inn and
+		// Contoso Suites) and says nothing of which one.
 		for _, c := range cands {
 			switch {
 			case c.n == best:
 				u.Parties = append(u.Parties, c.key)
-			case c.full:
+			case c.full && longerNames(pt, partyTokens(c.key)) <= 1:
 				u.Parties = append(u.Parties, c.key)
 				u.partyVariants = append(u.partyVariants, c.key)
 			}
@@ -214,6 +216,18 @@ func (u *Understood) takeParties(s string, parties []string, ctx bool) string {
 		}
 	}
 	return " " + strings.Join(rest, " ") + " "
+}
+
+// longerNames counts the names (as tokens) that start with the words of
+// head and go on.
+func longerNames(names [][]string, head []string) int {
+	n := 0
+	for _, w := range names {
+		if len(w) > len(head) && slices.Equal(w[:len(head)], head) {
+			n++
+		}
+	}
+	return n
 }
 
 // String describes what was understood, for people.
