@@ -253,3 +253,16 @@ func TestParseNumbersAfterSingularLabel(t *testing.T) {
 		t.Errorf("statements from 2021: kinds %v", u.Kinds)
 	}
 }
+
+// TestParseFamilyNames: a shorter stored name inside the one asked for is
+// kept as its variant, unless it starts several longer names (a family).
+func TestParseFamilyNames(t *testing.T) {
+	u := Parse("invoices from Northwind Traders", now, []string{"northwind", "northwind traders"})
+	if slices.Sort(u.Parties); !slices.Equal(u.Parties, []string{"northwind", "northwind traders"}) {
+		t.Errorf("Northwind Traders: parties %v, want the name and its variant", u.Parties)
+	}
+	u = Parse("invoices from Contoso Suites", now, []string{"contoso", "contoso bank", "contoso inn", "contoso suites"})
+	if !slices.Equal(u.Parties, []string{"contoso suites"}) {
+		t.Errorf("Contoso Suites: parties %v, want only it", u.Parties)
+	}
+}
