@@ -17,12 +17,14 @@ import (
 // against one index (the generated corpus of TestQuality plus a glossary
 // vault built from WordNet):
 //
-// Tuning (used to choose fusion weights, the relevance cutoff and the
-// WordNet retrofit): the corpus's hand-written note paraphrases, WordNet
-// glosses of each note's subject less the note's terms, topic questions,
-// "how are A and B connected" questions, and off-topic questions (hand
-// written, and WordNet glosses of concepts in neither corpus) that should
-// get "no good match".
+// Tuning (used to choose fusion weights, the relevance cutoff, the
+// WordNet retrofit and the word-vector post-processing): the corpus's
+// hand-written note paraphrases, WordNet glosses of each note's subject
+// less the note's terms, WordNet glosses of a concept each note is about
+// without being titled by it (as the held-out vault set does with other
+// headwords), topic questions, "how are A and B connected" questions, and
+// off-topic questions (hand written, and WordNet glosses of concepts in
+// neither corpus) that should get "no good match".
 //
 // Held-out (never used for tuning): questions whose wording comes from an
 // outside source, GCIDE's dictionary definitions (Debian dict-gcide, read
@@ -33,6 +35,13 @@ import (
 //     glosses of other concepts — asked with those concepts' GCIDE
 //     definitions;
 //   - no match: definitions of concepts in neither corpus.
+//
+// Tuning also has a mirror of the held-out glossary with the sources
+// swapped, in an index of its own (the corpus plus that glossary): short
+// notes made of GCIDE definitions of concepts in none of the other sets,
+// asked with those concepts' WordNet glosses less the notes' terms. Its
+// questions are worded by WordNet, like the other tuning sets;
+// GCIDE-worded questions stay held-out.
 //
 // The harness never tells the engine what kind of question it asks.
 
@@ -84,6 +93,13 @@ var glossary = []struct {
 	{"monarchy", 1, 1}, {"fortress", 1, 1}, {"triangle", 1, 1},
 }
 
+// tuningGlossary lists the mirror glossary's concepts (GCIDE sense 1 for
+// the note, WordNet noun sense 1 for the question); none is a concept of
+// another set.
+var tuningGlossary = []string{"newspaper", "tsunami", "museum", "calendar", "castle", "piano", "rainbow", "anchor",
+	"marriage", "hurricane", "lawyer", "antibiotic", "banjo", "vinegar", "diamond", "blizzard", "dictionary", "harp",
+	"kettle", "mirror", "wagon", "zebra", "fever", "banker", "bottle", "jewel", "soldier", "village"}
+
 // noMatchWords are concepts in neither corpus; their GCIDE definitions
 // should get no good match.
 var noMatchWords = []string{"saxophone", "pancake", "umpire", "carpet", "lantern", "whale", "cheese",
@@ -104,6 +120,23 @@ var tuningVaultWN = []struct {
 	{"carbon-cycle", "carbon cycle", 1}, {"newton-laws", "law of motion", 1}, {"gravity", "gravity", 1},
 	{"ohms-law", "ohm's law", 1}, {"circuits", "parallel circuit", 1}, {"neural-networks", "neural network", 1},
 	{"hamlet", "hamlet", 2}, {"tragedies", "tragedy", 2},
+}
+
+// tuningVaultRelated maps vault notes to a WordNet noun sense of a concept
+// the note is about but is not titled by (as the held-out GCIDE set does,
+// with other headwords than it uses): their glosses, less the note's
+// terms, are tuning questions.
+var tuningVaultRelated = []struct {
+	Note, Word string
+	Sense      int
+}{
+	{"light-reactions", "chloroplast", 1}, {"calvin-cycle", "stroma", 2}, {"cellular-respiration", "glycolysis", 1},
+	{"mitochondria", "organelle", 1}, {"estates-general", "third estate", 1}, {"bastille", "fortress", 1},
+	{"ww1-causes", "nationalism", 2}, {"trench-warfare", "trench", 1}, {"inflation", "consumer price index", 1},
+	{"central-banks", "interest rate", 1}, {"plate-tectonics", "subduction", 1}, {"greenhouse", "global warming", 1},
+	{"carbon-cycle", "fossil fuel", 1}, {"newton-laws", "acceleration", 3}, {"gravity", "mass", 1},
+	{"ohms-law", "resistor", 1}, {"circuits", "series circuit", 1}, {"neural-networks", "artificial intelligence", 1},
+	{"hamlet", "soliloquy", 2}, {"tragedies", "downfall", 1}, {"pythagoras", "right triangle", 1},
 }
 
 // tuningNoMatchWN are concepts in neither corpus (and not among the
@@ -205,7 +238,28 @@ func paraIndex(t *testing.T) (*corpus.Corpus, []paraSet, []paraSet) {
 		}
 		return m
 	}
-	m, mg := index(dir), index(dir, glossDir)
+	// The mirror glossary (tuning).
+	revDir := t.TempDir()
+	var revQs []paraQ
+	for _, w := range tuningGlossary {
+		def := gc.Definition(w, 1, 60)
+		ss, err := wn.Synsets(w, 'n')
+		if def == "" || err != nil || len(ss) == 0 {
+			t.Fatalf("tuning glossary %q: gcide %q, wordnet %d senses, %v", w, def, len(ss), err)
+		}
+		note := fmt.Sprintf("# %s\n\n%s.\n", strings.ToUpper(w[:1])+w[1:], def)
+		rel := "glossary/" + w + ".md"
+		if err := os.MkdirAll(filepath.Join(revDir, "glossary"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(revDir, rel), []byte(note), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if q := withoutTerms(ss[0].Gloss, note); q != "" {
+			revQs = append(revQs, paraQ{Text: q, Sides: [][]string{{rel}}})
+		}
+	}
+	m, mg, mr := index(dir), index(dir, glossDir), index(dir, revDir)
 
 	// Tuning sets.
 	var notePara, topics, pairs, none []paraQ
@@ -232,6 +286,16 @@ func paraIndex(t *testing.T) (*corpus.Corpus, []paraSet, []paraSet) {
 			wnPara = append(wnPara, paraQ{Text: q, Sides: [][]string{{noteDoc[h.Note]}}})
 		}
 	}
+	var relPara []paraQ
+	for _, h := range tuningVaultRelated {
+		ss, err := wn.Synsets(h.Word, 'n')
+		if err != nil || len(ss) < h.Sense {
+			t.Fatalf("wordnet %q: %d senses, %v", h.Word, len(ss), err)
+		}
+		if q := withoutTerms(ss[h.Sense-1].Gloss, noteText[h.Note]); q != "" {
+			relPara = append(relPara, paraQ{Text: q, Sides: [][]string{{noteDoc[h.Note]}}})
+		}
+	}
 	for _, h := range tuningNoMatchWN {
 		ss, err := wn.Synsets(h.Word, 'n')
 		if err != nil || len(ss) < h.Sense {
@@ -240,7 +304,8 @@ func paraIndex(t *testing.T) (*corpus.Corpus, []paraSet, []paraSet) {
 		wnNone = append(wnNone, paraQ{Text: ss[h.Sense-1].Gloss})
 	}
 	tuning := []paraSet{{"note paraphrase", notePara, m}, {"vault paraphrase (WordNet)", wnPara, m}, {"topic", topics, m},
-		{"connect A and B", pairs, m}, {"no good match", none, m}, {"no good match (WordNet)", wnNone, m}}
+		{"connect A and B", pairs, m}, {"no good match", none, m}, {"no good match (WordNet)", wnNone, m},
+		{"vault related paraphrase (WordNet)", relPara, m}, {"mirror glossary paraphrase", revQs, mr}}
 
 	// Held-out sets.
 	var vaultQs, outside, glossPairs []paraQ
@@ -364,8 +429,9 @@ func TestParaphraseRecall(t *testing.T) {
 	// Regression floors a little under the figures reached (issue
 	// targets: held-out paraphrase recall@5 0.85, topic 0.9, connect 0.9).
 	floors := map[string]float64{
-		"note paraphrase": 0.7, "vault paraphrase (WordNet)": 0.85, "topic": 0.9, "connect A and B": 0.9,
-		"no good match": 0.5, "no good match (WordNet)": 0.15,
+		"note paraphrase": 0.75, "vault paraphrase (WordNet)": 0.85, "topic": 0.9, "connect A and B": 0.9,
+		"no good match": 0.65, "no good match (WordNet)": 0.3,
+		"vault related paraphrase (WordNet)": 0.55, "mirror glossary paraphrase": 0.85,
 		"vault paraphrase (GCIDE)": 0.65, "glossary paraphrase (GCIDE)": 0.85,
 		"glossary connect A and B": 0.9, "no good match (GCIDE)": 0.5,
 	}
@@ -373,7 +439,7 @@ func TestParaphraseRecall(t *testing.T) {
 		var para, paraN float64
 		for _, s := range sets {
 			got := scoreSet(t, c, s, verbose)
-			t.Logf("%-8s %-30s n=%2d  %.3f", group, s.Name, len(s.Qs), got)
+			t.Logf("%-8s %-36s n=%2d  %.3f", group, s.Name, len(s.Qs), got)
 			if f, ok := floors[s.Name]; ok && got < f {
 				t.Errorf("%s %s: %.3f below floor %.2f", group, s.Name, got, f)
 			}
@@ -383,7 +449,7 @@ func TestParaphraseRecall(t *testing.T) {
 			}
 		}
 		if paraN > 0 {
-			t.Logf("%-8s %-30s n=%2.0f  %.3f", group, "paraphrase, all sets", paraN, para/paraN)
+			t.Logf("%-8s %-36s n=%2.0f  %.3f", group, "paraphrase, all sets", paraN, para/paraN)
 		}
 	}
 	check("tuning", tuning)

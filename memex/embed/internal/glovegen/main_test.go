@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"os"
 	"slices"
 	"testing"
 
+	"nexusos/memex/embed"
 	"nexusos/memex/embed/wordnet"
 )
 
@@ -67,5 +69,50 @@ func TestWordnetEdges(t *testing.T) {
 	syn, hyp, gloss, banana := glossMinRank+1, glossMinRank+2, glossMinRank+3, glossMinRank+4
 	if got[syn] != weightSynonym || got[hyp] != weightHypernym || got[gloss] != weightGloss || got[banana] != 0 {
 		t.Fatalf("mitochondrion's edges %v", got)
+	}
+}
+
+// TestAllButTheTop finds the mean and the dominant direction of vectors
+// that share both, and the table written with them loads with word
+// vectors that no longer do.
+func TestAllButTheTop(t *testing.T) {
+	mean := []float32{3, -1, 2, 0.5}
+	dir := []float32{0, 0.6, 0, 0.8}
+	var vecs [][]float32
+	words := []string{"a", "b", "c", "d", "e", "f"}
+	for i := range words {
+		a := float32(i%3+1) * 4 * float32(1-2*(i%2))
+		v := make([]float32, 4)
+		for j := range v {
+			v[j] = mean[j] + a*dir[j]
+		}
+		v[i%4] += 0.1 // a little of each word's own
+		vecs = append(vecs, v)
+	}
+	m, top := allButTheTop(vecs, 1, len(vecs))
+	for j := range mean {
+		if math.Abs(float64(m[j]-mean[j])) > 0.1 {
+			t.Fatalf("mean %v, want about %v", m, mean)
+		}
+	}
+	if c := math.Abs(cos(top[0], dir)); c < 0.99 {
+		t.Fatalf("top component %v, |cos| with %v = %.3f", top[0], dir, c)
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, 4, words, vecs, []float32{1, 0, 0, 0}, m, top); err != nil {
+		t.Fatal(err)
+	}
+	g, err := embed.LoadGloVe(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range words {
+		v, _, ok := g.WordVector(w)
+		if !ok {
+			t.Fatalf("%q missing", w)
+		}
+		if c := math.Abs(cos(v, dir)); c > 0.2 {
+			t.Fatalf("%q: |cos| with the removed direction %.3f", w, c)
+		}
 	}
 }
