@@ -342,7 +342,7 @@ func (u *Understood) takeTime(s string, now time.Time) string {
 	}
 	for _, m := range reDateOpen.FindAllStringSubmatchIndex(s, -1) {
 		sp, ok := parseDate(s[m[4]:m[5]], now)
-		if !ok {
+		if !ok || ordinalNoun(s[m[1]:]) {
 			continue
 		}
 		sp = recent(sp, now)
@@ -362,7 +362,7 @@ func (u *Understood) takeTime(s string, now time.Time) string {
 	}
 	for _, m := range reDateOn.FindAllStringSubmatchIndex(s, -1) {
 		sp, ok := parseDate(s[m[4]:m[5]], now)
-		if !ok || sp.bareMon && m[2] < 0 && wordMonth(s[m[4]:m[5]], s[:m[4]]) {
+		if !ok || sp.bareMon && m[2] < 0 && wordMonth(s[m[4]:m[5]], s[:m[4]]) || ordinalNoun(s[m[1]:]) {
 			continue
 		}
 		if sp.unit == "year" && m[2] < 0 && strings.HasSuffix(strings.TrimSpace(s[:m[4]]), "#") {
@@ -376,6 +376,16 @@ func (u *Understood) takeTime(s string, now time.Time) string {
 	}
 	return s
 }
+
+// ordinalNoun reports an ordinal that counts something other than days:
+// "the 14th century", "the 3rd floor", "the 50th anniversary".
+func ordinalNoun(after string) bool {
+	w := strings.Fields(after)
+	return len(w) > 0 && ordinalNouns[strings.Trim(w[0], ".,;:")]
+}
+
+var ordinalNouns = map[string]bool{"century": true, "centuries": true, "anniversary": true, "birthday": true, "floor": true, "place": true,
+	"edition": true, "amendment": true, "dynasty": true, "round": true, "grade": true, "time": true, "times": true, "street": true, "millennium": true}
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 

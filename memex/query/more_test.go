@@ -266,3 +266,14 @@ func TestParseFamilyNames(t *testing.T) {
 		t.Errorf("Contoso Suites: parties %v, want only it", u.Parties)
 	}
 }
+
+func TestParseOrdinalsThatAreNoDays(t *testing.T) {
+	for _, q := range []string{"plague in the 14th century", "philosophers of the 17th century", "after the 3rd floor renovation"} {
+		if u := Parse(q, now, known); u.Time != nil {
+			t.Errorf("%q: time %+v, want none", q, u.Time)
+		}
+	}
+	if u := Parse("invoices after the 15th", now, known); u.Time == nil {
+		t.Errorf("after the 15th: no time")
+	}
+}
