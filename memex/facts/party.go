@@ -857,5 +857,25 @@ func isNameLine(l string) bool {
 			}
 		}
 	}
+	for _, w := range words {
+		if notNameWord[fold(w)] {
+			return false
+		}
+	}
 	return letters >= 3 && !slices.Contains([]string{"page", "seite", "description", "total", "qty"}, strings.ToLower(words[0]))
 }
+
+// notNameWord are words a shop's name does not carry but the lines of a
+// receipt near it often do: thanks and welcomes ("Gracias por su
+// visita", "Vielen Dank"), and the days of the week of its date line.
+var notNameWord = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`thank thanks thankyou danke dank merci gracias grazie obrigado obrigada bedankt dziekujemy dekujeme
+		welcome willkommen bienvenue bienvenido bienvenida benvenuto benvenuti bem vindo welkom witamy visita visit besuch visite bezoek
+		monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag freitag samstag sonntag
+		lundi mardi mercredi jeudi vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo
+		lunedi martedi mercoledi giovedi venerdi sabato domenica maandag dinsdag woensdag donderdag vrijdag zaterdag zondag`) {
+		m[w] = true
+	}
+	return m
+}()
