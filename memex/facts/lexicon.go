@@ -114,7 +114,8 @@ var labels = map[string]map[string][]string{
 	fGrandTotal: {
 		"en": {"grand total", "invoice total", "total amount", "total incl vat", "total including vat", "total inc vat", "total incl tax", "total with vat", "total paid with vat",
 			"total including tax", "total incl gst", "total inc gst", "total gbp", "total usd", "total eur", "total charges", "total invoice amount", "total value", "invoice amount", "new charges", "total current charges", "total gross", "gross total", "gross amount", "total invoice", "order total", "total price"},
-		"de": {"gesamtbetrag", "rechnungsbetrag", "endbetrag", "bruttobetrag", "gesamtsumme", "rechnungssumme", "summe brutto", "gesamt brutto", "brutto", "gesamtbetrag brutto", "rechnungsendbetrag", "total brutto", "bruttosumme", "gesamtsumme inkl ust", "rechnungsbetrag brutto", "summe inkl mwst", "gesamt inkl mwst", "gesamtpreis"},
+		"de": {"gesamtbetrag", "rechnungsbetrag", "endbetrag", "bruttobetrag", "gesamtsumme", "rechnungssumme", "summe brutto", "gesamt brutto", "brutto", "gesamtbetrag brutto", "rechnungsendbetrag", "total brutto", "bruttosumme", "gesamtsumme inkl ust", "rechnungsbetrag brutto", "summe inkl mwst", "gesamt inkl mwst", "gesamtpreis",
+			"netto inkl mwst", "betrag inkl mwst", "total inkl mwst", "summe inkl ust", "gesamt inkl ust", "betrag inkl ust", "total inkl ust"},
 		"fr": {"total ttc", "montant ttc", "montant total", "total facture", "montant total ttc", "total general", "total de la facture"},
 		"nl": {"totaalbedrag", "totaal incl btw", "totaal inclusief btw", "factuurbedrag", "eindtotaal", "totaal bedrag", "factuur totaal", "factuurtotaal", "totaal incl"},
 		"es": {"total factura", "importe total", "total con iva", "total general", "total de la factura"},
