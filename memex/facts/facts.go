@@ -384,7 +384,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 		return h.Kind, &Source{How: "format", Confidence: 0.9}
 	}
 	till := v.tillWords()
-	if (hasTotal && (till >= 2 || till >= 1 && v.tillTime()) || hasMoney && till >= 3) && !hasNumber {
+	if (hasTotal && (till >= 2 || till >= 1 && v.tillTime()) || hasMoney && (till >= 3 || till >= 1 && v.tillTime())) && !hasNumber {
 		return KindReceipt, &Source{How: "structure", Confidence: 0.7}
 	}
 	if hasTotal && hasNumber {
