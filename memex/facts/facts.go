@@ -709,7 +709,10 @@ var (
 		"zaplacono", "oplacono", "zaplacono karta", "zaplacono gotowka",
 		"pago com", "pago recebido", "fatura paga",
 		"wurde abgebucht", "wurde eingezogen", "haben wir abgebucht", "wurde belastet", "has been debited", "was debited", "a ete preleve", "a ete debite",
-		"is afgeschreven", "werd afgeschreven", "ha sido cargado", "e stato addebitato", "zostal pobrany", "foi debitado", "payment method credit card"}
+		"is afgeschreven", "werd afgeschreven", "ha sido cargado", "e stato addebitato", "zostal pobrany", "foi debitado", "payment method credit card",
+		// no payment asked: the amount is taken from a card or account
+		"keine aufforderung zur zahlung", "keine zahlungsaufforderung", "bitte nicht uberweisen", "not a request for payment", "no payment is required", "no action is required",
+		"will be charged to your", "will be debited from your", "ce n est pas une demande de paiement", "ne pas payer", "geen betalingsverzoek", "niet overmaken"}
 	overdueTitles = []string{"overdue notice", "past due notice", "final notice", "final reminder", "payment reminder", "reminder", "zahlungserinnerung", "mahnung",
 		"rappel", "relance", "herinnering", "aanmaning", "recordatorio de pago", "sollecito", "wezwanie do zaplaty", "aviso de cobranca"}
 	stampWords = map[string]string{"paid": StatusPaid, "paid in full": StatusPaid, "bezahlt": StatusPaid, "paye": StatusPaid, "payee": StatusPaid, "acquitte": StatusPaid,
