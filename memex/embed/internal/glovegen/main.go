@@ -162,6 +162,17 @@ func principalComponent(vecs [][]float32, dim int) []float32 {
 	for i := range x {
 		x[i] = 1
 	}
+	x = powerIteration(cov, dim, x)
+	pc := make([]float32, dim)
+	for i := range pc {
+		pc[i] = float32(x[i])
+	}
+	return pc
+}
+
+// powerIteration returns the unit direction 200 steps of power
+// iteration on the dim×dim matrix cov reach from x: its top eigenvector.
+func powerIteration(cov []float64, dim int, x []float64) []float64 {
 	for it := 0; it < 200; it++ {
 		y := make([]float64, dim)
 		for i := 0; i < dim; i++ {
@@ -179,11 +190,7 @@ func principalComponent(vecs [][]float32, dim int) []float32 {
 		}
 		x = y
 	}
-	pc := make([]float32, dim)
-	for i := range pc {
-		pc[i] = float32(x[i])
-	}
-	return pc
+	return x
 }
 
 // abttWords is how many of the most frequent words the principal
@@ -226,23 +233,7 @@ func allButTheTop(vecs [][]float32, k, m int) ([]float32, [][]float32) {
 		for i := range x {
 			x[i] = 1 / float64(i+1)
 		}
-		for it := 0; it < 200; it++ {
-			y := make([]float64, dim)
-			for i := 0; i < dim; i++ {
-				for j := 0; j < dim; j++ {
-					y[i] += cov[i*dim+j] * x[j]
-				}
-			}
-			var norm float64
-			for _, v := range y {
-				norm += v * v
-			}
-			norm = math.Sqrt(norm)
-			for i := range y {
-				y[i] /= norm
-			}
-			x = y
-		}
+		x = powerIteration(cov, dim, x)
 		// Deflate: cov -= λ x xᵀ.
 		var lambda float64
 		for i := 0; i < dim; i++ {
