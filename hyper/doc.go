@@ -24,6 +24,9 @@
 //
 // Page tables are not mapped in the guest at all.
 //
+// SharedPages and Memory.MapShared let machines restored from one
+// snapshot (hyper/libos, Resume) share its pages copy-on-write.
+//
 // A Machine is safe for concurrent use by its vCPUs; a CPU belongs to the
 // goroutine that runs it. The tier-2 packages (hyper/...) and `nexus vm`
 // build only on linux/amd64.

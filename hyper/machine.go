@@ -223,8 +223,18 @@ func (m *Machine) Go(ctx context.Context, c *CPU, h Handler, done func(error)) {
 	}()
 }
 
-// Wait waits until every vCPU started with Go has returned.
+// Wait waits until every vCPU started with Go has returned, and every
+// Hold has been released.
 func (m *Machine) Wait() { m.running.Wait() }
+
+// Hold makes Wait also wait until release is called: a thread that gets
+// its vCPU later (after a blocking call the monitor serves without one)
+// holds the machine until its vCPU has been started with Go, or it ended.
+func (m *Machine) Hold() (release func()) {
+	m.running.Add(1)
+	var once sync.Once
+	return func() { once.Do(m.running.Done) }
+}
 
 // Close stops the vCPUs, waits for them and releases the VM and its memory.
 func (m *Machine) Close() error {

@@ -27,6 +27,9 @@ type Memory struct {
 	free []uint64
 	// used counts allocated pages; guarded by mu.
 	used uint64
+	// sharedLo and sharedHi bound the pages mapped from a snapshot
+	// (MapShared), which are not zero when dropped; guarded by mu.
+	sharedLo, sharedHi uint64
 }
 
 // newMemory maps size bytes (rounded up to a page) of guest memory.
@@ -131,7 +134,17 @@ func (m *Memory) Resident() uint64 {
 // KVM's MMU notifier, removes every cached guest translation to it on every
 // vCPU: this is the TLB shootdown for unmapped pages.
 func (m *Memory) FreePage(pa uint64) {
-	if err := unix.Madvise(m.mem[pa:pa+PageSize], unix.MADV_DONTNEED); err != nil {
+	m.mu.Lock()
+	shared := pa >= m.sharedLo && pa < m.sharedHi
+	m.mu.Unlock()
+	if shared {
+		// MADV_DONTNEED on a private file mapping would bring back the
+		// snapshot's bytes: map a fresh zero page over it instead (which
+		// reaches KVM's MMU notifier just the same).
+		if err := mapFixed(m.mem, pa, PageSize, -1, 0); err != nil {
+			clear(m.mem[pa : pa+PageSize])
+		}
+	} else if err := unix.Madvise(m.mem[pa:pa+PageSize], unix.MADV_DONTNEED); err != nil {
 		// Cannot happen for a private anonymous mapping; clear by hand so
 		// the page is still zero when reused.
 		clear(m.mem[pa : pa+PageSize])

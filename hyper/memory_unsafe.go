@@ -36,3 +36,25 @@ func (as *AddressSpace) Load32(va uint64) (uint32, error) {
 	// as the Machine), 4-byte aligned because va is and pages are.
 	return atomic.LoadUint32((*uint32)(unsafe.Pointer(&p[0]))), nil
 }
+
+// mapFixed maps length bytes of fd from offset over b[off:] (which must be
+// page-aligned), MAP_PRIVATE: the pages are shared with every other
+// private mapping of fd until written, then copied (copy-on-write). With
+// fd -1 it maps fresh anonymous zero pages instead.
+func mapFixed(b []byte, off uint64, length uint64, fd int, fileOff int64) error {
+	if length == 0 {
+		return nil
+	}
+	if off+length > uint64(len(b)) || off%PageSize != 0 || length%PageSize != 0 {
+		return unix.EINVAL
+	}
+	flags := unix.MAP_PRIVATE | unix.MAP_FIXED | unix.MAP_NORESERVE
+	if fd < 0 {
+		flags |= unix.MAP_ANONYMOUS
+	}
+	// SAFETY: the range lies inside b, a mapping this package owns; the new
+	// mapping replaces those pages in place (MAP_FIXED), so every slice of
+	// b stays valid and no Go object lives there.
+	_, err := unix.MmapPtr(fd, fileOff, unsafe.Pointer(&b[off]), uintptr(length), unix.PROT_READ|unix.PROT_WRITE, flags)
+	return err
+}

@@ -196,8 +196,15 @@ func (c *CPU) kick() {
 }
 
 // Interrupt makes the vCPU leave the guest soon, from any goroutine; its
-// Handler's Interrupted is then called (if it is an Interrupter).
-func (c *CPU) Interrupt() { c.kick() }
+// Handler's Interrupted is then called (if it is an Interrupter). A vCPU
+// whose Run has returned is left alone (its kvm_run page may be gone).
+func (c *CPU) Interrupt() {
+	c.m.mu.Lock()
+	defer c.m.mu.Unlock()
+	if c.m.cpus != nil && c.m.cpus[c.ID] == c {
+		c.kick()
+	}
+}
 
 // InUserCode reports whether the vCPU is stopped in the program's own code
 // at CPL 3 (not in the monitor's stub), so its registers may be redirected.

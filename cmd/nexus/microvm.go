@@ -18,6 +18,7 @@ import (
 	"nexusos/internal/benchstat"
 	"nexusos/microvm"
 	"nexusos/microvm/image"
+	"nexusos/microvm/kvm"
 	"nexusos/microvm/wasm"
 	"nexusos/node/runtime"
 )
@@ -199,6 +200,9 @@ Environment:
 			}
 			if !noPreinit && tier == microvm.TierWasm {
 				opts.Preinit = wasm.Preinit
+			}
+			if !noPreinit && tier == microvm.TierKVM {
+				opts.PreinitKVM = kvm.Preinit
 			}
 			if len(handles) > 0 || handlesQuery != "" {
 				opts.Handles = &microvm.Handles{Kinds: handles, Query: handlesQuery}

@@ -63,12 +63,17 @@ type Sregs struct {
 }
 
 // FPU is the x87/SSE state of a vCPU, kept opaque: the monitor only saves
-// and restores it around signal handlers.
+// and restores it (around signal handlers, in snapshots).
 //
 // This mirrors struct kvm_fpu in <asm/kvm.h> (416 bytes).
 type FPU struct {
-	_ [416]uint8
+	// Raw is struct kvm_fpu as bytes: fpr[8][16], fcw, fsw, ftwx, pad1,
+	// last_opcode, last_ip, last_dp, xmm[16][16], mxcsr, pad2.
+	Raw [416]uint8
 }
+
+// FPUMXCSROffset is where MXCSR lies in FPU.Raw.
+const FPUMXCSROffset = 408
 
 // MSREntry is one model-specific register value.
 //

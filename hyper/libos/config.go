@@ -22,6 +22,8 @@ type Config struct {
 	cpus           int
 	maxThreads     int
 	maxOutput      int64
+	scratch        int64
+	loopback       bool
 	logger         *slog.Logger
 	host           HostCaller
 	noVDSO         bool
@@ -76,6 +78,20 @@ func (c Config) WithMaxThreads(n int) Config { c.maxThreads = n; return c }
 // WithMaxOutput bounds the bytes written to stdout and stderr together;
 // writes beyond it fail with EFBIG.
 func (c Config) WithMaxOutput(n int64) Config { c.maxOutput = n; return c }
+
+// WithScratch gives the program a writable in-memory /tmp of at most
+// limit bytes (file contents, plus a small charge per file and directory);
+// writes beyond it fail with ENOSPC. 0 (the default) means no scratch
+// space: /tmp is then whatever the read-only file tree has. The rest of
+// the tree stays read-only either way.
+func (c Config) WithScratch(limit int64) Config { c.scratch = limit; return c }
+
+// WithLoopback grants the program a loopback network inside its VM: TCP
+// sockets on 127.0.0.1 that connect to the program's own listeners (so a
+// server and its client in one program work). Nothing outside the VM is
+// reachable either way. Without it (the default) socket() fails with
+// EACCES.
+func (c Config) WithLoopback(on bool) Config { c.loopback = on; return c }
 
 // WithHostCall sets who serves the NexusOS host ABI (MemexFS, Cortex, log)
 // for this program; microvm.Dispatcher fits. Without one, every call

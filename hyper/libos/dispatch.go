@@ -33,22 +33,105 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 
 	// Files.
 	case unix.SYS_READ:
-		return p.files.read(p, int32(a[0]), a[1], a[2], -1), nil
+		return p.files.read(p, t, int32(a[0]), a[1], a[2], -1), nil
 	case unix.SYS_PREAD64:
 		if int64(a[3]) < 0 {
 			return errno(unix.EINVAL), nil
 		}
-		return p.files.read(p, int32(a[0]), a[1], a[2], int64(a[3])), nil
+		return p.files.read(p, t, int32(a[0]), a[1], a[2], int64(a[3])), nil
 	case unix.SYS_WRITE:
-		return p.files.write(p, int32(a[0]), a[1], a[2]), nil
+		return p.files.write(p, t, int32(a[0]), a[1], a[2], -1), nil
+	case unix.SYS_PWRITE64:
+		if int64(a[3]) < 0 {
+			return errno(unix.EINVAL), nil
+		}
+		return p.files.write(p, t, int32(a[0]), a[1], a[2], int64(a[3])), nil
 	case unix.SYS_WRITEV:
-		return p.files.writev(p, int32(a[0]), a[1], a[2]), nil
+		return p.files.writev(p, t, int32(a[0]), a[1], a[2]), nil
 	case unix.SYS_READV:
-		return p.files.readv(p, int32(a[0]), a[1], a[2]), nil
+		return p.files.readv(p, t, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_PIPE:
+		return p.files.pipe2(p, a[0], 0), nil
+	case unix.SYS_PIPE2:
+		return p.files.pipe2(p, a[0], a[1]), nil
+	case unix.SYS_SOCKETPAIR:
+		return p.files.socketpair(p, a[0], a[1], a[2], a[3]), nil
+	case unix.SYS_SENDTO:
+		return p.files.sendto(p, t, int32(a[0]), a[1], a[2], a[3]), nil
+	case unix.SYS_RECVFROM:
+		return p.files.recvfrom(p, t, int32(a[0]), a[1], a[2], a[3], a[5]), nil
+	case unix.SYS_SENDMSG:
+		return p.files.msg(p, t, int32(a[0]), a[1], a[2], true), nil
+	case unix.SYS_RECVMSG:
+		return p.files.msg(p, t, int32(a[0]), a[1], a[2], false), nil
+	case unix.SYS_SHUTDOWN:
+		return p.files.shutdown(int32(a[0]), a[1]), nil
+	case unix.SYS_SOCKET:
+		return p.files.socket(p, a[0], a[1], a[2]), nil
+	case unix.SYS_BIND:
+		return p.files.bind(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_LISTEN:
+		return p.files.listen(int32(a[0]), int(int32(a[1]))), nil
+	case unix.SYS_CONNECT:
+		return p.files.connect(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_ACCEPT:
+		return p.files.accept4(p, t, int32(a[0]), a[1], a[2], 0), nil
+	case unix.SYS_ACCEPT4:
+		return p.files.accept4(p, t, int32(a[0]), a[1], a[2], a[3]), nil
+	case unix.SYS_GETSOCKNAME:
+		return p.files.sockname(p, int32(a[0]), a[1], a[2], false), nil
+	case unix.SYS_GETPEERNAME:
+		return p.files.sockname(p, int32(a[0]), a[1], a[2], true), nil
+	case unix.SYS_SETSOCKOPT:
+		return p.files.setsockopt(int32(a[0])), nil
+	case unix.SYS_GETSOCKOPT:
+		return p.files.getsockopt(p, int32(a[0]), a[1], a[2], a[3], a[4]), nil
+	case unix.SYS_POLL:
+		return p.poll(t, a[0], a[1], pollTimeoutMs(int64(int32(a[2])))), nil
+	case unix.SYS_PPOLL:
+		return p.ppoll(t, a[0], a[1], a[2], a[3], a[4]), nil
+	case unix.SYS_SELECT:
+		return p.selectCall(t, int(int32(a[0])), [3]uint64{a[1], a[2], a[3]}, a[4], false, 0), nil
+	case unix.SYS_PSELECT6:
+		return p.selectCall(t, int(int32(a[0])), [3]uint64{a[1], a[2], a[3]}, a[4], true, a[5]), nil
 	case unix.SYS_OPEN:
-		return p.files.openat(p, unix.AT_FDCWD, a[0], a[1]), nil
+		return p.files.openat(p, unix.AT_FDCWD, a[0], a[1], a[2]), nil
+	case unix.SYS_CREAT:
+		return p.files.openat(p, unix.AT_FDCWD, a[0], unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, a[1]), nil
 	case unix.SYS_OPENAT:
-		return p.files.openat(p, int32(a[0]), a[1], a[2]), nil
+		return p.files.openat(p, int32(a[0]), a[1], a[2], a[3]), nil
+	case unix.SYS_MKDIR:
+		return p.files.mkdirat(p, unix.AT_FDCWD, a[0], a[1]), nil
+	case unix.SYS_MKDIRAT:
+		return p.files.mkdirat(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_UNLINK:
+		return p.files.unlinkat(p, unix.AT_FDCWD, a[0], 0), nil
+	case unix.SYS_RMDIR:
+		return p.files.unlinkat(p, unix.AT_FDCWD, a[0], unix.AT_REMOVEDIR), nil
+	case unix.SYS_UNLINKAT:
+		return p.files.unlinkat(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_RENAME:
+		return p.files.renameat(p, unix.AT_FDCWD, a[0], unix.AT_FDCWD, a[1], 0), nil
+	case unix.SYS_RENAMEAT:
+		return p.files.renameat(p, int32(a[0]), a[1], int32(a[2]), a[3], 0), nil
+	case unix.SYS_RENAMEAT2:
+		return p.files.renameat(p, int32(a[0]), a[1], int32(a[2]), a[3], a[4]), nil
+	case unix.SYS_TRUNCATE:
+		return p.files.truncatePath(p, a[0], int64(a[1])), nil
+	case unix.SYS_FTRUNCATE:
+		return p.files.ftruncate(int32(a[0]), int64(a[1])), nil
+	case unix.SYS_FSYNC, unix.SYS_FDATASYNC, unix.SYS_SYNCFS:
+		return p.files.fsync(int32(a[0])), nil
+	case unix.SYS_SYNC:
+		return 0, nil
+	case unix.SYS_CHMOD:
+		return p.files.fchmodat(p, unix.AT_FDCWD, a[0], a[1]), nil
+	case unix.SYS_FCHMODAT:
+		return p.files.fchmodat(p, int32(a[0]), a[1], a[2]), nil
+	case unix.SYS_UMASK:
+		return uint64(p.files.umask.Swap(uint32(a[0]) & 0o777)), nil
+	case unix.SYS_FCHMOD:
+		return p.files.fchmod(int32(a[0]), a[1]), nil
 	case unix.SYS_CLOSE:
 		return p.files.close(int32(a[0])), nil
 	case unix.SYS_FSTAT:
@@ -72,14 +155,14 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 	case unix.SYS_FCNTL:
 		return p.files.fcntl(int32(a[0]), int(a[1]), a[2]), nil
 	case unix.SYS_DUP:
-		return p.files.dup(int32(a[0]), 0), nil
+		return p.files.dup(int32(a[0]), 0, false), nil
 	case unix.SYS_DUP2:
-		return p.files.dup2(int32(a[0]), int32(a[1]), false), nil
+		return p.files.dup2(int32(a[0]), int32(a[1]), false, false), nil
 	case unix.SYS_DUP3:
 		if a[2]&^unix.O_CLOEXEC != 0 {
 			return errno(unix.EINVAL), nil
 		}
-		return p.files.dup2(int32(a[0]), int32(a[1]), true), nil
+		return p.files.dup2(int32(a[0]), int32(a[1]), true, a[2] != 0), nil
 	case unix.SYS_IOCTL:
 		if p.files.get(int32(a[0])) == nil {
 			return errno(unix.EBADF), nil
@@ -93,8 +176,15 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 		return p.files.epollCreate(), nil
 	case unix.SYS_EPOLL_CTL:
 		return p.files.epollCtl(p, int32(a[0]), int(a[1]), int32(a[2]), a[3]), nil
-	case unix.SYS_EPOLL_WAIT, unix.SYS_EPOLL_PWAIT:
-		return p.files.epollWait(p, int32(a[0]), a[1], int(int32(a[2])), int(int32(a[3]))), nil
+	case unix.SYS_EPOLL_WAIT:
+		return p.epollWait(t, int32(a[0]), a[1], int(int32(a[2])), pollTimeoutMs(int64(int32(a[3])))), nil
+	case unix.SYS_EPOLL_PWAIT:
+		if a[4] != 0 {
+			if e := p.setTempMask(t, a[4], a[5]); e != 0 {
+				return e, nil
+			}
+		}
+		return p.epollWait(t, int32(a[0]), a[1], int(int32(a[2])), pollTimeoutMs(int64(int32(a[3])))), nil
 	case unix.SYS_EVENTFD2, unix.SYS_EVENTFD:
 		return p.files.eventfd(uint32(a[0])), nil
 
@@ -122,7 +212,7 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 	case unix.SYS_EXIT_GROUP:
 		return 0, p.exitGroup(int(a[0]), 0)
 	case unix.SYS_FUTEX:
-		return p.futexCall(a[0], int(a[1]), uint32(a[2]), a[3], a[4], uint32(a[5])), nil
+		return p.futexCall(t, a[0], int(a[1]), uint32(a[2]), a[3], a[4], uint32(a[5])), nil
 	case unix.SYS_SET_TID_ADDRESS:
 		t.clearTID = a[0]
 		return uint64(t.tid), nil
@@ -150,7 +240,32 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 	case unix.SYS_RT_SIGACTION:
 		return p.rtSigaction(int(a[0]), a[1], a[2], a[3]), nil
 	case unix.SYS_RT_SIGPROCMASK:
-		return p.zeroOut(a[2], min(a[3], 128)), nil
+		return p.rtSigprocmask(t, int(a[0]), a[1], a[2], a[3]), nil
+	case unix.SYS_RT_SIGPENDING:
+		return p.rtSigpending(t, a[0], a[1]), nil
+	case unix.SYS_RT_SIGSUSPEND:
+		return p.sigsuspend(t, a[0], a[1]), nil
+	case unix.SYS_RT_SIGTIMEDWAIT:
+		return p.rtSigtimedwait(t, a[0], a[1], a[2], a[3]), nil
+	case unix.SYS_PAUSE:
+		p.block(t, nil, nil)
+		return errno(unix.EINTR), nil
+	case unix.SYS_ALARM:
+		return p.alarm(t, a[0]), nil
+	case unix.SYS_SETITIMER:
+		return p.setitimer(int(a[0]), a[1], a[2]), nil
+	case unix.SYS_GETITIMER:
+		return p.getitimer(int(a[0]), a[1]), nil
+	case unix.SYS_TIMER_CREATE:
+		return p.timerCreate(t, int(a[0]), a[1], a[2]), nil
+	case unix.SYS_TIMER_SETTIME:
+		return p.timerSettime(int32(a[0]), int(a[1]), a[2], a[3]), nil
+	case unix.SYS_TIMER_GETTIME:
+		return p.timerGettime(int32(a[0]), a[1]), nil
+	case unix.SYS_TIMER_GETOVERRUN:
+		return p.timerGetoverrun(int32(a[0])), nil
+	case unix.SYS_TIMER_DELETE:
+		return p.timerDelete(int32(a[0])), nil
 	case unix.SYS_SIGALTSTACK:
 		return p.sigaltstack(c, t, a[0], a[1]), nil
 	case unix.SYS_RT_SIGRETURN:
@@ -178,9 +293,9 @@ func (p *Process) dispatch(ctx context.Context, c *hyper.CPU, t *thread, nr uint
 		}
 		return now, nil
 	case unix.SYS_NANOSLEEP:
-		return p.nanosleep(0, 0, a[0]), nil
+		return p.nanosleep(t, 0, 0, a[0], a[1]), nil
 	case unix.SYS_CLOCK_NANOSLEEP:
-		return p.nanosleep(int(a[0]), int(a[1]), a[2]), nil
+		return p.nanosleep(t, int(a[0]), int(a[1]), a[2], a[3]), nil
 
 	// Misc.
 	case unix.SYS_GETRANDOM:
@@ -203,24 +318,14 @@ func (p *Process) put64(va, v uint64) error {
 	return p.as.CopyOut(va, b[:])
 }
 
-// zeroOut writes n zero bytes at va if va is not NULL (old signal masks and
-// actions: nothing is ever installed).
-func (p *Process) zeroOut(va, n uint64) uint64 {
-	if va == 0 {
-		return 0
-	}
-	if err := p.as.Zero(va, n); err != nil {
-		return fault(err)
-	}
-	return 0
-}
-
-// kill handles kill, tkill and tgkill. A signal whose handler the program
-// installed is made pending on the target thread (the caller for kill),
-// which runs the handler when it next stops in its own code or returns from
-// a system call. Without a handler: a signal that would kill the program
-// ends it with status 128+signal; SIGURG, SIGCHLD, SIGWINCH, SIGCONT and 0
-// are ignored. Other processes do not exist (ESRCH).
+// kill handles kill, tkill and tgkill. kill sends to the process (any
+// thread that does not block the signal takes it, the caller first);
+// tkill and tgkill to one thread. A handled signal runs its handler when
+// the taker next stops in its own code or returns from a system call.
+// Without a handler, a signal that would kill ends the program with status
+// 128+signal unless it is blocked (then it waits, pending); SIGURG,
+// SIGCHLD, SIGWINCH, SIGCONT, ignored signals and 0 have no effect. Other
+// processes do not exist (ESRCH).
 func (p *Process) kill(t *thread, nr uint64, a [6]uint64) (uint64, error) {
 	var sig uint64
 	target := t
@@ -229,17 +334,20 @@ func (p *Process) kill(t *thread, nr uint64, a [6]uint64) (uint64, error) {
 		if pidArg := int64(a[0]); pidArg != pid && pidArg != 0 && pidArg != -1 {
 			return errno(unix.ESRCH), nil
 		}
-		sig = a[1]
+		target, sig = nil, a[1]
 	case unix.SYS_TGKILL:
 		if int64(a[0]) != pid {
 			return errno(unix.ESRCH), nil
 		}
 		target, sig = p.thread(int(int32(a[1]))), a[2]
+		if target == nil {
+			return errno(unix.ESRCH), nil
+		}
 	case unix.SYS_TKILL:
 		target, sig = p.thread(int(int32(a[0]))), a[1]
-	}
-	if target == nil {
-		return errno(unix.ESRCH), nil
+		if target == nil {
+			return errno(unix.ESRCH), nil
+		}
 	}
 	if sig > numSignals {
 		return errno(unix.EINVAL), nil
@@ -247,24 +355,10 @@ func (p *Process) kill(t *thread, nr uint64, a [6]uint64) (uint64, error) {
 	if sig == 0 {
 		return 0, nil
 	}
-	p.sigMu.Lock()
-	act := p.actions[sig]
-	p.sigMu.Unlock()
-	if act.handler != sigDFL && act.handler != sigIGN {
-		target.sigPending.Or(1 << sig)
-		if target != t && target.cpu != nil {
-			target.cpu.Interrupt()
-		}
-		return 0, nil
+	if target == nil {
+		return 0, p.signalProcess(t, int(sig))
 	}
-	switch unix.Signal(sig) {
-	case unix.SIGURG, unix.SIGCHLD, unix.SIGWINCH, unix.SIGCONT:
-		return 0, nil
-	}
-	if act.handler == sigIGN {
-		return 0, nil
-	}
-	return 0, p.exitGroup(0, int(sig))
+	return 0, p.signalThread(t, target, int(sig))
 }
 
 // thread returns the live thread tid, or nil.

@@ -5,7 +5,10 @@
 // alone in a hyper.Machine at CPL 3; each of its `syscall` instructions
 // arrives here as a hyper.Handler call and is answered from a read-only
 // file tree (an fs.FS sealed into the image), the VM's own memory, vCPUs
-// (one per thread) and the host clock. Nothing else on the host is
+// (one per thread) and the host clock, plus what lives only inside the VM:
+// pipes, socketpairs, a size-limited scratch /tmp (Config.WithScratch),
+// a loopback network between the program's own sockets
+// (Config.WithLoopback), signals and timers. Nothing else on the host is
 // reachable: there is no path from a guest request to a host file, socket
 // or process.
 //

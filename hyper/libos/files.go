@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -31,6 +32,10 @@ const (
 	kindDir
 	kindEpoll
 	kindEventfd
+	kindPipe
+	kindSocket
+	kindTmpFile
+	kindTmpDir
 )
 
 // Limits on the file table and on what is read from the file tree.
@@ -57,16 +62,43 @@ type openFile struct {
 	ents []fs.DirEntry
 
 	counter  uint64 // eventfd value; guarded by the table's mu
+	gen      uint64 // eventfd writes (epoll's edge trigger); guarded by the table's mu
 	interest map[int32]epollInterest
+
+	// pipe is the pipe of a kindPipe file, whose write end it is when
+	// writeEnd is set.
+	pipe     *pipe
+	writeEnd bool
+	// sock is the connection of a kindSocket file (nil until an inet
+	// socket connects or is accepted); inet is set for AF_INET sockets.
+	sock atomic.Pointer[sockEnd]
+	inet *inetSock
+	// node is the scratch file or directory of a kindTmpFile/kindTmpDir.
+	node *tmpNode
+	// status holds the access mode and the O_NONBLOCK and O_APPEND status
+	// flags (F_GETFL, F_SETFL).
+	status atomic.Uint32
 }
 
 type epollInterest struct {
 	events uint32
 	data   uint64
+	// seen is the file's change count when last reported (edge trigger).
+	seen uint64
 }
 
 // bytesAt returns up to n bytes of a regular file from off.
 func (f *openFile) bytesAt(off, n int64) []byte {
+	if f.node != nil {
+		s := f.node.fs
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		data := f.node.data
+		if off < 0 || n <= 0 || off >= int64(len(data)) {
+			return nil
+		}
+		return append([]byte(nil), data[off:off+min(n, int64(len(data))-off)]...)
+	}
 	if off < 0 || n <= 0 || off >= f.size || f.data == nil {
 		return nil
 	}
@@ -88,20 +120,59 @@ type fileTable struct {
 	mu sync.Mutex
 	// fds are the open descriptors; guarded by mu.
 	fds map[int32]*openFile
-	// ready is closed (and replaced) whenever an eventfd is written;
-	// guarded by mu.
+	// cloexec holds the descriptors with FD_CLOEXEC; guarded by mu.
+	cloexec map[int32]bool
+	// ready is closed (and replaced) whenever a pollable file changes
+	// (an eventfd written, a pipe read, written or closed); guarded by mu.
 	ready chan struct{}
+
+	// tmp is the scratch file system under /tmp, nil without one.
+	tmp *tmpFS
+	// net is the VM's loopback network (inet sockets), nil unless
+	// granted.
+	net *loopback
+	// umask clears permission bits of files and directories created
+	// (022 at start, as a login shell leaves it).
+	umask atomic.Uint32
+}
+
+// notify wakes the callers of poll, select and epoll_wait to look again.
+func (t *fileTable) notify() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.notifyLocked()
+}
+
+// Preconditions: t.mu is held.
+func (t *fileTable) notifyLocked() {
+	close(t.ready)
+	t.ready = make(chan struct{})
 }
 
 func newFileTable(cfg Config) *fileTable {
 	t := &fileTable{
 		fsys: cfg.files, stdin: cfg.stdin, out: cfg.stdout, err: cfg.stderr,
-		fds:   map[int32]*openFile{},
-		ready: make(chan struct{}),
+		fds:     map[int32]*openFile{},
+		cloexec: map[int32]bool{},
+		ready:   make(chan struct{}),
+	}
+	if cfg.scratch > 0 {
+		now := cfg.now
+		if cfg.fakeClock {
+			// Scratch files' times must not tell the real time either.
+			now = func() time.Time { return time.Unix(int64(fakeEpoch/time.Second), 0) }
+		}
+		t.tmp = newTmpFS(cfg.scratch, now)
+	}
+	t.umask.Store(0o022)
+	if cfg.loopback {
+		t.net = &loopback{ports: map[uint16]*openFile{}, nextPort: ephemeralFirst}
 	}
 	t.fds[0] = &openFile{kind: kindStdin, name: "dev/stdin"}
 	t.fds[1] = &openFile{kind: kindStdout, name: "dev/stdout"}
 	t.fds[2] = &openFile{kind: kindStderr, name: "dev/stderr"}
+	t.fds[1].status.Store(unix.O_WRONLY)
+	t.fds[2].status.Store(unix.O_WRONLY)
 	return t
 }
 
@@ -111,13 +182,21 @@ func (t *fileTable) get(fd int32) *openFile {
 	return t.fds[fd]
 }
 
-// install gives f the lowest free descriptor >= min.
+// install gives f the lowest free descriptor >= lowest.
 func (t *fileTable) install(f *openFile, lowest int32) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.installLocked(f, lowest, false)
+}
+
+// Preconditions: t.mu is held.
+func (t *fileTable) installLocked(f *openFile, lowest int32, cloexec bool) uint64 {
 	for fd := max(lowest, 0); fd < maxFDs; fd++ {
 		if _, used := t.fds[fd]; !used {
 			t.fds[fd] = f
+			if cloexec {
+				t.cloexec[fd] = true
+			}
 			return uint64(fd)
 		}
 	}
@@ -140,6 +219,7 @@ func (t *fileTable) closeLocked(fd int32) uint64 {
 		return errno(unix.EBADF)
 	}
 	delete(t.fds, fd)
+	delete(t.cloexec, fd)
 	for _, o := range t.fds {
 		if o == f {
 			return 0
@@ -148,20 +228,50 @@ func (t *fileTable) closeLocked(fd int32) uint64 {
 	if c, ok := f.data.(io.Closer); ok {
 		c.Close()
 	}
+	if f.pipe != nil {
+		f.pipe.release(f.writeEnd)
+		t.notifyLocked()
+	}
+	if s := f.sock.Load(); s != nil {
+		s.shutdown(true, true)
+		t.notifyLocked()
+	}
+	if f.inet != nil {
+		t.net.release(f)
+		t.notifyLocked()
+	}
+	if f.node != nil {
+		f.node.close()
+	}
 	return 0
 }
 
-func (t *fileTable) dup(fd, lowest int32) uint64 {
-	f := t.get(fd)
+// withTmpEntry adds "tmp" to the root's entries (the scratch mount point)
+// if the file tree has none.
+func withTmpEntry(ents []fs.DirEntry) []fs.DirEntry {
+	for _, e := range ents {
+		if e.Name() == tmpMount {
+			return ents
+		}
+	}
+	out := append(ents[:len(ents):len(ents)], tmpDirEntry{name: tmpMount, dir: true})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}
+
+func (t *fileTable) dup(fd, lowest int32, cloexec bool) uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.fds[fd]
 	if f == nil {
 		return errno(unix.EBADF)
 	}
-	return t.install(f, lowest)
+	return t.installLocked(f, lowest, cloexec)
 }
 
 // dup2 makes newfd refer to oldfd's file, closing what newfd held. dup3
 // (strict) refuses oldfd == newfd.
-func (t *fileTable) dup2(oldfd, newfd int32, strict bool) uint64 {
+func (t *fileTable) dup2(oldfd, newfd int32, strict, cloexec bool) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f, ok := t.fds[oldfd]
@@ -178,6 +288,9 @@ func (t *fileTable) dup2(oldfd, newfd int32, strict bool) uint64 {
 		t.closeLocked(newfd)
 	}
 	t.fds[newfd] = f
+	if cloexec {
+		t.cloexec[newfd] = true
+	}
 	return uint64(newfd)
 }
 
@@ -199,7 +312,7 @@ func (t *fileTable) resolve(p *Process, dirfd int32, pathVA uint64) (string, uin
 		if d == nil {
 			return "", errno(unix.EBADF)
 		}
-		if d.kind != kindDir {
+		if d.kind != kindDir && d.kind != kindTmpDir {
 			return "", errno(unix.ENOTDIR)
 		}
 		base = "/" + d.name
@@ -245,10 +358,13 @@ func (t *fileTable) stat(name string) (fs.FileInfo, uint64) {
 	return info, 0
 }
 
-func (t *fileTable) openat(p *Process, dirfd int32, pathVA, flags uint64) uint64 {
+func (t *fileTable) openat(p *Process, dirfd int32, pathVA, flags, mode uint64) uint64 {
 	name, e := t.resolve(p, dirfd, pathVA)
 	if e != 0 {
 		return e
+	}
+	if rel, ok := t.tmpRel(name); ok {
+		return t.tmpOpen(name, rel, flags, mode)
 	}
 	info, e := t.stat(name)
 	if e != 0 {
@@ -277,6 +393,9 @@ func (t *fileTable) openat(p *Process, dirfd int32, pathVA, flags uint64) uint64
 			}
 			f.ents = ents
 		}
+		if name == "." && t.tmp != nil {
+			f.ents = withTmpEntry(f.ents)
+		}
 	case info.Mode().IsRegular():
 		if flags&unix.O_DIRECTORY != 0 {
 			return errno(unix.ENOTDIR)
@@ -303,7 +422,10 @@ func (t *fileTable) openat(p *Process, dirfd int32, pathVA, flags uint64) uint64
 	default:
 		return errno(unix.EACCES)
 	}
-	fd := t.install(f, 0)
+	f.status.Store(unix.O_RDONLY | uint32(flags&unix.O_NONBLOCK))
+	t.mu.Lock()
+	fd := t.installLocked(f, 0, flags&unix.O_CLOEXEC != 0)
+	t.mu.Unlock()
 	if int64(fd) < 0 {
 		if c, ok := f.data.(io.Closer); ok {
 			c.Close()
@@ -312,13 +434,30 @@ func (t *fileTable) openat(p *Process, dirfd int32, pathVA, flags uint64) uint64
 	return fd
 }
 
-func (t *fileTable) read(p *Process, fd int32, buf, count uint64, at int64) uint64 {
+func (t *fileTable) read(p *Process, th *thread, fd int32, buf, count uint64, at int64) uint64 {
 	f := t.get(fd)
 	if f == nil {
 		return errno(unix.EBADF)
 	}
+	if f.status.Load()&unix.O_ACCMODE == unix.O_WRONLY {
+		return errno(unix.EBADF)
+	}
 	n := min(count, maxIO)
 	switch f.kind {
+	case kindPipe:
+		if at >= 0 {
+			return errno(unix.ESPIPE)
+		}
+		if f.writeEnd {
+			return errno(unix.EBADF)
+		}
+		return t.pipeRead(p, th, f.pipe, f.status.Load()&unix.O_NONBLOCK != 0, buf, n)
+	case kindSocket:
+		return t.sockRecv(p, th, f, buf, n, 0)
+	case kindTmpFile:
+		return t.tmpRead(p, f, buf, n, at)
+	case kindTmpDir:
+		return errno(unix.EISDIR)
 	case kindStdin:
 		if at >= 0 {
 			return errno(unix.ESPIPE)
@@ -375,7 +514,7 @@ func (t *fileTable) read(p *Process, fd int32, buf, count uint64, at int64) uint
 	return errno(unix.EBADF)
 }
 
-func (t *fileTable) readv(p *Process, fd int32, iov, cnt uint64) uint64 {
+func (t *fileTable) readv(p *Process, th *thread, fd int32, iov, cnt uint64) uint64 {
 	if cnt > 1024 {
 		return errno(unix.EINVAL)
 	}
@@ -389,7 +528,7 @@ func (t *fileTable) readv(p *Process, fd int32, iov, cnt uint64) uint64 {
 		if n == 0 {
 			continue
 		}
-		r := t.read(p, fd, base, n, -1)
+		r := t.read(p, th, fd, base, n, -1)
 		if int64(r) < 0 {
 			if total > 0 {
 				return total
@@ -404,13 +543,31 @@ func (t *fileTable) readv(p *Process, fd int32, iov, cnt uint64) uint64 {
 	return total
 }
 
-func (t *fileTable) write(p *Process, fd int32, buf, count uint64) uint64 {
+// write serves write (at < 0) and pwrite64 (at the offset at).
+func (t *fileTable) write(p *Process, th *thread, fd int32, buf, count uint64, at int64) uint64 {
 	f := t.get(fd)
 	if f == nil {
 		return errno(unix.EBADF)
 	}
 	n := min(count, maxIO)
+	if at >= 0 && f.kind != kindTmpFile && f.kind != kindFile {
+		return errno(unix.ESPIPE)
+	}
 	switch f.kind {
+	case kindSocket:
+		return t.sockSend(p, th, f, buf, n, 0)
+	case kindPipe, kindTmpFile:
+		b := make([]byte, n)
+		if err := p.as.CopyIn(buf, b); err != nil {
+			return fault(err)
+		}
+		if f.kind == kindPipe {
+			if !f.writeEnd {
+				return errno(unix.EBADF)
+			}
+			return t.pipeWrite(p, th, f.pipe, f.status.Load()&unix.O_NONBLOCK != 0, true, b)
+		}
+		return t.tmpWrite(f, b, at)
 	case kindStdout, kindStderr:
 		b := make([]byte, n)
 		if err := p.as.CopyIn(buf, b); err != nil {
@@ -435,15 +592,15 @@ func (t *fileTable) write(p *Process, fd int32, buf, count uint64) uint64 {
 		}
 		t.mu.Lock()
 		f.counter += v
-		close(t.ready)
-		t.ready = make(chan struct{})
+		f.gen++
+		t.notifyLocked()
 		t.mu.Unlock()
 		return 8
 	}
 	return errno(unix.EBADF)
 }
 
-func (t *fileTable) writev(p *Process, fd int32, iov, cnt uint64) uint64 {
+func (t *fileTable) writev(p *Process, th *thread, fd int32, iov, cnt uint64) uint64 {
 	if cnt > 1024 {
 		return errno(unix.EINVAL)
 	}
@@ -457,7 +614,7 @@ func (t *fileTable) writev(p *Process, fd int32, iov, cnt uint64) uint64 {
 		if n == 0 {
 			continue
 		}
-		r := t.write(p, fd, base, n)
+		r := t.write(p, th, fd, base, n, -1)
 		if int64(r) < 0 {
 			if total > 0 {
 				return total
@@ -465,16 +622,21 @@ func (t *fileTable) writev(p *Process, fd int32, iov, cnt uint64) uint64 {
 			return r
 		}
 		total += r
+		if r < n {
+			break
+		}
 	}
 	return total
 }
 
 // Mode bits from <sys/stat.h>.
 const (
-	sIFCHR = 0o020000
-	sIFDIR = 0o040000
-	sIFREG = 0o100000
-	sIFLNK = 0o120000
+	sIFIFO  = 0o010000
+	sIFCHR  = 0o020000
+	sIFDIR  = 0o040000
+	sIFREG  = 0o100000
+	sIFLNK  = 0o120000
+	sIFSOCK = 0o140000
 )
 
 func inode(name string) uint64 {
@@ -527,6 +689,12 @@ func (t *fileTable) fstat(p *Process, fd int32, va uint64) uint64 {
 		b = statBytes(f.name, sIFCHR|0o620, 0, time.Time{})
 	case kindFile, kindDir:
 		b = infoStat(f.name, f.info)
+	case kindPipe:
+		b = statBytes(f.name, sIFIFO|0o600, 0, time.Time{})
+	case kindSocket:
+		b = statBytes(f.name, sIFSOCK|0o777, 0, time.Time{})
+	case kindTmpFile, kindTmpDir:
+		b = f.node.stat()
 	default:
 		b = statBytes(f.name, 0o600, 0, time.Time{})
 	}
@@ -546,6 +714,18 @@ func (t *fileTable) fstatat(p *Process, dirfd int32, pathVA, va, flags uint64) u
 	if e != 0 {
 		return e
 	}
+	if rel, ok := t.tmpRel(name); ok {
+		t.tmp.mu.Lock()
+		n, e := t.tmp.lookup(rel)
+		t.tmp.mu.Unlock()
+		if e != 0 {
+			return e
+		}
+		if err := p.as.CopyOut(va, n.stat()); err != nil {
+			return fault(err)
+		}
+		return 0
+	}
 	info, e := t.stat(name)
 	if e != 0 {
 		return e
@@ -559,6 +739,12 @@ func (t *fileTable) fstatat(p *Process, dirfd int32, pathVA, va, flags uint64) u
 func (t *fileTable) faccessat(p *Process, dirfd int32, pathVA, mode uint64) uint64 {
 	name, e := t.resolve(p, dirfd, pathVA)
 	if e != 0 {
+		return e
+	}
+	if rel, ok := t.tmpRel(name); ok {
+		t.tmp.mu.Lock()
+		defer t.tmp.mu.Unlock()
+		_, e := t.tmp.lookup(rel)
 		return e
 	}
 	if _, e := t.stat(name); e != 0 {
@@ -575,11 +761,17 @@ func (t *fileTable) lseek(fd int32, off int64, whence int) uint64 {
 	if f == nil {
 		return errno(unix.EBADF)
 	}
-	if f.kind != kindFile && f.kind != kindDir {
+	if f.kind != kindFile && f.kind != kindDir && f.kind != kindTmpFile && f.kind != kindTmpDir {
 		return errno(unix.ESPIPE)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	size := f.size
+	if f.kind == kindTmpFile {
+		f.node.fs.mu.Lock()
+		size = int64(len(f.node.data))
+		f.node.fs.mu.Unlock()
+	}
 	var n int64
 	switch whence {
 	case io.SeekStart:
@@ -587,11 +779,11 @@ func (t *fileTable) lseek(fd int32, off int64, whence int) uint64 {
 	case io.SeekCurrent:
 		n = f.off + off
 	case io.SeekEnd:
-		n = f.size + off
+		n = size + off
 	default:
 		return errno(unix.EINVAL)
 	}
-	if n < 0 || f.kind == kindDir && n > int64(len(f.ents))+2 {
+	if n < 0 || (f.kind == kindDir || f.kind == kindTmpDir) && n > int64(len(f.ents))+2 {
 		return errno(unix.EINVAL)
 	}
 	f.off = n
@@ -610,7 +802,7 @@ func (t *fileTable) getdents64(p *Process, fd int32, va, count uint64) uint64 {
 	if f == nil {
 		return errno(unix.EBADF)
 	}
-	if f.kind != kindDir {
+	if f.kind != kindDir && f.kind != kindTmpDir {
 		return errno(unix.ENOTDIR)
 	}
 	count = min(count, maxIO)
@@ -695,6 +887,8 @@ const (
 	fGetfl        = 3
 	fSetfl        = 4
 	fDupfdCloexec = 1030
+	fSetpipeSz    = 1031
+	fGetpipeSz    = 1032
 )
 
 func (t *fileTable) fcntl(fd int32, cmd int, arg uint64) uint64 {
@@ -707,17 +901,45 @@ func (t *fileTable) fcntl(fd int32, cmd int, arg uint64) uint64 {
 		if arg >= maxFDs {
 			return errno(unix.EINVAL)
 		}
-		return t.dup(fd, int32(arg))
-	case fGetfd, fSetfd, fSetfl:
+		return t.dup(fd, int32(arg), cmd == fDupfdCloexec)
+	case fGetfd:
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.cloexec[fd] {
+			return unix.FD_CLOEXEC
+		}
 		return 0
+	case fSetfd:
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.fds[fd] != f {
+			return errno(unix.EBADF)
+		}
+		if arg&unix.FD_CLOEXEC != 0 {
+			t.cloexec[fd] = true
+		} else {
+			delete(t.cloexec, fd)
+		}
+		return 0
+	case fSetfl:
+		const settable = unix.O_NONBLOCK | unix.O_APPEND
+		for {
+			old := f.status.Load()
+			if f.status.CompareAndSwap(old, old&^settable|uint32(arg)&settable) {
+				return 0
+			}
+		}
 	case fGetfl:
 		switch f.kind {
-		case kindStdout, kindStderr:
-			return unix.O_WRONLY
 		case kindEventfd, kindEpoll:
 			return unix.O_RDWR | unix.O_NONBLOCK
 		}
-		return unix.O_RDONLY
+		return uint64(f.status.Load())
+	case fGetpipeSz, fSetpipeSz:
+		if f.kind != kindPipe {
+			return errno(unix.EBADF)
+		}
+		return pipeCap
 	}
 	return errno(unix.EINVAL)
 }
@@ -735,12 +957,11 @@ const (
 	epollCtlAdd = 1
 	epollCtlDel = 2
 	epollCtlMod = 3
-	epollIn     = 0x1
 )
 
-// epollCtl registers interest. Only eventfds can be polled: regular files
-// and stdio answer EPERM, as regular files do on Linux, so runtimes fall
-// back to blocking I/O for them.
+// epollCtl registers interest. Eventfds and pipes can be polled: regular
+// files and stdio answer EPERM, as regular files do on Linux, so runtimes
+// fall back to blocking I/O for them.
 func (t *fileTable) epollCtl(p *Process, epfd int32, op int, fd int32, ev uint64) uint64 {
 	ep, f := t.get(epfd), t.get(fd)
 	if ep == nil || f == nil {
@@ -749,7 +970,7 @@ func (t *fileTable) epollCtl(p *Process, epfd int32, op int, fd int32, ev uint64
 	if ep.kind != kindEpoll || fd == epfd {
 		return errno(unix.EINVAL)
 	}
-	if f.kind != kindEventfd {
+	if f.kind != kindEventfd && f.kind != kindPipe && f.kind != kindSocket {
 		return errno(unix.EPERM)
 	}
 	var in epollInterest
@@ -758,7 +979,7 @@ func (t *fileTable) epollCtl(p *Process, epfd int32, op int, fd int32, ev uint64
 		if err := p.as.CopyIn(ev, b[:]); err != nil {
 			return fault(err)
 		}
-		in = epollInterest{events: binary.LittleEndian.Uint32(b[0:]), data: binary.LittleEndian.Uint64(b[4:])}
+		in = epollInterest{events: binary.LittleEndian.Uint32(b[0:]), data: binary.LittleEndian.Uint64(b[4:]), seen: ^uint64(0)}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -783,57 +1004,6 @@ func (t *fileTable) epollCtl(p *Process, epfd int32, op int, fd int32, ev uint64
 		return errno(unix.EINVAL)
 	}
 	return 0
-}
-
-func (t *fileTable) epollWait(p *Process, epfd int32, evs uint64, maxEvents, timeoutMs int) uint64 {
-	ep := t.get(epfd)
-	if ep == nil {
-		return errno(unix.EBADF)
-	}
-	if ep.kind != kindEpoll || maxEvents <= 0 || maxEvents > maxEpollEvs {
-		return errno(unix.EINVAL)
-	}
-	var deadline <-chan time.Time
-	if timeoutMs > 0 {
-		tm := time.NewTimer(time.Duration(timeoutMs) * time.Millisecond)
-		defer tm.Stop()
-		deadline = tm.C
-	}
-	for {
-		t.mu.Lock()
-		var out []byte
-		fds := make([]int32, 0, len(ep.interest))
-		for fd := range ep.interest {
-			fds = append(fds, fd)
-		}
-		sort.Slice(fds, func(i, j int) bool { return fds[i] < fds[j] })
-		for _, fd := range fds {
-			in := ep.interest[fd]
-			f := t.fds[fd]
-			if f == nil || f.counter == 0 || in.events&epollIn == 0 || len(out)/12 >= maxEvents {
-				continue
-			}
-			var b [12]byte
-			binary.LittleEndian.PutUint32(b[0:], epollIn)
-			binary.LittleEndian.PutUint64(b[4:], in.data)
-			out = append(out, b[:]...)
-		}
-		ready := t.ready
-		t.mu.Unlock()
-		if len(out) > 0 || timeoutMs == 0 {
-			if err := p.as.CopyOut(evs, out); err != nil {
-				return fault(err)
-			}
-			return uint64(len(out) / 12)
-		}
-		select {
-		case <-ready:
-		case <-deadline:
-			return 0
-		case <-p.done:
-			return errno(unix.EINTR)
-		}
-	}
 }
 
 // rootInfo describes "/" when no file tree is given.

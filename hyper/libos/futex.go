@@ -24,8 +24,9 @@ type futexWaiter struct {
 }
 
 // wait blocks while *uaddr == val, until woken, d elapses (d < 0: no
-// timeout) or the program ends.
-func (f *futexTable) wait(p *Process, uaddr uint64, val, bitset uint32, d time.Duration) uint64 {
+// timeout), a signal t does not block arrives (EINTR; restarted after an
+// SA_RESTART handler) or the program ends.
+func (f *futexTable) wait(p *Process, t *thread, uaddr uint64, val, bitset uint32, d time.Duration) uint64 {
 	w := &futexWaiter{bitset: bitset, woken: make(chan struct{})}
 	f.mu.Lock()
 	// The comparison and the enqueue happen under f.mu, and wakers take
@@ -51,26 +52,19 @@ func (f *futexTable) wait(p *Process, uaddr uint64, val, bitset uint32, d time.D
 		defer tm.Stop()
 		timeout = tm.C
 	}
-	select {
-	case <-w.woken:
+	r := p.block(t, w.woken, timeout)
+	if r == waitReady {
 		return 0
-	case <-timeout:
-	case <-p.done:
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.remove(uaddr, w) {
-		if d >= 0 {
-			select {
-			case <-p.done:
-				return errno(unix.EINTR)
-			default:
-				return errno(unix.ETIMEDOUT)
-			}
+		if r == waitTimeout {
+			return errno(unix.ETIMEDOUT)
 		}
 		return errno(unix.EINTR)
 	}
-	return 0 // woken while timing out
+	return 0 // woken while timing out or interrupted
 }
 
 // remove takes w off uaddr's queue and reports whether it was there.

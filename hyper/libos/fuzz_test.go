@@ -53,6 +53,26 @@ var fuzzCalls = []uint64{
 	unix.SYS_SET_TID_ADDRESS, unix.SYS_DUP, unix.SYS_IOCTL, unix.SYS_GETCWD,
 	abi.SysNexusCall, abi.SysNexusTake, abi.SysNexusABIVersion, unix.SYS_DUP2, unix.SYS_DUP3,
 	unix.SYS_RT_SIGRETURN,
+	unix.SYS_PIPE2, unix.SYS_POLL, unix.SYS_PPOLL, unix.SYS_SELECT, unix.SYS_PSELECT6,
+	unix.SYS_EPOLL_WAIT, unix.SYS_PWRITE64, unix.SYS_MKDIRAT, unix.SYS_UNLINKAT,
+	unix.SYS_RENAMEAT2, unix.SYS_FTRUNCATE, unix.SYS_TRUNCATE, unix.SYS_FSYNC,
+	unix.SYS_FCHMODAT, unix.SYS_UMASK, unix.SYS_RT_SIGPENDING, unix.SYS_RT_SIGSUSPEND,
+	unix.SYS_RT_SIGTIMEDWAIT, unix.SYS_KILL, unix.SYS_TGKILL, unix.SYS_ALARM,
+	unix.SYS_SETITIMER, unix.SYS_GETITIMER, unix.SYS_TIMER_CREATE, unix.SYS_TIMER_SETTIME,
+	unix.SYS_TIMER_GETTIME, unix.SYS_TIMER_DELETE, unix.SYS_PAUSE,
+	unix.SYS_SOCKETPAIR, unix.SYS_SOCKET, unix.SYS_BIND, unix.SYS_LISTEN, unix.SYS_CONNECT,
+	unix.SYS_ACCEPT4, unix.SYS_SENDTO, unix.SYS_RECVFROM, unix.SYS_SENDMSG, unix.SYS_RECVMSG,
+	unix.SYS_SHUTDOWN, unix.SYS_GETSOCKNAME, unix.SYS_GETPEERNAME, unix.SYS_GETSOCKOPT,
+}
+
+// fuzzPick is the fuzzer's pick for system call nr.
+func fuzzPick(nr uint64) uint16 {
+	for i, c := range fuzzCalls {
+		if c == nr {
+			return uint16(i)
+		}
+	}
+	panic("not in fuzzCalls")
 }
 
 // FuzzSyscall calls the library OS with random numbers and arguments, half
@@ -65,10 +85,17 @@ func FuzzSyscall(f *testing.F) {
 	f.Add(uint16(9), uint8(0x3f), uint64(0), uint64(1<<20), uint64(3), uint64(0x22), uint64(0xffffffffffffffff), uint64(0))
 	f.Add(uint16(2), uint8(2), uint64(0xffffff9c), uint64(0x7ffffffe0000), uint64(0), uint64(0), uint64(0), uint64(0))
 	f.Add(uint16(17), uint8(1), uint64(0x7ffffffe0000), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0))
+	// pipe2, openat(O_CREAT) and mkdirat in the scratch tree, a poll.
+	f.Add(fuzzPick(unix.SYS_PIPE2), uint8(1), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0))
+	f.Add(fuzzPick(unix.SYS_OPENAT), uint8(2), uint64(0xffffff9c), uint64(6), uint64(0x42), uint64(0o644), uint64(0), uint64(0))
+	f.Add(fuzzPick(unix.SYS_MKDIRAT), uint8(2), uint64(0xffffff9c), uint64(6), uint64(0o755), uint64(0), uint64(0), uint64(0))
+	f.Add(fuzzPick(unix.SYS_POLL), uint8(1), uint64(0), uint64(3), uint64(0), uint64(0), uint64(0), uint64(0))
+	f.Add(fuzzPick(unix.SYS_SOCKET), uint8(0), uint64(2), uint64(1), uint64(0), uint64(0), uint64(0), uint64(0))
+	f.Add(fuzzPick(unix.SYS_SOCKETPAIR), uint8(8), uint64(1), uint64(1), uint64(0), uint64(0), uint64(0), uint64(0))
 	if err := hyper.Available(); err != nil {
 		f.Skipf("skipping: KVM unavailable on this machine: %v", err)
 	}
-	cfg := NewConfig().WithMemory(16 << 20).WithFS(fstest.MapFS{
+	cfg := NewConfig().WithMemory(16 << 20).WithScratch(1 << 20).WithLoopback(true).WithFS(fstest.MapFS{
 		"a.txt":   {Data: []byte("hello")},
 		"d/b.txt": {Data: []byte("world")},
 	})
@@ -81,8 +108,9 @@ func FuzzSyscall(f *testing.F) {
 	p.finish()
 	t0 := cpu.Data.(*thread)
 	stack := uint64(stackTop - 0x10000)
-	// Put a path at the stack pointer target for the path-taking calls.
-	p.as.CopyOut(stack, []byte("a.txt\x00"))
+	// Put a path at the stack pointer target for the path-taking calls,
+	// and a scratch path after it.
+	p.as.CopyOut(stack, []byte("a.txt\x00/tmp/f\x00"))
 	f.Fuzz(func(t *testing.T, pick uint16, ptrs uint8, a0, a1, a2, a3, a4, a5 uint64) {
 		nr := uint64(pick)
 		if int(pick) < 4*len(fuzzCalls) {

@@ -333,7 +333,7 @@ func (p *Process) mmap(addr, length uint64, protBits, flags int, fd int32, off u
 		if file == nil {
 			return errno(unix.EBADF)
 		}
-		if file.kind != kindFile {
+		if file.kind != kindFile && file.kind != kindTmpFile {
 			return errno(unix.EACCES)
 		}
 		if off%hyper.PageSize != 0 || off > 1<<62 {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -91,6 +92,16 @@ type Process struct {
 	sigMu sync.Mutex
 	// actions are the installed signal actions; guarded by sigMu.
 	actions [numSignals + 1]sigaction
+	// procPending are the signals sent to the process and not yet taken
+	// by a thread (a sigset_t).
+	procPending atomic.Uint64
+
+	// timers are the interval timers (ITIMER_REAL, timer_create).
+	timers timers
+
+	// freeze, set only while TakeSnapshot runs the program, stops it at
+	// its first contact with the outside world (snapshot.go).
+	freeze *freezer
 }
 
 // thread is a guest thread: one vCPU.
@@ -109,9 +120,21 @@ type thread struct {
 	// call.
 	sigNest int
 	// cpu is the thread's vCPU; sigPending holds signals sent to it and
-	// not yet delivered (bit N for signal N), set by any thread.
+	// not yet delivered (a sigset_t: bit N-1 for signal N), set by any
+	// thread. blocked is its signal mask (changed only by the thread,
+	// read by all); waitSet the signals it waits for in rt_sigtimedwait.
 	cpu        *hyper.CPU
 	sigPending atomic.Uint64
+	blocked    atomic.Uint64
+	waitSet    atomic.Uint64
+	// wake is signalled (never closed) when a signal arrives for the
+	// thread, to end a waiting call.
+	wake chan struct{}
+	// savedMask is the mask to put back after a call that installed a
+	// temporary one (restoreMask set): rt_sigsuspend, ppoll, pselect6,
+	// epoll_pwait. Only the thread touches them.
+	savedMask   uint64
+	restoreMask bool
 }
 
 // pid is the process id the program sees (its main thread's tid).
@@ -133,20 +156,37 @@ const (
 // when the program faulted (segmentation fault, privileged instruction...);
 // errors wrapping kvm.ErrUnavailable where KVM cannot be used.
 func Run(ctx context.Context, cfg Config, elf []byte) (Result, error) {
-	start := time.Now()
-	if cfg.memory < 4<<20 || cfg.memory > 64<<30 {
-		return Result{}, fmt.Errorf("libos: guest memory %d bytes out of range [4 MiB, 64 GiB]", cfg.memory)
+	if err := cfg.check(); err != nil {
+		return Result{}, err
 	}
-	if cfg.maxThreads < 1 || cfg.maxThreads > hyper.MaxVCPUs {
-		return Result{}, fmt.Errorf("libos: max threads %d out of range [1, %d]", cfg.maxThreads, hyper.MaxVCPUs)
-	}
-	if cfg.cpus < 1 || cfg.cpus > 64 {
-		return Result{}, fmt.Errorf("libos: cpus %d out of range [1, 64]", cfg.cpus)
-	}
-	p, cpu, err := newProcess(cfg, elf, start)
+	p, cpu, err := newProcess(cfg, elf, time.Now())
 	if err != nil {
 		return Result{}, err
 	}
+	return p.run(ctx, []*hyper.CPU{cpu})
+}
+
+// check validates the Config's bounds.
+func (cfg Config) check() error {
+	if cfg.memory < 4<<20 || cfg.memory > 64<<30 {
+		return fmt.Errorf("libos: guest memory %d bytes out of range [4 MiB, 64 GiB]", cfg.memory)
+	}
+	if cfg.maxThreads < 1 || cfg.maxThreads > hyper.MaxVCPUs {
+		return fmt.Errorf("libos: max threads %d out of range [1, %d]", cfg.maxThreads, hyper.MaxVCPUs)
+	}
+	if cfg.scratch < 0 || cfg.scratch > 1<<40 {
+		return fmt.Errorf("libos: scratch limit %d bytes out of range [0, 1 TiB]", cfg.scratch)
+	}
+	if cfg.cpus < 1 || cfg.cpus > 64 {
+		return fmt.Errorf("libos: cpus %d out of range [1, 64]", cfg.cpus)
+	}
+	return nil
+}
+
+// run runs the program's threads, whose vCPUs are ready (cpus[i].Data is
+// the thread), to completion, and closes the machine. p.start is when the
+// run began.
+func (p *Process) run(ctx context.Context, cpus []*hyper.CPU) (Result, error) {
 	m := p.m
 	defer m.Close()
 
@@ -160,9 +200,11 @@ func Run(ctx context.Context, cfg Config, elf []byte) (Result, error) {
 		case <-p.done:
 		}
 	}()
-	p.firstInstruction = time.Since(start)
-	main := cpu.Data.(*thread)
-	m.Go(ctx, cpu, p, func(err error) { p.threadDone(main, err) })
+	p.firstInstruction = time.Since(p.start)
+	for _, c := range cpus {
+		t := c.Data.(*thread)
+		m.Go(ctx, c, p, func(err error) { p.threadDone(t, err) })
+	}
 	m.Wait()
 	p.finish()
 
@@ -175,7 +217,7 @@ func Run(ctx context.Context, cfg Config, elf []byte) (Result, error) {
 	p.outMu.Lock()
 	res.OutputBytes, res.OutputLimited = p.outBytes, p.outLimited
 	p.outMu.Unlock()
-	err = m.StopErr()
+	err := m.StopErr()
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		res.ExitCode = ee.Code
@@ -274,7 +316,12 @@ func (p *Process) threadDone(t *thread, err error) {
 }
 
 // finish wakes every blocked system call so all vCPUs can leave.
-func (p *Process) finish() { p.doneOnce.Do(func() { close(p.done) }) }
+func (p *Process) finish() {
+	p.doneOnce.Do(func() {
+		close(p.done)
+		p.timers.stop()
+	})
+}
 
 func (p *Process) totalThreads() int {
 	p.mu.Lock()
@@ -285,7 +332,7 @@ func (p *Process) totalThreads() int {
 func (p *Process) newThread() *thread {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := &thread{tid: p.nextTID}
+	t := &thread{tid: p.nextTID, wake: make(chan struct{}, 1)}
 	p.nextTID++
 	p.total++
 	p.threads[t.tid] = t
@@ -315,18 +362,33 @@ func (p *Process) Syscall(ctx context.Context, c *hyper.CPU) error {
 		return fmt.Errorf("libos: vCPU %d has no thread", c.ID)
 	}
 	t.sigNest = 0
+	if p.freeze != nil {
+		if err := p.freeze.enter(p, c, t); err != nil {
+			return err
+		}
+	}
 	nr := r.RAX
 	ret, err := p.dispatch(ctx, c, t, r.RAX, [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9})
 	if err != nil {
 		return err
 	}
 	r.RAX = ret
-	if t.sigPending.Load() != 0 && nr != unix.SYS_RT_SIGRETURN {
+	if p.freeze != nil {
+		if err := p.freeze.leave(p, c, t); err != nil {
+			return err
+		}
+	}
+	if nr != unix.SYS_RT_SIGRETURN && p.deliverable(t) != 0 {
 		// Deliver signals sent to this thread on the way back, with the
 		// context the system call returns to.
 		back := *r
 		if !c.ResumeSet() {
 			back.RIP, back.RFLAGS = r.RCX, hyper.UserRFLAGS(r.R11)
+			if ret == errno(unix.EINTR) && restartable(nr) && p.restarts(t) {
+				// SA_RESTART: the handler returns to the `syscall`
+				// instruction (2 bytes) with the call's number.
+				back.RIP, back.RAX = r.RCX-2, nr
+			}
 		}
 		saved := *r
 		*r = back
@@ -336,7 +398,35 @@ func (p *Process) Syscall(ctx context.Context, c *hyper.CPU) error {
 			*r = saved
 		}
 	}
+	if t.restoreMask {
+		t.blocked.Store(t.savedMask)
+		t.restoreMask = false
+	}
 	return nil
+}
+
+// restartable reports whether nr is restarted after a handler installed
+// with SA_RESTART, instead of failing with EINTR (signal(7)).
+func restartable(nr uint64) bool {
+	switch nr {
+	case unix.SYS_READ, unix.SYS_READV, unix.SYS_WRITE, unix.SYS_WRITEV,
+		unix.SYS_PREAD64, unix.SYS_PWRITE64, unix.SYS_FUTEX, unix.SYS_ACCEPT,
+		unix.SYS_ACCEPT4, unix.SYS_SENDTO, unix.SYS_RECVFROM, unix.SYS_SENDMSG,
+		unix.SYS_RECVMSG:
+		return true
+	}
+	return false
+}
+
+// restarts reports whether the signal t takes next has a handler
+// installed with SA_RESTART.
+func (p *Process) restarts(t *thread) bool {
+	set := p.deliverable(t)
+	if set == 0 {
+		return false
+	}
+	act := p.action(bits.TrailingZeros64(set) + 1)
+	return act.flags&saRestart != 0 && act.handler != sigDFL && act.handler != sigIGN
 }
 
 // guard wraps guest-memory errors as EFAULT.

@@ -5,7 +5,6 @@ package libos
 import (
 	"context"
 	"encoding/binary"
-	"math/bits"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -20,8 +19,9 @@ import (
 // edited) frame: that is how Go turns a nil dereference into a recoverable
 // panic. Signals a thread sends with kill/tkill/tgkill to a thread with a
 // handler are delivered asynchronously: the target vCPU is kicked out of
-// the guest and redirected to the handler (Go's SIGURG preemption). There
-// are no timers or other signal sources.
+// the guest and redirected to the handler (Go's SIGURG preemption). Masks,
+// pending sets, waiting calls and restarts are in sigmask.go; timers in
+// timer.go.
 
 // sigaction is struct sigaction as the x86-64 kernel sees it
 // (<asm/signal.h>: handler, flags, restorer, mask).
@@ -216,6 +216,8 @@ func (p *Process) Fault(_ context.Context, c *hyper.CPU, f *hyper.Fault) bool {
 	if !ok {
 		return false
 	}
+	// A synchronous signal cannot wait: Linux unblocks it (force_sig).
+	t.blocked.And(^sigBit(sig))
 	return p.deliver(c, t, sig, code, addr, uint64(f.Vector), f.ErrorCode, f.Addr)
 }
 
@@ -228,12 +230,12 @@ func (p *Process) Fault(_ context.Context, c *hyper.CPU, f *hyper.Fault) bool {
 // to a thread until the previous SIGURG has been handled.)
 func (p *Process) Interrupted(_ context.Context, c *hyper.CPU) bool {
 	t, _ := c.Data.(*thread)
-	if t == nil || t.sigPending.Load() == 0 {
+	if t == nil || p.deliverable(t) == 0 {
 		return false
 	}
 	if !c.InUserCode() || t.onAltStack(c.Regs.RSP) {
 		time.AfterFunc(retryKick, func() {
-			if t.sigPending.Load() != 0 {
+			if p.deliverable(t) != 0 {
 				c.Interrupt()
 			}
 		})
@@ -246,16 +248,22 @@ func (p *Process) Interrupted(_ context.Context, c *hyper.CPU) bool {
 // waits before the next one.
 const retryKick = time.Millisecond
 
-// deliverPending runs the handler of the lowest pending signal.
+// deliverPending runs the handler of the lowest deliverable signal. A
+// pending signal whose default action kills ends the program; ignored
+// ones are dropped.
 func (p *Process) deliverPending(c *hyper.CPU, t *thread) bool {
 	for {
-		set := t.sigPending.Load()
-		if set == 0 {
+		sig := p.takeSignal(t, ^t.blocked.Load())
+		if sig == 0 {
 			return false
 		}
-		sig := bits.TrailingZeros64(set)
-		if !t.sigPending.CompareAndSwap(set, set&^(1<<sig)) {
+		act := p.action(sig)
+		if discarded(sig, act) {
 			continue
+		}
+		if act.handler == sigDFL {
+			p.exitGroup(0, sig)
+			return false
 		}
 		if p.deliver(c, t, sig, siTkill, 0, 0, 0, 0) {
 			return true
@@ -312,9 +320,23 @@ func (p *Process) deliver(c *hyper.CPU, t *thread, sig, code int, addr, trapno, 
 	} else {
 		le.PutUint64(in[16:], addr)
 	}
+	mask := t.blocked.Load()
+	if t.restoreMask {
+		// Interrupted a call with a temporary mask: the handler returns
+		// to the mask from before the call.
+		mask, t.restoreMask = t.savedMask, false
+	}
+	le.PutUint64(u[ucSigmask:], mask)
 	if err := p.as.CopyOut(frame, b); err != nil {
 		return false // no room for a frame
 	}
+	// The handler runs with the current mask (a temporary one, if the
+	// call installed it) plus sa_mask and the signal, as on Linux.
+	during := t.blocked.Load() | act.mask
+	if act.flags&saNodefer == 0 {
+		during |= sigBit(sig)
+	}
+	t.blocked.Store(during &^ unblockable)
 	fpu, err := c.SaveFPU()
 	if err != nil {
 		return false
@@ -336,8 +358,9 @@ func (p *Process) deliver(c *hyper.CPU, t *thread, sig, code int, addr, trapno, 
 // returned from (its ucontext is at RSP: sa_restorer's `ret` popped the
 // return address).
 func (p *Process) rtSigreturn(c *hyper.CPU, t *thread) error {
+	uc := c.Regs.RSP
 	g := make([]byte, 8*nGregs)
-	if err := p.as.CopyIn(c.Regs.RSP+ucMcontext, g); err != nil {
+	if err := p.as.CopyIn(uc+ucMcontext, g); err != nil {
 		return p.exitGroup(0, int(unix.SIGSEGV))
 	}
 	le := binary.LittleEndian
@@ -348,9 +371,12 @@ func (p *Process) rtSigreturn(c *hyper.CPU, t *thread) error {
 	r.RDI, r.RSI, r.RBP, r.RBX = get(gRDI), get(gRSI), get(gRBP), get(gRBX)
 	r.RDX, r.RAX, r.RCX, r.RSP = get(gRDX), get(gRAX), get(gRCX), get(gRSP)
 	r.RIP, r.RFLAGS = get(gRIP), get(gEFL)
+	var mb [8]byte
+	if p.as.CopyIn(uc+ucSigmask, mb[:]) == nil {
+		t.blocked.Store(binary.LittleEndian.Uint64(mb[:]) &^ unblockable)
+	}
 	// The x87/SSE state saved when this frame was delivered, if the
 	// monitor still has it (a forged frame only gets its registers).
-	uc := c.Regs.RSP
 	for i := len(t.fpu) - 1; i >= 0; i-- {
 		if t.fpu[i].uc == uc {
 			if err := c.RestoreFPU(t.fpu[i].fpu); err != nil {
@@ -361,7 +387,7 @@ func (p *Process) rtSigreturn(c *hyper.CPU, t *thread) error {
 		}
 	}
 	c.SetResume()
-	if t.sigPending.Load() != 0 && !t.onAltStack(c.Regs.RSP) {
+	if p.deliverable(t) != 0 && !t.onAltStack(c.Regs.RSP) {
 		// Signals sent while the handler ran.
 		p.deliverPending(c, t)
 	}

@@ -56,6 +56,7 @@ func (p *Process) clone(ctx context.Context, c *hyper.CPU, flags, stack, ptid, c
 	}
 	t := p.newThread()
 	t.cpu = child
+	t.blocked.Store(c.Data.(*thread).blocked.Load()) // inherited, as on Linux
 	child.Data = t
 	child.Regs = c.Regs
 	child.Regs.RAX = 0
@@ -113,7 +114,7 @@ const (
 	futexClockRealtime = 256
 )
 
-func (p *Process) futexCall(uaddr uint64, op int, val uint32, timeout, uaddr2 uint64, val3 uint32) uint64 {
+func (p *Process) futexCall(t *thread, uaddr uint64, op int, val uint32, timeout, uaddr2 uint64, val3 uint32) uint64 {
 	cmd := op &^ (futexPrivate | futexClockRealtime)
 	switch cmd {
 	case futexWait, futexWaitBitset:
@@ -126,7 +127,7 @@ func (p *Process) futexCall(uaddr uint64, op int, val uint32, timeout, uaddr2 ui
 		}
 		var d time.Duration = -1
 		if timeout != 0 {
-			t, e, ok := p.timespecIn(timeout)
+			at, e, ok := p.timespecIn(timeout)
 			if !ok {
 				return e
 			}
@@ -136,14 +137,14 @@ func (p *Process) futexCall(uaddr uint64, op int, val uint32, timeout, uaddr2 ui
 					clock = unix.CLOCK_REALTIME
 				}
 				now, _ := p.clock(clock)
-				t -= now
-				if t < 0 {
-					t = 0
+				at -= now
+				if at < 0 {
+					at = 0
 				}
 			}
-			d = t
+			d = at
 		}
-		return p.futex.wait(p, uaddr, val, bitset, d)
+		return p.futex.wait(p, t, uaddr, val, bitset, d)
 	case futexWake, futexWakeBitset:
 		bitset := ^uint32(0)
 		if cmd == futexWakeBitset {

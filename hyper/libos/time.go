@@ -99,8 +99,10 @@ func (p *Process) gettimeofday(va uint64) uint64 {
 	return 0
 }
 
-// nanosleep serves nanosleep (clock 0, flags 0) and clock_nanosleep.
-func (p *Process) nanosleep(clock, flags int, req uint64) uint64 {
+// nanosleep serves nanosleep (clock 0, flags 0) and clock_nanosleep. A
+// signal ends it early with EINTR, and the time left is stored at rem for
+// a relative sleep.
+func (p *Process) nanosleep(t *thread, clock, flags int, req, rem uint64) uint64 {
 	d, e, ok := p.timespecIn(req)
 	if !ok {
 		return e
@@ -117,12 +119,16 @@ func (p *Process) nanosleep(clock, flags int, req uint64) uint64 {
 	if d <= 0 {
 		return 0
 	}
+	start := time.Now()
 	tm := time.NewTimer(d)
 	defer tm.Stop()
-	select {
-	case <-tm.C:
+	if p.block(t, nil, tm.C) == waitTimeout {
 		return 0
-	case <-p.done:
-		return errno(unix.EINTR)
 	}
+	if rem != 0 && flags&unix.TIMER_ABSTIME == 0 {
+		if e := p.timespecOut(rem, max(d-time.Since(start), 0)); e != 0 {
+			return e
+		}
+	}
+	return errno(unix.EINTR)
 }

@@ -63,6 +63,16 @@ type Startup struct {
 	FirstPooled      Latency // the same with the VM taken from a hyper.Pool
 	Exit             Latency // Run called -> program exited, VM torn down
 	CLI              Latency // `nexus vm run` process start -> exit
+	// Pre-initialised runs (Go only): libos.Resume from a snapshot taken
+	// once, to exit; the same with the VM from a pool; and `nexus run` of
+	// a sealed image with and without its snapshot.
+	PreinitExit, PreinitPooled Latency
+	RunSealed, RunPreinit      Latency
+	// SnapshotBytes is the page data the snapshot stores (pages still as
+	// the executable loaded them are not stored); Syscalls and
+	// PreinitSyscalls the system calls of one normal and one restored run.
+	SnapshotBytes             int
+	Syscalls, PreinitSyscalls uint64
 }
 
 // Report is everything vmbench measures.
@@ -141,6 +151,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			exit = append(exit, d)
 		}
 		st := Startup{Program: name, FirstInstruction: summarize(first), Exit: summarize(exit)}
+		if name == "hello-go" {
+			if err := preinitFigures(ctx, cfg, elf, &st, logf); err != nil {
+				return nil, err
+			}
+		}
 		pool, err := hyper.NewPool(libos.NewConfig().Memory(), 2)
 		if err != nil {
 			return nil, err
@@ -165,6 +180,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				cli = append(cli, time.Since(t0))
 			}
 			st.CLI = summarize(cli)
+			if name == "hello-go" {
+				if err := sealedFigures(ctx, cfg, dir, &st, logf); err != nil {
+					return nil, err
+				}
+			}
 		}
 		rep.Startups = append(rep.Startups, st)
 	}
@@ -220,6 +240,79 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// preinitFigures times the Go hello restored from a snapshot, in-process,
+// right after its normal runs.
+func preinitFigures(ctx context.Context, cfg Config, elf []byte, st *Startup, logf func(string, ...any)) error {
+	conf := libos.NewConfig().WithArgs("hello-go", "-quick").WithStdout(io.Discard)
+	snap, err := libos.TakeSnapshot(ctx, conf, elf)
+	if err != nil {
+		return fmt.Errorf("hello-go snapshot: %w", err)
+	}
+	defer snap.Close()
+	st.SnapshotBytes = snap.Size()
+	res, err := libos.Run(ctx, conf, elf)
+	if err != nil {
+		return err
+	}
+	st.Syscalls = res.Syscalls
+	logf("starting %d pre-initialised hello-go VMs...", cfg.Runs)
+	pool, err := hyper.NewPool(conf.Memory(), 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	var exit, pooled []time.Duration
+	for i := 0; i < cfg.Runs; i++ {
+		t0 := time.Now()
+		res, err := libos.Resume(ctx, conf, snap)
+		d := time.Since(t0)
+		if err != nil {
+			return fmt.Errorf("hello-go (pre-initialised): %w", err)
+		}
+		st.PreinitSyscalls = res.Syscalls
+		exit = append(exit, d)
+		t0 = time.Now()
+		if _, err := libos.Resume(ctx, conf.WithPool(pool), snap); err != nil {
+			return fmt.Errorf("hello-go (pre-initialised, pooled): %w", err)
+		}
+		pooled = append(pooled, time.Since(t0))
+	}
+	st.PreinitExit, st.PreinitPooled = summarize(exit), summarize(pooled)
+	return nil
+}
+
+// sealedFigures seals the Go hello twice with `nexus build` (with and
+// without its snapshot) and times `nexus run` of each, alternating.
+func sealedFigures(ctx context.Context, cfg Config, dir string, st *Startup, logf func(string, ...any)) error {
+	home := filepath.Join(dir, "home")
+	src := filepath.Join(cfg.Source, "examples-kvm/hello-go")
+	for _, b := range [][]string{{"--name", "hello-go-preinit"}, {"--name", "hello-go-cold", "--no-preinit"}} {
+		args := append([]string{"--home", home, "build", "--tier", "kvm", src, "--arg", "-quick"}, b...)
+		if out, err := exec.CommandContext(ctx, cfg.Nexus, args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("nexus build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	logf("timing %d 'nexus run' processes of each sealed hello-go...", cfg.CLIRuns)
+	var cold, warm []time.Duration
+	for i := 0; i < cfg.CLIRuns; i++ {
+		for _, name := range []string{"hello-go-cold", "hello-go-preinit"} {
+			t0 := time.Now()
+			out, err := exec.CommandContext(ctx, cfg.Nexus, "--home", home, "run", name).Output()
+			d := time.Since(t0)
+			if err != nil || !bytes.HasPrefix(out, []byte("hello from Go")) {
+				return fmt.Errorf("nexus run %s: %v: %q", name, err, out)
+			}
+			if name == "hello-go-cold" {
+				cold = append(cold, d)
+			} else {
+				warm = append(warm, d)
+			}
+		}
+	}
+	st.RunSealed, st.RunPreinit = summarize(cold), summarize(warm)
+	return nil
 }
 
 // rss returns the process's resident set size in bytes.
@@ -303,6 +396,15 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "start -> exit (in-process)", ms(s.Exit.P50), ms(s.Exit.P99))
 		if s.CLI.P50 > 0 {
 			fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "start -> exit (nexus vm run)", ms(s.CLI.P50), ms(s.CLI.P99))
+		}
+		if s.PreinitExit.P50 > 0 {
+			fmt.Fprintf(w, "%-10s %-28s %12s %12s   (target < 3 ms; %d system calls, normally %d; snapshot %s stored)\n", s.Program, "  pre-initialised, in-process",
+				ms(s.PreinitExit.P50), ms(s.PreinitExit.P99), s.PreinitSyscalls, s.Syscalls, benchstat.Bytes(s.SnapshotBytes))
+			fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "  the same, VM from a pool", ms(s.PreinitPooled.P50), ms(s.PreinitPooled.P99))
+		}
+		if s.RunPreinit.P50 > 0 {
+			fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "start -> exit (nexus run)", ms(s.RunSealed.P50), ms(s.RunSealed.P99))
+			fmt.Fprintf(w, "%-10s %-28s %12s %12s   (target < 10 ms)\n", s.Program, "  pre-initialised image", ms(s.RunPreinit.P50), ms(s.RunPreinit.P99))
 		}
 	}
 	fmt.Fprintf(w, "\nsystem call round trip (getpid): %.1f µs in the VM, %.3f µs natively\n",

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,6 +159,13 @@ type BuildOptions struct {
 	// runtime's start-up. If that fails the build falls back to an
 	// ordinary command and Build reports why in Warning.
 	Preinit func(ctx context.Context, module []byte, m *microvm.Manifest, entry string) ([]byte, *microvm.Snapshot, error)
+	// PreinitKVM, when set and Path is a Go package for tier kvm,
+	// snapshots the built executable after its runtime's start-up with
+	// this function (kvm.Preinit), given the sealed files as its "/", and
+	// seals the snapshot into the image (Entry KVMSnapshotEntry). If that
+	// fails the image is sealed without one and Build says why in
+	// Warning.
+	PreinitKVM func(ctx context.Context, exe []byte, files fs.FS, m *microvm.Manifest) (*microvm.Snapshot, error)
 }
 
 // Built is the result of Build.

@@ -6,8 +6,11 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+
+	"nexusos/microvm"
 )
 
 // elfMagic starts every ELF file.
@@ -90,12 +93,49 @@ func buildKVM(ctx context.Context, o BuildOptions, m Manifest) (*Built, error) {
 			return nil, fmt.Errorf("build %s: %w", o.Path, err)
 		}
 	}
-	img, err := SealFiles(m, exe, files)
+	var snap *microvm.Snapshot
+	var warning string
+	if o.PreinitKVM != nil && kind == "go" {
+		if snap, err = preinitKVM(ctx, o, m, exe, files); err != nil {
+			warning = fmt.Sprintf("pre-initialisation skipped, the app starts its runtime on every run: %v", err)
+			snap = nil
+		}
+	}
+	img, err := seal(m, exe, snap, files)
 	if err != nil {
 		return nil, err
 	}
 	if o.SignKey != nil {
 		img.Sign(o.SignKey)
 	}
-	return &Built{Image: img}, nil
+	return &Built{Image: img, Warning: warning}, nil
 }
+
+// preinitKVM snapshots a tier-2 Go app with o.PreinitKVM.
+func preinitKVM(ctx context.Context, o BuildOptions, m Manifest, exe, files []byte) (*microvm.Snapshot, error) {
+	if len(m.Capabilities.Mounts) > 0 {
+		// What the app reads from mounts while starting may differ at
+		// run time; sealed files cannot.
+		return nil, errors.New("apps with mounted directories are not pre-initialised")
+	}
+	var fsys fs.FS
+	if len(files) > 0 {
+		var err error
+		if fsys, err = OpenFiles(files); err != nil {
+			return nil, err
+		}
+	}
+	snap, err := o.PreinitKVM(ctx, exe, fsys, &m.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	if snap.Entry != KVMSnapshotEntry || len(snap.Memory) == 0 {
+		return nil, errors.New("the snapshotter returned no tier-2 snapshot")
+	}
+	return snap, nil
+}
+
+// KVMSnapshotEntry is the Entry of a tier-2 snapshot: Memory then holds a
+// library-OS snapshot (hyper/libos.Snapshot's encoding), not linear
+// memory.
+const KVMSnapshotEntry = "libos-snapshot-1"

@@ -18,7 +18,8 @@
 //	| 16+M   | 8    | module length N, at most 1 GiB                 |
 //	| 24+M   | N    | module: WebAssembly binary or static ELF       |
 //	| 24+M+N | 8    | memory snapshot length P, 0 unless preinit     |
-//	| 32+M+N | P    | memory snapshot (whole 64 KiB pages)           |
+//	| 32+M+N | P    | snapshot: tier 1 linear memory (whole 64 KiB   |
+//	|        |      | pages); tier 2 a library-OS snapshot           |
 //	| +P     | 8    | files length F, at most 1 GiB (V = 2 only)     |
 //	| +8     | F    | sealed files, ZIP of stored entries (V = 2)    |
 //	| +F     | 4    | signature length S, 0 or at most 4 KiB         |

@@ -122,7 +122,7 @@ func seal(m Manifest, module []byte, snap *microvm.Snapshot, files []byte) (*Ima
 	m.Preinit = nil
 	var memory []byte
 	if snap != nil {
-		if len(snap.Memory) > MaxModuleSize || len(snap.Memory)%(64<<10) != 0 || snap.Entry == "" {
+		if len(snap.Memory) > MaxModuleSize || !snapshotShape(m.Tier, snap.Entry, uint64(len(snap.Memory))) {
 			return nil, fmt.Errorf("seal %s: bad memory snapshot", m.Name)
 		}
 		memory = snap.Memory
@@ -152,6 +152,17 @@ func seal(m Manifest, module []byte, snap *microvm.Snapshot, files []byte) (*Ima
 		return nil, fmt.Errorf("seal %s: manifest too large", m.Name)
 	}
 	return &Image{Manifest: m, ManifestJSON: mj, Module: module, Memory: memory, Files: files, Digest: digestOf(mj)}, nil
+}
+
+// snapshotShape reports whether a snapshot's entry and length suit the
+// tier: tier 1 keeps linear memory (whole 64 KiB pages) and the export that
+// runs main; tier 2 a library-OS snapshot (KVMSnapshotEntry), which the
+// engine decodes and checks itself.
+func snapshotShape(tier, entry string, n uint64) bool {
+	if tier == microvm.TierKVM {
+		return entry == KVMSnapshotEntry && n > 0
+	}
+	return entry != "" && entry != KVMSnapshotEntry && n%(64<<10) == 0
 }
 
 func blobOf(b []byte) Blob {
@@ -326,7 +337,7 @@ func Decode(b []byte) (*Image, error) {
 		return nil, fmt.Errorf("decode %s: memory snapshot without preinit in the manifest: %w", img.Digest, ErrTampered)
 	case pi != nil && pi.Memory != blobOf(memory):
 		return nil, fmt.Errorf("decode %s: memory snapshot: %w", img.Digest, ErrTampered)
-	case pi != nil && (pi.Entry == "" || mn%(64<<10) != 0):
+	case pi != nil && !snapshotShape(img.Manifest.Tier, pi.Entry, mn):
 		return nil, fmt.Errorf("%w: bad preinit section", ErrFormat)
 	}
 	switch fb := img.Manifest.Files; {

@@ -16,6 +16,13 @@
 //	// st.Reason is exit, trap (a guest fault, named with its address),
 //	// memory, timeout, output or stopped, as on tier 1.
 //
+// An image sealed with a snapshot (Preinit, which `nexus build` runs for Go
+// apps) is resumed from it (libos.Resume) when the run's arguments,
+// environment, CPU count and clock mode are the snapshot's; otherwise, or
+// when the snapshot does not decode, the app starts normally. Decoded
+// snapshots are kept per image digest, so every run of an image maps the
+// same pages copy-on-write.
+//
 // The engine builds only on linux/amd64; elsewhere New reports that the
 // tier is unavailable. An Engine is safe for concurrent use: every Run has
 // its own VM.

@@ -61,6 +61,9 @@ type Engine struct {
 	// checked holds the digests of images whose ELF was validated;
 	// guarded by mu.
 	checked map[string]bool
+	// snaps holds the decoded snapshots of pre-initialised images by
+	// digest (nil for one that failed to decode); guarded by mu.
+	snaps map[string]*libos.Snapshot
 }
 
 var _ microvm.Engine = (*Engine)(nil)
@@ -75,7 +78,7 @@ func New(cfg Config) (*Engine, error) {
 	if l == nil {
 		l = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{cfg: cfg, log: l, checked: map[string]bool{}}, nil
+	return &Engine{cfg: cfg, log: l, checked: map[string]bool{}, snaps: map[string]*libos.Snapshot{}}, nil
 }
 
 // Close releases nothing today; it exists so the engine can be closed like
@@ -145,10 +148,6 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 		return st, nil
 	}
 	lim := p.Manifest.Limits.Tighten(rc.Limits)
-	vcpus := lim.VCPUs
-	if vcpus == 0 {
-		vcpus = microvm.DefaultVCPUs
-	}
 
 	fsys, closeFS, err := e.fileTree(p)
 	if err != nil {
@@ -176,14 +175,9 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 	if len(args) == 0 {
 		args = []string{p.Manifest.Name}
 	}
-	cfg := libos.NewConfig().
-		WithArgs(args...).
-		WithEnv(environ(p.Manifest.Env)...).
+	cfg := libosConfig(&p.Manifest, lim, args).
 		WithStdout(stdout).
 		WithStderr(stderr).
-		WithMemory(lim.MemoryBytes).
-		WithMaxThreads(vcpus).
-		WithCPUs(max(1, min(vcpus, runtime.NumCPU()))).
 		// One byte over the limit reaches limitWriter, which stops the VM
 		// as tier 1 does; libos alone would only fail the writes.
 		WithMaxOutput(lim.OutputBytes + 1).
@@ -195,15 +189,19 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 	if fsys != nil {
 		cfg = cfg.WithFS(fsys)
 	}
-	if !p.Manifest.Capabilities.Clock {
-		cfg = cfg.WithFakeClock()
-	}
 	if e.cfg.pool != nil {
 		cfg = cfg.WithPool(e.cfg.pool)
 	}
+	snap := e.snapshot(p)
 
 	st.State, st.StartedAt = microvm.StateRunning, time.Now()
-	res, err := libos.Run(runCtx, cfg, p.Code)
+	var res libos.Result
+	resumed := snap != nil && snap.Compatible(cfg) == nil
+	if resumed {
+		res, err = libos.Resume(runCtx, cfg, snap)
+	} else {
+		res, err = libos.Run(runCtx, cfg, p.Code)
+	}
 	st.EndedAt = time.Now()
 	st.MemoryBytes = res.PeakMemory
 	st.OutputBytes = min(written.Load(), lim.OutputBytes)
@@ -212,7 +210,7 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 		return st, herr
 	}
 	e.log.Debug("microvm ended", "id", id, "app", st.Name, "state", st.State, "reason", st.Reason,
-		"code", st.ExitCode, "took", st.EndedAt.Sub(st.StartedAt), "syscalls", res.Syscalls, "threads", res.Threads)
+		"code", st.ExitCode, "took", st.EndedAt.Sub(st.StartedAt), "syscalls", res.Syscalls, "threads", res.Threads, "preinit", resumed)
 	return st, nil
 }
 
@@ -292,6 +290,25 @@ func classify(st *microvm.Status, res libos.Result, err, cause error, lim microv
 		set(microvm.StateExited, microvm.ReasonExit, res.ExitCode, "")
 	}
 	return nil
+}
+
+// libosConfig is the part of a run's configuration the app reads while it
+// starts, which a snapshot taken at build time (Preinit) must share.
+func libosConfig(m *microvm.Manifest, lim microvm.Limits, args []string) libos.Config {
+	vcpus := lim.VCPUs
+	if vcpus == 0 {
+		vcpus = microvm.DefaultVCPUs
+	}
+	cfg := libos.NewConfig().
+		WithArgs(args...).
+		WithEnv(environ(m.Env)...).
+		WithMemory(lim.MemoryBytes).
+		WithMaxThreads(vcpus).
+		WithCPUs(max(1, min(vcpus, runtime.NumCPU())))
+	if !m.Capabilities.Clock {
+		cfg = cfg.WithFakeClock()
+	}
+	return cfg
 }
 
 // environ turns the manifest's environment into sorted KEY=value strings.

@@ -5,6 +5,7 @@ package kvm
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 
 	"nexusos/microvm"
@@ -45,4 +46,9 @@ func (*Engine) Prepare(context.Context, *microvm.Program) error { return ErrUnsu
 // Run reports ErrUnsupported.
 func (*Engine) Run(context.Context, *microvm.Program, microvm.RunConfig) (microvm.Status, error) {
 	return microvm.Status{}, ErrUnsupported
+}
+
+// Preinit reports ErrUnsupported.
+func Preinit(context.Context, []byte, fs.FS, *microvm.Manifest) (*microvm.Snapshot, error) {
+	return nil, ErrUnsupported
 }
