@@ -114,7 +114,18 @@ type Capabilities struct {
 	Memex *MemexGrant `json:"memex,omitempty"`
 	// Cortex grants generation and embeddings.
 	Cortex bool `json:"cortex,omitempty"`
+	// ScratchBytes grants a tier-2 app a writable /tmp of at most this
+	// many bytes, in host memory, gone when the VM ends; 0 grants none
+	// (/tmp is read-only like the rest of its files).
+	ScratchBytes int64 `json:"scratch_bytes,omitempty"`
+	// Loopback grants a tier-2 app TCP sockets on 127.0.0.1 between its
+	// own threads (a server and its client); nothing outside the VM is
+	// reachable either way. Without it socket() fails with EACCES.
+	Loopback bool `json:"loopback,omitempty"`
 }
+
+// MaxScratchBytes is the largest scratch /tmp a manifest may ask for.
+const MaxScratchBytes = 1 << 30
 
 // MemexGrant lists the MemexFS folders an app may read. "/" (or "")
 // grants every folder.
@@ -241,6 +252,12 @@ func (m *Manifest) Validate() error {
 				return bad("handles: kind %q", k)
 			}
 		}
+	}
+	if c := m.Capabilities; c.ScratchBytes < 0 || c.ScratchBytes > MaxScratchBytes {
+		return bad("scratch %d bytes: want 0..%d", c.ScratchBytes, int64(MaxScratchBytes))
+	}
+	if c := m.Capabilities; m.Tier != TierKVM && (c.ScratchBytes > 0 || c.Loopback) {
+		return bad("scratch space and loopback sockets are tier-%s grants", TierKVM)
 	}
 	if m.Limits.MemoryBytes > MaxMemoryBytes {
 		return bad("memory limit %d above %d", m.Limits.MemoryBytes, uint64(MaxMemoryBytes))

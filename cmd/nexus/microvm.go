@@ -124,6 +124,8 @@ func newBuildCmd(g *globalFlags) *cobra.Command {
 		tier, files              string
 		handlesQuery             string
 		cortex, clock, noAOT     bool
+		loopback                 bool
+		scratch                  string
 		noPreinit                bool
 		lim                      limitFlags
 	)
@@ -183,6 +185,7 @@ Examples:
   nexus build ./apps/invoice-report --memex / --handles invoice --handles-query invoices
   nexus build --tier kvm ./examples/invoices --memex invoices
   nexus build --tier kvm ./cmd/tool --files ./rootfs --vcpus 8
+  nexus build --tier kvm ./cmd/server --loopback --scratch 64MiB
   musl-gcc -static -O2 hello.c -o hello && nexus build --tier kvm hello
 
 Environment:
@@ -209,6 +212,14 @@ Environment:
 			}
 			opts.Capabilities.Cortex = cortex
 			opts.Capabilities.Clock = clock
+			opts.Capabilities.Loopback = loopback
+			if scratch != "" {
+				n, err := microvm.ParseSize(scratch)
+				if err != nil {
+					return fmt.Errorf("--scratch: %w", err)
+				}
+				opts.Capabilities.ScratchBytes = int64(n)
+			}
 			if len(memex) > 0 {
 				opts.Capabilities.Memex = &microvm.MemexGrant{Folders: memex}
 			}
@@ -309,6 +320,8 @@ Environment:
 	f.StringArrayVar(&memex, "memex", nil, "grant MemexFS reads in this folder (repeatable; / for all)")
 	f.BoolVar(&cortex, "cortex", false, "grant Cortex generation and embeddings")
 	f.BoolVar(&clock, "clock", false, "grant the real clock (default: a fake clock)")
+	f.StringVar(&scratch, "scratch", "", "grant a tier-2 app a writable /tmp of this size in host memory, e.g. 16MiB (default: none, read-only)")
+	f.BoolVar(&loopback, "loopback", false, "grant a tier-2 app TCP sockets on 127.0.0.1 between its own threads (never the host network)")
 	f.StringArrayVar(&mounts, "mount", nil, "preopen host directory HOST read-only at GUEST (repeatable)")
 	f.StringArrayVar(&envs, "env", nil, "set NAME=VALUE in the app's environment (repeatable)")
 	f.StringArrayVar(&handles, "handles", nil, "declare the app answers questions about MemexFS documents of this kind (repeatable)")

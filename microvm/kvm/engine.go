@@ -308,7 +308,7 @@ func libosConfig(m *microvm.Manifest, lim microvm.Limits, args []string) libos.C
 	if !m.Capabilities.Clock {
 		cfg = cfg.WithFakeClock()
 	}
-	return cfg
+	return cfg.WithScratch(m.Capabilities.ScratchBytes).WithLoopback(m.Capabilities.Loopback)
 }
 
 // environ turns the manifest's environment into sorted KEY=value strings.
