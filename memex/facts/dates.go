@@ -36,13 +36,14 @@ package facts
 // 2025-0042).
 
 import (
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"nexusos/internal/lazyregexp"
 )
 
 // Date is a calendar date without time zone, as written in documents.
@@ -132,11 +133,11 @@ var (
 // day and the year, after it) and the numeric dates, anchored: they are
 // tried only where they can start.
 var (
-	reDayBefore    = regexp.MustCompile(`(?i)(\d{1,2})(?:st|nd|rd|th|er|re|ème|e|ste|\.?[º°ª])?\.?(\s+(?:of|de)\s+|\s*[-/]\s*|\s*)$`)
-	reYearAfter    = regexp.MustCompile(`^\.?(\s+(?:de|del)\s+|\s*[-/.]\s*|\s*,?\s*)(\d{4}|\d{2})`)
-	reDayYearAfter = regexp.MustCompile(`(?i)^(?:\.\s*|\s+)(\d{1,2})(?:st|nd|rd|th)?(?:\s*,\s*|\s+)(\d{4})`)
-	reYMD          = regexp.MustCompile(`^(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?`)
-	reNumDMY       = regexp.MustCompile(`^(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4}|\d{2})`)
+	reDayBefore    = lazyregexp.New(`(?i)(\d{1,2})(?:st|nd|rd|th|er|re|ème|e|ste|\.?[º°ª])?\.?(\s+(?:of|de)\s+|\s*[-/]\s*|\s*)$`)
+	reYearAfter    = lazyregexp.New(`^\.?(\s+(?:de|del)\s+|\s*[-/.]\s*|\s*,?\s*)(\d{4}|\d{2})`)
+	reDayYearAfter = lazyregexp.New(`(?i)^(?:\.\s*|\s+)(\d{1,2})(?:st|nd|rd|th)?(?:\s*,\s*|\s+)(\d{4})`)
+	reYMD          = lazyregexp.New(`^(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?`)
+	reNumDMY       = lazyregexp.New(`^(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4}|\d{2})`)
 )
 
 func init() {
@@ -431,7 +432,7 @@ func DateOrder(text, lang string) int {
 // ASCII digits in text (a run is not preceded by a digit) and returns the
 // submatch offsets in text, not overlapping. It is FindAll for patterns
 // that start with such a run, without scanning every byte.
-func matchesAtRuns(re *regexp.Regexp, text string, minLen, maxLen int) [][]int {
+func matchesAtRuns(re *lazyregexp.Regexp, text string, minLen, maxLen int) [][]int {
 	const window = 64
 	var out [][]int
 	next := 0

@@ -10,12 +10,12 @@ package facts
 
 import (
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 
+	"nexusos/internal/lazyregexp"
 	"nexusos/memex/layout"
 )
 
@@ -430,7 +430,7 @@ var bareNumberLabel = map[string]bool{"nr": true, "no": true, "number": true, "n
 
 // reTillTime is a time of day as tills print it beside the date
 // ("14:57:42 Uhr", "14:57").
-var reTillTime = regexp.MustCompile(`\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\b`)
+var reTillTime = lazyregexp.New(`\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\b`)
 
 // tillTime reports a time of day on a line that also holds a date, or a
 // line of its own next to one: tills stamp both.
@@ -668,8 +668,8 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 // written in, where one currency dominates (Dutch, Italian: the euro;
 // English, Portuguese and Spanish have none: too many countries).
 var (
-	reIBANCountry = regexp.MustCompile(`\b([A-Z]{2})\d{2}[ ]?(?:[A-Z0-9]{4}[ ]?){2,7}[A-Z0-9]{1,4}\b`)
-	reVATID       = regexp.MustCompile(`\b(DE|AT|FR|NL|IT|BE|LU|PT|IE|FI|GB|PL|CZ|SE|DK|CHE)[- ]?U?(\d[\d. ]{7,13}\d)(?:B\d{2})?\b`)
+	reIBANCountry = lazyregexp.New(`\b([A-Z]{2})\d{2}[ ]?(?:[A-Z0-9]{4}[ ]?){2,7}[A-Z0-9]{1,4}\b`)
+	reVATID       = lazyregexp.New(`\b(DE|AT|FR|NL|IT|BE|LU|PT|IE|FI|GB|PL|CZ|SE|DK|CHE)[- ]?U?(\d[\d. ]{7,13}\d)(?:B\d{2})?\b`)
 	// idCurrency is the currency of an IBAN's or VAT id's country.
 	idCurrency = map[string]string{
 		"AT": "EUR", "BE": "EUR", "CY": "EUR", "DE": "EUR", "EE": "EUR", "ES": "EUR", "FI": "EUR", "FR": "EUR", "GR": "EUR", "HR": "EUR",
@@ -683,7 +683,7 @@ var (
 // currencyOfIDs returns the currency of the country of the first IBAN,
 // or else VAT id, the text prints, or "".
 func currencyOfIDs(text string) string {
-	for _, re := range []*regexp.Regexp{reIBANCountry, reVATID} {
+	for _, re := range []*lazyregexp.Regexp{reIBANCountry, reVATID} {
 		for _, m := range re.FindAllStringSubmatch(text, 4) {
 			if c := idCurrency[m[1]]; c != "" {
 				return c
@@ -694,7 +694,7 @@ func currencyOfIDs(text string) string {
 }
 
 var (
-	reStatusLine = regexp.MustCompile(`(?im)^\W*(?:payment\s+)?(?:status|zahlungsstatus|statut|estado|stato|betaalstatus)\W*[:\-]\s*\W*(\pL[\pL ]*)`)
+	reStatusLine = lazyregexp.New(`(?im)^\W*(?:payment\s+)?(?:status|zahlungsstatus|statut|estado|stato|betaalstatus)\W*[:\-]\s*\W*(\pL[\pL ]*)`)
 	// paidPhrases say this document has been paid (not that it should be:
 	// "paid by 3 Dec" is a deadline).
 	paidPhrases = []string{"paid in full", "payment received", "thank you for your payment", "payment has been received", "we have received your payment",

@@ -2,11 +2,11 @@ package facts
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"nexusos/internal/lazyregexp"
 	"nexusos/memex/layout"
 )
 
@@ -354,7 +354,7 @@ func (v *docView) money(t string) (Amount, bool) {
 	return Amount{}, false
 }
 
-var reNumberToken = regexp.MustCompile(`^[#:№°º\s]*([A-Za-z0-9][A-Za-z0-9\-/_.]*)`)
+var reNumberToken = lazyregexp.New(`^[#:№°º\s]*([A-Za-z0-9][A-Za-z0-9\-/_.]*)`)
 
 // numberFiller are words between a label and its number ("Rechnung für
 // X", "Invoice No. 5", "Facture n° 12").
@@ -488,7 +488,7 @@ func bestNumber(cs []cand) (string, *Source) {
 
 // reSlashNumber is a number written like a date ("2/11/2023": the second
 // invoice of November 2023, as Polish invoices number them).
-var reSlashNumber = regexp.MustCompile(`^\s*(?:[A-Z]{1,4}[ /-]?)?(\d{1,6}/\d{1,2}/\d{2,4})\s*$`)
+var reSlashNumber = lazyregexp.New(`^\s*(?:[A-Z]{1,4}[ /-]?)?(\d{1,6}/\d{1,2}/\d{2,4})\s*$`)
 
 // invoiceNumberOf is the number a candidate holds: numberToken's, or,
 // under a label that names an invoice number, a value that reads like a
@@ -723,7 +723,7 @@ func dueImmediately(text string) bool {
 
 // --- terms ---
 
-var reTermsNet = regexp.MustCompile(`(?i)\bnet\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:days?|tage[n]?|jours|dagen|d[ií]as|giorni|dni|dias)\s*(?:net|netto|nach|after|from|after\s+invoice|fin\s+de\s+mois|date\s+de\s+facture|na\s+factuurdatum|fecha\s+factura|data\s+fattura|od\s+daty)?`)
+var reTermsNet = lazyregexp.New(`(?i)\bnet\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:days?|tage[n]?|jours|dagen|d[ií]as|giorni|dni|dias)\s*(?:net|netto|nach|after|from|after\s+invoice|fin\s+de\s+mois|date\s+de\s+facture|na\s+factuurdatum|fecha\s+factura|data\s+fattura|od\s+daty)?`)
 
 // termsDays reads payment terms as a number of days after issue: "Net 30",
 // "payable within 14 days", "zahlbar innerhalb von 14 Tagen", "à 30

@@ -3,6 +3,7 @@ package facts
 import (
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -263,8 +264,9 @@ type lexEntry struct {
 	words               int
 }
 
-// lexicon holds every label, longest first.
-var lexicon = func() []lexEntry {
+// lexicon holds every label, longest first (built on first use, not at
+// every program start).
+var lexicon = sync.OnceValue(func() []lexEntry {
 	var out []lexEntry
 	for field, byLang := range labels {
 		for lang, ps := range byLang {
@@ -283,17 +285,17 @@ var lexicon = func() []lexEntry {
 		return out[i].field < out[j].field
 	})
 	return out
-}()
+})
 
 // labelIndex maps a label's first word to its entries, longest first.
-var labelIndex = func() map[string][]lexEntry {
+var labelIndex = sync.OnceValue(func() map[string][]lexEntry {
 	m := map[string][]lexEntry{}
-	for _, e := range lexicon {
+	for _, e := range lexicon() {
 		w := strings.Fields(e.phrase)[0]
 		m[w] = append(m[w], e)
 	}
 	return m
-}()
+})
 
 var foldMap = map[rune]string{
 	'ä': "a", 'à': "a", 'á': "a", 'â': "a", 'ã': "a", 'å': "a", 'ą': "a", 'æ': "ae",
@@ -409,7 +411,7 @@ func findLabels(text string) []labelHit {
 		if k := strings.IndexByte(w, ' '); k >= 0 {
 			w = w[:k]
 		}
-		for _, e := range labelIndex[w] {
+		for _, e := range labelIndex()[w] {
 			if !strings.HasPrefix(f[ws:], e.phrase) {
 				continue
 			}

@@ -32,12 +32,13 @@ package facts
 // "2 100,00" is two numbers (a quantity column and a price).
 
 import (
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"nexusos/internal/lazyregexp"
 )
 
 // Number is a number found in text.
@@ -265,19 +266,19 @@ type span struct{ start, end int }
 // when a pattern has a group, the group is the span.
 var (
 	// +49 30 1234567, +33 (0)6 12 34 56 78, +1-555-123-4567 (7 digits or more)
-	rePhoneIntl = regexp.MustCompile(`^\+[1-9]\d{0,2}(?:[ \-./]?\(?\d{1,5}\)?){2,7}`)
+	rePhoneIntl = lazyregexp.New(`^\+[1-9]\d{0,2}(?:[ \-./]?\(?\d{1,5}\)?){2,7}`)
 	// (555) 123-4567
-	rePhoneParen = regexp.MustCompile(`^\(\d{3}\)\s?\d{3}[\s.\-]\d{4}`)
+	rePhoneParen = lazyregexp.New(`^\(\d{3}\)\s?\d{3}[\s.\-]\d{4}`)
 	// 555-123-4567, 555.123.4567
-	rePhoneUS = regexp.MustCompile(`^\d{3}[.\-]\d{3}[.\-]\d{4}`)
+	rePhoneUS = lazyregexp.New(`^\d{3}[.\-]\d{3}[.\-]\d{4}`)
 	// national numbers with a trunk zero: 030 1234567, 06 12 34 56 78, 0800-123-456 (7 digits or more)
-	rePhoneNational = regexp.MustCompile(`^0\d{1,4}(?:[ /\-]\d{2,8}){1,5}`)
+	rePhoneNational = lazyregexp.New(`^0\d{1,4}(?:[ /\-]\d{2,8}){1,5}`)
 	// after a phone label, whatever the layout (6 digits or more)
-	rePhoneLabelled = regexp.MustCompile(`^\p{L}+\.?\s*(?:(?i:no|nr)\.?|(?i:number))?\s*[:.]?\s*(\+?[\d(][\d ()\-./]{5,}\d)`)
+	rePhoneLabelled = lazyregexp.New(`^\p{L}+\.?\s*(?:(?i:no|nr)\.?|(?i:number))?\s*[:.]?\s*(\+?[\d(][\d ()\-./]{5,}\d)`)
 	// the year after a month name, read from the end of the name
-	reYearAfterMonth = regexp.MustCompile(`^\.?,?\s{0,3}((?:19|20|21)\d\d)`)
+	reYearAfterMonth = lazyregexp.New(`^\.?,?\s{0,3}((?:19|20|21)\d\d)`)
 	// IBAN: DE89 3704 0044 0532 0130 00
-	reIBAN = regexp.MustCompile(`^[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?`)
+	reIBAN = lazyregexp.New(`^[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?`)
 )
 
 // phoneLabels are the words that introduce a phone number, lower case.
@@ -293,7 +294,7 @@ func numberExclusions(text, lang string) []span {
 	for _, d := range FindDatesIn(text, DateOptions{Lang: lang}) {
 		out = append(out, span{d.Start, d.End})
 	}
-	try := func(re *regexp.Regexp, i, minDigits int) {
+	try := func(re *lazyregexp.Regexp, i, minDigits int) {
 		loc := re.FindStringSubmatchIndex(text[i:min(len(text), i+96)])
 		if loc == nil {
 			return

@@ -2,12 +2,12 @@ package facts
 
 import (
 	"math"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"unicode"
 
+	"nexusos/internal/lazyregexp"
 	"nexusos/memex/layout"
 )
 
@@ -218,9 +218,9 @@ func isNameWord(w string) bool {
 	return strings.ContainsAny(w, ".") && len(r) <= 5 && !strings.ContainsAny(w, "0123456789") // "s.r.l.", "sp." forms
 }
 
-var domainWord = regexp.MustCompile(`^[a-z0-9-]+\.(?:com|net|org|de|nl|fr|be|co|io|eu|es|it|pl|pt|ch|at|uk)$`)
+var domainWord = lazyregexp.New(`^[a-z0-9-]+\.(?:com|net|org|de|nl|fr|be|co|io|eu|es|it|pl|pt|ch|at|uk)$`)
 
-var reSplitParts = regexp.MustCompile(`\s[·•|–—]\s|\s-\s|,\s|;\s|\t`)
+var reSplitParts = lazyregexp.New(`\s[·•|–—]\s|\s-\s|,\s|;\s|\t`)
 
 func splitParts(s string) []string {
 	return reSplitParts.Split(s, -1)
@@ -234,7 +234,7 @@ type partyCand struct {
 }
 
 var (
-	reDomain = regexp.MustCompile(`(?i)\b(www\.|https?://(?:www\.)?|[a-z0-9._%+-]+@)([a-z0-9-]+)\.(?:[a-z0-9-]+\.)*[a-z]{2,}\b`)
+	reDomain = lazyregexp.New(`(?i)\b(www\.|https?://(?:www\.)?|[a-z0-9._%+-]+@)([a-z0-9-]+)\.(?:[a-z0-9-]+\.)*[a-z]{2,}\b`)
 	// Mail and hosting domains name no company.
 	genericDomains = map[string]bool{"gmail": true, "googlemail": true, "yahoo": true, "hotmail": true, "outlook": true, "live": true, "icloud": true,
 		"aol": true, "gmx": true, "web": true, "mail": true, "orange": true, "free": true, "wanadoo": true, "proton": true, "protonmail": true,
@@ -697,12 +697,12 @@ var salutations = map[string]bool{"herr": true, "herrn": true, "frau": true, "mr
 	"dhr": true, "mevr": true, "sr": true, "sra": true, "srta": true, "sig": true, "sig ra": true, "pan": true, "pani": true, "attn": true, "z hd": true, "c o": true}
 
 // reCopyright is a copyright mark and its year(s), before the holder.
-var reCopyright = regexp.MustCompile(`(?i)(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)`)
+var reCopyright = lazyregexp.New(`(?i)(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)`)
 
 // reBIC is a bank's BIC (SWIFT code): "DNBANOKK", "SEXDABCD123".
-var reBIC = regexp.MustCompile(`^[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$`)
+var reBIC = lazyregexp.New(`^[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$`)
 
-var rePostcode = regexp.MustCompile(`\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b`)
+var rePostcode = lazyregexp.New(`\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b`)
 
 // addressBlocks marks recipient address blocks that carry no label: the
 // lines under a return-address line ("Kraxi GmbH · Flugzeugallee 17 ·
@@ -801,7 +801,7 @@ func (v *docView) findPartyRole(i, j int) string {
 	if len(v.lines[i].Cells) > 2 {
 		return "" // a column header ("TIPO DO EMITENTE | TIPO DO AMBIENTE"), not a block heading
 	}
-	for _, e := range lexicon {
+	for _, e := range lexicon() {
 		if (e.field == fSeller || e.field == fBuyer) && len(e.phrase) >= 5 && strings.HasSuffix(f, " "+e.phrase) {
 			return e.field
 		}

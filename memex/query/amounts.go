@@ -1,24 +1,24 @@
 package query
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
+	"nexusos/internal/lazyregexp"
 	"nexusos/memex/facts"
 )
 
 var (
-	reMore   = regexp.MustCompile(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
-	reLess   = regexp.MustCompile(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
-	reApprox = regexp.MustCompile(`\b(?:around|about|approximately|approx\.?|roughly|circa|~)\s*`)
-	reExact  = regexp.MustCompile(`\b(?:exactly|precisely)\s*`)
+	reMore   = lazyregexp.New(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
+	reLess   = lazyregexp.New(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
+	reApprox = lazyregexp.New(`\b(?:around|about|approximately|approx\.?|roughly|circa|~)\s*`)
+	reExact  = lazyregexp.New(`\b(?:exactly|precisely)\s*`)
 	// reMoney: any ISO 4217 code or sign before or after the number
 	// (checked with facts.CurrencyCode).
-	reMoney        = regexp.MustCompile(`^(?:(us\$|r\$|\$|€|£|¥|₹|[a-z]{3})\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*([a-z]{3}\b|euros?\b|dollars?\b|pounds?\b|zł|kr\b)?`)
-	reBetweenMoney = regexp.MustCompile(`\b(?:between|from)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)\s+(?:and|to|-)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)`)
-	reTimeUnit     = regexp.MustCompile(`^\s*(?:days?|weeks?|months?|years?|hours?|minutes?|emails?|mails?|messages?|files?|documents?|invoices?|times?|people|%)\b`)
-	reYearNumber   = regexp.MustCompile(`^(?:19|20)\d{2}$`)
+	reMoney        = lazyregexp.New(`^(?:(us\$|r\$|\$|€|£|¥|₹|[a-z]{3})\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*([a-z]{3}\b|euros?\b|dollars?\b|pounds?\b|zł|kr\b)?`)
+	reBetweenMoney = lazyregexp.New(`\b(?:between|from)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)\s+(?:and|to|-)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)`)
+	reTimeUnit     = lazyregexp.New(`^\s*(?:days?|weeks?|months?|years?|hours?|minutes?|emails?|mails?|messages?|files?|documents?|invoices?|times?|people|%)\b`)
+	reYearNumber   = lazyregexp.New(`^(?:19|20)\d{2}$`)
 )
 
 // money is an amount read from a question.
@@ -86,7 +86,7 @@ func (u *Understood) takeAmount(s string, moneyCtx bool) string {
 			return cut(s, []int{m[0], m[1]})
 		}
 	}
-	for _, re := range []*regexp.Regexp{reApprox, reExact, reMore, reLess} {
+	for _, re := range []*lazyregexp.Regexp{reApprox, reExact, reMore, reLess} {
 		for _, loc := range re.FindAllStringIndex(s, -1) {
 			v, ok := parseMoney(s[loc[1]:])
 			if !ok {

@@ -1,11 +1,11 @@
 package query
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"nexusos/internal/lazyregexp"
 	"nexusos/memex/facts"
 )
 
@@ -37,29 +37,29 @@ const (
 )
 
 var (
-	reDateRange = regexp.MustCompile(`\b(?:(between|from)\s+)?(` + dateAlt + `)` + rangeSep + `(` + dateAlt + `)`)
-	reDateOpen  = regexp.MustCompile(`\b(since|after|before|until|till|through|prior to|as of|starting|starting from|no later than|earlier than|later than|by)\s+(` + dateAlt + `)`)
-	reDateOn    = regexp.MustCompile(`\b(?:(on|dated|for|in|during|from|of|at)\s+)?(` + dateAlt + `)`)
-	reRelN      = regexp.MustCompile(`\b(?:(in|within|over|during|for)\s+)?(?:the\s+)?(last|past|previous|next|coming|upcoming|following)\s+(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve|few)\s+(days?|weeks?|months?|quarters?|years?)\b`)
-	reWithinN   = regexp.MustCompile(`\bwithin\s+(?:the\s+)?(\d{1,3})\s+(days?|weeks?|months?)\b`)
-	reRelUnit   = regexp.MustCompile(`\b(?:(?:in|during|for|from|of|over)\s+)?(?:the\s+)?(last|this|previous|past|current|next|coming)\s+(week|month|quarter|year)\b`)
-	reDayWord   = regexp.MustCompile(`\b(?:(?:on|for|from|of)\s+)?(today|yesterday|tomorrow)\b`)
-	reYTD       = regexp.MustCompile(`\b(?:year to date|ytd|so far this year)\b`)
-	reOlderThan = regexp.MustCompile(`\b(older|more)\s+than\s+(\d{1,3})\s+(days|weeks|months)(?:\s+old)?\b`)
-	reNotYetDue = regexp.MustCompile(`\b(?:(?:are|is)\s+)?not\s+(?:yet\s+)?due(?:\s+yet)?\b`)
+	reDateRange = lazyregexp.New(`\b(?:(between|from)\s+)?(` + dateAlt + `)` + rangeSep + `(` + dateAlt + `)`)
+	reDateOpen  = lazyregexp.New(`\b(since|after|before|until|till|through|prior to|as of|starting|starting from|no later than|earlier than|later than|by)\s+(` + dateAlt + `)`)
+	reDateOn    = lazyregexp.New(`\b(?:(on|dated|for|in|during|from|of|at)\s+)?(` + dateAlt + `)`)
+	reRelN      = lazyregexp.New(`\b(?:(in|within|over|during|for)\s+)?(?:the\s+)?(last|past|previous|next|coming|upcoming|following)\s+(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve|few)\s+(days?|weeks?|months?|quarters?|years?)\b`)
+	reWithinN   = lazyregexp.New(`\bwithin\s+(?:the\s+)?(\d{1,3})\s+(days?|weeks?|months?)\b`)
+	reRelUnit   = lazyregexp.New(`\b(?:(?:in|during|for|from|of|over)\s+)?(?:the\s+)?(last|this|previous|past|current|next|coming)\s+(week|month|quarter|year)\b`)
+	reDayWord   = lazyregexp.New(`\b(?:(?:on|for|from|of)\s+)?(today|yesterday|tomorrow)\b`)
+	reYTD       = lazyregexp.New(`\b(?:year to date|ytd|so far this year)\b`)
+	reOlderThan = lazyregexp.New(`\b(older|more)\s+than\s+(\d{1,3})\s+(days|weeks|months)(?:\s+old)?\b`)
+	reNotYetDue = lazyregexp.New(`\b(?:(?:are|is)\s+)?not\s+(?:yet\s+)?due(?:\s+yet)?\b`)
 	// reDateWord finds the date a period applies to in the words just
 	// before it ("due in the next 30 days", "sent on", "paid between").
-	reDateWord = regexp.MustCompile(`\b(due|paid|issued|sent|dated|received|billed|invoiced|mailed|emailed|written)\b(?:\s+(?:in|on|by|date|dates|day|within|during|the|at|was|were|is|are|been|for|exactly|sometime))*\s*$`)
+	reDateWord = lazyregexp.New(`\b(due|paid|issued|sent|dated|received|billed|invoiced|mailed|emailed|written)\b(?:\s+(?:in|on|by|date|dates|day|within|during|the|at|was|were|is|are|been|for|exactly|sometime))*\s*$`)
 
-	reISO     = regexp.MustCompile(`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$`)
-	reNumeric = regexp.MustCompile(`^(\d{1,2})([/.])(\d{1,2})[/.](\d{4}|\d{2})$`)
-	reMD      = regexp.MustCompile(`^(` + monthAlt + `)\.?\s*(\d{1,2})` + ord + `(?:\s*,?\s*(\d{4}))?$`)
-	reDM      = regexp.MustCompile(`^(\d{1,2})` + ord + `\s*(?:of\s+)?(` + monthAlt + `)\.?(?:\s*,?\s*(\d{4}))?$`)
-	reQ       = regexp.MustCompile(`^q([1-4])(?:\s*(?:of\s+)?(\d{4}))?$|^(\d{4})\s*q([1-4])$`)
-	reHalf    = regexp.MustCompile(`^(?:the\s+)?(first|second|1st|2nd)\s+half\s+(?:of\s+)?(\d{4}|this year|last year|next year)$|^h([12])\s*(\d{4})$`)
-	reMY      = regexp.MustCompile(`^(` + monthAlt + `)\.?(?:\s*,?\s*(\d{4}))?$`)
-	reY       = regexp.MustCompile(`^(\d{4})$`)
-	reNth     = regexp.MustCompile(`^the\s+(\d{1,2})(?:st|nd|rd|th)$`)
+	reISO     = lazyregexp.New(`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$`)
+	reNumeric = lazyregexp.New(`^(\d{1,2})([/.])(\d{1,2})[/.](\d{4}|\d{2})$`)
+	reMD      = lazyregexp.New(`^(` + monthAlt + `)\.?\s*(\d{1,2})` + ord + `(?:\s*,?\s*(\d{4}))?$`)
+	reDM      = lazyregexp.New(`^(\d{1,2})` + ord + `\s*(?:of\s+)?(` + monthAlt + `)\.?(?:\s*,?\s*(\d{4}))?$`)
+	reQ       = lazyregexp.New(`^q([1-4])(?:\s*(?:of\s+)?(\d{4}))?$|^(\d{4})\s*q([1-4])$`)
+	reHalf    = lazyregexp.New(`^(?:the\s+)?(first|second|1st|2nd)\s+half\s+(?:of\s+)?(\d{4}|this year|last year|next year)$|^h([12])\s*(\d{4})$`)
+	reMY      = lazyregexp.New(`^(` + monthAlt + `)\.?(?:\s*,?\s*(\d{4}))?$`)
+	reY       = lazyregexp.New(`^(\d{4})$`)
+	reNth     = lazyregexp.New(`^the\s+(\d{1,2})(?:st|nd|rd|th)$`)
 )
 
 // span is a parsed date expression: a period of days [from, to) and

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"nexusos/internal/lazyregexp"
 	"nexusos/memex/facts"
 )
 
@@ -352,29 +353,29 @@ func cut(s string, loc []int) string {
 }
 
 var (
-	reStatusOverdue     = regexp.MustCompile(`\b(overdue|past due|delinquent)\b`)
-	reStatusLate        = regexp.MustCompile(`\b(late)\b`)
-	reStatusUnpaid      = regexp.MustCompile(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|unsettled|owed|owe|owing)\b`)
-	reStatusUnpaidWeak  = regexp.MustCompile(`\b(open|pending|still due|due)\b`)
-	reStatusPaid        = regexp.MustCompile(`\b(already paid|fully paid|paid|settled)\b`)
-	reStatusPaidWeak    = regexp.MustCompile(`\b(cleared)\b`)
-	rePayVerb           = regexp.MustCompile(`\b(did|we|i|have|has)\s+$`)
-	reSpent             = regexp.MustCompile(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`)
-	reMoneyWord         = regexp.MustCompile(`\b(pay|paid|payment|payments|owe|owed|owes|owing|spent|spend|charged|billed|invoiced|cost|costs|refund|refunds|expenses?)\b|[$€£]`)
-	reMoneyKind         = regexp.MustCompile(`\b(invoices?|bills?|receipts?|quotes?|quotations?|estimates?|purchase orders?|credit notes?|remittances?)\b`)
-	reAggregate         = regexp.MustCompile(`\b(how much|in total|total(?:\s+(?:amount|value|spend|spending|of))?|sum(?:\s+of)?|altogether)\b`)
-	reNumberCandidate   = regexp.MustCompile(`(?:^|\s)#?([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
-	reNumberLabel       = regexp.MustCompile(`\b(?:(?:invoice|inv|bill|receipt|order|po|quote|estimate|credit note|reference|ref)s?\b|p\.o\.)\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
-	reNumberSpaced      = regexp.MustCompile(`\b(?:invoice|inv|bill|receipt|order|po|quote|estimate|reference|ref)s?\b\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z]{1,4}(?:\s+\d+(?:[-/_.]\d+)*){1,3}|\d+(?:\s+\d+){1,3})\b`)
-	reNumberMarked      = regexp.MustCompile(`\b(?:no\.?|number|num|nr\.?)\s*[:#]?\s*$|#\s*$`)
-	reNumberPrefix      = regexp.MustCompile(`^(?:inv|po|so|ord|rcpt|ref|bill|cn|qt|quo)[-/_.]?\d{3,}`)
-	reAddress           = regexp.MustCompile(`[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
-	reNotNumberPatterns = regexp.MustCompile(`^(?:\d{1,4}(?:st|nd|rd|th|k|m|d|w|y|h)|q[1-4]|h[12]|(?:19|20)\d{2}q[1-4]|\d+(?:usd|eur|gbp|chf|cad|aud|kr|nok|sek|dkk))$`)
+	reStatusOverdue     = lazyregexp.New(`\b(overdue|past due|delinquent)\b`)
+	reStatusLate        = lazyregexp.New(`\b(late)\b`)
+	reStatusUnpaid      = lazyregexp.New(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|unsettled|owed|owe|owing)\b`)
+	reStatusUnpaidWeak  = lazyregexp.New(`\b(open|pending|still due|due)\b`)
+	reStatusPaid        = lazyregexp.New(`\b(already paid|fully paid|paid|settled)\b`)
+	reStatusPaidWeak    = lazyregexp.New(`\b(cleared)\b`)
+	rePayVerb           = lazyregexp.New(`\b(did|we|i|have|has)\s+$`)
+	reSpent             = lazyregexp.New(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`)
+	reMoneyWord         = lazyregexp.New(`\b(pay|paid|payment|payments|owe|owed|owes|owing|spent|spend|charged|billed|invoiced|cost|costs|refund|refunds|expenses?)\b|[$€£]`)
+	reMoneyKind         = lazyregexp.New(`\b(invoices?|bills?|receipts?|quotes?|quotations?|estimates?|purchase orders?|credit notes?|remittances?)\b`)
+	reAggregate         = lazyregexp.New(`\b(how much|in total|total(?:\s+(?:amount|value|spend|spending|of))?|sum(?:\s+of)?|altogether)\b`)
+	reNumberCandidate   = lazyregexp.New(`(?:^|\s)#?([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
+	reNumberLabel       = lazyregexp.New(`\b(?:(?:invoice|inv|bill|receipt|order|po|quote|estimate|credit note|reference|ref)s?\b|p\.o\.)\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
+	reNumberSpaced      = lazyregexp.New(`\b(?:invoice|inv|bill|receipt|order|po|quote|estimate|reference|ref)s?\b\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z]{1,4}(?:\s+\d+(?:[-/_.]\d+)*){1,3}|\d+(?:\s+\d+){1,3})\b`)
+	reNumberMarked      = lazyregexp.New(`\b(?:no\.?|number|num|nr\.?)\s*[:#]?\s*$|#\s*$`)
+	reNumberPrefix      = lazyregexp.New(`^(?:inv|po|so|ord|rcpt|ref|bill|cn|qt|quo)[-/_.]?\d{3,}`)
+	reAddress           = lazyregexp.New(`[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
+	reNotNumberPatterns = lazyregexp.New(`^(?:\d{1,4}(?:st|nd|rd|th|k|m|d|w|y|h)|q[1-4]|h[12]|(?:19|20)\d{2}q[1-4]|\d+(?:usd|eur|gbp|chf|cad|aud|kr|nok|sek|dkk))$`)
 )
 
 // statusMatch is a status phrase found in a question.
 type statusMatch struct {
-	re     *regexp.Regexp
+	re     *lazyregexp.Regexp
 	status string // overdue, unpaid or paid
 	strong bool
 }
@@ -427,13 +428,13 @@ var kindPatterns = func() []kindPattern {
 	})
 	out := make([]kindPattern, len(keys))
 	for i, k := range keys {
-		out[i] = kindPattern{regexp.MustCompile(`(?:^|\s)` + regexp.QuoteMeta(k) + `(?:'s)?(?:\s|$)`), kindSynonyms[k], k}
+		out[i] = kindPattern{lazyregexp.New(`(?:^|\s)` + regexp.QuoteMeta(k) + `(?:'s)?(?:\s|$)`), kindSynonyms[k], k}
 	}
 	return out
 }()
 
 type kindPattern struct {
-	re   *regexp.Regexp
+	re   *lazyregexp.Regexp
 	kind string
 	word string
 }
@@ -539,11 +540,11 @@ func (u *Understood) takeNumber(s string, now time.Time) string {
 }
 
 var (
-	reTopN  = regexp.MustCompile(`\b(?:the\s+)?(top|first|last|latest|newest|most recent|oldest|earliest|biggest|largest|highest|smallest|lowest|cheapest|most expensive)\s+(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve)\b`)
-	reSuper = regexp.MustCompile(`\b(?:the\s+)?(largest|biggest|highest|most expensive|priciest|costliest|smallest|lowest|cheapest|least expensive|latest|most recent|newest|last|oldest|earliest|first)\b`)
+	reTopN  = lazyregexp.New(`\b(?:the\s+)?(top|first|last|latest|newest|most recent|oldest|earliest|biggest|largest|highest|smallest|lowest|cheapest|most expensive)\s+(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve)\b`)
+	reSuper = lazyregexp.New(`\b(?:the\s+)?(largest|biggest|highest|most expensive|priciest|costliest|smallest|lowest|cheapest|least expensive|latest|most recent|newest|last|oldest|earliest|first)\b`)
 	// reOrderKind: "first" and "last" order only right before a kind word
 	// ("the last invoice"), not in "first aid" or "last will".
-	reOrderKind = regexp.MustCompile(`^\s*(?:\d{1,3}\s+)?(?:[a-z]+\s+){0,2}?(invoices?|bills?|receipts?|quotes?|estimates?|orders?|emails?|e-mails?|mails?|messages?|notes?|contracts?|payments?|credit notes?|documents?|files?|ones?|one)\b`)
+	reOrderKind = lazyregexp.New(`^\s*(?:\d{1,3}\s+)?(?:[a-z]+\s+){0,2}?(invoices?|bills?|receipts?|quotes?|estimates?|orders?|emails?|e-mails?|mails?|messages?|notes?|contracts?|payments?|credit notes?|documents?|files?|ones?|one)\b`)
 )
 
 // findOrder finds a superlative or "top N"; Parse keeps it only for
