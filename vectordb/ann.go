@@ -15,6 +15,25 @@ const selectivitySample = 256
 // selective filters exact whatever full_scan_threshold says.
 var exactWork = 2_000_000 // a variable so tests can force graph searches
 
+// graphCost is the cost of one distance computation in a graph search
+// in units of one vector of an exact scan (both are mostly memory reads:
+// scattered in the graph, in order and prefetched in the scan), as
+// annSearch weighs the two for a known selection (see exactBeatsGraph).
+// A variable so tests can force graph searches (0).
+var graphCost = 1.0
+
+// exactBeatsGraph reports whether scoring a known selection of est of
+// total points exactly, split into parts, costs less than a filtered
+// graph search with candidate list ef over a graph of m links per node:
+// to collect ef allowed nodes the search expands about ef × total/est
+// nodes and scores up to m new neighbours of each (the layer-0 lists
+// hold 2m links, about half of them unvisited), while the scan scores est
+// vectors. Qdrant makes this choice from the filter's cardinality
+// estimate too.
+func exactBeatsGraph(est, total, ef, m, parts int) bool {
+	return float64(est) <= graphCost*float64(parts)*float64(ef)*float64(total)/float64(max(est, 1))*float64(m)
+}
+
 // maxEf caps a requested hnsw_ef (beyond limit).
 const maxEf = 1 << 16
 
@@ -23,32 +42,30 @@ const maxFilteredEf = 4096
 
 // annSearch answers a dense nearest query from the HNSW index, or returns
 // nil so the caller scans exactly. It scans exactly when the filtered set
-// is small (below the full-scan threshold: a graph search would have to
-// visit most of the graph to find enough allowed points) and when the
-// graph search comes back short. Vectors not yet in the graph are scored
-// exactly and merged.
+// is small (below the full-scan threshold or exactWork, or a selection
+// cheaper to score than the widened graph search: a graph search would
+// have to visit much of the graph to find enough allowed points) and when
+// the graph search comes back short. Vectors not yet in the graph are
+// scored exactly and merged. The graph search tests the selection's bit
+// of each node's slot, and evaluates the filter only when the selection
+// is not exact.
 //
 // Preconditions: c.mu is held.
-func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Filter, cand []PointID, preOK bool, exclude map[PointID]struct{}, limit, ef int, params *SearchParams) []hit {
+func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Filter, sel *selection, exclude map[PointID]struct{}, limit, ef int, params *SearchParams) []hit {
 	if ef <= 0 {
 		ef = max(d.cfg.EfConstruct, limit)
 	}
 	ef = min(ef, max(limit, maxEf)) // bound the work one request can ask for
 	m := matcher{c}
 	total := len(d.internal)
-	var allowed map[PointID]struct{} // preselected candidates, when known
 	if filter != nil {
 		est := total
-		if preOK {
-			est = len(cand)
+		if sel != nil {
+			est = sel.n
 			// Scoring a known candidate set exactly costs est distance
 			// computations; take it while that is cheap.
 			if est*d.params.Size <= exactWork {
 				return nil
-			}
-			allowed = make(map[PointID]struct{}, len(cand))
-			for _, id := range cand {
-				allowed[id] = struct{}{}
 			}
 		} else {
 			n, matched := 0, 0
@@ -71,21 +88,26 @@ func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Fi
 		if est < total {
 			ef = min(max(ef, limit)*total/max(est, 1), max(ef, maxFilteredEf))
 		}
+		if sel != nil && exactBeatsGraph(est, total, ef, d.cfg.M, scanParts(len(d.alive))) {
+			return nil
+		}
 	}
+	checked := sel != nil && sel.exact // filter needs no evaluation
 	allow := func(n uint32) bool {
-		id, ok := d.live(n)
-		if !ok {
+		if int(n) >= len(d.ids) || !d.alive[n] {
 			return false
 		}
-		if _, skip := exclude[id]; skip {
+		s := d.slots[n]
+		if sel != nil && !sel.bits.has(s) {
 			return false
 		}
-		if allowed != nil {
-			if _, ok := allowed[id]; !ok {
+		p := c.slots[s]
+		if len(exclude) > 0 {
+			if _, skip := exclude[p.id]; skip {
 				return false
 			}
 		}
-		return filter == nil || m.match(filter, c.points[id])
+		return filter == nil || checked || m.match(filter, p)
 	}
 	t := topK{k: limit}
 	indexed := d.indexed.Load()

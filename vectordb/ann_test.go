@@ -163,8 +163,8 @@ func TestHNSWSavedAndReloaded(t *testing.T) {
 // TestFilteredGraphSearch forces filtered searches through the graph (no
 // exact shortcut) and checks their recall against exact filtered search.
 func TestFilteredGraphSearch(t *testing.T) {
-	defer func(v int) { exactWork = v }(exactWork)
-	exactWork = 0
+	defer func(v int, g float64) { exactWork, graphCost = v, g }(exactWork, graphCost)
+	exactWork, graphCost = 0, 0
 	const n, dim, k = 3000, 16, 10
 	db, _ := openTemp(t)
 	cfg := simpleConfig(dim, Dot)

@@ -86,8 +86,8 @@ func BenchmarkQuery(b *testing.B) {
 		if tc.req.Filter != nil {
 			// The same filtered query forced through the graph.
 			b.Run(tc.name+"-graph", func(b *testing.B) {
-				defer func(v int) { exactWork = v }(exactWork)
-				exactWork = 0
+				defer func(v int, g float64) { exactWork, graphCost = v, g }(exactWork, graphCost)
+				exactWork, graphCost = 0, 0
 				for i := 0; i < b.N; i++ {
 					req := tc.req
 					req.Query = &Query{Nearest: &VectorInput{Dense: randVec(r, 100)}}

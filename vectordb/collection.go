@@ -9,6 +9,7 @@ import (
 // under the collection's read lock.
 type point struct {
 	id      PointID
+	slot    uint32 // set by putPoint (slotset.go)
 	version uint64
 	vectors NamedVectors
 	payload Payload
@@ -66,6 +67,9 @@ type collection struct {
 	fields        map[string]*fieldIndex // payload indexes by key
 	sparse        map[string]*sparseStats
 	dense         map[string]*denseIndex
+	slots         []*point // slot -> point, nil when free (slotset.go)
+	freeSlots     []uint32
+	liveSlots     bitmap // the slots in use
 	lastSeq       uint64
 	ckptSeq       uint64 // sequence number of the last checkpoint started
 	dropped       bool   // set by DeleteCollection
@@ -161,14 +165,14 @@ func (c *collection) apply(o *op) {
 				c.sorted = nil
 			}
 			p := &point{id: ps.ID, version: o.Seq, vectors: ps.Vectors, payload: ps.Payload}
-			c.points[ps.ID] = p
+			c.putPoint(p)
 			c.index(p)
 		}
 	case opDelete:
 		for _, id := range o.IDs {
 			if p, ok := c.points[id]; ok {
 				c.unindex(p)
-				delete(c.points, id)
+				c.dropPoint(p)
 				c.sorted = nil
 			}
 		}
@@ -241,6 +245,39 @@ func (c *collection) apply(o *op) {
 	}
 }
 
+// putPoint stores p as the point of its id. It takes the slot of the
+// point it replaces, else a free slot.
+//
+// Preconditions: c.mu is held for writing.
+func (c *collection) putPoint(p *point) {
+	switch old, ok := c.points[p.id]; {
+	case ok:
+		p.slot = old.slot
+	case len(c.freeSlots) > 0:
+		p.slot = c.freeSlots[len(c.freeSlots)-1]
+		c.freeSlots = c.freeSlots[:len(c.freeSlots)-1]
+	default:
+		p.slot = uint32(len(c.slots))
+		c.slots = append(c.slots, nil)
+		if len(c.liveSlots)*64 < len(c.slots) {
+			c.liveSlots = append(c.liveSlots, 0)
+		}
+	}
+	c.points[p.id] = p
+	c.slots[p.slot] = p
+	c.liveSlots.set(p.slot)
+}
+
+// dropPoint removes p (already unindexed) and frees its slot.
+//
+// Preconditions: c.mu is held for writing.
+func (c *collection) dropPoint(p *point) {
+	delete(c.points, p.id)
+	c.slots[p.slot] = nil
+	c.liveSlots.clear(p.slot)
+	c.freeSlots = append(c.freeSlots, p.slot)
+}
+
 func (c *collection) index(p *point) {
 	c.indexPayload(p)
 	c.indexVectors(p)
@@ -253,13 +290,13 @@ func (c *collection) unindex(p *point) {
 
 func (c *collection) indexPayload(p *point) {
 	for _, fi := range c.fields {
-		fi.add(p.id, p.payload)
+		fi.add(p)
 	}
 }
 
 func (c *collection) unindexPayload(p *point) {
 	for _, fi := range c.fields {
-		fi.remove(p.id)
+		fi.remove(p)
 	}
 }
 
@@ -271,7 +308,7 @@ func (c *collection) indexVectors(p *point) {
 			}
 		} else if d := c.dense[name]; d != nil {
 			// Keep one copy of the vector: the point shares the index's.
-			p.vectors[name] = Vector{Dense: d.upsert(p.id, v.Dense)}
+			p.vectors[name] = Vector{Dense: d.upsert(p.id, p.slot, v.Dense)}
 		}
 	}
 }

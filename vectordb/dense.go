@@ -24,6 +24,8 @@ type denseIndex struct {
 
 	// Guarded by the owning collection's mu.
 	ids      []PointID          // internal id -> point
+	slots    []uint32           // internal id -> the point's slot (slotset.go), while alive
+	bySlot   []uint32           // slot -> live internal id + 1, 0 for none
 	alive    []bool             // internal id -> is the point's current vector
 	internal map[PointID]uint32 // point -> live internal id
 
@@ -67,16 +69,18 @@ func newDenseIndex(p VectorParams, h HNSWConfig) *denseIndex {
 	return d
 }
 
-// upsert stores v as the vector of id and returns the stored copy, which
-// never moves and is never modified.
+// upsert stores v as the vector of id (in slot) and returns the stored
+// copy, which never moves and is never modified.
 //
 // Preconditions: the collection's mu is held for writing.
-func (d *denseIndex) upsert(id PointID, v []float32) []float32 {
+func (d *denseIndex) upsert(id PointID, slot uint32, v []float32) []float32 {
 	d.remove(id)
 	n := d.flat.Append(v)
 	d.ids = append(d.ids, id)
+	d.slots = append(d.slots, slot)
 	d.alive = append(d.alive, true)
 	d.internal[id] = n
+	d.setSlot(slot, n)
 	d.kick()
 	return d.flat.At(n)
 }
@@ -91,6 +95,7 @@ func (d *denseIndex) remove(id PointID) {
 	}
 	delete(d.internal, id)
 	d.alive[old] = false
+	d.bySlot[d.slots[old]] = 0
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if old < d.indexed.Load() {
@@ -98,6 +103,17 @@ func (d *denseIndex) remove(id PointID) {
 	} else {
 		d.pendingDel = append(d.pendingDel, old)
 	}
+}
+
+// setSlot records that live internal id n belongs to slot.
+//
+// Preconditions: the collection's mu is held for writing.
+func (d *denseIndex) setSlot(slot, n uint32) {
+	d.slots[n] = slot
+	if int(slot) >= len(d.bySlot) {
+		d.bySlot = append(d.bySlot, make([]uint32, int(slot)+1-len(d.bySlot))...)
+	}
+	d.bySlot[slot] = n + 1
 }
 
 // live reports whether internal id n is the current vector of its point.

@@ -182,6 +182,7 @@ func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, la
 		return nil, fmt.Errorf("alive flags: %v", err)
 	}
 	d.alive = make([]bool, hd.N)
+	d.slots = make([]uint32, hd.N) // filled by loadCheckpoint
 	for n := range d.alive {
 		if body[1+n] == 1 {
 			if _, dup := d.internal[d.ids[n]]; dup {

@@ -66,14 +66,22 @@
 //
 // Dense vectors live in append-only storage shared with an HNSW graph per
 // vector name; a background indexer inserts new vectors, and searches
-// scan the not-yet-indexed tail exactly. Filtered searches pick a plan:
-// a payload index (keyword, integer, uuid or bool equality; integer,
-// float or datetime range; text tokens) or has_id preselects candidates,
-// otherwise a sample estimates the filter's selectivity; small filtered
-// sets (estimate × dimension ≤ 2,000,000, or below full_scan_threshold)
-// are scored exactly, larger ones search the graph with the filter as an
-// allow-list and a widened ef, falling back to exact search when the
-// graph returns fewer than limit points. exact=true always scans.
+// scan the not-yet-indexed tail exactly. Every point holds a slot, a dense
+// uint32 id reused after deletes (slotset.go); payload index postings
+// are compressed sets of slots, and each graph maps its internal ids to
+// slots. Filtered searches pick a plan: the conditions that payload
+// indexes (keyword, integer, uuid or bool equality; integer, float or
+// datetime range; text tokens) or has_id answer are evaluated to a
+// bitmap over slots (must: AND, should: OR, must_not: AND NOT), exact
+// when every condition was answered exactly; without one, a sample
+// estimates the filter's selectivity. Small filtered sets (estimate ×
+// dimension ≤ 2,000,000, below full_scan_threshold, or a selection
+// cheaper to score than the widened graph search) are scored exactly, in
+// internal id order with prefetch; larger ones search the graph, which
+// tests each node's bit (and the filter itself only when the bitmap is
+// not exact), with a widened ef, falling back to exact search when the
+// graph returns fewer than limit points. exact=true always scans. Slots
+// are not persisted: Open hands them out again as it loads the points.
 //
 // Multi-vectors (VectorParams.Multivector) are kept in the point table
 // only (binary codec tag 2: count, size, floats) and searched exactly

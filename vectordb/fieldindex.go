@@ -1,6 +1,7 @@
 package vectordb
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -20,19 +21,24 @@ type fieldIndex struct {
 	text   TextIndexParams
 	stop   map[string]bool // stopwords (lower-case), nil: none
 
-	byPoint map[PointID][]any            // values indexed per point
-	multi   int                          // points with more than one value
-	eq      map[any]map[PointID]struct{} // value or token -> points
+	byPoint map[PointID][]any // values indexed per point
+	eq      map[any]*slotSet  // value or token -> slots of the points
 
-	// sortedMu guards sorted, the range view of numeric, integer and
-	// datetime indexes, rebuilt lazily by readers.
+	// sortedMu guards sorted and ranged, the range views of numeric,
+	// integer and datetime indexes, rebuilt lazily by readers.
 	sortedMu sync.Mutex
-	sorted   []numEntry
+	sorted   []numEntry // by value, then id (order_by)
+	ranged   []numSlot  // by value (range filters)
 }
 
 type numEntry struct {
 	v  float64
 	id PointID
+}
+
+type numSlot struct {
+	v    float64
+	slot uint32
 }
 
 func newFieldIndex(key string, schema PayloadSchemaType, text *TextIndexParams) (*fieldIndex, error) {
@@ -45,7 +51,7 @@ func newFieldIndex(key string, schema PayloadSchemaType, text *TextIndexParams) 
 	default:
 		return nil, BadInput("Unknown payload schema type %q", schema)
 	}
-	fi := &fieldIndex{key: key, segs: segs, schema: schema, byPoint: map[PointID][]any{}, eq: map[any]map[PointID]struct{}{}}
+	fi := &fieldIndex{key: key, segs: segs, schema: schema, byPoint: map[PointID][]any{}, eq: map[any]*slotSet{}}
 	if text != nil {
 		fi.text = *text
 	}
@@ -158,44 +164,38 @@ func (fi *fieldIndex) extract(p Payload) []any {
 	return out
 }
 
-func (fi *fieldIndex) add(id PointID, p Payload) {
-	vals := fi.extract(p)
+func (fi *fieldIndex) add(p *point) {
+	vals := fi.extract(p.payload)
 	if len(vals) == 0 {
 		return
 	}
-	fi.byPoint[id] = vals
-	if len(vals) > 1 {
-		fi.multi++
-	}
+	fi.byPoint[p.id] = vals
 	for _, v := range vals {
 		set := fi.eq[v]
 		if set == nil {
-			set = map[PointID]struct{}{}
+			set = &slotSet{}
 			fi.eq[v] = set
 		}
-		set[id] = struct{}{}
+		set.add(p.slot)
 	}
-	fi.sorted = nil
+	fi.sorted, fi.ranged = nil, nil
 }
 
-func (fi *fieldIndex) remove(id PointID) {
-	vals, ok := fi.byPoint[id]
+func (fi *fieldIndex) remove(p *point) {
+	vals, ok := fi.byPoint[p.id]
 	if !ok {
 		return
 	}
-	delete(fi.byPoint, id)
-	if len(vals) > 1 {
-		fi.multi--
-	}
+	delete(fi.byPoint, p.id)
 	for _, v := range vals {
 		if set := fi.eq[v]; set != nil {
-			delete(set, id)
-			if len(set) == 0 {
+			set.remove(p.slot)
+			if set.len() == 0 {
 				delete(fi.eq, v)
 			}
 		}
 	}
-	fi.sorted = nil
+	fi.sorted, fi.ranged = nil, nil
 }
 
 // rangeView returns the (value, id) entries sorted by value, then id.
@@ -285,9 +285,6 @@ func dedupStrings(s []string) []string {
 	return out
 }
 
-// candidates returns the points that may satisfy a field condition on this
-// index, or ok false when the index cannot answer it. The set is exact for
-// the condition; callers still evaluate the whole filter.
 // matchKey maps a match value to the index's key for it.
 func (fi *fieldIndex) matchKey(v any) (any, bool) {
 	switch fi.schema {
@@ -314,84 +311,47 @@ func (fi *fieldIndex) matchKey(v any) (any, bool) {
 	return nil, false
 }
 
-// estimate returns, without building it, an upper bound of the size of
-// candidates(fc) for equality matches; ok is false when it cannot tell
-// cheaply (ranges, text).
-func (fi *fieldIndex) estimate(fc *FieldCondition) (n int, ok bool) {
-	if fc.Match == nil {
-		return 0, false
-	}
-	vals := fc.Match.Any
-	if fc.Match.Value != nil {
-		vals = []any{fc.Match.Value}
-	}
-	if vals == nil {
-		return 0, false
-	}
-	for _, v := range vals {
-		k, ok := fi.matchKey(v)
-		if !ok {
-			return 0, false
-		}
-		n += len(fi.eq[k])
-	}
-	return n, true
-}
-
-func (fi *fieldIndex) candidates(fc *FieldCondition) (ids []PointID, ok bool) {
-	collect := func(keys ...any) []PointID {
-		if len(keys) == 1 { // one key: its set has no duplicates
-			out := make([]PointID, 0, len(fi.eq[keys[0]]))
-			for id := range fi.eq[keys[0]] {
-				out = append(out, id)
-			}
-			return out
-		}
-		seen := map[PointID]struct{}{}
-		var out []PointID
-		for _, k := range keys {
-			for id := range fi.eq[k] {
-				if _, dup := seen[id]; !dup {
-					seen[id] = struct{}{}
-					out = append(out, id)
-				}
-			}
-		}
-		return out
-	}
-	key := fi.matchKey
+// selectSlots returns a bitmap over n slots of the points that may
+// satisfy fc, exact when they are exactly those points (equality, and
+// ranges on integer or float indexes; not date-times, compared by the
+// microsecond here, nor text, which uses only the rarest token). ok is
+// false when the index cannot answer fc.
+func (fi *fieldIndex) selectSlots(fc *FieldCondition, n int) (b bitmap, exact, ok bool) {
+	var keys []any
 	switch {
 	case fc.Match != nil && fc.Match.Value != nil:
-		k, ok := key(fc.Match.Value)
+		k, ok := fi.matchKey(fc.Match.Value)
 		if !ok {
-			return nil, false
+			return nil, false, false
 		}
-		return collect(k), true
+		keys = []any{k}
 	case fc.Match != nil && fc.Match.Any != nil:
-		var keys []any
 		for _, v := range fc.Match.Any {
-			k, ok := key(v)
+			k, ok := fi.matchKey(v)
 			if !ok {
-				return nil, false
+				return nil, false, false
 			}
 			keys = append(keys, k)
 		}
-		return collect(keys...), true
 	case fc.Match != nil && fc.Match.Text != nil && fi.schema == SchemaText:
+		b = newBitmap(n)
 		toks := fi.tokenize(*fc.Match.Text)
 		if len(toks) == 0 {
-			return []PointID{}, true
+			return b, false, true
 		}
 		best := toks[0]
 		for _, t := range toks[1:] {
-			if len(fi.eq[t]) < len(fi.eq[best]) {
+			if fi.eq[t].len() < fi.eq[best].len() {
 				best = t
 			}
 		}
-		return collect(best), true
+		if s := fi.eq[best]; s != nil {
+			s.orInto(b)
+		}
+		return b, false, true
 	case fc.Range != nil && (fi.schema == SchemaInteger || fi.schema == SchemaFloat):
 		r := fc.Range
-		return fi.rangeIDs(func(v float64) bool { return inRange(r, v) }, lowerBound(r.Gt, r.Gte)), true
+		return fi.rangeSlots(n, func(v float64) bool { return inRange(r, v) }, lowerBound(r.Gt, r.Gte)), true, true
 	case fc.DatetimeRange != nil && fi.schema == SchemaDatetime:
 		r := fc.DatetimeRange
 		var lo *float64
@@ -408,9 +368,17 @@ func (fi *fieldIndex) candidates(fc *FieldCondition) (ids []PointID, ok bool) {
 			return (r.Lt == nil || us < r.Lt.UnixMicro()) && (r.Gt == nil || us > r.Gt.UnixMicro()) &&
 				(r.Lte == nil || us <= r.Lte.UnixMicro()) && (r.Gte == nil || us >= r.Gte.UnixMicro())
 		}
-		return fi.rangeIDs(inside, lo), true
+		return fi.rangeSlots(n, inside, lo), false, true
+	default:
+		return nil, false, false
 	}
-	return nil, false
+	b = newBitmap(n)
+	for _, k := range keys {
+		if s := fi.eq[k]; s != nil {
+			s.orInto(b)
+		}
+	}
+	return b, true, true
 }
 
 func lowerBound(gt, gte *float64) *float64 {
@@ -425,37 +393,56 @@ func lowerBound(gt, gte *float64) *float64 {
 	return gte
 }
 
-// rangeIDs returns the distinct points with a value v for which in(v) holds,
-// starting the scan at lo when given.
-func (fi *fieldIndex) rangeIDs(in func(float64) bool, lo *float64) []PointID {
-	view := fi.rangeView()
+// rangeSlots returns a bitmap over n slots of the points with a value v
+// for which in(v) holds, starting the scan at lo when given.
+func (fi *fieldIndex) rangeSlots(n int, in func(float64) bool, lo *float64) bitmap {
+	view := fi.rangeSlotView()
 	start := 0
 	if lo != nil {
 		start = sort.Search(len(view), func(i int) bool { return view[i].v >= *lo })
 	}
-	var seen map[PointID]struct{}
-	if fi.multi > 0 {
-		seen = map[PointID]struct{}{}
-	}
-	var out []PointID
+	b := newBitmap(n)
+	matched := false
 	for _, e := range view[start:] {
 		if !in(e.v) {
 			// Ranges are intervals and the view is sorted: once values
 			// matched, the first miss is past the upper bound (with or
 			// without a lower bound: "bucket < 1" stops after the
 			// zeros instead of walking every value).
-			if len(out) > 0 {
+			if matched {
 				break
 			}
 			continue
 		}
-		if seen != nil {
-			if _, dup := seen[e.id]; dup {
-				continue
-			}
-			seen[e.id] = struct{}{}
-		}
-		out = append(out, e.id)
+		matched = true
+		b.set(e.slot)
 	}
-	return out
+	return b
+}
+
+// rangeSlotView returns the (value, slot) entries sorted by value: the
+// numeric values in eq, each followed by its points.
+func (fi *fieldIndex) rangeSlotView() []numSlot {
+	fi.sortedMu.Lock()
+	defer fi.sortedMu.Unlock()
+	if fi.ranged == nil {
+		var vals []float64
+		n := 0
+		for k, set := range fi.eq {
+			if f, ok := k.(float64); ok && f == f { // no NaN
+				vals = append(vals, f)
+				n += set.len()
+			}
+		}
+		slices.Sort(vals)
+		s := make([]numSlot, 0, n)
+		for _, v := range vals {
+			fi.eq[v].each(func(slot uint32) bool {
+				s = append(s, numSlot{v, slot})
+				return true
+			})
+		}
+		fi.ranged = s
+	}
+	return fi.ranged
 }

@@ -290,8 +290,7 @@ func (c *collection) sampleRandom(ctx context.Context, filter *Filter, candidate
 			}
 		}
 	} else {
-		pre, preOK := c.preselect(filter)
-		c.scanPreselected(filter, pre, preOK, func(p *point) bool { return add(p.id) })
+		c.scanFiltered(filter, func(p *point) bool { return add(p.id) })
 	}
 	rand.Shuffle(len(res), func(i, j int) { res[i], res[j] = res[j], res[i] })
 	return res

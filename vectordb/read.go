@@ -2,97 +2,120 @@ package vectordb
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 )
 
-// preselect returns a superset of the points matching f, taken from a
-// payload index or has_id condition in f.Must, or ok false when no cheap
-// preselection exists (scan everything).
-//
-// Preconditions: c.mu is held.
-func (c *collection) preselect(f *Filter) (ids []PointID, ok bool) {
-	if f == nil {
-		return nil, false
-	}
-	// Materialise only the cheapest equality condition: estimates are free,
-	// building a candidate list of a common value (say first == true) is not.
-	best, bestN := -1, 0
-	for i := range f.Must {
-		if fc := f.Must[i].Field; fc != nil {
-			if fi := c.fields[fc.Key]; fi != nil {
-				if n, ok := fi.estimate(fc); ok && (best < 0 || n < bestN) {
-					best, bestN = i, n
-				}
-			}
-		}
-	}
-	for i := range f.Must {
-		cond := &f.Must[i]
-		if fc := cond.Field; best >= 0 && i != best && fc != nil {
-			if fi := c.fields[fc.Key]; fi != nil {
-				if _, ok := fi.estimate(fc); ok {
-					continue // a cheaper equality condition was found
-				}
-			}
-		}
-		var cand []PointID
-		var got bool
-		switch {
-		case cond.HasID != nil:
-			seen := make(map[PointID]struct{}, len(cond.HasID))
-			for _, id := range cond.HasID {
-				if cid, err := canonicalID(id); err == nil {
-					_, exists := c.points[cid]
-					if _, dup := seen[cid]; exists && !dup {
-						seen[cid] = struct{}{}
-						cand = append(cand, cid)
-					}
-				}
-			}
-			got = true
-		case cond.Field != nil:
-			if fi := c.fields[cond.Field.Key]; fi != nil {
-				cand, got = fi.candidates(cond.Field)
-			}
-		case cond.Filter != nil:
-			cand, got = c.preselect(cond.Filter)
-		}
-		if got && (!ok || len(cand) < len(ids)) {
-			ids, ok = cand, true
-		}
-	}
-	return ids, ok
+// selection is what a filter's indexed conditions say: the slots of a
+// superset of the points matching it, or with exact of exactly those.
+type selection struct {
+	bits  bitmap
+	n     int // members of bits
+	exact bool
 }
 
-// preselectExact reports whether ids from preselect(f) match f exactly,
-// so the filter need not be evaluated again: f is a single Must condition
-// that an index answers exactly (equality or range; not text, whose
-// preselection uses only the rarest token).
+// selectFilter evaluates the conditions of f that payload indexes or
+// has_id answer, with bitmap operations over slots: must conditions are
+// intersected, should conditions united (when every one is answered),
+// must_not conditions answered exactly are subtracted. It returns nil
+// when no condition is answered (scan every point).
 //
 // Preconditions: c.mu is held.
-func (c *collection) preselectExact(f *Filter) bool {
-	if f == nil || len(f.Must) != 1 || len(f.Should) > 0 || len(f.MustNot) > 0 || f.MinShould != nil {
-		return false
+func (c *collection) selectFilter(f *Filter) *selection {
+	if f == nil {
+		return nil
 	}
-	cond := &f.Must[0]
+	b, exact, ok := c.filterBits(f)
+	if !ok {
+		return nil
+	}
+	return &selection{bits: b, n: b.count(), exact: exact}
+}
+
+// filterBits is selectFilter's bitmap; ok is false when no condition of f
+// is answered.
+//
+// Preconditions: c.mu is held.
+func (c *collection) filterBits(f *Filter) (b bitmap, exact, ok bool) {
+	exact = f.MinShould == nil || f.MinShould.MinCount <= 0
+	for i := range f.Must {
+		cb, ce, cok := c.condBits(&f.Must[i])
+		exact = exact && ce
+		if cok {
+			b = intersect(b, cb)
+		}
+	}
+	if len(f.Should) > 0 {
+		var any bitmap
+		for i := range f.Should {
+			cb, ce, cok := c.condBits(&f.Should[i])
+			if !cok {
+				any = nil
+				break
+			}
+			exact = exact && ce
+			if any == nil {
+				any = cb
+			} else {
+				any.or(cb)
+			}
+		}
+		if any == nil {
+			exact = false
+		} else {
+			b = intersect(b, any)
+		}
+	}
+	for i := range f.MustNot {
+		cb, ce, cok := c.condBits(&f.MustNot[i])
+		if !cok || !ce {
+			exact = false
+			continue
+		}
+		if b == nil {
+			b = slices.Clone(c.liveSlots)
+		}
+		b.andNot(cb)
+	}
+	if b == nil {
+		return nil, false, false
+	}
+	return b, exact, true
+}
+
+// intersect returns a ∩ b, reusing a; a nil a is everything.
+func intersect(a, b bitmap) bitmap {
+	if a == nil {
+		return b
+	}
+	a.and(b)
+	return a
+}
+
+// condBits is filterBits for one condition.
+//
+// Preconditions: c.mu is held.
+func (c *collection) condBits(cond *Condition) (b bitmap, exact, ok bool) {
 	switch {
 	case cond.HasID != nil:
-		return true
+		b = newBitmap(len(c.slots))
+		for _, id := range cond.HasID {
+			if cid, err := canonicalID(id); err == nil {
+				if p := c.points[cid]; p != nil {
+					b.set(p.slot)
+				}
+			}
+		}
+		return b, true, true
 	case cond.Field != nil:
-		fi := c.fields[cond.Field.Key]
-		if fi == nil || cond.Field.Match != nil && (cond.Field.Match.Text != nil || cond.Field.Match.TextAny != nil || cond.Field.Match.Phrase != nil || cond.Field.Match.Prefix != nil) {
-			return false
+		if fi := c.fields[cond.Field.Key]; fi != nil {
+			return fi.selectSlots(cond.Field, len(c.slots))
 		}
-		fc := cond.Field
-		switch {
-		case fc.Match != nil && (fc.Match.Value != nil || fc.Match.Any != nil):
-			return fi.schema != SchemaText
-		case fc.Range != nil:
-			return fi.schema == SchemaInteger || fi.schema == SchemaFloat
-		}
+	case cond.Filter != nil:
+		return c.filterBits(cond.Filter)
 	}
-	return false
+	return nil, false, false
 }
 
 // scanFiltered calls fn for each point matching f, in no particular order,
@@ -100,21 +123,20 @@ func (c *collection) preselectExact(f *Filter) bool {
 //
 // Preconditions: c.mu is held.
 func (c *collection) scanFiltered(f *Filter, fn func(*point) bool) {
-	ids, ok := c.preselect(f)
-	c.scanPreselected(f, ids, ok, fn)
+	c.scanSelected(f, c.selectFilter(f), fn)
 }
 
-// scanPreselected is scanFiltered with the preselection already made.
+// scanSelected is scanFiltered with the selection of f already made
+// (nil: none).
 //
 // Preconditions: c.mu is held.
-func (c *collection) scanPreselected(f *Filter, ids []PointID, preOK bool, fn func(*point) bool) {
+func (c *collection) scanSelected(f *Filter, sel *selection, fn func(*point) bool) {
 	m := matcher{c}
-	if preOK {
-		for _, id := range ids {
-			if p := c.points[id]; p != nil && m.match(f, p) && !fn(p) {
-				return
-			}
-		}
+	if sel != nil {
+		sel.bits.each(func(s uint32) bool {
+			p := c.slots[s]
+			return p == nil || !sel.exact && !m.match(f, p) || fn(p)
+		})
 		return
 	}
 	for _, p := range c.points {
@@ -243,18 +265,16 @@ func (db *DB) Scroll(ctx context.Context, coll string, req ScrollRequest) (Scrol
 // Preconditions: c.mu is held.
 func (c *collection) matchingSorted(f *Filter, start *PointID, n int) []PointID {
 	m := matcher{c}
-	if cand, ok := c.preselect(f); ok {
+	if sel := c.selectFilter(f); sel != nil {
 		// Match first, then sort only the matches: candidates of a
 		// selective index can still be many times the answer.
 		var out []PointID
-		for _, id := range cand {
-			if start != nil && ComparePointIDs(id, *start) < 0 {
-				continue
+		c.scanSelected(f, sel, func(p *point) bool {
+			if start == nil || ComparePointIDs(p.id, *start) >= 0 {
+				out = append(out, p.id)
 			}
-			if p := c.points[id]; p != nil && m.match(f, p) {
-				out = append(out, id)
-			}
-		}
+			return true
+		})
 		sortPointIDs(out)
 		if len(out) > n {
 			out = out[:n]

@@ -3,7 +3,11 @@ package vectordb
 import (
 	"context"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
+
+	"nexusos/vectordb/hnsw"
 )
 
 // cancelCheckEvery is how many points a scan visits between checks of its
@@ -158,8 +162,7 @@ func (c *collection) corpusStats(corpus *Filter, using string, dims []uint32) (i
 		want[d] = true
 	}
 	n, df := 0, map[uint32]int{}
-	pre, preOK := c.preselect(corpus)
-	c.scanPreselected(corpus, pre, preOK, func(p *point) bool {
+	c.scanFiltered(corpus, func(p *point) bool {
 		v, ok := p.vectors[using]
 		if !ok || v.Sparse == nil {
 			return true
@@ -321,31 +324,22 @@ func (c *collection) vectorSearch(ctx context.Context, st *queryStage, filter *F
 		ef = st.Params.HnswEf
 	}
 	var hits []hit
-	var pre []PointID
-	preOK := false
+	var sel *selection
 	if candidates == nil {
-		pre, preOK = c.preselect(filter)
+		sel = c.selectFilter(filter)
 	}
 	if d := c.dense[using]; annQuery != nil && candidates == nil && !exact && d != nil && d.ready() {
-		hits = c.annSearch(d, annQuery, sc, filter, pre, preOK, exclude, limit, ef, st.Params)
+		hits = c.annSearch(d, annQuery, sc, filter, sel, exclude, limit, ef, st.Params)
 	}
 	if d := c.dense[using]; hits == nil && annQuery != nil && candidates == nil && d != nil {
-		if !preOK {
-			hits = c.denseExact(ctx, d, annQuery, filter, exclude, limit)
-		} else {
-			f := filter
-			if c.preselectExact(filter) {
-				f = nil
-			}
-			hits = c.denseExactIDs(ctx, d, annQuery, pre, f, exclude, limit)
-		}
+		hits = c.denseExact(ctx, d, annQuery, filter, sel, exclude, limit)
 	}
 	handled := hits != nil
 	if !handled && q.Nearest != nil && candidates == nil {
-		hits, handled = c.sparsePostingSearch(ctx, q.Nearest, using, sc, filter, pre, preOK, exclude, limit)
+		hits, handled = c.sparsePostingSearch(ctx, q.Nearest, using, sc, filter, sel, exclude, limit)
 	}
 	if !handled {
-		hits = c.exactSearch(ctx, sc, filter, candidates, pre, preOK, exclude, limit)
+		hits = c.exactSearch(ctx, sc, filter, candidates, sel, exclude, limit)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -451,66 +445,83 @@ func (c *collection) mmrSearch(ctx context.Context, st *queryStage, filter *Filt
 	return applyThreshold(out, st.ScoreThreshold, higher), nil
 }
 
-// denseExact scans the dense vector storage of d in internal id order.
+// denseExact scores exactly the vectors of d whose points match filter:
+// those of sel (when not nil) or every vector. A large scan is split by
+// internal id range over up to GOMAXPROCS goroutines (the top k of the
+// parts merge into the same answer).
 //
 // Preconditions: c.mu is held.
-func (c *collection) denseExact(ctx context.Context, d *denseIndex, q []float32, filter *Filter, exclude map[PointID]struct{}, limit int) []hit {
-	t := topK{k: limit}
-	m := matcher{c}
-	dist := d.params.Distance
-	higher := higherIsBetter(dist)
-	for n, ok := range d.alive {
-		if !ok {
-			continue
-		}
-		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
+func (c *collection) denseExact(ctx context.Context, d *denseIndex, q []float32, filter *Filter, sel *selection, exclude map[PointID]struct{}, limit int) []hit {
+	if sel.small(len(d.ids)) {
+		t := c.denseScan(ctx, d, q, filter, sel, exclude, limit, 0, 0)
+		if ctx.Err() != nil {
 			return nil
 		}
-		id := d.ids[n]
-		if len(exclude) > 0 {
-			if _, skip := exclude[id]; skip {
-				continue
-			}
-		}
-		if filter != nil && !m.match(filter, c.points[id]) {
-			continue
-		}
-		s := score(dist, q, d.flat.At(uint32(n)))
-		k := s
-		if !higher {
-			k = -s
-		}
-		if len(t.h) < t.k || k >= t.h[0].key {
-			t.push(hit{id: id, score: s, key: k})
+		return t.sorted()
+	}
+	n := len(d.alive)
+	parts := scanParts(n)
+	tops := make([]topK, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tops[i] = c.denseScan(ctx, d, q, filter, sel, exclude, limit, n*i/parts, n*(i+1)/parts)
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil
+	}
+	t := tops[0]
+	for _, o := range tops[1:] {
+		for _, h := range o.h {
+			t.push(h)
 		}
 	}
 	return t.sorted()
 }
 
-// denseExactIDs scores the points ids (those matching filter, when not
-// nil) from the dense vector storage of d.
+// Exact scans of more than minScanPart vectors are split into up to
+// maxScanParts parts.
+const (
+	minScanPart  = 1 << 16
+	maxScanParts = 4
+)
+
+// scanParts is the number of parts denseExact splits a scan of n internal
+// ids into.
+func scanParts(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), maxScanParts, n/minScanPart))
+}
+
+// small reports whether a selection holds fewer than 1/32 of n vectors:
+// an exact scan then walks its slots instead of every internal id.
+func (sel *selection) small(n int) bool { return sel != nil && sel.n < n/32 }
+
+// denseScan is one part of denseExact: the internal ids lo..hi, or with a
+// small selection its slots, whose
+// vectors it reads in internal id order too while points are upserted
+// once. It reads a point only to test it against the filter (when sel is
+// not exact) or keep it.
 //
 // Preconditions: c.mu is held.
-func (c *collection) denseExactIDs(ctx context.Context, d *denseIndex, q []float32, ids []PointID, filter *Filter, exclude map[PointID]struct{}, limit int) []hit {
+func (c *collection) denseScan(ctx context.Context, d *denseIndex, q []float32, filter *Filter, sel *selection, exclude map[PointID]struct{}, limit, lo, hi int) topK {
 	t := topK{k: limit}
 	m := matcher{c}
 	dist := d.params.Distance
 	higher := higherIsBetter(dist)
-	for i, id := range ids {
-		if i%cancelCheckEvery == 0 && ctx.Err() != nil {
-			return nil
-		}
-		n, ok := d.internal[id]
-		if !ok {
-			continue
-		}
+	checked := filter == nil || sel != nil && sel.exact // filter needs no evaluation
+	visit := func(n, slot uint32) {
+		p := c.slots[slot]
 		if len(exclude) > 0 {
-			if _, skip := exclude[id]; skip {
-				continue
+			if _, skip := exclude[p.id]; skip {
+				return
 			}
 		}
-		if filter != nil && !m.match(filter, c.points[id]) {
-			continue
+		if !checked && !m.match(filter, p) {
+			return
 		}
 		s := score(dist, q, d.flat.At(n))
 		k := s
@@ -518,20 +529,74 @@ func (c *collection) denseExactIDs(ctx context.Context, d *denseIndex, q []float
 			k = -s
 		}
 		if len(t.h) < t.k || k >= t.h[0].key {
-			t.push(hit{id: id, score: s, key: k})
+			t.push(hit{id: p.id, score: s, key: k})
 		}
 	}
-	return t.sorted()
+	// The vectors to score are scattered: queue them, loading the next
+	// prefetchAhead while one is scored.
+	var queue [256]scanItem
+	queued := 0
+	add := func(n, slot uint32) {
+		queue[queued] = scanItem{n, slot}
+		if queued++; queued == len(queue) {
+			scoreQueued(queue[:], d.flat, visit)
+			queued = 0
+		}
+	}
+	if sel.small(len(d.ids)) {
+		i := 0
+		sel.bits.each(func(s uint32) bool {
+			if i++; i%cancelCheckEvery == 0 && ctx.Err() != nil {
+				return false
+			}
+			if int(s) < len(d.bySlot) && d.bySlot[s] > 0 {
+				add(d.bySlot[s]-1, s)
+			}
+			return true
+		})
+	} else {
+		for n := lo; n < hi; n++ {
+			if n%cancelCheckEvery == 0 && ctx.Err() != nil {
+				return t
+			}
+			if d.alive[n] && (sel == nil || sel.bits.has(d.slots[n])) {
+				add(uint32(n), d.slots[n])
+			}
+		}
+	}
+	scoreQueued(queue[:queued], d.flat, visit)
+	return t
+}
+
+// prefetchAhead is how many queued vectors an exact scan loads ahead of
+// the one it scores.
+const prefetchAhead = 8
+
+// scanItem is a vector an exact scan scores: internal id and slot.
+type scanItem struct{ n, slot uint32 }
+
+// scoreQueued calls visit on each queued vector, having started to load
+// the one prefetchAhead places ahead.
+func scoreQueued(queue []scanItem, flat *hnsw.Flat, visit func(n, slot uint32)) {
+	for i := range min(prefetchAhead, len(queue)) {
+		flat.Prefetch(queue[i].n)
+	}
+	for i, it := range queue {
+		if j := i + prefetchAhead; j < len(queue) {
+			flat.Prefetch(queue[j].n)
+		}
+		visit(it.n, it.slot)
+	}
 }
 
 // sparsePostingSearch answers a sparse nearest query from the posting
 // lists of the query's dimensions: only points sharing a dimension can
 // score, so the rest of the collection is never visited. It returns ok
-// false (use exactSearch) when the query is not sparse or a payload-index
-// preselection is smaller than the postings.
+// false (use exactSearch) when the query is not sparse or the filter's
+// payload-index selection is smaller than the postings.
 //
 // Preconditions: c.mu is held.
-func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, using string, sc scorer, filter *Filter, pre []PointID, preOK bool, exclude map[PointID]struct{}, limit int) (hits []hit, ok bool) {
+func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, using string, sc scorer, filter *Filter, sel *selection, exclude map[PointID]struct{}, limit int) (hits []hit, ok bool) {
 	st := c.sparse[using]
 	if in.Sparse == nil || st == nil {
 		return nil, false
@@ -540,7 +605,7 @@ func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, u
 	for _, d := range in.Sparse.Indices {
 		total += st.df(d)
 	}
-	if preOK && len(pre) < total {
+	if sel != nil && sel.n < total {
 		return nil, false
 	}
 	t := topK{k: limit}
@@ -570,7 +635,7 @@ func (c *collection) sparsePostingSearch(ctx context.Context, in *VectorInput, u
 // exactSearch scores every candidate (or every point matching filter).
 //
 // Preconditions: c.mu is held.
-func (c *collection) exactSearch(ctx context.Context, sc scorer, filter *Filter, candidates map[PointID]struct{}, pre []PointID, preOK bool, exclude map[PointID]struct{}, limit int) []hit {
+func (c *collection) exactSearch(ctx context.Context, sc scorer, filter *Filter, candidates map[PointID]struct{}, sel *selection, exclude map[PointID]struct{}, limit int) []hit {
 	t := topK{k: limit}
 	m := matcher{c}
 	visited := 0
@@ -594,7 +659,7 @@ func (c *collection) exactSearch(ctx context.Context, sc scorer, filter *Filter,
 			}
 		}
 	} else {
-		c.scanPreselected(filter, pre, preOK, visit)
+		c.scanSelected(filter, sel, visit)
 	}
 	return t.sorted()
 }

@@ -111,7 +111,7 @@ func (db *DB) createCollectionFiles(name string, cfg CollectionConfig, indexes [
 		if old, ok := c.points[p.id]; ok {
 			c.unindex(old)
 		}
-		c.points[p.id] = p
+		c.putPoint(p)
 		c.index(p)
 	}
 	c.lastSeq = lastSeq
@@ -382,19 +382,21 @@ func loadCheckpoint(fs vfs, name string, c *collection, loadDense func([]ckptPoi
 	for i := range pts {
 		cp := &pts[i]
 		p := &point{id: cp.ID, version: cp.Version, vectors: cp.Vectors, payload: cp.Payload}
-		c.points[p.id] = p
+		c.putPoint(p)
 		c.indexPayload(p)
 		for vn, v := range p.vectors {
 			switch d := loaded[vn]; {
 			case d != nil && v.Dense != nil:
-				p.vectors[vn] = Vector{Dense: d.flat.At(d.internal[p.id])}
+				n := d.internal[p.id]
+				d.setSlot(p.slot, n) // slots are not in the file
+				p.vectors[vn] = Vector{Dense: d.flat.At(n)}
 			case v.Sparse != nil:
 				if s := c.sparse[vn]; s != nil {
 					s.add(p, v.Sparse)
 				}
 			default:
 				if d := c.dense[vn]; d != nil {
-					p.vectors[vn] = Vector{Dense: d.upsert(p.id, v.Dense)}
+					p.vectors[vn] = Vector{Dense: d.upsert(p.id, p.slot, v.Dense)}
 				}
 			}
 		}

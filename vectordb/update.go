@@ -376,7 +376,7 @@ func (db *DB) CreateFieldIndex(ctx context.Context, coll, field string, schema P
 	defer unlock()
 	old := c.fields[field]
 	for _, p := range c.points {
-		fi.add(p.id, p.payload)
+		fi.add(p)
 	}
 	c.fields[field] = fi
 	if err := db.saveMetaLocked(c); err != nil {

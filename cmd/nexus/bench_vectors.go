@@ -142,6 +142,7 @@ Examples:
 	f.Float64Var(&fo.Noise, "noise", 0.03, "--filtered: standard deviation per element of the Gaussian noise added to the copies of the (unit) word vectors")
 	f.StringVar(&selList, "selectivity", "1,10,50", "--filtered: comma-separated filter selectivities in percent of the points (100: no filter)")
 	f.StringVar(&fo.DBDir, "db-parent", "", "--filtered: directory under which the temporary database is created and removed (default: the cache directory; a tmpfs such as /dev/shm avoids the fsync cost of the load)")
+	f.StringVar(&fo.KeepDB, "keep-db", "", "--filtered: use and keep this database directory; a later run with the same --n and --seed searches the points it holds without loading them again")
 	f.IntVar(&fo.Ef, "hnsw-ef", 0, "--filtered: hnsw_ef sent with each query (0: the engine's default, ef_construct widened for the filter)")
 	f.BoolVar(&o.ExportOnly, "export-only", false, "stop after --export (this is how vectordb/hnsw/testdata was made: --n 5000 --queries 100 --export-only)")
 	f.BoolVar(&o.Int8, "int8", false, "also search with int8 scalar quantization (graph traversal on int8 codes, rescoring with the float vectors) and print it beside the float search")

@@ -111,6 +111,14 @@ func (f *Flat) At(id uint32) []float32 {
 	return f.at(*f.chunks.Load(), id)
 }
 
+// Prefetch asks the CPU to start loading vector id into its caches, for
+// a caller that reads it shortly: an exact scan of scattered ids scores
+// one while the next few load. It panics if id >= Len().
+func (f *Flat) Prefetch(id uint32) {
+	v := f.At(id)
+	prefetchLines(&v[0], 4*len(v))
+}
+
 // at returns vector id from a chunk table loaded once by the caller.
 func (f *Flat) at(tbl [][]float32, id uint32) []float32 {
 	off := int(id&f.mask) * f.dim

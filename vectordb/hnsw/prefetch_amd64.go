@@ -8,3 +8,9 @@ package hnsw
 //
 //go:noescape
 func prefetch(p *uint32)
+
+// prefetchLines asks the CPU to load the cache lines of the n bytes at p
+// (n > 0) into L1. It never faults.
+//
+//go:noescape
+func prefetchLines(p *float32, n int)

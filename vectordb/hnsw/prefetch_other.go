@@ -4,3 +4,6 @@ package hnsw
 
 // prefetch is a no-op where there is no prefetch instruction wrapper.
 func prefetch(*uint32) {}
+
+// prefetchLines is a no-op where there is no prefetch instruction wrapper.
+func prefetchLines(*float32, int) {}

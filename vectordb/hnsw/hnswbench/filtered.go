@@ -45,6 +45,11 @@ type FilteredOptions struct {
 	// temporary directory removed afterwards [CacheDir]. The load fsyncs
 	// every batch, so a tmpfs (/dev/shm) makes it much faster.
 	DBDir string
+	// KeepDB, if set, is the database directory to use and keep: a
+	// collection of N points loaded there by an earlier run (with the
+	// same options) is searched again without reloading, so two builds of
+	// the engine can be compared on one graph.
+	KeepDB string
 	// QueryProfile, if set, receives a CPU profile of the query passes
 	// only (not the load and build).
 	QueryProfile io.Writer
@@ -245,11 +250,15 @@ func RunFiltered(ctx context.Context, o FilteredOptions, out io.Writer) error {
 	if parent == "" {
 		parent = o.CacheDir
 	}
-	dbDir, err := os.MkdirTemp(parent, "filtered-db-")
-	if err != nil {
-		return err
+	dbDir := o.KeepDB
+	if dbDir == "" {
+		if dbDir, err = os.MkdirTemp(parent, "filtered-db-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dbDir)
+	} else {
+		parent = dbDir
 	}
-	defer os.RemoveAll(dbDir)
 	// Checkpoints only on Close: the bench measures search, not the
 	// background rewrites of a growing checkpoint.
 	db, err := vectordb.Open(dbDir, vectordb.Options{CheckpointBytes: -1, MaxPointsPerUpsert: 1 << 20})
@@ -274,8 +283,80 @@ func RunFiltered(ctx context.Context, o FilteredOptions, out io.Writer) error {
 		ln.Addr(), distance.Impl(), runtime.GOMAXPROCS(0), benchstat.LoadAvg())
 	fmt.Fprintf(out, "hnsw: M=%d ef_construct=%d; hnsw_ef %s; database in %s\n\n", o.M, o.EfConstruct, efText(o.Ef), parent)
 
+	loaded, err := keptPoints(ctx, rc, coll, o.N)
+	if err != nil {
+		return err
+	}
+	if loaded {
+		fmt.Fprintf(out, "load: kept database %s already holds the %d points\n", dbDir, o.N)
+	} else if err := loadFiltered(ctx, rc, coll, pts, bucket, o, out); err != nil {
+		return err
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	_, rss := memNow()
+	fmt.Fprintf(out, "memory: RSS %.1f MB (the bench's own copy of the points is %.1f MB of it)\n\n", mb(int64(rss)), mb(int64(4*len(pts.Data))))
+	if o.KeepDB == "" {
+		defer rc.do(ctx, "DELETE", coll, nil)
+	}
+	return queryFiltered(ctx, rc, coll, pts, bucket, split.Queries, o, out)
+}
+
+// keptPoints reports whether the collection already holds n points (a
+// kept database, loaded by an earlier run with the same options), waiting
+// for its graph if so.
+func keptPoints(ctx context.Context, rc *restClient, coll string, n int) (bool, error) {
+	raw, err := rc.do(ctx, "GET", coll, nil)
+	if err != nil {
+		return false, nil // no such collection: load it
+	}
+	var info struct {
+		Result struct {
+			Points int `json:"points_count"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(raw, &info); err != nil {
+		return false, err
+	}
+	if info.Result.Points != n {
+		return false, fmt.Errorf("kept database: collection %s holds %d points, want %d: remove the directory", coll, info.Result.Points, n)
+	}
+	return true, waitIndexed(ctx, rc, coll, n, time.Now(), io.Discard)
+}
+
+// waitIndexed polls the collection until its graph holds n vectors.
+func waitIndexed(ctx context.Context, rc *restClient, coll string, n int, start time.Time, progress io.Writer) error {
+	for {
+		raw, err := rc.do(ctx, "GET", coll, nil)
+		if err != nil {
+			return err
+		}
+		var info struct {
+			Result struct {
+				Indexed int `json:"indexed_vectors_count"`
+			} `json:"result"`
+		}
+		if err := json.Unmarshal(raw, &info); err != nil {
+			return err
+		}
+		if info.Result.Indexed >= n {
+			return nil
+		}
+		fmt.Fprintf(progress, "  indexing: %d/%d %s\n", info.Result.Indexed, n, time.Since(start).Round(time.Second))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// loadFiltered creates the collection and its index, uploads the points
+// and waits for the graph.
+func loadFiltered(ctx context.Context, rc *restClient, coll string, pts *Vectors, bucket []uint8, o FilteredOptions, out io.Writer) error {
+	p := func(format string, args ...any) { fmt.Fprintf(o.Progress, format+"\n", args...) }
 	if _, err := rc.json(ctx, "PUT", coll, map[string]any{
-		"vectors":     map[string]any{"size": dim, "distance": "Cosine"},
+		"vectors":     map[string]any{"size": pts.Dim, "distance": "Cosine"},
 		"hnsw_config": map[string]any{"m": o.M, "ef_construct": o.EfConstruct},
 	}); err != nil {
 		return err
@@ -300,37 +381,18 @@ func RunFiltered(ctx context.Context, o FilteredOptions, out io.Writer) error {
 		}
 	}
 	upload := time.Since(start)
-	for {
-		raw, err := rc.do(ctx, "GET", coll, nil)
-		if err != nil {
-			return err
-		}
-		var info struct {
-			Result struct {
-				Indexed int `json:"indexed_vectors_count"`
-			} `json:"result"`
-		}
-		if err := json.Unmarshal(raw, &info); err != nil {
-			return err
-		}
-		if info.Result.Indexed >= o.N {
-			break
-		}
-		p("  indexing: %d/%d %s", info.Result.Indexed, o.N, time.Since(start).Round(time.Second))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Second):
-		}
+	if err := waitIndexed(ctx, rc, coll, o.N, start, o.Progress); err != nil {
+		return err
 	}
 	built := time.Since(start)
 	fmt.Fprintf(out, "load: %d points uploaded over REST in %.1f s (batches of %d, wait=true); HNSW graph complete %.1f s after the first upload; %.1f s CPU\n",
 		o.N, upload.Seconds(), batch, built.Seconds(), (processCPU() - cpu0).Seconds())
-	runtime.GC()
-	debug.FreeOSMemory()
-	_, rss := memNow()
-	fmt.Fprintf(out, "memory: RSS %.1f MB (the bench's own copy of the points is %.1f MB of it)\n\n", mb(int64(rss)), mb(int64(4*len(pts.Data))))
+	return nil
+}
 
+// queryFiltered runs the timed query passes of every selectivity.
+func queryFiltered(ctx context.Context, rc *restClient, coll string, pts *Vectors, bucket []uint8, queries *Vectors, o FilteredOptions, out io.Writer) error {
+	p := func(format string, args ...any) { fmt.Fprintf(o.Progress, format+"\n", args...) }
 	if o.QueryProfile != nil {
 		if err := pprof.StartCPUProfile(o.QueryProfile); err != nil {
 			return err
@@ -346,13 +408,13 @@ func RunFiltered(ctx context.Context, o FilteredOptions, out io.Writer) error {
 			}
 		}
 		p("ground truth for bucket < %d (%d points)", s, matching)
-		gt, err := FilteredTruth(ctx, pts, bucket, s, split.Queries, o.K)
+		gt, err := FilteredTruth(ctx, pts, bucket, s, queries, o.K)
 		if err != nil {
 			return err
 		}
-		bodies := make([][]byte, split.Queries.Len())
+		bodies := make([][]byte, queries.Len())
 		for i := range bodies {
-			req := map[string]any{"query": split.Queries.Row(i), "limit": o.K}
+			req := map[string]any{"query": queries.Row(i), "limit": o.K}
 			if s < Buckets {
 				req["filter"] = map[string]any{"must": []any{map[string]any{"key": "bucket", "range": map[string]any{"lt": s}}}}
 			}
@@ -397,12 +459,9 @@ func RunFiltered(ctx context.Context, o FilteredOptions, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "%11s  %9d  %9.3f  %9.3f  %9.3f  %9.4f\n", label, matching,
 			ms(benchstat.Percentile(lat, 50)), ms(benchstat.Percentile(lat, 99)), ms(sum/time.Duration(max(len(lat), 1))),
-			float64(hits)/float64(max(1, split.Queries.Len()*gt.K)))
+			float64(hits)/float64(max(1, queries.Len()*gt.K)))
 	}
-	fmt.Fprintf(out, "\n(%d queries × %d passes per filter; load average %s after the run)\n", split.Queries.Len(), o.Repeat, benchstat.LoadAvg())
-	if _, err := rc.do(ctx, "DELETE", coll, nil); err != nil {
-		return err
-	}
+	fmt.Fprintf(out, "\n(%d queries × %d passes per filter; load average %s after the run)\n", queries.Len(), o.Repeat, benchstat.LoadAvg())
 	return nil
 }
 
