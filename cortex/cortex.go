@@ -69,6 +69,10 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cortex: load %s: %w", path, err)
 	}
+	if arch, _ := f.String("general.architecture"); bitnet.IsEmbedArch(arch) {
+		f.Close()
+		return nil, fmt.Errorf("cortex: load %s: architecture %q is an embedding model: load it with LoadEmbedder (nexus cortex embed)", path, arch)
+	}
 	net, err := bitnet.Load(f, bitnet.Options{Act: opts.Act, OutputQ8: opts.OutputQ8, HugePages: opts.HugePages})
 	if err != nil {
 		f.Close()

@@ -26,3 +26,21 @@ func ExampleModel_GenerateTokens() {
 	fmt.Println(ids)
 	// Output: [176 67 478 320]
 }
+
+func ExampleEmbedder() {
+	e, err := cortex.LoadEmbedder("testdata/qwen3-embed-tiny-i2_s.gguf", cortex.EmbedOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer e.Close()
+	vecs, err := e.Embed(context.Background(), []string{"query: What is BitNet?", "BitNet uses ternary weights."})
+	if err != nil {
+		panic(err)
+	}
+	var cos float32
+	for i := range vecs[0] {
+		cos += vecs[0][i] * vecs[1][i]
+	}
+	fmt.Println(e.Dim(), len(vecs), cos > -1 && cos < 1)
+	// Output: 128 2 true
+}

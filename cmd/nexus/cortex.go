@@ -161,6 +161,9 @@ are summarized; --tensors lists every tensor.`,
 					fmt.Fprintf(out, "  %-36s %-6s %v\n", t.Name, t.Type, t.Dims)
 				}
 			}
+			if arch, _ := f.String("general.architecture"); bitnet.IsEmbedArch(arch) {
+				return printEmbedInfo(out, f)
+			}
 			m, err := bitnet.Load(f, bitnet.Options{})
 			if err != nil {
 				fmt.Fprintf(out, "\nnot runnable: %v\n", err)

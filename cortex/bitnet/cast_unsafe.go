@@ -12,3 +12,12 @@ func u16s(b []byte) []uint16 {
 	// are little-endian, and the result covers only len(b)/2 elements of b.
 	return unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/2)
 }
+
+// f32s views b (little-endian float32 data) as []float32 without copying.
+func f32s(b []byte) []float32 {
+	if len(b) < 4 {
+		return nil
+	}
+	// SAFETY: as u16s; GGUF tensors are aligned to at least 32 bytes.
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4)
+}

@@ -24,6 +24,12 @@
 //	x += L_down(rmsnorm(f)·ffn_sub_norm)
 //	logits = f16(rmsnorm(x)·output_norm) · outputᵀ   (output tied to token_embd)
 //
+// Embedding models (EmbedModel, EmbedSession; general.architecture "qwen3"
+// or "gemma3", as microsoft/BitNet's convert-bitnet-embedding-to-gguf.py
+// writes bitnet-embedding-0.6b and -270m) run a different block: each
+// linear normalises its own input first, q and k are normalised per head,
+// and the last token's hidden state is pooled; see EmbedSession.
+//
 // The KV cache is float16, like llama.cpp's default. Ternary products run
 // through cortex/kernels; prompts are processed as matrix × matrix products
 // so each weight block is decoded once per batch instead of once per token.

@@ -25,6 +25,7 @@
 //	GET  /v1/models/{id}        one model object
 //	POST /v1/completions        prompt: string, [string], [int] or [[int]]
 //	POST /v1/chat/completions   messages: [{role, content}] (content: string or [{type: "text", text}])
+//	POST /v1/embeddings         input: string, [string], [int] or [[int]] (embedding models only)
 //
 // Both generation endpoints take model (empty: the first served model),
 // max_tokens (chat also max_completion_tokens), temperature (default 1; 0
@@ -34,6 +35,14 @@
 // presence_penalty, …) are accepted and ignored; echo, logprobs, suffix
 // and tools are refused with a 400, since silently ignoring them would
 // return something the client did not ask for.
+//
+// An embedding model (cortex.Embedder; OpenHome serves those added under
+// the home too) answers only /v1/embeddings, and a language model only the
+// generation endpoints; the other kind gets a 400 naming the right one.
+// /v1/embeddings takes up to MaxEmbeddingInputs inputs, encoding_format
+// "float" or "base64" (little-endian float32s, what the OpenAI SDKs ask
+// for by default) and dimensions only equal to the model's; each vector is
+// unit-length. Embedding shares the generation slots (Config.MaxConcurrent).
 //
 // With "stream": true the answer is text/event-stream: one `data: {chunk}`
 // event per piece of text (a chunk never splits a UTF-8 sequence, and text

@@ -29,11 +29,14 @@ const (
 	completionDefaultTokens = 16 // OpenAI's default for /v1/completions
 )
 
-// Model is a model served under a name.
+// Model is a model served under a name: a language model (Model, for the
+// generation endpoints) or an embedding model (Embedder, for
+// /v1/embeddings), exactly one of them.
 type Model struct {
 	// Name is the "model" clients send; it must be unique and non-empty.
-	Name  string
-	Model *cortex.Model
+	Name     string
+	Model    *cortex.Model
+	Embedder *cortex.Embedder
 	// Created is reported by /v1/models (zero: the file's modification
 	// time).
 	Created time.Time
@@ -86,9 +89,10 @@ type Handler struct {
 	mu sync.Mutex
 	// models and order are the served models, by name and in order;
 	// owned are those OpenHome loaded (closed by Close); guarded by mu.
-	models map[string]*entry
-	order  []*entry
-	owned  []*cortex.Model
+	models   map[string]*entry
+	order    []*entry
+	owned    []*cortex.Model
+	ownedEmb []*cortex.Embedder
 	// failed are the home's models that did not load; guarded by mu.
 	failed map[string]bool
 
@@ -105,7 +109,8 @@ type Handler struct {
 
 type entry struct {
 	name    string
-	m       *cortex.Model
+	m       *cortex.Model    // nil for an embedding model
+	emb     *cortex.Embedder // nil for a language model
 	created int64
 	ctxLen  int                 // tokens a generation can hold
 	cache   *cortex.PrefixCache // nil when Config.NoPrefixCache
@@ -135,8 +140,8 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{cfg: cfg, log: cfg.Logger, models: map[string]*entry{}, slots: make(chan struct{}, cfg.MaxConcurrent)}
 	for i, m := range cfg.Models {
-		if m.Name == "" || m.Model == nil {
-			return nil, fmt.Errorf("openai: model %d: a name and a loaded model are required", i)
+		if m.Name == "" || (m.Model == nil) == (m.Embedder == nil) {
+			return nil, fmt.Errorf("openai: model %d: a name and one loaded model (Model or Embedder) are required", i)
 		}
 		if _, dup := h.models[m.Name]; dup {
 			return nil, fmt.Errorf("openai: model name %q given twice", m.Name)
@@ -151,16 +156,28 @@ func New(cfg Config) (*Handler, error) {
 // Preconditions: h.mu is held, or h is not shared yet.
 func (h *Handler) add(m Model) {
 	created := m.Created
+	path := ""
+	if m.Model != nil {
+		path = m.Model.Path
+	} else {
+		path = m.Embedder.Path
+	}
 	if created.IsZero() {
-		if st, err := os.Stat(m.Model.Path); err == nil {
+		if st, err := os.Stat(path); err == nil {
 			created = st.ModTime()
 		}
 	}
-	ctxLen := h.cfg.Context
-	if ctxLen <= 0 {
-		ctxLen = min(m.Model.Net.Config.NCtxTrain, 4096)
+	e := &entry{name: m.Name, m: m.Model, emb: m.Embedder, created: created.Unix()}
+	if m.Embedder != nil {
+		e.ctxLen = m.Embedder.MaxTokens()
+		h.models[m.Name] = e
+		h.order = append(h.order, e)
+		return
 	}
-	e := &entry{name: m.Name, m: m.Model, created: created.Unix(), ctxLen: ctxLen}
+	e.ctxLen = h.cfg.Context
+	if e.ctxLen <= 0 {
+		e.ctxLen = min(m.Model.Net.Config.NCtxTrain, 4096)
+	}
 	if !h.cfg.NoPrefixCache {
 		e.cache = &cortex.PrefixCache{}
 	}
@@ -190,7 +207,7 @@ func (h *Handler) find(name string) (e *entry, served bool) {
 }
 
 // Paths are the URL paths a Handler answers; Register mounts it on them.
-var Paths = []string{"/v1/models", "/v1/models/", "/v1/completions", "/v1/chat/completions"}
+var Paths = []string{"/v1/models", "/v1/models/", "/v1/completions", "/v1/chat/completions", "/v1/embeddings"}
 
 // Register mounts h on mux at Paths, next to a server's other endpoints.
 func (h *Handler) Register(mux *http.ServeMux) {
@@ -223,14 +240,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.handleModel(w, strings.TrimPrefix(path, "/v1/models/"))
 			return
 		}
-	case path == "/v1/completions", path == "/v1/chat/completions":
+	case path == "/v1/completions", path == "/v1/chat/completions", path == "/v1/embeddings":
 		post = true
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxRequestBytes)
-			if path == "/v1/completions" {
+			switch path {
+			case "/v1/completions":
 				h.handleCompletions(w, r)
-			} else {
+			case "/v1/chat/completions":
 				h.handleChat(w, r)
+			default:
+				h.handleEmbeddings(w, r)
 			}
 			return
 		}
@@ -313,6 +333,16 @@ func (h *Handler) lookup(name string) (*entry, *APIError) {
 	return nil, notFoundModel(name)
 }
 
+// lookupGen is lookup for the generation endpoints, which an embedding
+// model cannot serve.
+func (h *Handler) lookupGen(name string) (*entry, *APIError) {
+	e, aerr := h.lookup(name)
+	if aerr == nil && e.m == nil {
+		return nil, invalid("model", "model %q is an embedding model: use POST /v1/embeddings", e.name)
+	}
+	return e, aerr
+}
+
 // checkPrompt bounds a prompt's token ids.
 func (e *entry) checkPrompt(ids []int) *APIError {
 	if len(ids) == 0 {
@@ -361,7 +391,7 @@ func (h *Handler) parseCompletion(r *http.Request) (req request, aerr *APIError)
 	if aerr = decode(r, &body); aerr != nil {
 		return req, aerr
 	}
-	if req.e, aerr = h.lookup(body.Model); aerr != nil {
+	if req.e, aerr = h.lookupGen(body.Model); aerr != nil {
 		return req, aerr
 	}
 	if req.s, aerr = h.parseCommon(&body.commonRequest, body.MaxTokens, min(completionDefaultTokens, h.cfg.MaxTokens)); aerr != nil {
@@ -399,7 +429,7 @@ func (h *Handler) parseChat(r *http.Request) (req request, aerr *APIError) {
 	if aerr = decode(r, &body); aerr != nil {
 		return req, aerr
 	}
-	if req.e, aerr = h.lookup(body.Model); aerr != nil {
+	if req.e, aerr = h.lookupGen(body.Model); aerr != nil {
 		return req, aerr
 	}
 	maxTok := body.MaxTokens

@@ -478,7 +478,7 @@ func TestErrors(t *testing.T) {
 		{"tools", "POST", "/v1/chat/completions", `{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function"}]}`, 400, typeInvalidRequest, "", "tools"},
 		{"wrong method", "GET", "/v1/completions", ``, 405, typeInvalidRequest, "method_not_allowed", ""},
 		{"post models", "POST", "/v1/models", `{}`, 405, typeInvalidRequest, "method_not_allowed", ""},
-		{"unknown path", "GET", "/v1/embeddings", ``, 404, typeInvalidRequest, "unknown_url", ""},
+		{"unknown path", "GET", "/v1/audio/speech", ``, 404, typeInvalidRequest, "unknown_url", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,17 +58,32 @@ func (h *Handler) load() error {
 			continue
 		}
 		path, err := cortex.Resolve(h.home, name)
-		var m *cortex.Model
+		var (
+			m   *cortex.Model
+			emb *cortex.Embedder
+			isE bool
+		)
 		if err == nil {
-			m, err = cortex.Load(path, h.cfg.Load)
+			isE, err = cortex.IsEmbedding(path)
+		}
+		if err == nil {
+			if isE {
+				emb, err = cortex.LoadEmbedder(path, cortex.EmbedOptions{Threads: h.cfg.Threads})
+			} else {
+				m, err = cortex.Load(path, h.cfg.Load)
+			}
 		}
 		if err != nil {
 			h.failed[name] = true
 			h.log.Error("openai: model not served", "name", name, "err", err)
 			continue
 		}
-		h.owned = append(h.owned, m)
-		h.add(Model{Name: name, Model: m})
+		if isE {
+			h.ownedEmb = append(h.ownedEmb, emb)
+		} else {
+			h.owned = append(h.owned, m)
+		}
+		h.add(Model{Name: name, Model: m, Embedder: emb})
 		h.log.Info("openai: model loaded", "name", name, "file", path)
 	}
 	return nil
@@ -89,6 +104,9 @@ func (h *Handler) Close() error {
 	for _, m := range h.owned {
 		errs = append(errs, m.Close())
 	}
-	h.owned = nil
+	for _, e := range h.ownedEmb {
+		errs = append(errs, e.Close())
+	}
+	h.owned, h.ownedEmb = nil, nil
 	return errors.Join(errs...)
 }

@@ -78,7 +78,25 @@ func splitLlama3(s string) []string {
 	return out
 }
 
-func llama3Next(s string, i int) int {
+func llama3Next(s string, i int) int { return llama3Digits(s, i, 3) }
+
+// splitQwen2 implements the Qwen2 pre-tokenizer pattern (Qwen2, Qwen2.5,
+// Qwen3; llama.cpp's "qwen2"), the Llama 3 pattern with single digits:
+//
+//	(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|
+//	 ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+func splitQwen2(s string) []string {
+	var out []string
+	for i := 0; i < len(s); {
+		start := i
+		i = llama3Digits(s, i, 1)
+		out = append(out, s[start:i])
+	}
+	return out
+}
+
+// llama3Digits is one match of the Llama 3 pattern with \p{N}{1,digits}.
+func llama3Digits(s string, i, digits int) int {
 	if n := contraction(s, i); n > 0 {
 		return i + n
 	}
@@ -99,10 +117,10 @@ func llama3Next(s string, i int) int {
 			}
 		}
 	}
-	// \p{N}{1,3}
+	// \p{N}{1,digits}
 	if isNumber(r) {
 		j := i
-		for n := 0; n < 3; n++ {
+		for n := 0; n < digits; n++ {
 			r2, w2 := runeAt(s, j)
 			if !isNumber(r2) {
 				break

@@ -79,14 +79,24 @@ type Config struct {
 
 // FromGGUF builds the tokenizer described by f's tokenizer.* metadata.
 func FromGGUF(f *gguf.File) (*Tokenizer, error) {
+	c, err := ConfigFromGGUF(f)
+	if err != nil {
+		return nil, err
+	}
+	return New(c)
+}
+
+// ConfigFromGGUF reads f's tokenizer.* metadata, for callers that adjust it
+// before New.
+func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	c := Config{BOS: -1, EOS: -1, EOT: -1, Unknown: -1}
 	var ok bool
 	if c.Model, ok = f.String("tokenizer.ggml.model"); !ok {
-		return nil, fmt.Errorf("tokenizer: metadata tokenizer.ggml.model missing")
+		return c, fmt.Errorf("tokenizer: metadata tokenizer.ggml.model missing")
 	}
 	c.Pre, _ = f.String("tokenizer.ggml.pre")
 	if c.Tokens, ok = f.Strings("tokenizer.ggml.tokens"); !ok {
-		return nil, fmt.Errorf("tokenizer: metadata tokenizer.ggml.tokens missing")
+		return c, fmt.Errorf("tokenizer: metadata tokenizer.ggml.tokens missing")
 	}
 	c.Types, _ = f.Int32s("tokenizer.ggml.token_type")
 	c.Scores, _ = f.Float32s("tokenizer.ggml.scores")
@@ -111,7 +121,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		}
 	}
 	c.ChatTemplate, _ = f.String("tokenizer.chat_template")
-	return New(c)
+	return c, nil
 }
 
 // New builds a tokenizer from its metadata.
@@ -182,10 +192,12 @@ func New(c Config) (*Tokenizer, error) {
 		case "llama-bpe", "llama3", "llama-v3":
 			t.split, t.ignMrg = splitLlama3, true
 			t.addBOS = true
+		case "qwen2":
+			t.split = splitQwen2
 		case "", "default", "gpt2":
 			t.split = splitGPT2
 		default:
-			return nil, fmt.Errorf("%w pre-tokenizer %q (supported: llama-bpe, gpt2, default)", ErrUnsupported, c.Pre)
+			return nil, fmt.Errorf("%w pre-tokenizer %q (supported: llama-bpe, qwen2, gpt2, default)", ErrUnsupported, c.Pre)
 		}
 	case "llama":
 		t.model = SPM
