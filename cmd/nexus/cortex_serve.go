@@ -20,6 +20,7 @@ import (
 	"nexusos/cortex"
 	"nexusos/cortex/bitnet"
 	"nexusos/cortex/openai"
+	"nexusos/node/home"
 	"nexusos/node/runtime"
 )
 
@@ -47,7 +48,7 @@ func newCortexServeCmd(g *globalFlags) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--model MODEL] [--model NAME=MODEL ...] [--addr HOST:PORT]",
-		Short: "Serve models over the OpenAI API (/v1/models, /v1/completions, /v1/chat/completions)",
+		Short: "Serve models over the OpenAI API (/v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings)",
 		Long: `Serve one or more models over OpenAI's HTTP API, so that existing clients
 (the official SDKs, LangChain, curl) work unchanged: GET /v1/models,
 POST /v1/completions and POST /v1/chat/completions, with "stream": true
@@ -109,6 +110,18 @@ Environment:
 					if !named {
 						model = arg
 						name = strings.TrimSuffix(filepath.Base(model), ".gguf")
+					}
+					if path, err := cortex.Resolve(home.At(g.home).Root(), model); err == nil {
+						if emb, _ := cortex.IsEmbedding(path); emb {
+							e, err := cortex.LoadEmbedder(path, cortex.EmbedOptions{})
+							if err != nil {
+								return fmt.Errorf("error loading embedding model %s: %w", arg, err)
+							}
+							defer e.Close()
+							cfg.Models = append(cfg.Models, openai.Model{Name: name, Embedder: e})
+							log.Info("embedding model loaded", "name", name, "file", path, "dim", e.Dim())
+							continue
+						}
 					}
 					m, err := loadCortexModel(g, model, act)
 					if err != nil {
