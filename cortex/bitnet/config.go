@@ -76,6 +76,52 @@ const (
 	maxHeads  = 1024
 )
 
+// archKeys reads one architecture's keys ("bitnet-25.…") from a GGUF file.
+type archKeys struct {
+	f *gguf.File
+	p string // the architecture and a dot
+}
+
+// int reads key as an integer in [lo, hi]; a negative def makes it
+// required.
+func (k archKeys) int(key string, def, lo, hi int) (int, error) {
+	v, ok := k.f.Uint(k.p + key)
+	if !ok {
+		if def >= 0 {
+			return def, nil
+		}
+		return 0, fmt.Errorf("bitnet: %s%s missing", k.p, key)
+	}
+	if v < uint64(lo) || v > uint64(hi) {
+		return 0, fmt.Errorf("bitnet: %s%s = %d out of range [%d, %d]", k.p, key, v, lo, hi)
+	}
+	return int(v), nil
+}
+
+// ropeNorm reads what every graph shares: how many of a head's headDim
+// dimensions RoPE rotates (even, default all), the RMSNorm epsilon and
+// the RoPE base (default 10000).
+func (k archKeys) ropeNorm(headDim int) (ropeDim int, eps, base float32, err error) {
+	if ropeDim, err = k.int("rope.dimension_count", headDim, 2, headDim); err != nil {
+		return 0, 0, 0, err
+	}
+	if ropeDim%2 != 0 {
+		return 0, 0, 0, fmt.Errorf("bitnet: odd rope.dimension_count %d", ropeDim)
+	}
+	e, ok := k.f.Float(k.p + "attention.layer_norm_rms_epsilon")
+	if !ok || !(e > 0 && e < 1) {
+		return 0, 0, 0, fmt.Errorf("bitnet: %sattention.layer_norm_rms_epsilon missing or out of range", k.p)
+	}
+	base = 10000
+	if b, ok := k.f.Float(k.p + "rope.freq_base"); ok {
+		if !(b > 1 && b < 1e12) {
+			return 0, 0, 0, fmt.Errorf("bitnet: rope.freq_base %g out of range", b)
+		}
+		base = float32(b)
+	}
+	return ropeDim, float32(e), base, nil
+}
+
 // ConfigFromGGUF reads and validates the hyperparameters of f.
 func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	var c Config
@@ -89,19 +135,8 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	}
 	c.Arch, c.Act = arch, act
 	p := arch + "."
-	geti := func(key string, def int, min, max int) (int, error) {
-		v, ok := f.Uint(p + key)
-		if !ok {
-			if def >= 0 {
-				return def, nil
-			}
-			return 0, fmt.Errorf("bitnet: %s%s missing", p, key)
-		}
-		if v < uint64(min) || v > uint64(max) {
-			return 0, fmt.Errorf("bitnet: %s%s = %d out of range [%d, %d]", p, key, v, min, max)
-		}
-		return int(v), nil
-	}
+	keys := archKeys{f, p}
+	geti := keys.int
 	var err error
 	if c.NEmbd, err = geti("embedding_length", -1, 1, maxEmbd); err != nil {
 		return c, err
@@ -125,23 +160,8 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 		return c, fmt.Errorf("bitnet: %d embedding dims, %d heads and %d KV heads do not divide evenly", c.NEmbd, c.NHead, c.NHeadKV)
 	}
 	c.HeadDim = c.NEmbd / c.NHead
-	if c.RopeDim, err = geti("rope.dimension_count", c.HeadDim, 2, c.HeadDim); err != nil {
+	if c.RopeDim, c.Eps, c.RopeBase, err = keys.ropeNorm(c.HeadDim); err != nil {
 		return c, err
-	}
-	if c.RopeDim%2 != 0 {
-		return c, fmt.Errorf("bitnet: odd rope.dimension_count %d", c.RopeDim)
-	}
-	eps, ok := f.Float(p + "attention.layer_norm_rms_epsilon")
-	if !ok || !(eps > 0 && eps < 1) {
-		return c, fmt.Errorf("bitnet: %sattention.layer_norm_rms_epsilon missing or out of range", p)
-	}
-	c.Eps = float32(eps)
-	c.RopeBase = 10000
-	if b, ok := f.Float(p + "rope.freq_base"); ok {
-		if !(b > 1 && b < 1e12) {
-			return c, fmt.Errorf("bitnet: rope.freq_base %g out of range", b)
-		}
-		c.RopeBase = float32(b)
 	}
 	c.RopeFreqScl = 1
 	if st, ok := f.String(p + "rope.scaling.type"); ok && st != "none" && st != "linear" {

@@ -83,19 +83,8 @@ func EmbedConfigFromGGUF(f *gguf.File) (EmbedConfig, error) {
 	}
 	c.Arch = arch
 	p := arch + "."
-	geti := func(key string, def int, lo, hi int) (int, error) {
-		v, ok := f.Uint(p + key)
-		if !ok {
-			if def >= 0 {
-				return def, nil
-			}
-			return 0, fmt.Errorf("bitnet: %s%s missing", p, key)
-		}
-		if v < uint64(lo) || v > uint64(hi) {
-			return 0, fmt.Errorf("bitnet: %s%s = %d out of range [%d, %d]", p, key, v, lo, hi)
-		}
-		return int(v), nil
-	}
+	keys := archKeys{f, p}
+	geti := keys.int
 	var err error
 	for _, k := range []struct {
 		dst    *int
@@ -131,23 +120,8 @@ func EmbedConfigFromGGUF(f *gguf.File) (EmbedConfig, error) {
 	} else if vl != c.HeadDim {
 		return c, fmt.Errorf("bitnet: value_length %d differs from key_length %d", vl, c.HeadDim)
 	}
-	if c.RopeDim, err = geti("rope.dimension_count", c.HeadDim, 2, c.HeadDim); err != nil {
+	if c.RopeDim, c.Eps, c.RopeBase, err = keys.ropeNorm(c.HeadDim); err != nil {
 		return c, err
-	}
-	if c.RopeDim%2 != 0 {
-		return c, fmt.Errorf("bitnet: odd rope.dimension_count %d", c.RopeDim)
-	}
-	eps, ok := f.Float(p + "attention.layer_norm_rms_epsilon")
-	if !ok || !(eps > 0 && eps < 1) {
-		return c, fmt.Errorf("bitnet: %sattention.layer_norm_rms_epsilon missing or out of range", p)
-	}
-	c.Eps = float32(eps)
-	c.RopeBase = 10000
-	if b, ok := f.Float(p + "rope.freq_base"); ok {
-		if !(b > 1 && b < 1e12) {
-			return c, fmt.Errorf("bitnet: rope.freq_base %g out of range", b)
-		}
-		c.RopeBase = float32(b)
 	}
 	if st, ok := f.String(p + "rope.scaling.type"); ok && st != "none" {
 		return c, fmt.Errorf("bitnet: rope scaling %q is not supported for embedding models", st)
