@@ -101,24 +101,30 @@ func (t *fileTable) pipe2(p *Process, va uint64, flags uint64) uint64 {
 	w := &openFile{kind: kindPipe, name: "pipe:[w]", pipe: q, writeEnd: true}
 	r.status.Store(status | unix.O_RDONLY)
 	w.status.Store(status | unix.O_WRONLY)
-	cloexec := flags&unix.O_CLOEXEC != 0
+	return t.installPair(p, va, r, w, flags&unix.O_CLOEXEC != 0)
+}
+
+// installPair installs a and b at the lowest free descriptors and stores
+// the two int32 descriptors at va (pipe2, socketpair); on any failure
+// neither stays open.
+func (t *fileTable) installPair(p *Process, va uint64, a, b *openFile, cloexec bool) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rfd := t.installLocked(r, 0, cloexec)
-	if int64(rfd) < 0 {
-		return rfd
+	afd := t.installLocked(a, 0, cloexec)
+	if int64(afd) < 0 {
+		return afd
 	}
-	wfd := t.installLocked(w, 0, cloexec)
-	if int64(wfd) < 0 {
-		t.closeLocked(int32(rfd))
-		return wfd
+	bfd := t.installLocked(b, 0, cloexec)
+	if int64(bfd) < 0 {
+		t.closeLocked(int32(afd))
+		return bfd
 	}
-	var b [8]byte
-	binary.LittleEndian.PutUint32(b[0:], uint32(rfd))
-	binary.LittleEndian.PutUint32(b[4:], uint32(wfd))
-	if err := p.as.CopyOut(va, b[:]); err != nil {
-		t.closeLocked(int32(rfd))
-		t.closeLocked(int32(wfd))
+	var out [8]byte
+	binary.LittleEndian.PutUint32(out[0:], uint32(afd))
+	binary.LittleEndian.PutUint32(out[4:], uint32(bfd))
+	if err := p.as.CopyOut(va, out[:]); err != nil {
+		t.closeLocked(int32(afd))
+		t.closeLocked(int32(bfd))
 		return fault(err)
 	}
 	return 0

@@ -92,27 +92,7 @@ func (t *fileTable) socketpair(p *Process, domain, typ, proto, va uint64) uint64
 	b.sock.Store(&sockEnd{rx: a2b, tx: b2a})
 	a.status.Store(unix.O_RDWR | uint32(typ&sockNonblock))
 	b.status.Store(unix.O_RDWR | uint32(typ&sockNonblock))
-	cloexec := typ&sockCloexec != 0
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	afd := t.installLocked(a, 0, cloexec)
-	if int64(afd) < 0 {
-		return afd
-	}
-	bfd := t.installLocked(b, 0, cloexec)
-	if int64(bfd) < 0 {
-		t.closeLocked(int32(afd))
-		return bfd
-	}
-	var out [8]byte
-	binary.LittleEndian.PutUint32(out[0:], uint32(afd))
-	binary.LittleEndian.PutUint32(out[4:], uint32(bfd))
-	if err := p.as.CopyOut(va, out[:]); err != nil {
-		t.closeLocked(int32(afd))
-		t.closeLocked(int32(bfd))
-		return fault(err)
-	}
-	return 0
+	return t.installPair(p, va, a, b, typ&sockCloexec != 0)
 }
 
 // sockFile returns the socket open as fd, or an errno: EBADF for no
