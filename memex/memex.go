@@ -187,6 +187,29 @@ func (m *Memex) Close() error { return m.state.Close() }
 // Collection returns the collection name.
 func (m *Memex) Collection() string { return m.coll }
 
+// Embedder returns the name of the embedder that makes this index's dense
+// vectors and embeds its questions (embed.Embedder.Name).
+func (m *Memex) Embedder() string { return m.emb.Name() }
+
+// StaleRoots returns the folders (FileRecord.Root) holding files whose
+// record was made by another indexer: another embedder, or older fact
+// rules. Adding them again (Add, AddWithin) reads those files again and
+// leaves the others unchanged; until then their vectors are not in this
+// index's collection, or not current.
+func (m *Memex) StaleRoots() []string {
+	seen := map[string]bool{}
+	var out []string
+	cur := m.indexer()
+	m.forEachRecord(func(r *FileRecord) {
+		if r.Indexer != cur && !seen[r.Root] {
+			seen[r.Root] = true
+			out = append(out, r.Root)
+		}
+	})
+	sort.Strings(out)
+	return out
+}
+
 func (m *Memex) ensureCollection(ctx context.Context) error {
 	exists, err := m.db.CollectionExists(ctx, m.coll)
 	if err != nil {

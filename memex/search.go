@@ -50,6 +50,10 @@ type Answer struct {
 	// Empty explains an empty answer: the constraints tried, and which
 	// one emptied the set.
 	Empty *Empty `json:"empty,omitempty"`
+	// Embedder names the embedder the question was answered with (the
+	// one whose vectors the index holds, Memex.Embedder); set questions
+	// answered from the catalog alone use no vectors but name it too.
+	Embedder string `json:"embedder,omitempty"`
 }
 
 // Aggregate is a figure computed over an answer's files.
@@ -228,7 +232,7 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 		opts.Now = time.Now()
 	}
 	u := query.Parse(text, opts.Now, m.PartyKeys())
-	ans := &Answer{Query: text, Understood: u, Results: []Result{}}
+	ans := &Answer{Query: text, Understood: u, Results: []Result{}, Embedder: m.emb.Name()}
 	ps := m.partyScopeOf(u)
 	filter := filterOf(u, opts.Paths, ps)
 	why := ps.describe(describe(u), u)

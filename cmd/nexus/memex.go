@@ -34,16 +34,20 @@ func init() { registerCommand(newMemexCmd) }
 // under --home, or a remote Qdrant.
 var memexStore struct {
 	qdrantURL, apiKey string
+	// embedder is runtime.Want.MemexEmbedder (--embedder).
+	embedder string
 }
 
 // openMemex opens MemexFS state under home over the embedded vector store,
-// or over a remote Qdrant when --qdrant-url is set.
-func openMemex(ctx context.Context, g *globalFlags) (*memex.Memex, func(), error) {
+// or over a remote Qdrant when --qdrant-url is set, with the embedder
+// --embedder picks; indexing is runtime.Want.MemexIndexing. A note on
+// stderr says when an added embedding model waits for nexus memex reembed.
+func openMemex(ctx context.Context, g *globalFlags, stderr io.Writer, indexing bool) (*memex.Memex, func(), error) {
 	h, err := g.Dir()
 	if err != nil {
 		return nil, nil, err
 	}
-	want := runtime.Want{Memex: true}
+	want := runtime.Want{Memex: true, MemexEmbedder: memexStore.embedder, MemexIndexing: indexing}
 	closeRemote := func() error { return nil }
 	if memexStore.qdrantURL != "" {
 		r, err := remote.DialURL(memexStore.qdrantURL, memexStore.apiKey)
@@ -63,6 +67,9 @@ func openMemex(ctx context.Context, g *globalFlags) (*memex.Memex, func(), error
 			return nil, nil, oe.Err
 		}
 		return nil, nil, err
+	}
+	if p := rt.PendingEmbedder(); p != "" {
+		fmt.Fprintf(stderr, "note: embedding model %s has not embedded every file yet; answering with GloVe-SIF until `nexus memex reembed` is done\n", p)
 	}
 	return rt.Memex(), func() { rt.Close(context.WithoutCancel(ctx)); closeRemote() }, nil
 }
@@ -96,19 +103,32 @@ state ("unpaid invoices from Northwind last quarter").
   nexus memex graph --json             nodes and edges, for drawing
   nexus memex mount ~/memex            browse q/<question>/, kind/, date/, tag/, party/
 
+Embedding: MemexFS embeds with the built-in GloVe-SIF until an embedding model
+is added under --home (nexus cortex add FILE.gguf); then the first such model
+(by name), or the one --embedder names, embeds instead, each embedder in its
+own collection ("memex", "memex-<model>"). Questions keep being answered with
+GloVe-SIF until the model has embedded every file:
+
+  nexus cortex add bitnet-embedding-0.6b-i2_s.gguf
+  nexus memex reembed                  re-embed the indexed files, with progress
+  nexus memex query …                  answered through the model ("answered with")
+  nexus memex --embedder glove-sif …   back to GloVe-SIF (or remove the model)
+
 State lives in --home (vectordb/ and memex/). With --qdrant-url, the points go
 to a Qdrant server instead (a real Qdrant cluster, or another nexus node), over
 Qdrant's gRPC API; the file table stays under --home.
 
 Environment:
   NEXUS_QDRANT_URL       default for --qdrant-url
-  NEXUS_QDRANT_API_KEY   default for --qdrant-api-key`,
+  NEXUS_QDRANT_API_KEY   default for --qdrant-api-key
+  NEXUS_MEMEX_EMBEDDER   default for --embedder`,
 	}
 	cmd.PersistentFlags().StringVar(&memexStore.qdrantURL, "qdrant-url", os.Getenv("NEXUS_QDRANT_URL"), "use a remote Qdrant gRPC endpoint (grpc://host:6334, grpcs:// for TLS) instead of the embedded engine")
 	cmd.PersistentFlags().StringVar(&memexStore.apiKey, "qdrant-api-key", os.Getenv("NEXUS_QDRANT_API_KEY"), "api-key for --qdrant-url")
+	cmd.PersistentFlags().StringVar(&memexStore.embedder, "embedder", os.Getenv("NEXUS_MEMEX_EMBEDDER"), "embedding model for MemexFS: one added under --home or a GGUF file, or "+runtime.BuiltinEmbedder+" (default: the first embedding model added, else "+runtime.BuiltinEmbedder+")")
 	cmd.AddCommand(newMemexAddCmd(g), newMemexQueryCmd(g), newMemexLsCmd(g), newMemexShowCmd(g), newMemexRmCmd(g), newMemexWatchCmd(g),
 		newMemexRelatedCmd(g), newMemexConnectCmd(g), newMemexSummaryCmd(g), newMemexGraphCmd(g), newMemexMountCmd(g),
-		newMemexPartiesCmd(g))
+		newMemexPartiesCmd(g), newMemexReembedCmd(g))
 	return cmd
 }
 
@@ -128,7 +148,7 @@ also need ghostscript), at most 10 pages a file; results are cached under
 --home. Without tesseract they are skipped with that reason.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, m, done, err := memexSession(cmd, g)
+			ctx, m, done, err := memexIndexSession(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -297,6 +317,9 @@ func printAnswer(w io.Writer, ans *memex.Answer) {
 	if s := ans.Understood.String(); s != "" {
 		fmt.Fprintf(w, "understood: %s\n", s)
 	}
+	if ans.Embedder != "" {
+		fmt.Fprintf(w, "answered with: %s\n", ans.Embedder)
+	}
 	if ans.Total != nil {
 		fmt.Fprintf(w, "total: %s over %d files", ans.Total, ans.Total.Files)
 		if ans.Total.Skipped > 0 {
@@ -399,13 +422,63 @@ func newMemexRmCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
+func newMemexReembedCmd(g *globalFlags) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "reembed",
+		Short: "Embed the indexed files again with the current embedder (after adding or removing an embedding model)",
+		Long: `Read again, with progress, the indexed files another embedder (or older fact
+rules) made: the folders they were added from are added again and current
+files are left as they are. The embedder is the first embedding model added
+under --home (nexus cortex add), the one --embedder names, or GloVe-SIF.
+Until it is done, questions are answered with GloVe-SIF; Ctrl-C stops it and
+keeps what is done.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, m, done, err := memexIndexSession(cmd, g)
+			if err != nil {
+				return err
+			}
+			defer done()
+			out := cmd.OutOrStdout()
+			roots := m.StaleRoots()
+			if len(roots) == 0 {
+				if asJSON {
+					return printJSON(out, &memex.Summary{})
+				}
+				fmt.Fprintf(out, "every indexed file is embedded by %s\n", m.Embedder())
+				return nil
+			}
+			bar := progress.New(cmd.ErrOrStderr(), "re-embedding", "files")
+			sum, err := m.Add(ctx, roots, func(p memex.Progress) {
+				bar.Update(p.Files, p.TotalFiles, p.Bytes, p.TotalBytes, filepath.Base(p.Current))
+			})
+			bar.Done()
+			if err != nil {
+				return fmt.Errorf("memex reembed: %w (files reported as indexed so far are kept)", err)
+			}
+			if asJSON {
+				return printJSON(out, sum)
+			}
+			fmt.Fprintf(out, "re-embedded %d files (%d chunks) with %s, unchanged %d, skipped %d in %s\n",
+				sum.Indexed, sum.Chunks, m.Embedder(), sum.Unchanged, len(sum.Skipped), sum.Elapsed.Round(time.Millisecond))
+			for _, s := range sum.Skipped {
+				fmt.Fprintf(out, "  skipped %s: %s\n", s.Path, s.Reason)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	return c
+}
+
 func newMemexWatchCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "watch PATH...",
 		Short: "Index folders, then keep the index live as files change (Ctrl-C stops)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, m, done, err := memexSession(cmd, g)
+			ctx, m, done, err := memexIndexSession(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -427,8 +500,18 @@ func newMemexWatchCmd(g *globalFlags) *cobra.Command {
 // memexSession opens MemexFS for one command, with a context that Ctrl-C
 // cancels; done closes both.
 func memexSession(cmd *cobra.Command, g *globalFlags) (context.Context, *memex.Memex, func(), error) {
+	return openMemexSession(cmd, g, false)
+}
+
+// memexIndexSession is memexSession for the commands that index: an
+// embedding model that has not embedded every file yet is used.
+func memexIndexSession(cmd *cobra.Command, g *globalFlags) (context.Context, *memex.Memex, func(), error) {
+	return openMemexSession(cmd, g, true)
+}
+
+func openMemexSession(cmd *cobra.Command, g *globalFlags, indexing bool) (context.Context, *memex.Memex, func(), error) {
 	ctx, cancel := signalContext(cmd.Context())
-	m, closeMemex, err := openMemex(ctx, g)
+	m, closeMemex, err := openMemex(ctx, g, cmd.ErrOrStderr(), indexing)
 	if err != nil {
 		cancel()
 		return nil, nil, nil, err

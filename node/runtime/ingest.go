@@ -73,6 +73,11 @@ var (
 // Start begins indexing paths (already checked by the caller) in the
 // background and returns at once.
 func (in *Ingest) Start(paths []string) (IngestStatus, error) {
+	return in.start(paths, in.within)
+}
+
+// start is Start reading files only inside within (nil: anywhere).
+func (in *Ingest) start(paths, within []string) (IngestStatus, error) {
 	if in.m == nil {
 		return IngestStatus{}, ErrNoMemex
 	}
@@ -91,7 +96,7 @@ func (in *Ingest) Start(paths []string) (IngestStatus, error) {
 		defer close(done)
 		defer cancel()
 		in.log.Info("ingest started", "paths", paths)
-		sum, err := in.m.AddWithin(ctx, in.within, paths, func(p memex.Progress) {
+		sum, err := in.m.AddWithin(ctx, within, paths, func(p memex.Progress) {
 			in.mu.Lock()
 			in.st.Files, in.st.TotalFiles, in.st.Bytes, in.st.TotalBytes, in.st.Current = p.Files, p.TotalFiles, p.Bytes, p.TotalBytes, p.Current
 			if s := p.Elapsed.Seconds(); s > 0 {
@@ -112,6 +117,36 @@ func (in *Ingest) Start(paths []string) (IngestStatus, error) {
 		in.gen++
 	}()
 	return st, nil
+}
+
+// ErrNothingStale is returned by Runtime.Reembed when every indexed file
+// was made by MemexFS's current embedder and fact rules.
+var ErrNothingStale = errors.New("runtime: every indexed file is current")
+
+// Reembed starts re-reading, in the background through Ingest (its status
+// shows the progress), the files MemexFS indexed with another embedder or
+// older fact rules (memex.Memex.StaleRoots): their folders are added
+// again, unchanged current files skipped. The folders come from MemexFS's
+// own file table, so they are read wherever they are (not only inside
+// Want.Data).
+//
+// Until it is done, questions are answered by the current embedder over
+// the files it has embedded so far (set questions, answered from the
+// file table, see every file).
+//
+// # Errors
+//
+// ErrNoMemex, ErrNothingStale, or ErrIngestRunning.
+func (r *Runtime) Reembed() (IngestStatus, error) {
+	if r.memex == nil {
+		return IngestStatus{}, ErrNoMemex
+	}
+	roots := r.memex.StaleRoots()
+	if len(roots) == 0 {
+		return IngestStatus{}, ErrNothingStale
+	}
+	r.log.Info("MemexFS re-embedding", "embedder", r.memex.Embedder(), "folders", roots)
+	return r.ingest.start(roots, nil)
 }
 
 // Status returns the current or last ingest's progress.

@@ -74,6 +74,28 @@ type Want struct {
 	// Data are the folders MemexFS may index through Ingest: it reads
 	// files only inside them.
 	Data []string
+	// MemexEmbedder picks the embedder of MemexFS's dense vectors: ""
+	// the first embedding model added under the home (nexus cortex add,
+	// by name), or the built-in GloVe-SIF when there is none;
+	// BuiltinEmbedder GloVe-SIF; otherwise a model added under the home
+	// or a GGUF file, which must be an embedding model. Each embedder
+	// keeps its vectors in its own collection ("memex" for GloVe-SIF,
+	// "memex-<model>" for a model).
+	MemexEmbedder string
+	// MemexIndexing says the caller is about to index (nexus memex add,
+	// watch, reembed; a node indexing its data folders): MemexFS opens
+	// with the embedding model MemexEmbedder picks even when it has not
+	// embedded every indexed file yet, and files indexed from then on are
+	// embedded by it. Without it (questions), such a model is left aside
+	// and MemexFS answers with GloVe-SIF, whose collection still holds
+	// every file's vectors, until the model has embedded them all
+	// (Runtime.PendingEmbedder names it).
+	MemexIndexing bool
+	// Reembed implies MemexIndexing and starts, once MemexFS is open, the
+	// re-embedding of the files another embedder (or older fact rules)
+	// indexed: the folders they were added from are added again through
+	// Ingest, in the background, with its progress (Runtime.Reembed).
+	Reembed bool
 	// Logger receives the runtime's own events and is handed to MemexFS
 	// and the engines (nil: MemexFS logs to slog.Default, the rest
 	// nowhere).
@@ -140,6 +162,12 @@ type Runtime struct {
 	images *image.Store
 	vms    *microvm.Manager
 	model  *cortex.Model
+	// closeEmb unmaps MemexFS's Cortex embedding model (nil for
+	// GloVe-SIF).
+	closeEmb func() error
+	// pendingEmb names the embedding model left aside because it has
+	// not embedded every file yet (see Want.MemexIndexing).
+	pendingEmb string
 
 	// ingest indexes into memex in the background (never nil).
 	ingest *Ingest
@@ -185,9 +213,34 @@ func Open(ctx context.Context, h home.Dir, want Want) (_ *Runtime, err error) {
 		if store == nil {
 			store = r.db
 		}
-		if r.memex, err = memex.Open(ctx, memex.Options{Dir: h.Memex(), DB: store, Logger: want.Logger}); err != nil {
+		emb, closeEmb, err := memexEmbedder(h, want.MemexEmbedder, r.log)
+		if err != nil {
+			return nil, &OpenError{Service: ServiceMemex, Op: "load MemexFS's embedding model", Path: h.Models(), Err: err}
+		}
+		r.closeEmb = closeEmb
+		opts := memex.Options{Dir: h.Memex(), DB: store, Embedder: emb, Collection: memexCollection(emb), Logger: want.Logger}
+		if r.memex, err = memex.Open(ctx, opts); err != nil {
 			return nil, &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
 		}
+		if emb != nil && !want.MemexIndexing && !want.Reembed && len(r.memex.StaleRoots()) > 0 {
+			// The model has not embedded every file yet: answer with
+			// GloVe-SIF until it has.
+			r.pendingEmb = emb.Name()
+			r.log.Info("MemexFS: the embedding model has not embedded every file yet; answering with GloVe-SIF (nexus memex reembed)", "model", r.pendingEmb)
+			if err := r.memex.Close(); err != nil {
+				return nil, &OpenError{Service: ServiceMemex, Op: "close MemexFS", Err: err}
+			}
+			r.memex = nil
+			if err := closeEmb(); err != nil {
+				return nil, &OpenError{Service: ServiceMemex, Op: "unload MemexFS's embedding model", Err: err}
+			}
+			r.closeEmb = nil
+			opts.Embedder, opts.Collection = nil, memexCollection(nil)
+			if r.memex, err = memex.Open(ctx, opts); err != nil {
+				return nil, &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
+			}
+		}
+		r.log.Info("MemexFS open", "embedder", r.memex.Embedder(), "collection", r.memex.Collection())
 	}
 	if want.Images || want.Apps {
 		if r.images, err = image.OpenStore(h.Images()); err != nil {
@@ -209,6 +262,11 @@ func Open(ctx context.Context, h home.Dir, want Want) (_ *Runtime, err error) {
 		}
 	}
 	r.start()
+	if want.Reembed && r.memex != nil {
+		if _, err := r.Reembed(); err != nil && !errors.Is(err, ErrNothingStale) {
+			r.log.Warn("MemexFS re-embed not started", "err", err)
+		}
+	}
 	return r, nil
 }
 
@@ -232,6 +290,11 @@ func (r *Runtime) start() {
 	r.ingest = newIngest(r.memex, r.log, r.want.Data)
 	r.openCortex()
 }
+
+// PendingEmbedder names the embedding model MemexFS would use but left
+// aside, answering with GloVe-SIF, because it has not embedded every
+// indexed file yet ("" when none is pending; see Want.MemexIndexing).
+func (r *Runtime) PendingEmbedder() string { return r.pendingEmb }
 
 // Home is the state directory the runtime runs over.
 func (r *Runtime) Home() home.Dir { return r.home }
@@ -369,6 +432,11 @@ func (r *Runtime) Close(ctx context.Context) error {
 	if r.memex != nil {
 		if err := r.memex.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close MemexFS: %w", err))
+		}
+	}
+	if r.closeEmb != nil {
+		if err := r.closeEmb(); err != nil {
+			errs = append(errs, fmt.Errorf("unload MemexFS's embedding model: %w", err))
 		}
 	}
 	if r.db != nil {

@@ -1,0 +1,204 @@
+package runtime
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"nexusos/cortex"
+	"nexusos/memex"
+	"nexusos/node/home"
+)
+
+// TestMemexEmbeddingModel walks the embedding-model path end to end:
+// files indexed with GloVe-SIF; the synthetic Qwen3 embedding model added
+// under the home, questions are still answered with GloVe-SIF until an
+// Open with Want.Reembed re-embeds the files in the background into the
+// model's collection, records the model as each file's embedder and
+// answers through it; the model removed, the next Open falls back to
+// GloVe-SIF and re-indexes again.
+func TestMemexEmbeddingModel(t *testing.T) {
+	ctx := context.Background()
+	h := home.At(filepath.Join(t.TempDir(), "home"))
+	if err := h.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	for name, text := range map[string]string{
+		"bees.md":     "# Bees\n\nBees pollinate flowers in the orchard every spring.\n",
+		"ships.md":    "# Ships\n\nThe harbour keeps cargo ships and their crews.\n",
+		"invoice.txt": "INVOICE\nInvoice No: 12\nTotal: $40.00\n",
+	} {
+		if err := os.WriteFile(filepath.Join(data, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	dim := func(name string) int {
+		if strings.HasPrefix(name, "cortex-embed:") {
+			return 128 // qwen3-embed-tiny
+		}
+		return 100
+	}
+	// open opens MemexFS with Reembed, waits for the re-embed (which
+	// must read reembedded files) and checks every record and an answer
+	// name the embedder want accepts.
+	open := func(step string, reembedded int, want func(string) bool) {
+		t.Helper()
+		rt, err := Open(ctx, h, Want{Memex: true, Reembed: true})
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		defer rt.Close(ctx)
+		m := rt.Memex()
+		if _, err := rt.Ingest().Wait(ctx); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		st := rt.Ingest().Status()
+		switch {
+		case reembedded == 0 && st.State != IngestIdle:
+			t.Fatalf("%s: re-embed started: %+v", step, st)
+		case reembedded > 0 && (st.State != IngestDone || st.Summary.Indexed != reembedded || st.TotalFiles != reembedded):
+			t.Fatalf("%s: re-embed %+v, want %d files indexed", step, st, reembedded)
+		}
+		if reembedded == 0 {
+			if _, err := m.Add(ctx, []string{data}, nil); err != nil {
+				t.Fatalf("%s: add: %v", step, err)
+			}
+		}
+		if !want(m.Embedder()) {
+			t.Fatalf("%s: embedder %q", step, m.Embedder())
+		}
+		if roots := m.StaleRoots(); len(roots) != 0 {
+			t.Errorf("%s: stale after re-embed: %v", step, roots)
+		}
+		// The vectors are in the embedder's own collection, of its size.
+		info, err := rt.DB().CollectionInfo(ctx, m.Collection())
+		if err != nil || info.PointsCount == 0 {
+			t.Fatalf("%s: collection %s: %+v %v", step, m.Collection(), info, err)
+		}
+		if size := info.Config.Vectors[memex.DenseVector].Size; size != dim(m.Embedder()) {
+			t.Errorf("%s: dense vectors of %d in %s, want %d", step, size, m.Collection(), dim(m.Embedder()))
+		}
+		files := m.Files()
+		if len(files) != 3 {
+			t.Fatalf("%s: %d files indexed, want 3", step, len(files))
+		}
+		for _, f := range files {
+			if !strings.HasPrefix(f.Indexer, m.Embedder()+"+") {
+				t.Errorf("%s: %s indexed by %q, want %q", step, f.Rel, f.Indexer, m.Embedder())
+			}
+		}
+		ans, err := m.Query(ctx, "bees pollinate flowers", memex.QueryOptions{})
+		if err != nil {
+			t.Fatalf("%s: query: %v", step, err)
+		}
+		if ans.Embedder != m.Embedder() || len(ans.Results) == 0 {
+			t.Fatalf("%s: answer by %q with %d results, want %q", step, ans.Embedder, len(ans.Results), m.Embedder())
+		}
+		t.Logf("%s: collection %s, embedder %s, top answer %s", step, m.Collection(), ans.Embedder, ans.Results[0].Rel)
+	}
+	glove := func(name string) bool { return name == memex.CalibratedEmbedder }
+
+	open("GloVe-SIF", 0, glove)
+
+	model, err := filepath.Abs("../../cortex/testdata/qwen3-embed-tiny-i2_s.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cortex.Add(h.Root(), model, "tiny-embed", false); err != nil {
+		t.Fatal(err)
+	}
+	isModel := func(name string) bool { return strings.HasPrefix(name, "cortex-embed:tiny-embed.gguf:qwen3-") }
+	// asked opens MemexFS for questions only and returns the embedder
+	// that answers and the one pending.
+	asked := func() (answers, pending string) {
+		t.Helper()
+		rt, err := Open(ctx, h, Want{Memex: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Close(ctx)
+		ans, err := rt.Memex().Query(ctx, "bees pollinate flowers", memex.QueryOptions{})
+		if err != nil || len(ans.Results) == 0 {
+			t.Fatalf("query: %+v %v", ans, err)
+		}
+		return ans.Embedder, rt.PendingEmbedder()
+	}
+	// Until the model has embedded every file, questions are answered
+	// with GloVe-SIF.
+	if answers, pending := asked(); !glove(answers) || !isModel(pending) {
+		t.Fatalf("before the re-embed: answered by %q, pending %q", answers, pending)
+	}
+	// Reembed re-embeds in the background, then answers through it.
+	open("added model", 3, isModel)
+	if answers, pending := asked(); !isModel(answers) || pending != "" {
+		t.Fatalf("after the re-embed: answered by %q, pending %q", answers, pending)
+	}
+
+	// BuiltinEmbedder keeps GloVe-SIF although the model is there.
+	rt, err := Open(ctx, h, Want{Memex: true, MemexEmbedder: BuiltinEmbedder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rt.Memex().Embedder(); !glove(got) || len(rt.Memex().StaleRoots()) != 1 {
+		t.Errorf("MemexEmbedder %q: embedder %q, stale %v", BuiltinEmbedder, got, rt.Memex().StaleRoots())
+	}
+	rt.Close(ctx)
+
+	if err := os.Remove(filepath.Join(h.Models(), "tiny-embed.gguf")); err != nil {
+		t.Fatal(err)
+	}
+	open("model removed", 3, glove)
+}
+
+// TestMemexEmbedderSelection: a named model that is not an embedding
+// model fails Open; one found under the home that does not load is
+// passed over for GloVe-SIF.
+func TestMemexEmbedderSelection(t *testing.T) {
+	ctx := context.Background()
+	h := home.At(filepath.Join(t.TempDir(), "home"))
+	if err := h.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, h, Want{Memex: true, MemexEmbedder: "no-such-model"}); err == nil {
+		t.Fatal("Open with a missing embedding model succeeded")
+	}
+	// Cut short, the file still says qwen3 but its tensors are missing.
+	b, err := os.ReadFile("../../cortex/testdata/qwen3-embed-tiny-i2_s.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(h.Models(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.Models(), "broken.gguf"), b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := Open(ctx, h, Want{Memex: true})
+	if err != nil {
+		t.Fatalf("Open with a broken model under the home: %v", err)
+	}
+	defer rt.Close(ctx)
+	if got := rt.Memex().Embedder(); got != memex.CalibratedEmbedder {
+		t.Errorf("embedder %q, want GloVe-SIF", got)
+	}
+}
+
+// TestMemexCollection names one collection per embedder.
+func TestMemexCollection(t *testing.T) {
+	if got := memexCollection(nil); got != memex.DefaultCollection {
+		t.Errorf("GloVe-SIF collection %q", got)
+	}
+	e, err := cortex.LoadEmbedder("../../cortex/testdata/qwen3-embed-tiny-i2_s.gguf", cortex.EmbedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	got := memexCollection(cortexEmbedder{e: e})
+	if !strings.HasPrefix(got, "memex-qwen3-embed-tiny-i2-s-gguf-qwen3-") || strings.ContainsAny(got, ":._") {
+		t.Errorf("model collection %q", got)
+	}
+}
