@@ -82,7 +82,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err != nil {
 		return err
 	}
-	rt, err := runtime.Open(ctx, home.At(cfg.Home), runtime.Want{VectorDB: true, Memex: cfg.Memex, Apps: cfg.Apps, Cortex: true, Data: data, Logger: log})
+	rt, err := runtime.Open(ctx, home.At(cfg.Home), runtime.Want{VectorDB: true, Memex: cfg.Memex, MemexIndexing: true, Apps: cfg.Apps, Cortex: true, Data: data, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -146,7 +147,19 @@ func dataDirs(cfg Config) ([]string, error) {
 // begin starts the background work once the node listens: indexing the
 // data folders and sealing the apps.
 func (s *services) begin(ctx context.Context, cfg Config) {
-	if data := s.rt.Data(); s.rt.Memex() != nil && len(data) > 0 {
+	var data []string
+	if m := s.rt.Memex(); m != nil {
+		// The data folders, and the folders an added embedding model has
+		// not embedded yet (re-embedded in the same ingest, with its
+		// progress in /v1/status).
+		data = append(data, s.rt.Data()...)
+		for _, r := range m.StaleRoots() {
+			if !slices.Contains(data, r) {
+				data = append(data, r)
+			}
+		}
+	}
+	if len(data) > 0 {
 		if _, err := s.rt.Ingest().Start(data); err != nil {
 			s.log.Error("ingest", "err", err)
 		} else {

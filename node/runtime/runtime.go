@@ -30,6 +30,7 @@ import (
 	"nexusos/cortex"
 	"nexusos/cortex/openai"
 	"nexusos/memex"
+	"nexusos/memex/embed"
 	"nexusos/microvm"
 	"nexusos/microvm/hostsvc"
 	"nexusos/microvm/image"
@@ -165,6 +166,9 @@ type Runtime struct {
 	// closeEmb unmaps MemexFS's Cortex embedding model (nil for
 	// GloVe-SIF).
 	closeEmb func() error
+	// emb is MemexFS's embedder when it is a Cortex embedding model (nil
+	// for GloVe-SIF); apps' cortex.embed calls go through it too.
+	emb embed.Embedder
 	// pendingEmb names the embedding model left aside because it has
 	// not embedded every file yet (see Want.MemexIndexing).
 	pendingEmb string
@@ -217,7 +221,7 @@ func Open(ctx context.Context, h home.Dir, want Want) (_ *Runtime, err error) {
 		if err != nil {
 			return nil, &OpenError{Service: ServiceMemex, Op: "load MemexFS's embedding model", Path: h.Models(), Err: err}
 		}
-		r.closeEmb = closeEmb
+		r.closeEmb, r.emb = closeEmb, emb
 		opts := memex.Options{Dir: h.Memex(), DB: store, Embedder: emb, Collection: memexCollection(emb), Logger: want.Logger}
 		if r.memex, err = memex.Open(ctx, opts); err != nil {
 			return nil, &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
@@ -234,7 +238,7 @@ func Open(ctx context.Context, h home.Dir, want Want) (_ *Runtime, err error) {
 			if err := closeEmb(); err != nil {
 				return nil, &OpenError{Service: ServiceMemex, Op: "unload MemexFS's embedding model", Err: err}
 			}
-			r.closeEmb = nil
+			r.closeEmb, r.emb = nil, nil
 			opts.Embedder, opts.Collection = nil, memexCollection(nil)
 			if r.memex, err = memex.Open(ctx, opts); err != nil {
 				return nil, &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
@@ -248,7 +252,7 @@ func Open(ctx context.Context, h home.Dir, want Want) (_ *Runtime, err error) {
 		}
 	}
 	if want.Apps {
-		svc := microvm.Services{Logger: want.Logger}
+		svc := microvm.Services{Logger: want.Logger, Cortex: &hostsvc.Cortex{Embedder: r.emb}}
 		if r.memex != nil {
 			svc.Memex = hostsvc.Memex{M: r.memex}
 		}
@@ -319,7 +323,8 @@ func (r *Runtime) Data() []string { return r.want.Data }
 func (r *Runtime) Ingest() *Ingest { return r.ingest }
 
 // AppServices are the host services an app run in this process gets:
-// MemexFS when it is open, Cortex with Want.AppCortex, and logger for the
+// MemexFS when it is open, Cortex with Want.AppCortex (its embeddings
+// from MemexFS's embedding model when one is in use), and logger for the
 // app's log calls. A service left out answers "not available".
 func (r *Runtime) AppServices(logger *slog.Logger) microvm.Services {
 	svc := microvm.Services{Logger: logger}
@@ -327,7 +332,7 @@ func (r *Runtime) AppServices(logger *slog.Logger) microvm.Services {
 		svc.Memex = hostsvc.Memex{M: r.memex}
 	}
 	if r.want.AppCortex {
-		svc.Cortex = &hostsvc.Cortex{Model: r.model}
+		svc.Cortex = &hostsvc.Cortex{Model: r.model, Embedder: r.emb}
 	}
 	return svc
 }
