@@ -1,0 +1,276 @@
+// Package ctrbench times microVMs started through containerd and the
+// nexus runtime shim against `nexus run` of the same sealed image and, for
+// a static C hello, against runc on the same containerd (`nexus bench
+// containerd`). It drives everything as processes (containerd, ctr, the
+// shim binary it builds, nexus), so the nexus binary links none of
+// containerd's libraries.
+package ctrbench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"nexusos/internal/benchstat"
+)
+
+// The runtime's names, as the shim (node/shim) defines them.
+const (
+	runtimeName = "io.containerd.nexus.v1"
+	envHome     = "NEXUS_HOME"
+)
+
+// Config says what to time.
+type Config struct {
+	Source string // repository root: cmd/containerd-shim-nexus-v1, examples, examples-kvm
+	Nexus  string // the nexus binary
+	Runs   int    // timed runs of each case
+	// Logf reports progress (nil: none).
+	Logf func(format string, args ...any)
+}
+
+// Case is one way of starting one app, timed start to exit.
+type Case struct {
+	App, How string
+	P50, P99 time.Duration
+}
+
+// Run builds the shim and the apps, starts a private containerd under a
+// temporary directory, and times each case; it needs root, containerd,
+// ctr and go (musl-gcc and /dev/kvm for the tier-2 and runc cases).
+func Run(ctx context.Context, cfg Config) ([]Case, error) {
+	logf := cfg.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if cfg.Runs <= 0 {
+		cfg.Runs = 20
+	}
+	var missing []string
+	for _, c := range []string{"containerd", "ctr", "go"} {
+		if _, err := exec.LookPath(c); err != nil {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("not installed: %s (containerd: .ci/deps.d/70-containerd.sh)", strings.Join(missing, ", "))
+	}
+	if os.Geteuid() != 0 {
+		return nil, errors.New("containerd needs root")
+	}
+	dir, err := os.MkdirTemp("", "nxctr") // a socket path must stay under 108 bytes
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	logf("building the shim and the apps...")
+	if err := command(ctx, cfg.Source, "go", "build", "-o", dir+"/", "./cmd/containerd-shim-nexus-v1"); err != nil {
+		return nil, err
+	}
+	home := filepath.Join(dir, "home")
+	apps := []string{"hello"}
+	if err := command(ctx, cfg.Source, cfg.Nexus, "--home", home, "build", "./examples/hello", "--name", "hello"); err != nil {
+		return nil, err
+	}
+	rootfs := filepath.Join(dir, "rootfs")
+	helloC := ""
+	if cc, err := exec.LookPath("musl-gcc"); err == nil {
+		if _, err := os.Stat("/dev/kvm"); err == nil {
+			helloC = filepath.Join(rootfs, "hello")
+			if err := os.MkdirAll(rootfs, 0o755); err != nil {
+				return nil, err
+			}
+			if err := command(ctx, cfg.Source, cc, "-static", "-O2", "-o", helloC, "examples-kvm/hello-c/hello.c"); err != nil {
+				return nil, err
+			}
+			if err := command(ctx, cfg.Source, cfg.Nexus, "--home", home, "build", "--tier", "kvm", helloC, "--name", "hello-c"); err != nil {
+				return nil, err
+			}
+			apps = append(apps, "hello-c")
+		}
+	}
+	c, err := startContainerd(ctx, dir, home)
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	for _, a := range apps {
+		tar := filepath.Join(dir, a+".tar")
+		if err := command(ctx, "", cfg.Nexus, "--home", home, "image", "export", a, "--oci", tar); err != nil {
+			return nil, err
+		}
+		if _, err := c.ctr(ctx, "image", "import", "--no-unpack", tar); err != nil {
+			return nil, err
+		}
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		return nil, err
+	}
+	var out []Case
+	timeCase := func(app, how string, run func() *exec.Cmd) error {
+		logf("timing %d runs: %s, %s...", cfg.Runs, app, how)
+		var ds []time.Duration
+		for i := 0; i <= cfg.Runs; i++ { // the first run warms up (compiles, starts the shim)
+			x := run()
+			start := time.Now()
+			b, err := x.CombinedOutput()
+			d := time.Since(start)
+			if err != nil && (x.ProcessState == nil || x.ProcessState.ExitCode() != 3) { // hello-c exits 3
+				return fmt.Errorf("%s: %v\n%s", strings.Join(x.Args, " "), err, b)
+			}
+			if i > 0 {
+				ds = append(ds, d)
+			}
+		}
+		out = append(out, Case{App: app, How: how, P50: benchstat.Percentile(ds, 50), P99: benchstat.Percentile(ds, 99)})
+		return nil
+	}
+	for _, a := range apps {
+		if err := timeCase(a, "nexus run", func() *exec.Cmd {
+			return exec.CommandContext(ctx, cfg.Nexus, "--home", home, "run", a)
+		}); err != nil {
+			return nil, err
+		}
+		ref := imageRef(ctx, c, a)
+		if err := timeCase(a, "ctr run (nexus shim)", func() *exec.Cmd {
+			return c.cmd(ctx, "run", "--rm", "--runtime", runtimeName, "--rootfs", empty, "bench", ref)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if helloC != "" {
+		if err := timeCase("hello-c", "ctr run (runc)", func() *exec.Cmd {
+			return c.cmd(ctx, "run", "--rm", "--rootfs", rootfs, "bench", "/hello")
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Print writes the cases and the shim's overhead over nexus run.
+func Print(w io.Writer, cs []Case) {
+	fmt.Fprintf(w, "load average: %s (figures from one run; compare within it)\n\n", benchstat.LoadAvg())
+	fmt.Fprintf(w, "%-9s %-22s %12s %12s\n", "app", "started by", "p50", "p99")
+	base := map[string]time.Duration{}
+	for _, c := range cs {
+		fmt.Fprintf(w, "%-9s %-22s %12s %12s\n", c.App, c.How, benchstat.Millis(c.P50), benchstat.Millis(c.P99))
+		if c.How == "nexus run" {
+			base[c.App] = c.P50
+		}
+	}
+	for _, c := range cs {
+		if b, ok := base[c.App]; ok && c.How == "ctr run (nexus shim)" {
+			fmt.Fprintf(w, "\n%s: the shim path adds %s p50 over nexus run (target <= 5 ms; ctr and containerd included)", c.App, benchstat.Millis(c.P50-b))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// imageRef is the name containerd gave the imported image app.
+func imageRef(ctx context.Context, c *containerd, app string) string {
+	out, err := c.ctr(ctx, "image", "ls", "-q")
+	if err == nil {
+		for _, r := range strings.Fields(out) {
+			if strings.Contains(r, app+":") || strings.HasSuffix(r, "/"+app) {
+				return r
+			}
+		}
+	}
+	return app + ":1.0"
+}
+
+// containerd is a private containerd daemon.
+type containerd struct {
+	sock   string
+	daemon *exec.Cmd
+	log    strings.Builder
+}
+
+func startContainerd(ctx context.Context, dir, home string) (*containerd, error) {
+	c := &containerd{sock: filepath.Join(dir, "c.sock")}
+	config := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(config, fmt.Appendf(nil, `version = 2
+root = %q
+state = %q
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = %q
+[plugins."io.containerd.internal.v1.opt"]
+  path = %q
+`, filepath.Join(dir, "root"), filepath.Join(dir, "state"), c.sock, filepath.Join(dir, "opt")), 0o644); err != nil {
+		return nil, err
+	}
+	c.daemon = exec.Command("containerd", "--config", config)
+	c.daemon.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), envHome+"="+home)
+	c.daemon.Stdout, c.daemon.Stderr = &c.log, &c.log
+	c.daemon.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := c.daemon.Start(); err != nil {
+		return nil, fmt.Errorf("start containerd: %w", err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := c.ctr(ctx, "version"); err == nil {
+			return c, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			c.stop()
+			return nil, fmt.Errorf("containerd did not come up:\n%s", c.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (c *containerd) cmd(ctx context.Context, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, "ctr", append([]string{"--address", c.sock, "--namespace", "nexus-bench"}, args...)...)
+}
+
+func (c *containerd) ctr(ctx context.Context, args ...string) (string, error) {
+	out, err := c.cmd(ctx, args...).CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("ctr %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// stop ends the shims (they outlive containerd by design), then containerd.
+func (c *containerd) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if out, err := c.ctr(ctx, "task", "ls", "-q"); err == nil {
+		for _, id := range strings.Fields(out) {
+			c.ctr(ctx, "task", "kill", "-s", "SIGKILL", id)
+			time.Sleep(50 * time.Millisecond)
+			c.ctr(ctx, "task", "delete", id)
+		}
+	}
+	// The shim lingers a few seconds after its last container; end it.
+	exec.Command("pkill", "-f", "containerd-shim-nexus-v1.*"+c.sock).Run()
+	c.daemon.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { c.daemon.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		c.daemon.Process.Kill()
+		<-done
+	}
+}
+
+// command runs name in dir and returns its output in the error.
+func command(ctx context.Context, dir, name string, args ...string) error {
+	x := exec.CommandContext(ctx, name, args...)
+	x.Dir = dir
+	if out, err := x.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
