@@ -668,8 +668,15 @@ func mergeHNSW(dst, src *HNSWConfig) {
 	if src.Memory != "" {
 		dst.Memory = src.Memory
 	}
-	if src.M != 0 {
-		dst.M = src.M
+	switch {
+	case src.NoGraph:
+		dst.M, dst.NoGraph = 0, true
+	case src.M != 0:
+		dst.M, dst.NoGraph = src.M, false
+	}
+	if src.PayloadM != nil {
+		v := *src.PayloadM
+		dst.PayloadM = &v
 	}
 	if src.EfConstruct != 0 {
 		dst.EfConstruct = src.EfConstruct

@@ -92,7 +92,16 @@ const (
 // HNSWConfig holds HNSW index parameters. Zero fields mean "default"
 // (M 16, EfConstruct 100, FullScanThreshold 10000 KB as in Qdrant).
 type HNSWConfig struct {
-	M                 int
+	M int
+	// NoGraph records Qdrant's hnsw_config.m = 0 (M is then 0 too): no
+	// global graph is wanted, so a strict-mode collection that forbids
+	// exact search refuses searches of the vector but for a tenant's
+	// (PayloadM > 0 and a filter on an is_tenant index). The engine still
+	// builds its graph; the setting is kept, reported and enforced there.
+	NoGraph bool `json:",omitempty"`
+	// PayloadM is Qdrant's hnsw_config.payload_m, kept and reported (nil:
+	// unset).
+	PayloadM          *int `json:",omitempty"`
 	EfConstruct       int
 	FullScanThreshold int
 	OnDisk            bool

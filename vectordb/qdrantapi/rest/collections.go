@@ -19,6 +19,7 @@ func collectionName(r *http.Request) string { return r.PathValue("collection") }
 
 type hnswDiffWire struct {
 	M                 *int    `json:"m"`
+	PayloadM          *int    `json:"payload_m"`
 	EfConstruct       *int    `json:"ef_construct"`
 	FullScanThreshold *int    `json:"full_scan_threshold"`
 	OnDisk            *bool   `json:"on_disk"`
@@ -90,7 +91,14 @@ func (w *hnswDiffWire) config() (*vectordb.HNSWConfig, error) {
 		if *w.M < 0 {
 			return nil, fmt.Errorf("hnsw_config.m must not be negative")
 		}
-		c.M = *w.M
+		c.M, c.NoGraph = *w.M, *w.M == 0
+	}
+	if w.PayloadM != nil {
+		if *w.PayloadM < 0 {
+			return nil, fmt.Errorf("hnsw_config.payload_m must not be negative")
+		}
+		v := *w.PayloadM
+		c.PayloadM = &v
 	}
 	if w.EfConstruct != nil {
 		if *w.EfConstruct < 4 {
@@ -562,7 +570,14 @@ func hnswOut(c vectordb.HNSWConfig, diff bool) map[string]any {
 		}
 		m[k] = v
 	}
-	put("m", c.M, defaultM)
+	if c.NoGraph {
+		m["m"] = 0
+	} else {
+		put("m", c.M, defaultM)
+	}
+	if c.PayloadM != nil {
+		m["payload_m"] = *c.PayloadM
+	}
 	put("ef_construct", c.EfConstruct, defaultEfConstruct)
 	put("full_scan_threshold", c.FullScanThreshold, defaultFullScanThreshold)
 	if !diff {

@@ -150,6 +150,41 @@ func TestStrictModeAndTelemetry(t *testing.T) {
 	}
 }
 
+// TestStrictModeFullScan: with exact search forbidden, a search of a
+// dense vector whose hnsw_config.m is 0 is refused (it could only scan),
+// a prefetch's rescoring and sparse vectors are not, and a tenant's
+// search (payload_m > 0, a must match on an is_tenant index) is allowed.
+func TestStrictModeFullScan(t *testing.T) {
+	c := newClient(t, Config{})
+	c.ok("PUT", "/collections/f", map[string]any{"vectors": map[string]any{"d": map[string]any{"size": 2, "distance": "Dot"}},
+		"sparse_vectors": map[string]any{"s": map[string]any{}}})
+	c.ok("PUT", "/collections/f/points?wait=true", map[string]any{"points": []any{
+		map[string]any{"id": 1, "vector": map[string]any{"d": []float32{1, 0}, "s": map[string]any{"indices": []int{1}, "values": []float32{1}}},
+			"payload": map[string]any{"city": "Berlin"}}}})
+	c.ok("PATCH", "/collections/f", map[string]any{"vectors": map[string]any{"d": map[string]any{"hnsw_config": map[string]any{"m": 0, "payload_m": 0}}}})
+	if m := at(c.ok("GET", "/collections/f", nil), "config", "params", "vectors", "d", "hnsw_config", "m"); m != 0.0 {
+		t.Errorf("hnsw_config.m after PATCH m=0: %v", m)
+	}
+	dense := map[string]any{"query": []float32{1, 0}, "using": "d", "limit": 1}
+	c.ok("POST", "/collections/f/points/query", dense) // allowed before strict mode
+	c.ok("PATCH", "/collections/f", map[string]any{"strict_mode_config": map[string]any{"enabled": true, "search_allow_exact": false}})
+	if msg := c.fail("POST", "/collections/f/points/query", dense, 400); !strings.Contains(msg, "Request is forbidden on 'd' because global vector indexing is disabled (hnsw_config.m = 0)") {
+		t.Errorf("full scan: %q", msg)
+	}
+	sparse := map[string]any{"query": map[string]any{"indices": []int{1}, "values": []float32{1}}, "using": "s", "limit": 1}
+	c.ok("POST", "/collections/f/points/query", sparse)
+	c.ok("POST", "/collections/f/points/query", map[string]any{"prefetch": []any{sparse}, "query": []float32{1, 0}, "using": "d", "limit": 1})
+	c.fail("POST", "/collections/f/points/query", map[string]any{"prefetch": []any{dense}, "query": sparse["query"], "using": "s", "limit": 1}, 400)
+
+	tenant := map[string]any{"query": []float32{1, 0}, "using": "d", "limit": 1,
+		"filter": map[string]any{"must": []any{map[string]any{"key": "city", "match": map[string]any{"value": "Berlin"}}}}}
+	c.ok("PUT", "/collections/f/index?wait=true", map[string]any{"field_name": "city", "field_schema": map[string]any{"type": "keyword", "is_tenant": true}})
+	c.fail("POST", "/collections/f/points/query", tenant, 400) // payload_m is 0
+	c.ok("PATCH", "/collections/f", map[string]any{"vectors": map[string]any{"d": map[string]any{"hnsw_config": map[string]any{"m": 0, "payload_m": 1}}}})
+	c.ok("POST", "/collections/f/points/query", tenant)
+	c.fail("POST", "/collections/f/points/query", dense, 400) // still no tenant in the filter
+}
+
 func TestFullAndShardSnapshotsAndURLRecovery(t *testing.T) {
 	c := newClient(t, Config{HTTPRecovery: true})
 	c.ok("PUT", "/collections/f", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}})

@@ -443,6 +443,11 @@ func (c strictChecker) search(m map[string]any) error {
 			return err
 		}
 	}
+	if sm.SearchAllowExact != nil && !*sm.SearchAllowExact {
+		if err := c.fullScan(m); err != nil {
+			return err
+		}
+	}
 	if q, ok := m["query"].(map[string]any); ok && q["formula"] != nil && sm.UnindexedFilteringRetrieve != nil && !*sm.UnindexedFilteringRetrieve {
 		if err := c.formulaVars(q["formula"], 0); err != nil {
 			return err
@@ -463,6 +468,81 @@ func (c strictChecker) search(m map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// fullScan refuses, when exact search is forbidden, a nearest-neighbour
+// search of a dense vector that wants no global graph (hnsw_config.m = 0):
+// Qdrant could only scan it, unless payload_m > 0 and the filter names a
+// tenant (a must match on an is_tenant keyword index). Rescoring a
+// prefetch's results is no search of the collection.
+func (c strictChecker) fullScan(m map[string]any) error {
+	if m["prefetch"] != nil {
+		return nil
+	}
+	switch q := m["query"].(type) {
+	case nil:
+		if m["vector"] == nil { // the older /points/search body
+			return nil
+		}
+	case map[string]any:
+		for _, k := range []string{"fusion", "rrf", "formula", "order_by", "sample"} {
+			if q[k] != nil {
+				return nil
+			}
+		}
+	}
+	name, _ := m["using"].(string)
+	if v, ok := m["vector"].(map[string]any); ok {
+		name, _ = v["name"].(string)
+	}
+	vp, ok := c.info.Config.Vectors[name]
+	if !ok {
+		return nil // sparse, or unknown: the handler reports it
+	}
+	noGraph, payloadM := c.info.Config.HNSW.NoGraph, c.info.Config.HNSW.PayloadM
+	if h := vp.HNSW; h != nil {
+		if h.NoGraph || h.M > 0 {
+			noGraph = h.NoGraph
+		}
+		if h.PayloadM != nil {
+			payloadM = h.PayloadM
+		}
+	}
+	if !noGraph {
+		return nil
+	}
+	if payloadM != nil && *payloadM > 0 && c.tenantFilter(m["filter"]) {
+		return nil
+	}
+	return &strictError{msg: fmt.Sprintf("Bad request: Request is forbidden on '%s' because global vector indexing is disabled (hnsw_config.m = 0). Help: Use tenant-specific filter, enable global vector indexing or enable strict mode `search_allow_exact` option", name)}
+}
+
+// tenantFilter reports a filter with a must match on a keyword field
+// indexed with is_tenant.
+func (c strictChecker) tenantFilter(f any) bool {
+	fm, _ := f.(map[string]any)
+	must, _ := fm["must"].([]any)
+	if one, ok := fm["must"].(map[string]any); ok {
+		must = []any{one}
+	}
+	for _, x := range must {
+		cond, _ := x.(map[string]any)
+		key, _ := cond["key"].(string)
+		if key == "" || cond["match"] == nil {
+			continue
+		}
+		pi, ok := c.info.PayloadSchema[key]
+		if !ok || pi.DataType != vectordb.SchemaKeyword || pi.Text == nil {
+			continue
+		}
+		var schema struct {
+			IsTenant bool `json:"is_tenant"`
+		}
+		if json.Unmarshal(pi.Text.Schema, &schema) == nil && schema.IsTenant {
+			return true
+		}
+	}
+	return false
 }
 
 func (c strictChecker) write(body map[string]any) error {
