@@ -98,6 +98,19 @@ func (k archKeys) int(key string, def, lo, hi int) (int, error) {
 	return int(v), nil
 }
 
+// vocabOf reads the vocabulary size off the token embedding table, which
+// must be [nEmbd, n_vocab].
+func vocabOf(f *gguf.File, nEmbd int) (int, error) {
+	emb, ok := f.Tensor("token_embd.weight")
+	if !ok || len(emb.Dims) != 2 {
+		return 0, fmt.Errorf("bitnet: token_embd.weight missing or not 2-D")
+	}
+	if emb.Dims[0] != uint64(nEmbd) || emb.Dims[1] > maxVocab {
+		return 0, fmt.Errorf("bitnet: token_embd.weight is %v, want [%d, n_vocab]", emb.Dims, nEmbd)
+	}
+	return int(emb.Dims[1]), nil
+}
+
 // ropeNorm reads what every graph shares: how many of a head's headDim
 // dimensions RoPE rotates (even, default all), the RMSNorm epsilon and
 // the RoPE base (default 10000).
@@ -173,13 +186,6 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 		}
 		c.RopeFreqScl = float32(1 / fac)
 	}
-	emb, ok := f.Tensor("token_embd.weight")
-	if !ok || len(emb.Dims) != 2 {
-		return c, fmt.Errorf("bitnet: token_embd.weight missing or not 2-D")
-	}
-	if emb.Dims[0] != uint64(c.NEmbd) || emb.Dims[1] > maxVocab {
-		return c, fmt.Errorf("bitnet: token_embd.weight is %v, want [%d, n_vocab]", emb.Dims, c.NEmbd)
-	}
-	c.NVocab = int(emb.Dims[1])
-	return c, nil
+	c.NVocab, err = vocabOf(f, c.NEmbd)
+	return c, err
 }

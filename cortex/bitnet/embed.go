@@ -148,15 +148,8 @@ func EmbedConfigFromGGUF(f *gguf.File) (EmbedConfig, error) {
 			c.QueryPreAttn = float32(v)
 		}
 	}
-	emb, ok := f.Tensor("token_embd.weight")
-	if !ok || len(emb.Dims) != 2 {
-		return c, fmt.Errorf("bitnet: token_embd.weight missing or not 2-D")
-	}
-	if emb.Dims[0] != uint64(c.NEmbd) || emb.Dims[1] > maxVocab {
-		return c, fmt.Errorf("bitnet: token_embd.weight is %v, want [%d, n_vocab]", emb.Dims, c.NEmbd)
-	}
-	c.NVocab = int(emb.Dims[1])
-	return c, nil
+	c.NVocab, err = vocabOf(f, c.NEmbd)
+	return c, err
 }
 
 // bitLinear is a BitNet embedding model's projection: RMSNorm of its input

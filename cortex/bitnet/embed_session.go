@@ -357,7 +357,7 @@ func (s *EmbedSession) scale(dst, x, w []float32, T, n int) {
 // then all their output rows run in one parallel loop.
 func (s *EmbedSession) project(ls []*bitLinear, x []float32, T int, dsts [][]float32) {
 	cols := ls[0].cols
-	total := 0
+	rows := make([]int, len(ls))
 	s.invRMS(x, T, cols) // one input: one sum of squares for every projection
 	for i, l := range ls {
 		nb := s.nb[i][:T*cols]
@@ -366,18 +366,9 @@ func (s *EmbedSession) project(ls []*bitLinear, x []float32, T int, dsts [][]flo
 		if l.typ == gguf.TypeI2_S {
 			s.ins[i].quantize(s.p, l.typ)
 		}
-		total += l.rows
+		rows[i] = l.rows
 	}
-	s.p.parallel(total, 16, func(lo, hi int) {
-		base := 0
-		for i, l := range ls {
-			r0, r1 := max(lo-base, 0), min(hi-base, l.rows)
-			if r0 < r1 {
-				s.rows(&l.linear, &s.ins[i], dsts[i], r0, r1)
-			}
-			base += l.rows
-		}
-	})
+	s.p.parallelRows(rows, 16, func(i, r0, r1 int) { s.rows(&ls[i].linear, &s.ins[i], dsts[i], r0, r1) })
 }
 
 // matVecBelow is the batch size under which I2_S products run token by

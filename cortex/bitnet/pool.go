@@ -169,6 +169,25 @@ func (p *pool) close() {
 	p.post(nil)
 }
 
+// parallelRows runs several matrices' rows as one parallel loop (one
+// barrier, not one per matrix): rows[i] rows of matrix i, fn called with
+// the matrix and a range [r0, r1) of its rows.
+func (p *pool) parallelRows(rows []int, grain int, fn func(i, r0, r1 int)) {
+	total := 0
+	for _, n := range rows {
+		total += n
+	}
+	p.parallel(total, grain, func(lo, hi int) {
+		base := 0
+		for i, n := range rows {
+			if r0, r1 := max(lo-base, 0), min(hi-base, n); r0 < r1 {
+				fn(i, r0, r1)
+			}
+			base += n
+		}
+	})
+}
+
 // parallel calls fn over [0, n) in chunks of at least grain items.
 func (p *pool) parallel(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {

@@ -335,21 +335,12 @@ func (s *Session) linear(l *linear, dst []float32) {
 // of one per matrix).
 func (s *Session) linears(ls []*linear, dsts [][]float32) {
 	a := &s.in
-	total := 0
-	for _, l := range ls {
+	rows := make([]int, len(ls))
+	for i, l := range ls {
 		a.quantize(s.p, l.typ)
-		total += l.rows
+		rows[i] = l.rows
 	}
-	s.p.parallel(total, 16, func(lo, hi int) {
-		base := 0
-		for i, l := range ls {
-			r0, r1 := max(lo-base, 0), min(hi-base, l.rows)
-			if r0 < r1 {
-				s.rows(l, dsts[i], r0, r1)
-			}
-			base += l.rows
-		}
-	})
+	s.p.parallelRows(rows, 16, func(i, r0, r1 int) { s.rows(ls[i], dsts[i], r0, r1) })
 }
 
 // rows computes rows [lo, hi) of one linear for every token of s.in.
