@@ -82,18 +82,10 @@ func (m *Memex) countFiles(ctx context.Context, filter *vectordb.Filter) (int, e
 	}
 	f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
 	n := 0
-	var off *vectordb.PointID
-	for {
-		page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 100000, Filter: f})
-		if err != nil {
-			return 0, fmt.Errorf("count files: %w", err)
-		}
-		n += len(page.Points)
-		if page.NextPageOffset == nil {
-			return n, nil
-		}
-		off = page.NextPageOffset
+	if err := m.scrollAll(ctx, vectordb.ScrollRequest{Limit: 100000, Filter: f}, func(vectordb.Record) { n++ }); err != nil {
+		return 0, fmt.Errorf("count files: %w", err)
 	}
+	return n, nil
 }
 
 // explainEmpty says why an answer is empty: which constraints were tried

@@ -14,33 +14,25 @@ import (
 // length.
 func (m *Memex) fileVectors(ctx context.Context) (map[string][]float32, error) {
 	sums := map[string][]float32{}
-	var off *vectordb.PointID
-	for {
-		page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 512,
-			WithPayload: vectordb.PayloadSelector{Include: []string{"path"}},
-			WithVector:  vectordb.VectorSelector{Names: []string{DenseVector}}})
-		if err != nil {
-			return nil, err
+	err := m.scrollAll(ctx, vectordb.ScrollRequest{Limit: 512,
+		WithPayload: vectordb.PayloadSelector{Include: []string{"path"}},
+		WithVector:  vectordb.VectorSelector{Names: []string{DenseVector}}}, func(p vectordb.Record) {
+		path, _ := p.Payload["path"].(string)
+		v := p.Vectors[DenseVector].Dense
+		if path == "" || v == nil {
+			return
 		}
-		for _, p := range page.Points {
-			path, _ := p.Payload["path"].(string)
-			v := p.Vectors[DenseVector].Dense
-			if path == "" || v == nil {
-				continue
-			}
-			acc := sums[path]
-			if acc == nil {
-				acc = make([]float32, len(v))
-				sums[path] = acc
-			}
-			for i := range v {
-				acc[i] += v[i]
-			}
+		acc := sums[path]
+		if acc == nil {
+			acc = make([]float32, len(v))
+			sums[path] = acc
 		}
-		if page.NextPageOffset == nil {
-			break
+		for i := range v {
+			acc[i] += v[i]
 		}
-		off = page.NextPageOffset
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, v := range sums {
 		var n float64

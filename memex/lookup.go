@@ -203,38 +203,21 @@ func (m *Memex) numberInText(ctx context.Context, u *query.Understood, paths []s
 		scan = f
 	}
 	found := map[string]bool{}
-	var off *vectordb.PointID
-	for {
-		page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 10000, Filter: scan,
-			WithPayload: vectordb.PayloadSelector{Include: []string{"path", "text"}}})
-		if err != nil {
-			return nil, fmt.Errorf("memex query: look for number %q in the text: %w", u.Number, err)
-		}
-		for _, p := range page.Points {
+	err := m.scrollAll(ctx, vectordb.ScrollRequest{Limit: 10000, Filter: scan, WithPayload: vectordb.PayloadSelector{Include: []string{"path", "text"}}},
+		func(p vectordb.Record) {
 			path, _ := p.Payload["path"].(string)
-			txt, _ := p.Payload["text"].(string)
-			if !found[path] && hasNumber(txt, key) {
+			if txt, _ := p.Payload["text"].(string); !found[path] && hasNumber(txt, key) {
 				found[path] = true
 			}
-		}
-		if page.NextPageOffset == nil {
-			break
-		}
-		off = page.NextPageOffset
+		})
+	if err != nil {
+		return nil, fmt.Errorf("memex query: look for number %q in the text: %w", u.Number, err)
 	}
 	if len(found) == 0 {
 		return nil, nil
 	}
-	vals := make([]any, 0, len(found))
-	for p := range found {
-		vals = append(vals, p)
-	}
-	f := &vectordb.Filter{Must: []vectordb.Condition{{Field: &vectordb.FieldCondition{Key: "path", Match: &vectordb.Match{Any: vals}}}}}
-	if filter != nil {
-		f.Must = append(f.Must, filter.Must...)
-	}
 	why = append(why[:len(why):len(why)], fmt.Sprintf("no stored number is %q; the text has it", u.Number))
-	return m.scrollSet(ctx, f, why)
+	return m.scrollSet(ctx, withPaths(filter, found), why)
 }
 
 // hasNumber reports whether text has a word, or a run of up to three

@@ -100,21 +100,48 @@ func (m *Memex) scrollSet(ctx context.Context, filter *vectordb.Filter, why []st
 	}
 	f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
 	var out []Result
-	var off *vectordb.PointID
-	for {
-		page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 100000, Filter: f, WithPayload: vectordb.PayloadSelector{All: true}})
-		if err != nil {
-			return nil, fmt.Errorf("memex query: read the filtered set: %w", err)
-		}
-		for _, r := range page.Points {
-			out = append(out, resultOf(r.Payload, 1, append([]string(nil), why...), ""))
-		}
-		if page.NextPageOffset == nil {
-			break
-		}
-		off = page.NextPageOffset
+	err := m.scrollAll(ctx, vectordb.ScrollRequest{Limit: 100000, Filter: f, WithPayload: vectordb.PayloadSelector{All: true}}, func(r vectordb.Record) {
+		out = append(out, resultOf(r.Payload, 1, append([]string(nil), why...), ""))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memex query: read the filtered set: %w", err)
 	}
 	return out, nil
+}
+
+// scrollAll calls fn with every point req selects, page by page (req's
+// Offset is where it starts).
+func (m *Memex) scrollAll(ctx context.Context, req vectordb.ScrollRequest, fn func(vectordb.Record)) error {
+	for {
+		page, err := m.db.Scroll(ctx, m.coll, req)
+		if err != nil {
+			return err
+		}
+		for _, r := range page.Points {
+			fn(r)
+		}
+		if page.NextPageOffset == nil {
+			return nil
+		}
+		req.Offset = page.NextPageOffset
+	}
+}
+
+// withPaths is filter narrowed to the files at paths ("" only when none:
+// an empty set).
+func withPaths(filter *vectordb.Filter, paths map[string]bool) *vectordb.Filter {
+	vals := make([]any, 0, len(paths))
+	for p := range paths {
+		vals = append(vals, p)
+	}
+	if len(vals) == 0 {
+		vals = append(vals, "") // nothing matched: an empty scan
+	}
+	f := &vectordb.Filter{Must: []vectordb.Condition{{Field: &vectordb.FieldCondition{Key: "path", Match: &vectordb.Match{Any: vals}}}}}
+	if filter != nil {
+		f.Must = append(f.Must, filter.Must...)
+	}
+	return f
 }
 
 // narrowedSet answers a question with filters and leftover content words:
@@ -255,40 +282,32 @@ func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text 
 	terms := uniqueTerms(text)
 	qv := m.emb.Embed(text)
 	lines := map[string][]string{}
-	var off *vectordb.PointID
-	for {
-		page, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Offset: off, Limit: 10000, Filter: filter,
-			WithPayload: vectordb.PayloadSelector{Include: []string{"path", "text", "heading", "party"}}})
-		if err != nil {
-			return nil, fmt.Errorf("memex query: read the filtered set's text: %w", err)
+	err := m.scrollAll(ctx, vectordb.ScrollRequest{Limit: 10000, Filter: filter,
+		WithPayload: vectordb.PayloadSelector{Include: []string{"path", "text", "heading", "party"}}}, func(p vectordb.Record) {
+		path, _ := p.Payload["path"].(string)
+		txt, _ := p.Payload["text"].(string)
+		if h, _ := p.Payload["heading"].(string); h != "" {
+			txt = h + "\n" + txt
 		}
-		for _, p := range page.Points {
-			path, _ := p.Payload["path"].(string)
-			txt, _ := p.Payload["text"].(string)
-			if h, _ := p.Payload["heading"].(string); h != "" {
-				txt = h + "\n" + txt
-			}
-			party, _ := p.Payload["party"].(string)
-			pk := facts.PartyKey(party)
-			for _, line := range strings.Split(txt, "\n") {
-				for _, part := range splitSentences(line) {
-					// The party's own name is no content ("parcel
-					// shipping" is not "Wingtip Logistics"): its words
-					// are left out of the line, and the rest of the line
-					// (another name printed beside it) still counts.
-					if pk != "" && strings.Contains(" "+facts.PartyKey(part)+" ", " "+pk+" ") {
-						part = withoutWords(part, pk)
-					}
-					if w := wordsOnly(part); w != "" {
-						lines[path] = append(lines[path], w)
-					}
+		party, _ := p.Payload["party"].(string)
+		pk := facts.PartyKey(party)
+		for _, line := range strings.Split(txt, "\n") {
+			for _, part := range splitSentences(line) {
+				// The party's own name is no content ("parcel
+				// shipping" is not "Wingtip Logistics"): its words are
+				// left out of the line, and the rest of the line
+				// (another name printed beside it) still counts.
+				if pk != "" && strings.Contains(" "+facts.PartyKey(part)+" ", " "+pk+" ") {
+					part = withoutWords(part, pk)
+				}
+				if w := wordsOnly(part); w != "" {
+					lines[path] = append(lines[path], w)
 				}
 			}
 		}
-		if page.NextPageOffset == nil {
-			break
-		}
-		off = page.NextPageOffset
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memex query: read the filtered set's text: %w", err)
 	}
 	// Term weights: BM25's idf over the set's files, so a word most files
 	// share ("services") counts for little and a missing one for much.
@@ -341,7 +360,7 @@ func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text 
 				h.lex = round2(w / total)
 				h.soft = round2(soft / total)
 			}
-			if nonZero(qv) {
+			if nonZero(qv) && !name { // a name is matched by its words alone
 				lv := m.emb.Embed(l)
 				var dot float64
 				for i := range lv {
@@ -390,8 +409,6 @@ func splitSentences(line string) []string {
 	return append(out, line[start:])
 }
 
-// wordsOnly drops amounts, numbers and symbols from a line, so "Printer
-// toner  $1,234.00" is embedded as "Printer toner".
 // withoutWords drops from s the words whose party key is one of key's
 // words, and legal forms ("Acme Corp." of key "acme").
 func withoutWords(s, key string) string {
@@ -410,6 +427,8 @@ func withoutWords(s, key string) string {
 	return strings.Join(out, " ")
 }
 
+// wordsOnly drops amounts, numbers and symbols from a line, so "Printer
+// toner  $1,234.00" is embedded as "Printer toner".
 func wordsOnly(s string) string {
 	var out []string
 	for _, w := range strings.Fields(s) {
@@ -473,16 +492,5 @@ func (m *Memex) preselect(ctx context.Context, filter *vectordb.Filter, text str
 			return nil, err
 		}
 	}
-	vals := make([]any, 0, len(paths))
-	for p := range paths {
-		vals = append(vals, p)
-	}
-	if len(vals) == 0 {
-		vals = append(vals, "") // nothing matched: an empty scan
-	}
-	f := &vectordb.Filter{Must: []vectordb.Condition{{Field: &vectordb.FieldCondition{Key: "path", Match: &vectordb.Match{Any: vals}}}}}
-	if filter != nil {
-		f.Must = append(f.Must, filter.Must...)
-	}
-	return f, nil
+	return withPaths(filter, paths), nil
 }
