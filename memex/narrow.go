@@ -368,9 +368,10 @@ func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text 
 				}
 				h.dense = round2(dot)
 			}
-			h.score = combine(h)
 			if name {
 				h.score = h.lex
+			} else {
+				h.score = combine(h)
 			}
 			if h.score > b.score || b.line == "" {
 				b = h

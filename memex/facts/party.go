@@ -107,7 +107,7 @@ func FormKey(form string) string {
 }
 
 var formSpelling = map[string]string{"limited": "ltd", "incorporated": "inc", "corporation": "corp", "company": "co",
-	"privatelimited": "pvtltd", "pvt": "pvtltd", "spzoo": "spzoo", "spolkazograniczonaodpowiedzialnoscia": "spzoo"}
+	"privatelimited": "pvtltd", "pvt": "pvtltd", "spolkazograniczonaodpowiedzialnoscia": "spzoo"}
 
 // everydayForm are short legal forms that are also everyday words.
 var everydayForm = map[string]bool{"as": true, "me": true, "ad": true, "se": true, "ou": true, "pc": true, "sc": true, "cv": true}

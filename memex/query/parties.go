@@ -198,7 +198,7 @@ func (u *Understood) takeParties(s string, parties []string, ctx bool) string {
 		}
 		// So does a legal form after it ("Bluem BV", "Amazon EU S.à r.l."),
 		// as the user wrote it.
-		if n := facts.LegalFormPrefix(fields[last+1:], true); n > 0 && !slices.ContainsFunc(used[last+1:last+1+n], func(b bool) bool { return b }) {
+		if n := facts.LegalFormPrefix(fields[last+1:], true); n > 0 && !slices.Contains(used[last+1:last+1+n], true) {
 			u.PartyForms = append(u.PartyForms, facts.FormKey(strings.Join(fields[last+1:last+1+n], " ")))
 			last += n
 		}

@@ -505,12 +505,13 @@ func (u *Understood) takeNumber(s string, now time.Time) string {
 		// Four digits after a label are a year ("invoices 2025") unless
 		// marked as a number, or after a singular label and no year a
 		// document of now would carry ("invoice 1727", "invoice 0000").
-		year := reY.MatchString(tok)
-		if year && !strings.HasSuffix(strings.TrimSpace(s[m[0]:m[2]]), "s") {
+		four := reY.MatchString(tok)
+		year := four
+		if four && !strings.HasSuffix(strings.TrimSpace(s[m[0]:m[2]]), "s") {
 			y, _ := strconv.Atoi(tok)
 			year = y >= 1970 && y <= now.Year()+1
 		}
-		if reY.MatchString(tok) && !year || isNumber(tok, true) && (marked || !year) {
+		if four && !year || isNumber(tok, true) && (marked || !year) {
 			u.Number = tok
 			return cut(s, []int{m[0], m[2] + len(tok)}) // with its label
 		}
