@@ -28,6 +28,7 @@ import (
 	"nexusos/microvm/wasm"
 	"nexusos/microvm/wasmbin"
 	"nexusos/node/shim"
+	"nexusos/node/shim/ctrbench"
 )
 
 var (
@@ -64,10 +65,9 @@ type containerd struct {
 	t     testing.TB
 	dir   string // its root, state, socket; the shim's NEXUS_HOME
 	sock  string
-	ctr   string
 	ns    string // ctr's namespace
 	empty string // an empty root file system for ctr run --rootfs
-	log   *bytes.Buffer
+	d     *ctrbench.Daemon
 }
 
 // startContainerd builds the shim into a temporary directory and starts
@@ -82,8 +82,8 @@ func startContainerd(t testing.TB) *containerd {
 // startContainerdWith is startContainerd with the CRI plugin enabled when
 // cri holds its configuration, and ctr working in namespace ns.
 func startContainerdWith(t testing.TB, ns, cri string) *containerd {
-	ctr, err1 := exec.LookPath("ctr")
-	daemon, err2 := exec.LookPath("containerd")
+	_, err1 := exec.LookPath("ctr")
+	_, err2 := exec.LookPath("containerd")
 	if err1 != nil || err2 != nil {
 		t.Skip("containerd and ctr not installed (apt-get install containerd; .ci/deps.d/70-containerd.sh)")
 	}
@@ -100,66 +100,25 @@ func startContainerdWith(t testing.TB, ns, cri string) *containerd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &containerd{t: t, dir: dir, sock: filepath.Join(dir, "c.sock"), ctr: ctr, ns: ns, empty: filepath.Join(dir, "empty"), log: &bytes.Buffer{}}
+	d, err := ctrbench.StartDaemon(context.Background(), ctrbench.DaemonOptions{Dir: dir, ShimDir: bin, Home: filepath.Join(dir, "home"), Namespace: ns, CRI: cri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &containerd{t: t, dir: dir, sock: d.Sock, ns: ns, empty: filepath.Join(dir, "empty"), d: d}
 	os.Mkdir(c.empty, 0o755)
-	config := filepath.Join(dir, "config.toml")
-	disabled := `disabled_plugins = ["io.containerd.grpc.v1.cri"]`
-	if cri != "" {
-		disabled = ""
-	}
-	os.WriteFile(config, fmt.Appendf(nil, `version = 2
-root = %q
-state = %q
-%s
-[grpc]
-  address = %q
-[plugins."io.containerd.internal.v1.opt"]
-  path = %q
-%s`, filepath.Join(dir, "root"), filepath.Join(dir, "state"), disabled, c.sock, filepath.Join(dir, "opt"), cri), 0o644)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, daemon, "--config", config)
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), shim.EnvHome+"="+filepath.Join(dir, "home"))
-	cmd.Stdout, cmd.Stderr = c.log, c.log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with the test binary
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 5 * time.Second // then SIGKILL
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatalf("start containerd: %v", err)
-	}
 	// Registered after the directory's cleanup, so it runs first.
 	t.Cleanup(func() {
-		// Shims outlive containerd by design: end ours first.
-		if out, err := c.run("task", "ls", "-q"); err == nil {
-			for _, id := range strings.Fields(out) {
-				c.run("task", "kill", "-s", "SIGKILL", id)
-				time.Sleep(50 * time.Millisecond)
-				c.run("task", "delete", id)
-			}
-		}
-		cancel()
-		cmd.Wait()
+		d.Stop()
 		if t.Failed() {
-			t.Logf("containerd log:\n%s", c.log.String())
+			t.Logf("containerd log:\n%s", d.Log())
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := c.run("version"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("containerd did not come up")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	return c
 }
 
 // command returns a ctr command on the private containerd.
 func (c *containerd) command(args ...string) *exec.Cmd {
-	return exec.Command(c.ctr, append([]string{"--address", c.sock, "--namespace", c.ns}, args...)...)
+	return c.d.Command(context.Background(), args...)
 }
 
 // run runs ctr and returns its combined output.

@@ -3,10 +3,12 @@
 // a static C hello, against runc on the same containerd (`nexus bench
 // containerd`). It drives everything as processes (containerd, ctr, the
 // shim binary it builds, nexus), so the nexus binary links none of
-// containerd's libraries.
+// containerd's libraries. Daemon, the private containerd it times them
+// on, serves the shim's tests too.
 package ctrbench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -96,17 +98,17 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 			apps = append(apps, "hello-c")
 		}
 	}
-	c, err := startContainerd(ctx, dir, home)
+	c, err := StartDaemon(ctx, DaemonOptions{Dir: dir, ShimDir: dir, Home: home, Namespace: "nexus-bench"})
 	if err != nil {
 		return nil, err
 	}
-	defer c.stop()
+	defer c.Stop()
 	for _, a := range apps {
 		tar := filepath.Join(dir, a+".tar")
 		if err := command(ctx, "", cfg.Nexus, "--home", home, "image", "export", a, "--oci", tar); err != nil {
 			return nil, err
 		}
-		if _, err := c.ctr(ctx, "image", "import", "--no-unpack", tar); err != nil {
+		if _, err := c.Ctr(ctx, "image", "import", "--no-unpack", tar); err != nil {
 			return nil, err
 		}
 	}
@@ -141,14 +143,14 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 		}
 		ref := imageRef(ctx, c, a)
 		if err := timeCase(a, "ctr run (nexus shim)", func() *exec.Cmd {
-			return c.cmd(ctx, "run", "--rm", "--runtime", runtimeName, "--rootfs", empty, "bench", ref)
+			return c.Command(ctx, "run", "--rm", "--runtime", runtimeName, "--rootfs", empty, "bench", ref)
 		}); err != nil {
 			return nil, err
 		}
 	}
 	if helloC != "" {
 		if err := timeCase("hello-c", "ctr run (runc)", func() *exec.Cmd {
-			return c.cmd(ctx, "run", "--rm", "--rootfs", rootfs, "bench", "/hello")
+			return c.Command(ctx, "run", "--rm", "--rootfs", rootfs, "bench", "/hello")
 		}); err != nil {
 			return nil, err
 		}
@@ -176,8 +178,8 @@ func Print(w io.Writer, cs []Case) {
 }
 
 // imageRef is the name containerd gave the imported image app.
-func imageRef(ctx context.Context, c *containerd, app string) string {
-	out, err := c.ctr(ctx, "image", "ls", "-q")
+func imageRef(ctx context.Context, c *Daemon, app string) string {
+	out, err := c.Ctr(ctx, "image", "ls", "-q")
 	if err == nil {
 		for _, r := range strings.Fields(out) {
 			if strings.Contains(r, app+":") || strings.HasSuffix(r, "/"+app) {
@@ -188,79 +190,104 @@ func imageRef(ctx context.Context, c *containerd, app string) string {
 	return app + ":1.0"
 }
 
-// containerd is a private containerd daemon.
-type containerd struct {
-	sock   string
-	daemon *exec.Cmd
-	log    strings.Builder
+// Daemon is a private containerd: socket, root and state under its own
+// directory, the runtime shims of a directory on its PATH.
+type Daemon struct {
+	Sock      string // its gRPC socket
+	Namespace string // the namespace Command works in
+	cmd       *exec.Cmd
+	log       bytes.Buffer
 }
 
-func startContainerd(ctx context.Context, dir, home string) (*containerd, error) {
-	c := &containerd{sock: filepath.Join(dir, "c.sock")}
-	config := filepath.Join(dir, "config.toml")
+// DaemonOptions configure StartDaemon.
+type DaemonOptions struct {
+	Dir       string // root, state and socket go here: keep it short (a socket path fits in 108 bytes)
+	ShimDir   string // holds containerd-shim-nexus-v1, put first on containerd's PATH
+	Home      string // the shims' NEXUS_HOME
+	Namespace string
+	// CRI, when set, enables containerd's CRI plugin with this
+	// configuration (TOML appended to the config); otherwise it is off.
+	CRI string
+}
+
+// StartDaemon starts Debian's containerd as o says and waits until ctr
+// reaches it; Stop ends it.
+func StartDaemon(ctx context.Context, o DaemonOptions) (*Daemon, error) {
+	d := &Daemon{Sock: filepath.Join(o.Dir, "c.sock"), Namespace: o.Namespace}
+	disabled := `disabled_plugins = ["io.containerd.grpc.v1.cri"]`
+	if o.CRI != "" {
+		disabled = ""
+	}
+	config := filepath.Join(o.Dir, "config.toml")
 	if err := os.WriteFile(config, fmt.Appendf(nil, `version = 2
 root = %q
 state = %q
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+%s
 [grpc]
   address = %q
 [plugins."io.containerd.internal.v1.opt"]
   path = %q
-`, filepath.Join(dir, "root"), filepath.Join(dir, "state"), c.sock, filepath.Join(dir, "opt")), 0o644); err != nil {
+%s`, filepath.Join(o.Dir, "root"), filepath.Join(o.Dir, "state"), disabled, d.Sock, filepath.Join(o.Dir, "opt"), o.CRI), 0o644); err != nil {
 		return nil, err
 	}
-	c.daemon = exec.Command("containerd", "--config", config)
-	c.daemon.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), envHome+"="+home)
-	c.daemon.Stdout, c.daemon.Stderr = &c.log, &c.log
-	c.daemon.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := c.daemon.Start(); err != nil {
+	d.cmd = exec.Command("containerd", "--config", config)
+	d.cmd.Env = append(os.Environ(), "PATH="+o.ShimDir+":"+os.Getenv("PATH"), envHome+"="+o.Home)
+	d.cmd.Stdout, d.cmd.Stderr = &d.log, &d.log
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with its parent
+	if err := d.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start containerd: %w", err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, err := c.ctr(ctx, "version"); err == nil {
-			return c, nil
+		if _, err := d.Ctr(ctx, "version"); err == nil {
+			return d, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			c.stop()
-			return nil, fmt.Errorf("containerd did not come up:\n%s", c.log.String())
+			d.Stop()
+			return nil, fmt.Errorf("containerd did not come up:\n%s", d.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (c *containerd) cmd(ctx context.Context, args ...string) *exec.Cmd {
-	return exec.CommandContext(ctx, "ctr", append([]string{"--address", c.sock, "--namespace", "nexus-bench"}, args...)...)
+// Command is a ctr command on the daemon, in its namespace.
+func (d *Daemon) Command(ctx context.Context, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, "ctr", append([]string{"--address", d.Sock, "--namespace", d.Namespace}, args...)...)
 }
 
-func (c *containerd) ctr(ctx context.Context, args ...string) (string, error) {
-	out, err := c.cmd(ctx, args...).CombinedOutput()
+// Ctr runs ctr and returns its combined output.
+func (d *Daemon) Ctr(ctx context.Context, args ...string) (string, error) {
+	out, err := d.Command(ctx, args...).CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("ctr %s: %v: %s", strings.Join(args, " "), err, out)
 	}
 	return string(out), nil
 }
 
-// stop ends the shims (they outlive containerd by design), then containerd.
-func (c *containerd) stop() {
+// Log is what containerd printed; read it after Stop.
+func (d *Daemon) Log() string { return d.log.String() }
+
+// Stop ends the tasks and their shims (shims outlive containerd by
+// design), then containerd.
+func (d *Daemon) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if out, err := c.ctr(ctx, "task", "ls", "-q"); err == nil {
+	if out, err := d.Ctr(ctx, "task", "ls", "-q"); err == nil {
 		for _, id := range strings.Fields(out) {
-			c.ctr(ctx, "task", "kill", "-s", "SIGKILL", id)
+			d.Ctr(ctx, "task", "kill", "-s", "SIGKILL", id)
 			time.Sleep(50 * time.Millisecond)
-			c.ctr(ctx, "task", "delete", id)
+			d.Ctr(ctx, "task", "delete", id)
 		}
 	}
-	// The shim lingers a few seconds after its last container; end it.
-	exec.Command("pkill", "-f", "containerd-shim-nexus-v1.*"+c.sock).Run()
-	c.daemon.Process.Signal(syscall.SIGTERM)
+	// A shim lingers a few seconds after its last container; end it.
+	exec.Command("pkill", "-f", "containerd-shim-nexus-v1.*"+d.Sock).Run()
+	d.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
-	go func() { c.daemon.Wait(); close(done) }()
+	go func() { d.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		c.daemon.Process.Kill()
+		d.cmd.Process.Kill()
 		<-done
 	}
 }
