@@ -29,6 +29,7 @@ import (
 
 	"nexusos/cortex/bitnet"
 	"nexusos/cortex/gguf"
+	"nexusos/cortex/quant"
 	"nexusos/cortex/tokenizer"
 )
 
@@ -61,6 +62,11 @@ type LoadOptions struct {
 	// closer to the memory bound, at the cost of memory that cannot be
 	// reclaimed like the mapped file's pages.
 	HugePages bool
+	// I2SLayout is the order of the file's I2_S codes, which the file does
+	// not record: set it for a model quantised by an ARM build of
+	// bitnet.cpp (quant.I2SLayoutARM) or an x86 build without ACT_PARALLEL
+	// (quant.I2SLayoutRows4); see bitnet.Options.I2SLayout.
+	I2SLayout quant.I2SLayout
 }
 
 // Load memory-maps a GGUF model and prepares it for inference.
@@ -73,7 +79,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		f.Close()
 		return nil, fmt.Errorf("cortex: load %s: architecture %q is an embedding model: load it with LoadEmbedder (nexus cortex embed)", path, arch)
 	}
-	net, err := bitnet.Load(f, bitnet.Options{Act: opts.Act, OutputQ8: opts.OutputQ8, HugePages: opts.HugePages})
+	net, err := bitnet.Load(f, bitnet.Options{Act: opts.Act, OutputQ8: opts.OutputQ8, HugePages: opts.HugePages, I2SLayout: opts.I2SLayout})
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cortex: load %s: %w", path, err)

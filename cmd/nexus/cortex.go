@@ -19,6 +19,7 @@ import (
 	"nexusos/cortex/bitnet"
 	"nexusos/cortex/gguf"
 	"nexusos/cortex/kernels"
+	"nexusos/cortex/quant"
 	"nexusos/cortex/tokenizer"
 	"nexusos/internal/benchstat"
 	"nexusos/node/home"
@@ -66,18 +67,37 @@ func addQ8OutputFlag(cmd *cobra.Command) {
 		"repack the output table to int8 at load: faster generation, logits differ slightly")
 }
 
-// addHugePagesFlag adds --huge-pages to the commands that generate.
-func addHugePagesFlag(cmd *cobra.Command) {
+// cortexI2SLayout is --i2s-layout.
+var cortexI2SLayout string
+
+// addLoadFlags adds --huge-pages and --i2s-layout to the commands that
+// generate.
+func addLoadFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&cortexHugePages, "huge-pages", false,
 		"copy the weights into 2 MiB pages at load: generation nearer the memory bound (see cortex bench --huge-copy), but the copy (about the model's size) cannot be reclaimed like the mapped file's pages")
+	cmd.Flags().StringVar(&cortexI2SLayout, "i2s-layout", "x86",
+		"byte order of the file's I2_S weights, which the file does not record: x86 (bitnet.cpp's converters and x86 builds, the published models), arm (a model quantised by an ARM build of bitnet.cpp) or rows4 (an x86 build without ACT_PARALLEL); arm and rows4 are repacked at load")
+}
+
+// cortexLoadOptions gathers the load flags for activation act.
+func cortexLoadOptions(act string) (cortex.LoadOptions, error) {
+	a, err := bitnet.ParseActivation(act)
+	if err != nil {
+		return cortex.LoadOptions{}, err
+	}
+	l, err := quant.ParseI2SLayout(cortexI2SLayout)
+	if err != nil {
+		return cortex.LoadOptions{}, fmt.Errorf("--i2s-layout: %w", err)
+	}
+	return cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output, HugePages: cortexHugePages, I2SLayout: l}, nil
 }
 
 func loadCortexModel(g *globalFlags, model, act string) (*cortex.Model, error) {
-	a, err := bitnet.ParseActivation(act)
+	opts, err := cortexLoadOptions(act)
 	if err != nil {
 		return nil, err
 	}
-	m, err := noderuntime.LoadModel(home.At(g.home), model, cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output, HugePages: cortexHugePages})
+	m, err := noderuntime.LoadModel(home.At(g.home), model, opts)
 	if err != nil {
 		return nil, fmt.Errorf("error loading model: %w", err)
 	}
@@ -274,7 +294,7 @@ so a continuation can be compared id by id with another engine.`,
 	f.BoolVar(&ignoreEOS, "ignore-eos", false, "keep generating after end-of-sequence")
 	f.StringVar(&act, "act", "", "override the FFN activation: silu or relu2")
 	addQ8OutputFlag(cmd)
-	addHugePagesFlag(cmd)
+	addLoadFlags(cmd)
 	cmd.MarkFlagRequired("model")
 	return cmd
 }
@@ -355,7 +375,7 @@ to start over; end input (Ctrl-D) to quit.`,
 	f.IntVar(&threads, "threads", runtime.GOMAXPROCS(0), "worker threads")
 	f.StringVar(&act, "act", "", "override the FFN activation: silu or relu2")
 	addQ8OutputFlag(cmd)
-	addHugePagesFlag(cmd)
+	addLoadFlags(cmd)
 	cmd.MarkFlagRequired("model")
 	return cmd
 }

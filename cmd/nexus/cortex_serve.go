@@ -18,7 +18,6 @@ import (
 
 	"nexusos/access"
 	"nexusos/cortex"
-	"nexusos/cortex/bitnet"
 	"nexusos/cortex/openai"
 	"nexusos/node/home"
 	"nexusos/node/runtime"
@@ -86,11 +85,11 @@ Environment:
 			cfg.APIKey, cfg.Logger, cfg.MaxRequestBytes = apiKey, log, maxRequestBytesArg
 			var h *openai.Handler
 			if len(models) == 0 {
-				a, err := bitnet.ParseActivation(act)
+				load, err := cortexLoadOptions(act)
 				if err != nil {
 					return err
 				}
-				cfg.Load = cortex.LoadOptions{Act: a, OutputQ8: cortexQ8Output, HugePages: cortexHugePages}
+				cfg.Load = load
 				dir, err := g.Dir()
 				if err != nil {
 					return err
@@ -156,7 +155,7 @@ Environment:
 	f.DurationVar(&drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long running requests may finish")
 	f.StringVar(&act, "act", "", "override the FFN activation: silu or relu2")
 	addQ8OutputFlag(cmd)
-	addHugePagesFlag(cmd)
+	addLoadFlags(cmd)
 	return cmd
 }
 

@@ -69,6 +69,16 @@ type Options struct {
 	// backed by 2 MiB pages and evicts their mapped file pages (see
 	// Model.CopyToHugePages).
 	HugePages bool
+	// I2SLayout is the order of the I2_S codes in the file (see
+	// quant.I2SLayout). bitnet.cpp does not record it: type, size and
+	// scale are the same in every order. The zero value, x86, is what
+	// bitnet.cpp's x86 builds (by default) and Python converters write,
+	// and every build of 2024. Files quantised by an ARM build (arm) or
+	// by an x86 build without ACT_PARALLEL (rows4) are repacked into x86
+	// order at load: one pass over the linears, which then live on the
+	// heap (the I2_S bytes: about 0.5 GB for 2B-4T) instead of in the
+	// file mapping, whose pages are evicted.
+	I2SLayout quant.I2SLayout
 }
 
 // Load builds a model from an open GGUF file, checking every tensor's
@@ -149,7 +159,7 @@ func Load(f *gguf.File, opts Options) (*Model, error) {
 			{&l.up, "ffn_up", c.NEmbd, c.NFF},
 			{&l.down, "ffn_down", c.NFF, c.NEmbd},
 		} {
-			if *v.dst, err = loadLinear(f, p+v.name, v.cols, v.rows); err != nil {
+			if *v.dst, err = loadLinearLayout(f, p+v.name, v.cols, v.rows, opts.I2SLayout); err != nil {
 				return nil, err
 			}
 		}
@@ -210,6 +220,12 @@ func loadVector(f *gguf.File, name string, n int) ([]float32, error) {
 }
 
 func loadLinear(f *gguf.File, name string, cols, rows int) (linear, error) {
+	return loadLinearLayout(f, name, cols, rows, quant.I2SLayoutX86)
+}
+
+// loadLinearLayout loads a ternary linear; I2_S codes stored in layout are
+// repacked into the x86 order the kernels read.
+func loadLinearLayout(f *gguf.File, name string, cols, rows int, layout quant.I2SLayout) (linear, error) {
 	t, ok := f.Tensor(name + ".weight")
 	if !ok {
 		return linear{}, fmt.Errorf("bitnet: tensor %s.weight missing", name)
@@ -238,6 +254,15 @@ func loadLinear(f *gguf.File, name string, cols, rows int) (linear, error) {
 	if t.Type == gguf.TypeI2_S {
 		if l.i2s, err = quant.I2SScale(data, rows*cols); err != nil {
 			return l, fmt.Errorf("bitnet: %s: %w", name, err)
+		}
+		if layout != quant.I2SLayoutX86 {
+			l.w = make([]byte, len(data))
+			if err := quant.RepackI2S(l.w, data, rows, cols, layout); err != nil {
+				return l, fmt.Errorf("bitnet: %s.weight: %w", name, err)
+			}
+			if err := f.Evict(t); err != nil {
+				return l, err
+			}
 		}
 	}
 	if st, ok := f.Tensor(name + ".scale"); ok {

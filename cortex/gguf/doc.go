@@ -34,6 +34,8 @@
 // Tensor byte sizes follow ggml's type traits (see TensorType.RowSize).
 // bitnet.cpp's I2_S is the exception: n/4 bytes of 2-bit codes followed by
 // a float32 per-tensor scale, padded to 32 bytes (n/4 + 32 in all).
+// Its other types, TL1, TL2 and I8_S, are named but not read: Open refuses
+// a file holding them with an *UnsupportedTypeError.
 //
 // # Concurrency
 //

@@ -54,6 +54,31 @@ func (e *FormatError) Error() string {
 // Unwrap returns ErrFormat.
 func (e *FormatError) Unwrap() error { return ErrFormat }
 
+// ErrUnsupportedType is returned (wrapped in an *UnsupportedTypeError) for a
+// well-formed file holding a tensor type this package names but cannot read:
+// bitnet.cpp's TL1, TL2 and I8_S.
+var ErrUnsupportedType = errors.New("gguf: unsupported tensor type")
+
+// UnsupportedTypeError names the tensor and type that Open refused, and why.
+// It unwraps to ErrUnsupportedType.
+type UnsupportedTypeError struct {
+	Path   string // file path, or "" for an in-memory image
+	Tensor string
+	Type   TensorType
+	Why    string
+}
+
+func (e *UnsupportedTypeError) Error() string {
+	p := e.Path
+	if p == "" {
+		p = "<memory>"
+	}
+	return fmt.Sprintf("gguf: %s: tensor %q has type %s (%d), which Cortex does not read: %s", p, e.Tensor, e.Type, uint32(e.Type), e.Why)
+}
+
+// Unwrap returns ErrUnsupportedType.
+func (e *UnsupportedTypeError) Unwrap() error { return ErrUnsupportedType }
+
 // TensorInfo describes one tensor of a file.
 type TensorInfo struct {
 	Name string
@@ -508,6 +533,9 @@ func parse(path string, b []byte) (*File, error) {
 			return nil, err
 		}
 		t := TensorInfo{Name: name, Dims: dims, Type: TensorType(typ), Offset: off}
+		if u, ok := unsupported[t.Type]; ok {
+			return nil, &UnsupportedTypeError{Path: r.path, Tensor: name, Type: t.Type, Why: u.why}
+		}
 		if !t.Type.Known() {
 			return nil, r.fail(at, "tensor %q has unknown type %d", name, typ)
 		}

@@ -41,7 +41,26 @@ const (
 	TypeTQ2_0   TensorType = 35
 	// TypeI2_S is bitnet.cpp's ternary type (ggml.h of its llama.cpp fork).
 	TypeI2_S TensorType = 36
+	// TypeI8_S, TypeTL1 and TypeTL2 are bitnet.cpp's other additions (same
+	// ggml.h). They are named but not Known: Open refuses a file holding
+	// them with an *UnsupportedTypeError.
+	TypeI8_S TensorType = 37
+	TypeTL1  TensorType = 38
+	TypeTL2  TensorType = 39
 )
+
+// unsupported names the types this package recognises but cannot size or
+// read, with the reason given in an UnsupportedTypeError.
+var unsupported = map[TensorType]struct{ name, why string }{
+	TypeI8_S: {"I8_S", "bitnet.cpp's int8 activation type, never stored in a model"},
+	// TL1 packs weight pairs as 4-bit indices, TL2 weight triples as a
+	// 4-bit index plus a sign bit, both permuted into tiles whose sizes
+	// (BM, BK, bm per matrix shape) bitnet.cpp's code generator compiles
+	// into its kernels (include/kernel_config.ini): they are not in the
+	// file, so the weights cannot be put back in order from it alone.
+	TypeTL1: {"TL1", "bitnet.cpp's ARM lookup-table layout, tiled with block sizes that are compiled into bitnet.cpp and not stored in the file; convert the model to I2_S instead"},
+	TypeTL2: {"TL2", "bitnet.cpp's x86 lookup-table layout, tiled with block sizes that are compiled into bitnet.cpp and not stored in the file; convert the model to I2_S instead"},
+}
 
 // QK_K is the super-block size of the k-quants and ternary types.
 const QK_K = 256
@@ -92,6 +111,9 @@ var traits = map[TensorType]typeTraits{
 func (t TensorType) String() string {
 	if tr, ok := traits[t]; ok {
 		return tr.name
+	}
+	if u, ok := unsupported[t]; ok {
+		return u.name
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }

@@ -19,6 +19,9 @@
 //	                            6−2k..7−2k), then one float32 scale, padded to
 //	                            32 bytes; codes 0,1,2 mean −1,0,+1
 //
+// That I2_S order is the "x86" one of I2SLayout; bitnet.cpp builds since
+// 2025-11 may write two others, which RepackI2S converts.
+//
 // All functions are safe for concurrent use.
 package quant
 
