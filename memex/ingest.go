@@ -539,9 +539,15 @@ func (m *Memex) Remove(ctx context.Context, path string) (int, error) {
 	if len(victims) == 0 {
 		return 0, fmt.Errorf("%w: %s", ErrNotIndexed, path)
 	}
+	colls := []string{m.coll}
+	if a := m.AnswerCollection(); a != m.coll {
+		colls = append(colls, a) // answering during a re-embed
+	}
 	for _, r := range victims {
-		if _, err := m.db.Delete(ctx, m.coll, vectordb.PointsSelector{Filter: pathFilter(r.Path)}, true); err != nil {
-			return 0, fmt.Errorf("remove %s: %w", r.Path, err)
+		for _, c := range colls {
+			if _, err := m.db.Delete(ctx, c, vectordb.PointsSelector{Filter: pathFilter(r.Path)}, true); err != nil {
+				return 0, fmt.Errorf("remove %s: %w", r.Path, err)
+			}
 		}
 	}
 	m.mu.Lock()

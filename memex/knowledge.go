@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"nexusos/memex/graph"
 	"nexusos/vectordb"
@@ -51,6 +52,7 @@ func (m *Memex) fileVectors(ctx context.Context) (map[string][]float32, error) {
 
 // Graph builds the knowledge graph of every indexed file.
 func (m *Memex) Graph(ctx context.Context) (*graph.Graph, error) {
+	ctx, _ = m.withView(ctx)
 	vecs, err := m.fileVectors(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("knowledge graph: %w", err)
@@ -99,6 +101,7 @@ func (m *Memex) seeds(ctx context.Context, g *graph.Graph, topic string, n int) 
 // cheapest path in the knowledge graph from a file about a to a file about
 // b, through links, shared tags and semantic neighbours.
 func (m *Memex) Connect(ctx context.Context, a, b string) ([]graph.Step, error) {
+	ctx, _ = m.withView(ctx)
 	g, err := m.Graph(ctx)
 	if err != nil {
 		return nil, err
@@ -120,11 +123,49 @@ func (m *Memex) Connect(ctx context.Context, a, b string) ([]graph.Step, error) 
 	return g.Path(from, to), nil
 }
 
-// TopicSummary is an extractive summary of what the index says about a topic.
+// TopicSummary is an extractive summary of what the index says about a
+// topic: its sentences and the files they come from. Callers with a chat
+// model (package node/runtime, Runtime.Summarize) add an abstractive text
+// written from those sentences, or say why there is none.
 type TopicSummary struct {
 	Topic     string           `json:"topic"`
 	Sentences []graph.Sentence `json:"sentences"`
 	Sources   []string         `json:"sources"`
+	// Abstractive is a chat model's short summary of Sentences (nil when
+	// there is none: AbstractiveReason says why).
+	Abstractive       *Abstractive `json:"abstractive,omitempty"`
+	AbstractiveReason string       `json:"abstractive_reason,omitempty"`
+}
+
+// Abstractive is a short summary a chat model wrote from the numbered
+// sentences of a TopicSummary (AbstractPrompt).
+type Abstractive struct {
+	Text string `json:"text"`
+	// Model is the chat model's name.
+	Model string `json:"model"`
+	// Sentences is how many of the summary's sentences (the first ones)
+	// the prompt listed: all, unless the model's context is too small.
+	Sentences    int `json:"sentences"`
+	PromptTokens int `json:"prompt_tokens"`
+	Tokens       int `json:"tokens"`
+	// Finish is "stop" (the model ended its text) or "length" (the
+	// token limit cut it).
+	Finish string `json:"finish"`
+}
+
+// AbstractPrompt is the request for an abstractive summary of sentences
+// about topic: a system message, and a user message that lists the
+// sentences numbered ("[1] …"), each with the file it comes from, and
+// asks for a short summary in plain prose.
+func AbstractPrompt(topic string, sentences []graph.Sentence) (system, user string) {
+	system = "You summarize documents. Use only the numbered source sentences you are given; do not add facts."
+	var b strings.Builder
+	fmt.Fprintf(&b, "Topic: %s\n\nSource sentences:\n", topic)
+	for i, s := range sentences {
+		fmt.Fprintf(&b, "[%d] %s (%s)\n", i+1, strings.Join(strings.Fields(s.Text), " "), filepath.Base(s.Source))
+	}
+	b.WriteString("\nSummarize what these sentences say about the topic in two or three short sentences.")
+	return system, b.String()
 }
 
 // Summarize builds an extractive summary across the files that best match
@@ -133,6 +174,7 @@ func (m *Memex) Summarize(ctx context.Context, topic string, sentences int) (*To
 	if sentences <= 0 {
 		sentences = 5
 	}
+	ctx, v := m.withView(ctx)
 	ans, err := m.Query(ctx, topic, QueryOptions{Limit: 5})
 	if err != nil {
 		return nil, err
@@ -144,7 +186,7 @@ func (m *Memex) Summarize(ctx context.Context, topic string, sentences int) (*To
 			break // weaker matches would pull the summary off topic
 		}
 		s.Sources = append(s.Sources, r.Path)
-		pts, err := m.db.Scroll(ctx, m.coll, vectordb.ScrollRequest{Limit: 64, Filter: pathFilter(r.Path),
+		pts, err := m.db.Scroll(ctx, v.coll, vectordb.ScrollRequest{Limit: 64, Filter: pathFilter(r.Path),
 			WithPayload: vectordb.PayloadSelector{Include: []string{"text", "chunk"}}})
 		if err != nil {
 			return nil, err
@@ -153,11 +195,11 @@ func (m *Memex) Summarize(ctx context.Context, topic string, sentences int) (*To
 		for _, p := range pts.Points {
 			txt, _ := p.Payload["text"].(string)
 			for _, sen := range graph.Sentences(txt) {
-				pool = append(pool, graph.Sentence{Text: sen, Source: r.Path, Vector: m.emb.Embed(sen), Order: order})
+				pool = append(pool, graph.Sentence{Text: sen, Source: r.Path, Vector: v.emb.Embed(sen), Order: order})
 				order++
 			}
 		}
 	}
-	s.Sentences = graph.Summarize(m.emb.Embed(topic), pool, sentences)
+	s.Sentences = graph.Summarize(v.emb.Embed(topic), pool, sentences)
 	return s, nil
 }

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,6 +50,13 @@ type Options struct {
 	Embedder embed.Embedder
 	// Collection defaults to DefaultCollection.
 	Collection string
+	// Answer, when set to another collection than Collection, answers
+	// questions (Query, Summarize, the knowledge graph) with that
+	// embedder and collection while Embedder re-embeds the index into
+	// Collection, until AnswerWithIndexer switches. Files are still
+	// indexed by Embedder only; files removed from the index are removed
+	// from both collections.
+	Answer *Answering
 	// MaxFileBytes skips larger files (default 64 MiB).
 	MaxFileBytes int64
 	Logger       *slog.Logger
@@ -64,6 +72,9 @@ type Memex struct {
 	log   *slog.Logger
 
 	addMu sync.Mutex // serialises Add, Remove and watch updates
+
+	// ans is what questions are answered with (see Options.Answer).
+	ans atomic.Pointer[view]
 
 	mu  sync.RWMutex
 	reg *registry // the party registry; guarded by mu
@@ -169,6 +180,15 @@ func Open(ctx context.Context, opts Options) (*Memex, error) {
 		st.Close()
 		return nil, err
 	}
+	m.AnswerWithIndexer()
+	if a := opts.Answer; a != nil && a.Collection != "" && a.Collection != m.coll {
+		v, err := m.answerView(ctx, a)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		m.ans.Store(v)
+	}
 	// One read of the file table serves the party registry (which may
 	// resolve records' parties in place) and the catalog.
 	var recs []*FileRecord
@@ -188,7 +208,8 @@ func (m *Memex) Close() error { return m.state.Close() }
 func (m *Memex) Collection() string { return m.coll }
 
 // Embedder returns the name of the embedder that makes this index's dense
-// vectors and embeds its questions (embed.Embedder.Name).
+// vectors (embed.Embedder.Name); it embeds questions too, except while
+// Options.Answer answers them (AnsweredBy).
 func (m *Memex) Embedder() string { return m.emb.Name() }
 
 // StaleRoots returns the folders (FileRecord.Root) holding files whose
@@ -208,6 +229,26 @@ func (m *Memex) StaleRoots() []string {
 	})
 	sort.Strings(out)
 	return out
+}
+
+// answerView checks the collection of Options.Answer.
+func (m *Memex) answerView(ctx context.Context, a *Answering) (*view, error) {
+	emb := a.Embedder
+	if emb == nil {
+		g, err := embed.Default()
+		if err != nil {
+			return nil, fmt.Errorf("load built-in embedder: %w", err)
+		}
+		emb = g
+	}
+	info, err := m.db.CollectionInfo(ctx, a.Collection)
+	if err != nil {
+		return nil, fmt.Errorf("collection %s, answering during the re-embed: %w", a.Collection, err)
+	}
+	if p, ok := info.Config.Vectors[DenseVector]; !ok || p.Size != emb.Dim() {
+		return nil, fmt.Errorf("collection %q does not hold %s's vectors", a.Collection, emb.Name())
+	}
+	return &view{emb: emb, coll: a.Collection}, nil
 }
 
 func (m *Memex) ensureCollection(ctx context.Context) error {

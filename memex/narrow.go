@@ -113,7 +113,7 @@ func (m *Memex) scrollSet(ctx context.Context, filter *vectordb.Filter, why []st
 // Offset is where it starts).
 func (m *Memex) scrollAll(ctx context.Context, req vectordb.ScrollRequest, fn func(vectordb.Record)) error {
 	for {
-		page, err := m.db.Scroll(ctx, m.coll, req)
+		page, err := m.db.Scroll(ctx, m.answering(ctx).coll, req)
 		if err != nil {
 			return err
 		}
@@ -280,7 +280,8 @@ func (m *Memex) narrow(ctx context.Context, rs []Result, filter *vectordb.Filter
 // file's best line.
 func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text string, name bool) (map[string]lineHit, error) {
 	terms := uniqueTerms(text)
-	qv := m.emb.Embed(text)
+	emb := m.answering(ctx).emb
+	qv := emb.Embed(text)
 	lines := map[string][]string{}
 	err := m.scrollAll(ctx, vectordb.ScrollRequest{Limit: 10000, Filter: filter,
 		WithPayload: vectordb.PayloadSelector{Include: []string{"path", "text", "heading", "party"}}}, func(p vectordb.Record) {
@@ -330,7 +331,7 @@ func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text 
 		weight[t] = math.Log(1 + (n-float64(df[t])+0.5)/(float64(df[t])+0.5))
 		total += weight[t]
 	}
-	vec := &wordVecs{emb: m.emb, v: map[string][]float32{}}
+	vec := &wordVecs{emb: emb, v: map[string][]float32{}}
 	best := map[string]lineHit{}
 	for path, ls := range lines {
 		var b lineHit
@@ -361,7 +362,7 @@ func (m *Memex) narrowScores(ctx context.Context, filter *vectordb.Filter, text 
 				h.soft = round2(soft / total)
 			}
 			if nonZero(qv) && !name { // a name is matched by its words alone
-				lv := m.emb.Embed(l)
+				lv := emb.Embed(l)
 				var dot float64
 				for i := range lv {
 					dot += float64(lv[i]) * float64(qv[i])
@@ -470,8 +471,9 @@ func (w *wordVecs) sim(a, b string) float64 {
 // engine ranks highest for text, by BM25 and by the dense vector.
 func (m *Memex) preselect(ctx context.Context, filter *vectordb.Filter, text string) (*vectordb.Filter, error) {
 	paths := map[string]bool{}
+	v := m.answering(ctx)
 	search := func(using string, in vectordb.VectorInput) error {
-		pts, err := m.db.Query(ctx, m.coll, vectordb.QueryRequest{Query: &vectordb.Query{Nearest: &in}, Using: using, Filter: filter,
+		pts, err := m.db.Query(ctx, v.coll, vectordb.QueryRequest{Query: &vectordb.Query{Nearest: &in}, Using: using, Filter: filter,
 			Limit: narrowDepth, WithPayload: vectordb.PayloadSelector{Include: []string{"path"}}})
 		if err != nil {
 			return fmt.Errorf("memex query: preselect %s: %w", using, err)
@@ -488,7 +490,7 @@ func (m *Memex) preselect(ctx context.Context, filter *vectordb.Filter, text str
 			return nil, err
 		}
 	}
-	if dv := m.emb.Embed(text); nonZero(dv) {
+	if dv := v.emb.Embed(text); nonZero(dv) {
 		if err := search(DenseVector, vectordb.VectorInput{Dense: dv}); err != nil {
 			return nil, err
 		}

@@ -63,7 +63,7 @@ const CalibratedEmbedder = "glove-sif-100d-v2"
 
 // cutsIrrelevant reports whether this index's scores can be cut at
 // RelevanceCutoff.
-func (m *Memex) cutsIrrelevant() bool { return m.emb.Name() == CalibratedEmbedder }
+func (m *Memex) cutsIrrelevant() bool { return m.AnsweredBy() == CalibratedEmbedder }
 
 // wordVectors is implemented by embedders that expose word vectors (the
 // built-in GloVe); without it ranking uses the dense and sparse scores.
@@ -122,9 +122,10 @@ func (m *Memex) rankChunks(ctx context.Context, rest string, filter *vectordb.Fi
 		}
 		return c
 	}
-	dense := m.emb.Embed(q)
+	v := m.answering(ctx)
+	dense := v.emb.Embed(q)
 	if nonZero(dense) {
-		pts, err := m.db.Query(ctx, m.coll, vectordb.QueryRequest{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Dense: dense}},
+		pts, err := m.db.Query(ctx, v.coll, vectordb.QueryRequest{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Dense: dense}},
 			Using: DenseVector, Filter: filter, Limit: depth, WithPayload: vectordb.PayloadSelector{All: true}})
 		if err != nil {
 			return nil, fmt.Errorf("memex query: dense search: %w", err)
@@ -135,7 +136,7 @@ func (m *Memex) rankChunks(ctx context.Context, rest string, filter *vectordb.Fi
 		}
 	}
 	if sp := sparse.Query(q); len(sp.Indices) > 0 {
-		pts, err := m.db.Query(ctx, m.coll, vectordb.QueryRequest{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Sparse: &sp}},
+		pts, err := m.db.Query(ctx, v.coll, vectordb.QueryRequest{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Sparse: &sp}},
 			Using: SparseVector, Filter: filter, Limit: depth, WithPayload: vectordb.PayloadSelector{All: true}})
 		if err != nil {
 			return nil, fmt.Errorf("memex query: sparse search: %w", err)
@@ -145,7 +146,7 @@ func (m *Memex) rankChunks(ctx context.Context, rest string, filter *vectordb.Fi
 		}
 	}
 	terms := distinctTerms(sparse.Terms(q))
-	wv, _ := m.emb.(wordVectors)
+	wv, _ := v.emb.(wordVectors)
 	var qv []lateVec
 	cache := map[string]*lateVec{}
 	if wv != nil {
@@ -156,7 +157,7 @@ func (m *Memex) rankChunks(ctx context.Context, rest string, filter *vectordb.Fi
 		c := byID[id]
 		text := chunkText(c.Point.Payload)
 		if !c.inDense && nonZero(dense) {
-			c.Dense = graph.Cosine(dense, m.emb.Embed(text))
+			c.Dense = graph.Cosine(dense, v.emb.Embed(text))
 		}
 		if len(terms) > 0 {
 			c.Cover = float64(len(matchedTerms(text, terms))) / float64(len(terms))

@@ -51,8 +51,9 @@ type Answer struct {
 	// one emptied the set.
 	Empty *Empty `json:"empty,omitempty"`
 	// Embedder names the embedder the question was answered with (the
-	// one whose vectors the index holds, Memex.Embedder); set questions
-	// answered from the catalog alone use no vectors but name it too.
+	// one whose collection answered, Memex.AnsweredBy: during a re-embed
+	// the previous, complete one); set questions answered from the
+	// catalog alone use no vectors but name it too.
 	Embedder string `json:"embedder,omitempty"`
 }
 
@@ -231,8 +232,11 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
+	// One view (embedder and collection) answers the whole question,
+	// even when a finished re-embed switches meanwhile.
+	ctx, v := m.withView(ctx)
 	u := query.Parse(text, opts.Now, m.PartyKeys())
-	ans := &Answer{Query: text, Understood: u, Results: []Result{}, Embedder: m.emb.Name()}
+	ans := &Answer{Query: text, Understood: u, Results: []Result{}, Embedder: v.emb.Name()}
 	ps := m.partyScopeOf(u)
 	filter := filterOf(u, opts.Paths, ps)
 	why := ps.describe(describe(u), u)
@@ -289,7 +293,7 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 	if err != nil {
 		return nil, err
 	}
-	ranked, ans.Empty = relevant(ranked, !u.HasFilter() && m.cutsIrrelevant())
+	ranked, ans.Empty = relevant(ranked, !u.HasFilter() && v.emb.Name() == CalibratedEmbedder)
 	terms := sparse.Terms(rest)
 	seen := map[string]bool{}
 	for _, rc := range ranked {

@@ -27,6 +27,13 @@ func PrintStatus(w io.Writer, st api.Status) {
 	default:
 		fmt.Fprintf(w, "MemexFS     %d files in %s\n", st.MemexFiles, strings.Join(st.MemexFolders, ", "))
 	}
+	if e := in.Embedding; e != nil {
+		if e.Reembedding {
+			fmt.Fprintf(w, "embedding   answering with %s while %s re-embeds (%d of %d files left)\n", e.Answering, e.Indexing, e.Pending, e.Files)
+		} else {
+			fmt.Fprintf(w, "embedding   %s\n", e.Answering)
+		}
+	}
 	if st.Cortex.State == "ready" {
 		fmt.Fprintf(w, "Cortex      models: %s\n", strings.Join(st.Cortex.Models, ", "))
 	} else {

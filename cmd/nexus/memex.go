@@ -43,11 +43,20 @@ var memexStore struct {
 // --embedder picks; indexing is runtime.Want.MemexIndexing. A note on
 // stderr says when an added embedding model waits for nexus memex reembed.
 func openMemex(ctx context.Context, g *globalFlags, stderr io.Writer, indexing bool) (*memex.Memex, func(), error) {
+	rt, done, err := openMemexRuntime(ctx, g, stderr, runtime.Want{Memex: true, MemexEmbedder: memexStore.embedder, MemexIndexing: indexing})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rt.Memex(), done, nil
+}
+
+// openMemexRuntime opens a runtime with MemexFS as openMemex does, with
+// want's other services.
+func openMemexRuntime(ctx context.Context, g *globalFlags, stderr io.Writer, want runtime.Want) (*runtime.Runtime, func(), error) {
 	h, err := g.Dir()
 	if err != nil {
 		return nil, nil, err
 	}
-	want := runtime.Want{Memex: true, MemexEmbedder: memexStore.embedder, MemexIndexing: indexing}
 	closeRemote := func() error { return nil }
 	if memexStore.qdrantURL != "" {
 		r, err := remote.DialURL(memexStore.qdrantURL, memexStore.apiKey)
@@ -69,9 +78,9 @@ func openMemex(ctx context.Context, g *globalFlags, stderr io.Writer, indexing b
 		return nil, nil, err
 	}
 	if p := rt.PendingEmbedder(); p != "" {
-		fmt.Fprintf(stderr, "note: embedding model %s has not embedded every file yet; answering with GloVe-SIF until `nexus memex reembed` is done\n", p)
+		fmt.Fprintf(stderr, "note: embedder %s has not embedded every file yet; answering with %s until `nexus memex reembed` is done\n", p, rt.Memex().AnsweredBy())
 	}
-	return rt.Memex(), func() { rt.Close(context.WithoutCancel(ctx)); closeRemote() }, nil
+	return rt, func() { rt.Close(context.WithoutCancel(ctx)); closeRemote() }, nil
 }
 
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
@@ -99,15 +108,17 @@ state ("unpaid invoices from Northwind last quarter").
   nexus memex parties                  each party, the names it goes by, and why
   nexus memex related NOTE             the knowledge graph around a file
   nexus memex connect "topic A" "topic B"   the chain of notes linking two topics
-  nexus memex summary TOPIC            an extractive summary across matching files
+  nexus memex summary TOPIC            key sentences across matching files, and
+                                       a chat model's summary when one is added
   nexus memex graph --json             nodes and edges, for drawing
   nexus memex mount ~/memex            browse q/<question>/, kind/, date/, tag/, party/
 
 Embedding: MemexFS embeds with the built-in GloVe-SIF until an embedding model
 is added under --home (nexus cortex add FILE.gguf); then the first such model
 (by name), or the one --embedder names, embeds instead, each embedder in its
-own collection ("memex", "memex-<model>"). Questions keep being answered with
-GloVe-SIF until the model has embedded every file:
+own collection ("memex", "memex-<model>"). Questions keep being answered from
+the last complete collection (GloVe-SIF's, or an earlier model's) until the
+model has embedded every file, then switch to it:
 
   nexus cortex add bitnet-embedding-0.6b-i2_s.gguf
   nexus memex reembed                  re-embed the indexed files, with progress
@@ -431,18 +442,24 @@ func newMemexReembedCmd(g *globalFlags) *cobra.Command {
 rules) made: the folders they were added from are added again and current
 files are left as they are. The embedder is the first embedding model added
 under --home (nexus cortex add), the one --embedder names, or GloVe-SIF.
-Until it is done, questions are answered with GloVe-SIF; Ctrl-C stops it and
-keeps what is done.`,
+Each embedder keeps its vectors in its own collection: until the new one
+holds every indexed file, questions (here, and on a node) are answered from
+the last collection that did (GloVe-SIF's or an earlier model's); then they
+switch to it, and the switch is recorded in MemexFS's state (it survives a
+crash; a re-embed stopped by Ctrl-C or a crash goes on from where it was).
+A running node re-embeds in its start-up ingest instead; nexus status shows
+which embedder answers and how many files are left.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, m, done, err := memexIndexSession(cmd, g)
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			rt, done, err := openMemexRuntime(ctx, g, cmd.ErrOrStderr(), runtime.Want{Memex: true, MemexEmbedder: memexStore.embedder, Reembed: true})
 			if err != nil {
 				return err
 			}
 			defer done()
-			out := cmd.OutOrStdout()
-			roots := m.StaleRoots()
-			if len(roots) == 0 {
+			m, in, out := rt.Memex(), rt.Ingest(), cmd.OutOrStdout()
+			if st := in.Status(); st.State != runtime.IngestRunning {
 				if asJSON {
 					return printJSON(out, &memex.Summary{})
 				}
@@ -450,13 +467,23 @@ keeps what is done.`,
 				return nil
 			}
 			bar := progress.New(cmd.ErrOrStderr(), "re-embedding", "files")
-			sum, err := m.Add(ctx, roots, func(p memex.Progress) {
-				bar.Update(p.Files, p.TotalFiles, p.Bytes, p.TotalBytes, filepath.Base(p.Current))
-			})
-			bar.Done()
-			if err != nil {
-				return fmt.Errorf("memex reembed: %w (files reported as indexed so far are kept)", err)
+			tick := time.NewTicker(200 * time.Millisecond)
+			defer tick.Stop()
+			var st runtime.IngestStatus
+			for st = in.Status(); st.State == runtime.IngestRunning; st = in.Status() {
+				bar.Update(st.Files, st.TotalFiles, st.Bytes, st.TotalBytes, filepath.Base(st.Current))
+				select {
+				case <-ctx.Done():
+					in.Stop(context.WithoutCancel(ctx))
+				case <-tick.C:
+				}
 			}
+			bar.Update(st.Files, st.TotalFiles, st.Bytes, st.TotalBytes, "")
+			bar.Done()
+			if st.Error != "" {
+				return fmt.Errorf("memex reembed: %s (files reported as indexed so far are kept; questions are answered with %s)", st.Error, m.AnsweredBy())
+			}
+			sum := st.Summary
 			if asJSON {
 				return printJSON(out, sum)
 			}
@@ -464,6 +491,11 @@ keeps what is done.`,
 				sum.Indexed, sum.Chunks, m.Embedder(), sum.Unchanged, len(sum.Skipped), sum.Elapsed.Round(time.Millisecond))
 			for _, s := range sum.Skipped {
 				fmt.Fprintf(out, "  skipped %s: %s\n", s.Path, s.Reason)
+			}
+			if e := st.Embedding; e != nil && e.Reembedding {
+				fmt.Fprintf(out, "questions are still answered with %s: %d files are not embedded by %s yet\n", e.Answering, e.Pending, e.Indexing)
+			} else {
+				fmt.Fprintf(out, "questions are answered with %s\n", m.AnsweredBy())
 			}
 			return nil
 		},
@@ -600,30 +632,55 @@ func newMemexConnectCmd(g *globalFlags) *cobra.Command {
 
 func newMemexSummaryCmd(g *globalFlags) *cobra.Command {
 	var (
-		asJSON bool
-		n      int
+		asJSON, extractive bool
+		n, maxTokens       int
+		model              string
 	)
 	c := &cobra.Command{
 		Use:   "summary TOPIC",
-		Short: "An extractive summary of what your files say about TOPIC",
-		Args:  cobra.MinimumNArgs(1),
+		Short: "A summary of what your files say about TOPIC: their key sentences, and a chat model's text",
+		Long: `summary picks the sentences that best cover the files answering TOPIC (an
+extractive summary, with the files they come from). When a chat model has been
+added under --home (nexus cortex add FILE.gguf), that model also writes a
+short abstractive summary from those numbered sentences (at most --max-tokens
+tokens); without one, or when it fails, the reason is printed instead.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withMemex(g, cmd, asJSON, func(ctx context.Context, m *memex.Memex) (any, error) {
-				return m.Summarize(ctx, strings.Join(args, " "), n)
-			}, func(w io.Writer, v any) {
-				s := v.(*memex.TopicSummary)
-				for _, sen := range s.Sentences {
-					fmt.Fprintf(w, "- %s\n", sen.Text)
-				}
-				fmt.Fprintf(w, "\nsources:\n")
-				for _, src := range s.Sources {
-					fmt.Fprintf(w, "  %s\n", src)
-				}
-			})
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			rt, done, err := openMemexRuntime(ctx, g, cmd.ErrOrStderr(), runtime.Want{Memex: true, MemexEmbedder: memexStore.embedder, Cortex: !extractive})
+			if err != nil {
+				return err
+			}
+			defer done()
+			s, err := rt.Summarize(ctx, strings.Join(args, " "), runtime.SummaryOptions{Sentences: n, Model: model, Extractive: extractive, MaxTokens: maxTokens})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return printJSON(w, s)
+			}
+			if a := s.Abstractive; a != nil {
+				fmt.Fprintf(w, "%s\n\n(written by %s from sentences 1-%d, %d tokens)\n\n", a.Text, a.Model, a.Sentences, a.Tokens)
+			} else if !extractive {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", s.AbstractiveReason)
+			}
+			for i, sen := range s.Sentences {
+				fmt.Fprintf(w, "[%d] %s\n", i+1, sen.Text)
+			}
+			fmt.Fprintf(w, "\nsources:\n")
+			for _, src := range s.Sources {
+				fmt.Fprintf(w, "  %s\n", src)
+			}
+			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	c.Flags().IntVarP(&n, "sentences", "n", 5, "sentences in the summary")
+	c.Flags().IntVarP(&n, "sentences", "n", 5, "sentences in the extractive summary")
+	c.Flags().StringVar(&model, "model", "", "chat model that writes the abstractive summary (default: the first added)")
+	c.Flags().BoolVar(&extractive, "extractive", false, "only the extractive summary (no chat model)")
+	c.Flags().IntVar(&maxTokens, "max-tokens", runtime.SummaryMaxTokens, "most tokens of the abstractive summary")
 	return c
 }
 

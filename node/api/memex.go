@@ -16,6 +16,7 @@ import (
 	"nexusos/memex"
 	"nexusos/memex/graph"
 	"nexusos/memex/query"
+	"nexusos/node/runtime"
 )
 
 // Chip is one thing a question was understood to ask for, for display as
@@ -550,11 +551,11 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
-	m, err := s.memex()
-	if err != nil {
+	if _, err := s.memex(); err != nil {
 		fail(w, err)
 		return
 	}
+	var err error
 	topic := strings.TrimSpace(r.URL.Query().Get("topic"))
 	if topic == "" {
 		fail(w, errorf(http.StatusBadRequest, "missing topic"))
@@ -567,7 +568,12 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sum, err := m.Summarize(r.Context(), topic, n)
+	// With a chat model served, the summary carries an abstractive text
+	// too (or abstractive_reason says why not), bounded by the request's
+	// context; ?model= picks the model, ?extractive=1 skips it.
+	opts := runtime.SummaryOptions{Sentences: n, Model: r.URL.Query().Get("model")}
+	opts.Extractive, _ = strconv.ParseBool(r.URL.Query().Get("extractive"))
+	sum, err := s.rt.Summarize(r.Context(), topic, opts)
 	if err != nil {
 		fail(w, err)
 		return

@@ -2,8 +2,13 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"nexusos/cortex"
@@ -99,17 +104,27 @@ func memexEmbedder(h home.Dir, sel string, log *slog.Logger) (embed.Embedder, fu
 			return nil, nil, nil
 		}
 	}
-	e, err := cortex.LoadEmbedder(path, cortex.EmbedOptions{})
-	if err == nil && e.Tok == nil {
-		e.Close()
-		err = fmt.Errorf("cortex: %s: %w", path, e.TokErr)
-	}
+	emb, closeEmb, err := loadEmbedModel(path, log)
 	if err != nil {
 		if sel == "" {
 			// A model found, not named: MemexFS stays usable.
 			log.Warn("MemexFS: the embedding model added under the home does not load; embedding with GloVe-SIF", "file", path, "err", err)
 			return nil, nil, nil
 		}
+		return nil, nil, err
+	}
+	return emb, closeEmb, nil
+}
+
+// loadEmbedModel loads the embedding model in the GGUF file path as a
+// MemexFS embedder.
+func loadEmbedModel(path string, log *slog.Logger) (embed.Embedder, func() error, error) {
+	e, err := cortex.LoadEmbedder(path, cortex.EmbedOptions{})
+	if err == nil && e.Tok == nil {
+		e.Close()
+		err = fmt.Errorf("cortex: %s: %w", path, e.TokErr)
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	return cortexEmbedder{e: e, log: log}, e.Close, nil
@@ -137,4 +152,234 @@ func memexCollection(emb embed.Embedder) string {
 		}
 	}
 	return strings.TrimSuffix(b.String(), "-")
+}
+
+// answerFile, in MemexFS's state folder, records the collection questions
+// are answered from: the last one that held every indexed file. It is
+// replaced atomically (written aside, synced, renamed, folder synced), so
+// the switch to a re-embedded collection survives a crash at any point:
+// before the rename the previous collection answers (and the re-embed
+// resumes: its files are still unembedded), after it the new one.
+//
+//	{"embedder": "cortex-embed:…", "collection": "memex-…", "model": "/home/…/models/….gguf"}
+//
+// model is the embedding model's GGUF file ("" for GloVe-SIF).
+const answerFile = "answering.json"
+
+// answerRecord is the content of answerFile.
+type answerRecord struct {
+	Embedder   string `json:"embedder"`
+	Collection string `json:"collection"`
+	Model      string `json:"model,omitempty"`
+}
+
+// readAnswerRecord reads dir's answerFile; ok is false when there is none.
+func readAnswerRecord(dir string) (rec answerRecord, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, answerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return rec, false, nil
+	}
+	if err != nil {
+		return rec, false, err
+	}
+	if err := json.Unmarshal(b, &rec); err != nil || rec.Collection == "" {
+		return rec, false, fmt.Errorf("MemexFS %s: not a record of the answering collection: %v", answerFile, err)
+	}
+	return rec, true, nil
+}
+
+// writeAnswerRecord replaces dir's answerFile durably.
+func writeAnswerRecord(dir string, rec answerRecord) error {
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, answerFile+".*")
+	if err != nil {
+		return fmt.Errorf("record the answering collection: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename: gone already
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("record the answering collection: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("record the answering collection: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("record the answering collection: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, answerFile)); err != nil {
+		return fmt.Errorf("record the answering collection: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("record the answering collection: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("record the answering collection: %w", err)
+	}
+	return nil
+}
+
+// recordOf is the answerRecord of MemexFS's indexing embedder emb (nil:
+// GloVe-SIF).
+func recordOf(m *memex.Memex, emb embed.Embedder) answerRecord {
+	rec := answerRecord{Embedder: m.Embedder(), Collection: m.Collection()}
+	if c, ok := emb.(cortexEmbedder); ok {
+		rec.Model = c.e.Path
+	}
+	return rec
+}
+
+// previousEmbedder returns what answers questions while the embedder of
+// collection coll re-embeds the index: the collection answerFile records,
+// or, in a home from before that file, GloVe-SIF's when it exists. It
+// returns nil when that is coll itself, or when the recorded model is gone
+// or changed, or its collection is (logged): then coll answers as it
+// fills. The closer unmaps the model (nil for GloVe-SIF).
+func previousEmbedder(ctx context.Context, h home.Dir, store memex.Store, coll string, log *slog.Logger) (*memex.Answering, func() error, error) {
+	rec, ok, err := readAnswerRecord(h.Memex())
+	if err != nil {
+		log.Warn("MemexFS: cannot read which collection answers; the re-embedded one answers as it fills", "err", err)
+		return nil, nil, nil
+	}
+	if !ok {
+		rec = answerRecord{Collection: memex.DefaultCollection}
+	}
+	if rec.Collection == coll {
+		return nil, nil, nil
+	}
+	exists, err := store.CollectionExists(ctx, rec.Collection)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !exists {
+		if ok {
+			log.Warn("MemexFS: the collection that answered is gone; the re-embedded one answers as it fills", "collection", rec.Collection)
+		}
+		return nil, nil, nil
+	}
+	if rec.Model == "" {
+		return &memex.Answering{Collection: rec.Collection}, nil, nil
+	}
+	emb, closeEmb, err := loadEmbedModel(rec.Model, log)
+	if err == nil && emb.Name() != rec.Embedder {
+		closeEmb()
+		err = fmt.Errorf("%s is now %s", rec.Embedder, emb.Name())
+	}
+	if err != nil {
+		log.Warn("MemexFS: the embedding model that answered does not load; the re-embedded collection answers as it fills", "model", rec.Model, "err", err)
+		return nil, nil, nil
+	}
+	return &memex.Answering{Embedder: emb, Collection: rec.Collection}, closeEmb, nil
+}
+
+// openMemex opens MemexFS over store with the embedder Want.MemexEmbedder
+// picks (memexEmbedder), in that embedder's collection (memexCollection).
+// When that collection does not hold every indexed file yet, the last
+// collection that did (answerFile) answers questions meanwhile
+// (memex.Options.Answer): with Want.MemexIndexing or Want.Reembed the
+// MemexFS opened indexes with the new embedder and switches when it has
+// embedded every file (switchEmbedder); without, the new embedder is left
+// aside (PendingEmbedder names it) and MemexFS opens with the previous
+// one alone.
+func (r *Runtime) openMemex(ctx context.Context, store memex.Store) error {
+	h, want := r.home, r.want
+	emb, closeEmb, err := memexEmbedder(h, want.MemexEmbedder, r.log)
+	if err != nil {
+		return &OpenError{Service: ServiceMemex, Op: "load MemexFS's embedding model", Path: h.Models(), Err: err}
+	}
+	r.closeEmb, r.emb = closeEmb, emb
+	opts := memex.Options{Dir: h.Memex(), DB: store, Embedder: emb, Collection: memexCollection(emb), Logger: want.Logger}
+	if err := os.MkdirAll(h.Memex(), 0o755); err != nil {
+		return &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
+	}
+	var (
+		prev      *memex.Answering
+		closePrev func() error
+	)
+	// Questions with GloVe-SIF asked for by name are answered from its
+	// collection as it is.
+	if want.MemexEmbedder != BuiltinEmbedder || want.MemexIndexing || want.Reembed {
+		if prev, closePrev, err = previousEmbedder(ctx, h, store, opts.Collection, r.log); err != nil {
+			return &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
+		}
+	}
+	if prev != nil {
+		opts.Answer = prev
+		r.closeEmb = joinClose(closeEmb, closePrev)
+	}
+	if r.memex, err = memex.Open(ctx, opts); err != nil {
+		return &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
+	}
+	rec, ok, _ := readAnswerRecord(h.Memex())
+	if r.memex.Reembedding() || !ok || rec != recordOf(r.memex, emb) {
+		// The embedder's collection is complete when it has embedded
+		// every file (an empty index; a re-embed finished before a crash
+		// could record it; a home from before answerFile): record it.
+		if n, _ := unembeddedOnDisk(r.memex); n == 0 {
+			if err := r.switchEmbedder(); err != nil {
+				return &OpenError{Service: ServiceMemex, Op: "switch MemexFS's embedder", Err: err}
+			}
+		}
+	}
+	if r.memex.Reembedding() && !want.MemexIndexing && !want.Reembed {
+		// Questions only: answer with the previous embedder alone.
+		r.pendingEmb = r.memex.Embedder()
+		r.log.Info("MemexFS: the embedder has not embedded every file yet; answering with the previous one (nexus memex reembed)",
+			"embedder", r.pendingEmb, "answering", r.memex.AnsweredBy())
+		if err := r.memex.Close(); err != nil {
+			return &OpenError{Service: ServiceMemex, Op: "close MemexFS", Err: err}
+		}
+		r.memex = nil
+		if closeEmb != nil {
+			if err := closeEmb(); err != nil {
+				return &OpenError{Service: ServiceMemex, Op: "unload MemexFS's embedding model", Err: err}
+			}
+		}
+		r.closeEmb, r.emb = closePrev, prev.Embedder
+		opts.Embedder, opts.Collection, opts.Answer = prev.Embedder, prev.Collection, nil
+		if r.memex, err = memex.Open(ctx, opts); err != nil {
+			return &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
+		}
+	}
+	r.log.Info("MemexFS open", "embedder", r.memex.Embedder(), "collection", r.memex.Collection(),
+		"answering", r.memex.AnsweredBy(), "answer_collection", r.memex.AnswerCollection())
+	return nil
+}
+
+// switchEmbedder makes MemexFS answer with the embedder that indexes,
+// after it has embedded every file: durably first (answerFile), then in
+// memory (memex.Memex.AnswerWithIndexer). The previous model stays mapped
+// until Close (questions under way may still use it).
+func (r *Runtime) switchEmbedder() error {
+	m := r.memex
+	if !r.wrapped { // Wrap's caller owns MemexFS's state
+		if err := writeAnswerRecord(r.home.Memex(), recordOf(m, r.emb)); err != nil {
+			return err
+		}
+	}
+	if !m.Reembedding() {
+		return nil
+	}
+	from := m.AnsweredBy()
+	m.AnswerWithIndexer()
+	r.log.Info("MemexFS: re-embedding done; answering with the new embedder", "embedder", m.Embedder(), "was", from, "collection", m.Collection())
+	return nil
+}
+
+// joinClose is a closer that calls each non-nil closer.
+func joinClose(fns ...func() error) func() error {
+	return func() error {
+		var errs []error
+		for _, f := range fns {
+			if f != nil {
+				errs = append(errs, f())
+			}
+		}
+		return errors.Join(errs...)
+	}
 }

@@ -138,13 +138,26 @@ func TestMemexEmbeddingModel(t *testing.T) {
 		t.Fatalf("after the re-embed: answered by %q, pending %q", answers, pending)
 	}
 
-	// BuiltinEmbedder keeps GloVe-SIF although the model is there.
-	rt, err := Open(ctx, h, Want{Memex: true, MemexEmbedder: BuiltinEmbedder})
+	// BuiltinEmbedder picks GloVe-SIF although the model is there; to
+	// index, GloVe-SIF opens re-embedding, and until it has embedded
+	// every file again the model's collection, the last complete one,
+	// answers.
+	rt, err := Open(ctx, h, Want{Memex: true, MemexEmbedder: BuiltinEmbedder, MemexIndexing: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rt.Memex().Embedder(); !glove(got) || len(rt.Memex().StaleRoots()) != 1 {
-		t.Errorf("MemexEmbedder %q: embedder %q, stale %v", BuiltinEmbedder, got, rt.Memex().StaleRoots())
+	if got := rt.Memex().Embedder(); !glove(got) || len(rt.Memex().StaleRoots()) != 1 || !isModel(rt.Memex().AnsweredBy()) {
+		t.Errorf("MemexEmbedder %q: embedder %q, answered by %q, stale %v", BuiltinEmbedder, got, rt.Memex().AnsweredBy(), rt.Memex().StaleRoots())
+	}
+	rt.Close(ctx)
+	// Questions asked of GloVe-SIF by name are answered from its
+	// collection as it is.
+	rt, err = Open(ctx, h, Want{Memex: true, MemexEmbedder: BuiltinEmbedder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, pending := rt.Memex().AnsweredBy(), rt.PendingEmbedder(); !glove(got) || pending != "" || len(rt.Memex().StaleRoots()) != 1 {
+		t.Errorf("MemexEmbedder %q, questions only: answered by %q, pending %q, stale %v", BuiltinEmbedder, got, pending, rt.Memex().StaleRoots())
 	}
 	rt.Close(ctx)
 

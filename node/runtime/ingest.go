@@ -3,7 +3,9 @@ package runtime
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -33,6 +35,27 @@ type IngestStatus struct {
 	EndedAt    time.Time      `json:"ended_at,omitzero"`
 	Summary    *memex.Summary `json:"summary,omitempty"`
 	Error      string         `json:"error,omitempty"`
+	// Embedding says which embedder answers questions and how far a
+	// re-embed is (nil without MemexFS).
+	Embedding *EmbeddingStatus `json:"embedding,omitempty"`
+}
+
+// EmbeddingStatus says which embedder answers MemexFS's questions and how
+// far the embedder that indexes is. While Reembedding, questions are
+// answered from the last collection that held every indexed file
+// (Answering's), and new vectors are made by Indexing; when Indexing has
+// embedded every file that can still be read, questions switch to it
+// (SwitchedAt) and Answering becomes Indexing.
+type EmbeddingStatus struct {
+	Answering   string `json:"answering"`
+	Indexing    string `json:"indexing"`
+	Reembedding bool   `json:"reembedding"`
+	// Pending is how many indexed files Indexing had not embedded when
+	// the last ingest started or ended (the running ingest's Files and
+	// TotalFiles are its progress), of Files indexed files.
+	Pending    int       `json:"pending"`
+	Files      int       `json:"files"`
+	SwitchedAt time.Time `json:"switched_at,omitzero"`
 }
 
 // Ingest runs one MemexFS ingest at a time in the background and keeps its
@@ -54,12 +77,82 @@ type Ingest struct {
 	done chan struct{}
 	// cancel stops the running ingest; guarded by mu.
 	cancel context.CancelFunc
+	// emb is the embedding status as of the last ingest's start or end;
+	// guarded by mu.
+	emb EmbeddingStatus
+
+	// switchTo switches MemexFS's questions to the embedder that indexes
+	// once it has embedded every file (Runtime.switchEmbedder).
+	switchTo func() error
+	// reembedHook, a test hook, runs after each file of an ingest while
+	// MemexFS re-embeds (after the status is updated).
+	reembedHook func(memex.Progress)
 }
 
-func newIngest(m *memex.Memex, log *slog.Logger, within []string) *Ingest {
+func newIngest(m *memex.Memex, log *slog.Logger, within []string, switchTo func() error) *Ingest {
 	d := make(chan struct{})
 	close(d)
-	return &Ingest{m: m, log: log, within: within, st: IngestStatus{State: IngestIdle}, done: d}
+	in := &Ingest{m: m, log: log, within: within, st: IngestStatus{State: IngestIdle}, done: d, switchTo: switchTo}
+	if m != nil {
+		in.emb = embeddingStatus(m)
+	}
+	return in
+}
+
+// embeddingStatus is m's EmbeddingStatus; the files left are counted
+// only while m re-embeds (one pass over the file table).
+func embeddingStatus(m *memex.Memex) EmbeddingStatus {
+	st := EmbeddingStatus{Answering: m.AnsweredBy(), Indexing: m.Embedder(), Reembedding: m.Reembedding()}
+	if st.Reembedding {
+		st.Pending, st.Files = unembeddedOnDisk(m)
+	}
+	return st
+}
+
+// unembeddedOnDisk counts the indexed files m's embedder has not embedded
+// yet and that can still be read (a file gone from disk since it was
+// indexed cannot be re-embedded, and does not hold the switch back), and
+// the indexed files.
+func unembeddedOnDisk(m *memex.Memex) (n, files int) {
+	paths, files := m.Unembedded()
+	for _, p := range paths {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			n++
+		}
+	}
+	return n, files
+}
+
+// afterRun switches MemexFS's questions to the embedder that indexes when
+// a successful ingest has left no file for it to embed, and refreshes the
+// embedding status.
+//
+// Preconditions: in.mu is held.
+func (in *Ingest) afterRun(ok bool) {
+	sw := in.emb.SwitchedAt
+	defer func() { in.emb.SwitchedAt = sw }()
+	if !in.m.Reembedding() {
+		in.emb = embeddingStatus(in.m)
+		return
+	}
+	left, _ := unembeddedOnDisk(in.m)
+	switch {
+	case ok && left == 0:
+		var err error
+		if in.switchTo != nil {
+			err = in.switchTo()
+		} else {
+			in.m.AnswerWithIndexer()
+		}
+		if err != nil {
+			in.log.Error("MemexFS: re-embedding done, but the switch to the new embedder failed; answering with the previous one", "err", err)
+		} else {
+			sw = time.Now()
+		}
+	case ok:
+		in.log.Info("MemexFS: files left to re-embed; answering with the previous embedder", "files", left, "embedder", in.m.Embedder())
+	}
+	in.emb = embeddingStatus(in.m)
 }
 
 // Errors of Ingest.Start.
@@ -90,8 +183,13 @@ func (in *Ingest) start(paths, within []string) (IngestStatus, error) {
 	in.cancel = cancel
 	in.done = make(chan struct{})
 	in.st = IngestStatus{State: IngestRunning, Paths: paths, StartedAt: time.Now()}
+	if in.m.Reembedding() {
+		in.emb = embeddingStatus(in.m)
+	}
 	st := in.st
+	st.Embedding = new(in.emb)
 	done := in.done
+	hook := in.reembedHook
 	go func() {
 		defer close(done)
 		defer cancel()
@@ -103,6 +201,9 @@ func (in *Ingest) start(paths, within []string) (IngestStatus, error) {
 				in.st.FilesPerS = float64(p.Files) / s
 			}
 			in.mu.Unlock()
+			if hook != nil && in.m.Reembedding() {
+				hook(p)
+			}
 		})
 		in.mu.Lock()
 		defer in.mu.Unlock()
@@ -114,6 +215,7 @@ func (in *Ingest) start(paths, within []string) (IngestStatus, error) {
 		} else {
 			in.log.Info("ingest done", "paths", paths, "indexed", sum.Indexed, "unchanged", sum.Unchanged, "skipped", len(sum.Skipped))
 		}
+		in.afterRun(err == nil)
 		in.gen++
 	}()
 	return st, nil
@@ -130,9 +232,13 @@ var ErrNothingStale = errors.New("runtime: every indexed file is current")
 // own file table, so they are read wherever they are (not only inside
 // Want.Data).
 //
-// Until it is done, questions are answered by the current embedder over
-// the files it has embedded so far (set questions, answered from the
-// file table, see every file).
+// Until it has embedded every file that can still be read, questions are
+// answered from the last collection that held every file (GloVe-SIF's or
+// an earlier model's); then they switch, durably, to the new one
+// (IngestStatus.Embedding shows which answers, and what is left). A crash
+// or Stop keeps what was embedded: the next Reembed (or a node's start-up
+// ingest) goes on from there, the previous collection answering
+// meanwhile.
 //
 // # Errors
 //
@@ -155,6 +261,9 @@ func (in *Ingest) Status() IngestStatus {
 	defer in.mu.Unlock()
 	st := in.st
 	st.Paths = append([]string(nil), st.Paths...)
+	if in.m != nil {
+		st.Embedding = new(in.emb)
+	}
 	return st
 }
 

@@ -87,10 +87,12 @@ type Want struct {
 	// watch, reembed; a node indexing its data folders): MemexFS opens
 	// with the embedding model MemexEmbedder picks even when it has not
 	// embedded every indexed file yet, and files indexed from then on are
-	// embedded by it. Without it (questions), such a model is left aside
-	// and MemexFS answers with GloVe-SIF, whose collection still holds
-	// every file's vectors, until the model has embedded them all
-	// (Runtime.PendingEmbedder names it).
+	// embedded by it; questions are answered from the last collection
+	// that held every file (GloVe-SIF's, or an earlier model's) until it
+	// has embedded them all, then from its own (the switch is recorded
+	// durably). Without it (questions), such a model is left aside and
+	// MemexFS opens with that previous embedder alone
+	// (Runtime.PendingEmbedder names the one left aside).
 	MemexIndexing bool
 	// Reembed implies MemexIndexing and starts, once MemexFS is open, the
 	// re-embedding of the files another embedder (or older fact rules)
@@ -217,34 +219,9 @@ func Open(ctx context.Context, h home.Dir, want Want) (_ *Runtime, err error) {
 		if store == nil {
 			store = r.db
 		}
-		emb, closeEmb, err := memexEmbedder(h, want.MemexEmbedder, r.log)
-		if err != nil {
-			return nil, &OpenError{Service: ServiceMemex, Op: "load MemexFS's embedding model", Path: h.Models(), Err: err}
+		if err := r.openMemex(ctx, store); err != nil {
+			return nil, err
 		}
-		r.closeEmb, r.emb = closeEmb, emb
-		opts := memex.Options{Dir: h.Memex(), DB: store, Embedder: emb, Collection: memexCollection(emb), Logger: want.Logger}
-		if r.memex, err = memex.Open(ctx, opts); err != nil {
-			return nil, &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
-		}
-		if emb != nil && !want.MemexIndexing && !want.Reembed && len(r.memex.StaleRoots()) > 0 {
-			// The model has not embedded every file yet: answer with
-			// GloVe-SIF until it has.
-			r.pendingEmb = emb.Name()
-			r.log.Info("MemexFS: the embedding model has not embedded every file yet; answering with GloVe-SIF (nexus memex reembed)", "model", r.pendingEmb)
-			if err := r.memex.Close(); err != nil {
-				return nil, &OpenError{Service: ServiceMemex, Op: "close MemexFS", Err: err}
-			}
-			r.memex = nil
-			if err := closeEmb(); err != nil {
-				return nil, &OpenError{Service: ServiceMemex, Op: "unload MemexFS's embedding model", Err: err}
-			}
-			r.closeEmb, r.emb = nil, nil
-			opts.Embedder, opts.Collection = nil, memexCollection(nil)
-			if r.memex, err = memex.Open(ctx, opts); err != nil {
-				return nil, &OpenError{Service: ServiceMemex, Op: "open MemexFS", Err: err}
-			}
-		}
-		r.log.Info("MemexFS open", "embedder", r.memex.Embedder(), "collection", r.memex.Collection())
 	}
 	if want.Images || want.Apps {
 		if r.images, err = image.OpenStore(h.Images()); err != nil {
@@ -291,13 +268,14 @@ func Wrap(h home.Dir, p Parts) *Runtime {
 
 // start builds what every runtime has: the ingest and Cortex's endpoints.
 func (r *Runtime) start() {
-	r.ingest = newIngest(r.memex, r.log, r.want.Data)
+	r.ingest = newIngest(r.memex, r.log, r.want.Data, r.switchEmbedder)
 	r.openCortex()
 }
 
-// PendingEmbedder names the embedding model MemexFS would use but left
-// aside, answering with GloVe-SIF, because it has not embedded every
-// indexed file yet ("" when none is pending; see Want.MemexIndexing).
+// PendingEmbedder names the embedder MemexFS would use but left aside,
+// answering with the previous one (GloVe-SIF or an earlier model),
+// because it has not embedded every indexed file yet ("" when none is
+// pending; see Want.MemexIndexing).
 func (r *Runtime) PendingEmbedder() string { return r.pendingEmb }
 
 // Home is the state directory the runtime runs over.

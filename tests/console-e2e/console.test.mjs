@@ -250,6 +250,12 @@ test('cortex: without a model it says how to add one; once added, chat streams; 
   await page.getByLabel('Question or topic to summarize').fill('unpaid invoices');
   await page.getByRole('button', { name: 'Summarize' }).click();
   await page.locator('ol.summary li').first().waitFor({ timeout: WAIT });
+  // Above the sentences: the chat model's own summary, or why there is
+  // none (no model; the tiny test model's context too small).
+  assert.equal(await page.locator('.abstractive, .abstractive-reason').count(), 1, 'an abstractive summary or its reason');
+  if (s.cortex.state !== 'ready') {
+    assert.match(await page.locator('.abstractive-reason').innerText(), /no chat model/i);
+  }
   if (s.cortex.state === 'ready') {
     // The extractive summary goes to the model for an abstractive one.
     const before = await page.locator('ol.chat li.msg.user').count();

@@ -63,6 +63,14 @@ export function excerpts(sentences) {
   return out.join('\n');
 }
 
+// abstractCaption says how a summary's abstractive text was written: from
+// which of the numbered sentences, in how many tokens, and whether the
+// token limit cut it.
+export function abstractCaption(a) {
+  const from = a.sentences === 1 ? 'sentence 1' : `sentences 1–${a.sentences}`;
+  const cut = a.finish === 'length' ? ', cut at the token limit' : '';
+  return `Written by the model from ${from} below (${a.tokens} token${a.tokens === 1 ? '' : 's'}${cut}).`;
+}
 
 // Facts whose source is kept under another field name.
 const sourceField = { party: 'issuer' };

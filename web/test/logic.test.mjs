@@ -1,7 +1,7 @@
 // Unit tests of the console's pure helpers (node:test, no browser).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvOf, excerpts, partyKey, sourceOf, withoutChip } from '../src/logic.js';
+import { abstractCaption, csvOf, excerpts, partyKey, sourceOf, withoutChip } from '../src/logic.js';
 import { layout } from '../src/force.js';
 import { parseHash, href } from '../src/router.js';
 
@@ -90,4 +90,9 @@ test('sourceOf says where a fact was read', () => {
   assert.equal(sourceOf('due_date', sources), 'terms 0.70');
   assert.equal(sourceOf('status', sources), '');
   assert.equal(sourceOf('total', undefined), '');
+});
+
+test('abstractCaption says how the abstractive summary was written', () => {
+  assert.equal(abstractCaption({ sentences: 3, tokens: 40, finish: 'stop' }), 'Written by the model from sentences 1–3 below (40 tokens).');
+  assert.equal(abstractCaption({ sentences: 1, tokens: 1, finish: 'length' }), 'Written by the model from sentence 1 below (1 token, cut at the token limit).');
 });

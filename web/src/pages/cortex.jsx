@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, qs, explain } from '../api.js';
-import { excerpts } from '../logic.js';
+import { abstractCaption, excerpts } from '../logic.js';
 
 // streamChat posts to the OpenAI-compatible endpoint with stream: true and
 // calls onDelta with each piece of text as it arrives (server-sent events).
@@ -119,14 +119,17 @@ function Summary({ topic, onAsk }) {
   const [t, setT] = useState(topic || '');
   const [sum, setSum] = useState(null);
   const [err, setErr] = useState(null);
+  const [busy, setBusy] = useState(false);
   const run = async (q) => {
     setErr(null);
     setSum(null);
+    setBusy(true);
     try {
       setSum(await get('/v1/memex/summary?' + qs({ topic: q, n: 6 })));
     } catch (e) {
       setErr(explain(e));
     }
+    setBusy(false);
   };
   useEffect(() => {
     if (topic) run(topic);
@@ -134,13 +137,24 @@ function Summary({ topic, onAsk }) {
   return (
     <section aria-labelledby="sum-h">
       <h2 id="sum-h">Summary of a result set</h2>
-      <p class="muted small">Extractive: the sentences that best cover the files answering a question (works without a model).</p>
+      <p class="muted small">The sentences that best cover the files answering a question (works without a model); with a chat model added, the model's short summary of them above.</p>
       <form class="searchbox" onSubmit={(e) => { e.preventDefault(); t.trim() && run(t.trim()); }}>
         <label for="sum-in" class="sr-only">Question or topic to summarize</label>
         <input id="sum-in" value={t} onInput={(e) => setT(e.currentTarget.value)} placeholder="e.g. unpaid invoices, photosynthesis" />
         <button type="submit">Summarize</button>
       </form>
       {err && <p class="error" role="alert">{err}</p>}
+      {busy && <p class="muted" role="status">Summarizing…</p>}
+      {sum && sum.abstractive && (
+        <div class="abstractive" aria-labelledby="abs-h">
+          <h3 id="abs-h">Summary by {sum.abstractive.model}</h3>
+          <p>{sum.abstractive.text}</p>
+          <p class="muted small">{abstractCaption(sum.abstractive)}</p>
+        </div>
+      )}
+      {sum && !sum.abstractive && sum.abstractive_reason && (
+        <p class="muted small abstractive-reason">{sum.abstractive_reason.charAt(0).toUpperCase() + sum.abstractive_reason.slice(1)}.</p>
+      )}
       {sum && (
         <ol class="summary">
           {(sum.sentences || []).map((s, i) => (
