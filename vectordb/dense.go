@@ -47,10 +47,11 @@ type denseIndex struct {
 	// by the owning collection's wmu.
 	savedIndexed uint32
 
-	// Scalar quantization (quant.go): qcfg is guarded by mu; quant holds
-	// the codes, nil while there are none.
-	qcfg  *scalarConfig
+	// Quantization (quant.go): qcfg is guarded by mu; quant (int8) or bin
+	// (binary, quant_binary.go) holds the codes, nil while there are none.
+	qcfg  *quantConfig
 	quant atomic.Pointer[hnsw.Quantized]
+	bin   atomic.Pointer[hnsw.Binary]
 }
 
 func metricOf(d Distance) hnsw.Metric {

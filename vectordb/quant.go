@@ -7,16 +7,18 @@ import (
 	"nexusos/vectordb/hnsw"
 )
 
-// Scalar quantization (Qdrant's quantization_config
-// {"scalar": {"type": "int8", "quantile": q, "always_ram": b}}): a dense
-// index keeps int8 codes of its vectors beside the float32 originals, and
-// graph searches traverse with the codes (hnsw.Index.SearchQuantized),
-// then rescore the limit × oversampling best candidates with the
-// originals. The codes are derived data: they are never written to disk
-// but rebuilt, deterministically from the stored vectors, by the indexer
-// when an index is created, loaded or its quantization configured.
-// Product, binary and turbo quantization are kept and reported only:
-// those collections search at full precision.
+// Scalar and binary quantization (Qdrant's quantization_config
+// {"scalar": {"type": "int8", "quantile": q, "always_ram": b}} and
+// {"binary": {"always_ram": b, "encoding": e, "query_encoding": qe}}): a
+// dense index keeps int8 codes (hnsw.Quantized) or binary codes
+// (hnsw.Binary, quant_binary.go) of its vectors beside the float32
+// originals, and graph searches traverse with the codes, then rescore the
+// limit × oversampling best candidates with the originals. The codes are
+// derived data: they are never written to disk but rebuilt,
+// deterministically from the stored vectors, by the indexer when an index
+// is created, loaded (after a clean close or a crash replay alike) or its
+// quantization configured. Product and turbo quantization are kept and
+// reported only: those collections search at full precision.
 
 // QuantizationSearchParams are Qdrant's search-time quantization params.
 type QuantizationSearchParams struct {
@@ -25,15 +27,25 @@ type QuantizationSearchParams struct {
 	Oversampling float64 // candidates = limit × oversampling (0: 1)
 }
 
-// scalarConfig is a parsed scalar int8 quantization_config.
-type scalarConfig struct {
-	quantile float64
+// quantKind is the kind of quantization a quantConfig applies.
+type quantKind uint8
+
+const (
+	quantScalar quantKind = iota + 1 // int8 codes
+	quantBinary                      // binary codes
+)
+
+// quantConfig is a parsed quantization_config that search applies.
+type quantConfig struct {
+	kind     quantKind
+	quantile float64             // quantScalar: of the elements the range keeps
+	enc      hnsw.BinaryEncoding // quantBinary
+	query    hnsw.BinaryQuery    // quantBinary
 }
 
-// parseScalar returns the scalar int8 configuration of a
-// quantization_config, or nil when it asks for another quantization or
-// none.
-func parseScalar(raw json.RawMessage) *scalarConfig {
+// parseQuant returns the quantization a quantization_config asks for, or
+// nil when it asks for none or for one search does not apply.
+func parseQuant(raw json.RawMessage) *quantConfig {
 	if len(raw) == 0 {
 		return nil
 	}
@@ -42,38 +54,54 @@ func parseScalar(raw json.RawMessage) *scalarConfig {
 			Type     string   `json:"type"`
 			Quantile *float64 `json:"quantile"`
 		} `json:"scalar"`
+		Binary *struct {
+			Encoding      string `json:"encoding"`
+			QueryEncoding string `json:"query_encoding"`
+		} `json:"binary"`
 	}
-	if json.Unmarshal(raw, &w) != nil || w.Scalar == nil || (w.Scalar.Type != "" && w.Scalar.Type != "int8") {
+	if json.Unmarshal(raw, &w) != nil {
+		return nil
+	}
+	if w.Binary != nil {
+		return parseBinary(w.Binary.Encoding, w.Binary.QueryEncoding)
+	}
+	if w.Scalar == nil || (w.Scalar.Type != "" && w.Scalar.Type != "int8") {
 		return nil
 	}
 	q := 0.99
 	if w.Scalar.Quantile != nil && *w.Scalar.Quantile > 0.5 && *w.Scalar.Quantile <= 1 {
 		q = *w.Scalar.Quantile
 	}
-	return &scalarConfig{quantile: q}
+	return &quantConfig{kind: quantScalar, quantile: q}
 }
 
-// quantFor returns the scalar quantization of dense vector name: its own
+// quantFor returns the quantization of dense vector name: its own
 // quantization_config, else the collection's. Manhattan vectors have no
-// int8 kernel and search at full precision.
-func (c *collection) quantFor(name string) *scalarConfig {
+// int8 kernel and search at full precision unless binary-quantized.
+func (c *collection) quantFor(name string) *quantConfig {
 	p, ok := c.cfg.Vectors[name]
-	if !ok || p.Distance == Manhattan {
+	if !ok {
 		return nil
 	}
+	raw := c.cfg.Quantization
 	if q := nullToNil(p.Quantization); q != nil { // stored configs hold null
-		return parseScalar(q)
+		raw = q
 	}
-	return parseScalar(c.cfg.Quantization)
+	qc := parseQuant(raw)
+	if qc != nil && qc.kind == quantScalar && p.Distance == Manhattan {
+		return nil
+	}
+	return qc
 }
 
-// setQuantization configures d's scalar quantization (nil: none). A new
-// or changed configuration drops the codes; the indexer rebuilds them.
-func (d *denseIndex) setQuantization(sc *scalarConfig) {
+// setQuantization configures d's quantization (nil: none). A new or
+// changed configuration drops the codes; the indexer rebuilds them.
+func (d *denseIndex) setQuantization(qc *quantConfig) {
 	d.mu.Lock()
-	if (sc == nil) != (d.qcfg == nil) || (sc != nil && sc.quantile != d.qcfg.quantile) {
-		d.qcfg = sc
+	if (qc == nil) != (d.qcfg == nil) || (qc != nil && *qc != *d.qcfg) {
+		d.qcfg = qc
 		d.quant.Store(nil)
+		d.bin.Store(nil)
 	}
 	d.mu.Unlock()
 	d.kick()
@@ -87,8 +115,15 @@ func (d *denseIndex) quantBehind() bool {
 		return false
 	}
 	n := int(d.indexed.Load())
+	if n == 0 {
+		return false
+	}
+	if d.qcfg.kind == quantBinary {
+		b := d.bin.Load()
+		return b == nil || b.Len() < n
+	}
 	q := d.quant.Load()
-	return n > 0 && (q == nil || q.Len() < n)
+	return q == nil || q.Len() < n
 }
 
 // quantize makes codes for the vectors below end, calibrating the range
@@ -96,9 +131,13 @@ func (d *denseIndex) quantBehind() bool {
 // codes yet. Only the indexer calls it.
 func (d *denseIndex) quantize(end int) {
 	d.mu.Lock()
-	sc, q := d.qcfg, d.quant.Load()
+	qc, q := d.qcfg, d.quant.Load()
 	d.mu.Unlock()
-	if sc == nil || end <= 0 {
+	if qc == nil || end <= 0 {
+		return
+	}
+	if qc.kind == quantBinary {
+		d.quantizeBinary(qc, end)
 		return
 	}
 	// The range is calibrated on the vectors stored when the first codes
@@ -106,12 +145,12 @@ func (d *denseIndex) quantize(end int) {
 	// recalibrateUpTo vectors: early codes from a handful of vectors do
 	// not fix the range of a large collection.
 	if n := max(end, d.flat.Len()); q == nil || q.Calibrated() < recalibrateUpTo && n >= 2*q.Calibrated() {
-		q = hnsw.Calibrate(d.flat, n, sc.quantile)
+		q = hnsw.Calibrate(d.flat, n, qc.quantile)
 		q.Unit = d.params.Distance == Cosine
 	}
 	q.Quantize(d.flat, end)
 	d.mu.Lock()
-	if d.qcfg == sc { // not reconfigured meanwhile
+	if d.qcfg == qc { // not reconfigured meanwhile
 		d.quant.Store(q)
 	}
 	d.mu.Unlock()
@@ -126,27 +165,36 @@ func (d *denseIndex) quantBytes() int64 {
 	if q := d.quant.Load(); q != nil {
 		return q.Bytes()
 	}
+	if b := d.bin.Load(); b != nil {
+		return b.Bytes()
+	}
 	return 0
 }
 
-// graphSearch runs the graph search of annSearch: with the int8 codes
-// unless params ask to ignore them, over limit × oversampling candidates.
-// The caller scores the candidates with the originals; with rescore
-// false only the best limit of the quantized order are candidates.
+// graphSearch runs the graph search of annSearch: with the int8 or binary
+// codes unless params ask to ignore them, over limit × oversampling
+// candidates. The caller scores the candidates with the originals; with
+// rescore false only the best limit of the quantized order are
+// candidates.
 func (d *denseIndex) graphSearch(q []float32, limit, ef int, allow func(uint32) bool, p *SearchParams) []hnsw.Result {
-	qz := d.quant.Load()
+	qz, bz := d.quant.Load(), d.bin.Load()
 	var qp QuantizationSearchParams
 	if p != nil && p.Quantization != nil {
 		qp = *p.Quantization
 	}
-	if qz == nil || qp.Ignore {
+	if qz == nil && bz == nil || qp.Ignore {
 		return d.graph.Search(q, limit, ef, allow)
 	}
 	k := limit
 	if qp.Oversampling > 1 && (qp.Rescore == nil || *qp.Rescore) {
 		k = int(math.Ceil(float64(limit) * qp.Oversampling))
 	}
-	res := d.graph.SearchQuantized(q, k, max(ef, k), allow, qz)
+	var res []hnsw.Result
+	if bz != nil {
+		res = d.graph.SearchBinary(q, k, max(ef, k), allow, bz)
+	} else {
+		res = d.graph.SearchQuantized(q, k, max(ef, k), allow, qz)
+	}
 	if qp.Rescore != nil && !*qp.Rescore && len(res) > limit {
 		res = res[:limit]
 	}

@@ -11,14 +11,21 @@ import (
 
 const int8Config = `{"scalar": {"type": "int8", "quantile": 0.99, "always_ram": true}}`
 
-func TestParseScalar(t *testing.T) {
-	eq(t, parseScalar(json.RawMessage(int8Config)), &scalarConfig{quantile: 0.99})
-	eq(t, parseScalar(json.RawMessage(`{"scalar": {"type": "int8"}}`)), &scalarConfig{quantile: 0.99})
-	eq(t, parseScalar(json.RawMessage(`{"scalar": {"type": "int8", "quantile": 0.5}}`)), &scalarConfig{quantile: 0.99})
-	eq(t, parseScalar(json.RawMessage(`{"scalar": {"type": "int8", "quantile": 0.95}}`)), &scalarConfig{quantile: 0.95})
-	eq(t, parseScalar(json.RawMessage(`{"product": {"compression": "x16"}}`)), (*scalarConfig)(nil))
-	eq(t, parseScalar(json.RawMessage(`{"binary": {}}`)), (*scalarConfig)(nil))
-	eq(t, parseScalar(nil), (*scalarConfig)(nil))
+func TestParseQuant(t *testing.T) {
+	scalar := func(q float64) *quantConfig { return &quantConfig{kind: quantScalar, quantile: q} }
+	eq(t, parseQuant(json.RawMessage(int8Config)), scalar(0.99))
+	eq(t, parseQuant(json.RawMessage(`{"scalar": {"type": "int8"}}`)), scalar(0.99))
+	eq(t, parseQuant(json.RawMessage(`{"scalar": {"type": "int8", "quantile": 0.5}}`)), scalar(0.99))
+	eq(t, parseQuant(json.RawMessage(`{"scalar": {"type": "int8", "quantile": 0.95}}`)), scalar(0.95))
+	eq(t, parseQuant(json.RawMessage(`{"product": {"compression": "x16"}}`)), (*quantConfig)(nil))
+	eq(t, parseQuant(json.RawMessage(`{"binary": {}}`)), &quantConfig{kind: quantBinary, enc: hnsw.OneBit, query: hnsw.QuerySame})
+	eq(t, parseQuant(json.RawMessage(`{"binary": {"always_ram": true, "encoding": "two_bits", "query_encoding": "scalar4bits"}}`)),
+		&quantConfig{kind: quantBinary, enc: hnsw.TwoBits, query: hnsw.QueryScalar4})
+	eq(t, parseQuant(json.RawMessage(`{"binary": {"encoding": "one_and_half_bits", "query_encoding": "scalar8bits"}}`)),
+		&quantConfig{kind: quantBinary, enc: hnsw.OneAndHalfBits, query: hnsw.QueryScalar8})
+	eq(t, parseQuant(json.RawMessage(`{"binary": {"encoding": "one_bit", "query_encoding": "binary"}}`)),
+		&quantConfig{kind: quantBinary, enc: hnsw.OneBit, query: hnsw.QuerySame})
+	eq(t, parseQuant(nil), (*quantConfig)(nil))
 }
 
 // quantRecall returns the recall@k of searches with params against the
@@ -154,10 +161,22 @@ func TestScalarQuantization(t *testing.T) {
 // TestScalarQuantizationConcurrent searches while points are upserted and
 // the indexer makes codes and recalibrates (run with -race).
 func TestScalarQuantizationConcurrent(t *testing.T) {
+	c := searchWhileUpserting(t, Euclid, int8Config)
+	if qz := c.dense[DefaultVector].quant.Load(); qz == nil || qz.Len() != 2000 || qz.Calibrated() < 1000 {
+		t.Fatalf("codes: %+v", qz)
+	}
+}
+
+// searchWhileUpserting makes a collection of 20-dimensional vectors with
+// the quantization config quant, searches it 200 times with oversampling
+// while 2,000 points are upserted in batches, waits for the indexer and
+// returns the collection.
+func searchWhileUpserting(t *testing.T, dist Distance, quant string) *collection {
+	t.Helper()
 	db, _ := openTemp(t)
-	cfg := simpleConfig(20, Euclid)
+	cfg := simpleConfig(20, dist)
 	cfg.HNSW = HNSWConfig{M: 8, EfConstruct: 32, FullScanThreshold: 1}
-	cfg.Quantization = json.RawMessage(int8Config)
+	cfg.Quantization = json.RawMessage(quant)
 	must(t, db.CreateCollection(bg, "c", cfg))
 	r := rand.New(rand.NewSource(5))
 	done := make(chan struct{})
@@ -183,7 +202,5 @@ func TestScalarQuantizationConcurrent(t *testing.T) {
 	<-done
 	waitIndexed(t, db, "c")
 	c, _ := db.collection("c")
-	if qz := c.dense[DefaultVector].quant.Load(); qz == nil || qz.Len() != 2000 || qz.Calibrated() < 1000 {
-		t.Fatalf("codes: %+v", qz)
-	}
+	return c
 }

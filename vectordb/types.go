@@ -120,9 +120,9 @@ type VectorParams struct {
 	Datatype    Datatype           // "" or DatatypeFloat32 (default), DatatypeFloat16, DatatypeUint8, DatatypeTurbo4
 	Multivector *MultivectorConfig // nil: a single dense vector per point
 	// Quantization is the client's quantization_config (a JSON object),
-	// kept and reported. Scalar int8 quantization is applied: searches
-	// traverse the graph with int8 codes and rescore with the originals
-	// (quant.go); other kinds search at full precision.
+	// kept and reported. Scalar int8 and binary quantization are applied:
+	// searches traverse the graph with the codes and rescore with the
+	// originals (quant.go); other kinds search at full precision.
 	Quantization json.RawMessage
 	// Memory is Qdrant's memory placement ("cached" or "cold"), kept and
 	// reported: this engine holds vectors in memory either way.
@@ -465,7 +465,7 @@ type VectorSelector struct {
 type SearchParams struct {
 	HnswEf int  // 0: use the index default (max(ef_construct, limit))
 	Exact  bool // exact scan, no index
-	// Quantization tunes the use of scalar-quantized vectors (nil:
+	// Quantization tunes the use of quantized vectors (nil:
 	// use them, rescoring limit candidates).
 	Quantization *QuantizationSearchParams
 	// IDFCorpus, for a sparse vector with the idf modifier, computes the

@@ -29,7 +29,11 @@
 // Quantized holds int8 scalar codes of a Flat's vectors (Calibrate,
 // Quantize); SearchQuantized traverses the graph with them, scoring with
 // the int8 kernel distance.DotU8I8, and callers rescore its results with
-// the float vectors. The graph itself is always built from the floats.
+// the float vectors. Binary holds binary codes (one, one and a half or
+// two bits per element, as Qdrant's binary quantization; NewBinary,
+// Quantize); SearchBinary traverses with them, scoring by XOR and popcount
+// (distance.XorPopcntBatch). The graph itself is always built from the
+// floats.
 //
 // # Concurrency
 //

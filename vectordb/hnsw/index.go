@@ -265,6 +265,13 @@ type scratch struct {
 	qlen uint32   // ids below are quantized
 	recs [][]int8 // records of the quantized ids of a batch; cleared before pooling
 	raw  []int32  // their kernel sums
+
+	// useB makes them score with bq, the query prepared for binary codes
+	// (SearchBinary), instead; qlen then counts the binary codes.
+	useB  bool
+	bq    binQuery
+	brecs [][]uint64 // codes of a batch; cleared before pooling
+	bcode []uint64   // a code made on the fly for an id not yet quantized
 }
 
 func (x *Index) getScratch() *scratch {
@@ -275,10 +282,12 @@ func (x *Index) getScratch() *scratch {
 
 func (x *Index) putScratch(s *scratch) {
 	s.t = tables{}
-	s.useQ = false
+	s.useQ, s.useB = false, false
 	s.qq.q, s.qq.tbl = nil, nil
+	s.bq.b, s.bq.tbl = nil, nil
 	clear(s.vs[:cap(s.vs)])
 	clear(s.recs[:cap(s.recs)])
+	clear(s.brecs[:cap(s.brecs)])
 	x.scratch.Put(s)
 }
 
@@ -664,6 +673,9 @@ func (x *Index) batchQ(s *scratch, q []float32) []float32 {
 	if !s.useQ {
 		return x.batch(s, q, s.vs)
 	}
+	if s.useB {
+		return x.batchB(s)
+	}
 	if cap(s.dists) < len(s.ids) {
 		s.dists = make([]float32, len(s.ids)+16)
 	}
@@ -696,6 +708,9 @@ func (x *Index) batchQ(s *scratch, q []float32) []float32 {
 // distQ returns the distance from q to id, quantized when s.useQ and id
 // has codes.
 func (x *Index) distQ(s *scratch, q []float32, id uint32) float32 {
+	if s.useB {
+		return x.distB(s, id)
+	}
 	if s.useQ && id < s.qlen {
 		return s.qq.dist(id)
 	}
@@ -712,7 +727,7 @@ func (x *Index) SearchQuantized(q []float32, k, ef int, allow func(id uint32) bo
 	if qz == nil || x.cfg.Metric == L1 || qz.dim != x.vecs.Dim() {
 		return x.Search(q, k, ef, allow)
 	}
-	return x.search(q, k, ef, allow, qz)
+	return x.search(q, k, ef, allow, qz, nil)
 }
 
 // Search returns the k nearest inserted, non-deleted ids to q for which
@@ -725,10 +740,10 @@ func (x *Index) SearchQuantized(q []float32, k, ef int, allow func(id uint32) bo
 // allowed ids. Search is safe for concurrent use. It panics if len(q) is
 // not the Flat's dimension.
 func (x *Index) Search(q []float32, k, ef int, allow func(id uint32) bool) []Result {
-	return x.search(q, k, ef, allow, nil)
+	return x.search(q, k, ef, allow, nil, nil)
 }
 
-func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized) []Result {
+func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized, bz *Binary) []Result {
 	if len(q) != x.vecs.Dim() {
 		panic(fmt.Sprintf("hnsw: Search with a %d-element query in dimension %d", len(q), x.vecs.Dim()))
 	}
@@ -743,6 +758,11 @@ func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Q
 		s.useQ = true
 		s.qlen = uint32(qz.Len())
 		qz.prepare(&s.qq, q, x.cfg.Metric)
+	}
+	if bz != nil {
+		s.useQ, s.useB = true, true
+		s.qlen = uint32(bz.Len())
+		bz.prepare(&s.bq, q)
 	}
 	cur := item{id: uint32(ep), d: x.distQ(s, q, uint32(ep))}
 	for l := int(ep>>32) - 1; l > 0; l-- {

@@ -184,21 +184,7 @@ func TestQuantizedRecallGloVe(t *testing.T) {
 	var fh, qh int
 	for i := range queries.Len() {
 		q := queries.Row(i)
-		ids := make([]uint32, flat.Len())
-		for j := range ids {
-			ids[j] = uint32(j)
-		}
-		slices.SortFunc(ids, func(a, b uint32) int {
-			da, db := distance.Dot(q, flat.At(a)), distance.Dot(q, flat.At(b))
-			switch {
-			case da > db:
-				return -1
-			case da < db:
-				return 1
-			}
-			return int(a) - int(b)
-		})
-		want := ids[:10]
+		want := exactTop(flat, q, 10)
 		for _, r := range idx.Search(q, 10, 64, nil) {
 			if slices.Contains(want, r.ID) {
 				fh++

@@ -41,23 +41,7 @@ func TestRecallGloVe(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Exact top 10 by brute force.
-	truth := func(q []float32) []uint32 {
-		ids := make([]uint32, flat.Len())
-		for i := range ids {
-			ids[i] = uint32(i)
-		}
-		slices.SortFunc(ids, func(a, b uint32) int {
-			da, db := distance.Dot(q, flat.At(a)), distance.Dot(q, flat.At(b))
-			switch {
-			case da > db:
-				return -1
-			case da < db:
-				return 1
-			}
-			return int(a) - int(b)
-		})
-		return ids[:10]
-	}
+	truth := func(q []float32) []uint32 { return exactTop(flat, q, 10) }
 	var hits, total int
 	for i := range queries.Len() {
 		q := queries.Row(i)
@@ -116,4 +100,24 @@ func BenchmarkGloVe5k(b *testing.B) {
 			}
 		})
 	}
+}
+
+// exactTop returns the ids of the k vectors of flat with the largest dot
+// product with q, by brute force; ties go to the lower id.
+func exactTop(flat *hnsw.Flat, q []float32, k int) []uint32 {
+	ids := make([]uint32, flat.Len())
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	slices.SortFunc(ids, func(a, b uint32) int {
+		da, db := distance.Dot(q, flat.At(a)), distance.Dot(q, flat.At(b))
+		switch {
+		case da > db:
+			return -1
+		case da < db:
+			return 1
+		}
+		return int(a) - int(b)
+	})
+	return ids[:k]
 }

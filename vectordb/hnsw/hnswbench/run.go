@@ -45,11 +45,18 @@ type Options struct {
 	ExportOnly bool
 	// Int8 also measures int8 scalar quantization (quantile Quantile,
 	// default 0.99): the graph is traversed with the codes and the best
-	// K × Oversampling (default 1) candidates are rescored with the float
-	// vectors, as Qdrant's scalar quantization with rescore.
+	// K × oversampling candidates are rescored with the float vectors, as
+	// Qdrant's scalar quantization with rescore, for every value of
+	// Oversampling (default 1).
 	Int8         bool
 	Quantile     float64
-	Oversampling float64
+	Oversampling []float64
+	// Binary also measures binary quantization with each of these
+	// encodings (hnsw.OneBit, TwoBits, OneAndHalfBits) and the query
+	// encoding BinaryQuery, at every value of Oversampling, rescored as
+	// for Int8.
+	Binary      []hnsw.BinaryEncoding
+	BinaryQuery hnsw.BinaryQuery
 	// QueryProfile, if set, receives a CPU profile of the search passes
 	// only (not the load, ground truth and build).
 	QueryProfile io.Writer
@@ -89,8 +96,11 @@ func (o *Options) defaults() {
 	if o.Quantile <= 0 || o.Quantile > 1 {
 		o.Quantile = 0.99
 	}
-	if o.Oversampling < 1 {
-		o.Oversampling = 1
+	if len(o.Oversampling) == 0 {
+		o.Oversampling = []float64{1}
+	}
+	for i, v := range o.Oversampling {
+		o.Oversampling[i] = max(v, 1)
 	}
 }
 
@@ -188,8 +198,25 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		fmt.Fprintf(out, "int8 (%s kernel): quantile %g, range [%.4f, %.4f], quantized in %.2f s; codes %.1f MB: float index (vectors + graph) %.1f MB, int8 index (codes + graph) %.1f MB, + float vectors kept for rescoring\n",
 			distance.Int8Impl(), o.Quantile, lo, hi, time.Since(start).Seconds(), mb(qz.Bytes()),
 			mb(split.Base.Bytes()+idx.Bytes()), mb(qz.Bytes()+idx.Bytes()))
-		searchers = append(searchers, Int8Searcher(idx, split.Base, qz, o.Oversampling))
-		modes = append(modes, fmt.Sprintf("int8 os=%g", o.Oversampling))
+		for _, os := range o.Oversampling {
+			searchers = append(searchers, Int8Searcher(idx, split.Base, qz, os))
+			modes = append(modes, fmt.Sprintf("int8 os=%g", os))
+		}
+	}
+	for _, enc := range o.Binary {
+		start := time.Now()
+		bz := hnsw.NewBinary(split.Base, split.Base.Len(), enc, o.BinaryQuery)
+		bz.Quantize(split.Base, split.Base.Len())
+		fmt.Fprintf(out, "binary %s, query %s (%s kernel): encoded in %.2f s; codes %.1f MB (%d bytes/vector): binary index (codes + graph) %.1f MB, + float vectors kept for rescoring\n",
+			enc, o.BinaryQuery, distance.PopcntImpl(), time.Since(start).Seconds(), mb(bz.Bytes()), 8*bz.Words(), mb(bz.Bytes()+idx.Bytes()))
+		name := map[hnsw.BinaryEncoding]string{hnsw.OneBit: "bin1", hnsw.TwoBits: "bin2", hnsw.OneAndHalfBits: "bin1.5"}[enc]
+		if o.BinaryQuery != hnsw.QuerySame {
+			name += "/q" + strings.TrimSuffix(strings.TrimPrefix(o.BinaryQuery.String(), "scalar"), "bits")
+		}
+		for _, os := range o.Oversampling {
+			searchers = append(searchers, BinarySearcher(idx, split.Base, bz, os))
+			modes = append(modes, fmt.Sprintf("%s os=%g", name, os))
+		}
 	}
 	fmt.Fprintln(out)
 
@@ -200,7 +227,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(out, "%-12s  %6s  %9s  %14s  %14s  %14s\n", "search", "ef", "recall@"+strconv.Itoa(o.K), "q/s 1 thr wall", "q/s 1 thr CPU", fmt.Sprintf("q/s %d thr wall", qt))
+	fmt.Fprintf(out, "%-14s  %6s  %9s  %14s  %14s  %14s\n", "search", "ef", "recall@"+strconv.Itoa(o.K), "q/s 1 thr wall", "q/s 1 thr CPU", fmt.Sprintf("q/s %d thr wall", qt))
 	for _, ef := range o.Ef {
 		for si, search := range searchers {
 			if err := ctx.Err(); err != nil {
@@ -215,7 +242,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 				pars = append(pars, queryParallel(search, split.Queries, o.K, ef, qt))
 			}
 			n := float64(split.Queries.Len())
-			fmt.Fprintf(out, "%-12s  %6d  %9.4f  %14.0f  %14.0f  %14.0f\n", modes[si], ef, rec, n/benchstat.Median(walls), n/benchstat.Median(cpus), n/benchstat.Median(pars))
+			fmt.Fprintf(out, "%-14s  %6d  %9.4f  %14.0f  %14.0f  %14.0f\n", modes[si], ef, rec, n/benchstat.Median(walls), n/benchstat.Median(cpus), n/benchstat.Median(pars))
 		}
 	}
 	fmt.Fprintf(out, "\n(load average %s after the run)\n", benchstat.LoadAvg())
@@ -292,6 +319,72 @@ func Int8Searcher(idx *hnsw.Index, base *hnsw.Flat, qz *hnsw.Quantized, oversamp
 		slices.SortFunc(res, func(a, b hnsw.Result) int { return cmp.Compare(a.Dist, b.Dist) })
 		return res[:min(k, len(res))]
 	}
+}
+
+// BinarySearcher traverses idx (a Dot index over base) with the binary
+// codes of bz and rescores the best ceil(k × oversampling) candidates
+// with the float vectors of base.
+func BinarySearcher(idx *hnsw.Index, base *hnsw.Flat, bz *hnsw.Binary, oversampling float64) Searcher {
+	return func(q []float32, k, ef int) []hnsw.Result {
+		kk := max(k, int(math.Ceil(float64(k)*oversampling)))
+		res := idx.SearchBinary(q, kk, max(ef, kk), nil, bz)
+		for i := range res {
+			res[i].Dist = -distance.Dot(q, base.At(res[i].ID))
+		}
+		slices.SortFunc(res, func(a, b hnsw.Result) int { return cmp.Compare(a.Dist, b.Dist) })
+		return res[:min(k, len(res))]
+	}
+}
+
+// ParseFloats parses a comma-separated list of numbers.
+func ParseFloats(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || !(v > 0) {
+			return nil, fmt.Errorf("bad number %q in list %q", f, s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// ParseBinary parses a comma-separated list of binary encodings: 1 or
+// one_bit, 1.5 or one_and_half_bits, 2 or two_bits.
+func ParseBinary(s string) ([]hnsw.BinaryEncoding, error) {
+	var out []hnsw.BinaryEncoding
+	for _, f := range strings.Split(s, ",") {
+		switch strings.TrimSpace(f) {
+		case "":
+		case "1", "one_bit":
+			out = append(out, hnsw.OneBit)
+		case "1.5", "one_and_half_bits":
+			out = append(out, hnsw.OneAndHalfBits)
+		case "2", "two_bits":
+			out = append(out, hnsw.TwoBits)
+		default:
+			return nil, fmt.Errorf("unknown binary encoding %q (1, 1.5 or 2)", f)
+		}
+	}
+	return out, nil
+}
+
+// ParseBinaryQuery parses a query encoding: binary (or default),
+// scalar4bits or scalar8bits.
+func ParseBinaryQuery(s string) (hnsw.BinaryQuery, error) {
+	switch s {
+	case "", "default", "binary":
+		return hnsw.QuerySame, nil
+	case "scalar4bits":
+		return hnsw.QueryScalar4, nil
+	case "scalar8bits":
+		return hnsw.QueryScalar8, nil
+	}
+	return 0, fmt.Errorf("unknown query encoding %q (binary, scalar4bits or scalar8bits)", s)
 }
 
 // Recall returns the mean recall@k of idx over the queries at ef.
