@@ -58,3 +58,11 @@ func mapFixed(b []byte, off uint64, length uint64, fd int, fileOff int64) error 
 	_, err := unix.MmapPtr(fd, fileOff, unsafe.Pointer(&b[off]), uintptr(length), unix.PROT_READ|unix.PROT_WRITE, flags)
 	return err
 }
+
+// hostBase returns the host virtual address guest-physical page 0 is
+// mapped at (huge pages are aligned in host addresses).
+func (m *Memory) hostBase() uint64 {
+	// SAFETY: only the address is taken; nothing is read or written
+	// through it.
+	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(m.mem))))
+}

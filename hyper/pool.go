@@ -5,6 +5,7 @@ package hyper
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,13 @@ type Pool struct {
 	done     chan struct{}
 	wg       sync.WaitGroup
 	once     sync.Once
+	// spare marks a pool of one machine that is not refilled (NewSpare);
+	// built is closed when its one build has ended; claimed is set by
+	// whoever does that build, the pool's goroutine or a Get that came
+	// first.
+	spare   bool
+	built   chan struct{}
+	claimed atomic.Bool
 }
 
 type pooled struct {
@@ -39,6 +47,35 @@ func NewPool(memBytes uint64, size int) (*Pool, error) {
 	p.wg.Add(1)
 	go p.fill()
 	return p, nil
+}
+
+// NewSpare starts building one machine of memBytes (with its first vCPU)
+// in the background and returns a pool that holds just it and is not
+// refilled: for a process that runs one program and can build its VM
+// while it still reads and checks what to run (`nexus run`). Get waits for
+// that build if it is under way, does it itself if it has not started yet
+// (a busy host may not have run the pool's goroutine; waiting for it
+// would only add its wake-up), and builds a machine on the spot once the
+// spare is taken or its build failed. Close releases the spare if nobody
+// took it.
+//
+// Nothing is checked before the build starts (not even Available, which
+// opens /dev/kvm the first time): the caller does not wait. A build that
+// fails leaves Get to build, and report why.
+func NewSpare(memBytes uint64) *Pool {
+	p := &Pool{memBytes: memBytes, ready: make(chan pooled, 1), done: make(chan struct{}), spare: true, built: make(chan struct{})}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		if !p.claimed.CompareAndSwap(false, true) {
+			return // a Get came first and builds it
+		}
+		defer close(p.built)
+		if x, err := build(memBytes); err == nil {
+			p.ready <- x // never blocks: the channel holds one
+		}
+	}()
+	return p
 }
 
 // MemBytes is the guest memory size of the pool's machines.
@@ -85,9 +122,21 @@ func (p *Pool) Get() (*Machine, *CPU, error) {
 	case x := <-p.ready:
 		return x.m, x.c, nil
 	default:
-		x, err := build(p.memBytes)
-		return x.m, x.c, err
 	}
+	if p.spare {
+		if p.claimed.CompareAndSwap(false, true) {
+			close(p.built)
+		} else {
+			<-p.built
+			select {
+			case x := <-p.ready:
+				return x.m, x.c, nil
+			default:
+			}
+		}
+	}
+	x, err := build(p.memBytes)
+	return x.m, x.c, err
 }
 
 // Close stops refilling and releases the idle machines.

@@ -336,6 +336,13 @@ Environment:
 }
 
 func loadImage(g *globalFlags, ref string, trust []string) (*image.Image, error) {
+	return readImage(g, ref, trust, nil)
+}
+
+// readImage is loadImage; with mapped set, the image is mapped when that
+// is safe (image.MapFile, with mapped's Prepare; its Trusted are the
+// --trust keys) and the caller closes it after its last use.
+func readImage(g *globalFlags, ref string, trust []string, mapped *image.MapOptions) (*image.Image, error) {
 	var keys []ed25519.PublicKey
 	for _, t := range trust {
 		p, err := keyPath(g, t, ".key.pub")
@@ -348,12 +355,21 @@ func loadImage(g *globalFlags, ref string, trust []string) (*image.Image, error)
 		}
 		keys = append(keys, k)
 	}
+	if mapped != nil {
+		mapped.Trusted = keys
+	}
 	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
+		if mapped != nil {
+			return image.MapFile(ref, *mapped)
+		}
 		return image.ReadFile(ref, keys...)
 	}
 	store, err := openImageStore(g)
 	if err != nil {
 		return nil, err
+	}
+	if mapped != nil {
+		return store.Map(ref, *mapped)
 	}
 	return store.Load(ref, keys...)
 }
@@ -437,19 +453,32 @@ Examples:
 				}
 				return nil
 			}
-			img, err := loadImage(g, a[0], trust)
+			// Tier 2 opens /dev/kvm and builds the VM while the image
+			// is read and verified.
+			kvm.Prewarm()
+			img, err := readImage(g, a[0], trust, &image.MapOptions{Prepare: func(m *image.Manifest) {
+				if m.Tier == microvm.TierKVM && m.Validate() == nil {
+					kvm.Prebuild(uint64(m.Limits.Tighten(l).MemoryBytes))
+				}
+			}})
 			if err != nil {
+				kvm.ReleaseSpare()
 				return err
 			}
+			defer img.Close()
+			defer kvm.ReleaseSpare()
 			h, err := g.Dir()
 			if err != nil {
 				return err
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
-			// MemexFS calls reach the index under --home when there is one;
-			// one that cannot be opened (a node holds it) answers "not
-			// available".
-			want := runtime.Want{Images: true, MemexIfIndexed: true, AppCortex: true, Model: model}
+			// MemexFS calls reach the index under --home when there is one
+			// and the app may read it; one that cannot be opened (a node
+			// holds it) answers "not available". Services the manifest
+			// does not grant are not opened: the dispatcher would refuse
+			// their calls anyway.
+			caps := img.Manifest.Capabilities
+			want := runtime.Want{Images: true, MemexIfIndexed: caps.Memex != nil, AppCortex: caps.Cortex || model != "", Model: model}
 			rt, err := runtime.Open(ctx, h, want)
 			var oe *runtime.OpenError
 			if errors.As(err, &oe) && (oe.Service == runtime.ServiceVectorDB || oe.Service == runtime.ServiceMemex) {

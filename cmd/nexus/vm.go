@@ -204,7 +204,13 @@ run it from a source checkout or pass --source) and reports:
     for the C and the Go hello, in-process and through 'nexus vm run';
   - the getpid round trip (guest syscall -> monitor -> guest) against native;
   - a compute-bound loop in the VM against the same binary run natively;
-  - host memory per idle VM beyond the guest pages it touched.
+  - host memory per idle VM beyond the guest pages it touched;
+  - 'nexus run' of the sealed hellos (the Go one with and without its
+    pre-initialised snapshot), with --peer the same by another nexus
+    binary (an earlier build), alternating run by run.
+
+--run-only takes just the start-up figures of the sealed hellos: the
+in-process runs and 'nexus run' (and --peer's).
 
 It prints the load average with the figures: on a shared machine compare
 only figures taken in the same run.`,
@@ -236,5 +242,7 @@ only figures taken in the same run.`,
 	f.IntVar(&cfg.Syscalls, "syscalls", 20000, "getpid calls timed")
 	f.IntVar(&cfg.Compute, "compute", 300_000_000, "iterations of the compute loop")
 	f.IntVar(&cfg.IdleVMs, "idle-vms", 16, "idle VMs for the memory figure")
+	f.StringVar(&cfg.Peer, "peer", "", "another nexus binary whose 'nexus run' figures are taken beside this one's")
+	f.BoolVar(&cfg.RunOnly, "run-only", false, "take only the start-up figures of the sealed hellos (in-process and 'nexus run')")
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -126,11 +127,15 @@ type Snapshot struct {
 	data  []byte
 	// exe is the executable the snapshot was taken from: pages still as
 	// it loaded them are taken from it, not stored.
-	exe *hyper.Executable
+	exe exeImage
 
 	sharedOnce sync.Once
 	shared     *hyper.SharedPages
 	sharedErr  error
+	// restores counts the VMs restored from the snapshot (mapPages).
+	restores atomic.Int64
+	// closed is set by Close.
+	closed atomic.Bool
 }
 
 type snapPage struct {
@@ -187,28 +192,16 @@ func (s *Snapshot) Size() int { return len(s.data) }
 // Pages returns how many pages a restored VM starts with.
 func (s *Snapshot) Pages() int { return len(s.pages) }
 
-// exePage returns the page at va as loading x leaves it, and whether a
-// segment covers it (mm.load writes the segments in address order).
-func exePage(x *hyper.Executable, va uint64) ([]byte, bool) {
-	var pg []byte
-	for _, seg := range sortedSegments(x) {
-		if va+hyper.PageSize <= seg.VA || va >= seg.VA+seg.Size {
-			continue
-		}
-		if pg == nil {
-			pg = make([]byte, hyper.PageSize)
-		}
-		lo, hi := max(va, seg.FileVA), min(va+hyper.PageSize, seg.FileVA+uint64(len(seg.FileData)))
-		if lo < hi {
-			copy(pg[lo-va:], seg.FileData[lo-seg.FileVA:hi-seg.FileVA])
-		}
-	}
-	return pg, pg != nil
+// exeImage is an executable as loading it leaves guest memory: its
+// segments in address order (mm.load writes them in that order, so a
+// later segment's bytes win where two share a page).
+type exeImage struct {
+	segs []hyper.Segment
 }
 
-func sortedSegments(x *hyper.Executable) []hyper.Segment {
+func newExeImage(x *hyper.Executable) exeImage {
 	segs := slices.Clone(x.Segments)
-	slices.SortFunc(segs, func(a, b hyper.Segment) int {
+	slices.SortStableFunc(segs, func(a, b hyper.Segment) int {
 		if a.VA < b.VA {
 			return -1
 		}
@@ -217,12 +210,57 @@ func sortedSegments(x *hyper.Executable) []hyper.Segment {
 		}
 		return 0
 	})
-	return segs
+	return exeImage{segs: segs}
+}
+
+// covers reports whether a segment covers the page at va.
+func (e exeImage) covers(va uint64) bool {
+	for _, seg := range e.segs {
+		if va+hyper.PageSize > seg.VA && va < seg.VA+seg.Size {
+			return true
+		}
+	}
+	return false
+}
+
+// page returns the page at va as loading leaves it, and whether a segment
+// covers it. When one segment alone covers the page and its file bytes
+// fill it, the page is a slice of the executable (not a copy; callers do
+// not write it); otherwise it is assembled in a new page.
+func (e exeImage) page(va uint64) ([]byte, bool) {
+	var only *hyper.Segment
+	n := 0
+	for i := range e.segs {
+		seg := &e.segs[i]
+		if va+hyper.PageSize > seg.VA && va < seg.VA+seg.Size {
+			only = seg
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, false
+	case n == 1 && va >= only.FileVA && va+hyper.PageSize <= only.FileVA+uint64(len(only.FileData)):
+		off := va - only.FileVA
+		return only.FileData[off : off+hyper.PageSize : off+hyper.PageSize], true
+	}
+	pg := make([]byte, hyper.PageSize)
+	for _, seg := range e.segs {
+		if va+hyper.PageSize <= seg.VA || va >= seg.VA+seg.Size {
+			continue
+		}
+		lo, hi := max(va, seg.FileVA), min(va+hyper.PageSize, seg.FileVA+uint64(len(seg.FileData)))
+		if lo < hi {
+			copy(pg[lo-va:], seg.FileData[lo-seg.FileVA:hi-seg.FileVA])
+		}
+	}
+	return pg, true
 }
 
 // Close releases the shared copy of the pages that Resume made (restored
 // VMs that still run keep theirs).
 func (s *Snapshot) Close() error {
+	s.closed.Store(true)
 	s.sharedOnce.Do(func() { s.sharedErr = hyper.ErrSharedClosed })
 	if s.shared != nil {
 		return s.shared.Close()
@@ -241,7 +279,7 @@ type freezer struct {
 	inCall map[int]kvm.Regs
 
 	// exe is the program, for pages still as it loaded them.
-	exe *hyper.Executable
+	exe exeImage
 
 	// snap and err are the outcome, set before the machine stops.
 	snap *Snapshot
@@ -437,7 +475,7 @@ func (p *Process) capture(f *freezer) (*Snapshot, error) {
 		if isZero(pg) {
 			continue // faults back in as zero: every mapping is zero-filled
 		}
-		if orig, ok := exePage(f.exe, va); ok && bytes.Equal(orig, pg) {
+		if orig, ok := f.exe.page(va); ok && bytes.Equal(orig, pg) {
 			s.pages = append(s.pages, snapPage{va: va, prot: prot, fromExe: true})
 			continue
 		}
@@ -531,7 +569,7 @@ func TakeSnapshot(ctx context.Context, cfg Config, elf []byte) (*Snapshot, error
 		p.m.Close()
 		return nil, err
 	}
-	f := &freezer{parked: map[int]kvm.Regs{}, inCall: map[int]kvm.Regs{}, exe: x}
+	f := &freezer{parked: map[int]kvm.Regs{}, inCall: map[int]kvm.Regs{}, exe: newExeImage(x)}
 	p.freeze = f
 	_, err = p.run(ctx, []*hyper.CPU{cpu})
 	if f.snap != nil || f.err != nil {
@@ -665,34 +703,61 @@ func (s *Snapshot) Compatible(cfg Config) error {
 	return nil
 }
 
+// pageData returns the bytes of s.pages, a page each, in order: slices
+// of the executable and of the snapshot's data where they are (no copy).
+func (s *Snapshot) pageData() [][]byte {
+	pages := make([][]byte, 0, max(1, len(s.pages)))
+	rest := s.data
+	for _, pg := range s.pages {
+		if pg.fromExe {
+			b, _ := s.exe.page(pg.va) // DecodeSnapshot checked it
+			pages = append(pages, b)
+			continue
+		}
+		pages, rest = append(pages, rest[:hyper.PageSize:hyper.PageSize]), rest[hyper.PageSize:]
+	}
+	return pages
+}
+
 func (s *Snapshot) sharedPages() (*hyper.SharedPages, error) {
 	s.sharedOnce.Do(func() {
-		data := make([]byte, 0, max(1, len(s.pages))*hyper.PageSize)
-		rest := s.data
-		for _, pg := range s.pages {
-			if pg.fromExe {
-				b, _ := exePage(s.exe, pg.va) // DecodeSnapshot checked it
-				data = append(data, b...)
-				continue
-			}
-			data, rest = append(data, rest[:hyper.PageSize]...), rest[hyper.PageSize:]
+		// The pages go from where they are straight into the memfd.
+		pages := s.pageData()
+		if len(pages) == 0 {
+			pages = append(pages, make([]byte, hyper.PageSize)) // memfds cannot map empty
 		}
-		if len(data) == 0 {
-			data = make([]byte, hyper.PageSize) // memfds cannot map empty
-		}
-		s.shared, s.sharedErr = hyper.NewSharedPages(data)
+		s.shared, s.sharedErr = hyper.NewSharedPagesOf(pages)
 	})
 	return s.shared, s.sharedErr
+}
+
+// mapPages puts the snapshot's pages into m's guest-physical memory and
+// returns the first one's address (page i is at base + i*PageSize). The
+// first restore of a snapshot copies them into the VM (Memory.CopyIn):
+// a process that restores it once (`nexus run`) never builds the memfd
+// that sharing needs. Later restores map one shared copy copy-on-write
+// (Memory.MapShared), which a long-running node amortises over its runs.
+func (s *Snapshot) mapPages(m *hyper.Machine) (uint64, error) {
+	if s.restores.Add(1) == 1 {
+		return m.Mem.CopyIn(s.pageData())
+	}
+	shared, err := s.sharedPages()
+	if err != nil {
+		return 0, err
+	}
+	return m.Mem.MapShared(shared)
 }
 
 // restoreProcess builds the VM and process state of s and returns the
 // threads' vCPUs ready to run. The caller closes p.m.
 func restoreProcess(cfg Config, s *Snapshot, start time.Time) (*Process, []*hyper.CPU, []lazyThread, error) {
-	shared, err := s.sharedPages()
-	if err != nil {
-		return nil, nil, nil, err
+	if s.closed.Load() {
+		// A closed snapshot restores nothing, whether or not it built its
+		// shared copy.
+		return nil, nil, nil, hyper.ErrSharedClosed
 	}
 	var m *hyper.Machine
+	var err error
 	var cpu0 *hyper.CPU
 	if cfg.pool != nil && cfg.pool.MemBytes() == cfg.memory {
 		m, cpu0, err = cfg.pool.Get()
@@ -722,9 +787,10 @@ func restoreProcess(cfg Config, s *Snapshot, start time.Time) (*Process, []*hype
 	p.actions = s.actions
 	p.outBytes = s.outBytes
 
-	// Pages: one copy-on-write mapping of the shared data, then the page
-	// tables, a run of consecutive pages of one protection at a time.
-	base, err := m.Mem.MapShared(shared)
+	// Pages: a private copy or one copy-on-write mapping of the shared
+	// data (mapPages), then the page tables, a run of consecutive pages of
+	// one protection at a time.
+	base, err := s.mapPages(m)
 	if err != nil {
 		return fail(err)
 	}

@@ -224,7 +224,8 @@ func (r *snapReader) strs(budget *int, what string) []string {
 // DecodeSnapshot reads a snapshot written by MarshalBinary, refusing
 // anything malformed or out of bounds with ErrBadSnapshot. exe is the
 // executable it was taken from (a sealed image keeps both): pages still
-// as it loaded them come from it.
+// as it loaded them come from it. The snapshot keeps pointing into b and
+// exe instead of copying them: neither may change while it is used.
 func DecodeSnapshot(b, exe []byte) (*Snapshot, error) {
 	r := &snapReader{b: b}
 	if string(r.take(len(snapMagic))) != snapMagic {
@@ -299,7 +300,8 @@ func DecodeSnapshot(b, exe []byte) (*Snapshot, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	s.data = append([]byte(nil), r.b...)
+	// Not copied: b is the sealed image's, which does not change.
+	s.data = r.b
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
@@ -307,9 +309,9 @@ func DecodeSnapshot(b, exe []byte) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: its executable: %w", ErrBadSnapshot, err)
 	}
-	s.exe = x
+	s.exe = newExeImage(x)
 	for _, p := range s.pages {
-		if _, ok := exePage(x, p.va); p.fromExe && !ok {
+		if p.fromExe && !s.exe.covers(p.va) {
 			return nil, fmt.Errorf("%w: page %#x is not the executable's", ErrBadSnapshot, p.va)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,14 @@ type Config struct {
 	CLIRuns int
 	// Nexus is the nexus binary for the CLI figures.
 	Nexus string
+	// Peer, when set, is another nexus binary (an earlier build) whose
+	// `nexus run` figures are taken in the same run, alternating with
+	// Nexus run by run, and printed beside them.
+	Peer string
+	// RunOnly skips everything but the start-up figures of the sealed
+	// images: the in-process pre-initialised runs and `nexus run` (and
+	// the peer's).
+	RunOnly bool
 	// Syscalls is the number of getpid calls timed.
 	Syscalls int
 	// Compute is the iteration count of the compute loop.
@@ -65,9 +74,11 @@ type Startup struct {
 	CLI              Latency // `nexus vm run` process start -> exit
 	// Pre-initialised runs (Go only): libos.Resume from a snapshot taken
 	// once, to exit; the same with the VM from a pool; and `nexus run` of
-	// a sealed image with and without its snapshot.
-	PreinitExit, PreinitPooled Latency
-	RunSealed, RunPreinit      Latency
+	// a sealed image without and (Go only) with its snapshot, by Nexus
+	// and by Peer.
+	PreinitExit, PreinitPooled    Latency
+	RunSealed, RunPreinit         Latency
+	PeerRunSealed, PeerRunPreinit Latency
 	// SnapshotBytes is the page data the snapshot stores (pages still as
 	// the executable loaded them are not stored); Syscalls and
 	// PreinitSyscalls the system calls of one normal and one restored run.
@@ -77,7 +88,7 @@ type Startup struct {
 
 // Report is everything vmbench measures.
 type Report struct {
-	Load             string
+	Load, LoadAfter  string // load averages before and after the figures
 	Startups         []Startup
 	SyscallVM        time.Duration // getpid round trip in the VM
 	SyscallNative    time.Duration // getpid natively
@@ -133,6 +144,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Load: benchstat.LoadAvg(), IdleVMs: cfg.IdleVMs, ComputeIteration: cfg.Compute}
+	defer func() { rep.LoadAfter = benchstat.LoadAvg() }()
+	if cfg.RunOnly {
+		return runOnly(ctx, cfg, dir, progs, rep, logf)
+	}
 	for _, name := range []string{"hello-c", "hello-go"} {
 		elf, err := os.ReadFile(progs[name])
 		if err != nil {
@@ -180,10 +195,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				cli = append(cli, time.Since(t0))
 			}
 			st.CLI = summarize(cli)
-			if name == "hello-go" {
-				if err := sealedFigures(ctx, cfg, dir, &st, logf); err != nil {
-					return nil, err
-				}
+			if err := sealedFigures(ctx, cfg, dir, progs[name], &st, logf); err != nil {
+				return nil, err
 			}
 		}
 		rep.Startups = append(rep.Startups, st)
@@ -283,35 +296,92 @@ func preinitFigures(ctx context.Context, cfg Config, elf []byte, st *Startup, lo
 	return nil
 }
 
-// sealedFigures seals the Go hello twice with `nexus build` (with and
-// without its snapshot) and times `nexus run` of each, alternating.
-func sealedFigures(ctx context.Context, cfg Config, dir string, st *Startup, logf func(string, ...any)) error {
+// runOnly takes the figures of RunOnly: for each hello, the in-process
+// runs its `nexus run` figures are compared with, then those.
+func runOnly(ctx context.Context, cfg Config, dir string, progs map[string]string, rep *Report, logf func(string, ...any)) (*Report, error) {
+	for _, name := range []string{"hello-c", "hello-go"} {
+		elf, err := os.ReadFile(progs[name])
+		if err != nil {
+			return nil, err
+		}
+		st := Startup{Program: name}
+		if name == "hello-go" {
+			if err := preinitFigures(ctx, cfg, elf, &st, logf); err != nil {
+				return nil, err
+			}
+		} else {
+			var exit []time.Duration
+			for i := 0; i < cfg.Runs; i++ {
+				t0 := time.Now()
+				if _, err := libos.Run(ctx, libos.NewConfig().WithArgs(name, "-quick").WithStdout(io.Discard), elf); err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
+				exit = append(exit, time.Since(t0))
+			}
+			st.Exit = summarize(exit)
+		}
+		if cfg.CLIRuns > 0 && cfg.Nexus != "" {
+			if err := sealedFigures(ctx, cfg, dir, progs[name], &st, logf); err != nil {
+				return nil, err
+			}
+		}
+		rep.Startups = append(rep.Startups, st)
+	}
+	return rep, nil
+}
+
+// sealedFigures seals a hello with `nexus build` (the Go one twice: with
+// and without its snapshot; the C one has none) and times `nexus run` of
+// each image by Nexus and, when set, by Peer, all alternating run by run.
+func sealedFigures(ctx context.Context, cfg Config, dir, elf string, st *Startup, logf func(string, ...any)) error {
 	home := filepath.Join(dir, "home")
-	src := filepath.Join(cfg.Source, "examples-kvm/hello-go")
-	for _, b := range [][]string{{"--name", "hello-go-preinit"}, {"--name", "hello-go-cold", "--no-preinit"}} {
+	src, want := elf, "hello from a NexusOS microVM"
+	builds := [][]string{{"--name", st.Program + "-cold", "--no-preinit"}}
+	if st.Program == "hello-go" {
+		src, want = filepath.Join(cfg.Source, "examples-kvm/hello-go"), "hello from Go"
+		builds = append(builds, []string{"--name", "hello-go-preinit"})
+	}
+	for _, b := range builds {
 		args := append([]string{"--home", home, "build", "--tier", "kvm", src, "--arg", "-quick"}, b...)
 		if out, err := exec.CommandContext(ctx, cfg.Nexus, args...).CombinedOutput(); err != nil {
 			return fmt.Errorf("nexus build %s: %v\n%s", b[1], err, out)
 		}
 	}
-	logf("timing %d 'nexus run' processes of each sealed hello-go...", cfg.CLIRuns)
-	var cold, warm []time.Duration
-	for i := 0; i < cfg.CLIRuns; i++ {
-		for _, name := range []string{"hello-go-cold", "hello-go-preinit"} {
-			t0 := time.Now()
-			out, err := exec.CommandContext(ctx, cfg.Nexus, "--home", home, "run", name).Output()
-			d := time.Since(t0)
-			if err != nil || !bytes.HasPrefix(out, []byte("hello from Go")) {
-				return fmt.Errorf("nexus run %s: %v: %q", name, err, out)
-			}
-			if name == "hello-go-cold" {
-				cold = append(cold, d)
-			} else {
-				warm = append(warm, d)
-			}
+	type variant struct {
+		nexus, image string
+		d            *[]time.Duration
+	}
+	var cold, warm, peerCold, peerWarm []time.Duration
+	vs := []variant{{cfg.Nexus, st.Program + "-cold", &cold}}
+	if cfg.Peer != "" {
+		vs = append(vs, variant{cfg.Peer, st.Program + "-cold", &peerCold})
+	}
+	if len(builds) > 1 {
+		vs = append(vs, variant{cfg.Nexus, "hello-go-preinit", &warm})
+		if cfg.Peer != "" {
+			vs = append(vs, variant{cfg.Peer, "hello-go-preinit", &peerWarm})
 		}
 	}
-	st.RunSealed, st.RunPreinit = summarize(cold), summarize(warm)
+	logf("timing %d 'nexus run' processes of each sealed %s...", cfg.CLIRuns, st.Program)
+	for i := 0; i < cfg.CLIRuns; i++ {
+		for _, v := range vs {
+			t0 := time.Now()
+			out, err := exec.CommandContext(ctx, v.nexus, "--home", home, "run", v.image).Output()
+			d := time.Since(t0)
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && st.Program == "hello-c" && ee.ExitCode() == 3 {
+				err = nil // hello-c exits with 3 on purpose
+			}
+			if err != nil || !bytes.HasPrefix(out, []byte(want)) {
+				return fmt.Errorf("%s run %s: %v: %q", v.nexus, v.image, err, out)
+			}
+			*v.d = append(*v.d, d)
+		}
+	}
+	st.RunSealed, st.PeerRunSealed = summarize(cold), summarize(peerCold)
+	if len(warm) > 0 {
+		st.RunPreinit, st.PeerRunPreinit = summarize(warm), summarize(peerWarm)
+	}
 	return nil
 }
 
@@ -385,27 +455,37 @@ func (s *signalReader) Read(p []byte) (int, error) {
 	return s.r.Read(p)
 }
 
-// Print writes the report as a table with the targets of issue 6.
+// Print writes the report as a table with the targets of issue 6 (a
+// RunOnly report: its start-up figures only).
 func (r *Report) Print(w io.Writer) {
 	ms := benchstat.Millis
-	fmt.Fprintf(w, "load average: %s (figures from one run; compare within it)\n\n", r.Load)
-	fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", "program", "measure", "p50", "p99")
+	fmt.Fprintf(w, "load average: %s before, %s after (figures from one run; compare within it)\n\n", r.Load, r.LoadAfter)
+	fmt.Fprintf(w, "%-10s %-36s %12s %12s\n", "program", "measure", "p50", "p99")
+	line := func(s Startup, what string, l Latency, note string) {
+		if l.P50 > 0 {
+			fmt.Fprintf(w, "%-10s %-36s %12s %12s%s\n", s.Program, what, ms(l.P50), ms(l.P99), note)
+		}
+	}
 	for _, s := range r.Startups {
-		fmt.Fprintf(w, "%-10s %-28s %12s %12s   (target < 5 ms)\n", s.Program, "start -> first instruction", ms(s.FirstInstruction.P50), ms(s.FirstInstruction.P99))
-		fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "  the same, VM from a pool", ms(s.FirstPooled.P50), ms(s.FirstPooled.P99))
-		fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "start -> exit (in-process)", ms(s.Exit.P50), ms(s.Exit.P99))
-		if s.CLI.P50 > 0 {
-			fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "start -> exit (nexus vm run)", ms(s.CLI.P50), ms(s.CLI.P99))
-		}
+		line(s, "start -> first instruction", s.FirstInstruction, "   (target < 5 ms)")
+		line(s, "  the same, VM from a pool", s.FirstPooled, "")
+		line(s, "start -> exit (in-process)", s.Exit, "")
+		line(s, "start -> exit (nexus vm run)", s.CLI, "")
 		if s.PreinitExit.P50 > 0 {
-			fmt.Fprintf(w, "%-10s %-28s %12s %12s   (target < 3 ms; %d system calls, normally %d; snapshot %s stored)\n", s.Program, "  pre-initialised, in-process",
-				ms(s.PreinitExit.P50), ms(s.PreinitExit.P99), s.PreinitSyscalls, s.Syscalls, benchstat.Bytes(s.SnapshotBytes))
-			fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "  the same, VM from a pool", ms(s.PreinitPooled.P50), ms(s.PreinitPooled.P99))
+			note := fmt.Sprintf("   (target < 3 ms; %d system calls", s.PreinitSyscalls)
+			if s.Syscalls > 0 {
+				note += fmt.Sprintf(", normally %d", s.Syscalls)
+			}
+			line(s, "  pre-initialised, in-process", s.PreinitExit, note+fmt.Sprintf("; snapshot %s stored)", benchstat.Bytes(s.SnapshotBytes)))
+			line(s, "  the same, VM from a pool", s.PreinitPooled, "")
 		}
-		if s.RunPreinit.P50 > 0 {
-			fmt.Fprintf(w, "%-10s %-28s %12s %12s\n", s.Program, "start -> exit (nexus run)", ms(s.RunSealed.P50), ms(s.RunSealed.P99))
-			fmt.Fprintf(w, "%-10s %-28s %12s %12s   (target < 10 ms)\n", s.Program, "  pre-initialised image", ms(s.RunPreinit.P50), ms(s.RunPreinit.P99))
-		}
+		line(s, "start -> exit (nexus run)", s.RunSealed, "")
+		line(s, "  the same, peer binary", s.PeerRunSealed, "")
+		line(s, "  pre-initialised image (nexus run)", s.RunPreinit, "   (target < 10 ms)")
+		line(s, "  the same, peer binary", s.PeerRunPreinit, "")
+	}
+	if r.ComputeIteration == 0 || r.ComputeVM == 0 {
+		return // RunOnly
 	}
 	fmt.Fprintf(w, "\nsystem call round trip (getpid): %.1f µs in the VM, %.3f µs natively\n",
 		float64(r.SyscallVM)/1e3, float64(r.SyscallNative)/1e3)

@@ -66,3 +66,27 @@ func TestSummarize(t *testing.T) {
 		t.Fatal("empty summary not zero")
 	}
 }
+
+// TestRunOnly: RunOnly takes the in-process figures the `nexus run` ones
+// are compared with, and nothing else.
+func TestRunOnly(t *testing.T) {
+	if err := hyper.Available(); err != nil {
+		t.Skipf("skipping: KVM unavailable on this machine: %v", err)
+	}
+	if _, err := exec.LookPath("musl-gcc"); err != nil {
+		t.Skip("skipping: musl-gcc not installed (run .ci/deps.d/40-musl.sh)")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	rep, err := Run(context.Background(), Config{Source: filepath.Join(filepath.Dir(file), "..", ".."), Runs: 2, RunOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Startups) != 2 || rep.Startups[0].Exit.P50 <= 0 || rep.Startups[1].PreinitExit.P50 <= 0 || rep.ComputeVM != 0 || rep.SyscallVM != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	if s := out.String(); !strings.Contains(s, "pre-initialised, in-process") || strings.Contains(s, "compute loop") {
+		t.Errorf("report:\n%s", s)
+	}
+}

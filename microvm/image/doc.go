@@ -36,6 +36,17 @@
 // against its key, so a flipped bit anywhere fails with ErrTampered or
 // ErrBadSignature.
 //
+// Decode does not copy: the image's sections are slices of the bytes it
+// was given, hashed (the large ones on goroutines of their own) while the
+// manifest is decoded, and its signature is checked once, not again by
+// the Verify that applies the trust policy. MapFile and Store.Map, for a
+// process that runs one image and exits (`nexus run`), map the file
+// instead of reading it when only this process's user or root can write
+// it on a local file system (mapped_unix.go says why that is as safe as
+// reading it), and can hand the manifest, still unverified, to a Prepare
+// function that starts work the run needs anyway (tier 2 builds its VM).
+// The digest, every section and the signature are checked on every load.
+//
 // The manifest's "tier" says which engine runs the image: "wasm" (tier 1,
 // microvm/wasm) or "kvm" (tier 2, microvm/kvm: a static x86-64 executable
 // in a KVM microVM, with the sealed files as its read-only "/").

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
+	"sync/atomic"
 
 	"nexusos/microvm"
 )
@@ -95,6 +97,42 @@ type Image struct {
 	Files        []byte     // sealed file tree; empty unless Manifest.Files
 	Signature    *Signature // nil when unsigned
 	Digest       string     // "sha256:<hex>"
+
+	// verified remembers the signature (key, signature, digest) whose
+	// ed25519 check passed in Decode, so that the Verify after it does
+	// not check it again; nil for images Decode did not make. Copies of
+	// an image share it, which is sound: a copy whose signature or digest
+	// differs from the remembered one is checked afresh.
+	verified *sigCache
+	// release unmaps the file the byte slices above point into (MapFile,
+	// Store.Map); nil when they are ordinary memory.
+	release func() error
+}
+
+// sigCache holds the last signature that verified; images are verified
+// concurrently (the shim keeps decoded images), so it is atomic.
+type sigCache struct {
+	last atomic.Pointer[verifiedSig]
+}
+
+type verifiedSig struct {
+	digest   string
+	key, sig []byte
+}
+
+// checked reports whether s over digest is the signature that verified.
+func (c *sigCache) checked(digest string, s *Signature) bool {
+	if c == nil {
+		return false
+	}
+	v := c.last.Load()
+	return v != nil && v.digest == digest && bytes.Equal(v.key, s.Key) && bytes.Equal(v.sig, s.Sig)
+}
+
+func (c *sigCache) remember(digest string, s *Signature) {
+	if c != nil {
+		c.last.Store(&verifiedSig{digest: digest, key: bytes.Clone(s.Key), sig: bytes.Clone(s.Sig)})
+	}
 }
 
 // Seal binds module to manifest m and returns the unsigned image.
@@ -165,6 +203,43 @@ func snapshotShape(tier, entry string, n uint64) bool {
 	return entry != "" && entry != KVMSnapshotEntry && n%(64<<10) == 0
 }
 
+// parallelHash is the size from which a section is hashed on its own
+// goroutine: below it, starting one costs more than it saves.
+const parallelHash = 256 << 10
+
+// hashSections starts hashing the module, memory and files sections and
+// returns the function that finishes and returns their addresses: every
+// large section but the largest is hashed on its own goroutine, the
+// largest (and the small ones) by the caller of the returned function, so
+// a tier-2 image's megabytes are hashed on the CPUs there are while the
+// caller decodes the manifest.
+func hashSections(module, memory, files []byte) func() (Blob, Blob, Blob) {
+	parts := [3][]byte{module, memory, files}
+	largest := 0
+	for i, p := range parts {
+		if len(p) > len(parts[largest]) {
+			largest = i
+		}
+	}
+	var sums [3]Blob
+	var wg sync.WaitGroup
+	async := func(i int) bool { return i != largest && len(parts[i]) >= parallelHash }
+	for i, p := range parts {
+		if async(i) {
+			wg.Go(func() { sums[i] = blobOf(p) })
+		}
+	}
+	return func() (Blob, Blob, Blob) {
+		for i, p := range parts {
+			if !async(i) {
+				sums[i] = blobOf(p)
+			}
+		}
+		wg.Wait()
+		return sums[0], sums[1], sums[2]
+	}
+}
+
 func blobOf(b []byte) Blob {
 	sum := sha256.Sum256(b)
 	return Blob{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))}
@@ -194,9 +269,17 @@ func (img *Image) Verify(trusted ...ed25519.PublicKey) error {
 		return nil
 	}
 	s := img.Signature
-	if len(s.Key) != ed25519.PublicKeySize || len(s.Sig) != ed25519.SignatureSize ||
-		!ed25519.Verify(ed25519.PublicKey(s.Key), signedMessage(img.Digest), s.Sig) {
+	if len(s.Key) != ed25519.PublicKeySize || len(s.Sig) != ed25519.SignatureSize {
 		return fmt.Errorf("verify %s: %w", img.Digest, ErrBadSignature)
+	}
+	// The signature is checked once per image: Decode checks it, and the
+	// Verify with the trusted keys that follows only compares the key,
+	// unless the signature or digest changed in between.
+	if !img.verified.checked(img.Digest, s) {
+		if !ed25519.Verify(ed25519.PublicKey(s.Key), signedMessage(img.Digest), s.Sig) {
+			return fmt.Errorf("verify %s: %w", img.Digest, ErrBadSignature)
+		}
+		img.verified.remember(img.Digest, s)
 	}
 	if len(trusted) == 0 {
 		return nil
@@ -271,7 +354,15 @@ func (img *Image) Bytes() []byte {
 // Decode reads and checks a sealed image: structure and bounds, module
 // hash, manifest validity and (if present) the signature's validity. It
 // does not apply a trust policy; call Verify for that.
-func Decode(b []byte) (*Image, error) {
+//
+// The image's byte slices (ManifestJSON, Module, Memory, Files) point into
+// b rather than copies of it: b must not change while the image is used,
+// or the image no longer matches what was checked.
+func Decode(b []byte) (*Image, error) { return decode(b, nil) }
+
+// decode is Decode; prepare (when not nil) is called with the manifest
+// before the sections' hashes are checked (MapOptions.Prepare).
+func decode(b []byte, prepare func(*Manifest)) (*Image, error) {
 	if len(b) < 16 || string(b[:8]) != Magic {
 		return nil, ErrFormat
 	}
@@ -317,25 +408,34 @@ func Decode(b []byte) (*Image, error) {
 	if s > MaxSignature || uint64(len(b))-off != s {
 		return nil, fmt.Errorf("%w: signature length %d does not match the file", ErrFormat, s)
 	}
-	img := &Image{ManifestJSON: append([]byte(nil), mj...), Module: append([]byte(nil), module...), Digest: digestOf(mj)}
+	// The sections alias b (no copies: a tier-2 image is megabytes, read
+	// on every `nexus run`).
+	img := &Image{ManifestJSON: mj, Module: module, Digest: digestOf(mj), verified: &sigCache{}}
 	if mn > 0 {
-		img.Memory = append([]byte(nil), memory...)
+		img.Memory = memory
 	}
 	if len(files) > 0 {
-		img.Files = append([]byte(nil), files...)
+		img.Files = files
 	}
+	// The sections are hashed while the manifest is decoded.
+	sums := hashSections(module, memory, files)
 	dec := json.NewDecoder(bytes.NewReader(mj))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&img.Manifest); err != nil {
 		return nil, fmt.Errorf("%w: manifest: %v", ErrFormat, err)
 	}
-	if img.Manifest.Module != blobOf(module) {
+	if prepare != nil {
+		m := img.Manifest // a shallow copy, which the callback only reads
+		prepare(&m)
+	}
+	moduleSum, memorySum, filesSum := sums()
+	if img.Manifest.Module != moduleSum {
 		return nil, fmt.Errorf("decode %s: module: %w", img.Digest, ErrTampered)
 	}
 	switch pi := img.Manifest.Preinit; {
 	case pi == nil && mn != 0:
 		return nil, fmt.Errorf("decode %s: memory snapshot without preinit in the manifest: %w", img.Digest, ErrTampered)
-	case pi != nil && pi.Memory != blobOf(memory):
+	case pi != nil && pi.Memory != memorySum:
 		return nil, fmt.Errorf("decode %s: memory snapshot: %w", img.Digest, ErrTampered)
 	case pi != nil && !snapshotShape(img.Manifest.Tier, pi.Entry, mn):
 		return nil, fmt.Errorf("%w: bad preinit section", ErrFormat)
@@ -343,7 +443,7 @@ func Decode(b []byte) (*Image, error) {
 	switch fb := img.Manifest.Files; {
 	case fb == nil && len(files) != 0:
 		return nil, fmt.Errorf("decode %s: files without files in the manifest: %w", img.Digest, ErrTampered)
-	case fb != nil && *fb != blobOf(files):
+	case fb != nil && *fb != filesSum:
 		return nil, fmt.Errorf("decode %s: files: %w", img.Digest, ErrTampered)
 	case fb != nil && img.Manifest.Tier != microvm.TierKVM:
 		return nil, fmt.Errorf("%w: sealed files in a tier %s image", ErrFormat, img.Manifest.Tier)

@@ -18,10 +18,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
+	"nexusos/internal/lazyregexp"
 	"nexusos/microvm"
 )
 
@@ -130,10 +130,10 @@ type ociLayout struct {
 // refNameRE is the grammar of org.opencontainers.image.ref.name
 // (annotations.md): components of alphanumerics joined by separators
 // [-._:@+] or "--", joined by "/".
-var refNameRE = regexp.MustCompile(`^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$`)
+var refNameRE = lazyregexp.New(`^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$`)
 
 // tagRE is a tag as registries accept it (OCI distribution-spec).
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+var tagRE = lazyregexp.New(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 
 // ValidOCIRef reports whether ref is a valid org.opencontainers.image.ref.name.
 func ValidOCIRef(ref string) bool { return len(ref) <= 255 && refNameRE.MatchString(ref) }

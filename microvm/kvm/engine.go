@@ -81,6 +81,65 @@ func New(cfg Config) (*Engine, error) {
 	return &Engine{cfg: cfg, log: l, checked: map[string]bool{}, snaps: map[string]*libos.Snapshot{}}, nil
 }
 
+// Prewarm opens /dev/kvm and reads its CPUID table (once per process) on
+// a goroutine of its own: a process about to run one app (`nexus run`)
+// calls it first thing, before it knows the app's tier, so that a tier-2
+// VM (Prebuild) can be built sooner. For a tier-1 app it is wasted work
+// on another CPU, a fraction of a millisecond. Errors are New's to
+// report.
+func Prewarm() { go hyper.Available() }
+
+// spare is the VM Prebuild builds for the process's next run.
+var spare struct {
+	mu sync.Mutex
+	// p is the spare's one-machine pool, nil when none; guarded by mu.
+	p *hyper.Pool
+}
+
+// Prebuild starts building, in the background, the VM that the next run
+// with memBytes of guest memory (m.Limits tightened by the run's limits)
+// by an engine without a pool takes (hyper.NewSpare): a process that runs
+// one tier-2 app calls it as soon as it knows the memory size, before the
+// image is verified, and /dev/kvm is opened and the VM built while the
+// image is hashed. It returns at once.
+// Nothing of the image reaches the VM before Run, so building it from an
+// unverified size is harmless: a run of another size builds its own, and
+// an unused spare is released by the next Prebuild or by ReleaseSpare.
+func Prebuild(memBytes uint64) {
+	p := hyper.NewSpare(memBytes)
+	spare.mu.Lock()
+	old := spare.p
+	spare.p = p
+	spare.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+}
+
+// ReleaseSpare releases the VM of Prebuild if no run took it.
+func ReleaseSpare() {
+	spare.mu.Lock()
+	p := spare.p
+	spare.p = nil
+	spare.mu.Unlock()
+	if p != nil {
+		p.Close()
+	}
+}
+
+// takeSpare returns the spare's pool when its machines have memBytes of
+// memory; the caller closes it.
+func takeSpare(memBytes uint64) *hyper.Pool {
+	spare.mu.Lock()
+	defer spare.mu.Unlock()
+	p := spare.p
+	if p == nil || p.MemBytes() != memBytes {
+		return nil
+	}
+	spare.p = nil
+	return p
+}
+
 // Close releases nothing today; it exists so the engine can be closed like
 // the tier-1 one.
 func (e *Engine) Close(context.Context) error { return nil }
@@ -191,6 +250,9 @@ func (e *Engine) Run(ctx context.Context, p *microvm.Program, rc microvm.RunConf
 	}
 	if e.cfg.pool != nil {
 		cfg = cfg.WithPool(e.cfg.pool)
+	} else if p := takeSpare(uint64(lim.MemoryBytes)); p != nil {
+		defer p.Close()
+		cfg = cfg.WithPool(p)
 	}
 	snap := e.snapshot(p)
 

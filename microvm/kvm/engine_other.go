@@ -52,3 +52,12 @@ func (*Engine) Run(context.Context, *microvm.Program, microvm.RunConfig) (microv
 func Preinit(context.Context, []byte, fs.FS, *microvm.Manifest) (*microvm.Snapshot, error) {
 	return nil, ErrUnsupported
 }
+
+// Prebuild does nothing.
+func Prebuild(uint64) {}
+
+// ReleaseSpare does nothing.
+func ReleaseSpare() {}
+
+// Prewarm does nothing.
+func Prewarm() {}

@@ -136,10 +136,14 @@ func TestReembedAnswersFromCompleteCollection(t *testing.T) {
 	}
 	// Stopped part-way (as a node stopping): what was embedded is kept,
 	// GloVe-SIF still answers.
-	stopped := make(chan error)
-	go func() { stopped <- rt.Ingest().Stop(ctx) }()
+	// Cancel before the paused file returns, so the next file sees it.
+	in := rt.Ingest()
+	in.mu.Lock()
+	cancel := in.cancel
+	in.mu.Unlock()
+	cancel()
 	close(resume)
-	if err := <-stopped; err != nil {
+	if err := in.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if st := rt.Ingest().Status(); st.State != IngestFailed || !st.Embedding.Reembedding || !isGlove(m.AnsweredBy()) {

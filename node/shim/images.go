@@ -59,6 +59,10 @@ type ContentStore struct {
 	mu sync.Mutex
 	// cache holds decoded images by layer digest; guarded by mu.
 	cache map[string]*image.Image
+	// manifests holds the NexusOS manifests found at manifest (or
+	// index) descriptors, by media type and digest, so a container of an image seen before costs one
+	// round trip to containerd (the name), not two; guarded by mu.
+	manifests map[string]*ociManifest
 }
 
 // NewContentStore connects to containerd's gRPC API at address (a unix
@@ -74,7 +78,7 @@ func NewContentStore(address string, trusted ...ed25519.PublicKey) (*ContentStor
 		return nil, fmt.Errorf("shim: connect to containerd at %s: %w", address, err)
 	}
 	return &ContentStore{conn: conn, images: imagesapi.NewImagesClient(conn), content: contentapi.NewContentClient(conn),
-		trusted: trusted, cache: map[string]*image.Image{}}, nil
+		trusted: trusted, cache: map[string]*image.Image{}, manifests: map[string]*ociManifest{}}, nil
 }
 
 // Close closes the connection to containerd.
@@ -93,9 +97,22 @@ func (c *ContentStore) Image(ctx context.Context, ref string) (*image.Image, err
 	if t == nil {
 		return nil, fmt.Errorf("%w: %s has no target", ErrNotNexus, ref)
 	}
-	m, err := c.manifest(ctx, ref, t.MediaType, t.Digest, t.Size)
-	if err != nil {
-		return nil, err
+	key := t.MediaType + "@" + t.Digest // the media type decides how it is read
+	c.mu.Lock()
+	m := c.manifests[key]
+	c.mu.Unlock()
+	if m == nil {
+		// Content is addressed by digest: what was read at one once is
+		// what is there.
+		if m, err = c.manifest(ctx, ref, t.MediaType, t.Digest, t.Size); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if len(c.manifests) >= maxCachedImages {
+			clear(c.manifests)
+		}
+		c.manifests[key] = m
+		c.mu.Unlock()
 	}
 	layer := m.Layers[0]
 	c.mu.Lock()
