@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	"nexusos/memex/layout"
@@ -728,7 +729,9 @@ func (r *pdfReader) simpleEncoding(o any) *[256]rune {
 // left out).
 const macRomanHigh = "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø¿¡¬√ƒ≈∆«»…\u00a0ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\x00ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ"
 
-var glyphNames = func() map[string]rune {
+// glyphNames maps glyph names to characters; built on first use, not at
+// every start of the binary.
+var glyphNames = sync.OnceValue(func() map[string]rune {
 	m := map[string]rune{}
 	ascii := strings.Fields(`space exclam quotedbl numbersign dollar percent ampersand quotesingle
 		parenleft parenright asterisk plus comma hyphen period slash zero one two three four five six
@@ -769,18 +772,18 @@ var glyphNames = func() map[string]rune {
 		m[n] = r
 	}
 	return m
-}()
+})
 
 // glyphRune maps a glyph name to its character: the table above, then
 // "uniXXXX" and "uXXXX[XX]" (Adobe Glyph List conventions), ignoring a
 // ".suffix" variant tag.
 func glyphRune(name string) (rune, bool) {
-	if r, ok := glyphNames[name]; ok {
+	if r, ok := glyphNames()[name]; ok {
 		return r, true
 	}
 	if i := strings.IndexByte(name, '.'); i > 0 {
 		name = name[:i]
-		if r, ok := glyphNames[name]; ok {
+		if r, ok := glyphNames()[name]; ok {
 			return r, true
 		}
 	}

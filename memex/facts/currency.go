@@ -4,7 +4,7 @@ package facts
 // the document's currency.
 //
 // The data are two tables, isoCurrencies (the codes) and currencySigns
-// (symbols and words), merged into currencyMarkers: each row is a mark as
+// (symbols and words), merged into currencyTabs().markers: each row is a mark as
 // written and the ISO 4217 code it stands for. Some marks need care:
 //
 //   - "$" alone is USD, but in a document that also writes C$, A$, NZ$,
@@ -29,8 +29,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"nexusos/internal/lazyregexp"
 )
 
 // currencyMarker is one way of writing a currency.
@@ -96,47 +99,52 @@ var currencySigns = []struct {
 // (or country-level language code given by the caller).
 var krByLang = map[string]string{"sv": "SEK", "da": "DKK", "no": "NOK", "nb": "NOK", "nn": "NOK", "is": "ISK"}
 
-var (
-	// currencyMarkers holds every mark, longest text first, so that
-	// "US$" wins over "$" and "Rs." over "Rs" and "R".
-	currencyMarkers []currencyMarker
-	currencyLookup  = map[string]*currencyMarker{} // lower-cased text → mark
-	// markersByFirst and markersByLast index currencyMarkers by the first
-	// and last byte of their text (both cases for case-free marks).
-	markersByFirst, markersByLast [256][]int
-)
+// currencyTables hold every mark, longest text first, so that "US$" wins
+// over "$" and "Rs." over "Rs" and "R"; lookup maps a lower-cased text to
+// its mark; byFirst and byLast index the marks by the first and last byte
+// of their text (both cases for case-free marks). They are built on first
+// use (currencyTabs), not at every start of the binary.
+type currencyTables struct {
+	markers         []currencyMarker
+	lookup          map[string]*currencyMarker
+	byFirst, byLast [256][]int
+}
 
-func init() {
+var currencyTabs = sync.OnceValue(buildCurrencyTables)
+
+func buildCurrencyTables() *currencyTables {
+	t := &currencyTables{lookup: map[string]*currencyMarker{}}
 	for _, c := range isoCurrencies {
-		currencyMarkers = append(currencyMarkers, currencyMarker{text: c.code, code: c.code, fold: c.anyCase,
+		t.markers = append(t.markers, currencyMarker{text: c.code, code: c.code, fold: c.anyCase,
 			isCode: true, before: true, after: true, family: c.family, free: !c.wordLike})
 	}
 	for _, s := range currencySigns {
 		bare := s.text == "$" || s.text == "¥" || strings.EqualFold(strings.TrimSuffix(s.text, "."), "kr")
 		// Marks without letters are unmistakable anywhere in a text.
 		free := strings.IndexFunc(s.text, unicode.IsLetter) < 0 || s.text == "元"
-		currencyMarkers = append(currencyMarkers, currencyMarker{text: s.text, code: s.code, fold: s.fold,
+		t.markers = append(t.markers, currencyMarker{text: s.text, code: s.code, fold: s.fold,
 			before: s.b, after: s.a, family: s.family, bare: bare, free: free})
 	}
-	sort.SliceStable(currencyMarkers, func(i, j int) bool {
-		return len(currencyMarkers[i].text) > len(currencyMarkers[j].text)
+	sort.SliceStable(t.markers, func(i, j int) bool {
+		return len(t.markers[i].text) > len(t.markers[j].text)
 	})
-	for i, m := range currencyMarkers {
-		for _, t := range []string{m.text, strings.ToLower(m.text), strings.ToUpper(m.text)} {
-			if f := t[0]; !slices.Contains(markersByFirst[f], i) && (t == m.text || m.fold) {
-				markersByFirst[f] = append(markersByFirst[f], i)
+	for i, m := range t.markers {
+		for _, w := range []string{m.text, strings.ToLower(m.text), strings.ToUpper(m.text)} {
+			if f := w[0]; !slices.Contains(t.byFirst[f], i) && (w == m.text || m.fold) {
+				t.byFirst[f] = append(t.byFirst[f], i)
 			}
-			if l := t[len(t)-1]; !slices.Contains(markersByLast[l], i) && (t == m.text || m.fold) {
-				markersByLast[l] = append(markersByLast[l], i)
+			if l := w[len(w)-1]; !slices.Contains(t.byLast[l], i) && (w == m.text || m.fold) {
+				t.byLast[l] = append(t.byLast[l], i)
 			}
 		}
 	}
-	for i := range currencyMarkers {
-		k := strings.ToLower(currencyMarkers[i].text)
-		if _, dup := currencyLookup[k]; !dup {
-			currencyLookup[k] = &currencyMarkers[i]
+	for i := range t.markers {
+		k := strings.ToLower(t.markers[i].text)
+		if _, dup := t.lookup[k]; !dup {
+			t.lookup[k] = &t.markers[i]
 		}
 	}
+	return t
 }
 
 // CurrencyCode maps a currency symbol, code or word to its ISO 4217
@@ -148,7 +156,7 @@ func CurrencyCode(s string) (string, bool) { return CurrencyCodeIn(s, "") }
 // CurrencyCodeIn is CurrencyCode knowing the document language, which
 // resolves "kr": sv → SEK, da → DKK, no/nb/nn → NOK, is → ISK.
 func CurrencyCodeIn(s, lang string) (string, bool) {
-	m, ok := currencyLookup[strings.ToLower(strings.TrimSpace(s))]
+	m, ok := currencyTabs().lookup[strings.ToLower(strings.TrimSpace(s))]
 	if !ok {
 		return "", false
 	}
@@ -216,8 +224,8 @@ func markerEndingAt(s string, end, role int) (*currencyMarker, int) {
 	if end <= 0 || end > len(s) {
 		return nil, 0
 	}
-	for _, i := range markersByLast[s[end-1]] {
-		m := &currencyMarkers[i]
+	for _, i := range currencyTabs().byLast[s[end-1]] {
+		m := &currencyTabs().markers[i]
 		st := end - len(m.text)
 		if !m.allows(role) || !markerMatches(s, st, m) {
 			continue
@@ -237,8 +245,8 @@ func markerStartingAt(s string, start, role int) (*currencyMarker, int) {
 	if start < 0 || start >= len(s) {
 		return nil, 0
 	}
-	for _, i := range markersByFirst[s[start]] {
-		m := &currencyMarkers[i]
+	for _, i := range currencyTabs().byFirst[s[start]] {
+		m := &currencyTabs().markers[i]
 		if !m.allows(role) || !markerMatches(s, start, m) {
 			continue
 		}
@@ -298,7 +306,7 @@ func DocCurrency(text, lang string) string {
 	// Letter marks, lower-case codes and word-like codes count when a
 	// number carries them.
 	for _, n := range FindNumbers(text, lang) {
-		m := currencyLookup[strings.ToLower(n.Symbol)]
+		m := currencyTabs().lookup[strings.ToLower(n.Symbol)]
 		if m == nil || m.free && (!m.isCode || n.Symbol == m.text) {
 			continue // none, or counted above
 		}
@@ -311,6 +319,25 @@ func DocCurrency(text, lang string) string {
 			if c := markerCode(m, lang); c != "" {
 				note(signs, c, n.Start)
 			}
+		}
+	}
+	// A unit in brackets heads a column of amounts ("Amt(RM)", "Price
+	// (EUR)", "Betrag (€)"): it counts twice, for the column.
+	for _, m := range reBracketUnit.FindAllStringSubmatchIndex(text, -1) {
+		u := text[m[2]:m[3]]
+		mk := currencyTabs().lookup[strings.ToLower(u)]
+		if mk == nil || !mk.fold && mk.text != u {
+			continue
+		}
+		c := markerCode(mk, lang)
+		switch {
+		case c == "":
+		case mk.isCode:
+			note(codes, c, m[0])
+			codes[c]++
+		default:
+			note(signs, c, m[0])
+			signs[c]++
 		}
 	}
 	if c := topCount(codes, first); c != "" {
@@ -340,6 +367,9 @@ func DocCurrency(text, lang string) string {
 	}
 	return topCount(signs, first)
 }
+
+// reBracketUnit is a currency mark alone in brackets.
+var reBracketUnit = lazyregexp.New(`\(\s*([^()\s\d]{1,4})\s*\)`)
 
 // currencyFamily returns the bare-symbol family of an ISO code.
 func currencyFamily(code string) string {

@@ -39,6 +39,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -121,13 +122,15 @@ var dayFirstLangs = map[string]bool{"de": true, "fr": true, "nl": true, "es": tr
 var plainLetters = strings.NewReplacer("ä", "a", "é", "e", "è", "e", "û", "u", "ç", "c", "ń", "n", "ś", "s",
 	"ź", "z", "ż", "z", "ł", "l", "ą", "a", "ę", "e", "ć", "c", "ó", "o", "á", "a", "ì", "i")
 
-// monthIndex maps a lower-case month name or abbreviation (no dot) to its
-// month; weekdayIndex maps a lower-case weekday name to true for a full
-// name, false for an abbreviation.
-var (
-	monthIndex   = map[string]time.Month{}
-	weekdayIndex = map[string]bool{}
-)
+// nameIndex: months maps a lower-case month name or abbreviation (no dot)
+// to its month; weekdays maps a lower-case weekday name to true for a full
+// name, false for an abbreviation. Built on first use (names).
+type nameIndex struct {
+	months   map[string]time.Month
+	weekdays map[string]bool
+}
+
+var names = sync.OnceValue(buildNameIndex)
 
 // The patterns around a month name (the day before it; the year, or the
 // day and the year, after it) and the numeric dates, anchored: they are
@@ -140,12 +143,13 @@ var (
 	reNumDMY       = lazyregexp.New(`^(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4}|\d{2})`)
 )
 
-func init() {
+func buildNameIndex() *nameIndex {
+	x := &nameIndex{months: map[string]time.Month{}, weekdays: map[string]bool{}}
 	for i, byLang := range monthNames {
 		for _, ws := range byLang {
 			for _, w := range strings.Fields(ws) {
-				monthIndex[w] = time.Month(i + 1)
-				monthIndex[plainLetters.Replace(w)] = time.Month(i + 1)
+				x.months[w] = time.Month(i + 1)
+				x.months[plainLetters.Replace(w)] = time.Month(i + 1)
 			}
 		}
 	}
@@ -153,15 +157,16 @@ func init() {
 		for _, d := range days {
 			f, a, _ := strings.Cut(d, "|")
 			for _, w := range strings.Fields(a) {
-				weekdayIndex[w] = false
-				weekdayIndex[plainLetters.Replace(w)] = false
+				x.weekdays[w] = false
+				x.weekdays[plainLetters.Replace(w)] = false
 			}
 			for _, w := range strings.Fields(f) {
-				weekdayIndex[w] = true
-				weekdayIndex[plainLetters.Replace(w)] = true
+				x.weekdays[w] = true
+				x.weekdays[plainLetters.Replace(w)] = true
 			}
 		}
 	}
+	return x
 }
 
 // MonthByName returns the month for a month name or abbreviation in any of
@@ -170,9 +175,9 @@ func init() {
 // "lipca", "dezembro".
 func MonthByName(s string) (time.Month, bool) {
 	s = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
-	m, ok := monthIndex[s]
+	m, ok := names().months[s]
 	if !ok {
-		m, ok = monthIndex[plainLetters.Replace(s)]
+		m, ok = names().months[plainLetters.Replace(s)]
 	}
 	return m, ok
 }
@@ -344,7 +349,7 @@ func weekdayBefore(text string, start int) int {
 	if w < 0 {
 		return start
 	}
-	full, ok := weekdayIndex[strings.ToLower(text[w:i])]
+	full, ok := names().weekdays[strings.ToLower(text[w:i])]
 	if !ok || !full && !punct || !full && i == start {
 		return start
 	}

@@ -250,7 +250,9 @@ func titleKind(cell string) (string, bool) {
 		}
 	}
 	// "Bank Statement", "Credit Card Statement", "Monthly Statement".
-	if ws := strings.Fields(f); len(ws) >= 2 && len(ws) <= 4 && ws[len(ws)-1] == "statement" && !strings.ContainsAny(f, "0123456789") {
+	// Not "See our Privacy Statement": a sentence, and no account's.
+	if ws := strings.Fields(f); len(ws) >= 2 && len(ws) <= 4 && ws[len(ws)-1] == "statement" && !strings.ContainsAny(f, "0123456789") &&
+		!containsAnyWord(f, notStatements...) && !slices.Contains([]string{"see", "check", "read", "view", "our", "your", "the", "this"}, ws[0]) {
 		return KindStatement, true
 	}
 	// The longest title wins ("Documento auxiliar da nota fiscal de
@@ -295,7 +297,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	hasTotal, hasNumber := false, false
 	for _, c := range cs {
 		switch c.field {
-		case fGrandTotal, fTotal, fBalance, fSubtotal, fPaid:
+		case fGrandTotal, fTotal, fToPay, fBalance, fSubtotal, fPaid:
 			hasMoney, hasTotal = true, true
 		case fInvoiceNo:
 			if numberToken(c.text) != "" && !receiptLabel(c.phrase) && !bareNumberLabel[c.phrase] {
@@ -315,6 +317,17 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	if t := h.Title; t != "" && h.Kind == "" {
 		if k, ok := titleKind(t); ok {
 			found, at = k, 0
+			// The page prints the title too: its cell may carry the number
+			// ("Faktura | č. 1989").
+			for i, l := range v.lines {
+				if l.Page != v.lines[0].Page || v.lineNo[i] > 20 {
+					break
+				}
+				if j := slices.IndexFunc(l.Cells, func(c layout.Cell) bool { kk, ok := titleKind(c.Text); return ok && kk == k }); j >= 0 {
+					v.titleAt = [2]int{i, j}
+					break
+				}
+			}
 		}
 	}
 	// Heading: the first lines of the first page, and its tall lines; the
@@ -390,6 +403,12 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	if hasTotal && hasNumber {
 		return KindInvoice, &Source{How: "structure", Confidence: 0.6}
 	}
+	// A total and a body that speaks of the statement more than once ("your
+	// current statement", "the statement period"): an account statement
+	// printed as a letter.
+	if hasTotal && v.mentionsKind(KindStatement)-v.mentionsPhrase(notStatements...) >= 2 {
+		return KindStatement, &Source{How: "words", Confidence: 0.5}
+	}
 	// Money with a labelled total, a document date and parties, or an
 	// invoice word in the body: an invoice whose title was an image.
 	hasDate, hasParty := false, false
@@ -421,7 +440,9 @@ var tillWords = []string{"gegeben", "ruckgeld", "bar", "ec karte", "girocard", "
 	"resto", "contanti", "cassa", "reszta", "gotowka", "kasjer", "troco", "dinheiro", "caixa", "tse", "beleg", "terminal id",
 	"payback", "einkauf", "filiale", "kassierer", "bediener", "bonnr", "bon nr", "wechselgeld", "ec cash", "zuruck", "treuepunkte", "kundenkarte",
 	"change due", "store", "items", "thank you for your purchase", "merci de votre visite", "ticket de caisse", "gracias por su compra", "grazie", "scontrino",
-	"paragon", "dziekujemy", "obrigado", "cupom", "tip", "server", "table", "guests"}
+	"paragon", "dziekujemy", "obrigado", "cupom", "tip", "server", "table", "guests",
+	"thank you for your visit", "gracias por su visita", "danke fur ihren besuch", "grazie per la visita", "bedankt voor uw bezoek", "obrigado pela visita",
+	"mesa", "propina", "tavolo", "coperto", "tisch", "pourboire"}
 
 // bareNumberLabel are number labels that name no document ("Nr.", "No",
 // "Number"): on a till receipt they number the card, the terminal or the
@@ -448,11 +469,21 @@ func (v *docView) tillTime() bool {
 	return false
 }
 
+// notStatements are statements that are no account statement.
+var notStatements = []string{"privacy statement", "mission statement", "vision statement", "statement of work", "statement of purpose", "accessibility statement"}
+
 // mentionsKind counts the body's mentions of kind k's titles.
 func (v *docView) mentionsKind(k string) int {
+	return v.mentionsPhrase(kindTitles[k]...)
+}
+
+// mentionsPhrase counts the body's whole-word mentions of the folded
+// phrases. Mentions that end at the same place are one ("account
+// statement" and "statement").
+func (v *docView) mentionsPhrase(phrases ...string) int {
 	f := fold(v.text)
-	n := 0
-	for _, t := range kindTitles[k] {
+	ends := map[int]bool{}
+	for _, t := range phrases {
 		for i := 0; i < len(f); {
 			j := strings.Index(f[i:], t)
 			if j < 0 {
@@ -460,12 +491,12 @@ func (v *docView) mentionsKind(k string) int {
 			}
 			j += i
 			if (j == 0 || f[j-1] == ' ') && (j+len(t) == len(f) || f[j+len(t)] == ' ') {
-				n++
+				ends[j+len(t)] = true
 			}
 			i = j + len(t)
 		}
 	}
-	return n
+	return len(ends)
 }
 
 // receiptLabel reports a number label that till receipts print.
@@ -638,15 +669,26 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 	if f.Total != nil {
 		cur = f.Total.Currency
 	}
-	if cur == "" {
-		cur = DocCurrency(v.text, v.lang)
-	}
 	how, conf := "document", 0.8
 	if cur == "" {
-		cur = currencyOfCountry(v.text)
+		cur = DocCurrency(v.text, v.lang)
+		// A mark no amount carries ("E.&.O.€." read off a Malaysian
+		// receipt) yields to a country named three times.
+		if c := countryCurrency(v.text, 3); cur != "" && c != "" && c != cur && !v.amountMarked() {
+			cur, how = c, "country"
+		}
+	}
+	if cur == "" {
+		cur, how = currencyOfCountry(v.text), "country"
+	}
+	if cur == "" {
+		how = "document"
 	}
 	if cur == "" {
 		cur, how, conf = currencyOfIDs(v.text), "bank or tax id", 0.65
+	}
+	if cur == "" && reUSAddress.MatchString(v.text) {
+		cur, how, conf = "USD", "US address", 0.55
 	}
 	if cur == "" && f.Total != nil {
 		cur, how, conf = langCurrency[v.lang], "language", 0.5
@@ -663,8 +705,10 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 }
 
 // Currency without a mark. A document that prints no currency (a till
-// receipt, an invoice image) is read in the currency of the country its
-// IBAN or VAT id belongs to, and failing that of the language it is
+// receipt, an invoice image) is read in the currency of the country it
+// names by its tax marks or places, else of the country its IBAN or VAT id
+// belongs to, else in dollars when it prints a US address ("Denver, CO
+// 80202"), and failing that in the currency of the language it is
 // written in, where one currency dominates (Dutch, Italian: the euro;
 // English, Portuguese and Spanish have none: too many countries).
 var (
@@ -720,6 +764,22 @@ var (
 		"pago": StatusPaid, "paga": StatusPaid, "overdue": StatusOverdue, "past due": StatusOverdue, "uberfallig": StatusOverdue, "en retard": StatusOverdue}
 )
 
+// statusHeads head a column of statuses.
+var statusHeads = []string{"status", "state", "payment status", "invoice status", "zahlungsstatus", "statut", "etat", "estado", "stato", "betaalstatus"}
+
+// statusValue reads a status word: what a status line or column says.
+func statusValue(s string) (string, bool) {
+	switch {
+	case hasPrefixAny(s, "paid", "settled", "closed", "complete", "bezahlt", "paye", "betaald", "pagad", "pagat", "zaplac", "pago", "pag"):
+		return StatusPaid, true
+	case hasPrefixAny(s, "overdue", "past due", "late", "uberfallig", "en retard", "vencid", "scadut"):
+		return StatusOverdue, true
+	case hasPrefixAny(s, "unpaid", "open", "outstanding", "due", "pending", "awaiting", "sent", "offen", "unbezahlt", "impaye", "en attente", "openstaand", "pendiente", "non pagat", "niezaplac", "em aberto", "pendente"):
+		return StatusUnpaid, true
+	}
+	return "", false
+}
+
 // detectStatus follows evidence: a status line or stamp; a receipt or
 // payment confirmation; amount paid covering the total or a zero balance;
 // wording that says it was paid. Overdue only from the document's own
@@ -738,14 +798,31 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 		}
 	}
 	if m != nil {
-		s := fold(m[1])
-		switch {
-		case hasPrefixAny(s, "paid", "settled", "closed", "complete", "bezahlt", "paye", "betaald", "pagad", "pagat", "zaplac", "pago", "pag"):
-			return StatusPaid, src("status line", 0.95)
-		case hasPrefixAny(s, "overdue", "past due", "late", "uberfallig", "en retard", "vencid", "scadut"):
-			return StatusOverdue, src("status line", 0.9)
-		case hasPrefixAny(s, "unpaid", "open", "outstanding", "due", "pending", "awaiting", "sent", "offen", "unbezahlt", "impaye", "en attente", "openstaand", "pendiente", "non pagat", "niezaplac", "em aberto", "pendente"):
-			return StatusUnpaid, src("status line", 0.9)
+		if st, ok := statusValue(fold(m[1])); ok {
+			return st, src("status line", 0.9)
+		}
+	}
+	// A status column: "STATUS" or "STATE" heading a cell whose value is
+	// below it ("State | Paid" in an app's invoice view).
+	for i, l := range v.lines {
+		for _, c := range l.Cells {
+			if !slices.Contains(statusHeads, strings.Trim(fold(c.Text), ": ")) {
+				continue
+			}
+			for ii := i + 1; ii < len(v.lines) && ii <= i+2; ii++ {
+				for _, nc := range v.lines[ii].Cells {
+					if !overlaps(c, nc) {
+						continue
+					}
+					// A check mark read as a letter may come first ("Y Paid").
+					ws := strings.Fields(fold(nc.Text))
+					for k := 0; k < len(ws) && k < 2; k++ {
+						if st, ok := statusValue(strings.Join(ws[k:], " ")); ok {
+							return st, src("status column", 0.85)
+						}
+					}
+				}
+			}
 		}
 	}
 	switch f.Kind {
@@ -851,11 +928,23 @@ var currencyCountries = []struct {
 	{"CLP", []string{"rut", "chile", "santiago"}},
 	{"COP", []string{"nit", "colombia", "bogota"}},
 	{"BRL", []string{"cnpj", "cpf", "brasil"}},
+	{"INR", []string{"gstin", "cgst", "sgst", "igst", "hsn", "india", "pan no"}},
+	{"RON", []string{"romania", "cif", "cod fiscal", "bon fiscal", "chitanta", "nr reg com", "judet"}},
+	{"CHF", []string{"schweiz", "suisse", "svizzera", "switzerland", "mwst nr"}},
+	{"MYR", []string{"sdn bhd", "malaysia", "kuala lumpur", "selangor", "johor", "jalan", "gst id"}},
+	{"PEN", []string{"ruc", "sunat", "peru", "lima", "soles"}},
 }
 
+// reUSAddress is a US city, state and ZIP code ("Denver, CO 80202").
+var reUSAddress = lazyregexp.New(`\b[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)*,\s*(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)\s+\d{5}(?:-\d{4})?\b`)
+
 // currencyOfCountry returns the currency of the country a document names
-// by at least two of its tax marks, or "".
-func currencyOfCountry(text string) string {
+// by at least two of its tax marks or places, or "".
+func currencyOfCountry(text string) string { return countryCurrency(text, 2) }
+
+// countryCurrency returns the currency of the country a document names by
+// at least min of its marks, or "".
+func countryCurrency(text string, min int) string {
 	f := fold(text)
 	for _, c := range currencyCountries {
 		n := 0
@@ -864,11 +953,16 @@ func currencyOfCountry(text string) string {
 				n++
 			}
 		}
-		if n >= 2 {
+		if n >= min {
 			return c.code
 		}
 	}
 	return ""
+}
+
+// amountMarked reports an amount of the text written with a currency mark.
+func (v *docView) amountMarked() bool {
+	return slices.ContainsFunc(v.nums, func(n Number) bool { return n.Symbol != "" })
 }
 
 // paymentRecorded reports a line that records a payment of the total: a
@@ -1017,8 +1111,18 @@ func nameTail(s string) bool {
 	return true
 }
 
+// unwrapParens drops brackets around the whole of s: "(Contoso)", a logo
+// read by OCR.
+func unwrapParens(s string) string {
+	if len(s) > 2 && (s[0] == '(' && s[len(s)-1] == ')' || s[0] == '[' && s[len(s)-1] == ']') && !strings.ContainsAny(s[1:len(s)-1], "()[]") {
+		return strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
+}
+
 func cleanName(s string) string {
 	s = strings.TrimSpace(strings.Trim(s, "*#|_ \t"))
+	s = unwrapParens(s)
 	// "Invoice from Contoso Inc." / "Payment to Northwind": the name follows
 	// the preposition.
 	low := strings.ToLower(s)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"nexusos/internal/lazyregexp"
 	"nexusos/memex/layout"
@@ -50,9 +51,28 @@ type docView struct {
 	roles    map[[2]int]string // party role of each cell asked about (partyRole)
 }
 
+// dayFirstCurrency reports a document whose language does not decide the
+// order of its numeric dates (English) and that is priced in the currency
+// of an English-writing country that puts the day first (pounds, rupees,
+// ringgit, Australian dollars…): its "02/01/2018" is the 2nd of January.
+// The euro says nothing: software set to US English prints month-first
+// dates on euro invoices.
+func dayFirstCurrency(text, lang string) bool {
+	c := DocCurrency(text, lang)
+	if c == "" {
+		c = currencyOfCountry(text)
+	}
+	return dayFirstCurrencies[c]
+}
+
+var dayFirstCurrencies = map[string]bool{"GBP": true, "INR": true, "AUD": true, "NZD": true, "MYR": true, "SGD": true, "ZAR": true, "HKD": true, "IDR": true, "PKR": true, "NGN": true, "KES": true}
+
 func newDocView(lines []layout.Line, text, lang string) *docView {
 	v := &docView{lines: lines, lang: lang, text: text, titleAt: [2]int{-1, -1}}
 	v.dateOpts = DateOptions{Lang: lang, DayFirst: DateOrder(text, lang)}
+	if v.dateOpts.DayFirst == 0 && dayFirstCurrency(text, lang) {
+		v.dateOpts.DayFirst = 1
+	}
 	page, n := -1, 0
 	for _, l := range lines {
 		if l.Page != page {
@@ -328,6 +348,9 @@ func (v *docView) moneyColumn(i int, c layout.Cell) bool {
 			if !overlaps(c, nc) || jj > 0 && v.isLabelCell(ii, jj-1) {
 				continue // a labelled value of its own ("Acompte : 10,00")
 			}
+			if utf8.RuneCountInString(strings.TrimSpace(nc.Text)) > 24 {
+				continue // a sentence that reaches into the column, no amount cell
+			}
 			if _, ok := v.money(nc.Text); ok {
 				return true
 			}
@@ -494,6 +517,9 @@ var reSlashNumber = lazyregexp.New(`^\s*(?:[A-Z]{1,4}[ /-]?)?(\d{1,6}/\d{1,2}/\d
 // under a label that names an invoice number, a value that reads like a
 // date.
 func invoiceNumberOf(c *cand) string {
+	if reVersion.MatchString(c.text) {
+		return ""
+	}
 	if n := numberToken(c.text); n != "" {
 		return n
 	}
@@ -620,6 +646,13 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 	return &b, &Source{How: "largest", Confidence: 0.4}
 }
 
+// reNumberSign is a number sign that opens a cell: "č. 1989", "No. 42",
+// "Nr: 7", "N° 12", "# 5".
+var reNumberSign = lazyregexp.New(`(?i)^\s*(?:č\.|c\x{030C}?\.|no\.?|nr\.?|n[°º]\.?|#|number|nummer|numéro|numero|número|numer)\s*:?\s*`)
+
+// reVersion is a form's version after its title ("DANFSe v2.0"), no number.
+var reVersion = lazyregexp.New(`(?i)^\s*(?:v\d+(?:\.\d+)+|version\s*\d+(?:\.\d+)*)\b`)
+
 // titleCands reads the title cell: "Handelsrechnung Nr. 471102 vom
 // 05.06.2018" dates the document.
 func (v *docView) titleCands() []cand {
@@ -658,10 +691,20 @@ func (v *docView) titleCands() []cand {
 						break
 					}
 				}
-				if n := numberToken(rest); n != "" && len(n) >= 2 {
+				if n := numberToken(rest); n != "" && len(n) >= 2 && !reVersion.MatchString(rest) {
 					out = append(out, cand{field: fInvoiceNo, phrase: "title", text: rest, src: v.src(i, "", "title", 0)})
 					return out
 				}
+			}
+		}
+	}
+	// "Faktura | č. 198900000001": a bare title, its number in the next cell
+	// behind a number sign.
+	if _, ok := titleKind(t); ok && j+1 < len(v.lines[i].Cells) {
+		next := v.lines[i].Cells[j+1].Text
+		if m := reNumberSign.FindStringIndex(next); m != nil {
+			if n := numberToken(next[m[1]:]); n != "" && len(n) >= 2 {
+				out = append(out, cand{field: fInvoiceNo, phrase: "title", text: next[m[1]:], src: v.src(i, "", "title", 0)})
 			}
 		}
 	}
@@ -669,7 +712,8 @@ func (v *docView) titleCands() []cand {
 }
 
 var dueWords = []string{"zahlbar", "payable", "pay", "paid", "due", "payment", "payer", "regler", "reglement", "paiement", "betalen", "betaling", "pagar", "pago", "pagare", "pagamento",
-	"zaplaty", "platnosci", "fallig", "faellig", "zahlung", "uberweisen", "uberweise", "uberweist", "remit", "settle", "uhradte", "splatne"}
+	"zaplaty", "platnosci", "fallig", "faellig", "zahlung", "uberweisen", "uberweise", "uberweist", "remit", "settle", "uhradte", "splatne",
+	"transfer", "transfiera", "transferir", "virement", "virer", "verser", "overmaken", "bonifico", "przelew", "wire"}
 var dueBefore = []string{"due on", "payable on", "fallig am", "a payer le", "exigible le", "vence el", "scade il", "platne dnia", "te betalen op", "bis", "bis zum", "by", "until", "before", "no later than", "avant le", "avant", "au plus tard le", "voor", "uiterlijk", "entro il", "entro", "hasta el", "antes del", "antes de", "ate", "do dnia", "do", "on or before"}
 
 // dueFromTerms reads a due date from wording: "Zahlbar innerhalb 30 Tagen
@@ -680,7 +724,7 @@ func (v *docView) dueFromTerms(dates []DateMatch) (Date, Source, bool) {
 	for _, d := range dates {
 		lineStart := strings.LastIndexByte(v.text[:d.Start], '\n') + 1
 		prefix := fold(v.text[max(lineStart, d.Start-90):d.Start])
-		if prefix == "" || containsAnyWord(prefix, "skonto", "discount", "escompte", "korting", "sconto", "descuento", "rabat") {
+		if prefix == "" || containsAnyWord(prefix, discountWords...) {
 			continue
 		}
 		before := false
@@ -705,6 +749,25 @@ func containsAnyWord(folded string, words ...string) bool {
 	}
 	return false
 }
+
+// discountClause says whether the terms between start and end sit in a
+// clause that grants a discount for early payment ("innerhalb von 14 Tagen
+// 2% Skonto", "2/10 net 30" keeps its net part): such days are not the due
+// date. A clause ends at a comma, semicolon, full stop or line break.
+func discountClause(text string, start, end int) bool {
+	from := strings.LastIndexAny(text[:start], ",;\n") + 1
+	to := len(text)
+	if k := strings.IndexAny(text[end:], ",;\n"); k >= 0 {
+		to = end + k
+	}
+	if k := strings.Index(text[end:to], ". "); k >= 0 {
+		to = end + k
+	}
+	clause := fold(text[from:to])
+	return strings.Contains(clause, "%") || containsAnyWord(clause, discountWords...)
+}
+
+var discountWords = []string{"skonto", "discount", "escompte", "korting", "sconto", "descuento", "desconto", "rabat", "rabatt"}
 
 // immediateTerms say the invoice is due on its issue date.
 var immediateTerms = []string{"sofort fallig", "sofort zahlbar", "zahlbar sofort", "sofort ohne abzug", "due upon receipt", "due on receipt", "payable on receipt", "payable upon receipt",
@@ -734,10 +797,15 @@ func termsDays(text string) (int, bool) {
 		if !strings.Contains(low, kw) {
 			continue
 		}
-		for _, m := range reTermsNet.FindAllStringSubmatch(text, -1) {
-			d := m[1]
-			if d == "" {
-				d = m[2]
+		for _, m := range reTermsNet.FindAllStringSubmatchIndex(text, -1) {
+			d := ""
+			if m[2] >= 0 {
+				d = text[m[2]:m[3]]
+			} else {
+				d = text[m[4]:m[5]]
+			}
+			if discountClause(text, m[0], m[1]) {
+				continue
 			}
 			n, err := strconv.Atoi(d)
 			if err == nil && n >= 7 && n <= 120 {

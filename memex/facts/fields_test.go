@@ -281,3 +281,114 @@ func TestOtherTitlesAreNoNames(t *testing.T) {
 		t.Errorf("party %q: a title taken for a name", f.Party)
 	}
 }
+
+func TestDiscountTermsAreNotTheDueDate(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		days int
+	}{
+		{"Zahlungsbedingung: Innerhalb von 30 Tagen 2% Skonto, 60 Tage ohne Abzug", 60},
+		{"Payment terms: 10 days 2% discount; 30 days net", 30},
+		{"Zahlbar innerhalb von 14 Tagen ohne Abzug.", 14},
+	} {
+		if n, ok := termsDays(c.text); !ok || n != c.days {
+			t.Errorf("%q: %d, %v; want %d", c.text, n, ok, c.days)
+		}
+	}
+	if n, ok := termsDays("Bei Zahlung innerhalb von 8 Tagen 3 % Skonto."); ok {
+		t.Errorf("a discount alone gave terms of %d days", n)
+	}
+}
+
+func TestTransferBeforeDateIsDue(t *testing.T) {
+	f := Extract("Factura\nFecha de Emisión: 2024-03-24\nTotal: 1.19 €\nPor favor, transfiera el dinero a la siguiente cuenta bancaria antes de 2024-04-07:\n", Hints{})
+	if f.DueDate.String() != "2024-04-07" {
+		t.Fatalf("due %s", f.DueDate)
+	}
+}
+
+func TestBareTitleNumberInNextCell(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Faktura", 400.0, "č. 198900000001"),
+		row(30, 40.0, "Petr Nový s.r.o."),
+		row(90, 300.0, "Celkem", 450.0, "12 100,00 CZK"),
+	})
+	if f.InvoiceNumber != "198900000001" {
+		t.Fatalf("number %q", f.InvoiceNumber)
+	}
+	// A form's version after its title is no number.
+	f = extractLines([]layout.Line{
+		row(10, 40.0, "Invoice v2.0"),
+		row(90, 300.0, "Total", 450.0, "$12.00"),
+	})
+	if f.InvoiceNumber != "" {
+		t.Fatalf("version read as number %q", f.InvoiceNumber)
+	}
+}
+
+func TestTotalBelowLabelBesideSentence(t *testing.T) {
+	// The value sits right of its label's left edge, under a header row of
+	// colon labels; a sentence below that reaches into the column is no
+	// column of line amounts.
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Rossi Digital Services S.r.l."),
+		row(30, 40.0, "Fattura", 300.0, "Numero: 7"),
+		row(60, 10.0, "Valuta:", 200.0, "Importo totale:", 400.0, "Arrotondamento su totale:"),
+		row(72, 100.0, "EUR", 280.0, "1026.74"),
+		row(84, 280.0, "Bollo"),
+		row(96, 10.0, "Bollo assolto ai sensi del decreto 17 giugno 2014 (Art. 6) 2,00", 420.0, "12.34"),
+		row(130, 40.0, "Importo", 300.0, "544.40"),
+	})
+	if f.Total == nil || f.Total.Value != 1026.74 {
+		t.Fatalf("total %+v", f.Total)
+	}
+}
+
+func TestStatementByWordsNotPrivacyStatement(t *testing.T) {
+	stmt := Extract("Anycompany Village Community Association\nAccount Number: 98292881\nThis is in reference to your request for current statement.\nLate fees apply after the 15th day of the statement period.\nTotal due $322.58\n", Hints{})
+	if stmt.Kind != KindStatement {
+		t.Fatalf("kind %s, want statement", stmt.Kind)
+	}
+	folio := Extract("Contoso Inn\nRoom Charge 88.00\nTotal 104.92\nCheck your Contoso account statement online.\nSee our Privacy Statement.\n", Hints{})
+	if folio.Kind == KindStatement {
+		t.Fatal("a privacy statement and one account statement made a statement")
+	}
+}
+
+func TestCityStateIsNoReturnAddress(t *testing.T) {
+	if isReturnAddress("Chicago, IL 60608, USA") {
+		t.Error("a city, state and ZIP read as a sender")
+	}
+	if !isReturnAddress("Acme Inc, 1 Main St, Chicago IL 60608") {
+		t.Error("a sender's return address not read")
+	}
+	if got := cleanName("(Contoso)"); got != "Contoso" {
+		t.Errorf("cleanName((Contoso)) = %q", got)
+	}
+}
+
+func TestStatusColumn(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Invoice 0000001"),
+		row(30, 40.0, "FROM", 300.0, "TO", 600.0, "STATE"),
+		row(42, 40.0, "Your Company Name, Inc.", 300.0, "Reynholm Industries", 600.0, "Y Paid"),
+		row(90, 300.0, "Total", 450.0, "$2,500.00"),
+	})
+	if f.Status != StatusPaid || f.Sources["status"].How != "status column" {
+		t.Fatalf("status %q from %+v", f.Status, f.Sources["status"])
+	}
+}
+
+func TestCurrencyFromUnitsAndAddresses(t *testing.T) {
+	if c := DocCurrency("DocNo ~C$00012504\nTax Code % Amt(RM)\nSR 6 37.50 2.25\n", "en"); c != "MYR" {
+		t.Errorf("a bracketed unit heading the column: %q, want MYR", c)
+	}
+	f := Extract("Market Financial Consulting\n450 East 78th Ave\nDenver, CO 12345\nINVOICE: 00012\nTOTAL 1125.00\n", Hints{})
+	if f.Currency != "USD" || f.Sources["currency"].How != "US address" {
+		t.Errorf("currency %q from %+v, want USD from the US address", f.Currency, f.Sources["currency"])
+	}
+	f = Extract("Rechnung 7\nMusterfirma GmbH, Berlin\nIBAN DE89 3704 0044 0532 0130 00\nBill to: Acme Inc, Denver, CO 80202\nGesamtbetrag 100,00\n", Hints{})
+	if f.Currency != "EUR" {
+		t.Errorf("an IBAN's country outranks a US buyer's address: %q", f.Currency)
+	}
+}

@@ -13,6 +13,7 @@ package facts
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -70,27 +71,32 @@ var langLetters = map[rune]string{
 	'ã': "pt", 'õ': "pt", 'â': "pt",
 }
 
-// langIndex maps a word or letter to the bit set of its languages.
-var (
-	langWordIndex   = map[string]uint16{}
-	langLetterIndex = map[rune]uint16{}
-)
+// langIndex maps a word or letter to the bit set of its languages. Built
+// on first use (langIndexes).
+type langIndex struct {
+	words   map[string]uint16
+	letters map[rune]uint16
+}
 
-func init() {
+var langIndexes = sync.OnceValue(buildLangIndex)
+
+func buildLangIndex() *langIndex {
+	x := &langIndex{words: map[string]uint16{}, letters: map[rune]uint16{}}
 	bit := map[string]uint16{}
 	for i, l := range Languages {
 		bit[l] = 1 << i
 	}
 	for l, ws := range langWords {
 		for _, w := range strings.Fields(ws) {
-			langWordIndex[w] |= bit[l]
+			x.words[w] |= bit[l]
 		}
 	}
 	for r, ls := range langLetters {
 		for _, l := range strings.Fields(ls) {
-			langLetterIndex[r] |= bit[l]
+			x.letters[r] |= bit[l]
 		}
 	}
+	return x
 }
 
 const (
@@ -117,7 +123,7 @@ func DetectLanguage(text string) string {
 	var word []rune
 	flush := func() {
 		if len(word) > 0 && len(word) <= 24 {
-			if set, ok := langWordIndex[string(word)]; ok {
+			if set, ok := langIndexes().words[string(word)]; ok {
 				add(set, langWordScore)
 			}
 		}
@@ -128,7 +134,7 @@ func DetectLanguage(text string) string {
 			r = unicode.ToLower(r)
 			word = append(word, r)
 			if r >= 0x80 {
-				if set, ok := langLetterIndex[r]; ok {
+				if set, ok := langIndexes().letters[r]; ok {
 					add(set, 1)
 				}
 			}

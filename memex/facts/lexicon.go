@@ -40,7 +40,7 @@ var labels = map[string]map[string][]string{
 	fInvoiceNo: {
 		"en": {"invoice no", "invoice number", "invoice nr", "invoice num", "invoice id", "invoice ref", "invoice reference", "inv no", "inv", "invoice",
 			"bill no", "bill number", "receipt no", "receipt number", "receipt", "credit note no", "credit note number", "credit memo no",
-			"document no", "document number", "doc no", "number", "no", "ref no", "tax invoice no", "statement no", "quote no", "quote number", "estimate no", "estimate number"},
+			"document no", "document number", "doc no", "docno", "number", "no", "ref no", "tax invoice no", "statement no", "quote no", "quote number", "estimate no", "estimate number"},
 		"de": {"rechnungsnummer", "rechnungsnr", "rechnung nr", "rechnung no", "rechnungs nr", "rechnung", "belegnummer", "beleg nr", "belegnr", "nummer", "nr",
 			"gutschriftsnummer", "gutschrift nr", "angebotsnummer", "angebot nr", "dokumentnummer", "rech nr", "re nr", "handelsrechnung", "rechnungs nr", "rechnung nummer", "beleg", "bon nr", "bon"},
 		"fr": {"no de facture", "numero de facture", "facture no", "facture numero", "no facture", "facture", "numero", "no d avoir", "avoir no", "no du devis", "devis no", "ref facture"},
@@ -48,7 +48,8 @@ var labels = map[string]map[string][]string{
 		"es": {"no de factura", "numero de factura", "factura no", "factura numero", "num factura", "factura", "n factura", "no factura", "numero", "n o factura"},
 		"it": {"numero fattura", "fattura n", "fattura no", "n fattura", "fattura numero", "fattura nr", "fattura", "numero documento", "n documento", "n doc"},
 		"pl": {"numer faktury", "faktura nr", "faktura vat nr", "nr faktury", "faktura", "numer", "nr dokumentu"},
-		"pt": {"numero da fatura", "fatura no", "fatura n", "no da fatura", "nota fiscal no", "nota fiscal n", "fatura", "numero", "n da fatura", "fatura recibo no"},
+		"pt": {"numero da fatura", "fatura no", "fatura n", "no da fatura", "nota fiscal no", "nota fiscal n", "fatura", "numero", "n da fatura", "fatura recibo no",
+			"numero da nfs e", "numero da nfse", "numero da nota", "numero da nota fiscal", "n da nota"},
 		"cs": {"cislo faktury", "faktura c", "faktura cislo", "cislo dokladu", "doklad c", "variabilni symbol"},
 	},
 	fOtherNo: {
@@ -77,7 +78,7 @@ var labels = map[string]map[string][]string{
 		"es": {"fecha de factura", "fecha factura", "fecha de emision", "fecha emision", "fecha", "fecha de expedicion"},
 		"it": {"data fattura", "data", "data documento", "data emissione", "data di emissione", "del"},
 		"pl": {"data wystawienia", "data", "data faktury", "wystawiono dnia"},
-		"pt": {"data de emissao", "data da fatura", "data emissao", "data", "emissao", "data de faturacao"},
+		"pt": {"data de emissao", "data da fatura", "data emissao", "data", "emissao", "data de faturacao", "data da emissao", "data e hora da emissao", "data e hora da emissao da nfs e", "data de emissao da nota"},
 		"cs": {"datum vystaveni", "datum vydani", "vystaveno"},
 	},
 	fDueDate: {
@@ -85,10 +86,10 @@ var labels = map[string]map[string][]string{
 		"de": {"falligkeit", "falligkeitsdatum", "fallig am", "fallig bis", "zahlbar bis", "zahlungsziel", "zahlungsfrist", "zahlbar am", "bitte zahlen bis", "gultig bis"},
 		"fr": {"date d echeance", "echeance", "date limite de paiement", "a payer avant le", "payable avant le", "date limite de reglement", "valable jusqu au"},
 		"nl": {"vervaldatum", "vervaldag", "uiterste betaaldatum", "te betalen voor", "betalen voor", "geldig tot"},
-		"es": {"fecha de vencimiento", "vencimiento", "fecha vencimiento", "fecha limite de pago", "valido hasta"},
+		"es": {"fecha de vencimiento de pago", "fecha de vencimiento del pago", "vencimiento del pago", "fecha de vencimiento", "vencimiento", "fecha vencimiento", "fecha limite de pago", "valido hasta"},
 		"it": {"scadenza", "data scadenza", "data di scadenza", "scadenza pagamento"},
 		"pl": {"termin platnosci", "termin zaplaty", "data platnosci"},
-		"pt": {"data de vencimento", "vencimento", "data limite de pagamento", "valido ate"},
+		"pt": {"data de vencimento", "vencimento", "vencto", "data limite de pagamento", "valido ate"},
 		"cs": {"datum splatnosti", "splatnost", "splatno"},
 	},
 	fPaidDate: {
@@ -215,7 +216,7 @@ var labels = map[string]map[string][]string{
 		"de": {"rechnungsempfanger", "rechnungsadresse", "kunde", "kaufer", "empfanger", "lieferadresse", "lieferanschrift", "rechnungsanschrift", "auftraggeber", "leistungsempfanger", "an", "bestellt von", "besteller", "rechnung an", "lieferung an", "kaufer leistungsempfanger", "warenempfanger"},
 		"fr": {"client", "facture a", "facturer a", "adresse de facturation", "destinataire", "acheteur", "livre a", "adresse de livraison", "a l attention de"},
 		"nl": {"klant", "afnemer", "factuuradres", "aan", "koper", "afleveradres", "ontvanger"},
-		"es": {"cliente", "facturar a", "comprador", "destinatario", "direccion de facturacion", "direccion de envio", "enviar a", "receptor"},
+		"es": {"cliente", "facturar a", "comprador", "destinatario", "direccion de facturacion", "direccion de envio", "enviar a", "receptor", "senor es", "senores", "sr es", "srs", "razon social del cliente", "adquiriente"},
 		"it": {"cliente", "cessionario", "cessionario committente", "destinatario", "committente", "spett le", "spett", "acquirente", "intestato a"},
 		"pl": {"nabywca", "odbiorca", "kupujacy", "platnik"},
 		"pt": {"cliente", "tomador", "destinatario", "adquirente", "comprador", "faturar a", "tomador de servicos"},
@@ -245,10 +246,14 @@ var kindTitles = map[string][]string{
 	KindPayment: {"credit card receipt", "card receipt", "credit card slip", "kartenbeleg", "payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
 	KindQuote:   {"quotation", "quote", "estimate", "proposal", "angebot", "kostenvoranschlag", "devis", "offerte", "presupuesto", "preventivo", "oferta", "orcamento", "proforma", "pro forma", "pro forma invoice", "proforma invoice"},
 	KindReceipt: {"receipt", "sales receipt", "payment receipt", "cash receipt", "quittung", "kassenbon", "kassenbeleg", "zahlungsbeleg", "recu", "ticket de caisse", "kwitantie", "kassabon",
+		// a simplified invoice is the till's: no buyer, paid on the spot
+		"simplified tax invoice", "simplified invoice", "factura simplificada", "fatura simplificada", "fattura semplificata", "kleinbetragsrechnung",
 		"recibo", "ticket", "ricevuta", "scontrino", "paragon", "paragon fiskalny", "potwierdzenie zaplaty", "cupom fiscal",
 		"nota fiscal de consumidor", "documento auxiliar da nota fiscal de consumidor", "nfc e", "documento auxiliar da nfc e"},
 	KindStatement: {"statement", "account statement", "statement of account", "kontoauszug", "releve de compte", "releve", "rekeningoverzicht", "estado de cuenta", "estratto conto", "wyciag", "extrato"},
 	KindInvoice: {"invoice", "tax invoice", "vat invoice", "commercial invoice", "bill", "rechnung", "facture", "factuur", "factura", "fattura", "faktura", "faktura vat", "nota fiscal", "fatura",
+		// a debit note asks for more: an invoice
+		"debit note", "nota de debito", "nota de debito electronica", "note de debit", "nota di debito", "nota debetowa", "belastungsanzeige",
 		"fatura recibo", "invoice receipt", "handelsrechnung", "kopie factuur", "copy invoice", "invoice copy", "duplicate invoice", "rechnungskopie", "rechnung kopie", "steuerrechnung", "facture acquittee", "utility bill", "your bill", "billing statement", "nota fiscal de servicos", "nota fiscal eletronica", "danfe", "danfse", "nf e", "nfs e", "documento auxiliar da nfs e", "documento auxiliar da nota fiscal", "rachunek"},
 	KindContract: {"agreement", "contract", "service agreement", "vertrag", "contrat", "overeenkomst", "contrato", "contratto", "umowa", "terms of service"},
 }

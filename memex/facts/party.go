@@ -393,16 +393,23 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 	}
 	// 5. The web or mail domain confirms a candidate or stands alone.
 	domains := map[string]int{}
+	var domainOrder []string // as first seen
+	addDomain := func(d string, n int) {
+		if domains[d] == 0 {
+			domainOrder = append(domainOrder, d)
+		}
+		domains[d] += n
+	}
 	for _, m := range reDomain.FindAllStringSubmatch(v.text, 40) {
 		d := strings.ToLower(m[2])
 		mail := strings.HasSuffix(m[1], "@")
 		if (!mail || !genericDomains[d]) && d != "example" && len(d) >= 3 {
-			domains[d]++
+			addDomain(d, 1)
 		}
 	}
 	if h.From != "" {
 		if m := reDomain.FindStringSubmatch(h.From); m != nil && !genericDomains[strings.ToLower(m[2])] {
-			domains[strings.ToLower(m[2])] += 2
+			addDomain(strings.ToLower(m[2]), 2)
 		}
 	}
 	// Sum scores per key.
@@ -486,8 +493,15 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			}
 		}
 	}
-	for d := range domains {
-		return strings.ToUpper(d[:1]) + d[1:], &Source{How: "domain", Confidence: 0.3}
+	// The domain named most often, the first of equals.
+	top := ""
+	for _, d := range domainOrder {
+		if top == "" || domains[d] > domains[top] {
+			top = d
+		}
+	}
+	if top != "" {
+		return strings.ToUpper(top[:1]) + top[1:], &Source{How: "domain", Confidence: 0.3}
 	}
 	return "", nil
 }
@@ -573,8 +587,9 @@ var otherTitles = []string{"packing list", "packing slip", "delivery note", "del
 
 func isKindTitle(s string) bool {
 	f := fold(s)
+	// A title and a short qualifier ("Nota de crédito electrónica").
 	for _, t := range otherTitles {
-		if f == t || strings.HasPrefix(f, t+" ") && len(f) < len(t)+12 {
+		if f == t || strings.HasPrefix(f, t+" ") && len(f) <= len(t)+14 {
 			return true
 		}
 	}
@@ -583,7 +598,7 @@ func isKindTitle(s string) bool {
 	}
 	for _, ts := range kindTitles {
 		for _, t := range ts {
-			if f == t || strings.HasPrefix(f, t+" ") && len(f) < len(t)+12 {
+			if f == t || strings.HasPrefix(f, t+" ") && len(f) <= len(t)+14 {
 				return true
 			}
 		}
@@ -749,6 +764,9 @@ func (v *docView) addressBlocks(out map[[2]int]string) {
 
 // isReturnAddress reports a one-line sender address: parts separated by
 // "·", "•", "|", " - " or ",", one of them a postcode and place.
+// reUSCityState is the state and ZIP code that follow a US city.
+var reUSCityState = lazyregexp.New(`^[A-Z]{2}\s+\d{5}(?:-\d{4})?$`)
+
 func isReturnAddress(t string) bool {
 	if len(t) > 140 || reCopyright.MatchString(t) {
 		return false // a footer's copyright line, not an address
@@ -760,9 +778,25 @@ func isReturnAddress(t string) bool {
 	if !rePostcode.MatchString(t) {
 		return false
 	}
+	if reUSCityState.MatchString(strings.TrimSpace(parts[1])) {
+		return false // "Chicago, IL 60608, USA": a city first, no sender
+	}
 	first := strings.TrimSpace(parts[0])
+	if countryNames[fold(first)] {
+		return false // "Albania, Tirane, Durres 2001": a place, no sender
+	}
 	return isNameLine(first) || companyName(first) != "" || domainWord.MatchString(strings.ToLower(first))
 }
+
+// countryNames are countries as addresses print them, folded, in English
+// and in their own languages.
+var countryNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Split(`albania|andorra|argentina|australia|austria|osterreich|belgium|belgique|belgie|brazil|brasil|bulgaria|canada|chile|china|colombia|croatia|hrvatska|cyprus|czech republic|czechia|ceska republika|denmark|danmark|estonia|finland|suomi|france|germany|deutschland|greece|hungary|magyarorszag|iceland|india|indonesia|ireland|israel|italy|italia|japan|latvia|liechtenstein|lithuania|luxembourg|malta|mexico|netherlands|nederland|the netherlands|new zealand|norway|norge|poland|polska|portugal|romania|russia|serbia|singapore|slovakia|slovensko|slovenia|south africa|spain|espana|sweden|sverige|switzerland|schweiz|suisse|svizzera|turkey|turkiye|ukraine|united kingdom|uk|great britain|england|scotland|wales|united states|usa|us|u s a|united states of america`, "|") {
+		m[c] = true
+	}
+	return m
+}()
 
 // isPartyHeading reports a seller or buyer label at the start of a cell.
 func (v *docView) isPartyHeading(i, j int) bool { return v.partyRole(i, j) != "" }
@@ -830,7 +864,7 @@ func (v *docView) isLabelCell(i, j int) bool {
 // isNameLine reports a short line that looks like a name: title-case
 // words, no digits, not a document title, date or amount.
 func isNameLine(l string) bool {
-	l = strings.Trim(l, "#*= ")
+	l = unwrapParens(strings.Trim(l, "#*= "))
 	if l == "" || len(l) > 60 || strings.ContainsAny(l, ":@$€£0123456789/\\") || reBIC.MatchString(l) {
 		return false
 	}
@@ -862,19 +896,37 @@ func isNameLine(l string) bool {
 			return false
 		}
 	}
+	if len(words) == 1 && headerWord[fold(words[0])] {
+		return false
+	}
 	return letters >= 3 && !slices.Contains([]string{"page", "seite", "description", "total", "qty"}, strings.ToLower(words[0]))
 }
 
+// headerWord are the one-word headings of a table's columns and sums
+// ("DESCUENTOS", "Betrag"): no name.
+var headerWord = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`discount discounts descuento descuentos desconto descontos rabatt rabatte remise remises sconto sconti korting rabat
+		amount amounts importe importes betrag montant bedrag importo valor kwota price precio preis prix prezzo prijs cena preco
+		quantity cantidad menge quantite quantita aantal ilosc quantidade subtotal tax taxes vat iva igv mwst ust tva btw
+		item items unit unidad einheit unite unita eenheid date fecha datum data`) {
+		m[w] = true
+	}
+	return m
+}()
+
 // notNameWord are words a shop's name does not carry but the lines of a
 // receipt near it often do: thanks and welcomes ("Gracias por su
-// visita", "Vielen Dank"), and the days of the week of its date line.
+// visita", "Vielen Dank"), the days of the week of its date line, and the
+// buttons of an app's screen that a screenshot of a receipt shows.
 var notNameWord = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`thank thanks thankyou danke dank merci gracias grazie obrigado obrigada bedankt dziekujemy dekujeme
 		welcome willkommen bienvenue bienvenido bienvenida benvenuto benvenuti bem vindo welkom witamy visita visit besuch visite bezoek
 		monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag freitag samstag sonntag
 		lundi mardi mercredi jeudi vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo
-		lunedi martedi mercoledi giovedi venerdi sabato domenica maandag dinsdag woensdag donderdag vrijdag zaterdag zondag`) {
+		lunedi martedi mercoledi giovedi venerdi sabato domenica maandag dinsdag woensdag donderdag vrijdag zaterdag zondag
+		help back menu login logout settings cancel`) {
 		m[w] = true
 	}
 	return m

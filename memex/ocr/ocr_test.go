@@ -113,8 +113,9 @@ func fakeTesseract(t *testing.T, body string) (cmd string, calls func() int) {
 	dir := t.TempDir()
 	count := filepath.Join(dir, "calls")
 	cmd = filepath.Join(dir, "tesseract")
-	// Orientation probes (--psm 0) of a poorly read page are logged apart
-	// (osd) and answer that the page is upright, unless body answers them.
+	// Orientation probes (--psm 0) and one-block readings (--psm 6) of a
+	// poorly read page are logged apart (osd, block); the probes answer
+	// that the page is upright, unless body answers them.
 	script := fmt.Sprintf(`#!/bin/sh
 if [ "$1" = --list-langs ]; then
   echo "$*" >> '%[1]s'
@@ -123,6 +124,7 @@ if [ "$1" = --list-langs ]; then
 fi
 case "$*" in
 *"--psm 0"*) echo "$*" >> '%[1]s.osd' ;;
+*"--psm 6"*) echo "$*" >> '%[1]s.block' ;;
 *) echo "$*" >> '%[1]s' ;;
 esac
 %[2]s
@@ -553,5 +555,47 @@ esac`, upright, sideways))
 	// OSD that is unsure turns nothing.
 	if d := parseOSD([]byte("Rotate: 90\nOrientation confidence: 0.4\n")); d != 0 {
 		t.Errorf("unsure OSD turned %d", d)
+	}
+}
+
+// TestReadsPoorPageAsOneBlock: a page that page segmentation reads poorly
+// and that lies upright is read again as one block; that reading is kept
+// when it has at least twice the confident words and ten more, and not
+// otherwise.
+func TestReadsPoorPageAsOneBlock(t *testing.T) {
+	word := func(i int, w string, conf int) string {
+		return fmt.Sprintf(`5\t1\t1\t1\t1\t%d\t%d\t10\t40\t20\t%d\t%s\n`, i+1, 10+50*i, conf, w)
+	}
+	read := func(segmented, block int) string {
+		var seg, blk string
+		for i := range segmented {
+			seg += word(i, "Kassenbon", 90)
+		}
+		for i := range block {
+			blk += word(i, "Rechnung", 90)
+		}
+		cmd, _ := fakeTesseract(t, fmt.Sprintf(`case "$*" in
+*"--psm 6"*) printf '%s' ;;
+*) printf '%s' ;;
+esac`, blk, seg))
+		var page bytes.Buffer
+		png.Encode(&page, image.NewGray(image.Rect(0, 0, 30, 10)))
+		lines, err := (&Engine{Cmd: cmd}).Image(context.Background(), page.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(filepath.Dir(cmd), "calls.block")); segmented < poorWords && !strings.Contains(string(b), "--psm 6") {
+			t.Errorf("%d confident words: no one-block reading", segmented)
+		}
+		return strings.Fields(layout.Text(lines))[0]
+	}
+	if got := read(6, 37); got != "Rechnung" {
+		t.Errorf("6 words against 37 as one block: kept %q", got)
+	}
+	if got := read(12, 20); got != "Kassenbon" {
+		t.Errorf("12 words against 20 as one block (fewer than twice as many): kept %q", got)
+	}
+	if got := read(40, 80); got != "Kassenbon" {
+		t.Errorf("a page read well (40 words) was read again: kept %q", got)
 	}
 }
