@@ -74,29 +74,41 @@ func DateOf(t time.Time) Date {
 // Forms without diacritics are added automatically.
 var monthNames = [12]map[string]string{
 	{"en": "january jan", "de": "januar jänner jan", "fr": "janvier janv jan", "nl": "januari jan",
-		"es": "enero ene", "it": "gennaio gen", "pl": "styczeń stycznia sty", "pt": "janeiro jan"},
+		"es": "enero ene", "it": "gennaio gen", "pl": "styczeń stycznia sty", "pt": "janeiro jan",
+		"cs": "leden ledna", "ro": "ianuarie ian", "hu": "január", "fi": "tammikuu tammikuuta", "sv": "januari", "da": "januar"},
 	{"en": "february feb", "de": "februar feber feb", "fr": "février févr fév", "nl": "februari feb",
-		"es": "febrero feb", "it": "febbraio feb", "pl": "luty lutego lut", "pt": "fevereiro fev"},
+		"es": "febrero feb", "it": "febbraio feb", "pl": "luty lutego lut", "pt": "fevereiro fev",
+		"cs": "únor února", "ro": "februarie", "hu": "február febr", "fi": "helmikuu helmikuuta", "sv": "februari", "da": "februar"},
 	{"en": "march mar", "de": "märz maerz mär mrz", "fr": "mars", "nl": "maart mrt mar",
-		"es": "marzo mar", "it": "marzo mar", "pl": "marzec marca mar", "pt": "março mar"},
+		"es": "marzo mar", "it": "marzo mar", "pl": "marzec marca mar", "pt": "março mar",
+		"cs": "březen března", "ro": "martie", "hu": "március márc", "fi": "maaliskuu maaliskuuta", "sv": "mars", "da": "marts"},
 	{"en": "april apr", "de": "april apr", "fr": "avril avr", "nl": "april apr",
-		"es": "abril abr", "it": "aprile apr", "pl": "kwiecień kwietnia kwi", "pt": "abril abr"},
+		"es": "abril abr", "it": "aprile apr", "pl": "kwiecień kwietnia kwi", "pt": "abril abr",
+		"cs": "duben dubna", "ro": "aprilie", "hu": "április ápr", "fi": "huhtikuu huhtikuuta", "sv": "april", "da": "april"},
 	{"en": "may", "de": "mai", "fr": "mai", "nl": "mei",
-		"es": "mayo may", "it": "maggio mag", "pl": "maj maja", "pt": "maio mai"},
+		"es": "mayo may", "it": "maggio mag", "pl": "maj maja", "pt": "maio mai",
+		"cs": "květen května", "ro": "mai", "hu": "május máj", "fi": "toukokuu toukokuuta", "sv": "maj", "da": "maj"},
 	{"en": "june jun", "de": "juni jun", "fr": "juin", "nl": "juni jun",
-		"es": "junio jun", "it": "giugno giu", "pl": "czerwiec czerwca cze", "pt": "junho jun"},
+		"es": "junio jun", "it": "giugno giu", "pl": "czerwiec czerwca cze", "pt": "junho jun",
+		"cs": "červen června", "ro": "iunie iun", "hu": "június jún", "fi": "kesäkuu kesäkuuta", "sv": "juni", "da": "juni"},
 	{"en": "july jul", "de": "juli jul", "fr": "juillet juil", "nl": "juli jul",
-		"es": "julio jul", "it": "luglio lug", "pl": "lipiec lipca lip", "pt": "julho jul"},
+		"es": "julio jul", "it": "luglio lug", "pl": "lipiec lipca lip", "pt": "julho jul",
+		"cs": "červenec července", "ro": "iulie iul", "hu": "július júl", "fi": "heinäkuu heinäkuuta", "sv": "juli", "da": "juli"},
 	{"en": "august aug", "de": "august aug", "fr": "août aout", "nl": "augustus aug",
-		"es": "agosto ago", "it": "agosto ago", "pl": "sierpień sierpnia sie", "pt": "agosto ago"},
+		"es": "agosto ago", "it": "agosto ago", "pl": "sierpień sierpnia sie", "pt": "agosto ago",
+		"cs": "srpen srpna", "ro": "august", "hu": "augusztus", "fi": "elokuu elokuuta", "sv": "augusti", "da": "august"},
 	{"en": "september sept sep", "de": "september sept sep", "fr": "septembre sept", "nl": "september sept sep",
-		"es": "septiembre setiembre sept sep", "it": "settembre set", "pl": "wrzesień września wrz", "pt": "setembro set"},
+		"es": "septiembre setiembre sept sep", "it": "settembre set", "pl": "wrzesień września wrz", "pt": "setembro set",
+		"cs": "září", "ro": "septembrie", "hu": "szeptember szept", "fi": "syyskuu syyskuuta", "sv": "september", "da": "september"},
 	{"en": "october oct", "de": "oktober okt", "fr": "octobre oct", "nl": "oktober okt",
-		"es": "octubre oct", "it": "ottobre ott", "pl": "październik października paź", "pt": "outubro out"},
+		"es": "octubre oct", "it": "ottobre ott", "pl": "październik października paź", "pt": "outubro out",
+		"cs": "říjen října", "ro": "octombrie", "hu": "október", "fi": "lokakuu lokakuuta", "sv": "oktober", "da": "oktober"},
 	{"en": "november nov", "de": "november nov", "fr": "novembre nov", "nl": "november nov",
-		"es": "noviembre nov", "it": "novembre nov", "pl": "listopad listopada lis", "pt": "novembro nov"},
+		"es": "noviembre nov", "it": "novembre nov", "pl": "listopad listopada lis", "pt": "novembro nov",
+		"cs": "listopad listopadu", "ro": "noiembrie", "hu": "november", "fi": "marraskuu marraskuuta", "sv": "november", "da": "november"},
 	{"en": "december dec", "de": "dezember dez", "fr": "décembre déc", "nl": "december dec",
-		"es": "diciembre dic", "it": "dicembre dic", "pl": "grudzień grudnia gru", "pt": "dezembro dez"},
+		"es": "diciembre dic", "it": "dicembre dic", "pl": "grudzień grudnia gru", "pt": "dezembro dez",
+		"cs": "prosinec prosince", "ro": "decembrie", "hu": "december", "fi": "joulukuu joulukuuta", "sv": "december", "da": "december"},
 }
 
 // weekdayNames lists the weekdays per language, Monday first: full names
@@ -115,7 +127,8 @@ var weekdayNames = map[string][7]string{
 }
 
 // dayFirstLangs are the languages that write the day before the month.
-var dayFirstLangs = map[string]bool{"de": true, "fr": true, "nl": true, "es": true, "it": true, "pl": true, "pt": true}
+var dayFirstLangs = map[string]bool{"de": true, "fr": true, "nl": true, "es": true, "it": true, "pl": true, "pt": true,
+	"cs": true, "ro": true, "hu": true, "fi": true, "sv": true, "da": true}
 
 // plainLetters maps letters with diacritics to their base letters, for
 // the forms of month and weekday names written without them.

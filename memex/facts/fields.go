@@ -230,10 +230,20 @@ func (v *docView) candidates() []cand {
 					out = append(out, *weak)
 				}
 			}
+			// A cell that is an invoice number naming itself
+			// ("INV-26-A0001" alone in a corner, no label).
+			if t := strings.TrimSpace(l.Cells[j].Text); len(v.hits[i][j]) == 0 && reSelfInvoiceNo.MatchString(t) {
+				order++
+				out = append(out, cand{field: fInvoiceNo, phrase: "invoice no", text: t, order: order, src: v.src(i, "", "self", 0)})
+			}
 		}
 	}
 	return out
 }
+
+// reSelfInvoiceNo is an invoice number that says what it is: "INV-2024-0042",
+// "INV/26/A0001", "INV0007" (upper case, at least one digit).
+var reSelfInvoiceNo = lazyregexp.New(`^INV[-/#_.]?[A-Z0-9]*\d[A-Z0-9/_.-]*$`)
 
 // genericLabel reports a one-word label that starts many longer ones
 // ("Numéro de ligne", "Date of birth").

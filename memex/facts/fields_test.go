@@ -392,3 +392,27 @@ func TestCurrencyFromUnitsAndAddresses(t *testing.T) {
 		t.Errorf("an IBAN's country outranks a US buyer's address: %q", f.Currency)
 	}
 }
+
+func TestTeXAccentsAndSelfNamedNumbers(t *testing.T) {
+	// TeX sets accents before their letters; the label still reads.
+	if f, _ := Fold("Num´ero de facture : Date d’´ech´eance"); f != "numero de facture date d echeance" {
+		t.Errorf("fold %q", f)
+	}
+	f := extractLines([]layout.Line{
+		row(10, 400.0, "INV-26-A0001"),
+		row(30, 40.0, "Recipient", 300.0, "Contractor"),
+		row(42, 40.0, "Big Brain Industries LLC", 300.0, "Smug Cat Law Firm LLC"),
+		row(90, 300.0, "Grand Total:", 450.0, "$1126.90"),
+	})
+	if f.InvoiceNumber != "INV-26-A0001" || f.Kind != KindInvoice || f.Party != "Smug Cat Law Firm LLC" {
+		t.Fatalf("number %q kind %s issuer %q", f.InvoiceNumber, f.Kind, f.Party)
+	}
+}
+
+func TestFinnishInvoice(t *testing.T) {
+	f := Extract("LASKU\nYritys Oy\nLaskun numero: 4321\nPäivämäärä: 18.12.2014\nEräpäivä: 1.1.2015\nVeroton summa 200,00\nALV 24 % 48,00\nYhteensä 248,00\nKiitos tilauksesta, maksettava viimeistään eräpäivänä.\n", Hints{})
+	if f.Language != "fi" || f.Kind != KindInvoice || f.InvoiceNumber != "4321" || f.DueDate.String() != "2015-01-01" ||
+		f.Total == nil || f.Total.Value != 248 || f.Currency != "EUR" {
+		t.Fatalf("%+v total %+v", f, f.Total)
+	}
+}

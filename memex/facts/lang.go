@@ -19,7 +19,7 @@ import (
 
 // Languages lists the ISO 639-1 codes DetectLanguage can return, in a
 // fixed order (the bit order of the word index).
-var Languages = []string{"en", "de", "fr", "nl", "es", "it", "pl", "pt"}
+var Languages = []string{"en", "de", "fr", "nl", "es", "it", "pl", "pt", "cs", "ro", "hu", "fi", "sv", "da"}
 
 // langWords are the words counted for each language, lower case. A word
 // may appear under several languages ("de", "la", "in"); it then counts
@@ -53,6 +53,18 @@ var langWords = map[string]string{
 		brutto vat płatność termin zapłaty sprzedawca nabywca dziękujemy sprzedaży wystawienia ilość cena
 		nazwa wartość słownie zapłacono sposób przelew dni
 		paragon fiskalny gotówka reszta`,
+	"cs": `a je se na v že to s z do pro jako ale faktura daňový doklad dodavatel odběratel datum vystavení
+		splatnosti celkem úhradě dph částka množství cena děkujeme číslo účtu variabilní symbol`,
+	"ro": `și în la cu pe nu este un o pentru care factura factură furnizor cumpărător data scadență total plată
+		tva valoare cantitate preț mulțumim nr cod fiscal seria cont banca`,
+	"hu": `a az és hogy nem is van egy ez számla számlaszám kelte fizetési határidő összesen nettó bruttó áfa
+		fizetendő vevő eladó teljesítés dátum összeg köszönjük mennyiség egységár`,
+	"fi": `ja on ei se että kuin mutta tai myös lasku laskun päivämäärä eräpäivä yhteensä alv maksettava
+		viitenumero tilinumero summa hinta määrä kiitos asiakas toimitus kpl veroton maksu`,
+	"sv": `och att det som en är på för med inte av till har faktura fakturanummer fakturadatum förfallodatum
+		belopp summa moms betala kund datum tack antal pris`,
+	"da": `og at det som en er på for med ikke af til har faktura fakturanummer fakturadato forfaldsdato beløb
+		moms betale kunde dato tak antal pris`,
 	"pt": `o a os as de do da dos das e em no na um uma para com por que não é ao fatura factura valor data
 		total pagamento iva obrigado obrigada cliente vencimento nosso seu sua número quantidade preço
 		descrição contribuinte
@@ -68,6 +80,10 @@ var langLetters = map[rune]string{
 	'ñ': "es", 'á': "es pt", 'í': "es pt", 'ó': "es pt pl", 'ú': "es pt", '¿': "es", '¡': "es",
 	'ì': "it", 'ò': "it",
 	'ą': "pl", 'ę': "pl", 'ł': "pl", 'ń': "pl", 'ś': "pl", 'ź': "pl", 'ż': "pl", 'ć': "pl",
+	'ě': "cs", 'ř': "cs", 'ů': "cs", 'č': "cs", 'š': "cs", 'ž': "cs", 'ý': "cs",
+	'ă': "ro", 'ș': "ro", 'ț': "ro", 'ş': "ro", 'ţ': "ro",
+	'ő': "hu", 'ű': "hu",
+	'å': "sv da", 'ø': "da", 'æ': "da",
 	'ã': "pt", 'õ': "pt", 'â': "pt",
 }
 

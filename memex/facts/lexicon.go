@@ -51,6 +51,11 @@ var labels = map[string]map[string][]string{
 		"pt": {"numero da fatura", "fatura no", "fatura n", "no da fatura", "nota fiscal no", "nota fiscal n", "fatura", "numero", "n da fatura", "fatura recibo no",
 			"numero da nfs e", "numero da nfse", "numero da nota", "numero da nota fiscal", "n da nota"},
 		"cs": {"cislo faktury", "faktura c", "faktura cislo", "cislo dokladu", "doklad c", "variabilni symbol"},
+		"fi": {"laskun numero", "laskun nro", "laskunumero", "lasku nro", "lasku no"},
+		"hu": {"szamla sorszama", "szamlaszam", "sorszam", "szamla szama"},
+		"ro": {"numar factura", "factura nr", "nr factura"},
+		"sv": {"fakturanummer", "faktura nr", "fakturanr"},
+		"da": {"faktura nr", "fakturanr"},
 	},
 	fOtherNo: {
 		"en": {"order no", "order number", "order id", "order", "po", "po no", "po number", "purchase order", "purchase order no", "customer no", "customer number",
@@ -80,6 +85,11 @@ var labels = map[string]map[string][]string{
 		"pl": {"data wystawienia", "data", "data faktury", "wystawiono dnia"},
 		"pt": {"data de emissao", "data da fatura", "data emissao", "data", "emissao", "data de faturacao", "data da emissao", "data e hora da emissao", "data e hora da emissao da nfs e", "data de emissao da nota"},
 		"cs": {"datum vystaveni", "datum vydani", "vystaveno"},
+		"fi": {"laskun paivamaara", "paivamaara", "laskutuspaiva", "pvm"},
+		"hu": {"szamla kelte", "kelte", "kiallitas datuma", "kiallitas kelte", "keltezes"},
+		"ro": {"data emiterii", "data facturii", "data facturarii"},
+		"sv": {"fakturadatum", "datum"},
+		"da": {"fakturadato", "dato"},
 	},
 	fDueDate: {
 		"en": {"invoice due date", "due date", "payment due", "payment due date", "due by", "due on", "due", "pay by", "payable by", "please pay by", "date due", "payment date due", "due date for payment", "remit by", "payment deadline", "expiry date", "valid until", "expires"},
@@ -91,6 +101,11 @@ var labels = map[string]map[string][]string{
 		"pl": {"termin platnosci", "termin zaplaty", "data platnosci"},
 		"pt": {"data de vencimento", "vencimento", "vencto", "data limite de pagamento", "valido ate"},
 		"cs": {"datum splatnosti", "splatnost", "splatno"},
+		"fi": {"erapaiva", "erapvm", "maksettava viimeistaan"},
+		"hu": {"fizetesi hatarido", "esedekesseg", "hatarido"},
+		"ro": {"scadenta", "data scadentei", "termen de plata", "data scadenta"},
+		"sv": {"forfallodatum", "forfallodag", "betalas senast"},
+		"da": {"forfaldsdato", "betalingsfrist", "betales senest"},
 	},
 	fPaidDate: {
 		"en": {"paid on", "payment date", "date paid", "date of payment", "payment received on", "paid", "received on", "payment made on"},
@@ -118,13 +133,18 @@ var labels = map[string]map[string][]string{
 			"total including tax", "total incl gst", "total inc gst", "total gbp", "total usd", "total eur", "total charges", "total invoice amount", "total value", "invoice amount", "new charges", "total current charges", "total gross", "gross total", "gross amount", "total invoice", "order total", "total price"},
 		"de": {"gesamtbetrag", "rechnungsbetrag", "endbetrag", "bruttobetrag", "gesamtsumme", "rechnungssumme", "summe brutto", "gesamt brutto", "brutto", "gesamtbetrag brutto", "rechnungsendbetrag", "total brutto", "bruttosumme", "gesamtsumme inkl ust", "rechnungsbetrag brutto", "summe inkl mwst", "gesamt inkl mwst", "gesamtpreis",
 			"netto inkl mwst", "betrag inkl mwst", "total inkl mwst", "summe inkl ust", "gesamt inkl ust", "betrag inkl ust", "total inkl ust"},
-		"fr": {"total ttc", "montant ttc", "montant total", "total facture", "montant total ttc", "total general", "total de la facture"},
+		"fr": {"total ttc", "total net ttc", "net ttc", "montant ttc", "montant total", "total facture", "montant total ttc", "total general", "total de la facture"},
 		"nl": {"totaalbedrag", "totaal incl btw", "totaal inclusief btw", "factuurbedrag", "eindtotaal", "totaal bedrag", "factuur totaal", "factuurtotaal", "totaal incl"},
 		"es": {"total factura", "importe total", "total con iva", "total general", "total de la factura"},
 		"it": {"totale fattura", "importo totale", "importo totale documento", "totale documento", "totale complessivo", "totale ivato"},
 		"pl": {"wartosc brutto", "razem brutto", "ogolem", "kwota brutto"},
 		"pt": {"valor total", "total da fatura", "valor total da nota", "total geral", "total com iva"},
 		"cs": {"celkem k uhrade", "celkova castka", "celkem vcetne dph"},
+		"fi": {"yhteensa", "laskun summa", "kokonaissumma"},
+		"hu": {"vegosszeg", "brutto osszesen", "fizetendo vegosszeg"},
+		"ro": {"total de plata", "total factura"},
+		"sv": {"totalt", "totalbelopp"},
+		"da": {"i alt", "total inkl moms"},
 	},
 	fToPay: {
 		"en": {"total amount due", "total due", "amount due", "amount payable", "total payable", "total to pay", "total amount payable", "payment amount", "amount to be paid", "please pay this amount", "amount due usd", "due payable", "payable amount", "total amount to pay", "amount to pay"},
@@ -136,6 +156,11 @@ var labels = map[string]map[string][]string{
 		"pl": {"do zaplaty", "razem do zaplaty", "kwota do zaplaty"},
 		"pt": {"total a pagar", "valor a pagar"},
 		"cs": {"k uhrade", "castka k uhrade", "zbyva uhradit"},
+		"fi": {"maksettava", "maksettava yhteensa", "maksettavaa"},
+		"hu": {"fizetendo", "fizetendo osszeg"},
+		"ro": {"de plata", "suma de plata"},
+		"sv": {"att betala", "belopp att betala"},
+		"da": {"at betale", "belob at betale"},
 	},
 	fTotal: {
 		"en": {"total", "amount", "totals", "sum", "charges"},
@@ -147,16 +172,25 @@ var labels = map[string]map[string][]string{
 		"pl": {"razem", "suma", "kwota"},
 		"pt": {"valor"},
 		"cs": {"celkem", "castka"},
+		"fi": {"summa"},
+		"hu": {"osszesen", "osszeg"},
+		"sv": {"summa", "belopp"},
+		"da": {"belob"},
 	},
 	fSubtotal: {
 		"en": {"subtotal", "sub total", "net amount", "net total", "total excl vat", "total excluding vat", "total ex vat", "total excl tax", "total before tax", "total net", "net", "total excl gst", "amount excl vat", "taxable amount", "total net amount", "net value", "total without vat", "total without tax", "amount before tax", "total before vat"},
 		"de": {"zwischensumme", "nettobetrag", "netto", "summe netto", "gesamt netto", "nettosumme", "gesamtbetrag netto", "warenwert", "summe positionen", "total netto", "rechnungsbetrag netto", "rechnungssumme ohne ust", "positionssumme", "summe der positionen", "gesamt netto", "nettowert", "summe netto"},
-		"fr": {"total ht", "montant ht", "sous total", "total hors taxes", "montant hors taxes", "net ht", "base ht"},
+		"fr": {"total net ht", "total ht", "montant ht", "sous total", "total hors taxes", "montant hors taxes", "net ht", "base ht"},
 		"nl": {"subtotaal", "totaal excl btw", "totaal exclusief btw", "netto", "bedrag excl btw", "totaal ex btw"},
 		"es": {"subtotal", "base imponible", "importe neto", "total sin iva", "neto", "total parcial", "suma parcial"},
 		"it": {"subtotale", "imponibile", "totale imponibile", "netto", "totale netto", "totale parziale"},
 		"pl": {"wartosc netto", "razem netto", "netto", "suma netto"},
 		"pt": {"subtotal", "valor liquido", "base tributavel", "total sem iva", "total liquido", "incidencia", "total parcial"},
+		"fi": {"veroton summa", "valisumma", "veroton hinta"},
+		"hu": {"netto osszesen", "reszosszeg"},
+		"ro": {"total fara tva", "valoare fara tva"},
+		"sv": {"delsumma", "summa exkl moms"},
+		"da": {"i alt ekskl moms"},
 	},
 	fTax: {
 		"en": {"tax", "vat", "gst", "sales tax", "total vat", "total tax", "vat amount", "tax amount", "hst", "pst", "qst", "total gst", "igst", "cgst", "sgst", "tax total", "vat paid", "tax paid", "vat total"},
@@ -167,6 +201,11 @@ var labels = map[string]map[string][]string{
 		"it": {"iva", "totale iva", "imposta", "iva 22"},
 		"pl": {"vat", "kwota vat", "podatek vat", "wartosc vat"},
 		"pt": {"iva", "icms", "valor do iva", "impostos", "total iva"},
+		"fi": {"alv", "arvonlisavero"},
+		"hu": {"afa", "afa osszeg"},
+		"ro": {"tva", "valoare tva"},
+		"sv": {"moms", "mervardesskatt"},
+		"da": {"moms"},
 	},
 	fPaid: {
 		"en": {"amount paid", "paid", "payment", "payments", "payment received", "total paid", "paid amount", "payments credits", "less payment", "deposit paid", "paid to date", "payment made", "tendered", "cash", "visa", "mastercard", "card payment", "amount received", "amount charged", "total charged", "charged"},
@@ -200,7 +239,7 @@ var labels = map[string]map[string][]string{
 		"pt": {"desconto", "frete", "portes", "preco unitario", "preco", "quantidade"},
 	},
 	fSeller: {
-		"en": {"from", "vendor", "supplier", "seller", "biller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "make check payable to", "check payable to", "make cheques payable to", "cheques payable to", "payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder", "seller information", "supplier details"},
+		"en": {"contractor", "from", "vendor", "supplier", "seller", "biller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "make check payable to", "check payable to", "make cheques payable to", "cheques payable to", "payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder", "seller information", "supplier details"},
 		"de": {"verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "aussteller", "inhaber", "absender", "auftragnehmer", "leistungserbringer", "anbieter", "zahlungsempfanger", "kontoinhaber", "empfanger der zahlung"},
 		"fr": {"vendeur", "fournisseur", "emetteur", "prestataire", "beneficiaire", "titulaire du compte", "expediteur"},
 		"nl": {"leverancier", "verkoper", "afzender", "begunstigde", "ten name van", "tnv"},
@@ -209,9 +248,14 @@ var labels = map[string]map[string][]string{
 		"pl": {"sprzedawca", "wystawca", "dostawca", "sprzedajacy", "odbiorca platnosci"},
 		"pt": {"prestador", "emitente", "fornecedor", "vendedor", "prestador de servicos", "beneficiario", "titular"},
 		"cs": {"dodavatel", "prodejce", "vystavil", "prodavajici"},
+		"fi": {"myyja", "laskuttaja", "toimittaja"},
+		"hu": {"elado", "szallito", "kiallito"},
+		"ro": {"furnizor", "vanzator", "emitent"},
+		"sv": {"saljare", "leverantor", "avsandare"},
+		"da": {"saelger", "leverandor", "afsender"},
 	},
 	fBuyer: {
-		"en": {"bill to", "billed to", "billing to", "invoice to", "invoiced to", "ship to", "shipped to", "sold to", "deliver to", "delivery address", "billing address", "shipping address",
+		"en": {"recipient", "bill to", "billed to", "billing to", "invoice to", "invoiced to", "ship to", "shipped to", "sold to", "deliver to", "delivery address", "billing address", "shipping address",
 			"customer", "client", "buyer", "recipient", "attention", "attn", "to", "customer details", "client details", "bill to address", "purchaser", "invoice address", "for", "payer", "account holder name", "customer name", "invoice for", "ordered by", "sold to party", "consignee"},
 		"de": {"rechnungsempfanger", "rechnungsadresse", "kunde", "kaufer", "empfanger", "lieferadresse", "lieferanschrift", "rechnungsanschrift", "auftraggeber", "leistungsempfanger", "an", "bestellt von", "besteller", "rechnung an", "lieferung an", "kaufer leistungsempfanger", "warenempfanger"},
 		"fr": {"client", "facture a", "facturer a", "adresse de facturation", "destinataire", "acheteur", "livre a", "adresse de livraison", "a l attention de"},
@@ -221,6 +265,11 @@ var labels = map[string]map[string][]string{
 		"pl": {"nabywca", "odbiorca", "kupujacy", "platnik"},
 		"pt": {"cliente", "tomador", "destinatario", "adquirente", "comprador", "faturar a", "tomador de servicos"},
 		"cs": {"odberatel", "kupujici", "prijemce"},
+		"fi": {"ostaja", "asiakas", "laskutusosoite", "vastaanottaja"},
+		"hu": {"vevo", "megrendelo", "vasarlo"},
+		"ro": {"cumparator", "beneficiar"},
+		"sv": {"kund", "kopare", "mottagare", "fakturaadress"},
+		"da": {"kunde", "kober", "modtager", "faktureringsadresse"},
 	},
 	fTerms: {
 		"en": {"payment terms", "terms", "terms of payment", "payment term", "terms and conditions", "payment method", "method of payment", "paid by", "payment type"},
@@ -238,20 +287,20 @@ var labels = map[string]map[string][]string{
 // names the document only in its heading lines; the body may mention any
 // of them.
 var kindTitles = map[string][]string{
-	KindCreditNote: {"cancellation invoice", "invoice cancellation", "storno", "stornierung", "facture d annulation", "credit note", "credit memo", "credit invoice", "gutschrift", "rechnungskorrektur", "stornorechnung", "avoir", "facture d avoir", "note de credit",
+	KindCreditNote: {"hyvityslasku", "jovairo szamla", "helyesbito szamla", "storno szamla", "factura storno", "nota de credit", "kreditfaktura", "kreditnota", "cancellation invoice", "invoice cancellation", "storno", "stornierung", "facture d annulation", "credit note", "credit memo", "credit invoice", "gutschrift", "rechnungskorrektur", "stornorechnung", "avoir", "facture d avoir", "note de credit",
 		"creditnota", "creditfactuur", "nota de credito", "factura rectificativa", "nota di credito", "faktura korygujaca", "korekta", "nota de credito"},
-	KindPurchaseOrder: {"purchase order", "bestellung", "bon de commande", "bestelbon", "inkooporder", "orden de compra", "ordine di acquisto", "zamowienie", "pedido de compra", "order confirmation",
+	KindPurchaseOrder: {"ostotilaus", "megrendeles", "comanda", "bestallning", "indkobsordre", "purchase order", "bestellung", "bon de commande", "bestelbon", "inkooporder", "orden de compra", "ordine di acquisto", "zamowienie", "pedido de compra", "order confirmation",
 		"auftragsbestatigung", "confirmation de commande", "orderbevestiging", "confirmacion de pedido", "conferma d ordine", "potwierdzenie zamowienia"},
 	KindNote:    {"memo", "memorandum", "meeting notes", "minutes", "aktennotiz", "gesprachsnotiz", "note de service", "compte rendu", "notulen", "verslag", "acta", "verbale", "notatka"},
-	KindPayment: {"credit card receipt", "card receipt", "credit card slip", "kartenbeleg", "payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
-	KindQuote:   {"quotation", "quote", "estimate", "proposal", "angebot", "kostenvoranschlag", "devis", "offerte", "presupuesto", "preventivo", "oferta", "orcamento", "proforma", "pro forma", "pro forma invoice", "proforma invoice"},
-	KindReceipt: {"receipt", "sales receipt", "payment receipt", "cash receipt", "quittung", "kassenbon", "kassenbeleg", "zahlungsbeleg", "recu", "ticket de caisse", "kwitantie", "kassabon",
+	KindPayment: {"maksuvahvistus", "fizetesi igazolas", "confirmare de plata", "betalningsbekraftelse", "betalingsbekraeftelse", "credit card receipt", "card receipt", "credit card slip", "kartenbeleg", "payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
+	KindQuote:   {"tarjous", "arajanlat", "oferta de pret", "offert", "tilbud", "quotation", "quote", "estimate", "proposal", "angebot", "kostenvoranschlag", "devis", "offerte", "presupuesto", "preventivo", "oferta", "orcamento", "proforma", "pro forma", "pro forma invoice", "proforma invoice"},
+	KindReceipt: {"kuitti", "nyugta", "chitanta", "bon fiscal", "kvitto", "kvittering", "receipt", "sales receipt", "payment receipt", "cash receipt", "quittung", "kassenbon", "kassenbeleg", "zahlungsbeleg", "recu", "ticket de caisse", "kwitantie", "kassabon",
 		// a simplified invoice is the till's: no buyer, paid on the spot
 		"simplified tax invoice", "simplified invoice", "factura simplificada", "fatura simplificada", "fattura semplificata", "kleinbetragsrechnung",
 		"recibo", "ticket", "ricevuta", "scontrino", "paragon", "paragon fiskalny", "potwierdzenie zaplaty", "cupom fiscal",
 		"nota fiscal de consumidor", "documento auxiliar da nota fiscal de consumidor", "nfc e", "documento auxiliar da nfc e"},
-	KindStatement: {"statement", "account statement", "statement of account", "kontoauszug", "releve de compte", "releve", "rekeningoverzicht", "estado de cuenta", "estratto conto", "wyciag", "extrato"},
-	KindInvoice: {"invoice", "tax invoice", "vat invoice", "commercial invoice", "bill", "rechnung", "facture", "factuur", "factura", "fattura", "faktura", "faktura vat", "nota fiscal", "fatura",
+	KindStatement: {"tiliote", "szamlakivonat", "extras de cont", "kontoutdrag", "kontoudtog", "statement", "account statement", "statement of account", "kontoauszug", "releve de compte", "releve", "rekeningoverzicht", "estado de cuenta", "estratto conto", "wyciag", "extrato"},
+	KindInvoice: {"lasku", "szamla", "factura fiscala", "invoice", "tax invoice", "vat invoice", "commercial invoice", "bill", "rechnung", "facture", "factuur", "factura", "fattura", "faktura", "faktura vat", "nota fiscal", "fatura",
 		// a debit note asks for more: an invoice
 		"debit note", "nota de debito", "nota de debito electronica", "note de debit", "nota di debito", "nota debetowa", "belastungsanzeige",
 		"fatura recibo", "invoice receipt", "handelsrechnung", "kopie factuur", "copy invoice", "invoice copy", "duplicate invoice", "rechnungskopie", "rechnung kopie", "steuerrechnung", "facture acquittee", "utility bill", "your bill", "billing statement", "nota fiscal de servicos", "nota fiscal eletronica", "danfe", "danfse", "nf e", "nfs e", "documento auxiliar da nfs e", "documento auxiliar da nota fiscal", "rachunek"},
@@ -312,10 +361,15 @@ var foldMap = map[rune]string{
 	'°': "o", 'º': "o", '№': "no",
 }
 
-// Fold lower-cases s, removes diacritics and turns every run of other
-// characters into one space, remembering for each folded byte the byte
-// offset in s it came from (pos has len(folded)+1 entries). "N° de
-// facture:" folds to "no de facture"; "#" folds to "no".
+// spacingAccents are accents printed as characters of their own: TeX's
+// PDFs put them before the letter they sit on ("Num´ero", "d´ej`a").
+const spacingAccents = "\u00b4\u0060\u02c6\u00a8\u02dc\u00b8\u02c7\u02d8\u02d9\u02da\u02dd\u02db"
+
+// Fold lower-cases s, removes diacritics (combining marks and spacing
+// accents are dropped) and turns every run of other characters into one
+// space, remembering for each folded byte the byte offset in s it came
+// from (pos has len(folded)+1 entries). "N° de facture:" folds to "no de
+// facture"; "#" folds to "no".
 func Fold(s string) (folded string, pos []int) {
 	var sb strings.Builder
 	space := true
@@ -328,6 +382,10 @@ func Fold(s string) (folded string, pos []int) {
 			rep = string(r)
 		case r < 128 && r >= 'A' && r <= 'Z':
 			rep = string(r + 32)
+		case unicode.Is(unicode.Mn, r) || strings.ContainsRune(spacingAccents, r):
+			// A combining mark (NFD "c\u030c"), or TeX's accent set
+			// before its letter ("Num´ero"): the letter is what counts.
+			continue
 		default:
 			lr := unicode.ToLower(r)
 			if f, ok := foldMap[lr]; ok {

@@ -909,7 +909,10 @@ var headerWord = func() map[string]bool {
 	for _, w := range strings.Fields(`discount discounts descuento descuentos desconto descontos rabatt rabatte remise remises sconto sconti korting rabat
 		amount amounts importe importes betrag montant bedrag importo valor kwota price precio preis prix prezzo prijs cena preco
 		quantity cantidad menge quantite quantita aantal ilosc quantidade subtotal tax taxes vat iva igv mwst ust tva btw
-		item items unit unidad einheit unite unita eenheid date fecha datum data`) {
+		item items unit unidad einheit unite unita eenheid date fecha datum data
+		status state product products produit produits produkt service services hours rate
+		none aucun aucune keine kein ninguno ninguna nessuno nessuna geen brak nenhum nenhuma
+		article articles designation`) {
 		m[w] = true
 	}
 	return m
