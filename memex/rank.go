@@ -3,6 +3,7 @@ package memex
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -34,9 +35,11 @@ import (
 //
 // A question without filters whose best chunk scores below
 // RelevanceCutoff has no good match: the answer is empty and says so
-// (with the built-in embedder, CalibratedEmbedder, only).
-// Otherwise chunks below RelevanceFloor are dropped. Questions with
-// filters are not cut (the filter vouches for its files).
+// (with the built-in embedder, CalibratedEmbedder; other embedders are
+// cut at the score they report, embed.Calibrated, and never when they
+// report none). Otherwise chunks below RelevanceFloor are dropped
+// (CalibratedEmbedder only). Questions with filters are not cut (the
+// filter vouches for its files).
 //
 // The weights and both thresholds were chosen on the tuning question sets
 // of TestParaphraseRecall only (its held-out sets were not looked at to
@@ -58,11 +61,30 @@ const (
 
 // CalibratedEmbedder names the embedder the weights and thresholds were
 // calibrated with; other embedders' scores are ranked the same way but
-// never cut (their similarities live on another scale).
+// cut only at the cutoff they report (embed.Calibrated): their
+// similarities live on another scale.
 const CalibratedEmbedder = "glove-sif-100d-v2"
 
-// cutsIrrelevant reports whether this index's scores can be cut at
-// RelevanceCutoff.
+// relevance is where the scores of one embedder are cut.
+type relevance struct {
+	cut           bool // false: never (an uncalibrated embedder)
+	cutoff, floor float64
+}
+
+// relevanceOf returns where the scores of questions answered with emb
+// are cut.
+func relevanceOf(emb embed.Embedder) relevance {
+	if emb.Name() == CalibratedEmbedder {
+		return relevance{cut: true, cutoff: RelevanceCutoff, floor: RelevanceFloor}
+	}
+	if c, ok := emb.(embed.Calibrated); ok {
+		return relevance{cut: true, cutoff: c.RelevanceCutoff(), floor: math.Inf(-1)}
+	}
+	return relevance{}
+}
+
+// cutsIrrelevant reports whether this index's scores are cut at the
+// built-in embedder's RelevanceCutoff.
 func (m *Memex) cutsIrrelevant() bool { return m.AnsweredBy() == CalibratedEmbedder }
 
 // wordVectors is implemented by embedders that expose word vectors (the
@@ -136,13 +158,21 @@ func (m *Memex) rankChunks(ctx context.Context, rest string, filter *vectordb.Fi
 		}
 	}
 	if sp := sparse.Query(q); len(sp.Indices) > 0 {
+		// The chunks' stored dense vectors come along: a chunk the dense
+		// search missed is scored with the vector it was indexed with
+		// rather than embedded again (costly with a neural embedder).
 		pts, err := m.db.Query(ctx, v.coll, vectordb.QueryRequest{Query: &vectordb.Query{Nearest: &vectordb.VectorInput{Sparse: &sp}},
-			Using: SparseVector, Filter: filter, Limit: depth, WithPayload: vectordb.PayloadSelector{All: true}})
+			Using: SparseVector, Filter: filter, Limit: depth, WithPayload: vectordb.PayloadSelector{All: true},
+			WithVector: vectordb.VectorSelector{Names: []string{DenseVector}}})
 		if err != nil {
 			return nil, fmt.Errorf("memex query: sparse search: %w", err)
 		}
 		for _, p := range pts {
-			add(p).inSparse = true
+			c := add(p)
+			c.inSparse = true
+			if !c.inDense {
+				c.Point.Vectors = p.Vectors
+			}
 		}
 	}
 	terms := distinctTerms(sparse.Terms(q))
@@ -157,7 +187,7 @@ func (m *Memex) rankChunks(ctx context.Context, rest string, filter *vectordb.Fi
 		c := byID[id]
 		text := chunkText(c.Point.Payload)
 		if !c.inDense && nonZero(dense) {
-			c.Dense = graph.Cosine(dense, v.emb.Embed(text))
+			c.Dense = graph.Cosine(dense, storedDense(c.Point, v.emb, text))
 		}
 		if len(terms) > 0 {
 			c.Cover = float64(len(matchedTerms(text, terms))) / float64(len(terms))
@@ -170,6 +200,16 @@ func (m *Memex) rankChunks(ctx context.Context, rest string, filter *vectordb.Fi
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	return out, nil
+}
+
+// storedDense returns the dense vector p was indexed with, or, when the
+// store did not return one (a chunk without a dense vector, a store that
+// does not return vectors), emb's vector of text.
+func storedDense(p vectordb.ScoredPoint, emb embed.Embedder, text string) []float32 {
+	if sv, ok := p.Vectors[DenseVector]; ok && len(sv.Dense) == emb.Dim() {
+		return sv.Dense
+	}
+	return emb.Embed(text)
 }
 
 // chunkText is the text a chunk was embedded from.
@@ -243,20 +283,20 @@ func distinctTerms(ss []string) []string {
 
 // relevant applies the relevance cutoff and floor to a question without
 // filters; when nothing is left it says why.
-func relevant(ranked []rankedChunk, cut bool) ([]rankedChunk, *Empty) {
-	if !cut || len(ranked) == 0 {
+func relevant(ranked []rankedChunk, rel relevance) ([]rankedChunk, *Empty) {
+	if !rel.cut || len(ranked) == 0 {
 		return ranked, nil
 	}
 	// A chunk that contains every term of the question is a match
 	// whatever the vectors say ("Backpropagation", a word the word
 	// vectors do not know, names its note).
 	full := func(r rankedChunk) bool { return r.Cover >= 1 }
-	if ranked[0].Score < RelevanceCutoff && !slices.ContainsFunc(ranked, full) {
-		return nil, &Empty{Message: fmt.Sprintf("no good match: the best file scores %.2f, below the relevance cutoff %.2f", ranked[0].Score, RelevanceCutoff)}
+	if ranked[0].Score < rel.cutoff && !slices.ContainsFunc(ranked, full) {
+		return nil, &Empty{Message: fmt.Sprintf("no good match: the best file scores %.2f, below the relevance cutoff %.2f", ranked[0].Score, rel.cutoff)}
 	}
 	var kept []rankedChunk
 	for _, r := range ranked {
-		if r.Score >= RelevanceFloor || full(r) {
+		if r.Score >= rel.floor || full(r) {
 			kept = append(kept, r)
 		}
 	}

@@ -293,7 +293,9 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 	if err != nil {
 		return nil, err
 	}
-	ranked, ans.Empty = relevant(ranked, !u.HasFilter() && v.emb.Name() == CalibratedEmbedder)
+	rel := relevanceOf(v.emb)
+	rel.cut = rel.cut && !u.HasFilter()
+	ranked, ans.Empty = relevant(ranked, rel)
 	terms := sparse.Terms(rest)
 	seen := map[string]bool{}
 	for _, rc := range ranked {

@@ -47,6 +47,9 @@ type Config struct {
 	Memex    bool
 	Data     []string
 	DemoData bool
+	// MemexEmbedder picks MemexFS's embedder (runtime.Want.MemexEmbedder:
+	// "" the default, "glove-sif", "use-lite", a model).
+	MemexEmbedder string
 	// Apps runs the microVM runtime (/v1/apps, /v1/vms) and seals
 	// AppSources (found under AppSourceRoot) in the background.
 	Apps          bool
@@ -82,7 +85,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err != nil {
 		return err
 	}
-	rt, err := runtime.Open(ctx, home.At(cfg.Home), runtime.Want{VectorDB: true, Memex: cfg.Memex, MemexIndexing: true, Apps: cfg.Apps, Cortex: true, Data: data, Logger: log})
+	rt, err := runtime.Open(ctx, home.At(cfg.Home), runtime.Want{VectorDB: true, Memex: cfg.Memex, MemexEmbedder: cfg.MemexEmbedder, MemexIndexing: true, Apps: cfg.Apps, Cortex: true, Data: data, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -6,14 +6,10 @@
 # (openai), langchain-js (@langchain/qdrant), llamaindex-ts
 # (@llamaindex/qdrant).
 set -euo pipefail
+. "$(cd "$(dirname "$0")/.." && pwd)/npm.sh"
 cd "$(dirname "$0")/../.."
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update
-  $sudo apt-get install -y nodejs npm
-fi
+ensure_npm
 
 for t in qdrant-js openai-js langchain-js llamaindex-ts; do
   # npm writes node_modules/.package-lock.json when an install completes.

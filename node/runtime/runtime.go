@@ -78,10 +78,11 @@ type Want struct {
 	// MemexEmbedder picks the embedder of MemexFS's dense vectors: ""
 	// the first embedding model added under the home (nexus cortex add,
 	// by name), or the built-in GloVe-SIF when there is none;
-	// BuiltinEmbedder GloVe-SIF; otherwise a model added under the home
-	// or a GGUF file, which must be an embedding model. Each embedder
-	// keeps its vectors in its own collection ("memex" for GloVe-SIF,
-	// "memex-<model>" for a model).
+	// BuiltinEmbedder GloVe-SIF; USEEmbedder ("use-lite[:DIR]") the
+	// Universal Sentence Encoder Lite (never picked by default);
+	// otherwise a model added under the home or a GGUF file, which must
+	// be an embedding model. Each embedder keeps its vectors in its own
+	// collection ("memex" for GloVe-SIF, "memex-<model>" for the others).
 	MemexEmbedder string
 	// MemexIndexing says the caller is about to index (nexus memex add,
 	// watch, reembed; a node indexing its data folders): MemexFS opens
