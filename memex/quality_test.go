@@ -25,7 +25,7 @@ func TestQuality(t *testing.T) {
 	if err := c.WriteTo(dir); err != nil {
 		t.Fatal(err)
 	}
-	m, _, _ := openTest(t)
+	m := openParaTest(t) // GloVe-SIF, or the embedder MEMEX_PARA_EMBEDDER names
 	ctx := context.Background()
 	sum, err := m.Add(ctx, []string{dir}, nil)
 	if err != nil {
