@@ -470,8 +470,14 @@ func (db *DB) CollectionInfo(ctx context.Context, name string) (CollectionInfo, 
 		Config:          cloneConfig(c.cfg),
 		PayloadSchema:   map[string]PayloadIndexInfo{},
 	}
-	for _, d := range c.dense {
+	for n, d := range c.dense {
 		info.IndexedVectorsCount += d.indexedCount()
+		if q := d.quantCount(); q > 0 {
+			if info.QuantizedVectors == nil {
+				info.QuantizedVectors = map[string]int{}
+			}
+			info.QuantizedVectors[n] = q
+		}
 	}
 	for k, fi := range c.fields {
 		info.PayloadSchema[k] = fi.info()

@@ -47,11 +47,13 @@ type denseIndex struct {
 	// by the owning collection's wmu.
 	savedIndexed uint32
 
-	// Quantization (quant.go): qcfg is guarded by mu; quant (int8) or bin
-	// (binary, quant_binary.go) holds the codes, nil while there are none.
+	// Quantization (quant.go): qcfg is guarded by mu; quant (int8), bin
+	// (binary, quant_binary.go) or prod (product, quant_product.go)
+	// holds the codes, nil while there are none.
 	qcfg  *quantConfig
 	quant atomic.Pointer[hnsw.Quantized]
 	bin   atomic.Pointer[hnsw.Binary]
+	prod  atomic.Pointer[hnsw.Product]
 }
 
 func metricOf(d Distance) hnsw.Metric {

@@ -7,18 +7,20 @@ import (
 	"nexusos/vectordb/hnsw"
 )
 
-// Scalar and binary quantization (Qdrant's quantization_config
-// {"scalar": {"type": "int8", "quantile": q, "always_ram": b}} and
-// {"binary": {"always_ram": b, "encoding": e, "query_encoding": qe}}): a
-// dense index keeps int8 codes (hnsw.Quantized) or binary codes
-// (hnsw.Binary, quant_binary.go) of its vectors beside the float32
-// originals, and graph searches traverse with the codes, then rescore the
-// limit × oversampling best candidates with the originals. The codes are
-// derived data: they are never written to disk but rebuilt,
-// deterministically from the stored vectors, by the indexer when an index
-// is created, loaded (after a clean close or a crash replay alike) or its
-// quantization configured. Product and turbo quantization are kept and
-// reported only: those collections search at full precision.
+// Scalar, binary and product quantization (Qdrant's quantization_config
+// {"scalar": {"type": "int8", "quantile": q, "always_ram": b}},
+// {"binary": {"always_ram": b, "encoding": e, "query_encoding": qe}} and
+// {"product": {"compression": "xN", "always_ram": b}}): a dense index
+// keeps int8 codes (hnsw.Quantized), binary codes (hnsw.Binary,
+// quant_binary.go) or product codes (hnsw.Product, quant_product.go) of
+// its vectors beside the float32 originals, and graph searches traverse
+// with the codes, then rescore the limit × oversampling best candidates
+// with the originals. The codes are derived data: they are never written
+// to disk but rebuilt, deterministically from the stored vectors, by the
+// indexer when an index is created, loaded (after a clean close or a
+// crash replay alike) or its quantization configured. Turbo quantization
+// is kept and reported only: those collections search at full precision.
+// always_ram has no effect: the codes always live in memory.
 
 // QuantizationSearchParams are Qdrant's search-time quantization params.
 type QuantizationSearchParams struct {
@@ -31,8 +33,9 @@ type QuantizationSearchParams struct {
 type quantKind uint8
 
 const (
-	quantScalar quantKind = iota + 1 // int8 codes
-	quantBinary                      // binary codes
+	quantScalar  quantKind = iota + 1 // int8 codes
+	quantBinary                       // binary codes
+	quantProduct                      // product codes
 )
 
 // quantConfig is a parsed quantization_config that search applies.
@@ -41,6 +44,7 @@ type quantConfig struct {
 	quantile float64             // quantScalar: of the elements the range keeps
 	enc      hnsw.BinaryEncoding // quantBinary
 	query    hnsw.BinaryQuery    // quantBinary
+	sub      int                 // quantProduct: elements per sub-vector
 }
 
 // parseQuant returns the quantization a quantization_config asks for, or
@@ -58,8 +62,17 @@ func parseQuant(raw json.RawMessage) *quantConfig {
 			Encoding      string `json:"encoding"`
 			QueryEncoding string `json:"query_encoding"`
 		} `json:"binary"`
+		Product *struct {
+			Compression string `json:"compression"`
+		} `json:"product"`
 	}
 	if json.Unmarshal(raw, &w) != nil {
+		return nil
+	}
+	if w.Product != nil {
+		if sub := productSub(w.Product.Compression); sub > 0 {
+			return &quantConfig{kind: quantProduct, sub: sub}
+		}
 		return nil
 	}
 	if w.Binary != nil {
@@ -77,7 +90,8 @@ func parseQuant(raw json.RawMessage) *quantConfig {
 
 // quantFor returns the quantization of dense vector name: its own
 // quantization_config, else the collection's. Manhattan vectors have no
-// int8 kernel and search at full precision unless binary-quantized.
+// int8 kernel and search at full precision unless binary- or
+// product-quantized.
 func (c *collection) quantFor(name string) *quantConfig {
 	p, ok := c.cfg.Vectors[name]
 	if !ok {
@@ -102,6 +116,7 @@ func (d *denseIndex) setQuantization(qc *quantConfig) {
 		d.qcfg = qc
 		d.quant.Store(nil)
 		d.bin.Store(nil)
+		d.prod.Store(nil)
 	}
 	d.mu.Unlock()
 	d.kick()
@@ -118,9 +133,13 @@ func (d *denseIndex) quantBehind() bool {
 	if n == 0 {
 		return false
 	}
-	if d.qcfg.kind == quantBinary {
+	switch d.qcfg.kind {
+	case quantBinary:
 		b := d.bin.Load()
 		return b == nil || b.Len() < n
+	case quantProduct:
+		p := d.prod.Load()
+		return p == nil || p.Len() < n
 	}
 	q := d.quant.Load()
 	return q == nil || q.Len() < n
@@ -136,8 +155,12 @@ func (d *denseIndex) quantize(end int) {
 	if qc == nil || end <= 0 {
 		return
 	}
-	if qc.kind == quantBinary {
+	switch qc.kind {
+	case quantBinary:
 		d.quantizeBinary(qc, end)
+		return
+	case quantProduct:
+		d.quantizeProduct(qc, end)
 		return
 	}
 	// The range is calibrated on the vectors stored when the first codes
@@ -168,21 +191,39 @@ func (d *denseIndex) quantBytes() int64 {
 	if b := d.bin.Load(); b != nil {
 		return b.Bytes()
 	}
+	if p := d.prod.Load(); p != nil {
+		return p.Bytes()
+	}
 	return 0
 }
 
-// graphSearch runs the graph search of annSearch: with the int8 or binary
-// codes unless params ask to ignore them, over limit × oversampling
+// quantCount returns the number of indexed vectors that have codes: the
+// vectors below the indexed watermark (graph searches score the ones
+// above exactly) that a graph search scores with codes.
+func (d *denseIndex) quantCount() int {
+	n := 0
+	if q := d.quant.Load(); q != nil {
+		n = q.Len()
+	} else if b := d.bin.Load(); b != nil {
+		n = b.Len()
+	} else if p := d.prod.Load(); p != nil {
+		n = p.Len()
+	}
+	return min(n, int(d.indexed.Load()))
+}
+
+// graphSearch runs the graph search of annSearch: with the int8, binary
+// or product codes unless params ask to ignore them, over limit × oversampling
 // candidates. The caller scores the candidates with the originals; with
 // rescore false only the best limit of the quantized order are
 // candidates.
 func (d *denseIndex) graphSearch(q []float32, limit, ef int, allow func(uint32) bool, p *SearchParams) []hnsw.Result {
-	qz, bz := d.quant.Load(), d.bin.Load()
+	qz, bz, pz := d.quant.Load(), d.bin.Load(), d.prod.Load()
 	var qp QuantizationSearchParams
 	if p != nil && p.Quantization != nil {
 		qp = *p.Quantization
 	}
-	if qz == nil && bz == nil || qp.Ignore {
+	if qz == nil && bz == nil && pz == nil || qp.Ignore {
 		return d.graph.Search(q, limit, ef, allow)
 	}
 	k := limit
@@ -190,9 +231,12 @@ func (d *denseIndex) graphSearch(q []float32, limit, ef int, allow func(uint32) 
 		k = int(math.Ceil(float64(limit) * qp.Oversampling))
 	}
 	var res []hnsw.Result
-	if bz != nil {
+	switch {
+	case bz != nil:
 		res = d.graph.SearchBinary(q, k, max(ef, k), allow, bz)
-	} else {
+	case pz != nil:
+		res = d.graph.SearchProduct(q, k, max(ef, k), allow, pz)
+	default:
 		res = d.graph.SearchQuantized(q, k, max(ef, k), allow, qz)
 	}
 	if qp.Rescore != nil && !*qp.Rescore && len(res) > limit {

@@ -78,10 +78,7 @@ func TestBinaryQuantization(t *testing.T) {
 			}
 			ef := 64
 			qp := func(q QuantizationSearchParams) *SearchParams { return &SearchParams{HnswEf: ef, Quantization: &q} }
-			flt := quantRecall(t, db, "q", queries, k, qp(QuantizationSearchParams{Ignore: true}))
-			def := quantRecall(t, db, "q", queries, k, &SearchParams{HnswEf: ef})
-			over := quantRecall(t, db, "q", queries, k, qp(QuantizationSearchParams{Oversampling: 4}))
-			norescore := quantRecall(t, db, "q", queries, k, qp(QuantizationSearchParams{Rescore: ptr(false), Oversampling: 4}))
+			flt, def, over, norescore := quantRecalls(t, db, "q", queries, k, ef)
 			t.Logf("recall@%d: float %.3f, two_bits %.3f, oversampling 4 %.3f, no rescore %.3f", k, flt, def, over, norescore)
 			// Within a cluster the neighbours differ by noise the codes
 			// barely see (measured: about 0.3 at oversampling 1, 0.4-0.67
@@ -94,25 +91,7 @@ func TestBinaryQuantization(t *testing.T) {
 
 			// A crash image (the database still open) and a clean
 			// reopen rebuild the same codes.
-			crashed := t.TempDir()
-			copyDir(t, dir, crashed)
-			must(t, db.Close())
-			for _, d := range []string{dir, crashed} {
-				db2, err := Open(d, Options{Logger: quiet})
-				must(t, err)
-				waitIndexed(t, db2, "q")
-				again := binaryCodes(t, db2, "q", n)
-				for id := range again {
-					if !slices.Equal(again[id], codes[id]) {
-						t.Fatalf("%s: code %d after reopen %x, before %x", d, id, again[id], codes[id])
-					}
-				}
-				if d == crashed {
-					must(t, db2.Close())
-				} else {
-					db = db2
-				}
-			}
+			db = reopenSameCodes(t, db, dir, "q", codes, func(db *DB) [][]uint64 { return binaryCodes(t, db, "q", n) })
 			defer db.Close()
 			if again := quantRecall(t, db, "q", queries, k, qp(QuantizationSearchParams{Oversampling: 4})); again < over-0.03 {
 				t.Fatalf("recall after reopen %.3f, before %.3f", again, over)

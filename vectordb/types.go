@@ -120,9 +120,9 @@ type VectorParams struct {
 	Datatype    Datatype           // "" or DatatypeFloat32 (default), DatatypeFloat16, DatatypeUint8, DatatypeTurbo4
 	Multivector *MultivectorConfig // nil: a single dense vector per point
 	// Quantization is the client's quantization_config (a JSON object),
-	// kept and reported. Scalar int8 and binary quantization are applied:
-	// searches traverse the graph with the codes and rescore with the
-	// originals (quant.go); other kinds search at full precision.
+	// kept and reported. Scalar int8, binary and product quantization are
+	// applied: searches traverse the graph with the codes and rescore
+	// with the originals (quant.go); turbo searches at full precision.
 	Quantization json.RawMessage
 	// Memory is Qdrant's memory placement ("cached" or "cold"), kept and
 	// reported: this engine holds vectors in memory either way.
@@ -309,6 +309,11 @@ type CollectionInfo struct {
 	LastOperationID     uint64 // sequence number of the last applied update (0: none)
 	Config              CollectionConfig
 	PayloadSchema       map[string]PayloadIndexInfo
+	// QuantizedVectors counts, per dense vector name, the indexed vectors
+	// (below the watermark graph searches start their exact scan of
+	// recent vectors from) that have the quantization codes graph search
+	// traverses (absent: none).
+	QuantizedVectors map[string]int
 }
 
 // Alias maps an alias name to a collection.

@@ -26,6 +26,7 @@ func newBenchVectorsCmd(g *globalFlags) *cobra.Command {
 		osList         string
 		binList        string
 		binQuery       string
+		pqList         string
 	)
 	cmd := &cobra.Command{
 		Use:   "vectors",
@@ -48,9 +49,10 @@ Steps (each cached, so a second run skips the slow ones):
   7. for every --ef: recall@10 and queries/s single-threaded (wall and
      thread CPU time, median of --repeat passes) and on the largest
      --threads count; with --int8 also for the int8 scalar-quantized
-     search and with --binary for binary-quantized searches (codes for
-     the traversal, float rescoring of the best 10 × oversampling, for
-     each --oversampling value), with the memory of codes and graph.
+     search, with --binary for binary-quantized and with --pq for
+     product-quantized searches (codes for the traversal, float
+     rescoring of the best 10 × oversampling, for each --oversampling
+     value), with the memory of codes and graph.
 
 With --filtered it measures filtered search over the Qdrant REST API
 instead: the word vectors are scaled to --n points (the package has about
@@ -70,6 +72,7 @@ Examples:
   nexus bench vectors --n 50000 --queries 200 --ef 16,32,64 --threads 2
   nexus bench vectors --n 100000 --int8 --oversampling 2
   nexus bench vectors --int8 --binary 1,2 --oversampling 1,2,4 --ef 40,80,160
+  nexus bench vectors --int8 --pq x8,x16 --oversampling 1,4 --ef 40,80,160
   nexus bench vectors --filtered --n 1000000 --queries 200`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -88,6 +91,9 @@ Examples:
 			}
 			if o.BinaryQuery, err = hnswbench.ParseBinaryQuery(binQuery); err != nil {
 				return fmt.Errorf("--binary-query: %w", err)
+			}
+			if o.Product, err = hnswbench.ParseProduct(pqList); err != nil {
+				return fmt.Errorf("--pq: %w", err)
 			}
 			if cacheDir == "" {
 				h, err := g.Dir()
@@ -161,8 +167,9 @@ Examples:
 	f.BoolVar(&o.ExportOnly, "export-only", false, "stop after --export (this is how vectordb/hnsw/testdata was made: --n 5000 --queries 100 --export-only)")
 	f.BoolVar(&o.Int8, "int8", false, "also search with int8 scalar quantization (graph traversal on int8 codes, rescoring with the float vectors) and print it beside the float search")
 	f.Float64Var(&o.Quantile, "quantile", 0.99, "int8 quantization: quantile of the elements the range keeps (Qdrant's quantile)")
-	f.StringVar(&osList, "oversampling", "1", "--int8, --binary: comma-separated oversampling values; each rescores the best k × oversampling candidates (Qdrant's oversampling)")
+	f.StringVar(&osList, "oversampling", "1", "--int8, --binary, --pq: comma-separated oversampling values; each rescores the best k × oversampling candidates (Qdrant's oversampling)")
 	f.StringVar(&binList, "binary", "", "also search with binary quantization (graph traversal on XOR-popcount of binary codes, rescoring with the float vectors) for each of these comma-separated encodings: 1 (one_bit), 1.5 (one_and_half_bits), 2 (two_bits)")
+	f.StringVar(&pqList, "pq", "", "also search with product quantization (graph traversal on per-query lookup tables over 256-centroid codebooks per sub-vector, rescoring with the float vectors) for each of these comma-separated compression ratios: x4, x8, x16, x32, x64 (Qdrant's compression)")
 	f.StringVar(&binQuery, "binary-query", "binary", "--binary: query encoding: binary, scalar4bits or scalar8bits (Qdrant's query_encoding)")
 	f.StringVar(&o.ExportDir, "export", "", "also write the split (base.vec, queries.vec) and ground truth (gt.bin) to this directory, to run other engines on the same data")
 	return cmd

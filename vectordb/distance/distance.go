@@ -11,6 +11,8 @@
 // DotU8I8 is the integer kernel of int8 scalar quantization (int8.go):
 // AVX-512 VNNI (VPDPBUSD) or AVX2 assembly in int8_amd64.s, hand-written
 // in the style of the generated file, with a portable reference.
+// XorPopcntBatch is the kernel of binary quantization (popcnt.go) and
+// LookupSumBatch, portable Go, that of product quantization (lookup.go).
 //
 // Vectors shorter than SequentialBelow elements are summed in order, one
 // float32 product at a time with no fused multiply-add, as Qdrant's scalar

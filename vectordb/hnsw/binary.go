@@ -362,7 +362,7 @@ func (x *Index) SearchBinary(q []float32, k, ef int, allow func(id uint32) bool,
 	if bz == nil || bz.dim != x.vecs.Dim() {
 		return x.Search(q, k, ef, allow)
 	}
-	return x.search(q, k, ef, allow, nil, bz)
+	return x.search(q, k, ef, allow, nil, bz, nil)
 }
 
 // codeOf returns the code of id for a binary search: the stored one, or

@@ -6,9 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"nexusos/vectordb/distance"
 	"nexusos/vectordb/hnsw"
-	"nexusos/vectordb/hnsw/hnswbench"
 )
 
 func bit(c []uint64, j int) bool { return c[j>>6]>>(j&63)&1 != 0 }
@@ -177,44 +175,9 @@ func TestBinaryScalarQuery(t *testing.T) {
 // centred nor independent), so the floors are far below the float
 // search's, but rescoring with oversampling must lift them.
 func TestBinaryRecallGloVe(t *testing.T) {
-	base := readVectors(t, "base.vec")
-	queries := readVectors(t, "queries.vec")
-	flat := hnsw.NewFlat(base.Dim)
-	for i := range base.Len() {
-		flat.Append(base.Row(i))
-	}
-	idx, err := hnswbench.Build(t.Context(), hnsw.Config{M: 16, EfConstruct: 100, Seed: 1}, flat, 2, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truth := make([][]uint32, queries.Len())
-	for i := range truth {
-		truth[i] = exactTop(flat, queries.Row(i), 10)
-	}
+	g := newGloveFixture(t)
 	recall := func(b *hnsw.Binary, os int) float64 {
-		hits := 0
-		for i := range queries.Len() {
-			q := queries.Row(i)
-			got := idx.SearchBinary(q, 10*os, max(64, 10*os), nil, b)
-			for j := range got {
-				got[j].Dist = -distance.Dot(q, flat.At(got[j].ID))
-			}
-			slices.SortFunc(got, func(a, b hnsw.Result) int {
-				switch {
-				case a.Dist < b.Dist:
-					return -1
-				case a.Dist > b.Dist:
-					return 1
-				}
-				return 0
-			})
-			for _, r := range got[:min(10, len(got))] {
-				if slices.Contains(truth[i], r.ID) {
-					hits++
-				}
-			}
-		}
-		return float64(hits) / float64(10*queries.Len())
+		return g.rescoredRecall(func(q []float32, n, ef int) []hnsw.Result { return g.idx.SearchBinary(q, n, ef, nil, b) }, os)
 	}
 	for _, tc := range []struct {
 		enc    hnsw.BinaryEncoding
@@ -229,8 +192,8 @@ func TestBinaryRecallGloVe(t *testing.T) {
 		{hnsw.OneBit, hnsw.QueryScalar8, 0.33, 0.65},
 		{hnsw.TwoBits, hnsw.QueryScalar4, 0.48, 0.8},
 	} {
-		b := hnsw.NewBinary(flat, flat.Len(), tc.enc, tc.query)
-		b.Quantize(flat, flat.Len())
+		b := hnsw.NewBinary(g.flat, g.flat.Len(), tc.enc, tc.query)
+		b.Quantize(g.flat, g.flat.Len())
 		r1, r4 := recall(b, 1), recall(b, 4)
 		t.Logf("%v query %v: recall@10 %.3f at oversampling 1, %.3f at 4", tc.enc, tc.query, r1, r4)
 		if r1 < tc.floor1 || r4 < tc.floor4 || r4 < r1 {

@@ -32,8 +32,11 @@
 // the float vectors. Binary holds binary codes (one, one and a half or
 // two bits per element, as Qdrant's binary quantization; NewBinary,
 // Quantize); SearchBinary traverses with them, scoring by XOR and popcount
-// (distance.XorPopcntBatch). The graph itself is always built from the
-// floats.
+// (distance.XorPopcntBatch). Product holds product codes (one byte per
+// sub-vector, the nearest of 256 k-means centroids, as Qdrant's product
+// quantization; NewProduct, Quantize); SearchProduct traverses with them,
+// scoring by per-query lookup tables (distance.LookupSumBatch). The graph
+// itself is always built from the floats.
 //
 // # Concurrency
 //

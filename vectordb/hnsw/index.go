@@ -272,6 +272,13 @@ type scratch struct {
 	bq    binQuery
 	brecs [][]uint64 // codes of a batch; cleared before pooling
 	bcode []uint64   // a code made on the fly for an id not yet quantized
+
+	// useP makes them score with pq, the query's lookup table for
+	// product codes (SearchProduct); qlen then counts the product codes.
+	useP  bool
+	pq    pqQuery
+	precs [][]byte // codes of a batch; cleared before pooling
+	pcode []byte   // a code made on the fly for an id not yet quantized
 }
 
 func (x *Index) getScratch() *scratch {
@@ -282,9 +289,11 @@ func (x *Index) getScratch() *scratch {
 
 func (x *Index) putScratch(s *scratch) {
 	s.t = tables{}
-	s.useQ, s.useB = false, false
+	s.useQ, s.useB, s.useP = false, false, false
 	s.qq.q, s.qq.tbl = nil, nil
 	s.bq.b, s.bq.tbl = nil, nil
+	s.pq.p, s.pq.tbl = nil, nil
+	clear(s.precs[:cap(s.precs)])
 	clear(s.vs[:cap(s.vs)])
 	clear(s.recs[:cap(s.recs)])
 	clear(s.brecs[:cap(s.brecs)])
@@ -676,6 +685,9 @@ func (x *Index) batchQ(s *scratch, q []float32) []float32 {
 	if s.useB {
 		return x.batchB(s)
 	}
+	if s.useP {
+		return x.batchP(s)
+	}
 	if cap(s.dists) < len(s.ids) {
 		s.dists = make([]float32, len(s.ids)+16)
 	}
@@ -711,6 +723,9 @@ func (x *Index) distQ(s *scratch, q []float32, id uint32) float32 {
 	if s.useB {
 		return x.distB(s, id)
 	}
+	if s.useP {
+		return x.distP(s, id)
+	}
 	if s.useQ && id < s.qlen {
 		return s.qq.dist(id)
 	}
@@ -727,7 +742,7 @@ func (x *Index) SearchQuantized(q []float32, k, ef int, allow func(id uint32) bo
 	if qz == nil || x.cfg.Metric == L1 || qz.dim != x.vecs.Dim() {
 		return x.Search(q, k, ef, allow)
 	}
-	return x.search(q, k, ef, allow, qz, nil)
+	return x.search(q, k, ef, allow, qz, nil, nil)
 }
 
 // Search returns the k nearest inserted, non-deleted ids to q for which
@@ -740,10 +755,10 @@ func (x *Index) SearchQuantized(q []float32, k, ef int, allow func(id uint32) bo
 // allowed ids. Search is safe for concurrent use. It panics if len(q) is
 // not the Flat's dimension.
 func (x *Index) Search(q []float32, k, ef int, allow func(id uint32) bool) []Result {
-	return x.search(q, k, ef, allow, nil, nil)
+	return x.search(q, k, ef, allow, nil, nil, nil)
 }
 
-func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized, bz *Binary) []Result {
+func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized, bz *Binary, pz *Product) []Result {
 	if len(q) != x.vecs.Dim() {
 		panic(fmt.Sprintf("hnsw: Search with a %d-element query in dimension %d", len(q), x.vecs.Dim()))
 	}
@@ -763,6 +778,11 @@ func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Q
 		s.useQ, s.useB = true, true
 		s.qlen = uint32(bz.Len())
 		bz.prepare(&s.bq, q)
+	}
+	if pz != nil {
+		s.useQ, s.useP = true, true
+		s.qlen = uint32(pz.Len())
+		pz.prepare(&s.pq, q)
 	}
 	cur := item{id: uint32(ep), d: x.distQ(s, q, uint32(ep))}
 	for l := int(ep>>32) - 1; l > 0; l-- {

@@ -1,6 +1,7 @@
 package hnsw_test
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -120,4 +121,51 @@ func exactTop(flat *hnsw.Flat, q []float32, k int) []uint32 {
 		return int(a) - int(b)
 	})
 	return ids[:k]
+}
+
+// gloveFixture is the graph of the committed GloVe vectors (M 16, ef
+// construction 100) with each query's exact top 10.
+type gloveFixture struct {
+	flat    *hnsw.Flat
+	idx     *hnsw.Index
+	queries *hnswbench.Vectors
+	truth   [][]uint32
+}
+
+func newGloveFixture(t *testing.T) *gloveFixture {
+	t.Helper()
+	base := readVectors(t, "base.vec")
+	g := &gloveFixture{flat: hnsw.NewFlat(base.Dim), queries: readVectors(t, "queries.vec")}
+	for i := range base.Len() {
+		g.flat.Append(base.Row(i))
+	}
+	var err error
+	if g.idx, err = hnswbench.Build(t.Context(), hnsw.Config{M: 16, EfConstruct: 100, Seed: 1}, g.flat, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	g.truth = make([][]uint32, g.queries.Len())
+	for i := range g.truth {
+		g.truth[i] = exactTop(g.flat, g.queries.Row(i), 10)
+	}
+	return g
+}
+
+// rescoredRecall asks search for 10·os candidates per query (ef at least
+// 64), rescores them with the float vectors and returns recall@10.
+func (g *gloveFixture) rescoredRecall(search func(q []float32, n, ef int) []hnsw.Result, os int) float64 {
+	hits := 0
+	for i := range g.queries.Len() {
+		q := g.queries.Row(i)
+		got := search(q, 10*os, max(64, 10*os))
+		for j := range got {
+			got[j].Dist = -distance.Dot(q, g.flat.At(got[j].ID))
+		}
+		slices.SortStableFunc(got, func(a, b hnsw.Result) int { return cmp.Compare(a.Dist, b.Dist) })
+		for _, r := range got[:min(10, len(got))] {
+			if slices.Contains(g.truth[i], r.ID) {
+				hits++
+			}
+		}
+	}
+	return float64(hits) / float64(10*g.queries.Len())
 }

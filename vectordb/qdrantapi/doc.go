@@ -1,10 +1,12 @@
 // Package qdrantapi holds the shared logic of the Qdrant REST and gRPC
 // servers (packages rest and grpcapi below it): grouped search and facet
 // counts, built on the calls of vectordb.DB; the distance matrix (both
-// servers serve it); and the Qdrant versions the two servers report. What
-// it returns is transport-independent: each server validates its own
-// requests, converts the results to its wire format and maps engine
-// errors to its own codes.
+// servers serve it); the check of quantization configs
+// (ParseQuantization), so both accept and reject the same ones; and the
+// Qdrant versions the two servers report. What it returns is
+// transport-independent: each server validates its own requests,
+// converts the results to its wire format and maps engine errors to its
+// own codes.
 //
 // Its functions are safe for concurrent use, as vectordb.DB is.
 package qdrantapi

@@ -25,6 +25,15 @@ func TestQuantFlags(t *testing.T) {
 	if _, err := ParseBinaryQuery("scalar2bits"); err == nil {
 		t.Fatal("ParseBinaryQuery accepted scalar2bits")
 	}
+	pq, err := ParseProduct("x8, 16,x64")
+	if err != nil || !slices.Equal(pq, []int{8, 16, 64}) {
+		t.Fatalf("ParseProduct: %v, %v", pq, err)
+	}
+	for _, bad := range []string{"x2", "3", "x"} {
+		if _, err := ParseProduct(bad); err == nil {
+			t.Fatalf("ParseProduct accepted %q", bad)
+		}
+	}
 	os, err := ParseFloats("1,1.5, 4")
 	if err != nil || !slices.Equal(os, []float64{1, 1.5, 4}) {
 		t.Fatalf("ParseFloats: %v, %v", os, err)

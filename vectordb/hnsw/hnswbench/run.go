@@ -57,6 +57,12 @@ type Options struct {
 	// for Int8.
 	Binary      []hnsw.BinaryEncoding
 	BinaryQuery hnsw.BinaryQuery
+	// Product also measures product quantization with each of these
+	// compression ratios (4, 8, 16, 32 or 64: Qdrant's x4 … x64, N/4
+	// elements per code byte; codebooks trained by k-means on up to
+	// hnsw.PQSample base vectors), at every value of Oversampling,
+	// rescored as for Int8.
+	Product []int
 	// QueryProfile, if set, receives a CPU profile of the search passes
 	// only (not the load, ground truth and build).
 	QueryProfile io.Writer
@@ -218,6 +224,18 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 			modes = append(modes, fmt.Sprintf("%s os=%g", name, os))
 		}
 	}
+	for _, ratio := range o.Product {
+		start := time.Now()
+		pz := hnsw.NewProduct(split.Base, split.Base.Len(), min(ratio/4, split.Base.Dim()), hnsw.Dot)
+		trained := time.Since(start)
+		pz.Quantize(split.Base, split.Base.Len())
+		fmt.Fprintf(out, "product x%d (%d sub-vectors of %d): codebooks trained in %.2f s, encoded in %.2f s; codes + codebooks %.1f MB (%d bytes/vector): product index (codes + graph) %.1f MB, + float vectors kept for rescoring\n",
+			ratio, pz.CodeBytes(), pz.Sub(), trained.Seconds(), (time.Since(start) - trained).Seconds(), mb(pz.Bytes()), pz.CodeBytes(), mb(pz.Bytes()+idx.Bytes()))
+		for _, os := range o.Oversampling {
+			searchers = append(searchers, ProductSearcher(idx, split.Base, pz, os))
+			modes = append(modes, fmt.Sprintf("pq x%d os=%g", ratio, os))
+		}
+	}
 	fmt.Fprintln(out)
 
 	qt := threads[len(threads)-1]
@@ -334,6 +352,41 @@ func BinarySearcher(idx *hnsw.Index, base *hnsw.Flat, bz *hnsw.Binary, oversampl
 		slices.SortFunc(res, func(a, b hnsw.Result) int { return cmp.Compare(a.Dist, b.Dist) })
 		return res[:min(k, len(res))]
 	}
+}
+
+// ProductSearcher traverses idx (a Dot index over base) with the product
+// codes of pz and rescores the best ceil(k × oversampling) candidates
+// with the float vectors of base.
+func ProductSearcher(idx *hnsw.Index, base *hnsw.Flat, pz *hnsw.Product, oversampling float64) Searcher {
+	return func(q []float32, k, ef int) []hnsw.Result {
+		kk := max(k, int(math.Ceil(float64(k)*oversampling)))
+		res := idx.SearchProduct(q, kk, max(ef, kk), nil, pz)
+		for i := range res {
+			res[i].Dist = -distance.Dot(q, base.At(res[i].ID))
+		}
+		slices.SortFunc(res, func(a, b hnsw.Result) int { return cmp.Compare(a.Dist, b.Dist) })
+		return res[:min(k, len(res))]
+	}
+}
+
+// ParseProduct parses a comma-separated list of product quantization
+// compression ratios: 4, 8, 16, 32, 64, with or without Qdrant's x.
+func ParseProduct(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		switch v := strings.TrimPrefix(f, "x"); v {
+		case "4", "8", "16", "32", "64":
+			n, _ := strconv.Atoi(v)
+			out = append(out, n)
+		default:
+			return nil, fmt.Errorf("unknown compression %q (x4, x8, x16, x32 or x64)", f)
+		}
+	}
+	return out, nil
 }
 
 // ParseFloats parses a comma-separated list of numbers.

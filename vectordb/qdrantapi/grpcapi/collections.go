@@ -62,7 +62,7 @@ func hnswToProto(h vectordb.HNSWConfig) *qdrant.HnswConfigDiff {
 	}
 }
 
-func vectorParamsFromProto(p *qdrant.VectorParams) (vectordb.VectorParams, error) {
+func vectorParamsFromProto(p *qdrant.VectorParams, field string) (vectordb.VectorParams, error) {
 	if p.GetSize() == 0 || p.GetSize() > maxVectorSize {
 		return vectordb.VectorParams{}, badInput("vector size %d: must be between 1 and %d", p.GetSize(), maxVectorSize)
 	}
@@ -73,10 +73,12 @@ func vectorParamsFromProto(p *qdrant.VectorParams) (vectordb.VectorParams, error
 	if err != nil {
 		return vectordb.VectorParams{}, err
 	}
-	// Quantization and datatype tune storage; over gRPC they are not
-	// applied (the REST API applies scalar int8 quantization_config);
-	// search params.quantization is honoured either way.
-	return vectordb.VectorParams{Size: int(p.GetSize()), Distance: d, HNSW: hnswFromProto(p.HnswConfig), OnDisk: p.GetOnDisk()}, nil
+	q, err := quantFromProto(p.QuantizationConfig, field+".quantization_config")
+	if err != nil {
+		return vectordb.VectorParams{}, err
+	}
+	// Datatype tunes storage; over gRPC it is not applied.
+	return vectordb.VectorParams{Size: int(p.GetSize()), Distance: d, HNSW: hnswFromProto(p.HnswConfig), OnDisk: p.GetOnDisk(), Quantization: q}, nil
 }
 
 func sparseParamsFromProto(m map[string]*qdrant.SparseVectorParams) (map[string]vectordb.SparseVectorParams, error) {
@@ -107,7 +109,7 @@ func collectionConfigFromProto(r *qdrant.CreateCollection) (vectordb.CollectionC
 	}
 	switch k := r.GetVectorsConfig().GetConfig().(type) {
 	case *qdrant.VectorsConfig_Params:
-		vp, err := vectorParamsFromProto(k.Params)
+		vp, err := vectorParamsFromProto(k.Params, "vectors_config")
 		if err != nil {
 			return cfg, err
 		}
@@ -120,7 +122,7 @@ func collectionConfigFromProto(r *qdrant.CreateCollection) (vectordb.CollectionC
 			if len(name) > maxNameLen {
 				return cfg, badInput("vector name longer than %d bytes", maxNameLen)
 			}
-			vp, err := vectorParamsFromProto(p)
+			vp, err := vectorParamsFromProto(p, "vectors_config."+name)
 			if err != nil {
 				return cfg, err
 			}
@@ -134,6 +136,9 @@ func collectionConfigFromProto(r *qdrant.CreateCollection) (vectordb.CollectionC
 	cfg.SparseVectors = sp
 	if h := hnswFromProto(r.HnswConfig); h != nil {
 		cfg.HNSW = *h
+	}
+	if cfg.Quantization, err = quantFromProto(r.QuantizationConfig, "quantization_config"); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -161,19 +166,32 @@ func (s *collectionsService) Update(ctx context.Context, r *qdrant.UpdateCollect
 		return nil, err
 	}
 	u := vectordb.CollectionUpdate{HNSW: hnswFromProto(r.HnswConfig)}
-	diff := func(p *qdrant.VectorParamsDiff) vectordb.VectorParamsDiff {
-		return vectordb.VectorParamsDiff{HNSW: hnswFromProto(p.HnswConfig), OnDisk: p.OnDisk}
+	var err error
+	if u.Quantization, err = quantDiffFromProto(r.QuantizationConfig, "quantization_config"); err != nil {
+		return nil, err
+	}
+	diff := func(p *qdrant.VectorParamsDiff, field string) (vectordb.VectorParamsDiff, error) {
+		q, err := quantDiffFromProto(p.QuantizationConfig, field+".quantization_config")
+		return vectordb.VectorParamsDiff{HNSW: hnswFromProto(p.HnswConfig), OnDisk: p.OnDisk, Quantization: q}, err
 	}
 	switch k := r.GetVectorsConfig().GetConfig().(type) {
 	case *qdrant.VectorsConfigDiff_Params:
-		u.Vectors = map[string]vectordb.VectorParamsDiff{vectordb.DefaultVector: diff(k.Params)}
+		d, err := diff(k.Params, "vectors_config")
+		if err != nil {
+			return nil, err
+		}
+		u.Vectors = map[string]vectordb.VectorParamsDiff{vectordb.DefaultVector: d}
 	case *qdrant.VectorsConfigDiff_ParamsMap:
 		if len(k.ParamsMap.GetMap()) > maxNamedVectors {
 			return nil, badInput("more than %d named vectors", maxNamedVectors)
 		}
 		u.Vectors = make(map[string]vectordb.VectorParamsDiff, len(k.ParamsMap.GetMap()))
 		for name, p := range k.ParamsMap.GetMap() {
-			u.Vectors[name] = diff(p)
+			d, err := diff(p, "vectors_config."+name)
+			if err != nil {
+				return nil, err
+			}
+			u.Vectors[name] = d
 		}
 	}
 	sp, err := sparseParamsFromProto(r.GetSparseVectorsConfig().GetMap())
@@ -310,6 +328,7 @@ func collectionInfoToProto(info vectordb.CollectionInfo) *qdrant.CollectionInfo 
 			t := true
 			out.OnDisk = &t
 		}
+		out.QuantizationConfig = quantToProto(p.Quantization)
 		return out
 	}
 	if p, ok := info.Config.Vectors[vectordb.DefaultVector]; ok && len(info.Config.Vectors) == 1 {
@@ -358,10 +377,11 @@ func collectionInfoToProto(info vectordb.CollectionInfo) *qdrant.CollectionInfo 
 		IndexedVectorsCount: u64(info.IndexedVectorsCount),
 		PayloadSchema:       schema,
 		Config: &qdrant.CollectionConfig{
-			Params:          params,
-			HnswConfig:      hnswToProto(info.Config.HNSW),
-			OptimizerConfig: defaultOptimizerConfig(),
-			WalConfig:       &qdrant.WalConfigDiff{WalCapacityMb: qdrant.PtrOf(uint64(32)), WalSegmentsAhead: qdrant.PtrOf(uint64(0))},
+			Params:             params,
+			HnswConfig:         hnswToProto(info.Config.HNSW),
+			OptimizerConfig:    defaultOptimizerConfig(),
+			WalConfig:          &qdrant.WalConfigDiff{WalCapacityMb: qdrant.PtrOf(uint64(32)), WalSegmentsAhead: qdrant.PtrOf(uint64(0))},
+			QuantizationConfig: quantToProto(info.Config.Quantization),
 		},
 	}
 }

@@ -28,9 +28,13 @@
 //     integer value.
 //   - Vectors are returned in the VectorOutput oneof (dense, sparse), not
 //     in the deprecated data/indices fields; both are accepted as input.
-//   - Quantization, datatype, sharding, replication, WAL and optimizer
-//     settings are accepted and ignored; the collection info reports one
-//     shard and one replica.
+//   - Quantization configs (collection-wide and per vector, in create,
+//     update with Disabled, and collection info) are applied exactly as
+//     the REST API applies its quantization_config: both check them with
+//     qdrantapi.ParseQuantization and hand the engine the same JSON.
+//   - Datatype, sharding, replication, WAL and optimizer settings are
+//     accepted and ignored; the collection info reports one shard and one
+//     replica.
 //   - UpdateBatch validates every operation before applying the first, so
 //     a malformed batch changes nothing; applied operations are not rolled
 //     back when a later one fails in the engine (as in Qdrant).

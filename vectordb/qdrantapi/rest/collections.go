@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"nexusos/vectordb"
+	"nexusos/vectordb/qdrantapi"
 )
 
 // Collection, alias and payload-index endpoints.
@@ -46,40 +48,19 @@ func parseMemory(m *string, path string, pinnedOK bool) (string, error) {
 	return "", fmt.Errorf("%s: unknown memory placement %q, expected cached, cold or pinned", path, *m)
 }
 
-// maxQuantizationBytes bounds a quantization_config object.
-const maxQuantizationBytes = 4096
+// maxFieldSchemaBytes bounds a field_schema object.
+const maxFieldSchemaBytes = 4096
 
-// parseQuantization checks a quantization_config: null, or an object with
-// exactly one of scalar, product, binary or turbo. It is kept verbatim.
+// parseQuantization checks a quantization_config with the rules both
+// servers share (qdrantapi.ParseQuantization), phrasing a broken
+// validation rule as this server's 422.
 func parseQuantization(raw json.RawMessage, field string) (json.RawMessage, error) {
-	if raw == nil {
-		return nil, nil
+	q, err := qdrantapi.ParseQuantization(raw, field)
+	var ve *qdrantapi.ValidationError
+	if errors.As(err, &ve) {
+		return nil, invalid(ve.Path, "%s", ve.Msg)
 	}
-	if isNull(raw) || strings.TrimSpace(string(raw)) == `"Disabled"` {
-		return json.RawMessage("null"), nil
-	}
-	if len(raw) > maxQuantizationBytes {
-		return nil, fmt.Errorf("%s: at most %d bytes", field, maxQuantizationBytes)
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil || len(obj) != 1 {
-		return nil, fmt.Errorf("%s: expected an object with one of scalar, product, binary, turbo", field)
-	}
-	for k, v := range obj {
-		switch k {
-		case "scalar", "product", "binary", "turbo":
-		default:
-			return nil, fmt.Errorf("%s: unknown quantization %q, expected scalar, product, binary or turbo", field, k)
-		}
-		if jsonKind(v) != '{' {
-			return nil, fmt.Errorf("%s.%s: expected an object", field, k)
-		}
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, fmt.Errorf("%s: %w", field, err)
-	}
-	return buf.Bytes(), nil
+	return q, err
 }
 
 func (w *hnswDiffWire) config() (*vectordb.HNSWConfig, error) {
@@ -182,9 +163,13 @@ func (w vectorParamsWire) params(name string) (vectordb.VectorParams, error) {
 		}
 		p.Multivector = &vectordb.MultivectorConfig{Comparator: "max_sim"}
 	}
-	q, err := parseQuantization(w.Quantization, "quantization_config")
+	qpath := "vectors.quantization_config"
+	if name != vectordb.DefaultVector {
+		qpath = "vectors." + name + ".quantization_config"
+	}
+	q, err := parseQuantization(w.Quantization, qpath)
 	if err != nil {
-		return vectordb.VectorParams{}, fmt.Errorf("vector %q: %w", name, err)
+		return vectordb.VectorParams{}, err
 	}
 	if p.Memory, err = parseMemory(w.Memory, "vectors.memory", false); err != nil {
 		return vectordb.VectorParams{}, err
@@ -884,8 +869,8 @@ func parseFieldSchema(raw json.RawMessage) (vectordb.PayloadSchemaType, *vectord
 	case '"':
 		_ = json.Unmarshal(raw, &typ)
 	case '{':
-		if len(raw) > maxQuantizationBytes {
-			return "", nil, fmt.Errorf("field_schema: at most %d bytes", maxQuantizationBytes)
+		if len(raw) > maxFieldSchemaBytes {
+			return "", nil, fmt.Errorf("field_schema: at most %d bytes", maxFieldSchemaBytes)
 		}
 		var w struct {
 			Type        *string         `json:"type"`
