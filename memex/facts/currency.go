@@ -87,7 +87,7 @@ var currencySigns = []struct {
 	{"kr", "", true, true, false, "kr"}, {"kr.", "", true, true, false, "kr"}, {"Kr.", "", true, false, false, "kr"},
 	{"zł", "PLN", true, true, false, ""}, {"Kč", "CZK", true, true, false, ""}, {"Ft", "HUF", false, true, false, ""},
 	{"₹", "INR", true, true, false, ""}, {"Rs.", "INR", true, false, false, ""}, {"Rs", "INR", true, false, false, ""},
-	{"₩", "KRW", true, true, false, ""}, {"₽", "RUB", true, true, false, ""}, {"₺", "TRY", true, true, false, ""},
+	{"₩", "KRW", true, true, false, ""}, {"₽", "RUB", true, true, false, ""}, {"₺", "TRY", true, true, false, ""}, {"TL", "TRY", false, true, false, ""},
 	{"R", "ZAR", true, false, false, ""}, {"RM", "MYR", true, false, false, ""}, {"Rp", "IDR", true, false, false, ""},
 	{"Rp.", "IDR", true, false, false, ""}, {"฿", "THB", true, true, false, ""},
 	{"euro", "EUR", false, true, true, ""}, {"euros", "EUR", false, true, true, ""},

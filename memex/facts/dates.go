@@ -152,8 +152,10 @@ var (
 	reDayBefore    = lazyregexp.New(`(?i)(\d{1,2})(?:st|nd|rd|th|er|re|ème|e|ste|\.?[º°ª])?\.?(\s+(?:of|de)\s+|\s*[-/]\s*|\s*)$`)
 	reYearAfter    = lazyregexp.New(`^\.?(\s+(?:de|del)\s+|\s*[-/.]\s*|\s*,?\s*)(\d{4}|\d{2})`)
 	reDayYearAfter = lazyregexp.New(`(?i)^(?:\.\s*|\s+)(\d{1,2})(?:st|nd|rd|th)?(?:\s*,\s*|\s+)(\d{4})`)
-	reYMD          = lazyregexp.New(`^(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?`)
-	reNumDMY       = lazyregexp.New(`^(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4}|\d{2})`)
+	// The separators repeat; Hungarian dates put a space after each dot
+	// ("2008. 10. 17.").
+	reYMD    = lazyregexp.New(`^(\d{4})([-/]|\. ?)(\d{1,2})([-/]|\. ?)(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?`)
+	reNumDMY = lazyregexp.New(`^(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4}|\d{2})`)
 )
 
 func buildNameIndex() *nameIndex {

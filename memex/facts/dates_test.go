@@ -265,3 +265,13 @@ func FuzzFindDates(f *testing.F) {
 		FindDates(s)
 	})
 }
+
+func TestHungarianDates(t *testing.T) {
+	ms := FindDatesIn("Számla kelte: 2008. 10. 17. Teljesítés: 2008.10.18", DateOptions{Lang: "hu"})
+	if len(ms) != 2 || ms[0].Date.String() != "2008-10-17" || ms[1].Date.String() != "2008-10-18" {
+		t.Fatalf("%+v", ms)
+	}
+	if ms := FindDatesIn("2008. 10-17", DateOptions{}); len(ms) != 0 {
+		t.Errorf("mixed separators read as a date: %+v", ms)
+	}
+}

@@ -912,7 +912,7 @@ var headerWord = func() map[string]bool {
 		item items unit unidad einheit unite unita eenheid date fecha datum data
 		status state product products produit produits produkt service services hours rate
 		none aucun aucune keine kein ninguno ninguna nessuno nessuna geen brak nenhum nenhuma
-		article articles designation`) {
+		article articles designation void voided valid invalid`) {
 		m[w] = true
 	}
 	return m
