@@ -80,6 +80,19 @@ func (w *writer) l(format string, args ...any) {
 
 func (w *writer) label(s string) { fmt.Fprintf(&w.Buffer, "%s:\n", s) }
 
+// nextItem ends a batch kernel's loop body: the next result (4 bytes at
+// R10) and the next slice header (24 bytes at BX), one item fewer (R8),
+// back to the loop; then the exit p+"done".
+func (w *writer) nextItem(p string) {
+	w.l("ADDQ $4, R10")
+	w.l("ADDQ $24, BX")
+	w.l("DECQ R8")
+	w.l("JMP %sloop", p)
+	w.label(p + "done")
+	w.l("VZEROUPPER")
+	w.l("RET")
+}
+
 func (w *writer) steps(ins []string) {
 	for _, s := range ins {
 		w.l("%s", s)
@@ -229,13 +242,7 @@ func genBatch(w *writer, x isa, k kernel) {
 	w.l("MOVQ R9, CX")
 	body(w, x, k, p)
 	w.l("VMOVSS X0, (R10)")
-	w.l("ADDQ $4, R10")
-	w.l("ADDQ $24, BX")
-	w.l("DECQ R8")
-	w.l("JMP %sloop", p)
-	w.label(p + "done")
-	w.l("VZEROUPPER")
-	w.l("RET")
+	w.nextItem(p)
 }
 
 func main() {

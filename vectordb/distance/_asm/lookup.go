@@ -87,13 +87,7 @@ func genLookupSumBatch(w *writer) {
 	w.l("VMOVSHDUP X0, X1")
 	w.l("VADDSS X1, X0, X0")
 	w.l("VMOVSS X0, (R10)")
-	w.l("ADDQ $4, R10")
-	w.l("ADDQ $24, BX")
-	w.l("DECQ R8")
-	w.l("JMP %sloop", p)
-	w.label(p + "done")
-	w.l("VZEROUPPER")
-	w.l("RET")
+	w.nextItem(p)
 }
 
 // genLookup returns the text of lookup_amd64.s.

@@ -79,13 +79,7 @@ func genXorPopcntBatch(w *writer) {
 	w.label(p + "reduce")
 	popcntReduce(w)
 	w.l("MOVL AX, (R10)")
-	w.l("ADDQ $4, R10")
-	w.l("ADDQ $24, BX")
-	w.l("DECQ R8")
-	w.l("JMP %sloop", p)
-	w.label(p + "done")
-	w.l("VZEROUPPER")
-	w.l("RET")
+	w.nextItem(p)
 }
 
 func genXorPopcntPlanesBatch(w *writer) {
@@ -149,13 +143,7 @@ func genXorPopcntPlanesBatch(w *writer) {
 	w.label(p + "reduce")
 	popcntReduce(w)
 	w.l("MOVL AX, (R10)")
-	w.l("ADDQ $4, R10")
-	w.l("ADDQ $24, BX")
-	w.l("DECQ R8")
-	w.l("JMP %sloop", p)
-	w.label(p + "done")
-	w.l("VZEROUPPER")
-	w.l("RET")
+	w.nextItem(p)
 }
 
 // genPopcnt returns the text of popcnt_amd64.s.
