@@ -2,6 +2,7 @@ package facts
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -58,12 +59,21 @@ type docView struct {
 // The euro says nothing: software set to US English prints month-first
 // dates on euro invoices.
 func dayFirstCurrency(text, lang string) bool {
+	// Most documents name none of these currencies: skip the full scan.
+	if !slices.ContainsFunc(dayFirstHints, func(h string) bool { return strings.Contains(text, h) }) {
+		return false
+	}
 	c := DocCurrency(text, lang)
 	if c == "" {
 		c = currencyOfCountry(text)
 	}
 	return dayFirstCurrencies[c]
 }
+
+// dayFirstHints are the marks and places without which no document is
+// priced in one of dayFirstCurrencies.
+var dayFirstHints = []string{"£", "₹", "GBP", "INR", "AUD", "NZD", "MYR", "SGD", "ZAR", "HKD", "IDR", "PKR", "NGN", "KES",
+	"A$", "AU$", "NZ$", "S$", "HK$", "Rs", "RM", "Rp", "R ", "Sdn", "SDN", "GST", "Malaysia", "MALAYSIA", "India", "INDIA", "gst", "igst", "IGST"}
 
 var dayFirstCurrencies = map[string]bool{"GBP": true, "INR": true, "AUD": true, "NZD": true, "MYR": true, "SGD": true, "ZAR": true, "HKD": true, "IDR": true, "PKR": true, "NGN": true, "KES": true}
 
