@@ -11,8 +11,8 @@ import (
 // remembers it to explain the guest's death.
 type limitedMemory struct {
 	limit uint64
-	mem   []byte // reserved: len == reserved bytes
-	free  func([]byte)
+	mem   []byte                         // reserved: len == reserved bytes
+	free  func(b []byte, touched uint64) // given the memory and the bytes the guest could have written
 
 	mu      sync.Mutex
 	size    uint64 // guarded by mu
@@ -102,7 +102,7 @@ func (m *limitedMemory) Free() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.mem != nil && m.free != nil {
-		m.free(m.mem)
+		m.free(m.mem, m.peak)
 	}
 	m.mem = nil
 }

@@ -51,7 +51,7 @@ func (s *snapshotImage) newMemory(reserve uint64) (*limitedMemory, error) {
 			return nil, fmt.Errorf("wasm: map snapshot: %w", err)
 		}
 	}
-	return &limitedMemory{limit: reserve, mem: b, free: unmapLater}, nil
+	return &limitedMemory{limit: reserve, mem: b, free: func(b []byte, _ uint64) { unmapLater(b) }}, nil
 }
 
 func (s *snapshotImage) close() { unix.Close(s.fd) }
