@@ -1,7 +1,9 @@
 // Package wasm is NexusOS tier 1: it runs sealed WebAssembly apps as
 // microVMs on wazero (compiler backend). Each microVM is a fresh module
 // instance with its own linear memory, reserved with mmap up to its memory
-// limit, and sees only what its manifest grants: WASI for stdio, arguments,
+// limit (a small one freed by an earlier instance is zeroed and reused, so
+// a run does not fault its pages in afresh), and sees only what its
+// manifest grants: WASI for stdio, arguments,
 // the manifest's environment, read-only preopened directories and
 // (optionally) the real clock; plus the host ABI in import module "nexus"
 // (see docs/abi.md), whose calls go through a microvm.Dispatcher.
