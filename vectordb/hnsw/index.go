@@ -383,7 +383,22 @@ func (x *Index) allocUpper(l int) uint32 {
 //
 // Insert is safe to call from many goroutines at once and concurrently
 // with Search. It panics if id >= vecs.Len().
-func (x *Index) Insert(id uint32) {
+func (x *Index) Insert(id uint32) { x.insert(id, nil) }
+
+// InsertQuantized is Insert with the search for id's neighbours scored by
+// the int8 codes of qz (which must hold id's code) instead of the float
+// vectors: a build that reads a quarter of the bytes. The neighbour
+// selection itself still compares float vectors. With qz nil, or for the
+// L1 metric, it is Insert.
+func (x *Index) InsertQuantized(id uint32, qz *Quantized) {
+	if qz == nil || x.cfg.Metric == L1 || qz.dim != x.vecs.Dim() || int(id) >= qz.Len() {
+		x.insert(id, nil)
+		return
+	}
+	x.insert(id, qz)
+}
+
+func (x *Index) insert(id uint32, qz *Quantized) {
 	if int(id) >= x.vecs.Len() {
 		panic(fmt.Sprintf("hnsw: Insert(%d) beyond the %d stored vectors", id, x.vecs.Len()))
 	}
@@ -435,7 +450,12 @@ func (x *Index) Insert(id uint32) {
 	}
 
 	q := x.vec(&s.t, id)
-	cur := item{id: uint32(ep), d: x.dist(q, x.vec(&s.t, uint32(ep)))}
+	if qz != nil {
+		s.useQ = true
+		s.qlen = uint32(qz.Len())
+		qz.prepare(&s.qq, q, x.cfg.Metric)
+	}
+	cur := item{id: uint32(ep), d: x.distQ(s, q, uint32(ep))}
 	for l := epLevel; l > level; l-- {
 		cur = x.greedy(s, q, cur, l)
 	}

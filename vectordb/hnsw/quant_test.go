@@ -7,6 +7,7 @@ import (
 
 	"nexusos/vectordb/distance"
 	"nexusos/vectordb/hnsw"
+	"nexusos/vectordb/hnsw/hnswbench"
 )
 
 // quantDataset returns n vectors of dim elements: Gaussian, or around 40
@@ -213,5 +214,26 @@ func TestQuantizedRecallGloVe(t *testing.T) {
 	t.Logf("glove5k recall@10 ef=64: float %.3f, int8+rescore (oversampling 2) %.3f", fr, qr)
 	if qr < fr-0.01 {
 		t.Fatalf("int8+rescore recall %.3f below float %.3f - 0.01", qr, fr)
+	}
+}
+
+// TestQuantizedBuild: a graph whose neighbour searches were scored by int8
+// codes finds the exact neighbours about as well as one built on floats.
+func TestQuantizedBuild(t *testing.T) {
+	g := newGloveFixture(t)
+	qz := hnsw.Calibrate(g.flat, g.flat.Len(), 0.99)
+	qz.Unit = true
+	qz.Quantize(g.flat, g.flat.Len())
+	qidx, err := hnswbench.BuildQuantized(t.Context(), hnsw.Config{M: 16, EfConstruct: 100, Seed: 1}, g.flat, qz, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recall := func(idx *hnsw.Index) float64 {
+		return g.rescoredRecall(func(q []float32, n, ef int) []hnsw.Result { return idx.Search(q, n, ef, nil) }, 1)
+	}
+	fr, qr := recall(g.idx), recall(qidx)
+	t.Logf("recall@10 at ef 64: float-built %.3f, int8-built %.3f", fr, qr)
+	if qr < fr-0.02 {
+		t.Fatalf("int8-built graph recall %.3f, float-built %.3f", qr, fr)
 	}
 }

@@ -48,7 +48,10 @@ type Options struct {
 	// K × oversampling candidates are rescored with the float vectors, as
 	// Qdrant's scalar quantization with rescore, for every value of
 	// Oversampling (default 1).
-	Int8         bool
+	Int8 bool
+	// Int8Build builds the graph with its neighbour searches scored by the
+	// int8 codes (hnsw.Index.InsertQuantized); it implies Int8.
+	Int8Build    bool
 	Quantile     float64
 	Oversampling []float64
 	// Binary also measures binary quantization with each of these
@@ -168,6 +171,15 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	fmt.Fprintf(out, "hnsw: M=%d ef_construct=%d\n\n", o.M, o.EfConstruct)
 
 	var idx *hnsw.Index
+	var buildQ *hnsw.Quantized
+	if o.Int8Build {
+		o.Int8 = true
+		start := time.Now()
+		buildQ = hnsw.Calibrate(split.Base, split.Base.Len(), o.Quantile)
+		buildQ.Unit = true
+		buildQ.Quantize(split.Base, split.Base.Len())
+		fmt.Fprintf(out, "int8 codes for the build made in %.2f s; the graph's neighbour searches are scored by them\n", time.Since(start).Seconds())
+	}
 	threads := slices.Clone(o.Threads)
 	slices.Sort(threads)
 	for _, t := range threads {
@@ -177,7 +189,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		var cpu0 time.Duration
 		cpu0 = processCPU()
 		start := time.Now()
-		idx, err = Build(ctx, cfg, split.Base, t, func(done int) {
+		idx, err = BuildQuantized(ctx, cfg, split.Base, buildQ, t, func(done int) {
 			p("  build (%d thread(s)): %d/%d (%.0f%%) %s", t, done, split.Base.Len(), 100*float64(done)/float64(split.Base.Len()), time.Since(start).Round(time.Second))
 		})
 		if err != nil {
@@ -197,9 +209,12 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	modes := []string{"float"}
 	if o.Int8 {
 		start := time.Now()
-		qz := hnsw.Calibrate(split.Base, split.Base.Len(), o.Quantile)
-		qz.Unit = true // the split is unit-normalised
-		qz.Quantize(split.Base, split.Base.Len())
+		qz := buildQ
+		if qz == nil {
+			qz = hnsw.Calibrate(split.Base, split.Base.Len(), o.Quantile)
+			qz.Unit = true // the split is unit-normalised
+			qz.Quantize(split.Base, split.Base.Len())
+		}
 		lo, hi := qz.Range()
 		fmt.Fprintf(out, "int8 (%s kernel): quantile %g, range [%.4f, %.4f], quantized in %.2f s; codes %.1f MB: float index (vectors + graph) %.1f MB, int8 index (codes + graph) %.1f MB, + float vectors kept for rescoring\n",
 			distance.Int8Impl(), o.Quantile, lo, hi, time.Since(start).Seconds(), mb(qz.Bytes()),
@@ -270,6 +285,12 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 // Build inserts every vector of base into a new index on threads
 // goroutines, calling progress (if not nil) about every five seconds.
 func Build(ctx context.Context, cfg hnsw.Config, base *hnsw.Flat, threads int, progress func(done int)) (*hnsw.Index, error) {
+	return BuildQuantized(ctx, cfg, base, nil, threads, progress)
+}
+
+// BuildQuantized is Build with the neighbour searches scored by qz's int8
+// codes of base (hnsw.Index.InsertQuantized); qz nil is Build.
+func BuildQuantized(ctx context.Context, cfg hnsw.Config, base *hnsw.Flat, qz *hnsw.Quantized, threads int, progress func(done int)) (*hnsw.Index, error) {
 	idx := hnsw.New(cfg, base)
 	var next atomic.Int64
 	var done atomic.Int64
@@ -287,7 +308,7 @@ func Build(ctx context.Context, cfg hnsw.Config, base *hnsw.Flat, threads int, p
 					return
 				}
 				for id := lo; id < min(lo+64, n); id++ {
-					idx.Insert(uint32(id))
+					idx.InsertQuantized(uint32(id), qz)
 				}
 				done.Add(min(64, n-lo))
 			}
