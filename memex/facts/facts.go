@@ -167,7 +167,7 @@ func Extract(text string, h Hints) Facts {
 				f.Sources["due_date"] = src
 			}
 		}
-		if f.DueDate.IsZero() && !f.IssueDate.IsZero() && dueImmediately(text) {
+		if f.DueDate.IsZero() && !f.IssueDate.IsZero() && dueImmediately(v.foldedText()) {
 			f.DueDate = f.IssueDate
 			f.Sources["due_date"] = Source{How: "terms", Confidence: 0.7}
 		}
@@ -481,7 +481,7 @@ func (v *docView) mentionsKind(k string) int {
 // phrases. Mentions that end at the same place are one ("account
 // statement" and "statement").
 func (v *docView) mentionsPhrase(phrases ...string) int {
-	f := fold(v.text)
+	f := v.foldedText()
 	ends := map[int]bool{}
 	for _, t := range phrases {
 		for i := 0; i < len(f); {
@@ -511,7 +511,7 @@ func receiptLabel(phrase string) bool {
 
 // tillWords counts the distinct till words in the document.
 func (v *docView) tillWords() int {
-	f := fold(v.text)
+	f := v.foldedText()
 	n := 0
 	for _, w := range tillWords {
 		if hasPhrase(f, w) {
@@ -671,15 +671,15 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 	}
 	how, conf := "document", 0.8
 	if cur == "" {
-		cur = DocCurrency(v.text, v.lang)
+		cur = v.docCurrency()
 		// A mark no amount carries ("E.&.O.€." read off a Malaysian
 		// receipt) yields to a country named three times.
-		if c := countryCurrency(v.text, 3); cur != "" && c != "" && c != cur && !v.amountMarked() {
+		if c := v.countryCurrency(3); cur != "" && c != "" && c != cur && !v.amountMarked() {
 			cur, how = c, "country"
 		}
 	}
 	if cur == "" {
-		cur, how = currencyOfCountry(v.text), "country"
+		cur, how = v.countryCurrency(2), "country"
 	}
 	if cur == "" {
 		how = "document"
@@ -787,7 +787,7 @@ func statusValue(s string) (string, bool) {
 // now"); late-fee boilerplate changes nothing.
 func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 	src := func(how string, c float64) *Source { return &Source{How: how, Confidence: c} }
-	folded := fold(text)
+	folded := v.foldedText()
 	// A status line, or a status cell ("Web: … | Status: Paid!").
 	m := reStatusLine.FindStringSubmatch(text)
 	for i := 0; m == nil && i < len(v.lines); i++ {
@@ -938,14 +938,10 @@ var currencyCountries = []struct {
 // reUSAddress is a US city, state and ZIP code ("Denver, CO 80202").
 var reUSAddress = lazyregexp.New(`\b[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)*,\s*(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)\s+\d{5}(?:-\d{4})?\b`)
 
-// currencyOfCountry returns the currency of the country a document names
-// by at least two of its tax marks or places, or "".
-func currencyOfCountry(text string) string { return countryCurrency(text, 2) }
-
-// countryCurrency returns the currency of the country a document names by
-// at least min of its marks, or "".
-func countryCurrency(text string, min int) string {
-	f := fold(text)
+// countryCurrency returns the currency of the country the document names
+// by at least min of its tax marks or places, or "".
+func (v *docView) countryCurrency(min int) string {
+	f := v.foldedText()
 	for _, c := range currencyCountries {
 		n := 0
 		for _, m := range c.marks {

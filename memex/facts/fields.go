@@ -50,6 +50,29 @@ type docView struct {
 	titleAt  [2]int            // line and cell of the title that named the kind; {-1,-1} if none
 	nums     []Number          // every number of the text, found once
 	roles    map[[2]int]string // party role of each cell asked about (partyRole)
+
+	folded     string // fold(text), made on first use (foldedText)
+	foldedDone bool
+	docCur     string // DocCurrency(text, lang), made on first use (docCurrency)
+	docCurDone bool
+}
+
+// foldedText is the whole text folded, made once for the several rules
+// that look for words in it.
+func (v *docView) foldedText() string {
+	if !v.foldedDone {
+		v.folded, v.foldedDone = fold(v.text), true
+	}
+	return v.folded
+}
+
+// docCurrency is DocCurrency of the text, made once for the date order and
+// the money.
+func (v *docView) docCurrency() string {
+	if !v.docCurDone {
+		v.docCur, v.docCurDone = DocCurrency(v.text, v.lang), true
+	}
+	return v.docCur
 }
 
 // dayFirstCurrency reports a document whose language does not decide the
@@ -58,14 +81,14 @@ type docView struct {
 // ringgit, Australian dollars…): its "02/01/2018" is the 2nd of January.
 // The euro says nothing: software set to US English prints month-first
 // dates on euro invoices.
-func dayFirstCurrency(text, lang string) bool {
+func (v *docView) dayFirstCurrency() bool {
 	// Most documents name none of these currencies: skip the full scan.
-	if !slices.ContainsFunc(dayFirstHints, func(h string) bool { return strings.Contains(text, h) }) {
+	if !slices.ContainsFunc(dayFirstHints, func(h string) bool { return strings.Contains(v.text, h) }) {
 		return false
 	}
-	c := DocCurrency(text, lang)
+	c := v.docCurrency()
 	if c == "" {
-		c = currencyOfCountry(text)
+		c = v.countryCurrency(2)
 	}
 	return dayFirstCurrencies[c]
 }
@@ -80,7 +103,7 @@ var dayFirstCurrencies = map[string]bool{"GBP": true, "INR": true, "AUD": true, 
 func newDocView(lines []layout.Line, text, lang string) *docView {
 	v := &docView{lines: lines, lang: lang, text: text, titleAt: [2]int{-1, -1}}
 	v.dateOpts = DateOptions{Lang: lang, DayFirst: DateOrder(text, lang)}
-	if v.dateOpts.DayFirst == 0 && dayFirstCurrency(text, lang) {
+	if v.dateOpts.DayFirst == 0 && v.dayFirstCurrency() {
 		v.dateOpts.DayFirst = 1
 	}
 	page, n := -1, 0
@@ -794,8 +817,8 @@ var immediateTerms = []string{"sofort fallig", "sofort zahlbar", "zahlbar sofort
 	"payable immediately", "due immediately", "a reception de facture", "a reception", "payable a reception", "comptant", "direct opeisbaar", "per direct", "onmiddellijk",
 	"a la vista", "al contado", "a vista", "immediato", "natychmiast", "platne od reki"}
 
-func dueImmediately(text string) bool {
-	f := fold(text)
+// dueImmediately reports immediate terms in the folded text f.
+func dueImmediately(f string) bool {
 	for _, p := range immediateTerms {
 		if hasPhrase(f, p) {
 			return true
