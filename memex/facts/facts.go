@@ -22,7 +22,7 @@ import (
 // Version names the extraction rules. MemexFS reads a file again when
 // the rules that indexed it had another version; change it with any rule
 // change that alters facts.
-const Version = "2026-12-07"
+const Version = "2026-12-07b"
 
 // Document kinds.
 const (
@@ -281,6 +281,110 @@ func titleKind(cell string) (string, bool) {
 	return kind, kind != ""
 }
 
+// headingKind is titleKind for a heading cell as scanners and designers
+// leave it: letter-spaced ("I N V O I C E"), glued to the number beside it
+// by OCR ("2026F02-001FACTURE"), or with one letter misread or lost
+// ("IN VO C E"). It returns the kind and the cell's text as read
+// (repaired: "FACTURE 2026F02-001").
+func headingKind(cell string) (string, string, bool) {
+	if k, ok := titleKind(cell); ok {
+		return k, cell, true
+	}
+	t := repairTitle(cell)
+	if t == "" {
+		return "", "", false
+	}
+	k, ok := titleKind(t)
+	return k, t, ok
+}
+
+// repairTitle undoes what scanning and letter-spacing do to a one-word
+// title, or returns "" when the cell is no such title. Only one-word
+// titles of five letters or more are repaired: short words are too easily
+// made by chance.
+func repairTitle(cell string) string {
+	ws := strings.Fields(cell)
+	if len(ws) == 0 || len(ws) > 12 {
+		return ""
+	}
+	// Letter-spaced: every piece one to three letters ("IN VO C E").
+	spaced := len(ws) >= 3
+	for _, w := range ws {
+		if len(w) > 3 || !isLetterWord(w) {
+			spaced = false
+			break
+		}
+	}
+	word, rest := "", ""
+	switch {
+	case spaced:
+		word = strings.Join(ws, "")
+	case len(ws) == 1:
+		// Glued: a number and a capitalised title in one token.
+		w := ws[0]
+		i := strings.LastIndexFunc(w, func(r rune) bool { return !unicode.IsUpper(r) })
+		j := strings.IndexFunc(w, func(r rune) bool { return !unicode.IsUpper(r) })
+		switch {
+		case i >= 0 && i+1 < len(w) && strings.ContainsAny(w[:i+1], "0123456789"):
+			word, rest = w[i+1:], strings.Trim(w[:i+1], "-#:")
+		case j > 0 && strings.ContainsAny(w[j:], "0123456789"):
+			word, rest = w[:j], strings.Trim(w[j:], "-#:")
+		default:
+			return ""
+		}
+	default:
+		return ""
+	}
+	f := fold(word)
+	if len(f) < 5 || strings.Contains(f, " ") {
+		return ""
+	}
+	for _, k := range kindOrder {
+		for _, t := range kindTitles[k] {
+			if len(t) < 5 || strings.Contains(t, " ") {
+				continue
+			}
+			if f == t || spaced && OneEdit(f, t) {
+				return strings.TrimSpace(t + " " + rest)
+			}
+		}
+	}
+	return ""
+}
+
+// isLetterWord reports a word of letters only.
+func isLetterWord(w string) bool {
+	for _, r := range w {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// OneEdit reports whether a and b differ by at most one letter inserted,
+// dropped or replaced, or two neighbours swapped ("invoce", "invocie" for
+// "invoice").
+func OneEdit(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) {
+		return true
+	}
+	if len(a) == len(b) {
+		return a[i+1:] == b[i+1:] || i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	}
+	return a[i:] == b[i+1:]
+}
+
 // compoundTitles are the last parts of compound titles, longest first
 // ("Berechnung", a calculation, is not a "Rechnung").
 var compoundTitles = []struct{ suffix, kind string }{
@@ -349,9 +453,9 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 				if j+1 < len(l.Cells) && strings.HasPrefix(strings.TrimSpace(l.Cells[j+1].Text), ":") || strings.HasSuffix(strings.TrimSpace(c.Text), ":") {
 					continue // a label, not a title
 				}
-				if k, ok := titleKind(c.Text); ok && l.H > bestH {
+				if k, t, ok := headingKind(c.Text); ok && l.H > bestH {
 					found, at, bestH = k, i, l.H
-					v.titleAt = [2]int{i, j}
+					v.titleAt, v.titleText = [2]int{i, j}, t
 					break
 				}
 			}
@@ -377,7 +481,10 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	if found == KindContract && h.Kind == KindNote {
 		found = ""
 	}
-	if found != "" && IsFinancial(found) && !hasMoney {
+	// A money title with no money is a mention, unless the document
+	// numbers itself under it (a blank invoice form: "Factura",
+	// "Nr. facturii: 54").
+	if found != "" && IsFinancial(found) && !hasMoney && !hasNumber {
 		found = ""
 	}
 	if found != "" && (h.Kind == KindEmail || h.Kind == KindNote) && IsFinancial(found) && !hasTotal {
@@ -402,6 +509,11 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	}
 	if hasTotal && hasNumber {
 		return KindInvoice, &Source{How: "structure", Confidence: 0.6}
+	}
+	// A total stamped with the time of day and no invoice number or
+	// invoice word: a till's receipt that prints none of the till words.
+	if hasTotal && !hasNumber && v.tillTime() && v.mentionsKind(KindInvoice) == 0 {
+		return KindReceipt, &Source{How: "structure", Confidence: 0.5}
 	}
 	// A total and a body that speaks of the statement more than once ("your
 	// current statement", "the statement period"): an account statement
@@ -559,6 +671,28 @@ func (v *docView) assignDates(f *Facts, cs []cand, dates []DateMatch, h Hints) {
 	set(fIssueDate, &f.IssueDate)
 	set(fDueDate, &f.DueDate)
 	set(fPaidDate, &f.PaidDate)
+	if f.DueDate.IsZero() {
+		// "Payment term: 01/06/2025": terms that are a date are the due
+		// date.
+		for _, c := range cs {
+			if c.field != fTerms {
+				continue
+			}
+			ms := FindDatesIn(c.text, v.dateOpts)
+			if len(ms) == 1 && len(strings.TrimSpace(c.text)) <= ms[0].End-ms[0].Start+2 {
+				f.DueDate = ms[0].Date
+				src := c.src
+				src.How, src.Confidence = "terms date", 0.7
+				f.Sources[fDueDate] = src
+				break
+			}
+		}
+	}
+	if f.IssueDate.IsZero() && !f.PaidDate.IsZero() && (f.Kind == KindReceipt || f.Kind == KindPayment) {
+		// A receipt dated only by its payment ("Date paid").
+		f.IssueDate = f.PaidDate
+		f.Sources[fIssueDate] = Source{How: "paid date", Confidence: 0.7}
+	}
 	if f.Kind == KindStatement && (f.IssueDate.IsZero() || fold(f.Sources[fIssueDate].Label) == "date") {
 		// A statement is dated by the end of its period ("Statement
 		// Period: 10/06/2021 to 11/06/2021"), not by the first row of

@@ -41,15 +41,16 @@ type cand struct {
 
 // docView is a document prepared for field extraction.
 type docView struct {
-	lines    []layout.Line
-	lineNo   []int // 1-based line number within its page
-	hits     [][][]labelHit
-	lang     string
-	dateOpts DateOptions
-	text     string
-	titleAt  [2]int            // line and cell of the title that named the kind; {-1,-1} if none
-	nums     []Number          // every number of the text, found once
-	roles    map[[2]int]string // party role of each cell asked about (partyRole)
+	lines     []layout.Line
+	lineNo    []int // 1-based line number within its page
+	hits      [][][]labelHit
+	lang      string
+	dateOpts  DateOptions
+	text      string
+	titleAt   [2]int            // line and cell of the title that named the kind; {-1,-1} if none
+	titleText string            // that cell's text as read (headingKind), if it was repaired
+	nums      []Number          // every number of the text, found once
+	roles     map[[2]int]string // party role of each cell asked about (partyRole)
 
 	folded     string // fold(text), made on first use (foldedText)
 	foldedDone bool
@@ -93,6 +94,31 @@ func (v *docView) dayFirstCurrency() bool {
 	return dayFirstCurrencies[c]
 }
 
+// euroCountryFirst reports an English euro document whose addresses are in
+// a euro country ("75001 Paris", "Deutschland") and none in the United
+// States: every euro country writes the day first, and an American
+// seller's software writes the month first even to a Belgian buyer.
+func (v *docView) euroCountryFirst() bool {
+	if v.docCurrency() != "EUR" {
+		return false
+	}
+	f := v.foldedText()
+	if hasPhrase(f, "united states") || hasPhrase(f, "usa") || reUSAddress.MatchString(v.text) {
+		return false
+	}
+	for _, c := range euroCountries {
+		if hasPhrase(f, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// euroCountries are the euro countries as addresses print them, folded.
+var euroCountries = []string{"france", "germany", "deutschland", "austria", "osterreich", "belgium", "belgique", "belgie", "netherlands", "nederland", "the netherlands",
+	"spain", "espana", "italy", "italia", "portugal", "ireland", "finland", "suomi", "greece", "luxembourg", "slovakia", "slovenia", "estonia", "latvia", "lithuania", "croatia", "malta", "cyprus",
+	"paris", "lyon", "marseille", "berlin", "munchen", "hamburg", "wien", "bruxelles", "brussel", "amsterdam", "rotterdam", "madrid", "barcelona", "roma", "milano", "lisboa", "dublin", "helsinki"}
+
 // dayFirstHints are the marks and places without which no document is
 // priced in one of dayFirstCurrencies.
 var dayFirstHints = []string{"£", "₹", "GBP", "INR", "AUD", "NZD", "MYR", "SGD", "ZAR", "HKD", "IDR", "PKR", "NGN", "KES",
@@ -103,7 +129,7 @@ var dayFirstCurrencies = map[string]bool{"GBP": true, "INR": true, "AUD": true, 
 func newDocView(lines []layout.Line, text, lang string) *docView {
 	v := &docView{lines: lines, lang: lang, text: text, titleAt: [2]int{-1, -1}}
 	v.dateOpts = DateOptions{Lang: lang, DayFirst: DateOrder(text, lang)}
-	if v.dateOpts.DayFirst == 0 && v.dayFirstCurrency() {
+	if v.dateOpts.DayFirst == 0 && (v.dayFirstCurrency() || v.euroCountryFirst()) {
 		v.dateOpts.DayFirst = 1
 	}
 	page, n := -1, 0
@@ -638,11 +664,23 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 			}
 		}
 	}
+	adj := adjustments(cs)
 	for k, tier := range tiers {
 		var best *cand
 		for _, c := range tier {
 			if best == nil || math.Abs(c.amt.Value) > math.Abs(best.amt.Value) {
 				best = c
+			}
+		}
+		// Several amounts under total labels ("Amount" over the lines,
+		// "Total:" under them): the one the subtotal and the discount,
+		// shipping and tax lines add up to is the total.
+		if best != nil && len(subs) > 0 && len(adj) > 0 {
+			for _, c := range tier {
+				if c != best && !near(c.amt.Value, best.amt.Value) && addsUp(subs, adj, c.amt.Value) && !addsUp(subs, adj, best.amt.Value) {
+					best = c
+					break
+				}
 			}
 		}
 		if best != nil {
@@ -689,6 +727,52 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 	return &b, &Source{How: "largest", Confidence: 0.4}
 }
 
+// takenOffWords and addedWords label the lines between a subtotal and a
+// total: what is taken off and what is added.
+var (
+	takenOffWords = append([]string{"remise", "credit", "abschlag"}, discountWords...)
+	addedWords    = []string{"shipping", "delivery", "freight", "fee", "handling", "versand", "zuschlag", "frais", "livraison", "verzendkosten", "envio", "portes", "spedizione", "trasporto", "wysylka", "frete", "rounding"}
+)
+
+// adjustments are the labelled amounts that sit between a subtotal and a
+// total, signed: discounts negative, tax, shipping and fees positive.
+func adjustments(cs []cand) []float64 {
+	var out []float64
+	for _, c := range cs {
+		if c.amt.Value == 0 || len(out) >= 8 {
+			continue
+		}
+		switch {
+		case c.field == fTax:
+			out = append(out, c.amt.Value)
+		case c.field == fOtherAmount && containsAnyWord(c.phrase, takenOffWords...):
+			out = append(out, -math.Abs(c.amt.Value))
+		case c.field == fOtherAmount && containsAnyWord(c.phrase, addedWords...):
+			out = append(out, c.amt.Value)
+		}
+	}
+	return out
+}
+
+// addsUp reports whether v is a subtotal plus some of the adjustments
+// (at least one), to the cent.
+func addsUp(subs []*cand, adj []float64, v float64) bool {
+	for _, s := range subs {
+		for m := 1; m < 1<<len(adj); m++ {
+			sum := s.amt.Value
+			for i, a := range adj {
+				if m&(1<<i) != 0 {
+					sum += a
+				}
+			}
+			if near(sum, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // reNumberSign is a number sign that opens a cell: "č. 1989", "No. 42",
 // "Nr: 7", "N° 12", "# 5".
 var reNumberSign = lazyregexp.New(`(?i)^\s*(?:č\.|c\x{030C}?\.|no\.?|nr\.?|n[°º]\.?|#|number|nummer|numéro|numero|número|numer)\s*:?\s*`)
@@ -704,6 +788,9 @@ func (v *docView) titleCands() []cand {
 		return nil
 	}
 	t := v.lines[i].Cells[j].Text
+	if v.titleText != "" {
+		t = v.titleText
+	}
 	var out []cand
 	if ms := FindDatesIn(t, v.dateOpts); len(ms) > 0 {
 		out = append(out, cand{field: fIssueDate, phrase: "title", text: t, date: ms[0].Date, src: v.src(i, "", "title", 0)})

@@ -416,3 +416,117 @@ func TestFinnishInvoice(t *testing.T) {
 		t.Fatalf("%+v total %+v", f, f.Total)
 	}
 }
+
+func TestScannedAndSpacedTitles(t *testing.T) {
+	for _, c := range []struct{ cell, kind, text string }{
+		{"I N V O I C E", KindInvoice, "invoice"},
+		{"IN VO C E", KindInvoice, "invoice"}, // OCR lost the second I
+		{"2026F02-001FACTURE", KindInvoice, "facture 2026F02-001"},
+		{"RECHNUNG", KindInvoice, "RECHNUNG"},
+		{"AB CD EF", "", ""},
+		{"Chairs", "", ""},
+		{"A1234INVOICED", "", ""},
+	} {
+		k, text, ok := headingKind(c.cell)
+		if k != c.kind || ok != (c.kind != "") || text != c.text {
+			t.Errorf("headingKind(%q) = %q %q %v, want %q %q", c.cell, k, text, ok, c.kind, c.text)
+		}
+	}
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{{"invoce", "invoice", true}, {"invoice", "invoice", true}, {"invoize", "invoice", true}, {"invocie", "invoice", true}, {"invcoie", "invoice", false}, {"inv", "invoice", false}} {
+		if OneEdit(c.a, c.b) != c.want {
+			t.Errorf("OneEdit(%q, %q) != %v", c.a, c.b, c.want)
+		}
+	}
+	// The repaired title's number is the document's.
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Jane Doe", 400.0, "2026F02-001FACTURE"),
+		row(22, 400.0, "02/03/2026"),
+		row(80, 300.0, "Sous-total HT", 450.0, "7 200,00 €"),
+		row(92, 300.0, "Total TTC", 450.0, "8 640,00 €"),
+	})
+	if f.Kind != KindInvoice || f.InvoiceNumber != "2026F02-001" {
+		t.Fatalf("kind %s number %q", f.Kind, f.InvoiceNumber)
+	}
+}
+
+func TestBlankFormNumberedUnderItsTitle(t *testing.T) {
+	f := Extract("Factura    Nr. facturii: 54\nData facturii: 2024-10-31\nInformatii de facturare\nTotal cost(cu tva):    LEI\n", Hints{})
+	if f.Kind != KindInvoice || f.InvoiceNumber != "54" {
+		t.Fatalf("kind %s number %q", f.Kind, f.InvoiceNumber)
+	}
+	// A title with neither money nor its own number stays a mention.
+	if f := Extract("Invoice\nPlease find the details in the attached letter.\n", Hints{}); f.Kind == KindInvoice {
+		t.Fatalf("kind %s", f.Kind)
+	}
+}
+
+func TestTillTimeMakesReceipt(t *testing.T) {
+	f := Extract("Contoso\n123 Main Street\nRedmond, WA 98052\n6/10/2019 13:59\nSales Associate: Paul\n2 Surface Pro 6   $1,998.00\nSub-Total   $2,297.97\nTax   $218.31\nTotal   $2,516.28\n", Hints{})
+	if f.Kind != KindReceipt {
+		t.Fatalf("kind %s", f.Kind)
+	}
+}
+
+func TestNumberLabelsFromTitles(t *testing.T) {
+	for text, label := range map[string]string{
+		"Numéro de devis : 2021-001-D": "numero de devis",
+		"Statement Number 123":         "statement number",
+		"Angebotsnummer: A-77":         "angebotsnummer",
+		"Nr avoir: AV-9":               "nr avoir",
+	} {
+		hs := findLabels(text)
+		if len(hs) == 0 || hs[0].field != fInvoiceNo || hs[0].phrase != label {
+			t.Errorf("%q: labels %+v, want %q", text, hs, label)
+		}
+	}
+	f := Extract("DEVIS\nNuméro de devis : 2021-001-D\nDate d'émission : 01/01/2021\nTotal TTC 120,00 €\n", Hints{})
+	if f.InvoiceNumber != "2021-001-D" || f.Kind != KindQuote {
+		t.Fatalf("kind %s number %q", f.Kind, f.InvoiceNumber)
+	}
+	// An order's number on an invoice is not the invoice's.
+	if hs := findLabels("Bestellung Nr 55"); len(hs) > 0 && hs[0].field == fInvoiceNo {
+		t.Fatalf("order number read as the document's: %+v", hs)
+	}
+	if f, _ := Fold("REC¸ U DE PAIEMENT"); f != "recu de paiement" {
+		t.Fatalf("cedilla fold %q", f)
+	}
+}
+
+func TestTotalThatAddsUp(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "SuperStore", 400.0, "INVOICE"),
+		row(30, 40.0, "Item", 300.0, "Quantity", 450.0, "Amount"),
+		row(42, 40.0, "Folding Chair", 300.0, "6", 450.0, "$1,676.74"),
+		row(70, 300.0, "Subtotal:", 450.0, "$1,676.74"),
+		row(82, 300.0, "Discount (20%):", 450.0, "$335.35"),
+		row(94, 300.0, "Shipping:", 450.0, "$11.69"),
+		row(106, 300.0, "Total:", 450.0, "$1,353.08"),
+	})
+	if f.Total == nil || f.Total.Value != 1353.08 {
+		t.Fatalf("total %+v", f.Total)
+	}
+	if isReturnAddress("Chairs, Furniture, FUR-CH-4840") || !isReturnAddress("Kraxi GmbH · Flugzeugallee 17 · 12345 Berlin") {
+		t.Fatal("return address")
+	}
+}
+
+func TestDatesOfEuroDocumentsAndReceipts(t *testing.T) {
+	// English, in euros, addressed in France: the day comes first.
+	f := Extract("Acme Inc\n12 Rue de la Paix\n75001 Paris\nFrance\nINVOICE\nRef.: INV-TAX-001\nDate: 01/05/2025\nTotal € 12 465.42\nPayment term: 01/06/2025\n", Hints{})
+	if f.IssueDate.String() != "2025-05-01" || f.DueDate.String() != "2025-06-01" {
+		t.Fatalf("issue %s due %s", f.IssueDate, f.DueDate)
+	}
+	// An American seller's software writes the month first.
+	f = Extract("Delta PC\nFremont, CA 94538\nUnited States\nAgrolait\n1300 Wavre\nBelgium\nINVOICE\nInvoice Date: 09/04/2016\nTotal 1200.00 €\n", Hints{})
+	if f.IssueDate.String() != "2016-09-04" {
+		t.Fatalf("issue %s", f.IssueDate)
+	}
+	// A receipt dated only by its payment.
+	f = Extract("Receipt\nReceipt Number 123\nDate paid March 25, 2024\nSubtotal $19.00\nTotal $20.12\nAmount paid $20.12\n", Hints{})
+	if f.Kind != KindReceipt || f.IssueDate.String() != "2024-03-25" {
+		t.Fatalf("kind %s issue %s", f.Kind, f.IssueDate)
+	}
+}

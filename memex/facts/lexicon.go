@@ -1,10 +1,12 @@
 package facts
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The label lexicon: every label a document uses to introduce a field, in
@@ -53,7 +55,7 @@ var labels = map[string]map[string][]string{
 		"cs": {"cislo faktury", "faktura c", "faktura cislo", "cislo dokladu", "doklad c", "variabilni symbol"},
 		"fi": {"laskun numero", "laskun nro", "laskunumero", "lasku nro", "lasku no"},
 		"hu": {"szamla sorszama", "szamlaszam", "sorszam", "szamla szama"},
-		"ro": {"numar factura", "factura nr", "nr factura"},
+		"ro": {"numar factura", "factura nr", "nr factura", "nr facturii", "numarul facturii", "numar facturii"},
 		"sv": {"fakturanummer", "faktura nr", "fakturanr"},
 		"da": {"faktura nr", "fakturanr"},
 	},
@@ -292,7 +294,7 @@ var kindTitles = map[string][]string{
 	KindPurchaseOrder: {"ostotilaus", "megrendeles", "comanda", "bestallning", "indkobsordre", "purchase order", "bestellung", "bon de commande", "bestelbon", "inkooporder", "orden de compra", "ordine di acquisto", "zamowienie", "pedido de compra", "order confirmation",
 		"auftragsbestatigung", "confirmation de commande", "orderbevestiging", "confirmacion de pedido", "conferma d ordine", "potwierdzenie zamowienia"},
 	KindNote:    {"memo", "memorandum", "meeting notes", "minutes", "aktennotiz", "gesprachsnotiz", "note de service", "compte rendu", "notulen", "verslag", "acta", "verbale", "notatka"},
-	KindPayment: {"maksuvahvistus", "fizetesi igazolas", "confirmare de plata", "betalningsbekraftelse", "betalingsbekraeftelse", "credit card receipt", "card receipt", "credit card slip", "kartenbeleg", "payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
+	KindPayment: {"maksuvahvistus", "fizetesi igazolas", "confirmare de plata", "betalningsbekraftelse", "betalingsbekraeftelse", "credit card receipt", "card receipt", "credit card slip", "kartenbeleg", "payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "recu de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
 	KindQuote:   {"tarjous", "arajanlat", "oferta de pret", "offert", "tilbud", "quotation", "quote", "estimate", "proposal", "angebot", "kostenvoranschlag", "devis", "offerte", "presupuesto", "preventivo", "oferta", "orcamento", "proforma", "pro forma", "pro forma invoice", "proforma invoice"},
 	KindReceipt: {"kuitti", "nyugta", "chitanta", "bon fiscal", "kvitto", "kvittering", "receipt", "sales receipt", "payment receipt", "cash receipt", "quittung", "kassenbon", "kassenbeleg", "zahlungsbeleg", "recu", "ticket de caisse", "kwitantie", "kassabon",
 		// a simplified invoice is the till's: no buyer, paid on the spot
@@ -305,6 +307,40 @@ var kindTitles = map[string][]string{
 		"debit note", "nota de debito", "nota de debito electronica", "note de debit", "nota di debito", "nota debetowa", "belastungsanzeige",
 		"fatura recibo", "invoice receipt", "handelsrechnung", "kopie factuur", "copy invoice", "invoice copy", "duplicate invoice", "rechnungskopie", "rechnung kopie", "steuerrechnung", "facture acquittee", "utility bill", "your bill", "billing statement", "nota fiscal de servicos", "nota fiscal eletronica", "danfe", "danfse", "nf e", "nfs e", "documento auxiliar da nfs e", "documento auxiliar da nota fiscal", "rachunek"},
 	KindContract: {"agreement", "contract", "service agreement", "vertrag", "contrat", "overeenkomst", "contrato", "contratto", "umowa", "terms of service"},
+}
+
+// numberKinds are the kinds whose title, with a number word, labels the
+// document's own number ("Numéro de devis", "Statement Number",
+// "Nr. avoir"). An order's or a contract's number on an invoice names
+// another document.
+var numberKinds = []string{KindInvoice, KindCreditNote, KindQuote, KindReceipt, KindStatement}
+
+// numberPatterns put a number word before or after a title, as the
+// languages read write it (%s is the title).
+var numberPatterns = []string{"%s no", "%s nr", "%s number", "%s num", "%s n", "%s numero", "%s nummer", "%s cislo", "%s id",
+	"numero de %s", "numero da %s", "numero do %s", "numero del %s", "numero della %s", "no de %s", "no du %s", "no da %s", "n de %s", "n du %s",
+	"numer %s", "nr %s", "cislo %s", "numar %s", "%snummer", "%snr", "%snumero"}
+
+// numberLabels are the document-number labels made from the titles of
+// numberKinds and numberPatterns, so that every title the lexicon knows
+// has its number label in every language's word order. Titles of more
+// than two words are left out.
+func numberLabels() []string {
+	var out []string
+	for _, k := range numberKinds {
+		for _, t := range kindTitles[k] {
+			if strings.Count(t, " ") > 1 || len(t) < 4 {
+				continue
+			}
+			for _, p := range numberPatterns {
+				if strings.Contains(t, " ") && !strings.Contains(p, " ") {
+					continue // no compounds of two words
+				}
+				out = append(out, fmt.Sprintf(p, t))
+			}
+		}
+	}
+	return out
 }
 
 // kindOrder is the order in which kinds are tried on one heading: the more
@@ -322,11 +358,19 @@ type lexEntry struct {
 // every program start).
 var lexicon = sync.OnceValue(func() []lexEntry {
 	var out []lexEntry
+	known := map[string]bool{}
 	for field, byLang := range labels {
 		for lang, ps := range byLang {
 			for _, p := range ps {
 				out = append(out, lexEntry{phrase: p, field: field, lang: lang, words: len(strings.Fields(p))})
+				known[p] = true
 			}
+		}
+	}
+	for _, p := range numberLabels() {
+		if !known[p] {
+			out = append(out, lexEntry{phrase: p, field: fInvoiceNo, words: len(strings.Fields(p))})
+			known[p] = true
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -373,7 +417,11 @@ const spacingAccents = "\u00b4\u0060\u02c6\u00a8\u02dc\u00b8\u02c7\u02d8\u02d9\u
 func Fold(s string) (folded string, pos []int) {
 	var sb strings.Builder
 	space := true
+	skip := -1 // a space TeX put between an accented letter and the rest of its word
 	for i, r := range s {
+		if i == skip {
+			continue
+		}
 		var rep string
 		switch {
 		case r == '#' && numberSignAt(s, i):
@@ -385,6 +433,11 @@ func Fold(s string) (folded string, pos []int) {
 		case unicode.Is(unicode.Mn, r) || strings.ContainsRune(spacingAccents, r):
 			// A combining mark (NFD "c\u030c"), or TeX's accent set
 			// before its letter ("Num´ero"): the letter is what counts.
+			// A cedilla set after its letter may leave a space inside
+			// the word ("REC¸ U"): the space goes too.
+			if j := i + utf8.RuneLen(r); r == '\u00b8' && !space && j+1 < len(s) && s[j] == ' ' && isLetter(s[j+1]) {
+				skip = j
+			}
 			continue
 		default:
 			lr := unicode.ToLower(r)

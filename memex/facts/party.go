@@ -717,7 +717,10 @@ var reCopyright = lazyregexp.New(`(?i)(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4
 // reBIC is a bank's BIC (SWIFT code): "DNBANOKK", "SEXDABCD123".
 var reBIC = lazyregexp.New(`^[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$`)
 
-var rePostcode = lazyregexp.New(`\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b`)
+// rePostcode is a postcode standing as a word of its own ("12345",
+// "D-12345", "SW1A 1AA"), not the digits of an article code
+// ("FUR-CH-4840").
+var rePostcode = lazyregexp.New(`(?:^|[\s,·•|(])(?:[A-Z]{1,2}-)?\d{4,5}(?:$|[\s,·•|)])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b`)
 
 // addressBlocks marks recipient address blocks that carry no label: the
 // lines under a return-address line ("Kraxi GmbH · Flugzeugallee 17 ·

@@ -593,22 +593,5 @@ func wordMatch(q, p string) bool {
 	if len(q) < 5 || len(p) < 5 {
 		return false
 	}
-	return editDistanceAtMost1(q, p)
-}
-
-func editDistanceAtMost1(a, b string) bool {
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	if len(b)-len(a) > 1 {
-		return false
-	}
-	i := 0
-	for i < len(a) && a[i] == b[i] {
-		i++
-	}
-	if len(a) == len(b) {
-		return a[i+1:] == b[i+1:] || (i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:])
-	}
-	return a[i:] == b[i+1:]
+	return facts.OneEdit(q, p)
 }
