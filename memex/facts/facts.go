@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"nexusos/internal/lazyregexp"
 	"nexusos/memex/layout"
@@ -1176,14 +1177,19 @@ var legalSuffixes = map[string]bool{"ltd": true, "limited": true, "inc": true, "
 	"sarl": true, "srl": true, "pty": true, "oy": true, "ab": true, "as": true, "kg": true, "lp": true, "the": true, "and": true, "&": true,
 	"spa": true, "sas": true, "sl": true, "ltda": true, "lda": true, "pvt": true, "oyj": true, "aps": true, "asa": true, "bhd": true, "sdn": true, "pte": true, "mbh": true, "kgaa": true, "se": true}
 
-// PartyKey normalises a party name for matching: lower case, punctuation
-// and legal-form words (Ltd, Inc, GmbH, ...) removed. "Northwind Traders
-// Ltd." becomes "northwind traders".
+// PartyKey normalises a party name for matching: lower case, accents,
+// punctuation and legal-form words (Ltd, Inc, GmbH, ...) removed.
+// "Northwind Traders Ltd." becomes "northwind traders", "Bilist Yazılım
+// A.Ş." (and its scan, "Bilist Yazilim A.S.") "bilist yazilim".
 func PartyKey(name string) string {
 	var words []string
 	ws := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&'
 	})
+	for i, w := range ws {
+		ws[i] = foldLetters(w)
+	}
+	ws = joinInitials(ws)
 	for i, w := range ws {
 		if legalSuffixes[w] || w == "private" && i+1 < len(ws) && (ws[i+1] == "limited" || ws[i+1] == "ltd") {
 			continue
@@ -1191,6 +1197,51 @@ func PartyKey(name string) string {
 		words = append(words, w)
 	}
 	return strings.Join(words, " ")
+}
+
+// joinInitials joins runs of one-letter words: a dotted legal form
+// ("S.R.L.", "A.Ş.", "B.V.") is the same word as its undotted spelling.
+func joinInitials(ws []string) []string {
+	out := ws[:0:0]
+	for i := 0; i < len(ws); {
+		j := i
+		for j < len(ws) && utf8.RuneCountInString(ws[j]) == 1 && ws[j] != "&" {
+			j++
+		}
+		if j-i >= 2 {
+			out = append(out, strings.Join(ws[i:j], ""))
+			i = j
+			continue
+		}
+		out = append(out, ws[i])
+		i++
+	}
+	return out
+}
+
+// foldLetters takes the accents off the letters of a lower-case word.
+func foldLetters(w string) string {
+	ascii := true
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 128 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return w
+	}
+	var sb strings.Builder
+	for _, r := range w {
+		if f, ok := foldMap[r]; ok && unicode.IsLetter(r) {
+			sb.WriteString(f)
+		} else if f, ok := foldLatin()[r]; ok {
+			sb.WriteString(f)
+		} else {
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
 }
 
 // SameParty reports whether two party keys name the same party: equal, or

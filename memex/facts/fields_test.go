@@ -530,3 +530,15 @@ func TestDatesOfEuroDocumentsAndReceipts(t *testing.T) {
 		t.Fatalf("kind %s issue %s", f.Kind, f.IssueDate)
 	}
 }
+
+func TestPartyKeyFoldsAccents(t *testing.T) {
+	for _, c := range [][2]string{
+		{"Bilist Yazılım Teknolojileri A.Ş.", "Bilist Yazilim Teknolojileri A.S."},
+		{"Müller & Söhne GmbH", "Muller & Sohne"},
+		{"Construcții Metalice SRL", "CONSTRUCTII METALICE S.R.L."},
+	} {
+		if a, b := PartyKey(c[0]), PartyKey(c[1]); a != b {
+			t.Errorf("PartyKey(%q) = %q, PartyKey(%q) = %q", c[0], a, c[1], b)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // The label lexicon: every label a document uses to introduce a field, in
@@ -403,7 +405,34 @@ var foldMap = map[rune]string{
 	'ß': "ss", 'ś': "s", 'š': "s", 'ü': "u", 'ú': "u", 'ù': "u", 'û': "u", 'ů': "u",
 	'ý': "y", 'ÿ': "y", 'ź': "z", 'ż': "z", 'ž': "z", 'ř': "r", 'ť': "t", 'ď': "d",
 	'°': "o", 'º': "o", '№': "no",
+	// letters that no decomposition takes apart (foldLatin does the rest)
+	'ı': "i", 'đ': "d", 'ð': "d", 'ħ': "h", 'ŧ': "t", 'þ': "th", 'ŀ': "l",
 }
+
+// foldLatin folds every other accented Latin letter ("ş", "ț", "ő", "ğ",
+// "ā") to its base letter by Unicode decomposition, built once on first
+// use.
+var foldLatin = sync.OnceValue(func() map[rune]string {
+	m := map[rune]string{}
+	for _, rng := range [][2]rune{{0x00c0, 0x024f}, {0x1e00, 0x1eff}} {
+		for r := rng[0]; r <= rng[1]; r++ {
+			lr := unicode.ToLower(r)
+			if _, ok := foldMap[lr]; ok {
+				continue
+			}
+			var base strings.Builder
+			for _, b := range norm.NFD.String(string(lr)) {
+				if b < 128 && b >= 'a' && b <= 'z' {
+					base.WriteRune(b)
+				}
+			}
+			if base.Len() > 0 {
+				m[lr] = base.String()
+			}
+		}
+	}
+	return m
+})
 
 // spacingAccents are accents printed as characters of their own: TeX's
 // PDFs put them before the letter they sit on ("Num´ero", "d´ej`a").
@@ -442,6 +471,8 @@ func Fold(s string) (folded string, pos []int) {
 		default:
 			lr := unicode.ToLower(r)
 			if f, ok := foldMap[lr]; ok {
+				rep = f
+			} else if f, ok := foldLatin()[lr]; ok {
 				rep = f
 			} else if unicode.IsLetter(lr) || unicode.IsDigit(lr) {
 				rep = string(lr)
