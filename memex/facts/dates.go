@@ -155,7 +155,7 @@ var (
 	// The separators repeat; Hungarian dates put a space after each dot
 	// ("2008. 10. 17.").
 	reYMD    = lazyregexp.New(`^(\d{4})([-/]|\. ?)(\d{1,2})([-/]|\. ?)(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?`)
-	reNumDMY = lazyregexp.New(`^(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4}|\d{2})`)
+	reNumDMY = lazyregexp.New(`^(\d{1,2})([-/.]| / | - )(\d{1,2})([-/.]| / | - )(\d{4}|\d{2})`)
 )
 
 func buildNameIndex() *nameIndex {
@@ -402,6 +402,11 @@ func numericDates(text string) (nums []numDate, dayFirst, monthFirst bool) {
 	for _, loc := range matchesAtRuns(reNumDMY, text, 1, 2) {
 		sep := text[loc[4]:loc[5]]
 		if sep != text[loc[8]:loc[9]] || !numericEdges(text, loc[0], loc[1]) || versionBefore(text, loc[0]) {
+			continue
+		}
+		// "22 / 11 / 2024", as designed templates space it: only with a
+		// four-digit year, so that "1 - 2 - 25" in a table stays numbers.
+		if len(sep) > 1 && loc[11]-loc[10] != 4 {
 			continue
 		}
 		n := numDate{start: loc[0], end: loc[1], a: atoi(text[loc[2]:loc[3]]), b: atoi(text[loc[6]:loc[7]]), dot: sep == "."}

@@ -1175,7 +1175,8 @@ func headLines(s string, n int) string {
 var legalSuffixes = map[string]bool{"ltd": true, "limited": true, "inc": true, "incorporated": true, "llc": true, "llp": true, "gmbh": true,
 	"corp": true, "corporation": true, "co": true, "company": true, "plc": true, "sa": true, "ag": true, "bv": true, "nv": true,
 	"sarl": true, "srl": true, "pty": true, "oy": true, "ab": true, "as": true, "kg": true, "lp": true, "the": true, "and": true, "&": true,
-	"spa": true, "sas": true, "sl": true, "ltda": true, "lda": true, "pvt": true, "oyj": true, "aps": true, "asa": true, "bhd": true, "sdn": true, "pte": true, "mbh": true, "kgaa": true, "se": true}
+	"spa": true, "sas": true, "sl": true, "ltda": true, "lda": true, "pvt": true, "oyj": true, "aps": true, "asa": true, "bhd": true, "sdn": true, "pte": true, "mbh": true, "kgaa": true, "se": true,
+	"sro": true, "kft": true, "zrt": true, "nyrt": true, "bt": true, "zspo": true, "zs": true, "ops": true, "vos": true, "doo": true, "uab": true, "sia": true, "kk": true}
 
 // PartyKey normalises a party name for matching: lower case, accents,
 // punctuation and legal-form words (Ltd, Inc, GmbH, ...) removed.

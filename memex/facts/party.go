@@ -31,7 +31,8 @@ var legalForms = []string{
 	"ltda", "eireli", "me", "epp", "lda", "unipessoal lda",
 	"pvt ltd", "private limited", "pvt", "pty ltd", "pty", "pte ltd", "pte", "sdn bhd", "bhd", "kk", "k k",
 	"oy", "oyj", "ab", "publ", "as", "a s", "asa", "aps", "a s", "hf", "ehf",
-	"sro", "s r o", "as", "kft", "zrt", "nyrt", "doo", "d o o", "ad", "ood", "ou", "uab", "sia",
+	"sro", "s r o", "as", "kft", "zrt", "nyrt", "bt", "doo", "d o o", "ad", "ood", "ou", "uab", "sia",
+	"z s p o", "zspo", "z s", "z u", "o p s", "v o s", "k s",
 }
 
 var legalFormSet = func() map[string]bool {
