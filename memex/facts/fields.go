@@ -815,13 +815,16 @@ func (v *docView) titleCands() []cand {
 				// "Rechnung des Versicherers Nr. 00.123.456.7-2018-1": the
 				// number follows a number sign after a few words.
 				fr, fpos := Fold(rest)
+				marked := false
 				for _, mark := range []string{" no ", " nr ", " number ", " nummer ", " numero "} {
 					if k := strings.Index(" "+fr+" ", mark); k >= 0 && k+len(mark)-1 <= len(fr) {
-						rest = rest[fpos[min(k+len(mark)-1, len(fr))]:]
+						rest, marked = rest[fpos[min(k+len(mark)-1, len(fr))]:], true
 						break
 					}
 				}
-				if n := numberToken(rest); n != "" && len(n) >= 2 && !reVersion.MatchString(rest) {
+				// One digit is a number only behind a number sign
+				// ("Receipt for charge #1").
+				if n := numberToken(rest); n != "" && (len(n) >= 2 || marked) && !reVersion.MatchString(rest) {
 					out = append(out, cand{field: fInvoiceNo, phrase: "title", text: rest, src: v.src(i, "", "title", 0)})
 					return out
 				}

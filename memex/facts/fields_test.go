@@ -490,6 +490,10 @@ func TestNumberLabelsFromTitles(t *testing.T) {
 	if hs := findLabels("Bestellung Nr 55"); len(hs) > 0 && hs[0].field == fInvoiceNo {
 		t.Fatalf("order number read as the document's: %+v", hs)
 	}
+	f = Extract("RECEIPT FOR CHARGE #1\nWe've received your payment.\nDate paid May 2, 2024\nTotal $19.00\n", Hints{})
+	if f.InvoiceNumber != "1" {
+		t.Fatalf("number %q", f.InvoiceNumber)
+	}
 	if f, _ := Fold("REC¸ U DE PAIEMENT"); f != "recu de paiement" {
 		t.Fatalf("cedilla fold %q", f)
 	}
