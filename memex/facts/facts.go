@@ -178,6 +178,12 @@ func Extract(text string, h Hints) Facts {
 				f.Sources["due_date"] = Source{How: "terms", Confidence: 0.7}
 			}
 		}
+		// An invoice whose total is negative gives money back: a credit
+		// note, whatever its title.
+		if f.Kind == KindInvoice && f.Total != nil && f.Total.Value < 0 {
+			f.Kind = KindCreditNote
+			f.Sources["kind"] = Source{How: "negative total", Confidence: 0.7}
+		}
 		st, src := v.detectStatus(text, &f)
 		f.Status = st
 		if src != nil {
@@ -582,6 +588,10 @@ func (v *docView) tillTime() bool {
 	return false
 }
 
+// conditionWords make a sentence about payment a condition or a
+// negation, not a record of one.
+var conditionWords = []string{"if", "unless", "late", "after", "not", "once", "when", "wenn", "falls", "nach", "nicht", "si", "se", "als", "indien", "niet", "pas", "no"}
+
 // notStatements are statements that are no account statement.
 var notStatements = []string{"privacy statement", "mission statement", "vision statement", "statement of work", "statement of purpose", "accessibility statement"}
 
@@ -977,6 +987,21 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 			if st, ok := stampWords[fold(t)]; ok && t != "" && (strings.ToUpper(t) == t || big) {
 				return st, src("stamp", 0.9)
 			}
+		}
+	}
+	// A dated statement of the payment (not a condition: "if the bill is
+	// paid after 20/08/2022") ("18/08/2022: The bill is paid.",
+	// "Payment received on 3 May 2024") outweighs the template's "Amount
+	// due" line.
+	for _, l := range v.lines {
+		t := l.Text()
+		ft := fold(t)
+		if !hasPhrase(ft, "is paid") && !slices.ContainsFunc(paidPhrases, func(p string) bool { return hasPhrase(ft, p) }) ||
+			containsAnyWord(ft, conditionWords...) {
+			continue
+		}
+		if len(FindDatesIn(t, v.dateOpts)) > 0 {
+			return StatusPaid, src("dated payment", 0.85)
 		}
 	}
 	if f.AmountPaid != nil && f.Total != nil && f.Total.Value > 0 {

@@ -546,3 +546,19 @@ func TestPartyKeyFoldsAccents(t *testing.T) {
 		}
 	}
 }
+
+func TestNegativeInvoiceAndDatedPayment(t *testing.T) {
+	f := Extract("Dunder Mifflin\nInvoice N°: 3\nDate: 2026-12-07\nproduct  -5  40,00 €  -200,00 €\nTotal (excl. taxes): -220,00 €\nTotal: -240,00 €\n", Hints{})
+	if f.Kind != KindCreditNote || f.Total == nil || f.Total.Value != -240 {
+		t.Fatalf("kind %s total %+v", f.Kind, f.Total)
+	}
+	f = Extract("My company\nINVOICE\nReference: MG202200000\nDue date: 20/08/2022\nAmount due: 181.50 EUR\n18/08/2022: The bill is paid.\nSubtotal without tax 165.00 EUR\nTax 16.50 EUR\nAmount due 181.50 EUR\n", Hints{})
+	if f.Status != StatusPaid {
+		t.Fatalf("status %q", f.Status)
+	}
+	// A condition is no record of payment.
+	f = Extract("My company\nINVOICE\nReference: MG202200000\nAmount due: 181.50 EUR\nIf the bill is paid after 20/08/2022 a fee applies.\nSubtotal 165.00 EUR\nTax 16.50 EUR\n", Hints{})
+	if f.Status != StatusUnpaid {
+		t.Fatalf("status %q", f.Status)
+	}
+}
