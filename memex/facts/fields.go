@@ -571,12 +571,29 @@ func bestNumber(cs []cand) (string, *Source) {
 		}
 	}
 	if best == nil {
+		// No number label: the document's own bare "Reference" in its
+		// heading lines ("INVOICE | Ref.: INV-TAX-001"); "Your reference"
+		// and the like are the buyer's.
+		for i := range cs {
+			c := &cs[i]
+			if c.field != fOtherNo || !ownReference[c.phrase] || c.src.Line > 15 {
+				continue
+			}
+			if n := numberToken(c.text); n != "" && strings.ContainsAny(n, "0123456789") && !looksLikePhoneOrID(n) {
+				s := c.src
+				s.Confidence = 0.55
+				return n, &s
+			}
+		}
 		return "", nil
 	}
 	s := best.src
 	s.Confidence = 0.5 + 0.4*score(best)
 	return invoiceNumberOf(best), &s
 }
+
+// ownReference are the bare reference labels, in the languages read.
+var ownReference = map[string]bool{"reference": true, "ref": true, "referenz": true, "referentie": true, "referencia": true, "riferimento": true, "referencja": true}
 
 // reSlashNumber is a number written like a date ("2/11/2023": the second
 // invoice of November 2023, as Polish invoices number them).

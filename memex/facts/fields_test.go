@@ -520,8 +520,12 @@ func TestTotalThatAddsUp(t *testing.T) {
 func TestDatesOfEuroDocumentsAndReceipts(t *testing.T) {
 	// English, in euros, addressed in France: the day comes first.
 	f := Extract("Acme Inc\n12 Rue de la Paix\n75001 Paris\nFrance\nINVOICE\nRef.: INV-TAX-001\nDate: 01/05/2025\nTotal € 12 465.42\nPayment term: 01/06/2025\n", Hints{})
-	if f.IssueDate.String() != "2025-05-01" || f.DueDate.String() != "2025-06-01" {
-		t.Fatalf("issue %s due %s", f.IssueDate, f.DueDate)
+	if f.IssueDate.String() != "2025-05-01" || f.DueDate.String() != "2025-06-01" || f.InvoiceNumber != "INV-TAX-001" {
+		t.Fatalf("issue %s due %s number %q", f.IssueDate, f.DueDate, f.InvoiceNumber)
+	}
+	// The buyer's reference is not the document's number.
+	if f := Extract("INVOICE\nYour reference: PO-7781\nDate: 2025-05-01\nTotal € 100.00\n", Hints{}); f.InvoiceNumber != "" {
+		t.Fatalf("number %q", f.InvoiceNumber)
 	}
 	// An American seller's software writes the month first.
 	f = Extract("Delta PC\nFremont, CA 94538\nUnited States\nAgrolait\n1300 Wavre\nBelgium\nINVOICE\nInvoice Date: 09/04/2016\nTotal 1200.00 €\n", Hints{})

@@ -63,7 +63,7 @@ var labels = map[string]map[string][]string{
 	},
 	fOtherNo: {
 		"en": {"order no", "order number", "order id", "order", "po", "po no", "po number", "purchase order", "purchase order no", "customer no", "customer number",
-			"customer id", "account no", "account number", "account id", "account", "client no", "client id", "booking no", "booking number", "booking reference", "reference",
+			"customer id", "account no", "account number", "account id", "account", "client no", "client id", "booking no", "booking number", "booking reference", "reference", "ref",
 			"your reference", "our reference", "tax id", "vat no", "vat number", "vat reg no", "vat registration no", "vat id", "gst no", "gstin", "pan", "abn",
 			"ein", "company no", "company number", "registration no", "reg no", "iban", "bic", "swift", "sort code", "tracking no", "delivery note", "contract no",
 			"phone", "tel", "fax", "mobile", "item", "sku", "order ref", "transaction id", "payment id", "auth code", "project no", "membership no", "customer ref", "serial no", "card"},
