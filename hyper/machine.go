@@ -13,22 +13,45 @@ import (
 )
 
 var (
-	sysOnce  sync.Once
-	sysKVM   *kvm.System
-	sysCPUID []kvm.CPUIDEntry
-	sysErr   error
+	sysOnce sync.Once
+	sysKVM  *kvm.System
+	sysErr  error
+
+	cpuidOnce sync.Once
+	sysCPUID  []kvm.CPUIDEntry
+	cpuidErr  error
 )
+
+// openSystem opens /dev/kvm once per process.
+func openSystem() (*kvm.System, error) {
+	sysOnce.Do(func() { sysKVM, sysErr = kvm.Open() })
+	return sysKVM, sysErr
+}
+
+// supportedCPUID reads KVM's CPUID table once per process. It is apart
+// from openSystem because it is slow where CPUID traps to a hypervisor
+// (about half a millisecond here): a VM can be created while another
+// goroutine reads it, and only a vCPU's setup waits for it.
+func supportedCPUID() ([]kvm.CPUIDEntry, error) {
+	cpuidOnce.Do(func() {
+		sys, err := openSystem()
+		if err != nil {
+			cpuidErr = err
+			return
+		}
+		sysCPUID, cpuidErr = sys.SupportedCPUID()
+	})
+	return sysCPUID, cpuidErr
+}
 
 // system opens /dev/kvm once per process and caches the CPUID table.
 func system() (*kvm.System, []kvm.CPUIDEntry, error) {
-	sysOnce.Do(func() {
-		sysKVM, sysErr = kvm.Open()
-		if sysErr != nil {
-			return
-		}
-		sysCPUID, sysErr = sysKVM.SupportedCPUID()
-	})
-	return sysKVM, sysCPUID, sysErr
+	sys, err := openSystem()
+	if err != nil {
+		return nil, nil, err
+	}
+	cpuid, err := supportedCPUID()
+	return sys, cpuid, err
 }
 
 // HWCap returns CPUID.1:EDX as the guest sees it (the AT_HWCAP value).
@@ -82,7 +105,7 @@ const maxVCPUIDs = 1024
 // New creates a VM with memBytes of guest-physical memory, the stub
 // mapped, and no vCPU yet.
 func New(memBytes uint64) (*Machine, error) {
-	sys, _, err := system()
+	sys, err := openSystem()
 	if err != nil {
 		return nil, err
 	}
@@ -153,9 +176,11 @@ func (m *Machine) NewCPU() (*CPU, error) {
 	m.slotUsed[slot] = true
 	m.mu.Unlock()
 
-	_, cpuid, _ := system()
-	fresh := v == nil
-	if fresh {
+	// A reused vCPU keeps its CPUID table (KVM refuses changes after
+	// KVM_RUN); a fresh one gets it once created, so that reading the
+	// table (supportedCPUID) overlaps creating the VM and the vCPU.
+	var cpuid []kvm.CPUIDEntry
+	if v == nil {
 		var err error
 		if v, err = m.vm.CreateVCPU(id); err != nil {
 			m.mu.Lock()
@@ -163,9 +188,15 @@ func (m *Machine) NewCPU() (*CPU, error) {
 			m.mu.Unlock()
 			return nil, err
 		}
+		if cpuid, err = supportedCPUID(); err != nil {
+			v.Close()
+			m.mu.Lock()
+			m.slotUsed[slot] = false
+			m.mu.Unlock()
+			return nil, err
+		}
 	} else {
 		id = v.ID
-		cpuid = nil // already set; KVM refuses changes after KVM_RUN
 	}
 	c := &CPU{ID: id, slot: slot, m: m, v: v}
 	if err := c.setup(cpuid); err != nil {

@@ -1,22 +1,18 @@
 // Command containerd-shim-nexus-v1 is the containerd runtime shim of
-// NexusOS (runtime io.containerd.nexus.v1): containerd starts it to run
-// containers whose image is a sealed NexusOS image, each in a microVM
-// inside the shim process. See docs/kubernetes.md and package
-// nexusos/node/shim.
+// NexusOS (runtime io.containerd.nexus.v1) as containerd executes it: a
+// small front (package nexusos/node/shim/front) that answers the `start`
+// and `delete` actions containerd runs for every container and hands the
+// rest to the shim daemon, containerd-shim-nexus-v1-daemon, which must be
+// installed next to it and runs each container in a microVM inside its
+// process. See docs/kubernetes.md and package nexusos/node/shim.
 package main
 
 import (
-	"context"
+	"os"
 
-	"github.com/containerd/containerd/runtime/v2/shim"
-
-	nexusshim "nexusos/node/shim"
+	"nexusos/node/shim/front"
 )
 
 func main() {
-	nexusshim.Register()
-	shim.RunManager(context.Background(), nexusshim.Manager{}, func(c *shim.Config) {
-		// A microVM is not a child process: there is nothing to reap.
-		c.NoReaper = true
-	})
+	os.Exit(front.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -16,16 +16,19 @@ func newBenchContainerdCmd(*globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "containerd",
 		Short: "Time microVMs started through containerd and the nexus shim, beside nexus run and runc",
-		Long: `containerd builds containerd-shim-nexus-v1 and two apps from a source
-checkout (--source): the Go hello (tier 1) and, with musl-gcc and /dev/kvm,
-the static C hello (tier 2). It starts a private containerd under a
+		Long: `containerd builds the shim (containerd-shim-nexus-v1 and its daemon)
+and two apps from a source checkout (--source): the Go hello (tier 1)
+and, with musl-gcc and /dev/kvm, the static C hello (tier 2). It starts
+a private containerd under a
 temporary directory (Debian's containerd, run as root), imports each sealed
 image with 'ctr image import --no-unpack', and times start to exit, p50 and
 p99 over --runs runs:
 
   - nexus run of the image;
   - ctr run --runtime io.containerd.nexus.v1 of the same image;
-  - ctr run of the same static C hello with runc (the container baseline).
+  - ctr run of the same static C hello with runc (the container baseline);
+  - what no shim takes part in: ctr version (ctr alone), and ctr
+    container create plus rm (containerd's container records).
 
 It prints the shim path's overhead over nexus run and the load average:
 on a shared machine compare only figures taken in the same run.`,

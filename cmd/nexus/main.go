@@ -14,7 +14,7 @@ func main() {
 // doMain runs the CLI with args and returns the exit code, so tests can
 // drive the whole command line in-process.
 func doMain(args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	root := newRootCmdFor(args)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -25,7 +25,7 @@ import (
 
 func init() {
 	registerCommand(newBuildCmd)
-	registerCommand(newRunCmd)
+	registerNamedCommand("run", newRunCmd)
 	registerCommand(newImagesCmd)
 	registerCommand(newInspectCmd)
 	registerCommand(newKeyCmd)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,48 @@ var commandFactories []func(*globalFlags) *cobra.Command
 
 func registerCommand(f func(*globalFlags) *cobra.Command) {
 	commandFactories = append(commandFactories, f)
+}
+
+// namedFactories are the factories of commands that a process can run
+// without building the others (registerNamedCommand).
+var namedFactories = map[string]func(*globalFlags) *cobra.Command{}
+
+// registerNamedCommand is registerCommand for a command whose start-up
+// counts (`nexus run`): when the arguments name it, newRootCmdFor builds
+// it alone, not every command of the binary (about 0.3 ms and 170 KiB
+// of a process that runs one microVM).
+func registerNamedCommand(name string, f func(*globalFlags) *cobra.Command) {
+	namedFactories[name] = f
+	registerCommand(f)
+}
+
+// newRootCmdFor is newRootCmd for a process about to execute args: when
+// the first word of args after the global flags names a command
+// registered with registerNamedCommand, the root holds that command
+// alone; it parses, runs and prints help for it as the full tree would.
+// Anything else (no command, help, completion, another flag first) gets
+// the full tree.
+func newRootCmdFor(args []string) *cobra.Command {
+	name := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--home" {
+			i++
+			continue
+		}
+		if !strings.HasPrefix(a, "-") {
+			name = a
+			break
+		}
+		if !strings.HasPrefix(a, "--home=") {
+			break
+		}
+	}
+	f := namedFactories[name]
+	if f == nil {
+		return newRootCmd()
+	}
+	return newRoot(func(g *globalFlags) []*cobra.Command { return []*cobra.Command{f(g)} })
 }
 
 // globalFlags are the flags every command shares.
@@ -50,6 +93,17 @@ func defaultHome() string {
 }
 
 func newRootCmd() *cobra.Command {
+	return newRoot(func(g *globalFlags) []*cobra.Command {
+		cmds := make([]*cobra.Command, 0, len(commandFactories))
+		for _, f := range commandFactories {
+			cmds = append(cmds, f(g))
+		}
+		return cmds
+	})
+}
+
+// newRoot builds the root command with the subcommands cmds returns.
+func newRoot(cmds func(*globalFlags) []*cobra.Command) *cobra.Command {
 	g := &globalFlags{}
 	root := &cobra.Command{
 		Use:   "nexus",
@@ -69,9 +123,7 @@ Environment:
 		SilenceErrors: false,
 	}
 	root.PersistentFlags().StringVar(&g.home, "home", defaultHome(), "state directory (env NEXUS_HOME)")
-	for _, f := range commandFactories {
-		root.AddCommand(f(g))
-	}
+	root.AddCommand(cmds(g)...)
 	return root
 }
 

@@ -172,15 +172,16 @@ func fma32(a, b, c float32) float32 {
 func dotF16(w []uint16, x []float32) float32 {
 	var s0, s1, s2, s3 float32
 	x = x[:len(w)]
+	tab := quant.F16Table()
 	i := 0
 	for ; i+4 <= len(w); i += 4 {
-		s0 += quant.F16ToF32(w[i]) * x[i]
-		s1 += quant.F16ToF32(w[i+1]) * x[i+1]
-		s2 += quant.F16ToF32(w[i+2]) * x[i+2]
-		s3 += quant.F16ToF32(w[i+3]) * x[i+3]
+		s0 += tab[w[i]] * x[i]
+		s1 += tab[w[i+1]] * x[i+1]
+		s2 += tab[w[i+2]] * x[i+2]
+		s3 += tab[w[i+3]] * x[i+3]
 	}
 	for ; i < len(w); i++ {
-		s0 += quant.F16ToF32(w[i]) * x[i]
+		s0 += tab[w[i]] * x[i]
 	}
 	return (s0 + s1) + (s2 + s3)
 }
@@ -188,8 +189,9 @@ func dotF16(w []uint16, x []float32) float32 {
 // axpyF16Ref adds a·f16(v[i]) to dst[i].
 func axpyF16Ref(dst []float32, v []uint16, a float32) {
 	v = v[:len(dst)]
+	tab := quant.F16Table()
 	for i := range dst {
-		dst[i] += a * quant.F16ToF32(v[i])
+		dst[i] += a * tab[v[i]]
 	}
 }
 

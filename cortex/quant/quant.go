@@ -29,18 +29,41 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"nexusos/cortex/gguf"
 )
 
-// f16Table maps every half-precision bit pattern to its float32 value.
-var f16Table = func() *[1 << 16]float32 {
-	var t [1 << 16]float32
-	for i := range t {
-		t[i] = f16ToF32Slow(uint16(i))
+// f16Tab maps every half-precision bit pattern to its float32 value once
+// F16Table has built it: 256 KiB that every process linking this package
+// (every `nexus` command, `nexus run` included) would otherwise fill at
+// start-up.
+var (
+	f16Tab  atomic.Pointer[[1 << 16]float32]
+	f16Once sync.Once
+)
+
+// F16Table returns the table of every half-precision bit pattern's
+// float32 value, building it on first use. Loops over many values take it
+// once and index it (F16ToF32 is a call per value).
+func F16Table() *[1 << 16]float32 {
+	if t := f16Tab.Load(); t != nil {
+		return t
 	}
-	return &t
-}()
+	return buildF16Table()
+}
+
+func buildF16Table() *[1 << 16]float32 {
+	f16Once.Do(func() {
+		t := new([1 << 16]float32)
+		for i := range t {
+			t[i] = f16ToF32Slow(uint16(i))
+		}
+		f16Tab.Store(t)
+	})
+	return f16Tab.Load()
+}
 
 func f16ToF32Slow(h uint16) float32 {
 	sign := uint32(h>>15) << 31
@@ -61,7 +84,7 @@ func f16ToF32Slow(h uint16) float32 {
 }
 
 // F16ToF32 converts an IEEE 754 half-precision value to float32 (exact).
-func F16ToF32(h uint16) float32 { return f16Table[h] }
+func F16ToF32(h uint16) float32 { return F16Table()[h] }
 
 // F32ToF16 converts to half precision, rounding to nearest even (as the
 // F16C instruction ggml uses does). Overflow gives ±Inf.
@@ -185,8 +208,9 @@ func Dequantize(t gguf.TensorType, data []byte, n int, out []float32) error {
 			out[i] = math.Float32frombits(le.Uint32(data[4*i:]))
 		}
 	case gguf.TypeF16:
+		tab := F16Table()
 		for i := 0; i < n; i++ {
-			out[i] = F16ToF32(le.Uint16(data[2*i:]))
+			out[i] = tab[le.Uint16(data[2*i:])]
 		}
 	case gguf.TypeBF16:
 		for i := 0; i < n; i++ {

@@ -45,7 +45,10 @@
 // it on a local file system (mapped_unix.go says why that is as safe as
 // reading it), and can hand the manifest, still unverified, to a Prepare
 // function that starts work the run needs anyway (tier 2 builds its VM).
-// The digest, every section and the signature are checked on every load.
+// The digest and the signature are checked on every load, and every
+// section too, except that Store.Map hashes the sections of a file it
+// has stamped as checked, unchanged since, only once a day
+// (verified.go says when a stamp is written and why it is believed).
 //
 // The manifest's "tier" says which engine runs the image: "wasm" (tier 1,
 // microvm/wasm) or "kvm" (tier 2, microvm/kvm: a static x86-64 executable
@@ -57,6 +60,7 @@
 //	  sha256/<hex>.nxi   sealed images, named by digest
 //	  names/<name>       the digest of the latest image built under that name
 //	  cache/             wazero's compilation cache (native code)
+//	  verified/<hex>     verification stamps of Store.Map (verified.go)
 //
 // # OCI
 //

@@ -3,6 +3,7 @@ package image
 import (
 	"crypto/ed25519"
 	"fmt"
+	"time"
 )
 
 // MapOptions are the options of MapFile and Store.Map.
@@ -25,7 +26,7 @@ type MapOptions struct {
 // into the mapping until Close. Its digest, sections and signature are
 // checked exactly as ReadFile checks them.
 func MapFile(path string, opt MapOptions) (*Image, error) {
-	img, err := mapAndDecode(path, "", opt.Prepare)
+	img, _, err := mapAndDecode(path, "", opt.Prepare, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read image %s: %w", path, err)
 	}
@@ -37,12 +38,17 @@ func MapFile(path string, opt MapOptions) (*Image, error) {
 }
 
 // Map is Load for a process that runs one image and exits: see MapFile.
+// It hashes the image's sections only when no verification stamp vouches
+// for the file, and stamps the file after hashing them (verified.go);
+// every other check, the signature's included, is made on every call.
 func (s *Store) Map(ref string, opt MapOptions) (*Image, error) {
 	digest, err := s.Resolve(ref)
 	if err != nil {
 		return nil, err
 	}
-	img, err := mapAndDecode(s.path(digest), digest, opt.Prepare)
+	img, hashed, err := mapAndDecode(s.path(digest), digest, opt.Prepare, func(f fileStamp) bool {
+		return s.stamped(digest, f, time.Now())
+	})
 	if err != nil {
 		return nil, fmt.Errorf("load image %s: %w", digest, err)
 	}
@@ -50,17 +56,24 @@ func (s *Store) Map(ref string, opt MapOptions) (*Image, error) {
 		img.Close()
 		return nil, err
 	}
+	if hashed.ok() {
+		s.stamp(digest, hashed)
+	}
 	return img, nil
 }
 
 // mapAndDecode maps (or reads) the file and decodes it; a non-empty
-// digest must be the image's.
-func mapAndDecode(path, digest string, prepare func(*Manifest)) (*Image, error) {
-	b, release, err := mapSealed(path)
+// digest must be the image's. With stamped set, the sections are not
+// hashed when stamped says the file's stamp vouches for them; the
+// returned stamp is the file's when its sections were hashed and found
+// good (the zero value otherwise).
+func mapAndDecode(path, digest string, prepare func(*Manifest), stamped func(fileStamp) bool) (*Image, fileStamp, error) {
+	b, release, f, err := mapSealedStamp(path)
 	if err != nil {
-		return nil, err
+		return nil, fileStamp{}, err
 	}
-	img, err := decode(b, prepare)
+	checked := stamped != nil && f.ok() && stamped(f)
+	img, err := decode(b, prepare, checked)
 	if err == nil && digest != "" && img.Digest != digest {
 		err = fmt.Errorf("manifest hashes to %s: %w", img.Digest, ErrTampered)
 	}
@@ -68,10 +81,13 @@ func mapAndDecode(path, digest string, prepare func(*Manifest)) (*Image, error) 
 		if release != nil {
 			release()
 		}
-		return nil, err
+		return nil, fileStamp{}, err
 	}
 	img.release = release
-	return img, nil
+	if checked {
+		f = fileStamp{}
+	}
+	return img, f, nil
 }
 
 // Close releases the file an image from MapFile or Store.Map points into;

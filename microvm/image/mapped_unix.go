@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,28 +30,43 @@ import (
 // Truncating a mapped file while it is used ends the process with
 // SIGBUS; only those same users can.
 func mapSealed(path string) ([]byte, func() error, error) {
+	b, release, _, err := mapSealedStamp(path)
+	return b, release, err
+}
+
+// mapSealedStamp is mapSealed that also returns the file's stamp (see
+// fileStamp), taken before its bytes are read; the stamp is the zero
+// value unless the file is one mapSealed may map (whether or not mapping
+// succeeded), the only files whose verification is ever remembered.
+func mapSealedStamp(path string) ([]byte, func() error, fileStamp, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, nil, fileStamp{}, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, nil, &os.PathError{Op: "stat", Path: path, Err: err}
+		return nil, nil, fileStamp{}, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
 	switch {
 	case st.Mode&unix.S_IFMT != unix.S_IFREG:
-		return nil, nil, fmt.Errorf("%w: %s is not a regular file", ErrFormat, path)
+		return nil, nil, fileStamp{}, fmt.Errorf("%w: %s is not a regular file", ErrFormat, path)
 	case st.Size < 16:
-		return nil, nil, ErrFormat
+		return nil, nil, fileStamp{}, ErrFormat
 	case st.Size > MaxSealedSize:
-		return nil, nil, fmt.Errorf("%w: %s: file too large", ErrFormat, path)
+		return nil, nil, fileStamp{}, fmt.Errorf("%w: %s: file too large", ErrFormat, path)
 	}
 	size := int(st.Size)
+	var stamp fileStamp
 	if mappable(fd, &st) {
+		stamp = fileStamp{
+			Dev: st.Dev, Ino: st.Ino, Size: st.Size,
+			Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano(),
+			Seen: time.Now().UnixNano(),
+		}
 		b, err := unix.Mmap(fd, 0, size, unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_POPULATE)
 		if err == nil {
-			return b, func() error { return unix.Munmap(b) }, nil
+			return b, func() error { return unix.Munmap(b) }, stamp, nil
 		}
 		// Fall back to reading (a file system without mmap).
 	}
@@ -61,14 +77,43 @@ func mapSealed(path string) ([]byte, func() error, error) {
 			continue
 		}
 		if err != nil {
-			return nil, nil, &os.PathError{Op: "read", Path: path, Err: err}
+			return nil, nil, fileStamp{}, &os.PathError{Op: "read", Path: path, Err: err}
 		}
 		if n == 0 {
-			return nil, nil, &os.PathError{Op: "read", Path: path, Err: errors.New("file shrank while read")}
+			return nil, nil, fileStamp{}, &os.PathError{Op: "read", Path: path, Err: errors.New("file shrank while read")}
 		}
 		off += n
 	}
-	return b, nil, nil
+	return b, nil, stamp, nil
+}
+
+// ownedSafely reports whether the open file fd (stat st) is a regular
+// file that only this process's user or root can write: the condition
+// under which a verification stamp is believed (verified.go).
+func ownedSafely(st *unix.Stat_t) bool {
+	euid := uint32(os.Geteuid())
+	return st.Mode&unix.S_IFMT == unix.S_IFREG && (st.Uid == euid || st.Uid == 0) && st.Mode&0o022 == 0
+}
+
+// readStamp reads the verification stamp at path (verified.go) if it
+// passes ownedSafely; it is refused otherwise, and never follows a
+// symbolic link.
+func readStamp(path string) ([]byte, bool) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, false
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || !ownedSafely(&st) || st.Size > maxStamp {
+		return nil, false
+	}
+	b := make([]byte, maxStamp)
+	n, err := unix.Read(fd, b)
+	if err != nil {
+		return nil, false
+	}
+	return b[:n], true
 }
 
 // Magic numbers of file systems whose content can change without a

@@ -37,14 +37,15 @@ var (
 	shimErr  error
 )
 
-// shimBinary builds containerd-shim-nexus-v1 once per test binary and
-// returns the directory that holds it.
+// shimBinary builds the shim's two binaries (the front
+// containerd-shim-nexus-v1 and its daemon) once per test binary and
+// returns the directory that holds them.
 func shimBinary() (string, error) {
 	shimOnce.Do(func() {
 		if shimDir, shimErr = os.MkdirTemp("", "nxshimbin"); shimErr != nil {
 			return
 		}
-		out, err := exec.Command("go", "build", "-o", shimDir+"/", "nexusos/cmd/containerd-shim-nexus-v1").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", shimDir+"/", "nexusos/cmd/containerd-shim-nexus-v1", "nexusos/cmd/containerd-shim-nexus-v1-daemon").CombinedOutput()
 		if err != nil {
 			shimErr = fmt.Errorf("build the shim: %v\n%s", err, out)
 		}

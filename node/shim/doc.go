@@ -1,5 +1,8 @@
 // Package shim is the containerd runtime shim of NexusOS (runtime
-// io.containerd.nexus.v1, binary containerd-shim-nexus-v1): containerd's
+// io.containerd.nexus.v1; binary containerd-shim-nexus-v1-daemon, started
+// by the front containerd executes, containerd-shim-nexus-v1 of package
+// node/shim/front, which answers containerd's per-container `start` and
+// `delete` actions without this package's start-up cost): containerd's
 // task API v2 over ttrpc, served by containerd's own shim library
 // (github.com/containerd/containerd v1.7 runtime/v2/shim, whose start-up
 // protocol — the shim prints a plain socket address — containerd 1.6 and
@@ -62,15 +65,17 @@
 // container finds its engines and compiled modules in memory, then removes
 // its socket and exits; a container's `start` reserves the running shim
 // (Service.Connect) before using it, so a shim never exits under a
-// container that was sent to it. A Kubernetes pod sandbox runs no image:
+// container that was sent to it (the front reserves it as Manager.Start
+// does). A tier-2 task's VM is built between Create and Start
+// (kvm.Prebuild). A Kubernetes pod sandbox runs no image:
 // the shim holds the pod until it is stopped, as the pause program would.
 // Exec, terminals, pause, checkpoints, updates and stats are refused with
 // errdefs.ErrNotImplemented.
 //
 // # Dependencies
 //
-// This package (and only it, with cmd/containerd-shim-nexus-v1: the nexus
-// binary does not link it) uses github.com/containerd/containerd v1.7
+// This package (and only it, with cmd/containerd-shim-nexus-v1-daemon:
+// neither the nexus binary nor the front links it) uses github.com/containerd/containerd v1.7
 // (its shim library, errdefs, events and the task API of
 // github.com/containerd/containerd/api), github.com/containerd/ttrpc,
 // github.com/containerd/fifo and the OCI runtime spec types. A shim must

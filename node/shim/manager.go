@@ -21,6 +21,7 @@ import (
 
 	"nexusos/microvm/image"
 	"nexusos/node/home"
+	"nexusos/node/shim/front"
 )
 
 // RuntimeName is the runtime's name in containerd (ctr run --runtime,
@@ -52,7 +53,7 @@ var _ shim.Manager = Manager{}
 // DefaultGroup is the group of containers that name none: by default
 // every container of a namespace runs in one shim process (its microVMs
 // are isolated from each other as those of one `nexus serve` are).
-const DefaultGroup = "nexus"
+const DefaultGroup = front.DefaultGroup
 
 // Name implements shim.Manager.
 func (Manager) Name() string { return RuntimeName }

@@ -175,6 +175,7 @@ func (s *Service) Close(ctx context.Context) error {
 		errs = append(errs, s.kvm.Close(ctx))
 		s.kvm = nil
 	}
+	kvm.ReleaseSpare()
 	return errors.Join(errs...)
 }
 
@@ -362,6 +363,12 @@ func (s *Service) program(ctx context.Context, rs *runSpec) (*microvm.Program, m
 	if err := eng.Prepare(ctx, &prog); err != nil {
 		release()
 		return nil, nil, nil, errdefs.ToGRPCf(errdefs.ErrFailedPrecondition, "nexus runtime: image %s: %v", rs.Image, err)
+	}
+	if prog.Manifest.Tier == microvm.TierKVM {
+		// The VM is built between Create and Start, off containerd's
+		// path (a run of another size, or one that a later Create's
+		// spare replaced, builds its own).
+		kvm.Prebuild(uint64(prog.Manifest.Limits.Tighten(rs.Limits).MemoryBytes))
 	}
 	return &prog, eng, release, nil
 }

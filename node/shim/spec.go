@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"nexusos/microvm"
+	"nexusos/node/shim/front"
 )
 
 // Annotations of the OCI runtime spec (config.json) the shim reads. ctr
@@ -32,10 +33,10 @@ const (
 	// AnnotationGroup puts containers with the same value in one shim
 	// process (as containerd's CRI sandbox id does for a pod's
 	// containers).
-	AnnotationGroup = "io.nexusos.shim.group"
+	AnnotationGroup = front.AnnotationGroup
 	// annotationSandboxID is the pod sandbox id containerd's CRI plugin
 	// sets on every container of a pod.
-	annotationSandboxID = "io.kubernetes.cri.sandbox-id"
+	annotationSandboxID = front.AnnotationSandboxID
 	// annotationContainerType is "sandbox" on the pod sandbox (pause)
 	// container containerd's CRI plugin creates, "container" on the
 	// pod's containers.
@@ -45,8 +46,9 @@ const (
 )
 
 // groupAnnotations are the annotations that group containers into one
-// shim process, in order of precedence.
-var groupAnnotations = []string{AnnotationGroup, annotationSandboxID}
+// shim process, in order of precedence (the front's, which starts the
+// shims).
+var groupAnnotations = front.GroupAnnotations
 
 // maxSpecSize bounds the config.json the shim reads.
 const maxSpecSize = 4 << 20

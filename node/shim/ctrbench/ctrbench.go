@@ -29,9 +29,14 @@ const (
 	envHome     = "NEXUS_HOME"
 )
 
+// ShimPackages are the two binaries of the shim, relative to the
+// repository root: the front containerd executes and the daemon it
+// starts, installed side by side.
+var ShimPackages = [2]string{"./cmd/containerd-shim-nexus-v1", "./cmd/containerd-shim-nexus-v1-daemon"}
+
 // Config says what to time.
 type Config struct {
-	Source string // repository root: cmd/containerd-shim-nexus-v1, examples, examples-kvm
+	Source string // repository root: ShimPackages, examples, examples-kvm
 	Nexus  string // the nexus binary
 	Runs   int    // timed runs of each case
 	// Logf reports progress (nil: none).
@@ -73,7 +78,7 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 	}
 	defer os.RemoveAll(dir)
 	logf("building the shim and the apps...")
-	if err := command(ctx, cfg.Source, "go", "build", "-o", dir+"/", "./cmd/containerd-shim-nexus-v1"); err != nil {
+	if err := command(ctx, cfg.Source, "go", "build", "-o", dir+"/", ShimPackages[0], ShimPackages[1]); err != nil {
 		return nil, err
 	}
 	home := filepath.Join(dir, "home")
@@ -117,23 +122,30 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 		return nil, err
 	}
 	var out []Case
-	timeCase := func(app, how string, run func() *exec.Cmd) error {
+	// timeCase times the commands run returns, one after the other, as
+	// one sample.
+	timeCases := func(app, how string, run func() []*exec.Cmd) error {
 		logf("timing %d runs: %s, %s...", cfg.Runs, app, how)
 		var ds []time.Duration
 		for i := 0; i <= cfg.Runs; i++ { // the first run warms up (compiles, starts the shim)
-			x := run()
+			xs := run()
 			start := time.Now()
-			b, err := x.CombinedOutput()
-			d := time.Since(start)
-			if err != nil && (x.ProcessState == nil || x.ProcessState.ExitCode() != 3) { // hello-c exits 3
-				return fmt.Errorf("%s: %v\n%s", strings.Join(x.Args, " "), err, b)
+			for _, x := range xs {
+				b, err := x.CombinedOutput()
+				if err != nil && (x.ProcessState == nil || x.ProcessState.ExitCode() != 3) { // hello-c exits 3
+					return fmt.Errorf("%s: %v\n%s", strings.Join(x.Args, " "), err, b)
+				}
 			}
+			d := time.Since(start)
 			if i > 0 {
 				ds = append(ds, d)
 			}
 		}
 		out = append(out, Case{App: app, How: how, P50: benchstat.Percentile(ds, 50), P99: benchstat.Percentile(ds, 99)})
 		return nil
+	}
+	timeCase := func(app, how string, run func() *exec.Cmd) error {
+		return timeCases(app, how, func() []*exec.Cmd { return []*exec.Cmd{run()} })
 	}
 	for _, a := range apps {
 		if err := timeCase(a, "nexus run", func() *exec.Cmd {
@@ -155,8 +167,27 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 			return nil, err
 		}
 	}
+	// What no runtime shim takes part in: ctr itself, and containerd's
+	// container records (the same ctr run makes and removes one).
+	if err := timeCase("-", CaseCtr, func() *exec.Cmd { return c.Command(ctx, "version") }); err != nil {
+		return nil, err
+	}
+	if err := timeCases("-", CaseRecords, func() []*exec.Cmd {
+		return []*exec.Cmd{
+			c.Command(ctx, "container", "create", "--runtime", runtimeName, "--rootfs", empty, "bench", imageRef(ctx, c, apps[0])),
+			c.Command(ctx, "container", "rm", "bench"),
+		}
+	}); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
+
+// The cases that time containerd and ctr without a task (no shim runs).
+const (
+	CaseCtr     = "ctr version"
+	CaseRecords = "ctr container create+rm"
+)
 
 // Print writes the cases and the shim's overhead over nexus run.
 func Print(w io.Writer, cs []Case) {
@@ -169,10 +200,19 @@ func Print(w io.Writer, cs []Case) {
 			base[c.App] = c.P50
 		}
 	}
+	var ctr time.Duration
+	for _, c := range cs {
+		if c.How == CaseCtr {
+			ctr = c.P50
+		}
+	}
 	for _, c := range cs {
 		if b, ok := base[c.App]; ok && c.How == "ctr run (nexus shim)" {
 			fmt.Fprintf(w, "\n%s: the shim path adds %s p50 over nexus run (target <= 5 ms; ctr and containerd included)", c.App, benchstat.Millis(c.P50-b))
 		}
+	}
+	if ctr > 0 {
+		fmt.Fprintf(w, "\nctr alone (%s) takes %s p50; %q times containerd's container records with two ctr processes", CaseCtr, benchstat.Millis(ctr), CaseRecords)
 	}
 	fmt.Fprintln(w)
 }
@@ -202,7 +242,7 @@ type Daemon struct {
 // DaemonOptions configure StartDaemon.
 type DaemonOptions struct {
 	Dir       string // root, state and socket go here: keep it short (a socket path fits in 108 bytes)
-	ShimDir   string // holds containerd-shim-nexus-v1, put first on containerd's PATH
+	ShimDir   string // holds the shim's binaries (ShimPackages), put first on containerd's PATH
 	Home      string // the shims' NEXUS_HOME
 	Namespace string
 	// CRI, when set, enables containerd's CRI plugin with this
