@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -242,26 +244,33 @@ type paraDump struct {
 	// the best dense cosine, and whether a chunk holds every term.
 	Top, TopDense float64
 	Full          bool
+	// The question's cosine over every chunk of the index: mean,
+	// deviation and count (to try cutoffs on a normalised cosine).
+	AllMean, AllStd float64
+	AllN            int
 }
 
 // paraSweepEnv, when set, makes TestParaphraseRecall log the tuning
-// sets' figures for top-score cutoffs from 0.20 to 0.55 by 0.01, computed
+// sets' figures for top-score cutoffs from 0.20 to 0.90 by 0.01, computed
 // from the paraDump lines: a cutoff empties the answer of a question
 // without filters whose best chunk scores below it, unless a chunk holds
-// every term, as memex's relevant does (without a floor).
+// every term, as memex's relevant does (without a floor). Set to a
+// number, it is also a dense floor (embed.Calibration.DenseFloor): a
+// question whose closest chunk's cosine is below it is emptied too.
 const paraSweepEnv = "MEMEX_PARA_SWEEP"
 
 // sweep logs the figures of the tuning sets, in the order of names, at
 // each cutoff.
-func sweep(t *testing.T, names []string, ds []paraDump) {
+func sweep(t *testing.T, names []string, ds []paraDump, denseFloor float64) {
 	t.Helper()
+	t.Logf("dense floor %.2f", denseFloor)
 	t.Logf("cutoff  pooled paraphrase | %s", strings.Join(names, " | "))
-	for c := 20; c <= 55; c++ {
+	for c := 20; c <= 90; c++ {
 		cut := float64(c) / 100
 		sum, n := map[string]float64{}, map[string]float64{}
 		for _, d := range ds {
 			files := d.Files
-			if !d.Filtered && d.Top < cut && !d.Full {
+			if !d.Filtered && (d.Top < cut || d.TopDense < denseFloor) && !d.Full {
 				files = nil
 			}
 			got := map[string]bool{}
@@ -329,6 +338,22 @@ func dumpSet(t *testing.T, c *corpus.Corpus, s paraSet, w *json.Encoder) []paraD
 			ranked, err := s.M.rankChunks(context.Background(), rest, nil, 100)
 			if err != nil {
 				t.Fatal(err)
+			}
+			all, err := s.M.rankChunks(context.Background(), rest, nil, 100000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum, sq float64
+			for _, r := range all {
+				if r.inDense {
+					sum += r.Dense
+					sq += r.Dense * r.Dense
+					d.AllN++
+				}
+			}
+			if d.AllN > 0 {
+				d.AllMean = sum / float64(d.AllN)
+				d.AllStd = math.Sqrt(max(0, sq/float64(d.AllN)-d.AllMean*d.AllMean))
 			}
 			seen := map[string]bool{}
 			var uncut []string
@@ -667,7 +692,14 @@ func TestParaphraseRecall(t *testing.T) {
 			names = append(names, s.Name)
 		}
 		if sw {
-			sweep(t, names, ds)
+			floor, err := strconv.ParseFloat(os.Getenv(paraSweepEnv), 64)
+			if err != nil {
+				floor = 0 // "1" and other words: no floor
+			}
+			if floor >= 1 {
+				floor = 0
+			}
+			sweep(t, names, ds, floor)
 		}
 	}
 	if os.Getenv(paraSetsEnv) == "tuning" {

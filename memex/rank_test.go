@@ -2,15 +2,21 @@ package memex
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"nexusos/memex/corpus"
 	"nexusos/memex/embed"
+	"nexusos/memex/embed/use"
+	"nexusos/memex/extract"
 	"nexusos/memex/graph"
 	"nexusos/vectordb"
 )
@@ -101,6 +107,82 @@ func TestRelevant(t *testing.T) {
 	}
 }
 
+// TestRelevantDenseFloor: a late-calibrated embedder's question needs
+// both signals, the best fused score over the cutoff and the closest
+// chunk's cosine over the dense floor; a chunk holding every term of
+// the question answers whatever the scores.
+func TestRelevantDenseFloor(t *testing.T) {
+	rel := relevanceOf(lateCalibrated{plainEmbedder{gloveOf(t)}, embed.Calibration{Cutoff: 0.5, DenseFloor: 0.4}})
+	if !rel.cut || rel.cutoff != 0.5 || rel.denseFloor != 0.4 || !math.IsInf(rel.floor, -1) {
+		t.Fatalf("relevanceOf a late-calibrated embedder = %+v", rel)
+	}
+	for _, tc := range []struct {
+		name   string
+		ranked []rankedChunk
+		kept   int
+		why    string // in the message when nothing is kept
+	}{
+		{"both signals", []rankedChunk{{Score: 0.9, Dense: 0.3}, {Score: 0.6, Dense: 0.45}}, 2, ""},
+		{"fused score only", []rankedChunk{{Score: 0.9, Dense: 0.35}, {Score: 0.6, Dense: 0.3}}, 0, "0.35, below the floor 0.40"},
+		{"cosine only", []rankedChunk{{Score: 0.45, Dense: 0.45}}, 0, "0.45, below the relevance cutoff 0.50"},
+		{"every term", []rankedChunk{{Score: 0.3, Dense: 0.1}, {Score: 0.2, Dense: 0.1, Cover: 1}}, 2, ""},
+	} {
+		got, e := relevant(tc.ranked, rel)
+		if len(got) != tc.kept || (tc.kept == 0) != (e != nil) {
+			t.Errorf("%s: %d kept, want %d; empty %+v", tc.name, len(got), tc.kept, e)
+			continue
+		}
+		if e != nil && (!strings.HasPrefix(e.Message, "no good match") || !strings.Contains(e.Message, tc.why)) {
+			t.Errorf("%s: message %q, want %q in it", tc.name, e.Message, tc.why)
+		}
+	}
+	// The floor is not applied to other embedders.
+	if got, e := relevant([]rankedChunk{{Score: 0.9, Dense: 0.1}}, relevanceOf(calibrated{plainEmbedder{gloveOf(t)}, 0.5})); len(got) != 1 || e != nil {
+		t.Fatalf("calibrated embedder with a low cosine: %d kept, %+v", len(got), e)
+	}
+}
+
+// TestLateWordsForLateCalibrated: an embedder without word vectors that
+// is late-calibrated gets late interaction over the built-in GloVe-SIF
+// word vectors (chunks score their Late signal, added to Score with
+// RankLate), and one that is not gets none.
+func TestLateWordsForLateCalibrated(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeFiles(t, dir, smallCorpus)
+	plain := plainEmbedder{gloveOf(t)}
+	for _, tc := range []struct {
+		emb  embed.Embedder
+		late bool
+	}{
+		{plain, false},
+		{calibrated{plain, 0.5}, false},
+		{lateCalibrated{plain, embed.Calibration{Cutoff: 0.5, DenseFloor: 0.3}}, true},
+	} {
+		m := openWith(t, tc.emb)
+		if _, err := m.Add(ctx, []string{dir}, nil); err != nil {
+			t.Fatal(err)
+		}
+		ranked, err := m.rankChunks(ctx, "plants turning sunshine into food", nil, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ranked) == 0 {
+			t.Fatalf("%T: nothing ranked", tc.emb)
+		}
+		top := ranked[0]
+		if got := top.Late != 0; got != tc.late {
+			t.Errorf("%T: late interaction %v (Late %.3f), want %v", tc.emb, got, top.Late, tc.late)
+		}
+		if want := RankDense*top.Dense + RankLate*top.Late + RankSparse*top.Cover; math.Abs(top.Score-want) > 1e-9 {
+			t.Errorf("%T: score %.4f, want %.4f from its signals", tc.emb, top.Score, want)
+		}
+		if rel, _ := top.Point.Payload["rel"].(string); tc.late && rel != "notes/photosynthesis.md" {
+			t.Errorf("%T: best chunk from %s, want notes/photosynthesis.md", tc.emb, rel)
+		}
+	}
+}
+
 func TestCalibratedEmbedder(t *testing.T) {
 	m, _, _ := openTest(t)
 	if !m.cutsIrrelevant() {
@@ -108,7 +190,7 @@ func TestCalibratedEmbedder(t *testing.T) {
 	}
 }
 
-func gloveOf(t *testing.T) *embed.GloVe {
+func gloveOf(t testing.TB) *embed.GloVe {
 	t.Helper()
 	g, err := embed.Default()
 	if err != nil {
@@ -139,7 +221,17 @@ type calibrated struct {
 
 func (c calibrated) RelevanceCutoff() float64 { return c.cutoff }
 
-func openWith(t *testing.T, emb embed.Embedder) *Memex {
+// lateCalibrated is plainEmbedder with relevance cutoffs for the ranking
+// with late interaction over GloVe-SIF's word vectors
+// (embed.LateCalibrated).
+type lateCalibrated struct {
+	plainEmbedder
+	cal embed.Calibration
+}
+
+func (c lateCalibrated) Calibration() embed.Calibration { return c.cal }
+
+func openWith(t testing.TB, emb embed.Embedder) *Memex {
 	t.Helper()
 	home := t.TempDir()
 	db, err := vectordb.Open(filepath.Join(home, "vectordb"), vectordb.Options{})
@@ -240,5 +332,145 @@ func TestRankUsesStoredVectors(t *testing.T) {
 	}
 	if n := plainEmbeds.Load() - before; n != 1 {
 		t.Errorf("a question with %d chunks found by keywords alone embedded %d texts, want 1 (the question)", sparseOnly, n)
+	}
+}
+
+// benchEmbedders returns the embedders the embedder benchmarks compare,
+// each the other's peer in the same run: the built-in GloVe-SIF, and
+// USE-lite when its model files are in use.DefaultDir.
+func benchEmbedders(b *testing.B) []embed.Embedder {
+	b.Helper()
+	out := []embed.Embedder{gloveOf(b)}
+	m, err := use.Open(use.DefaultDir())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		b.Logf("USE-lite not benchmarked: no model files in %s (.ci/deps.d/55-use-model.sh)", use.DefaultDir())
+	case err != nil:
+		b.Fatal(err)
+	default:
+		out = append(out, m)
+	}
+	return out
+}
+
+// benchCorpus writes the generated corpus TestParaphraseRecall indexes
+// (notes, invoices, mail, filler in every supported format) to a new
+// directory.
+func benchCorpus(b *testing.B) (*corpus.Corpus, string) {
+	b.Helper()
+	c := corpus.Generate(corpus.Options{Seed: 1, Invoices: 200})
+	dir := b.TempDir()
+	if err := c.WriteTo(dir); err != nil {
+		b.Fatal(err)
+	}
+	return c, dir
+}
+
+// BenchmarkEmbedderIngest reports the ingest throughput of the generated
+// corpus with each embedder (one op: the whole corpus into a new index;
+// extraction, facts, chunking, embedding, sparse vectors and durable
+// upserts). Run with -benchtime=1x or 2x: an op takes seconds.
+func BenchmarkEmbedderIngest(b *testing.B) {
+	_, dir := benchCorpus(b)
+	for _, emb := range benchEmbedders(b) {
+		b.Run(emb.Name(), func(b *testing.B) {
+			var files, chunks int
+			var spent time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				m := openWith(b, emb)
+				b.StartTimer()
+				t0 := time.Now()
+				sum, err := m.Add(context.Background(), []string{dir}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				spent += time.Since(t0)
+				files += sum.Indexed
+				chunks += sum.Chunks
+			}
+			b.ReportMetric(float64(files)/spent.Seconds(), "files/s")
+			b.ReportMetric(float64(chunks)/spent.Seconds(), "chunks/s")
+		})
+	}
+}
+
+// BenchmarkEmbedderChunks reports how fast each embedder embeds the
+// corpus's chunks (the text ingest embeds: title, heading, text), one by
+// one as ingest does and, for an embedder with EmbedBatch (USE-lite),
+// in batches, to show what batching ingest's embedding would gain.
+func BenchmarkEmbedderChunks(b *testing.B) {
+	c, _ := benchCorpus(b)
+	var texts []string
+	for _, d := range c.Docs {
+		x, err := extract.File(d.Name, d.Data)
+		if err != nil {
+			continue
+		}
+		for _, ch := range Chunk(x) {
+			texts = append(texts, x.Title+"\n"+ch.Heading+"\n"+ch.Text)
+		}
+	}
+	type batcher interface{ EmbedBatch([]string) [][]float32 }
+	for _, emb := range benchEmbedders(b) {
+		sizes := []int{1}
+		if _, ok := emb.(batcher); ok {
+			sizes = append(sizes, 8, 32)
+		}
+		for _, n := range sizes {
+			b.Run(fmt.Sprintf("%s/batch=%d", emb.Name(), n), func(b *testing.B) {
+				done := 0
+				for i := 0; i < b.N; i++ {
+					for j := 0; j < len(texts); j += n {
+						part := texts[j:min(j+n, len(texts))]
+						if n == 1 {
+							emb.Embed(part[0])
+						} else {
+							emb.(batcher).EmbedBatch(part)
+						}
+						done += len(part)
+					}
+				}
+				b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "chunks/s")
+			})
+		}
+	}
+}
+
+// BenchmarkEmbedderQuery reports the latency of content questions (the
+// corpus's note paraphrases, topic and off-topic questions) over the
+// generated corpus with each embedder: one op is one question; p50 and
+// p99 are of the op times.
+func BenchmarkEmbedderQuery(b *testing.B) {
+	c, dir := benchCorpus(b)
+	var qs []string
+	for _, q := range corpus.NoteQuery() {
+		qs = append(qs, q)
+	}
+	for _, name := range tuningTopics {
+		qs = append(qs, "what do my notes say about "+name)
+	}
+	qs = append(qs, tuningNoMatch...)
+	slices.Sort(qs)
+	for _, emb := range benchEmbedders(b) {
+		b.Run(emb.Name(), func(b *testing.B) {
+			m := openWith(b, emb)
+			if _, err := m.Add(context.Background(), []string{dir}, nil); err != nil {
+				b.Fatal(err)
+			}
+			took := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if _, err := m.Query(context.Background(), qs[i%len(qs)], QueryOptions{Now: c.Now, Limit: 5}); err != nil {
+					b.Fatal(err)
+				}
+				took = append(took, time.Since(t0))
+			}
+			b.StopTimer()
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+		})
 	}
 }

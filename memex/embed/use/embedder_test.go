@@ -5,5 +5,5 @@ import (
 	"nexusos/memex/embed/use"
 )
 
-// A Model is a MemexFS embedder with a relevance cutoff.
-var _ embed.Calibrated = (*use.Model)(nil)
+// A Model is a MemexFS embedder with relevance cutoffs.
+var _ embed.LateCalibrated = (*use.Model)(nil)
