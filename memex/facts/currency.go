@@ -86,6 +86,8 @@ var currencySigns = []struct {
 	{"Fr.", "CHF", true, true, false, ""}, {"SFr.", "CHF", true, true, false, ""}, {"sFr.", "CHF", true, true, false, ""},
 	{"kr", "", true, true, false, "kr"}, {"kr.", "", true, true, false, "kr"}, {"Kr.", "", true, false, false, "kr"},
 	{"zł", "PLN", true, true, false, ""}, {"Kč", "CZK", true, true, false, ""}, {"Ft", "HUF", false, true, false, ""},
+	// Kč as ASCII text and as OCR reads its háček ("Kc", "Ké", "K¢")
+	{"Kc", "CZK", false, true, false, ""}, {"Ké", "CZK", true, true, false, ""}, {"K¢", "CZK", true, true, false, ""},
 	{"₹", "INR", true, true, false, ""}, {"Rs.", "INR", true, false, false, ""}, {"Rs", "INR", true, false, false, ""},
 	{"₩", "KRW", true, true, false, ""}, {"₽", "RUB", true, true, false, ""}, {"₺", "TRY", true, true, false, ""}, {"TL", "TRY", false, true, false, ""},
 	{"R", "ZAR", true, false, false, ""}, {"RM", "MYR", true, false, false, ""}, {"Rp", "IDR", true, false, false, ""},

@@ -75,40 +75,40 @@ func DateOf(t time.Time) Date {
 var monthNames = [12]map[string]string{
 	{"en": "january jan", "de": "januar jänner jan", "fr": "janvier janv jan", "nl": "januari jan",
 		"es": "enero ene", "it": "gennaio gen", "pl": "styczeń stycznia sty", "pt": "janeiro jan",
-		"cs": "leden ledna", "ro": "ianuarie ian", "hu": "január", "fi": "tammikuu tammikuuta", "sv": "januari", "da": "januar"},
+		"cs": "leden ledna", "ro": "ianuarie ian", "hu": "január", "fi": "tammikuu tammikuuta", "sv": "januari", "da": "januar", "no": "januar"},
 	{"en": "february feb", "de": "februar feber feb", "fr": "février févr fév", "nl": "februari feb",
 		"es": "febrero feb", "it": "febbraio feb", "pl": "luty lutego lut", "pt": "fevereiro fev",
-		"cs": "únor února", "ro": "februarie", "hu": "február febr", "fi": "helmikuu helmikuuta", "sv": "februari", "da": "februar"},
+		"cs": "únor února", "ro": "februarie", "hu": "február febr", "fi": "helmikuu helmikuuta", "sv": "februari", "da": "februar", "no": "februar"},
 	{"en": "march mar", "de": "märz maerz mär mrz", "fr": "mars", "nl": "maart mrt mar",
 		"es": "marzo mar", "it": "marzo mar", "pl": "marzec marca mar", "pt": "março mar",
-		"cs": "březen března", "ro": "martie", "hu": "március márc", "fi": "maaliskuu maaliskuuta", "sv": "mars", "da": "marts"},
+		"cs": "březen března", "ro": "martie", "hu": "március márc", "fi": "maaliskuu maaliskuuta", "sv": "mars", "da": "marts", "no": "mars"},
 	{"en": "april apr", "de": "april apr", "fr": "avril avr", "nl": "april apr",
 		"es": "abril abr", "it": "aprile apr", "pl": "kwiecień kwietnia kwi", "pt": "abril abr",
-		"cs": "duben dubna", "ro": "aprilie", "hu": "április ápr", "fi": "huhtikuu huhtikuuta", "sv": "april", "da": "april"},
+		"cs": "duben dubna", "ro": "aprilie", "hu": "április ápr", "fi": "huhtikuu huhtikuuta", "sv": "april", "da": "april", "no": "april"},
 	{"en": "may", "de": "mai", "fr": "mai", "nl": "mei",
 		"es": "mayo may", "it": "maggio mag", "pl": "maj maja", "pt": "maio mai",
-		"cs": "květen května", "ro": "mai", "hu": "május máj", "fi": "toukokuu toukokuuta", "sv": "maj", "da": "maj"},
+		"cs": "květen května", "ro": "mai", "hu": "május máj", "fi": "toukokuu toukokuuta", "sv": "maj", "da": "maj", "no": "mai"},
 	{"en": "june jun", "de": "juni jun", "fr": "juin", "nl": "juni jun",
 		"es": "junio jun", "it": "giugno giu", "pl": "czerwiec czerwca cze", "pt": "junho jun",
-		"cs": "červen června", "ro": "iunie iun", "hu": "június jún", "fi": "kesäkuu kesäkuuta", "sv": "juni", "da": "juni"},
+		"cs": "červen června", "ro": "iunie iun", "hu": "június jún", "fi": "kesäkuu kesäkuuta", "sv": "juni", "da": "juni", "no": "juni"},
 	{"en": "july jul", "de": "juli jul", "fr": "juillet juil", "nl": "juli jul",
 		"es": "julio jul", "it": "luglio lug", "pl": "lipiec lipca lip", "pt": "julho jul",
-		"cs": "červenec července", "ro": "iulie iul", "hu": "július júl", "fi": "heinäkuu heinäkuuta", "sv": "juli", "da": "juli"},
+		"cs": "červenec července", "ro": "iulie iul", "hu": "július júl", "fi": "heinäkuu heinäkuuta", "sv": "juli", "da": "juli", "no": "juli"},
 	{"en": "august aug", "de": "august aug", "fr": "août aout", "nl": "augustus aug",
 		"es": "agosto ago", "it": "agosto ago", "pl": "sierpień sierpnia sie", "pt": "agosto ago",
-		"cs": "srpen srpna", "ro": "august", "hu": "augusztus", "fi": "elokuu elokuuta", "sv": "augusti", "da": "august"},
+		"cs": "srpen srpna", "ro": "august", "hu": "augusztus", "fi": "elokuu elokuuta", "sv": "augusti", "da": "august", "no": "august"},
 	{"en": "september sept sep", "de": "september sept sep", "fr": "septembre sept", "nl": "september sept sep",
 		"es": "septiembre setiembre sept sep", "it": "settembre set", "pl": "wrzesień września wrz", "pt": "setembro set",
-		"cs": "září", "ro": "septembrie", "hu": "szeptember szept", "fi": "syyskuu syyskuuta", "sv": "september", "da": "september"},
+		"cs": "září", "ro": "septembrie", "hu": "szeptember szept", "fi": "syyskuu syyskuuta", "sv": "september", "da": "september", "no": "september"},
 	{"en": "october oct", "de": "oktober okt", "fr": "octobre oct", "nl": "oktober okt",
 		"es": "octubre oct", "it": "ottobre ott", "pl": "październik października paź", "pt": "outubro out",
-		"cs": "říjen října", "ro": "octombrie", "hu": "október", "fi": "lokakuu lokakuuta", "sv": "oktober", "da": "oktober"},
+		"cs": "říjen října", "ro": "octombrie", "hu": "október", "fi": "lokakuu lokakuuta", "sv": "oktober", "da": "oktober", "no": "oktober"},
 	{"en": "november nov", "de": "november nov", "fr": "novembre nov", "nl": "november nov",
 		"es": "noviembre nov", "it": "novembre nov", "pl": "listopad listopada lis", "pt": "novembro nov",
-		"cs": "listopad listopadu", "ro": "noiembrie", "hu": "november", "fi": "marraskuu marraskuuta", "sv": "november", "da": "november"},
+		"cs": "listopad listopadu", "ro": "noiembrie", "hu": "november", "fi": "marraskuu marraskuuta", "sv": "november", "da": "november", "no": "november"},
 	{"en": "december dec", "de": "dezember dez", "fr": "décembre déc", "nl": "december dec",
 		"es": "diciembre dic", "it": "dicembre dic", "pl": "grudzień grudnia gru", "pt": "dezembro dez",
-		"cs": "prosinec prosince", "ro": "decembrie", "hu": "december", "fi": "joulukuu joulukuuta", "sv": "december", "da": "december"},
+		"cs": "prosinec prosince", "ro": "decembrie", "hu": "december", "fi": "joulukuu joulukuuta", "sv": "december", "da": "december", "no": "desember"},
 }
 
 // weekdayNames lists the weekdays per language, Monday first: full names
@@ -128,7 +128,7 @@ var weekdayNames = map[string][7]string{
 
 // dayFirstLangs are the languages that write the day before the month.
 var dayFirstLangs = map[string]bool{"de": true, "fr": true, "nl": true, "es": true, "it": true, "pl": true, "pt": true,
-	"cs": true, "ro": true, "hu": true, "fi": true, "sv": true, "da": true}
+	"cs": true, "ro": true, "hu": true, "fi": true, "sv": true, "da": true, "no": true}
 
 // plainLetters maps letters with diacritics to their base letters, for
 // the forms of month and weekday names written without them.

@@ -866,7 +866,7 @@ var (
 		"CH": "CHF", "LI": "CHF", "CHE": "CHF", "GB": "GBP", "PL": "PLN", "CZ": "CZK", "SE": "SEK", "DK": "DKK", "NO": "NOK",
 		"HU": "HUF", "RO": "RON", "BG": "BGN",
 	}
-	langCurrency = map[string]string{"de": "EUR", "fr": "EUR", "nl": "EUR", "it": "EUR", "pl": "PLN", "cs": "CZK", "ro": "RON", "hu": "HUF", "fi": "EUR", "sv": "SEK", "da": "DKK"}
+	langCurrency = map[string]string{"de": "EUR", "fr": "EUR", "nl": "EUR", "it": "EUR", "pl": "PLN", "cs": "CZK", "ro": "RON", "hu": "HUF", "fi": "EUR", "sv": "SEK", "da": "DKK", "no": "NOK"}
 )
 
 // currencyOfIDs returns the currency of the country of the first IBAN,

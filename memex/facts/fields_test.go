@@ -566,3 +566,20 @@ func TestNegativeInvoiceAndDatedPayment(t *testing.T) {
 		t.Fatalf("status %q", f.Status)
 	}
 }
+
+func TestNorwegianInvoice(t *testing.T) {
+	f := Extract("Faktura\nNavn Navnesen\nLangtvekkveien 13b\n0123 Oslo\nFakturanummer: 38\nFakturadato: 31.01.2024\nForfallsdato: 14.02.2024\nBeskrivelse  Enhetspris  MVA  Sum\nMVA-grunnlag: 23 000,00 kr\nMVA: 4 600,00 kr\nSum å betale: 27 600,00 kr\nKontonummer: 1234 56 78910\nVed betaling etter forfall kan det påløpe renter og gebyr.\n", Hints{})
+	if f.Language != "no" || f.Currency != "NOK" || f.DueDate.String() != "2024-02-14" || f.InvoiceNumber != "38" ||
+		f.Total == nil || f.Total.Value != 27600 {
+		t.Fatalf("lang %s currency %s due %s number %q total %+v", f.Language, f.Currency, f.DueDate, f.InvoiceNumber, f.Total)
+	}
+}
+
+func TestCzechCrownAsScansReadIt(t *testing.T) {
+	for _, s := range []string{"Celkem: 28 200,- Kč", "Celkem: 28 200,- K¢", "Celkem: 28 200,- Kc", "Ké 28.200,00"} {
+		ns := FindNumbers(s, "cs")
+		if len(ns) != 1 || ns[0].Value != 28200 || ns[0].Currency != "CZK" {
+			t.Errorf("%q: %+v", s, ns)
+		}
+	}
+}

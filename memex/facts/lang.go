@@ -19,7 +19,7 @@ import (
 
 // Languages lists the ISO 639-1 codes DetectLanguage can return, in a
 // fixed order (the bit order of the word index).
-var Languages = []string{"en", "de", "fr", "nl", "es", "it", "pl", "pt", "cs", "ro", "hu", "fi", "sv", "da"}
+var Languages = []string{"en", "de", "fr", "nl", "es", "it", "pl", "pt", "cs", "ro", "hu", "fi", "sv", "da", "no"}
 
 // langWords are the words counted for each language, lower case. A word
 // may appear under several languages ("de", "la", "in"); it then counts
@@ -65,6 +65,8 @@ var langWords = map[string]string{
 		belopp summa moms betala kund datum tack antal pris`,
 	"da": `og at det som en er på for med ikke af til har faktura fakturanummer fakturadato forfaldsdato beløb
 		moms betale kunde dato tak antal pris`,
+	"no": `og i det som en er på for med ikke av til har faktura fakturanummer fakturadato forfallsdato beløp
+		mva betale kunde dato takk antall pris sum kontonummer`,
 	"pt": `o a os as de do da dos das e em no na um uma para com por que não é ao fatura factura valor data
 		total pagamento iva obrigado obrigada cliente vencimento nosso seu sua número quantidade preço
 		descrição contribuinte
@@ -83,7 +85,7 @@ var langLetters = map[rune]string{
 	'ě': "cs", 'ř': "cs", 'ů': "cs", 'č': "cs", 'š': "cs", 'ž': "cs", 'ý': "cs",
 	'ă': "ro", 'ș': "ro", 'ț': "ro", 'ş': "ro", 'ţ': "ro",
 	'ő': "hu", 'ű': "hu",
-	'å': "sv da", 'ø': "da", 'æ': "da",
+	'å': "sv da no", 'ø': "da no", 'æ': "da no",
 	'ã': "pt", 'õ': "pt", 'â': "pt",
 }
 

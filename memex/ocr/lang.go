@@ -18,6 +18,14 @@ var stopwords = map[string][]string{
 	"ita": {"il", "di", "per", "con", "fattura", "importo", "totale", "pagamento", "grazie", "del", "della", "che", "sono", "alla", "dei", "iva", "scadenza", "gli", "scontrino", "contanti", "resto", "fiscale"},
 	"pol": {"i", "w", "z", "na", "do", "nie", "się", "faktura", "kwota", "razem", "sprzedaży", "płatności", "zapłaty", "nabywca", "sprzedawca", "vat", "oraz", "jest", "zł", "słownie", "paragon", "fiskalny", "gotówka", "reszta"},
 	"por": {"os", "do", "da", "dos", "das", "com", "fatura", "valor", "pagamento", "obrigado", "não", "uma", "um", "em", "iva", "contribuinte", "nif", "pelo", "troco", "dinheiro", "cupom", "talão"},
+	// Read without their accents too: an English first pass drops them.
+	"ces": {"že", "faktura", "dodavatel", "odběratel", "odberatel", "splatnosti", "celkem", "úhradě", "uhrade", "dph", "částka", "castka", "číslo", "cislo", "děkujeme", "variabilní", "variabilni", "symbol", "kč", "vystavení", "vystaveni", "doklad"},
+	"ron": {"și", "în", "factura", "factură", "furnizor", "cumpărător", "cumparator", "scadență", "scadenta", "plată", "plata", "valoare", "mulțumim", "multumim", "lei", "seria", "cota", "judet", "județ"},
+	"hun": {"és", "számla", "szamla", "összesen", "osszesen", "fizetési", "fizetesi", "határidő", "hatarido", "áfa", "afa", "vevő", "vevo", "eladó", "elado", "teljesítés", "teljesites", "kelte", "ft", "nettó", "bruttó", "fizetendő"},
+	"fin": {"ja", "lasku", "laskun", "eräpäivä", "erapaiva", "yhteensä", "yhteensa", "alv", "maksettava", "viitenumero", "tilinumero", "kiitos", "asiakas", "veroton", "päivämäärä", "paivamaara", "kpl"},
+	"swe": {"och", "att", "är", "för", "faktura", "fakturanummer", "fakturadatum", "förfallodatum", "forfallodatum", "belopp", "summa", "moms", "betala", "kund", "tack", "antal", "kr"},
+	"dan": {"og", "af", "ikke", "faktura", "fakturanummer", "fakturadato", "forfaldsdato", "beløb", "belob", "moms", "betale", "kunde", "dato", "tak", "antal", "kr"},
+	"nor": {"og", "av", "ikke", "faktura", "fakturanummer", "fakturadato", "forfallsdato", "beløp", "belop", "mva", "betale", "kunde", "dato", "takk", "antall", "kr"},
 }
 
 // minLangWords is how many stopwords a page needs before its language is

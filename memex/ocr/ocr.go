@@ -46,11 +46,11 @@ const (
 
 // DefaultLangs are the languages asked for when Engine.Langs is empty;
 // only those installed are used.
-var DefaultLangs = []string{"eng", "deu", "fra", "nld", "spa", "ita", "pol", "por"}
+var DefaultLangs = []string{"eng", "deu", "fra", "nld", "spa", "ita", "pol", "por", "ces", "ron", "hun", "fin", "swe", "dan", "nor"}
 
 // InstallHint is the command that installs tesseract and the default
 // languages on Debian and Ubuntu.
-const InstallHint = "apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-pol tesseract-ocr-por"
+const InstallHint = "apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-pol tesseract-ocr-por tesseract-ocr-ces tesseract-ocr-ron tesseract-ocr-hun tesseract-ocr-fin tesseract-ocr-swe tesseract-ocr-dan tesseract-ocr-nor"
 
 // maxOutput bounds what is read from a child's standard output.
 const maxOutput = 32 << 20
