@@ -23,7 +23,7 @@ import (
 // Version names the extraction rules. MemexFS reads a file again when
 // the rules that indexed it had another version; change it with any rule
 // change that alters facts.
-const Version = "2026-12-07b"
+const Version = "2026-12-07c"
 
 // Document kinds.
 const (

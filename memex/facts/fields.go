@@ -36,7 +36,8 @@ type cand struct {
 	src    Source
 	date   Date
 	amt    Amount
-	order  int // document order of the label
+	order  int  // document order of the label
+	exact  bool // text is the number as it stands (a date-shaped number behind a number sign)
 }
 
 // docView is a document prepared for field extraction.
@@ -603,6 +604,9 @@ var reSlashNumber = lazyregexp.New(`^\s*(?:[A-Z]{1,4}[ /-]?)?(\d{1,6}/\d{1,2}/\d
 // under a label that names an invoice number, a value that reads like a
 // date.
 func invoiceNumberOf(c *cand) string {
+	if c.exact {
+		return c.text
+	}
 	if reVersion.MatchString(c.text) {
 		return ""
 	}
@@ -708,7 +712,8 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 				// What is still owed after an amount paid: the total is
 				// both.
 				for _, p := range amountsOf(cs, fPaid) {
-					if p.amt.Value > 0 {
+					// Money, not the days of "payment is due within 15 days".
+					if p.amt.Value > 0 && (p.amt.Currency != "" || p.amt.Decimals == 2) {
 						a.Value = math.Round((a.Value+p.amt.Value)*100) / 100
 						src.How = "balance+paid"
 						break
@@ -841,6 +846,16 @@ func (v *docView) titleCands() []cand {
 				}
 				// One digit is a number only behind a number sign
 				// ("Receipt for charge #1").
+				// Behind a number sign a date-shaped token is the number
+				// ("Invoice #2015-11-04").
+				if marked && numberToken(rest) == "" {
+					if m := reNumberToken.FindStringSubmatch(strings.TrimSpace(rest)); m != nil {
+						if _, isDate := ParseDate(m[1]); isDate {
+							out = append(out, cand{field: fInvoiceNo, phrase: "title", text: m[1], exact: true, src: v.src(i, "", "title", 0)})
+							return out
+						}
+					}
+				}
 				if n := numberToken(rest); n != "" && (len(n) >= 2 || marked) && !reVersion.MatchString(rest) {
 					out = append(out, cand{field: fInvoiceNo, phrase: "title", text: rest, src: v.src(i, "", "title", 0)})
 					return out

@@ -583,3 +583,27 @@ func TestCzechCrownAsScansReadIt(t *testing.T) {
 		}
 	}
 }
+
+func TestDeadlineDateNumbersAndDocumentNames(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 300.0, "My Invoice"),
+		row(22, 300.0, "My Name"),
+		row(34, 300.0, "Streetname 4644C"),
+		row(60, 300.0, "Invoice number: 42"),
+		row(72, 300.0, "Invoice date: April 1, 2017"),
+		row(84, 300.0, "Deadline: February 21, 2024"),
+		row(120, 300.0, "Total:", 400.0, "650 USD"),
+	})
+	if f.Party != "My Name" || f.DueDate.String() != "2024-02-21" {
+		t.Fatalf("issuer %q due %s", f.Party, f.DueDate)
+	}
+	f = Extract("Max Mustermann • Musterstraße 37 • 12345 Musterstadt\nInvoice #2015-11-04\nSubtotal: 630,00\nVAT 20%: 126,00\nTotal: 756,00\n", Hints{})
+	if f.InvoiceNumber != "2015-11-04" {
+		t.Fatalf("number %q", f.InvoiceNumber)
+	}
+	// Days of payment terms are no amount paid.
+	f = Extract("Invoice\nInvoice Number: 1234\nSubtotal $80.00\nPaid To Date $0.00\nBalance Due $80.00\nPayment is due within 15 days.\n", Hints{})
+	if f.Total == nil || f.Total.Value != 80 {
+		t.Fatalf("total %+v", f.Total)
+	}
+}

@@ -98,7 +98,7 @@ var labels = map[string]map[string][]string{
 		"no": {"fakturadato", "dato"},
 	},
 	fDueDate: {
-		"en": {"invoice due date", "due date", "payment due", "payment due date", "due by", "due on", "due", "pay by", "payable by", "please pay by", "date due", "payment date due", "due date for payment", "remit by", "payment deadline", "expiry date", "valid until", "expires"},
+		"en": {"deadline", "payment deadline", "invoice due date", "due date", "payment due", "payment due date", "due by", "due on", "due", "pay by", "payable by", "please pay by", "date due", "payment date due", "due date for payment", "remit by", "payment deadline", "expiry date", "valid until", "expires"},
 		"de": {"falligkeit", "falligkeitsdatum", "fallig am", "fallig bis", "zahlbar bis", "zahlungsziel", "zahlungsfrist", "zahlbar am", "bitte zahlen bis", "gultig bis"},
 		"fr": {"date d echeance", "echeance", "date limite de paiement", "a payer avant le", "payable avant le", "date limite de reglement", "valable jusqu au"},
 		"nl": {"vervaldatum", "vervaldag", "uiterste betaaldatum", "te betalen voor", "betalen voor", "geldig tot"},

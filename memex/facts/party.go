@@ -602,6 +602,11 @@ func isKindTitle(s string) bool {
 			if f == t || strings.HasPrefix(f, t+" ") && len(f) <= len(t)+14 {
 				return true
 			}
+			// "My Invoice", "Sales Receipt": a short phrase ending in a
+			// title names the document, not its issuer.
+			if len(t) >= 5 && strings.HasSuffix(f, " "+t) && strings.Count(f, " ") == 1 && companyName(s) == "" {
+				return true
+			}
 		}
 	}
 	return false
