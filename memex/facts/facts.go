@@ -590,7 +590,7 @@ func (v *docView) tillTime() bool {
 
 // conditionWords make a sentence about payment a condition or a
 // negation, not a record of one.
-var conditionWords = []string{"if", "unless", "late", "after", "not", "once", "when", "wenn", "falls", "nach", "nicht", "si", "se", "als", "indien", "niet", "pas", "no"}
+var conditionWords = []string{"if", "unless", "late", "after", "not", "once", "when", "wenn", "falls", "nach", "nicht", "si", "als", "indien", "niet", "pas"}
 
 // notStatements are statements that are no account statement.
 var notStatements = []string{"privacy statement", "mission statement", "vision statement", "statement of work", "statement of purpose", "accessibility statement"}
