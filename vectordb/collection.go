@@ -121,6 +121,9 @@ func (c *collection) hnswFor(name string) HNSWConfig {
 		if o.FullScanThreshold != 0 {
 			h.FullScanThreshold = o.FullScanThreshold
 		}
+		if o.PayloadM != nil {
+			h.PayloadM = o.PayloadM
+		}
 	}
 	if h.M == 0 {
 		h.M = 16

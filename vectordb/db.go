@@ -48,7 +48,8 @@ type DB struct {
 	aliases     map[string]string // alias -> collection
 	closed      bool
 
-	bg sync.WaitGroup // background checkpoints
+	bg      sync.WaitGroup // background checkpoints and payload-link builds
+	closing chan struct{}  // closed by Close: background work stops
 
 	snapMu sync.Mutex // serialises CreateSnapshot, so names stay unique
 
@@ -87,7 +88,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	if opts.CheckpointBytes == 0 {
 		opts.CheckpointBytes = 64 << 20
 	}
-	db := &DB{dir: dir, opts: opts, fs: opts.fs, log: opts.Logger,
+	db := &DB{dir: dir, opts: opts, fs: opts.fs, log: opts.Logger, closing: make(chan struct{}),
 		collections: map[string]*collection{}, aliases: map[string]string{}}
 	if db.fs == nil {
 		db.fs = osFS{}
@@ -109,6 +110,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		db.closeCollections()
 		db.unlock()
 		return nil, err
+	}
+	for _, c := range db.collections {
+		db.payloadLinksLater(c)
 	}
 	return db, nil
 }
@@ -164,6 +168,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	close(db.closing)
 	db.mu.Unlock()
 	db.bg.Wait()
 	var errs []error
@@ -478,6 +483,15 @@ func (db *DB) CollectionInfo(ctx context.Context, name string) (CollectionInfo, 
 			}
 			info.QuantizedVectors[n] = q
 		}
+		d.mu.Lock()
+		info.PayloadLinksBusy = info.PayloadLinksBusy || d.plinkBusy || d.plinkQueued
+		d.mu.Unlock()
+		if l := d.payloadLinked(); l > 0 {
+			if info.PayloadLinkedVectors == nil {
+				info.PayloadLinkedVectors = map[string]int{}
+			}
+			info.PayloadLinkedVectors[n] = l
+		}
 	}
 	for k, fi := range c.fields {
 		info.PayloadSchema[k] = fi.info()
@@ -511,6 +525,7 @@ func (db *DB) UpdateCollection(ctx context.Context, name string, u CollectionUpd
 	if err != nil {
 		return err
 	}
+	defer db.payloadLinksLater(c) // after unlock: payload_m may have changed
 	defer unlock()
 	cfg := cloneConfig(c.cfg)
 	if u.HNSW != nil {

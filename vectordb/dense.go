@@ -54,6 +54,18 @@ type denseIndex struct {
 	quant atomic.Pointer[hnsw.Quantized]
 	bin   atomic.Pointer[hnsw.Binary]
 	prod  atomic.Pointer[hnsw.Product]
+
+	// Payload links (payloadlinks.go): plinkFields is the set of payload
+	// fields whose blocks are linked, nil for none. plinkBusy is set
+	// while a job builds them, plinkAgain asks it to check again, and
+	// plinkBuilt describes the links installed; these and plinkQueued
+	// are guarded by mu. done is closed by stop.
+	plinkFields atomic.Pointer[map[string]bool]
+	plinkBusy   bool
+	plinkQueued bool // a job was started and has not looked yet
+	plinkAgain  bool
+	plinkBuilt  plinkState
+	done        chan struct{}
 }
 
 func metricOf(d Distance) hnsw.Metric {
@@ -67,7 +79,7 @@ func metricOf(d Distance) hnsw.Metric {
 }
 
 func newDenseIndex(p VectorParams, h HNSWConfig) *denseIndex {
-	d := &denseIndex{params: p, cfg: h, flat: hnsw.NewFlat(p.Size), internal: map[PointID]uint32{}}
+	d := &denseIndex{params: p, cfg: h, flat: hnsw.NewFlat(p.Size), internal: map[PointID]uint32{}, done: make(chan struct{})}
 	d.graph = hnsw.New(hnsw.Config{M: h.M, EfConstruct: h.EfConstruct, Metric: metricOf(p.Distance), Seed: 1}, d.flat)
 	return d
 }
@@ -272,6 +284,9 @@ func (d *denseIndex) setHold(hold bool) {
 // stop stops the indexer and waits for it.
 func (d *denseIndex) stop() {
 	d.mu.Lock()
+	if !d.stopped {
+		close(d.done)
+	}
 	d.stopped = true
 	d.mu.Unlock()
 	d.wg.Wait()

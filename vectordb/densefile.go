@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"nexusos/vectordb/hnsw"
 	"nexusos/vectordb/internal/recordio"
@@ -28,11 +29,13 @@ import (
 //	record (kind 11) empty: the graph follows
 //	hnsw.Index.WriteTo stream to the end of the file
 const (
-	recDenseHead  byte = 7
-	recDenseIDs   byte = 8
-	recDenseVecs  byte = 9
-	recDenseAlive byte = 10
-	recDenseGraph byte = 11
+	recDenseHead   byte = 7
+	recDenseIDs    byte = 8
+	recDenseVecs   byte = 9
+	recDenseAlive  byte = 10
+	recDenseGraph  byte = 11
+	recDensePLHead byte = 12
+	recDensePLinks byte = 13
 
 	denseChunkBytes = 32 << 20
 )
@@ -44,6 +47,32 @@ type denseFileHeader struct {
 	Dim     int    `json:"dim"`
 	N       int    `json:"n"`
 	Indexed int    `json:"indexed"`
+}
+
+// Payload link files (plinks-<hex of vector name>.idx) keep the payload
+// links of a dense index (payloadlinks.go) beside its index file, stamped
+// with the same sequence number; Open uses one only with the index file
+// it matches (older binaries ignore it):
+//
+//	record (kind 12) JSON densePayloadHeader
+//	record (kind 13) payload links of the next nodes, in chunks: for each
+//	                 node u32 count, then count u32 internal ids
+
+// densePayloadHeader describes the saved payload links: the state they
+// were built for and how many nodes' lists follow.
+type densePayloadHeader struct {
+	LastSeq  uint64   `json:"last_seq"`
+	Vector   string   `json:"vector"`
+	PayloadM int      `json:"payload_m"`
+	Fields   string   `json:"fields"`
+	Blocks   int      `json:"blocks"`
+	Points   int      `json:"points"`
+	Linked   []string `json:"linked"`
+	Nodes    int      `json:"nodes"`
+}
+
+func payloadFileName(dir, vector string) string {
+	return filepath.Join(dir, "plinks-"+hex.EncodeToString([]byte(vector))+".idx")
 }
 
 func denseFileName(dir, vector string) string {
@@ -228,4 +257,137 @@ func denseMatches(name string, d *denseIndex, pts []ckptPoint) bool {
 		}
 	}
 	return count == len(d.internal)
+}
+
+// writePayloadFile saves the payload links of d atomically (stamped
+// with lastSeq), or removes the file when d has none.
+func writePayloadFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64) error {
+	// The job that builds them installs links, fields and state under
+	// d.mu: one consistent snapshot of the three.
+	d.mu.Lock()
+	st, linked, tbl := d.plinkBuilt, d.plinkFields.Load(), d.graph.PayloadLinksTable()
+	d.mu.Unlock()
+	nodes, _ := d.graph.PayloadLinked()
+	if nodes == 0 || linked == nil || st.payloadM <= 0 {
+		if err := fs.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	tmp := path + ".tmp"
+	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = func() error {
+		var buf []byte
+		put := func(body []byte) error {
+			buf = recordio.Append(buf[:0], body)
+			_, err := bw.Write(buf)
+			return err
+		}
+		hd := densePayloadHeader{LastSeq: lastSeq, Vector: vector, PayloadM: st.payloadM, Fields: st.fields, Blocks: st.blocks, Points: st.points, Nodes: len(d.ids)}
+		for f := range *linked {
+			hd.Linked = append(hd.Linked, f)
+		}
+		slices.Sort(hd.Linked)
+		h, _ := json.Marshal(hd)
+		if err := put(append([]byte{recDensePLHead}, h...)); err != nil {
+			return err
+		}
+		b := []byte{recDensePLinks}
+		for n := range uint32(len(d.ids)) {
+			l := tbl.Of(n)
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(l)))
+			for _, j := range l {
+				b = binary.LittleEndian.AppendUint32(b, j)
+			}
+			if len(b) >= denseChunkBytes || int(n) == len(d.ids)-1 {
+				if err := put(b); err != nil {
+					return err
+				}
+				b = b[:1]
+			}
+		}
+		return bw.Flush()
+	}()
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fs.Rename(tmp, path)
+	}
+	if err != nil {
+		fs.Remove(tmp)
+		return err
+	}
+	return syncDir(fs, filepath.Dir(path))
+}
+
+// readPayloadFile installs the payload links saved at lastSeq for vector
+// in d, a dense index just read from its index file, and restores the
+// state they were built for. It changes nothing when it fails.
+func readPayloadFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64) error {
+	f, err := fs.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	head, err := recordio.ReadFrom(r)
+	if err != nil || head[0] != recDensePLHead {
+		return fmt.Errorf("header: %v", err)
+	}
+	var hd densePayloadHeader
+	if err := json.Unmarshal(head[1:], &hd); err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	n := len(d.ids)
+	if hd.LastSeq != lastSeq || hd.Vector != vector || hd.Nodes != n || hd.PayloadM <= 0 {
+		return fmt.Errorf("stale or foreign payload link file (seq %d, want %d)", hd.LastSeq, lastSeq)
+	}
+	b := d.graph.NewPayloadBuilder(hd.PayloadM)
+	node := 0
+	for node < n {
+		body, err := recordio.ReadFrom(r)
+		if err != nil || body[0] != recDensePLinks {
+			return fmt.Errorf("links of node %d: %v", node, err)
+		}
+		for off := 1; off < len(body); {
+			if node >= n || len(body)-off < 4 {
+				return errors.New("bad chunk")
+			}
+			c := int(binary.LittleEndian.Uint32(body[off:]))
+			off += 4
+			if c > n || len(body)-off < 4*c {
+				return errors.New("bad chunk")
+			}
+			if c > 0 {
+				links := make([]uint32, c)
+				for i := range links {
+					links[i] = binary.LittleEndian.Uint32(body[off:])
+					off += 4
+					if int(links[i]) >= n {
+						return fmt.Errorf("link to node %d of %d", links[i], n)
+					}
+				}
+				b.Set(uint32(node), links)
+			}
+			node++
+		}
+	}
+	linked := make(map[string]bool, len(hd.Linked))
+	for _, f := range hd.Linked {
+		linked[f] = true
+	}
+	d.mu.Lock()
+	b.Install()
+	d.plinkFields.Store(&linked)
+	d.plinkBuilt = plinkState{payloadM: hd.PayloadM, fields: hd.Fields, blocks: hd.Blocks, points: hd.Points}
+	d.mu.Unlock()
+	return nil
 }

@@ -28,6 +28,7 @@
 //	    wal/<first-seq, 20 digits>.log  write-ahead log segments
 //	    hnsw-<hex name>.idx             HNSW graph + vectors as of the checkpoint
 //	                                    (written with it and by Close)
+//	    plinks-<hex name>.idx           its payload links (payload_m), stamped alike
 //	  collections/.creating-*           half-created collection (removed on Open)
 //	  collections/.deleted-*            half-deleted collection (removed on Open)
 //	  snapshots/<name>/<name>-<time>.snapshot           tar snapshot (see snapshot.go)
@@ -46,7 +47,7 @@
 //	+-------------+-------------+----------------------------------+
 //	body[0]: 5 = op (binary, see codec.go; 1 = op as JSON, read only),
 //	         2 = checkpoint header, 6 = up to 1000 checkpoint points
-//	         (binary), 3 = checkpoint footer; 7..11 = HNSW index file
+//	         (binary), 3 = checkpoint footer; 7..11 = HNSW index file, 12..13 = payload link file
 //
 // Integers are little-endian; crc32c is CRC-32 (Castagnoli) of the body.
 // Every op carries a sequence number one above the previous op's. Open
@@ -82,6 +83,17 @@
 // not exact), with a widened ef, falling back to exact search when the
 // graph returns fewer than limit points. exact=true always scans. Slots
 // are not persisted: Open hands them out again as it loads the points.
+//
+// With hnsw_config.payload_m > 0, each value of a keyword or integer
+// payload index held by at least full_scan_threshold worth of points (a
+// payload block) gets a small HNSW graph of its own, whose layer-0 links
+// are added to its points' links (payloadlinks.go; built in the
+// background once the graph is complete, saved beside the graph's index
+// file). A filtered search
+// with a must match or range on such a field and an exact bitmap then
+// follows only the allowed nodes, with ef as asked (Qdrant's filtered
+// traversal), unless the selection is below full_scan_threshold or cheap
+// to score exactly.
 //
 // Multi-vectors (VectorParams.Multivector) are kept in the point table
 // only (binary codec tag 2: count, size, floats) and searched exactly

@@ -402,19 +402,14 @@ func (fi *fieldIndex) rangeSlots(n int, in func(float64) bool, lo *float64) bitm
 		start = sort.Search(len(view), func(i int) bool { return view[i].v >= *lo })
 	}
 	b := newBitmap(n)
-	matched := false
-	for _, e := range view[start:] {
-		if !in(e.v) {
-			// Ranges are intervals and the view is sorted: once values
-			// matched, the first miss is past the upper bound (with or
-			// without a lower bound: "bucket < 1" stops after the
-			// zeros instead of walking every value).
-			if matched {
-				break
-			}
-			continue
-		}
-		matched = true
+	for start < len(view) && !in(view[start].v) {
+		start++ // values below the range the lower bound let in
+	}
+	// Ranges are intervals and the view is sorted: the matches are the
+	// entries from start up to the first miss, found by bisection.
+	rest := view[start:]
+	end := sort.Search(len(rest), func(i int) bool { return !in(rest[i].v) })
+	for _, e := range rest[:end] {
 		b.set(e.slot)
 	}
 	return b

@@ -20,7 +20,9 @@ import (
 // indexer when an index is created, loaded (after a clean close or a
 // crash replay alike) or its quantization configured. Turbo quantization
 // is kept and reported only: those collections search at full precision.
-// always_ram has no effect: the codes always live in memory.
+// always_ram is kept and reported as sent; the codes always live in memory
+// (as always_ram: true asks), and so do the originals here, whatever
+// on_disk says.
 
 // QuantizationSearchParams are Qdrant's search-time quantization params.
 type QuantizationSearchParams struct {
@@ -218,12 +220,20 @@ func (d *denseIndex) quantCount() int {
 // rescore false only the best limit of the quantized order are
 // candidates.
 func (d *denseIndex) graphSearch(q []float32, limit, ef int, allow func(uint32) bool, p *SearchParams) []hnsw.Result {
+	return d.graphSearchMode(q, limit, ef, allow, p, false)
+}
+
+// graphSearchMode is graphSearch, or graphSearchWithin when within.
+func (d *denseIndex) graphSearchMode(q []float32, limit, ef int, allow func(uint32) bool, p *SearchParams, within bool) []hnsw.Result {
 	qz, bz, pz := d.quant.Load(), d.bin.Load(), d.prod.Load()
 	var qp QuantizationSearchParams
 	if p != nil && p.Quantization != nil {
 		qp = *p.Quantization
 	}
 	if qz == nil && bz == nil && pz == nil || qp.Ignore {
+		if within {
+			return d.graph.SearchWithin(q, limit, ef, allow, nil)
+		}
 		return d.graph.Search(q, limit, ef, allow)
 	}
 	k := limit
@@ -232,6 +242,12 @@ func (d *denseIndex) graphSearch(q []float32, limit, ef int, allow func(uint32) 
 	}
 	var res []hnsw.Result
 	switch {
+	case within && bz != nil:
+		res = d.graph.SearchWithin(q, k, max(ef, k), allow, bz)
+	case within && pz != nil:
+		res = d.graph.SearchWithin(q, k, max(ef, k), allow, pz)
+	case within:
+		res = d.graph.SearchWithin(q, k, max(ef, k), allow, qz)
 	case bz != nil:
 		res = d.graph.SearchBinary(q, k, max(ef, k), allow, bz)
 	case pz != nil:

@@ -430,6 +430,11 @@ func (db *DB) loadDenseFiles(c *collection, pts []ckptPoint, seq uint64) map[str
 			d.savedIndexed = d.indexed.Load()
 			out[vn] = d
 			denseFilesLoaded.Add(1)
+			if pp := payloadFileName(c.dir, vn); fileExists(db.fs, pp) {
+				if err := readPayloadFile(db.fs, pp, vn, d, seq); err != nil {
+					db.log.Info("vectordb: rebuilding payload links", "collection", c.name, "vector", vn, "reason", err)
+				}
+			}
 		}
 	}
 	return out
@@ -450,6 +455,9 @@ func (db *DB) saveDenseFiles(c *collection) {
 			continue
 		}
 		d.savedIndexed = indexed
+		if err := writePayloadFile(db.fs, payloadFileName(c.dir, vn), vn, d, c.lastSeq); err != nil {
+			db.log.Warn("vectordb: save payload links (they will be rebuilt)", "collection", c.name, "vector", vn, "err", err)
+		}
 	}
 }
 
@@ -458,19 +466,30 @@ func (db *DB) saveDenseFiles(c *collection) {
 // crash after a bulk load does not cost a rebuild.
 func (db *DB) watchIndexers(c *collection) {
 	for _, d := range c.dense {
-		d.setOnIdle(func() { db.idleCheckpoint(c) })
+		d.setOnIdle(func() {
+			db.idleCheckpoint(c)
+			db.payloadLinksLater(c)
+		})
 	}
+}
+
+// startBackground registers a background job that Close waits for (it
+// calls db.bg.Done when it ends); false once the DB is closed.
+func (db *DB) startBackground() bool {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return false
+	}
+	db.bg.Add(1) // under db.mu: Close waits for it
+	return true
 }
 
 // idleCheckpoint is watchIndexers' callback.
 func (db *DB) idleCheckpoint(c *collection) {
-	db.mu.RLock()
-	if db.closed {
-		db.mu.RUnlock()
+	if !db.startBackground() {
 		return
 	}
-	db.bg.Add(1) // under db.mu: Close waits for it
-	db.mu.RUnlock()
 	defer db.bg.Done()
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -620,4 +639,10 @@ func (db *DB) checkpointLocked(c *collection, wait bool) error {
 		}
 	}()
 	return nil
+}
+
+// fileExists reports whether path can be stat'ed.
+func fileExists(fs vfs, path string) bool {
+	_, err := fs.Stat(path)
+	return err == nil
 }

@@ -99,8 +99,11 @@ type HNSWConfig struct {
 	// (PayloadM > 0 and a filter on an is_tenant index). The engine still
 	// builds its graph; the setting is kept, reported and enforced there.
 	NoGraph bool `json:",omitempty"`
-	// PayloadM is Qdrant's hnsw_config.payload_m, kept and reported (nil:
-	// unset).
+	// PayloadM is Qdrant's hnsw_config.payload_m (nil: unset): when
+	// positive, the points of each keyword or integer payload value held
+	// by at least FullScanThreshold worth of vectors get extra graph
+	// links among themselves, and filtered searches on such a field
+	// follow only the allowed points (payloadlinks.go). 0 or nil: none.
 	PayloadM          *int `json:",omitempty"`
 	EfConstruct       int
 	FullScanThreshold int
@@ -314,6 +317,13 @@ type CollectionInfo struct {
 	// recent vectors from) that have the quantization codes graph search
 	// traverses (absent: none).
 	QuantizedVectors map[string]int
+	// PayloadLinkedVectors counts, per dense vector name, the vectors
+	// with payload links (hnsw_config.payload_m; payloadlinks.go), which
+	// a background job builds once the graph is complete (absent: none).
+	PayloadLinkedVectors map[string]int
+	// PayloadLinksBusy is set while a background job builds or removes
+	// payload links.
+	PayloadLinksBusy bool
 }
 
 // Alias maps an alias name to a collection.

@@ -373,6 +373,7 @@ func (db *DB) CreateFieldIndex(ctx context.Context, coll, field string, schema P
 	if err != nil {
 		return UpdateResult{}, err
 	}
+	defer db.payloadLinksLater(c) // after unlock: new payload blocks
 	defer unlock()
 	old := c.fields[field]
 	for _, p := range c.points {
@@ -400,6 +401,7 @@ func (db *DB) DeleteFieldIndex(ctx context.Context, coll, field string, wait boo
 	if err != nil {
 		return UpdateResult{}, err
 	}
+	defer db.payloadLinksLater(c) // after unlock: fewer payload blocks
 	defer unlock()
 	old, ok := c.fields[field]
 	if ok {

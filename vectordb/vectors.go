@@ -137,6 +137,9 @@ func (db *DB) deleteVector(ctx context.Context, coll, name string, seq *uint64) 
 		if err := db.fs.Remove(denseFileName(c.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			db.log.Warn("vectordb: remove HNSW index file", "collection", c.name, "vector", name, "err", err)
 		}
+		if err := db.fs.Remove(payloadFileName(c.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			db.log.Warn("vectordb: remove payload link file", "collection", c.name, "vector", name, "err", err)
+		}
 	}
 	delete(c.sparse, name)
 	*seq = c.lastSeq

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,8 @@ func newBenchVectorsCmd(g *globalFlags) *cobra.Command {
 		filtered       bool
 		fo             hnswbench.FilteredOptions
 		selList        string
+		filteredEf     string
+		payloadM       int
 		osList         string
 		binList        string
 		binQuery       string
@@ -63,7 +66,11 @@ are uploaded over REST to a fresh database (in a temporary directory
 under the cache) served in-process on a loopback listener; once its HNSW
 graph is complete every query is sent with the filter bucket < s for each
 --selectivity s (percent; 100 = no filter), and p50/p99 latency and
-recall@10 against the exact filtered top 10 are printed.
+recall@10 against the exact filtered top 10 are printed. --payload-m N
+first sets hnsw_config.payload_m (and --full-scan-threshold, KB) by a
+PATCH and waits for the payload links the engine then builds per
+"bucket" value, so the filtered searches follow only the allowed points;
+--hnsw-ef takes a list, one pass over the filters for each value.
 
 Compare figures only within one run: the machine may be shared.
 
@@ -73,7 +80,8 @@ Examples:
   nexus bench vectors --n 100000 --int8 --oversampling 2
   nexus bench vectors --int8 --binary 1,2 --oversampling 1,2,4 --ef 40,80,160
   nexus bench vectors --int8 --pq x8,x16 --oversampling 1,4 --ef 40,80,160
-  nexus bench vectors --filtered --n 1000000 --queries 200`,
+  nexus bench vectors --filtered --n 1000000 --queries 200
+  nexus bench vectors --filtered --keep-db /dev/shm/f1m --payload-m 16 --hnsw-ef default,400`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -128,7 +136,21 @@ Examples:
 				if fo.Selectivity, err = hnswbench.ParseInts(selList); err != nil {
 					return fmt.Errorf("--selectivity: %w", err)
 				}
+				for _, e := range strings.Split(filteredEf, ",") {
+					if e = strings.TrimSpace(e); e == "0" || e == "default" {
+						fo.Ef = append(fo.Ef, 0)
+						continue
+					}
+					v, err := hnswbench.ParseInts(e)
+					if err != nil || len(v) != 1 {
+						return fmt.Errorf("--hnsw-ef: bad value %q (a positive number, or default)", e)
+					}
+					fo.Ef = append(fo.Ef, v[0])
+				}
 				fo.CacheDir, fo.Progress = o.CacheDir, o.Progress
+				if payloadM >= 0 {
+					fo.PayloadM = &payloadM
+				}
 				if !cmd.Flags().Changed("n") {
 					o.N = 1_000_000
 				}
@@ -163,7 +185,9 @@ Examples:
 	f.StringVar(&selList, "selectivity", "1,10,50", "--filtered: comma-separated filter selectivities in percent of the points (100: no filter)")
 	f.StringVar(&fo.DBDir, "db-parent", "", "--filtered: directory under which the temporary database is created and removed (default: the cache directory; a tmpfs such as /dev/shm avoids the fsync cost of the load)")
 	f.StringVar(&fo.KeepDB, "keep-db", "", "--filtered: use and keep this database directory; a later run with the same --n and --seed searches the points it holds without loading them again")
-	f.IntVar(&fo.Ef, "hnsw-ef", 0, "--filtered: hnsw_ef sent with each query (0: the engine's default, ef_construct widened for the filter)")
+	f.IntVar(&payloadM, "payload-m", -1, "--filtered: set hnsw_config.payload_m to this (PATCH, before the queries) and wait for the payload links built per \"bucket\" value (0 removes them; -1: leave the collection's setting)")
+	f.IntVar(&fo.FullScanKB, "full-scan-threshold", 1000, "--filtered with --payload-m: the full_scan_threshold (KB) sent with it; values held by fewer points' worth of vectors get no payload links")
+	f.StringVar(&filteredEf, "hnsw-ef", "default", "--filtered: comma-separated hnsw_ef values, each sent with every query of one pass over the filters (default: none sent, the engine chooses)")
 	f.BoolVar(&o.ExportOnly, "export-only", false, "stop after --export (this is how vectordb/hnsw/testdata was made: --n 5000 --queries 100 --export-only)")
 	f.BoolVar(&o.Int8, "int8", false, "also search with int8 scalar quantization (graph traversal on int8 codes, rescoring with the float vectors) and print it beside the float search")
 	f.BoolVar(&o.Int8Build, "int8-build", false, "build the graph with its neighbour searches scored by int8 codes (implies --int8): a quarter of the bytes read per distance")

@@ -141,6 +141,9 @@ type Index struct {
 
 	locks [lockStripes]sync.Mutex // per-node locks, striped by id
 
+	// plinks holds the payload links (payload.go), nil for none.
+	plinks atomic.Pointer[payloadLinks]
+
 	scratch sync.Pool // of *scratch
 }
 
@@ -279,6 +282,11 @@ type scratch struct {
 	pq    pqQuery
 	precs [][]byte // codes of a batch; cleared before pooling
 	pcode []byte   // a code made on the fly for an id not yet quantized
+
+	// within makes a filtered searchLayer follow only allowed nodes once
+	// it has found one, along the payload links too (SearchWithin).
+	within bool
+	plinks *payloadLinks
 }
 
 func (x *Index) getScratch() *scratch {
@@ -290,6 +298,7 @@ func (x *Index) getScratch() *scratch {
 func (x *Index) putScratch(s *scratch) {
 	s.t = tables{}
 	s.useQ, s.useB, s.useP = false, false, false
+	s.within, s.plinks = false, nil
 	s.qq.q, s.qq.tbl = nil, nil
 	s.bq.b, s.bq.tbl = nil, nil
 	s.pq.p, s.pq.tbl = nil, nil
@@ -627,19 +636,15 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 		n := int(atomic.LoadUint32(&lst[0]))
 		s.ids = s.ids[:0]
 		s.vs = s.vs[:0]
+		// Within: once an allowed node is found, only allowed nodes are
+		// scored and followed, along the payload links as well.
+		within := filter && s.within && len(s.res) > 0
 		for i := 0; i < n; i++ {
-			j := atomic.LoadUint32(&lst[1+i])
-			if int(j) >= len(s.visited) {
-				// The graph grew during this search.
-				s.visited = append(s.visited, make([]uint16, int(j)+1-len(s.visited)+1024)...)
-			}
-			if s.visited[j] == s.gen {
-				continue
-			}
-			s.visited[j] = s.gen
-			s.ids = append(s.ids, j)
-			if !s.useQ {
-				s.vs = append(s.vs, x.vec(&s.t, j))
+			x.visit(s, atomic.LoadUint32(&lst[1+i]), within, checkDel, allow)
+		}
+		if within && s.plinks != nil && level == 0 {
+			for _, j := range s.plinks.of(c.id) {
+				x.visit(s, j, true, checkDel, allow)
 			}
 		}
 		dists := x.batchQ(s, q)
@@ -665,6 +670,26 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 			b := x.block(&s.t.l0, s.cand[0].id)
 			prefetch(&b[0])
 		}
+	}
+}
+
+// visit queues neighbour j of a searchLayer expansion for scoring, unless
+// it was visited already or, within, allow rejects it.
+func (x *Index) visit(s *scratch, j uint32, within, checkDel bool, allow func(uint32) bool) {
+	if int(j) >= len(s.visited) {
+		// The graph grew during this search.
+		s.visited = append(s.visited, make([]uint16, int(j)+1-len(s.visited)+1024)...)
+	}
+	if s.visited[j] == s.gen {
+		return
+	}
+	s.visited[j] = s.gen
+	if within && !x.accept(j, checkDel, allow) {
+		return
+	}
+	s.ids = append(s.ids, j)
+	if !s.useQ {
+		s.vs = append(s.vs, x.vec(&s.t, j))
 	}
 }
 
@@ -779,6 +804,12 @@ func (x *Index) Search(q []float32, k, ef int, allow func(id uint32) bool) []Res
 }
 
 func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized, bz *Binary, pz *Product) []Result {
+	return x.searchMode(q, k, ef, allow, qz, bz, pz, false)
+}
+
+// searchMode is search, following only allowed nodes when within (see
+// SearchWithin).
+func (x *Index) searchMode(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized, bz *Binary, pz *Product, within bool) []Result {
 	if len(q) != x.vecs.Dim() {
 		panic(fmt.Sprintf("hnsw: Search with a %d-element query in dimension %d", len(q), x.vecs.Dim()))
 	}
@@ -789,6 +820,9 @@ func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Q
 	ef = max(ef, k)
 	s := x.getScratch()
 	defer x.putScratch(s)
+	if within {
+		s.within, s.plinks = true, x.plinks.Load()
+	}
 	if qz != nil {
 		s.useQ = true
 		s.qlen = uint32(qz.Len())

@@ -34,7 +34,7 @@ type FilteredOptions struct {
 	K           int     // recall@K [10]
 	M           int     // HNSW M [16]
 	EfConstruct int     // HNSW ef_construct [200]
-	Ef          int     // hnsw_ef sent with every query; 0 lets the engine choose
+	Ef          []int   // hnsw_ef values, each sent with every query of a pass over the filters; 0 lets the engine choose [0]
 	Seed        uint64  // split and payload seed [1]
 	Noise       float64 // standard deviation per element of the noise added to copies [0.03]
 	// Selectivity lists the filters to run, in percent of the points
@@ -50,6 +50,13 @@ type FilteredOptions struct {
 	// same options) is searched again without reloading, so two builds of
 	// the engine can be compared on one graph.
 	KeepDB string
+	// PayloadM, if set, is set as the collection's hnsw_config.payload_m
+	// (with FullScanKB as its full_scan_threshold) by a PATCH before the
+	// queries, and when positive the queries wait for the payload links
+	// it makes the engine build (per value of "bucket" with at least
+	// full_scan_threshold worth of points); 0 removes them.
+	PayloadM   *int
+	FullScanKB int // full_scan_threshold in KB sent with PayloadM [1000]
 	// QueryProfile, if set, receives a CPU profile of the query passes
 	// only (not the load and build).
 	QueryProfile io.Writer
@@ -83,6 +90,12 @@ func (o *FilteredOptions) defaults() {
 	}
 	if o.Repeat <= 0 {
 		o.Repeat = 3
+	}
+	if o.FullScanKB <= 0 {
+		o.FullScanKB = 1000
+	}
+	if len(o.Ef) == 0 {
+		o.Ef = []int{0}
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
@@ -281,7 +294,7 @@ func RunFiltered(ctx context.Context, o FilteredOptions, out io.Writer) error {
 	fmt.Fprintf(out, "payload: integer field \"bucket\" uniform in 0..%d with an integer payload index; filters bucket < s\n", Buckets-1)
 	fmt.Fprintf(out, "served: Qdrant REST handler in-process on %s (HTTP/1.1 keep-alive, one client, sequential queries); kernels %s; GOMAXPROCS %d; load average %s\n",
 		ln.Addr(), distance.Impl(), runtime.GOMAXPROCS(0), benchstat.LoadAvg())
-	fmt.Fprintf(out, "hnsw: M=%d ef_construct=%d; hnsw_ef %s; database in %s\n\n", o.M, o.EfConstruct, efText(o.Ef), parent)
+	fmt.Fprintf(out, "hnsw: M=%d ef_construct=%d; database in %s\n\n", o.M, o.EfConstruct, parent)
 
 	loaded, err := keptPoints(ctx, rc, coll, o.N)
 	if err != nil {
@@ -291,6 +304,11 @@ func RunFiltered(ctx context.Context, o FilteredOptions, out io.Writer) error {
 		fmt.Fprintf(out, "load: kept database %s already holds the %d points\n", dbDir, o.N)
 	} else if err := loadFiltered(ctx, rc, coll, pts, bucket, o, out); err != nil {
 		return err
+	}
+	if o.PayloadM != nil {
+		if err := linkPayloads(ctx, rc, db, coll, o, out); err != nil {
+			return err
+		}
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -390,6 +408,39 @@ func loadFiltered(ctx context.Context, rc *restClient, coll string, pts *Vectors
 	return nil
 }
 
+// linkPayloads sets hnsw_config.payload_m and full_scan_threshold by a
+// PATCH over REST and waits for the payload links.
+func linkPayloads(ctx context.Context, rc *restClient, db *vectordb.DB, coll string, o FilteredOptions, out io.Writer) error {
+	start := time.Now()
+	pm := *o.PayloadM
+	if _, err := rc.json(ctx, "PATCH", coll, map[string]any{
+		"hnsw_config": map[string]any{"payload_m": pm, "full_scan_threshold": o.FullScanKB},
+	}); err != nil {
+		return err
+	}
+	for {
+		info, err := db.CollectionInfo(ctx, filteredCollection)
+		if err != nil {
+			return err
+		}
+		n := info.PayloadLinkedVectors[vectordb.DefaultVector]
+		if pm > 0 && n >= o.N && !info.PayloadLinksBusy {
+			fmt.Fprintf(out, "payload links: payload_m=%d, full_scan_threshold %d KB: %d points linked per \"bucket\" value in %.1f s\n",
+				pm, o.FullScanKB, n, time.Since(start).Seconds())
+			return nil
+		}
+		if pm <= 0 && n == 0 && !info.PayloadLinksBusy {
+			fmt.Fprintf(out, "payload links: none (payload_m=0, full_scan_threshold %d KB)\n", o.FullScanKB)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
 // queryFiltered runs the timed query passes of every selectivity.
 func queryFiltered(ctx context.Context, rc *restClient, coll string, pts *Vectors, bucket []uint8, queries *Vectors, o FilteredOptions, out io.Writer) error {
 	p := func(format string, args ...any) { fmt.Fprintf(o.Progress, format+"\n", args...) }
@@ -399,67 +450,75 @@ func queryFiltered(ctx context.Context, rc *restClient, coll string, pts *Vector
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(out, "%11s  %9s  %9s  %9s  %9s  %9s\n", "selectivity", "matching", "p50 ms", "p99 ms", "mean ms", "recall@"+strconv.Itoa(o.K))
-	for _, s := range o.Selectivity {
-		matching := 0
-		for _, b := range bucket {
-			if int(b) < s {
-				matching++
-			}
-		}
-		p("ground truth for bucket < %d (%d points)", s, matching)
-		gt, err := FilteredTruth(ctx, pts, bucket, s, queries, o.K)
-		if err != nil {
-			return err
-		}
-		bodies := make([][]byte, queries.Len())
-		for i := range bodies {
-			req := map[string]any{"query": queries.Row(i), "limit": o.K}
-			if s < Buckets {
-				req["filter"] = map[string]any{"must": []any{map[string]any{"key": "bucket", "range": map[string]any{"lt": s}}}}
-			}
-			if o.Ef > 0 {
-				req["params"] = map[string]any{"hnsw_ef": o.Ef}
-			}
-			if bodies[i], err = json.Marshal(req); err != nil {
-				return err
-			}
-		}
-		// A warm-up pass gives the recall; the timed passes follow.
-		hits := 0
-		for i, body := range bodies {
-			ids, err := queryIDs(ctx, rc, coll, body)
-			if err != nil {
-				return err
-			}
-			truth := gt.Row(i)
-			for _, id := range ids[:min(len(ids), o.K)] {
-				if slices.Contains(truth, id) {
-					hits++
+	fmt.Fprintf(out, "%11s  %7s  %9s  %9s  %9s  %9s  %9s\n", "selectivity", "hnsw_ef", "matching", "p50 ms", "p99 ms", "mean ms", "recall@"+strconv.Itoa(o.K))
+	gts := map[int]*GroundTruth{}
+	for _, ef := range o.Ef {
+		for _, s := range o.Selectivity {
+			matching := 0
+			for _, b := range bucket {
+				if int(b) < s {
+					matching++
 				}
 			}
-		}
-		var lat []time.Duration
-		for range o.Repeat {
-			for _, body := range bodies {
-				t0 := time.Now()
-				if _, err := queryIDs(ctx, rc, coll, body); err != nil {
+			gt := gts[s]
+			if gt == nil {
+				p("ground truth for bucket < %d (%d points)", s, matching)
+				var err error
+				if gt, err = FilteredTruth(ctx, pts, bucket, s, queries, o.K); err != nil {
 					return err
 				}
-				lat = append(lat, time.Since(t0))
+				gts[s] = gt
 			}
+			bodies := make([][]byte, queries.Len())
+			for i := range bodies {
+				req := map[string]any{"query": queries.Row(i), "limit": o.K}
+				if s < Buckets {
+					req["filter"] = map[string]any{"must": []any{map[string]any{"key": "bucket", "range": map[string]any{"lt": s}}}}
+				}
+				if ef > 0 {
+					req["params"] = map[string]any{"hnsw_ef": ef}
+				}
+				var err error
+				if bodies[i], err = json.Marshal(req); err != nil {
+					return err
+				}
+			}
+			// A warm-up pass gives the recall; the timed passes follow.
+			hits := 0
+			for i, body := range bodies {
+				ids, err := queryIDs(ctx, rc, coll, body)
+				if err != nil {
+					return err
+				}
+				truth := gt.Row(i)
+				for _, id := range ids[:min(len(ids), o.K)] {
+					if slices.Contains(truth, id) {
+						hits++
+					}
+				}
+			}
+			var lat []time.Duration
+			for range o.Repeat {
+				for _, body := range bodies {
+					t0 := time.Now()
+					if _, err := queryIDs(ctx, rc, coll, body); err != nil {
+						return err
+					}
+					lat = append(lat, time.Since(t0))
+				}
+			}
+			var sum time.Duration
+			for _, d := range lat {
+				sum += d
+			}
+			label := strconv.Itoa(s) + "%"
+			if s == Buckets {
+				label = "100% (none)"
+			}
+			fmt.Fprintf(out, "%11s  %7s  %9d  %9.3f  %9.3f  %9.3f  %9.4f\n", label, efText(ef), matching,
+				ms(benchstat.Percentile(lat, 50)), ms(benchstat.Percentile(lat, 99)), ms(sum/time.Duration(max(len(lat), 1))),
+				float64(hits)/float64(max(1, queries.Len()*gt.K)))
 		}
-		var sum time.Duration
-		for _, d := range lat {
-			sum += d
-		}
-		label := strconv.Itoa(s) + "%"
-		if s == Buckets {
-			label = "100% (none)"
-		}
-		fmt.Fprintf(out, "%11s  %9d  %9.3f  %9.3f  %9.3f  %9.4f\n", label, matching,
-			ms(benchstat.Percentile(lat, 50)), ms(benchstat.Percentile(lat, 99)), ms(sum/time.Duration(max(len(lat), 1))),
-			float64(hits)/float64(max(1, queries.Len()*gt.K)))
 	}
 	fmt.Fprintf(out, "\n(%d queries × %d passes per filter; load average %s after the run)\n", queries.Len(), o.Repeat, benchstat.LoadAvg())
 	return nil
@@ -467,7 +526,7 @@ func queryFiltered(ctx context.Context, rc *restClient, coll string, pts *Vector
 
 func efText(ef int) string {
 	if ef <= 0 {
-		return "engine default"
+		return "default"
 	}
 	return strconv.Itoa(ef)
 }

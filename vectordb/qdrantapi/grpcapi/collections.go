@@ -36,12 +36,20 @@ func hnswFromProto(h *qdrant.HnswConfigDiff) *vectordb.HNSWConfig {
 		}
 		return int(min(*p, 1<<30))
 	}
-	return &vectordb.HNSWConfig{
+	out := &vectordb.HNSWConfig{
 		M:                 clamp(h.M),
 		EfConstruct:       clamp(h.EfConstruct),
 		FullScanThreshold: clamp(h.FullScanThreshold),
 		OnDisk:            h.GetOnDisk(),
+		InlineStorage:     h.GetInlineStorage(),
 	}
+	// m = 0 asks for no global graph, as over REST.
+	out.NoGraph = h.M != nil && *h.M == 0
+	if h.PayloadM != nil {
+		pm := clamp(h.PayloadM)
+		out.PayloadM = &pm
+	}
+	return out
 }
 
 // hnswToProto reports h with Qdrant's defaults filled in.
@@ -54,12 +62,20 @@ func hnswToProto(h vectordb.HNSWConfig) *qdrant.HnswConfigDiff {
 		return &u
 	}
 	onDisk := h.OnDisk
-	return &qdrant.HnswConfigDiff{
+	out := &qdrant.HnswConfigDiff{
 		M:                 or(h.M, defaultM),
 		EfConstruct:       or(h.EfConstruct, defaultEfConstruct),
 		FullScanThreshold: or(h.FullScanThreshold, defaultFullScanThreshold),
 		OnDisk:            &onDisk,
 	}
+	if h.NoGraph {
+		out.M = new(uint64)
+	}
+	if h.PayloadM != nil {
+		pm := uint64(*h.PayloadM)
+		out.PayloadM = &pm
+	}
+	return out
 }
 
 func vectorParamsFromProto(p *qdrant.VectorParams, field string) (vectordb.VectorParams, error) {

@@ -34,7 +34,8 @@ func TestScalarQuantizationREST(t *testing.T) {
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		info := c.ok("GET", "/collections/q", nil)
 		if at(info, "indexed_vectors_count") == float64(n) {
-			if at(info, "config", "quantization_config", "scalar", "type") != "int8" {
+			if at(info, "config", "quantization_config", "scalar", "type") != "int8" ||
+				at(info, "config", "quantization_config", "scalar", "always_ram") != true {
 				t.Fatalf("quantization_config not reported: %v", at(info, "config"))
 			}
 			break

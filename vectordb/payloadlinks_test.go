@@ -1,0 +1,323 @@
+package vectordb
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// waitLinked waits until the collection's default vector has payload
+// links on want vectors (0: none).
+func waitLinked(t *testing.T, db *DB, coll string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		info, err := db.CollectionInfo(bg, coll)
+		must(t, err)
+		got := info.PayloadLinkedVectors[DefaultVector]
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payload links on %d vectors, want %d", got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestPayloadLinksSearch: with payload_m the engine links the points of
+// each keyword value, and a filtered search on that field follows only
+// the allowed points yet finds the exact answer's points, in a graph so
+// sparse (m = 4, 30 values) that the global links alone rarely lead from
+// one allowed point to another. Setting payload_m to 0 removes the links;
+// reopening builds them again.
+func TestPayloadLinksSearch(t *testing.T) {
+	oldWork, oldCost := exactWork, graphCost
+	exactWork, graphCost = 0, 0 // graph searches whatever the selection
+	defer func() { exactWork, graphCost = oldWork, oldCost }()
+
+	const n, dim, values, k = 6000, 16, 30, 10
+	dir := t.TempDir()
+	db, err := Open(dir, Options{Logger: quiet})
+	must(t, err)
+	defer func() { db.Close() }()
+	cfg := simpleConfig(dim, Cosine)
+	cfg.HNSW = HNSWConfig{M: 4, EfConstruct: 64, FullScanThreshold: 1, PayloadM: ptr(8)}
+	must(t, db.CreateCollection(bg, "p", cfg))
+	must(t, errOf(db.CreateFieldIndex(bg, "p", "color", SchemaKeyword, nil, true)))
+	r := rand.New(rand.NewSource(9))
+	var pts []PointStruct
+	for i := range n {
+		pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, dim)...), Payload: Payload{"color": fmt.Sprintf("c%d", i%values)}})
+	}
+	must(t, errOf(db.Upsert(bg, "p", pts, true)))
+	waitIndexed(t, db, "p")
+	waitLinked(t, db, "p", n)
+
+	queries := make([]*Query, 40)
+	for i := range queries {
+		queries[i] = &Query{Nearest: &VectorInput{Dense: randVec(r, dim)}}
+	}
+	// recall runs the queries filtered on one color and returns the
+	// recall against exact search and how many went the within way.
+	recall := func() (float64, int64) {
+		within0 := withinAnswers.Load()
+		found, total := 0, 0
+		for i, q := range queries {
+			color := fmt.Sprintf("c%d", i%values)
+			f := &Filter{Must: []Condition{{Field: &FieldCondition{Key: "color", Match: &Match{Value: color}}}}}
+			want, err := db.Query(bg, "p", QueryRequest{Query: q, Limit: k, Filter: f, Params: &SearchParams{Exact: true}})
+			must(t, err)
+			got, err := db.Query(bg, "p", QueryRequest{Query: q, Limit: k, Filter: f, Params: &SearchParams{HnswEf: 32}})
+			must(t, err)
+			in := map[PointID]bool{}
+			for _, h := range want {
+				in[h.ID] = true
+			}
+			for _, h := range got {
+				if h.ID.Num%values != uint64(i%values) {
+					t.Fatalf("query %d: point %v does not match the filter", i, h.ID)
+				}
+				if in[h.ID] {
+					found++
+				}
+			}
+			total += len(want)
+		}
+		return float64(found) / float64(total), withinAnswers.Load() - within0
+	}
+	rec, within := recall()
+	t.Logf("recall@%d with payload links: %.3f (%d of %d searches within)", k, rec, within, len(queries))
+	if within == 0 {
+		t.Fatal("no search followed the payload links")
+	}
+	if rec < 0.9 {
+		t.Fatalf("recall@%d with payload links = %.3f < 0.9", k, rec)
+	}
+
+	// payload_m = 0: the links go, and searches no longer go within.
+	must(t, db.UpdateCollection(bg, "p", CollectionUpdate{HNSW: &HNSWConfig{PayloadM: ptr(0)}}))
+	waitLinked(t, db, "p", 0)
+	if _, within := recall(); within != 0 {
+		t.Fatalf("%d searches went within without payload links", within)
+	}
+
+	// Back on, closed and reopened: the links are read back with the
+	// graph, not built again.
+	must(t, db.UpdateCollection(bg, "p", CollectionUpdate{HNSW: &HNSWConfig{PayloadM: ptr(8)}}))
+	waitLinked(t, db, "p", n)
+	must(t, db.Close())
+	builds := payloadLinkBuilds.Load()
+	db, err = Open(dir, Options{Logger: quiet})
+	must(t, err)
+	info, err := db.CollectionInfo(bg, "p")
+	must(t, err)
+	if got := info.PayloadLinkedVectors[DefaultVector]; got != n {
+		t.Fatalf("payload links on %d vectors after reopen, want %d read from the index file", got, n)
+	}
+	waitIndexed(t, db, "p")
+	if rec, within := recall(); within == 0 || rec < 0.9 {
+		t.Fatalf("after reopen: recall %.3f, %d searches within", rec, within)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if info, err = db.CollectionInfo(bg, "p"); err != nil || !info.PayloadLinksBusy || time.Now().After(deadline) {
+			break
+		}
+	}
+	if b := payloadLinkBuilds.Load(); b != builds {
+		t.Fatalf("payload links built %d times after reopen, want 0 (read from the index file)", b-builds)
+	}
+	// A payload_m changed just before Close ends with links built for
+	// it after the reopen (built before Close and saved, or rebuilt).
+	must(t, db.UpdateCollection(bg, "p", CollectionUpdate{HNSW: &HNSWConfig{PayloadM: ptr(6)}}))
+	must(t, db.Close())
+	db, err = Open(dir, Options{Logger: quiet})
+	must(t, err)
+	waitIndexed(t, db, "p")
+	c, err := db.collection("p")
+	must(t, err)
+	d := c.dense[DefaultVector]
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		d.mu.Lock()
+		pm := d.plinkBuilt.payloadM
+		d.mu.Unlock()
+		if pm == 6 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payload links built for payload_m %d after reopen, want 6", pm)
+		}
+	}
+	waitLinked(t, db, "p", n)
+
+	// With int8 codes the within search traverses with them.
+	must(t, db.UpdateCollection(bg, "p", CollectionUpdate{Quantization: json.RawMessage(`{"scalar":{"type":"int8","always_ram":true}}`)}))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		info, err := db.CollectionInfo(bg, "p")
+		must(t, err)
+		if info.QuantizedVectors[DefaultVector] == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("codes on %d vectors, want %d", info.QuantizedVectors[DefaultVector], n)
+		}
+	}
+	if rec, within := recall(); within == 0 || rec < 0.9 {
+		t.Fatalf("with int8 codes: recall %.3f, %d searches within", rec, within)
+	}
+}
+
+// TestPayloadLinksHammer builds, replaces and removes payload links (by
+// payload_m changes and upserts) while filtered searches run (run it with
+// -race); every answer must satisfy its filter.
+func TestPayloadLinksHammer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hammer test skipped in -short mode")
+	}
+	oldWork, oldCost := exactWork, graphCost
+	exactWork, graphCost = 0, 0
+	defer func() { exactWork, graphCost = oldWork, oldCost }()
+	db, _ := openTemp(t)
+	cfg := simpleConfig(8, Dot)
+	cfg.HNSW = HNSWConfig{M: 4, EfConstruct: 32, FullScanThreshold: 1, PayloadM: ptr(4)}
+	must(t, db.CreateCollection(bg, "h", cfg))
+	must(t, errOf(db.CreateFieldIndex(bg, "h", "g", SchemaInteger, nil, true)))
+	r := rand.New(rand.NewSource(1))
+	var pts []PointStruct
+	for i := range 2000 {
+		pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, 8)...), Payload: Payload{"g": float64(i % 5)}})
+	}
+	must(t, errOf(db.Upsert(bg, "h", pts, true)))
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	go func() {
+		defer close(done)
+		r := rand.New(rand.NewSource(2))
+		for i := range 60 {
+			var err error
+			switch i % 3 {
+			case 0:
+				_, err = db.Upsert(bg, "h", []PointStruct{{ID: num(uint64(r.Intn(2500))), Vectors: dense(randVec(r, 8)...), Payload: Payload{"g": float64(r.Intn(5))}}}, true)
+			case 1:
+				err = db.UpdateCollection(bg, "h", CollectionUpdate{HNSW: &HNSWConfig{PayloadM: ptr(i % 2 * 4)}})
+			case 2:
+				_, err = db.Delete(bg, "h", PointsSelector{IDs: []PointID{num(uint64(r.Intn(2500)))}}, true)
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		errs <- nil
+	}()
+	for rd := range 2 {
+		go func() {
+			r := rand.New(rand.NewSource(int64(10 + rd)))
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				g := float64(r.Intn(5))
+				f := &Filter{Must: []Condition{{Field: &FieldCondition{Key: "g", Range: &Range{Gte: ptr(g), Lte: ptr(g)}}}}}
+				res, err := db.Query(bg, "h", QueryRequest{Query: &Query{Nearest: &VectorInput{Dense: randVec(r, 8)}}, Limit: 5, Filter: f, WithPayload: PayloadSelector{All: true}})
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, h := range res {
+					if h.Payload["g"] != g {
+						errs <- fmt.Errorf("point %v with g=%v answered the filter g=%v", h.ID, h.Payload["g"], g)
+						return
+					}
+				}
+			}
+		}()
+	}
+	<-done
+	for range 3 { // the writer's result and the two readers'
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWithinPlan: the search within the allowed nodes is planned for
+// filters that leave few global links among the allowed nodes, and the
+// search through every node for broad ones, where it is cheaper.
+func TestWithinPlan(t *testing.T) {
+	const total, m, pm, ef, limit = 1_000_000, 16, 16, 200, 10
+	for _, tc := range []struct {
+		share  float64
+		within bool
+	}{
+		{0.01, true}, {0.05, true}, {0.10, true}, {0.50, false}, {0.90, false},
+	} {
+		est := int(tc.share * total)
+		got := withinCost(est, total, 2*ef, m, pm) < graphWork(est, total, ef, limit, m)
+		if got != tc.within {
+			t.Errorf("%.0f%% allowed: within %v (costs %.0f vs %.0f), want %v", 100*tc.share, got,
+				withinCost(est, total, 2*ef, m, pm), graphWork(est, total, ef, limit, m), tc.within)
+		}
+	}
+	// Without payload links a within search scores only the allowed
+	// share of the global links.
+	if a, b := withinCost(100, 1000, 100, 16, 0), 100*(2*16*0.1); a != b {
+		t.Errorf("withinCost without payload links = %v, want %v", a, b)
+	}
+}
+
+// TestPayloadLinkFileDamaged: a damaged or stale payload link file is
+// ignored at Open (the graph file still loads) and the links are built
+// again.
+func TestPayloadLinkFileDamaged(t *testing.T) {
+	const n, dim = 1200, 8
+	dir := t.TempDir()
+	db, err := Open(dir, Options{Logger: quiet})
+	must(t, err)
+	cfg := simpleConfig(dim, Dot)
+	cfg.HNSW = HNSWConfig{M: 4, EfConstruct: 32, FullScanThreshold: 1, PayloadM: ptr(4)}
+	must(t, db.CreateCollection(bg, "d", cfg))
+	must(t, errOf(db.CreateFieldIndex(bg, "d", "k", SchemaKeyword, nil, true)))
+	r := rand.New(rand.NewSource(4))
+	var pts []PointStruct
+	for i := range n {
+		pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, dim)...), Payload: Payload{"k": fmt.Sprint(i % 3)}})
+	}
+	must(t, errOf(db.Upsert(bg, "d", pts, true)))
+	waitIndexed(t, db, "d")
+	waitLinked(t, db, "d", n)
+	must(t, db.Close())
+	path := payloadFileName(filepath.Join(dir, collectionsDir, "d"), DefaultVector)
+	for _, damage := range []func([]byte) []byte{
+		func(b []byte) []byte { return b[:len(b)/2] },                                                       // torn
+		func(b []byte) []byte { b[len(b)-3] ^= 0x40; return b },                                             // bit flip
+		func(b []byte) []byte { return bytes.Replace(b, []byte(`"last_seq":`), []byte(`"last_seq":9`), 1) }, // edited header
+	} {
+		raw, err := os.ReadFile(path)
+		must(t, err)
+		must(t, os.WriteFile(path, damage(raw), 0o644))
+		loaded, builds := denseFilesLoaded.Load(), payloadLinkBuilds.Load()
+		db, err = Open(dir, Options{Logger: quiet})
+		must(t, err)
+		if denseFilesLoaded.Load() == loaded {
+			t.Fatal("the graph file was not loaded")
+		}
+		waitIndexed(t, db, "d")
+		for deadline := time.Now().Add(30 * time.Second); payloadLinkBuilds.Load() == builds; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("payload links not built again")
+			}
+		}
+		waitLinked(t, db, "d", n)
+		must(t, db.Close()) // writes a good file for the next round
+	}
+}
