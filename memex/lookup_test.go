@@ -27,6 +27,9 @@ func TestLookups(t *testing.T) {
 	for k, v := range lookupMail {
 		files[k] = v
 	}
+	// No currency stated: an amount bound with a currency cannot vouch
+	// for it, one without can.
+	files["b/nocur.txt"] = "Blank Works\nINVOICE\nInvoice No: B-1\nDate: June 2, 2026\nTotal: 1200.00\n"
 	writeFiles(t, dir, files)
 	ctx := context.Background()
 	if _, err := m.Add(ctx, []string{dir}, nil); err != nil {
@@ -49,6 +52,7 @@ func TestLookups(t *testing.T) {
 		{"invoice NW-2", []string{"a/002.txt"}},
 		{"invoice NW 2", []string{"a/002.txt"}},
 		{"invoices of exactly $1,200", []string{"a/003.txt"}},
+		{"invoices of exactly 1,200", []string{"a/003.txt", "b/nocur.txt"}},
 		{"invoices around 2,400 USD", []string{"a/001.txt"}},
 		{"the largest invoice from Northwind", []string{"a/001.txt"}},
 		{"the smallest invoice from Northwind", []string{"a/005.txt"}},

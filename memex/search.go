@@ -169,10 +169,7 @@ func filterOf(u *query.Understood, paths []string, ps *partyScope) *vectordb.Fil
 		r.Gte, r.Lte = a.Min, a.Max
 		must(vectordb.Condition{Field: &vectordb.FieldCondition{Key: "total", Range: r}})
 		if a.Currency != "" {
-			key := "currency"
-			must(vectordb.Condition{Filter: &vectordb.Filter{Should: []vectordb.Condition{
-				field("currency", &vectordb.Match{Value: a.Currency}), {IsEmpty: &key},
-			}}})
+			must(field("currency", &vectordb.Match{Value: a.Currency}))
 		}
 	}
 	if len(paths) > 0 {
