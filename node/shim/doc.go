@@ -53,6 +53,10 @@
 // with when the host ends the microVM (124 wall time, 125 output limit,
 // 126 host error, 134 trap or guest fault, 137 memory limit), preceded by
 // a line on stderr saying why. Kill ends the microVM with 128+signal.
+// The exit is reported (Wait, the TaskExit event) once the readers of the
+// task's stdout and stderr FIFOs have read what it wrote, or closed them
+// (at most 2 s): containerd 1.6's client (`ctr run`) closes its ends as
+// soon as it has the exit status and would drop output still in a pipe.
 //
 // # Processes
 //

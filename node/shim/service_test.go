@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	taskAPI "github.com/containerd/containerd/api/runtime/task/v2"
 	tasktypes "github.com/containerd/containerd/api/types/task"
@@ -251,4 +252,52 @@ func BenchmarkServiceRun(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestDrain: a task's exit waits for the reader of its output FIFO to
+// read what the task wrote (containerd 1.6's clients close their ends
+// once they have the exit status), and not for a reader that has gone.
+func TestDrain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stdout")
+	r, err := fifo.OpenFifo(context.Background(), path, syscall.O_RDONLY|syscall.O_CREAT|syscall.O_NONBLOCK, 0o700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	s, err := openStdio(context.Background(), "", path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if pending(s.stdout) {
+		t.Fatal("an empty FIFO is pending")
+	}
+	if _, err := io.WriteString(s.stdout, "hello\n"); err != nil {
+		t.Fatal(err)
+	}
+	if !pending(s.stdout) {
+		t.Fatal("unread output is not pending")
+	}
+	done := make(chan struct{})
+	go func() {
+		s.drain(time.Hour) // returns only once the output has been read
+		close(done)
+	}()
+	b := make([]byte, 6)
+	if _, err := io.ReadFull(r, b); err != nil || string(b) != "hello\n" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	<-done
+	if pending(s.stdout) {
+		t.Fatal("read output is still pending")
+	}
+	// A reader that closes with output unread will never read it.
+	if _, err := io.WriteString(s.stdout, "lost\n"); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if pending(s.stdout) {
+		t.Fatal("output whose reader has gone is pending")
+	}
+	s.drain(time.Hour)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"syscall"
+	"time"
 
 	"github.com/containerd/fifo"
 )
@@ -64,6 +65,33 @@ func isPath(p string) bool { return len(p) > 0 && p[0] == '/' }
 func (s *stdio) closeStdin() {
 	if s.stdin != nil {
 		s.stdin.Close()
+	}
+}
+
+// drainTimeout bounds how long a task's exit waits for the readers of
+// its output FIFOs to take what it wrote (see drain). containerd's runc
+// shim bounds its own wait for a process's output (10 s, at Delete); the
+// readers containerd's clients run take their output at once, so this
+// only bounds a reader that has stopped reading.
+const drainTimeout = 2 * time.Second
+
+// drain waits until the readers of the output FIFOs have read everything
+// written to them (their unread byte count is 0), or have closed them, or
+// timeout has passed. The task's exit is reported after it: containerd
+// 1.6's client (ctr run, task.Delete) closes its read ends as soon as it
+// has the exit status, before it has read what is still in the pipes, and
+// so drops output that a reported exit has already left there (containerd
+// 1.7 waits for the end of its copies instead).
+func (s *stdio) drain(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	pause := 50 * time.Microsecond
+	for _, w := range []io.WriteCloser{s.stdout, s.stderr} {
+		for pending(w) && time.Now().Before(deadline) {
+			// A pipe signals no reader's progress to its writer (POLLOUT
+			// means room, not empty), so drain polls.
+			time.Sleep(pause)
+			pause = min(2*pause, 5*time.Millisecond)
+		}
 	}
 }
 

@@ -126,6 +126,8 @@ func (t *task) run(ctx context.Context, exited func(code uint32, at time.Time)) 
 		// What ended the microVM, as `nexus run` reports it.
 		fmt.Fprintf(t.io.stderr, "nexus: %v\n", st.Err())
 	}
+	// The exit is reported once the output has been read (stdio.drain).
+	t.io.drain(drainTimeout)
 	t.mu.Lock()
 	if t.signal != 0 && st.Reason == microvm.ReasonStopped {
 		code = 128 + int(t.signal)
