@@ -444,6 +444,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	// Heading: the first lines of the first page, and its tall lines; the
 	// tallest title wins ("Handelsrechnung Nr. 5" over a "Bestellung"
 	// label).
+	otherAt := -1
 	if found == "" {
 		bestH := -1.0
 		medH := v.medianH()
@@ -465,8 +466,18 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 					v.titleAt, v.titleText = [2]int{i, j}, t
 					break
 				}
+				if otherAt < 0 && h.Kind == "" && isOtherTitle(c.Text) {
+					otherAt = i
+				}
 			}
 		}
+	}
+	// A heading that names a document of no money kind ("Packing list",
+	// "Note de frais") and none that names one: its totals make it no
+	// invoice or receipt.
+	if found == "" && otherAt >= 0 {
+		src := v.src(otherAt, "", "heading", 0.8)
+		return KindOther, &src
 	}
 	how := "heading"
 	if found == "" && h.Kind == "" {

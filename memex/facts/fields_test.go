@@ -607,3 +607,18 @@ func TestDeadlineDateNumbersAndDocumentNames(t *testing.T) {
 		t.Fatalf("total %+v", f.Total)
 	}
 }
+
+func TestOtherHeadingsAreNoMoneyDocuments(t *testing.T) {
+	for _, text := range []string{
+		"NOTE DE FRAIS\nNom du membre : Jean\n01/02/2024  Train Paris-Lyon  CB  45,00 €\nTotal TTC : 45,00 €\n* CB : Carte Bancaire, CH : Chèque, ES : Espèces\n",
+		"Packing List\nAcme Ltd\nOrder No: 5521\nDate: 2024-05-02\nWidgets  10  $12.00\nTotal $120.00\n",
+	} {
+		if f := Extract(text, Hints{}); f.Kind != KindOther {
+			t.Errorf("%q: kind %s", text[:12], f.Kind)
+		}
+	}
+	// An invoice that mentions its delivery note stays an invoice.
+	if f := Extract("INVOICE\nInvoice No: 77\nDelivery note 12 of 2024-05-01\nDate: 2024-05-02\nTotal $120.00\n", Hints{}); f.Kind != KindInvoice {
+		t.Fatalf("kind %s", f.Kind)
+	}
+}

@@ -584,15 +584,27 @@ func isGreeting(t string) bool {
 // no kind of their own here ("Packing List", "Lieferschein"): never a
 // name.
 var otherTitles = []string{"packing list", "packing slip", "delivery note", "delivery slip", "shipping list", "lieferschein", "bon de livraison",
-	"pakbon", "albaran", "albaran de entrega", "documento di trasporto", "bolla di consegna", "guia de remessa", "dowod dostawy", "specyfikacja"}
+	"pakbon", "albaran", "albaran de entrega", "documento di trasporto", "bolla di consegna", "guia de remessa", "dowod dostawy", "specyfikacja",
+	// expense reports: what an employee spent, claimed back
+	"expense report", "expense claim", "note de frais", "notes de frais", "spesenabrechnung", "reisekostenabrechnung", "nota spese", "informe de gastos",
+	"onkostennota", "declaratie", "relatorio de despesas"}
 
-func isKindTitle(s string) bool {
+// isOtherTitle reports one of otherTitles, with a short qualifier
+// ("Nota de crédito electrónica", "Packing list 12").
+func isOtherTitle(s string) bool {
 	f := fold(s)
-	// A title and a short qualifier ("Nota de crédito electrónica").
 	for _, t := range otherTitles {
 		if f == t || strings.HasPrefix(f, t+" ") && len(f) <= len(t)+14 {
 			return true
 		}
+	}
+	return false
+}
+
+func isKindTitle(s string) bool {
+	f := fold(s)
+	if isOtherTitle(s) {
+		return true
 	}
 	if k, ok := titleKind(s); ok && k == KindStatement && !strings.ContainsAny(f, "0123456789") {
 		return true // "Bank Statement"
