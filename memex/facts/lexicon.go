@@ -12,7 +12,9 @@ import (
 )
 
 // The label lexicon: every label a document uses to introduce a field, in
-// the languages MemexFS reads (en, de, fr, nl, es, it, pl, pt). It is data,
+// the languages MemexFS reads (Languages: en, de, fr, nl, es, it, pl, pt,
+// cs, ro, hu, fi, sv, da, no), plus the document-number labels made from
+// the kind titles (numberLabels). It is data,
 // not code: a label is written once, folded (see Fold), and matched at word
 // boundaries; when several labels match at one place the longest wins, so
 // "total vat" is tax while "total" is the total and "total excl vat" the
