@@ -81,19 +81,8 @@ func denseFileName(dir, vector string) string {
 
 // writeDenseFile saves d atomically. The indexer must be stopped.
 func writeDenseFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64) error {
-	tmp := path + ".tmp"
-	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	err = func() error {
-		var buf []byte
-		put := func(body []byte) error {
-			buf = recordio.Append(buf[:0], body)
-			_, err := bw.Write(buf)
-			return err
-		}
+	return writeAtomic(fs, path, func(bw *bufio.Writer) error {
+		put := (&recordWriter{w: bw}).put
 		h, _ := json.Marshal(denseFileHeader{Version: 1, LastSeq: lastSeq, Vector: vector, Dim: d.params.Size, N: len(d.ids), Indexed: int(d.indexed.Load())})
 		if err := put(append([]byte{recDenseHead}, h...)); err != nil {
 			return err
@@ -135,25 +124,9 @@ func writeDenseFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64) 
 		if err := put([]byte{recDenseGraph}); err != nil {
 			return err
 		}
-		if _, err := d.graph.WriteTo(bw); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}()
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fs.Rename(tmp, path)
-	}
-	if err != nil {
-		fs.Remove(tmp)
+		_, err := d.graph.WriteTo(bw)
 		return err
-	}
-	return syncDir(fs, filepath.Dir(path))
+	})
 }
 
 // readDenseFile loads a dense index file written at lastSeq for vector.
@@ -274,19 +247,8 @@ func writePayloadFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64
 		}
 		return nil
 	}
-	tmp := path + ".tmp"
-	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	err = func() error {
-		var buf []byte
-		put := func(body []byte) error {
-			buf = recordio.Append(buf[:0], body)
-			_, err := bw.Write(buf)
-			return err
-		}
+	return writeAtomic(fs, path, func(bw *bufio.Writer) error {
+		put := (&recordWriter{w: bw}).put
 		hd := densePayloadHeader{LastSeq: lastSeq, Vector: vector, PayloadM: st.payloadM, Fields: st.fields, Blocks: st.blocks, Points: st.points, Nodes: len(d.ids)}
 		for f := range *linked {
 			hd.Linked = append(hd.Linked, f)
@@ -310,22 +272,8 @@ func writePayloadFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64
 				b = b[:1]
 			}
 		}
-		return bw.Flush()
-	}()
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fs.Rename(tmp, path)
-	}
-	if err != nil {
-		fs.Remove(tmp)
-		return err
-	}
-	return syncDir(fs, filepath.Dir(path))
+		return nil
+	})
 }
 
 // readPayloadFile installs the payload links saved at lastSeq for vector

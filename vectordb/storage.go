@@ -1,6 +1,7 @@
 package vectordb
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -291,39 +292,17 @@ func (c *collection) validateReplayed(o *op) error {
 
 // writeCheckpoint writes pts as a checkpoint file, atomically.
 func writeCheckpoint(fs vfs, name string, lastSeq uint64, pts []ckptPoint) error {
-	tmp := name + ".tmp"
-	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	err = writeCheckpointTo(f, lastSeq, pts)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fs.Rename(tmp, name)
-	}
-	if err != nil {
-		fs.Remove(tmp)
-		return err
-	}
-	return syncDir(fs, filepath.Dir(name))
+	return writeAtomic(fs, name, func(w *bufio.Writer) error { return writeCheckpointTo(w, lastSeq, pts) })
 }
 
 func writeCheckpointTo(w io.Writer, lastSeq uint64, pts []ckptPoint) error {
-	var buf []byte
+	rw := &recordWriter{w: w}
 	put := func(kind byte, v any) error {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
-		body := append([]byte{kind}, b...)
-		buf = recordio.Append(buf[:0], body)
-		_, err = w.Write(buf)
-		return err
+		return rw.put(append([]byte{kind}, b...))
 	}
 	if err := put(recCkptHead, ckptHeader{Version: ckptVersion, LastSeq: lastSeq, Points: len(pts)}); err != nil {
 		return err
@@ -334,8 +313,7 @@ func writeCheckpointTo(w io.Writer, lastSeq uint64, pts []ckptPoint) error {
 		if err != nil {
 			return err
 		}
-		buf = recordio.Append(buf[:0], body)
-		if _, err := w.Write(buf); err != nil {
+		if err := rw.put(body); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,12 @@
 package vectordb
 
 import (
+	"bufio"
 	"io"
 	"os"
 	"path/filepath"
+
+	"nexusos/vectordb/internal/recordio"
 )
 
 // vfs is the slice of the file system the engine uses. Tests substitute an
@@ -105,4 +108,48 @@ func readFile(fs vfs, name string, max int64) ([]byte, error) {
 		return nil, &os.PathError{Op: "read", Path: name, Err: errTooLarge}
 	}
 	return data, nil
+}
+
+// writeAtomic replaces path with what write puts through a buffered
+// writer: it writes a temporary file beside path, syncs it, renames it
+// over path and syncs the directory; on any error the temporary file is
+// removed and path is left as it was.
+func writeAtomic(fs vfs, path string, write func(w *bufio.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fs.Rename(tmp, path)
+	}
+	if err != nil {
+		fs.Remove(tmp)
+		return err
+	}
+	return syncDir(fs, filepath.Dir(path))
+}
+
+// recordWriter frames records (recordio) onto w.
+type recordWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+// put writes body as one record.
+func (r *recordWriter) put(body []byte) error {
+	r.buf = recordio.Append(r.buf[:0], body)
+	_, err := r.w.Write(r.buf)
+	return err
 }
