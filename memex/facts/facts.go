@@ -1270,9 +1270,7 @@ func foldLetters(w string) string {
 	}
 	var sb strings.Builder
 	for _, r := range w {
-		if f, ok := foldMap[r]; ok && unicode.IsLetter(r) {
-			sb.WriteString(f)
-		} else if f, ok := foldLatin()[r]; ok {
+		if f, ok := foldRune(r); ok {
 			sb.WriteString(f)
 		} else {
 			sb.WriteRune(r)

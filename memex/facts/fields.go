@@ -49,7 +49,7 @@ type docView struct {
 	dateOpts  DateOptions
 	text      string
 	titleAt   [2]int            // line and cell of the title that named the kind; {-1,-1} if none
-	titleText string            // that cell's text as read (headingKind), if it was repaired
+	titleText string            // that cell's text as headingKind read it (repaired: "FACTURE 2026F02-001")
 	nums      []Number          // every number of the text, found once
 	roles     map[[2]int]string // party role of each cell asked about (partyRole)
 

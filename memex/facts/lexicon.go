@@ -421,6 +421,16 @@ var foldMap = map[rune]string{
 	'ı': "i", 'đ': "d", 'ð': "d", 'ħ': "h", 'ŧ': "t", 'þ': "th", 'ŀ': "l",
 }
 
+// foldRune is the plain spelling of a lower-case rune foldMap or
+// foldLatin knows ("é" → "e", "ß" → "ss", "ş" → "s").
+func foldRune(r rune) (string, bool) {
+	if f, ok := foldMap[r]; ok {
+		return f, true
+	}
+	f, ok := foldLatin()[r]
+	return f, ok
+}
+
 // foldLatin folds every other accented Latin letter ("ş", "ț", "ő", "ğ",
 // "ā") to its base letter by Unicode decomposition, built once on first
 // use.
@@ -482,9 +492,7 @@ func Fold(s string) (folded string, pos []int) {
 			continue
 		default:
 			lr := unicode.ToLower(r)
-			if f, ok := foldMap[lr]; ok {
-				rep = f
-			} else if f, ok := foldLatin()[lr]; ok {
+			if f, ok := foldRune(lr); ok {
 				rep = f
 			} else if unicode.IsLetter(lr) || unicode.IsDigit(lr) {
 				rep = string(lr)

@@ -593,17 +593,18 @@ var otherTitles = []string{"packing list", "packing slip", "delivery note", "del
 // ("Nota de crédito electrónica", "Packing list 12").
 func isOtherTitle(s string) bool {
 	f := fold(s)
-	for _, t := range otherTitles {
-		if f == t || strings.HasPrefix(f, t+" ") && len(f) <= len(t)+14 {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(otherTitles, func(t string) bool { return titledBy(f, t) })
+}
+
+// titledBy reports a folded cell that is title t, alone or with a short
+// qualifier.
+func titledBy(f, t string) bool {
+	return f == t || strings.HasPrefix(f, t+" ") && len(f) <= len(t)+14
 }
 
 func isKindTitle(s string) bool {
 	f := fold(s)
-	if isOtherTitle(s) {
+	if slices.ContainsFunc(otherTitles, func(t string) bool { return titledBy(f, t) }) {
 		return true
 	}
 	if k, ok := titleKind(s); ok && k == KindStatement && !strings.ContainsAny(f, "0123456789") {
@@ -611,7 +612,7 @@ func isKindTitle(s string) bool {
 	}
 	for _, ts := range kindTitles {
 		for _, t := range ts {
-			if f == t || strings.HasPrefix(f, t+" ") && len(f) <= len(t)+14 {
+			if titledBy(f, t) {
 				return true
 			}
 			// "My Invoice", "Sales Receipt": a short phrase ending in a
