@@ -30,8 +30,14 @@ p99 over --runs runs:
   - what no shim takes part in: ctr version (ctr alone), and ctr
     container create plus rm (containerd's container records).
 
-It prints the shim path's overhead over nexus run and the load average:
-on a shared machine compare only figures taken in the same run.`,
+Beside each ctr run it prints containerd's task span (its
+/containers/create to /tasks/delete events: containerd's and the
+runtime's share, without ctr's process). For the nexus shim it prints
+the shim's own time step by step (the records the front and the daemon
+write to NEXUS_SHIM_TIMINGS, which it sets; a front process's start and
+exit counted twice) and that time less nexus run: the shim's overhead.
+It prints the load average: on a shared machine compare only figures
+taken in the same run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			exe, err := os.Executable()

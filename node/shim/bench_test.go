@@ -33,7 +33,9 @@ func BenchmarkContainerd(b *testing.B) {
 	c := startContainerd(b)
 	dir := b.TempDir()
 	nexus := filepath.Join(dir, "nexus")
-	if out, err := exec.Command("go", "build", "-o", nexus, "nexusos/cmd/nexus").CombinedOutput(); err != nil {
+	goBuild := exec.Command("go", "build", "-o", nexus, "nexusos/cmd/nexus")
+	goBuild.Env = append(os.Environ(), "CGO_ENABLED=0") // one static binary, as the README builds it
+	if out, err := goBuild.CombinedOutput(); err != nil {
 		b.Fatalf("build nexus: %v\n%s", err, out)
 	}
 	home := filepath.Join(dir, "home")

@@ -45,7 +45,10 @@ func shimBinary() (string, error) {
 		if shimDir, shimErr = os.MkdirTemp("", "nxshimbin"); shimErr != nil {
 			return
 		}
-		out, err := exec.Command("go", "build", "-o", shimDir+"/", "nexusos/cmd/containerd-shim-nexus-v1", "nexusos/cmd/containerd-shim-nexus-v1-daemon").CombinedOutput()
+		// Static, as installed (ctrbench.BuildShim).
+		x := exec.Command("go", "build", "-o", shimDir+"/", "nexusos/cmd/containerd-shim-nexus-v1", "nexusos/cmd/containerd-shim-nexus-v1-daemon")
+		x.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := x.CombinedOutput()
 		if err != nil {
 			shimErr = fmt.Errorf("build the shim: %v\n%s", err, out)
 		}

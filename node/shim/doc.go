@@ -76,6 +76,15 @@
 // Exec, terminals, pause, checkpoints, updates and stats are refused with
 // errdefs.ErrNotImplemented.
 //
+// # Timings
+//
+// When NEXUS_SHIM_TIMINGS (front.EnvTimings) names a file in the shim's
+// environment (containerd's), the front's start and delete actions and
+// the daemon's Create, Start and Delete calls, the microVM's end and the
+// reported exit append a record each (front.Timings), by container:
+// `nexus bench containerd` adds them up into the shim's own share of a
+// ctr run.
+//
 // # Dependencies
 //
 // This package (and only it, with cmd/containerd-shim-nexus-v1-daemon:

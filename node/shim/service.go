@@ -28,6 +28,7 @@ import (
 	"nexusos/microvm/image"
 	"nexusos/microvm/kvm"
 	"nexusos/microvm/wasm"
+	"nexusos/node/shim/front"
 )
 
 // ErrExecUnsupported is returned by Exec: a microVM runs one sealed app
@@ -76,6 +77,9 @@ const linger = 3 * time.Second
 type Service struct {
 	cfg Config
 	pid uint32 // the shim's pid, every task's pid
+	// timings records the steps of each task (front.EnvTimings); nil
+	// records nothing.
+	timings *front.Timings
 
 	eventsMu sync.Mutex
 	// events feeds the publisher; nil once closed; guarded by eventsMu.
@@ -125,7 +129,7 @@ var _ taskAPI.TaskService = (*Service)(nil)
 // NewService returns a task service. Close it (or let cfg.Shutdown do it)
 // to free the engines.
 func NewService(cfg Config) *Service {
-	s := &Service{cfg: cfg, pid: uint32(os.Getpid()), tasks: map[string]*task{}, reserved: map[string]time.Time{}, files: map[string]*filesRef{},
+	s := &Service{cfg: cfg, pid: uint32(os.Getpid()), timings: front.OpenTimings(), tasks: map[string]*task{}, reserved: map[string]time.Time{}, files: map[string]*filesRef{},
 		events: make(chan publication, 128)}
 	go s.forward(s.events)
 	if cfg.Shutdown != nil {
@@ -275,6 +279,8 @@ func (s *Service) filesOf(p *microvm.Program) (fs.FS, error) {
 // finds and verifies the sealed image, compiles it (or loads it from the
 // cache) and opens the stdio FIFOs. Nothing runs until Start.
 func (s *Service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *taskAPI.CreateTaskResponse, err error) {
+	s.timings.Mark(r.ID, front.StepCreate+front.Begin, time.Now())
+	defer func() { s.timings.Mark(r.ID, front.StepCreate+front.End, time.Now()) }()
 	defer s.unreserve(r.ID) // the reservation has done its job
 	if r.Terminal {
 		return nil, errdefs.ToGRPCf(errdefs.ErrNotImplemented, "nexus runtime: no terminals (run without -t)")
@@ -317,7 +323,7 @@ func (s *Service) Create(ctx context.Context, r *taskAPI.CreateTaskRequest) (_ *
 		return nil, errdefs.ToGRPCf(errdefs.ErrAlreadyExists, "task %s", r.ID)
 	}
 	t := &task{id: r.ID, bundle: r.Bundle, stdinPath: r.Stdin, stdoutPath: r.Stdout, stderrPath: r.Stderr,
-		prog: prog, eng: eng, release: release, args: rs.Args, limits: rs.Limits,
+		prog: prog, eng: eng, release: release, args: rs.Args, limits: rs.Limits, timings: s.timings,
 		state: tasktypes.Status_CREATED, done: make(chan struct{})}
 	s.tasks[r.ID] = t // from here a second Create of the id fails
 	s.idleSince = time.Time{}
@@ -379,11 +385,14 @@ func (s *Service) Start(ctx context.Context, r *taskAPI.StartRequest) (*taskAPI.
 	if r.ExecID != "" {
 		return nil, errdefs.ToGRPCf(errdefs.ErrNotFound, "exec %s: %v", r.ExecID, ErrExecUnsupported)
 	}
+	s.timings.Mark(r.ID, front.StepStart+front.Begin, time.Now())
+	defer func() { s.timings.Mark(r.ID, front.StepStart+front.End, time.Now()) }()
 	t, err := s.task(r.ID)
 	if err != nil {
 		return nil, err
 	}
 	if err := t.start(func(code uint32, at time.Time) {
+		s.timings.Mark(t.id, front.StepExit, time.Now())
 		s.publish(runtime.TaskExitEventTopic, &eventstypes.TaskExit{ContainerID: t.id, ID: t.id, Pid: s.pid,
 			ExitStatus: code, ExitedAt: protobuf.ToTimestamp(at)})
 	}); err != nil {
@@ -399,6 +408,8 @@ func (s *Service) Delete(ctx context.Context, r *taskAPI.DeleteRequest) (*taskAP
 	if r.ExecID != "" {
 		return nil, errdefs.ToGRPCf(errdefs.ErrNotFound, "exec %s: %v", r.ExecID, ErrExecUnsupported)
 	}
+	s.timings.Mark(r.ID, front.StepDelete+front.Begin, time.Now())
+	defer func() { s.timings.Mark(r.ID, front.StepDelete+front.End, time.Now()) }()
 	t, err := s.task(r.ID)
 	if err != nil {
 		return nil, err

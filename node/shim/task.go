@@ -13,6 +13,7 @@ import (
 	"github.com/containerd/containerd/errdefs"
 
 	"nexusos/microvm"
+	"nexusos/node/shim/front"
 )
 
 // procs keeps a P per running tier-1 microVM (see task.run).
@@ -57,6 +58,7 @@ type task struct {
 	args                              []string
 	limits                            microvm.Limits
 	io                                *stdio
+	timings                           *front.Timings // records the task's steps; nil: none
 	// done is closed when the task has stopped and its stdio is closed.
 	done chan struct{}
 
@@ -117,6 +119,7 @@ func (t *task) run(ctx context.Context, exited func(code uint32, at time.Time)) 
 		ID: t.id, Args: t.args, Stdin: t.io.stdin, Stdout: t.io.stdout, Stderr: t.io.stderr,
 		Limits: t.limits, Logger: runLogger(t),
 	})
+	t.timings.Mark(t.id, front.StepVMExit, time.Now())
 	code := st.ExitCode
 	switch {
 	case err != nil:

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"nexusos/internal/benchstat"
+	"nexusos/node/shim/front"
 )
 
 // The runtime's names, as the shim (node/shim) defines them.
@@ -33,6 +34,21 @@ const (
 // repository root: the front containerd executes and the daemon it
 // starts, installed side by side.
 var ShimPackages = [2]string{"./cmd/containerd-shim-nexus-v1", "./cmd/containerd-shim-nexus-v1-daemon"}
+
+// BuildShim builds ShimPackages from the repository root source into dir,
+// as docs/kubernetes.md installs them: static (CGO_ENABLED=0). Built with
+// cgo, the front links the C library for package net's resolver, and
+// each of its two executions per container pays the dynamic loader and
+// the C library's start-up: about 1 ms more (2.4 against 1.3 ms here).
+func BuildShim(ctx context.Context, source, dir string) error {
+	x := exec.CommandContext(ctx, "go", "build", "-o", dir+"/", ShimPackages[0], ShimPackages[1])
+	x.Dir = source
+	x.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := x.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s %s: %v\n%s", ShimPackages[0], ShimPackages[1], err, out)
+	}
+	return nil
+}
 
 // Config says what to time.
 type Config struct {
@@ -47,6 +63,24 @@ type Config struct {
 type Case struct {
 	App, How string
 	P50, P99 time.Duration
+	// Span is the p50 of containerd's task span of a ctr run case: from
+	// its /containers/create event to its /tasks/delete event, what
+	// containerd and the runtime did for the container, without ctr's
+	// own process start, connection and exit (zero for other cases).
+	Span time.Duration
+	// Shim is, for the nexus shim's cases, the p50 of each step of the
+	// shim's own timings (front.EnvTimings) and of their sum.
+	Shim *ShimSteps
+}
+
+// ShimSteps are the p50s of the steps the nexus shim timed itself, over
+// the runs of one case. Total is the p50 of each run's sum of the steps
+// and of two front processes (FrontProcess: the front's process start
+// and exit, not in its own records), the shim's whole share of a ctr run.
+type ShimSteps struct {
+	StartAction, Create, Start, Run, VM, Delete, DeleteAction time.Duration
+	FrontProcess                                              time.Duration
+	Total                                                     time.Duration
 }
 
 // Run builds the shim and the apps, starts a private containerd under a
@@ -78,7 +112,7 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 	}
 	defer os.RemoveAll(dir)
 	logf("building the shim and the apps...")
-	if err := command(ctx, cfg.Source, "go", "build", "-o", dir+"/", ShimPackages[0], ShimPackages[1]); err != nil {
+	if err := BuildShim(ctx, cfg.Source, dir); err != nil {
 		return nil, err
 	}
 	home := filepath.Join(dir, "home")
@@ -103,7 +137,9 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 			apps = append(apps, "hello-c")
 		}
 	}
-	c, err := StartDaemon(ctx, DaemonOptions{Dir: dir, ShimDir: dir, Home: home, Namespace: "nexus-bench"})
+	timings := filepath.Join(dir, "shim-timings")
+	c, err := StartDaemon(ctx, DaemonOptions{Dir: dir, ShimDir: dir, Home: home, Namespace: "nexus-bench",
+		Env: []string{front.EnvTimings + "=" + timings}})
 	if err != nil {
 		return nil, err
 	}
@@ -121,14 +157,27 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 	if err := os.Mkdir(empty, 0o755); err != nil {
 		return nil, err
 	}
+	frontProc, err := timeFront(ctx, filepath.Join(dir, "containerd-shim-nexus-v1"), empty, cfg.Runs)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := watchEvents(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer ev.stop()
 	var out []Case
 	// timeCase times the commands run returns, one after the other, as
-	// one sample.
-	timeCases := func(app, how string, run func() []*exec.Cmd) error {
+	// one sample; run gets the container id of the sample.
+	n := 0
+	timeCases := func(app, how string, run func(id string) []*exec.Cmd) error {
 		logf("timing %d runs: %s, %s...", cfg.Runs, app, how)
 		var ds []time.Duration
+		var ids []string
 		for i := 0; i <= cfg.Runs; i++ { // the first run warms up (compiles, starts the shim)
-			xs := run()
+			n++
+			id := fmt.Sprintf("bench-%d", n)
+			xs := run(id)
 			start := time.Now()
 			for _, x := range xs {
 				b, err := x.CombinedOutput()
@@ -139,43 +188,54 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 			d := time.Since(start)
 			if i > 0 {
 				ds = append(ds, d)
+				ids = append(ids, id)
 			}
 		}
 		out = append(out, Case{App: app, How: how, P50: benchstat.Percentile(ds, 50), P99: benchstat.Percentile(ds, 99)})
+		if strings.HasPrefix(how, "ctr run") {
+			k := &out[len(out)-1]
+			k.Span = ev.span(ids)
+			if how == CaseShim {
+				var err error
+				if k.Shim, err = shimSteps(timings, ids, frontProc); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	}
-	timeCase := func(app, how string, run func() *exec.Cmd) error {
-		return timeCases(app, how, func() []*exec.Cmd { return []*exec.Cmd{run()} })
+	timeCase := func(app, how string, run func(id string) *exec.Cmd) error {
+		return timeCases(app, how, func(id string) []*exec.Cmd { return []*exec.Cmd{run(id)} })
 	}
 	for _, a := range apps {
-		if err := timeCase(a, "nexus run", func() *exec.Cmd {
+		if err := timeCase(a, "nexus run", func(string) *exec.Cmd {
 			return exec.CommandContext(ctx, cfg.Nexus, "--home", home, "run", a)
 		}); err != nil {
 			return nil, err
 		}
 		ref := imageRef(ctx, c, a)
-		if err := timeCase(a, "ctr run (nexus shim)", func() *exec.Cmd {
-			return c.Command(ctx, "run", "--rm", "--runtime", runtimeName, "--rootfs", empty, "bench", ref)
+		if err := timeCase(a, CaseShim, func(id string) *exec.Cmd {
+			return c.Command(ctx, "run", "--rm", "--runtime", runtimeName, "--rootfs", empty, id, ref)
 		}); err != nil {
 			return nil, err
 		}
 	}
 	if helloC != "" {
-		if err := timeCase("hello-c", "ctr run (runc)", func() *exec.Cmd {
-			return c.Command(ctx, "run", "--rm", "--rootfs", rootfs, "bench", "/hello")
+		if err := timeCase("hello-c", CaseRunc, func(id string) *exec.Cmd {
+			return c.Command(ctx, "run", "--rm", "--rootfs", rootfs, id, "/hello")
 		}); err != nil {
 			return nil, err
 		}
 	}
 	// What no runtime shim takes part in: ctr itself, and containerd's
 	// container records (the same ctr run makes and removes one).
-	if err := timeCase("-", CaseCtr, func() *exec.Cmd { return c.Command(ctx, "version") }); err != nil {
+	if err := timeCase("-", CaseCtr, func(string) *exec.Cmd { return c.Command(ctx, "version") }); err != nil {
 		return nil, err
 	}
-	if err := timeCases("-", CaseRecords, func() []*exec.Cmd {
+	if err := timeCases("-", CaseRecords, func(id string) []*exec.Cmd {
 		return []*exec.Cmd{
-			c.Command(ctx, "container", "create", "--runtime", runtimeName, "--rootfs", empty, "bench", imageRef(ctx, c, apps[0])),
-			c.Command(ctx, "container", "rm", "bench"),
+			c.Command(ctx, "container", "create", "--runtime", runtimeName, "--rootfs", empty, id, imageRef(ctx, c, apps[0])),
+			c.Command(ctx, "container", "rm", id),
 		}
 	}); err != nil {
 		return nil, err
@@ -183,19 +243,28 @@ func Run(ctx context.Context, cfg Config) ([]Case, error) {
 	return out, nil
 }
 
-// The cases that time containerd and ctr without a task (no shim runs).
+// The cases of a ctr run with the nexus shim and with runc, and those
+// that time containerd and ctr without a task (no shim runs).
 const (
+	CaseShim    = "ctr run (nexus shim)"
+	CaseRunc    = "ctr run (runc)"
 	CaseCtr     = "ctr version"
 	CaseRecords = "ctr container create+rm"
 )
 
-// Print writes the cases and the shim's overhead over nexus run.
+// Print writes the cases, the shim's own time step by step and its
+// overhead over nexus run, and containerd's task spans of the shim and of
+// runc.
 func Print(w io.Writer, cs []Case) {
 	fmt.Fprintf(w, "load average: %s (figures from one run; compare within it)\n\n", benchstat.LoadAvg())
-	fmt.Fprintf(w, "%-9s %-22s %12s %12s\n", "app", "started by", "p50", "p99")
+	fmt.Fprintf(w, "%-9s %-22s %12s %12s %18s\n", "app", "started by", "p50", "p99", "containerd span")
 	base := map[string]time.Duration{}
 	for _, c := range cs {
-		fmt.Fprintf(w, "%-9s %-22s %12s %12s\n", c.App, c.How, benchstat.Millis(c.P50), benchstat.Millis(c.P99))
+		span := ""
+		if c.Span > 0 {
+			span = benchstat.Millis(c.Span)
+		}
+		fmt.Fprintf(w, "%-9s %-22s %12s %12s %18s\n", c.App, c.How, benchstat.Millis(c.P50), benchstat.Millis(c.P99), span)
 		if c.How == "nexus run" {
 			base[c.App] = c.P50
 		}
@@ -206,14 +275,23 @@ func Print(w io.Writer, cs []Case) {
 			ctr = c.P50
 		}
 	}
+	ms := benchstat.Millis
 	for _, c := range cs {
-		if b, ok := base[c.App]; ok && c.How == "ctr run (nexus shim)" {
-			fmt.Fprintf(w, "\n%s: the shim path adds %s p50 over nexus run (target <= 5 ms; ctr and containerd included)", c.App, benchstat.Millis(c.P50-b))
+		b, ok := base[c.App]
+		if !ok || c.How != CaseShim {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s: ctr run with the shim takes %s p50 more than nexus run (ctr and containerd included)", c.App, ms(c.P50-b))
+		if st := c.Shim; st != nil {
+			fmt.Fprintf(w, "\n  the shim's own time, p50 per step: start action %s, create %s, start %s, start to exit reported %s (microVM %s), delete %s, delete action %s, front process %s (x2)",
+				ms(st.StartAction), ms(st.Create), ms(st.Start), ms(st.Run), ms(st.VM), ms(st.Delete), ms(st.DeleteAction), ms(st.FrontProcess))
+			fmt.Fprintf(w, "\n  the shim's own time, p50 of the sum: %s; over nexus run: %s (target <= 5 ms)", ms(st.Total), ms(st.Total-b))
 		}
 	}
 	if ctr > 0 {
-		fmt.Fprintf(w, "\nctr alone (%s) takes %s p50; %q times containerd's container records with two ctr processes", CaseCtr, benchstat.Millis(ctr), CaseRecords)
+		fmt.Fprintf(w, "\nctr alone (%s) takes %s p50; %q times containerd's container records with two ctr processes", CaseCtr, ms(ctr), CaseRecords)
 	}
+	fmt.Fprintf(w, "\ncontainerd span: /containers/create to /tasks/delete (containerd's events), containerd's and the runtime's share of a ctr run")
 	fmt.Fprintln(w)
 }
 
@@ -248,6 +326,9 @@ type DaemonOptions struct {
 	// CRI, when set, enables containerd's CRI plugin with this
 	// configuration (TOML appended to the config); otherwise it is off.
 	CRI string
+	// Env is added to containerd's environment, which the shims it
+	// starts inherit.
+	Env []string
 }
 
 // StartDaemon starts Debian's containerd as o says and waits until ctr
@@ -271,7 +352,7 @@ state = %q
 		return nil, err
 	}
 	d.cmd = exec.Command("containerd", "--config", config)
-	d.cmd.Env = append(os.Environ(), "PATH="+o.ShimDir+":"+os.Getenv("PATH"), envHome+"="+o.Home)
+	d.cmd.Env = append(append(os.Environ(), "PATH="+o.ShimDir+":"+os.Getenv("PATH"), envHome+"="+o.Home), o.Env...)
 	d.cmd.Stdout, d.cmd.Stderr = &d.log, &d.log
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with its parent
 	if err := d.cmd.Start(); err != nil {

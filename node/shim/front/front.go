@@ -146,16 +146,23 @@ func parse(args []string) (*flags, error) {
 // name) and returns its exit code. It does not return when it hands over
 // to the daemon.
 func Main(args []string, stdout, stderr io.Writer) int {
+	began := time.Now()
 	f, err := parse(args)
 	if err == nil {
 		switch f.action {
 		case "start":
+			tm := OpenTimings()
+			tm.Mark(f.id, StepStartAction+Begin, began)
 			var addr string
 			if addr, err = start(f); err == nil {
 				_, err = io.WriteString(stdout, addr)
 			}
+			tm.Mark(f.id, StepStartAction+End, time.Now())
 		case "delete":
+			tm := OpenTimings()
+			tm.Mark(f.id, StepDeleteAction+Begin, began)
 			_, err = stdout.Write(DeleteResponse(0, 128+uint32(syscall.SIGKILL), time.Now()))
+			tm.Mark(f.id, StepDeleteAction+End, time.Now())
 		default:
 			err = execDaemon(args)
 		}
@@ -201,20 +208,24 @@ func start(f *flags) (_ string, retErr error) {
 		err error
 	)
 	for deadline := time.Now().Add(StartTimeout); ; {
+		// A shim of the group serves this container too if it takes the
+		// reservation (it has not decided to exit). Asking first spares
+		// the common case, a running shim, a bind that would fail; with
+		// no socket, or none listening, the dial fails at once.
+		rerr := Reserve(path, f.id, 2*time.Second)
+		if rerr == nil {
+			if err := writeAddress("address", address); err != nil {
+				return "", err
+			}
+			return address, nil
+		}
 		if l, err = listen(path); err == nil {
 			break
 		}
 		if !errors.Is(err, syscall.EADDRINUSE) {
 			return "", fmt.Errorf("create shim socket: %w", err)
 		}
-		// A shim of the group is there: it serves this container too if
-		// it takes the reservation (it has not decided to exit).
-		if err = Reserve(path, f.id, 2*time.Second); err == nil {
-			if err := writeAddress("address", address); err != nil {
-				return "", err
-			}
-			return address, nil
-		}
+		err = rerr
 		if c, derr := net.DialTimeout("unix", path, 100*time.Millisecond); derr == nil {
 			c.Close()
 		} else {
