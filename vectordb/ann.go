@@ -55,6 +55,29 @@ func graphWork(est, total, ef, limit, m int) float64 {
 	return float64(w) * float64(m)
 }
 
+// noGraphSeeds is how many allowed nodes a search of an index without a
+// global graph (m: 0) enters at.
+const noGraphSeeds = 16
+
+// seedsOf returns up to n internal ids of graph nodes from sel's slots,
+// spread evenly over them.
+//
+// Preconditions: the collection's mu is held.
+func (d *denseIndex) seedsOf(sel *selection, n int) []uint32 {
+	step := max(1, sel.n/n)
+	indexed := d.indexed.Load()
+	seeds := make([]uint32, 0, n)
+	i := 0
+	sel.bits.each(func(s uint32) bool {
+		if i%step == 0 && int(s) < len(d.bySlot) && d.bySlot[s] > 0 && d.bySlot[s]-1 < indexed {
+			seeds = append(seeds, d.bySlot[s]-1)
+		}
+		i++
+		return len(seeds) < n
+	})
+	return seeds
+}
+
 // maxEf caps a requested hnsw_ef (beyond limit).
 const maxEf = 1 << 16
 
@@ -96,8 +119,20 @@ func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Fi
 	// nodes): for broad filters the global links among allowed nodes
 	// are plenty, and that search finds more of the exact answer.
 	within := sel != nil && sel.exact && d.withinFilter(filter) &&
-		withinCost(sel.n, total, efW, d.cfg.M, d.payloadM()) < graphWork(sel.n, total, ef, limit, d.cfg.M)
-	if within {
+		(d.cfg.NoGraph || withinCost(sel.n, total, efW, d.cfg.M, d.payloadM()) < graphWork(sel.n, total, ef, limit, d.cfg.M))
+	var seeds []uint32
+	switch {
+	case d.cfg.NoGraph && !within:
+		return nil // m: 0: no global graph to search
+	case d.cfg.NoGraph:
+		// Only the payload links connect nodes: enter at allowed nodes
+		// spread over the selection, so every block it spans is reached.
+		if sel.n <= d.fullScanPoints() || sel.n < 4*limit {
+			return nil
+		}
+		seeds = d.seedsOf(sel, noGraphSeeds)
+		ef = efW
+	case within:
 		// Qdrant's plan: exact below full_scan_threshold (and while
 		// scoring the selection is cheap, or cheaper than the within
 		// search), the graph with ef as asked above it.
@@ -107,7 +142,7 @@ func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Fi
 			float64(est) <= graphCost*float64(scanParts(len(d.alive)))*withinCost(est, total, ef, d.cfg.M, d.payloadM()) {
 			return nil
 		}
-	} else if filter != nil {
+	case filter != nil:
 		est := total
 		if sel != nil {
 			est = sel.n
@@ -166,7 +201,7 @@ func (c *collection) annSearch(d *denseIndex, q []float32, sc scorer, filter *Fi
 	seen := map[uint32]struct{}{}
 	// With int8 codes the graph returns limit × oversampling candidates,
 	// which sc rescores with the original vectors: t keeps the best limit.
-	res := d.graphSearchMode(q, limit, ef, allow, params, within)
+	res := d.graphSearchMode(q, limit, ef, allow, params, within, seeds)
 	for _, r := range res {
 		id, _ := d.live(r.ID)
 		seen[r.ID] = struct{}{}

@@ -47,8 +47,9 @@ type op struct {
 
 // collection is one collection's state.
 type collection struct {
-	name string
-	dir  string
+	name  string
+	dir   string
+	flats *flatStore // makes the dense vectors' storage (mapped.go)
 
 	// wmu serialises writers: an update holds it from validation through
 	// logging (fsync) and applying, and so do the other mutations (index
@@ -83,10 +84,11 @@ type collection struct {
 	sorted   []PointID
 }
 
-func newCollection(name, dir string, cfg CollectionConfig) *collection {
+func newCollection(name, dir string, cfg CollectionConfig, flats *flatStore) *collection {
 	c := &collection{
 		name:   name,
 		dir:    dir,
+		flats:  flats,
 		cfg:    cfg,
 		points: map[PointID]*point{},
 		fields: map[string]*fieldIndex{},
@@ -100,7 +102,7 @@ func newCollection(name, dir string, cfg CollectionConfig) *collection {
 		if p.Multivector != nil {
 			continue // multi-vectors live in the point table only
 		}
-		c.dense[n] = newDenseIndex(p, c.hnswFor(n))
+		c.dense[n] = newDenseIndex(p, c.hnswFor(n), c.flats)
 		c.dense[n].setThreshold(cfg.IndexingThreshold)
 		c.dense[n].setQuantization(c.quantFor(n))
 	}
@@ -112,8 +114,11 @@ func (c *collection) hnswFor(name string) HNSWConfig {
 	h := c.cfg.HNSW
 	if p, ok := c.cfg.Vectors[name]; ok && p.HNSW != nil {
 		o := *p.HNSW
-		if o.M != 0 {
-			h.M = o.M
+		switch {
+		case o.NoGraph:
+			h.M, h.NoGraph = 0, true
+		case o.M != 0:
+			h.M, h.NoGraph = o.M, false
 		}
 		if o.EfConstruct != 0 {
 			h.EfConstruct = o.EfConstruct

@@ -41,6 +41,8 @@ type DB struct {
 	fs   vfs
 	log  *slog.Logger
 
+	flats *flatStore // the dense vectors' storage; released by Close
+
 	// mu guards the maps below and closed. Lock order: db.mu, then a
 	// collection's wmu, then its mu.
 	mu          sync.RWMutex
@@ -48,8 +50,8 @@ type DB struct {
 	aliases     map[string]string // alias -> collection
 	closed      bool
 
-	bg      sync.WaitGroup // background checkpoints and payload-link builds
-	closing chan struct{}  // closed by Close: background work stops
+	bg      jobs          // background checkpoints and payload-link builds
+	closing chan struct{} // closed by Close: background work stops
 
 	snapMu sync.Mutex // serialises CreateSnapshot, so names stay unique
 
@@ -92,9 +94,13 @@ func Open(dir string, opts Options) (*DB, error) {
 		collections: map[string]*collection{}, aliases: map[string]string{}}
 	if db.fs == nil {
 		db.fs = osFS{}
+		db.flats = &flatStore{dir: dir} // on_disk vectors mapped from files
 	}
 	if db.log == nil {
 		db.log = slog.Default()
+	}
+	if db.flats != nil {
+		db.flats.log = db.log
 	}
 	if err := db.fs.MkdirAll(filepath.Join(dir, collectionsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("open vectordb %s: %w", dir, err)
@@ -108,6 +114,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	if err := db.load(); err != nil {
 		db.closeCollections()
+		db.flats.release()
 		db.unlock()
 		return nil, err
 	}
@@ -191,8 +198,26 @@ func (db *DB) Close() error {
 	db.mu.RUnlock()
 	db.bg.Wait()
 	db.closeCollections()
+	db.releaseFlats()
 	db.unlock()
 	return errors.Join(errs...)
+}
+
+// releaseFlats unmaps the on_disk vectors (mapped.go) once the indexers
+// and background jobs have stopped; every collection is marked dropped
+// first, under its lock, so a read that resolved one before Close ends
+// finds it gone instead of reading unmapped vectors.
+func (db *DB) releaseFlats() {
+	db.mu.RLock()
+	for _, c := range db.collections {
+		c.mu.Lock()
+		c.dropped = true
+		c.mu.Unlock()
+	}
+	db.mu.RUnlock()
+	if err := db.flats.release(); err != nil {
+		db.log.Warn("vectordb: unmap on_disk vectors", "err", err)
+	}
 }
 
 func (db *DB) unlock() {

@@ -78,8 +78,8 @@ func metricOf(d Distance) hnsw.Metric {
 	return hnsw.Dot
 }
 
-func newDenseIndex(p VectorParams, h HNSWConfig) *denseIndex {
-	d := &denseIndex{params: p, cfg: h, flat: hnsw.NewFlat(p.Size), internal: map[PointID]uint32{}, done: make(chan struct{})}
+func newDenseIndex(p VectorParams, h HNSWConfig, flats *flatStore) *denseIndex {
+	d := &denseIndex{params: p, cfg: h, flat: flats.newFlat(p), internal: map[PointID]uint32{}, done: make(chan struct{})}
 	d.graph = hnsw.New(hnsw.Config{M: h.M, EfConstruct: h.EfConstruct, Metric: metricOf(p.Distance), Seed: 1}, d.flat)
 	return d
 }
@@ -223,7 +223,10 @@ func (d *denseIndex) run() {
 					if i >= int64(end) {
 						return
 					}
-					if !d.graph.Contains(uint32(i)) {
+					if d.cfg.NoGraph {
+						// m: 0: no global graph, only payload links.
+						d.graph.AddUnlinked(uint32(i))
+					} else if !d.graph.Contains(uint32(i)) {
 						// With int8 codes the neighbour search reads them
 						// (a quarter of the bytes; the graph is as good).
 						d.graph.InsertQuantized(uint32(i), d.quant.Load())

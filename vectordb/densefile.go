@@ -130,7 +130,7 @@ func writeDenseFile(fs vfs, path, vector string, d *denseIndex, lastSeq uint64) 
 }
 
 // readDenseFile loads a dense index file written at lastSeq for vector.
-func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, lastSeq uint64) (*denseIndex, error) {
+func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, lastSeq uint64, flats *flatStore) (*denseIndex, error) {
 	f, err := fs.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func readDenseFile(fs vfs, path, vector string, p VectorParams, h HNSWConfig, la
 	if hd.Version != 1 || hd.LastSeq != lastSeq || hd.Vector != vector || hd.Dim != p.Size || hd.N < 0 || hd.Indexed < 0 || hd.Indexed > hd.N {
 		return nil, fmt.Errorf("stale or foreign index file (seq %d, want %d)", hd.LastSeq, lastSeq)
 	}
-	d := newDenseIndex(p, h)
+	d := newDenseIndex(p, h, flats)
 	d.ids = make([]PointID, 0, min(hd.N, 1<<20))
 	for len(d.ids) < hd.N {
 		body, err := recordio.ReadFrom(r)

@@ -40,5 +40,21 @@ func score(d Distance, q, v []float32) float32 {
 	return dot(q, v)
 }
 
+// scoreBatch sets out[i] = score(d, q, vs[i]) for every i with the batch
+// kernels, which load the vectors ahead of use (see distance.DotBatch).
+func scoreBatch(d Distance, q []float32, vs [][]float32, out []float32) {
+	switch d {
+	case Euclid:
+		distance.L2SqBatch(q, vs, out)
+		for i, x := range out[:len(vs)] {
+			out[i] = float32(math.Sqrt(float64(x)))
+		}
+	case Manhattan:
+		distance.L1Batch(q, vs, out)
+	default:
+		distance.DotBatch(q, vs, out)
+	}
+}
+
 // higherIsBetter reports the direction of d's scores.
 func higherIsBetter(d Distance) bool { return d != Euclid && d != Manhattan }

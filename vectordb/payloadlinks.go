@@ -4,16 +4,20 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync/atomic"
 	"time"
 )
 
-// Payload links (Qdrant's hnsw_config.payload_m). With payload_m > 0 a
-// dense index adds, for every value of a keyword or integer payload
-// index that at least full_scan_threshold worth of points hold (a
-// payload block, as Qdrant calls it), the layer-0 links of a small HNSW
+// Payload links (Qdrant's hnsw_config.payload_m; unset, it is m, as in
+// Qdrant, so a collection with default settings gets them for its indexed
+// fields; m: 0 without payload_m means none). With payload_m > 0 a dense
+// index adds, for every payload block (payloadBlocks: a keyword or
+// integer value that at least full_scan_threshold worth of points hold,
+// and the overlapping value ranges of an integer index, as Qdrant's map
+// and numeric indexes yield them), the layer-0 links of a small HNSW
 // graph of M = payload_m built over that block's vectors alone
 // (hnsw.PayloadBuilder). A filtered search whose must conditions match
 // or range over such a field, answered exactly by the payload-index
@@ -122,10 +126,19 @@ func (db *DB) linkPayloads(c *collection, vn string, d *denseIndex) {
 func (db *DB) payloadMOf(c *collection, vn string) int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if h := c.hnswFor(vn); h.PayloadM != nil {
-		return *h.PayloadM
+	return c.hnswFor(vn).effectivePayloadM()
+}
+
+// effectivePayloadM is the payload_m links are built with: payload_m when
+// set, else m (Qdrant's payload_m.unwrap_or(m)), which is 0 for m: 0.
+func (h HNSWConfig) effectivePayloadM() int {
+	switch {
+	case h.PayloadM != nil:
+		return max(*h.PayloadM, 0)
+	case h.NoGraph:
+		return 0
 	}
-	return 0
+	return h.M
 }
 
 // payloadBlock is the internal ids of the points of one payload value.
@@ -142,42 +155,41 @@ func (db *DB) linkPayloadsOnce(c *collection, vn string, d *denseIndex) error {
 		return nil
 	}
 	h := c.hnswFor(vn)
-	now := plinkState{}
-	if h.PayloadM != nil {
-		now.payloadM = max(*h.PayloadM, 0)
-	}
+	now := plinkState{payloadM: h.effectivePayloadM()}
 	indexed := d.indexed.Load()
 	if now.payloadM > 0 && int(indexed) < d.flat.Len() {
 		c.mu.RUnlock()
 		return nil // the indexer's idle callback comes back
 	}
-	threshold := max(2, h.FullScanThreshold*1024/(4*d.params.Size))
 	var blocks []payloadBlock
 	var fields []string
 	if now.payloadM > 0 {
-		for key, fi := range c.fields {
-			if !payloadBlockSchema(fi.schema) {
-				continue
+		lim := blockLimits{
+			threshold: max(2, h.FullScanThreshold*1024/(4*d.params.Size)),
+			maxPoints: maxBlockPoints(len(d.internal), h.M, h.NoGraph),
+		}
+		toID := func(s uint32) (uint32, bool) {
+			if int(s) < len(d.bySlot) && d.bySlot[s] > 0 && d.bySlot[s]-1 < indexed {
+				return d.bySlot[s] - 1, true
 			}
+			return 0, false
+		}
+		keys := make([]string, 0, len(c.fields))
+		for key, fi := range c.fields {
+			if payloadBlockSchema(fi.schema) {
+				keys = append(keys, key)
+			}
+		}
+		slices.Sort(keys)
+		for _, key := range keys {
 			fields = append(fields, key)
-			for _, set := range fi.eq {
-				if set.len() < threshold {
-					continue
-				}
-				ids := make([]uint32, 0, set.len())
-				set.each(func(s uint32) bool {
-					if int(s) < len(d.bySlot) && d.bySlot[s] > 0 && d.bySlot[s]-1 < indexed {
-						ids = append(ids, d.bySlot[s]-1)
-					}
-					return true
-				})
+			for _, ids := range payloadBlocks(c.fields[key], lim, toID) {
 				blocks = append(blocks, payloadBlock{field: key, ids: ids})
 				now.points += len(ids)
 			}
 		}
 	}
 	c.mu.RUnlock()
-	slices.Sort(fields)
 	now.fields = fmt.Sprint(fields)
 	now.blocks = len(blocks)
 
@@ -264,4 +276,101 @@ func (d *denseIndex) payloadM() int {
 func (d *denseIndex) payloadLinked() int {
 	n, _ := d.graph.PayloadLinked()
 	return n
+}
+
+// blockLimits bound the payload blocks that get links.
+type blockLimits struct {
+	// threshold is full_scan_threshold in points: a value block needs
+	// this many points, a range step half of it, and any block more
+	// than a quarter of it (Qdrant skips smaller ones).
+	threshold int
+	// maxPoints is the largest block worth linking (maxBlockPoints).
+	maxPoints int
+}
+
+// maxBlockPoints is the size above which a payload block gets no links:
+// the global graph stays connected among that many of total points.
+// Qdrant takes total / (average layer-0 links) × 4; the layer-0 lists
+// hold up to 2m links, which this takes as the average (a slightly
+// smaller bound than Qdrant's measured one). Without a global graph
+// (m: 0) every block is linked.
+func maxBlockPoints(total, m int, noGraph bool) int {
+	if m <= 0 || noGraph {
+		return math.MaxInt // no global graph: every block is needed
+	}
+	return total / (2 * m) * 4
+}
+
+// payloadBlocks returns the internal ids of each payload block of fi, as
+// Qdrant's payload indexes yield them for the links: every value held by
+// at least lim.threshold points, and for an integer index also ranges of
+// consecutive values, each two adjacent steps of just over
+// lim.threshold/2 points (so the ranges overlap by a step, and a range
+// filter's allowed points lie in blocks that are whole or straddle its
+// bound). A single step covers every point. Blocks larger than
+// lim.maxPoints or of at most lim.threshold/4 points are left out. toID
+// maps a slot to its internal id in the graph (false: none yet).
+//
+// Preconditions: the owning collection's mu is held.
+func payloadBlocks(fi *fieldIndex, lim blockLimits, toID func(slot uint32) (uint32, bool)) [][]uint32 {
+	var out [][]uint32
+	add := func(sets ...*slotSet) {
+		n := 0
+		for _, set := range sets {
+			n += set.len()
+		}
+		if n > lim.maxPoints {
+			return
+		}
+		ids := make([]uint32, 0, n)
+		for _, set := range sets {
+			set.each(func(s uint32) bool {
+				if id, ok := toID(s); ok {
+					ids = append(ids, id)
+				}
+				return true
+			})
+		}
+		if len(ids) <= lim.threshold/4 {
+			return
+		}
+		if len(sets) > 1 {
+			slices.Sort(ids) // a point holding values of both steps once
+			ids = slices.Compact(ids)
+		}
+		out = append(out, ids)
+	}
+	values := make([]any, 0, len(fi.eq))
+	for v, set := range fi.eq {
+		values = append(values, v)
+		if set.len() >= lim.threshold {
+			add(set)
+		}
+	}
+	if fi.schema != SchemaInteger || len(values) == 0 {
+		return out
+	}
+	// Range steps over the values in order (Qdrant's histogram blocks).
+	slices.SortFunc(values, func(a, b any) int { return cmp.Compare(a.(float64), b.(float64)) })
+	var steps [][]*slotSet
+	var step []*slotSet
+	reached := 0
+	for _, v := range values {
+		set := fi.eq[v]
+		step = append(step, set)
+		if reached += set.len(); reached > lim.threshold/2 {
+			steps, step, reached = append(steps, step), nil, 0
+		}
+	}
+	if len(step) > 0 {
+		steps = append(steps, step)
+	}
+	if len(steps) == 1 {
+		add(steps[0]...)
+		return out
+	}
+	for i := 1; i < len(steps); i++ {
+		add(append(slices.Clip(steps[i-1]), steps[i]...)...)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -37,9 +38,7 @@ func waitLinked(t *testing.T, db *DB, coll string, want int) {
 // one allowed point to another. Setting payload_m to 0 removes the links;
 // reopening builds them again.
 func TestPayloadLinksSearch(t *testing.T) {
-	oldWork, oldCost := exactWork, graphCost
-	exactWork, graphCost = 0, 0 // graph searches whatever the selection
-	defer func() { exactWork, graphCost = oldWork, oldCost }()
+	graphSearchAlways(t)
 
 	const n, dim, values, k = 6000, 16, 30, 10
 	dir := t.TempDir()
@@ -179,9 +178,7 @@ func TestPayloadLinksHammer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hammer test skipped in -short mode")
 	}
-	oldWork, oldCost := exactWork, graphCost
-	exactWork, graphCost = 0, 0
-	defer func() { exactWork, graphCost = oldWork, oldCost }()
+	graphSearchAlways(t)
 	db, _ := openTemp(t)
 	cfg := simpleConfig(8, Dot)
 	cfg.HNSW = HNSWConfig{M: 4, EfConstruct: 32, FullScanThreshold: 1, PayloadM: ptr(4)}
@@ -320,4 +317,244 @@ func TestPayloadLinkFileDamaged(t *testing.T) {
 		waitLinked(t, db, "d", n)
 		must(t, db.Close()) // writes a good file for the next round
 	}
+}
+
+// TestPayloadBlocks: the blocks of a keyword index are its values held by
+// at least the threshold; an integer index adds ranges of two adjacent
+// steps of just over half the threshold each, so every point of a value
+// lies in one or two ranges; blocks above the size bound or of at most a
+// quarter of the threshold are left out.
+func TestPayloadBlocks(t *testing.T) {
+	build := func(schema PayloadSchemaType, counts []int) *fieldIndex {
+		fi, err := newFieldIndex("f", schema, nil)
+		must(t, err)
+		slot := uint32(0)
+		for v, c := range counts {
+			for range c {
+				var val any = float64(v)
+				if schema == SchemaKeyword {
+					val = fmt.Sprint("v", v)
+				}
+				fi.add(&point{id: num(uint64(slot)), slot: slot, payload: Payload{"f": val}})
+				slot++
+			}
+		}
+		return fi
+	}
+	identity := func(s uint32) (uint32, bool) { return s, true }
+	sizes := func(blocks [][]uint32) []int {
+		var out []int
+		for _, b := range blocks {
+			out = append(out, len(b))
+		}
+		slices.Sort(out)
+		return out
+	}
+	lim := blockLimits{threshold: 100, maxPoints: 1000}
+
+	// Keyword: values of 100 and 150 points are blocks, 99 is not.
+	kw := build(SchemaKeyword, []int{99, 100, 150})
+	if got, want := sizes(payloadBlocks(kw, lim, identity)), []int{100, 150}; !slices.Equal(got, want) {
+		t.Errorf("keyword blocks %v, want %v", got, want)
+	}
+
+	// Integer, 10 values of 30 points: steps close once past 50 points
+	// (2 values each: 60 points), so 5 steps and 4 ranges of 120 points,
+	// each value in the range of its step and its neighbour's.
+	in := build(SchemaInteger, []int{30, 30, 30, 30, 30, 30, 30, 30, 30, 30})
+	blocks := payloadBlocks(in, lim, identity)
+	if got, want := sizes(blocks), []int{120, 120, 120, 120}; !slices.Equal(got, want) {
+		t.Fatalf("integer blocks %v, want %v", got, want)
+	}
+	seen := map[uint32]int{}
+	for _, b := range blocks {
+		for _, id := range b {
+			seen[id]++
+		}
+	}
+	for id := uint32(0); id < 300; id++ {
+		v := id / 30
+		want := 2 // interior steps are in two ranges
+		if v < 2 || v >= 8 {
+			want = 1
+		}
+		if seen[id] != want {
+			t.Fatalf("point of value %d is in %d ranges, want %d", v, seen[id], want)
+		}
+	}
+
+	// Blocks above maxPoints are left out; so are ranges of few points
+	// (toID dropping points not yet in the graph).
+	if got := sizes(payloadBlocks(in, blockLimits{threshold: 100, maxPoints: 119}, identity)); len(got) != 0 {
+		t.Errorf("blocks above the bound: %v, want none", got)
+	}
+	few := func(s uint32) (uint32, bool) { return s, s%5 == 0 } // 24 of a range's 120
+	if got := sizes(payloadBlocks(in, lim, few)); len(got) != 0 {
+		t.Errorf("blocks of at most threshold/4 points: %v, want none", got)
+	}
+	// One step covers all points: a single block of them.
+	if got, want := sizes(payloadBlocks(in, blockLimits{threshold: 1000, maxPoints: 1000}, identity)), []int{300}; !slices.Equal(got, want) {
+		t.Errorf("single-step blocks %v, want %v", got, want)
+	}
+}
+
+// TestPayloadLinksDefault: with payload_m unset the engine links an
+// integer index's value ranges with m, as Qdrant does, and a range filter
+// on that field then searches within the allowed points; m: 0 without
+// payload_m, or payload_m: 0, builds none.
+func TestPayloadLinksDefault(t *testing.T) {
+	graphSearchAlways(t)
+
+	const n, dim = 3000, 8
+	for _, tc := range []struct {
+		name   string
+		hnsw   HNSWConfig
+		linked bool
+	}{
+		{"default", HNSWConfig{M: 8, EfConstruct: 32, FullScanThreshold: 1}, true},
+		{"payload_m 0", HNSWConfig{M: 8, EfConstruct: 32, FullScanThreshold: 1, PayloadM: ptr(0)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(t.TempDir(), Options{Logger: quiet})
+			must(t, err)
+			defer db.Close()
+			cfg := simpleConfig(dim, Cosine)
+			cfg.HNSW = tc.hnsw
+			must(t, db.CreateCollection(bg, "d", cfg))
+			must(t, errOf(db.CreateFieldIndex(bg, "d", "bucket", SchemaInteger, nil, true)))
+			r := rand.New(rand.NewSource(3))
+			var pts []PointStruct
+			for i := range n {
+				pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, dim)...), Payload: Payload{"bucket": float64(i % 100)}})
+			}
+			must(t, errOf(db.Upsert(bg, "d", pts, true)))
+			waitIndexed(t, db, "d")
+			if !tc.linked {
+				time.Sleep(200 * time.Millisecond) // a build would have started
+				waitLinked(t, db, "d", 0)
+				return
+			}
+			waitLinked(t, db, "d", n)
+			within0 := withinAnswers.Load()
+			lt := 10.0
+			f := &Filter{Must: []Condition{{Field: &FieldCondition{Key: "bucket", Range: &Range{Lt: &lt}}}}}
+			hits, err := db.Query(bg, "d", QueryRequest{Query: &Query{Nearest: &VectorInput{Dense: randVec(r, dim)}}, Limit: 5, Filter: f})
+			must(t, err)
+			if len(hits) != 5 {
+				t.Fatalf("%d hits, want 5", len(hits))
+			}
+			for _, h := range hits {
+				if h.ID.Num%100 >= 10 {
+					t.Fatalf("hit %v does not match bucket < 10", h.ID)
+				}
+			}
+			if withinAnswers.Load() == within0 {
+				t.Fatal("the range filter did not search within the linked points")
+			}
+		})
+	}
+	h := HNSWConfig{M: 0, NoGraph: true}
+	if got := h.effectivePayloadM(); got != 0 {
+		t.Errorf("m: 0 without payload_m: payload_m %d, want 0", got)
+	}
+	h.PayloadM = ptr(6)
+	if got := h.effectivePayloadM(); got != 6 {
+		t.Errorf("m: 0, payload_m 6: payload_m %d, want 6", got)
+	}
+}
+
+// TestNoGraph: with m: 0 (Qdrant's "no global graph") the indexer adds
+// the vectors without linking them, payload_m links each keyword value's
+// points, and a filtered search on that field follows those links alone,
+// entering at allowed points; unfiltered searches scan exactly.
+func TestNoGraph(t *testing.T) {
+	graphSearchAlways(t)
+
+	const n, dim, values, k = 3000, 8, 5, 10
+	dir := t.TempDir()
+	db, err := Open(dir, Options{Logger: quiet})
+	must(t, err)
+	defer func() { db.Close() }()
+	cfg := simpleConfig(dim, Cosine)
+	cfg.HNSW = HNSWConfig{NoGraph: true, EfConstruct: 32, FullScanThreshold: 1, PayloadM: ptr(8)}
+	must(t, db.CreateCollection(bg, "z", cfg))
+	must(t, errOf(db.CreateFieldIndex(bg, "z", "color", SchemaKeyword, nil, true)))
+	r := rand.New(rand.NewSource(4))
+	var pts []PointStruct
+	for i := range n {
+		pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, dim)...), Payload: Payload{"color": fmt.Sprintf("c%d", i%values)}})
+	}
+	must(t, errOf(db.Upsert(bg, "z", pts, true)))
+	waitIndexed(t, db, "z")
+	waitLinked(t, db, "z", n)
+
+	c, err := db.collection("z")
+	must(t, err)
+	g := c.dense[DefaultVector].graph
+	if g.Len() != n {
+		t.Fatalf("graph holds %d nodes, want %d", g.Len(), n)
+	}
+	if got := g.Search(randVec(r, dim), k, 50, nil); len(got) != 1 {
+		t.Fatalf("search of the global graph found %d nodes, want only its entry point (no global links)", len(got))
+	}
+
+	filtered := func(stage string) {
+		t.Helper()
+		within0 := withinAnswers.Load()
+		found, total := 0, 0
+		for i := range 20 {
+			q := &Query{Nearest: &VectorInput{Dense: randVec(r, dim)}}
+			color := fmt.Sprintf("c%d", i%values)
+			f := &Filter{Must: []Condition{{Field: &FieldCondition{Key: "color", Match: &Match{Value: color}}}}}
+			want, err := db.Query(bg, "z", QueryRequest{Query: q, Limit: k, Filter: f, Params: &SearchParams{Exact: true}})
+			must(t, err)
+			got, err := db.Query(bg, "z", QueryRequest{Query: q, Limit: k, Filter: f})
+			must(t, err)
+			in := map[PointID]bool{}
+			for _, h := range want {
+				in[h.ID] = true
+			}
+			for _, h := range got {
+				if h.ID.Num%values != uint64(i%values) {
+					t.Fatalf("point %v does not match the filter", h.ID)
+				}
+				if in[h.ID] {
+					found++
+				}
+			}
+			total += len(want)
+		}
+		if within := withinAnswers.Load() - within0; within != 20 {
+			t.Fatalf("%s: %d of 20 filtered searches followed the payload links", stage, within)
+		}
+		if rec := float64(found) / float64(total); rec < 0.9 {
+			t.Fatalf("%s: recall@%d of filtered searches without a global graph = %.3f, want >= 0.9", stage, k, rec)
+		}
+	}
+	filtered("built")
+	// Unfiltered: no graph to search, so an exact scan answers.
+	graph1 := graphAnswers.Load()
+	q := randVec(r, dim)
+	got, err := db.Query(bg, "z", QueryRequest{Query: &Query{Nearest: &VectorInput{Dense: q}}, Limit: k})
+	must(t, err)
+	want, err := db.Query(bg, "z", QueryRequest{Query: &Query{Nearest: &VectorInput{Dense: q}}, Limit: k, Params: &SearchParams{Exact: true}})
+	must(t, err)
+	if graphAnswers.Load() != graph1 || len(got) != k || got[0].ID != want[0].ID {
+		t.Fatalf("unfiltered search: graph answers %d, %d hits (best %v, exact %v); want an exact scan", graphAnswers.Load()-graph1, len(got), got[0].ID, want[0].ID)
+	}
+	// Reopened: the unlinked graph and the payload links are read back.
+	must(t, db.Close())
+	db, err = Open(dir, Options{Logger: quiet})
+	must(t, err)
+	waitIndexed(t, db, "z")
+	waitLinked(t, db, "z", n)
+	filtered("reopened")
+}
+
+// graphSearchAlways makes filtered searches take the graph whatever the
+// selection's size, until the test ends.
+func graphSearchAlways(t *testing.T) {
+	oldWork, oldCost := exactWork, graphCost
+	exactWork, graphCost = 0, 0
+	t.Cleanup(func() { exactWork, graphCost = oldWork, oldCost })
 }

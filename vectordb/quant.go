@@ -21,8 +21,8 @@ import (
 // crash replay alike) or its quantization configured. Turbo quantization
 // is kept and reported only: those collections search at full precision.
 // always_ram is kept and reported as sent; the codes always live in memory
-// (as always_ram: true asks), and so do the originals here, whatever
-// on_disk says.
+// (as always_ram: true asks), while the originals of an on_disk vector
+// are read for rescoring from their mapped file (mapped.go).
 
 // QuantizationSearchParams are Qdrant's search-time quantization params.
 type QuantizationSearchParams struct {
@@ -220,11 +220,12 @@ func (d *denseIndex) quantCount() int {
 // rescore false only the best limit of the quantized order are
 // candidates.
 func (d *denseIndex) graphSearch(q []float32, limit, ef int, allow func(uint32) bool, p *SearchParams) []hnsw.Result {
-	return d.graphSearchMode(q, limit, ef, allow, p, false)
+	return d.graphSearchMode(q, limit, ef, allow, p, false, nil)
 }
 
-// graphSearchMode is graphSearch, or graphSearchWithin when within.
-func (d *denseIndex) graphSearchMode(q []float32, limit, ef int, allow func(uint32) bool, p *SearchParams, within bool) []hnsw.Result {
+// graphSearchMode is graphSearch, or with within a search that follows
+// only allowed nodes (hnsw.SearchWithinFrom, entering also at seeds).
+func (d *denseIndex) graphSearchMode(q []float32, limit, ef int, allow func(uint32) bool, p *SearchParams, within bool, seeds []uint32) []hnsw.Result {
 	qz, bz, pz := d.quant.Load(), d.bin.Load(), d.prod.Load()
 	var qp QuantizationSearchParams
 	if p != nil && p.Quantization != nil {
@@ -232,7 +233,7 @@ func (d *denseIndex) graphSearchMode(q []float32, limit, ef int, allow func(uint
 	}
 	if qz == nil && bz == nil && pz == nil || qp.Ignore {
 		if within {
-			return d.graph.SearchWithin(q, limit, ef, allow, nil)
+			return d.graph.SearchWithinFrom(q, limit, ef, allow, nil, seeds)
 		}
 		return d.graph.Search(q, limit, ef, allow)
 	}
@@ -243,11 +244,11 @@ func (d *denseIndex) graphSearchMode(q []float32, limit, ef int, allow func(uint
 	var res []hnsw.Result
 	switch {
 	case within && bz != nil:
-		res = d.graph.SearchWithin(q, k, max(ef, k), allow, bz)
+		res = d.graph.SearchWithinFrom(q, k, max(ef, k), allow, bz, seeds)
 	case within && pz != nil:
-		res = d.graph.SearchWithin(q, k, max(ef, k), allow, pz)
+		res = d.graph.SearchWithinFrom(q, k, max(ef, k), allow, pz, seeds)
 	case within:
-		res = d.graph.SearchWithin(q, k, max(ef, k), allow, qz)
+		res = d.graph.SearchWithinFrom(q, k, max(ef, k), allow, qz, seeds)
 	case bz != nil:
 		res = d.graph.SearchBinary(q, k, max(ef, k), allow, bz)
 	case pz != nil:

@@ -513,6 +513,9 @@ func (c *collection) denseScan(ctx context.Context, d *denseIndex, q []float32, 
 	dist := d.params.Distance
 	higher := higherIsBetter(dist)
 	checked := filter == nil || sel != nil && sel.exact // filter needs no evaluation
+	if checked && len(exclude) == 0 {
+		return c.denseScanBatch(ctx, d, q, sel, limit, lo, hi)
+	}
 	visit := func(n, slot uint32) {
 		p := c.slots[slot]
 		if len(exclude) > 0 {
@@ -543,28 +546,87 @@ func (c *collection) denseScan(ctx context.Context, d *denseIndex, q []float32, 
 			queued = 0
 		}
 	}
+	if !d.eachCandidate(ctx, sel, lo, hi, add) {
+		return t
+	}
+	scoreQueued(queue[:queued], d.flat, visit)
+	return t
+}
+
+// eachCandidate calls fn with the internal id and slot of every live
+// vector an exact scan scores: the ids lo..hi that sel allows, or with a
+// small selection its slots. It reports false when ctx ended the walk.
+func (d *denseIndex) eachCandidate(ctx context.Context, sel *selection, lo, hi int, fn func(n, slot uint32)) bool {
 	if sel.small(len(d.ids)) {
-		i := 0
+		i, done := 0, true
 		sel.bits.each(func(s uint32) bool {
 			if i++; i%cancelCheckEvery == 0 && ctx.Err() != nil {
+				done = false
 				return false
 			}
 			if int(s) < len(d.bySlot) && d.bySlot[s] > 0 {
-				add(d.bySlot[s]-1, s)
+				fn(d.bySlot[s]-1, s)
 			}
 			return true
 		})
-	} else {
-		for n := lo; n < hi; n++ {
-			if n%cancelCheckEvery == 0 && ctx.Err() != nil {
-				return t
-			}
-			if d.alive[n] && (sel == nil || sel.bits.has(d.slots[n])) {
-				add(uint32(n), d.slots[n])
-			}
+		return done
+	}
+	for n := lo; n < hi; n++ {
+		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
+			return false
+		}
+		if d.alive[n] && (sel == nil || sel.bits.has(d.slots[n])) {
+			fn(uint32(n), d.slots[n])
 		}
 	}
-	scoreQueued(queue[:queued], d.flat, visit)
+	return true
+}
+
+// scanBatch is how many vectors denseScanBatch scores in one call of a
+// batch kernel.
+const scanBatch = 64
+
+// denseScanBatch is denseScan when no point needs to be read (no filter
+// to evaluate, nothing excluded): it collects the internal ids to score
+// (of sel's slots, or lo..hi) and scores them scanBatch at a time with
+// the batch distance kernels, which load the scattered vectors ahead of
+// use; a point's id is read only for the few hits that enter the top k.
+//
+// Preconditions: c.mu is held.
+func (c *collection) denseScanBatch(ctx context.Context, d *denseIndex, q []float32, sel *selection, limit, lo, hi int) topK {
+	t := topK{k: limit}
+	dist := d.params.Distance
+	higher := higherIsBetter(dist)
+	var ids [scanBatch]uint32
+	var vs [scanBatch][]float32
+	var out [scanBatch]float32
+	queued := 0
+	flush := func() {
+		for i, n := range ids[:queued] {
+			vs[i] = d.flat.At(n)
+		}
+		scoreBatch(dist, q, vs[:queued], out[:queued])
+		for i, s := range out[:queued] {
+			k := s
+			if !higher {
+				k = -s
+			}
+			if len(t.h) < t.k || k >= t.h[0].key {
+				t.push(hit{id: d.ids[ids[i]], score: s, key: k})
+			}
+		}
+		queued = 0
+	}
+	add := func(n, _ uint32) {
+		ids[queued] = n
+		if queued++; queued == scanBatch {
+			flush()
+		}
+	}
+	if !d.eachCandidate(ctx, sel, lo, hi, add) {
+		return t
+	}
+	flush()
 	return t
 }
 

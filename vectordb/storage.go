@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -84,7 +85,7 @@ func (db *DB) createCollectionFiles(name string, cfg CollectionConfig, indexes [
 	cdir := filepath.Join(db.dir, collectionsDir)
 	tmp := filepath.Join(cdir, creatingPrefix+name+"-"+strconv.FormatInt(now().UnixNano(), 36))
 	final := filepath.Join(cdir, name)
-	c := newCollection(name, tmp, cfg)
+	c := newCollection(name, tmp, cfg, db.flats)
 	fail := func(err error, step string) (*collection, error) {
 		c.stopIndexers()
 		db.fs.RemoveAll(tmp)
@@ -183,7 +184,7 @@ func (db *DB) loadCollection(name, dir string) (*collection, error) {
 	if err := validateConfig(&m.Config); err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
-	c := newCollection(name, dir, cloneConfig(m.Config))
+	c := newCollection(name, dir, cloneConfig(m.Config), db.flats)
 	for _, d := range c.dense {
 		d.setHold(true)
 	}
@@ -397,7 +398,7 @@ func (db *DB) loadDenseFiles(c *collection, pts []ckptPoint, seq uint64) map[str
 		if _, err := db.fs.Stat(path); err != nil {
 			continue
 		}
-		d, err := readDenseFile(db.fs, path, vn, c.cfg.Vectors[vn], c.hnswFor(vn), seq)
+		d, err := readDenseFile(db.fs, path, vn, c.cfg.Vectors[vn], c.hnswFor(vn), seq, c.flats)
 		switch {
 		case err != nil:
 			db.log.Info("vectordb: rebuilding HNSW index", "collection", c.name, "vector", vn, "reason", err)
@@ -448,6 +449,48 @@ func (db *DB) watchIndexers(c *collection) {
 			db.idleCheckpoint(c)
 			db.payloadLinksLater(c)
 		})
+	}
+}
+
+// jobs counts running background jobs. Unlike a sync.WaitGroup, Wait may
+// run while jobs start: a checkpoint a write begins while CreateCollection
+// waits for a dropped collection's, or a test waits for quiet, is fine.
+// Wait returns once the count has been zero since it was called.
+type jobs struct {
+	mu   sync.Mutex
+	n    int
+	gen  uint64     // times n has dropped to zero
+	zero *sync.Cond // signalled when it does; made on first use
+}
+
+// Add adds d (which may be negative) to the count of running jobs.
+func (j *jobs) Add(d int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.n += d; j.n < 0 {
+		panic("vectordb: more background jobs done than started")
+	}
+	if j.n == 0 {
+		j.gen++
+		if j.zero != nil {
+			j.zero.Broadcast()
+		}
+	}
+}
+
+// Done ends one job.
+func (j *jobs) Done() { j.Add(-1) }
+
+// Wait blocks until no job runs, or none has run at some moment since
+// Wait was called.
+func (j *jobs) Wait() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.zero == nil {
+		j.zero = sync.NewCond(&j.mu)
+	}
+	for g := j.gen; j.n > 0 && j.gen == g; {
+		j.zero.Wait()
 	}
 }
 

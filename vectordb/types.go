@@ -94,16 +94,21 @@ const (
 type HNSWConfig struct {
 	M int
 	// NoGraph records Qdrant's hnsw_config.m = 0 (M is then 0 too): no
-	// global graph is wanted, so a strict-mode collection that forbids
-	// exact search refuses searches of the vector but for a tenant's
-	// (PayloadM > 0 and a filter on an is_tenant index). The engine still
-	// builds its graph; the setting is kept, reported and enforced there.
+	// global graph. A dense index made with it only registers its
+	// vectors in the graph, without links; the payload links (PayloadM)
+	// are its only links, filtered searches on a linked field follow
+	// them from allowed points and every other search is exact
+	// (ann.go). A strict-mode collection that forbids exact search
+	// refuses searches of the vector but for a tenant's (PayloadM > 0
+	// and a filter on an is_tenant index).
 	NoGraph bool `json:",omitempty"`
-	// PayloadM is Qdrant's hnsw_config.payload_m (nil: unset): when
-	// positive, the points of each keyword or integer payload value held
-	// by at least FullScanThreshold worth of vectors get extra graph
-	// links among themselves, and filtered searches on such a field
-	// follow only the allowed points (payloadlinks.go). 0 or nil: none.
+	// PayloadM is Qdrant's hnsw_config.payload_m (nil: unset, which means
+	// M, or none with NoGraph, as in Qdrant): when positive, the payload
+	// blocks of keyword and integer indexes (values held by at least
+	// FullScanThreshold worth of vectors, and value ranges of integer
+	// indexes) get extra graph links among their points, and filtered
+	// searches on such a field follow only the allowed points
+	// (payloadlinks.go). 0: none.
 	PayloadM          *int `json:",omitempty"`
 	EfConstruct       int
 	FullScanThreshold int
@@ -116,9 +121,11 @@ type HNSWConfig struct {
 // With Multivector set, each point holds a list of vectors of Size (a
 // multi-vector) scored by MaxSim; such vectors are searched exactly.
 type VectorParams struct {
-	Size        int
-	Distance    Distance
-	HNSW        *HNSWConfig // per-vector override of the collection's HNSWConfig
+	Size     int
+	Distance Distance
+	HNSW     *HNSWConfig // per-vector override of the collection's HNSWConfig
+	// OnDisk keeps the float32 originals in a file mapped into memory
+	// instead of the heap (mapped.go), when the dense index is made.
 	OnDisk      bool
 	Datatype    Datatype           // "" or DatatypeFloat32 (default), DatatypeFloat16, DatatypeUint8, DatatypeTurbo4
 	Multivector *MultivectorConfig // nil: a single dense vector per point

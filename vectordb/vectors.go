@@ -54,7 +54,7 @@ func (db *DB) createVector(ctx context.Context, coll, name string, params *Vecto
 		return internalError(err, "save collection %s metadata", c.name)
 	}
 	if params != nil && params.Multivector == nil {
-		c.dense[name] = newDenseIndex(cfg.Vectors[name], c.hnswFor(name))
+		c.dense[name] = newDenseIndex(cfg.Vectors[name], c.hnswFor(name), c.flats)
 		c.dense[name].setThreshold(cfg.IndexingThreshold)
 		c.dense[name].setQuantization(c.quantFor(name))
 	}

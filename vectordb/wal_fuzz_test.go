@@ -81,7 +81,7 @@ func FuzzWALReplay(f *testing.F) {
 		}
 		// Replaying into a collection (what Open does after reading the
 		// files) never panics.
-		c := newCollection("c", "", simpleConfig(2, Dot))
+		c := newCollection("c", "", simpleConfig(2, Dot), nil)
 		for _, o := range ops {
 			if o.Seq != c.lastSeq+1 || c.validateReplayed(o) != nil {
 				return
@@ -125,7 +125,7 @@ func TestOpenMutatedLogs(t *testing.T) {
 			continue
 		}
 		must(t, err)
-		want := newCollection("c", "", simpleConfig(2, Dot))
+		want := newCollection("c", "", simpleConfig(2, Dot), nil)
 		for _, o := range ops {
 			want.apply(o)
 		}

@@ -66,11 +66,15 @@ are uploaded over REST to a fresh database (in a temporary directory
 under the cache) served in-process on a loopback listener; once its HNSW
 graph is complete every query is sent with the filter bucket < s for each
 --selectivity s (percent; 100 = no filter), and p50/p99 latency and
-recall@10 against the exact filtered top 10 are printed. --payload-m N
+recall@10 against the exact filtered top 10 are printed. Without
+--payload-m the collection keeps Qdrant's defaults: payload_m unset means
+m, so the engine links the "bucket" index's value ranges of about
+full_scan_threshold (10000 KB) worth of points, as Qdrant does, and the
+run waits until no such build runs before it queries. --payload-m N
 first sets hnsw_config.payload_m (and --full-scan-threshold, KB) by a
-PATCH and waits for the payload links the engine then builds per
-"bucket" value, so the filtered searches follow only the allowed points;
---hnsw-ef takes a list, one pass over the filters for each value.
+PATCH and waits for the payload links the engine then builds, so the
+filtered searches follow only the allowed points; --hnsw-ef takes a
+list, one pass over the filters for each value.
 
 Compare figures only within one run: the machine may be shared.
 

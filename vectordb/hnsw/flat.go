@@ -34,6 +34,11 @@ type Flat struct {
 
 	mu    sync.Mutex     // serialises writers
 	arena arena[float32] // chunks of large stores; guarded by mu
+	// fmap, set for a mapped Flat (NewMappedFlat), maps the chunks from
+	// a file; guarded by mu. heapChunks counts chunks it could not map,
+	// allocated in memory instead.
+	fmap       *fileMap
+	heapChunks int
 }
 
 // NewFlat returns empty storage for vectors of dim elements. It panics if
@@ -50,6 +55,54 @@ func NewFlat(dim int) *Flat {
 	empty := make([][]float32, 0, 16)
 	f.chunks.Store(&empty)
 	return f
+}
+
+// NewMappedFlat is NewFlat with the vectors kept in a file under dir,
+// mapped into memory (Qdrant's on_disk vectors): the kernel reads them
+// in as they are used and may drop them again under memory pressure, so
+// they cost page cache rather than heap. The file is removed from dir at
+// once; its space is freed by Release. A chunk that cannot be mapped
+// (disk full) is kept in memory instead (MappedBytes tells). It returns
+// an error if the file cannot be made; on systems other than Linux it
+// always does.
+func NewMappedFlat(dim int, dir string) (*Flat, error) {
+	f := NewFlat(dim)
+	m, err := newFileMap(dir)
+	if err != nil {
+		return nil, err
+	}
+	f.fmap = m
+	return f, nil
+}
+
+// MappedBytes returns the bytes of vector storage mapped from a file and
+// the number of chunks that a mapped Flat had to keep in memory; 0, 0
+// for a Flat in memory.
+func (f *Flat) MappedBytes() (mapped int64, heapChunks int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fmap == nil {
+		return 0, 0
+	}
+	return f.fmap.mappedBytes(), f.heapChunks
+}
+
+// Release unmaps the vectors of a mapped Flat and frees its file; it does
+// nothing for a Flat in memory. Afterwards the Flat must not be used,
+// nor any slice At returned: the caller must make sure no reader or
+// writer remains.
+func (f *Flat) Release() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fmap == nil {
+		return nil
+	}
+	err := f.fmap.release()
+	f.fmap = nil
+	empty := make([][]float32, 0)
+	f.chunks.Store(&empty)
+	f.n.Store(0)
+	return err
 }
 
 // Dim returns the number of elements of each vector.
@@ -77,9 +130,17 @@ func (f *Flat) Append(v []float32) uint32 {
 		// hold the old slice header and never index past its length.
 		size := (int(f.mask) + 1) * f.dim
 		var c []float32
-		if len(tbl) < arenaAfter {
+		if f.fmap != nil {
+			var err error
+			if c, err = f.fmap.alloc(size); err != nil {
+				f.heapChunks++
+			}
+		}
+		switch {
+		case c != nil:
+		case len(tbl) < arenaAfter:
 			c = make([]float32, size)
-		} else {
+		default:
 			c = f.arena.alloc(size, 4)
 		}
 		tbl = append(tbl, c)

@@ -1,6 +1,9 @@
 package hnsw
 
 import (
+	"os"
+	"runtime"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -114,5 +117,60 @@ func TestFlatManyChunks(t *testing.T) {
 		if x := f.At(uint32(i)); x[0] != float32(i) || x[dim-1] != float32(-i) {
 			t.Fatalf("At(%d) = %v...%v", i, x[0], x[dim-1])
 		}
+	}
+}
+
+// TestMappedFlat: a mapped Flat stores and returns vectors as one in
+// memory does, across many chunks and regions, maps them from a file
+// that is not left in the directory, and frees it on Release.
+func TestMappedFlat(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("mapped vectors need Linux")
+	}
+	dir := t.TempDir()
+	const dim, n = 100, 30000 // 12 MB: more than one region
+	f, err := NewMappedFlat(dim, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := NewFlat(dim)
+	v := make([]float32, dim)
+	for i := range n {
+		for j := range v {
+			v[j] = float32(i*dim + j)
+		}
+		if a, b := f.Append(v), ref.Append(v); a != b {
+			t.Fatalf("Append ids %d vs %d", a, b)
+		}
+	}
+	f.Set(7, ref.At(8))
+	ref.Set(7, ref.At(8))
+	for _, id := range []uint32{0, 7, 511, 512, n / 2, n - 1} {
+		if !slices.Equal(f.At(id), ref.At(id)) {
+			t.Fatalf("vector %d differs from the one in memory", id)
+		}
+	}
+	mapped, heap := f.MappedBytes()
+	if mapped < int64(4*dim*n) || heap != 0 {
+		t.Fatalf("MappedBytes = %d, %d chunks in memory; want >= %d mapped, none in memory", mapped, heap, 4*dim*n)
+	}
+	if m, _ := ref.MappedBytes(); m != 0 {
+		t.Fatalf("in-memory Flat reports %d mapped bytes", m)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("mapped Flat left %d files in its directory", len(entries))
+	}
+	if err := f.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if f.Len() != 0 {
+		t.Fatalf("Len after Release = %d", f.Len())
+	}
+	if err := ref.Release(); err != nil {
+		t.Fatalf("Release of an in-memory Flat: %v", err)
 	}
 }

@@ -287,6 +287,9 @@ type scratch struct {
 	// it has found one, along the payload links too (SearchWithin).
 	within bool
 	plinks *payloadLinks
+	// seeds are more entry points of a within search (SearchWithinFrom),
+	// scored and queued beside the entry point; nil for none.
+	seeds []uint32
 }
 
 func (x *Index) getScratch() *scratch {
@@ -298,7 +301,7 @@ func (x *Index) getScratch() *scratch {
 func (x *Index) putScratch(s *scratch) {
 	s.t = tables{}
 	s.useQ, s.useB, s.useP = false, false, false
-	s.within, s.plinks = false, nil
+	s.within, s.plinks, s.seeds = false, nil, nil
 	s.qq.q, s.qq.tbl = nil, nil
 	s.bq.b, s.bq.tbl = nil, nil
 	s.pq.p, s.pq.tbl = nil, nil
@@ -621,6 +624,9 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 		s.res.push(ep)
 		lower = ep.d
 	}
+	if level == 0 && len(s.seeds) > 0 {
+		x.pushSeeds(s, q, ef, checkDel, allow, &lower)
+	}
 	for len(s.cand) > 0 {
 		c := s.cand.pop()
 		if c.d > lower && len(s.res) >= ef {
@@ -669,6 +675,29 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 			// loading them now.
 			b := x.block(&s.t.l0, s.cand[0].id)
 			prefetch(&b[0])
+		}
+	}
+}
+
+// pushSeeds scores the seeds of a within search (SearchWithinFrom) not
+// visited yet and queues them as candidates, and as results when allowed.
+func (x *Index) pushSeeds(s *scratch, q []float32, ef int, checkDel bool, allow func(uint32) bool, lower *float32) {
+	s.ids = s.ids[:0]
+	s.vs = s.vs[:0]
+	for _, j := range s.seeds {
+		x.visit(s, j, false, checkDel, allow)
+	}
+	dists := x.batchQ(s, q)
+	for i, j := range s.ids {
+		it := item{id: j, d: dists[i]}
+		s.cand.push(it)
+		if x.accept(j, checkDel, allow) {
+			if len(s.res) < ef {
+				s.res.push(it)
+			} else if it.d < s.res[0].d {
+				s.res.replaceTop(it)
+			}
+			*lower = s.res[0].d
 		}
 	}
 }
@@ -810,6 +839,12 @@ func (x *Index) search(q []float32, k, ef int, allow func(id uint32) bool, qz *Q
 // searchMode is search, following only allowed nodes when within (see
 // SearchWithin).
 func (x *Index) searchMode(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized, bz *Binary, pz *Product, within bool) []Result {
+	return x.searchFrom(q, k, ef, allow, qz, bz, pz, within, nil)
+}
+
+// searchFrom is searchMode with seeds as more entry points on layer 0
+// (SearchWithinFrom).
+func (x *Index) searchFrom(q []float32, k, ef int, allow func(id uint32) bool, qz *Quantized, bz *Binary, pz *Product, within bool, seeds []uint32) []Result {
 	if len(q) != x.vecs.Dim() {
 		panic(fmt.Sprintf("hnsw: Search with a %d-element query in dimension %d", len(q), x.vecs.Dim()))
 	}
@@ -821,7 +856,7 @@ func (x *Index) searchMode(q []float32, k, ef int, allow func(id uint32) bool, q
 	s := x.getScratch()
 	defer x.putScratch(s)
 	if within {
-		s.within, s.plinks = true, x.plinks.Load()
+		s.within, s.plinks, s.seeds = true, x.plinks.Load(), seeds
 	}
 	if qz != nil {
 		s.useQ = true

@@ -2,6 +2,7 @@ package hnsw
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -179,6 +180,15 @@ func (b *PayloadBuilder) Install() {
 // links of blocks that cover allow's nodes to keep them connected.
 // codes may be nil, *Quantized, *Binary or *Product.
 func (x *Index) SearchWithin(q []float32, k, ef int, allow func(id uint32) bool, codes any) []Result {
+	return x.SearchWithinFrom(q, k, ef, allow, codes, nil)
+}
+
+// SearchWithinFrom is SearchWithin that also enters layer 0 at seeds
+// (ids in the index; those allow rejects are scored but not returned):
+// in an index whose nodes were added without links (AddUnlinked) only
+// the payload links connect nodes, so a search must start inside the
+// blocks that hold the allowed nodes.
+func (x *Index) SearchWithinFrom(q []float32, k, ef int, allow func(id uint32) bool, codes any, seeds []uint32) []Result {
 	var qz *Quantized
 	var bz *Binary
 	var pz *Product
@@ -196,5 +206,38 @@ func (x *Index) SearchWithin(q []float32, k, ef int, allow func(id uint32) bool,
 			pz = c
 		}
 	}
-	return x.searchMode(q, k, ef, allow, qz, bz, pz, allow != nil)
+	return x.searchFrom(q, k, ef, allow, qz, bz, pz, allow != nil, seeds)
+}
+
+// AddUnlinked adds id (< the Flat's Len) to the index on layer 0 without
+// searching for neighbours or linking it: Qdrant's m = 0, where only
+// payload links (PayloadBuilder) connect nodes and searches enter at
+// seeds (SearchWithinFrom). The first node added becomes the entry point.
+// Adding an id already in the index does nothing. Safe for concurrent
+// use.
+func (x *Index) AddUnlinked(id uint32) {
+	if int(id) >= x.vecs.Len() {
+		panic(fmt.Sprintf("hnsw: AddUnlinked(%d) beyond the %d stored vectors", id, x.vecs.Len()))
+	}
+	x.persistMu.RLock()
+	defer x.persistMu.RUnlock()
+	x.grow(id)
+	mu := x.lock(id)
+	mu.Lock()
+	var t tables
+	x.loadTables(&t)
+	b := x.block(&t.l0, id)
+	if atomic.LoadUint32(&b[blkHeader])&hdrInserted != 0 {
+		mu.Unlock()
+		return
+	}
+	atomic.StoreUint32(&b[blkUpper], 0)
+	atomic.StoreUint32(&b[blkHeader], hdrInserted)
+	mu.Unlock()
+	x.live.Add(1)
+	x.epMu.Lock()
+	if x.entry.Load() == 0 {
+		x.entry.Store(1<<32 | uint64(id))
+	}
+	x.epMu.Unlock()
 }

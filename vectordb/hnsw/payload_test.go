@@ -96,3 +96,56 @@ func TestPayloadLinks(t *testing.T) {
 		t.Fatalf("PayloadLinked after ClearPayloadLinks = %d nodes", nodes)
 	}
 }
+
+// TestAddUnlinked: nodes added without links (Qdrant's m = 0) are joined
+// only by payload links. A within search entering at seeds inside the
+// allowed block finds its nearest members; without seeds, from an entry
+// point outside the block, it has no link to follow and finds none.
+func TestAddUnlinked(t *testing.T) {
+	const n, dim, blocks = 3000, 16, 3
+	flat := randomFlat(n, dim, true, 12)
+	x := New(Config{M: 8, EfConstruct: 64, Metric: Dot, Seed: 1}, flat)
+	for id := range uint32(n) {
+		x.AddUnlinked(id)
+	}
+	x.AddUnlinked(5) // again: nothing changes
+	if x.Len() != n {
+		t.Fatalf("Len = %d, want %d", x.Len(), n)
+	}
+	q := flat.At(7)
+	if got := x.Search(q, 10, 50, nil); len(got) != 1 {
+		t.Fatalf("a search of an index without links found %d nodes, want the entry point only", len(got))
+	}
+	b := x.NewPayloadBuilder(8)
+	for blk := range uint32(blocks) {
+		var ids []uint32
+		for id := blk; id < n; id += blocks {
+			ids = append(ids, id)
+		}
+		if err := b.AddBlock(context.Background(), ids, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Install()
+	allow := func(id uint32) bool { return id%blocks == 1 } // the entry point, 0, is not allowed
+	if got := x.SearchWithin(q, 10, 64, allow, nil); len(got) != 0 {
+		t.Fatalf("within search without seeds found %d nodes, want none (no link leaves the entry point's block)", len(got))
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	sum := 0.0
+	const queries = 30
+	for range queries {
+		q := flat.At(uint32(r.IntN(n)))
+		seeds := []uint32{1, 1000, 2002}
+		got := x.SearchWithinFrom(q, 10, 64, allow, nil, seeds)
+		for _, g := range got {
+			if !allow(g.ID) {
+				t.Fatalf("within search returned %d, which the filter rejects", g.ID)
+			}
+		}
+		sum += recall(got, exact(x, q, 10, allow))
+	}
+	if rec := sum / queries; rec < 0.9 {
+		t.Fatalf("recall@10 of within searches from seeds = %.3f, want >= 0.9", rec)
+	}
+}

@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"testing"
@@ -35,7 +36,7 @@ func TestPayloadMRoundTrip(t *testing.T) {
 			v[j] = float32(r.NormFloat64())
 		}
 		pts = append(pts, &qdrant.PointStruct{Id: qdrant.NewIDNum(uint64(i)), Vectors: qdrant.NewVectors(v...),
-			Payload: qdrant.NewValueMap(map[string]any{"tenant": []string{"a", "b", "c"}[i%3]})})
+			Payload: qdrant.NewValueMap(map[string]any{"tenant": fmt.Sprintf("t%d", i%12)})})
 	}
 	_, err = c.Upsert(bg, &qdrant.UpsertPoints{CollectionName: "pm", Wait: qdrant.PtrOf(true), Points: pts})
 	must(t, "upsert", err)

@@ -11,7 +11,9 @@ import (
 
 // TestPayloadMREST: hnsw_config.payload_m is kept and reported, changed
 // by PATCH (collection-wide and per vector), and the engine links the
-// points of each indexed integer value while it is positive.
+// points of each indexed integer value while it is positive. The values
+// are small blocks (a ninth of the points): as in Qdrant, blocks the
+// global graph keeps connected (above total / 2m × 4 points) get none.
 func TestPayloadMREST(t *testing.T) {
 	const n, dim = 900, 8
 	c := newClient(t, Config{})
@@ -30,7 +32,7 @@ func TestPayloadMREST(t *testing.T) {
 		for j := range v {
 			v[j] = float32(r.NormFloat64())
 		}
-		pts = append(pts, map[string]any{"id": i, "vector": v, "payload": map[string]any{"group": i % 3}})
+		pts = append(pts, map[string]any{"id": i, "vector": v, "payload": map[string]any{"group": i % 9}})
 	}
 	c.ok("PUT", "/collections/pm/points?wait=true", map[string]any{"points": pts})
 	linked := func(want int) {

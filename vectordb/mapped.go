@@ -1,0 +1,74 @@
+package vectordb
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+
+	"nexusos/vectordb/hnsw"
+)
+
+// flatStore makes the vector storage of dense indexes. A vector with
+// on_disk: true (Qdrant's "store the original vectors on disk") keeps its
+// float32 originals in a file of the data directory mapped into memory
+// (hnsw.NewMappedFlat): the kernel pages them in when the exact scans and
+// the rescoring read them and may drop them again, while the quantized
+// codes the graph traverses stay in the Go heap (always_ram: true; with
+// always_ram false Qdrant would map the codes too, here they stay in
+// memory). Other vectors, and every vector of a database on a test file
+// system, live in memory. on_disk applies when a dense index is made:
+// at creation and when the collection is opened.
+//
+// The mappings are released only when the database closes (release), so
+// no search, indexer or payload-link build can still read them; those of
+// a collection deleted meanwhile stay until then.
+//
+// A flatStore is safe for concurrent use; a nil one makes in-memory
+// storage only.
+type flatStore struct {
+	dir string // where mapped files are made; "" for none
+	log *slog.Logger
+
+	mu     sync.Mutex
+	mapped []*hnsw.Flat // guarded by mu
+}
+
+// newFlat returns the storage of a dense vector of params p.
+func (s *flatStore) newFlat(p VectorParams) *hnsw.Flat {
+	if s == nil || s.dir == "" || !p.OnDisk {
+		return hnsw.NewFlat(p.Size)
+	}
+	f, err := hnsw.NewMappedFlat(p.Size, s.dir)
+	if err != nil {
+		s.log.Warn("vectordb: on_disk vectors kept in memory", "err", err)
+		return hnsw.NewFlat(p.Size)
+	}
+	s.mu.Lock()
+	s.mapped = append(s.mapped, f)
+	s.mu.Unlock()
+	return f
+}
+
+// release unmaps every mapped storage.
+//
+// Preconditions: nothing reads or writes the vectors any more.
+func (s *flatStore) release() error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, f := range s.mapped {
+		errs = append(errs, f.Release())
+	}
+	s.mapped = nil
+	return errors.Join(errs...)
+}
+
+// onDiskBytes returns the bytes of d's vectors mapped from a file (0 when
+// they live in memory).
+func (d *denseIndex) onDiskBytes() int64 {
+	n, _ := d.flat.MappedBytes()
+	return n
+}
