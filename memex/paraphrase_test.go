@@ -248,6 +248,16 @@ type paraDump struct {
 	// deviation and count (to try cutoffs on a normalised cosine).
 	AllMean, AllStd float64
 	AllN            int
+	// Cands are the ranked chunks with their signals, best first, so
+	// that other fusions and cutoffs can be tried offline (rank.go lists
+	// those tried this way).
+	Cands []paraCand
+}
+
+// paraCand is one ranked chunk of a paraDump line.
+type paraCand struct {
+	Rel                       string
+	Dense, Late, Cover, Score float64
 }
 
 // paraSweepEnv, when set, makes TestParaphraseRecall log the tuning
@@ -363,7 +373,9 @@ func dumpSet(t *testing.T, c *corpus.Corpus, s paraSet, w *json.Encoder) []paraD
 				}
 				d.TopDense = max(d.TopDense, r.Dense)
 				d.Full = d.Full || r.Cover >= 1
-				if rel, _ := r.Point.Payload["rel"].(string); !seen[rel] && len(uncut) < 5 {
+				rel, _ := r.Point.Payload["rel"].(string)
+				d.Cands = append(d.Cands, paraCand{Rel: rel, Dense: r.Dense, Late: r.Late, Cover: r.Cover, Score: r.Score})
+				if !seen[rel] && len(uncut) < 5 {
 					seen[rel] = true
 					uncut = append(uncut, rel)
 				}

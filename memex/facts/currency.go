@@ -10,7 +10,7 @@ package facts
 //   - "$" alone is USD, but in a document that also writes C$, A$, NZ$,
 //     S$, HK$, MX$ or R$ (or a code of those) the bare "$" is read as
 //     that dollar by DocCurrency. FindNumbers reports "$" as USD.
-//   - "¥" alone is JPY; 元, RMB and CN¥ are CNY (and turn a bare ¥ in the
+//   - "¥" alone and "円" are JPY; 元, RMB and CN¥ are CNY (and turn a bare ¥ in the
 //     same document into CNY in DocCurrency).
 //   - "kr" (and "kr.") is the Swedish, Norwegian or Danish crown:
 //     CurrencyCodeIn resolves it from the language (sv → SEK, da → DKK,
@@ -55,7 +55,7 @@ var isoCurrencies = []struct {
 	code     string
 	anyCase  bool
 	family   string
-	wordLike bool // an English word too (TRY, RUB, SAR): counted only next to a number
+	wordLike bool // an English word too (TRY, RUB, SAR, PHP): counted only next to a number
 }{
 	{"USD", true, "$", false}, {"EUR", true, "", false}, {"GBP", true, "", false}, {"JPY", true, "¥", false},
 	{"CHF", true, "", false}, {"CAD", true, "$", false}, {"AUD", true, "$", false}, {"SEK", true, "kr", false},
@@ -65,6 +65,10 @@ var isoCurrencies = []struct {
 	{"RUB", false, "", true}, {"TRY", false, "", true}, {"ZAR", false, "", false}, {"SGD", false, "$", false},
 	{"HKD", false, "$", false}, {"AED", false, "", false}, {"SAR", false, "", true}, {"MYR", false, "", false},
 	{"IDR", false, "", false}, {"THB", false, "", false}, {"ISK", false, "kr", false},
+	{"COP", false, "$", false}, {"CLP", false, "$", false}, {"ARS", false, "$", false}, {"TWD", false, "$", false},
+	{"PEN", false, "", false}, {"VES", false, "", false}, {"BDT", false, "", false}, {"PHP", false, "", true},
+	{"NGN", false, "", false}, {"UAH", false, "", false}, {"ILS", false, "", false}, {"VND", false, "", false},
+	{"EGP", false, "", false}, {"KES", false, "", false}, {"PKR", false, "", false},
 }
 
 // currencySigns are the symbols and words; b/a say whether the mark may
@@ -82,7 +86,7 @@ var currencySigns = []struct {
 	{"R$", "BRL", true, true, false, "$"},
 	{"€", "EUR", true, true, false, ""}, {"£", "GBP", true, true, false, ""},
 	{"¥", "JPY", true, true, false, "¥"}, {"JP¥", "JPY", true, true, false, "¥"},
-	{"CN¥", "CNY", true, true, false, "¥"}, {"元", "CNY", true, true, false, "¥"}, {"RMB", "CNY", true, true, false, "¥"},
+	{"CN¥", "CNY", true, true, false, "¥"}, {"元", "CNY", true, true, false, "¥"}, {"円", "JPY", false, true, false, ""}, {"RMB", "CNY", true, true, false, "¥"},
 	{"Fr.", "CHF", true, true, false, ""}, {"SFr.", "CHF", true, true, false, ""}, {"sFr.", "CHF", true, true, false, ""},
 	{"kr", "", true, true, false, "kr"}, {"kr.", "", true, true, false, "kr"}, {"Kr.", "", true, false, false, "kr"},
 	{"zł", "PLN", true, true, false, ""}, {"Kč", "CZK", true, true, false, ""}, {"Ft", "HUF", false, true, false, ""},
@@ -92,6 +96,13 @@ var currencySigns = []struct {
 	{"₩", "KRW", true, true, false, ""}, {"₽", "RUB", true, true, false, ""}, {"₺", "TRY", true, true, false, ""}, {"TL", "TRY", false, true, false, ""},
 	{"R", "ZAR", true, false, false, ""}, {"RM", "MYR", true, false, false, ""}, {"Rp", "IDR", true, false, false, ""},
 	{"Rp.", "IDR", true, false, false, ""}, {"฿", "THB", true, true, false, ""},
+	{"NT$", "TWD", true, true, false, "$"}, {"₱", "PHP", true, true, false, ""}, {"৳", "BDT", true, true, false, ""},
+	{"₦", "NGN", true, true, false, ""}, {"₴", "UAH", true, true, false, ""}, {"₪", "ILS", true, true, false, ""},
+	{"₫", "VND", true, true, false, ""},
+	// Japanese character sets put ¥ where ASCII has the backslash, and
+	// fonts and OCR show it as one ("\\42,820"): the yen in a Japanese
+	// document (markerCode), nothing elsewhere.
+	{"\\", "", true, false, false, ""},
 	{"euro", "EUR", false, true, true, ""}, {"euros", "EUR", false, true, true, ""},
 	{"dollar", "USD", false, true, true, "$"}, {"dollars", "USD", false, true, true, "$"},
 	{"pounds", "GBP", false, true, true, ""},
@@ -123,7 +134,7 @@ func buildCurrencyTables() *currencyTables {
 	for _, s := range currencySigns {
 		bare := s.text == "$" || s.text == "¥" || strings.EqualFold(strings.TrimSuffix(s.text, "."), "kr")
 		// Marks without letters are unmistakable anywhere in a text.
-		free := strings.IndexFunc(s.text, unicode.IsLetter) < 0 || s.text == "元"
+		free := (strings.IndexFunc(s.text, unicode.IsLetter) < 0 || s.text == "元" || s.text == "円") && s.text != "\\"
 		t.markers = append(t.markers, currencyMarker{text: s.text, code: s.code, fold: s.fold,
 			before: s.b, after: s.a, family: s.family, bare: bare, free: free})
 	}
@@ -167,8 +178,11 @@ func CurrencyCodeIn(s, lang string) (string, bool) {
 }
 
 func markerCode(m *currencyMarker, lang string) string {
-	if m.family == "kr" && m.code == "" {
+	switch {
+	case m.family == "kr" && m.code == "":
 		return krByLang[lang]
+	case m.text == "\\" && lang == "ja":
+		return "JPY"
 	}
 	return m.code
 }
@@ -292,7 +306,7 @@ func DocCurrency(text, lang string) string {
 				i = e
 				continue
 			}
-		case r == '$' || r >= 0x80 && (!unicode.IsLetter(r) || r == '元'):
+		case r == '$' || r >= 0x80 && (!unicode.IsLetter(r) || r == '元' || r == '円'):
 			if m, e := markerStartingAt(text, i, roleAny); m != nil && m.free && !m.isCode {
 				if m.bare {
 					note(bare, m.family, i)

@@ -75,40 +75,40 @@ func DateOf(t time.Time) Date {
 var monthNames = [12]map[string]string{
 	{"en": "january jan", "de": "januar jänner jan", "fr": "janvier janv jan", "nl": "januari jan",
 		"es": "enero ene", "it": "gennaio gen", "pl": "styczeń stycznia sty", "pt": "janeiro jan",
-		"cs": "leden ledna", "ro": "ianuarie ian", "hu": "január", "fi": "tammikuu tammikuuta", "sv": "januari", "da": "januar", "no": "januar"},
+		"cs": "leden ledna", "ro": "ianuarie ian", "hu": "január", "fi": "tammikuu tammikuuta", "sv": "januari", "da": "januar", "no": "januar", "tr": "ocak"},
 	{"en": "february feb", "de": "februar feber feb", "fr": "février févr fév", "nl": "februari feb",
 		"es": "febrero feb", "it": "febbraio feb", "pl": "luty lutego lut", "pt": "fevereiro fev",
-		"cs": "únor února", "ro": "februarie", "hu": "február febr", "fi": "helmikuu helmikuuta", "sv": "februari", "da": "februar", "no": "februar"},
+		"cs": "únor února", "ro": "februarie", "hu": "február febr", "fi": "helmikuu helmikuuta", "sv": "februari", "da": "februar", "no": "februar", "tr": "şubat şub"},
 	{"en": "march mar", "de": "märz maerz mär mrz", "fr": "mars", "nl": "maart mrt mar",
 		"es": "marzo mar", "it": "marzo mar", "pl": "marzec marca mar", "pt": "março mar",
-		"cs": "březen března", "ro": "martie", "hu": "március márc", "fi": "maaliskuu maaliskuuta", "sv": "mars", "da": "marts", "no": "mars"},
+		"cs": "březen března", "ro": "martie", "hu": "március márc", "fi": "maaliskuu maaliskuuta", "sv": "mars", "da": "marts", "no": "mars", "tr": "mart mar"},
 	{"en": "april apr", "de": "april apr", "fr": "avril avr", "nl": "april apr",
 		"es": "abril abr", "it": "aprile apr", "pl": "kwiecień kwietnia kwi", "pt": "abril abr",
-		"cs": "duben dubna", "ro": "aprilie", "hu": "április ápr", "fi": "huhtikuu huhtikuuta", "sv": "april", "da": "april", "no": "april"},
+		"cs": "duben dubna", "ro": "aprilie", "hu": "április ápr", "fi": "huhtikuu huhtikuuta", "sv": "april", "da": "april", "no": "april", "tr": "nisan nis"},
 	{"en": "may", "de": "mai", "fr": "mai", "nl": "mei",
 		"es": "mayo may", "it": "maggio mag", "pl": "maj maja", "pt": "maio mai",
-		"cs": "květen května", "ro": "mai", "hu": "május máj", "fi": "toukokuu toukokuuta", "sv": "maj", "da": "maj", "no": "mai"},
+		"cs": "květen května", "ro": "mai", "hu": "május máj", "fi": "toukokuu toukokuuta", "sv": "maj", "da": "maj", "no": "mai", "tr": "mayıs may"},
 	{"en": "june jun", "de": "juni jun", "fr": "juin", "nl": "juni jun",
 		"es": "junio jun", "it": "giugno giu", "pl": "czerwiec czerwca cze", "pt": "junho jun",
-		"cs": "červen června", "ro": "iunie iun", "hu": "június jún", "fi": "kesäkuu kesäkuuta", "sv": "juni", "da": "juni", "no": "juni"},
+		"cs": "červen června", "ro": "iunie iun", "hu": "június jún", "fi": "kesäkuu kesäkuuta", "sv": "juni", "da": "juni", "no": "juni", "tr": "haziran haz"},
 	{"en": "july jul", "de": "juli jul", "fr": "juillet juil", "nl": "juli jul",
 		"es": "julio jul", "it": "luglio lug", "pl": "lipiec lipca lip", "pt": "julho jul",
-		"cs": "červenec července", "ro": "iulie iul", "hu": "július júl", "fi": "heinäkuu heinäkuuta", "sv": "juli", "da": "juli", "no": "juli"},
+		"cs": "červenec července", "ro": "iulie iul", "hu": "július júl", "fi": "heinäkuu heinäkuuta", "sv": "juli", "da": "juli", "no": "juli", "tr": "temmuz tem"},
 	{"en": "august aug", "de": "august aug", "fr": "août aout", "nl": "augustus aug",
 		"es": "agosto ago", "it": "agosto ago", "pl": "sierpień sierpnia sie", "pt": "agosto ago",
-		"cs": "srpen srpna", "ro": "august", "hu": "augusztus", "fi": "elokuu elokuuta", "sv": "augusti", "da": "august", "no": "august"},
+		"cs": "srpen srpna", "ro": "august", "hu": "augusztus", "fi": "elokuu elokuuta", "sv": "augusti", "da": "august", "no": "august", "tr": "ağustos ağu"},
 	{"en": "september sept sep", "de": "september sept sep", "fr": "septembre sept", "nl": "september sept sep",
 		"es": "septiembre setiembre sept sep", "it": "settembre set", "pl": "wrzesień września wrz", "pt": "setembro set",
-		"cs": "září", "ro": "septembrie", "hu": "szeptember szept", "fi": "syyskuu syyskuuta", "sv": "september", "da": "september", "no": "september"},
+		"cs": "září", "ro": "septembrie", "hu": "szeptember szept", "fi": "syyskuu syyskuuta", "sv": "september", "da": "september", "no": "september", "tr": "eylül eyl"},
 	{"en": "october oct", "de": "oktober okt", "fr": "octobre oct", "nl": "oktober okt",
 		"es": "octubre oct", "it": "ottobre ott", "pl": "październik października paź", "pt": "outubro out",
-		"cs": "říjen října", "ro": "octombrie", "hu": "október", "fi": "lokakuu lokakuuta", "sv": "oktober", "da": "oktober", "no": "oktober"},
+		"cs": "říjen října", "ro": "octombrie", "hu": "október", "fi": "lokakuu lokakuuta", "sv": "oktober", "da": "oktober", "no": "oktober", "tr": "ekim"},
 	{"en": "november nov", "de": "november nov", "fr": "novembre nov", "nl": "november nov",
 		"es": "noviembre nov", "it": "novembre nov", "pl": "listopad listopada lis", "pt": "novembro nov",
-		"cs": "listopad listopadu", "ro": "noiembrie", "hu": "november", "fi": "marraskuu marraskuuta", "sv": "november", "da": "november", "no": "november"},
+		"cs": "listopad listopadu", "ro": "noiembrie", "hu": "november", "fi": "marraskuu marraskuuta", "sv": "november", "da": "november", "no": "november", "tr": "kasım kas"},
 	{"en": "december dec", "de": "dezember dez", "fr": "décembre déc", "nl": "december dec",
 		"es": "diciembre dic", "it": "dicembre dic", "pl": "grudzień grudnia gru", "pt": "dezembro dez",
-		"cs": "prosinec prosince", "ro": "decembrie", "hu": "december", "fi": "joulukuu joulukuuta", "sv": "december", "da": "december", "no": "desember"},
+		"cs": "prosinec prosince", "ro": "decembrie", "hu": "december", "fi": "joulukuu joulukuuta", "sv": "december", "da": "december", "no": "desember", "tr": "aralık"},
 }
 
 // weekdayNames lists the weekdays per language, Monday first: full names
@@ -128,7 +128,7 @@ var weekdayNames = map[string][7]string{
 
 // dayFirstLangs are the languages that write the day before the month.
 var dayFirstLangs = map[string]bool{"de": true, "fr": true, "nl": true, "es": true, "it": true, "pl": true, "pt": true,
-	"cs": true, "ro": true, "hu": true, "fi": true, "sv": true, "da": true, "no": true}
+	"cs": true, "ro": true, "hu": true, "fi": true, "sv": true, "da": true, "no": true, "tr": true}
 
 // plainLetters maps letters with diacritics to their base letters, for
 // the forms of month and weekday names written without them.
@@ -154,7 +154,10 @@ var (
 	reDayYearAfter = lazyregexp.New(`(?i)^(?:\.\s*|\s+)(\d{1,2})(?:st|nd|rd|th)?(?:\s*,\s*|\s+)(\d{4})`)
 	// The separators repeat; Hungarian dates put a space after each dot
 	// ("2008. 10. 17.").
-	reYMD    = lazyregexp.New(`^(\d{4})([-/]|\. ?)(\d{1,2})([-/]|\. ?)(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?`)
+	reYMD = lazyregexp.New(`^(\d{4})([-/]|\. ?)(\d{1,2})([-/]|\. ?)(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?`)
+	// reNengo: "2025年5月15日", "令和7年5月15日" (an era year), with the
+	// spaces OCR puts between the characters.
+	reNengo  = lazyregexp.New(`(令和|平成|昭和)?\s?(\d{1,4})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日`)
 	reNumDMY = lazyregexp.New(`^(\d{1,2})([-/.]| / | - )(\d{1,2})([-/.]| / | - )(\d{4}|\d{2})`)
 )
 
@@ -227,6 +230,10 @@ func FindDates(text string) []DateMatch {
 	return FindDatesIn(text, DateOptions{Lang: DetectLanguage(text)})
 }
 
+// eraStart is the Gregorian year in which each Japanese era named on
+// documents began (its year 1).
+var eraStart = map[string]int{"令和": 2019, "平成": 1989, "昭和": 1926}
+
 // numDate is a numeric date candidate before its order is decided.
 type numDate struct {
 	start, end int
@@ -252,6 +259,15 @@ func FindDatesIn(text string, o DateOptions) []DateMatch {
 		m := atoi(text[loc[6]:loc[7]])
 		d := atoi(text[loc[10]:loc[11]])
 		add(loc[0], loc[1], y, time.Month(m), d, false)
+	}
+	for _, loc := range reNengo.FindAllStringSubmatchIndex(text, -1) {
+		y := atoi(text[loc[4]:loc[5]])
+		if loc[2] >= 0 {
+			y += eraStart[text[loc[2]:loc[3]]] - 1
+		} else if y < 1000 {
+			continue
+		}
+		add(loc[0], loc[1], y, time.Month(atoi(text[loc[6]:loc[7]])), atoi(text[loc[8]:loc[9]]), false)
 	}
 	for ws := 0; ws < len(text); {
 		r, size := utf8.DecodeRuneInString(text[ws:])

@@ -23,7 +23,7 @@ import (
 // Version names the extraction rules. MemexFS reads a file again when
 // the rules that indexed it had another version; change it with any rule
 // change that alters facts.
-const Version = "2026-12-07c"
+const Version = "2026-12-07d"
 
 // Document kinds.
 const (
@@ -111,6 +111,7 @@ func Extract(text string, h Hints) Facts {
 	if lines == nil {
 		lines = layout.FromText(text)
 	}
+	text, lines = narrowText(text, lines)
 	f.Language = DetectLanguage(text)
 	v := newDocView(lines, text, f.Language)
 	v.nums = FindNumbers(text, f.Language)
@@ -118,6 +119,7 @@ func Extract(text string, h Hints) Facts {
 	cs := v.candidates()
 	kind, ksrc := v.detectKind(cs, h)
 	cs = append(cs, v.titleCands()...)
+	cs = append(cs, v.numberBelowTitle()...)
 	f.Kind = kind
 	if ksrc != nil {
 		f.Sources["kind"] = *ksrc
@@ -154,7 +156,11 @@ func Extract(text string, h Hints) Facts {
 	}
 	if IsFinancial(f.Kind) {
 		v.assignMoney(&f, cs)
-		if p, src := v.findIssuer(cs, h); p != "" {
+		p, src := v.findIssuer(cs, h)
+		if p == "" && f.Language == "ja" {
+			p, src = v.jaIssuer()
+		}
+		if p != "" {
 			f.Party = p
 			f.Sources["issuer"] = *src
 		}
@@ -201,6 +207,40 @@ func Extract(text string, h Hints) Facts {
 		f.Sources = nil
 	}
 	return f
+}
+
+// narrowText writes the full-width forms of ASCII that Japanese and
+// Chinese documents type ("２０２５", "：") and the ideographic space as
+// ASCII, so that numbers, dates and labels read as they do elsewhere.
+func narrowText(text string, lines []layout.Line) (string, []layout.Line) {
+	wide := func(r rune) bool { return r >= 0xff01 && r <= 0xff5e || r == 0x3000 }
+	if strings.IndexFunc(text, wide) < 0 {
+		return text, lines
+	}
+	return mapText(text, lines, func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r == 0x3000:
+				return ' '
+			case wide(r):
+				return r - 0xfee0
+			}
+			return r
+		}, s)
+	})
+}
+
+// mapText applies fn to text and to a copy of the lines' cells.
+func mapText(text string, lines []layout.Line, fn func(string) string) (string, []layout.Line) {
+	out := make([]layout.Line, len(lines))
+	for i, l := range lines {
+		out[i] = l
+		out[i].Cells = slices.Clone(l.Cells)
+		for j := range out[i].Cells {
+			out[i].Cells[j].Text = fn(out[i].Cells[j].Text)
+		}
+	}
+	return fn(text), out
 }
 
 func firstLine(text string) string {
@@ -824,6 +864,19 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 	cur := ""
 	if f.Total != nil {
 		cur = f.Total.Currency
+		// A bare "$" reads as USD (and "¥" as JPY) on its own; the
+		// document may say which dollar it is ("Currency: Singapore
+		// Dollar (SGD)").
+		if fam := currencyFamily(cur); fam == "$" || fam == "¥" {
+			if dc := v.docCurrency(); dc != cur && currencyFamily(dc) == fam {
+				cur = dc
+				for _, a := range []*Amount{f.Total, f.Subtotal, f.Tax, f.AmountPaid, f.BalanceDue} {
+					if a != nil && currencyFamily(a.Currency) == fam {
+						a.Currency = dc
+					}
+				}
+			}
+		}
 	}
 	how, conf := "document", 0.8
 	if cur == "" {
@@ -853,6 +906,9 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 	for _, a := range []*Amount{f.Total, f.Subtotal, f.Tax, f.AmountPaid, f.BalanceDue} {
 		if a != nil && a.Currency == "" {
 			a.Currency = cur
+			if zeroDecimal[cur] && a.Decimals == 3 {
+				a.Value, a.Decimals = math.Round(a.Value*1000), 0 // see wholeUnits
+			}
 		}
 	}
 	if cur != "" {
@@ -877,7 +933,7 @@ var (
 		"CH": "CHF", "LI": "CHF", "CHE": "CHF", "GB": "GBP", "PL": "PLN", "CZ": "CZK", "SE": "SEK", "DK": "DKK", "NO": "NOK",
 		"HU": "HUF", "RO": "RON", "BG": "BGN",
 	}
-	langCurrency = map[string]string{"de": "EUR", "fr": "EUR", "nl": "EUR", "it": "EUR", "pl": "PLN", "cs": "CZK", "ro": "RON", "hu": "HUF", "fi": "EUR", "sv": "SEK", "da": "DKK", "no": "NOK"}
+	langCurrency = map[string]string{"de": "EUR", "fr": "EUR", "nl": "EUR", "it": "EUR", "pl": "PLN", "cs": "CZK", "ro": "RON", "hu": "HUF", "fi": "EUR", "sv": "SEK", "da": "DKK", "no": "NOK", "tr": "TRY"}
 )
 
 // currencyOfIDs returns the currency of the country of the first IBAN,
@@ -1212,14 +1268,19 @@ var legalSuffixes = map[string]bool{"ltd": true, "limited": true, "inc": true, "
 	"corp": true, "corporation": true, "co": true, "company": true, "plc": true, "sa": true, "ag": true, "bv": true, "nv": true,
 	"sarl": true, "srl": true, "pty": true, "oy": true, "ab": true, "as": true, "kg": true, "lp": true, "the": true, "and": true, "&": true,
 	"spa": true, "sas": true, "sl": true, "ltda": true, "lda": true, "pvt": true, "oyj": true, "aps": true, "asa": true, "bhd": true, "sdn": true, "pte": true, "mbh": true, "kgaa": true, "se": true,
-	"sro": true, "kft": true, "zrt": true, "nyrt": true, "bt": true, "zspo": true, "zs": true, "ops": true, "vos": true, "doo": true, "uab": true, "sia": true, "kk": true}
+	"sro": true, "kft": true, "zrt": true, "nyrt": true, "bt": true, "zspo": true, "zs": true, "ops": true, "vos": true, "doo": true, "uab": true, "sia": true, "kk": true, "sti": true}
 
 // PartyKey normalises a party name for matching: lower case, accents,
 // punctuation and legal-form words (Ltd, Inc, GmbH, ...) removed.
 // "Northwind Traders Ltd." becomes "northwind traders", "Bilist Yazılım
-// A.Ş." (and its scan, "Bilist Yazilim A.S.") "bilist yazilim".
+// A.Ş." (and its scan, "Bilist Yazilim A.S.") "bilist yazilim"; Japanese
+// company forms and the spaces between Japanese words go too, so
+// "サンプル 株式会社" is "サンプル".
 func PartyKey(name string) string {
 	var words []string
+	for _, f := range jaForms {
+		name = strings.ReplaceAll(name, f, " ")
+	}
 	ws := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&'
 	})
@@ -1233,7 +1294,20 @@ func PartyKey(name string) string {
 		}
 		words = append(words, w)
 	}
-	return strings.Join(words, " ")
+	// Japanese writes no spaces, OCR puts some in: none between two
+	// Japanese words.
+	var sb strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			prev, _ := utf8.DecodeLastRuneInString(words[i-1])
+			next, _ := utf8.DecodeRuneInString(w)
+			if !isCJK(prev) || !isCJK(next) {
+				sb.WriteByte(' ')
+			}
+		}
+		sb.WriteString(w)
+	}
+	return sb.String()
 }
 
 // joinInitials joins runs of one-letter words: a dotted legal form

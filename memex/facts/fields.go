@@ -685,6 +685,23 @@ func pickTotal(cs []cand, all []Amount) (*Amount, *Source) {
 			}
 		}
 	}
+	// A plain "Total" or "Sum" that is the net amount: the amount to pay
+	// is it plus the tax ("Sum €90,00 · Tax €21,60 · Total to pay
+	// €111,60").
+	for _, p := range plain {
+		for _, t := range taxes {
+			sum := p.amt.Value + t.amt.Value
+			for _, tier := range [][]*cand{grand, toPay} {
+				for _, g := range tier {
+					if t.amt.Value > 0 && near(g.amt.Value, sum) {
+						a, src := g.amt, g.src
+						src.Confidence = 0.9
+						return &a, &src
+					}
+				}
+			}
+		}
+	}
 	adj := adjustments(cs)
 	for k, tier := range tiers {
 		var best *cand
@@ -874,6 +891,56 @@ func (v *docView) titleCands() []cand {
 		}
 	}
 	return out
+}
+
+// numberBelowTitle reads "Tax Invoice" over "SGC-DCS-28": a title in the
+// heading lines (a bare title, or one behind up to two qualifying words:
+// "Service invoice", "Electronic credit note"), its number alone in the
+// cell right below it, written as a code (letters or separators with its
+// digits), not a date.
+func (v *docView) numberBelowTitle() []cand {
+	for i, l := range v.lines[:max(0, min(len(v.lines)-1, headingLineCount))] {
+		for _, c := range l.Cells {
+			if !isTitleCell(c.Text) {
+				continue
+			}
+			next := v.lines[i+1]
+			if next.Page != l.Page {
+				continue
+			}
+			for _, b := range next.Cells {
+				tok := strings.TrimSpace(b.Text)
+				if math.Abs(b.X0-c.X0) > 2*v.medianH() || strings.ContainsAny(tok, " \t") || len(tok) < 4 {
+					continue
+				}
+				_, isDate := ParseDate(tok)
+				code := strings.IndexFunc(tok, func(r rune) bool { return unicode.IsLetter(r) || r == '-' || r == '/' }) >= 0
+				if !isDate && code && strings.ContainsAny(tok, "0123456789") && numberToken(tok) == tok {
+					return []cand{{field: fInvoiceNo, phrase: "title", text: tok, src: v.src(i+1, "", "below title", 0)}}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// headingLineCount is how many lines from the top numberBelowTitle reads.
+const headingLineCount = 15
+
+// isTitleCell reports a cell that is a document title, alone or behind up
+// to two qualifying words.
+func isTitleCell(text string) bool {
+	if _, ok := titleKind(text); ok {
+		return true
+	}
+	f := fold(text)
+	ws := strings.Fields(f)
+	for n := 1; n <= 2 && n < len(ws); n++ {
+		if _, ok := titleKind(strings.Join(ws[n:], " ")); ok {
+			return true
+		}
+	}
+	return false
 }
 
 var dueWords = []string{"zahlbar", "payable", "pay", "paid", "due", "payment", "payer", "regler", "reglement", "paiement", "betalen", "betaling", "pagar", "pago", "pagare", "pagamento",

@@ -9,7 +9,9 @@ package facts
 // that only some languages use (ß, ñ, ł, ã…). The lists are data
 // (langWords, langLetters); adding a language is adding rows. The
 // language with the most evidence wins when it is clearly ahead of the
-// runner-up; otherwise the answer is "" (unsure).
+// runner-up; otherwise the answer is "" (unsure). Japanese is told by its
+// script instead: kana, and Chinese characters at least as many as Latin
+// letters.
 
 import (
 	"strings"
@@ -19,7 +21,12 @@ import (
 
 // Languages lists the ISO 639-1 codes DetectLanguage can return, in a
 // fixed order (the bit order of the word index).
-var Languages = []string{"en", "de", "fr", "nl", "es", "it", "pl", "pt", "cs", "ro", "hu", "fi", "sv", "da", "no"}
+var Languages = []string{"en", "de", "fr", "nl", "es", "it", "pl", "pt", "cs", "ro", "hu", "fi", "sv", "da", "no", "tr", "ja"}
+
+// scriptLanguages are told by their script rather than by words, and
+// write months as numbers ("5月"): they have no rows in langWords or the
+// month names.
+var scriptLanguages = map[string]bool{"ja": true}
 
 // langWords are the words counted for each language, lower case. A word
 // may appear under several languages ("de", "la", "in"); it then counts
@@ -67,6 +74,8 @@ var langWords = map[string]string{
 		moms betale kunde dato tak antal pris`,
 	"no": `og i det som en er på for med ikke av til har faktura fakturanummer fakturadato forfallsdato beløp
 		mva betale kunde dato takk antall pris sum kontonummer`,
+	"tr": `ve bir bu için ile da de olarak fatura faturası tarih tarihi toplam tutar tutarı kdv nakit fiş fişi
+		saat kredi kartı vergi dairesi numarası teşekkür ederiz adet ödeme ödenecek satış alıcı satıcı sayın genel ara`,
 	"pt": `o a os as de do da dos das e em no na um uma para com por que não é ao fatura factura valor data
 		total pagamento iva obrigado obrigada cliente vencimento nosso seu sua número quantidade preço
 		descrição contribuinte
@@ -83,7 +92,7 @@ var langLetters = map[rune]string{
 	'ì': "it", 'ò': "it",
 	'ą': "pl", 'ę': "pl", 'ł': "pl", 'ń': "pl", 'ś': "pl", 'ź': "pl", 'ż': "pl", 'ć': "pl",
 	'ě': "cs", 'ř': "cs", 'ů': "cs", 'č': "cs", 'š': "cs", 'ž': "cs", 'ý': "cs",
-	'ă': "ro", 'ș': "ro", 'ț': "ro", 'ş': "ro", 'ţ': "ro",
+	'ă': "ro", 'ș': "ro", 'ț': "ro", 'ş': "ro tr", 'ţ': "ro", 'ğ': "tr", 'ı': "tr",
 	'ő': "hu", 'ű': "hu",
 	'å': "sv da no", 'ø': "da no", 'æ': "da no",
 	'ã': "pt", 'õ': "pt", 'â': "pt",
@@ -92,15 +101,15 @@ var langLetters = map[rune]string{
 // langIndex maps a word or letter to the bit set of its languages. Built
 // on first use (langIndexes).
 type langIndex struct {
-	words   map[string]uint16
-	letters map[rune]uint16
+	words   map[string]uint32
+	letters map[rune]uint32
 }
 
 var langIndexes = sync.OnceValue(buildLangIndex)
 
 func buildLangIndex() *langIndex {
-	x := &langIndex{words: map[string]uint16{}, letters: map[rune]uint16{}}
-	bit := map[string]uint16{}
+	x := &langIndex{words: map[string]uint32{}, letters: map[rune]uint32{}}
+	bit := map[string]uint32{}
 	for i, l := range Languages {
 		bit[l] = 1 << i
 	}
@@ -121,6 +130,7 @@ const (
 	langScanBytes = 20 << 10 // DetectLanguage reads at most this much
 	langWordScore = 2        // points for a listed word
 	langMinScore  = 6        // fewer points than this: unsure
+	langMinKana   = 3        // fewer kana than this: not Japanese
 )
 
 // DetectLanguage returns the ISO 639-1 code of the language text is
@@ -130,8 +140,8 @@ func DetectLanguage(text string) string {
 	if len(text) > langScanBytes {
 		text = text[:langScanBytes] // a cut rune reads as U+FFFD: harmless
 	}
-	var score [16]int
-	add := func(set uint16, pts int) {
+	var score [32]int
+	add := func(set uint32, pts int) {
 		for i := 0; set != 0; i, set = i+1, set>>1 {
 			if set&1 != 0 {
 				score[i] += pts
@@ -139,6 +149,7 @@ func DetectLanguage(text string) string {
 		}
 	}
 	var word []rune
+	kana, cjk, latin := 0, 0, 0
 	flush := func() {
 		if len(word) > 0 && len(word) <= 24 {
 			if set, ok := langIndexes().words[string(word)]; ok {
@@ -149,6 +160,15 @@ func DetectLanguage(text string) string {
 	}
 	for _, r := range text {
 		if unicode.IsLetter(r) {
+			switch {
+			case isCJK(r):
+				cjk++
+				if !unicode.Is(unicode.Han, r) {
+					kana++
+				}
+			case r < 0x250:
+				latin++
+			}
 			r = unicode.ToLower(r)
 			word = append(word, r)
 			if r >= 0x80 {
@@ -161,6 +181,11 @@ func DetectLanguage(text string) string {
 		flush()
 	}
 	flush()
+	// Japanese is told by its script: kana, with Chinese characters, as
+	// much as Latin letters (invoice numbers and addresses are Latin).
+	if kana >= langMinKana && cjk >= latin {
+		return "ja"
+	}
 	best, second := -1, 0
 	for i := range Languages {
 		switch {

@@ -13,7 +13,7 @@ import (
 
 // The label lexicon: every label a document uses to introduce a field, in
 // the languages MemexFS reads (Languages: en, de, fr, nl, es, it, pl, pt,
-// cs, ro, hu, fi, sv, da, no), plus the document-number labels made from
+// cs, ro, hu, fi, sv, da, no, tr, ja), plus the document-number labels made from
 // the kind titles (numberLabels). It is data,
 // not code: a label is written once, folded (see Fold), and matched at word
 // boundaries; when several labels match at one place the longest wins, so
@@ -63,6 +63,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"fakturanummer", "faktura nr", "fakturanr"},
 		"da": {"faktura nr", "fakturanr"},
 		"no": {"fakturanummer", "faktura nr", "fakturanr"},
+		"tr": {"fatura no", "fatura numarasi", "fatura nr", "belge no", "fis no", "fis", "seri no", "sira no"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"請 求 書 番 号", "請 求 番 号", "請 求 書 no", "請 求 no", "伝 票 番 号", "領 収 書 番 号", "見 積 番 号", "見 積 書 番 号", "書 類 番 号", "文 書 番 号", "番 号"},
 	},
 	fOtherNo: {
 		"en": {"order no", "order number", "order id", "order", "po", "po no", "po number", "purchase order", "purchase order no", "customer no", "customer number",
@@ -80,10 +83,13 @@ var labels = map[string]map[string][]string{
 		"it": {"numero ordine", "ordine", "n ordine", "codice cliente", "cliente n", "riferimento", "partita iva", "p iva", "codice fiscale", "cod fisc", "ddt", "telefono"},
 		"pl": {"numer zamowienia", "zamowienie", "nr zamowienia", "numer klienta", "nip", "regon", "krs", "numer konta", "nr konta", "nr rachunku", "telefon"},
 		"pt": {"numero do pedido", "pedido", "no do cliente", "cliente no", "referencia", "cnpj", "cpf", "nif", "contribuinte", "inscricao estadual", "telefone"},
+		"tr": {"vergi no", "vergi numarasi", "vkn", "tckn", "vergi dairesi", "mersis no", "ettn", "siparis no", "musteri no", "iban", "tel", "telefon"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"注 文 番 号", "発 注 番 号", "顧 客 番 号", "お 客 様 番 号", "登 録 番 号", "口 座 番 号", "電 話 番 号", "取 引 番 号"},
 	},
 	fIssueDate: {
 		"en": {"invoice date", "date of invoice", "date of issue", "issue date", "issuing date", "issued", "issued on", "date issued", "date", "dated", "billing date", "bill date",
-			"invoice date tax point", "tax point", "date of invoice issue", "tax point date", "receipt date", "credit note date", "document date", "statement date", "quote date", "estimate date", "date of sale", "sale date", "transaction date", "purchase date"},
+			"invoice date tax point", "tax point", "inv date", "date of invoice issue", "tax point date", "receipt date", "credit note date", "document date", "statement date", "quote date", "estimate date", "date of sale", "sale date", "transaction date", "purchase date"},
 		"de": {"rechnungsdatum", "datum", "belegdatum", "ausstellungsdatum", "rechnungs datum", "gutschriftsdatum", "angebotsdatum", "ausgestellt am", "erstellt am", "re datum"},
 		"fr": {"date de facture", "date de facturation", "date d emission", "date", "facture du", "date de la facture", "emise le", "date de l avoir", "date du devis"},
 		"nl": {"factuurdatum", "datum", "factuur datum", "datum factuur", "uitgiftedatum"},
@@ -98,6 +104,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"fakturadatum", "datum"},
 		"da": {"fakturadato", "dato"},
 		"no": {"fakturadato", "dato"},
+		"tr": {"fatura tarihi", "tarih", "duzenleme tarihi", "belge tarihi", "islem tarihi"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"発 行 日", "請 求 日", "発 行 年 月 日", "請 求 書 発 行 日", "日 付", "作 成 日", "見 積 日", "領 収 日"},
 	},
 	fDueDate: {
 		"en": {"deadline", "payment deadline", "invoice due date", "due date", "payment due", "payment due date", "due by", "due on", "due", "pay by", "payable by", "please pay by", "date due", "payment date due", "due date for payment", "remit by", "payment deadline", "expiry date", "valid until", "expires"},
@@ -115,6 +124,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"forfallodatum", "forfallodag", "betalas senast"},
 		"da": {"forfaldsdato", "betalingsfrist", "betales senest"},
 		"no": {"forfallsdato", "forfall", "forfallsdag", "betalingsfrist"},
+		"tr": {"son odeme tarihi", "vade tarihi", "vade", "odeme tarihi"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"支 払 期 限", "お 支 払 期 限", "お 支 払 い 期 限", "支 払 い 期 限", "支 払 期 日", "お 支 払 期 日", "振 込 期 限", "お 振 込 期 限", "有 効 期 限", "お 支 払 い 期 日"},
 	},
 	fPaidDate: {
 		"en": {"paid on", "payment date", "date paid", "date of payment", "payment received on", "paid", "received on", "payment made on"},
@@ -125,6 +137,8 @@ var labels = map[string]map[string][]string{
 		"it": {"data pagamento", "data di pagamento", "pagato il"},
 		"pl": {"data zaplaty", "zaplacono dnia"},
 		"pt": {"data de pagamento", "pago em"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"入 金 日", "支 払 日", "お 支 払 日"},
 	},
 	fOtherDate: {
 		"en": {"order date", "delivery date", "ship date", "shipping date", "date of supply", "service date", "service period", "period", "billing period", "date of service", "start date", "end date", "due date of previous", "period start", "period end", "date of delivery", "supply date"},
@@ -136,6 +150,8 @@ var labels = map[string]map[string][]string{
 		"pl": {"data sprzedazy", "data dostawy", "data wykonania uslugi", "okres"},
 		"pt": {"data do pedido", "data de entrega", "periodo"},
 		"cs": {"datum zdanitelneho plneni", "duzp", "datum uskutecneni plneni"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"納 品 日", "納 期", "出 荷 日", "注 文 日"},
 	},
 	fGrandTotal: {
 		"en": {"grand total", "invoice total", "total amount", "total incl vat", "total including vat", "total inc vat", "total incl tax", "total with vat", "total paid with vat",
@@ -155,6 +171,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"totalt", "totalbelopp"},
 		"da": {"i alt", "total inkl moms"},
 		"no": {"totalt", "total inkl mva", "sum inkl mva"},
+		"tr": {"genel toplam", "toplam tutar", "vergiler dahil toplam tutar", "kdv dahil toplam"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"総 合 計", "合 計 金 額", "税 込 合 計", "総 額", "税 込 金 額"},
 	},
 	fToPay: {
 		"en": {"total amount due", "total due", "amount due", "amount payable", "total payable", "total to pay", "total amount payable", "payment amount", "amount to be paid", "please pay this amount", "amount due usd", "due payable", "payable amount", "total amount to pay", "amount to pay"},
@@ -172,6 +191,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"att betala", "belopp att betala"},
 		"da": {"at betale", "belob at betale"},
 		"no": {"a betale", "sum a betale", "belop a betale"},
+		"tr": {"odenecek tutar", "odenecek toplam"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"請 求 金 額", "ご 請 求 金 額", "ご 請 求 額", "お 支 払 金 額", "お 支 払 い 金 額", "お 支 払 額"},
 	},
 	fTotal: {
 		"en": {"total", "amount", "totals", "sum", "charges"},
@@ -188,6 +210,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"summa", "belopp"},
 		"da": {"belob"},
 		"no": {"belop", "sum"},
+		"tr": {"toplam", "tutar"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"合 計", "計"},
 	},
 	fSubtotal: {
 		"en": {"subtotal", "sub total", "net amount", "net total", "total excl vat", "total excluding vat", "total ex vat", "total excl tax", "total before tax", "total net", "net", "total excl gst", "amount excl vat", "taxable amount", "total net amount", "net value", "total without vat", "total without tax", "amount before tax", "total before vat"},
@@ -204,6 +229,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"delsumma", "summa exkl moms"},
 		"da": {"i alt ekskl moms"},
 		"no": {"mva grunnlag", "sum eks mva", "grunnlag"},
+		"tr": {"ara toplam", "mal hizmet toplam tutari", "kdv haric toplam", "matrah"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"小 計", "税 抜 合 計", "税 抜 金 額"},
 	},
 	fTax: {
 		"en": {"tax", "vat", "gst", "sales tax", "total vat", "total tax", "vat amount", "tax amount", "hst", "pst", "qst", "total gst", "igst", "cgst", "sgst", "tax total", "vat paid", "tax paid", "vat total"},
@@ -220,6 +248,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"moms", "mervardesskatt"},
 		"da": {"moms"},
 		"no": {"mva", "merverdiavgift"},
+		"tr": {"kdv", "toplam kdv", "topkdv", "hesaplanan kdv", "kdv tutari"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"消 費 税", "消 費 税 等", "消 費 税 額", "税 額", "内 消 費 税"},
 	},
 	fPaid: {
 		"en": {"amount paid", "paid", "payment", "payments", "payment received", "total paid", "paid amount", "payments credits", "less payment", "deposit paid", "paid to date", "payment made", "tendered", "cash", "visa", "mastercard", "card payment", "amount received", "amount charged", "total charged", "charged"},
@@ -230,6 +261,9 @@ var labels = map[string]map[string][]string{
 		"it": {"pagato", "importo pagato", "acconto"},
 		"pl": {"zaplacono", "wplacono", "zaplacono gotowka"},
 		"pt": {"pago", "valor pago", "montante pago"},
+		"tr": {"nakit", "kredi karti", "kart", "odenen"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"お 預 り", "お 預 か り", "入 金 額"},
 	},
 	fBalance: {
 		"en": {"balance due", "balance", "amount outstanding", "outstanding", "outstanding balance", "balance outstanding", "remaining balance", "balance remaining", "please pay", "due now", "amount to pay", "total balance due", "balance payable", "current balance", "left to pay", "balance due usd", "balance to pay",
@@ -241,6 +275,8 @@ var labels = map[string]map[string][]string{
 		"it": {"saldo", "residuo", "importo residuo", "da saldare", "saldo finale", "nuovo saldo"},
 		"pl": {"pozostalo do zaplaty", "do zaplaty pozostalo", "saldo", "saldo koncowe"},
 		"pt": {"saldo", "valor em aberto", "saldo devedor", "em aberto", "saldo final"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"差 引 残 高", "残 高", "未 払 金 額"},
 	},
 	fOtherAmount: {
 		"en": {"discount", "shipping", "shipping handling", "delivery", "freight", "deposit", "unit price", "price", "rate", "qty", "quantity", "change", "tip", "rounding", "previous balance", "opening balance", "beginning balance", "late fee", "fee", "credit", "credits", "adjustment", "line total", "hours", "vat rate", "tax rate"},
@@ -251,6 +287,9 @@ var labels = map[string]map[string][]string{
 		"it": {"sconto", "spedizione", "prezzo unitario", "prezzo", "quantita", "trasporto"},
 		"pl": {"rabat", "cena jednostkowa", "cena", "ilosc", "cena netto", "wysylka"},
 		"pt": {"desconto", "frete", "portes", "preco unitario", "preco", "quantidade"},
+		"tr": {"para ustu", "indirim", "birim fiyat", "miktar", "adet"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"お 釣 り", "お つ り", "単 価", "数 量", "値 引", "送 料", "手 数 料"},
 	},
 	fSeller: {
 		"en": {"contractor", "from", "vendor", "supplier", "seller", "biller", "sold by", "issued by", "bill from", "billed by", "billed from", "invoice from", "payee", "remit to", "remit payment to", "pay to", "make checks payable to", "checks payable to", "make check payable to", "check payable to", "make cheques payable to", "cheques payable to", "payable to", "merchant", "provider", "service provider", "company", "beneficiary", "account name", "account holder", "seller information", "supplier details"},
@@ -268,6 +307,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"saljare", "leverantor", "avsandare"},
 		"da": {"saelger", "leverandor", "afsender"},
 		"no": {"selger", "avsender"},
+		"tr": {"satici", "duzenleyen"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"発 行 者", "販 売 者", "請 求 元"},
 	},
 	fBuyer: {
 		"en": {"recipient", "bill to", "billed to", "billing to", "invoice to", "invoiced to", "ship to", "shipped to", "sold to", "deliver to", "delivery address", "billing address", "shipping address",
@@ -286,6 +328,9 @@ var labels = map[string]map[string][]string{
 		"sv": {"kund", "kopare", "mottagare", "fakturaadress"},
 		"da": {"kunde", "kober", "modtager", "faktureringsadresse"},
 		"no": {"kjoper", "mottaker", "fakturaadresse"},
+		"tr": {"alici", "sayin", "musteri"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"請 求 先", "宛 先", "お 客 様"},
 	},
 	fTerms: {
 		"en": {"payment terms", "terms", "terms of payment", "payment term", "terms and conditions", "payment method", "method of payment", "paid by", "payment type"},
@@ -296,6 +341,9 @@ var labels = map[string]map[string][]string{
 		"it": {"condizioni di pagamento", "modalita di pagamento", "termini di pagamento", "pagamento"},
 		"pl": {"sposob platnosci", "forma platnosci", "warunki platnosci"},
 		"pt": {"condicoes de pagamento", "forma de pagamento", "prazo de pagamento", "meio de pagamento"},
+		"tr": {"odeme sekli", "odeme kosullari"},
+		// Japanese: one character per word, as Fold writes CJK.
+		"ja": {"支 払 条 件", "お 支 払 方 法", "支 払 方 法", "お 振 込 先", "振 込 先"},
 	},
 }
 
@@ -304,23 +352,23 @@ var labels = map[string]map[string][]string{
 // of them.
 var kindTitles = map[string][]string{
 	KindCreditNote: {"hyvityslasku", "jovairo szamla", "helyesbito szamla", "storno szamla", "factura storno", "nota de credit", "kreditfaktura", "kreditnota", "cancellation invoice", "invoice cancellation", "storno", "stornierung", "facture d annulation", "credit note", "credit memo", "credit invoice", "gutschrift", "rechnungskorrektur", "stornorechnung", "avoir", "facture d avoir", "note de credit",
-		"creditnota", "creditfactuur", "nota de credito", "factura rectificativa", "nota di credito", "faktura korygujaca", "korekta", "nota de credito"},
+		"creditnota", "creditfactuur", "nota de credito", "factura rectificativa", "nota di credito", "faktura korygujaca", "korekta", "nota de credito", "iade faturasi"},
 	KindPurchaseOrder: {"ostotilaus", "megrendeles", "comanda", "bestallning", "indkobsordre", "purchase order", "bestellung", "bon de commande", "bestelbon", "inkooporder", "orden de compra", "ordine di acquisto", "zamowienie", "pedido de compra", "order confirmation",
-		"auftragsbestatigung", "confirmation de commande", "orderbevestiging", "confirmacion de pedido", "conferma d ordine", "potwierdzenie zamowienia"},
+		"auftragsbestatigung", "confirmation de commande", "orderbevestiging", "confirmacion de pedido", "conferma d ordine", "potwierdzenie zamowienia", "注 文 書", "発 注 書"},
 	KindNote:    {"memo", "memorandum", "meeting notes", "minutes", "aktennotiz", "gesprachsnotiz", "note de service", "compte rendu", "notulen", "verslag", "acta", "verbale", "notatka"},
 	KindPayment: {"maksuvahvistus", "fizetesi igazolas", "confirmare de plata", "betalningsbekraftelse", "betalingsbekraeftelse", "credit card receipt", "card receipt", "credit card slip", "kartenbeleg", "payment confirmation", "remittance advice", "confirmation of payment", "zahlungsbestatigung", "avis de paiement", "recu de paiement", "betalingsbevestiging", "confirmacion de pago", "conferma di pagamento", "potwierdzenie platnosci", "comprovante de pagamento"},
-	KindQuote:   {"tarjous", "arajanlat", "oferta de pret", "offert", "tilbud", "quotation", "quote", "estimate", "proposal", "angebot", "kostenvoranschlag", "devis", "offerte", "presupuesto", "preventivo", "oferta", "orcamento", "proforma", "pro forma", "pro forma invoice", "proforma invoice"},
+	KindQuote:   {"tarjous", "arajanlat", "oferta de pret", "offert", "tilbud", "quotation", "quote", "estimate", "proposal", "angebot", "kostenvoranschlag", "devis", "offerte", "presupuesto", "preventivo", "oferta", "orcamento", "proforma", "pro forma", "pro forma invoice", "proforma invoice", "見 積 書", "御 見 積 書", "お 見 積 書", "teklif", "fiyat teklifi"},
 	KindReceipt: {"kuitti", "nyugta", "chitanta", "bon fiscal", "kvitto", "kvittering", "receipt", "sales receipt", "payment receipt", "cash receipt", "quittung", "kassenbon", "kassenbeleg", "zahlungsbeleg", "recu", "ticket de caisse", "kwitantie", "kassabon",
 		// a simplified invoice is the till's: no buyer, paid on the spot
 		"simplified tax invoice", "simplified invoice", "factura simplificada", "fatura simplificada", "fattura semplificata", "kleinbetragsrechnung",
 		"recibo", "ticket", "ricevuta", "scontrino", "paragon", "paragon fiskalny", "potwierdzenie zaplaty", "cupom fiscal",
-		"nota fiscal de consumidor", "documento auxiliar da nota fiscal de consumidor", "nfc e", "documento auxiliar da nfc e"},
+		"nota fiscal de consumidor", "documento auxiliar da nota fiscal de consumidor", "nfc e", "documento auxiliar da nfc e", "領 収 書", "領 収 証", "レ シ ー ト", "satis fisi", "bilgi fisi", "makbuz", "tahsilat makbuzu"},
 	KindStatement: {"tiliote", "szamlakivonat", "extras de cont", "kontoutdrag", "kontoudtog", "statement", "account statement", "statement of account", "kontoauszug", "releve de compte", "releve", "rekeningoverzicht", "estado de cuenta", "estratto conto", "wyciag", "extrato"},
 	KindInvoice: {"lasku", "szamla", "factura fiscala", "invoice", "tax invoice", "vat invoice", "commercial invoice", "bill", "rechnung", "facture", "factuur", "factura", "fattura", "faktura", "faktura vat", "nota fiscal", "fatura",
 		// a debit note asks for more: an invoice
 		"debit note", "nota de debito", "nota de debito electronica", "note de debit", "nota di debito", "nota debetowa", "belastungsanzeige",
-		"fatura recibo", "invoice receipt", "handelsrechnung", "kopie factuur", "copy invoice", "invoice copy", "duplicate invoice", "rechnungskopie", "rechnung kopie", "steuerrechnung", "facture acquittee", "utility bill", "your bill", "billing statement", "nota fiscal de servicos", "nota fiscal eletronica", "danfe", "danfse", "nf e", "nfs e", "documento auxiliar da nfs e", "documento auxiliar da nota fiscal", "rachunek"},
-	KindContract: {"agreement", "contract", "service agreement", "vertrag", "contrat", "overeenkomst", "contrato", "contratto", "umowa", "terms of service"},
+		"fatura recibo", "invoice receipt", "handelsrechnung", "kopie factuur", "copy invoice", "invoice copy", "duplicate invoice", "rechnungskopie", "rechnung kopie", "steuerrechnung", "facture acquittee", "utility bill", "your bill", "billing statement", "nota fiscal de servicos", "nota fiscal eletronica", "danfe", "danfse", "nf e", "nfs e", "documento auxiliar da nfs e", "documento auxiliar da nota fiscal", "rachunek", "請 求 書", "御 請 求 書", "請 求 明 細 書", "e fatura", "e arsiv fatura", "satis faturasi"},
+	KindContract: {"agreement", "contract", "service agreement", "vertrag", "contrat", "overeenkomst", "contrato", "contratto", "umowa", "terms of service", "契 約 書"},
 }
 
 // numberKinds are the kinds whose title, with a number word, labels the
@@ -490,6 +538,27 @@ func Fold(s string) (folded string, pos []int) {
 				skip = j
 			}
 			continue
+		case r >= 0xff01 && r <= 0xff5e:
+			// Full-width forms of ASCII ("２０２５", "：", "＃") are
+			// what Japanese and Chinese documents type.
+			if a := unicode.ToLower(r - 0xfee0); a >= 'a' && a <= 'z' || a >= '0' && a <= '9' {
+				rep = string(a)
+			}
+		case isCJK(r):
+			// Chinese and Japanese write no spaces: each character is a
+			// word of its own, and labels are written so ("請 求 書").
+			if !space {
+				sb.WriteByte(' ')
+				pos = append(pos, i)
+			}
+			sb.WriteRune(r)
+			for range utf8.RuneLen(r) {
+				pos = append(pos, i)
+			}
+			sb.WriteByte(' ')
+			pos = append(pos, i+utf8.RuneLen(r))
+			space = true
+			continue
 		default:
 			lr := unicode.ToLower(r)
 			if f, ok := foldRune(lr); ok {
@@ -528,6 +597,12 @@ func Fold(s string) (folded string, pos []int) {
 	}
 	pos = append(pos, len(s))
 	return out, pos
+}
+
+// isCJK reports a Han, Hiragana or Katakana character (or the prolonged
+// sound mark "ー" they share).
+func isCJK(r rune) bool {
+	return r >= 0x3040 && (unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || r == 'ー')
 }
 
 // endsWithPreposition reports a label such as "issued by", "bill to",

@@ -32,6 +32,7 @@ package facts
 // "2 100,00" is two numbers (a quantity column and a price).
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -577,8 +578,24 @@ func numberAt(text string, s, e int, lang string, excl []span, floor int) (Numbe
 	n.Value, n.Decimals, n.Start, n.End = v, dec, j, q
 	if mark != nil {
 		n.Currency = markerCode(mark, lang)
+		wholeUnits(&n)
 	}
 	return n, true
+}
+
+// zeroDecimal are the currencies without a minor unit (ISO 4217 exponent
+// 0): yen, won, dong, Chilean peso, króna, Paraguayan guaraní, Ugandan
+// shilling.
+var zeroDecimal = map[string]bool{"JPY": true, "KRW": true, "VND": true, "CLP": true, "ISK": true, "PYG": true, "UGX": true}
+
+// wholeUnits reads "¥42.820" (a comma OCR took for a dot, or a dot that
+// groups thousands) as 42,820: an amount in a currency without a minor
+// unit has no three decimals.
+func wholeUnits(n *Number) {
+	if zeroDecimal[n.Currency] && n.Decimals == 3 {
+		n.Value = math.Round(n.Value * 1000)
+		n.Decimals = 0
+	}
 }
 
 // leftEdgeOK reports whether a number (with its sign and mark) may start

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"nexusos/internal/lazyregexp"
 	"nexusos/memex/layout"
@@ -32,7 +33,9 @@ var legalForms = []string{
 	"pvt ltd", "private limited", "pvt", "pty ltd", "pty", "pte ltd", "pte", "sdn bhd", "bhd", "kk", "k k",
 	"oy", "oyj", "ab", "publ", "as", "a s", "asa", "aps", "a s", "hf", "ehf",
 	"sro", "s r o", "as", "kft", "zrt", "nyrt", "bt", "doo", "d o o", "ad", "ood", "ou", "uab", "sia",
-	"z s p o", "zspo", "z s", "z u", "o p s", "v o s", "k s",
+	"z s p o", "zspo", "z s", "z u", "o p s", "v o s", "k s", "ltd sti", "sti",
+	// Japanese, one character per word as Fold writes them
+	"株 式 会 社", "有 限 会 社", "合 同 会 社", "合 資 会 社",
 }
 
 var legalFormSet = func() map[string]bool {
@@ -187,6 +190,86 @@ func companyName(text string) string {
 		}
 	}
 	return ""
+}
+
+// jaForms are the Japanese company forms, written before or after the
+// name ("株式会社ダミー", "サンプル株式会社"); jaAddressee marks the
+// buyer: "御中" after a company, "様" after a person.
+var (
+	jaForms     = []string{"株式会社", "有限会社", "合同会社", "合資会社", "(株)", "（株）", "㈱", "(有)", "（有）", "㈲"}
+	jaAddressee = []string{"御中", "様"}
+)
+
+// jaIssuer returns the first Japanese company name in the document that
+// is not addressed as the buyer (followed by 御中 or 様), or "". A
+// Japanese invoice names the buyer first, at the top left, with 御中, and
+// its issuer at the right with seal and address; labels are rare.
+func (v *docView) jaIssuer() (string, *Source) {
+	for i, l := range v.lines {
+		for _, name := range jaCompanies(l.Text()) {
+			src := v.src(i, "", "company form", 0)
+			src.Confidence = 0.6
+			return name, &src
+		}
+	}
+	return "", nil
+}
+
+// jaCompanies returns the company names written with a Japanese company
+// form in a line, in order, without those addressed as the buyer and
+// without the spaces OCR puts between Japanese characters.
+func jaCompanies(text string) []string {
+	var out []string
+	// A name runs from its form to either side up to a gap of two
+	// spaces, a tab or punctuation.
+	stop := func(r rune) bool { return r == '\t' || r == '、' || r == '。' || r == ':' || r == '：' || r == ',' }
+	for at := 0; at < len(text); {
+		k, form := -1, ""
+		for _, f := range jaForms {
+			if i := strings.Index(text[at:], f); i >= 0 && (k < 0 || at+i < k) {
+				k, form = at+i, f
+			}
+		}
+		if k < 0 {
+			break
+		}
+		start := k
+		for start > at {
+			r, size := utf8.DecodeLastRuneInString(text[:start])
+			if stop(r) || r == ' ' && start-size > 0 && text[start-size-1] == ' ' {
+				break
+			}
+			start -= size
+		}
+		end := k + len(form)
+		for end < len(text) {
+			r, size := utf8.DecodeRuneInString(text[end:])
+			if stop(r) || r == ' ' && end+size < len(text) && text[end+size] == ' ' {
+				break
+			}
+			end += size
+		}
+		at = end
+		var sb strings.Builder
+		ws := strings.Fields(text[start:end])
+		for n, w := range ws {
+			// A space beside a Japanese character is OCR's, not the name's.
+			if n > 0 {
+				prev, _ := utf8.DecodeLastRuneInString(ws[n-1])
+				next, _ := utf8.DecodeRuneInString(w)
+				if !isCJK(prev) && !isCJK(next) {
+					sb.WriteByte(' ')
+				}
+			}
+			sb.WriteString(w)
+		}
+		name := sb.String()
+		if name == form || slices.ContainsFunc(jaAddressee, func(a string) bool { return strings.HasSuffix(name, a) }) || hasPrefixAny(strings.TrimSpace(text[end:]), jaAddressee...) {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 func isTitleWords(ws []string) bool {

@@ -26,6 +26,7 @@ var stopwords = map[string][]string{
 	"swe": {"och", "att", "är", "för", "faktura", "fakturanummer", "fakturadatum", "förfallodatum", "forfallodatum", "belopp", "summa", "moms", "betala", "kund", "tack", "antal", "kr"},
 	"dan": {"og", "af", "ikke", "faktura", "fakturanummer", "fakturadato", "forfaldsdato", "beløb", "belob", "moms", "betale", "kunde", "dato", "tak", "antal", "kr"},
 	"nor": {"og", "av", "ikke", "faktura", "fakturanummer", "fakturadato", "forfallsdato", "beløp", "belop", "mva", "betale", "kunde", "dato", "takk", "antall", "kr"},
+	"tur": {"ve", "bir", "bu", "için", "icin", "fatura", "toplam", "tarih", "kdv", "nakit", "fiş", "fis", "tutar", "saat", "kredi", "kartı", "karti", "vergi", "dairesi", "teşekkür", "tesekkur", "ederiz", "adet", "ödeme", "odeme", "satış", "satis", "topkdv", "tl"},
 }
 
 // minLangWords is how many stopwords a page needs before its language is

@@ -46,11 +46,11 @@ const (
 
 // DefaultLangs are the languages asked for when Engine.Langs is empty;
 // only those installed are used.
-var DefaultLangs = []string{"eng", "deu", "fra", "nld", "spa", "ita", "pol", "por", "ces", "ron", "hun", "fin", "swe", "dan", "nor"}
+var DefaultLangs = []string{"eng", "deu", "fra", "nld", "spa", "ita", "pol", "por", "ces", "ron", "hun", "fin", "swe", "dan", "nor", "tur", "jpn", "chi_sim"}
 
 // InstallHint is the command that installs tesseract and the default
 // languages on Debian and Ubuntu.
-const InstallHint = "apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-pol tesseract-ocr-por tesseract-ocr-ces tesseract-ocr-ron tesseract-ocr-hun tesseract-ocr-fin tesseract-ocr-swe tesseract-ocr-dan tesseract-ocr-nor"
+const InstallHint = "apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-pol tesseract-ocr-por tesseract-ocr-ces tesseract-ocr-ron tesseract-ocr-hun tesseract-ocr-fin tesseract-ocr-swe tesseract-ocr-dan tesseract-ocr-nor tesseract-ocr-tur tesseract-ocr-jpn tesseract-ocr-chi-sim"
 
 // maxOutput bounds what is read from a child's standard output.
 const maxOutput = 32 << 20
@@ -331,7 +331,8 @@ func (e *Engine) pageSizes(ctx context.Context, dir, in string) ([][2]float64, e
 
 // read reads one image file in *lang (see readLang); a single page that
 // reads poorly is turned upright first if it lies sideways or upside down
-// (see orient.go).
+// (see orient.go), then tried in the languages of other scripts
+// (readScript).
 func (e *Engine) read(ctx context.Context, in string, firstPage, pages, dpi int, lang *string) ([]layout.Line, error) {
 	known := *lang
 	lines, good, err := e.readLang(ctx, in, firstPage, pages, dpi, lang)
@@ -350,6 +351,12 @@ func (e *Engine) read(ctx context.Context, in string, firstPage, pages, dpi int,
 				e.log().Debug("ocr: page turned upright", "degrees", deg, "confident words", good, "after", good2)
 				lines, good, in, *lang = l2, good2, turned, lang2
 			}
+		}
+	}
+	if good < poorWords && !slices.Contains(scriptLangs, *lang) {
+		if l2, sl, ok := e.readScript(ctx, in, firstPage, pages, dpi); ok {
+			*lang = sl
+			return l2, nil
 		}
 	}
 	if good >= poorWords {
@@ -399,6 +406,19 @@ func (e *Engine) tesseract(ctx context.Context, in string, firstPage, pages, dpi
 // tesseractPSM is tesseract with page segmentation mode psm: "3" finds
 // the page's blocks and columns, "6" reads it as one block.
 func (e *Engine) tesseractPSM(ctx context.Context, in string, firstPage, pages, dpi int, langs, psm string) (lines []layout.Line, good int, err error) {
+	out, err := e.tesseractTSV(ctx, in, pages, dpi, langs, psm)
+	if err != nil {
+		return nil, 0, err
+	}
+	lines, err = ParseTSV(out, firstPage)
+	if err != nil {
+		return nil, 0, fmt.Errorf("tesseract: %w", err)
+	}
+	return lines, confidentWords(out), nil
+}
+
+// tesseractTSV runs tesseract on one image file and returns its TSV.
+func (e *Engine) tesseractTSV(ctx context.Context, in string, pages, dpi int, langs, psm string) ([]byte, error) {
 	if langs == "" {
 		langs = strings.Join(e.langs, "+")
 	}
@@ -409,13 +429,9 @@ func (e *Engine) tesseractPSM(ctx context.Context, in string, firstPage, pages, 
 	args = append(args, "tsv")
 	out, err := run(ctx, e.timeout()*time.Duration(max(pages, 1)), e.cmd(), args, false)
 	if err != nil {
-		return nil, 0, fmt.Errorf("tesseract: %w", err)
+		return nil, fmt.Errorf("tesseract: %w", err)
 	}
-	lines, err = ParseTSV(out, firstPage)
-	if err != nil {
-		return nil, 0, fmt.Errorf("tesseract: %w", err)
-	}
-	return lines, confidentWords(out), nil
+	return out, nil
 }
 
 // run runs a command with a deadline, killing its whole process group

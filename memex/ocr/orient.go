@@ -41,17 +41,9 @@ const (
 // confident (see goodConf): the measure of a reading's quality.
 func confidentWords(tsv []byte) int {
 	n := 0
-	for raw := range bytes.SplitSeq(tsv, []byte{'\n'}) {
-		f := strings.Split(strings.TrimRight(string(raw), "\r"), "\t")
-		if len(f) != 12 || f[0] != "5" {
-			continue
-		}
-		conf, err := strconv.ParseFloat(f[10], 64)
-		if err != nil || conf < goodConf {
-			continue
-		}
+	eachConfident(tsv, func(word string) {
 		letters := 0
-		for _, r := range f[11] {
+		for _, r := range word {
 			if unicode.IsLetter(r) {
 				letters++
 			}
@@ -59,8 +51,22 @@ func confidentWords(tsv []byte) int {
 		if letters >= goodLetters {
 			n++
 		}
-	}
+	})
 	return n
+}
+
+// eachConfident calls fn with every word of tesseract's TSV output read
+// with a confidence of at least goodConf.
+func eachConfident(tsv []byte, fn func(word string)) {
+	for raw := range bytes.SplitSeq(tsv, []byte{'\n'}) {
+		f := strings.Split(strings.TrimRight(string(raw), "\r"), "\t")
+		if len(f) != 12 || f[0] != "5" {
+			continue
+		}
+		if conf, err := strconv.ParseFloat(f[10], 64); err == nil && conf >= goodConf {
+			fn(f[11])
+		}
+	}
 }
 
 var (
