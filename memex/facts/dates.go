@@ -155,9 +155,10 @@ var (
 	// The separators repeat; Hungarian dates put a space after each dot
 	// ("2008. 10. 17.").
 	reYMD = lazyregexp.New(`^(\d{4})([-/]|\. ?)(\d{1,2})([-/]|\. ?)(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?`)
-	// reNengo: "2025年5月15日", "令和7年5月15日" (an era year), with the
-	// spaces OCR puts between the characters.
-	reNengo  = lazyregexp.New(`(令和|平成|昭和)?\s?(\d{1,4})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日`)
+	// reNengo: "2025年5月15日", "令和7年5月15日" (an era year), "2025年6月
+	// 末日" (the month's last day), with the spaces OCR puts between the
+	// characters.
+	reNengo  = lazyregexp.New(`(令和|平成|昭和)?\s?(\d{1,4})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2}|末)\s?日`)
 	reNumDMY = lazyregexp.New(`^(\d{1,2})([-/.]| / | - )(\d{1,2})([-/.]| / | - )(\d{4}|\d{2})`)
 )
 
@@ -267,7 +268,11 @@ func FindDatesIn(text string, o DateOptions) []DateMatch {
 		} else if y < 1000 {
 			continue
 		}
-		add(loc[0], loc[1], y, time.Month(atoi(text[loc[6]:loc[7]])), atoi(text[loc[8]:loc[9]]), false)
+		m, d := time.Month(atoi(text[loc[6]:loc[7]])), atoi(text[loc[8]:loc[9]])
+		if text[loc[8]:loc[9]] == "末" && m >= 1 && m <= 12 {
+			d = time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		}
+		add(loc[0], loc[1], y, m, d, false)
 	}
 	for ws := 0; ws < len(text); {
 		r, size := utf8.DecodeRuneInString(text[ws:])

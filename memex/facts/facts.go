@@ -16,6 +16,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"nexusos/internal/lazyregexp"
 	"nexusos/memex/layout"
 )
@@ -1274,12 +1276,15 @@ var legalSuffixes = map[string]bool{"ltd": true, "limited": true, "inc": true, "
 // punctuation and legal-form words (Ltd, Inc, GmbH, ...) removed.
 // "Northwind Traders Ltd." becomes "northwind traders", "Bilist Yazılım
 // A.Ş." (and its scan, "Bilist Yazilim A.S.") "bilist yazilim"; Japanese
-// company forms and the spaces between Japanese words go too, so
-// "サンプル 株式会社" is "サンプル".
+// company forms, the spaces between Japanese characters and kana voicing
+// marks go too, so "サンプル 株式会社" is "サンフル".
 func PartyKey(name string) string {
 	var words []string
-	for _, f := range jaForms {
-		name = strings.ReplaceAll(name, f, " ")
+	if strings.IndexFunc(name, isCJK) >= 0 {
+		name = joinCJK(name)
+		for _, f := range jaForms {
+			name = strings.ReplaceAll(name, f, " ")
+		}
 	}
 	ws := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&'
@@ -1294,21 +1299,48 @@ func PartyKey(name string) string {
 		}
 		words = append(words, w)
 	}
-	// Japanese writes no spaces, OCR puts some in: none between two
-	// Japanese words.
-	var sb strings.Builder
+	// Kana keep no voicing marks: OCR confuses ブ and プ (or フ), and a
+	// question may be typed either way.
 	for i, w := range words {
-		if i > 0 {
-			prev, _ := utf8.DecodeLastRuneInString(words[i-1])
-			next, _ := utf8.DecodeRuneInString(w)
-			if !isCJK(prev) || !isCJK(next) {
-				sb.WriteByte(' ')
-			}
+		if strings.IndexFunc(w, isKana) >= 0 {
+			words[i] = strings.Map(func(r rune) rune {
+				if r == '\u3099' || r == '\u309a' {
+					return -1
+				}
+				return r
+			}, norm.NFD.String(w))
 		}
-		sb.WriteString(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// joinCJK removes the spaces between two Chinese or Japanese characters:
+// those languages write none, OCR puts some in ("サン ブル 株 式 会 社").
+func joinCJK(s string) string {
+	var sb strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == ' ' || r == '\t' {
+			j := i
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+				j++
+			}
+			prev, _ := utf8.DecodeLastRuneInString(s[:i])
+			next, _ := utf8.DecodeRuneInString(s[j:])
+			if !isCJK(prev) || !isCJK(next) {
+				sb.WriteString(s[i:j])
+			}
+			i = j
+			continue
+		}
+		sb.WriteString(s[i : i+size])
+		i += size
 	}
 	return sb.String()
 }
+
+// isKana reports a Hiragana or Katakana character.
+func isKana(r rune) bool { return unicode.In(r, unicode.Hiragana, unicode.Katakana) }
 
 // joinInitials joins runs of one-letter words: a dotted legal form
 // ("S.R.L.", "A.Ş.", "B.V.") is the same word as its undotted spelling.

@@ -30,6 +30,8 @@ func TestJapaneseDates(t *testing.T) {
 		"昭和64年1月7日":       "1989-01-07",
 		"2025年6月30日":      "2025-06-30",
 		"2025 年 6 月 30 日": "2025-06-30",
+		"2025年6月末日":       "2025-06-30",
+		"2024年2月末日":       "2024-02-29",
 	} {
 		ds := FindDates(in)
 		if len(ds) != 1 || ds[0].Date.String() != want {
@@ -58,7 +60,8 @@ func TestJapaneseCompanies(t *testing.T) {
 	if got := jaCompanies("山田 太郎 様"); got != nil {
 		t.Errorf("a person: %q", got)
 	}
-	if PartyKey("サンプル 株式会社") != PartyKey("サンプル株式会社") || PartyKey("サンプル株式会社") == PartyKey("ダミー株式会社") {
+	if PartyKey("サンプル 株式会社") != PartyKey("サンプル株式会社") || PartyKey("サン ブル 株 式 会 社") != PartyKey("サンプル株式会社") ||
+		PartyKey("サンプル株式会社") == PartyKey("ダミー株式会社") {
 		t.Error("party keys of Japanese companies")
 	}
 }

@@ -250,20 +250,7 @@ func jaCompanies(text string) []string {
 			end += size
 		}
 		at = end
-		var sb strings.Builder
-		ws := strings.Fields(text[start:end])
-		for n, w := range ws {
-			// A space beside a Japanese character is OCR's, not the name's.
-			if n > 0 {
-				prev, _ := utf8.DecodeLastRuneInString(ws[n-1])
-				next, _ := utf8.DecodeRuneInString(w)
-				if !isCJK(prev) && !isCJK(next) {
-					sb.WriteByte(' ')
-				}
-			}
-			sb.WriteString(w)
-		}
-		name := sb.String()
+		name := strings.Join(strings.Fields(joinCJK(text[start:end])), " ")
 		if name == form || slices.ContainsFunc(jaAddressee, func(a string) bool { return strings.HasSuffix(name, a) }) || hasPrefixAny(strings.TrimSpace(text[end:]), jaAddressee...) {
 			continue
 		}

@@ -277,3 +277,18 @@ func TestParseOrdinalsThatAreNoDays(t *testing.T) {
 		t.Errorf("after the 15th: no time")
 	}
 }
+
+// TestParseJapaneseParty: a Japanese name is written with its company
+// form and no space ("サンプル株式会社"); it names the party whose key was
+// made from an OCR reading of it ("サン ブル 株 式 会 社").
+func TestParseJapaneseParty(t *testing.T) {
+	parties := []string{facts.PartyKey("サン ブル 株 式 会 社"), facts.PartyKey("Mitaka株式会社"), "acme"}
+	for _, q := range []string{"invoices from サンプル株式会社", "unpaid invoices from サンプル", "invoices from Mitaka株式会社"} {
+		if u := Parse(q, now, parties); len(u.Parties) == 0 || u.Rest != "" {
+			t.Errorf("%q: parties %v rest %q", q, u.Parties, u.Rest)
+		}
+	}
+	if u := Parse("invoices from ダミー株式会社", now, parties); len(u.Parties) > 0 {
+		t.Errorf("another Japanese company matched %v", u.Parties)
+	}
+}
