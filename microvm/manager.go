@@ -185,7 +185,9 @@ func (m *Manager) Logs(id string) ([]byte, error) {
 	return vm.logs.Bytes(), nil
 }
 
-// Wait blocks until the microVM ends or ctx is done.
+// Wait blocks until the microVM ends or ctx is done, and returns its final
+// status, even when more microVMs ended meanwhile than ManagerConfig.MaxKept
+// and it is no longer listed.
 func (m *Manager) Wait(ctx context.Context, id string) (Status, error) {
 	vm, _, err := m.get(id)
 	if err != nil {
@@ -196,7 +198,9 @@ func (m *Manager) Wait(ctx context.Context, id string) (Status, error) {
 	case <-ctx.Done():
 		return Status{}, ctx.Err()
 	}
-	return m.Get(id)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return vm.status, nil
 }
 
 // Stop ends a running microVM and waits for it. Stopping an ended one is
