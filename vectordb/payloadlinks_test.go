@@ -42,21 +42,10 @@ func TestPayloadLinksSearch(t *testing.T) {
 
 	const n, dim, values, k = 6000, 16, 30, 10
 	dir := t.TempDir()
-	db, err := Open(dir, Options{Logger: quiet})
-	must(t, err)
-	defer func() { db.Close() }()
-	cfg := simpleConfig(dim, Cosine)
-	cfg.HNSW = HNSWConfig{M: 4, EfConstruct: 64, FullScanThreshold: 1, PayloadM: ptr(8)}
-	must(t, db.CreateCollection(bg, "p", cfg))
-	must(t, errOf(db.CreateFieldIndex(bg, "p", "color", SchemaKeyword, nil, true)))
 	r := rand.New(rand.NewSource(9))
-	var pts []PointStruct
-	for i := range n {
-		pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, dim)...), Payload: Payload{"color": fmt.Sprintf("c%d", i%values)}})
-	}
-	must(t, errOf(db.Upsert(bg, "p", pts, true)))
-	waitIndexed(t, db, "p")
-	waitLinked(t, db, "p", n)
+	db := openColorCollection(t, dir, "p", HNSWConfig{M: 4, EfConstruct: 64, FullScanThreshold: 1, PayloadM: ptr(8)}, n, dim, values, r)
+	defer func() { db.Close() }()
+	var err error
 
 	queries := make([]*Query, 40)
 	for i := range queries {
@@ -65,30 +54,7 @@ func TestPayloadLinksSearch(t *testing.T) {
 	// recall runs the queries filtered on one color and returns the
 	// recall against exact search and how many went the within way.
 	recall := func() (float64, int64) {
-		within0 := withinAnswers.Load()
-		found, total := 0, 0
-		for i, q := range queries {
-			color := fmt.Sprintf("c%d", i%values)
-			f := &Filter{Must: []Condition{{Field: &FieldCondition{Key: "color", Match: &Match{Value: color}}}}}
-			want, err := db.Query(bg, "p", QueryRequest{Query: q, Limit: k, Filter: f, Params: &SearchParams{Exact: true}})
-			must(t, err)
-			got, err := db.Query(bg, "p", QueryRequest{Query: q, Limit: k, Filter: f, Params: &SearchParams{HnswEf: 32}})
-			must(t, err)
-			in := map[PointID]bool{}
-			for _, h := range want {
-				in[h.ID] = true
-			}
-			for _, h := range got {
-				if h.ID.Num%values != uint64(i%values) {
-					t.Fatalf("query %d: point %v does not match the filter", i, h.ID)
-				}
-				if in[h.ID] {
-					found++
-				}
-			}
-			total += len(want)
-		}
-		return float64(found) / float64(total), withinAnswers.Load() - within0
+		return colorRecall(t, db, "p", queries, values, k, &SearchParams{HnswEf: 32})
 	}
 	rec, within := recall()
 	t.Logf("recall@%d with payload links: %.3f (%d of %d searches within)", k, rec, within, len(queries))
@@ -472,21 +438,9 @@ func TestNoGraph(t *testing.T) {
 
 	const n, dim, values, k = 3000, 8, 5, 10
 	dir := t.TempDir()
-	db, err := Open(dir, Options{Logger: quiet})
-	must(t, err)
-	defer func() { db.Close() }()
-	cfg := simpleConfig(dim, Cosine)
-	cfg.HNSW = HNSWConfig{NoGraph: true, EfConstruct: 32, FullScanThreshold: 1, PayloadM: ptr(8)}
-	must(t, db.CreateCollection(bg, "z", cfg))
-	must(t, errOf(db.CreateFieldIndex(bg, "z", "color", SchemaKeyword, nil, true)))
 	r := rand.New(rand.NewSource(4))
-	var pts []PointStruct
-	for i := range n {
-		pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, dim)...), Payload: Payload{"color": fmt.Sprintf("c%d", i%values)}})
-	}
-	must(t, errOf(db.Upsert(bg, "z", pts, true)))
-	waitIndexed(t, db, "z")
-	waitLinked(t, db, "z", n)
+	db := openColorCollection(t, dir, "z", HNSWConfig{NoGraph: true, EfConstruct: 32, FullScanThreshold: 1, PayloadM: ptr(8)}, n, dim, values, r)
+	defer func() { db.Close() }()
 
 	c, err := db.collection("z")
 	must(t, err)
@@ -500,34 +454,15 @@ func TestNoGraph(t *testing.T) {
 
 	filtered := func(stage string) {
 		t.Helper()
-		within0 := withinAnswers.Load()
-		found, total := 0, 0
-		for i := range 20 {
-			q := &Query{Nearest: &VectorInput{Dense: randVec(r, dim)}}
-			color := fmt.Sprintf("c%d", i%values)
-			f := &Filter{Must: []Condition{{Field: &FieldCondition{Key: "color", Match: &Match{Value: color}}}}}
-			want, err := db.Query(bg, "z", QueryRequest{Query: q, Limit: k, Filter: f, Params: &SearchParams{Exact: true}})
-			must(t, err)
-			got, err := db.Query(bg, "z", QueryRequest{Query: q, Limit: k, Filter: f})
-			must(t, err)
-			in := map[PointID]bool{}
-			for _, h := range want {
-				in[h.ID] = true
-			}
-			for _, h := range got {
-				if h.ID.Num%values != uint64(i%values) {
-					t.Fatalf("point %v does not match the filter", h.ID)
-				}
-				if in[h.ID] {
-					found++
-				}
-			}
-			total += len(want)
+		queries := make([]*Query, 20)
+		for i := range queries {
+			queries[i] = &Query{Nearest: &VectorInput{Dense: randVec(r, dim)}}
 		}
-		if within := withinAnswers.Load() - within0; within != 20 {
+		rec, within := colorRecall(t, db, "z", queries, values, k, nil)
+		if within != 20 {
 			t.Fatalf("%s: %d of 20 filtered searches followed the payload links", stage, within)
 		}
-		if rec := float64(found) / float64(total); rec < 0.9 {
+		if rec < 0.9 {
 			t.Fatalf("%s: recall@%d of filtered searches without a global graph = %.3f, want >= 0.9", stage, k, rec)
 		}
 	}
@@ -557,4 +492,57 @@ func graphSearchAlways(t *testing.T) {
 	oldWork, oldCost := exactWork, graphCost
 	exactWork, graphCost = 0, 0
 	t.Cleanup(func() { exactWork, graphCost = oldWork, oldCost })
+}
+
+// openColorCollection opens a database in dir with a collection of n
+// random dim-vectors whose keyword-indexed payload "color" is c0…c(values-1)
+// in turn, and waits until they are indexed and payload-linked.
+func openColorCollection(t *testing.T, dir, name string, hc HNSWConfig, n, dim, values int, r *rand.Rand) *DB {
+	t.Helper()
+	db, err := Open(dir, Options{Logger: quiet})
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	cfg := simpleConfig(dim, Cosine)
+	cfg.HNSW = hc
+	must(t, db.CreateCollection(bg, name, cfg))
+	must(t, errOf(db.CreateFieldIndex(bg, name, "color", SchemaKeyword, nil, true)))
+	var pts []PointStruct
+	for i := range n {
+		pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, dim)...), Payload: Payload{"color": fmt.Sprintf("c%d", i%values)}})
+	}
+	must(t, errOf(db.Upsert(bg, name, pts, true)))
+	waitIndexed(t, db, name)
+	waitLinked(t, db, name, n)
+	return db
+}
+
+// colorRecall runs query i filtered on color i%values (graph searches
+// with params) and returns their recall against exact search and how many
+// followed the payload links. Every hit must match its filter.
+func colorRecall(t *testing.T, db *DB, name string, queries []*Query, values, k int, params *SearchParams) (float64, int64) {
+	t.Helper()
+	within0 := withinAnswers.Load()
+	found, total := 0, 0
+	for i, q := range queries {
+		color := fmt.Sprintf("c%d", i%values)
+		f := &Filter{Must: []Condition{{Field: &FieldCondition{Key: "color", Match: &Match{Value: color}}}}}
+		want, err := db.Query(bg, name, QueryRequest{Query: q, Limit: k, Filter: f, Params: &SearchParams{Exact: true}})
+		must(t, err)
+		got, err := db.Query(bg, name, QueryRequest{Query: q, Limit: k, Filter: f, Params: params})
+		must(t, err)
+		in := map[PointID]bool{}
+		for _, h := range want {
+			in[h.ID] = true
+		}
+		for _, h := range got {
+			if h.ID.Num%uint64(values) != uint64(i%values) {
+				t.Fatalf("query %d: point %v does not match the filter", i, h.ID)
+			}
+			if in[h.ID] {
+				found++
+			}
+		}
+		total += len(want)
+	}
+	return float64(found) / float64(total), withinAnswers.Load() - within0
 }

@@ -133,8 +133,7 @@ func buildCurrencyTables() *currencyTables {
 	}
 	for _, s := range currencySigns {
 		bare := s.text == "$" || s.text == "¥" || strings.EqualFold(strings.TrimSuffix(s.text, "."), "kr")
-		// Marks without letters are unmistakable anywhere in a text.
-		free := (strings.IndexFunc(s.text, unicode.IsLetter) < 0 || s.text == "元" || s.text == "円") && s.text != "\\"
+		free := unmistakable(s.text)
 		t.markers = append(t.markers, currencyMarker{text: s.text, code: s.code, fold: s.fold,
 			before: s.b, after: s.a, family: s.family, bare: bare, free: free})
 	}
@@ -175,6 +174,18 @@ func CurrencyCodeIn(s, lang string) (string, bool) {
 	}
 	c := markerCode(m, lang)
 	return c, c != ""
+}
+
+// cjkMarks are the currency marks written as a Chinese character: letters
+// to Unicode, but no word of their own.
+const cjkMarks = "元円"
+
+// unmistakable reports a mark that names its currency wherever it stands
+// in a text: one without letters, or a Chinese character of cjkMarks; not
+// the backslash, which is the yen only in Japanese text and next to a
+// number (markerCode).
+func unmistakable(mark string) bool {
+	return mark != "\\" && (strings.IndexFunc(mark, unicode.IsLetter) < 0 || strings.Contains(cjkMarks, mark))
 }
 
 func markerCode(m *currencyMarker, lang string) string {
@@ -306,7 +317,7 @@ func DocCurrency(text, lang string) string {
 				i = e
 				continue
 			}
-		case r == '$' || r >= 0x80 && (!unicode.IsLetter(r) || r == '元' || r == '円'):
+		case r == '$' || r >= 0x80 && (!unicode.IsLetter(r) || strings.ContainsRune(cjkMarks, r)):
 			if m, e := markerStartingAt(text, i, roleAny); m != nil && m.free && !m.isCode {
 				if m.bare {
 					note(bare, m.family, i)

@@ -213,13 +213,14 @@ func Extract(text string, h Hints) Facts {
 
 // narrowText writes the full-width forms of ASCII that Japanese and
 // Chinese documents type ("２０２５", "：") and the ideographic space as
-// ASCII, so that numbers, dates and labels read as they do elsewhere.
+// ASCII, in the text and in a copy of the lines, so that numbers, dates
+// and labels read as they do elsewhere.
 func narrowText(text string, lines []layout.Line) (string, []layout.Line) {
 	wide := func(r rune) bool { return r >= 0xff01 && r <= 0xff5e || r == 0x3000 }
 	if strings.IndexFunc(text, wide) < 0 {
 		return text, lines
 	}
-	return mapText(text, lines, func(s string) string {
+	narrow := func(s string) string {
 		return strings.Map(func(r rune) rune {
 			switch {
 			case r == 0x3000:
@@ -229,20 +230,16 @@ func narrowText(text string, lines []layout.Line) (string, []layout.Line) {
 			}
 			return r
 		}, s)
-	})
-}
-
-// mapText applies fn to text and to a copy of the lines' cells.
-func mapText(text string, lines []layout.Line, fn func(string) string) (string, []layout.Line) {
+	}
 	out := make([]layout.Line, len(lines))
 	for i, l := range lines {
 		out[i] = l
 		out[i].Cells = slices.Clone(l.Cells)
 		for j := range out[i].Cells {
-			out[i].Cells[j].Text = fn(out[i].Cells[j].Text)
+			out[i].Cells[j].Text = narrow(out[i].Cells[j].Text)
 		}
 	}
-	return fn(text), out
+	return narrow(text), out
 }
 
 func firstLine(text string) string {
@@ -908,9 +905,7 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 	for _, a := range []*Amount{f.Total, f.Subtotal, f.Tax, f.AmountPaid, f.BalanceDue} {
 		if a != nil && a.Currency == "" {
 			a.Currency = cur
-			if zeroDecimal[cur] && a.Decimals == 3 {
-				a.Value, a.Decimals = math.Round(a.Value*1000), 0 // see wholeUnits
-			}
+			a.Value, a.Decimals = wholeUnits(a.Value, a.Decimals, cur)
 		}
 	}
 	if cur != "" {
@@ -1280,7 +1275,7 @@ var legalSuffixes = map[string]bool{"ltd": true, "limited": true, "inc": true, "
 // marks go too, so "サンプル 株式会社" is "サンフル".
 func PartyKey(name string) string {
 	var words []string
-	if strings.IndexFunc(name, isCJK) >= 0 {
+	if strings.IndexFunc(name, IsCJK) >= 0 {
 		name = joinCJK(name)
 		for _, f := range jaForms {
 			name = strings.ReplaceAll(name, f, " ")
@@ -1327,7 +1322,7 @@ func joinCJK(s string) string {
 			}
 			prev, _ := utf8.DecodeLastRuneInString(s[:i])
 			next, _ := utf8.DecodeRuneInString(s[j:])
-			if !isCJK(prev) || !isCJK(next) {
+			if !IsCJK(prev) || !IsCJK(next) {
 				sb.WriteString(s[i:j])
 			}
 			i = j

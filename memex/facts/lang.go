@@ -161,7 +161,7 @@ func DetectLanguage(text string) string {
 	for _, r := range text {
 		if unicode.IsLetter(r) {
 			switch {
-			case isCJK(r):
+			case IsCJK(r):
 				cjk++
 				if !unicode.Is(unicode.Han, r) {
 					kana++

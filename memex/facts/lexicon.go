@@ -544,7 +544,7 @@ func Fold(s string) (folded string, pos []int) {
 			if a := unicode.ToLower(r - 0xfee0); a >= 'a' && a <= 'z' || a >= '0' && a <= '9' {
 				rep = string(a)
 			}
-		case isCJK(r):
+		case IsCJK(r):
 			// Chinese and Japanese write no spaces: each character is a
 			// word of its own, and labels are written so ("請 求 書").
 			if !space {
@@ -599,9 +599,9 @@ func Fold(s string) (folded string, pos []int) {
 	return out, pos
 }
 
-// isCJK reports a Han, Hiragana or Katakana character (or the prolonged
+// IsCJK reports a Han, Hiragana or Katakana character (or the prolonged
 // sound mark "ー" they share).
-func isCJK(r rune) bool {
+func IsCJK(r rune) bool {
 	return r >= 0x3040 && (unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || r == 'ー')
 }
 

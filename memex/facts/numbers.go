@@ -578,7 +578,7 @@ func numberAt(text string, s, e int, lang string, excl []span, floor int) (Numbe
 	n.Value, n.Decimals, n.Start, n.End = v, dec, j, q
 	if mark != nil {
 		n.Currency = markerCode(mark, lang)
-		wholeUnits(&n)
+		n.Value, n.Decimals = wholeUnits(n.Value, n.Decimals, n.Currency)
 	}
 	return n, true
 }
@@ -590,12 +590,12 @@ var zeroDecimal = map[string]bool{"JPY": true, "KRW": true, "VND": true, "CLP": 
 
 // wholeUnits reads "¥42.820" (a comma OCR took for a dot, or a dot that
 // groups thousands) as 42,820: an amount in a currency without a minor
-// unit has no three decimals.
-func wholeUnits(n *Number) {
-	if zeroDecimal[n.Currency] && n.Decimals == 3 {
-		n.Value = math.Round(n.Value * 1000)
-		n.Decimals = 0
+// unit has no three decimals. It returns the value and decimals to keep.
+func wholeUnits(v float64, decimals int, currency string) (float64, int) {
+	if zeroDecimal[currency] && decimals == 3 {
+		return math.Round(v * 1000), 0
 	}
+	return v, decimals
 }
 
 // leftEdgeOK reports whether a number (with its sign and mark) may start

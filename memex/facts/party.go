@@ -207,8 +207,7 @@ var (
 func (v *docView) jaIssuer() (string, *Source) {
 	for i, l := range v.lines {
 		for _, name := range jaCompanies(l.Text()) {
-			src := v.src(i, "", "company form", 0)
-			src.Confidence = 0.6
+			src := v.src(i, "", "company form", 0.6)
 			return name, &src
 		}
 	}

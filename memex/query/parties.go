@@ -22,7 +22,7 @@ func partyTokens(s string) []string {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
 	}) {
 		w = strings.TrimSuffix(strings.Trim(w, "'"), "'s")
-		if strings.IndexFunc(w, isCJK) >= 0 {
+		if strings.IndexFunc(w, facts.IsCJK) >= 0 {
 			// Japanese writes a name and its company form as one word
 			// ("サンプル株式会社"): read it as party keys are made.
 			out = append(out, strings.Fields(facts.PartyKey(w))...)
@@ -35,9 +35,6 @@ func partyTokens(s string) []string {
 	}
 	return out
 }
-
-// isCJK reports a Chinese or Japanese character.
-func isCJK(r rune) bool { return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) }
 
 // notDistinct are words that alone do not name a party.
 var notDistinct = map[string]bool{}
