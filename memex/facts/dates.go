@@ -593,3 +593,99 @@ func ParseDate(s string) (Date, bool) {
 	}
 	return ms[0].Date, true
 }
+
+// ocrDigits are the letters OCR reads in place of digits.
+var ocrDigits = map[byte]byte{'O': '0', 'o': '0', 'D': '0', 'Q': '0', 'l': '1', 'I': '1', 'i': '1', '|': '1', '!': '1', 'Z': '2', 'z': '2', 'S': '5', 's': '5', 'B': '8'}
+
+// reGluedTime is a numeric date with a time glued to its year
+// ("07.10.202019:53").
+var reGluedTime = lazyregexp.New(`^(\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2})(\d{1,2}:\d{2})`)
+
+// repairDigits undoes what OCR does to numbers in text: letters taken
+// for digits inside a number of at least two digits ("i979", "2O24"
+// become "1979", "2024"), and a time glued to a numeric date's year
+// ("07.10.202019:53" becomes "07.10.2020 19:53"). Spacing is normalised.
+func repairDigits(text string) string {
+	toks := strings.Fields(text)
+	for k, t := range toks {
+		digits, ok := 0, true
+		for i := 0; i < len(t) && ok; i++ {
+			switch c := t[i]; {
+			case c >= '0' && c <= '9':
+				digits++
+			case strings.IndexByte("./-:,", c) >= 0 || ocrDigits[c] != 0:
+			default:
+				ok = false
+			}
+		}
+		if !ok || digits < 2 {
+			continue
+		}
+		b := []byte(t)
+		for i, c := range b {
+			if d := ocrDigits[c]; d != 0 {
+				b[i] = d
+			}
+		}
+		toks[k] = reGluedTime.ReplaceAllString(string(b), "$1 $2")
+	}
+	return strings.Join(toks, " ")
+}
+
+// plausibleYear bounds the years a repaired reading may give.
+func plausibleYear(d Date) bool { return d.Year >= 1970 && d.Year <= 2099 }
+
+// RepairedDate reads a labelled date value that OCR damaged, when
+// FindDatesIn reads none at its start: letters taken for digits or a
+// glued time (repairDigits), or separators lost ("18012014",
+// "0404/2017": eight digits read year first when they start with 19 or
+// 20 and make a date so, else in the document's day/month order). Only
+// the first 24 bytes are read, and years outside 1970–2099 are refused.
+func RepairedDate(text string, o DateOptions) (Date, bool) {
+	text = strings.TrimSpace(text)
+	if len(text) > 24 {
+		text = text[:24]
+	}
+	s := repairDigits(text)
+	if ms := FindDatesIn(s, o); len(ms) > 0 && ms[0].Start == 0 && plausibleYear(ms[0].Date) {
+		return ms[0].Date, true
+	}
+	// Eight digits with at most one separator left between them.
+	first, _, _ := strings.Cut(s, " ")
+	seps := 0
+	var ds []byte
+	for i := 0; i < len(first); i++ {
+		switch c := first[i]; {
+		case c >= '0' && c <= '9':
+			ds = append(ds, c)
+		case strings.IndexByte("./-", c) >= 0 && i > 0 && i < len(first)-1:
+			seps++
+		default:
+			return Date{}, false
+		}
+	}
+	if len(ds) != 8 || seps > 1 {
+		return Date{}, false
+	}
+	n := func(a, b int) int { return atoi(string(ds[a:b])) }
+	if y := n(0, 4); y >= 1970 && y <= 2099 && validDate(y, time.Month(n(4, 6)), n(6, 8)) {
+		return Date{y, time.Month(n(4, 6)), n(6, 8)}, true
+	}
+	y, a, b := n(4, 8), n(0, 2), n(2, 4)
+	if y < 1970 || y > 2099 {
+		return Date{}, false
+	}
+	asDM := validDate(y, time.Month(b), a)
+	asMD := validDate(y, time.Month(a), b)
+	order := o.DayFirst
+	if dayFirstLangs[o.Lang] && order == 0 {
+		order = 1
+	}
+	switch {
+	case asDM && (!asMD || order > 0):
+		return Date{y, time.Month(b), a}, true
+	case asMD:
+		return Date{y, time.Month(a), b}, true
+	}
+	return Date{}, false
+}

@@ -277,3 +277,50 @@ func TestHungarianDates(t *testing.T) {
 		t.Errorf("mixed separators read as a date: %+v", ms)
 	}
 }
+
+func TestRepairedDate(t *testing.T) {
+	dm := DateOptions{DayFirst: 1}
+	for _, c := range []struct {
+		in   string
+		o    DateOptions
+		want string
+	}{
+		{"0404/2017", DateOptions{}, "2017-04-04"},
+		{"18012014 > ©", DateOptions{Lang: "fi"}, "2014-01-18"},
+		{"20240105", DateOptions{}, "2024-01-05"},
+		{"02032024", dm, "2024-03-02"},
+		{"02032024", DateOptions{DayFirst: -1}, "2024-02-03"},
+		{"December 31, i979", DateOptions{}, "1979-12-31"},
+		{"2O24-O3-15", DateOptions{}, "2024-03-15"},
+		{"07.10.202019:53", dm, "2020-10-07"},
+		// Refused: not eight digits, a year out of range, two separators
+		// lost in a longer number, words.
+		{"1234567", DateOptions{}, ""},
+		{"12345678", DateOptions{}, ""},
+		{"01/02/03/04", DateOptions{}, ""},
+		{"31132024", dm, ""},
+		{"Sold out", DateOptions{}, ""},
+		{"BOB 12", DateOptions{}, ""},
+	} {
+		d, ok := RepairedDate(c.in, c.o)
+		got := ""
+		if ok {
+			got = d.String()
+		}
+		if got != c.want {
+			t.Errorf("RepairedDate(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestRepairDigitsLeavesWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"Invoice SOLD to BOB":     "Invoice SOLD to BOB", // no digits: words stay
+		"Total 1O.5O EUR":         "Total 10.50 EUR",
+		"SAAT :: 07.10.202019:53": "SAAT :: 07.10.2020 19:53",
+	} {
+		if got := repairDigits(in); got != want {
+			t.Errorf("repairDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -804,6 +804,22 @@ func (v *docView) assignDates(f *Facts, cs []cand, dates []DateMatch, h Hints) {
 			}
 		}
 	}
+	if f.IssueDate.IsZero() && len(dates) == 0 {
+		// No date could be read anywhere: the first one OCR damaged
+		// ("December 31, i979", "07.10.202019:53").
+		for i, l := range v.lines {
+			if i >= 60 {
+				break
+			}
+			if t := l.Text(); strings.ContainsAny(t, "0123456789") {
+				if ms := FindDatesIn(repairDigits(t), v.dateOpts); len(ms) > 0 && plausibleYear(ms[0].Date) {
+					f.IssueDate = ms[0].Date
+					f.Sources[fIssueDate] = v.src(i, "", "repaired", 0.3)
+					break
+				}
+			}
+		}
+	}
 	if f.IssueDate.IsZero() && !h.Date.IsZero() {
 		f.IssueDate = DateOf(h.Date)
 		f.Sources[fIssueDate] = Source{How: "header", Confidence: 0.6}

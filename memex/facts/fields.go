@@ -375,6 +375,11 @@ func (v *docView) read(h labelHit, s slot) (cand, bool) {
 			}
 		}
 		if len(ms) == 0 || ms[0].Start > 12 {
+			// A value OCR damaged ("0404/2017", "i979").
+			if d, ok := RepairedDate(text, v.dateOpts); ok {
+				c.date = d
+				return c, true
+			}
 			return c, false
 		}
 		c.date = ms[0].Date

@@ -622,3 +622,26 @@ func TestOtherHeadingsAreNoMoneyDocuments(t *testing.T) {
 		t.Fatalf("kind %s", f.Kind)
 	}
 }
+
+func TestMisreadLabels(t *testing.T) {
+	for text, field := range map[string]string{
+		"lnvoice date: 12.03.2024": fIssueDate, // l for I
+		"Päivämäärät 18012014":     fIssueDate, // a letter added
+		"Invoce number: A-12":      fInvoiceNo, // a letter dropped
+	} {
+		hs := findLabels(text)
+		if len(hs) == 0 || hs[0].field != field {
+			t.Errorf("%q: labels %+v, want %s", text, hs, field)
+		}
+	}
+	// One letter from a label but in running text, or too short to tell.
+	for _, text := range []string{"Invoices are payable within 30 days", "lnvoice dates vary", "Totul 12.00"} {
+		if hs := findLabels(text); len(hs) > 0 {
+			t.Errorf("%q: labels %+v, want none", text, hs)
+		}
+	}
+	f := Extract("Yritys Oy\nLASKU\nPäivämäärät 18012014\nYhteensä 248,00 €\n", Hints{})
+	if f.IssueDate.String() != "2014-01-18" {
+		t.Fatalf("issue date %s", f.IssueDate)
+	}
+}

@@ -2,6 +2,7 @@ package facts
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -704,6 +705,11 @@ func findLabels(text string) []labelHit {
 			break
 		}
 	}
+	if len(out) == 0 {
+		if h, ok := misreadLabel(text, f, pos); ok {
+			out = append(out, h)
+		}
+	}
 	// Drop hits inside an earlier hit.
 	var kept []labelHit
 	for _, h := range out {
@@ -713,6 +719,79 @@ func findLabels(text string) []labelHit {
 		kept = append(kept, h)
 	}
 	return kept
+}
+
+// minMisread is the shortest first word of a label that is still
+// recognised with one letter misread: shorter words are too often other
+// words one letter apart.
+const minMisread = 6
+
+// misreadIndex maps each label first word of at least minMisread bytes,
+// and each of its one-byte deletions, to the words it came from: two
+// words one edit apart share a key (symmetric deletion).
+var misreadIndex = sync.OnceValue(func() map[string][]string {
+	m := map[string][]string{}
+	for w := range labelIndex() {
+		if len(w) < minMisread || strings.ContainsFunc(w, func(r rune) bool { return r >= utf8.RuneSelf }) {
+			continue
+		}
+		for _, k := range deletions(w) {
+			if !slices.Contains(m[k], w) {
+				m[k] = append(m[k], w)
+			}
+		}
+	}
+	return m
+})
+
+// deletions returns w and w with each one byte dropped.
+func deletions(w string) []string {
+	out := []string{w}
+	for i := range len(w) {
+		out = append(out, w[:i]+w[i+1:])
+	}
+	return out
+}
+
+// misreadLabel finds a label OCR misread by one letter in the first word
+// of a cell ("lnvoice date:", "Päivämäärät 18012014"): the rest of the
+// label must match, and a colon, a digit or the end of the cell must
+// follow it, so that a word one letter from a label in running text is
+// not taken for one.
+func misreadLabel(text, f string, pos []int) (labelHit, bool) {
+	first, _, _ := strings.Cut(f, " ")
+	if len(first) < minMisread-1 || labelIndex()[first] != nil {
+		return labelHit{}, false
+	}
+	seen := map[string]bool{}
+	for _, k := range deletions(first) {
+		for _, w := range misreadIndex()[k] {
+			if seen[w] || !OneEdit(first, w) {
+				continue
+			}
+			seen[w] = true
+			for _, e := range labelIndex()[w] {
+				rest := e.phrase[len(w):]
+				if !strings.HasPrefix(f[len(first):], rest) {
+					continue
+				}
+				end := len(first) + len(rest)
+				if end < len(f) && f[end] != ' ' {
+					continue
+				}
+				origEnd := len(text)
+				if end < len(f) {
+					origEnd = pos[end]
+				}
+				after := strings.TrimLeft(text[origEnd:], " .")
+				if after != "" && !followedByColon(text, origEnd) && (after[0] < '0' || after[0] > '9') {
+					continue
+				}
+				return labelHit{field: e.field, phrase: e.phrase, lang: e.lang, start: pos[0], end: origEnd}, true
+			}
+		}
+	}
+	return labelHit{}, false
 }
 
 func wordStarts(f string) []int {
