@@ -99,6 +99,8 @@ var currencySigns = []struct {
 	{"NT$", "TWD", true, true, false, "$"}, {"₱", "PHP", true, true, false, ""}, {"৳", "BDT", true, true, false, ""},
 	{"₦", "NGN", true, true, false, ""}, {"₴", "UAH", true, true, false, ""}, {"₪", "ILS", true, true, false, ""},
 	{"₫", "VND", true, true, false, ""},
+	// Peru's sol, before the number ("S/ 236.00", "S/. 236.00")
+	{"S/", "PEN", true, false, false, ""}, {"S/.", "PEN", true, false, false, ""}, {"soles", "PEN", false, true, true, ""},
 	// Japanese character sets put ¥ where ASCII has the backslash, and
 	// fonts and OCR show it as one ("\\42,820"): the yen in a Japanese
 	// document (markerCode), nothing elsewhere.

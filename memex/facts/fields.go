@@ -471,7 +471,9 @@ func numberToken(s string) string {
 		}
 		w := fold(fs[0])
 		paren := strings.HasPrefix(fs[0], "(") && strings.HasSuffix(fs[0], ")")
-		if !numberFiller[w] && w != "" && !paren {
+		// "č." is the Czech and Slovak number sign ("doklad č. 12").
+		czech := strings.TrimSuffix(strings.ToLower(fs[0]), ".") == "č"
+		if !numberFiller[w] && w != "" && !paren && !czech {
 			break
 		}
 		s = strings.TrimSpace(s[len(fs[0]):])

@@ -143,3 +143,33 @@ func TestZeroDecimalCurrency(t *testing.T) {
 		}
 	}
 }
+
+func TestCzechDocuments(t *testing.T) {
+	for _, c := range []struct{ text, kind, number string }{
+		// The title's number behind "č.", not the payment reference.
+		{"OPRAVNÝ DAŇOVÝ DOKLAD č. ODD-2024/042\nDodavatel: ACME s.r.o.\nVariabilní symbol: 2024042\nCelkem: 100,00 Kč\n", KindCreditNote, "ODD-2024/042"},
+		// A bare "Číslo:" beside the title comes before the reference.
+		{"Faktura - daňový doklad\nČíslo: FV-2/2021\nVariabilní symbol: 10112\nCelkem: 100,00 Kč\n", KindInvoice, "FV-2/2021"},
+		{"DOBROPIS č. 7/2024\nCelkem: -50,00 Kč\n", KindCreditNote, "7/2024"},
+		{"CENOVÁ NABÍDKA č. N-12\nCelkem: 1 200,00 Kč\n", KindQuote, "N-12"},
+	} {
+		f := Extract(c.text, Hints{})
+		if f.Kind != c.kind || f.InvoiceNumber != c.number {
+			t.Errorf("%q: kind %s number %q, want %s %q", c.text[:20], f.Kind, f.InvoiceNumber, c.kind, c.number)
+		}
+	}
+}
+
+func TestPeruvianTotals(t *testing.T) {
+	// Peru's factura electrónica: the sale price is the total, taxable
+	// operations plus IGV make it when it is missing; neither is the
+	// larger unlabelled amount beside them.
+	for _, text := range []string{
+		"FACTURA ELECTRÓNICA F001-123\nPrecio Venta: S/ 236.00\nDepósito S/ 500.00\n",
+		"FACTURA ELECTRÓNICA F001-123\nOp. Gravadas: S/ 200.00\nIGV: S/ 36.00\nDepósito S/ 500.00\n",
+	} {
+		if f := Extract(text, Hints{}); f.Total == nil || f.Total.Value != 236 || f.Currency != "PEN" {
+			t.Errorf("%q: total %+v currency %s, want 236 PEN", text, f.Total, f.Currency)
+		}
+	}
+}
