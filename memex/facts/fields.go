@@ -217,7 +217,13 @@ func (v *docView) slots(i, j, k int) []slot {
 				if len(v.hits[ii][jj]) > 0 && v.hits[ii][jj][0].start == 0 {
 					goto done // another label below: a label column
 				}
-				out = append(out, slot{text: nc.Text, how: "below", line: ii, cell: nc})
+				text := nc.Text
+				// "Total" over "GBP | 180.00": a currency in the label's
+				// column, its amount in the next cell.
+				if _, ok := CurrencyCodeIn(text, v.lang); ok && jj+1 < len(nl.Cells) && !v.isLabelCell(ii, jj+1) {
+					text += " " + nl.Cells[jj+1].Text
+				}
+				out = append(out, slot{text: text, how: "below", line: ii, cell: nc})
 				goto done
 			}
 		}

@@ -645,3 +645,22 @@ func TestMisreadLabels(t *testing.T) {
 		t.Fatalf("issue date %s", f.IssueDate)
 	}
 }
+
+func TestTotalBelowBesideItsCurrency(t *testing.T) {
+	// "Total" over "GBP | 185.00": the currency in the label's column,
+	// the amount in the next cell (not the net total plus VAT: postage
+	// was added).
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Contoso Ltd"),
+		row(30, 40.0, "INVOICE", 400.0, "No. 12345678"),
+		row(50, 40.0, "Wood pallet", 400.0, "100.00"),
+		row(70, 300.0, "Net total", 400.0, "150.00"),
+		row(90, 300.0, "VAT", 400.0, "30.00"),
+		row(100, 40.0, "Postage included"),
+		row(110, 300.0, "Total"),
+		row(122, 305.0, "GBP", 400.0, "185.00"),
+	})
+	if f.Total == nil || f.Total.Value != 185 || f.Currency != "GBP" {
+		t.Fatalf("total %+v currency %s", f.Total, f.Currency)
+	}
+}
