@@ -280,8 +280,8 @@ func (v *docView) moneyTitle(f *Facts) string {
 // sentence that mentions one.
 func titleKind(cell string) (string, bool) {
 	f := fold(cell)
-	if f == "" || len(f) > 60 {
-		return "", false
+	if f == "" || len(f) > 60 || isOtherTitle(cell) {
+		return "", false // "Bill of lading" is no bill
 	}
 	// German and Dutch compounds name their kind in their last part
 	// ("Mietrechnung", "Schlussrechnung", "Eindfactuur"): the compound is
@@ -361,9 +361,18 @@ func repairTitle(cell string) string {
 			break
 		}
 	}
+	// Broken by uneven letter spacing ("Q UOTATIO N"): capitals in two to
+	// five pieces that join into a title exactly.
+	broken := !spaced && len(ws) >= 2 && len(ws) <= 5
+	for _, w := range ws {
+		if !isLetterWord(w) || strings.ToUpper(w) != w {
+			broken = false
+			break
+		}
+	}
 	word, rest := "", ""
 	switch {
-	case spaced:
+	case spaced, broken:
 		word = strings.Join(ws, "")
 	case len(ws) == 1:
 		// Glued: a number and a capitalised title in one token.
@@ -483,7 +492,7 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 	// Heading: the first lines of the first page, and its tall lines; the
 	// tallest title wins ("Handelsrechnung Nr. 5" over a "Bestellung"
 	// label).
-	otherAt := -1
+	otherAt, otherH := -1, 0.0
 	if found == "" {
 		bestH := -1.0
 		medH := v.medianH()
@@ -506,9 +515,14 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 					break
 				}
 				if otherAt < 0 && h.Kind == "" && isOtherTitle(c.Text) {
-					otherAt = i
+					otherAt, otherH = i, l.H
 				}
 			}
+		}
+		// The document's own title comes first: a shipping instruction
+		// that names the "Commercial Invoice No." below it is no invoice.
+		if found != "" && otherAt >= 0 && otherAt < at && otherH >= bestH {
+			found = ""
 		}
 	}
 	// A heading that names a document of no money kind ("Packing list",

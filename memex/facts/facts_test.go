@@ -272,3 +272,34 @@ func TestCopyrightHolder(t *testing.T) {
 		t.Errorf("party %q, want AnyCompany Credit Union", f.Party)
 	}
 }
+
+func TestShippingPapersAreNoInvoices(t *testing.T) {
+	for _, text := range []string{
+		// The document's title first; the invoice it cites below.
+		"SHIPPING INSTRUCTION\nSI Date: October 21, 2025\nShipper: Advanced Materials Corp.\nCommercial Invoice No: EL-2025-US-8945\nTotal $45,000.00\n",
+		// "Bill" starts the title, but a bill of lading bills nobody.
+		"BILL OF LADING\nB/L No: 12345\nShipper: Advanced Materials Corp.\nInvoice No: EL-2025-US-8945\nTotal $45,000.00\n",
+	} {
+		if f := Extract(text, Hints{}); f.Kind != KindOther {
+			t.Errorf("%q: kind %s, want other", text[:20], f.Kind)
+		}
+	}
+	// An invoice that cites its packing list stays an invoice.
+	if f := Extract("COMMERCIAL INVOICE\nInvoice No: EL-2025-US-8945\nPacking list: PL-7\nTotal $45,000.00\n", Hints{}); f.Kind != KindInvoice {
+		t.Errorf("kind %s, want invoice", f.Kind)
+	}
+}
+
+func TestHeadingVariants(t *testing.T) {
+	for _, c := range []struct{ text, kind, number, date string }{
+		// A title broken by uneven letter spacing.
+		{"Q UOTATIO N\nQuote No: QT-2025-7891\nDate: October 20, 2025\nTotal $4,500.00\n", KindQuote, "QT-2025-7891", "2025-10-20"},
+		// "Created" dates it; a heading's serial number numbers it.
+		{"INVOICE\nSerial No. AA.00001\nCreated: 2018-01-01\nTotal 10.00 USD\n", KindInvoice, "AA.00001", "2018-01-01"},
+	} {
+		f := Extract(c.text, Hints{})
+		if f.Kind != c.kind || f.InvoiceNumber != c.number || f.IssueDate.String() != c.date {
+			t.Errorf("%q: kind %s number %q date %s, want %s %q %s", c.text[:12], f.Kind, f.InvoiceNumber, f.IssueDate, c.kind, c.number, c.date)
+		}
+	}
+}

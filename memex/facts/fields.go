@@ -606,8 +606,9 @@ func bestNumber(cs []cand) (string, *Source) {
 	return invoiceNumberOf(best), &s
 }
 
-// ownReference are the bare reference labels, in the languages read.
-var ownReference = map[string]bool{"reference": true, "ref": true, "referenz": true, "referentie": true, "referencia": true, "riferimento": true, "referencja": true}
+// ownReference are the bare reference labels, in the languages read, and
+// a heading's serial number ("INVOICE | Serial No. AA.00001").
+var ownReference = map[string]bool{"serial no": true, "serial number": true, "reference": true, "ref": true, "referenz": true, "referentie": true, "referencia": true, "riferimento": true, "referencja": true}
 
 // reSlashNumber is a number written like a date ("2/11/2023": the second
 // invoice of November 2023, as Polish invoices number them).

@@ -71,7 +71,7 @@ var labels = map[string]map[string][]string{
 	fOtherNo: {
 		"en": {"order no", "order number", "order id", "order", "po", "po no", "po number", "purchase order", "purchase order no", "customer no", "customer number",
 			"customer id", "account no", "account number", "account id", "account", "client no", "client id", "booking no", "booking number", "booking reference", "reference", "ref",
-			"your reference", "our reference", "tax id", "vat no", "vat number", "vat reg no", "vat registration no", "vat id", "gst no", "gstin", "pan", "abn",
+			"your reference", "our reference", "serial no", "serial number", "tax id", "vat no", "vat number", "vat reg no", "vat registration no", "vat id", "gst no", "gstin", "pan", "abn",
 			"ein", "company no", "company number", "registration no", "reg no", "iban", "bic", "swift", "sort code", "tracking no", "delivery note", "contract no",
 			"phone", "tel", "fax", "mobile", "item", "sku", "order ref", "transaction id", "payment id", "auth code", "project no", "membership no", "customer ref", "serial no", "card"},
 		"de": {"bestellnummer", "bestellnr", "bestellung", "auftragsnummer", "auftragsnr", "auftrag", "kundennummer", "kundennr", "kunden nr", "kd nr", "ihre bestellung",
@@ -91,7 +91,7 @@ var labels = map[string]map[string][]string{
 	},
 	fIssueDate: {
 		"en": {"invoice date", "date of invoice", "date of issue", "issue date", "issuing date", "issued", "issued on", "date issued", "date", "dated", "billing date", "bill date",
-			"invoice date tax point", "tax point", "inv date", "date of invoice issue", "tax point date", "receipt date", "credit note date", "document date", "statement date", "quote date", "estimate date", "date of sale", "sale date", "transaction date", "purchase date"},
+			"invoice date tax point", "tax point", "inv date", "date of invoice issue", "tax point date", "receipt date", "credit note date", "document date", "statement date", "quote date", "estimate date", "date of sale", "sale date", "transaction date", "purchase date", "created", "created on", "date created", "creation date"},
 		"de": {"rechnungsdatum", "datum", "belegdatum", "ausstellungsdatum", "rechnungs datum", "gutschriftsdatum", "angebotsdatum", "ausgestellt am", "erstellt am", "re datum"},
 		"fr": {"date de facture", "date de facturation", "date d emission", "date", "facture du", "date de la facture", "emise le", "date de l avoir", "date du devis"},
 		"nl": {"factuurdatum", "datum", "factuur datum", "datum factuur", "uitgiftedatum"},

@@ -654,6 +654,8 @@ func isGreeting(t string) bool {
 // name.
 var otherTitles = []string{"packing list", "packing slip", "delivery note", "delivery slip", "shipping list", "lieferschein", "bon de livraison",
 	"pakbon", "albaran", "albaran de entrega", "documento di trasporto", "bolla di consegna", "guia de remessa", "dowod dostawy", "specyfikacja",
+	// shipping papers
+	"shipping instruction", "shipping instructions", "bill of lading", "waybill", "air waybill", "certificate of origin",
 	// expense reports: what an employee spent, claimed back
 	"expense report", "expense claim", "note de frais", "notes de frais", "spesenabrechnung", "reisekostenabrechnung", "nota spese", "informe de gastos",
 	"onkostennota", "declaratie", "relatorio de despesas"}
