@@ -324,6 +324,24 @@ func titleKind(cell string) (string, bool) {
 			}
 		}
 	}
+	// No listed title: "Sales Invoice", "Repair Estimate", "Phone Bill",
+	// one or two words before an English kind word, name that kind; not an
+	// action on one ("View invoice") or a reminder of one ("Overdue
+	// invoice").
+	if ws := strings.Fields(f); kind == "" && len(ws) >= 2 && len(ws) <= 3 && !strings.ContainsAny(f, "0123456789") {
+		if k, ok := kindHeads[ws[len(ws)-1]]; ok {
+			plain := true
+			for _, w := range ws[:len(ws)-1] {
+				if len(w) < 3 || !isLetterWord(w) || notKindModifiers[w] {
+					plain = false
+					break
+				}
+			}
+			if plain {
+				return k, true
+			}
+		}
+	}
 	return kind, kind != ""
 }
 
@@ -439,6 +457,18 @@ func OneEdit(a, b string) bool {
 	}
 	return a[i:] == b[i+1:]
 }
+
+// kindHeads are the English kind words a heading may qualify ("Sales
+// Invoice", "Donation Receipt", "Price Quote").
+var kindHeads = map[string]string{"invoice": KindInvoice, "bill": KindInvoice, "receipt": KindReceipt, "quote": KindQuote, "quotation": KindQuote, "estimate": KindQuote}
+
+// notKindModifiers are words before a kind word that make no title of it:
+// actions, pointers, and reminders about one.
+var notKindModifiers = map[string]bool{"see": true, "view": true, "download": true, "pay": true, "print": true, "send": true, "open": true, "cancel": true,
+	"create": true, "edit": true, "delete": true, "add": true, "new": true, "generate": true, "email": true, "upload": true, "submit": true, "your": true,
+	"our": true, "the": true, "this": true, "that": true, "per": true, "for": true, "with": true, "from": true, "and": true, "each": true, "any": true,
+	"next": true, "previous": true, "last": true, "unpaid": true, "overdue": true, "outstanding": true, "regarding": true, "about": true, "attached": true,
+	"enclosed": true, "not": true, "copy": true, "show": true, "get": true, "request": true, "approve": true, "reject": true}
 
 // compoundTitles are the last parts of compound titles, longest first
 // ("Berechnung", a calculation, is not a "Rechnung").

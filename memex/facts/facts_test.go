@@ -303,3 +303,18 @@ func TestHeadingVariants(t *testing.T) {
 		}
 	}
 }
+
+func TestQualifiedEnglishTitles(t *testing.T) {
+	for heading, want := range map[string]string{
+		"SALES INVOICE": KindInvoice, "Repair Invoice": KindInvoice, "Phone Bill": KindInvoice, "DONATION RECEIPT": KindReceipt,
+		"PRICE QUOTE": KindQuote, "Project Estimate": KindQuote,
+		// A listed title of more words wins over the qualified one.
+		"CREDIT CARD RECEIPT": KindPayment,
+		// Actions on a document and reminders of one are no titles.
+		"View invoice": KindOther, "Overdue invoice": KindOther, "Pay your bill": KindOther,
+	} {
+		if f := Extract(heading+"\nNo. 12345\nDate: 2024-01-02\nAmount: 100.00 USD\n", Hints{}); f.Kind != want {
+			t.Errorf("%q: kind %s, want %s", heading, f.Kind, want)
+		}
+	}
+}

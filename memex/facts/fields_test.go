@@ -664,3 +664,22 @@ func TestTotalBelowBesideItsCurrency(t *testing.T) {
 		t.Fatalf("total %+v currency %s", f.Total, f.Currency)
 	}
 }
+
+func TestSellerBlockNameBesideNumber(t *testing.T) {
+	// A screen's button above, a template's logo placeholder, and the
+	// seller's name with its number on one line.
+	f := extractLines([]layout.Line{
+		row(10, 40.0, "Credit memo 2021/07/000000002", 900.0, "Download"),
+		row(20, 40.0, "Your Company Logo"),
+		row(40, 40.0, "BUYER", 500.0, "SELLER"),
+		row(60, 40.0, "John Doe", 500.0, "Sylius 0001112222"),
+		row(80, 40.0, "Test St. 15", 500.0, "eCommerce Town"),
+		row(120, 300.0, "Total:", 400.0, "146.90 USD"),
+	})
+	if f.Party != "Sylius" {
+		t.Fatalf("issuer %q, want Sylius", f.Party)
+	}
+	if !placeholderName("Your Company Logo") || placeholderName("Logos Verlag GmbH") {
+		t.Fatal("placeholderName")
+	}
+}

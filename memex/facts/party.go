@@ -326,6 +326,9 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 		if hs := findLabels(name); isKindTitle(name) || len(hs) > 0 && hs[0].start == 0 && companyName(name) == "" {
 			return
 		}
+		if placeholderName(name) {
+			return
+		}
 		cands = append(cands, partyCand{name: name, score: score, src: src})
 	}
 	// 1. A labelled seller.
@@ -367,6 +370,11 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			if !firstInBlock[head] && (isNameLine(txt) || companyName(txt) != "") {
 				firstInBlock[head] = true
 				add(firstPart(txt), 2, v.src(i, "", "seller block", 0))
+			} else if n := leadingName(txt); !firstInBlock[head] && n != "" && reTrailingID.MatchString(strings.TrimPrefix(txt, n)) {
+				// "Sylius 0001112222": a name and its registration or
+				// phone number on one line.
+				firstInBlock[head] = true
+				add(n, 2, v.src(i, "", "seller block", 0))
 			}
 		}
 	}
@@ -429,7 +437,7 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 				continue
 			}
 			txt := strings.TrimSpace(strings.TrimLeft(c.Text, ":： "))
-			if txt == "" || isGreeting(txt) {
+			if txt == "" || isGreeting(txt) || placeholderName(txt) {
 				continue
 			}
 			src := v.src(i, "", "letterhead", 0)
@@ -557,7 +565,7 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			continue // a table's header row ("Artikel | Omschrijving | Prijs | …")
 		}
 		for j, c := range l.Cells {
-			if sec[[2]int{i, j}] == "" && !v.isLabelCell(i, j) && isNameLine(c.Text) && len(strings.TrimSpace(c.Text)) >= 4 {
+			if sec[[2]int{i, j}] == "" && !v.isLabelCell(i, j) && isNameLine(c.Text) && len(strings.TrimSpace(c.Text)) >= 4 && !placeholderName(c.Text) {
 				s := v.src(i, "", "first name line", 0.3)
 				return cleanName(c.Text), &s
 			}
@@ -574,6 +582,17 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 		return strings.ToUpper(top[:1]) + top[1:], &Source{How: "domain", Confidence: 0.3}
 	}
 	return "", nil
+}
+
+// reTrailingID is what may follow a name on its line: one number of six
+// digits or more (a registration or phone number).
+var reTrailingID = lazyregexp.New(`^\s*\+?\d[\d \-/]{5,}$`)
+
+// placeholderName reports a template's placeholder ("Your Company Logo")
+// or a screen's button ("Download", "Print"): no name.
+func placeholderName(name string) bool {
+	ws := strings.Fields(fold(name))
+	return len(ws) <= 4 && slices.ContainsFunc(ws, func(w string) bool { return w == "logo" || w == "download" || w == "print" })
 }
 
 // nameAbove returns the name-like cell right above c that continues its
