@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode"
 	"time"
 	"unicode/utf8"
 
@@ -151,6 +152,15 @@ func fileWith(name string, data []byte, opts Options) (*Doc, error) {
 		d, err = f(name, data)
 		if errors.Is(err, errNoTextLayer) && opts.OCR != nil {
 			d, err = ocrPDF(data, opts)
+		} else if err == nil && d.Format == "pdf" && opts.OCR != nil && garbled(d.Text) {
+			// A text layer whose fonts map to no readable characters
+			// ("%( ,+\"\", *+%(#0"): the pages are read by OCR instead,
+			// and the text layer is kept if OCR reads nothing.
+			if od, oerr := ocrPDF(data, opts); oerr == nil {
+				d = od
+			} else if cerr := opts.ctx().Err(); cerr != nil {
+				return nil, cerr
+			}
 		}
 	}
 	if err != nil {
@@ -171,6 +181,25 @@ func fileWith(name string, data []byte, opts Options) (*Doc, error) {
 	}
 	d.Lines, _ = layout.Limit(d.Lines, MaxLineCells, MaxCells)
 	return d, nil
+}
+
+// garbled reports a text layer that reads as symbols: of at least 200
+// non-space characters, fewer than half are letters or digits. Text in
+// any script passes (letters of every script count); a PDF whose fonts
+// carry no usable character mapping does not.
+func garbled(text string) bool {
+	var n, alnum int
+	for _, r := range text {
+		switch {
+		case unicode.IsSpace(r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			n++
+			alnum++
+		default:
+			n++
+		}
+	}
+	return n >= 200 && 2*alnum < n
 }
 
 // ligatures spells out the Latin typographic ligatures (U+FB00–FB06)

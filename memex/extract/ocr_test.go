@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"nexusos/memex/extract"
+	"nexusos/memex/internal/hostile"
 	"nexusos/memex/layout"
 	"nexusos/memex/ocr"
 )
@@ -185,5 +186,47 @@ func TestOCRImageAndScannedPDF(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no line [Total due][318.40 EUR] in %q", layout.Text(d.Lines))
+	}
+}
+
+// garbledPDF is a one-page PDF whose text layer reads as symbols, as a
+// font without a usable character mapping gives it.
+func garbledPDF() []byte {
+	var content strings.Builder
+	content.WriteString("BT /F1 12 Tf 14 TL 72 720 Td")
+	for range 30 {
+		content.WriteString(` (3/%*$\(*& \(*\(*& !"\)%= 5 =) Tj T*`)
+	}
+	content.WriteString(" ET")
+	return hostile.PDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources << /Font << /F1 5 0 R >> >> >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+		hostile.Stream("", []byte(content.String())),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	})
+}
+
+func TestGarbledTextLayerReadByOCR(t *testing.T) {
+	lines := layout.FromWords(0, []layout.Word{
+		{Text: "Invoice", X0: 10, Y0: 10, X1: 90, Y1: 30}, {Text: "42", X0: 300, Y0: 10, X1: 330, Y1: 30},
+	}, 1)
+	f := &fakeOCR{lines: lines, pages: 1}
+	d, err := extract.FileWith("garbled.pdf", garbledPDF(), extract.Options{OCR: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.calls != 1 || d.OCRPages != 1 || d.Text != "Invoice\t42" {
+		t.Fatalf("OCR calls %d, pages %d, text %q", f.calls, d.OCRPages, d.Text)
+	}
+	// OCR that reads nothing keeps the text layer, whatever it is.
+	f = &fakeOCR{err: errors.New("tesseract failed")}
+	d, err = extract.FileWith("garbled.pdf", garbledPDF(), extract.Options{OCR: f})
+	if err != nil || f.calls != 1 || d.OCRPages != 0 || !strings.Contains(d.Text, "*$") {
+		t.Fatalf("fallback: %v, calls %d, pages %d, text %.40q", err, f.calls, d.OCRPages, d.Text)
+	}
+	// Without OCR the text layer is all there is.
+	if d, err := extract.File("garbled.pdf", garbledPDF()); err != nil || !strings.Contains(d.Text, "*$") {
+		t.Fatalf("no OCR: %v", err)
 	}
 }
