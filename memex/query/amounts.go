@@ -15,8 +15,8 @@ var (
 	reExact  = lazyregexp.New(`\b(?:exactly|precisely)\s*`)
 	// reMoney: any ISO 4217 code or sign before or after the number
 	// (checked with facts.CurrencyCode).
-	reMoney        = lazyregexp.New(`^(?:(us\$|r\$|\$|€|£|¥|₹|[a-z]{3})\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*([a-z]{3}\b|euros?\b|dollars?\b|pounds?\b|zł|kr\b)?`)
-	reBetweenMoney = lazyregexp.New(`\b(?:between|from)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)\s+(?:and|to|-)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?))?)`)
+	reMoney        = lazyregexp.New(`^(?:(us\$|r\$|\$|€|£|¥|₹|[a-z]{3})\s?)?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*([a-z]{3}\b|euros?\b|dollars?\b|pounds?\b|zł|kr\b|€|£|\$)?`)
+	reBetweenMoney = lazyregexp.New(`\b(?:between|from)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?)\b)?)\s+(?:and|to|-)\s+(\S+(?:\s(?:usd|eur|gbp|euros?|dollars?)\b)?)`)
 	reTimeUnit     = lazyregexp.New(`^\s*(?:days?|weeks?|months?|years?|hours?|minutes?|emails?|mails?|messages?|files?|documents?|invoices?|times?|people|%)\b`)
 	reYearNumber   = lazyregexp.New(`^(?:19|20)\d{2}$`)
 )

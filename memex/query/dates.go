@@ -233,6 +233,22 @@ var (
 	farFuture = day(2200, 1, 1)
 )
 
+var (
+	// reDayRangeBefore and reDayRangeAfter are two days of one month
+	// written once: "between 1 and 15 March", "from the 1st to the 15th
+	// of March 2025", "March 1 to 15".
+	reDayRangeBefore = lazyregexp.New(`\b(?:the\s+)?(\d{1,2})` + ord + rangeSep + `(?:the\s+)?(\d{1,2})` + ord + `\s*(?:of\s+)?(` + monthAlt + `)\b\.?`)
+	reDayRangeAfter  = lazyregexp.New(`\b(` + monthAlt + `)\.?\s*(\d{1,2})` + ord + rangeSep + `(\d{1,2})` + ord + `\b`)
+)
+
+// spellDayRange writes a range of days in one month with the month at
+// both ends ("between 1 march and 15 march"), so that it reads as a date
+// range and not as amounts between two numbers.
+func spellDayRange(s string) string {
+	s = reDayRangeBefore.ReplaceAllString(s, "$1 $3 and $2 $3")
+	return reDayRangeAfter.ReplaceAllString(s, "$1 $2 and $1 $3")
+}
+
 // takeTime finds the question's period and the date it applies to.
 func (u *Understood) takeTime(s string, now time.Time) string {
 	now = day(now.Year(), now.Month(), now.Day())

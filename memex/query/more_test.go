@@ -292,3 +292,37 @@ func TestParseJapaneseParty(t *testing.T) {
 		t.Errorf("another Japanese company matched %v", u.Parties)
 	}
 }
+
+func TestParseDayRangesInOneMonth(t *testing.T) {
+	for q, want := range map[string][2]string{
+		"invoices between 1 and 15 March":                  {"2026-03-01", "2026-03-16"},
+		"invoices from March 1 to 15":                      {"2026-03-01", "2026-03-16"},
+		"invoices 1st-15th of March 2025":                  {"2025-03-01", "2025-03-16"},
+		"invoices from the 1st to the 15th of March 2025":  {"2025-03-01", "2025-03-16"},
+		"invoices between 10 and 20 March 2024 over 100 €": {"2024-03-10", "2024-03-21"},
+	} {
+		u := Parse(q, now, nil)
+		if u.Time == nil || u.Time.From.Format("2006-01-02") != want[0] || u.Time.To.Format("2006-01-02") != want[1] || u.Rest != "" {
+			t.Errorf("%q: time %+v rest %q, want %s to %s", q, u.Time, u.Rest, want[0], want[1])
+		}
+	}
+	// Two numbers without a month stay amounts, with their currency word.
+	if u := Parse("invoices between 100 and 500 euros", now, nil); u.Time != nil || u.Amount == nil || u.Amount.Currency != "EUR" || u.Rest != "" {
+		t.Errorf("amount range: time %+v amount %+v rest %q", u.Time, u.Amount, u.Rest)
+	}
+}
+
+func TestParseChargedAndSpentPhrases(t *testing.T) {
+	stored := []string{"acme", "contoso"}
+	for q, kinds := range map[string][]string{
+		"what did Acme charge us":                       {facts.KindInvoice, facts.KindReceipt},
+		"payments to Acme in 2025":                      {facts.KindInvoice, facts.KindReceipt, facts.KindPayment},
+		"how much have we spent with Contoso this year": {facts.KindInvoice, facts.KindReceipt, facts.KindPayment},
+		"anything from Contoso last month":              nil,
+	} {
+		u := Parse(q, now, stored)
+		if !slices.Equal(u.Kinds, kinds) || len(u.Parties) != 1 || !u.IsSetQuestion() {
+			t.Errorf("%q: kinds %v parties %v rest %q, want kinds %v and a set question", q, u.Kinds, u.Parties, u.Rest, kinds)
+		}
+	}
+}

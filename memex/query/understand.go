@@ -134,7 +134,7 @@ func init() {
 	for _, w := range strings.Fields(`a an the all any every of from to by for in on at with and or me my our we us i you your show
 		find list get give what which who whom that this these those did do does have has had is are was were be been pay paid
 		payed send sent issued dated about please all everything documents document files file items stuff there any ones
-		still yet not due how much many where when s whats
+		still yet not due how much many where when s whats anything something things thing charge
 		received receive got sent issued billed charged made owes ones yet been coming upcoming ever
 		ltd inc llc corp gmbh plc limited corporation co`) { // legal forms trail party names
 		stop[w] = true
@@ -192,6 +192,7 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 	s := " " + strings.ToLower(text) + " "
 	s = strings.NewReplacer("’", "'", ", ", " , ", "?", " ", "!", " ", ";", " ", "(", " ", ")", " ", `"`, " ").Replace(s)
 	s = u.takeAddresses(s)
+	s = spellDayRange(s)
 	s = u.takeNumber(s, now)
 	money := reMoneyWord.MatchString(s)
 	s = u.takeAmount(s, money || reMoneyKind.MatchString(s))
@@ -253,10 +254,17 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 			}
 		}
 	}
-	if reSpent.MatchString(s) {
+	if loc := reSpent.FindStringIndex(s); loc != nil {
 		u.Spent = true
 		u.Statuses = []string{facts.StatusPaid}
 		money = true
+		s = cut(s, loc)
+	}
+	charged := false
+	if loc := reCharged.FindStringIndex(s); loc != nil && !u.Spent {
+		// "what did Acme charge us": what it invoiced, paid or not.
+		charged, money = true, true
+		s = cut(s, loc)
 	}
 	if u.Spent && u.Time != nil && u.Time.Field == IssueDate && u.dateWord == "" {
 		u.Time.Field = PaidDate
@@ -331,6 +339,8 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 			u.Kinds = []string{facts.KindInvoice, facts.KindReceipt, facts.KindPayment}
 		case u.Statuses != nil || u.Overdue:
 			u.Kinds = []string{facts.KindInvoice}
+		case charged:
+			u.Kinds = []string{facts.KindInvoice, facts.KindReceipt}
 		}
 	}
 	return u
@@ -360,6 +370,7 @@ var (
 	reStatusPaid        = lazyregexp.New(`\b(already paid|fully paid|paid|settled)\b`)
 	reStatusPaidWeak    = lazyregexp.New(`\b(cleared)\b`)
 	rePayVerb           = lazyregexp.New(`\b(did|we|i|have|has)\s+$`)
+	reCharged           = lazyregexp.New(`\b(?:charge|charged|bill|billed|invoice|invoiced)\s+(?:us|me)\b`)
 	reSpent             = lazyregexp.New(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`)
 	reMoneyWord         = lazyregexp.New(`\b(pay|paid|payment|payments|owe|owed|owes|owing|spent|spend|charged|billed|invoiced|cost|costs|refund|refunds|expenses?)\b|[$€£]`)
 	reMoneyKind         = lazyregexp.New(`\b(invoices?|bills?|receipts?|quotes?|quotations?|estimates?|purchase orders?|credit notes?|remittances?)\b`)
