@@ -283,6 +283,11 @@ func titleKind(cell string) (string, bool) {
 	if f == "" || len(f) > 60 || isOtherTitle(cell) {
 		return "", false // "Bill of lading" is no bill
 	}
+	// A logo read as one digit or sign before the title ("4 RBS
+	// Statement").
+	if ws := strings.Fields(f); len(ws) >= 3 && len(ws[0]) == 1 && !isLetter(ws[0][0]) {
+		f = strings.Join(ws[1:], " ")
+	}
 	// German and Dutch compounds name their kind in their last part
 	// ("Mietrechnung", "Schlussrechnung", "Eindfactuur"): the compound is
 	// read as that title.
@@ -1007,7 +1012,7 @@ func currencyOfIDs(text string) string {
 }
 
 var (
-	reStatusLine = lazyregexp.New(`(?im)^\W*(?:payment\s+)?(?:status|zahlungsstatus|statut|estado|stato|betaalstatus)\W*[:\-]\s*\W*(\pL[\pL ]*)`)
+	reStatusLine = lazyregexp.New(`(?im)^\W*(payment\s+)?(?:status|zahlungsstatus|statut|estado|stato|betaalstatus)\W*[:\-]\s*\W*(\pL[\pL ]*)`)
 	// paidPhrases say this document has been paid (not that it should be:
 	// "paid by 3 Dec" is a deadline).
 	paidPhrases = []string{"paid in full", "payment received", "thank you for your payment", "payment has been received", "we have received your payment",
@@ -1067,8 +1072,13 @@ func (v *docView) detectStatus(text string, f *Facts) (string, *Source) {
 		}
 	}
 	if m != nil {
-		if st, ok := statusValue(fold(m[1])); ok {
+		if st, ok := statusValue(fold(m[2])); ok {
 			return st, src("status line", 0.9)
+		}
+		// A payment's own status: "Payment Status: Received", a card
+		// payment "Approved" or "Succeeded".
+		if m[1] != "" && hasPrefixAny(fold(m[2]), "received", "succeeded", "successful", "approved", "captured") {
+			return StatusPaid, src("status line", 0.85)
 		}
 	}
 	// A status column: "STATUS" or "STATE" heading a cell whose value is

@@ -308,6 +308,8 @@ func TestQualifiedEnglishTitles(t *testing.T) {
 	for heading, want := range map[string]string{
 		"SALES INVOICE": KindInvoice, "Repair Invoice": KindInvoice, "Phone Bill": KindInvoice, "DONATION RECEIPT": KindReceipt,
 		"PRICE QUOTE": KindQuote, "Project Estimate": KindQuote,
+		// A logo read as a digit before the title.
+		"4 RBS Statement": KindStatement,
 		// A listed title of more words wins over the qualified one.
 		"CREDIT CARD RECEIPT": KindPayment,
 		// Actions on a document and reminders of one are no titles.
@@ -315,6 +317,20 @@ func TestQualifiedEnglishTitles(t *testing.T) {
 	} {
 		if f := Extract(heading+"\nNo. 12345\nDate: 2024-01-02\nAmount: 100.00 USD\n", Hints{}); f.Kind != want {
 			t.Errorf("%q: kind %s, want %s", heading, f.Kind, want)
+		}
+	}
+}
+
+func TestPaymentStatusWords(t *testing.T) {
+	for text, want := range map[string]string{
+		"INVOICE\nInvoice Number: 234330591\nTotal $10,099.94\nPayment Type: VISA Credit\nPayment Status: Received\n": StatusPaid,
+		"INVOICE\nInvoice Number: 7\nTotal $10.00\nPayment status: Approved\n":                                          StatusPaid,
+		// An invoice's own status "Received" or "Approved" (in an
+		// accounts-payable system) says nothing of payment.
+		"INVOICE\nInvoice Number: 8\nTotal $10.00\nDue: 2025-01-31\nStatus: Approved\n": StatusUnpaid,
+	} {
+		if f := Extract(text, Hints{}); f.Status != want {
+			t.Errorf("%q: status %s, want %s", text[len(text)-24:], f.Status, want)
 		}
 	}
 }
