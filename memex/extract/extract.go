@@ -12,8 +12,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"nexusos/memex/layout"

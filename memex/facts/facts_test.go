@@ -324,7 +324,7 @@ func TestQualifiedEnglishTitles(t *testing.T) {
 func TestPaymentStatusWords(t *testing.T) {
 	for text, want := range map[string]string{
 		"INVOICE\nInvoice Number: 234330591\nTotal $10,099.94\nPayment Type: VISA Credit\nPayment Status: Received\n": StatusPaid,
-		"INVOICE\nInvoice Number: 7\nTotal $10.00\nPayment status: Approved\n":                                          StatusPaid,
+		"INVOICE\nInvoice Number: 7\nTotal $10.00\nPayment status: Approved\n":                                        StatusPaid,
 		// An invoice's own status "Received" or "Approved" (in an
 		// accounts-payable system) says nothing of payment.
 		"INVOICE\nInvoice Number: 8\nTotal $10.00\nDue: 2025-01-31\nStatus: Approved\n": StatusUnpaid,
