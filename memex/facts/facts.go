@@ -11,6 +11,7 @@ package facts
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -880,6 +881,39 @@ func (v *docView) assignDates(f *Facts, cs []cand, dates []DateMatch, h Hints) {
 	}
 }
 
+// changeWords label the change handed back on a till receipt.
+var changeWords = []string{"change", "ruckgeld", "wechselgeld", "vuelto", "cambio", "rendu", "monnaie rendue", "reszta", "troco", "wisselgeld", "resto", "para ustu"}
+
+// tenderedLessChange returns the cash given less the change when both are
+// labelled and that differs from total in exactly one digit, as an OCR
+// misreading does; otherwise false.
+func tenderedLessChange(cs []cand, total float64) (float64, bool) {
+	var given, change float64
+	for _, c := range cs {
+		switch {
+		case c.field == fPaid && c.amt.Decimals == 2 && c.amt.Value > 0 && given == 0:
+			given = c.amt.Value
+		case c.field == fOtherAmount && c.amt.Decimals == 2 && c.amt.Value > 0 && change == 0 && slices.Contains(changeWords, c.phrase):
+			change = c.amt.Value
+		}
+	}
+	if given == 0 || change == 0 || change >= given {
+		return 0, false
+	}
+	v := math.Round((given-change)*100) / 100
+	a, b := strconv.FormatFloat(v, 'f', 2, 64), strconv.FormatFloat(total, 'f', 2, 64)
+	if len(a) != len(b) || a == b {
+		return 0, false
+	}
+	diff := 0
+	for i := range a {
+		if a[i] != b[i] {
+			diff++
+		}
+	}
+	return v, diff == 1
+}
+
 // assignMoney picks total, subtotal, tax, amount paid and balance due, and
 // the document's currency.
 func (v *docView) assignMoney(f *Facts, cs []cand) {
@@ -888,6 +922,12 @@ func (v *docView) assignMoney(f *Facts, cs []cand) {
 		amts = append(amts, Amount{Value: n.Value, Currency: n.Currency, Decimals: n.Decimals, Offset: n.Start})
 	}
 	if a, src := pickTotal(cs, amts); a != nil {
+		if v, ok := tenderedLessChange(cs, a.Value); ok {
+			// OCR misread one digit of the total ("SUMME 2,31 · Bar
+			// 10,01 · Rückgeld 0,70"): cash given less change is it.
+			a.Value = v
+			src.How, src.Confidence = "tendered-change", 0.8
+		}
 		f.Total = a
 		f.Sources["total"] = *src
 	}

@@ -334,3 +334,23 @@ func TestPaymentStatusWords(t *testing.T) {
 		}
 	}
 }
+
+func TestTotalFromCashLessChange(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want float64
+	}{
+		// OCR read 9,31 as 2,31: cash less change says which.
+		{"real,- SB-Warenhaus GmbH\nSUMME EUR 2,31\nBar EUR 10,01\nRÜCKGELD EUR 0,70\n", 9.31},
+		// They agree: nothing to mend.
+		{"Kiosk\nSUMME EUR 9,31\nBar EUR 10,01\nRÜCKGELD EUR 0,70\n", 9.31},
+		// More than one digit apart (a tip, a deposit): the labelled total
+		// stands.
+		{"Cafe\nTOTAL 12.40\nCASH 20.00\nCHANGE 5.00\n", 12.40},
+	} {
+		f := Extract(c.text, Hints{Kind: ""})
+		if f.Total == nil || f.Total.Value != c.want {
+			t.Errorf("%q: total %+v, want %.2f", c.text, f.Total, c.want)
+		}
+	}
+}

@@ -256,7 +256,7 @@ var labels = map[string]map[string][]string{
 	},
 	fPaid: {
 		"en": {"amount paid", "paid", "payment", "payments", "payment received", "total paid", "paid amount", "payments credits", "less payment", "deposit paid", "paid to date", "payment made", "tendered", "cash", "visa", "mastercard", "card payment", "amount received", "amount charged", "total charged", "charged"},
-		"de": {"bezahlt", "bereits bezahlt", "gezahlt", "erhaltene zahlung", "geleistete zahlung"},
+		"de": {"bezahlt", "bereits bezahlt", "gezahlt", "erhaltene zahlung", "geleistete zahlung", "bar", "gegeben", "ec karte", "kartenzahlung"},
 		"fr": {"montant paye", "deja paye", "paye", "acompte", "reglement", "acompte verse", "montant regle", "montant deja paye", "montant deja regle", "deja regle"},
 		"nl": {"betaald", "reeds betaald", "ontvangen", "voldaan"},
 		"es": {"pagado", "importe pagado", "cobrado", "entregado"},
