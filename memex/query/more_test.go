@@ -326,3 +326,15 @@ func TestParseChargedAndSpentPhrases(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePartyOfQuestionWords(t *testing.T) {
+	// A party whose name is made of question words is named by the whole
+	// name, not by any of its words.
+	stored := []string{"my company", "acme"}
+	if u := Parse("invoices from My Company s.r.o.", now, stored); !slices.Equal(u.Parties, []string{"my company"}) || u.Rest != "" {
+		t.Errorf("parties %v rest %q", u.Parties, u.Rest)
+	}
+	if u := Parse("show me my invoices", now, stored); len(u.Parties) != 0 {
+		t.Errorf("\"my\" read as a party: %v", u.Parties)
+	}
+}

@@ -119,8 +119,19 @@ func (u *Understood) takeParties(s string, parties []string, ctx bool) string {
 	var raws []string
 	for i := 0; i < len(toks); i++ {
 		q := toks[i].w
-		if used[toks[i].field] || stop[q] || len(q) < 2 {
+		if used[toks[i].field] || len(q) < 2 {
 			continue
+		}
+		if stop[q] {
+			// A question word starts a party's name only when the whole
+			// name follows ("My Company s.r.o."): then it is the name.
+			whole := false
+			for _, pw := range pt {
+				whole = whole || len(pw) >= 2 && len(pw) <= len(toks)-i && slices.EqualFunc(pw, toks[i:i+len(pw)], func(p string, t tok) bool { return wordMatch(t.w, p) })
+			}
+			if !whole {
+				continue
+			}
 		}
 		best := 0
 		var cands []partyCand
