@@ -71,7 +71,7 @@ var labels = map[string]map[string][]string{
 	fOtherNo: {
 		"en": {"order no", "order number", "order id", "order", "po", "po no", "po number", "purchase order", "purchase order no", "customer no", "customer number",
 			"customer id", "account no", "account number", "account id", "account", "client no", "client id", "booking no", "booking number", "booking reference", "reference", "ref",
-			"your reference", "our reference", "serial no", "serial number", "tax id", "vat no", "vat number", "vat reg no", "vat registration no", "vat id", "gst no", "gstin", "pan", "abn",
+			"your reference", "our reference", "serial number", "tax id", "vat no", "vat number", "vat reg no", "vat registration no", "vat id", "gst no", "gstin", "pan", "abn",
 			"ein", "company no", "company number", "registration no", "reg no", "iban", "bic", "swift", "sort code", "tracking no", "delivery note", "contract no",
 			"phone", "tel", "fax", "mobile", "item", "sku", "order ref", "transaction id", "payment id", "auth code", "project no", "membership no", "customer ref", "serial no", "card"},
 		"de": {"bestellnummer", "bestellnr", "bestellung", "auftragsnummer", "auftragsnr", "auftrag", "kundennummer", "kundennr", "kunden nr", "kd nr", "ihre bestellung",
@@ -741,6 +741,9 @@ var misreadIndex = sync.OnceValue(func() map[string][]string {
 				m[k] = append(m[k], w)
 			}
 		}
+	}
+	for _, ws := range m {
+		slices.Sort(ws) // the same answer every run
 	}
 	return m
 })
