@@ -116,10 +116,15 @@ func pngImage() []byte {
 	return []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc\xf8\x0f\x00\x01\x01\x01\x00\x18\xdd\x8d\xb0\x00\x00\x00\x00IEND\xaeB`\x82")
 }
 
-func TestOCRDocFromFake(t *testing.T) {
-	lines := layout.FromWords(0, []layout.Word{
+// invoice42 is what the fake OCR reads: one line, "Invoice" and "42".
+func invoice42() []layout.Line {
+	return layout.FromWords(0, []layout.Word{
 		{Text: "Invoice", X0: 10, Y0: 10, X1: 90, Y1: 30}, {Text: "42", X0: 300, Y0: 10, X1: 330, Y1: 30},
 	}, 1)
+}
+
+func TestOCRDocFromFake(t *testing.T) {
+	lines := invoice42()
 	f := &fakeOCR{lines: lines, pages: 3}
 	d, err := extract.FileWith("scan.jpg", pngImage(), extract.Options{OCR: f})
 	if err != nil {
@@ -208,9 +213,7 @@ func garbledPDF() []byte {
 }
 
 func TestGarbledTextLayerReadByOCR(t *testing.T) {
-	lines := layout.FromWords(0, []layout.Word{
-		{Text: "Invoice", X0: 10, Y0: 10, X1: 90, Y1: 30}, {Text: "42", X0: 300, Y0: 10, X1: 330, Y1: 30},
-	}, 1)
+	lines := invoice42()
 	f := &fakeOCR{lines: lines, pages: 1}
 	d, err := extract.FileWith("garbled.pdf", garbledPDF(), extract.Options{OCR: f})
 	if err != nil {
