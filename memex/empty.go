@@ -53,6 +53,9 @@ func relaxations(u *query.Understood, ps *partyScope) []relax {
 	}
 	if len(u.Parties) > 0 {
 		lab := fmt.Sprintf("party %q", u.PartyRaw)
+		if u.NotParties {
+			lab = fmt.Sprintf("party not %q", u.PartyRaw)
+		}
 		if ps != nil && len(ps.names) > 0 {
 			lab += " (" + strings.Join(ps.names, ", ") + ")"
 		}

@@ -62,6 +62,12 @@ func TestLookups(t *testing.T) {
 		{"every email John Public sent", []string{"mail/1.eml", "mail/2.eml"}},
 		{"emails from jqp@example.org", []string{"mail/1.eml", "mail/2.eml"}},
 		{"the latest email from John Q. Public", []string{"mail/2.eml"}},
+		// Any party but the named one; a currency without bounds; an
+		// amount written with its cents after "for".
+		{"invoices not from Northwind", []string{"a/003.txt", "b/nocur.txt"}},
+		{"all invoices except Contoso and Blank Works", []string{"a/001.txt", "a/002.txt", "a/005.txt"}},
+		{"invoices in USD", []string{"a/001.txt", "a/002.txt", "a/003.txt", "a/005.txt"}},
+		{"any invoice for 1,200.00", []string{"a/003.txt", "b/nocur.txt"}},
 	} {
 		ans := ask(c.q)
 		var got []string // in the answer's order

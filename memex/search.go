@@ -122,6 +122,9 @@ func filterOf(u *query.Understood, paths []string, ps *partyScope) *vectordb.Fil
 		}}})
 	}
 	switch {
+	case u.NotParties && len(u.Parties) > 0:
+		// Any party but the named ones: none of their conditions holds.
+		f.MustNot = append(f.MustNot, ps.conditions(u)...)
 	case len(u.Parties) > 0 || len(u.Addresses) > 0:
 		sh := ps.conditions(u)
 		if len(sh) == 1 {
@@ -165,9 +168,9 @@ func filterOf(u *query.Understood, paths []string, ps *partyScope) *vectordb.Fil
 		}
 	}
 	if a := u.Amount; a != nil {
-		r := &vectordb.Range{}
-		r.Gte, r.Lte = a.Min, a.Max
-		must(vectordb.Condition{Field: &vectordb.FieldCondition{Key: "total", Range: r}})
+		if a.Min != nil || a.Max != nil {
+			must(vectordb.Condition{Field: &vectordb.FieldCondition{Key: "total", Range: &vectordb.Range{Gte: a.Min, Lte: a.Max}}})
+		}
 		if a.Currency != "" {
 			must(field("currency", &vectordb.Match{Value: a.Currency}))
 		}
@@ -179,7 +182,7 @@ func filterOf(u *query.Understood, paths []string, ps *partyScope) *vectordb.Fil
 		}
 		must(vectordb.Condition{Filter: &vectordb.Filter{Should: sh}})
 	}
-	if len(f.Must) == 0 {
+	if len(f.Must) == 0 && len(f.MustNot) == 0 {
 		return nil
 	}
 	// The engine stops at the first failing condition: test the selective
@@ -328,7 +331,10 @@ func describe(u *query.Understood) []string {
 	} else if len(u.Statuses) > 0 {
 		w = append(w, "status is "+strings.Join(u.Statuses, " or "))
 	}
-	if len(u.Parties) > 0 {
+	switch {
+	case len(u.Parties) > 0 && u.NotParties:
+		w = append(w, fmt.Sprintf("party is not %q", u.PartyRaw))
+	case len(u.Parties) > 0:
 		w = append(w, fmt.Sprintf("party matches %q", u.PartyRaw))
 	}
 	if t := u.Time; t != nil {

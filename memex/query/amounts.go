@@ -112,5 +112,54 @@ func (u *Understood) takeAmount(s string, moneyCtx bool) string {
 			return cut(s, []int{loc[0], loc[1] + v.n})
 		}
 	}
+	// "the invoice for 1,234.56": an amount written with its cents after
+	// "for" or "of" in a question about money documents is the total.
+	if moneyCtx {
+		for _, loc := range reForAmount.FindAllStringSubmatchIndex(s, -1) {
+			if v, ok := parseMoney(s[loc[2]:]); ok && !v.year && reCents.MatchString(s[loc[2]:loc[2]+v.n]) {
+				x := v.v
+				u.Amount = &AmountBound{Min: &x, Max: &x, Currency: v.cur, Phrase: strings.TrimSpace(s[loc[0] : loc[2]+v.n])}
+				return cut(s, []int{loc[0], loc[2] + v.n})
+			}
+		}
+	}
+	return s
+}
+
+var (
+	reForAmount = lazyregexp.New(`\b(?:for|of|totalling|totaling|amounting to)\s+(\S)`)
+	reCents     = lazyregexp.New(`\d[.,]\d\d(?:\D|$)`)
+	// reInCurrency names the currency of the totals asked for: "invoices
+	// in EUR", "in dollars".
+	reInCurrency = lazyregexp.New(`\b(?:paid |billed |priced )?in\s+(us dollars|dollars?|euros?|pounds(?: sterling)?|swiss francs?|yen|[a-z]{3})\b`)
+)
+
+// wordCodes are currency codes that are English words too: "in try" is
+// no currency.
+var wordCodes = map[string]bool{"try": true, "rub": true, "sar": true, "php": true, "all": true, "top": true, "cup": true}
+
+// takeCurrency reads the currency the totals are in ("invoices in EUR",
+// "over 500 in dollars"), beside or without amount bounds.
+func (u *Understood) takeCurrency(s string) string {
+	for _, m := range reInCurrency.FindAllStringSubmatchIndex(s, -1) {
+		word := s[m[2]:m[3]]
+		if wordCodes[word] {
+			continue
+		}
+		code, ok := facts.CurrencyCode(strings.TrimSuffix(strings.TrimPrefix(word, "us "), " sterling"))
+		if word == "yen" {
+			code, ok = "JPY", true
+		}
+		if !ok {
+			continue
+		}
+		if u.Amount == nil {
+			u.Amount = &AmountBound{Phrase: strings.TrimSpace(s[m[0]:m[1]])}
+		} else if u.Amount.Currency != "" && u.Amount.Currency != code {
+			continue
+		}
+		u.Amount.Currency = code
+		return cut(s, m[:2])
+	}
 	return s
 }

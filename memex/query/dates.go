@@ -49,7 +49,7 @@ var (
 	reNotYetDue = lazyregexp.New(`\b(?:(?:are|is)\s+)?not\s+(?:yet\s+)?due(?:\s+yet)?\b`)
 	// reDateWord finds the date a period applies to in the words just
 	// before it ("due in the next 30 days", "sent on", "paid between").
-	reDateWord = lazyregexp.New(`\b(due|paid|issued|sent|dated|received|billed|invoiced|mailed|emailed|written)\b(?:\s+(?:in|on|by|date|dates|day|within|during|the|at|was|were|is|are|been|for|exactly|sometime))*\s*$`)
+	reDateWord = lazyregexp.New(`\b(due|paid|issued|sent|dated|received|billed|invoiced|mailed|emailed|written|to pay)\b(?:\s+(?:in|on|by|date|dates|day|within|during|the|at|was|were|is|are|been|for|exactly|sometime))*\s*$`)
 
 	reISO     = lazyregexp.New(`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$`)
 	reNumeric = lazyregexp.New(`^(\d{1,2})([/.])(\d{1,2})[/.](\d{4}|\d{2})$`)
@@ -417,8 +417,8 @@ func (u *Understood) setTime(from, to time.Time, phrase, before string) {
 	if m := reDateWord.FindStringSubmatch(before); m != nil {
 		u.dateWord = m[1]
 		switch m[1] {
-		case "due":
-			f = DueDate
+		case "due", "to pay":
+			f = DueDate // "bills I need to pay this month"
 		case "paid":
 			f = PaidDate
 		case "sent", "received", "mailed", "emailed":

@@ -338,3 +338,36 @@ func TestParsePartyOfQuestionWords(t *testing.T) {
 		t.Errorf("\"my\" read as a party: %v", u.Parties)
 	}
 }
+
+func TestParseCurrencyNegationAndDuties(t *testing.T) {
+	stored := []string{"acme", "globex", "contoso"}
+	u := Parse("invoices in EUR", now, nil)
+	if u.Amount == nil || u.Amount.Currency != "EUR" || u.Amount.Min != nil || u.Amount.Max != nil || u.Rest != "" {
+		t.Errorf("in EUR: %+v rest %q", u.Amount, u.Rest)
+	}
+	if u := Parse("invoices in dollars over 500", now, nil); u.Amount == nil || u.Amount.Currency != "USD" || u.Amount.Min == nil || *u.Amount.Min != 500 {
+		t.Errorf("in dollars over 500: %+v", u.Amount)
+	}
+	if u := Parse("notes in php", now, nil); u.Amount != nil {
+		t.Errorf("a word that is a currency code read as one: %+v", u.Amount)
+	}
+	if u := Parse("the invoice for 1,234.56", now, nil); u.Amount == nil || u.Amount.Min == nil || *u.Amount.Min != 1234.56 || *u.Amount.Max != 1234.56 {
+		t.Errorf("for 1,234.56: %+v", u.Amount)
+	}
+	if u := Parse("the invoice for 2025", now, nil); u.Amount != nil || u.Time == nil {
+		t.Errorf("a year read as an amount: %+v", u.Amount)
+	}
+	u = Parse("bills I need to pay this month", now, nil)
+	if !slices.Equal(u.Statuses, []string{"unpaid", "overdue"}) || u.Time == nil || u.Time.Field != DueDate || u.Rest != "" {
+		t.Errorf("need to pay: statuses %v time %+v rest %q", u.Statuses, u.Time, u.Rest)
+	}
+	if u := Parse("total spent on Contoso in Q2 2025", now, stored); !u.Spent || u.Aggregate != AggSum || u.Rest != "" {
+		t.Errorf("spent on: spent %v aggregate %q rest %q", u.Spent, u.Aggregate, u.Rest)
+	}
+	for q, want := range map[string]bool{"invoices not from Acme": true, "all invoices except Globex": true, "invoices from Acme except Globex": false} {
+		u := Parse(q, now, stored)
+		if u.NotParties != want || len(u.Parties) != 1 || u.Rest != "" {
+			t.Errorf("%q: parties %v not %v rest %q", q, u.Parties, u.NotParties, u.Rest)
+		}
+	}
+}

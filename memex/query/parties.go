@@ -260,6 +260,9 @@ func (u *Understood) String() string {
 	}
 	if len(u.Parties) > 0 {
 		p := "party: " + strings.Join(u.Parties, "|")
+		if u.NotParties {
+			p = "party not: " + strings.Join(u.Parties, "|")
+		}
 		if len(u.PartyForms) > 0 {
 			p += " (" + strings.Join(u.PartyForms, "|") + ")"
 		}

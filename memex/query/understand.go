@@ -71,6 +71,9 @@ type Understood struct {
 	Statuses []string `json:"statuses,omitempty"` // any of
 	Parties  []string `json:"parties,omitempty"`  // party keys, any of
 	PartyRaw string   `json:"party_phrase,omitempty"`
+	// NotParties turns the party filter around: files of any party but
+	// the named ones ("not from Acme", "except Globex").
+	NotParties bool `json:"not_parties,omitempty"`
 	// PartyForms are the legal forms written after the named parties
 	// ("Acme GmbH" → "gmbh"), one spelling per form (facts.FormKey): a
 	// file whose party has another form is another company.
@@ -196,6 +199,7 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 	s = u.takeNumber(s, now)
 	money := reMoneyWord.MatchString(s)
 	s = u.takeAmount(s, money || reMoneyKind.MatchString(s))
+	s = u.takeCurrency(s)
 	s = u.takeTime(s, now)
 	order := u.findOrder(s)
 
@@ -206,7 +210,26 @@ func Parse(text string, now time.Time, parties []string) *Understood {
 	st := findStatus(s)
 	hasWeakKind := len(weak) > 0
 	partyCtx := len(u.Kinds) > 0 || hasWeakKind || st != nil || u.Amount != nil || u.Number != "" || u.Time != nil || order != nil
-	s = u.takeParties(s, parties, partyCtx)
+	// "invoices not from Acme", "everything except Globex": the parties
+	// named after the negation are left out, unless a party is named
+	// before it ("from Acme except Globex": Acme's files exclude Globex's).
+	if neg := reNotParty.FindStringIndex(s); neg == nil {
+		s = u.takeParties(s, parties, partyCtx)
+	} else {
+		pre := u.takeParties(s[:neg[0]], parties, partyCtx)
+		var other Understood
+		post := other.takeParties(" from "+s[neg[1]:], parties, true)
+		switch {
+		case len(other.Parties) == 0:
+			s = pre + s[neg[0]:] // no party after it: the words stay
+		case len(u.Parties) > 0:
+			s = pre + post
+		default:
+			u.Parties, u.PartyRaw, u.PartyForms, u.partyVariants = other.Parties, other.PartyRaw, other.PartyForms, other.partyVariants
+			u.NotParties = true
+			s = pre + post
+		}
+	}
 
 	strongKind := false
 	for _, k := range u.Kinds {
@@ -365,13 +388,14 @@ func cut(s string, loc []int) string {
 var (
 	reStatusOverdue     = lazyregexp.New(`\b(overdue|past due|delinquent)\b`)
 	reStatusLate        = lazyregexp.New(`\b(late)\b`)
-	reStatusUnpaid      = lazyregexp.New(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|unsettled|owed|owe|owing)\b`)
+	reStatusUnpaid      = lazyregexp.New(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|unsettled|owed|owe|owing|(?:need|have|got) to pay|must pay|(?:left|still) to pay)\b`)
 	reStatusUnpaidWeak  = lazyregexp.New(`\b(open|pending|still due|due)\b`)
 	reStatusPaid        = lazyregexp.New(`\b(already paid|fully paid|paid|settled)\b`)
 	reStatusPaidWeak    = lazyregexp.New(`\b(cleared)\b`)
 	rePayVerb           = lazyregexp.New(`\b(did|we|i|have|has)\s+$`)
+	reNotParty          = lazyregexp.New(`\b(?:not from|except(?: from| for)?|excluding|other than|apart from|but not from|but not)\s+`)
 	reCharged           = lazyregexp.New(`\b(?:charge|charged|bill|billed|invoice|invoiced)\s+(?:us|me)\b`)
-	reSpent             = lazyregexp.New(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to)\b`)
+	reSpent             = lazyregexp.New(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to|(?:spent|spend|spending) (?:on|with|at))\b`)
 	reMoneyWord         = lazyregexp.New(`\b(pay|paid|payment|payments|owe|owed|owes|owing|spent|spend|charged|billed|invoiced|cost|costs|refund|refunds|expenses?)\b|[$€£]`)
 	reMoneyKind         = lazyregexp.New(`\b(invoices?|bills?|receipts?|quotes?|quotations?|estimates?|purchase orders?|credit notes?|remittances?)\b`)
 	reAggregate         = lazyregexp.New(`\b(how much|in total|total(?:\s+(?:amount|value|spend|spending|of))?|sum(?:\s+of)?|altogether)\b`)

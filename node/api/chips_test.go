@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ func TestChipsOfNewConstraints(t *testing.T) {
 		{"how much did we pay Contoso in 2025", "aggregate", "how much"},
 		{"emails from jqp@example.org", "from", "jqp@example.org"},
 		{"invoices from Contoso", "party", "Contoso"},
+		{"invoices in EUR", "amount", "in EUR"},
 	} {
 		u := query.Parse(c.q, now, []string{"contoso"})
 		var found *Chip
@@ -42,5 +44,10 @@ func TestChipsOfNewConstraints(t *testing.T) {
 		if !strings.Contains(c.q, found.Phrase) {
 			t.Errorf("%q: phrase %q is not in the question", c.q, found.Phrase)
 		}
+	}
+	// A party left out says so.
+	u := query.Parse("invoices not from Contoso", now, []string{"contoso"})
+	if cs := chipsOf(u); !slices.ContainsFunc(cs, func(c Chip) bool { return c.Field == "party" && c.Label == "not contoso" && c.Phrase == "Contoso" }) {
+		t.Errorf("not from: chips %+v", cs)
 	}
 }

@@ -69,7 +69,11 @@ func chipsOf(u *query.Understood) []Chip {
 		forms = " (" + strings.Join(u.PartyForms, ", ") + ")" // "acme (gmbh)": another form is another company
 	}
 	for _, p := range u.Parties {
-		out = append(out, Chip{Field: "party", Value: p, Label: p + forms, Phrase: textPhrase(u.Text, u.PartyRaw)})
+		c := Chip{Field: "party", Value: p, Label: p + forms, Phrase: textPhrase(u.Text, u.PartyRaw)}
+		if u.NotParties {
+			c.Label = "not " + c.Label // shown as "party not acme"
+		}
+		out = append(out, c)
 	}
 	for _, a := range u.Addresses {
 		out = append(out, Chip{Field: "from", Value: a, Label: "from " + a, Phrase: textPhrase(u.Text, a)})
@@ -94,10 +98,17 @@ func chipsOf(u *query.Understood) []Chip {
 		if a.Min != nil && a.Max != nil && *a.Min == *a.Max {
 			lab = fmt.Sprintf("total = %.2f", *a.Min)
 		}
-		if a.Currency != "" {
+		switch {
+		case len(parts) == 0:
+			lab = "currency " + a.Currency // "invoices in EUR"
+		case a.Currency != "":
 			lab += " " + a.Currency
 		}
-		out = append(out, Chip{Field: "amount", Value: strings.Join(parts, ","), Label: lab, Phrase: textPhrase(u.Text, a.Phrase)})
+		val := strings.Join(parts, ",")
+		if val == "" {
+			val = a.Currency
+		}
+		out = append(out, Chip{Field: "amount", Value: val, Label: lab, Phrase: textPhrase(u.Text, a.Phrase)})
 	}
 	if o := u.Order; o != nil {
 		v := o.By + ":asc"
