@@ -8,6 +8,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+	"time"
+
+	"nexusos/hyper/kvm"
 )
 
 // needKVM skips the test when /dev/kvm cannot run guests here.
@@ -111,6 +114,46 @@ func TestSnippetWriteExit(t *testing.T) {
 	var code exitCode
 	if !errors.As(err, &code) || code != 7 {
 		t.Fatalf("Run = %v, want exit 7", err)
+	}
+	if got := h.out.String(); got != "hello\n" {
+		t.Fatalf("output %q, want %q", got, "hello\n")
+	}
+}
+
+// TestSecondCPURuns: a vCPU other than the first runs guest code. With
+// the local APICs in the kernel (New), KVM would otherwise keep it waiting
+// for a startup IPI forever.
+func TestSecondCPURuns(t *testing.T) {
+	needKVM(t)
+	m, first := snippetMachine(t, helloSnippet)
+	sys, err := openSystem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sys.CheckExtension(kvm.KVM_CAP_SPLIT_IRQCHIP) > 0 && !m.LocalAPIC() {
+		t.Errorf("KVM offers KVM_CAP_SPLIT_IRQCHIP, but the machine has no in-kernel local APICs")
+	}
+	c, err := m.NewCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID == first.ID {
+		t.Fatalf("second vCPU has the first one's id %d", c.ID)
+	}
+	c.Regs = first.Regs
+	h := &testHandler{}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(context.Background(), h) }()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		// A vCPU blocked in the kernel for a startup IPI does not even
+		// notice a stop; the test binary's exit ends it.
+		t.Fatalf("vCPU %d did not run within 10 s", c.ID)
+	}
+	var code exitCode
+	if !errors.As(err, &code) || code != 7 {
+		t.Fatalf("vCPU %d: Run = %v, want exit 7", c.ID, err)
 	}
 	if got := h.out.String(); got != "hello\n" {
 		t.Fatalf("output %q, want %q", got, "hello\n")

@@ -2,8 +2,9 @@ package vectordb
 
 import (
 	"math"
-	"regexp"
 	"strconv"
+
+	"nexusos/internal/lazyregexp"
 )
 
 // Formula queries: each candidate of the prefetches is re-scored by an
@@ -71,7 +72,7 @@ const (
 	maxFormulaNodes = 4096
 )
 
-var scoreVar = regexp.MustCompile(`^\$score(?:\[(\d+)\])?$`)
+var scoreVar = lazyregexp.New(`^\$score(?:\[(\d+)\])?$`)
 
 // validateExpr checks an expression's shape, depth and size, and that
 // $score indexes name existing prefetches.

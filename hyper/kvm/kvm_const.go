@@ -22,6 +22,8 @@ const (
 	_KVM_GET_TSC_KHZ            = 0xaea3
 	_KVM_GET_FPU                = 0x81a0ae8c
 	_KVM_SET_FPU                = 0x41a0ae8d
+	_KVM_SET_MP_STATE           = 0x4004ae99
+	_KVM_ENABLE_CAP             = 0x4068aea3
 )
 
 // KVM_API_VERSION is the only API version this package speaks.
@@ -32,7 +34,13 @@ const (
 	KVM_CAP_NR_VCPUS       = 9
 	KVM_CAP_MAX_VCPUS      = 66
 	KVM_CAP_SYNC_REGS      = 74
+	KVM_CAP_SPLIT_IRQCHIP  = 121
 	KVM_CAP_IMMEDIATE_EXIT = 136
+)
+
+// Multiprocessing states from <linux/kvm.h> (kvm_mp_state.mp_state).
+const (
+	KVM_MP_STATE_RUNNABLE = 0
 )
 
 // Exit reasons from <linux/kvm.h> (kvm_run.exit_reason).

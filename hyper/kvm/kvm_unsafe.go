@@ -52,6 +52,43 @@ func ioctlPtrN(fd int, req uintptr, p unsafe.Pointer) (uintptr, error) {
 
 func cpuidPtr(c *cpuid2) unsafe.Pointer { return unsafe.Pointer(c) }
 
+// enableCap is one capability to enable with its arguments.
+//
+// This mirrors struct kvm_enable_cap in <linux/kvm.h>.
+type enableCap struct {
+	Cap   uint32
+	Flags uint32
+	Args  [4]uint64
+	_     [64]uint8
+}
+
+// EnableCap enables a VM capability (KVM_ENABLE_CAP on the VM) with up to
+// four arguments.
+func (vm *VM) EnableCap(capability uint32, args ...uint64) error {
+	if len(args) > 4 {
+		return fmt.Errorf("KVM_ENABLE_CAP %d: %d arguments, at most 4", capability, len(args))
+	}
+	c := enableCap{Cap: capability}
+	copy(c.Args[:], args)
+	if err := ioctlPtr(vm.fd(), _KVM_ENABLE_CAP, unsafe.Pointer(&c)); err != nil {
+		return fmt.Errorf("KVM_ENABLE_CAP %d: %w", capability, err)
+	}
+	return nil
+}
+
+// mpState is a vCPU's multiprocessing state.
+//
+// This mirrors struct kvm_mp_state in <linux/kvm.h>.
+type mpState struct {
+	MPState uint32
+}
+
+// SetMPState sets the vCPU's multiprocessing state (KVM_MP_STATE_*).
+func (c *VCPU) SetMPState(state uint32) error {
+	st := mpState{MPState: state}
+	return wrap("KVM_SET_MP_STATE", ioctlPtr(c.fd(), _KVM_SET_MP_STATE, unsafe.Pointer(&st)))
+}
+
 // SetUserMemoryRegion maps host memory mem as guest-physical memory at gpa
 // in slot. Passing an empty mem deletes the slot.
 func (vm *VM) SetUserMemoryRegion(slot uint32, gpa uint64, mem []byte) error {

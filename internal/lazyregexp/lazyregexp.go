@@ -47,6 +47,9 @@ func (r *Regexp) FindAllStringSubmatch(s string, n int) [][]string {
 func (r *Regexp) FindAllStringSubmatchIndex(s string, n int) [][]int {
 	return r.re().FindAllStringSubmatchIndex(s, n)
 }
+func (r *Regexp) FindAllSubmatchIndex(b []byte, n int) [][]int {
+	return r.re().FindAllSubmatchIndex(b, n)
+}
 func (r *Regexp) ReplaceAllString(src, repl string) string {
 	return r.re().ReplaceAllString(src, repl)
 }

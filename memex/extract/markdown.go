@@ -1,15 +1,16 @@
 package extract
 
 import (
-	"regexp"
 	"strings"
+
+	"nexusos/internal/lazyregexp"
 )
 
 var (
-	reWikilink = regexp.MustCompile(`\[\[([^\]\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]`)
-	reMdLink   = regexp.MustCompile(`\]\(([^)\s]+\.md)(?:#[^)]*)?\)`)
-	reTag      = regexp.MustCompile(`(?:^|\s)#([\p{L}][\p{L}\p{N}_/\-]*)`)
-	reHeading  = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
+	reWikilink = lazyregexp.New(`\[\[([^\]\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]`)
+	reMdLink   = lazyregexp.New(`\]\(([^)\s]+\.md)(?:#[^)]*)?\)`)
+	reTag      = lazyregexp.New(`(?:^|\s)#([\p{L}][\p{L}\p{N}_/\-]*)`)
+	reHeading  = lazyregexp.New(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
 )
 
 // markdown reads Markdown as Obsidian writes it: YAML front matter (title,
@@ -73,7 +74,7 @@ func markdown(name string, data []byte) (*Doc, error) {
 	}
 	flush()
 	seenLink := map[string]bool{}
-	for _, re := range []*regexp.Regexp{reWikilink, reMdLink} {
+	for _, re := range []*lazyregexp.Regexp{reWikilink, reMdLink} {
 		for _, m := range re.FindAllStringSubmatch(body, -1) {
 			l := strings.TrimSpace(m[1])
 			if l != "" && !seenLink[l] {

@@ -8,13 +8,13 @@ import (
 	"io"
 	"maps"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf16"
 
+	"nexusos/internal/lazyregexp"
 	"nexusos/memex/layout"
 )
 
@@ -66,7 +66,7 @@ type pdfReader struct {
 	glyphs int // glyphs and TJ adjustments placed so far (pdfMaxGlyphs)
 }
 
-var reObjHeader = regexp.MustCompile(`(\d+)\s+(\d+)\s+obj\b`)
+var reObjHeader = lazyregexp.New(`(\d+)\s+(\d+)\s+obj\b`)
 
 func pdfDoc(name string, data []byte) (*Doc, error) {
 	if !bytes.HasPrefix(bytes.TrimLeft(data[:min(len(data), 1024)], "\x00\r\n\t "), []byte("%PDF")) && !bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")) {

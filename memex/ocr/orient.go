@@ -7,10 +7,11 @@ import (
 	_ "image/jpeg" // decoders for turn
 	"image/png"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"nexusos/internal/lazyregexp"
 )
 
 // Orientation. A page scanned or photographed sideways or upside down
@@ -70,8 +71,8 @@ func eachConfident(tsv []byte, fn func(word string)) {
 }
 
 var (
-	reOSDRotate = regexp.MustCompile(`(?m)^Rotate:\s*(\d+)`)
-	reOSDConf   = regexp.MustCompile(`(?m)^Orientation confidence:\s*([\d.]+)`)
+	reOSDRotate = lazyregexp.New(`(?m)^Rotate:\s*(\d+)`)
+	reOSDConf   = lazyregexp.New(`(?m)^Orientation confidence:\s*([\d.]+)`)
 )
 
 // rotation asks tesseract how far clockwise the page in file in must be
