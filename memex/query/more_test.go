@@ -364,6 +364,13 @@ func TestParseCurrencyNegationAndDuties(t *testing.T) {
 	if u := Parse("total spent on Contoso in Q2 2025", now, stored); !u.Spent || u.Aggregate != AggSum || u.Rest != "" {
 		t.Errorf("spent on: spent %v aggregate %q rest %q", u.Spent, u.Aggregate, u.Rest)
 	}
+	// A status left out is the other one.
+	if u := Parse("invoices except the paid ones", now, nil); !slices.Equal(u.Statuses, []string{"unpaid", "overdue"}) || u.Rest != "" {
+		t.Errorf("except the paid ones: %v rest %q", u.Statuses, u.Rest)
+	}
+	if u := Parse("all invoices but not the unpaid ones", now, nil); !slices.Equal(u.Statuses, []string{"paid"}) || u.Rest != "" {
+		t.Errorf("but not the unpaid ones: %v rest %q", u.Statuses, u.Rest)
+	}
 	for q, want := range map[string]bool{"invoices not from Acme": true, "all invoices except Globex": true, "invoices from Acme except Globex": false} {
 		u := Parse(q, now, stored)
 		if u.NotParties != want || len(u.Parties) != 1 || u.Rest != "" {

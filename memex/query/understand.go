@@ -386,26 +386,29 @@ func cut(s string, loc []int) string {
 }
 
 var (
-	reStatusOverdue     = lazyregexp.New(`\b(overdue|past due|delinquent)\b`)
-	reStatusLate        = lazyregexp.New(`\b(late)\b`)
-	reStatusUnpaid      = lazyregexp.New(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|unsettled|owed|owe|owing|(?:need|have|got) to pay|must pay|(?:left|still) to pay)\b`)
-	reStatusUnpaidWeak  = lazyregexp.New(`\b(open|pending|still due|due)\b`)
-	reStatusPaid        = lazyregexp.New(`\b(already paid|fully paid|paid|settled)\b`)
-	reStatusPaidWeak    = lazyregexp.New(`\b(cleared)\b`)
-	rePayVerb           = lazyregexp.New(`\b(did|we|i|have|has)\s+$`)
-	reNotParty          = lazyregexp.New(`\b(?:not from|except(?: from| for)?|excluding|other than|apart from|but not from|but not)\s+`)
-	reCharged           = lazyregexp.New(`\b(?:charge|charged|bill|billed|invoice|invoiced)\s+(?:us|me)\b`)
-	reSpent             = lazyregexp.New(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to|(?:spent|spend|spending) (?:on|with|at))\b`)
-	reMoneyWord         = lazyregexp.New(`\b(pay|paid|payment|payments|owe|owed|owes|owing|spent|spend|charged|billed|invoiced|cost|costs|refund|refunds|expenses?)\b|[$€£]`)
-	reMoneyKind         = lazyregexp.New(`\b(invoices?|bills?|receipts?|quotes?|quotations?|estimates?|purchase orders?|credit notes?|remittances?)\b`)
-	reAggregate         = lazyregexp.New(`\b(how much|in total|total(?:\s+(?:amount|value|spend|spending|of))?|sum(?:\s+of)?|altogether)\b`)
-	reNumberCandidate   = lazyregexp.New(`(?:^|\s)#?([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
-	reNumberLabel       = lazyregexp.New(`\b(?:(?:invoice|inv|bill|receipt|order|po|quote|estimate|credit note|reference|ref)s?\b|p\.o\.)\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
-	reNumberSpaced      = lazyregexp.New(`\b(?:invoice|inv|bill|receipt|order|po|quote|estimate|reference|ref)s?\b\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z]{1,4}(?:\s+\d+(?:[-/_.]\d+)*){1,3}|\d+(?:\s+\d+){1,3})\b`)
-	reNumberMarked      = lazyregexp.New(`\b(?:no\.?|number|num|nr\.?)\s*[:#]?\s*$|#\s*$`)
-	reNumberPrefix      = lazyregexp.New(`^(?:inv|po|so|ord|rcpt|ref|bill|cn|qt|quo)[-/_.]?\d{3,}`)
-	reAddress           = lazyregexp.New(`[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
-	reNotNumberPatterns = lazyregexp.New(`^(?:\d{1,4}(?:st|nd|rd|th|k|m|d|w|y|h)|q[1-4]|h[12]|(?:19|20)\d{2}q[1-4]|\d+(?:usd|eur|gbp|chf|cad|aud|kr|nok|sek|dkk))$`)
+	reStatusOverdue    = lazyregexp.New(`\b(overdue|past due|delinquent)\b`)
+	reStatusLate       = lazyregexp.New(`\b(late)\b`)
+	reStatusUnpaid     = lazyregexp.New(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|unsettled|owed|owe|owing|(?:need|have|got) to pay|must pay|(?:left|still) to pay)\b`)
+	reStatusUnpaidWeak = lazyregexp.New(`\b(open|pending|still due|due)\b`)
+	// "invoices except the paid ones", "all but the unpaid ones".
+	reStatusExceptPaid   = lazyregexp.New(`\b(?:except|excluding|other than|apart from|but not|all but)\s+(?:the\s+)?(?:already\s+|fully\s+)?(?:paid|settled)(?:\s+ones)?\b`)
+	reStatusExceptUnpaid = lazyregexp.New(`\b(?:except|excluding|other than|apart from|but not|all but)\s+(?:the\s+)?(?:unpaid|open|outstanding|overdue)(?:\s+ones)?\b`)
+	reStatusPaid         = lazyregexp.New(`\b(already paid|fully paid|paid|settled)\b`)
+	reStatusPaidWeak     = lazyregexp.New(`\b(cleared)\b`)
+	rePayVerb            = lazyregexp.New(`\b(did|we|i|have|has)\s+$`)
+	reNotParty           = lazyregexp.New(`\b(?:not from|except(?: from| for)?|excluding|other than|apart from|but not from|but not)\s+`)
+	reCharged            = lazyregexp.New(`\b(?:charge|charged|bill|billed|invoice|invoiced)\s+(?:us|me)\b`)
+	reSpent              = lazyregexp.New(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to|(?:spent|spend|spending) (?:on|with|at))\b`)
+	reMoneyWord          = lazyregexp.New(`\b(pay|paid|payment|payments|owe|owed|owes|owing|spent|spend|charged|billed|invoiced|cost|costs|refund|refunds|expenses?)\b|[$€£]`)
+	reMoneyKind          = lazyregexp.New(`\b(invoices?|bills?|receipts?|quotes?|quotations?|estimates?|purchase orders?|credit notes?|remittances?)\b`)
+	reAggregate          = lazyregexp.New(`\b(how much|in total|total(?:\s+(?:amount|value|spend|spending|of))?|sum(?:\s+of)?|altogether)\b`)
+	reNumberCandidate    = lazyregexp.New(`(?:^|\s)#?([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
+	reNumberLabel        = lazyregexp.New(`\b(?:(?:invoice|inv|bill|receipt|order|po|quote|estimate|credit note|reference|ref)s?\b|p\.o\.)\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z0-9]+(?:[-/_.][a-z0-9]+)*)`)
+	reNumberSpaced       = lazyregexp.New(`\b(?:invoice|inv|bill|receipt|order|po|quote|estimate|reference|ref)s?\b\s*(?:no\.?|number|num|nr\.?|#)?\s*[:#]?\s*#?\s*([a-z]{1,4}(?:\s+\d+(?:[-/_.]\d+)*){1,3}|\d+(?:\s+\d+){1,3})\b`)
+	reNumberMarked       = lazyregexp.New(`\b(?:no\.?|number|num|nr\.?)\s*[:#]?\s*$|#\s*$`)
+	reNumberPrefix       = lazyregexp.New(`^(?:inv|po|so|ord|rcpt|ref|bill|cn|qt|quo)[-/_.]?\d{3,}`)
+	reAddress            = lazyregexp.New(`[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}`)
+	reNotNumberPatterns  = lazyregexp.New(`^(?:\d{1,4}(?:st|nd|rd|th|k|m|d|w|y|h)|q[1-4]|h[12]|(?:19|20)\d{2}q[1-4]|\d+(?:usd|eur|gbp|chf|cad|aud|kr|nok|sek|dkk))$`)
 )
 
 // statusMatch is a status phrase found in a question.
@@ -417,6 +420,8 @@ type statusMatch struct {
 
 func findStatus(s string) *statusMatch {
 	for _, c := range []statusMatch{
+		{reStatusExceptPaid, facts.StatusUnpaid, true},
+		{reStatusExceptUnpaid, facts.StatusPaid, true},
 		{reStatusOverdue, facts.StatusOverdue, true},
 		{reStatusUnpaid, facts.StatusUnpaid, true},
 		{reStatusPaid, facts.StatusPaid, true},
