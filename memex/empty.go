@@ -44,6 +44,9 @@ func relaxations(u *query.Understood, ps *partyScope) []relax {
 	if len(u.Kinds) > 0 {
 		out = append(out, relax{"kind", "kind is " + strings.Join(u.Kinds, " or "), func(c *query.Understood) bool { c.Kinds = nil; return true }})
 	}
+	if len(u.NotKinds) > 0 {
+		out = append(out, relax{"kind", "kind is not " + strings.Join(u.NotKinds, " or "), func(c *query.Understood) bool { c.NotKinds = nil; return true }})
+	}
 	if u.Overdue || len(u.Statuses) > 0 {
 		lab := "status is " + strings.Join(u.Statuses, " or ")
 		if u.Overdue {

@@ -66,6 +66,7 @@ func TestLookups(t *testing.T) {
 		// amount written with its cents after "for".
 		{"invoices not from Northwind", []string{"a/003.txt", "b/nocur.txt"}},
 		{"all invoices except Contoso and Blank Works", []string{"a/001.txt", "a/002.txt", "a/005.txt"}},
+		{"everything from Northwind except invoices", []string{"a/004.txt"}},
 		{"invoices in USD", []string{"a/001.txt", "a/002.txt", "a/003.txt", "a/005.txt"}},
 		{"any invoice for 1,200.00", []string{"a/003.txt", "b/nocur.txt"}},
 	} {

@@ -108,6 +108,9 @@ func filterOf(u *query.Understood, paths []string, ps *partyScope) *vectordb.Fil
 	if len(u.Kinds) > 0 {
 		must(field("kind", anyOf(u.Kinds)))
 	}
+	if len(u.NotKinds) > 0 {
+		f.MustNot = append(f.MustNot, field("kind", anyOf(u.NotKinds)))
+	}
 	if len(u.Statuses) > 0 {
 		must(field("status", anyOf(u.Statuses)))
 	}

@@ -364,6 +364,13 @@ func TestParseCurrencyNegationAndDuties(t *testing.T) {
 	if u := Parse("total spent on Contoso in Q2 2025", now, stored); !u.Spent || u.Aggregate != AggSum || u.Rest != "" {
 		t.Errorf("spent on: spent %v aggregate %q rest %q", u.Spent, u.Aggregate, u.Rest)
 	}
+	// A kind left out.
+	if u := Parse("everything except receipts", now, nil); !slices.Equal(u.NotKinds, []string{"receipt"}) || len(u.Kinds) != 0 || !u.IsSetQuestion() {
+		t.Errorf("except receipts: kinds %v not %v rest %q", u.Kinds, u.NotKinds, u.Rest)
+	}
+	if u := Parse("invoices, not receipts", now, nil); !slices.Equal(u.Kinds, []string{"invoice"}) || !slices.Equal(u.NotKinds, []string{"receipt"}) {
+		t.Errorf("invoices, not receipts: kinds %v not %v", u.Kinds, u.NotKinds)
+	}
 	// A status left out is the other one.
 	if u := Parse("invoices except the paid ones", now, nil); !slices.Equal(u.Statuses, []string{"unpaid", "overdue"}) || u.Rest != "" {
 		t.Errorf("except the paid ones: %v rest %q", u.Statuses, u.Rest)

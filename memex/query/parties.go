@@ -253,6 +253,9 @@ func (u *Understood) String() string {
 	if len(u.Kinds) > 0 {
 		parts = append(parts, "kind: "+strings.Join(u.Kinds, "|"))
 	}
+	if len(u.NotKinds) > 0 {
+		parts = append(parts, "kind not: "+strings.Join(u.NotKinds, "|"))
+	}
 	if u.Overdue {
 		parts = append(parts, "status: overdue")
 	} else if len(u.Statuses) > 0 {

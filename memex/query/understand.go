@@ -65,11 +65,12 @@ const AggSum = "sum"
 
 // Understood is what Parse read from a question.
 type Understood struct {
-	Text     string   `json:"text"`               // the question as asked
-	Rest     string   `json:"rest"`               // words not consumed by a filter
-	Kinds    []string `json:"kinds,omitempty"`    // any of
-	Statuses []string `json:"statuses,omitempty"` // any of
-	Parties  []string `json:"parties,omitempty"`  // party keys, any of
+	Text     string   `json:"text"`                // the question as asked
+	Rest     string   `json:"rest"`                // words not consumed by a filter
+	Kinds    []string `json:"kinds,omitempty"`     // any of
+	NotKinds []string `json:"not_kinds,omitempty"` // none of ("except receipts")
+	Statuses []string `json:"statuses,omitempty"`  // any of
+	Parties  []string `json:"parties,omitempty"`   // party keys, any of
 	PartyRaw string   `json:"party_phrase,omitempty"`
 	// NotParties turns the party filter around: files of any party but
 	// the named ones ("not from Acme", "except Globex").
@@ -109,7 +110,7 @@ type Understood struct {
 
 // HasFilter reports whether anything structured was understood.
 func (u *Understood) HasFilter() bool {
-	return len(u.Kinds)+len(u.Statuses)+len(u.Parties)+len(u.Addresses) > 0 || u.Time != nil || u.Amount != nil || u.Overdue ||
+	return len(u.Kinds)+len(u.NotKinds)+len(u.Statuses)+len(u.Parties)+len(u.Addresses) > 0 || u.Time != nil || u.Amount != nil || u.Overdue ||
 		u.Number != "" || u.Order != nil || u.Aggregate != ""
 }
 
@@ -396,6 +397,7 @@ var (
 	reStatusPaid         = lazyregexp.New(`\b(already paid|fully paid|paid|settled)\b`)
 	reStatusPaidWeak     = lazyregexp.New(`\b(cleared)\b`)
 	rePayVerb            = lazyregexp.New(`\b(did|we|i|have|has)\s+$`)
+	reNotBefore          = lazyregexp.New(`\b(?:except|excluding|other than|apart from|but not|not)(?:\s+(?:the|any))?\s*$`)
 	reNotParty           = lazyregexp.New(`\b(?:not from|except(?: from| for)?|excluding|other than|apart from|but not from|but not)\s+`)
 	reCharged            = lazyregexp.New(`\b(?:charge|charged|bill|billed|invoice|invoiced)\s+(?:us|me)\b`)
 	reSpent              = lazyregexp.New(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to|(?:spent|spend|spending) (?:on|with|at))\b`)
@@ -497,7 +499,15 @@ func (u *Understood) takeKinds(s string) (string, []kindMatch) {
 			if loc == nil {
 				break
 			}
-			u.addKind(kp.kind)
+			if n := reNotBefore.FindStringIndex(s[:loc[0]]); n != nil {
+				// "everything except receipts": a kind left out.
+				if !slices.Contains(u.NotKinds, kp.kind) {
+					u.NotKinds = append(u.NotKinds, kp.kind)
+				}
+				loc[0] = n[0]
+			} else {
+				u.addKind(kp.kind)
+			}
 			s = s[:loc[0]] + "  " + s[loc[1]:]
 		}
 	}

@@ -45,6 +45,10 @@ func TestChipsOfNewConstraints(t *testing.T) {
 			t.Errorf("%q: phrase %q is not in the question", c.q, found.Phrase)
 		}
 	}
+	// A kind left out says so.
+	if cs := chipsOf(query.Parse("everything except receipts", now, nil)); !slices.ContainsFunc(cs, func(c Chip) bool { return c.Field == "kind" && c.Label == "not receipt" && c.Phrase == "receipts" }) {
+		t.Errorf("except receipts: chips %+v", cs)
+	}
 	// A party left out says so.
 	u := query.Parse("invoices not from Contoso", now, []string{"contoso"})
 	if cs := chipsOf(u); !slices.ContainsFunc(cs, func(c Chip) bool { return c.Field == "party" && c.Label == "not contoso" && c.Phrase == "Contoso" }) {

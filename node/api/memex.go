@@ -46,6 +46,9 @@ func chipsOf(u *query.Understood) []Chip {
 	for _, k := range u.Kinds {
 		out = append(out, Chip{Field: "kind", Value: k, Label: strings.ReplaceAll(k, "_", " "), Phrase: phraseOf(u.Text, k)})
 	}
+	for _, k := range u.NotKinds {
+		out = append(out, Chip{Field: "kind", Value: k, Label: "not " + strings.ReplaceAll(k, "_", " "), Phrase: phraseOf(u.Text, k)})
+	}
 	// One word can stand for several statuses ("unpaid" asks for unpaid
 	// and overdue): a status not named itself shares its sibling's words.
 	shared := ""
