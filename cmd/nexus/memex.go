@@ -246,18 +246,22 @@ func newMemexQueryCmd(g *globalFlags) *cobra.Command {
 		Long: `Ask in plain words. Understood, relative to --now (default today):
   time      on 2001-07-30, from July 6, 2001 to July 7, 2001, between 28 Nov 2025 and
             5 Jan 2026, before March, after the 15th, Q3 2025, first half of 2025, since
-            May, last/next 30 days, this/next month, not yet due; "due ..."/"paid ..."/
-            "sent ..." pick the date (e-mails: the Date header)
-  status    unpaid, outstanding, overdue, paid (late, due, open only for money documents)
+            May, last/next 30 days, this/next month, between 1 and 15 March, not yet
+            due; "due ..."/"paid ..."/"sent ..."/"need to pay ..." pick the date
+            (e-mails: the Date header)
+  status    unpaid, outstanding, overdue, paid, "need to pay", "except the paid ones"
+            (late, due, open only for money documents)
   kinds     invoices, receipts, quotes/estimates, purchase orders, credit notes,
-            payment confirmations, contracts, notes, emails
+            payment confirmations, contracts, notes, emails; "everything except receipts"
   parties   vendor or sender names by any distinctive run of their words ("Acme" finds
             "Nordic Acme AS"; "Smith and Jones"; "John Public" finds "John Q. Public"),
-            sender addresses (jqp@example.org)
+            sender addresses (jqp@example.org); "not from Acme", "except Globex"
   numbers   invoice or order numbers: find invoice AB-12-345, INV-2025-0042
-  amounts   more than $2,500, under 200 EUR, between 1k and 5k, around $1,200, exactly 500
+  amounts   more than $2,500, under 200 EUR, between 1k and 5k, around $1,200, exactly 500,
+            the invoice for 1,234.56; in EUR, in dollars
   order     the largest/smallest/latest/oldest invoice, top 3, most recent email
-  totals    how much did we pay Contoso in 2025, total owed to Northwind (prints the sum)
+  totals    how much did we pay Contoso in 2025, total spent on Contoso, total owed to
+            Northwind (prints the sum); "what did Acme charge us" lists its bills
 A question made only of these ("unpaid invoices from Northwind last quarter") returns
 exactly that set. Words left over next to such filters narrow the set by what the
 files contain ("invoices that include printer toner", "unpaid invoices for web
