@@ -140,7 +140,7 @@ func Extract(text string, h Hints) Facts {
 		// Letters, contracts and messages may state money and numbers
 		// too: keep what a label states, never a guess.
 		if f.Kind != KindEmail {
-			if p, src := v.findIssuer(cs, Hints{}); p != "" && src.Confidence >= 0.5 {
+			if p, src := v.findIssuer(cs, Hints{}); p != "" && src.Confidence >= 0.45 {
 				f.Party = p
 				f.Sources["issuer"] = *src
 			}
