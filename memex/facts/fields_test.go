@@ -628,6 +628,7 @@ func TestMisreadLabels(t *testing.T) {
 		"lnvoice date: 12.03.2024": fIssueDate, // l for I
 		"Päivämäärät 18012014":     fIssueDate, // a letter added
 		"Invoce number: A-12":      fInvoiceNo, // a letter dropped
+		"AMOUT DUE:":               fToPay,     // its value in the next cell
 	} {
 		hs := findLabels(text)
 		if len(hs) == 0 || hs[0].field != field {
@@ -635,7 +636,7 @@ func TestMisreadLabels(t *testing.T) {
 		}
 	}
 	// One letter from a label but in running text, or too short to tell.
-	for _, text := range []string{"Invoices are payable within 30 days", "lnvoice dates vary", "Totul 12.00"} {
+	for _, text := range []string{"Invoices are payable within 30 days", "lnvoice dates vary", "Totul 12.00", "Supplies", "Supplies: paint"} {
 		if hs := findLabels(text); len(hs) > 0 {
 			t.Errorf("%q: labels %+v, want none", text, hs)
 		}

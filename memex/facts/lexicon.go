@@ -759,9 +759,9 @@ func deletions(w string) []string {
 
 // misreadLabel finds a label OCR misread by one letter in the first word
 // of a cell ("lnvoice date:", "Päivämäärät 18012014"): the rest of the
-// label must match, and a colon, a digit or the end of the cell must
-// follow it, so that a word one letter from a label in running text is
-// not taken for one.
+// label must match and a colon or a digit must follow it, so that a word
+// one letter from a label ("Supplies", "Invoices are…") is not taken for
+// one; party and terms labels are never read misspelt.
 func misreadLabel(text, f string, pos []int) (labelHit, bool) {
 	first, _, _ := strings.Cut(f, " ")
 	if len(first) < minMisread-1 || labelIndex()[first] != nil {
@@ -787,8 +787,19 @@ func misreadLabel(text, f string, pos []int) (labelHit, bool) {
 				if end < len(f) {
 					origEnd = pos[end]
 				}
+				// A party or terms label read from a misspelt word would
+				// take what follows for a name ("Supplies" is no
+				// "Supplier"); and a value must follow on the cell.
+				if e.field == fSeller || e.field == fBuyer || e.field == fTerms {
+					continue
+				}
 				after := strings.TrimLeft(text[origEnd:], " .")
-				if after != "" && !followedByColon(text, origEnd) && (after[0] < '0' || after[0] > '9') {
+				colon := followedByColon(text, origEnd)
+				if end == len(f) {
+					// Folding dropped the label's own colon ("AMOUT DUE:").
+					colon = strings.HasSuffix(strings.TrimRight(text, " .)*\t"), ":")
+				}
+				if !colon && (after == "" || after[0] < '0' || after[0] > '9') {
 					continue
 				}
 				return labelHit{field: e.field, phrase: e.phrase, lang: e.lang, start: pos[0], end: origEnd}, true
