@@ -50,6 +50,12 @@ type Doc struct {
 	From, To, Subject string
 	Date              time.Time
 	Attachments       []string // names
+
+	// imagePages marks a PDF whose pages are images with a thin text
+	// layer (see imagePages in pdf.go): FileWith reads it by OCR, from
+	// pageImages, the pages' images, when each could be taken out.
+	imagePages bool
+	pageImages [][]byte
 }
 
 // Section is a run of text under one heading.
@@ -152,11 +158,18 @@ func fileWith(name string, data []byte, opts Options) (*Doc, error) {
 		d, err = f(name, data)
 		if errors.Is(err, errNoTextLayer) && opts.OCR != nil {
 			d, err = ocrPDF(data, opts)
-		} else if err == nil && d.Format == "pdf" && opts.OCR != nil && garbled(d.Text) {
+		} else if err == nil && d.Format == "pdf" && opts.OCR != nil && (garbled(d.Text) || d.imagePages) {
 			// A text layer whose fonts map to no readable characters
-			// ("%( ,+\"\", *+%(#0"): the pages are read by OCR instead,
-			// and the text layer is kept if OCR reads nothing.
-			if od, oerr := ocrPDF(data, opts); oerr == nil {
+			// ("%( ,+\"\", *+%(#0"), or pages that are images under a
+			// line or two of text (a browser's print header over a
+			// receipt photo): the pages are read by OCR instead, and the
+			// text layer is kept if OCR reads nothing.
+			read := func() (*Doc, error) { return ocrPDF(data, opts) }
+			if len(d.pageImages) > 0 {
+				images := d.pageImages
+				read = func() (*Doc, error) { return ocrPages(images, opts) }
+			}
+			if od, oerr := read(); oerr == nil {
 				d = od
 			} else if cerr := opts.ctx().Err(); cerr != nil {
 				return nil, cerr

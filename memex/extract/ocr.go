@@ -42,6 +42,22 @@ func ocrImage(data []byte, opts Options) (*Doc, error) {
 	return ocrDoc("image", lines, pages)
 }
 
+// ocrPages reads a PDF's pages from their images, one per page.
+func ocrPages(images [][]byte, opts Options) (*Doc, error) {
+	var lines []layout.Line
+	for i, img := range images {
+		ls, err := opts.OCR.Image(opts.ctx(), img)
+		if err != nil {
+			return nil, ocrFailed("PDF page image", err, opts)
+		}
+		for _, l := range ls {
+			l.Page = i
+			lines = append(lines, l)
+		}
+	}
+	return ocrDoc("pdf", lines, len(images))
+}
+
 // ocrPDF reads a PDF without a text layer by OCR.
 func ocrPDF(data []byte, opts Options) (*Doc, error) {
 	lines, pages, err := opts.OCR.PDF(opts.ctx(), data)

@@ -1,8 +1,11 @@
 package extract_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -231,5 +234,58 @@ func TestGarbledTextLayerReadByOCR(t *testing.T) {
 	// Without OCR the text layer is all there is.
 	if d, err := extract.File("garbled.pdf", garbledPDF()); err != nil || !strings.Contains(d.Text, "*$") {
 		t.Fatalf("no OCR: %v", err)
+	}
+}
+
+// imagePagePDF is a one-page PDF holding a 4×4 grey image drawn over
+// cover of the page's height (the full width), under a line of text: a
+// receipt photo printed from a browser when cover is large.
+func imagePagePDF(cover float64) []byte {
+	content := fmt.Sprintf("BT /F1 10 Tf 36 770 Td (11/10/2021, 16:42  receipt.png) Tj ET q 612 0 0 %.1f 0 0 cm /Im1 Do Q", 792*cover)
+	px := make([]byte, 16)
+	for i := range px {
+		px[i] = byte(i * 16)
+	}
+	return hostile.PDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+		hostile.Stream("", []byte(content)),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		hostile.Stream("/Type /XObject /Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", hostile.Deflate(px)),
+	})
+}
+
+// imageOCR answers Image with its lines and counts the images it was
+// given, apart from PDF calls.
+type imageOCR struct {
+	fakeOCR
+	images [][]byte
+}
+
+func (f *imageOCR) Image(ctx context.Context, data []byte) ([]layout.Line, error) {
+	f.images = append(f.images, data)
+	return f.lines, f.err
+}
+
+func TestImagePagesReadByOCR(t *testing.T) {
+	f := &imageOCR{fakeOCR: fakeOCR{lines: invoice42(), pages: 1}}
+	d, err := extract.FileWith("printed.pdf", imagePagePDF(0.9), extract.Options{OCR: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The page's own image, taken out as a PNG, is what OCR read.
+	if len(f.images) != 1 || f.calls != 0 || !bytes.HasPrefix(f.images[0], []byte("\x89PNG")) || d.OCRPages != 1 || d.Text != "Invoice\t42" {
+		t.Fatalf("images %d, PDF calls %d, pages %d, text %q", len(f.images), f.calls, d.OCRPages, d.Text)
+	}
+	img, err := png.Decode(bytes.NewReader(f.images[0]))
+	if err != nil || img.Bounds().Dx() != 4 || img.Bounds().Dy() != 4 {
+		t.Fatalf("image taken out: %v %v", err, img)
+	}
+	// A small image (a logo) beside a thin text layer is no scan.
+	f = &imageOCR{fakeOCR: fakeOCR{lines: invoice42(), pages: 1}}
+	d, err = extract.FileWith("logo.pdf", imagePagePDF(0.1), extract.Options{OCR: f})
+	if err != nil || len(f.images) != 0 || d.OCRPages != 0 || !strings.Contains(d.Text, "receipt.png") {
+		t.Fatalf("logo page: %v, images %d, text %q", err, len(f.images), d.Text)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +65,11 @@ type pdfReader struct {
 	fonts  map[any]*pdfFont
 	ops    int // content operators run so far (bounded by pdfMaxOps)
 	glyphs int // glyphs and TJ adjustments placed so far (pdfMaxGlyphs)
+	// covers is, per page laid out, the largest share of the page one
+	// image covers, and images that image as a file OCR reads, when it
+	// can be (layoutPages).
+	covers []float64
+	images [][]byte
 }
 
 var reObjHeader = lazyregexp.New(`(\d+)\s+(\d+)\s+obj\b`)
@@ -86,12 +92,42 @@ func pdfDoc(name string, data []byte) (*Doc, error) {
 		return nil, errNoTextLayer // FileWith reads it by OCR
 	}
 	d := &Doc{Format: "pdf", Text: text, Lines: lines}
+	if imagePages(lines, r.covers) {
+		d.imagePages = true
+		if !slices.ContainsFunc(r.images, func(b []byte) bool { return b == nil }) {
+			d.pageImages = r.images
+		}
+	}
 	if info := r.info(); info != nil {
 		if t, ok := info["Title"].(string); ok {
 			d.Title = strings.TrimSpace(decodePDFTextString(t))
 		}
 	}
 	return d, nil
+}
+
+// imagePages reports a PDF whose every page is mostly one image with
+// little text on it (under 200 non-space characters): a scan with a
+// stamped header, a photo printed from a browser. Its text layer is not
+// the document.
+func imagePages(lines []layout.Line, covers []float64) bool {
+	if len(covers) == 0 {
+		return false
+	}
+	chars := make([]int, len(covers))
+	for _, l := range lines {
+		if l.Page >= 0 && l.Page < len(chars) {
+			for _, c := range l.Cells {
+				chars[l.Page] += len(strings.Join(strings.Fields(c.Text), ""))
+			}
+		}
+	}
+	for i, c := range covers {
+		if c < 0.4 || chars[i] >= 200 {
+			return false
+		}
+	}
+	return true
 }
 
 // scan finds every indirect object in the file and in object streams,

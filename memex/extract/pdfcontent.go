@@ -2,6 +2,8 @@ package extract
 
 import (
 	"bytes"
+	"image"
+	"image/png"
 	"math"
 	"sort"
 	"strings"
@@ -106,6 +108,10 @@ type pdfPage struct {
 	hidden [5][]layout.Word // text render mode 3 or 7 (invisible)
 	nwords int
 	nbytes *int
+	// cover is the largest share of the page one image XObject covers,
+	// and img that image as a file OCR reads (pdfReader.imageFile).
+	cover float64
+	img   []byte
 }
 
 // layoutPages returns the lines of all pages, page by page.
@@ -122,6 +128,8 @@ func (r *pdfReader) layoutPages(pages []pdfDict) []layout.Line {
 		pg.run(r.contents(p), r.dict(p["Resources"]), 0)
 		pg.flush()
 		lines = append(lines, pg.lines(i)...)
+		r.covers = append(r.covers, pg.cover)
+		r.images = append(r.images, pg.img)
 	}
 	return lines
 }
@@ -303,6 +311,7 @@ func (pg *pdfPage) run(content []byte, res pdfDict, depth int) {
 		case "Do":
 			if len(stack) > 0 && xobjs != nil {
 				if n, ok := stack[len(stack)-1].(pdfName); ok {
+					pg.image(xobjs[string(n)])
 					pg.form(xobjs[string(n)], res, depth)
 				}
 			}
@@ -335,6 +344,80 @@ func (pg *pdfPage) run(content []byte, res pdfDict, depth int) {
 		pg.gs = pg.saved[baseDepth]
 		pg.saved = pg.saved[:baseDepth]
 	}
+}
+
+// image records how much of the page an image XObject covers: it fills
+// the unit square under the CTM.
+func (pg *pdfPage) image(o any) {
+	st, ok := pg.r.resolve(o).(*pdfStream)
+	if !ok || st.dict["Subtype"] != pdfName("Image") || pg.w <= 0 || pg.h <= 0 {
+		return
+	}
+	m := pg.gs.ctm.mul(pg.page)
+	area := math.Abs(m[0]*m[3] - m[1]*m[2])
+	if math.IsNaN(area) || math.IsInf(area, 0) {
+		return
+	}
+	if c := min(1, area/(pg.w*pg.h)); c > pg.cover {
+		pg.cover, pg.img = c, nil
+		// OCR reads the image at its own resolution rather than the
+		// page rendered around it.
+		pg.img = pg.r.imageFile(st)
+	}
+}
+
+// pdfMaxImagePixels bounds an image decoded for OCR.
+const pdfMaxImagePixels = 40_000_000
+
+// imageFile returns an image XObject as a file OCR reads: a JPEG
+// (DCTDecode) as it is stored, 8-bit grey or RGB samples as a PNG; nil
+// for other images.
+func (r *pdfReader) imageFile(st *pdfStream) []byte {
+	if data, filters, err := r.streamData(st, []any{r.resolve(st.dict["Filter"])}); err == nil && len(filters) == 1 &&
+		(r.resolve(filters[0]) == pdfName("DCTDecode") || r.resolve(filters[0]) == pdfName("DCT")) && bytes.HasPrefix(data, []byte{0xFF, 0xD8}) {
+		return data
+	}
+	w, _ := r.resolve(st.dict["Width"]).(float64)
+	h, _ := r.resolve(st.dict["Height"]).(float64)
+	bpc, _ := r.resolve(st.dict["BitsPerComponent"]).(float64)
+	n := 0
+	switch cs := r.resolve(st.dict["ColorSpace"]).(type) {
+	case pdfName:
+		n = map[pdfName]int{"DeviceGray": 1, "G": 1, "DeviceRGB": 3, "RGB": 3}[cs]
+	case []any: // [/ICCBased stream]: its /N components
+		if len(cs) == 2 && r.resolve(cs[0]) == pdfName("ICCBased") {
+			if icc, ok := r.resolve(cs[1]).(*pdfStream); ok {
+				c, _ := r.resolve(icc.dict["N"]).(float64)
+				if c == 1 || c == 3 {
+					n = int(c)
+				}
+			}
+		}
+	}
+	if n == 0 || bpc != 8 || w < 1 || h < 1 || w*h > pdfMaxImagePixels {
+		return nil
+	}
+	px, err := r.decode(st)
+	if err != nil || len(px) < int(w)*int(h)*n {
+		return nil
+	}
+	W, H := int(w), int(h)
+	var img image.Image
+	if n == 1 {
+		img = &image.Gray{Pix: px[:W*H], Stride: W, Rect: image.Rect(0, 0, W, H)}
+	} else {
+		rgba := image.NewRGBA(image.Rect(0, 0, W, H))
+		for i := 0; i < W*H; i++ {
+			copy(rgba.Pix[4*i:4*i+3], px[3*i:3*i+3])
+			rgba.Pix[4*i+3] = 0xFF
+		}
+		img = rgba
+	}
+	var b bytes.Buffer
+	if png.Encode(&b, img) != nil {
+		return nil
+	}
+	return b.Bytes()
 }
 
 // form runs a form XObject's content under its /Matrix.
