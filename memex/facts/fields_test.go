@@ -680,7 +680,7 @@ func TestSellerBlockNameBesideNumber(t *testing.T) {
 	if f.Party != "Sylius" {
 		t.Fatalf("issuer %q, want Sylius", f.Party)
 	}
-	if !placeholderName("Your Company Logo") || placeholderName("Logos Verlag GmbH") {
+	if !placeholderName("Your Company Logo") || placeholderName("Logos Verlag GmbH") || placeholderName("Speedy Print Ltd") {
 		t.Fatal("placeholderName")
 	}
 }

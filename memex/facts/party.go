@@ -589,10 +589,11 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 var reTrailingID = lazyregexp.New(`^\s*\+?\d[\d \-/]{5,}$`)
 
 // placeholderName reports a template's placeholder ("Your Company Logo")
-// or a screen's button ("Download", "Print"): no name.
+// or a screen's "Download" button: no name. ("Print" is a button too, but
+// also many a print shop's name.)
 func placeholderName(name string) bool {
 	ws := strings.Fields(fold(name))
-	return len(ws) <= 4 && slices.ContainsFunc(ws, func(w string) bool { return w == "logo" || w == "download" || w == "print" })
+	return len(ws) <= 4 && slices.ContainsFunc(ws, func(w string) bool { return w == "logo" || w == "download" })
 }
 
 // nameAbove returns the name-like cell right above c that continues its
