@@ -138,7 +138,7 @@ func init() {
 	for _, w := range strings.Fields(`a an the all any every of from to by for in on at with and or me my our we us i you your show
 		find list get give what which who whom that this these those did do does have has had is are was were be been pay paid
 		payed send sent issued dated about please all everything documents document files file items stuff there any ones
-		still yet not due how much many where when s whats anything something things thing charge
+		still yet not due how much many where when s whats anything something things thing
 		received receive got sent issued billed charged made owes ones yet been coming upcoming ever
 		ltd inc llc corp gmbh plc limited corporation co`) { // legal forms trail party names
 		stop[w] = true
