@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,10 +65,9 @@ type pdfReader struct {
 	ops    int // content operators run so far (bounded by pdfMaxOps)
 	glyphs int // glyphs and TJ adjustments placed so far (pdfMaxGlyphs)
 	// covers is, per page laid out, the largest share of the page one
-	// image covers, and images that image as a file OCR reads, when it
-	// can be (layoutPages).
+	// image covers, and images that image (layoutPages).
 	covers []float64
-	images [][]byte
+	images []*pdfStream
 }
 
 var reObjHeader = lazyregexp.New(`(\d+)\s+(\d+)\s+obj\b`)
@@ -93,9 +91,16 @@ func pdfDoc(name string, data []byte) (*Doc, error) {
 	}
 	d := &Doc{Format: "pdf", Text: text, Lines: lines}
 	if imagePages(lines, r.covers) {
+		// OCR reads each page's image at its own resolution rather than
+		// the page rendered around it, when every one can be taken out.
 		d.imagePages = true
-		if !slices.ContainsFunc(r.images, func(b []byte) bool { return b == nil }) {
-			d.pageImages = r.images
+		for _, st := range r.images {
+			img := r.imageFile(st)
+			if img == nil {
+				d.pageImages = nil
+				break
+			}
+			d.pageImages = append(d.pageImages, img)
 		}
 	}
 	if info := r.info(); info != nil {

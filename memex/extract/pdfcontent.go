@@ -109,9 +109,9 @@ type pdfPage struct {
 	nwords int
 	nbytes *int
 	// cover is the largest share of the page one image XObject covers,
-	// and img that image as a file OCR reads (pdfReader.imageFile).
+	// and img that image.
 	cover float64
-	img   []byte
+	img   *pdfStream
 }
 
 // layoutPages returns the lines of all pages, page by page.
@@ -359,10 +359,7 @@ func (pg *pdfPage) image(o any) {
 		return
 	}
 	if c := min(1, area/(pg.w*pg.h)); c > pg.cover {
-		pg.cover, pg.img = c, nil
-		// OCR reads the image at its own resolution rather than the
-		// page rendered around it.
-		pg.img = pg.r.imageFile(st)
+		pg.cover, pg.img = c, st
 	}
 }
 
