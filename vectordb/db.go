@@ -517,6 +517,12 @@ func (db *DB) CollectionInfo(ctx context.Context, name string) (CollectionInfo, 
 			}
 			info.PayloadLinkedVectors[n] = l
 		}
+		if m := d.mappedStorage(); m != (MappedStorage{}) {
+			if info.Mapped == nil {
+				info.Mapped = map[string]MappedStorage{}
+			}
+			info.Mapped[n] = m
+		}
 	}
 	for k, fi := range c.fields {
 		info.PayloadSchema[k] = fi.info()

@@ -52,6 +52,11 @@ type denseIndex struct {
 	// holds the codes, nil while there are none.
 	qcfg  *quantConfig
 	quant atomic.Pointer[hnsw.Quantized]
+	// flats made the vectors' storage and makes codes a file to map them
+	// from (codeFile, mapped.go); codes is that file, nil until made,
+	// used by the indexer only.
+	flats *flatStore
+	codes *hnsw.CodeFile
 	bin   atomic.Pointer[hnsw.Binary]
 	prod  atomic.Pointer[hnsw.Product]
 
@@ -79,7 +84,7 @@ func metricOf(d Distance) hnsw.Metric {
 }
 
 func newDenseIndex(p VectorParams, h HNSWConfig, flats *flatStore) *denseIndex {
-	d := &denseIndex{params: p, cfg: h, flat: flats.newFlat(p), internal: map[PointID]uint32{}, done: make(chan struct{})}
+	d := &denseIndex{params: p, cfg: h, flat: flats.newFlat(p), flats: flats, internal: map[PointID]uint32{}, done: make(chan struct{})}
 	d.graph = hnsw.New(hnsw.Config{M: h.M, EfConstruct: h.EfConstruct, Metric: metricOf(p.Distance), Seed: 1}, d.flat)
 	return d
 }
@@ -227,7 +232,7 @@ func (d *denseIndex) run() {
 						// m: 0: no global graph, only payload links.
 						d.graph.AddUnlinked(uint32(i))
 					} else if !d.graph.Contains(uint32(i)) {
-						// With int8 codes the neighbour search reads them
+						// With int8 codes the neighbour search and selection read them
 						// (a quarter of the bytes; the graph is as good).
 						d.graph.InsertQuantized(uint32(i), d.quant.Load())
 					}

@@ -9,10 +9,12 @@ import (
 
 // TestOnDiskVectors: with on_disk: true and scalar quantization with
 // always_ram: true, the originals of a collection live in a mapped file
-// while the int8 codes the graph traverses stay in memory; searches
+// while the int8 codes the graph traverses stay in memory; with
+// always_ram: false the codes are mapped from a file too; searches
 // rescore from the mapping at the recall of an in-memory collection, and
-// after a reopen the vectors are mapped again and answer the same.
-// Without on_disk they stay in memory.
+// after a reopen the vectors and codes are mapped again and answer the
+// same. CollectionInfo.Mapped reports what is mapped. Without on_disk
+// they stay in memory.
 func TestOnDiskVectors(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("mapped vectors need Linux")
@@ -27,12 +29,15 @@ func TestOnDiskVectors(t *testing.T) {
 	for i := range n {
 		pts = append(pts, PointStruct{ID: num(uint64(i)), Vectors: dense(randVec(r, dim)...)})
 	}
-	for _, name := range []string{"disk", "ram"} {
+	for _, name := range []string{"disk", "ram", "codes"} {
 		cfg := simpleConfig(dim, Cosine)
 		cfg.HNSW = HNSWConfig{M: 16, EfConstruct: 64, FullScanThreshold: 1}
 		cfg.Quantization = json.RawMessage(int8Config)
+		if name == "codes" {
+			cfg.Quantization = json.RawMessage(`{"scalar": {"type": "int8", "always_ram": false}}`)
+		}
 		p := cfg.Vectors[DefaultVector]
-		p.OnDisk = name == "disk"
+		p.OnDisk = name != "ram"
 		cfg.Vectors[DefaultVector] = p
 		must(t, db.CreateCollection(bg, name, cfg))
 		must(t, errOf(db.Upsert(bg, name, pts, true)))
@@ -56,13 +61,28 @@ func TestOnDiskVectors(t *testing.T) {
 		if got := m.onDiskBytes(); got != 0 {
 			t.Fatalf("%s: %d bytes of in-memory vectors mapped", stage, got)
 		}
-		if qz := d.quant.Load(); qz == nil || qz.Len() != n {
+		if qz := d.quant.Load(); qz == nil || qz.Len() != n || qz.MappedBytes() != 0 {
 			t.Fatalf("%s: int8 codes %v, want %d in memory", stage, qz, n)
+		}
+		codes, err := db.collection("codes")
+		must(t, err)
+		if qz := codes.dense[DefaultVector].quant.Load(); qz == nil || qz.Len() != n || qz.MappedBytes() != qz.Bytes() {
+			t.Fatalf("%s: int8 codes %v, want %d mapped", stage, qz, n)
+		}
+		// Codes have a record of at least dim bytes per vector.
+		for name, want := range map[string]bool{"disk": false, "ram": false, "codes": true} {
+			info, err := db.CollectionInfo(bg, name)
+			must(t, err)
+			m, ok := info.Mapped[DefaultVector]
+			if ok != (name != "ram") || (name != "ram" && m.Vectors < int64(4*dim*n)) || (m.Codes >= int64(dim*n)) != want {
+				t.Fatalf("%s: %s: mapped storage %+v (reported: %v)", stage, name, m, ok)
+			}
 		}
 		diskRec := quantRecall(t, db, "disk", queries, k, params)
 		ramRec := quantRecall(t, db, "ram", queries, k, params)
-		if diskRec < 0.9 || diskRec < ramRec-0.02 {
-			t.Fatalf("%s: recall@%d %.3f on_disk vs %.3f in memory", stage, k, diskRec, ramRec)
+		codesRec := quantRecall(t, db, "codes", queries, k, params)
+		if diskRec < 0.9 || diskRec < ramRec-0.02 || codesRec < ramRec-0.02 {
+			t.Fatalf("%s: recall@%d %.3f on_disk, %.3f with mapped codes, %.3f in memory", stage, k, diskRec, codesRec, ramRec)
 		}
 		// The scores come from the mapped originals: exact search agrees
 		// with the in-memory copy to the last bit.
@@ -84,5 +104,6 @@ func TestOnDiskVectors(t *testing.T) {
 	must(t, err)
 	waitIndexed(t, db, "disk")
 	waitIndexed(t, db, "ram")
+	waitIndexed(t, db, "codes")
 	check("reopened")
 }

@@ -20,9 +20,12 @@ import (
 // indexer when an index is created, loaded (after a clean close or a
 // crash replay alike) or its quantization configured. Turbo quantization
 // is kept and reported only: those collections search at full precision.
-// always_ram is kept and reported as sent; the codes always live in memory
-// (as always_ram: true asks), while the originals of an on_disk vector
-// are read for rescoring from their mapped file (mapped.go).
+// always_ram is kept and reported as sent. As in Qdrant, the codes are
+// placed like the originals unless always_ram is true: the int8 codes of
+// an on_disk vector live in a file mapped into memory (mapped.go; binary
+// and product codes stay in memory), and those of other vectors, or with
+// always_ram: true, in memory, while the originals of an on_disk vector
+// are read for rescoring from their mapped file.
 
 // QuantizationSearchParams are Qdrant's search-time quantization params.
 type QuantizationSearchParams struct {
@@ -44,6 +47,7 @@ const (
 type quantConfig struct {
 	kind     quantKind
 	quantile float64             // quantScalar: of the elements the range keeps
+	ram      bool                // always_ram: true; codes stay in memory
 	enc      hnsw.BinaryEncoding // quantBinary
 	query    hnsw.BinaryQuery    // quantBinary
 	sub      int                 // quantProduct: elements per sub-vector
@@ -57,8 +61,9 @@ func parseQuant(raw json.RawMessage) *quantConfig {
 	}
 	var w struct {
 		Scalar *struct {
-			Type     string   `json:"type"`
-			Quantile *float64 `json:"quantile"`
+			Type      string   `json:"type"`
+			Quantile  *float64 `json:"quantile"`
+			AlwaysRAM *bool    `json:"always_ram"`
 		} `json:"scalar"`
 		Binary *struct {
 			Encoding      string `json:"encoding"`
@@ -87,7 +92,8 @@ func parseQuant(raw json.RawMessage) *quantConfig {
 	if w.Scalar.Quantile != nil && *w.Scalar.Quantile > 0.5 && *w.Scalar.Quantile <= 1 {
 		q = *w.Scalar.Quantile
 	}
-	return &quantConfig{kind: quantScalar, quantile: q}
+	ram := w.Scalar.AlwaysRAM != nil && *w.Scalar.AlwaysRAM
+	return &quantConfig{kind: quantScalar, quantile: q, ram: ram}
 }
 
 // quantFor returns the quantization of dense vector name: its own
@@ -172,6 +178,11 @@ func (d *denseIndex) quantize(end int) {
 	if n := max(end, d.flat.Len()); q == nil || q.Calibrated() < recalibrateUpTo && n >= 2*q.Calibrated() {
 		q = hnsw.Calibrate(d.flat, n, qc.quantile)
 		q.Unit = d.params.Distance == Cosine
+		if !qc.ram {
+			if f := d.codeFile(); f != nil {
+				q.MapCodes(f)
+			}
+		}
 	}
 	q.Quantize(d.flat, end)
 	d.mu.Lock()

@@ -331,6 +331,18 @@ type CollectionInfo struct {
 	// PayloadLinksBusy is set while a background job builds or removes
 	// payload links.
 	PayloadLinksBusy bool
+	// Mapped gives, per dense vector name, the bytes of its storage kept
+	// in files of the data directory mapped into memory rather than in
+	// the heap: the originals of an on_disk vector and its int8 codes
+	// unless always_ram is true (absent: none).
+	Mapped map[string]MappedStorage
+}
+
+// MappedStorage is the bytes of a dense vector's storage mapped from
+// files (CollectionInfo.Mapped).
+type MappedStorage struct {
+	Vectors int64 // the float32 originals (on_disk: true)
+	Codes   int64 // the int8 codes (on_disk: true, always_ram not true)
 }
 
 // Alias maps an alias name to a collection.

@@ -194,7 +194,7 @@ Examples:
 	f.StringVar(&filteredEf, "hnsw-ef", "default", "--filtered: comma-separated hnsw_ef values, each sent with every query of one pass over the filters (default: none sent, the engine chooses)")
 	f.BoolVar(&o.ExportOnly, "export-only", false, "stop after --export (this is how vectordb/hnsw/testdata was made: --n 5000 --queries 100 --export-only)")
 	f.BoolVar(&o.Int8, "int8", false, "also search with int8 scalar quantization (graph traversal on int8 codes, rescoring with the float vectors) and print it beside the float search")
-	f.BoolVar(&o.Int8Build, "int8-build", false, "build the graph with its neighbour searches scored by int8 codes (implies --int8): a quarter of the bytes read per distance")
+	f.BoolVar(&o.Int8Build, "int8-build", false, "build the graph with its neighbour searches and neighbour selection scored by int8 codes (implies --int8): a quarter of the bytes read per distance")
 	f.Float64Var(&o.Quantile, "quantile", 0.99, "int8 quantization: quantile of the elements the range keeps (Qdrant's quantile)")
 	f.StringVar(&osList, "oversampling", "1", "--int8, --binary, --pq: comma-separated oversampling values; each rescores the best k × oversampling candidates (Qdrant's oversampling)")
 	f.StringVar(&binList, "binary", "", "also search with binary quantization (graph traversal on XOR-popcount of binary codes, rescoring with the float vectors) for each of these comma-separated encodings: 1 (one_bit), 1.5 (one_and_half_bits), 2 (two_bits)")

@@ -11,9 +11,12 @@
 // Neighbours are chosen with the paper's heuristic (algorithm 4), which
 // keeps the graph navigable on clustered data. Distances to the
 // neighbours of a node are computed in one batch that prefetches the
-// vectors (distance.DotBatch), and the chunks of large stores are carved
-// from blocks advised to use transparent huge pages (Linux), because a
-// search is bound by random memory accesses, not by arithmetic.
+// vectors (distance.DotBatch), the next hop's neighbour list is
+// prefetched a hop early, the visited set is a bitmap (a million nodes in
+// 128 KB) whose set words alone are cleared between searches, and the
+// chunks of large stores (vectors, links, int8 codes) are carved from
+// blocks advised to use transparent huge pages (Linux), because a search
+// is bound by random memory accesses, not by arithmetic.
 //
 // A typical build and query:
 //
@@ -35,8 +38,10 @@
 // (distance.XorPopcntBatch). Product holds product codes (one byte per
 // sub-vector, the nearest of 256 k-means centroids, as Qdrant's product
 // quantization; NewProduct, Quantize); SearchProduct traverses with them,
-// scoring by per-query lookup tables (distance.LookupSumBatch). The graph
-// itself is always built from the floats.
+// scoring by per-query lookup tables (distance.LookupSumBatch). A graph
+// is built from the floats (Insert), or from int8 codes
+// (InsertQuantized): its neighbour searches and its neighbour selection
+// then compare codes, which are a quarter of the bytes.
 //
 // # Concurrency
 //

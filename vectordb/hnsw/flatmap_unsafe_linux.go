@@ -12,23 +12,23 @@ import (
 // time (a chunk larger than this gets a region of its own).
 const mapRegionBytes = 8 << 20
 
-// fileMap hands out the chunks of a mapped Flat (NewMappedFlat) from
-// shared mappings of a file that was removed from its directory once
-// opened: the kernel pages the vectors in from the file and may drop
-// clean pages under memory pressure, and the space is freed when the
-// mappings go (release) or the process ends.
+// fileMap hands out the chunks of a mapped Flat (NewMappedFlat) or of
+// mapped codes (CodeFile) from shared mappings of a file that was removed
+// from its directory once opened: the kernel pages the data in from the
+// file and may drop clean pages under memory pressure, and the space is
+// freed when the mappings go (release) or the process ends.
 //
-// A fileMap is not safe for concurrent use; the Flat's writer mutex
+// A fileMap is not safe for concurrent use; its owner's writer mutex
 // serialises alloc, and release runs when no reader remains.
 type fileMap struct {
 	file    *os.File
 	size    int64    // bytes of the file mapped so far
 	regions [][]byte // the mappings, unmapped by release
-	buf     []float32
+	buf     []byte
 }
 
 func newFileMap(dir string) (*fileMap, error) {
-	f, err := os.CreateTemp(dir, ".vectors-*.f32")
+	f, err := os.CreateTemp(dir, ".vectors-*.map")
 	if err != nil {
 		return nil, fmt.Errorf("hnsw: mapped vectors: %w", err)
 	}
@@ -39,11 +39,34 @@ func newFileMap(dir string) (*fileMap, error) {
 	return &fileMap{file: f}, nil
 }
 
-// alloc returns n elements of mapped memory, zeroed (a new file range).
+// alloc returns n float32 elements of mapped memory, zeroed.
 func (m *fileMap) alloc(n int) ([]float32, error) {
+	b, err := m.allocBytes(4 * n)
+	if err != nil {
+		return nil, err
+	}
+	// SAFETY: b starts at a multiple of 4 bytes into a page-aligned
+	// mapping (every allocation is a multiple of 4 long) and stays mapped
+	// until release, which runs only when no slice of it is in use (the
+	// owner's Release contract).
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n), nil
+}
+
+// allocInt8 returns n bytes of mapped memory as int8, zeroed.
+func (m *fileMap) allocInt8(n int) ([]int8, error) {
+	b, err := m.allocBytes(n)
+	if err != nil {
+		return nil, err
+	}
+	// SAFETY: as for alloc; int8 has the size and alignment of byte.
+	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(b))), n), nil
+}
+
+// allocBytes returns n bytes of mapped memory, zeroed (a new file range).
+func (m *fileMap) allocBytes(n int) ([]byte, error) {
 	if len(m.buf) < n {
 		page := int64(os.Getpagesize())
-		bytes := max(int64(mapRegionBytes), (int64(n)*4+page-1)/page*page)
+		bytes := max(int64(mapRegionBytes), (int64(n)+page-1)/page*page)
 		if err := m.file.Truncate(m.size + bytes); err != nil {
 			return nil, fmt.Errorf("hnsw: grow mapped vectors: %w", err)
 		}
@@ -55,10 +78,7 @@ func (m *fileMap) alloc(n int) ([]float32, error) {
 		_ = unix.Madvise(b, unix.MADV_RANDOM)
 		m.size += bytes
 		m.regions = append(m.regions, b)
-		// SAFETY: b is a page-aligned mapping of len(b) bytes, a multiple
-		// of 4, that stays mapped until release, which runs only when no
-		// slice of it is in use (Flat.Release's contract).
-		m.buf = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4)
+		m.buf = b
 	}
 	c := m.buf[:n:n]
 	m.buf = m.buf[n:]

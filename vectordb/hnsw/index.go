@@ -247,8 +247,8 @@ func (x *Index) loadTables(t *tables) {
 // scratch is the per-operation working memory, pooled.
 type scratch struct {
 	t       tables
-	visited []uint16
-	gen     uint16
+	visited []uint64 // a bit per node slot, set once a traversal reaches it
+	dirty   []uint32 // words of visited set since the last reset
 	cand    minHeap
 	res     maxHeap
 	sorted  []item
@@ -268,6 +268,15 @@ type scratch struct {
 	qlen uint32   // ids below are quantized
 	recs [][]int8 // records of the quantized ids of a batch; cleared before pooling
 	raw  []int32  // their kernel sums
+
+	// pair makes the neighbour selection of an int8 build (insert with
+	// codes) compare stored vectors by their codes (pairDist) when every
+	// vector it compares has them: selRecs are the records of the
+	// neighbours selected so far (cleared before pooling), pu the
+	// unsigned codes of the vector compared with them.
+	pair    bool
+	selRecs [][]int8
+	pu      []uint8
 
 	// useB makes them score with bq, the query prepared for binary codes
 	// (SearchBinary), instead; qlen then counts the binary codes.
@@ -300,7 +309,7 @@ func (x *Index) getScratch() *scratch {
 
 func (x *Index) putScratch(s *scratch) {
 	s.t = tables{}
-	s.useQ, s.useB, s.useP = false, false, false
+	s.useQ, s.useB, s.useP, s.pair = false, false, false, false
 	s.within, s.plinks, s.seeds = false, nil, nil
 	s.qq.q, s.qq.tbl = nil, nil
 	s.bq.b, s.bq.tbl = nil, nil
@@ -308,21 +317,45 @@ func (x *Index) putScratch(s *scratch) {
 	clear(s.precs[:cap(s.precs)])
 	clear(s.vs[:cap(s.vs)])
 	clear(s.recs[:cap(s.recs)])
+	clear(s.selRecs[:cap(s.selRecs)])
 	clear(s.brecs[:cap(s.brecs)])
 	x.scratch.Put(s)
 }
 
-// resetVisited starts a new traversal over n node slots.
+// resetVisited starts a new traversal over n node slots. Only the words
+// the last traversal set are cleared, unless it set many: a search
+// touches a few thousand nodes, however large the graph.
 func (s *scratch) resetVisited(n int) {
-	if len(s.visited) < n {
-		s.visited = make([]uint16, n+n/4)
-		s.gen = 0
-	}
-	s.gen++
-	if s.gen == 0 {
+	if len(s.dirty) > len(s.visited)/16 {
 		clear(s.visited)
-		s.gen = 1
+	} else {
+		for _, w := range s.dirty {
+			s.visited[w] = 0
+		}
 	}
+	s.dirty = s.dirty[:0]
+	if words := (n + 63) >> 6; len(s.visited) < words {
+		s.visited = make([]uint64, words+words/4)
+	}
+}
+
+// seen marks node j visited and reports whether it was already. A bit per
+// node keeps the set of a million-node graph in 128 KB, near the core.
+func (s *scratch) seen(j uint32) bool {
+	w := int(j >> 6)
+	if w >= len(s.visited) {
+		// The graph grew during this search.
+		s.visited = append(s.visited, make([]uint64, w+1-len(s.visited)+64)...)
+	}
+	v, b := s.visited[w], uint64(1)<<(j&63)
+	if v&b != 0 {
+		return true
+	}
+	if v == 0 {
+		s.dirty = append(s.dirty, uint32(w))
+	}
+	s.visited[w] = v | b
+	return false
 }
 
 // levelOf draws id's level from the exponential distribution of the paper,
@@ -400,8 +433,9 @@ func (x *Index) Insert(id uint32) { x.insert(id, nil) }
 // InsertQuantized is Insert with the search for id's neighbours scored by
 // the int8 codes of qz (which must hold id's code) instead of the float
 // vectors: a build that reads a quarter of the bytes. The neighbour
-// selection itself still compares float vectors. With qz nil, or for the
-// L1 metric, it is Insert.
+// selection compares the codes too, the distances on both sides of each
+// comparison taken between two codes (pairDist), unless a vector it
+// compares has none yet. With qz nil, or for the L1 metric, it is Insert.
 func (x *Index) InsertQuantized(id uint32, qz *Quantized) {
 	if qz == nil || x.cfg.Metric == L1 || qz.dim != x.vecs.Dim() || int(id) >= qz.Len() {
 		x.insert(id, nil)
@@ -463,9 +497,13 @@ func (x *Index) insert(id uint32, qz *Quantized) {
 
 	q := x.vec(&s.t, id)
 	if qz != nil {
-		s.useQ = true
+		s.useQ, s.pair = true, true
 		s.qlen = uint32(qz.Len())
 		qz.prepare(&s.qq, q, x.cfg.Metric)
+		if cap(s.pu) < qz.dimPad {
+			s.pu = make([]uint8, qz.dimPad)
+		}
+		s.pu = s.pu[:qz.dimPad]
 	}
 	cur := item{id: uint32(ep), d: x.distQ(s, q, uint32(ep))}
 	for l := epLevel; l > level; l-- {
@@ -494,7 +532,7 @@ func (x *Index) connect(s *scratch, id uint32, q []float32, level int) {
 	if level == 0 {
 		maxConn = x.m0
 	}
-	sel := x.selectNeighbors(s, s.sorted, x.m, &s.sel)
+	sel := x.selectNeighbors(s, id, s.sorted, x.m, &s.sel)
 	mu := x.lock(id)
 	mu.Lock()
 	lst := x.list(&s.t, id, level)
@@ -519,17 +557,25 @@ func (x *Index) connect(s *scratch, id uint32, q []float32, level int) {
 			continue
 		}
 		// Full: choose the best maxConn among the old links and id.
-		nv := x.vec(&s.t, nb.id)
 		s.tmp = s.tmp[:0]
 		s.tmp = append(s.tmp, item{id: id, d: nb.d})
-		s.vs = s.vs[:0]
+		byCodes := s.pair && nb.id < s.qlen
 		for i := 0; i < n; i++ {
 			j := atomic.LoadUint32(&nl[1+i])
 			s.tmp = append(s.tmp, item{id: j})
-			s.vs = append(s.vs, x.vec(&s.t, j))
+			byCodes = byCodes && j < s.qlen
 		}
-		for i, d := range x.batch(s, nv, s.vs) {
-			s.tmp[1+i].d = d
+		if byCodes {
+			x.pairDists(s, nb.id, s.tmp)
+		} else {
+			nv := x.vec(&s.t, nb.id)
+			s.vs = s.vs[:0]
+			for _, it := range s.tmp[1:] {
+				s.vs = append(s.vs, x.vec(&s.t, it.id))
+			}
+			for i, d := range x.batch(s, nv, s.vs) {
+				s.tmp[1+i].d = d
+			}
 		}
 		slices.SortFunc(s.tmp, func(a, b item) int {
 			switch {
@@ -540,7 +586,7 @@ func (x *Index) connect(s *scratch, id uint32, q []float32, level int) {
 			}
 			return 0
 		})
-		keep := x.selectNeighbors(s, s.tmp, maxConn, &s.keep)
+		keep := x.selectNeighbors(s, nb.id, s.tmp, maxConn, &s.keep)
 		for i, it := range keep {
 			atomic.StoreUint32(&nl[1+i], it.id)
 		}
@@ -553,12 +599,23 @@ func (x *Index) connect(s *scratch, id uint32, q []float32, level int) {
 // extending or keeping pruned candidates): walking the candidates closest
 // first, keep one only if it is closer to the base than to every one kept
 // so far. cands must be sorted closest first; the result reuses *buf.
-func (x *Index) selectNeighbors(s *scratch, cands []item, m int, buf *[]item) []item {
+func (x *Index) selectNeighbors(s *scratch, base uint32, cands []item, m int, buf *[]item) []item {
 	out := (*buf)[:0]
 	if len(cands) <= m {
 		out = append(out, cands...)
 		*buf = out
 		return out
+	}
+	if s.pair {
+		byCodes := true
+		for _, c := range cands {
+			byCodes = byCodes && c.id < s.qlen
+		}
+		if byCodes {
+			out = x.selectByCodes(s, base, cands, m, out)
+			*buf = out
+			return out
+		}
 	}
 	s.selVecs = s.selVecs[:0]
 	for _, c := range cands {
@@ -581,6 +638,69 @@ func (x *Index) selectNeighbors(s *scratch, cands []item, m int, buf *[]item) []
 	clear(s.selVecs)
 	*buf = out
 	return out
+}
+
+// selectByCodes is selectNeighbors for an int8 build: the distances
+// between a candidate and the neighbours kept so far, and between it and
+// base, come from their codes (pairDist), which the candidate search has
+// just read, rather than from the float vectors. Both sides of each
+// comparison are thus distances between two codes, which carry the same
+// error (the candidate's distance from the search, to a query quantized
+// finely, does not; mixing the two loses recall). base and every
+// candidate must have codes. It appends to out.
+func (x *Index) selectByCodes(s *scratch, base uint32, cands []item, m int, out []item) []item {
+	s.selRecs = s.selRecs[:0]
+	if cap(s.raw) < m+1 {
+		s.raw = make([]int32, m+16)
+	}
+	baseRec := s.qq.record(base)
+	for _, c := range cands {
+		if len(out) >= m {
+			break
+		}
+		rec := s.qq.record(c.id)
+		good := true
+		if len(s.selRecs) > 0 {
+			sum, sq := s.qq.codeU8(s.pu, rec)
+			n := len(s.selRecs)
+			s.selRecs = append(s.selRecs, baseRec)
+			raw := s.raw[:n+1]
+			distance.DotU8I8Batch(s.pu, s.selRecs, raw)
+			s.selRecs = s.selRecs[:n]
+			d := s.qq.pairDist(sum, sq, baseRec, raw[n])
+			for k, r := range raw[:n] {
+				if s.qq.pairDist(sum, sq, s.selRecs[k], r) < d {
+					good = false
+					break
+				}
+			}
+		}
+		if good {
+			out = append(out, c)
+			s.selRecs = append(s.selRecs, rec)
+		}
+	}
+	clear(s.selRecs)
+	return out
+}
+
+// pairDists sets the distance of every item of its to the distance from
+// stored vector a, by their codes (pairDist); a and every item must have
+// codes.
+func (x *Index) pairDists(s *scratch, a uint32, its []item) {
+	sum, sq := s.qq.codeU8(s.pu, s.qq.record(a))
+	s.recs = s.recs[:0]
+	for _, it := range its {
+		s.recs = append(s.recs, s.qq.record(it.id))
+	}
+	if cap(s.raw) < len(its) {
+		s.raw = make([]int32, len(its)+16)
+	}
+	raw := s.raw[:len(its)]
+	distance.DotU8I8Batch(s.pu, s.recs, raw)
+	for i, r := range raw {
+		its[i].d = s.qq.pairDist(sum, sq, s.recs[i], r)
+	}
 }
 
 // greedy walks level from cur to a local minimum of the distance to q.
@@ -617,7 +737,7 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 	s.cand = s.cand[:0]
 	s.res = s.res[:0]
 	checkDel := filter && x.deleted.Load() > 0
-	s.visited[ep.id] = s.gen
+	s.seen(ep.id)
 	s.cand.push(ep)
 	lower := float32(math.Inf(1))
 	if !filter || x.accept(ep.id, checkDel, allow) {
@@ -636,7 +756,7 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 			// The runner-up is the next hop unless this one finds a
 			// closer node: start loading its links a whole hop early.
 			b := x.block(&s.t.l0, s.cand[0].id)
-			prefetch(&b[0])
+			prefetchWords(&b[blkList], 4*(1+x.m0))
 		}
 		lst := x.list(&s.t, c.id, level)
 		n := int(atomic.LoadUint32(&lst[0]))
@@ -645,8 +765,21 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 		// Within: once an allowed node is found, only allowed nodes are
 		// scored and followed, along the payload links as well.
 		within := filter && s.within && len(s.res) > 0
-		for i := 0; i < n; i++ {
-			x.visit(s, atomic.LoadUint32(&lst[1+i]), within, checkDel, allow)
+		if within {
+			for i := 0; i < n; i++ {
+				x.visit(s, atomic.LoadUint32(&lst[1+i]), true, checkDel, allow)
+			}
+		} else {
+			for i := 0; i < n; i++ {
+				if j := atomic.LoadUint32(&lst[1+i]); !s.seen(j) {
+					s.ids = append(s.ids, j)
+				}
+			}
+			if !s.useQ {
+				for _, j := range s.ids {
+					s.vs = append(s.vs, x.vec(&s.t, j))
+				}
+			}
 		}
 		if within && s.plinks != nil && level == 0 {
 			for _, j := range s.plinks.of(c.id) {
@@ -674,7 +807,7 @@ func (x *Index) searchLayer(s *scratch, q []float32, ep item, ef, level int, all
 			// The next hop reads the best candidate's links: start
 			// loading them now.
 			b := x.block(&s.t.l0, s.cand[0].id)
-			prefetch(&b[0])
+			prefetchWords(&b[blkList], 4*(1+x.m0))
 		}
 	}
 }
@@ -705,14 +838,9 @@ func (x *Index) pushSeeds(s *scratch, q []float32, ef int, checkDel bool, allow 
 // visit queues neighbour j of a searchLayer expansion for scoring, unless
 // it was visited already or, within, allow rejects it.
 func (x *Index) visit(s *scratch, j uint32, within, checkDel bool, allow func(uint32) bool) {
-	if int(j) >= len(s.visited) {
-		// The graph grew during this search.
-		s.visited = append(s.visited, make([]uint16, int(j)+1-len(s.visited)+1024)...)
-	}
-	if s.visited[j] == s.gen {
+	if s.seen(j) {
 		return
 	}
-	s.visited[j] = s.gen
 	if within && !x.accept(j, checkDel, allow) {
 		return
 	}

@@ -3,8 +3,7 @@
 package hnsw
 
 // prefetch asks the CPU to load the two cache lines at p (the start of a
-// layer-0 block: header, count and the first links) into L1. It never
-// faults, whatever p points at.
+// code record) into L1. It never faults, whatever p points at.
 //
 //go:noescape
 func prefetch(p *uint32)
@@ -14,3 +13,9 @@ func prefetch(p *uint32)
 //
 //go:noescape
 func prefetchLines(p *float32, n int)
+
+// prefetchWords is prefetchLines for the n bytes of words at p: a node's
+// neighbour list.
+//
+//go:noescape
+func prefetchWords(p *uint32, n int)

@@ -7,3 +7,6 @@ func prefetch(*uint32) {}
 
 // prefetchLines is a no-op where there is no prefetch instruction wrapper.
 func prefetchLines(*float32, int) {}
+
+// prefetchWords is a no-op where there is no prefetch instruction wrapper.
+func prefetchWords(*uint32, int) {}

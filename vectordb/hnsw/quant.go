@@ -43,7 +43,12 @@ type Quantized struct {
 
 	n      atomic.Uint32
 	chunks atomic.Pointer[[]qchunk]
-	mu     sync.Mutex // serialises writers
+	mu     sync.Mutex  // serialises writers
+	arena  arena[int8] // chunks after the first arenaAfter; guarded by mu
+	// file, set by MapCodes, supplies the chunks from then on; mapped
+	// counts the bytes of chunks it supplied. Guarded by mu.
+	file   *CodeFile
+	mapped int64
 }
 
 // qchunk holds quantChunk vector records of rec bytes each, from a
@@ -134,7 +139,7 @@ func (q *Quantized) Quantize(f *Flat, end int) {
 		tbl := *q.chunks.Load()
 		ci := id >> quantShift
 		if ci == len(tbl) {
-			tbl = append(tbl, qchunk{data: alignedInt8(quantChunk * q.rec)})
+			tbl = append(tbl, qchunk{data: q.allocChunk(len(tbl))})
 			q.chunks.Store(&tbl)
 		}
 		c := tbl[ci]
@@ -153,6 +158,24 @@ func (q *Quantized) Quantize(f *Flat, end int) {
 	}
 }
 
+// MapCodes makes the codes quantized from now on live in f, mapped into
+// memory, rather than in the Go heap; chunks f cannot supply (a full
+// disk) are kept in memory. The Quantized must not be used once f is
+// released.
+func (q *Quantized) MapCodes(f *CodeFile) {
+	q.mu.Lock()
+	q.file = f
+	q.mu.Unlock()
+}
+
+// MappedBytes returns the bytes of the codes mapped from a CodeFile (see
+// MapCodes); the rest of Bytes is in memory.
+func (q *Quantized) MappedBytes() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.mapped
+}
+
 // Bytes returns the memory the codes occupy, as allocated.
 func (q *Quantized) Bytes() int64 {
 	var n int64
@@ -160,6 +183,31 @@ func (q *Quantized) Bytes() int64 {
 		n += int64(len(c.data))
 	}
 	return n
+}
+
+// allocChunk returns the zeroed, 64-byte aligned bytes of chunk ci: those
+// of a large store come from the arena, on huge pages where the system
+// allows, since a traversal reads records at random.
+//
+// Preconditions: q.mu is held.
+func (q *Quantized) allocChunk(ci int) []int8 {
+	size := quantChunk * q.rec
+	// Arena blocks and file regions start on a page and chunks are a
+	// multiple of 64 bytes long, so those chunks are aligned; checked
+	// all the same.
+	aligned := func(c []int8) bool { return c != nil && uintptr(unsafe.Pointer(&c[0]))&63 == 0 }
+	if q.file != nil {
+		if c := q.file.alloc(size); aligned(c) {
+			q.mapped += int64(size)
+			return c
+		}
+	}
+	if ci >= arenaAfter {
+		if c := q.arena.alloc(size, 1); aligned(c) {
+			return c
+		}
+	}
+	return alignedInt8(size)
 }
 
 // alignedInt8 returns n zero bytes starting at a 64-byte boundary.
@@ -174,11 +222,10 @@ type quantQuery struct {
 	q      *Quantized
 	tbl    []qchunk
 	u      []uint8 // codes + 128 over the query's own range, then zeros up to dimPad
-	sum    int32   // of the codes
-	mid    float64 // the query's element = mid + step*code
-	step   float64
-	norm   float64 // |q|^2
 	metric Metric
+	// The distance to a stored vector is k0 + kSum·Σc + kRaw·raw +
+	// kSq·Σc², with c its codes and raw the kernel's Σ u·c (see prepare).
+	k0, kSum, kRaw, kSq float64
 }
 
 func (q *Quantized) prepare(qq *quantQuery, v []float32, m Metric) {
@@ -190,21 +237,37 @@ func (q *Quantized) prepare(qq *quantQuery, v []float32, m Metric) {
 	qq.u = qq.u[:q.dimPad]
 	clear(qq.u[len(v):])
 	lo, hi := v[0], v[0]
-	qq.norm = 0
+	norm := 0.0 // |q|^2
 	for _, x := range v {
 		lo, hi = min(lo, x), max(hi, x)
-		qq.norm += float64(x) * float64(x)
+		norm += float64(x) * float64(x)
 	}
 	mid, step := (lo+hi)/2, (hi-lo)/254
 	if step == 0 {
 		step = 1
 	}
-	qq.mid, qq.step = float64(mid), float64(step)
-	qq.sum = 0
+	var qsum int32 // of the query's codes
 	for i, x := range v {
 		k := int32(max(-127, min(127, math.Round(float64((x-mid)/step)))))
 		qq.u[i] = uint8(k + 128)
-		qq.sum += k
+		qsum += k
+	}
+	// The query's element is qm + qs·k, a stored one vm + vs·c, so with
+	// Σ k·c = raw - 128·Σc:
+	//   dot   = n·qm·vm + qs·vm·Σk + (qm·vs - 128·qs·vs)·Σc + qs·vs·raw
+	//   |v|^2 = n·vm² + 2·vm·vs·Σc + vs²·Σc²
+	//   d2    = |q|^2 + |v|^2 - 2·dot
+	qm, qs := float64(mid), float64(step)
+	vm, vs, n := float64(q.mid), float64(q.step), float64(q.dim)
+	d0, dSum, dRaw := n*qm*vm+qs*vm*float64(qsum), qm*vs-128*qs*vs, qs*vs
+	if m != L2 && !q.Unit {
+		qq.k0, qq.kSum, qq.kRaw, qq.kSq = -d0, -dSum, -dRaw, 0
+	} else {
+		qq.k0, qq.kSum, qq.kRaw, qq.kSq = norm+n*vm*vm-2*d0, 2*vm*vs-2*dSum, -2*dRaw, vs*vs
+		if m != L2 {
+			// Unit vectors: -dot = (d2 - 2)/2.
+			qq.k0, qq.kSum, qq.kRaw, qq.kSq = qq.k0/2-1, qq.kSum/2, qq.kRaw/2, qq.kSq/2
+		}
 	}
 }
 
@@ -224,19 +287,44 @@ func (qq *quantQuery) record(id uint32) []int8 {
 // distRaw returns the distance to the vector of record rec given raw,
 // the kernel's Σ u·codes.
 func (qq *quantQuery) distRaw(rec []int8, raw int32) float32 {
-	dimPad := qq.q.dimPad
-	st := (*[2]int32)(unsafe.Pointer(&rec[dimPad]))
-	vsum := float64(st[0])
-	// Σ c_q·c_v = Σ (c_q+128)·c_v - 128·Σ c_v
-	cross := float64(raw) - 128*vsum
-	m, s := float64(qq.q.mid), float64(qq.q.step)
-	n := float64(qq.q.dim)
-	dot := n*qq.mid*m + qq.mid*s*vsum + qq.step*m*float64(qq.sum) + qq.step*s*cross
-	if qq.metric != L2 && !qq.q.Unit {
-		return float32(-dot)
+	st := (*[2]int32)(unsafe.Pointer(&rec[qq.q.dimPad]))
+	return float32(qq.k0 + qq.kSum*float64(st[0]) + qq.kRaw*float64(raw) + qq.kSq*float64(st[1]))
+}
+
+// codeU8 sets u (dimPad bytes) to the codes of record rec plus 128, the
+// unsigned side of the kernel, so other stored vectors can be scored
+// against rec's vector by their codes alone (pairDist); it returns the
+// record's sum and sum of squares of the codes. The padding of rec is
+// zero, so that of u is 128 and adds 128·(padding of the other record),
+// which is zero too.
+func (qq *quantQuery) codeU8(u []uint8, rec []int8) (sum, sq int32) {
+	n := qq.q.dimPad
+	// SAFETY: rec and u hold at least dimPad bytes, a multiple of 16, and
+	// are only read and written within that length here.
+	src := unsafe.Slice((*uint64)(unsafe.Pointer(&rec[0])), n/8)
+	dst := unsafe.Slice((*uint64)(unsafe.Pointer(&u[0])), n/8)
+	for i, w := range src {
+		dst[i] = w ^ 0x8080808080808080
 	}
-	vnorm := n*m*m + 2*m*s*vsum + s*s*float64(st[1])
-	d2 := qq.norm + vnorm - 2*dot
+	st := (*[2]int32)(unsafe.Pointer(&rec[n]))
+	return st[0], st[1]
+}
+
+// pairDist returns the quantized approximation of the metric's distance
+// between two stored vectors a and b: sum and sq are a's (codeU8), rec is
+// b's record and raw the kernel's Σ (c_a+128)·c_b. Both sides carry the
+// codes' error, which the neighbour selection of a build tolerates (its
+// comparisons are between distances of the same scale).
+func (qq *quantQuery) pairDist(sum, sq int32, rec []int8, raw int32) float32 {
+	st := (*[2]int32)(unsafe.Pointer(&rec[qq.q.dimPad]))
+	cross := float64(raw) - 128*float64(st[0]) // Σ c_a·c_b
+	m, s := float64(qq.q.mid), float64(qq.q.step)
+	if qq.metric != L2 && !qq.q.Unit {
+		n := float64(qq.q.dim)
+		return float32(-(n*m*m + m*s*float64(sum+st[0]) + s*s*cross))
+	}
+	// a - b = step·(c_a - c_b): the mids cancel.
+	d2 := s * s * (float64(sq) + float64(st[1]) - 2*cross)
 	if qq.metric == L2 {
 		return float32(d2)
 	}

@@ -217,8 +217,9 @@ func TestQuantizedRecallGloVe(t *testing.T) {
 	}
 }
 
-// TestQuantizedBuild: a graph whose neighbour searches were scored by int8
-// codes finds the exact neighbours about as well as one built on floats.
+// TestQuantizedBuild: a graph whose neighbour searches and selection were
+// scored by int8 codes finds the exact neighbours about as well as one
+// built on floats.
 func TestQuantizedBuild(t *testing.T) {
 	g := newGloveFixture(t)
 	qz := hnsw.Calibrate(g.flat, g.flat.Len(), 0.99)
@@ -235,5 +236,119 @@ func TestQuantizedBuild(t *testing.T) {
 	t.Logf("recall@10 at ef 64: float-built %.3f, int8-built %.3f", fr, qr)
 	if qr < fr-0.02 {
 		t.Fatalf("int8-built graph recall %.3f, float-built %.3f", qr, fr)
+	}
+}
+
+// TestQuantizedBuildMetrics: for every metric branch of the codes'
+// distances (cosine on unit vectors, inner product on vectors of any
+// length, L2), a graph built with int8 codes (its neighbour searches and
+// its neighbour selection compare codes) finds the exact neighbours about
+// as well as one built on floats. One-thread builds are deterministic.
+func TestQuantizedBuildMetrics(t *testing.T) {
+	const n, dim, nq, k, ef = 3000, 48, 100, 10, 48
+	for _, tc := range []struct {
+		name   string
+		metric hnsw.Metric
+		unit   bool
+	}{
+		{"cosine", hnsw.Dot, true},
+		{"dot", hnsw.Dot, false},
+		{"l2", hnsw.L2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := quantDataset(n+nq, dim, false, tc.unit, 11)
+			flat := hnsw.NewFlat(dim)
+			for _, v := range data[:n] {
+				flat.Append(v)
+			}
+			qz := hnsw.Calibrate(flat, n, 0.99)
+			qz.Unit = tc.unit
+			qz.Quantize(flat, n)
+			cfg := hnsw.Config{M: 12, EfConstruct: 64, Metric: tc.metric, Seed: 1}
+			fidx, err := hnswbench.Build(t.Context(), cfg, flat, 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			qidx, err := hnswbench.BuildQuantized(t.Context(), cfg, flat, qz, 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recall := func(idx *hnsw.Index) float64 {
+				hits := 0
+				for _, q := range data[n:] {
+					ids := make([]uint32, n)
+					for i := range ids {
+						ids[i] = uint32(i)
+					}
+					slices.SortFunc(ids, func(a, b uint32) int {
+						da, db := metricDist(tc.metric, q, flat.At(a)), metricDist(tc.metric, q, flat.At(b))
+						switch {
+						case da < db:
+							return -1
+						case da > db:
+							return 1
+						}
+						return int(a) - int(b)
+					})
+					for _, r := range idx.Search(q, k, ef, nil) {
+						if slices.Contains(ids[:k], r.ID) {
+							hits++
+						}
+					}
+				}
+				return float64(hits) / float64(k*nq)
+			}
+			fr, qr := recall(fidx), recall(qidx)
+			t.Logf("recall@10 at ef %d: float-built %.3f, int8-built %.3f", ef, fr, qr)
+			if qr < fr-0.03 {
+				t.Fatalf("int8-built graph recall %.3f, float-built %.3f", qr, fr)
+			}
+		})
+	}
+}
+
+// TestMappedCodes: codes mapped from a CodeFile give the same searches as
+// codes in memory, count as mapped, and the file maps nothing once
+// released.
+func TestMappedCodes(t *testing.T) {
+	const n, dim = 3000, 40
+	data := quantDataset(n, dim, true, true, 5)
+	flat := hnsw.NewFlat(dim)
+	for _, v := range data {
+		flat.Append(v)
+	}
+	f, err := hnsw.NewCodeFile(t.TempDir())
+	if err != nil {
+		t.Skip(err) // not Linux
+	}
+	heap := hnsw.Calibrate(flat, n, 0.99)
+	mapped := hnsw.Calibrate(flat, n, 0.99)
+	mapped.MapCodes(f)
+	for _, qz := range []*hnsw.Quantized{heap, mapped} {
+		qz.Unit = true
+		qz.Quantize(flat, n)
+	}
+	if got := mapped.MappedBytes(); got != mapped.Bytes() || got < int64(n*dim) || f.MappedBytes() < got {
+		t.Fatalf("mapped %d of %d bytes of codes, file %d", got, mapped.Bytes(), f.MappedBytes())
+	}
+	if got := heap.MappedBytes(); got != 0 {
+		t.Fatalf("codes in memory: %d bytes mapped", got)
+	}
+	idx := hnsw.New(hnsw.Config{M: 16, EfConstruct: 64, Seed: 1}, flat)
+	for id := range uint32(n) {
+		idx.Insert(id)
+	}
+	for _, q := range data[:50] {
+		a := idx.SearchQuantized(q, 10, 40, nil, heap)
+		b := idx.SearchQuantized(q, 10, 40, nil, mapped)
+		if !slices.Equal(a, b) {
+			t.Fatalf("search with mapped codes %v, in memory %v", b, a)
+		}
+	}
+	if err := f.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.MappedBytes(); got != 0 {
+		t.Fatalf("released file maps %d bytes", got)
 	}
 }

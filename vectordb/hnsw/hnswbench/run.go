@@ -49,8 +49,9 @@ type Options struct {
 	// Qdrant's scalar quantization with rescore, for every value of
 	// Oversampling (default 1).
 	Int8 bool
-	// Int8Build builds the graph with its neighbour searches scored by the
-	// int8 codes (hnsw.Index.InsertQuantized); it implies Int8.
+	// Int8Build builds the graph with its neighbour searches and selection
+	// scored by the int8 codes (hnsw.Index.InsertQuantized); it implies
+	// Int8.
 	Int8Build    bool
 	Quantile     float64
 	Oversampling []float64
@@ -178,7 +179,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		buildQ = hnsw.Calibrate(split.Base, split.Base.Len(), o.Quantile)
 		buildQ.Unit = true
 		buildQ.Quantize(split.Base, split.Base.Len())
-		fmt.Fprintf(out, "int8 codes for the build made in %.2f s; the graph's neighbour searches are scored by them\n", time.Since(start).Seconds())
+		fmt.Fprintf(out, "int8 codes for the build made in %.2f s; the graph's neighbour searches and selection are scored by them\n", time.Since(start).Seconds())
 	}
 	threads := slices.Clone(o.Threads)
 	slices.Sort(threads)
@@ -288,8 +289,8 @@ func Build(ctx context.Context, cfg hnsw.Config, base *hnsw.Flat, threads int, p
 	return BuildQuantized(ctx, cfg, base, nil, threads, progress)
 }
 
-// BuildQuantized is Build with the neighbour searches scored by qz's int8
-// codes of base (hnsw.Index.InsertQuantized); qz nil is Build.
+// BuildQuantized is Build with the neighbour searches and selection scored
+// by qz's int8 codes of base (hnsw.Index.InsertQuantized); qz nil is Build.
 func BuildQuantized(ctx context.Context, cfg hnsw.Config, base *hnsw.Flat, qz *hnsw.Quantized, threads int, progress func(done int)) (*hnsw.Index, error) {
 	idx := hnsw.New(cfg, base)
 	var next atomic.Int64
