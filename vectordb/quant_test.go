@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"slices"
 	"testing"
+	"time"
 
 	"nexusos/vectordb/hnsw"
 )
@@ -137,7 +138,7 @@ func TestScalarQuantization(t *testing.T) {
 			waitIndexed(t, db, "q")
 			c, _ = db.collection("q")
 			d = c.dense[DefaultVector]
-			qz = d.quant.Load()
+			eventually(func() bool { qz = d.quant.Load(); return qz != nil && qz.Len() == n })
 			if qz == nil || qz.Len() != n {
 				t.Fatalf("codes after reopen: %v", qz)
 			}
@@ -234,6 +235,15 @@ func quantRecalls(t *testing.T, db *DB, coll string, queries [][]float32, k, ef 
 // db, and checks that a clean reopen of dir and an open of the crash image
 // both rebuild the codes want (read by codes); it returns the reopened
 // dir's database.
+// eventually polls ok for up to 20 s. The indexer makes codes in the
+// background, and on a loaded machine they were seen to trail
+// waitIndexed after a reopen (CI: "binary codes: <nil>").
+func eventually(ok func() bool) {
+	for deadline := time.Now().Add(20 * time.Second); !ok() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func reopenSameCodes[C comparable](t *testing.T, db *DB, dir, coll string, want [][]C, codes func(*DB) [][]C) *DB {
 	t.Helper()
 	crashed := t.TempDir()
