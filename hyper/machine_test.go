@@ -7,6 +7,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -388,4 +391,46 @@ func TestPool(t *testing.T) {
 			t.Fatalf("run %d: %v, %q", i, err, h.out.String())
 		}
 	}
+}
+
+// TestLeaveToExit: after LeaveToExit, Close stops the machine but keeps
+// its VM and vCPU descriptors open and lists them in LeftDescriptors.
+func TestLeaveToExit(t *testing.T) {
+	needKVM(t)
+	leave.on.Store(true)
+	defer leave.on.Store(false)
+	before := len(LeftDescriptors())
+	m, err := New(16 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.NewCPU(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.NewCPU(); !errors.Is(err, ErrStopped) {
+		t.Fatalf("NewCPU after Close: %v, want ErrStopped", err)
+	}
+	left := LeftDescriptors()[before:]
+	var kinds []string
+	for _, fd := range left {
+		target, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+		if err != nil {
+			t.Fatalf("descriptor %d closed: %v", fd, err)
+		}
+		kinds = append(kinds, target)
+	}
+	if len(kinds) != 2 || !strings.Contains(kinds[0], "kvm-vcpu") || !strings.Contains(kinds[1], "kvm-vm") {
+		t.Fatalf("left %v, want a vCPU and the VM", kinds)
+	}
+	// What the process's exit would free.
+	leave.mu.Lock()
+	for _, f := range leave.files[before:] {
+		f.Close()
+	}
+	leave.files = leave.files[:before]
+	leave.mu.Unlock()
+	m.Mem.close()
 }

@@ -20,6 +20,7 @@ import (
 	"nexusos/microvm/image"
 	"nexusos/microvm/kvm"
 	"nexusos/microvm/wasm"
+	"nexusos/node/home"
 	"nexusos/node/runtime"
 )
 
@@ -453,9 +454,15 @@ Examples:
 				}
 				return nil
 			}
+			if exitsAfterRun {
+				// The process ends with this run: its VM's teardown and
+				// its memory go to a helper that outlives it (main).
+				releaseAtExit = true
+				kvm.LeaveToExit()
+			}
 			// Tier 2 opens /dev/kvm and builds the VM while the image
 			// is read and verified.
-			kvm.Prewarm()
+			kvm.Prewarm(home.At(g.home).KVMCPUID())
 			img, err := readImage(g, a[0], trust, &image.MapOptions{Prepare: func(m *image.Manifest) {
 				if m.Tier == microvm.TierKVM && m.Validate() == nil {
 					kvm.Prebuild(uint64(m.Limits.Tighten(l).MemoryBytes))

@@ -226,6 +226,14 @@ func Open() (*System, error) {
 
 func (s *System) fd() int { return int(s.f.Fd()) }
 
+// Stat returns the status of the open /dev/kvm: its device and inode
+// change when the KVM module is loaded again.
+func (s *System) Stat() (unix.Stat_t, error) {
+	var st unix.Stat_t
+	err := unix.Fstat(s.fd(), &st)
+	return st, err
+}
+
 // Close closes /dev/kvm. VMs created from it stay valid.
 func (s *System) Close() error { return s.f.Close() }
 
@@ -253,6 +261,10 @@ type VM struct {
 	sys *System
 	f   *os.File
 }
+
+// File returns the VM's descriptor (for a process that hands it on,
+// hyper.LeaveToExit).
+func (v *VM) File() *os.File { return v.f }
 
 // CreateVM creates an empty VM.
 func (s *System) CreateVM() (*VM, error) {
@@ -286,6 +298,10 @@ type VCPU struct {
 	run *Run
 	raw []byte
 }
+
+// File returns the vCPU's descriptor (for a process that hands it on,
+// hyper.LeaveToExit).
+func (c *VCPU) File() *os.File { return c.f }
 
 // Close unmaps the run page and closes the vCPU.
 func (c *VCPU) Close() error {

@@ -85,9 +85,24 @@ func New(cfg Config) (*Engine, error) {
 // a goroutine of its own: a process about to run one app (`nexus run`)
 // calls it first thing, before it knows the app's tier, so that a tier-2
 // VM (Prebuild) can be built sooner. For a tier-1 app it is wasted work
-// on another CPU, a fraction of a millisecond. Errors are New's to
-// report.
-func Prewarm() { go hyper.Available() }
+// on another CPU, a fraction of a millisecond. cpuidCache, when not
+// empty, is a file that keeps the CPUID table from one process to the
+// next (hyper.CacheCPUID). Errors are New's to report.
+func Prewarm(cpuidCache string) {
+	hyper.CacheCPUID(cpuidCache)
+	go hyper.Available()
+}
+
+// LeaveToExit makes the VMs of this process, once ended, stay for the
+// process's exit instead of being torn down (hyper.LeaveToExit): for a
+// process that exits after its run (`nexus run`), which hands
+// LeftDescriptors to a helper that outlives it. Never in a process that
+// lives on.
+func LeaveToExit() { hyper.LeaveToExit() }
+
+// LeftDescriptors returns the descriptors of the VMs left since
+// LeaveToExit (hyper.LeftDescriptors).
+func LeftDescriptors() []int { return hyper.LeftDescriptors() }
 
 // spare is the VM Prebuild builds for the process's next run.
 var spare struct {

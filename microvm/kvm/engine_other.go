@@ -59,5 +59,11 @@ func Prebuild(uint64) {}
 // ReleaseSpare does nothing.
 func ReleaseSpare() {}
 
+// LeaveToExit does nothing.
+func LeaveToExit() {}
+
+// LeftDescriptors returns none.
+func LeftDescriptors() []int { return nil }
+
 // Prewarm does nothing.
-func Prewarm() {}
+func Prewarm(string) {}

@@ -93,6 +93,10 @@ func (d Dir) Demo() string { return d.join("demo") }
 // recover (recovery reads file:// locations under Root only).
 func (d Dir) Import() string { return d.join("import") }
 
+// KVMCPUID is the file that keeps KVM's supported-CPUID table for
+// `nexus run` (hyper.CacheCPUID): valid for one boot of the host.
+func (d Dir) KVMCPUID() string { return d.join("kvm-cpuid") }
+
 // BenchOCRCache is the OCR cache of `nexus bench memex --real`.
 func (d Dir) BenchOCRCache() string { return d.join("ocr-cache") }
 
