@@ -559,13 +559,10 @@ func (x *Index) connect(s *scratch, id uint32, q []float32, level int) {
 		// Full: choose the best maxConn among the old links and id.
 		s.tmp = s.tmp[:0]
 		s.tmp = append(s.tmp, item{id: id, d: nb.d})
-		byCodes := s.pair && nb.id < s.qlen
 		for i := 0; i < n; i++ {
-			j := atomic.LoadUint32(&nl[1+i])
-			s.tmp = append(s.tmp, item{id: j})
-			byCodes = byCodes && j < s.qlen
+			s.tmp = append(s.tmp, item{id: atomic.LoadUint32(&nl[1+i])})
 		}
-		if byCodes {
+		if s.coded(nb.id, s.tmp) {
 			x.pairDists(s, nb.id, s.tmp)
 		} else {
 			nv := x.vec(&s.t, nb.id)
@@ -606,16 +603,10 @@ func (x *Index) selectNeighbors(s *scratch, base uint32, cands []item, m int, bu
 		*buf = out
 		return out
 	}
-	if s.pair {
-		byCodes := true
-		for _, c := range cands {
-			byCodes = byCodes && c.id < s.qlen
-		}
-		if byCodes {
-			out = x.selectByCodes(s, base, cands, m, out)
-			*buf = out
-			return out
-		}
+	if s.coded(base, cands) {
+		out = x.selectByCodes(s, base, cands, m, out)
+		*buf = out
+		return out
 	}
 	s.selVecs = s.selVecs[:0]
 	for _, c := range cands {
@@ -638,6 +629,20 @@ func (x *Index) selectNeighbors(s *scratch, base uint32, cands []item, m int, bu
 	clear(s.selVecs)
 	*buf = out
 	return out
+}
+
+// coded reports whether an int8 build (s.pair) may compare base and its
+// by their codes: every one of them has a code.
+func (s *scratch) coded(base uint32, its []item) bool {
+	if !s.pair || base >= s.qlen {
+		return false
+	}
+	for _, it := range its {
+		if it.id >= s.qlen {
+			return false
+		}
+	}
+	return true
 }
 
 // selectByCodes is selectNeighbors for an int8 build: the distances
