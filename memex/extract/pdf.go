@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,7 +117,7 @@ func pdfDoc(name string, data []byte) (*Doc, error) {
 // stamped header, a photo printed from a browser. Its text layer is not
 // the document.
 func imagePages(lines []layout.Line, covers []float64) bool {
-	if len(covers) == 0 {
+	if len(covers) == 0 || slices.ContainsFunc(covers, func(c float64) bool { return c < 0.4 }) {
 		return false
 	}
 	chars := make([]int, len(covers))
@@ -127,12 +128,7 @@ func imagePages(lines []layout.Line, covers []float64) bool {
 			}
 		}
 	}
-	for i, c := range covers {
-		if c < 0.4 || chars[i] >= 200 {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(chars, func(n int) bool { return n >= 200 })
 }
 
 // scan finds every indirect object in the file and in object streams,
@@ -443,16 +439,21 @@ func (r *pdfReader) pages() []pdfDict {
 	return out
 }
 
-// decode returns a stream's data after its filters.
-func (r *pdfReader) decode(s *pdfStream) ([]byte, error) {
-	filters := []any{}
+// filters returns a stream's /Filter as a list: one name, an array, or
+// none.
+func (r *pdfReader) filters(s *pdfStream) []any {
 	switch f := r.resolve(s.dict["Filter"]).(type) {
 	case pdfName:
-		filters = append(filters, f)
+		return []any{f}
 	case []any:
-		filters = f
+		return f
 	}
-	data, filters, err := r.streamData(s, filters)
+	return nil
+}
+
+// decode returns a stream's data after its filters.
+func (r *pdfReader) decode(s *pdfStream) ([]byte, error) {
+	data, filters, err := r.streamData(s, r.filters(s))
 	if err != nil {
 		return nil, err
 	}

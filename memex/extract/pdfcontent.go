@@ -370,7 +370,7 @@ const pdfMaxImagePixels = 40_000_000
 // (DCTDecode) as it is stored, 8-bit grey or RGB samples as a PNG; nil
 // for other images.
 func (r *pdfReader) imageFile(st *pdfStream) []byte {
-	if data, filters, err := r.streamData(st, []any{r.resolve(st.dict["Filter"])}); err == nil && len(filters) == 1 &&
+	if data, filters, err := r.streamData(st, r.filters(st)); err == nil && len(filters) == 1 &&
 		(r.resolve(filters[0]) == pdfName("DCTDecode") || r.resolve(filters[0]) == pdfName("DCT")) && bytes.HasPrefix(data, []byte{0xFF, 0xD8}) {
 		return data
 	}

@@ -594,8 +594,23 @@ func ParseDate(s string) (Date, bool) {
 	return ms[0].Date, true
 }
 
-// ocrDigits are the letters OCR reads in place of digits.
-var ocrDigits = map[byte]byte{'O': '0', 'o': '0', 'D': '0', 'Q': '0', 'l': '1', 'I': '1', 'i': '1', '|': '1', '!': '1', 'Z': '2', 'z': '2', 'S': '5', 's': '5', 'B': '8'}
+// ocrDigit returns the digit OCR reads c in place of, or 0 (a switch,
+// not a table built at every start of the binary).
+func ocrDigit(c byte) byte {
+	switch c {
+	case 'O', 'o', 'D', 'Q':
+		return '0'
+	case 'l', 'I', 'i', '|', '!':
+		return '1'
+	case 'Z', 'z':
+		return '2'
+	case 'S', 's':
+		return '5'
+	case 'B':
+		return '8'
+	}
+	return 0
+}
 
 // reGluedTime is a numeric date with a time glued to its year
 // ("07.10.202019:53").
@@ -613,7 +628,7 @@ func repairDigits(text string) string {
 			switch c := t[i]; {
 			case c >= '0' && c <= '9':
 				digits++
-			case strings.IndexByte("./-:,", c) >= 0 || ocrDigits[c] != 0:
+			case strings.IndexByte("./-:,", c) >= 0 || ocrDigit(c) != 0:
 			default:
 				ok = false
 			}
@@ -623,7 +638,7 @@ func repairDigits(text string) string {
 		}
 		b := []byte(t)
 		for i, c := range b {
-			if d := ocrDigits[c]; d != 0 {
+			if d := ocrDigit(c); d != 0 {
 				b[i] = d
 			}
 		}
@@ -677,10 +692,7 @@ func RepairedDate(text string, o DateOptions) (Date, bool) {
 	}
 	asDM := validDate(y, time.Month(b), a)
 	asMD := validDate(y, time.Month(a), b)
-	order := o.DayFirst
-	if dayFirstLangs[o.Lang] && order == 0 {
-		order = 1
-	}
+	order := numericOrder(o, false, false)
 	switch {
 	case asDM && (!asMD || order > 0):
 		return Date{y, time.Month(b), a}, true

@@ -338,7 +338,7 @@ func titleKind(cell string) (string, bool) {
 		if k, ok := kindHeads[ws[len(ws)-1]]; ok {
 			plain := true
 			for _, w := range ws[:len(ws)-1] {
-				if len(w) < 3 || !isLetterWord(w) || notKindModifiers[w] {
+				if len(w) < 3 || !isLetterWord(w) || notKindModifier(w) {
 					plain = false
 					break
 				}
@@ -468,13 +468,18 @@ func OneEdit(a, b string) bool {
 // Invoice", "Donation Receipt", "Price Quote").
 var kindHeads = map[string]string{"invoice": KindInvoice, "bill": KindInvoice, "receipt": KindReceipt, "quote": KindQuote, "quotation": KindQuote, "estimate": KindQuote}
 
-// notKindModifiers are words before a kind word that make no title of it:
-// actions, pointers, and reminders about one.
-var notKindModifiers = map[string]bool{"see": true, "view": true, "download": true, "pay": true, "print": true, "send": true, "open": true, "cancel": true,
-	"create": true, "edit": true, "delete": true, "add": true, "new": true, "generate": true, "email": true, "upload": true, "submit": true, "your": true,
-	"our": true, "the": true, "this": true, "that": true, "per": true, "for": true, "with": true, "from": true, "and": true, "each": true, "any": true,
-	"next": true, "previous": true, "last": true, "unpaid": true, "overdue": true, "outstanding": true, "regarding": true, "about": true, "attached": true,
-	"enclosed": true, "not": true, "copy": true, "show": true, "get": true, "request": true, "approve": true, "reject": true}
+// notKindModifier reports a word before a kind word that makes no title
+// of it: an action, a pointer, a reminder about one.
+func notKindModifier(w string) bool {
+	switch w {
+	case "see", "view", "download", "pay", "print", "send", "open", "cancel", "create", "edit", "delete", "add", "new", "generate",
+		"email", "upload", "submit", "your", "our", "the", "this", "that", "per", "for", "with", "from", "and", "each", "any", "next",
+		"previous", "last", "unpaid", "overdue", "outstanding", "regarding", "about", "attached", "enclosed", "not", "copy", "show",
+		"get", "request", "approve", "reject":
+		return true
+	}
+	return false
+}
 
 // compoundTitles are the last parts of compound titles, longest first
 // ("Berechnung", a calculation, is not a "Rechnung").
