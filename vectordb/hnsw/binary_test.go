@@ -19,10 +19,7 @@ func bit(c []uint64, j int) bool { return c[j>>6]>>(j&63)&1 != 0 }
 func TestBinaryEncode(t *testing.T) {
 	const dim, n = 70, 300 // codes span two words
 	data := quantDataset(n, dim, true, false, 5)
-	flat := hnsw.NewFlat(dim)
-	for _, v := range data {
-		flat.Append(v)
-	}
+	flat := flatOf(dim, data)
 	mean, sd := make([]float64, dim), make([]float64, dim)
 	for i := range dim {
 		for _, v := range data {
@@ -94,10 +91,7 @@ func TestBinaryEncode(t *testing.T) {
 func TestBinaryScalarQuery(t *testing.T) {
 	const dim, n = 33, 50
 	data := quantDataset(n+1, dim, false, true, 8)
-	flat := hnsw.NewFlat(dim)
-	for _, v := range data[:n] {
-		flat.Append(v)
-	}
+	flat := flatOf(dim, data[:n])
 	idx := hnsw.New(hnsw.Config{M: 8, EfConstruct: 64, Metric: hnsw.Dot, Seed: 1}, flat)
 	for id := range uint32(n) {
 		idx.Insert(id)

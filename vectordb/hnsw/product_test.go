@@ -17,10 +17,7 @@ import (
 func TestProductEncode(t *testing.T) {
 	const dim, n = 70, 600
 	data := quantDataset(n, dim, true, false, 9)
-	flat := hnsw.NewFlat(dim)
-	for _, v := range data {
-		flat.Append(v)
-	}
+	flat := flatOf(dim, data)
 	for _, sub := range []int{1, 2, 4, 16} {
 		p := hnsw.NewProduct(flat, n, sub, hnsw.L2)
 		p.Quantize(flat, n)

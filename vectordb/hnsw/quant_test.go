@@ -49,6 +49,35 @@ func metricDist(m hnsw.Metric, a, b []float32) float32 {
 // float graph search with that of the int8 quantized search rescored with
 // the float vectors, on random and clustered data, for Dot (cosine, with
 // normalised vectors) and L2, in a dimension with a kernel tail.
+// flatOf stores data in a new Flat.
+func flatOf(dim int, data [][]float32) *hnsw.Flat {
+	flat := hnsw.NewFlat(dim)
+	for _, v := range data {
+		flat.Append(v)
+	}
+	return flat
+}
+
+// exactTopK returns the ids of the k vectors of flat (the first n) closest
+// to q by metric m, ties by id: the truth recall is measured against.
+func exactTopK(m hnsw.Metric, flat *hnsw.Flat, n int, q []float32, k int) []uint32 {
+	ids := make([]uint32, n)
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	slices.SortFunc(ids, func(a, b uint32) int {
+		da, db := metricDist(m, q, flat.At(a)), metricDist(m, q, flat.At(b))
+		switch {
+		case da < db:
+			return -1
+		case da > db:
+			return 1
+		}
+		return int(a) - int(b)
+	})
+	return ids[:k]
+}
+
 func TestQuantizedRecall(t *testing.T) {
 	const n, dim, nq, k, ef, os = 4000, 100, 100, 10, 64, 2
 	for _, tc := range []struct {
@@ -64,10 +93,7 @@ func TestQuantizedRecall(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			norm := tc.metric == hnsw.Dot
 			data := quantDataset(n+nq, dim, tc.clustered, norm, 3)
-			flat := hnsw.NewFlat(dim)
-			for _, v := range data[:n] {
-				flat.Append(v)
-			}
+			flat := flatOf(dim, data[:n])
 			idx := hnsw.New(hnsw.Config{M: 16, EfConstruct: 100, Metric: tc.metric, Seed: 1}, flat)
 			for id := range uint32(n) {
 				idx.Insert(id)
@@ -80,21 +106,7 @@ func TestQuantizedRecall(t *testing.T) {
 			}
 			var fh, qh, total int
 			for _, q := range data[n:] {
-				ids := make([]uint32, n)
-				for i := range ids {
-					ids[i] = uint32(i)
-				}
-				slices.SortFunc(ids, func(a, b uint32) int {
-					da, db := metricDist(tc.metric, q, flat.At(a)), metricDist(tc.metric, q, flat.At(b))
-					switch {
-					case da < db:
-						return -1
-					case da > db:
-						return 1
-					}
-					return int(a) - int(b)
-				})
-				want := ids[:k]
+				want := exactTopK(tc.metric, flat, n, q, k)
 				for _, r := range idx.Search(q, k, ef, nil) {
 					if slices.Contains(want, r.ID) {
 						fh++
@@ -135,10 +147,7 @@ func TestQuantizedRecall(t *testing.T) {
 func TestQuantizedDistance(t *testing.T) {
 	const n, dim = 300, 37
 	data := quantDataset(n, dim, false, false, 9)
-	flat := hnsw.NewFlat(dim)
-	for _, v := range data {
-		flat.Append(v)
-	}
+	flat := flatOf(dim, data)
 	for _, m := range []hnsw.Metric{hnsw.Dot, hnsw.L2} {
 		idx := hnsw.New(hnsw.Config{Metric: m, Seed: 1}, flat)
 		for id := range uint32(n) {
@@ -257,10 +266,7 @@ func TestQuantizedBuildMetrics(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := quantDataset(n+nq, dim, false, tc.unit, 11)
-			flat := hnsw.NewFlat(dim)
-			for _, v := range data[:n] {
-				flat.Append(v)
-			}
+			flat := flatOf(dim, data[:n])
 			qz := hnsw.Calibrate(flat, n, 0.99)
 			qz.Unit = tc.unit
 			qz.Quantize(flat, n)
@@ -276,22 +282,9 @@ func TestQuantizedBuildMetrics(t *testing.T) {
 			recall := func(idx *hnsw.Index) float64 {
 				hits := 0
 				for _, q := range data[n:] {
-					ids := make([]uint32, n)
-					for i := range ids {
-						ids[i] = uint32(i)
-					}
-					slices.SortFunc(ids, func(a, b uint32) int {
-						da, db := metricDist(tc.metric, q, flat.At(a)), metricDist(tc.metric, q, flat.At(b))
-						switch {
-						case da < db:
-							return -1
-						case da > db:
-							return 1
-						}
-						return int(a) - int(b)
-					})
+					want := exactTopK(tc.metric, flat, n, q, k)
 					for _, r := range idx.Search(q, k, ef, nil) {
-						if slices.Contains(ids[:k], r.ID) {
+						if slices.Contains(want, r.ID) {
 							hits++
 						}
 					}
@@ -313,10 +306,7 @@ func TestQuantizedBuildMetrics(t *testing.T) {
 func TestMappedCodes(t *testing.T) {
 	const n, dim = 3000, 40
 	data := quantDataset(n, dim, true, true, 5)
-	flat := hnsw.NewFlat(dim)
-	for _, v := range data {
-		flat.Append(v)
-	}
+	flat := flatOf(dim, data)
 	f, err := hnsw.NewCodeFile(t.TempDir())
 	if err != nil {
 		t.Skip(err) // not Linux
