@@ -386,19 +386,23 @@ func cut(s string, loc []int) string {
 	return s[:loc[0]] + " " + s[loc[1]:]
 }
 
+// leaveOut are the words that leave out what follows them ("except
+// receipts", "other than Acme").
+const leaveOut = `except|excluding|other than|apart from|but not`
+
 var (
 	reStatusOverdue    = lazyregexp.New(`\b(overdue|past due|delinquent)\b`)
 	reStatusLate       = lazyregexp.New(`\b(late)\b`)
 	reStatusUnpaid     = lazyregexp.New(`\b((?:haven't|have not|hasn't|has not|weren't|were not|wasn't|was not|isn't|is not|aren't|are not|not)\s+(?:yet\s+)?(?:been\s+)?paid(?:\s+yet)?|yet to be paid|awaiting payment|unpaid|outstanding|unsettled|owed|owe|owing|(?:need|have|got) to pay|must pay|(?:left|still) to pay)\b`)
 	reStatusUnpaidWeak = lazyregexp.New(`\b(open|pending|still due|due)\b`)
 	// "invoices except the paid ones", "all but the unpaid ones".
-	reStatusExceptPaid   = lazyregexp.New(`\b(?:except|excluding|other than|apart from|but not|all but)\s+(?:the\s+)?(?:already\s+|fully\s+)?(?:paid|settled)(?:\s+ones)?\b`)
-	reStatusExceptUnpaid = lazyregexp.New(`\b(?:except|excluding|other than|apart from|but not|all but)\s+(?:the\s+)?(?:unpaid|open|outstanding|overdue)(?:\s+ones)?\b`)
+	reStatusExceptPaid   = lazyregexp.New(`\b(?:` + leaveOut + `|all but)\s+(?:the\s+)?(?:already\s+|fully\s+)?(?:paid|settled)(?:\s+ones)?\b`)
+	reStatusExceptUnpaid = lazyregexp.New(`\b(?:` + leaveOut + `|all but)\s+(?:the\s+)?(?:unpaid|open|outstanding|overdue)(?:\s+ones)?\b`)
 	reStatusPaid         = lazyregexp.New(`\b(already paid|fully paid|paid|settled)\b`)
 	reStatusPaidWeak     = lazyregexp.New(`\b(cleared)\b`)
 	rePayVerb            = lazyregexp.New(`\b(did|we|i|have|has)\s+$`)
-	reNotBefore          = lazyregexp.New(`\b(?:except|excluding|other than|apart from|but not|not)(?:\s+(?:the|any))?\s*$`)
-	reNotParty           = lazyregexp.New(`\b(?:not from|except(?: from| for)?|excluding|other than|apart from|but not from|but not)\s+`)
+	reNotBefore          = lazyregexp.New(`\b(?:` + leaveOut + `|not)(?:\s+(?:the|any))?\s*$`)
+	reNotParty           = lazyregexp.New(`\b(?:not from|except (?:from|for)|but not from|` + leaveOut + `)\s+`)
 	reCharged            = lazyregexp.New(`\b(?:charge|charged|bill|billed|invoice|invoiced)\s+(?:us|me)\b`)
 	reSpent              = lazyregexp.New(`\b(did we pay|have we paid|we paid|did i pay|did we spend|we spent|have we spent|payments? to|(?:spent|spend|spending) (?:on|with|at))\b`)
 	reMoneyWord          = lazyregexp.New(`\b(pay|paid|payment|payments|owe|owed|owes|owing|spent|spend|charged|billed|invoiced|cost|costs|refund|refunds|expenses?)\b|[$€£]`)
