@@ -1,10 +1,12 @@
 package memex
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
+	"nexusos/memex/facts"
 	"nexusos/vectordb"
 )
 
@@ -39,18 +41,38 @@ type catRow struct {
 	payload vectordb.Payload
 	res     Result
 	date    string // the issue (or sent) date results are ordered by
+	form    string // the legal form of the party's name (see sameForm)
 	// Typed copies of the range-filtered facts, parsed once: a filter's
 	// top-level range conditions reject most rows without touching the
 	// payload map.
-	times    map[string]time.Time
+	times    [len(timedKeys)]time.Time
+	hasTime  [len(timedKeys)]bool
 	total    float64
 	hasTotal bool
 	keys     [len(postedKeys)]string // the posted keyword facts, "" when absent
 	hasKey   [len(postedKeys)]bool
+	// present: the payload has the key, whatever its value (bit i for
+	// postedKeys[i], then timedKeys, then "total").
+	present uint32
 }
 
 // timedKeys are the date facts kept parsed in rows.
-var timedKeys = []string{"issue_date", "due_date", "paid_date", "sent_date"}
+var timedKeys = [...]string{"issue_date", "due_date", "paid_date", "sent_date"}
+
+// presentBit is the bit of catRow.present for a posted or timed key or
+// "total", or 0 for any other key.
+func presentBit(k string) uint32 {
+	if i := postedIndex(k); i >= 0 {
+		return 1 << i
+	}
+	if i := timedIndex(k); i >= 0 {
+		return 1 << (len(postedKeys) + i)
+	}
+	if k == "total" {
+		return 1 << (len(postedKeys) + len(timedKeys))
+	}
+	return 0
+}
 
 // postedKeys are the keyword facts with posting lists.
 var postedKeys = [...]string{"kind", "status", "party_id", "party_key", "from_addr", "invoice_key", "root", "currency"}
@@ -88,44 +110,31 @@ func rowOf(r *FileRecord) *catRow {
 		p["text"] = r.Snippet
 	}
 	res := resultOf(p, 1, nil, "")
-	row := &catRow{payload: p, res: res, date: dateOf(res.Facts, "")}
-	for _, k := range timedKeys {
+	party, _ := res.Facts["party"].(string)
+	row := &catRow{payload: p, res: res, date: dateOf(res.Facts, ""), form: facts.LegalForm(party)}
+	for i, k := range timedKeys {
 		if s, ok := p[k].(string); ok {
-			if t, ok := vectordb.ParseDatetime(s); ok {
-				if row.times == nil {
-					row.times = map[string]time.Time{}
-				}
-				row.times[k] = t
-			}
+			row.times[i], row.hasTime[i] = vectordb.ParseDatetime(s)
 		}
 	}
 	row.total, row.hasTotal = p["total"].(float64)
 	for i, k := range postedKeys {
 		row.keys[i], row.hasKey[i] = p[k].(string)
 	}
+	for k := range p {
+		row.present |= presentBit(k)
+	}
 	return row
 }
 
-// rejects reports whether a top-level condition of f certainly fails on
-// the row, as the typed columns decide it (see evalCond). It never
-// rejects a row the full filter would accept; rows it keeps are evaluated
-// in full.
-func (r *catRow) rejects(f *vectordb.Filter) bool {
-	for i := range f.Must {
-		if ok, decided := r.evalCond(&f.Must[i]); decided && !ok {
-			return true
-		}
-	}
-	return false
-}
-
-func isTimed(k string) bool {
-	for _, t := range timedKeys {
+// timedIndex returns the index of a timed key, or -1.
+func timedIndex(k string) int {
+	for i, t := range timedKeys {
 		if k == t {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 func (c *catalog) put(recs []*FileRecord) {
@@ -311,23 +320,45 @@ func (c *catalog) match(f *vectordb.Filter) []*catRow {
 	}
 	defer c.mu.RUnlock()
 	cand := c.candidates(f)
+	var whole rowTest
+	var musts []rowTest // f's top-level musts the columns decide
+	if f != nil {
+		whole = compileFilter(f)
+		for i := range f.Must {
+			if t := compileCond(&f.Must[i]); t != nil {
+				musts = append(musts, t)
+			}
+		}
+	}
 	var out []*catRow
+rows:
 	for _, id := range c.order {
 		if cand != nil && cand[id>>6]&(1<<(uint(id)&63)) == 0 {
 			continue
 		}
 		r := c.rows[id]
-		if r == nil || f == nil {
-			if r != nil {
-				out = append(out, r)
-			}
+		if r == nil {
 			continue
 		}
-		ok, decided := r.eval(f)
-		if !decided {
-			ok = !r.rejects(f) && vectordb.MatchPayload(f, r.payload)
+		if f == nil {
+			out = append(out, r)
+			continue
 		}
-		if ok {
+		if whole != nil {
+			if ok, decided := whole(r); decided {
+				if ok {
+					out = append(out, r)
+				}
+				continue
+			}
+		}
+		// The payload decides; a must the columns reject saves it.
+		for _, t := range musts {
+			if ok, decided := t(r); decided && !ok {
+				continue rows
+			}
+		}
+		if vectordb.MatchPayload(f, r.payload) {
 			out = append(out, r)
 		}
 	}
@@ -355,108 +386,163 @@ func (c *catalog) sortRows() {
 	c.dirty = false
 }
 
-// eval decides f on the row's typed columns when every condition of f is
-// one they hold exactly — equality on a posted keyword fact (a single
-// string value), a range on a date or on the total, nested must / should
-// / must_not — with the engine's semantics (a missing value matches no
-// condition). decided is false when f needs the payload itself.
-func (r *catRow) eval(f *vectordb.Filter) (ok, decided bool) {
+// rowTest decides a filter or condition on a row's typed columns;
+// decided is false when the row needs its payload (a value the columns
+// could not read).
+type rowTest func(r *catRow) (ok, decided bool)
+
+// compileFilter returns the test of f on typed columns, or nil when a
+// condition of f is not one they hold: equality on a posted keyword fact
+// (a single string value), a range on a date or on the total, is_empty on
+// those, nested must / should / must_not — all with the engine's
+// semantics (a missing value matches no condition). Keys are resolved
+// once, not per row.
+func compileFilter(f *vectordb.Filter) rowTest {
 	if f.MinShould != nil {
-		return false, false
+		return nil
 	}
-	result := true
-	for i := range f.Must {
-		m, d := r.evalCond(&f.Must[i])
-		if !d {
-			return false, false
+	compile := func(cs []vectordb.Condition) ([]rowTest, bool) {
+		out := make([]rowTest, len(cs))
+		for i := range cs {
+			if out[i] = compileCond(&cs[i]); out[i] == nil {
+				return nil, false
+			}
 		}
-		result = result && m
+		return out, true
 	}
-	for i := range f.MustNot {
-		m, d := r.evalCond(&f.MustNot[i])
-		if !d {
-			return false, false
-		}
-		result = result && !m
+	must, ok1 := compile(f.Must)
+	mustNot, ok2 := compile(f.MustNot)
+	should, ok3 := compile(f.Should)
+	if !ok1 || !ok2 || !ok3 {
+		return nil
 	}
-	if len(f.Should) > 0 {
-		anyOK := false
-		for i := range f.Should {
-			m, d := r.evalCond(&f.Should[i])
+	return func(r *catRow) (bool, bool) {
+		result := true
+		for _, t := range must {
+			m, d := t(r)
 			if !d {
 				return false, false
 			}
-			anyOK = anyOK || m
+			result = result && m
 		}
-		result = result && anyOK
+		for _, t := range mustNot {
+			m, d := t(r)
+			if !d {
+				return false, false
+			}
+			result = result && !m
+		}
+		if len(should) > 0 {
+			anyOK := false
+			for _, t := range should {
+				m, d := t(r)
+				if !d {
+					return false, false
+				}
+				anyOK = anyOK || m
+			}
+			result = result && anyOK
+		}
+		return result, true
 	}
-	return result, true
 }
 
-func (r *catRow) evalCond(c *vectordb.Condition) (ok, decided bool) {
-	if c.Filter != nil {
-		if c.Field != nil || c.IsEmpty != nil || c.IsNull != nil || c.HasID != nil || c.HasVector != nil || c.Nested != nil {
-			return false, false
-		}
-		return r.eval(c.Filter)
-	}
-	fc := c.Field
-	if fc == nil || c.IsEmpty != nil || c.IsNull != nil || c.HasID != nil || c.HasVector != nil || c.Nested != nil {
-		return false, false
+// compileCond is compileFilter for one condition.
+func compileCond(c *vectordb.Condition) rowTest {
+	if c.IsNull != nil || c.HasID != nil || c.HasVector != nil || c.Nested != nil {
+		return nil
 	}
 	switch {
+	case c.Filter != nil:
+		if c.Field != nil || c.IsEmpty != nil {
+			return nil
+		}
+		return compileFilter(c.Filter)
+	case c.IsEmpty != nil:
+		if c.Field != nil {
+			return nil
+		}
+		return compileIsEmpty(*c.IsEmpty)
+	case c.Field == nil:
+		return nil
+	}
+	fc := c.Field
+	switch {
 	case fc.ValuesCount != nil || fc.GeoRadius != nil || fc.GeoBox != nil || fc.GeoPolygon != nil:
-		return false, false
+		return nil
 	case fc.Key == "first" && fc.Match != nil && fc.Range == nil && fc.DatetimeRange == nil:
 		b, ok := fc.Match.Value.(bool)
 		if !ok || fc.Match.Any != nil || fc.Match.Except != nil {
-			return false, false
+			return nil
 		}
-		return b, true // every row is its file's first chunk
+		return func(*catRow) (bool, bool) { return b, true } // every row is its file's first chunk
 	case fc.Match != nil && fc.Range == nil && fc.DatetimeRange == nil:
 		k := postedIndex(fc.Key)
 		m := fc.Match
 		if k < 0 || m.Text != nil || m.TextAny != nil || m.Phrase != nil || m.Prefix != nil || m.Except != nil {
-			return false, false
+			return nil
 		}
+		var vals []string
 		switch {
-		case fc.Match.Value != nil:
-			s, ok := fc.Match.Value.(string)
+		case m.Value != nil:
+			s, ok := m.Value.(string)
 			if !ok {
-				return false, false
+				return nil
 			}
-			return r.hasKey[k] && r.keys[k] == s, true
-		case fc.Match.Any != nil:
-			for _, a := range fc.Match.Any {
+			vals = []string{s}
+		case m.Any != nil:
+			for _, a := range m.Any {
 				s, ok := a.(string)
 				if !ok {
-					return false, false
+					return nil
 				}
-				if r.hasKey[k] && r.keys[k] == s {
-					return true, true
-				}
+				vals = append(vals, s)
 			}
-			return false, true
+		default:
+			return nil
 		}
-	case fc.DatetimeRange != nil && fc.Match == nil && fc.Range == nil && isTimed(fc.Key):
-		t, ok := r.times[fc.Key]
-		if !ok {
-			if _, present := r.payload[fc.Key]; present {
-				return false, false // a value the columns could not read
+		return func(r *catRow) (bool, bool) {
+			return r.hasKey[k] && slices.Contains(vals, r.keys[k]), true
+		}
+	case fc.DatetimeRange != nil && fc.Match == nil && fc.Range == nil && timedIndex(fc.Key) >= 0:
+		i, bit, rng := timedIndex(fc.Key), presentBit(fc.Key), fc.DatetimeRange
+		return func(r *catRow) (bool, bool) {
+			if !r.hasTime[i] {
+				return false, r.present&bit == 0 // present: a value the columns could not read
 			}
-			return false, true
+			return vectordb.InDatetimeRange(rng, r.times[i]), true
 		}
-		return vectordb.InDatetimeRange(fc.DatetimeRange, t), true
 	case fc.Range != nil && fc.Match == nil && fc.DatetimeRange == nil && fc.Key == "total":
-		if !r.hasTotal {
-			if _, present := r.payload["total"]; present {
-				return false, false
+		bit, rng := presentBit("total"), fc.Range
+		return func(r *catRow) (bool, bool) {
+			if !r.hasTotal {
+				return false, r.present&bit == 0
 			}
+			return vectordb.InRange(rng, r.total), true
+		}
+	}
+	return nil
+}
+
+// compileIsEmpty decides is_empty on a posted or timed key or the total
+// (the engine's semantics: missing, null or [] is empty): a value the
+// columns hold is not empty, a missing key is; anything else needs the
+// payload. It is nil for other keys.
+func compileIsEmpty(k string) rowTest {
+	bit := presentBit(k)
+	if bit == 0 {
+		return nil
+	}
+	pi, ti := postedIndex(k), timedIndex(k)
+	return func(r *catRow) (bool, bool) {
+		switch {
+		case r.present&bit == 0:
+			return true, true
+		case pi >= 0 && r.hasKey[pi], ti >= 0 && r.hasTime[ti], k == "total" && r.hasTotal:
 			return false, true
 		}
-		return vectordb.InRange(fc.Range, r.total), true
+		return false, false // null, a list or a value of another type
 	}
-	return false, false
 }
 
 func (c *catalog) len() int {

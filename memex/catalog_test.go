@@ -46,7 +46,7 @@ func TestCatalogMatchesStore(t *testing.T) {
 				if r == nil {
 					continue
 				}
-				if ok, decided := r.eval(f); decided {
+				if ok, decided := compileFilter(f)(r); decided {
 					typed++
 					if ok != vectordb.MatchPayload(f, r.payload) {
 						t.Fatalf("%s: %q: typed evaluation %v disagrees with the engine on %s", label, q.Text, ok, r.res.Path)
@@ -65,6 +65,41 @@ func TestCatalogMatchesStore(t *testing.T) {
 		}
 		if typed == 0 {
 			t.Fatalf("%s: the typed evaluator decided no row", label)
+		}
+		// Every filter a question makes (party scopes with is_empty
+		// included) is decided by the columns, never by the payload.
+		if want := len(c.Questions) * m.cat.len(); typed != want {
+			t.Fatalf("%s: the typed evaluator decided %d of %d rows×questions", label, typed, want)
+		}
+		// is_empty on column keys and on others, and negated, agrees
+		// with the engine.
+		for _, k := range []string{"party_id", "party_key", "paid_date", "due_date", "total", "currency", "invoice_key", "from_addr", "tags", "no_such_key"} {
+			key := k
+			for _, f := range []*vectordb.Filter{{Must: []vectordb.Condition{{IsEmpty: &key}}}, {MustNot: []vectordb.Condition{{IsEmpty: &key}}}} {
+				test := compileFilter(f)
+				if column := presentBit(k) != 0; (test != nil) != column {
+					t.Fatalf("is_empty %s: compiled %v, want %v", k, test != nil, column)
+				}
+				empty := 0
+				for _, r := range m.cat.rows {
+					if r == nil {
+						continue
+					}
+					want := vectordb.MatchPayload(f, r.payload)
+					if want {
+						empty++
+					}
+					if test == nil {
+						continue
+					}
+					if ok, decided := test(r); decided && ok != want {
+						t.Fatalf("%s: is_empty %s: typed %v, engine %v on %s", label, k, ok, want, r.res.Path)
+					}
+				}
+				if got := len(m.cat.match(f)); got != empty {
+					t.Fatalf("%s: is_empty %s: catalog matches %d rows, engine %d", label, k, got, empty)
+				}
+			}
 		}
 		if nonEmpty < compared/3 {
 			t.Fatalf("%s: only %d of %d questions match any file: the comparison says little", label, nonEmpty, compared)

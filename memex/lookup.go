@@ -254,9 +254,15 @@ func sameForm(rs []Result, forms []string) []Result {
 	kept := rs[:0]
 	for _, r := range rs {
 		party, _ := r.Facts["party"].(string)
-		if f := facts.LegalForm(party); f == "" || slices.Contains(forms, f) {
+		if formKept(facts.LegalForm(party), forms) {
 			kept = append(kept, r)
 		}
 	}
 	return kept
+}
+
+// formKept reports whether a party whose name has legal form f stays
+// under a question that wrote forms.
+func formKept(f string, forms []string) bool {
+	return f == "" || len(forms) == 0 || slices.Contains(forms, f)
 }

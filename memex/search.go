@@ -260,20 +260,16 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 		f.Must = append(f.Must, vectordb.Condition{Field: &vectordb.FieldCondition{Key: "first", Match: &vectordb.Match{Value: true}}})
 		// The file catalog answers with the store's own filter semantics
 		// (see catalog.go); TestCatalogMatchesStore holds them equal.
+		// Rows come in the answer's order, by date and path.
 		rows := m.cat.match(f)
-		sort.Slice(rows, func(i, j int) bool {
-			if rows[i].date != rows[j].date {
-				return rows[i].date < rows[j].date
-			}
-			return rows[i].res.Path < rows[j].res.Path
-		})
-		ans.Results = make([]Result, len(rows))
+		ans.Results = make([]Result, 0, len(rows))
 		why = why[:len(why):len(why)] // shared: an append copies
-		for i, r := range rows {
-			ans.Results[i] = r.res
-			ans.Results[i].Why = why
+		for _, r := range rows {
+			if formKept(r.form, u.PartyForms) {
+				ans.Results = append(ans.Results, r.res)
+				ans.Results[len(ans.Results)-1].Why = why
+			}
 		}
-		ans.Results = sameForm(ans.Results, u.PartyForms)
 		if len(rows) == 0 && u.Number != "" {
 			rs, err := m.numberInText(ctx, u, opts.Paths, ps, why)
 			if err != nil {
