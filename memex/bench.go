@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -21,6 +22,9 @@ type BenchOptions struct {
 	Files   int    // files ingested from disk (default 10,000)
 	Chunks  int    // chunks in the store for the latency run (default 100,000)
 	Queries int    // timed queries (default 200)
+	// QueryProfile, when set, receives a CPU profile of the timed
+	// queries only (go tool pprof).
+	QueryProfile io.Writer
 }
 
 // Bench measures ingest throughput on a generated corpus of mixed
@@ -145,6 +149,12 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "indexed %d of %d vectors after %s\n", info.IndexedVectorsCount, info.PointsCount, time.Since(t0).Round(time.Second))
+	if o.QueryProfile != nil {
+		if err := pprof.StartCPUProfile(o.QueryProfile); err != nil {
+			return fmt.Errorf("query cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, set := range []bool{true, false} {
 		var lat []time.Duration
 		for i := 0; len(lat) < o.Queries && i < o.Queries*10; i++ {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -18,6 +19,7 @@ func newBenchMemexCmd(g *globalFlags) *cobra.Command {
 	var o memex.BenchOptions
 	var realDir string
 	var misses bool
+	var queryProfile string
 	c := &cobra.Command{
 		Use:   "memex",
 		Short: "MemexFS ingest throughput and query latency on a generated corpus",
@@ -70,12 +72,21 @@ under --home/ocr-cache.`,
 				return nil
 			}
 			o.Dir = h.BenchMemex()
+			if queryProfile != "" {
+				f, err := os.Create(queryProfile)
+				if err != nil {
+					return fmt.Errorf("query cpu profile: %w", err)
+				}
+				defer f.Close()
+				o.QueryProfile = f
+			}
 			return memex.Bench(ctx, o, cmd.OutOrStdout())
 		},
 	}
 	c.Flags().StringVar(&realDir, "real", "", "score fact extraction on a labelled corpus of real documents in this folder")
 	c.Flags().Lookup("real").NoOptDefVal = "memex/testdata/real"
 	c.Flags().BoolVar(&misses, "misses", false, "with --real: list every wrong field")
+	c.Flags().StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile of the timed queries only to this file (go tool pprof)")
 	c.Flags().IntVar(&o.Files, "files", 10000, "files to generate and ingest")
 	c.Flags().IntVar(&o.Chunks, "chunks", 100000, "chunks in the store for the latency run")
 	c.Flags().IntVar(&o.Queries, "queries", 200, "timed queries of each kind")
