@@ -5,11 +5,41 @@ package hyper
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"nexusos/hyper/kvm"
 )
+
+// pinToOneCPU keeps the test's goroutine on one host CPU until it ends:
+// KVM_GET_SUPPORTED_CPUID reports the calling CPU's APIC id (leaf 1 EBX,
+// leaf 0xb EDX), so two reads compare equal only from the same CPU.
+func pinToOneCPU(t *testing.T) {
+	t.Helper()
+	runtime.LockOSThread()
+	var old, one unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		runtime.UnlockOSThread()
+		t.Fatal(err)
+	}
+	for cpu := 0; cpu < 1024; cpu++ {
+		if old.IsSet(cpu) {
+			one.Set(cpu)
+			break
+		}
+	}
+	if err := unix.SchedSetaffinity(0, &one); err != nil {
+		runtime.UnlockOSThread()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		unix.SchedSetaffinity(0, &old)
+		runtime.UnlockOSThread()
+	})
+}
 
 func testCPUIDKey(boot byte) cpuidKey {
 	k := cpuidKey{dev: 5, ino: 77, ctimeNS: 1_700_000_000_123_456_789}
@@ -75,6 +105,7 @@ func TestCPUIDCacheEncoding(t *testing.T) {
 // replaced by KVM's table.
 func TestCPUIDCacheFile(t *testing.T) {
 	needKVM(t)
+	pinToOneCPU(t)
 	sys, err := openSystem()
 	if err != nil {
 		t.Fatal(err)

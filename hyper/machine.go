@@ -21,7 +21,26 @@ var (
 	cpuidOnce sync.Once
 	sysCPUID  []kvm.CPUIDEntry
 	cpuidErr  error
+
+	sregsSyncOnce sync.Once
+	sregsSync     bool
 )
+
+// syncSregs reports whether KVM hands the special registers over in the
+// kvm_run page (KVM_CAP_SYNC_REGS with KVM_SYNC_X86_SREGS): then a vCPU
+// reads them there after each exit and leaves its changes there for the
+// next KVM_RUN, instead of a KVM_GET_SREGS and a KVM_SET_SREGS per system
+// call on a host where `syscall` enters CPL 0 (CPU.toUser). Each of those
+// ioctls loads and puts the vCPU, which on a nested (PVM) host reads MSRs
+// that trap to the outer hypervisor.
+func syncSregs() bool {
+	sregsSyncOnce.Do(func() {
+		if sys, err := openSystem(); err == nil {
+			sregsSync = sys.CheckExtension(kvm.KVM_CAP_SYNC_REGS)&kvm.KVM_SYNC_X86_SREGS != 0
+		}
+	})
+	return sregsSync
+}
 
 // openSystem opens /dev/kvm once per process.
 func openSystem() (*kvm.System, error) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -433,4 +434,97 @@ func TestLeaveToExit(t *testing.T) {
 	leave.files = leave.files[:before]
 	leave.mu.Unlock()
 	m.Mem.close()
+}
+
+// fsHandler serves arch_prctl(ARCH_SET_FS, addr) with SetFSBase, checks
+// FSBase reads it back, and exits with RDI; with exitOnSet, the thread
+// ends (ErrThreadExit) right after setting it.
+type fsHandler struct {
+	exitOnSet bool
+	readBack  uint64
+}
+
+func (h *fsHandler) Syscall(_ context.Context, c *CPU) error {
+	switch c.Regs.RAX {
+	case 158:
+		if err := c.SetFSBase(c.Regs.RSI); err != nil {
+			return err
+		}
+		fs, err := c.FSBase()
+		if err != nil {
+			return err
+		}
+		h.readBack = fs
+		if h.exitOnSet {
+			return ErrThreadExit
+		}
+		c.Regs.RAX = 0
+	case 60:
+		return exitCode(c.Regs.RDI)
+	default:
+		c.Regs.RAX = ^uint64(37) // -ENOSYS
+	}
+	return nil
+}
+
+// fsSnippet is: arch_prctl(ARCH_SET_FS, stackVA); exit(fs:[8]).
+var fsSnippet = []byte{
+	0xb8, 158, 0, 0, 0, // mov eax, 158
+	0xbf, 0x02, 0x10, 0, 0, // mov edi, 0x1002 (ARCH_SET_FS)
+	0xbe, 0x00, 0xf0, 0x7f, 0, // mov esi, stackVA
+	0x0f, 0x05, // syscall
+	0x64, 0x48, 0x8b, 0x3c, 0x25, 8, 0, 0, 0, // mov rdi, fs:[8]
+	0xb8, 60, 0, 0, 0, // mov eax, 60
+	0x0f, 0x05, // syscall
+}
+
+// TestFSBaseSetInHandler: a Handler's SetFSBase reaches the guest (which
+// then reads through FS) and FSBase reads it back, whether the special
+// registers travel on the kvm_run page (syncSregs) or by ioctl.
+func TestFSBaseSetInHandler(t *testing.T) {
+	needKVM(t)
+	t.Logf("special registers on the kvm_run page: %v", syncSregs())
+	m, c := snippetMachine(t, fsSnippet)
+	pa, _, _, ok := m.AS.Lookup(stackVA)
+	if !ok {
+		t.Fatal("stack page not mapped")
+	}
+	binary.LittleEndian.PutUint64(m.Mem.Page(pa)[8:], 42)
+	h := &fsHandler{}
+	err := c.Run(context.Background(), h)
+	var code exitCode
+	if !errors.As(err, &code) || code != 42 {
+		t.Fatalf("Run = %v, want exit 42 (the word at FS base + 8)", err)
+	}
+	if h.readBack != stackVA {
+		t.Fatalf("FSBase in the handler = %#x, want %#x", h.readBack, stackVA)
+	}
+}
+
+// TestFSBaseKeptAfterThreadExit: an FS base set in the Handler call that
+// ends the thread is the vCPU's when Run returns (changes left on the
+// kvm_run page are made by ioctl), so the kept vCPU holds it.
+func TestFSBaseKeptAfterThreadExit(t *testing.T) {
+	needKVM(t)
+	m, c := snippetMachine(t, fsSnippet)
+	err := c.Run(context.Background(), &fsHandler{exitOnSet: true})
+	if !errors.Is(err, ErrThreadExit) {
+		t.Fatalf("Run = %v, want ErrThreadExit", err)
+	}
+	m.mu.Lock()
+	idle := slices.Clone(m.idle)
+	m.mu.Unlock()
+	if len(idle) != 1 {
+		t.Fatalf("%d idle vCPUs after a thread exit, want 1", len(idle))
+	}
+	var s kvm.Sregs
+	if err := idle[0].GetSregs(&s); err != nil {
+		t.Fatal(err)
+	}
+	if s.FS.Base != stackVA {
+		t.Fatalf("FS base of the exited thread's vCPU = %#x, want %#x", s.FS.Base, stackVA)
+	}
+	if run := idle[0].Run(); run.DirtyRegs != 0 {
+		t.Fatalf("kvm_run.kvm_dirty_regs = %#x after Run returned, want 0", run.DirtyRegs)
+	}
 }

@@ -75,6 +75,55 @@ type CPU struct {
 	// explicit is set by SetResume: the next syscall return uses Regs as
 	// they are instead of RIP=RCX, RFLAGS=R11.
 	explicit bool
+	// sregsOnPage is set while Run is between two KVM_RUNs on a host that
+	// synchronises the special registers (syncSregs): the kvm_run page
+	// then holds them, as KVM stored them at the exit, and changes made
+	// there (marked in DirtyRegs) reach the vCPU at the next KVM_RUN.
+	// Outside that window they are read and written with ioctls, or kept
+	// for Run (sregsPending). Only Run's goroutine sets it; others read
+	// it while the vCPU waits in a Handler call.
+	sregsOnPage atomic.Bool
+	// sregs are special registers set before Run (setup, then SetFSBase
+	// for a new thread) that KVM has not been given yet when
+	// sregsPending is set: Run hands them over on the kvm_run page with
+	// its first KVM_RUN, which saves a KVM_SET_SREGS and a KVM_GET_SREGS
+	// per thread start (syncSregs hosts only). They belong to the
+	// goroutine that sets the CPU up.
+	sregs        kvm.Sregs
+	sregsPending bool
+}
+
+// getSregs reads the vCPU's special registers: from the kvm_run page
+// while Run is between two KVM_RUNs (sregsOnPage), from sregs when they
+// wait for Run, with KVM_GET_SREGS otherwise.
+func (c *CPU) getSregs(s *kvm.Sregs) error {
+	switch {
+	case c.sregsOnPage.Load():
+		*s = c.v.Run().SyncSregs
+		return nil
+	case c.sregsPending:
+		*s = c.sregs
+		return nil
+	}
+	return c.v.GetSregs(s)
+}
+
+// setSregs writes the vCPU's special registers: into the kvm_run page,
+// applied by the next KVM_RUN, while Run is between two KVM_RUNs; before
+// Run, into sregs for Run's first KVM_RUN (where KVM takes them from the
+// page); with KVM_SET_SREGS on other hosts.
+func (c *CPU) setSregs(s *kvm.Sregs) error {
+	switch {
+	case c.sregsOnPage.Load():
+		run := c.v.Run()
+		run.SyncSregs = *s
+		run.DirtyRegs |= kvm.KVM_SYNC_X86_SREGS
+		return nil
+	case syncSregs():
+		c.sregs, c.sregsPending = *s, true
+		return nil
+	}
+	return c.v.SetSregs(s)
 }
 
 // SetResume makes the current system call return to c.Regs as set by the
@@ -158,7 +207,7 @@ func (c *CPU) setup(cpuid []kvm.CPUIDEntry) error {
 	s.CR3 = c.m.AS.CR3()
 	s.CR4 = cr4PAE | cr4OSFXSR | cr4OSXMMEXCPT
 	s.EFER = eferSCE | eferLME | eferLMA | eferNXE
-	if err := c.v.SetSregs(&s); err != nil {
+	if err := c.setSregs(&s); err != nil {
 		return err
 	}
 	// STAR: SYSCALL loads CS=0x08, SS=0x10; SYSRET's base 0x10 gives user
@@ -210,7 +259,7 @@ func (c *CPU) Interrupt() {
 // at CPL 3 (not in the monitor's stub), so its registers may be redirected.
 func (c *CPU) InUserCode() bool {
 	var s kvm.Sregs
-	if err := c.v.GetSregs(&s); err != nil {
+	if err := c.getSregs(&s); err != nil {
 		return false
 	}
 	return s.CS.Selector&3 == 3 && c.Regs.RIP >= UserMin && c.Regs.RIP < UserMax
@@ -222,17 +271,17 @@ func (c *CPU) SetFSBase(base uint64) error {
 		return ErrFault
 	}
 	var s kvm.Sregs
-	if err := c.v.GetSregs(&s); err != nil {
+	if err := c.getSregs(&s); err != nil {
 		return err
 	}
 	s.FS.Base = base
-	return c.v.SetSregs(&s)
+	return c.setSregs(&s)
 }
 
 // FSBase returns the FS segment base.
 func (c *CPU) FSBase() (uint64, error) {
 	var s kvm.Sregs
-	if err := c.v.GetSregs(&s); err != nil {
+	if err := c.getSregs(&s); err != nil {
 		return 0, err
 	}
 	return s.FS.Base, nil
@@ -246,20 +295,40 @@ func (c *CPU) Run(ctx context.Context, h Handler) (err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	c.tid.Store(int32(unix.Gettid()))
+	run := c.v.Run()
 	defer func() {
+		if c.sregsOnPage.Load() {
+			c.sregsOnPage.Store(false)
+			// Changes no KVM_RUN took (the thread ended in between) are
+			// made by ioctl, so the vCPU's state is what the page said.
+			if run.DirtyRegs&kvm.KVM_SYNC_X86_SREGS != 0 {
+				_ = c.v.SetSregs(&run.SyncSregs)
+			}
+		}
+		run.DirtyRegs = 0
 		c.tid.Store(0)
 		c.m.releaseCPU(c, errors.Is(err, ErrThreadExit))
 	}()
-	run := c.v.Run()
+	// The registers reach the vCPU with the first KVM_RUN, on the page.
 	run.ValidRegs = kvm.KVM_SYNC_X86_REGS
-	if err := c.v.SetRegs(&c.Regs); err != nil {
-		return c.fail(err)
+	run.SyncRegs = c.Regs
+	run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
+	if syncSregs() {
+		run.ValidRegs |= kvm.KVM_SYNC_X86_SREGS
+		if c.sregsPending {
+			run.SyncSregs = c.sregs
+			run.DirtyRegs |= kvm.KVM_SYNC_X86_SREGS
+			c.sregsPending = false
+		}
 	}
 	for {
 		if c.m.stopping.Load() {
 			return c.m.StopErr()
 		}
 		err := c.v.RunOnce()
+		// KVM stores the registers in the page at every return from
+		// KVM_RUN, interrupted ones included.
+		c.sregsOnPage.Store(run.ValidRegs&kvm.KVM_SYNC_X86_SREGS != 0 && (err == nil || errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN)))
 		if err != nil {
 			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
 				// A kick: clear immediate_exit (Stop sets stopping first,
@@ -270,7 +339,7 @@ func (c *CPU) Run(ctx context.Context, h Handler) (err error) {
 					if ih.Interrupted(ctx, c) && c.Regs.RIP >= UserMin && c.Regs.RIP < UserMax {
 						c.Regs.RFLAGS = UserRFLAGS(c.Regs.RFLAGS)
 						run.SyncRegs = c.Regs
-						run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
+						run.DirtyRegs |= kvm.KVM_SYNC_X86_REGS
 					}
 				}
 				continue
@@ -321,7 +390,7 @@ func (c *CPU) syscall(ctx context.Context, h Handler) error {
 	c.Syscalls++
 	if !c.vmxKnown {
 		var s kvm.Sregs
-		if err := c.v.GetSregs(&s); err != nil {
+		if err := c.getSregs(&s); err != nil {
 			return c.fail(err)
 		}
 		c.vmx = s.CS.Selector&3 == 0
@@ -349,31 +418,46 @@ func (c *CPU) syscall(ctx context.Context, h Handler) error {
 func (c *CPU) resume() error {
 	run := c.v.Run()
 	run.SyncRegs = c.Regs
-	run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
+	run.DirtyRegs |= kvm.KVM_SYNC_X86_REGS
 	if !c.vmx {
 		return nil
 	}
 	return c.toUser()
 }
 
+// toUser puts the vCPU back at CPL 3 with the user segments. With the
+// special registers on the kvm_run page (sregsOnPage) this costs no
+// ioctl: the change rides on the next KVM_RUN.
 func (c *CPU) toUser() error {
+	if c.sregsOnPage.Load() {
+		run := c.v.Run()
+		run.SyncSregs.CS = userCodeSegment
+		run.SyncSregs.SS = userDataSegment
+		run.DirtyRegs |= kvm.KVM_SYNC_X86_SREGS
+		return nil
+	}
 	var s kvm.Sregs
 	if err := c.v.GetSregs(&s); err != nil {
 		return c.fail(err)
 	}
-	s.CS = kvm.Segment{Limit: 0xffffffff, Selector: selUserCode, Type: 11, Present: 1, DPL: 3, S: 1, L: 1, G: 1}
-	s.SS = kvm.Segment{Limit: 0xffffffff, Selector: selUserData, Type: 3, Present: 1, DPL: 3, S: 1, DB: 1, G: 1}
+	s.CS, s.SS = userCodeSegment, userDataSegment
 	if err := c.v.SetSregs(&s); err != nil {
 		return c.fail(err)
 	}
 	return nil
 }
 
+// The user code and data segments every vCPU runs the program with.
+var (
+	userCodeSegment = kvm.Segment{Limit: 0xffffffff, Selector: selUserCode, Type: 11, Present: 1, DPL: 3, S: 1, L: 1, G: 1}
+	userDataSegment = kvm.Segment{Limit: 0xffffffff, Selector: selUserData, Type: 3, Present: 1, DPL: 3, S: 1, DB: 1, G: 1}
+)
+
 // exception handles vector v delivered to the stub: a page fault the
 // address space can resolve resumes the guest; anything else is a Fault.
 func (c *CPU) exception(ctx context.Context, h Handler, v int) error {
 	var s kvm.Sregs
-	if err := c.v.GetSregs(&s); err != nil {
+	if err := c.getSregs(&s); err != nil {
 		return err
 	}
 	n := 5
@@ -398,7 +482,7 @@ func (c *CPU) exception(ctx context.Context, h Handler, v int) error {
 		c.Regs.RFLAGS = rflags&userFlags | rflagsRsv | rflagsIOPL
 		run := c.v.Run()
 		run.SyncRegs = c.Regs
-		run.DirtyRegs = kvm.KVM_SYNC_X86_REGS
+		run.DirtyRegs |= kvm.KVM_SYNC_X86_REGS
 		if s.CS.Selector&3 != 3 {
 			return c.toUser()
 		}
