@@ -138,7 +138,7 @@ func TestHNSWSavedAndReloaded(t *testing.T) {
 	must(t, errOf(db.Upsert(bg, "r", more, true)))
 	must(t, errOf(db.Delete(bg, "r", PointsSelector{IDs: []PointID{num(7)}}, true)))
 	crashed := t.TempDir()
-	copyDir(t, dir, crashed)
+	crashImage(t, db, dir, crashed)
 	want := dump(t, db, "r")
 	must(t, db.Close())
 	loaded = denseFilesLoaded.Load()
@@ -148,15 +148,32 @@ func TestHNSWSavedAndReloaded(t *testing.T) {
 	eq(t, denseFilesLoaded.Load(), loaded+1)
 	eq(t, dump(t, db2, "r"), want)
 	waitIndexed(t, db2, "r")
-	for i := 0; i < 5; i++ {
+	// The recovered graph finds the exact neighbours (recall@5 over ten
+	// queries; a graph built by several goroutines may miss one now and
+	// then, a broken one misses most).
+	found, total := 0, 0
+	for i := 0; i < 10; i++ {
 		q := &Query{Nearest: &VectorInput{Dense: randVec(r, 16)}}
 		a, err := db2.Query(bg, "r", QueryRequest{Query: q, Limit: 5, Params: &SearchParams{HnswEf: 64}})
 		must(t, err)
 		e, err := db2.Query(bg, "r", QueryRequest{Query: q, Limit: 5, Params: &SearchParams{Exact: true}})
 		must(t, err)
-		if len(a) != 5 || a[0].ID != e[0].ID {
+		if len(a) != 5 {
 			t.Fatalf("after crash recovery: graph %v, exact %v", hitIDs(a), hitIDs(e))
 		}
+		got := map[PointID]bool{}
+		for _, h := range a {
+			got[h.ID] = true
+		}
+		for _, h := range e {
+			total++
+			if got[h.ID] {
+				found++
+			}
+		}
+	}
+	if float64(found) < 0.9*float64(total) {
+		t.Fatalf("after crash recovery: recall@5 %d/%d", found, total)
 	}
 }
 

@@ -52,6 +52,10 @@ type denseIndex struct {
 	// holds the codes, nil while there are none.
 	qcfg  *quantConfig
 	quant atomic.Pointer[hnsw.Quantized]
+	// codesMu is held for reading while a graph search or an insert may
+	// read int8 codes it loaded; retireCodes takes it for writing once,
+	// so codes that were replaced are freed only after their last reader.
+	codesMu sync.RWMutex
 	// flats made the vectors' storage and makes codes a file to map them
 	// from (codeFile, mapped.go); codes is that file, nil until made,
 	// used by the indexer only.
@@ -234,7 +238,9 @@ func (d *denseIndex) run() {
 					} else if !d.graph.Contains(uint32(i)) {
 						// With int8 codes the neighbour search and selection read them
 						// (a quarter of the bytes; the graph is as good).
+						d.codesMu.RLock()
 						d.graph.InsertQuantized(uint32(i), d.quant.Load())
+						d.codesMu.RUnlock()
 					}
 				}
 			}()

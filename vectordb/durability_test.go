@@ -47,6 +47,34 @@ func randomOp(t testing.TB, db *DB, r *rand.Rand, coll string) error {
 	return err
 }
 
+// crashImage copies dir, the directory of the open db, to dst as a crash
+// at one instant would leave it: every collection's writer lock is held
+// and its background checkpoints have ended while the files are copied,
+// so no checkpoint, log rotation or index file is half done. copyDir alone
+// reads file by file; during a checkpoint it can take the old checkpoint
+// (or none) and then find the log segments that the new one made
+// redundant already removed, a state no crash produces (the engine writes
+// the checkpoint before it removes them), and the image lacks points.
+func crashImage(t testing.TB, db *DB, dir, dst string) {
+	t.Helper()
+	db.mu.RLock()
+	cs := make([]*collection, 0, len(db.collections))
+	for _, c := range db.collections {
+		cs = append(cs, c)
+	}
+	db.mu.RUnlock()
+	for _, c := range cs {
+		c.wmu.Lock()
+		c.ckptWG.Wait()
+	}
+	defer func() {
+		for _, c := range cs {
+			c.wmu.Unlock()
+		}
+	}()
+	copyDir(t, dir, dst)
+}
+
 func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
 	must(t, filepath.Walk(src, func(p string, info os.FileInfo, err error) error {

@@ -22,8 +22,9 @@ import (
 //
 // The mappings are released only when the database closes (release), so
 // no search, indexer or payload-link build can still read them; those of
-// a collection deleted meanwhile, and codes replaced by a recalibrated
-// range or another quantization, stay until then.
+// a collection deleted meanwhile stay until then. The file space of int8
+// codes replaced by a recalibrated range or another quantization is
+// returned at once, after their last reader (denseIndex.retireCodes).
 //
 // A flatStore is safe for concurrent use; a nil one makes in-memory
 // storage only.

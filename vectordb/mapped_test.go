@@ -107,3 +107,66 @@ func TestOnDiskVectors(t *testing.T) {
 	waitIndexed(t, db, "codes")
 	check("reopened")
 }
+
+// TestMappedCodesReclaimed: the int8 codes of an on_disk vector are
+// mapped from a file; as the collection doubles, the range is
+// recalibrated and new codes replace the old, whose file space is given
+// back after their last reader, so the file holds about the live codes
+// only; searches use the new codes at the recall of the old. Dropping the
+// quantization gives the rest back.
+func TestMappedCodesReclaimed(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("mapped codes need Linux")
+	}
+	const dim, k = 32, 10
+	db, _ := openTemp(t)
+	cfg := simpleConfig(dim, Euclid)
+	cfg.HNSW = HNSWConfig{M: 16, EfConstruct: 64, FullScanThreshold: 1}
+	cfg.Quantization = json.RawMessage(`{"scalar": {"type": "int8", "always_ram": false}}`)
+	p := cfg.Vectors[DefaultVector]
+	p.OnDisk = true
+	cfg.Vectors[DefaultVector] = p
+	must(t, db.CreateCollection(bg, "c", cfg))
+	c, err := db.collection("c")
+	must(t, err)
+	d := c.dense[DefaultVector]
+	r := rand.New(rand.NewSource(9))
+	queries := make([][]float32, 30)
+	for i := range queries {
+		queries[i] = randVec(r, dim)
+	}
+	params := &SearchParams{HnswEf: 64, Quantization: &QuantizationSearchParams{Oversampling: 2}}
+	n, written, calibrations := 0, int64(0), map[int]bool{}
+	for _, batch := range []int{1000, 1000, 2000, 4000} {
+		var pts []PointStruct
+		for range batch {
+			pts = append(pts, PointStruct{ID: num(uint64(n)), Vectors: dense(randVec(r, dim)...)})
+			n++
+		}
+		must(t, errOf(db.Upsert(bg, "c", pts, true)))
+		waitIndexed(t, db, "c")
+		qz := d.quant.Load()
+		if qz == nil || qz.Len() != n || qz.MappedBytes() != qz.Bytes() || d.codes == nil {
+			t.Fatalf("%d points: codes %v, want %d mapped", n, qz, n)
+		}
+		if !calibrations[qz.Calibrated()] {
+			calibrations[qz.Calibrated()] = true
+			written += qz.MappedBytes()
+		}
+		// Replaced codes are freed once their last reader is done: the
+		// file holds no more than the live codes.
+		if disk := d.codes.DiskBytes(); disk > qz.MappedBytes() {
+			t.Fatalf("%d points: code file occupies %d bytes, the live codes %d (%d written over %d ranges)", n, disk, qz.MappedBytes(), written, len(calibrations))
+		}
+		if rec := quantRecall(t, db, "c", queries, k, params); rec < 0.9 {
+			t.Fatalf("%d points: recall@%d %.3f with the recalibrated codes", n, k, rec)
+		}
+	}
+	if len(calibrations) < 3 {
+		t.Fatalf("the range was calibrated %d times, want the growth to recalibrate it", len(calibrations))
+	}
+	must(t, db.UpdateCollection(bg, "c", CollectionUpdate{Quantization: json.RawMessage("null")}))
+	if disk := d.codes.DiskBytes(); disk != 0 {
+		t.Fatalf("code file occupies %d bytes after the quantization was dropped", disk)
+	}
+}

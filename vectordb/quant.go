@@ -120,14 +120,31 @@ func (c *collection) quantFor(name string) *quantConfig {
 // changed configuration drops the codes; the indexer rebuilds them.
 func (d *denseIndex) setQuantization(qc *quantConfig) {
 	d.mu.Lock()
+	var old *hnsw.Quantized
 	if (qc == nil) != (d.qcfg == nil) || (qc != nil && *qc != *d.qcfg) {
 		d.qcfg = qc
-		d.quant.Store(nil)
+		old = d.quant.Swap(nil)
 		d.bin.Store(nil)
 		d.prod.Store(nil)
 	}
 	d.mu.Unlock()
+	d.retireCodes(old)
 	d.kick()
+}
+
+// retireCodes frees the file space of int8 codes d no longer uses (a
+// recalibrated range replaced them, or the quantization changed) once no
+// graph search or insert can still read them (codesMu). Codes in memory
+// are left to the garbage collector.
+//
+// Preconditions: old is no longer published in d.quant; d.mu is not held.
+func (d *denseIndex) retireCodes(old *hnsw.Quantized) {
+	if old == nil || old.MappedBytes() == 0 {
+		return
+	}
+	d.codesMu.Lock() // waits for the readers that may hold old
+	d.codesMu.Unlock()
+	old.ReleaseMapped()
 }
 
 // quantBehind reports whether the codes lag the graph.
@@ -175,6 +192,7 @@ func (d *denseIndex) quantize(end int) {
 	// are made, and again each time the store has doubled since, up to
 	// recalibrateUpTo vectors: early codes from a handful of vectors do
 	// not fix the range of a large collection.
+	old := q
 	if n := max(end, d.flat.Len()); q == nil || q.Calibrated() < recalibrateUpTo && n >= 2*q.Calibrated() {
 		q = hnsw.Calibrate(d.flat, n, qc.quantile)
 		q.Unit = d.params.Distance == Cosine
@@ -186,10 +204,17 @@ func (d *denseIndex) quantize(end int) {
 	}
 	q.Quantize(d.flat, end)
 	d.mu.Lock()
-	if d.qcfg == qc { // not reconfigured meanwhile
+	stored := d.qcfg == qc // not reconfigured meanwhile
+	if stored {
 		d.quant.Store(q)
 	}
 	d.mu.Unlock()
+	switch {
+	case !stored && q != old:
+		q.ReleaseMapped() // never published: no reader
+	case stored && q != old:
+		d.retireCodes(old) // replaced by a recalibrated range
+	}
 }
 
 // recalibrateUpTo is the collection size after which the quantization
@@ -237,6 +262,8 @@ func (d *denseIndex) graphSearch(q []float32, limit, ef int, allow func(uint32) 
 // graphSearchMode is graphSearch, or with within a search that follows
 // only allowed nodes (hnsw.SearchWithinFrom, entering also at seeds).
 func (d *denseIndex) graphSearchMode(q []float32, limit, ef int, allow func(uint32) bool, p *SearchParams, within bool, seeds []uint32) []hnsw.Result {
+	d.codesMu.RLock()
+	defer d.codesMu.RUnlock()
 	qz, bz, pz := d.quant.Load(), d.bin.Load(), d.prod.Load()
 	var qp QuantizationSearchParams
 	if p != nil && p.Quantization != nil {

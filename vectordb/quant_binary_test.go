@@ -14,8 +14,7 @@ import (
 func binaryCodes(t *testing.T, db *DB, coll string, n int) [][]uint64 {
 	t.Helper()
 	c, _ := db.collection(coll)
-	var b *hnsw.Binary
-	eventually(func() bool { b = c.dense[DefaultVector].bin.Load(); return b != nil && b.Len() == n })
+	b := c.dense[DefaultVector].bin.Load()
 	if b == nil || b.Len() != n {
 		t.Fatalf("binary codes: %v", b)
 	}

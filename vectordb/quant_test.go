@@ -6,7 +6,6 @@ import (
 	"math/rand"
 	"slices"
 	"testing"
-	"time"
 
 	"nexusos/vectordb/hnsw"
 )
@@ -138,8 +137,7 @@ func TestScalarQuantization(t *testing.T) {
 			waitIndexed(t, db, "q")
 			c, _ = db.collection("q")
 			d = c.dense[DefaultVector]
-			eventually(func() bool { qz = d.quant.Load(); return qz != nil && qz.Len() == n })
-			if qz == nil || qz.Len() != n {
+			if qz = d.quant.Load(); qz == nil || qz.Len() != n {
 				t.Fatalf("codes after reopen: %v", qz)
 			}
 			lo, hi := qz.Range()
@@ -235,24 +233,20 @@ func quantRecalls(t *testing.T, db *DB, coll string, queries [][]float32, k, ef 
 // db, and checks that a clean reopen of dir and an open of the crash image
 // both rebuild the codes want (read by codes); it returns the reopened
 // dir's database.
-// eventually polls ok for up to 20 s. The indexer makes codes in the
-// background, and on a loaded machine they were seen to trail
-// waitIndexed after a reopen (CI: "binary codes: <nil>").
-func eventually(ok func() bool) {
-	for deadline := time.Now().Add(20 * time.Second); !ok() && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func reopenSameCodes[C comparable](t *testing.T, db *DB, dir, coll string, want [][]C, codes func(*DB) [][]C) *DB {
 	t.Helper()
 	crashed := t.TempDir()
-	copyDir(t, dir, crashed)
+	crashImage(t, db, dir, crashed)
+	points, err := db.Count(bg, coll, nil)
+	must(t, err)
 	must(t, db.Close())
 	var reopened *DB
 	for _, d := range []string{dir, crashed} {
 		db2, err := Open(d, Options{Logger: quiet})
 		must(t, err)
+		if n, err := db2.Count(bg, coll, nil); err != nil || n != points {
+			t.Fatalf("%s: %d points after reopen (%v), %d acknowledged", d, n, err, points)
+		}
 		waitIndexed(t, db2, coll)
 		again := codes(db2)
 		for id := range again {

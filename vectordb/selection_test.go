@@ -290,7 +290,7 @@ func TestFilteredSearchBruteForce(t *testing.T) {
 	mutate(db)
 	want = count(db)
 	crashed := t.TempDir()
-	copyDir(t, dir, crashed) // the log after the reopen's checkpoint is replayed
+	crashImage(t, db, dir, crashed) // the log after the reopen's checkpoint is replayed
 	db2, err := Open(crashed, Options{})
 	must(t, err)
 	defer db2.Close()

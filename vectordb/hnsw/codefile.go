@@ -8,8 +8,10 @@ import "sync"
 // them in as searches read them and may drop them again under memory
 // pressure. The file is removed from its directory at once; its space is
 // freed by Release. Several Quantized may share one CodeFile (a range
-// recalibrated as a collection grows makes new codes): chunks are never
-// reused, so the space of replaced codes is freed only by Release.
+// recalibrated as a collection grows makes new codes): the file range of
+// codes that are replaced is never handed out again, and
+// Quantized.ReleaseMapped returns its blocks to the file system (a hole
+// is punched), so the file holds about the live codes only.
 //
 // A CodeFile is safe for concurrent use.
 type CodeFile struct {
@@ -49,6 +51,29 @@ func (f *CodeFile) Release() error {
 	err := f.m.release()
 	f.m = nil
 	return err
+}
+
+// DiskBytes returns the bytes the file occupies on disk (its allocated
+// blocks), at most MappedBytes: the space punched out by
+// Quantized.ReleaseMapped is not counted. 0 once released.
+func (f *CodeFile) DiskBytes() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		return 0
+	}
+	return f.m.diskBytes()
+}
+
+// free returns the blocks of c, bytes alloc handed out, to the file
+// system; c reads as zeros afterwards. It does nothing once the file is
+// released.
+func (f *CodeFile) free(c []int8) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m != nil {
+		f.m.freeInt8(c)
+	}
 }
 
 // alloc returns n zeroed bytes of the file, or nil when the file cannot

@@ -16,3 +16,5 @@ func (*fileMap) alloc(int) ([]float32, error)  { return nil, errors.New("hnsw: n
 func (*fileMap) allocInt8(int) ([]int8, error) { return nil, errors.New("hnsw: no mapped vectors") }
 func (*fileMap) mappedBytes() int64            { return 0 }
 func (*fileMap) release() error                { return nil }
+func (*fileMap) freeInt8([]int8)               {}
+func (*fileMap) diskBytes() int64              { return 0 }

@@ -88,6 +88,38 @@ func (m *fileMap) allocBytes(n int) ([]byte, error) {
 // mappedBytes is the size of the file mapped.
 func (m *fileMap) mappedBytes() int64 { return m.size }
 
+// freeInt8 punches the whole pages of c, bytes allocInt8 handed out, out
+// of the file (MADV_REMOVE on the shared mapping): their blocks go back to
+// the file system and c reads as zeros from then on. The file keeps its
+// size and the range stays mapped, so a reader that still held c would
+// read zeros, never fault; allocBytes never hands the range out again.
+// Errors (a file system that cannot punch holes) leave the space in use.
+func (m *fileMap) freeInt8(c []int8) {
+	if len(c) == 0 {
+		return
+	}
+	page := uintptr(os.Getpagesize())
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(c)))
+	lo, hi := (start+page-1)&^(page-1), (start+uintptr(len(c)))&^(page-1)
+	if hi <= lo {
+		return
+	}
+	// SAFETY: [lo, hi) lies within c, which lies within one of m's live
+	// mappings (allocBytes never spans two); it stays mapped, only its
+	// file blocks are dropped.
+	b := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(c)), lo-start)), int(hi-lo))
+	_ = unix.Madvise(b, unix.MADV_REMOVE)
+}
+
+// diskBytes returns the bytes of the file's allocated blocks.
+func (m *fileMap) diskBytes() int64 {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(m.file.Fd()), &st); err != nil {
+		return m.size
+	}
+	return st.Blocks * 512
+}
+
 // release unmaps every region and closes the file, which frees its space.
 func (m *fileMap) release() error {
 	var first error

@@ -46,9 +46,11 @@ type Quantized struct {
 	mu     sync.Mutex  // serialises writers
 	arena  arena[int8] // chunks after the first arenaAfter; guarded by mu
 	// file, set by MapCodes, supplies the chunks from then on; mapped
-	// counts the bytes of chunks it supplied. Guarded by mu.
-	file   *CodeFile
-	mapped int64
+	// counts the bytes of chunks it supplied, fromFile lists them.
+	// Guarded by mu.
+	file     *CodeFile
+	mapped   int64
+	fromFile [][]int8
 }
 
 // qchunk holds quantChunk vector records of rec bytes each, from a
@@ -168,6 +170,23 @@ func (q *Quantized) MapCodes(f *CodeFile) {
 	q.mu.Unlock()
 }
 
+// ReleaseMapped returns the file space of q's codes mapped from a
+// CodeFile (MapCodes) to the file system, for codes that were replaced (a
+// recalibrated range, another quantization). Afterwards q must not be
+// searched or inserted with: its mapped codes read as zeros (never a
+// fault). Codes q quantizes later stay in memory. It returns the bytes
+// released.
+func (q *Quantized) ReleaseMapped() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	f, n := q.file, q.mapped
+	for _, c := range q.fromFile {
+		f.free(c)
+	}
+	q.file, q.fromFile, q.mapped = nil, nil, 0
+	return n
+}
+
 // MappedBytes returns the bytes of the codes mapped from a CodeFile (see
 // MapCodes); the rest of Bytes is in memory.
 func (q *Quantized) MappedBytes() int64 {
@@ -199,6 +218,7 @@ func (q *Quantized) allocChunk(ci int) []int8 {
 	if q.file != nil {
 		if c := q.file.alloc(size); aligned(c) {
 			q.mapped += int64(size)
+			q.fromFile = append(q.fromFile, c)
 			return c
 		}
 	}

@@ -335,6 +335,28 @@ func TestMappedCodes(t *testing.T) {
 			t.Fatalf("search with mapped codes %v, in memory %v", b, a)
 		}
 	}
+	// Codes replaced by a recalibrated range give their file space back;
+	// the codes made after them in the same file are intact.
+	again := hnsw.Calibrate(flat, n, 0.99)
+	again.Unit = true
+	again.MapCodes(f)
+	again.Quantize(flat, n)
+	// Each set of codes has written at least n×dim bytes of the file.
+	before := f.DiskBytes()
+	if before < 2*n*dim {
+		t.Fatalf("file occupies %d bytes, holding two sets of %d codes of %d bytes", before, n, dim)
+	}
+	if got := mapped.ReleaseMapped(); got != mapped.Bytes() || mapped.MappedBytes() != 0 {
+		t.Fatalf("released %d bytes of %d mapped, %d still mapped", got, mapped.Bytes(), mapped.MappedBytes())
+	}
+	if after := f.DiskBytes(); before-after < n*dim || after < n*dim {
+		t.Fatalf("file occupies %d bytes after releasing one of the two sets of codes (%d before)", after, before)
+	}
+	for _, q := range data[:50] {
+		if a, b := idx.SearchQuantized(q, 10, 40, nil, heap), idx.SearchQuantized(q, 10, 40, nil, again); !slices.Equal(a, b) {
+			t.Fatalf("search with the codes made after the released ones %v, in memory %v", b, a)
+		}
+	}
 	if err := f.Release(); err != nil {
 		t.Fatal(err)
 	}
