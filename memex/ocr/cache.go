@@ -14,7 +14,7 @@ import (
 
 // cacheVersion changes when the cached lines would come out differently
 // for the same input (parser, rendering or grouping changes).
-const cacheVersion = 9 // 2: OCR words are whole words (spaces between them); 3: images cut to the paper and small ones doubled; 4: receipt words guess the language; 5: pages turned upright; 6, 7: poor pages read as one block; 8: rules removed (dropped); 9: pages in other scripts read in Japanese or Chinese
+const cacheVersion = 10 // 2: OCR words are whole words (spaces between them); 3: images cut to the paper and small ones doubled; 4: receipt words guess the language; 5: pages turned upright; 6, 7: poor pages read as one block; 8: rules removed (dropped); 9: pages in other scripts read in Japanese or Chinese; 10: images and PDF pages prepared (speckle, light, print size)
 
 type cacheEntry struct {
 	Version int           `json:"version"`

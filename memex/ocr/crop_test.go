@@ -80,28 +80,38 @@ func TestPaperRectEdgeStrip(t *testing.T) {
 }
 
 // TestPrepare: a small receipt on a dark background is cut to the paper
-// and doubled; a large page with nothing to cut is left alone.
+// and enlarged (its print of 6 pixels by the most, maxUpscale); a large page
+// with nothing to cut is left alone when only cutting is asked for.
 func TestPrepare(t *testing.T) {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, page(800, 1000, 40, image.Rect(500, 40, 760, 960), false)); err != nil {
 		t.Fatal(err)
 	}
-	out, ok := prepare(buf.Bytes(), "png", 100<<20)
+	out, ok := prepare(buf.Bytes(), "png", 100<<20, prepSteps{crop: true, enlarge: true})
 	if !ok {
 		t.Fatal("small receipt not prepared")
 	}
 	c, err := png.DecodeConfig(bytes.NewReader(out))
-	if err != nil || c.Width < 2*230 || c.Width > 2*270 || c.Height < 2*880 {
-		t.Errorf("prepared image %dx%d (%v), want about 520x1840", c.Width, c.Height, err)
+	if err != nil || c.Width < maxUpscale*230 || c.Width > maxUpscale*270 || c.Height < maxUpscale*880 || c.Height > maxUpscale*960 {
+		t.Errorf("prepared image %dx%d (%v), want about %.0fx%.0f", c.Width, c.Height, err, maxUpscale*260, maxUpscale*920)
 	}
 	buf.Reset()
 	if err := png.Encode(&buf, page(2400, 3000, 240, image.Rect(0, 0, 2400, 3000), false)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := prepare(buf.Bytes(), "png", 100<<20); ok {
+	if _, ok := prepare(buf.Bytes(), "png", 100<<20, prepSteps{crop: true}); ok {
 		t.Error("a large plain page was changed")
 	}
-	if _, ok := prepare([]byte("not an image"), "png", 100<<20); ok {
+	if _, ok := prepare([]byte("not an image"), "png", 100<<20, imagePrep); ok {
 		t.Error("garbage was prepared")
+	}
+}
+
+// TestPaperRectNotAStrip: a photo of a page placed on a PDF page with a
+// white margin strip beside it is not cut to the strip.
+func TestPaperRectNotAStrip(t *testing.T) {
+	img := page(1000, 1400, 60, image.Rect(940, 0, 1000, 1400), false)
+	if r, ok := paperRect(img); ok && r.Dx() < 1000/minPaper {
+		t.Errorf("cut to %v, a strip %d pixels wide", r, r.Dx())
 	}
 }

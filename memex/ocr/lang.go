@@ -3,6 +3,7 @@ package ocr
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // stopwords are frequent words of each language on invoices, receipts and
@@ -33,14 +34,20 @@ var stopwords = map[string][]string{
 // judged.
 const minLangWords = 3
 
-// guessLang returns the language of langs whose stopwords occur most often
-// in text, or "" when no language has at least minLangWords of them (or
-// one fewer, with no word of another language). Ties go to the earlier
-// language of langs.
+// guessLang returns the language of langs whose stopwords of two letters
+// or more occur most often in text, or "" when no language has at least
+// minLangWords of them (or one fewer, with no word of another language).
+// Ties go to the earlier language of langs.
 func guessLang(text string, langs []string) string {
 	counts := map[string]int{}
 	for w := range strings.FieldsFuncSeq(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
-		counts[w]++
+		// A letter standing alone is as often OCR debris (a stroke of
+		// a logo, "z" read from "2") as a word: the Polish "w", "z", "i"
+		// and the Spanish "y" made a photographed English receipt
+		// Polish, and the second pass in Polish lost its total.
+		if utf8.RuneCountInString(w) > 1 {
+			counts[w]++
+		}
 	}
 	best, bestN, second := "", 0, 0
 	for _, l := range langs {

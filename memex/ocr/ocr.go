@@ -3,7 +3,10 @@
 // text layer page by page after Ghostscript renders them. Its output is
 // tesseract's TSV (words with boxes and confidences), grouped into
 // layout lines so fact extraction sees labels and values where they are
-// on the page.
+// on the page. Before tesseract runs, the image is prepared in Go: cut to
+// the paper (crop.go), cleaned of speckle and its light evened out
+// (enhance.go), levelled (deskew.go) and its small print enlarged
+// (textsize.go).
 //
 // Input is treated as hostile: an image's dimensions are checked from its
 // header before anything runs, a PDF is read up to MaxPages pages, every
@@ -206,7 +209,7 @@ func (e *Engine) Image(ctx context.Context, data []byte) ([]layout.Line, error) 
 	defer os.RemoveAll(dir)
 	in, img := filepath.Join(dir, "in."+info.format), data
 	if info.pages == 1 {
-		if prepared, ok := prepare(data, info.format, e.maxPixels()); ok {
+		if prepared, ok := prepare(data, info.format, e.maxPixels(), imagePrep); ok {
 			in, img = filepath.Join(dir, "in-prepared.png"), prepared
 		}
 	}
@@ -274,12 +277,22 @@ func (e *Engine) PDF(ctx context.Context, data []byte) ([]layout.Line, int, erro
 		if err != nil {
 			return nil, 0, fmt.Errorf("render PDF page %d: %w", i+1, err)
 		}
-		pl, err := e.read(ctx, png, i, 1, dpi, &lang)
+		page := png
+		if b, err := os.ReadFile(png); err == nil {
+			if prepared, ok := prepare(b, "png", e.maxPixels(), pdfPrep); ok {
+				page = filepath.Join(dir, "page-prepared.png")
+				if err := os.WriteFile(page, prepared, 0o600); err != nil {
+					return nil, 0, fmt.Errorf("OCR temp file: %w", err)
+				}
+			}
+		}
+		pl, err := e.read(ctx, page, i, 1, dpi, &lang)
 		if err != nil {
 			return nil, 0, fmt.Errorf("PDF page %d: %w", i+1, err)
 		}
 		lines = append(lines, pl...)
 		os.Remove(png)
+		os.Remove(page)
 	}
 	e.log().Debug("ocr pdf", "pages", len(sizes), "lang", lang, "lines", len(lines), "elapsed", time.Since(start))
 	if err := e.cachePut(key, lines, len(sizes)); err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"image"
 	_ "image/jpeg" // decoders for turn
-	"image/png"
 	"os"
 	"strconv"
 	"strings"
@@ -138,9 +137,9 @@ func turn(in, out string, deg int) error {
 			g.Set(tx, ty, img.At(b.Min.X+x, b.Min.Y+y))
 		}
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, g); err != nil {
+	enc, err := tempPNG(g)
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, buf.Bytes(), 0o600)
+	return os.WriteFile(out, enc, 0o600)
 }
