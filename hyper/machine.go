@@ -210,6 +210,16 @@ func (m *Machine) NewCPU() (*CPU, error) {
 	m.slotUsed[slot] = true
 	m.mu.Unlock()
 
+	// fail gives the slot back, and closes v when it is set.
+	fail := func(v *kvm.VCPU, err error) (*CPU, error) {
+		if v != nil {
+			v.Close()
+		}
+		m.mu.Lock()
+		m.slotUsed[slot] = false
+		m.mu.Unlock()
+		return nil, err
+	}
 	// A reused vCPU keeps its CPUID table (KVM refuses changes after
 	// KVM_RUN); a fresh one gets it once created, so that reading the
 	// table (supportedCPUID) overlaps creating the VM and the vCPU.
@@ -217,39 +227,24 @@ func (m *Machine) NewCPU() (*CPU, error) {
 	if v == nil {
 		var err error
 		if v, err = m.vm.CreateVCPU(id); err != nil {
-			m.mu.Lock()
-			m.slotUsed[slot] = false
-			m.mu.Unlock()
-			return nil, err
+			return fail(nil, err)
 		}
 		// With in-kernel APICs, KVM starts every vCPU but the first
 		// waiting for a startup IPI that never comes.
 		if m.lapic && id != 0 {
 			if err := v.SetMPState(kvm.KVM_MP_STATE_RUNNABLE); err != nil {
-				v.Close()
-				m.mu.Lock()
-				m.slotUsed[slot] = false
-				m.mu.Unlock()
-				return nil, err
+				return fail(v, err)
 			}
 		}
 		if cpuid, err = supportedCPUID(); err != nil {
-			v.Close()
-			m.mu.Lock()
-			m.slotUsed[slot] = false
-			m.mu.Unlock()
-			return nil, err
+			return fail(v, err)
 		}
 	} else {
 		id = v.ID
 	}
 	c := &CPU{ID: id, slot: slot, m: m, v: v}
 	if err := c.setup(cpuid); err != nil {
-		v.Close()
-		m.mu.Lock()
-		m.slotUsed[slot] = false
-		m.mu.Unlock()
-		return nil, fmt.Errorf("set up vCPU %d: %w", id, err)
+		return fail(v, fmt.Errorf("set up vCPU %d: %w", id, err))
 	}
 	m.mu.Lock()
 	m.cpus[id] = c
