@@ -138,6 +138,11 @@ var (
 // no currency.
 var wordCodes = map[string]bool{"try": true, "rub": true, "sar": true, "php": true, "all": true, "top": true, "cup": true}
 
+// currencyWords are the currencies reInCurrency names in words; a code
+// ("in EUR") is read by facts.CurrencyCode.
+var currencyWords = map[string]string{"us dollars": "USD", "dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR",
+	"pounds": "GBP", "pounds sterling": "GBP", "swiss franc": "CHF", "swiss francs": "CHF", "yen": "JPY"}
+
 // takeCurrency reads the currency the totals are in ("invoices in EUR",
 // "over 500 in dollars"), beside or without amount bounds.
 func (u *Understood) takeCurrency(s string) string {
@@ -146,12 +151,11 @@ func (u *Understood) takeCurrency(s string) string {
 		if wordCodes[word] {
 			continue
 		}
-		code, ok := facts.CurrencyCode(strings.TrimSuffix(strings.TrimPrefix(word, "us "), " sterling"))
-		if word == "yen" {
-			code, ok = "JPY", true
-		}
+		code, ok := currencyWords[word]
 		if !ok {
-			continue
+			if code, ok = facts.CurrencyCode(word); !ok {
+				continue
+			}
 		}
 		if u.Amount == nil {
 			u.Amount = &AmountBound{Phrase: strings.TrimSpace(s[m[0]:m[1]])}

@@ -345,6 +345,9 @@ func TestParseCurrencyNegationAndDuties(t *testing.T) {
 	if u.Amount == nil || u.Amount.Currency != "EUR" || u.Amount.Min != nil || u.Amount.Max != nil || u.Rest != "" {
 		t.Errorf("in EUR: %+v rest %q", u.Amount, u.Rest)
 	}
+	if u := Parse("receipts in swiss francs", now, nil); u.Amount == nil || u.Amount.Currency != "CHF" {
+		t.Errorf("in swiss francs: %+v", u.Amount)
+	}
 	if u := Parse("invoices in dollars over 500", now, nil); u.Amount == nil || u.Amount.Currency != "USD" || u.Amount.Min == nil || *u.Amount.Min != 500 {
 		t.Errorf("in dollars over 500: %+v", u.Amount)
 	}
