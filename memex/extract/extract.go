@@ -51,11 +51,11 @@ type Doc struct {
 	Date              time.Time
 	Attachments       []string // names
 
-	// imagePages marks a PDF whose pages are images with a thin text
-	// layer (see imagePages in pdf.go): FileWith reads it by OCR, from
-	// pageImages, the pages' images, when each could be taken out.
-	imagePages bool
-	pageImages [][]byte
+	// pageImages is set for a PDF whose pages are images with a thin
+	// text layer (see imagePages in pdf.go), which FileWith reads by OCR:
+	// it takes the pages' images out, or returns nil when one cannot be,
+	// and is called only when OCR is to read them.
+	pageImages func() [][]byte
 }
 
 // Section is a run of text under one heading.
@@ -158,16 +158,17 @@ func fileWith(name string, data []byte, opts Options) (*Doc, error) {
 		d, err = f(name, data)
 		if errors.Is(err, errNoTextLayer) && opts.OCR != nil {
 			d, err = ocrPDF(data, opts)
-		} else if err == nil && d.Format == "pdf" && opts.OCR != nil && (garbled(d.Text) || d.imagePages) {
+		} else if err == nil && d.Format == "pdf" && opts.OCR != nil && (garbled(d.Text) || d.pageImages != nil) {
 			// A text layer whose fonts map to no readable characters
 			// ("%( ,+\"\", *+%(#0"), or pages that are images under a
 			// line or two of text (a browser's print header over a
 			// receipt photo): the pages are read by OCR instead, and the
 			// text layer is kept if OCR reads nothing.
 			read := func() (*Doc, error) { return ocrPDF(data, opts) }
-			if len(d.pageImages) > 0 {
-				images := d.pageImages
-				read = func() (*Doc, error) { return ocrPages(images, opts) }
+			if d.pageImages != nil {
+				if images := d.pageImages(); len(images) > 0 {
+					read = func() (*Doc, error) { return ocrPages(images, opts) }
+				}
 			}
 			if od, oerr := read(); oerr == nil {
 				d = od
@@ -179,6 +180,7 @@ func fileWith(name string, data []byte, opts Options) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.pageImages = nil // nothing more to read; let the PDF go
 	unligate(d)
 	if len(d.Text) > MaxTextBytes {
 		d.Text = d.Text[:MaxTextBytes]

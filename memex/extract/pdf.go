@@ -94,14 +94,16 @@ func pdfDoc(name string, data []byte) (*Doc, error) {
 	if imagePages(lines, r.covers) {
 		// OCR reads each page's image at its own resolution rather than
 		// the page rendered around it, when every one can be taken out.
-		d.imagePages = true
-		for _, st := range r.images {
-			img := r.imageFile(st)
-			if img == nil {
-				d.pageImages = nil
-				break
+		d.pageImages = func() [][]byte {
+			var out [][]byte
+			for _, st := range r.images {
+				img := r.imageFile(st)
+				if img == nil {
+					return nil
+				}
+				out = append(out, img)
 			}
-			d.pageImages = append(d.pageImages, img)
+			return out
 		}
 	}
 	if info := r.info(); info != nil {
