@@ -655,9 +655,6 @@ func (s *scratch) coded(base uint32, its []item) bool {
 // candidate must have codes. It appends to out.
 func (x *Index) selectByCodes(s *scratch, base uint32, cands []item, m int, out []item) []item {
 	s.selRecs = s.selRecs[:0]
-	if cap(s.raw) < m+1 {
-		s.raw = make([]int32, m+16)
-	}
 	baseRec := s.qq.record(base)
 	for _, c := range cands {
 		if len(out) >= m {
@@ -665,16 +662,11 @@ func (x *Index) selectByCodes(s *scratch, base uint32, cands []item, m int, out 
 		}
 		rec := s.qq.record(c.id)
 		good := true
-		if len(s.selRecs) > 0 {
-			sum, sq := s.qq.codeU8(s.pu, rec)
-			n := len(s.selRecs)
-			s.selRecs = append(s.selRecs, baseRec)
-			raw := s.raw[:n+1]
-			distance.DotU8I8Batch(s.pu, s.selRecs, raw)
-			s.selRecs = s.selRecs[:n]
-			d := s.qq.pairDist(sum, sq, baseRec, raw[n])
-			for k, r := range raw[:n] {
-				if s.qq.pairDist(sum, sq, s.selRecs[k], r) < d {
+		if n := len(s.selRecs); n > 0 {
+			// The distances to the kept neighbours and, last, to base.
+			d := s.codeBatch(rec, append(s.selRecs, baseRec))
+			for _, dk := range d[:n] {
+				if dk < d[n] {
 					good = false
 					break
 				}
@@ -685,27 +677,39 @@ func (x *Index) selectByCodes(s *scratch, base uint32, cands []item, m int, out 
 			s.selRecs = append(s.selRecs, rec)
 		}
 	}
-	clear(s.selRecs)
+	clear(s.selRecs[:cap(s.selRecs)])
 	return out
 }
 
 // pairDists sets the distance of every item of its to the distance from
-// stored vector a, by their codes (pairDist); a and every item must have
-// codes.
+// stored vector a, by their codes; a and every item must have codes.
 func (x *Index) pairDists(s *scratch, a uint32, its []item) {
-	sum, sq := s.qq.codeU8(s.pu, s.qq.record(a))
 	s.recs = s.recs[:0]
 	for _, it := range its {
 		s.recs = append(s.recs, s.qq.record(it.id))
 	}
-	if cap(s.raw) < len(its) {
-		s.raw = make([]int32, len(its)+16)
+	for i, d := range s.codeBatch(s.qq.record(a), s.recs) {
+		its[i].d = d
 	}
-	raw := s.raw[:len(its)]
-	distance.DotU8I8Batch(s.pu, s.recs, raw)
+}
+
+// codeBatch returns the distances between the vector of code record a
+// and those of recs, both sides by their codes (pairDist), in s.dists.
+func (s *scratch) codeBatch(a []int8, recs [][]int8) []float32 {
+	sum, sq := s.qq.codeU8(s.pu, a)
+	if cap(s.raw) < len(recs) {
+		s.raw = make([]int32, len(recs)+16)
+	}
+	raw := s.raw[:len(recs)]
+	distance.DotU8I8Batch(s.pu, recs, raw)
+	if cap(s.dists) < len(recs) {
+		s.dists = make([]float32, len(recs)+16)
+	}
+	out := s.dists[:len(recs)]
 	for i, r := range raw {
-		its[i].d = s.qq.pairDist(sum, sq, s.recs[i], r)
+		out[i] = s.qq.pairDist(sum, sq, recs[i], r)
 	}
+	return out
 }
 
 // greedy walks level from cur to a local minimum of the distance to q.
