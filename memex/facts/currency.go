@@ -389,7 +389,10 @@ func DocCurrency(text, lang string) string {
 		}
 		if best != "" {
 			if _, ok := first[best]; !ok {
-				first[best] = len(text)
+				// After every mark that names its currency, in the
+				// order the bare marks first appear (a "$" and an OCR
+				// "¥" once each: the map's order must not decide).
+				first[best] = len(text) + first[fam]
 			}
 			signs[best] += k
 		}
@@ -415,7 +418,7 @@ func currencyFamily(code string) string {
 func topCount(counts map[string]int, first map[string]int) string {
 	best, n := "", 0
 	for c, k := range counts {
-		if k > n || k == n && first[c] < first[best] {
+		if k > n || k == n && (first[c] < first[best] || first[c] == first[best] && c < best) {
 			best, n = c, k
 		}
 	}

@@ -368,3 +368,19 @@ func TestCurrencyWithoutMark(t *testing.T) {
 		t.Errorf("English receipt without a mark: currency %q, want none", f.Currency)
 	}
 }
+
+// TestDocCurrencyTiesByFirstMark: two bare marks once each (a "$" and a
+// "¥" OCR read into an id) give the one seen first, every time; the
+// order of a map must not decide.
+func TestDocCurrencyTiesByFirstMark(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"IRN bd¥8a32\nTaxable: $18,750.00", "JPY"},
+		{"Taxable: $18,750.00\nIRN bd¥8a32", "USD"},
+	} {
+		for range 50 {
+			if got := DocCurrency(c.text, "en"); got != c.want {
+				t.Fatalf("DocCurrency(%q) = %q, want %q", c.text, got, c.want)
+			}
+		}
+	}
+}
