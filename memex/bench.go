@@ -85,7 +85,7 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 		var n int64
 		for _, d := range ds {
 			if x, err := extract.File(d.Name, d.Data); err == nil {
-				m.build(d.Name, "/", d.Name, "", int64(len(d.Data)), x)
+				m.build(d.Name, "/", d.Name, "", int64(len(d.Data)), x, nil)
 				n += int64(len(d.Data))
 			}
 		}
@@ -117,7 +117,7 @@ func Bench(ctx context.Context, o BenchOptions, w io.Writer) error {
 		if err != nil {
 			continue
 		}
-		rec, pts := m.build(fmt.Sprintf("/bench/%d/%s", i, d.Name), "/bench", d.Name, "", int64(len(d.Data)), x)
+		rec, pts := m.build(fmt.Sprintf("/bench/%d/%s", i, d.Name), "/bench", d.Name, "", int64(len(d.Data)), x, nil)
 		batch = append(batch, pts...)
 		recs = append(recs, rec)
 		have += len(pts)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -72,6 +73,10 @@ type candidate struct {
 	// within, when set, are the only folders the file may be read from:
 	// it is opened through an os.Root of one (access.OpenInside).
 	within []string
+	// corrections, when not nil, replace the record's own (Correct);
+	// force indexes the file even when it is unchanged.
+	corrections map[string]string
+	force       bool
 }
 
 // walk lists the regular files under each path. Hidden directories
@@ -107,7 +112,7 @@ func walk(ctx context.Context, paths []string, roots []string, within []string, 
 					root = r
 				}
 			}
-			out = append(out, candidate{abs, root, st.Size(), within})
+			out = append(out, candidate{path: abs, root: root, size: st.Size(), within: within})
 			continue
 		}
 		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
@@ -145,7 +150,7 @@ func walk(ctx context.Context, paths []string, roots []string, within []string, 
 					sum.Skipped = append(sum.Skipped, Skipped{path, "symbolic link to a directory (not followed)"})
 					return nil
 				}
-				out = append(out, candidate{path, abs, st.Size(), within})
+				out = append(out, candidate{path: path, root: abs, size: st.Size(), within: within})
 				return nil
 			}
 			if !d.Type().IsRegular() {
@@ -157,7 +162,7 @@ func walk(ctx context.Context, paths []string, roots []string, within []string, 
 				sum.Skipped = append(sum.Skipped, Skipped{path, "unreadable: " + err.Error()})
 				return nil
 			}
-			out = append(out, candidate{path, abs, info.Size(), within})
+			out = append(out, candidate{path: path, root: abs, size: info.Size(), within: within})
 			return nil
 		})
 		if err != nil {
@@ -279,7 +284,7 @@ func (m *Memex) prepare(c candidate, xo extract.Options, sum *Summary) (rec, pre
 	digest := sha256.Sum256(data)
 	hash := hex.EncodeToString(digest[:])
 	if old, ok := m.File(c.path); ok {
-		if old.Hash == hash && old.Indexer == m.indexer() {
+		if old.Hash == hash && old.Indexer == m.indexer() && !c.force {
 			return nil, nil, nil, "", nil
 		}
 		prev = old
@@ -301,7 +306,11 @@ func (m *Memex) prepare(c candidate, xo extract.Options, sum *Summary) (rec, pre
 	if err != nil {
 		rel = filepath.Base(c.path)
 	}
-	rec, pts = m.build(c.path, c.root, rel, hash, int64(len(data)), doc)
+	corr := c.corrections
+	if corr == nil && prev != nil {
+		corr = prev.Corrections
+	}
+	rec, pts = m.build(c.path, c.root, rel, hash, int64(len(data)), doc, corr)
 	return rec, prev, pts, "", nil
 }
 
@@ -315,9 +324,11 @@ func kindHint(doc *extract.Doc) string {
 	return ""
 }
 
-// build turns an extracted document into its file record and chunk points.
-func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc) (*FileRecord, []vectordb.PointStruct) {
+// build turns an extracted document into its file record and chunk
+// points; corr are the user's corrections of its facts (Correct).
+func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc, corr map[string]string) (*FileRecord, []vectordb.PointStruct) {
 	f := facts.Extract(doc.Text, facts.Hints{Title: doc.Title, From: doc.From, Date: doc.Date, Kind: kindHint(doc), Lines: doc.Lines})
+	applyCorrections(&f, corr)
 	base := Payload{
 		"path": path, "rel": rel, "root": root, "format": doc.Format, "kind": f.Kind, "title": f.Title, "hash": hash,
 	}
@@ -394,6 +405,9 @@ func (m *Memex) build(path, root, rel, hash string, size int64, doc *extract.Doc
 	rec := &FileRecord{Path: path, Root: root, Rel: rel, Hash: hash, Size: size, Format: doc.Format, Kind: f.Kind, Title: f.Title,
 		Party: f.Party, PartyKey: f.PartyKey, PartyID: partyID, Status: f.Status, Chunks: len(pts), Tags: doc.Tags, Links: doc.Links,
 		IndexedAt: time.Now().UTC(), Facts: factsPayload, Sources: compactSources(f.Sources)}
+	if len(corr) > 0 {
+		rec.Corrections = maps.Clone(corr)
+	}
 	if len(chunks) > 0 {
 		rec.Snippet = cutRunes(chunks[0].Text, 300)
 	}

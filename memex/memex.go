@@ -134,6 +134,9 @@ type FileRecord struct {
 	// record; a file indexed by another is indexed again, even when its
 	// content is unchanged (its vectors or facts would be stale).
 	Indexer string `json:"indexer,omitempty"`
+	// Corrections are the facts a user corrected (Correct), by field
+	// (CorrectableFields); "" means the document has none.
+	Corrections map[string]string `json:"corrections,omitempty"`
 }
 
 // Payload is a chunk's payload as stored.

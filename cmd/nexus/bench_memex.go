@@ -18,7 +18,7 @@ func init() { registerBenchCommand(newBenchMemexCmd) }
 func newBenchMemexCmd(g *globalFlags) *cobra.Command {
 	var o memex.BenchOptions
 	var realDir string
-	var misses bool
+	var misses, corrected bool
 	var queryProfile string
 	c := &cobra.Command{
 		Use:   "memex",
@@ -36,7 +36,10 @@ tune and held-out halves and per language, then every wrong field
 (--misses) and the OCR speed; then it indexes the corpus and asks it set
 questions made from the labels ("invoices from <issuer>", "unpaid invoices",
 "invoice <number>", ...) and prints mean F1 per question class and half
-(--misses lists the tune half's wrong answers). OCR results are cached
+(--misses lists the tune half's wrong answers); --corrected asks them again
+with every label's facts entered by "nexus memex correct", so that the
+answers measure question understanding without extraction errors. OCR
+results are cached
 under --home/ocr-cache.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -69,6 +72,19 @@ under --home/ocr-cache.`,
 				}
 				fmt.Fprintf(w, "\nset questions made from the labels (gold from the labels; %d files indexed in %.1f s):\n", qr.Indexed, qr.Took.Seconds())
 				qr.Print(w, misses)
+				if !corrected {
+					return nil
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), "indexing the corpus again, every label entered with memex correct ...")
+				qr, err = factcheck.AskReal(ctx, factcheck.AskOptions{Dir: realDir, Scratch: filepath.Join(h.BenchMemex(), "real-questions"), OCRCache: h.BenchOCRCache(), Corrected: true})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "\nthe same questions with every label's facts entered by `memex correct` (question understanding alone; %d files; %d label values refused):\n", qr.Indexed, len(qr.Refused))
+				for _, r := range qr.Refused {
+					fmt.Fprintf(w, "  refused: %s\n", r)
+				}
+				qr.Print(w, misses)
 				return nil
 			}
 			o.Dir = h.BenchMemex()
@@ -86,6 +102,7 @@ under --home/ocr-cache.`,
 	c.Flags().StringVar(&realDir, "real", "", "score fact extraction on a labelled corpus of real documents in this folder")
 	c.Flags().Lookup("real").NoOptDefVal = "memex/testdata/real"
 	c.Flags().BoolVar(&misses, "misses", false, "with --real: list every wrong field")
+	c.Flags().BoolVar(&corrected, "corrected", false, "with --real: ask the questions again with every label's facts entered by `memex correct`, which measures question understanding alone")
 	c.Flags().StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile of the timed queries only to this file (go tool pprof)")
 	c.Flags().IntVar(&o.Files, "files", 10000, "files to generate and ingest")
 	c.Flags().IntVar(&o.Chunks, "chunks", 100000, "chunks in the store for the latency run")

@@ -105,6 +105,7 @@ state ("unpaid invoices from Northwind last quarter").
   nexus memex query unpaid invoices from Northwind last quarter
   nexus memex watch ~/Documents        keep the index live
   nexus memex ls | show FILE | rm PATH
+  nexus memex correct FILE issuer="Acme GmbH" total=120.50   fix a misread fact
   nexus memex parties                  each party, the names it goes by, and why
   nexus memex related NOTE             the knowledge graph around a file
   nexus memex connect "topic A" "topic B"   the chain of notes linking two topics
@@ -155,7 +156,7 @@ Environment:
 	cmd.PersistentFlags().StringVar(&memexStore.embedder, "embedder", os.Getenv("NEXUS_MEMEX_EMBEDDER"), "embedder for MemexFS: an embedding model added under --home or a GGUF file, "+runtime.BuiltinEmbedder+", or "+runtime.USEEmbedder+"[:DIR] (Universal Sentence Encoder Lite; model files in DIR, default $NEXUS_USE_MODEL_DIR or the user cache) (default: the first embedding model added, else "+runtime.BuiltinEmbedder+")")
 	cmd.AddCommand(newMemexAddCmd(g), newMemexQueryCmd(g), newMemexLsCmd(g), newMemexShowCmd(g), newMemexRmCmd(g), newMemexWatchCmd(g),
 		newMemexRelatedCmd(g), newMemexConnectCmd(g), newMemexSummaryCmd(g), newMemexGraphCmd(g), newMemexMountCmd(g),
-		newMemexPartiesCmd(g), newMemexReembedCmd(g))
+		newMemexPartiesCmd(g), newMemexReembedCmd(g), newMemexCorrectCmd(g))
 	return cmd
 }
 

@@ -52,6 +52,59 @@ be read day-first or month-first and nothing in the document decided it.`,
 	return c
 }
 
+func newMemexCorrectCmd(g *globalFlags) *cobra.Command {
+	var asJSON bool
+	var undo []string
+	c := &cobra.Command{
+		Use:   "correct FILE FIELD=VALUE... [--undo FIELD]...",
+		Short: "Correct facts extraction misread in an indexed file; questions then see your values",
+		Long: `Correct the facts MemexFS read from an indexed file (see ` + "`nexus memex show FILE`" + `).
+Each FIELD=VALUE replaces what extraction read; an empty VALUE says the document
+has no such fact. The file is indexed again at once, and your corrections are
+kept when it is indexed again later (changed content, new rules, another
+embedder) until you undo them or remove the file from the index. ` + "`memex show`" + `
+marks corrected facts "by you".
+
+Fields and values:
+  kind             ` + strings.Join(facts.Kinds, ", ") + `
+  issuer           who issued the document (its seller), e.g. "Acme GmbH"
+  invoice_number   as printed, e.g. RE-2025-0042
+  issue_date, due_date, paid_date   YYYY-MM-DD
+  total            the amount owed or charged, e.g. 1234.56
+  currency         ISO 4217 code: EUR, USD, GBP, ...
+  status           paid, unpaid or overdue
+
+  nexus memex correct scans/receipt-17.jpg kind=receipt issuer="Saturn" total=99.86 currency=EUR
+  nexus memex correct invoice.pdf due_date=           (it names no due date)
+  nexus memex correct invoice.pdf --undo issuer       (extraction decides again)`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set := map[string]string{}
+			for _, a := range args[1:] {
+				k, v, ok := strings.Cut(a, "=")
+				if !ok {
+					return fmt.Errorf("%q: write FIELD=VALUE (fields: %s)", a, strings.Join(memex.CorrectableFields, ", "))
+				}
+				if _, err := memex.NormaliseCorrection(k, v); err != nil {
+					return err
+				}
+				set[k] = v
+			}
+			if len(set) == 0 && len(undo) == 0 {
+				return fmt.Errorf("nothing to correct: give FIELD=VALUE or --undo FIELD (fields: %s)", strings.Join(memex.CorrectableFields, ", "))
+			}
+			return withMemex(g, cmd, asJSON, func(ctx context.Context, m *memex.Memex) (any, error) {
+				return m.Correct(ctx, args[0], set, undo, nil)
+			}, func(w io.Writer, v any) {
+				printRecord(w, v.(*memex.FileRecord))
+			})
+		},
+	}
+	c.Flags().StringSliceVar(&undo, "undo", nil, "drop your correction of this field (repeatable); extraction decides again")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the new file record as JSON")
+	return c
+}
+
 // showOrder is the order of the facts printed first, with the source
 // field each one's provenance is kept under.
 var showOrder = []struct{ key, source string }{
@@ -94,6 +147,11 @@ func printRecord(w io.Writer, r *memex.FileRecord) {
 			src = &s
 		}
 		row(o.key, v, src)
+	}
+	for _, k := range memex.CorrectableFields {
+		if v, ok := r.Corrections[k]; ok && v == "" {
+			row(k, "none", &facts.Source{How: "user"})
+		}
 	}
 	var rest []string
 	for k := range fs {
@@ -165,6 +223,9 @@ func groupThousands(s string) string {
 // sourceText renders a fact's provenance: p1 l23 "Gesamtbetrag" right
 // 0.85 (page and line only when the fact was read at a place).
 func sourceText(s facts.Source) string {
+	if s.How == "user" {
+		return "by you"
+	}
 	var parts []string
 	if s.Page > 0 {
 		parts = append(parts, fmt.Sprintf("p%d", s.Page))

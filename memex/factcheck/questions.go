@@ -2,6 +2,7 @@ package factcheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -46,6 +47,9 @@ type QuestionReport struct {
 	Results []QuestionResult
 	Indexed int
 	Took    time.Duration
+	// Refused are the label values Memex.Correct would not take
+	// (AskOptions.Corrected), with the reason.
+	Refused []string
 }
 
 // AskOptions configures AskReal.
@@ -57,6 +61,11 @@ type AskOptions struct {
 	// its cache under its state folder).
 	OCRCache string
 	Now      time.Time // reference day of relative questions
+	// Corrected enters every label's facts with `memex correct` (Memex.
+	// Correct) before the questions are asked: the answers then measure
+	// question understanding alone, as a user who corrected every misread
+	// fact would get them.
+	Corrected bool
 }
 
 // AskReal indexes the corpus and asks every question of Questions.
@@ -93,6 +102,28 @@ func AskReal(ctx context.Context, o AskOptions) (*QuestionReport, error) {
 		return nil, fmt.Errorf("add the real corpus: %w", err)
 	}
 	rep := &QuestionReport{Indexed: sum.Indexed, Took: time.Since(start)}
+	if o.Corrected {
+		for _, l := range labels {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			set := map[string]string{"kind": l.Kind, "issuer": l.Issuer, "issue_date": l.IssueDate, "due_date": l.DueDate, "total": l.Total,
+				"currency": l.Currency, "invoice_number": l.InvoiceNumber, "status": l.Status}
+			for k, v := range set {
+				if _, err := memex.NormaliseCorrection(k, v); err != nil {
+					delete(set, k) // what a user could not enter either ("Company" names no one)
+					rep.Refused = append(rep.Refused, l.File+": "+err.Error())
+				}
+			}
+			_, err := m.Correct(ctx, filepath.Join(o.Dir, "docs", l.File), set, nil, nil)
+			if errors.Is(err, memex.ErrNotIndexed) {
+				continue // a file with no text (it was skipped, and said why)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("enter the label of %s: %w", l.File, err)
+			}
+		}
+	}
 	half := map[string]string{}
 	for _, l := range labels {
 		half[l.File] = Half(l.File)

@@ -99,6 +99,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/memex/files", s.handleFiles)
 	m.HandleFunc("GET /v1/memex/parties", s.handleParties)
 	m.HandleFunc("GET /v1/memex/file", s.handleFile)
+	m.HandleFunc("POST /v1/memex/correct", s.handleCorrect)
 	m.HandleFunc("GET /v1/memex/timeline", s.handleTimeline)
 	m.HandleFunc("POST /v1/memex/add", s.handleAdd)
 	m.HandleFunc("GET /v1/memex/ingest", s.handleIngest)

@@ -288,6 +288,53 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rec)
 }
 
+// handleCorrect records a user's corrections of an indexed file's facts
+// ({"path", "set": {field: value}, "undo": [field]}) and returns the file's
+// new record. The file is read again, so it must lie inside the node's
+// data folders, as for adding.
+func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) {
+	m, err := s.memex()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	var req struct {
+		Path string            `json:"path"`
+		Set  map[string]string `json:"set"`
+		Undo []string          `json:"undo"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		fail(w, err)
+		return
+	}
+	if len(req.Set)+len(req.Undo) == 0 || len(req.Set)+len(req.Undo) > 2*len(memex.CorrectableFields) {
+		fail(w, errorf(http.StatusBadRequest, "set or undo: name 1..%d fields of %v", len(memex.CorrectableFields), memex.CorrectableFields))
+		return
+	}
+	if len(s.rt.Data()) == 0 {
+		fail(w, errorf(http.StatusForbidden, "this node has no data folders: start it with --data DIR to allow correcting files under DIR"))
+		return
+	}
+	rec, err := s.indexedFile(m, req.Path)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if _, _, ok := within(s.rt.Data(), rec.Path); !ok {
+		fail(w, errorf(http.StatusForbidden, "path %q is outside the node's data folders %v", req.Path, s.rt.Data()))
+		return
+	}
+	rec, err = m.Correct(r.Context(), rec.Path, req.Set, req.Undo, s.rt.Data())
+	if errors.Is(err, memex.ErrBadCorrection) {
+		err = errorf(http.StatusBadRequest, "%v", err)
+	}
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
 // indexedFile resolves a path given in a request (absolute, or relative to
 // an indexed folder) to the record of an indexed file. Paths outside every
 // indexed folder are refused before the index is consulted.
