@@ -40,8 +40,8 @@ type catalog struct {
 type catRow struct {
 	payload vectordb.Payload
 	res     Result
-	date    string // the issue (or sent) date results are ordered by
-	form    string // the legal form of the party's name (see sameForm)
+	date    string   // the issue (or sent) date results are ordered by
+	forms   []string // the legal forms of the party's name (see sameForm)
 	// Typed copies of the range-filtered facts, parsed once: a filter's
 	// top-level range conditions reject most rows without touching the
 	// payload map.
@@ -87,6 +87,22 @@ func postedIndex(k string) int {
 	return -1
 }
 
+// has reports whether a live row has value under the posted key.
+func (c *catalog) has(key, value string) bool {
+	i := postedIndex(key)
+	if i < 0 || value == "" {
+		return false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, id := range c.post[key][value] {
+		if r := c.rows[id]; r != nil && r.hasKey[i] && r.keys[i] == value {
+			return true
+		}
+	}
+	return false
+}
+
 func newCatalog() *catalog {
 	c := &catalog{byPath: map[string]int32{}, post: map[string]map[string][]int32{}}
 	for _, k := range postedKeys {
@@ -111,7 +127,7 @@ func rowOf(r *FileRecord) *catRow {
 	}
 	res := resultOf(p, 1, nil, "")
 	party, _ := res.Facts["party"].(string)
-	row := &catRow{payload: p, res: res, date: dateOf(res.Facts, ""), form: facts.LegalForm(party)}
+	row := &catRow{payload: p, res: res, date: dateOf(res.Facts, ""), forms: facts.LegalForms(party)}
 	for i, k := range timedKeys {
 		if s, ok := p[k].(string); ok {
 			row.times[i], row.hasTime[i] = vectordb.ParseDatetime(s)

@@ -244,6 +244,16 @@ func hasNumber(text, key string) bool {
 	return false
 }
 
+// preferKind keeps the results of kind k when some are: "invoice 123"
+// answers with invoice 123, not also with credit note 123; with none of
+// that kind, the others stay (the user may misname the document).
+func preferKind(rs []Result, k string) []Result {
+	if k == "" || !slices.ContainsFunc(rs, func(r Result) bool { return r.Kind == k }) {
+		return rs
+	}
+	return slices.DeleteFunc(rs, func(r Result) bool { return r.Kind != k })
+}
+
 // sameForm drops the files whose party has a legal form other than the
 // ones the question wrote ("Acme GmbH" is not "Acme Ltd."); files whose
 // party name has no form stay.
@@ -254,15 +264,24 @@ func sameForm(rs []Result, forms []string) []Result {
 	kept := rs[:0]
 	for _, r := range rs {
 		party, _ := r.Facts["party"].(string)
-		if formKept(facts.LegalForm(party), forms) {
+		if formKept(facts.LegalForms(party), forms) {
 			kept = append(kept, r)
 		}
 	}
 	return kept
 }
 
-// formKept reports whether a party whose name has legal form f stays
-// under a question that wrote forms.
-func formKept(f string, forms []string) bool {
-	return f == "" || len(forms) == 0 || slices.Contains(forms, f)
+// formKept reports whether a party whose name has the legal forms fs
+// stays under a question that wrote forms: a name or a question may
+// stack forms ("Company, Inc."), and one in common is enough.
+func formKept(fs, forms []string) bool {
+	if len(fs) == 0 || len(forms) == 0 {
+		return true
+	}
+	for _, f := range fs {
+		if slices.Contains(forms, f) {
+			return true
+		}
+	}
+	return false
 }

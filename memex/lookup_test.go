@@ -2,6 +2,7 @@ package memex
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
@@ -69,6 +70,9 @@ func TestLookups(t *testing.T) {
 		{"everything from Northwind except invoices", []string{"a/004.txt"}},
 		{"invoices in USD", []string{"a/001.txt", "a/002.txt", "a/003.txt", "a/005.txt"}},
 		{"any invoice for 1,200.00", []string{"a/003.txt", "b/nocur.txt"}},
+		// "over" leaves the bound out, "at least" keeps it.
+		{"invoices over 1,200 USD", []string{"a/001.txt"}},
+		{"invoices of at least 1,200 USD", []string{"a/001.txt", "a/003.txt"}},
 	} {
 		ans := ask(c.q)
 		var got []string // in the answer's order
@@ -96,6 +100,45 @@ func TestHasNumber(t *testing.T) {
 	for key, want := range map[string]bool{"us001": true, "f1234k20123412": true, "1234k20123412": true, "123": false, "1234500": true, "us00": false} {
 		if got := hasNumber(text, key); got != want {
 			t.Errorf("hasNumber(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
+
+// TestNumberLookupKinds: the label's kind chooses among documents that
+// carry one number, and a stored number wins over the day it looks like
+// ("invoices" of a day stay a day).
+func TestNumberLookupKinds(t *testing.T) {
+	m, _, _ := openTest(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"inv.txt": "Delta Supplies GmbH\nINVOICE\nInvoice No: 4711\nDate: 2026-03-02\nTotal: 99.00 EUR\n",
+		"cn.txt":  "Delta Supplies GmbH\nCREDIT NOTE\nCredit Note No: 4711\nDate: 2026-03-09\nTotal: 19.00 EUR\n",
+		"day.txt": "Epsilon Ltd\nINVOICE\nInvoice Number: 2026/02/11\nDate: 2026-03-01\nTotal: 5.00 EUR\n",
+		"feb.txt": "Epsilon Ltd\nINVOICE\nInvoice No: E-7\nDate: 2026-02-11\nTotal: 6.00 EUR\n",
+	})
+	ctx := context.Background()
+	if _, err := m.Add(ctx, []string{dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := m.File(filepath.Join(dir, "day.txt")); r.Facts["invoice_number"] != "2026/02/11" {
+		t.Fatalf("day.txt's number: %v", r.Facts["invoice_number"])
+	}
+	for q, want := range map[string][]string{
+		"invoice 4711":        {"inv.txt"},
+		"credit note 4711":    {"cn.txt"},
+		"invoice 2026/02/11":  {"day.txt"},
+		"invoices 2026/02/11": {"feb.txt"},
+	} {
+		ans, err := m.Query(ctx, q, QueryOptions{Now: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range ans.Results {
+			got = append(got, r.Rel)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: got %v, want %v (understood {%s})", q, got, want, ans.Understood)
 		}
 	}
 }

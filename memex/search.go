@@ -172,7 +172,11 @@ func filterOf(u *query.Understood, paths []string, ps *partyScope) *vectordb.Fil
 	}
 	if a := u.Amount; a != nil {
 		if a.Min != nil || a.Max != nil {
-			must(vectordb.Condition{Field: &vectordb.FieldCondition{Key: "total", Range: &vectordb.Range{Gte: a.Min, Lte: a.Max}}})
+			rng := &vectordb.Range{Gte: a.Min, Lte: a.Max}
+			if a.Strict {
+				rng = &vectordb.Range{Gt: a.Min, Lt: a.Max}
+			}
+			must(vectordb.Condition{Field: &vectordb.FieldCondition{Key: "total", Range: rng}})
 		}
 		if a.Currency != "" {
 			must(field("currency", &vectordb.Match{Value: a.Currency}))
@@ -238,7 +242,7 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 	// One view (embedder and collection) answers the whole question,
 	// even when a finished re-embed switches meanwhile.
 	ctx, v := m.withView(ctx)
-	u := query.Parse(text, opts.Now, m.PartyKeys())
+	u := query.ParseKnown(text, opts.Now, query.Known{Parties: m.PartyKeys(), IsNumber: func(k string) bool { return m.cat.has("invoice_key", k) }})
 	ans := &Answer{Query: text, Understood: u, Results: []Result{}, Embedder: v.emb.Name()}
 	ps := m.partyScopeOf(u)
 	filter := filterOf(u, opts.Paths, ps)
@@ -265,11 +269,12 @@ func (m *Memex) Query(ctx context.Context, text string, opts QueryOptions) (*Ans
 		ans.Results = make([]Result, 0, len(rows))
 		why = why[:len(why):len(why)] // shared: an append copies
 		for _, r := range rows {
-			if formKept(r.form, u.PartyForms) {
+			if formKept(r.forms, u.PartyForms) {
 				ans.Results = append(ans.Results, r.res)
 				ans.Results[len(ans.Results)-1].Why = why
 			}
 		}
+		ans.Results = preferKind(ans.Results, u.NumberKind)
 		if len(rows) == 0 && u.Number != "" {
 			rs, err := m.numberInText(ctx, u, opts.Paths, ps, why)
 			if err != nil {

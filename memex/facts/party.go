@@ -30,7 +30,7 @@ var legalForms = []string{
 	"sl", "s l", "slu", "s l u", "sa de cv", "s de rl", "sau", "s a u", "sc", "scp",
 	"sp z o o", "sp zoo", "spolka z ograniczona odpowiedzialnoscia", "spolka akcyjna", "s a", "sp j", "sp k", "spzoo",
 	"ltda", "eireli", "me", "epp", "lda", "unipessoal lda",
-	"pvt ltd", "private limited", "pvt", "pty ltd", "pty", "pte ltd", "pte", "sdn bhd", "bhd", "kk", "k k",
+	"pvt ltd", "pvt limited", "private limited", "pvt", "pty ltd", "pty", "pte ltd", "pte", "sdn bhd", "bhd", "kk", "k k",
 	"oy", "oyj", "ab", "publ", "as", "a s", "asa", "aps", "a s", "hf", "ehf",
 	"sro", "s r o", "as", "kft", "zrt", "nyrt", "bt", "doo", "d o o", "ad", "ood", "ou", "uab", "sia",
 	"z s p o", "zspo", "z s", "z u", "o p s", "v o s", "k s", "ltd sti", "sti",
@@ -89,15 +89,21 @@ func LegalFormPrefix(words []string, caseless bool) int {
 	return 0
 }
 
-// LegalForm returns the legal form a name ends with, one spelling per
-// form ("Acme Ltd." and "Acme Limited" → "ltd"), or "" when it has none.
-func LegalForm(name string) string {
+// LegalForms returns the legal forms a name ends with, one spelling per
+// form ("Acme Ltd." and "Acme Limited" → "ltd"), the last first: a name
+// may stack them ("My Great Company, Inc." → inc, co). None: nil.
+func LegalForms(name string) []string {
+	var out []string
 	f := strings.Fields(fold(name))
-	n := legalFormAt(f)
-	if n == 0 {
-		return ""
+	for len(out) < 4 {
+		n := legalFormAt(f)
+		if n == 0 {
+			break
+		}
+		out = append(out, FormKey(strings.Join(f[len(f)-n:], " ")))
+		f = f[:len(f)-n]
 	}
-	return FormKey(strings.Join(f[len(f)-n:], " "))
+	return out
 }
 
 // FormKey spells a legal form one way: folded, without spaces, long
@@ -111,7 +117,7 @@ func FormKey(form string) string {
 }
 
 var formSpelling = map[string]string{"limited": "ltd", "incorporated": "inc", "corporation": "corp", "company": "co",
-	"privatelimited": "pvtltd", "pvt": "pvtltd", "spolkazograniczonaodpowiedzialnoscia": "spzoo"}
+	"privatelimited": "pvtltd", "pvtlimited": "pvtltd", "pvt": "pvtltd", "spolkazograniczonaodpowiedzialnoscia": "spzoo"}
 
 // everydayForm are short legal forms that are also everyday words.
 var everydayForm = map[string]bool{"as": true, "me": true, "ad": true, "se": true, "ou": true, "pc": true, "sc": true, "cv": true}

@@ -9,8 +9,8 @@ import (
 )
 
 var (
-	reMore   = lazyregexp.New(`\b(?:more than|over|above|greater than|exceeding|at least|bigger than|larger than|>=?)\s*`)
-	reLess   = lazyregexp.New(`\b(?:less than|under|below|at most|smaller than|cheaper than|up to|<=?)\s*`)
+	reMore   = lazyregexp.New(`(?:\b(?:more than|over|above|greater than|exceeding|bigger than|larger than)|>=?|\b(at least|no less than|not less than|minimum(?: of)?))\s*`)
+	reLess   = lazyregexp.New(`(?:\b(?:less than|under|below|smaller than|cheaper than)|<=?|\b(at most|up to|no more than|not more than|maximum(?: of)?))\s*`)
 	reApprox = lazyregexp.New(`\b(?:around|about|approximately|approx\.?|roughly|circa|~)\s*`)
 	reExact  = lazyregexp.New(`\b(?:exactly|precisely)\s*`)
 	// reMoney: any ISO 4217 code or sign before or after the number
@@ -87,7 +87,7 @@ func (u *Understood) takeAmount(s string, moneyCtx bool) string {
 		}
 	}
 	for _, re := range []*lazyregexp.Regexp{reApprox, reExact, reMore, reLess} {
-		for _, loc := range re.FindAllStringIndex(s, -1) {
+		for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
 			v, ok := parseMoney(s[loc[1]:])
 			if !ok {
 				continue
@@ -107,6 +107,11 @@ func (u *Understood) takeAmount(s string, moneyCtx bool) string {
 				b.Min = &v.v
 			default:
 				b.Max = &v.v
+			}
+			// "over", "under", ">" leave the bound out; "at least", "up
+			// to", ">=" keep it.
+			if re == reMore || re == reLess {
+				b.Strict = loc[2] < 0 && !strings.HasSuffix(strings.TrimSpace(s[loc[0]:loc[1]]), "=")
 			}
 			u.Amount = b
 			return cut(s, []int{loc[0], loc[1] + v.n})

@@ -230,6 +230,83 @@ func TestParsePartyForms(t *testing.T) {
 	if u := Parse("invoices from acme as of march 2026", now, parties); len(u.PartyForms) > 0 {
 		t.Errorf("as of: forms %v", u.PartyForms)
 	}
+	// Stacked forms are all the name's, as facts.LegalForms reads a
+	// stored name; the name's last word may start one.
+	for _, c := range []struct {
+		q     string
+		forms []string
+	}{
+		{"invoices from My Great Company, Inc.", []string{"co", "inc"}},
+		{"quotes from OceanFreight Co. Ltd.", []string{"co", "ltd"}},
+		{"invoices from Contoso Pvt. Limited", []string{"pvtltd"}},
+		{"receipts from Oravel Stays Private Limited", []string{"pvtltd"}},
+	} {
+		u := Parse(c.q, now, []string{"my great", "oceanfreight", "contoso", "oravel stays", "oravel stays private"})
+		if len(u.Parties) == 0 || u.Rest != "" || !slices.Equal(u.PartyForms, c.forms) {
+			t.Errorf("%q: parties %v forms %v rest %q, want forms %v and no rest", c.q, u.Parties, u.PartyForms, u.Rest, c.forms)
+		}
+	}
+	for name, want := range map[string][]string{
+		"My Great Company, Inc.":       {"inc", "co"},
+		"OceanFreight Co. Ltd.":        {"ltd", "co"},
+		"CONTOSO PVT. LIMITED":         {"pvtltd"},
+		"Oravel Stays Private Limited": {"pvtltd"},
+		"Northwind Traders":            nil,
+	} {
+		if got := facts.LegalForms(name); !slices.Equal(got, want) {
+			t.Errorf("LegalForms(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestParseStrictAmounts: "over" and "under" leave the bound out; "at
+// least", "up to" and ">=" keep it.
+func TestParseStrictAmounts(t *testing.T) {
+	for _, c := range []struct {
+		q      string
+		strict bool
+		desc   string
+	}{
+		{"invoices over 500 EUR", true, "> 500 EUR"},
+		{"invoices under $500", true, "< 500 USD"},
+		{"invoices more than 2k", true, "> 2000"},
+		{"invoices of at least 500 EUR", false, ">= 500 EUR"},
+		{"invoices up to 500 EUR", false, "<= 500 EUR"},
+		{"invoices >= 500 EUR", false, ">= 500 EUR"},
+		{"invoices between 1k and 5k", false, ">= 1000 <= 5000"},
+	} {
+		u := Parse(c.q, now, nil)
+		if u.Amount == nil {
+			t.Errorf("%q: no amount", c.q)
+			continue
+		}
+		if u.Amount.Strict != c.strict || u.Amount.Describe() != c.desc {
+			t.Errorf("%q: amount %+v (%q), want strict %v, %q", c.q, u.Amount, u.Amount.Describe(), c.strict, c.desc)
+		}
+	}
+}
+
+// TestParseStoredNumberBeatsDate: a number an indexed document carries is
+// read as that number even when it looks like a day, after a singular
+// label; the label's kind is kept.
+func TestParseStoredNumberBeatsDate(t *testing.T) {
+	stored := map[string]bool{NumberKey("2015-11-04"): true, NumberKey("2/11/2023"): true}
+	k := Known{IsNumber: func(key string) bool { return stored[key] }}
+	for q, want := range map[string]string{"invoice 2015-11-04": "2015-11-04", "invoice 2/11/2023": "2/11/2023", "invoices 2015-11-04": "", "invoice 2015-11-05": ""} {
+		u := ParseKnown(q, now, k)
+		if u.Number != want {
+			t.Errorf("%q: number %q, want %q (time %+v)", q, u.Number, want, u.Time)
+		}
+		if want != "" && (u.NumberKind != facts.KindInvoice || u.Time != nil) {
+			t.Errorf("%q: number kind %q time %+v", q, u.NumberKind, u.Time)
+		}
+		if want == "" && u.Time == nil {
+			t.Errorf("%q: no day read", q)
+		}
+	}
+	if u := Parse("order no. PO-4471", now, nil); u.Number != "po-4471" || u.NumberKind != facts.KindPurchaseOrder {
+		t.Errorf("order no. PO-4471: number %q kind %q", u.Number, u.NumberKind)
+	}
 }
 
 // TestParseNumbersAfterSingularLabel: four digits after "invoice" are a

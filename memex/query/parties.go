@@ -213,9 +213,20 @@ func (u *Understood) takeParties(s string, parties []string, ctx bool) string {
 		for last+1 < len(fields) && isInitial(fields[last+1]) {
 			last++
 		}
-		// So does a legal form after it ("Bluem BV", "Amazon EU S.à r.l."),
-		// as the user wrote it.
-		if n := facts.LegalFormPrefix(fields[last+1:], true); n > 0 && !slices.Contains(used[last+1:last+1+n], true) {
+		// So do the legal forms after it ("Bluem BV", "Amazon EU S.à
+		// r.l."), as the user wrote them; a name may stack them
+		// ("Company, Inc.", "Co. Ltd."), as facts.LegalForms reads a
+		// stored name. The name's last word may start one ("Oravel Stays
+		// Private" is a stored name, and "Private Limited" a form).
+		if n := facts.LegalFormPrefix(fields[last:], true); last > first && n >= 2 && !slices.Contains(used[last+1:last+n], true) {
+			u.PartyForms = append(u.PartyForms, facts.FormKey(strings.Join(fields[last:last+n], " ")))
+			last += n - 1
+		}
+		for {
+			n := facts.LegalFormPrefix(fields[last+1:], true)
+			if n == 0 || slices.Contains(used[last+1:last+1+n], true) {
+				break
+			}
 			u.PartyForms = append(u.PartyForms, facts.FormKey(strings.Join(fields[last+1:last+1+n], " ")))
 			last += n
 		}
@@ -317,11 +328,15 @@ func (a *AmountBound) Describe() string {
 	case a.Min != nil && a.Max != nil && *a.Min == *a.Max:
 		s = append(s, fmt.Sprintf("= %g", *a.Min))
 	default:
+		gt, lt := ">=", "<="
+		if a.Strict {
+			gt, lt = ">", "<"
+		}
 		if a.Min != nil {
-			s = append(s, fmt.Sprintf(">= %g", *a.Min))
+			s = append(s, fmt.Sprintf("%s %g", gt, *a.Min))
 		}
 		if a.Max != nil {
-			s = append(s, fmt.Sprintf("<= %g", *a.Max))
+			s = append(s, fmt.Sprintf("%s %g", lt, *a.Max))
 		}
 	}
 	if a.Currency != "" {

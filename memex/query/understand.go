@@ -41,7 +41,10 @@ type Range struct {
 
 // AmountBound constrains the total amount.
 type AmountBound struct {
-	Min, Max *float64 // inclusive bounds, nil = open
+	Min, Max *float64 // bounds, nil = open; inclusive unless Strict
+	// Strict makes the bounds exclusive: "over 500" and "under 500" leave
+	// out 500 itself; "at least" and "at most" keep it.
+	Strict   bool
 	Currency string
 	Phrase   string
 }
@@ -89,7 +92,11 @@ type Understood struct {
 	// Number is an invoice or order number to look up, as written;
 	// NumberKey(Number) is compared with the stored number's key.
 	Number string `json:"number,omitempty"`
-	Order  *Order `json:"order,omitempty"`
+	// NumberKind is the kind the number's label names ("invoice 123":
+	// invoice; "order 7": purchase_order), "" for none: when documents
+	// of several kinds carry the number, those of this kind answer.
+	NumberKind string `json:"number_kind,omitempty"`
+	Order      *Order `json:"order,omitempty"`
 	// Aggregate asks for a figure over the matching files ("how much",
 	// "total owed"): AggSum adds their totals.
 	Aggregate       string `json:"aggregate,omitempty"`
@@ -103,6 +110,7 @@ type Understood struct {
 
 	dateWord  string // the word that chose Time.Field ("due", "sent")
 	notYetDue bool
+	isNumber  func(key string) bool // Known.IsNumber
 	// partyVariants are parties kept only because their whole (shorter)
 	// name is inside the named one ("northwind" in "Northwind Traders").
 	partyVariants []string
@@ -192,7 +200,23 @@ var weakKind = map[string]bool{
 // any distinctive run of their words. now is the reference day for
 // relative times.
 func Parse(text string, now time.Time, parties []string) *Understood {
-	u := &Understood{Text: text, Now: now}
+	return ParseKnown(text, now, Known{Parties: parties})
+}
+
+// Known is what the index knows that helps read a question.
+type Known struct {
+	// Parties are the known party keys (as stored).
+	Parties []string
+	// IsNumber, when set, reports whether a stored document has this
+	// invoice or order number (NumberKey): "invoice 2015-11-04" is that
+	// number when one is stored, else a day.
+	IsNumber func(key string) bool
+}
+
+// ParseKnown is Parse with what the index knows.
+func ParseKnown(text string, now time.Time, k Known) *Understood {
+	parties := k.Parties
+	u := &Understood{Text: text, Now: now, isNumber: k.IsNumber}
 	s := " " + strings.ToLower(text) + " "
 	s = strings.NewReplacer("’", "'", ", ", " , ", "?", " ", "!", " ", ";", " ", "(", " ", ")", " ", `"`, " ").Replace(s)
 	s = u.takeAddresses(s)
@@ -526,6 +550,25 @@ func (u *Understood) takeAddresses(s string) string {
 	return reAddress.ReplaceAllString(s, " ")
 }
 
+// numberLabelKind is the kind a number's label names: "invoice no.",
+// "bill #" → invoice; "" when the label names none ("ref", "number").
+func numberLabelKind(label string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(label), " ")
+	switch strings.TrimSuffix(w, "s") {
+	case "invoice", "inv", "bill":
+		return facts.KindInvoice
+	case "receipt":
+		return facts.KindReceipt
+	case "quote", "estimate":
+		return facts.KindQuote
+	case "credit":
+		return facts.KindCreditNote
+	case "order", "po", "p.o.":
+		return facts.KindPurchaseOrder
+	}
+	return ""
+}
+
 // takeNumber takes an invoice or order number: a token after a document
 // word ("invoice AB-12-345", "order #1234") or one that looks like a
 // document number wherever it is ("INV-2025-0042", "ab-12-345"). Dates,
@@ -556,6 +599,13 @@ func (u *Understood) takeNumber(s string, now time.Time) string {
 	for _, m := range reNumberLabel.FindAllStringSubmatchIndex(s, -1) {
 		tok := strings.TrimRight(s[m[2]:m[3]], ".")
 		marked := reNumberMarked.MatchString(s[m[0]:m[2]])
+		// A stored number wins over a date or a year it looks like
+		// ("invoice 2015-11-04", "invoice 2/11/2023"), after a singular
+		// label.
+		if u.isNumber != nil && !strings.HasSuffix(strings.TrimSpace(s[m[0]:m[2]]), "s") && u.isNumber(NumberKey(tok)) {
+			u.Number, u.NumberKind = tok, numberLabelKind(s[m[0]:m[2]])
+			return cut(s, []int{m[0], m[2] + len(tok)})
+		}
 		// Four digits after a label are a year ("invoices 2025") unless
 		// marked as a number, or after a singular label and no year a
 		// document of now would carry ("invoice 1727", "invoice 0000").
@@ -566,7 +616,7 @@ func (u *Understood) takeNumber(s string, now time.Time) string {
 			year = y >= 1970 && y <= now.Year()+1
 		}
 		if four && !year || isNumber(tok, true) && (marked || !year) {
-			u.Number = tok
+			u.Number, u.NumberKind = tok, numberLabelKind(s[m[0]:m[2]])
 			return cut(s, []int{m[0], m[2] + len(tok)}) // with its label
 		}
 	}
