@@ -26,7 +26,7 @@ import (
 // Version names the extraction rules. MemexFS reads a file again when
 // the rules that indexed it had another version; change it with any rule
 // change that alters facts.
-const Version = "2026-12-07d"
+const Version = "2026-12-08a"
 
 // Document kinds.
 const (
@@ -543,7 +543,11 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 			if l.Page != v.lines[0].Page && h.Kind != KindEmail {
 				break
 			}
-			if v.lineNo[i] > 20 && !(l.H > 1 && l.H >= 1.4*medH && l.Page == v.lines[0].Page) {
+			// Past the first 20 lines only a tall line may title the
+			// document, and only when the first lines named no kind: a
+			// section heading ("Zamówienie", the order an invoice
+			// refers to) does not retitle it.
+			if v.lineNo[i] > 20 && (found != "" || !(l.H > 1 && l.H >= 1.4*medH && l.Page == v.lines[0].Page)) {
 				continue
 			}
 			for j, c := range l.Cells {
@@ -653,7 +657,28 @@ func (v *docView) detectKind(cs []cand, h Hints) (string, *Source) {
 			return kw.kind, &Source{How: "words", Confidence: 0.4}
 		}
 	}
+	// A short page with a total and none of an invoice's parts (a number,
+	// a due date, a buyer, payment terms, the word): a sales slip whose till words
+	// OCR lost or that prints none ("SUBTOTAL · DISCOUNT · TOTAL").
+	if hasTotal && !hasNumber && v.shortSlip(cs) && v.mentionsKind(KindInvoice) == 0 {
+		return KindReceipt, &Source{How: "structure", Confidence: 0.4}
+	}
 	return KindOther, nil
+}
+
+// shortSlip reports one short page (at most 45 lines) with no due date,
+// no buyer and no payment terms among the candidates.
+func (v *docView) shortSlip(cs []cand) bool {
+	if len(v.lines) == 0 || len(v.lines) > 45 || v.lines[len(v.lines)-1].Page != v.lines[0].Page {
+		return false
+	}
+	for _, c := range cs {
+		switch c.field {
+		case fDueDate, fBuyer, fTerms:
+			return false
+		}
+	}
+	return true
 }
 
 // tillWords are what a till receipt prints about the payment tendered and

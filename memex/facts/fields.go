@@ -833,6 +833,10 @@ var reNumberSign = lazyregexp.New(`(?i)^\s*(?:č\.|c\x{030C}?\.|no\.?|nr\.?|n[°
 // reVersion is a form's version after its title ("DANFSe v2.0"), no number.
 var reVersion = lazyregexp.New(`(?i)^\s*(?:v\d+(?:\.\d+)+|version\s*\d+(?:\.\d+)*)\b`)
 
+// titleTaxWords qualify a title as a tax document ("Faktura VAT",
+// "Factura IVA", "Facture TVA", "Tax Invoice GST"), folded.
+var titleTaxWords = map[string]bool{"vat": true, "tva": true, "iva": true, "gst": true, "mwst": true, "btw": true, "dph": true, "afa": true, "moms": true}
+
 // titleCands reads the title cell: "Handelsrechnung Nr. 471102 vom
 // 05.06.2018" dates the document.
 func (v *docView) titleCands() []cand {
@@ -865,6 +869,14 @@ func (v *docView) titleCands() []cand {
 		for _, tt := range ts {
 			if strings.HasPrefix(f, tt+" ") {
 				rest := t[pos[len(tt)]:]
+				// "Faktura VAT 2015/1", "Factura IVA 7": a tax word
+				// qualifies the title; the number follows it.
+				if fr, fpos := Fold(rest); fr != "" {
+					w, _, _ := strings.Cut(fr, " ")
+					if titleTaxWords[w] && len(w) < len(fr) {
+						rest = rest[fpos[len(w)]:]
+					}
+				}
 				// "Rechnung des Versicherers Nr. 00.123.456.7-2018-1": the
 				// number follows a number sign after a few words.
 				fr, fpos := Fold(rest)

@@ -684,3 +684,74 @@ func TestSellerBlockNameBesideNumber(t *testing.T) {
 		t.Fatal("placeholderName")
 	}
 }
+
+// TestNamedPartyBlock: a seller block that labels its party's name
+// ("Nazwa: …") names the issuer over a tall portal
+// header; a section heading further down ("Zamówienie", the order the
+// invoice refers to) does not retitle the document.
+func TestNamedPartyBlock(t *testing.T) {
+	head := row(10, 40.0, "Krajowy System e-Faktur")
+	head.H = 20
+	lines := []layout.Line{head,
+		row(40, 400.0, "Numer Faktury:"),
+		row(52, 400.0, "FA/2026/03/17"),
+		row(64, 400.0, "Faktura podstawowa"),
+		row(90, 40.0, "Sprzedawca", 300.0, "Nabywca"),
+		row(102, 40.0, "NIP: 5265877635", 300.0, "NIP: 6808208874"),
+		row(114, 40.0, "Nazwa: Bartkowiak Dróżdż i Wspólnicy", 300.0, "Nazwa: Strzelczyk LLC"),
+		row(126, 40.0, "ul. Kępa 332", 300.0, "ul. Wójcik 7255"),
+	}
+	for i := range 14 {
+		lines = append(lines, row(150+12*float64(i), 40.0, "Usługa "+string(rune('A'+i)), 400.0, "100,00"))
+	}
+	section := row(340, 40.0, "Zamówienie")
+	section.H = 14
+	lines = append(lines, row(330, 300.0, "Kwota należności ogółem: 1 400,00 PLN"), section, row(360, 40.0, "Wartość zamówienia: 1 400,00"))
+	f := extractLines(lines)
+	if f.Party != "Bartkowiak Dróżdż i Wspólnicy" || f.Sources["issuer"].How != "seller block" {
+		t.Errorf("issuer %q (%+v), want the block's named party", f.Party, f.Sources["issuer"])
+	}
+	if f.Kind != KindInvoice || f.InvoiceNumber != "FA/2026/03/17" {
+		t.Errorf("kind %s number %q, want an invoice FA/2026/03/17", f.Kind, f.InvoiceNumber)
+	}
+}
+
+// TestTitleTaxWordAndSlips: a tax word qualifying the title is not part
+// of the number after it; a payment reminder is no invoice; a short page
+// with a total and none of an invoice's parts is a sales slip.
+func TestTitleTaxWordAndSlips(t *testing.T) {
+	if f := extractLines([]layout.Line{
+		row(10, 200.0, "Faktura VAT 2015/1"),
+		row(30, 300.0, "Data wystawienia: 02.03.2015"),
+		row(50, 40.0, "Sprzedawca:", 300.0, "Nabywca:"),
+		row(62, 40.0, "ExampleSoft Jan Kowalski", 300.0, "Klient Sp. z o.o."),
+		row(90, 300.0, "Do zapłaty:", 450.0, "1770.00 zł"),
+	}); f.InvoiceNumber != "2015/1" || f.Kind != KindInvoice {
+		t.Errorf("Faktura VAT: kind %s number %q, want invoice 2015/1", f.Kind, f.InvoiceNumber)
+	}
+	if f := extractLines([]layout.Line{
+		row(10, 40.0, "TechVision Consulting"),
+		row(40, 300.0, "Datum: 25.01.25"),
+		row(70, 40.0, "Zahlungserinnerung"),
+		row(90, 40.0, "Rechnung", 140.0, "Datum", 220.0, "Fällig am", 320.0, "Betrag"),
+		row(102, 40.0, "RE-2024-189", 140.0, "15.12.24", 220.0, "14.01.25", 320.0, "4760,00 EUR"),
+		row(120, 300.0, "Offener Gesamtbetrag:", 450.0, "4760,00 EUR"),
+	}); f.Kind != KindOther {
+		t.Errorf("a payment reminder: kind %s, want other", f.Kind)
+	}
+	slip := []layout.Line{
+		row(10, 200.0, "PET PALACE"),
+		row(30, 20.0, "Item", 420.0, "Qty", 570.0, "Amount"),
+		row(42, 20.0, "Dog Food", 520.0, "2", 630.0, "24.50"),
+		row(54, 20.0, "Cat Toy", 520.0, "1", 650.0, "8.99"),
+		row(80, 20.0, "SUBTOTAL:", 630.0, "33.49"),
+		row(92, 20.0, "TOTAL:", 630.0, "33.49"),
+	}
+	if f := extractLines(slip); f.Kind != KindReceipt || f.Status != StatusPaid {
+		t.Errorf("a sales slip: kind %s status %q, want a paid receipt", f.Kind, f.Status)
+	}
+	// The same page with a due date is no slip.
+	if f := extractLines(append(slip, row(110, 20.0, "Due date: 2026-01-31"))); f.Kind == KindReceipt {
+		t.Errorf("a page with a due date read as a slip")
+	}
+}

@@ -54,7 +54,7 @@ var labels = map[string]map[string][]string{
 		"nl": {"factuurnummer", "factuurnr", "factuur nr", "factuur no", "factuur", "nummer", "creditnotanummer", "kopie factuur"},
 		"es": {"no de factura", "numero de factura", "factura no", "factura numero", "num factura", "factura", "n factura", "no factura", "numero", "n o factura"},
 		"it": {"numero fattura", "fattura n", "fattura no", "n fattura", "fattura numero", "fattura nr", "fattura", "numero documento", "n documento", "n doc"},
-		"pl": {"numer faktury", "faktura nr", "faktura vat nr", "nr faktury", "faktura", "numer", "nr dokumentu"},
+		"pl": {"numer faktury", "faktura nr", "faktura vat nr", "faktura vat", "nr faktury", "faktura", "numer", "nr dokumentu"},
 		"pt": {"numero da fatura", "fatura no", "fatura n", "no da fatura", "nota fiscal no", "nota fiscal n", "fatura", "numero", "n da fatura", "fatura recibo no",
 			"numero da nfs e", "numero da nfse", "numero da nota", "numero da nota fiscal", "n da nota"},
 		"cs": {"cislo faktury", "faktura c", "faktura cislo", "cislo dokladu", "doklad c", "cislo", "variabilni symbol"},

@@ -122,6 +122,26 @@ var formSpelling = map[string]string{"limited": "ltd", "incorporated": "inc", "c
 // everydayForm are short legal forms that are also everyday words.
 var everydayForm = map[string]bool{"as": true, "me": true, "ad": true, "se": true, "ou": true, "pc": true, "sc": true, "cv": true}
 
+// nameLabels are the labels a party block puts before the party's name
+// ("Nazwa: Test Company Sp. z o.o.", "Raison sociale : Acme SARL"),
+// folded.
+var nameLabels = []string{"name", "company name", "company", "business name", "nazwa", "nazwa firmy", "firma", "firmenname", "nom", "raison sociale",
+	"naam", "bedrijfsnaam", "nome", "ragione sociale", "denominazione", "nombre", "razon social", "denominacion", "razao social", "nazev", "obchodni jmeno"}
+
+// stripNameLabel removes a name label and its colon from the start of a
+// party block's line; other lines are returned as they are.
+func stripNameLabel(txt string) string {
+	head, rest, ok := strings.Cut(txt, ":")
+	if !ok || strings.TrimSpace(rest) == "" || len(head) > 24 {
+		return txt
+	}
+	f, _ := Fold(head)
+	if slices.Contains(nameLabels, strings.TrimSpace(f)) {
+		return strings.TrimSpace(rest)
+	}
+	return txt
+}
+
 // companyName returns the company name in a cell: the words up to and
 // including a legal-form suffix ("Acme Widgets GmbH · Hauptstr. 5" →
 // "Acme Widgets GmbH"), or "" when the cell has no legal form.
@@ -364,7 +384,17 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			if sec[[2]int{i, j}] != fSeller || v.isLabelCell(i, j) {
 				continue
 			}
-			txt := strings.TrimSpace(strings.TrimLeft(c.Text, ":： "))
+			raw := strings.TrimSpace(strings.TrimLeft(c.Text, ":： "))
+			txt := stripNameLabel(raw)
+			if head := v.blockHead(i, j, sec); txt != raw && !firstInBlock[head] && v.lines[head].Page == v.lines[0].Page && v.lineNo[head] <= 30 {
+				// "Nazwa: Test Company Sp. z o.o.": a party block at the
+				// head of the document names its party as surely as a
+				// seller label does (a payee block in the footer names
+				// an account).
+				firstInBlock[head] = true
+				add(txt, 3, v.src(i, "", "seller block", 0))
+				continue
+			}
 			if isReturnAddress(txt) {
 				add(firstPart(txt), 3, v.src(i, "", "return address", 0))
 				continue
@@ -684,7 +714,14 @@ var otherTitles = []string{"packing list", "packing slip", "delivery note", "del
 	"shipping instruction", "shipping instructions", "bill of lading", "waybill", "air waybill", "certificate of origin",
 	// expense reports: what an employee spent, claimed back
 	"expense report", "expense claim", "note de frais", "notes de frais", "spesenabrechnung", "reisekostenabrechnung", "nota spese", "informe de gastos",
-	"onkostennota", "declaratie", "relatorio de despesas"}
+	"onkostennota", "declaratie", "relatorio de despesas",
+	// payment reminders and dunning letters: about an invoice, not one
+	"payment reminder", "reminder", "dunning letter", "zahlungserinnerung", "mahnung", "rappel de paiement", "lettre de relance", "relance",
+	"betalingsherinnering", "herinnering", "aanmaning", "sollecito di pagamento", "sollecito", "recordatorio de pago", "aviso de cobro",
+	"lembrete de pagamento", "przypomnienie o platnosci", "wezwanie do zaplaty", "upominka", "maksumuistutus",
+	// requests for a quotation: the buyer asks, nothing is priced
+	"request for quotation", "request for quote", "request for proposal", "angebotsanfrage", "preisanfrage", "demande de devis",
+	"demande de prix", "offerteaanvraag", "richiesta di offerta", "solicitud de cotizacion", "solicitud de presupuesto", "zapytanie ofertowe"}
 
 // isOtherTitle reports one of otherTitles, with a short qualifier
 // ("Nota de crédito electrónica", "Packing list 12").
