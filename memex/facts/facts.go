@@ -26,7 +26,7 @@ import (
 // Version names the extraction rules. MemexFS reads a file again when
 // the rules that indexed it had another version; change it with any rule
 // change that alters facts.
-const Version = "2026-12-08a"
+const Version = "2026-12-08b"
 
 // Document kinds.
 const (

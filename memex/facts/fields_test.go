@@ -755,3 +755,26 @@ func TestTitleTaxWordAndSlips(t *testing.T) {
 		t.Errorf("a page with a due date read as a slip")
 	}
 }
+
+// TestSideBySideRoleBlocks: blocks headed "Informationen zum Käufer" and
+// "… zum Verkäufer" side by side; the headings name no one, a name label
+// in the cell before names the seller, and the buyer's name stays the
+// buyer's even where a later line gives it as an account holder.
+func TestSideBySideRoleBlocks(t *testing.T) {
+	f := extractLines([]layout.Line{
+		row(10, 170.0, "Rechnung"),
+		row(98, 28.0, "Informationen zum Käufer", 312.0, "Informationen zum Verkäufer"),
+		row(130, 33.0, "Käuferreferenz:", 137.0, "991-33333TEST-33"),
+		row(155, 33.0, "Name:", 137.0, "Testkäufer", 317.0, "Firmenname:", 421.0, "Testverkäufer"),
+		row(179, 33.0, "Adresszeile 1:", 137.0, "Teststraße", 317.0, "Adresszeile 1:", 421.0, "Teststraße"),
+		row(254, 33.0, "PLZ:", 137.0, "12345", 317.0, "PLZ:", 421.0, "12345"),
+		row(533, 33.0, "Rechnungsnummer:", 212.0, "112233"),
+		row(558, 33.0, "Rechnungsdatum:", 212.0, "23.4.2021"),
+		row(600, 33.0, "Gesamtbetrag:", 212.0, "1.785,00 EUR"),
+		row(700, 33.0, "Mandatsreferenznr.:", 309.0, "Kontoinhaber:", 412.0, "Testkäufer"),
+		row(724, 33.0, "IBAN:", 309.0, "IBAN:", 412.0, "DE79000000001234567890"),
+	})
+	if f.Party != "Testverkäufer" {
+		t.Errorf("issuer %q (%+v), want Testverkäufer", f.Party, f.Sources["issuer"])
+	}
+}

@@ -122,10 +122,15 @@ var formSpelling = map[string]string{"limited": "ltd", "incorporated": "inc", "c
 // everydayForm are short legal forms that are also everyday words.
 var everydayForm = map[string]bool{"as": true, "me": true, "ad": true, "se": true, "ou": true, "pc": true, "sc": true, "cv": true}
 
+// headingNouns start a party block's heading that names its role
+// ("Informationen zum Verkäufer", "Details of the supplier"), folded.
+var headingNouns = map[string]bool{"information": true, "informationen": true, "informations": true, "angaben": true, "details": true, "daten": true,
+	"donnees": true, "coordonnees": true, "gegevens": true, "dati": true, "datos": true, "dane": true, "informacje": true, "informacoes": true, "info": true, "about": true}
+
 // nameLabels are the labels a party block puts before the party's name
 // ("Nazwa: Test Company Sp. z o.o.", "Raison sociale : Acme SARL"),
 // folded.
-var nameLabels = []string{"name", "company name", "company", "business name", "nazwa", "nazwa firmy", "firma", "firmenname", "nom", "raison sociale",
+var nameLabels = []string{"name", "company name", "company", "business name", "nazwa", "nazwa firmy", "firma", "firmenname", "unternehmen", "nom", "raison sociale",
 	"naam", "bedrijfsnaam", "nome", "ragione sociale", "denominazione", "nombre", "razon social", "denominacion", "razao social", "nazev", "obchodni jmeno"}
 
 // stripNameLabel removes a name label and its colon from the start of a
@@ -384,9 +389,15 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			if sec[[2]int{i, j}] != fSeller || v.isLabelCell(i, j) {
 				continue
 			}
+			// "Informationen zum Verkäufer" heads the block; it names no
+			// one ("Test Company" does, though it ends in a role).
+			if w, _, _ := strings.Cut(fold(c.Text), " "); headingNouns[w] && v.partyRole(i, j) != "" {
+				continue
+			}
 			raw := strings.TrimSpace(strings.TrimLeft(c.Text, ":： "))
 			txt := stripNameLabel(raw)
-			if head := v.blockHead(i, j, sec); txt != raw && !firstInBlock[head] && v.lines[head].Page == v.lines[0].Page && v.lineNo[head] <= 30 {
+			named := txt != raw || j > 0 && strings.TrimSpace(raw) != "" && stripNameLabel(l.Cells[j-1].Text+" x") == "x" // "Firmenname: | Testverkäufer"
+			if head := v.blockHead(i, j, sec); named && !firstInBlock[head] && v.lines[head].Page == v.lines[0].Page && v.lineNo[head] <= 30 {
 				// "Nazwa: Test Company Sp. z o.o.": a party block at the
 				// head of the document names its party as surely as a
 				// seller label does (a payee block in the footer names
@@ -528,10 +539,11 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 	}
 	// Sum scores per key.
 	type agg struct {
-		name  string
-		score float64
-		src   Source
-		best  float64
+		name   string
+		score  float64
+		src    Source
+		best   float64
+		halved bool // named by the buyer block
 	}
 	byKey := map[string]*agg{}
 	var keys []string
@@ -570,6 +582,26 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 		for d, n := range domains {
 			if strings.Contains(squash, d) || len(squash) >= 4 && 5*len(squash) >= 3*len(d) && strings.Contains(d, squash) {
 				a.score += 1.5 + 0.2*float64(min(n, 3))
+			}
+		}
+	}
+	// The seller, never the buyer: a name the buyer block gives at the
+	// head of the document counts half wherever else it is printed (the
+	// account holder of a direct debit).
+	for i, l := range v.lines {
+		if l.Page != firstPage || v.lineNo[i] > 30 {
+			break
+		}
+		for j, c := range l.Cells {
+			if sec[[2]int{i, j}] != fBuyer || v.isLabelCell(i, j) || v.partyRole(i, j) != "" {
+				continue
+			}
+			txt := stripNameLabel(strings.TrimSpace(strings.TrimLeft(c.Text, ":： ")))
+			if !isNameLine(txt) && companyName(txt) == "" {
+				continue
+			}
+			if a := byKey[PartyKey(cleanName(txt))]; a != nil && !a.halved {
+				a.score, a.halved = a.score/2, true
 			}
 		}
 	}
