@@ -778,3 +778,13 @@ func TestSideBySideRoleBlocks(t *testing.T) {
 		t.Errorf("issuer %q (%+v), want Testverkäufer", f.Party, f.Sources["issuer"])
 	}
 }
+
+// TestJunkNames: a currency code or one letter repeated is no issuer; a
+// short real name is.
+func TestJunkNames(t *testing.T) {
+	for name, junk := range map[string]bool{"EUR": true, "EEE": true, "I I I": true, "RS": false, "dm": false, "Saturn": false, "3M": false} {
+		if junkName(name) != junk {
+			t.Errorf("junkName(%q) = %v", name, !junk)
+		}
+	}
+}

@@ -357,7 +357,7 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 		if hs := findLabels(name); isKindTitle(name) || len(hs) > 0 && hs[0].start == 0 && companyName(name) == "" {
 			return
 		}
-		if placeholderName(name) {
+		if placeholderName(name) || junkName(name) {
 			return
 		}
 		cands = append(cands, partyCand{name: name, score: score, src: src})
@@ -655,6 +655,16 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 // reTrailingID is what may follow a name on its line: one number of six
 // digits or more (a registration or phone number).
 var reTrailingID = lazyregexp.New(`^\s*\+?\d[\d \-/]{5,}$`)
+
+// junkName reports a "name" OCR or a price line made: a currency ("EUR",
+// "USD"), or one letter repeated ("EEE", "IIII").
+func junkName(name string) bool {
+	k := strings.ReplaceAll(PartyKey(name), " ", "")
+	if c, ok := CurrencyCode(k); ok && c == strings.ToUpper(k) {
+		return true
+	}
+	return len(k) >= 2 && strings.Count(k, k[:1]) == len(k)
+}
 
 // placeholderName reports a template's placeholder ("Your Company Logo")
 // or a screen's "Download" button: no name. ("Print" is a button too, but
