@@ -135,6 +135,25 @@ test('search: typing a question shows chips, results, why and facts', async () =
   assert.match(facts, /p\d+ l\d+ .*[01]\.\d\d/, 'a fact with its page, line and confidence');
   assert.match(facts, /language\s+[a-z]{2}/i);
   await shot(page, 'search-sources');
+  // A misread fact is corrected in place; the node keeps it, questions see
+  // it at once; undone through the API so the other tests see the demo.
+  const form = first.getByRole('form', { name: 'Correct a fact' });
+  await form.getByRole('combobox').selectOption('issuer');
+  await form.getByRole('textbox').fill('Quillfeather Stationers Ltd');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.getByRole('status').filter({ hasText: /Saved/ }).waitFor({ timeout: WAIT });
+  const corrected = await first.locator('dl.facts').innerText();
+  assert.match(corrected, /party\s+Quillfeather Stationers Ltd\s*corrected by you/i);
+  const path = JSON.parse(await first.locator('.record pre').innerText()).path;
+  const asked = await api('/v1/memex/query?q=' + encodeURIComponent('invoices from Quillfeather Stationers'));
+  // The file answers (with any others of its party: a sender's address
+  // joins names into one party).
+  assert.ok(asked.results.some((r) => r.path === path), `${path} in ${asked.results.map((r) => r.path)}`);
+  await shot(page, 'search-corrected');
+  const undo = await fetch(new URL('/v1/memex/correct', base), {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ path, undo: ['issuer'] }),
+  });
+  assert.ok(undo.ok, `undo: ${undo.status}`);
   await first.getByRole('button', { name: /Hide where the facts came from/ }).click();
 });
 

@@ -82,6 +82,7 @@ const sourceField = { party: 'issuer' };
 export function sourceOf(key, sources) {
   const s = sources && sources[sourceField[key] || key];
   if (!s) return '';
+  if (s.how === 'user') return 'corrected by you';
   const parts = [];
   if (s.page > 0) parts.push('p' + s.page);
   if (s.line > 0) parts.push('l' + s.line);
@@ -89,4 +90,24 @@ export function sourceOf(key, sources) {
   if (s.how) parts.push(s.how);
   parts.push(Number(s.confidence || 0).toFixed(2));
   return parts.join(' ');
+}
+
+// The facts a user can correct (POST /v1/memex/correct), by the names the
+// record's sources use; the record's facts name the issuer "party".
+export const correctable = ['kind', 'issuer', 'invoice_number', 'issue_date', 'due_date', 'paid_date', 'total', 'currency', 'status'];
+
+// correction is the request that sets one fact of a file ('' for none);
+// null when the field cannot be corrected.
+export function correction(path, field, value) {
+  if (!correctable.includes(field)) return null;
+  return { path, set: { [field]: String(value ?? '').trim() } };
+}
+
+// currentValue is what a field holds in a record's facts, as a user would
+// type it ('' when none).
+export function currentValue(field, facts) {
+  const v = facts ? facts[field === 'issuer' ? 'party' : field] : undefined;
+  if (v === undefined || v === null) return '';
+  if (/_date$/.test(field) && typeof v === 'string') return v.slice(0, 10);
+  return String(v);
 }

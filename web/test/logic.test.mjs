@@ -1,7 +1,7 @@
 // Unit tests of the console's pure helpers (node:test, no browser).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { abstractCaption, csvOf, excerpts, partyKey, sourceOf, withoutChip } from '../src/logic.js';
+import { abstractCaption, correction, csvOf, currentValue, excerpts, partyKey, sourceOf, withoutChip } from '../src/logic.js';
 import { layout } from '../src/force.js';
 import { parseHash, href } from '../src/router.js';
 
@@ -95,4 +95,15 @@ test('sourceOf says where a fact was read', () => {
 test('abstractCaption says how the abstractive summary was written', () => {
   assert.equal(abstractCaption({ sentences: 3, tokens: 40, finish: 'stop' }), 'Written by the model from sentences 1–3 below (40 tokens).');
   assert.equal(abstractCaption({ sentences: 1, tokens: 1, finish: 'length' }), 'Written by the model from sentence 1 below (1 token, cut at the token limit).');
+});
+
+test('a correction sets one correctable fact; its source reads as the user\'s', () => {
+  assert.deepEqual(correction('/d/a.pdf', 'issuer', '  Acme GmbH '), { path: '/d/a.pdf', set: { issuer: 'Acme GmbH' } });
+  assert.deepEqual(correction('/d/a.pdf', 'due_date', ''), { path: '/d/a.pdf', set: { due_date: '' } });
+  assert.equal(correction('/d/a.pdf', 'colour', 'red'), null);
+  assert.equal(currentValue('issuer', { party: 'Contoso Ltd' }), 'Contoso Ltd');
+  assert.equal(currentValue('issue_date', { issue_date: '2026-08-14T00:00:00Z' }), '2026-08-14');
+  assert.equal(currentValue('total', { total: 12.5 }), '12.5');
+  assert.equal(currentValue('status', {}), '');
+  assert.equal(sourceOf('party', { issuer: { how: 'user', confidence: 1 } }), 'corrected by you');
 });

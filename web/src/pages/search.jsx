@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { get, qs, explain, money, day } from '../api.js';
+import { get, post, qs, explain, money, day } from '../api.js';
 import { href, navigate } from '../router.js';
-import { sourceOf, withoutChip } from '../logic.js';
+import { correctable, correction, currentValue, sourceOf, withoutChip } from '../logic.js';
 
 const examples = ['unpaid invoices last quarter', 'invoices from Contoso over 5000', 'what did we pay Litware for', 'receipts 2025', 'notes about photosynthesis'];
 
@@ -58,9 +58,57 @@ function withReadingAids(facts, record) {
   return out;
 }
 
+// CorrectFact lets the user fix a fact extraction misread; the node keeps
+// the correction when the file is indexed again (nexus memex correct).
+function CorrectFact({ record, id, onCorrected }) {
+  const [field, setField] = useState('issuer');
+  const [value, setValue] = useState(() => currentValue('issuer', record.facts));
+  const [state, setState] = useState({ busy: false, msg: '', err: '' });
+  const choose = (f) => {
+    setField(f);
+    setValue(currentValue(f, record.facts));
+  };
+  const submit = async (e) => {
+    e.preventDefault();
+    setState({ busy: true, msg: '', err: '' });
+    try {
+      const rec = await post('/v1/memex/correct', correction(record.path, field, value));
+      onCorrected(rec);
+      setState({ busy: false, msg: `Saved: ${field.replace(/_/g, ' ')} is ${value.trim() || 'none'}.`, err: '' });
+    } catch (e2) {
+      setState({ busy: false, msg: '', err: explain(e2) });
+    }
+  };
+  return (
+    <form class="correct" onSubmit={submit} aria-label="Correct a fact">
+      <label for={id + '-field'}>Correct</label>
+      <select id={id + '-field'} value={field} onChange={(e) => choose(e.currentTarget.value)}>
+        {correctable.map((f) => (
+          <option key={f} value={f}>
+            {f.replace(/_/g, ' ')}
+          </option>
+        ))}
+      </select>
+      <input
+        aria-label="Right value (empty: none)"
+        value={value}
+        placeholder={/_date$/.test(field) ? 'YYYY-MM-DD' : 'empty: the document has none'}
+        onInput={(e) => setValue(e.currentTarget.value)}
+      />
+      <button type="submit" disabled={state.busy}>
+        Save
+      </button>
+      <span role="status" class={state.err ? 'error' : 'muted'}>
+        {state.err || state.msg}
+      </span>
+    </form>
+  );
+}
+
 function Result({ r, i }) {
   const [open, setOpen] = useState(false);
   const [record, setRecord] = useState(null);
+  const [facts, setFacts] = useState(r.facts);
   const [err, setErr] = useState(null);
   const toggle = async () => {
     setOpen(!open);
@@ -98,7 +146,7 @@ function Result({ r, i }) {
             </ul>
           </div>
         )}
-        <Facts facts={withReadingAids(r.facts, record)} sources={record && record.sources} />
+        <Facts facts={withReadingAids(facts, record)} sources={record && record.sources} />
         <button type="button" class="link" aria-expanded={open} aria-controls={id + '-rec'} onClick={toggle}>
           {open ? 'Hide' : 'Show'} where the facts came from and the full record
         </button>
@@ -106,6 +154,16 @@ function Result({ r, i }) {
           <div id={id + '-rec'} class="record">
             {err && <p class="error">{err}</p>}
             {!err && !record && <p class="muted">Loading…</p>}
+            {record && (
+              <CorrectFact
+                record={record}
+                id={id}
+                onCorrected={(rec) => {
+                  setRecord(rec);
+                  setFacts({ ...rec.facts, kind: rec.kind });
+                }}
+              />
+            )}
             {record && <pre>{JSON.stringify(record, null, 2)}</pre>}
           </div>
         )}
