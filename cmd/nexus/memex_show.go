@@ -76,7 +76,11 @@ Fields and values:
 
   nexus memex correct scans/receipt-17.jpg kind=receipt issuer="Saturn" total=99.86 currency=EUR
   nexus memex correct invoice.pdf due_date=           (it names no due date)
-  nexus memex correct invoice.pdf --undo issuer       (extraction decides again)`,
+  nexus memex correct invoice.pdf --undo issuer       (extraction decides again)
+
+While a node (nexus up/serve) runs on this --home, correct through it
+instead: the console's "Correct" form under a result's record, or
+POST /v1/memex/correct (docs/api.md).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set := map[string]string{}
