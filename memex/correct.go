@@ -12,9 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"nexusos/memex/extract"
 	"nexusos/memex/facts"
-	"nexusos/memex/ocr"
 )
 
 // Corrections: what a user says a file's facts are. Extraction misreads
@@ -41,11 +39,9 @@ const maxCorrection = 200
 // YYYY-MM-DD, totals a plain decimal, currencies an ISO 4217 code. An
 // empty value says the document has no such fact.
 func NormaliseCorrection(field, value string) (string, error) {
-	if field == "party" {
-		field = "issuer"
-	}
-	if !slices.Contains(CorrectableFields, field) {
-		return "", fmt.Errorf("%w: %q is no field a user can correct (fields: %s)", ErrBadCorrection, field, strings.Join(CorrectableFields, ", "))
+	field, err := correctableField(field)
+	if err != nil {
+		return "", err
 	}
 	v := strings.Join(strings.Fields(value), " ")
 	if v == "" {
@@ -88,6 +84,18 @@ func NormaliseCorrection(field, value string) (string, error) {
 		}
 	}
 	return v, nil
+}
+
+// correctableField returns the field a user names, "party" read as the
+// issuer it is shown as, or ErrBadCorrection.
+func correctableField(field string) (string, error) {
+	if field == "party" {
+		field = "issuer"
+	}
+	if !slices.Contains(CorrectableFields, field) {
+		return "", fmt.Errorf("%w: %q is no field a user can correct (fields: %s)", ErrBadCorrection, field, strings.Join(CorrectableFields, ", "))
+	}
+	return field, nil
 }
 
 // applyCorrections puts a user's corrections over extracted facts; each
@@ -159,18 +167,16 @@ func (m *Memex) Correct(ctx context.Context, path string, set map[string]string,
 		if err != nil {
 			return nil, err
 		}
-		if k == "party" {
-			k = "issuer"
-		}
+		k, _ = correctableField(k)
 		clean[k] = n
 	}
-	for i, k := range undo {
-		if k == "party" {
-			undo[i], k = "issuer", "issuer"
+	var drop []string
+	for _, k := range undo {
+		k, err := correctableField(k)
+		if err != nil {
+			return nil, err
 		}
-		if !slices.Contains(CorrectableFields, k) {
-			return nil, fmt.Errorf("%w: %q is no field a user can correct (fields: %s)", ErrBadCorrection, k, strings.Join(CorrectableFields, ", "))
-		}
+		drop = append(drop, k)
 	}
 	m.addMu.Lock()
 	defer m.addMu.Unlock()
@@ -188,7 +194,7 @@ func (m *Memex) Correct(ctx context.Context, path string, set map[string]string,
 		corr = map[string]string{}
 	}
 	maps.Copy(corr, clean)
-	for _, k := range undo {
+	for _, k := range drop {
 		delete(corr, k)
 	}
 	info, err := os.Stat(rec.Path)
@@ -196,9 +202,8 @@ func (m *Memex) Correct(ctx context.Context, path string, set map[string]string,
 		return nil, fmt.Errorf("correct %s: the file cannot be read again: %w", rec.Path, err)
 	}
 	c := candidate{path: rec.Path, root: rec.Root, size: info.Size(), within: within, corrections: corr, force: true}
-	xo := extract.Options{Context: ctx, OCR: &ocr.Engine{CacheDir: filepath.Join(m.opts.Dir, "ocr-cache"), Logger: m.log}}
 	var sum Summary
-	nrec, prev, pts, skip, err := m.prepare(c, xo, &sum)
+	nrec, prev, pts, skip, err := m.prepare(c, m.extractOptions(ctx), &sum)
 	if err != nil {
 		return nil, err
 	}

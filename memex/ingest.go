@@ -212,8 +212,7 @@ func (m *Memex) AddWithin(ctx context.Context, within []string, paths []string, 
 		total += c.size
 	}
 	p := Progress{TotalFiles: len(cands), TotalBytes: total}
-	// OCR results are cached under the state dir by content hash.
-	xo := extract.Options{Context: ctx, OCR: &ocr.Engine{CacheDir: filepath.Join(m.opts.Dir, "ocr-cache"), Logger: m.log}}
+	xo := m.extractOptions(ctx)
 	var b batch
 	for _, c := range cands {
 		if err := ctx.Err(); err != nil {
@@ -253,6 +252,12 @@ func (m *Memex) AddWithin(ctx context.Context, within []string, paths []string, 
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// extractOptions are how files are read for the index: OCR results are
+// cached under the state dir by content hash.
+func (m *Memex) extractOptions(ctx context.Context) extract.Options {
+	return extract.Options{Context: ctx, OCR: &ocr.Engine{CacheDir: filepath.Join(m.opts.Dir, "ocr-cache"), Logger: m.log}}
 }
 
 // prepare reads and extracts one file. It returns a nil record for an

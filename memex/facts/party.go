@@ -133,18 +133,25 @@ var headingNouns = map[string]bool{"information": true, "informationen": true, "
 var nameLabels = []string{"name", "company name", "company", "business name", "nazwa", "nazwa firmy", "firma", "firmenname", "unternehmen", "nom", "raison sociale",
 	"naam", "bedrijfsnaam", "nome", "ragione sociale", "denominazione", "nombre", "razon social", "denominacion", "razao social", "nazev", "obchodni jmeno"}
 
-// stripNameLabel removes a name label and its colon from the start of a
-// party block's line; other lines are returned as they are.
-func stripNameLabel(txt string) string {
+// blockName returns a party block's cell without leading colons and
+// without a name label ("Nazwa: Test Company" → "Test Company", named).
+func blockName(cell string) (txt string, named bool) {
+	txt = strings.TrimSpace(strings.TrimLeft(cell, ":： "))
 	head, rest, ok := strings.Cut(txt, ":")
-	if !ok || strings.TrimSpace(rest) == "" || len(head) > 24 {
-		return txt
+	if ok && strings.TrimSpace(rest) != "" && isNameLabel(head) {
+		return strings.TrimSpace(rest), true
 	}
-	f, _ := Fold(head)
-	if slices.Contains(nameLabels, strings.TrimSpace(f)) {
-		return strings.TrimSpace(rest)
+	return txt, false
+}
+
+// isNameLabel reports a name label without its colon ("Firmenname",
+// "Raison sociale").
+func isNameLabel(s string) bool {
+	if s = strings.TrimSpace(s); s == "" || len(s) > 24 {
+		return false
 	}
-	return txt
+	f, _ := Fold(s)
+	return slices.Contains(nameLabels, strings.TrimSpace(f))
 }
 
 // companyName returns the company name in a cell: the words up to and
@@ -394,10 +401,13 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			if w, _, _ := strings.Cut(fold(c.Text), " "); headingNouns[w] && v.partyRole(i, j) != "" {
 				continue
 			}
-			raw := strings.TrimSpace(strings.TrimLeft(c.Text, ":： "))
-			txt := stripNameLabel(raw)
-			named := txt != raw || j > 0 && strings.TrimSpace(raw) != "" && stripNameLabel(l.Cells[j-1].Text+" x") == "x" // "Firmenname: | Testverkäufer"
-			if head := v.blockHead(i, j, sec); named && !firstInBlock[head] && v.lines[head].Page == v.lines[0].Page && v.lineNo[head] <= 30 {
+			txt, named := blockName(c.Text)
+			if j > 0 && txt != "" {
+				prev := strings.TrimSpace(l.Cells[j-1].Text)
+				named = named || strings.HasSuffix(prev, ":") && isNameLabel(strings.TrimSuffix(prev, ":")) // "Firmenname: | Testverkäufer"
+			}
+			head := v.blockHead(i, j, sec)
+			if named && !firstInBlock[head] && v.lines[head].Page == v.lines[0].Page && v.lineNo[head] <= 30 {
 				// "Nazwa: Test Company Sp. z o.o.": a party block at the
 				// head of the document names its party as surely as a
 				// seller label does (a payee block in the footer names
@@ -410,7 +420,6 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 				add(firstPart(txt), 3, v.src(i, "", "return address", 0))
 				continue
 			}
-			head := v.blockHead(i, j, sec)
 			if cn := companyName(txt); cn != "" {
 				add(cn, 2.5, v.src(i, "", "seller block", 0))
 			}
@@ -596,7 +605,7 @@ func (v *docView) findIssuer(cs []cand, h Hints) (string, *Source) {
 			if sec[[2]int{i, j}] != fBuyer || v.isLabelCell(i, j) || v.partyRole(i, j) != "" {
 				continue
 			}
-			txt := stripNameLabel(strings.TrimSpace(strings.TrimLeft(c.Text, ":： ")))
+			txt, _ := blockName(c.Text)
 			if !isNameLine(txt) && companyName(txt) == "" {
 				continue
 			}

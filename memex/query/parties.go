@@ -218,18 +218,19 @@ func (u *Understood) takeParties(s string, parties []string, ctx bool) string {
 		// ("Company, Inc.", "Co. Ltd."), as facts.LegalForms reads a
 		// stored name. The name's last word may start one ("Oravel Stays
 		// Private" is a stored name, and "Private Limited" a form).
-		if n := facts.LegalFormPrefix(fields[last:], true); last > first && n >= 2 && !slices.Contains(used[last+1:last+n], true) {
-			u.PartyForms = append(u.PartyForms, facts.FormKey(strings.Join(fields[last:last+n], " ")))
-			last += n - 1
+		at := last + 1
+		if last > first && facts.LegalFormPrefix(fields[last:], true) >= 2 {
+			at = last
 		}
 		for {
-			n := facts.LegalFormPrefix(fields[last+1:], true)
-			if n == 0 || slices.Contains(used[last+1:last+1+n], true) {
+			n := facts.LegalFormPrefix(fields[at:], true)
+			if n == 0 || slices.Contains(used[at:at+n], true) {
 				break
 			}
-			u.PartyForms = append(u.PartyForms, facts.FormKey(strings.Join(fields[last+1:last+1+n], " ")))
-			last += n
+			u.PartyForms = append(u.PartyForms, facts.FormKey(strings.Join(fields[at:at+n], " ")))
+			at += n
 		}
+		last = max(last, at-1)
 		for f := first; f <= last; f++ {
 			used[f] = true
 		}
